@@ -1,0 +1,51 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Sanctuary",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sanctuary", targets: ["sanctuary"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C system libraries, each a thin module map over a Debian -dev package.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+
+        // Layer 1: storage. Our small Swift layer over SQLite.
+        .target(name: "SQLite", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+
+        // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.
+        .target(name: "HTTP", dependencies: [
+            "CLinux", "CZlib",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+
+        // Layer 2: the application — features, views, configuration.
+        .target(name: "Sanctuary", dependencies: [
+            "SQLite", "HTTP",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+
+        // Layer 3: the command line.
+        .executableTarget(name: "sanctuary", dependencies: [
+            "Sanctuary",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .target(name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite"],
+                path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SanctuaryTests", dependencies: ["Sanctuary", "TestSupport"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,241 @@
+import CLinux
+import Foundation
+import Synchronization
+
+/// One I/O thread: an epoll instance watching the shared listening socket and the
+/// connections this thread accepted. Each connection lives on exactly one loop and is
+/// touched only by that loop's thread, so connection state needs no locks.
+///
+/// Why epoll and not Dispatch sources: on Linux, libdispatch receives every event on a
+/// manager thread and then hands the handler to a worker thread, a thread hop per
+/// request. One epoll loop per core reads, parses, answers and writes on the same thread.
+final class EventLoop: @unchecked Sendable {
+    let core: ServerCore
+    let epfd: Int32
+    private let wakefd: Int32
+    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    var connections: [Int32: HTTPConnection] = [:]
+    var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+    var logBuffer: [UInt8] = []
+    private(set) var now: UInt64 = monotonicNanoseconds()
+    private var wallSecond: time_t = 0
+    private(set) var dateLine: [UInt8] = []
+    private(set) var logTimestamp = ""
+    private var lastSweep: UInt64 = 0
+    private(set) var draining = false
+    private var drainDeadline: UInt64 = 0
+    private var spareFD: Int32 = -1
+
+    init(core: ServerCore) throws {
+        self.core = core
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakefd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard epfd >= 0, wakefd >= 0 else { throw ServerError.system("epoll/eventfd", errno) }
+        spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        try add(wakefd, events: EPOLLIN.rawValue)
+        try add(core.listenFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+        updateClock()
+    }
+
+    deinit {
+        close(epfd)
+        close(wakefd)
+        if spareFD >= 0 { close(spareFD) }
+    }
+
+    // MARK: epoll registration
+
+    func add(_ fd: Int32, events: UInt32) throws {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        guard epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0 else { throw ServerError.system("epoll_ctl", errno) }
+    }
+
+    func modify(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &event)
+    }
+
+    func remove(_ fd: Int32) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+    }
+
+    // MARK: Cross-thread work
+
+    /// Runs `task` on this loop's thread (how async handlers hand back their response).
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        tasks.withLock { $0.append(task) }
+        var one: UInt64 = 1
+        _ = write(wakefd, &one, 8)
+    }
+
+    private func runTasks() {
+        var value: UInt64 = 0
+        _ = read(wakefd, &value, 8)
+        let pending = tasks.withLock { queue -> [@Sendable () -> Void] in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for task in pending { task() }
+    }
+
+    // MARK: The loop
+
+    func run() {
+        let capacity = 256
+        var events = [epoll_event](repeating: epoll_event(), count: capacity)
+        let tick = core.tickMilliseconds
+        while true {
+            let n = events.withUnsafeMutableBufferPointer { epoll_wait(epfd, $0.baseAddress, Int32(capacity), tick) }
+            updateClock()
+            if n > 0 {
+                for i in 0..<Int(n) {
+                    let event = events[i]
+                    let fd = event.data.fd
+                    if fd == core.listenFD {
+                        if !draining { acceptConnections() }
+                    } else if fd == wakefd {
+                        runTasks()
+                    } else if let connection = connections[fd] {
+                        connection.handle(events: event.events)
+                    }
+                }
+            }
+            if now &- lastSweep >= UInt64(tick) * 1_000_000 {
+                lastSweep = now
+                sweepTimeouts()
+            }
+            flushLog()
+            if core.stopRequested.load(ordering: .acquiring) && !draining { beginDrain() }
+            if draining {
+                if connections.isEmpty { break }
+                if now >= drainDeadline {
+                    for connection in Array(connections.values) { connection.close() }
+                    break
+                }
+            }
+        }
+        flushLog()
+    }
+
+    private func updateClock() {
+        now = monotonicNanoseconds()
+        let second = time(nil)
+        if second != wallSecond {
+            wallSecond = second
+            dateLine = Array("Date: \(HTTPDate.format(second))\r\n".utf8)
+            logTimestamp = HTTPDate.iso(second)
+        }
+    }
+
+    private func beginDrain() {
+        draining = true
+        drainDeadline = now + UInt64(core.limits.shutdownGrace * 1e9)
+        remove(core.listenFD)
+        for connection in Array(connections.values) { connection.drain() }
+    }
+
+    private func sweepTimeouts() {
+        for connection in Array(connections.values) where connection.deadline <= now {
+            connection.timedOut()
+        }
+    }
+
+    func flushLog() {
+        guard !logBuffer.isEmpty else { return }
+        core.accessLog.write(logBuffer)
+        logBuffer.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Accepting
+
+    private func acceptConnections() {
+        for _ in 0..<128 {
+            var address = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept4(core.listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                let error = errno
+                if error == EINTR || error == ECONNABORTED { continue }
+                if error == EMFILE || error == ENFILE { shedOneConnection(); }
+                return
+            }
+            if core.openConnections.add(1, ordering: .relaxed).newValue > core.limits.maxConnections {
+                refuse(fd)
+                continue
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let connection = HTTPConnection(fd: fd, loop: self, remoteAddress: Self.describe(address))
+            connections[fd] = connection
+            do {
+                try add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+            } catch {
+                connection.close()
+            }
+        }
+    }
+
+    /// Over the connection cap: a short `503` and close, never a crash.
+    private func refuse(_ fd: Int32) {
+        let message = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\nConnection: close\r\n\r\nServer is too busy.\n"
+        _ = message.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        Glibc.close(fd)
+        core.openConnections.subtract(1, ordering: .relaxed)
+    }
+
+    /// Out of file descriptors: free the spare, accept and close one, take the spare back,
+    /// so the listening socket does not spin.
+    private func shedOneConnection() {
+        guard spareFD >= 0 else { return }
+        Glibc.close(spareFD)
+        let fd = accept(core.listenFD, nil, nil)
+        if fd >= 0 { Glibc.close(fd) }
+        spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    }
+
+    static func describe(_ storage: sockaddr_storage) -> String {
+        var storage = storage
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
+                    var address = pointer.pointee.sin_addr
+                    inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count))
+                    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    var address = pointer.pointee.sin6_addr
+                    inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count))
+                    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                }
+            }
+        default:
+            return "unknown"
+        }
+    }
+}
+
+public enum ServerError: Error, CustomStringConvertible {
+    case system(String, Int32)
+    case address(String)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): return "\(call) failed: \(String(cString: strerror(code)))"
+        case .address(let text): return text
+        }
+    }
+}

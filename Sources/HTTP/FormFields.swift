@@ -1,0 +1,113 @@
+/// Decoded `application/x-www-form-urlencoded` pairs, in order. Names may repeat.
+public struct FormFields: Sendable, Sequence {
+    public private(set) var pairs: [(name: String, value: String)]
+
+    public init(pairs: [(name: String, value: String)] = []) { self.pairs = pairs }
+
+    public init(urlEncoded text: String) {
+        var pairs: [(String, String)] = []
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            if let eq = part.firstIndex(of: "=") {
+                pairs.append((PercentEncoding.decodeForm(part[..<eq]), PercentEncoding.decodeForm(part[part.index(after: eq)...])))
+            } else {
+                pairs.append((PercentEncoding.decodeForm(part), ""))
+            }
+        }
+        self.pairs = pairs
+    }
+
+    /// The first value for `name`.
+    public subscript(name: String) -> String? { pairs.first { $0.name == name }?.value }
+
+    public func values(_ name: String) -> [String] { pairs.filter { $0.name == name }.map(\.value) }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
+}
+
+public enum PercentEncoding {
+    /// Decodes `%XX` escapes; with `plusIsSpace`, `+` too. Invalid escapes are kept as
+    /// written; invalid UTF-8 becomes U+FFFD.
+    public static func decode<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String {
+        var utf8 = Array(text.utf8)
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(text)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        while i < utf8.count {
+            let c = utf8[i]
+            if c == UInt8(ascii: "%"), i + 2 < utf8.count,
+               let hi = hexValue(utf8[i + 1]), let lo = hexValue(utf8[i + 2]) {
+                out.append(hi << 4 | lo)
+                i += 3
+            } else if plusIsSpace && c == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+                i += 1
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        utf8 = out
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    public static func decodeForm<S: StringProtocol>(_ text: S) -> String { decode(text, plusIsSpace: true) }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Percent-encodes everything but RFC 3986 unreserved characters.
+    public static func encode(_ text: String, keep extra: String = "") -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        let extraBytes = Set(extra.utf8)
+        var out: [UInt8] = []
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(b)
+            default:
+                if extraBytes.contains(b) { out.append(b); continue }
+                out.append(UInt8(ascii: "%")); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+public enum Cookies {
+    public static func parse(_ header: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for part in header.split(separator: ";") {
+            let trimmed = part.drop { $0 == " " }
+            guard let eq = trimmed.firstIndex(of: "=") else { continue }
+            let name = String(trimmed[..<eq]).trimmingCharacters(in: .whitespaces)
+            var value = String(trimmed[trimmed.index(after: eq)...]).trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if result[name] == nil { result[name] = value }
+        }
+        return result
+    }
+
+    /// A `Set-Cookie` value.
+    public static func setCookie(name: String, value: String, path: String = "/", maxAge: Int? = nil,
+                                 httpOnly: Bool = true, secure: Bool = false, sameSite: String = "Lax") -> String {
+        var parts = ["\(name)=\(value)", "Path=\(path)"]
+        if let maxAge { parts.append("Max-Age=\(maxAge)") }
+        if httpOnly { parts.append("HttpOnly") }
+        if secure { parts.append("Secure") }
+        parts.append("SameSite=\(sameSite)")
+        return parts.joined(separator: "; ")
+    }
+}
+
+import Foundation

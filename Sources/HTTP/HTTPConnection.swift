@@ -1,0 +1,374 @@
+import CLinux
+import Foundation
+
+/// One client connection, confined to its event loop's thread (hence `@unchecked Sendable`:
+/// the only cross-thread use is an async handler handing its response back through
+/// `EventLoop.execute`, which runs on the owning thread).
+///
+/// Requests are parsed from `input` and answered strictly in order: while an async
+/// handler is working, later pipelined requests wait in the buffer and reading stops,
+/// so TCP flow control holds back a client that sends faster than we answer.
+final class HTTPConnection: @unchecked Sendable {
+    private(set) var fd: Int32
+    unowned let loop: EventLoop
+    let remoteAddress: String
+    private var parser: RequestParser
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var stream: (body: BodyStream, chunked: Bool)?
+    private var awaitingHandler = false
+    private var closeAfterWrite = false
+    private var lingering = false
+    private var peerClosedInput = false
+    private var sentContinue = false
+    private var interest: UInt32 = EPOLLIN.rawValue | EPOLLRDHUP.rawValue
+    /// Monotonic time at which the current state times out.
+    private(set) var deadline: UInt64 = 0
+    private var headStartedAt: UInt64 = 0
+    private var lastProgress: UInt64 = 0
+
+    private static let outputHighWater = 256 * 1024
+    private static let streamPiece = 64 * 1024
+
+    init(fd: Int32, loop: EventLoop, remoteAddress: String) {
+        self.fd = fd
+        self.loop = loop
+        self.remoteAddress = remoteAddress
+        self.parser = RequestParser(limits: loop.core.limits)
+        lastProgress = loop.now
+        updateDeadline()
+    }
+
+    private var limits: ServerLimits { loop.core.limits }
+
+    // MARK: Events
+
+    func handle(events: UInt32) {
+        if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && events & EPOLLIN.rawValue == 0 {
+            close()
+            return
+        }
+        if events & EPOLLOUT.rawValue != 0 {
+            flush()
+            if fd < 0 { return }
+        }
+        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        var gotBytes = false
+        while fd >= 0 {
+            let n = loop.readBuffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                lastProgress = loop.now
+                if lingering { continue }  // discard what a rejected client still sends
+                if !parser.isMidRequest && inputStart == input.count { headStartedAt = loop.now }
+                input.append(contentsOf: loop.readBuffer[0..<n])
+                gotBytes = true
+                if n < loop.readBuffer.count { break }
+                // Bound what one connection may buffer before we parse it.
+                if input.count - inputStart > limits.maxBodyBytes * 2 + limits.maxHeaderBytes + limits.maxRequestLineBytes { break }
+            } else if n == 0 {
+                peerClosedInput = true
+                break
+            } else {
+                let error = errno
+                if error == EINTR { continue }
+                if error == EAGAIN || error == EWOULDBLOCK { break }
+                close()
+                return
+            }
+        }
+        if fd < 0 { return }
+        if lingering {
+            if peerClosedInput { close() }
+            return
+        }
+        if gotBytes { process() }
+        if peerClosedInput {
+            // The client will send nothing more: answer what it sent, then close.
+            if !awaitingHandler && stream == nil && outputStart >= output.count { close(); return }
+            closeAfterWrite = true
+            setInterest(interest & ~(EPOLLIN.rawValue | EPOLLRDHUP.rawValue))
+        }
+    }
+
+    // MARK: Requests
+
+    /// Parses and answers every complete request buffered, in order.
+    private func process() {
+        while fd >= 0 && !awaitingHandler && stream == nil && !closeAfterWrite {
+            if output.count - outputStart > Self.outputHighWater { break }
+            let available = input.count - inputStart
+            if available == 0 { break }
+            let outcome = input.withUnsafeBufferPointer { all in
+                parser.parse(UnsafeBufferPointer(rebasing: all[inputStart...]), remoteAddress: remoteAddress)
+            }
+            switch outcome {
+            case .needMore:
+                if parser.expectsContinue && !sentContinue {
+                    sentContinue = true
+                    output.append(contentsOf: Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+                compactInput()
+                flush()
+                updateDeadline()
+                return
+            case .reject(let status, let reason):
+                reject(status, reason)
+            case .request(let request, let consumed):
+                inputStart += consumed
+                sentContinue = false
+                headStartedAt = loop.now
+                dispatch(request)
+            }
+        }
+        compactInput()
+        flush()
+        updateDeadline()
+    }
+
+    private func compactInput() {
+        if inputStart == input.count {
+            input.removeAll(keepingCapacity: input.capacity <= 256 * 1024)
+            inputStart = 0
+        } else if inputStart > 64 * 1024 {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+    }
+
+    private func dispatch(_ request: Request) {
+        let started = monotonicNanoseconds()
+        let keepAlive = request.wantsKeepAlive && !loop.draining
+        switch loop.core.responder.respond(to: request) {
+        case .now(let response):
+            write(response, for: request, keepAlive: keepAlive, started: started)
+        case .later(let work):
+            awaitingHandler = true
+            setInterest(interest & ~EPOLLIN.rawValue)
+            let loop = self.loop
+            Task.detached { [self] in
+                let response = await work()
+                loop.execute { self.finishLater(response, request: request, keepAlive: keepAlive, started: started) }
+            }
+        }
+    }
+
+    private func finishLater(_ response: Response, request: Request, keepAlive: Bool, started: UInt64) {
+        awaitingHandler = false
+        guard fd >= 0 else {
+            if case .stream(let body) = response.body { body.finish() }
+            return
+        }
+        lastProgress = loop.now
+        write(response, for: request, keepAlive: keepAlive && !loop.draining, started: started)
+        if !closeAfterWrite && !peerClosedInput { setInterest(interest | EPOLLIN.rawValue) }
+        process()
+    }
+
+    private func reject(_ status: Status, _ reason: String) {
+        var request = Request(method: "-", target: "-", remoteAddress: remoteAddress)
+        request.version = .http11
+        let body = Array("\(status.code) \(status.reason): \(reason)\n".utf8)
+        let response = Response(status: status, contentType: "text/plain; charset=utf-8", body: body)
+        write(response, for: request, keepAlive: false, started: monotonicNanoseconds())
+        lingering = inputStart < input.count || parser.isMidRequest
+        inputStart = input.count
+        parser.reset()
+    }
+
+    // MARK: Writing
+
+    private func write(_ response: Response, for request: Request, keepAlive: Bool, started: UInt64) {
+        var keepAlive = keepAlive
+        let status = response.status
+        let isHead = request.method == "HEAD"
+        let hasBody = !(status.code < 200 || status.code == 204 || status.code == 304)
+        var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
+        for field in response.headers {
+            let lower = field.name.lowercased()
+            if lower == "content-length" || lower == "connection" || lower == "transfer-encoding" { continue }
+            head += "\(field.name): \(field.value)\r\n"
+        }
+        var bodyBytes: [UInt8] = []
+        var bodyLength = 0
+        var chunked = false
+        var streamed: BodyStream?
+        switch response.body {
+        case .bytes(let bytes):
+            bodyBytes = bytes
+            bodyLength = bytes.count
+            if hasBody { head += "Content-Length: \(bytes.count)\r\n" }
+        case .stream(let body):
+            if !hasBody || isHead {
+                body.finish()
+                if let length = body.length, hasBody { head += "Content-Length: \(length)\r\n" }
+            } else {
+                streamed = body
+                if let length = body.length {
+                    head += "Content-Length: \(length)\r\n"
+                    bodyLength = length
+                } else if request.version == .http11 {
+                    head += "Transfer-Encoding: chunked\r\n"
+                    chunked = true
+                } else {
+                    keepAlive = false  // HTTP/1.0: the end of the body is the end of the connection
+                }
+            }
+        }
+        if !keepAlive {
+            head += "Connection: close\r\n"
+            closeAfterWrite = true
+        } else if request.version == .http10 {
+            head += "Connection: keep-alive\r\n"
+        }
+        output.append(contentsOf: head.utf8)
+        output.append(contentsOf: loop.dateLine)
+        output.append(13); output.append(10)
+        if hasBody && !isHead {
+            output.append(contentsOf: bodyBytes)
+            if let streamed { stream = (streamed, chunked) }
+        }
+        log(request, status: status.code, bytes: isHead ? 0 : bodyLength, started: started)
+    }
+
+    private func log(_ request: Request, status: Int, bytes: Int, started: UInt64) {
+        guard loop.core.accessLog.isEnabled else { return }
+        let micros = (monotonicNanoseconds() &- started) / 1000
+        let millis = "\(micros / 1000).\(String(format: "%03d", Int(micros % 1000)))"
+        let line = "\(loop.logTimestamp) \(remoteAddress) \(request.method) \(request.path) \(status) \(bytes) \(millis)ms\n"
+        loop.logBuffer.append(contentsOf: line.utf8)
+    }
+
+    /// Writes as much as the socket takes; refills from a streamed body; closes or
+    /// resumes reading when everything is out.
+    private func flush() {
+        while fd >= 0 {
+            if let current = stream, output.count - outputStart < Self.outputHighWater {
+                do {
+                    if let piece = try current.body.next() {
+                        if piece.isEmpty { continue }
+                        if current.chunked { output.append(contentsOf: Array((String(piece.count, radix: 16) + "\r\n").utf8)) }
+                        output.append(contentsOf: piece)
+                        if current.chunked { output.append(13); output.append(10) }
+                    } else {
+                        if current.chunked { output.append(contentsOf: Array("0\r\n\r\n".utf8)) }
+                        stream = nil
+                    }
+                } catch {
+                    // Headers are gone already; all we can do is cut the connection.
+                    current.body.finish()
+                    stream = nil
+                    close()
+                    return
+                }
+                continue
+            }
+            if outputStart < output.count {
+                let n = output.withUnsafeBytes { raw in
+                    send(fd, raw.baseAddress.map { $0 + outputStart }, raw.count - outputStart, Int32(MSG_NOSIGNAL))
+                }
+                if n > 0 {
+                    outputStart += n
+                    lastProgress = loop.now
+                    continue
+                }
+                let error = errno
+                if n < 0 && error == EINTR { continue }
+                if n < 0 && (error == EAGAIN || error == EWOULDBLOCK) {
+                    setInterest((interest | EPOLLOUT.rawValue) & ~EPOLLIN.rawValue)
+                    return
+                }
+                close()
+                return
+            }
+            break
+        }
+        guard fd >= 0 else { return }
+        if output.capacity > 1024 * 1024 { output = [] } else { output.removeAll(keepingCapacity: true) }
+        outputStart = 0
+        if (closeAfterWrite || (loop.draining && isIdle)) && !awaitingHandler {
+            if lingering {
+                // Let the client read our answer before the socket goes: stop sending,
+                // drain what it still sends for a moment, then close.
+                shutdown(fd, Int32(SHUT_WR))
+                setInterest(EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
+                deadline = loop.now + 2_000_000_000
+                return
+            }
+            close()
+            return
+        }
+        var wanted = interest & ~EPOLLOUT.rawValue
+        if !awaitingHandler && !peerClosedInput { wanted |= EPOLLIN.rawValue }
+        setInterest(wanted)
+        // Requests that arrived while we were busy writing.
+        if !awaitingHandler && inputStart < input.count && output.isEmpty { process() }
+    }
+
+    private func setInterest(_ events: UInt32) {
+        guard fd >= 0, events != interest else { return }
+        interest = events
+        loop.modify(fd, events: events)
+    }
+
+    // MARK: Timeouts and shutdown
+
+    private func updateDeadline() {
+        guard !lingering else { return }
+        let seconds: Double
+        if awaitingHandler {
+            deadline = .max
+            return
+        } else if outputStart < output.count || stream != nil {
+            seconds = limits.bodyTimeout
+            deadline = lastProgress + UInt64(seconds * 1e9)
+        } else if parser.isReadingBody {
+            deadline = lastProgress + UInt64(limits.bodyTimeout * 1e9)
+        } else if parser.isMidRequest || inputStart < input.count {
+            deadline = headStartedAt + UInt64(limits.headerTimeout * 1e9)
+        } else {
+            deadline = lastProgress + UInt64(limits.idleTimeout * 1e9)
+        }
+    }
+
+    func timedOut() {
+        if lingering || awaitingHandler { if lingering { close() }; return }
+        updateDeadline()
+        guard deadline <= loop.now else { return }
+        if parser.isMidRequest || inputStart < input.count {
+            reject(.requestTimeout, "request not received in time")
+            flush()
+            if fd >= 0 && !lingering { close() }
+        } else {
+            close()
+        }
+    }
+
+    /// Shutdown: an idle connection closes now; a busy one after its current response.
+    func drain() {
+        if isIdle { close() }
+        // Otherwise the response in progress carries `Connection: close` (the loop is
+        // draining) and the connection closes once it is written.
+    }
+
+    private var isIdle: Bool {
+        !awaitingHandler && stream == nil && outputStart >= output.count && !parser.isMidRequest && inputStart >= input.count
+    }
+
+    func close() {
+        guard fd >= 0 else { return }
+        stream?.body.finish()
+        stream = nil
+        loop.remove(fd)
+        Glibc.close(fd)
+        loop.connections[fd] = nil
+        loop.core.openConnections.subtract(1, ordering: .relaxed)
+        fd = -1
+    }
+}

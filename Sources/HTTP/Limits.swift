@@ -1,0 +1,19 @@
+/// Limits that protect the server from oversized or slow input. All configurable.
+public struct ServerLimits: Sendable, Equatable {
+    public var maxRequestLineBytes = 8 * 1024
+    public var maxHeaderBytes = 32 * 1024
+    public var maxHeaderCount = 100
+    public var maxBodyBytes = 1024 * 1024
+    /// Seconds a client has to send a complete request head once it started one.
+    public var headerTimeout: Double = 10
+    /// Seconds an idle keep-alive connection stays open.
+    public var idleTimeout: Double = 30
+    /// Seconds allowed between two pieces of a request body, or of a response the client is slow to read.
+    public var bodyTimeout: Double = 30
+    /// Open connections at most; more are answered `503` and closed.
+    public var maxConnections = 10_000
+    /// Seconds in-flight requests get to finish on shutdown.
+    public var shutdownGrace: Double = 10
+
+    public init() {}
+}

@@ -1,0 +1,91 @@
+/// One parsed HTTP request.
+public struct Request: Sendable {
+    public enum Version: Sendable, Equatable {
+        case http10, http11
+        public var text: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
+    }
+
+    /// The method token exactly as sent (methods are case-sensitive).
+    public var method: String
+    /// The raw request target (`/news?page=2`).
+    public var target: String
+    /// The path part of the target, still percent-encoded.
+    public var path: String
+    /// The query part without `?`, still encoded; empty when absent.
+    public var queryString: String
+    public var version: Version
+    /// Header names are lower-cased.
+    public var headers: Headers
+    public var body: [UInt8]
+    /// The peer's IP address as text.
+    public var remoteAddress: String
+    /// Values of `{name}` segments of the matched route, percent-decoded.
+    public var parameters: [String: String] = [:]
+    /// Per-request values set by middleware (the visitor's language, the signed-in user…).
+    public var attributes = Attributes()
+
+    public init(method: String, target: String, version: Version = .http11, headers: Headers = Headers(),
+                body: [UInt8] = [], remoteAddress: String = "127.0.0.1") {
+        self.method = method
+        self.target = target
+        if let q = target.firstIndex(of: "?") {
+            self.path = String(target[..<q])
+            self.queryString = String(target[target.index(after: q)...])
+        } else {
+            self.path = target
+            self.queryString = ""
+        }
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// Whether the connection stays open after this request's response.
+    public var wantsKeepAlive: Bool {
+        let connection = headers["connection"]?.lowercased() ?? ""
+        let tokens = connection.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        switch version {
+        case .http11: return !tokens.contains("close")
+        case .http10: return tokens.contains("keep-alive")
+        }
+    }
+
+    /// Decoded query parameters.
+    public var query: FormFields { FormFields(urlEncoded: queryString) }
+
+    /// Decoded `application/x-www-form-urlencoded` body.
+    public var form: FormFields { FormFields(urlEncoded: String(decoding: body, as: UTF8.self)) }
+
+    public var cookies: [String: String] { Cookies.parse(headers["cookie"] ?? "") }
+
+    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+
+    /// Whether the client accepts a gzip-encoded response.
+    public var acceptsGzip: Bool {
+        guard let header = headers["accept-encoding"] else { return false }
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let coding = pieces.first, coding == "gzip" || coding == "*" else { continue }
+            let zero = pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) }) }
+            return !zero
+        }
+        return false
+    }
+}
+
+/// Type-keyed storage for values that middleware attaches to a request.
+public struct Attributes: Sendable {
+    private var storage: [ObjectIdentifier: any Sendable] = [:]
+    public init() {}
+    public subscript<Key: AttributeKey>(key: Key.Type) -> Key.Value? {
+        get { storage[ObjectIdentifier(key)] as? Key.Value }
+        set { storage[ObjectIdentifier(key)] = newValue }
+    }
+}
+
+public protocol AttributeKey {
+    associatedtype Value: Sendable
+}
+
+import Foundation

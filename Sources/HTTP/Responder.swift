@@ -1,0 +1,26 @@
+/// What handling a request produces: a response now, or work that finishes later
+/// without holding the I/O thread (a write waiting for its group commit, a password hash).
+public enum Outcome: Sendable {
+    case now(Response)
+    case later(@Sendable () async -> Response)
+
+    /// Applies `transform` to the response, whenever it arrives.
+    public func map(_ transform: @escaping @Sendable (Response) -> Response) -> Outcome {
+        switch self {
+        case .now(let response): return .now(transform(response))
+        case .later(let work): return .later { transform(await work()) }
+        }
+    }
+}
+
+/// Anything that answers requests: the router, or a test's closure.
+public protocol Responder: Sendable {
+    func respond(to request: Request) -> Outcome
+}
+
+/// A responder made from a closure.
+public struct ClosureResponder: Responder {
+    let body: @Sendable (Request) -> Outcome
+    public init(_ body: @escaping @Sendable (Request) -> Outcome) { self.body = body }
+    public func respond(to request: Request) -> Outcome { body(request) }
+}

@@ -1,0 +1,169 @@
+/// Routes requests by method and path pattern (`/petitions/{slug}`, `/petitions/{slug}.json`),
+/// runs them through middleware, answers `405` with `Allow` for a known path with the
+/// wrong method, turns `HEAD` into `GET` without a body, and hands everything else to
+/// the fallback (static files, then the 404 page).
+public final class Router: Responder, @unchecked Sendable {
+    public typealias SyncHandler = @Sendable (Request) throws -> Response
+    public typealias AsyncHandler = @Sendable (Request) async throws -> Response
+
+    public enum Handler: Sendable {
+        case sync(SyncHandler)
+        case async(AsyncHandler)
+    }
+
+    struct Route {
+        let method: String
+        let pattern: Pattern
+        let handler: Handler
+    }
+
+    private var routes: [Route] = []
+    private var middleware: [any Middleware] = []
+    private var frozen = false
+    /// Answers requests no route matched (GET/HEAD: static files, then 404).
+    public var fallback: SyncHandler = { _ in .text("Not Found\n", status: .notFound) }
+    /// Turns an error thrown by a handler into a response.
+    public var errorResponse: @Sendable (Request, any Error) -> Response = { _, _ in
+        .text("Internal Server Error\n", status: .internalServerError)
+    }
+
+    public init() {}
+
+    // MARK: Registration (before the server starts)
+
+    public func get(_ path: String, _ handler: @escaping SyncHandler) { add("GET", path, .sync(handler)) }
+    public func post(_ path: String, _ handler: @escaping SyncHandler) { add("POST", path, .sync(handler)) }
+    public func post(_ path: String, async handler: @escaping AsyncHandler) { add("POST", path, .async(handler)) }
+    public func get(_ path: String, async handler: @escaping AsyncHandler) { add("GET", path, .async(handler)) }
+
+    public func add(_ method: String, _ path: String, _ handler: Handler) {
+        precondition(!frozen, "routes are registered before the server starts")
+        routes.append(Route(method: method, pattern: Pattern(path), handler: handler))
+        // Most specific first: literal segments beat parameters, longer literals beat shorter.
+        routes.sort { $0.pattern.specificity > $1.pattern.specificity }
+    }
+
+    /// Middleware run in the order added, outermost first, around every request
+    /// (routed, fallback, 404 and 405 alike).
+    public func use(_ m: any Middleware) {
+        precondition(!frozen, "middleware is added before the server starts")
+        middleware.append(m)
+    }
+
+    public func freeze() { frozen = true }
+
+    // MARK: Answering
+
+    public func respond(to request: Request) -> Outcome {
+        run(request, at: 0)
+    }
+
+    private func run(_ request: Request, at index: Int) -> Outcome {
+        if index < middleware.count {
+            return middleware[index].handle(request) { [self] next in run(next, at: index + 1) }
+        }
+        return route(request)
+    }
+
+    private func route(_ request: Request) -> Outcome {
+        let segments = Pattern.split(request.path)
+        let method = request.method == "HEAD" ? "GET" : request.method
+        var allowed: Set<String> = []
+        for route in routes {
+            guard let parameters = route.pattern.match(segments) else { continue }
+            guard route.method == method else {
+                allowed.insert(route.method)
+                continue
+            }
+            var request = request
+            request.parameters = parameters
+            switch route.handler {
+            case .sync(let handler):
+                return .now(call(handler, request))
+            case .async(let handler):
+                let errorResponse = self.errorResponse
+                let request = request
+                return .later {
+                    do { return try await handler(request) } catch { return errorResponse(request, error) }
+                }
+            }
+        }
+        if !allowed.isEmpty {
+            if allowed.contains("GET") { allowed.insert("HEAD") }
+            let allow = allowed.sorted().joined(separator: ", ")
+            if request.method == "OPTIONS" {
+                var response = Response(status: .noContent)
+                response.headers["Allow"] = allow
+                return .now(response)
+            }
+            var response = Response.text("Method Not Allowed\n", status: .methodNotAllowed)
+            response.headers["Allow"] = allow
+            return .now(response)
+        }
+        if method == "GET" { return .now(call(fallback, request)) }
+        var response = call(fallback, request)
+        if response.status == .ok {
+            response = .text("Method Not Allowed\n", status: .methodNotAllowed)
+            response.headers["Allow"] = "GET, HEAD"
+        }
+        return .now(response)
+    }
+
+    private func call(_ handler: SyncHandler, _ request: Request) -> Response {
+        do { return try handler(request) } catch { return errorResponse(request, error) }
+    }
+}
+
+/// Cross-cutting work around every request: security headers, compression, sessions…
+public protocol Middleware: Sendable {
+    func handle(_ request: Request, next: (Request) -> Outcome) -> Outcome
+}
+
+/// A path pattern split into segments; `{name}` captures one segment, optionally with a
+/// literal prefix or suffix in the same segment (`{slug}.json`).
+struct Pattern {
+    enum Segment {
+        case literal(String)
+        case parameter(name: String, prefix: String, suffix: String)
+    }
+
+    let segments: [Segment]
+    let specificity: Int
+
+    init(_ path: String) {
+        var score = 0
+        segments = Pattern.split(path).map { raw in
+            guard let open = raw.firstIndex(of: "{"), let close = raw.firstIndex(of: "}"), open < close else {
+                score += 100
+                return .literal(raw)
+            }
+            let prefix = String(raw[..<open])
+            let suffix = String(raw[raw.index(after: close)...])
+            score += 10 + prefix.count + suffix.count
+            return .parameter(name: String(raw[raw.index(after: open)..<close]), prefix: prefix, suffix: suffix)
+        }
+        specificity = score * 16 + segments.count
+    }
+
+    static func split(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    func match(_ path: [String]) -> [String: String]? {
+        guard path.count == segments.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, raw) in zip(segments, path) {
+            switch segment {
+            case .literal(let text):
+                guard text == raw else { return nil }
+            case .parameter(let name, let prefix, let suffix):
+                guard raw.count > prefix.count + suffix.count, raw.hasPrefix(prefix), raw.hasSuffix(suffix) else { return nil }
+                let value = raw.dropFirst(prefix.count).dropLast(suffix.count)
+                let decoded = PercentEncoding.decode(value)
+                guard !decoded.contains("/") else { return nil }
+                parameters[name] = decoded
+            }
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Synchronization
+
+/// Serves files under one folder at the same URL path, safely:
+/// - each path segment is percent-decoded on its own, and a segment that is empty after
+///   decoding, `.`/`..`, starts with `.` (dotfiles), or holds `/`, `\` or NUL is refused;
+/// - the resolved real path (symlinks followed) must stay inside the folder.
+/// Small files are kept in memory with their gzip form, revalidated by one `stat` per
+/// request; large ones are streamed from disk.
+public final class StaticFiles: Sendable {
+    public let root: String
+    private let maxAge: Int
+    private let cache = Mutex<[String: CachedFile]>([:])
+    private static let cacheableSize = 2 * 1024 * 1024
+
+    struct CachedFile: Sendable {
+        let device: UInt64, inode: UInt64, size: Int, modified: Int
+        let contentType: String
+        let etag: String
+        let lastModified: String
+        let bytes: [UInt8]?
+        let gzipped: [UInt8]?
+    }
+
+    public init(root: String, maxAge: Int = 3600) {
+        let resolved = root.withCString { realpath($0, nil) }
+        if let resolved {
+            self.root = String(cString: resolved)
+            free(resolved)
+        } else {
+            self.root = root
+        }
+        self.maxAge = maxAge
+    }
+
+    /// The response for `request`, or nil when no file answers to its path.
+    public func respond(to request: Request) -> Response? {
+        guard let relative = Self.safeRelativePath(request.path) else { return nil }
+        let path = root + "/" + relative
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let file: CachedFile
+        if let cached = cache.withLock({ $0[path] }), cached.inode == UInt64(info.st_ino), cached.device == UInt64(info.st_dev),
+           cached.size == Int(info.st_size), cached.modified == Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) {
+            file = cached
+        } else {
+            guard let loaded = load(path, info) else { return nil }
+            file = loaded
+            if loaded.bytes != nil { cache.withLock { $0[path] = loaded } }
+        }
+        return respond(request, file: file, path: path)
+    }
+
+    private func load(_ path: String, _ info: stat) -> CachedFile? {
+        // Refuse anything whose real location is outside the root (a symlink out).
+        guard let real = path.withCString({ realpath($0, nil) }) else { return nil }
+        let realPath = String(cString: real)
+        free(real)
+        guard realPath.hasPrefix(root + "/") else { return nil }
+        let size = Int(info.st_size)
+        let modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+        let type = MediaType.forPath(path)
+        var bytes: [UInt8]?
+        var gzipped: [UInt8]?
+        if size <= Self.cacheableSize {
+            guard let data = FileManager.default.contents(atPath: realPath) else { return nil }
+            bytes = [UInt8](data)
+            if Gzip.isCompressible(type), data.count >= 256, let packed = Gzip.compress([UInt8](data), level: 9),
+               packed.count < data.count {
+                gzipped = packed
+            }
+        }
+        return CachedFile(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes?.count ?? size, modified: modified,
+                          contentType: type,
+                          etag: "\"\(String(size, radix: 16))-\(String(modified, radix: 16))\"",
+                          lastModified: HTTPDate.format(time_t(info.st_mtim.tv_sec)),
+                          bytes: bytes, gzipped: gzipped)
+    }
+
+    private func respond(_ request: Request, file: CachedFile, path: String) -> Response {
+        let useGzip = file.gzipped != nil && request.acceptsGzip && request.headers["range"] == nil
+        let etag = useGzip ? String(file.etag.dropLast()) + "-gz\"" : file.etag
+        var headers = Headers([
+            ("Content-Type", file.contentType),
+            ("ETag", etag),
+            ("Last-Modified", file.lastModified),
+            ("Cache-Control", "public, max-age=\(maxAge)"),
+            ("Accept-Ranges", "bytes"),
+        ])
+        if file.gzipped != nil { headers.add("Vary", "Accept-Encoding") }
+        if Conditional.notModified(request, etag: etag, lastModified: file.lastModified) {
+            headers.remove("Content-Type")
+            return Response(status: .notModified, headers: headers)
+        }
+        if useGzip, let gzipped = file.gzipped {
+            headers.add("Content-Encoding", "gzip")
+            return Response(status: .ok, headers: headers, body: .bytes(gzipped))
+        }
+        let range = ByteRange.parse(request.headers["range"], size: file.size, ifRange: request.headers["if-range"], etag: etag)
+        switch range {
+        case .unsatisfiable:
+            headers["Content-Range"] = "bytes */\(file.size)"
+            return Response(status: .rangeNotSatisfiable, headers: headers)
+        case .partial(let lower, let upper):
+            headers["Content-Range"] = "bytes \(lower)-\(upper)/\(file.size)"
+            if let bytes = file.bytes {
+                return Response(status: .partialContent, headers: headers, body: .bytes(Array(bytes[lower...upper])))
+            }
+            return Response(status: .partialContent, headers: headers,
+                            body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
+        case .whole:
+            if let bytes = file.bytes { return Response(status: .ok, headers: headers, body: .bytes(bytes)) }
+            return Response(status: .ok, headers: headers, body: .stream(FileStream.make(path: path, offset: 0, length: file.size)))
+        }
+    }
+
+    /// The decoded path relative to the root, or nil when it is not a safe file path.
+    static func safeRelativePath(_ rawPath: String) -> String? {
+        guard rawPath.hasPrefix("/") else { return nil }
+        var segments: [String] = []
+        for raw in rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            let segment = PercentEncoding.decode(raw)
+            guard !segment.isEmpty, !segment.hasPrefix("."),
+                  !segment.contains("/"), !segment.contains("\\"), !segment.contains("\0"),
+                  !segment.unicodeScalars.contains(where: { $0.value < 32 }) else { return nil }
+            segments.append(segment)
+        }
+        return segments.isEmpty ? nil : segments.joined(separator: "/")
+    }
+}
+
+/// Reads a region of a file in pieces for a streamed body.
+public enum FileStream {
+    public static func make(path: String, offset: Int, length: Int) -> BodyStream {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let state = FileStreamState(fd: fd, remaining: length)
+        if fd >= 0 && offset > 0 { lseek(fd, off_t(offset), SEEK_SET) }
+        return BodyStream(length: length, next: {
+            guard state.fd >= 0 else { throw ServerError.system("open", ENOENT) }
+            if state.remaining == 0 { return nil }
+            var piece = [UInt8](repeating: 0, count: min(64 * 1024, state.remaining))
+            let n = piece.withUnsafeMutableBytes { read(state.fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw ServerError.system("read", errno) }
+            state.remaining -= n
+            if n < piece.count { piece.removeLast(piece.count - n) }
+            return piece
+        }, finish: {
+            if state.fd >= 0 { close(state.fd) }
+        })
+    }
+}
+
+private final class FileStreamState: @unchecked Sendable {
+    let fd: Int32
+    var remaining: Int
+    init(fd: Int32, remaining: Int) { self.fd = fd; self.remaining = remaining }
+}
+
+/// Conditional requests (RFC 9110 §13).
+public enum Conditional {
+    /// True when the client's cached copy is current: `If-None-Match` matches, or, with no
+    /// `If-None-Match`, `If-Modified-Since` is not older than the resource.
+    public static func notModified(_ request: Request, etag: String, lastModified: String?) -> Bool {
+        guard request.method == "GET" || request.method == "HEAD" else { return false }
+        if let header = request.headers["if-none-match"] {
+            if header.trimmingCharacters(in: .whitespaces) == "*" { return true }
+            let weakless = { (tag: Substring) -> Substring in
+                let t = tag.drop { $0 == " " || $0 == "\t" }
+                return t.hasPrefix("W/") ? t.dropFirst(2) : t
+            }
+            let ours = weakless(Substring(etag))
+            return header.split(separator: ",").contains { weakless($0).trimmingCharacters(in: .whitespaces) == ours }
+        }
+        if let since = request.headers["if-modified-since"], let lastModified,
+           let sinceTime = HTTPDate.parse(since), let modifiedTime = HTTPDate.parse(lastModified) {
+            return modifiedTime <= sinceTime
+        }
+        return false
+    }
+}
+
+/// A single byte range from a `Range` header (RFC 9110 §14). Multiple ranges are
+/// answered with the whole representation, which the RFC allows.
+public enum ByteRange: Equatable, Sendable {
+    case whole
+    case partial(Int, Int)
+    case unsatisfiable
+
+    public static func parse(_ header: String?, size: Int, ifRange: String? = nil, etag: String? = nil) -> ByteRange {
+        guard let header, header.hasPrefix("bytes=") else { return .whole }
+        if let ifRange, ifRange != etag { return .whole }
+        let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }
+        let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
+        let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
+        if first.isEmpty {
+            guard let suffix = Int(last) else { return .whole }
+            if suffix == 0 { return .unsatisfiable }
+            if size == 0 { return .unsatisfiable }
+            return .partial(max(0, size - suffix), size - 1)
+        }
+        guard let lower = Int(first), lower >= 0 else { return .whole }
+        if lower >= size { return .unsatisfiable }
+        if last.isEmpty { return .partial(lower, size - 1) }
+        guard let upper = Int(last), upper >= lower else { return .whole }
+        return .partial(lower, min(upper, size - 1))
+    }
+}
+
+/// Media types by file extension.
+public enum MediaType {
+    static let byExtension: [String: String] = [
+        "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+        "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
+        "json": "application/json; charset=utf-8", "txt": "text/plain; charset=utf-8",
+        "xml": "application/xml; charset=utf-8", "svg": "image/svg+xml",
+        "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
+        "webp": "image/webp", "avif": "image/avif", "ico": "image/x-icon",
+        "woff": "font/woff", "woff2": "font/woff2", "pdf": "application/pdf",
+        "csv": "text/csv; charset=utf-8", "ics": "text/calendar; charset=utf-8",
+        "webmanifest": "application/manifest+json",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "mp4": "video/mp4", "mp3": "audio/mpeg", "zip": "application/zip",
+    ]
+
+    public static func forPath(_ path: String) -> String {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "application/octet-stream" }
+        return byExtension[path[path.index(after: dot)...].lowercased()] ?? "application/octet-stream"
+    }
+}

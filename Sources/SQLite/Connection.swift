@@ -1,0 +1,168 @@
+import CSQLite
+import Foundation
+
+/// One SQLite connection with a cache of prepared statements.
+///
+/// Concurrency: a connection is used by one thread at a time. `Database` owns all
+/// connections and hands each one out exclusively (the writer to its own thread,
+/// readers from a pool), which is why this type is `@unchecked Sendable`.
+public final class Connection: @unchecked Sendable {
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+    private static let cacheLimit = 128
+
+    public enum Mode: Sendable { case readWrite, readOnly }
+
+    public init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        switch mode {
+        case .readWrite: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        case .readOnly: flags |= SQLITE_OPEN_READONLY
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: "\(message) (\(path))")
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        try execute("PRAGMA foreign_keys = ON")
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(code: Int32, sql: String?) -> SQLiteError {
+        let extended = sqlite3_extended_errcode(handle)
+        return SQLiteError(code: extended != 0 ? extended : code,
+                           message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+
+    /// Runs one or more statements with no parameters and no results (DDL, pragmas, scripts).
+    public func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &message)
+        if rc != SQLITE_OK {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(message)
+            throw SQLiteError(code: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// Borrows a cached prepared statement for `sql`, bound to `parameters`, and
+    /// resets it afterwards. A statement already in use (nested query) gets a fresh copy.
+    public func withStatement<R>(_ sql: String, _ parameters: [any SQLBindable],
+                                 _ body: (Statement) throws -> R) throws -> R {
+        let statement: Statement
+        if let cached = cache[sql], !cached.inUse {
+            statement = cached
+        } else {
+            statement = try Statement(connection: self, sql: sql)
+            if cache[sql] == nil {
+                if cache.count >= Self.cacheLimit { cache.removeAll() }
+                cache[sql] = statement
+            }
+        }
+        statement.inUse = true
+        defer { statement.reset(); statement.inUse = false }
+        try statement.bind(parameters)
+        return try body(statement)
+    }
+
+    /// Runs a statement that returns no rows; answers the number of rows changed.
+    @discardableResult
+    public func run(_ sql: String, _ parameters: any SQLBindable...) throws -> Int {
+        try run(sql, parameters: parameters)
+    }
+
+    @discardableResult
+    public func run(_ sql: String, parameters: [any SQLBindable]) throws -> Int {
+        try withStatement(sql, parameters) { statement in
+            while try statement.step() {}
+            return Int(sqlite3_changes64(handle))
+        }
+    }
+
+    /// Maps every result row through `transform`.
+    public func query<T>(_ sql: String, _ parameters: any SQLBindable...,
+                         row transform: (Row) throws -> T) throws -> [T] {
+        try query(sql, parameters: parameters, row: transform)
+    }
+
+    public func query<T>(_ sql: String, parameters: [any SQLBindable],
+                         row transform: (Row) throws -> T) throws -> [T] {
+        try withStatement(sql, parameters) { statement in
+            var results: [T] = []
+            while try statement.step() { results.append(try transform(statement.row)) }
+            return results
+        }
+    }
+
+    /// The first row mapped through `transform`, or nil when there is none.
+    public func first<T>(_ sql: String, _ parameters: any SQLBindable...,
+                         row transform: (Row) throws -> T) throws -> T? {
+        try withStatement(sql, parameters) { statement in
+            try statement.step() ? try transform(statement.row) : nil
+        }
+    }
+
+    /// The first column of the first row.
+    public func scalar<T: SQLColumnDecodable>(_ sql: String, _ parameters: any SQLBindable...,
+                                              as type: T.Type = T.self) throws -> T? {
+        try withStatement(sql, parameters) { statement in
+            guard try statement.step() else { return nil }
+            return T(sqlValue: statement.row.value(at: 0))
+        }
+    }
+
+    /// Steps through rows one at a time without collecting them (for streaming).
+    public func forEach(_ sql: String, parameters: [any SQLBindable], _ body: (Row) throws -> Bool) throws {
+        try withStatement(sql, parameters) { statement in
+            while try statement.step() {
+                if try !body(statement.row) { break }
+            }
+        }
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    public enum TransactionKind: String, Sendable {
+        case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE"
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Writers use `.immediate` so the write lock is taken up front and never upgraded mid-way.
+    public func transaction<R>(_ kind: TransactionKind = .immediate, _ body: () throws -> R) throws -> R {
+        try execute("BEGIN \(kind.rawValue)")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint, so its changes can be undone alone within a larger transaction.
+    public func savepoint<R>(_ name: String = "sp", _ body: () throws -> R) throws -> R {
+        try execute("SAVEPOINT \(name)")
+        do {
+            let result = try body()
+            try execute("RELEASE \(name)")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO \(name)")
+            try? execute("RELEASE \(name)")
+            throw error
+        }
+    }
+}

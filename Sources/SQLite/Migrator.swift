@@ -1,0 +1,87 @@
+import Crypto
+import Foundation
+
+/// Applies `NNNN_name.sql` files from a folder, in order, each in its own transaction,
+/// and records each with a SHA-256 checksum. An applied migration whose file has since
+/// changed stops everything: the schema on disk would no longer match the code.
+public struct Migrator: Sendable {
+    public struct Migration: Sendable, Equatable {
+        public let version: Int
+        public let name: String
+        public let sql: String
+        public var checksum: String {
+            SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    public let directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// Reads and orders the migration files; rejects badly named or duplicate versions.
+    public func migrations() throws -> [Migration] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw DatabaseError.migration("cannot read migrations folder \(directory.path)")
+        }
+        var result: [Migration] = []
+        for file in names.sorted() where file.hasSuffix(".sql") {
+            let stem = file.dropLast(4)
+            guard let underscore = stem.firstIndex(of: "_"),
+                  let version = Int(stem[..<underscore]), stem[..<underscore].count == 4 else {
+                throw DatabaseError.migration("migration file \(file) is not named NNNN_name.sql")
+            }
+            if result.contains(where: { $0.version == version }) {
+                throw DatabaseError.migration("two migrations share the number \(version)")
+            }
+            let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            result.append(Migration(version: version, name: String(stem), sql: sql))
+        }
+        return result
+    }
+
+    /// Brings the database up to date. Returns the names of the migrations applied now.
+    @discardableResult
+    public func migrate(_ database: Database) throws -> [String] {
+        let migrations = try migrations()
+        return try database.exclusive { connection in try Self.apply(migrations, on: connection) }
+    }
+
+    static func apply(_ migrations: [Migration], on connection: Connection) throws -> [String] {
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+            )
+            """)
+        let applied = try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version") { row in
+            (try row.get("version", as: Int.self), try row.get("name", as: String.self), try row.get("checksum", as: String.self))
+        }
+        for (version, name, checksum) in applied {
+            guard let file = migrations.first(where: { $0.version == version }) else {
+                throw DatabaseError.migration("the database has migration \(name) applied, but Migrations/ has no file for it: this build is older than the database")
+            }
+            if file.checksum != checksum {
+                throw DatabaseError.migration("migration \(file.name).sql was edited after it was applied (checksum \(checksum.prefix(12)) recorded, \(file.checksum.prefix(12)) on disk); restore it and put the change in a new migration")
+            }
+        }
+        var done: [String] = []
+        for migration in migrations where !applied.contains(where: { $0.0 == migration.version }) {
+            do {
+                try connection.transaction(.immediate) {
+                    try connection.execute(migration.sql)
+                    try connection.run("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                                       migration.version, migration.name, migration.checksum)
+                }
+            } catch {
+                throw DatabaseError.migration("migration \(migration.name).sql failed: \(error)")
+            }
+            done.append(migration.name)
+        }
+        return done
+    }
+}

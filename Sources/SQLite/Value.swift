@@ -1,0 +1,95 @@
+/// A value as SQLite stores it.
+public enum SQLValue: Sendable, Equatable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// Something that can be bound to a `?` parameter.
+public protocol SQLBindable: Sendable {
+    var sqlValue: SQLValue { get }
+}
+
+/// Something that can be read back from a result column.
+public protocol SQLColumnDecodable {
+    init?(sqlValue: SQLValue)
+    static var sqlTypeName: String { get }
+}
+
+extension SQLValue: SQLBindable {
+    public var sqlValue: SQLValue { self }
+}
+
+extension Int64: SQLBindable, SQLColumnDecodable {
+    public var sqlValue: SQLValue { .integer(self) }
+    public init?(sqlValue: SQLValue) {
+        guard case .integer(let v) = sqlValue else { return nil }
+        self = v
+    }
+    public static var sqlTypeName: String { "an integer" }
+}
+
+extension Int: SQLBindable, SQLColumnDecodable {
+    public var sqlValue: SQLValue { .integer(Int64(self)) }
+    public init?(sqlValue: SQLValue) {
+        guard case .integer(let v) = sqlValue else { return nil }
+        self = Int(v)
+    }
+    public static var sqlTypeName: String { "an integer" }
+}
+
+extension Bool: SQLBindable, SQLColumnDecodable {
+    public var sqlValue: SQLValue { .integer(self ? 1 : 0) }
+    public init?(sqlValue: SQLValue) {
+        guard case .integer(let v) = sqlValue else { return nil }
+        self = v != 0
+    }
+    public static var sqlTypeName: String { "a boolean (integer)" }
+}
+
+extension Double: SQLBindable, SQLColumnDecodable {
+    public var sqlValue: SQLValue { .real(self) }
+    public init?(sqlValue: SQLValue) {
+        switch sqlValue {
+        case .real(let v): self = v
+        case .integer(let v): self = Double(v)
+        default: return nil
+        }
+    }
+    public static var sqlTypeName: String { "a real number" }
+}
+
+extension String: SQLBindable, SQLColumnDecodable {
+    public var sqlValue: SQLValue { .text(self) }
+    public init?(sqlValue: SQLValue) {
+        guard case .text(let v) = sqlValue else { return nil }
+        self = v
+    }
+    public static var sqlTypeName: String { "text" }
+}
+
+extension Array: SQLBindable where Element == UInt8 {
+    public var sqlValue: SQLValue { .blob(self) }
+}
+
+extension Array: SQLColumnDecodable where Element == UInt8 {
+    public init?(sqlValue: SQLValue) {
+        switch sqlValue {
+        case .blob(let v): self = v
+        case .text(let v): self = Array(v.utf8)
+        default: return nil
+        }
+    }
+    public static var sqlTypeName: String { "a blob" }
+}
+
+extension Optional: SQLBindable where Wrapped: SQLBindable {
+    public var sqlValue: SQLValue {
+        switch self {
+        case .none: return .null
+        case .some(let v): return v.sqlValue
+        }
+    }
+}

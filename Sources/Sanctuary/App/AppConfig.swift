@@ -1,0 +1,148 @@
+import Foundation
+import HTTP
+
+/// A configuration value that stops start-up, named by its key.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let key: String
+    public let reason: String
+    public init(key: String, reason: String) { self.key = key; self.reason = reason }
+    public var description: String { "configuration error: \(key) \(reason)" }
+}
+
+/// Settings, from lowest to highest precedence: built-in defaults,
+/// `Config/sanctuary.json`, `SANCTUARY_*` environment variables, command-line flags.
+public struct AppConfig: Sendable {
+    /// Folder holding `Migrations/`, `Public/` and `Config/` (the package root by default).
+    public var root: URL
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The SQLite file; relative paths are taken from `root`.
+    public var database = "var/sanctuary.sqlite"
+    public var secureCookies = false
+    /// Absolute base for links in feeds and e-mails, e.g. `https://example.org`.
+    public var publicBaseURL = "http://127.0.0.1:8080"
+    public var siteName = "Sanctuary"
+    public var accessLog: AccessLog.Destination = .standardOutput
+    public var loadSampleContent = true
+    public var staticMaxAge = 3600
+    public var limits = ServerLimits()
+
+    public init(root: URL) { self.root = root }
+
+    public var databasePath: String {
+        database.hasPrefix("/") ? database : root.appendingPathComponent(database).path
+    }
+    public var migrationsDirectory: URL { root.appendingPathComponent("Migrations") }
+    public var publicDirectory: URL { root.appendingPathComponent("Public") }
+    public var configDirectory: URL { root.appendingPathComponent("Config") }
+
+    /// Builds the configuration from the file, the environment and flag overrides
+    /// (`overrides` uses the file's keys, e.g. `["port": "9000"]`).
+    public static func load(root: URL, file: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            overrides: [String: String] = [:]) throws -> AppConfig {
+        var config = AppConfig(root: root)
+        let fileURL = file ?? root.appendingPathComponent("Config/sanctuary.json")
+        if FileManager.default.fileExists(atPath: fileURL.path) {
+            let data = try Data(contentsOf: fileURL)
+            let object: Any
+            do { object = try JSONSerialization.jsonObject(with: data) } catch {
+                throw ConfigError(key: fileURL.lastPathComponent, reason: "is not valid JSON")
+            }
+            guard let values = object as? [String: Any] else {
+                throw ConfigError(key: fileURL.lastPathComponent, reason: "must be a JSON object")
+            }
+            try config.apply(values, prefix: "")
+        } else if file != nil {
+            throw ConfigError(key: "config", reason: "file \(fileURL.path) does not exist")
+        }
+        let environmentKeys = ["SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
+                               "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
+                               "SANCTUARY_ACCESS_LOG": "access_log"]
+        for (variable, key) in environmentKeys.sorted(by: { $0.key < $1.key }) {
+            if let value = environment[variable] { try config.set(key, text: value, source: variable) }
+        }
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) { try config.set(key, text: value, source: key) }
+        return config
+    }
+
+    private mutating func apply(_ values: [String: Any], prefix: String) throws {
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            let name = prefix + key
+            if let nested = value as? [String: Any] {
+                try apply(nested, prefix: name + ".")
+            } else if let number = value as? NSNumber {
+                // Booleans arrive as 1/0 here; the boolean settings accept both spellings.
+                try set(name, text: number.stringValue, source: name)
+            } else if let text = value as? String {
+                try set(name, text: text, source: name)
+            } else {
+                throw ConfigError(key: name, reason: "has a value of the wrong kind")
+            }
+        }
+    }
+
+    /// Sets one key from text, validating it. `source` names the key in error messages.
+    public mutating func set(_ key: String, text: String, source: String) throws {
+        func integer(_ range: ClosedRange<Int>) throws -> Int {
+            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(v) else {
+                throw ConfigError(key: source, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
+            }
+            return v
+        }
+        func seconds() throws -> Double {
+            guard let v = Double(text), v > 0, v <= 86_400 else {
+                throw ConfigError(key: source, reason: "must be a number of seconds above 0 (got \"\(text)\")")
+            }
+            return v
+        }
+        func boolean() throws -> Bool {
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw ConfigError(key: source, reason: "must be true or false (got \"\(text)\")")
+            }
+        }
+        switch key {
+        case "host":
+            guard !text.isEmpty, !text.contains(" ") else { throw ConfigError(key: source, reason: "must be a host name or address") }
+            host = text
+        case "port": port = try integer(0...65_535)
+        case "database":
+            guard !text.isEmpty else { throw ConfigError(key: source, reason: "must be a file path") }
+            database = text
+        case "secure_cookies": secureCookies = try boolean()
+        case "public_base_url":
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw ConfigError(key: source, reason: "must be an absolute http(s) URL (got \"\(text)\")")
+            }
+            publicBaseURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+        case "site_name":
+            guard !text.isEmpty else { throw ConfigError(key: source, reason: "must not be empty") }
+            siteName = text
+        case "access_log":
+            switch text {
+            case "off": accessLog = .off
+            case "stdout": accessLog = .standardOutput
+            case "stderr": accessLog = .standardError
+            default:
+                guard text.hasPrefix("/") || text.contains("/") else {
+                    throw ConfigError(key: source, reason: "must be off, stdout, stderr or a file path (got \"\(text)\")")
+                }
+                accessLog = .file(text)
+            }
+        case "sample_content": loadSampleContent = try boolean()
+        case "static_max_age_seconds": staticMaxAge = try integer(0...31_536_000)
+        case "limits.request_line_bytes": limits.maxRequestLineBytes = try integer(256...1_048_576)
+        case "limits.header_bytes": limits.maxHeaderBytes = try integer(1024...4_194_304)
+        case "limits.header_count": limits.maxHeaderCount = try integer(8...10_000)
+        case "limits.body_bytes": limits.maxBodyBytes = try integer(1024...1_073_741_824)
+        case "limits.header_timeout_seconds": limits.headerTimeout = try seconds()
+        case "limits.idle_timeout_seconds": limits.idleTimeout = try seconds()
+        case "limits.body_timeout_seconds": limits.bodyTimeout = try seconds()
+        case "limits.max_connections": limits.maxConnections = try integer(1...1_000_000)
+        case "limits.shutdown_grace_seconds": limits.shutdownGrace = try seconds()
+        default:
+            throw ConfigError(key: source, reason: "is not a known setting")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import HTTP
+import Logging
+import SQLite
+
+/// The whole application: configuration, database, interface strings and routes.
+/// Build it once, then serve it with `makeServer()`.
+public final class Application: Sendable {
+    public let config: AppConfig
+    public let database: Database
+    public let strings: Localizer
+    public let router: Router
+    public let staticFiles: StaticFiles
+    public let logger: Logger
+
+    /// Opens (and creates) the database, applies migrations, loads sample content on an
+    /// empty database when configured, and registers every feature's routes.
+    public init(config: AppConfig, logger: Logger = Logger(label: "sanctuary")) throws {
+        self.config = config
+        self.logger = logger
+        database = try Database(path: config.databasePath)
+        let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
+        for name in applied { logger.info("applied migration \(name)") }
+        strings = try Localizer.load(language: "en", directory: config.configDirectory.appendingPathComponent("locales"))
+        staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
+        router = Router()
+        if config.loadSampleContent {
+            let loaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
+                .loadIfEmpty(into: database)
+            if loaded { logger.info("loaded the sample content from Config/sample-content.json") }
+        }
+        configureRouter()
+    }
+
+    private func configureRouter() {
+        router.use(SecurityHeadersMiddleware())
+        router.use(CompressionMiddleware())
+        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self]
+        for feature in features { feature.register(in: self) }
+        router.fallback = { [self] request in
+            if let response = staticFiles.respond(to: request) { return response }
+            return ErrorPages.notFound(self, request)
+        }
+        router.errorResponse = { [self] request, error in
+            logger.error("\(request.method) \(request.path) failed: \(error)")
+            return ErrorPages.serverError(self, request)
+        }
+        router.freeze()
+    }
+
+    /// The server for this application, listening but not yet started.
+    public func makeServer() throws -> HTTPServer {
+        try HTTPServer(host: config.host, port: config.port, responder: router,
+                       limits: config.limits, accessLog: AccessLog(config.accessLog))
+    }
+
+    public func context(for request: Request) -> PageContext {
+        PageContext(t: strings, siteName: config.siteName, path: request.path)
+    }
+
+    /// A full HTML page in the site layout.
+    public func page(_ request: Request, title: String, status: Status = .ok, description: String? = nil,
+                     head: HTML = .empty, _ body: (PageContext) -> HTML) -> Response {
+        let context = context(for: request)
+        let html = Layout.page(context, title: title, description: description, head: head, body: body(context))
+        return .html(html.rendered, status: status)
+    }
+
+    public func close() { database.close() }
+}
+
+/// A feature registers its routes on the application's router.
+public protocol Feature {
+    static func register(in app: Application)
+}

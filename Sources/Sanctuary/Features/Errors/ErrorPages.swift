@@ -1,0 +1,34 @@
+import HTTP
+
+/// Error pages in the site layout.
+enum ErrorPages {
+    static func notFound(_ app: Application, _ request: Request) -> Response {
+        app.page(request, title: app.strings("error.not_found.title"), status: .notFound) { c in
+            """
+            <section class="error-page">
+            <h1>\(c.t("error.not_found.title"))</h1>
+            <p>\(c.t("error.not_found.body"))</p>
+            <p><a class="button" href="/">\(c.t("error.home_link"))</a></p>
+            </section>
+            """
+        }
+    }
+
+    static func serverError(_ app: Application, _ request: Request) -> Response {
+        app.page(request, title: app.strings("error.server.title"), status: .internalServerError) { c in
+            """
+            <section class="error-page">
+            <h1>\(c.t("error.server.title"))</h1>
+            <p>\(c.t("error.server.body"))</p>
+            </section>
+            """
+        }
+    }
+
+    /// A page for a request the visitor can fix or repeat later (403, 410, 429…).
+    static func message(_ app: Application, _ request: Request, status: Status, title: String, body: String) -> Response {
+        app.page(request, title: title, status: status) { _ in
+            "<section class=\"error-page\"><h1>\(title)</h1><p>\(body)</p></section>"
+        }
+    }
+}

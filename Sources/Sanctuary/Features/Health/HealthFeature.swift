@@ -1,0 +1,18 @@
+import HTTP
+
+/// `GET /healthz`: `ok` when the database answers.
+enum HealthFeature: Feature {
+    static func register(in app: Application) {
+        app.router.get("/healthz") { _ in
+            var response: Response
+            do {
+                let answer = try app.database.read { try $0.scalar("SELECT 1", as: Int.self) }
+                response = answer == 1 ? .text("ok\n") : .text("database did not answer\n", status: .serviceUnavailable)
+            } catch {
+                response = .text("database unavailable\n", status: .serviceUnavailable)
+            }
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        }
+    }
+}

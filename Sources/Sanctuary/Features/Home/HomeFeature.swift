@@ -1,0 +1,39 @@
+import HTTP
+
+/// `GET /`: what to act on now, the latest news and the next events.
+enum HomeFeature: Feature {
+    static func register(in app: Application) {
+        app.router.get("/") { request in
+            let (petitions, news, events) = try app.database.read { db in
+                (try PetitionStore.featured(db, limit: 3), try NewsStore.latest(db, limit: 3), try EventStore.upcoming(db, limit: 3))
+            }
+            var response = app.page(request, title: app.config.siteName) { c in
+                let t = c.t
+                return """
+                <section class="hero">
+                <h1>\(t("home.title"))</h1>
+                <p class="lede">\(t("site.tagline"))</p>
+                </section>
+                <section class="home-section" aria-labelledby="act-now">
+                <h2 id="act-now">\(t("home.act_now"))</h2>
+                \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, t: t) })</ul>")
+                </section>
+                <div class="columns">
+                <section class="home-section" aria-labelledby="latest-news">
+                <h2 id="latest-news">\(t("home.latest_news"))</h2>
+                \(news.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"list\">\(news.map { item in "<li><a href=\"/news/\(item.slug)\">\(item.title)</a> <span class=\"meta\">\(DateText.day(item.publishedAt, t: t))</span></li>" as HTML })</ul>")
+                <p><a href="/news">\(t("home.all_news"))</a></p>
+                </section>
+                <section class="home-section" aria-labelledby="next-events">
+                <h2 id="next-events">\(t("home.next_events"))</h2>
+                \(events.isEmpty ? Layout.emptyState(t("home.no_events")) : "<ul class=\"list\">\(events.map { event in "<li><a href=\"/events/\(event.slug)\">\(event.title)</a> <span class=\"meta\">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</span></li>" as HTML })</ul>")
+                <p><a href="/events">\(t("home.all_events"))</a></p>
+                </section>
+                </div>
+                """
+            }
+            response.headers["Cache-Control"] = "public, max-age=10, stale-while-revalidate=60"
+            return response
+        }
+    }
+}

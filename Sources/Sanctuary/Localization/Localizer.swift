@@ -1,0 +1,52 @@
+import Foundation
+
+/// Every interface string, by key, from one catalogue per language
+/// (`Config/locales/en.json`, flat `"key": "text"` with `{name}` placeholders).
+public struct Localizer: Sendable {
+    public let language: String
+    private let strings: [String: String]
+
+    public init(language: String, strings: [String: String]) {
+        self.language = language
+        self.strings = strings
+    }
+
+    /// Loads `Config/locales/<language>.json`.
+    public static func load(language: String, directory: URL) throws -> Localizer {
+        let url = directory.appendingPathComponent("\(language).json")
+        let data = try Data(contentsOf: url)
+        guard let table = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
+            throw ConfigError(key: "locales/\(language).json", reason: "must be an object of strings")
+        }
+        return Localizer(language: language, strings: table)
+    }
+
+    public var keys: Set<String> { Set(strings.keys) }
+
+    /// The text for `key` with `{name}` placeholders filled; the key itself when missing,
+    /// so a gap is visible rather than blank.
+    public func callAsFunction(_ key: String, _ arguments: [String: String] = [:]) -> String {
+        guard var text = strings[key] else { return key }
+        for (name, value) in arguments { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+
+    /// A count with the catalogue's singular (`key.one`) or plural (`key.other`) form.
+    public func plural(_ key: String, _ count: Int, _ arguments: [String: String] = [:]) -> String {
+        var arguments = arguments
+        arguments["count"] = formatNumber(count)
+        return self(count == 1 ? "\(key).one" : "\(key).other", arguments)
+    }
+
+    /// `12,345` in English; `12 345` (narrow no-break space) in French.
+    public func formatNumber(_ value: Int) -> String {
+        let separator = self("format.thousands_separator")
+        let digits = String(value.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += separator }
+            out.append(c)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+}

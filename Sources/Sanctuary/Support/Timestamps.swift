@@ -1,0 +1,63 @@
+import Foundation
+
+/// Times are stored as ISO 8601 UTC text, `2026-11-24T18:00:00Z`.
+public enum Timestamp {
+    public static func now() -> String { format(Date()) }
+
+    public static func format(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SSZ` (or `YYYY-MM-DD HH:MM:SS`, or a plain date).
+    public static func parse(_ text: String) -> Date? {
+        let digits = Array(text.utf8)
+        func number(_ start: Int, _ length: Int) -> Int32? {
+            guard start + length <= digits.count else { return nil }
+            var value: Int32 = 0
+            for c in digits[start..<(start + length)] {
+                guard c >= 48 && c <= 57 else { return nil }
+                value = value * 10 + Int32(c - 48)
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              digits.count >= 10, digits[4] == 45, digits[7] == 45 else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        if digits.count >= 19 {
+            guard let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2) else { return nil }
+            parts.tm_hour = hour; parts.tm_min = minute; parts.tm_sec = second
+        }
+        guard (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
+    }
+}
+
+/// Dates and times as visitors read them, in the catalogue's language.
+public enum DateText {
+    /// `24 November 2026`
+    public static func day(_ iso: String, t: Localizer, timeZone: String = "America/Toronto") -> String {
+        guard let date = Timestamp.parse(iso) else { return iso }
+        return format(date, pattern: t("format.date"), t: t, timeZone: timeZone)
+    }
+
+    /// `Tuesday 8 December 2026, 7:00 PM EST`, in the event's own time zone, named.
+    public static func dateTime(_ iso: String, t: Localizer, timeZone: String) -> String {
+        guard let date = Timestamp.parse(iso) else { return iso }
+        return format(date, pattern: t("format.date_time"), t: t, timeZone: timeZone)
+    }
+
+    static func format(_ date: Date, pattern: String, t: Localizer, timeZone: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: t("format.locale"))
+        formatter.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = pattern
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,93 @@
+/// Form helpers shared by every form: a label tied to each field, the visitor's value
+/// kept, and the error text next to the field and tied to it with `aria-describedby`.
+public struct FormState: Sendable {
+    public var values: [String: String]
+    public var errors: [String: String]
+
+    public init(values: [String: String] = [:], errors: [String: String] = [:]) {
+        self.values = values
+        self.errors = errors
+    }
+
+    public var isValid: Bool { errors.isEmpty }
+    public subscript(name: String) -> String { values[name] ?? "" }
+}
+
+public enum Form {
+    public struct Field: Sendable {
+        public var name: String
+        public var label: String
+        public var type = "text"
+        public var required = false
+        public var autocomplete: String? = nil
+        public var hint: String? = nil
+        public var maxLength: Int? = nil
+        public var inputMode: String? = nil
+
+        public init(name: String, label: String, type: String = "text", required: Bool = false,
+                    autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil) {
+            self.name = name; self.label = label; self.type = type; self.required = required
+            self.autocomplete = autocomplete; self.hint = hint; self.maxLength = maxLength; self.inputMode = inputMode
+        }
+    }
+
+    /// A `<form>` that posts to `action` with the CSRF token and honeypot every public form carries.
+    public static func form(action: String, csrf: String?, honeypotLabel: String? = nil, _ content: HTML) -> HTML {
+        let token: HTML = csrf.map { "<input type=\"hidden\" name=\"_csrf\" value=\"\($0)\">" } ?? .empty
+        let honeypot: HTML = honeypotLabel.map {
+            "<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">\($0)</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>"
+        } ?? .empty
+        return "<form method=\"post\" action=\"\(action)\" novalidate>\(token)\(honeypot)\(content)</form>"
+    }
+
+    public static func input(_ field: Field, _ state: FormState, t: Localizer) -> HTML {
+        let id = "f-\(field.name)"
+        let error = state.errors[field.name]
+        var described: [String] = []
+        if field.hint != nil { described.append("\(id)-hint") }
+        if error != nil { described.append("\(id)-error") }
+        var attributes = ""
+        if field.required { attributes += " required" }
+        if let autocomplete = field.autocomplete { attributes += " autocomplete=\"\(HTML.escape(autocomplete))\"" }
+        if let maxLength = field.maxLength { attributes += " maxlength=\"\(maxLength)\"" }
+        if let inputMode = field.inputMode { attributes += " inputmode=\"\(HTML.escape(inputMode))\"" }
+        if error != nil { attributes += " aria-invalid=\"true\"" }
+        if !described.isEmpty { attributes += " aria-describedby=\"\(described.joined(separator: " "))\"" }
+        let control: HTML
+        if field.type == "textarea" {
+            control = "<textarea id=\"\(id)\" name=\"\(field.name)\" rows=\"4\"\(HTML(trusted: attributes))>\(state[field.name])</textarea>"
+        } else {
+            control = "<input id=\"\(id)\" name=\"\(field.name)\" type=\"\(field.type)\" value=\"\(state[field.name])\"\(HTML(trusted: attributes))>"
+        }
+        return """
+        <div class="field\(error != nil ? HTML(trusted: " has-error") : .empty)">
+        <label for="\(id)">\(field.label)\(field.required ? HTML.empty : " <span class=\"optional\">(\(t("form.optional")))</span>")</label>
+        \(field.hint.map { "<p class=\"hint\" id=\"\(id)-hint\">\($0)</p>" as HTML })
+        \(error.map { "<p class=\"error\" id=\"\(id)-error\">\($0)</p>" as HTML })
+        \(control)
+        </div>
+        """
+    }
+
+    public static func checkbox(name: String, label: String, checked: Bool, value: String = "yes") -> HTML {
+        """
+        <div class="field checkbox">
+        <input id="f-\(name)" name="\(name)" type="checkbox" value="\(value)"\(checked ? HTML(trusted: " checked") : .empty)>
+        <label for="f-\(name)">\(label)</label>
+        </div>
+        """
+    }
+
+    public static func submit(_ label: String) -> HTML {
+        "<div class=\"actions\"><button type=\"submit\" class=\"button\">\(label)</button></div>"
+    }
+
+    /// A summary of errors at the top of a form, linking to each field.
+    public static func errorSummary(_ state: FormState, title: String, order: [String]) -> HTML {
+        guard !state.errors.isEmpty else { return .empty }
+        let items: [HTML] = order.compactMap { name in
+            state.errors[name].map { "<li><a href=\"#f-\(name)\">\($0)</a></li>" }
+        }
+        return "<div class=\"error-summary\" role=\"alert\"><h2>\(title)</h2><ul>\(items)</ul></div>"
+    }
+}

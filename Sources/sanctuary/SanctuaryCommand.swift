@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import HTTP
+import Logging
+import Sanctuary
+
+/// Options every command shares: where the project folder is and which settings to use.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Folder holding Migrations/, Public/ and Config/ (default: the current folder).")
+    var root: String?
+    @Option(help: "Settings file (default: Config/sanctuary.json under the root).")
+    var config: String?
+    @Option(help: "SQLite database file (overrides SANCTUARY_DB and the settings file).")
+    var db: String?
+
+    func load(overrides extra: [String: String] = [:]) throws -> AppConfig {
+        let rootURL = URL(fileURLWithPath: root ?? FileManager.default.currentDirectoryPath)
+        var overrides = extra
+        if let db { overrides["database"] = db }
+        return try AppConfig.load(root: rootURL, file: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+    }
+}
+
+@main
+struct SanctuaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sanctuary",
+        abstract: "A self-hosted campaign website for refugee-rights groups.",
+        subcommands: [Serve.self, Migrate.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Prints a line at once (standard output may be a pipe, which print would buffer).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Reports a configuration or start-up error as one line and exits non-zero.
+func fail(_ error: any Error) -> Never {
+    FileHandle.standardError.write(Data("sanctuary: \(error)\n".utf8))
+    Foundation.exit(1)
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the site (the default command).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on.") var host: String?
+    @Option(help: "Port to listen on (0: any free port).") var port: Int?
+
+    func run() throws {
+        var overrides: [String: String] = [:]
+        if let host { overrides["host"] = host }
+        if let port { overrides["port"] = String(port) }
+        let app: Application
+        let server: HTTPServer
+        do {
+            let config = try common.load(overrides: overrides)
+            app = try Application(config: config)
+            server = try app.makeServer()
+            try server.start()
+        } catch {
+            fail(error)
+        }
+        say("Sanctuary is listening on http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port)/")
+
+        // SIGINT/SIGTERM: stop accepting, finish requests in flight, close the database, exit 0.
+        let signals = DispatchQueue(label: "sanctuary.signals")
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signals)
+            source.setEventHandler { server.requestStop() }
+            source.resume()
+            sources.append(source)
+        }
+        server.wait()
+        app.close()
+        say("Sanctuary stopped.")
+        withExtendedLifetime(sources) {}
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        do {
+            var config = try common.load()
+            config.loadSampleContent = false
+            let app = try Application(config: config)
+            app.close()
+            say("Database \(config.databasePath) is up to date.")
+        } catch {
+            fail(error)
+        }
+    }
+}
