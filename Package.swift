@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
-        .target(name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite"],
+        .target(name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),

@@ -23,6 +23,8 @@ final class EventLoop: @unchecked Sendable {
     private(set) var logTimestamp = ""
     private var lastSweep: UInt64 = 0
     private(set) var draining = false
+    /// Draining, or about to: responses from now on close their connection.
+    var isStopping: Bool { draining || core.stopRequested.load(ordering: .acquiring) }
     private var drainDeadline: UInt64 = 0
     private var spareFD: Int32 = -1
 
@@ -85,6 +87,9 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: The loop
 
+    /// Wakes the loop's thread (to notice a stop request at once).
+    func wake() { execute {} }
+
     func run() {
         let capacity = 256
         var events = [epoll_event](repeating: epoll_event(), count: capacity)
@@ -92,6 +97,7 @@ final class EventLoop: @unchecked Sendable {
         while true {
             let n = events.withUnsafeMutableBufferPointer { epoll_wait(epfd, $0.baseAddress, Int32(capacity), tick) }
             updateClock()
+            if !draining && core.stopRequested.load(ordering: .acquiring) { beginDrain() }
             if n > 0 {
                 for i in 0..<Int(n) {
                     let event = events[i]

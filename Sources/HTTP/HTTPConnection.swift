@@ -53,6 +53,8 @@ final class HTTPConnection: @unchecked Sendable {
         if events & EPOLLOUT.rawValue != 0 {
             flush()
             if fd < 0 { return }
+            // Requests that arrived while we were waiting for the client to read.
+            if output.isEmpty && stream == nil && inputStart < input.count { process() }
         }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
             readAvailable()
@@ -144,7 +146,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func dispatch(_ request: Request) {
         let started = monotonicNanoseconds()
-        let keepAlive = request.wantsKeepAlive && !loop.draining
+        let keepAlive = request.wantsKeepAlive && !loop.isStopping
         switch loop.core.responder.respond(to: request) {
         case .now(let response):
             write(response, for: request, keepAlive: keepAlive, started: started)
@@ -166,7 +168,7 @@ final class HTTPConnection: @unchecked Sendable {
             return
         }
         lastProgress = loop.now
-        write(response, for: request, keepAlive: keepAlive && !loop.draining, started: started)
+        write(response, for: request, keepAlive: keepAlive && !loop.isStopping, started: started)
         if !closeAfterWrite && !peerClosedInput { setInterest(interest | EPOLLIN.rawValue) }
         process()
     }
@@ -307,8 +309,6 @@ final class HTTPConnection: @unchecked Sendable {
         var wanted = interest & ~EPOLLOUT.rawValue
         if !awaitingHandler && !peerClosedInput { wanted |= EPOLLIN.rawValue }
         setInterest(wanted)
-        // Requests that arrived while we were busy writing.
-        if !awaitingHandler && inputStart < input.count && output.isEmpty { process() }
     }
 
     private func setInterest(_ events: UInt32) {

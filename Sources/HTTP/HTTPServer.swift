@@ -34,6 +34,7 @@ public final class HTTPServer: Sendable {
     private let core: ServerCore
     private let loopCount: Int
     private let finished = Mutex<[DispatchSemaphore]>([])
+    private let loops = Mutex<[EventLoop]>([])
 
     public init(host: String, port: Int, responder: any Responder, limits: ServerLimits = ServerLimits(),
                 accessLog: AccessLog = AccessLog(.off), loops: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
@@ -49,6 +50,7 @@ public final class HTTPServer: Sendable {
         var semaphores: [DispatchSemaphore] = []
         for index in 0..<loopCount {
             let loop = try EventLoop(core: core)
+            loops.withLock { $0.append(loop) }
             let done = DispatchSemaphore(value: 0)
             semaphores.append(done)
             let thread = Thread {
@@ -65,7 +67,7 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, lets in-flight requests finish (up to the configured grace), closes
     /// every connection and the listening socket, and returns when all loops have ended.
     public func shutdown() {
-        core.stopRequested.store(true, ordering: .releasing)
+        requestStop()
         wait()
     }
 
@@ -77,10 +79,14 @@ public final class HTTPServer: Sendable {
             if !list.isEmpty { close(core.listenFD) }
             list.removeAll()
         }
+        loops.withLock { $0.removeAll() }
     }
 
     /// Asks the server to stop without waiting (from a signal handler's queue).
-    public func requestStop() { core.stopRequested.store(true, ordering: .releasing) }
+    public func requestStop() {
+        core.stopRequested.store(true, ordering: .releasing)
+        for loop in loops.withLock({ $0 }) { loop.wake() }
+    }
 
     public var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
 

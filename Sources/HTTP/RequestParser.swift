@@ -74,14 +74,13 @@ public struct RequestParser: Sendable {
             let c = buf[i]
             if c == lf {
                 if i == 0 || buf[i - 1] != cr { return .reject(.badRequest, "bare LF in request head") }
-                if requestLineEnd < 0 { requestLineEnd = i - 1 }
                 if i >= 3 && buf[i - 2] == lf && buf[i - 3] == cr { headEnd = i + 1; break }
             } else if c == cr {
                 if i + 1 < buf.count && buf[i + 1] != lf { return .reject(.badRequest, "bare CR in request head") }
             }
             i += 1
         }
-        if requestLineEnd < 0, let firstLF = firstIndex(of: lf, in: buf, from: start) { requestLineEnd = firstLF - 1 }
+        if let firstLF = firstIndex(of: lf, in: buf, from: start) { requestLineEnd = firstLF - 1 }
         let lineLength = (requestLineEnd >= 0 ? requestLineEnd : buf.count) - start
         if lineLength > limits.maxRequestLineBytes { return .reject(.uriTooLong, "request line too long") }
         if headEnd < 0 {

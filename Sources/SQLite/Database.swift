@@ -66,6 +66,7 @@ public final class Database: Sendable {
     /// Runs `body` on the writer inside the next group-committed transaction and
     /// returns once that transaction is durable. If `body` throws, its own changes are
     /// rolled back and the error is rethrown here; other jobs in the batch are unaffected.
+    @discardableResult
     public func write<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
             writer.submit(.batched, body) { continuation.resume(with: $0) }
@@ -74,12 +75,14 @@ public final class Database: Sendable {
 
     /// The blocking form of `write`, for command-line tools, start-up and tests.
     /// Never call it from the writer's own thread.
+    @discardableResult
     public func writeAndWait<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) throws -> R {
         try wait(.batched, body)
     }
 
     /// Runs `body` alone on the writer connection with no transaction opened for it
     /// (migrations, bulk imports that manage their own transaction). Blocking.
+    @discardableResult
     public func exclusive<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) throws -> R {
         try wait(.alone, body)
     }

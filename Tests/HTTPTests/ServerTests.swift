@@ -1,0 +1,330 @@
+import Foundation
+import HTTP
+import TestSupport
+import XCTest
+
+/// The server over real sockets: framing, keep-alive, pipelining, every rejection rule.
+final class ServerTests: XCTestCase {
+    var server: TestServer!
+
+    static func makeRouter() -> Router {
+        let router = Router()
+        router.get("/hello") { _ in .text("hello") }
+        router.get("/items/{id}") { request in .text("item \(request.parameter("id"))") }
+        router.get("/items/{id}.json") { request in .json("{\"id\":\"\(request.parameter("id"))\"}") }
+        router.post("/echo") { request in
+            var response = Response.text(String(decoding: request.body, as: UTF8.self))
+            response.headers["X-Length"] = String(request.body.count)
+            return response
+        }
+        router.post("/slow", async: { request in
+            try await Task.sleep(nanoseconds: 50_000_000)
+            return .text("slow \(String(decoding: request.body, as: UTF8.self))")
+        })
+        router.get("/stream") { _ in
+            let counter = Counter()
+            return Response(status: .ok, headers: Headers([("Content-Type", "text/plain")]), body: .stream(BodyStream(next: {
+                counter.value += 1
+                return counter.value <= 3 ? Array("part\(counter.value);".utf8) : nil
+            })))
+        }
+        router.fallback = { _ in .text("custom not found", status: .notFound) }
+        router.freeze()
+        return router
+    }
+
+    override func setUpWithError() throws {
+        var limits = ServerLimits()
+        limits.headerTimeout = 0.5
+        limits.bodyTimeout = 0.5
+        limits.maxBodyBytes = 1000
+        limits.maxRequestLineBytes = 200
+        limits.maxHeaderBytes = 1000
+        limits.maxHeaderCount = 10
+        server = try TestServer(limits: limits, responder: Self.makeRouter())
+    }
+
+    override func tearDown() { server.stop() }
+
+    // MARK: The basics
+
+    func testKeepAliveServesSeveralRequestsOnOneConnection() throws {
+        let client = try server.client()
+        for _ in 0..<3 {
+            client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try client.readResponse()
+            XCTAssertEqual(response.status, 200)
+            XCTAssertEqual(response.text, "hello")
+            XCTAssertNil(response.header("Connection"))
+            XCTAssertNotNil(response.header("Date"))
+        }
+    }
+
+    func testPipelinedRequestsInOneWriteAreAnsweredInOrder() throws {
+        let client = try server.client()
+        client.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nAGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "slow A", "the slow async answer comes first")
+        XCTAssertEqual(try client.readResponse().text, "item 2")
+        XCTAssertEqual(try client.readResponse().text, "hello")
+    }
+
+    func testHTTP10ClosesByDefaultAndKeepsAliveWhenAsked() throws {
+        let client = try server.client()
+        client.send("GET /hello HTTP/1.0\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("Connection"), "close")
+        XCTAssertTrue(client.isClosedByServer())
+
+        let second = try server.client()
+        second.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        XCTAssertEqual(try second.readResponse().header("Connection"), "keep-alive")
+        second.send("GET /hello HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try second.readResponse().text, "hello")
+    }
+
+    func testConnectionCloseIsHonoured() throws {
+        let client = try server.client()
+        client.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().header("Connection"), "close")
+        XCTAssertTrue(client.isClosedByServer())
+    }
+
+    func testHeadHasHeadersButNoBody() throws {
+        let client = try server.client()
+        client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let head = try client.readResponse(head: true)
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Length"), "5")
+        XCTAssertEqual(head.body, [])
+        XCTAssertEqual(try client.readResponse().text, "hello", "no stray body bytes before the next response")
+    }
+
+    func testWrongMethodOnKnownPathIs405WithAllow() throws {
+        let client = try server.client()
+        client.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 405)
+        XCTAssertEqual(response.header("Allow"), "GET, HEAD")
+    }
+
+    func testUnknownPathUsesTheFallback() throws {
+        let client = try server.client()
+        client.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 404)
+        XCTAssertEqual(response.text, "custom not found")
+    }
+
+    func testRouteParametersAndSuffixPatterns() throws {
+        let client = try server.client()
+        client.send("GET /items/caf%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "item café")
+        client.send("GET /items/abc.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "{\"id\":\"abc\"}")
+    }
+
+    func testChunkedRequestBody() throws {
+        let client = try server.client()
+        client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "hello, world")
+    }
+
+    func testChunkedBodyArrivingInPieces() throws {
+        let client = try server.client()
+        let parts = ["POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-", "Encoding: chunked\r\n\r\n3", "\r\nab", "c\r\n0\r", "\n\r\n"]
+        for part in parts {
+            client.send(part)
+            usleep(20_000)
+        }
+        XCTAssertEqual(try client.readResponse().text, "abc")
+    }
+
+    func testContentLengthBodyArrivingSlowlyButInTime() throws {
+        let client = try server.client()
+        client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabc")
+        usleep(100_000)
+        client.send("def")
+        XCTAssertEqual(try client.readResponse().text, "abcdef")
+    }
+
+    func testExpectContinue() throws {
+        let client = try server.client()
+        client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 100)
+        client.send("ok")
+        XCTAssertEqual(try client.readResponse().text, "ok")
+    }
+
+    func testStreamedBodyIsChunkedForHTTP11AndCloseDelimitedFor10() throws {
+        let client = try server.client()
+        client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.header("Transfer-Encoding"), "chunked")
+        XCTAssertEqual(response.text, "part1;part2;part3;")
+
+        let old = try server.client()
+        old.send("GET /stream HTTP/1.0\r\n\r\n")
+        let all = String(decoding: old.readToEnd(), as: UTF8.self)
+        XCTAssertTrue(all.hasSuffix("\r\n\r\npart1;part2;part3;"), all)
+    }
+
+    // MARK: Rejections: each answers 4xx and closes the connection
+
+    func assertRejected(_ raw: String, status: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let client = try server.client()
+        client.send(raw)
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, status, raw.debugDescription, file: file, line: line)
+        XCTAssertEqual(response.header("Connection"), "close", file: file, line: line)
+        XCTAssertTrue(client.isClosedByServer(), "connection closed after \(status)", file: file, line: line)
+    }
+
+    func testContentLengthWithTransferEncodingIsRejected() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", status: 400)
+    }
+
+    func testDuplicateContentLengthIsRejected() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc", status: 400)
+    }
+
+    func testMalformedContentLengthIsRejected() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc", status: 400)
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", status: 400)
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: +3\r\n\r\nabc", status: 400)
+    }
+
+    func testBadChunkSizeIsRejected() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", status: 400)
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n", status: 400)
+    }
+
+    func testUnknownTransferCodingIsNotImplemented() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
+    }
+
+    func testObsoleteLineFoldingIsRejected() throws {
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: x\r\nX-Long: a\r\n b\r\n\r\n", status: 400)
+    }
+
+    func testBareCRIsRejected() throws {
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: x\r\nX-Bad: a\rb\r\n\r\n", status: 400)
+    }
+
+    func testBareLFIsRejected() throws {
+        try assertRejected("GET /hello HTTP/1.1\nHost: x\r\n\r\n", status: 400)
+    }
+
+    func testSpaceBeforeColonAndBadNamesAreRejected() throws {
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: x\r\nX-Bad : a\r\n\r\n", status: 400)
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: x\r\nX(Bad): a\r\n\r\n", status: 400)
+    }
+
+    func testMissingHostOnHTTP11IsRejected() throws {
+        try assertRejected("GET /hello HTTP/1.1\r\n\r\n", status: 400)
+    }
+
+    func testMalformedRequestLinesAreRejected() throws {
+        try assertRejected("GET /hello\r\nHost: x\r\n\r\n", status: 400)
+        try assertRejected("GET  /hello HTTP/1.1\r\nHost: x\r\n\r\n", status: 400)
+        try assertRejected("GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", status: 505)
+        try assertRejected("GET /hel\u{1}lo HTTP/1.1\r\nHost: x\r\n\r\n", status: 400)
+    }
+
+    func testOversizedRequestLineIs414() throws {
+        try assertRejected("GET /" + String(repeating: "a", count: 300) + " HTTP/1.1\r\nHost: x\r\n\r\n", status: 414)
+    }
+
+    func testOversizedRequestLineIsRefusedBeforeItEnds() throws {
+        // No CRLF at all: the server must not wait for one forever or buffer without end.
+        try assertRejected("GET /" + String(repeating: "a", count: 5000), status: 414)
+    }
+
+    func testOversizedHeadersAre431() throws {
+        try assertRejected("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "b", count: 2000) + "\r\n\r\n", status: 431)
+    }
+
+    func testTooManyHeaderFieldsAre431() throws {
+        var raw = "GET /hello HTTP/1.1\r\nHost: x\r\n"
+        for i in 0..<20 { raw += "X-\(i): y\r\n" }
+        try assertRejected(raw + "\r\n", status: 431)
+    }
+
+    func testOversizedBodyIs413() throws {
+        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "z", count: 5000), status: 413)
+    }
+
+    func testOversizedChunkedBodyIs413() throws {
+        var raw = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        for _ in 0..<3 { raw += "200\r\n" + String(repeating: "z", count: 512) + "\r\n" }
+        try assertRejected(raw + "0\r\n\r\n", status: 413)
+    }
+
+    func testSlowHeadersTimeOutWith408() throws {
+        let client = try server.client()
+        client.send("GET /hello HTTP/1.1\r\nHost: x\r\n")
+        let started = Date()
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 408)
+        XCTAssertTrue(client.isClosedByServer())
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4)
+    }
+
+    func testSlowlorisTricklingBytesStillTimesOut() throws {
+        let client = try server.client()
+        client.send("GET /hello HTTP/1.1\r\n")
+        var closed = false
+        for _ in 0..<40 {
+            if !client.send("X") { closed = true; break }
+            usleep(50_000)
+        }
+        XCTAssertTrue(closed || client.isClosedByServer(), "trickling one byte at a time does not keep the head alive")
+    }
+
+    func testIdleConnectionIsClosedAfterIdleTimeout() throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = 0.3
+        let idle = try TestServer(limits: limits, responder: Self.makeRouter())
+        defer { idle.stop() }
+        let client = try idle.client()
+        client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        XCTAssertTrue(client.isClosedByServer())
+    }
+
+    func testConnectionsBeyondTheCapAreRefusedCleanly() throws {
+        var limits = ServerLimits()
+        limits.maxConnections = 2
+        let capped = try TestServer(limits: limits, responder: Self.makeRouter())
+        defer { capped.stop() }
+        let a = try capped.client(), b = try capped.client()
+        a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        b.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try a.readResponse().status, 200)
+        XCTAssertEqual(try b.readResponse().status, 200)
+        let c = try capped.client()
+        XCTAssertEqual(try c.readResponse().status, 503)
+        XCTAssertTrue(c.isClosedByServer())
+        // The two admitted connections still work.
+        a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try a.readResponse().status, 200)
+    }
+
+    func testGracefulShutdownFinishesTheRequestInFlight() throws {
+        let local = try TestServer(responder: Self.makeRouter())
+        let client = try local.client()
+        client.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        usleep(10_000)
+        let stopped = expectation(description: "stopped")
+        DispatchQueue.global().async { local.stop(); stopped.fulfill() }
+        let response = try client.readResponse()
+        XCTAssertEqual(response.text, "slow hi")
+        XCTAssertEqual(response.header("Connection"), "close")
+        wait(for: [stopped], timeout: 5)
+        XCTAssertThrowsError(try RawClient(port: local.port), "no longer accepting")
+    }
+}
+
+final class Counter: @unchecked Sendable { var value = 0 }

@@ -1,0 +1,172 @@
+import Foundation
+import SQLite
+import TestSupport
+import XCTest
+
+final class SQLiteLayerTests: XCTestCase {
+    var directory: URL!
+    var database: Database!
+
+    override func setUpWithError() throws {
+        directory = makeTemporaryDirectory()
+        database = try Database(path: directory.appendingPathComponent("t.sqlite").path)
+        try database.exclusive { db in
+            try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB, n TEXT, u TEXT UNIQUE)")
+        }
+    }
+
+    override func tearDown() {
+        database.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func testBindingRoundTripsEveryType() throws {
+        let blob: [UInt8] = [0, 1, 0, 255, 0, 10, 13, 0]
+        let text = "Réfugiés bienvenus — 難民 🏳️‍🌈 \u{0}after-nul"
+        try database.writeAndWait { db in
+            try db.run("INSERT INTO t (i, r, s, b, n) VALUES (?, ?, ?, ?, ?)",
+                       Int64.max, 3.25, text, blob, String?.none)
+        }
+        let row = try database.read { db in
+            try db.first("SELECT i, r, s, b, n FROM t") { row in
+                (try row.get("i", as: Int64.self), try row.get("r", as: Double.self), try row.get("s", as: String.self),
+                 try row.get("b", as: [UInt8].self), try row.optional("n", as: String.self))
+            }
+        }
+        let (i, r, s, b, n) = try XCTUnwrap(row)
+        XCTAssertEqual(i, Int64.max)
+        XCTAssertEqual(r, 3.25)
+        XCTAssertEqual(s, text)
+        XCTAssertEqual(b, blob, "NUL bytes in blobs survive")
+        XCTAssertNil(n)
+    }
+
+    func testEmptyBlobAndEmptyTextAreNotNull() throws {
+        try database.writeAndWait { db in try db.run("INSERT INTO t (s, b) VALUES (?, ?)", "", [UInt8]()) }
+        let nulls = try database.read { db in try db.scalar("SELECT count(*) FROM t WHERE s IS NULL OR b IS NULL", as: Int.self) }
+        XCTAssertEqual(nulls, 0)
+    }
+
+    func testMissingColumnAndTypeMismatchAreErrors() throws {
+        try database.writeAndWait { db in try db.run("INSERT INTO t (i) VALUES (1)") }
+        XCTAssertThrowsError(try database.read { db in try db.first("SELECT i FROM t") { try $0.get("nope", as: Int.self) } })
+        XCTAssertThrowsError(try database.read { db in try db.first("SELECT i FROM t") { try $0.get("i", as: String.self) } })
+    }
+
+    func testUniqueViolationSurfacesAsTypedError() throws {
+        try database.writeAndWait { db in try db.run("INSERT INTO t (u) VALUES ('same')") }
+        XCTAssertThrowsError(try database.writeAndWait { db in try db.run("INSERT INTO t (u) VALUES ('same')") }) { error in
+            let sqlite = error as? SQLiteError
+            XCTAssertEqual(sqlite?.isUniqueViolation, true, "\(error)")
+            XCTAssertEqual(sqlite?.isConstraintViolation, true)
+            XCTAssertTrue(sqlite?.message.contains("UNIQUE") ?? false)
+        }
+    }
+
+    func testSyntaxErrorCarriesCodeAndMessage() {
+        XCTAssertThrowsError(try database.read { db in try db.scalar("SELEC 1", as: Int.self) }) { error in
+            let sqlite = error as? SQLiteError
+            XCTAssertEqual(sqlite?.primaryCode, 1)
+            XCTAssertTrue(sqlite?.message.contains("syntax error") ?? false)
+        }
+    }
+
+    func testWrongParameterCountIsAnError() {
+        XCTAssertThrowsError(try database.writeAndWait { db in try db.run("INSERT INTO t (i) VALUES (?)", 1, 2) })
+    }
+
+    func testTransactionRollsBackOnThrow() throws {
+        struct Boom: Error {}
+        XCTAssertThrowsError(try database.exclusive { db in
+            try db.transaction {
+                try db.run("INSERT INTO t (i) VALUES (1)")
+                throw Boom()
+            }
+        })
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 0)
+    }
+
+    func testFailedJobInABatchUndoesOnlyItsOwnChanges() async throws {
+        struct Boom: Error {}
+        let database = self.database!
+        async let good: Void = database.write { db in try db.run("INSERT INTO t (i) VALUES (1)") }
+        async let bad: Void = database.write { db in
+            try db.run("INSERT INTO t (i) VALUES (2)")
+            throw Boom()
+        }
+        try await good
+        do { try await bad; XCTFail("should throw") } catch is Boom {}
+        let values = try database.read { try $0.query("SELECT i FROM t ORDER BY i") { try $0.get("i", as: Int.self) } }
+        XCTAssertEqual(values, [1])
+    }
+
+    func testGroupCommitOfManyConcurrentWrites() async throws {
+        let database = self.database!
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<500 {
+                group.addTask { @Sendable () async throws -> Void in
+                    try await database.write { db in _ = try db.run("INSERT INTO t (i) VALUES (?)", n) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(DISTINCT i) FROM t", as: Int.self) }, 500)
+    }
+
+    func testReadersSeeConsistentSnapshotsWhileTheWriterWrites() throws {
+        try database.writeAndWait { db in
+            try db.run("INSERT INTO t (id, i) VALUES (1, 0), (2, 0)")
+        }
+        let stop = ManagedAtomicFlag()
+        let database = self.database!
+        let writer = Thread {
+            var n = 0
+            while !stop.isSet {
+                n += 1
+                let value = n
+                // Both rows always change together, in one transaction.
+                _ = try? database.writeAndWait { db in try db.run("UPDATE t SET i = ? WHERE id IN (1, 2)", value) }
+            }
+        }
+        writer.start()
+        var reads = 0
+        let deadline = Date().addingTimeInterval(1)
+        while Date() < deadline {
+            let pair = try database.read { db in
+                try db.transaction(.deferred) {
+                    (try db.scalar("SELECT i FROM t WHERE id = 1", as: Int.self), try db.scalar("SELECT i FROM t WHERE id = 2", as: Int.self))
+                }
+            }
+            XCTAssertEqual(pair.0, pair.1)
+            reads += 1
+        }
+        stop.set()
+        XCTAssertGreaterThan(reads, 10)
+    }
+
+    func testReaderConnectionsRefuseWrites() {
+        XCTAssertThrowsError(try database.read { db in try db.run("INSERT INTO t (i) VALUES (1)") })
+    }
+
+    func testStatementCacheReusesAndNestedQueriesWork() throws {
+        try database.writeAndWait { db in
+            for i in 0..<3 { try db.run("INSERT INTO t (i) VALUES (?)", i) }
+        }
+        let nested = try database.read { db in
+            try db.query("SELECT i FROM t ORDER BY i") { row -> Int in
+                let i = try row.get("i", as: Int.self)
+                // The same SQL while the outer statement is still stepping.
+                return try db.scalar("SELECT count(*) FROM t WHERE i <= ?", i, as: Int.self) ?? -1
+            }
+        }
+        XCTAssertEqual(nested, [1, 2, 3])
+    }
+}
+
+/// A flag shared between threads.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import HTTP
+import Sanctuary
+import TestSupport
+import XCTest
+
+/// The application served for real: pages, health, static files, headers.
+final class SiteTests: XCTestCase {
+    var site: TestApp!
+
+    override func setUpWithError() throws { site = try TestApp(sampleContent: true) }
+    override func tearDown() { site.stop() }
+
+    func testHomeRendersTheLayoutWithSampleContent() throws {
+        let response = try site.get("/")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.header("Content-Type"), "text/html; charset=utf-8")
+        let html = response.text
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.contains("<html lang=\"en\">"))
+        for nav in ["/campaigns", "/events", "/news"] { XCTAssertTrue(html.contains("href=\"\(nav)\""), nav) }
+        XCTAssertTrue(html.contains("Rescind the Safe Third Country Agreement"))
+        XCTAssertTrue(html.contains("<footer"))
+    }
+
+    func testHomeHasAFriendlyEmptyState() throws {
+        let empty = try TestApp(sampleContent: false)
+        defer { empty.stop() }
+        let html = try empty.get("/").text
+        XCTAssertTrue(html.contains("There are no open petitions right now"))
+        XCTAssertTrue(html.contains("No upcoming events."))
+    }
+
+    func testSecurityHeadersOnHTMLResponses() throws {
+        for path in ["/", "/does-not-exist"] {
+            let response = try site.get(path)
+            let csp = try XCTUnwrap(response.header("Content-Security-Policy"), path)
+            XCTAssertTrue(csp.contains("frame-ancestors 'none'"))
+            XCTAssertTrue(csp.contains("script-src 'self'"))
+            XCTAssertFalse(csp.contains("unsafe-inline"))
+            XCTAssertEqual(response.header("X-Content-Type-Options"), "nosniff")
+            XCTAssertNotNil(response.header("Referrer-Policy"))
+        }
+    }
+
+    func testHealthz() throws {
+        let response = try site.get("/healthz")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "ok\n")
+    }
+
+    func testNotFoundIsARealPage() throws {
+        let response = try site.get("/no/such/page")
+        XCTAssertEqual(response.status, 404)
+        XCTAssertTrue(response.text.contains("Page not found"))
+        XCTAssertTrue(response.text.contains("<nav"), "in the site layout")
+    }
+
+    func testWrongMethodOnAPageIs405() throws {
+        let response = try site.request("POST", "/", body: "")
+        XCTAssertEqual(response.status, 405)
+        XCTAssertEqual(response.header("Allow"), "GET, HEAD")
+    }
+
+    func testHeadOnThePage() throws {
+        let get = try site.get("/healthz")
+        let head = try site.request("HEAD", "/healthz")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Length"), get.header("Content-Length"))
+        XCTAssertTrue(head.body.isEmpty)
+    }
+
+    func testHTMLIsGzippedWhenAccepted() throws {
+        let plain = try site.get("/")
+        let packed = try site.get("/", headers: [("Accept-Encoding", "gzip, deflate")])
+        XCTAssertEqual(packed.header("Content-Encoding"), "gzip")
+        XCTAssertEqual(packed.header("Vary"), "Accept-Encoding")
+        XCTAssertEqual(Gzip.decompress(packed.body).map { String(decoding: $0, as: UTF8.self) }, plain.text)
+        let refused = try site.get("/", headers: [("Accept-Encoding", "gzip;q=0")])
+        XCTAssertNil(refused.header("Content-Encoding"))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import HTTP
+import Logging
+import Sanctuary
+import SQLite
+
+/// The package's root folder (holding Migrations/, Public/, Config/), found from this file.
+public let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A fresh temporary folder, removed when the process ends (best effort).
+public func makeTemporaryDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sanctuary-test-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// The real application on a real SQLite file in a temp folder, served by the real
+/// server on an ephemeral port.
+public final class TestApp: Sendable {
+    public let app: Application
+    public let server: HTTPServer
+    public let directory: URL
+    public var port: Int { server.port }
+
+    public init(sampleContent: Bool = false, configure: (inout AppConfig) -> Void = { _ in }) throws {
+        directory = makeTemporaryDirectory()
+        var config = AppConfig(root: packageRoot)
+        config.port = 0
+        config.database = directory.appendingPathComponent("test.sqlite").path
+        config.accessLog = .off
+        config.loadSampleContent = sampleContent
+        configure(&config)
+        var logger = Logger(label: "sanctuary-test")
+        logger.logLevel = .warning
+        app = try Application(config: config, logger: logger)
+        server = try app.makeServer()
+        try server.start()
+    }
+
+    public func stop() {
+        server.shutdown()
+        app.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit { }
+
+    public func client() throws -> RawClient { try RawClient(port: port) }
+
+    /// One request on a fresh connection.
+    public func request(_ method: String, _ target: String, headers: [(String, String)] = [],
+                        body: String? = nil) throws -> ClientResponse {
+        let client = try client()
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
+        text += "\r\n" + (body ?? "")
+        client.send(text)
+        return try client.readResponse(head: method == "HEAD")
+    }
+
+    public func get(_ target: String, headers: [(String, String)] = []) throws -> ClientResponse {
+        try request("GET", target, headers: headers)
+    }
+}
+
+/// A bare HTTP server around any responder, for tests of the HTTP layer alone.
+public final class TestServer: Sendable {
+    public let server: HTTPServer
+    public var port: Int { server.port }
+
+    public init(limits: ServerLimits = ServerLimits(), responder: any Responder) throws {
+        server = try HTTPServer(host: "127.0.0.1", port: 0, responder: responder, limits: limits, loops: 2)
+        try server.start()
+    }
+
+    public func stop() { server.shutdown() }
+    public func client() throws -> RawClient { try RawClient(port: port) }
+}
