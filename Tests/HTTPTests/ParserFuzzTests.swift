@@ -1,0 +1,95 @@
+import Foundation
+import HTTP
+import TestSupport
+import XCTest
+
+/// Thousands of random and mutated requests never crash the parser or the server, and
+/// the server still answers a good request afterwards.
+final class ParserFuzzTests: XCTestCase {
+    static let seeds = [
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "GET /a?b=c HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+    ]
+
+    /// A deterministic generator so a failure can be replayed.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    }
+
+    static func mutate(_ input: [UInt8], _ g: inout Generator) -> [UInt8] {
+        var bytes = input
+        let interesting: [[UInt8]] = [[13], [10], [13, 10], [0], [32], [9], Array(":".utf8), Array("\r\n\r\n".utf8),
+                                      Array("Content-Length: 99999999999999999999\r\n".utf8), Array("Transfer-Encoding: chunked\r\n".utf8),
+                                      Array("ffffffffffffffffff\r\n".utf8), [0xff, 0xfe], Array("%00".utf8)]
+        for _ in 0..<(1 + g.below(4)) {
+            guard !bytes.isEmpty else { bytes = interesting[g.below(interesting.count)]; continue }
+            let at = g.below(bytes.count)
+            switch g.below(5) {
+            case 0: bytes[at] = UInt8(truncatingIfNeeded: g.next())
+            case 1: bytes.remove(at: at)
+            case 2: bytes.insert(contentsOf: interesting[g.below(interesting.count)], at: at)
+            case 3: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + g.below(40))], at: at)
+            default: bytes = Array(bytes[0..<at])
+            }
+        }
+        return bytes
+    }
+
+    func testParserNeverCrashesOnMutatedInput() {
+        var g = Generator(state: 42)
+        var limits = ServerLimits()
+        limits.maxBodyBytes = 4096
+        var outcomes = [0, 0, 0]
+        for i in 0..<20_000 {
+            var bytes: [UInt8]
+            if i % 10 == 0 {
+                bytes = (0..<g.below(300)).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+            } else {
+                bytes = Self.mutate(Array(Self.seeds[g.below(Self.seeds.count)].utf8), &g)
+            }
+            var parser = RequestParser(limits: limits)
+            // Feed in random pieces, as a socket would.
+            var fed = 0
+            loop: while fed < bytes.count {
+                fed = min(bytes.count, fed + 1 + g.below(64))
+                let outcome = bytes.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<fed]), remoteAddress: "t") }
+                switch outcome {
+                case .needMore: continue
+                case .request(_, let consumed): XCTAssertLessThanOrEqual(consumed, fed); outcomes[0] += 1; break loop
+                case .reject: outcomes[1] += 1; break loop
+                }
+            }
+            if fed >= bytes.count { outcomes[2] += 1 }
+        }
+        XCTAssertGreaterThan(outcomes[0], 100, "some mutations still parse")
+        XCTAssertGreaterThan(outcomes[1], 100, "many are rejected")
+    }
+
+    func testServerSurvivesMutatedRequestsOverSockets() throws {
+        let router = ServerTests.makeRouter()
+        var limits = ServerLimits()
+        limits.headerTimeout = 0.2
+        limits.bodyTimeout = 0.2
+        let server = try TestServer(limits: limits, responder: router)
+        defer { server.stop() }
+        var g = Generator(state: 7)
+        for _ in 0..<800 {
+            let bytes = Self.mutate(Array(Self.seeds[g.below(Self.seeds.count)].utf8), &g)
+            let client = try server.client()
+            client.setTimeout(0.02)
+            client.send(bytes)
+            _ = try? client.readResponse()
+        }
+        let client = try server.client()
+        client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "hello")
+    }
+}
