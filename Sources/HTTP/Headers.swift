@@ -7,9 +7,7 @@ public struct Headers: Sendable, Sequence {
 
     public subscript(name: String) -> String? {
         get {
-            for field in fields where field.name.count == name.count && field.name.lowercased() == name.lowercased() {
-                return field.value
-            }
+            for field in fields where Self.sameName(field.name, name) { return field.value }
             return nil
         }
         set {
@@ -20,8 +18,7 @@ public struct Headers: Sendable, Sequence {
 
     /// Every value of a field that may repeat.
     public func values(_ name: String) -> [String] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }.map(\.value)
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
     }
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
@@ -29,8 +26,20 @@ public struct Headers: Sendable, Sequence {
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
 
     public mutating func remove(_ name: String) {
-        let lower = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == lower }
+        fields.removeAll { Self.sameName($0.name, name) }
+    }
+
+    /// ASCII case-insensitive comparison without allocating (field names are ASCII tokens).
+    @inline(__always)
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where p != q {
+            let lp = p >= 65 && p <= 90 ? p | 0x20 : p
+            let lq = q >= 65 && q <= 90 ? q | 0x20 : q
+            if lp != lq { return false }
+        }
+        return true
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

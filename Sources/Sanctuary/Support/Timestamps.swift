@@ -54,10 +54,20 @@ public enum DateText {
     }
 
     static func format(_ date: Date, pattern: String, t: Localizer, timeZone: String) -> String {
+        formatter(locale: t("format.locale"), pattern: pattern, timeZone: timeZone).string(from: date)
+    }
+
+    /// Making a DateFormatter costs far more than using one, so each thread keeps its own
+    /// (formatters are not safe to share between threads).
+    private static func formatter(locale: String, pattern: String, timeZone: String) -> DateFormatter {
+        let key = "sanctuary.date.\(locale).\(pattern).\(timeZone)"
+        let cache = Thread.current.threadDictionary
+        if let cached = cache[key] as? DateFormatter { return cached }
         let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: t("format.locale"))
+        formatter.locale = Locale(identifier: locale)
         formatter.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")
         formatter.dateFormat = pattern
-        return formatter.string(from: date)
+        cache[key] = formatter
+        return formatter
     }
 }
