@@ -1,0 +1,61 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `sanctuary` binary as a newcomer runs it: it serves, reports bad settings in one
+/// line, and stops cleanly on SIGTERM.
+final class CommandTests: XCTestCase {
+    var binary: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("sanctuary")
+    }
+
+    func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("sanctuary binary not built at \(binary.path)") }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    func testServesThenStopsCleanlyOnSIGTERM() throws {
+        let folder = makeTemporaryDirectory()
+        let (process, out, _) = try launch(["serve", "--port", "0", "--db", folder.appendingPathComponent("s.sqlite").path],
+                                           environment: ["SANCTUARY_ACCESS_LOG": "off"])
+        // Read the banner to learn the port.
+        var banner = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !banner.contains("listening on"), Date() < deadline {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        let port = try XCTUnwrap(banner.range(of: #":(\d+)/"#, options: .regularExpression).map { Int(banner[$0].dropFirst().dropLast()) } ?? nil, banner)
+        let client = try RawClient(port: port)
+        client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().text, "ok\n")
+        let home = try RawClient(port: port)
+        home.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        XCTAssertTrue(try home.readResponse().text.contains("Rescind the Safe Third Country Agreement"), "sample content loaded")
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    func testABadSettingStopsStartupWithOneLineNamingTheKey() throws {
+        let (process, _, err) = try launch(["serve"], environment: ["SANCTUARY_PORT": "eighty"])
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(message.split(separator: "\n").count, 1, message)
+        XCTAssertTrue(message.contains("SANCTUARY_PORT"), message)
+    }
+}
