@@ -1,3 +1,5 @@
+import Foundation
+
 /// Decoded `application/x-www-form-urlencoded` pairs, in order. Names may repeat.
 public struct FormFields: Sendable, Sequence {
     public private(set) var pairs: [(name: String, value: String)]
@@ -110,4 +112,3 @@ public enum Cookies {
     }
 }
 
-import Foundation

@@ -174,8 +174,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func reject(_ status: Status, _ reason: String) {
-        var request = Request(method: "-", target: "-", remoteAddress: remoteAddress)
-        request.version = .http11
+        let request = Request(method: "-", target: "-", remoteAddress: remoteAddress)
         let body = Array("\(status.code) \(status.reason): \(reason)\n".utf8)
         let response = Response(status: status, contentType: "text/plain; charset=utf-8", body: body)
         write(response, for: request, keepAlive: false, started: monotonicNanoseconds())

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One parsed HTTP request.
 public struct Request: Sendable {
     public enum Version: Sendable, Equatable {
@@ -67,8 +69,9 @@ public struct Request: Sendable {
         for part in header.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let coding = pieces.first, coding == "gzip" || coding == "*" else { continue }
-            let zero = pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) }) }
-            return !zero
+            // `q=0` (or 0.0, 0.000) means "not acceptable".
+            let quality = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
         }
         return false
     }
@@ -88,4 +91,3 @@ public protocol AttributeKey {
     associatedtype Value: Sendable
 }
 
-import Foundation
