@@ -26,7 +26,7 @@ struct SanctuaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanctuary",
         abstract: "A self-hosted campaign website for refugee-rights groups.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, ExportSignatures.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -93,6 +93,53 @@ struct Migrate: ParsableCommand {
             say("Database \(config.databasePath) is up to date.")
         } catch {
             fail(error)
+        }
+    }
+}
+
+struct ExportSignatures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-signatures",
+        abstract: "Write a petition's signatures as CSV (UTF-8 with BOM, CRLF), streamed row by row.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The petition's slug.") var petition: String
+    @Option(help: "File to write (default: standard output).") var output: String?
+
+    func run() throws {
+        do {
+            var config = try common.load()
+            config.loadSampleContent = false
+            let app = try Application(config: config)
+            defer { app.close() }
+            guard let petitionID = try app.database.read({ try PetitionStore.id(forSlug: petition, $0) }) else {
+                throw ExportError.noSuchPetition(petition)
+            }
+            let handle: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
+                    throw ExportError.cannotWrite(output)
+                }
+                handle = opened
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            let rows = try SignatureExport.write(app.database, petitionID: petitionID, to: handle)
+            if output != nil {
+                try handle.close()
+                FileHandle.standardError.write(Data("exported \(rows) signatures to \(output ?? "")\n".utf8))
+            }
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+enum ExportError: Error, CustomStringConvertible {
+    case noSuchPetition(String), cannotWrite(String)
+    var description: String {
+        switch self {
+        case .noSuchPetition(let slug): return "no petition with the slug \(slug)"
+        case .cannotWrite(let path): return "cannot write \(path)"
         }
     }
 }

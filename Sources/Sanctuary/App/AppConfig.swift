@@ -26,6 +26,8 @@ public struct AppConfig: Sendable {
     public var loadSampleContent = true
     public var staticMaxAge = 3600
     public var limits = ServerLimits()
+    /// Signatures (and other public form posts) one client address may make per minute.
+    public var signaturesPerMinute = 20
 
     public init(root: URL) { self.root = root }
 
@@ -141,6 +143,7 @@ public struct AppConfig: Sendable {
         case "limits.body_timeout_seconds": limits.bodyTimeout = try seconds()
         case "limits.max_connections": limits.maxConnections = try integer(1...1_000_000)
         case "limits.shutdown_grace_seconds": limits.shutdownGrace = try seconds()
+        case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")
         }

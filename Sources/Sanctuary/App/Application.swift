@@ -12,6 +12,10 @@ public final class Application: Sendable {
     public let router: Router
     public let staticFiles: StaticFiles
     public let logger: Logger
+    public let serverKey: ServerKey
+    public let formTokens: FormToken
+    /// Public form posts (signatures, RSVPs, letters) per client address.
+    public let actionLimiter: RateLimiter
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
@@ -22,6 +26,9 @@ public final class Application: Sendable {
         let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
         strings = try Localizer.load(language: "en", directory: config.configDirectory.appendingPathComponent("locales"))
+        serverKey = try ServerKey.load(from: database)
+        formTokens = FormToken(key: serverKey)
+        actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
         staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
         router = Router()
         if config.loadSampleContent {
@@ -35,7 +42,7 @@ public final class Application: Sendable {
     private func configureRouter() {
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self]
+        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             if let response = staticFiles.respond(to: request) { return response }
@@ -65,6 +72,9 @@ public final class Application: Sendable {
         let html = Layout.page(context, title: title, description: description, head: head, body: body(context))
         return .html(html.rendered, status: status)
     }
+
+    /// An absolute URL for a path, from the configured public base URL.
+    public func absoluteURL(_ path: String) -> String { config.publicBaseURL + path }
 
     public func close() { database.close() }
 }

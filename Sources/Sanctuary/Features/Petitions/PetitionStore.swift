@@ -1,3 +1,4 @@
+import Foundation
 import SQLite
 
 /// A petition as lists show it.
@@ -9,6 +10,7 @@ public struct PetitionSummary: Sendable {
     public let goal: Int
     public let signatureCount: Int
     public let state: String
+    public let opensAt: String?
     public let closesAt: String?
 
     init(_ row: Row) throws {
@@ -19,19 +21,103 @@ public struct PetitionSummary: Sendable {
         goal = try row.get("goal")
         signatureCount = try row.get("signature_count")
         state = try row.get("state")
+        opensAt = try row.optional("opens_at")
         closesAt = try row.optional("closes_at")
     }
 
-    static let columns = "id, slug, title, summary, goal, signature_count, state, closes_at"
+    static let columns = "id, slug, title, summary, goal, signature_count, state, opens_at, closes_at"
+
+    /// Whether it takes signatures at `now`: open, past its opening, before its deadline.
+    public func isOpen(at now: String = Timestamp.now()) -> Bool {
+        state == "open" && (opensAt.map { $0 <= now } ?? true) && (closesAt.map { $0 > now } ?? true)
+    }
 }
 
-/// Reading petitions.
+/// A whole petition, for its page.
+public struct Petition: Sendable {
+    public let summary: PetitionSummary
+    public let body: String
+    public let target: String
+    public var id: Int64 { summary.id }
+    public var slug: String { summary.slug }
+    public var title: String { summary.title }
+
+    init(_ row: Row) throws {
+        summary = try PetitionSummary(row)
+        body = try row.get("body")
+        target = try row.get("target")
+    }
+}
+
+/// A signature as the visitor gave it, already cleaned and checked.
+public struct SignatureInput: Sendable {
+    public var firstName: String
+    public var lastName: String
+    public var email: String
+    public var postalCode: String
+    public var comment: String
+    public var consentUpdates: Bool
+    public var clientHash: String
+}
+
+/// Reading and writing petitions and their signatures.
 public enum PetitionStore {
     /// Open petitions for the home page, featured first, then the most signed.
-    public static func featured(_ connection: Connection, limit: Int) throws -> [PetitionSummary] {
+    public static func featured(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [PetitionSummary] {
         try connection.query("""
             SELECT \(PetitionSummary.columns) FROM petitions
-            WHERE state = 'open' ORDER BY featured DESC, signature_count DESC, id LIMIT ?
-            """, limit, row: PetitionSummary.init)
+            WHERE state = 'open' AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?)
+            ORDER BY featured DESC, signature_count DESC, id LIMIT ?
+            """, now, now, limit, row: PetitionSummary.init)
+    }
+
+    /// Every public petition: the ones taking signatures first, then closed ones, newest first.
+    public static func all(_ connection: Connection, now: String = Timestamp.now()) throws -> [PetitionSummary] {
+        try connection.query("""
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE state != 'draft'
+            ORDER BY (state = 'open' AND (closes_at IS NULL OR closes_at > ?)) DESC, featured DESC, created_at DESC, id DESC
+            """, now, row: PetitionSummary.init)
+    }
+
+    /// A public petition by slug (drafts are not public).
+    public static func find(_ connection: Connection, slug: String) throws -> Petition? {
+        try connection.first("""
+            SELECT \(PetitionSummary.columns), body, target FROM petitions WHERE slug = ? AND state != 'draft'
+            """, slug, row: Petition.init)
+    }
+
+    /// The id of any petition, drafts included (for staff tools).
+    public static func id(forSlug slug: String, _ connection: Connection) throws -> Int64? {
+        try connection.scalar("SELECT id FROM petitions WHERE slug = ?", slug, as: Int64.self)
+    }
+
+    /// Signatures per province or territory (open data: counts only).
+    public static func countsByProvince(_ connection: Connection, petitionID: Int64) throws -> [(String, Int)] {
+        try connection.query("""
+            SELECT province, count FROM petition_province_counts WHERE petition_id = ? AND count > 0 ORDER BY count DESC, province
+            """, petitionID) { (try $0.get("province", as: String.self), try $0.get("count", as: Int.self)) }
+    }
+
+    public enum SignOutcome: Sendable, Equatable { case signed, alreadySigned }
+
+    /// Adds a signature and bumps the counters in the same transaction (run on the writer).
+    /// The same e-mail on the same petition is not counted twice; the database's unique
+    /// constraint decides, so two simultaneous submissions cannot both count.
+    public static func sign(_ connection: Connection, petitionID: Int64, _ input: SignatureInput,
+                            now: String = Timestamp.now()) throws -> SignOutcome {
+        let inserted = try connection.run("""
+            INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, comment,
+                                    consent_updates, client_hash, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (petition_id, email) DO NOTHING
+            """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
+            PostalCode.province(input.postalCode), input.comment, input.consentUpdates, input.clientHash, now)
+        guard inserted == 1 else { return .alreadySigned }
+        try connection.run("UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?", petitionID)
+        try connection.run("""
+            INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?, ?, 1)
+            ON CONFLICT (petition_id, province) DO UPDATE SET count = count + 1
+            """, petitionID, PostalCode.province(input.postalCode))
+        return .signed
     }
 }

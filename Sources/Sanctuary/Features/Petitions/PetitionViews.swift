@@ -1,9 +1,13 @@
+import HTTP
+
 /// Pieces of petition pages.
 enum PetitionViews {
     /// A petition card with its live count and progress towards the goal.
     static func card(_ petition: PetitionSummary, t: Localizer) -> HTML {
-        """
-        <li class="card">
+        let closed = !petition.isOpen()
+        return """
+        <li class="card\(closed ? HTML(trusted: " is-closed") : .empty)">
+        \(closed ? "<p class=\"badge\">\(t("petition.closed_badge"))</p>" as HTML : .empty)
         <h3><a href="/petitions/\(petition.slug)">\(petition.title)</a></h3>
         <p>\(petition.summary)</p>
         \(progress(count: petition.signatureCount, goal: petition.goal, t: t))
@@ -17,6 +21,79 @@ enum PetitionViews {
         return """
         <p class="count">\(counted) <span class="meta">\(t("petition.goal", ["goal": t.formatNumber(goal)]))</span></p>
         <progress max="\(goal)" value="\(min(count, goal))" aria-label="\(t("petition.progress_label"))">\(counted)</progress>
+        """
+    }
+
+    /// Paragraphs from plain text separated by blank lines.
+    static func paragraphs(_ text: String) -> HTML {
+        let parts = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        return HTML.join(parts.map { "<p>\($0)</p>" })
+    }
+
+    /// Share links that work without JavaScript or third-party scripts.
+    static func shareLinks(title: String, url: String, t: Localizer) -> HTML {
+        let text = PercentEncoding.encode(title)
+        let link = PercentEncoding.encode(url)
+        let body = PercentEncoding.encode("\(title)\n\n\(url)")
+        let links: [(String, String)] = [
+            ("mailto:?subject=\(text)&body=\(body)", t("share.email")),
+            ("https://x.com/intent/post?text=\(text)&url=\(link)", t("share.x")),
+            ("https://www.facebook.com/sharer/sharer.php?u=\(link)", t("share.facebook")),
+            ("https://wa.me/?text=\(body)", t("share.whatsapp")),
+        ]
+        let items: [HTML] = links.map { href, label in "<li><a href=\"\(href)\" rel=\"noopener\">\(label)</a></li>" }
+        return """
+        <section class="share" aria-labelledby="share-heading">
+        <h2 id="share-heading">\(t("share.heading"))</h2>
+        <ul class="share-links">\(items)</ul>
+        <p><label for="share-url">\(t("share.copy_link"))</label><input id="share-url" class="share-url" type="text" readonly value="\(url)"></p>
+        </section>
+        """
+    }
+
+    /// The petition's page: text, count, deadline, and the sign form while it is open.
+    static func page(_ petition: Petition, form state: FormState, csrf: String, shareURL: String, c: PageContext) -> HTML {
+        let t = c.t
+        let s = petition.summary
+        let open = s.isOpen()
+        let deadline: HTML = s.closesAt.map {
+            "<p class=\"deadline\">\(open ? t("petition.closes_on", ["date": DateText.day($0, t: t)]) : t("petition.closed_on", ["date": DateText.day($0, t: t)]))</p>"
+        } ?? .empty
+        let action = "/petitions/\(petition.slug)/sign"
+        let formHTML: HTML
+        if open {
+            let fields = SignatureForm.fields(t: t).map { Form.input($0, state, t: t) }
+            formHTML = """
+            <h2 id="sign-heading">\(t("sign.heading"))</h2>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: SignatureForm.order))
+            \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
+            \(fields)
+            \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))
+            <p class="privacy">\(t("sign.privacy"))</p>
+            \(Form.submit(t("sign.submit")))
+            """))
+            """
+        } else {
+            formHTML = "<div class=\"closed-notice\" role=\"status\"><h2 id=\"sign-heading\">\(t("petition.closed_heading"))</h2><p>\(t("petition.closed_body"))</p></div>"
+        }
+        return """
+        <article class="petition">
+        <p class="eyebrow">\(t("petition.eyebrow"))</p>
+        <h1>\(petition.title)</h1>
+        \(petition.target.isEmpty ? HTML.empty : "<p class=\"target\"><strong>\(t("petition.to"))</strong> \(petition.target)</p>")
+        <div class="petition-layout">
+        <div class="petition-text">
+        <p class="lede">\(s.summary)</p>
+        \(paragraphs(petition.body))
+        </div>
+        <aside class="sign-box" aria-labelledby="sign-heading">
+        \(progress(count: s.signatureCount, goal: s.goal, t: t))
+        \(deadline)
+        \(formHTML)
+        </aside>
+        </div>
+        \(shareLinks(title: petition.title, url: shareURL, t: t))
+        </article>
         """
     }
 }

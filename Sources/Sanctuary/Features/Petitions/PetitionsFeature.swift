@@ -1,0 +1,159 @@
+import Foundation
+import HTTP
+
+/// Petitions for the public: the list, each petition's page and open data, signing, thanks.
+enum PetitionsFeature: Feature {
+    /// Public pages may be kept a few seconds by a cache in front, and served stale while
+    /// it refreshes: that is what absorbs a viral spike.
+    static let publicCaching = "public, max-age=5, stale-while-revalidate=30"
+
+    static func register(in app: Application) {
+        app.router.get("/petitions") { request in
+            let petitions = try app.database.read { try PetitionStore.all($0) }
+            var response = app.page(request, title: app.strings("petitions.title")) { c in
+                """
+                <h1>\(c.t("petitions.title"))</h1>
+                <p class="lede">\(c.t("petitions.intro"))</p>
+                \(petitions.isEmpty ? Layout.emptyState(c.t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, t: c.t) })</ul>")
+                """
+            }
+            response.headers["Cache-Control"] = publicCaching
+            return response
+        }
+
+        app.router.get("/petitions/{slug}") { request in
+            guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            var response = petitionPage(app, request, petition, form: FormState())
+            response.headers["Cache-Control"] = publicCaching
+            return response
+        }
+
+        app.router.get("/petitions/{slug}.json") { request in
+            let found = try app.database.read { db -> (Petition, [(String, Int)])? in
+                guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
+                return (petition, try PetitionStore.countsByProvince(db, petitionID: petition.id))
+            }
+            guard let (petition, provinces) = found else {
+                return .json("{\"error\":\"not found\"}", status: .notFound)
+            }
+            var response = Response.json(PetitionJSON(petition: petition, provinces: provinces).encoded())
+            response.headers["Cache-Control"] = publicCaching
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            return response
+        }
+
+        app.router.get("/petitions/{slug}/thanks") { request in
+            guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            var response = app.page(request, title: app.strings("thanks.title")) { c in
+                """
+                <section class="thanks">
+                <h1>\(c.t("thanks.title"))</h1>
+                <p class="lede">\(c.t("thanks.body", ["title": petition.title]))</p>
+                \(PetitionViews.progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: c.t))
+                <p>\(c.t("thanks.share_ask"))</p>
+                </section>
+                \(PetitionViews.shareLinks(title: petition.title, url: app.absoluteURL("/petitions/\(petition.slug)"), t: c.t))
+                <p><a href="/petitions/\(petition.slug)">\(c.t("thanks.back"))</a></p>
+                """
+            }
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        }
+
+        app.router.post("/petitions/{slug}/sign", async: { request in try await sign(app, request) })
+    }
+
+    static func petitionPage(_ app: Application, _ request: Request, _ petition: Petition, form: FormState,
+                             status: Status = .ok) -> Response {
+        let csrf = app.formTokens.make(for: "/petitions/\(petition.slug)/sign")
+        return app.page(request, title: petition.title, status: status, description: petition.summary.summary) { c in
+            PetitionViews.page(petition, form: form, csrf: csrf, shareURL: app.absoluteURL("/petitions/\(petition.slug)"), c: c)
+        }
+    }
+
+    /// `POST /petitions/{slug}/sign`: checks in the SPEC's order, then a group-committed write.
+    /// The visitor hears "thank you" only once the signature is on disk.
+    static func sign(_ app: Application, _ request: Request) async throws -> Response {
+        let slug = request.parameter("slug")
+        guard let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }) else {
+            return ErrorPages.notFound(app, request)
+        }
+        let t = app.strings
+        guard petition.summary.isOpen() else {
+            return ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
+        }
+        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
+            var response = ErrorPages.message(app, request, status: .tooManyRequests, title: t("error.rate_limited.title"),
+                                              body: t("error.rate_limited.body"))
+            response.headers["Retry-After"] = String(retryAfter)
+            return response
+        }
+        let form = request.form
+        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/petitions/\(slug)/sign") else {
+            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
+        }
+        // A filled honeypot is a bot: thank it and store nothing.
+        if !(form["website"] ?? "").isEmpty {
+            return .redirect(to: "/petitions/\(slug)/thanks")
+        }
+        switch SignatureForm.validate(form, t: t) {
+        case .failure(let invalid):
+            var response = petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        case .success(var input):
+            input.clientHash = app.serverKey.clientHash(request.remoteAddress)
+            let petitionID = petition.id
+            let signature = input
+            let outcome = try await app.database.write { db in try PetitionStore.sign(db, petitionID: petitionID, signature) }
+            switch outcome {
+            case .signed:
+                return .redirect(to: "/petitions/\(slug)/thanks")
+            case .alreadySigned:
+                var response = app.page(request, title: t("already_signed.title")) { c in
+                    """
+                    <section class="thanks">
+                    <h1>\(c.t("already_signed.title"))</h1>
+                    <p class="lede">\(c.t("already_signed.body", ["title": petition.title]))</p>
+                    </section>
+                    \(PetitionViews.shareLinks(title: petition.title, url: app.absoluteURL("/petitions/\(slug)"), t: c.t))
+                    """
+                }
+                response.headers["Cache-Control"] = "no-store"
+                return response
+            }
+        }
+    }
+}
+
+/// The open-data view of a petition: counts only, never a signer's details.
+struct PetitionJSON: Encodable {
+    let petition: Petition
+    let provinces: [(String, Int)]
+
+    enum Keys: String, CodingKey {
+        case slug, title, signature_count, goal, closes_at, state, signatures_by_province
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        let s = petition.summary
+        try container.encode(s.slug, forKey: .slug)
+        try container.encode(s.title, forKey: .title)
+        try container.encode(s.signatureCount, forKey: .signature_count)
+        try container.encode(s.goal, forKey: .goal)
+        if let closes = s.closesAt { try container.encode(closes, forKey: .closes_at) } else { try container.encodeNil(forKey: .closes_at) }
+        try container.encode(s.isOpen() ? "open" : "closed", forKey: .state)
+        try container.encode(Dictionary(provinces, uniquingKeysWith: +), forKey: .signatures_by_province)
+    }
+
+    func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import HTTP
+
+/// CSRF tokens for anonymous visitors, with no server-side session:
+/// `issued-at.nonce.mac`, where the MAC (HMAC-SHA256 under the server key) covers the
+/// time, the nonce and the form's action. A token is valid for one form, for a limited
+/// time, and cannot be forged without the key; so a page that carries one can still be
+/// cached for a few seconds. A cross-site `Origin` is refused as well.
+public struct FormToken: Sendable {
+    let key: ServerKey
+    public var lifetime: TimeInterval = 24 * 3600
+
+    public init(key: ServerKey) { self.key = key }
+
+    public func make(for action: String, now: Date = Date()) -> String {
+        let issued = String(Int(now.timeIntervalSince1970))
+        let nonce = Data((0..<9).map { _ in UInt8.random(in: 0...255) }).base64URL
+        let mac = key.mac("\(issued).\(nonce).\(action)", purpose: "form-token").prefix(18).base64URL
+        return "\(issued).\(nonce).\(mac)"
+    }
+
+    public func isValid(_ token: String?, for action: String, now: Date = Date()) -> Bool {
+        guard let token else { return false }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let issued = Int(parts[0]), let mac = Data(base64URL: String(parts[2])) else { return false }
+        let age = now.timeIntervalSince1970 - TimeInterval(issued)
+        guard age >= -300, age <= lifetime else { return false }
+        let expected = key.mac("\(parts[0]).\(parts[1]).\(action)", purpose: "form-token").prefix(18)
+        return constantTimeEqual(Data(expected), mac)
+    }
+
+    /// A state-changing request from another site's page: its `Origin` names another host.
+    /// Browsers send `Origin` with every cross-site POST; its absence is not proof of
+    /// anything, so the token stays the main check.
+    public static func isCrossSite(_ request: Request) -> Bool {
+        guard let origin = request.headers["origin"], origin != "null" else { return false }
+        guard let host = request.headers["host"], let originHost = URL(string: origin)?.host else { return true }
+        let hostOnly = host.split(separator: ":").first.map(String.init) ?? host
+        return originHost.lowercased() != hostOnly.lowercased() && !host.hasPrefix("[")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Cleaning and checking what visitors type. Every text is trimmed and put in Unicode
+/// normal form C, so "é" typed two ways is one "é"; control characters are refused.
+public enum Input {
+    public enum Problem: Error, Equatable, Sendable { case missing, tooLong(Int), invalidCharacters }
+
+    /// The cleaned text, or the problem with it. `multiline` allows line breaks (kept as `\n`).
+    public static func text(_ raw: String?, required: Bool, maxLength: Int, multiline: Bool = false) -> Result<String, Problem> {
+        var value = (raw ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        if multiline { value = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            let isControl = v < 0x20 || (v >= 0x7f && v < 0xa0) || v == 0x2028 || v == 0x2029 || (v >= 0x202a && v <= 0x202e) || (v >= 0x2066 && v <= 0x2069)
+            if isControl && !(multiline && (scalar == "\n" || scalar == "\t")) { return .failure(.invalidCharacters) }
+        }
+        if value.isEmpty && required { return .failure(.missing) }
+        if value.count > maxLength { return .failure(.tooLong(value.count)) }
+        return .success(value)
+    }
+
+    /// A case-folded e-mail address if it looks deliverable (`name@example.org`), else nil.
+    public static func email(_ raw: String?) -> String? {
+        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard value.utf8.count <= 254, let at = value.lastIndex(of: "@") else { return nil }
+        let local = value[..<at], domain = value[value.index(after: at)...]
+        guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return nil }
+        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
+        guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return nil }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, let tld = labels.last, tld.count >= 2, !tld.allSatisfy(\.isNumber) else { return nil }
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-"),
+                  label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else { return nil }
+        }
+        return value
+    }
+}
+
+/// Canadian postal codes: `A1A 1A1`, never D, F, I, O, Q or U, and never W or Z first.
+public enum PostalCode {
+    /// `k1a0b1`, ` K1A-0B1 ` → `K1A 0B1`; nil when it is not a valid code.
+    public static func normalise(_ raw: String?) -> String? {
+        let compact = (raw ?? "").uppercased().filter { !$0.isWhitespace && $0 != "-" }
+        let chars = Array(compact.unicodeScalars)
+        guard chars.count == 6 else { return nil }
+        let forbidden = Set("DFIOQU".unicodeScalars)
+        for (i, c) in chars.enumerated() {
+            if i % 2 == 0 {
+                guard c.value >= 65, c.value <= 90, !forbidden.contains(c) else { return nil }
+            } else {
+                guard c.value >= 48, c.value <= 57 else { return nil }
+            }
+        }
+        guard chars[0] != "W", chars[0] != "Z" else { return nil }
+        return String(compact.prefix(3)) + " " + String(compact.suffix(3))
+    }
+
+    /// The province or territory of a (normalised) postal code, from its first letter.
+    public static func province(_ code: String) -> String {
+        switch code.first {
+        case "A": return "NL"
+        case "B": return "NS"
+        case "C": return "PE"
+        case "E": return "NB"
+        case "G", "H", "J": return "QC"
+        case "K", "L", "M", "N", "P": return "ON"
+        case "R": return "MB"
+        case "S": return "SK"
+        case "T": return "AB"
+        case "V": return "BC"
+        case "X": return "NT/NU"
+        case "Y": return "YT"
+        default: return ""
+        }
+    }
+}

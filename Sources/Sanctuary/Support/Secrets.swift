@@ -1,0 +1,95 @@
+import Crypto
+import Foundation
+import SQLite
+
+/// The server's secret key, made once and kept in the database (`settings.server_key`),
+/// so tokens stay valid across restarts and every instance on the same file agrees.
+public struct ServerKey: Sendable {
+    /// The raw key bytes (`SymmetricKey` itself is not `Sendable`).
+    private let bytes: Data
+    private var key: SymmetricKey { SymmetricKey(data: bytes) }
+
+    public init(bytes: Data) { self.bytes = bytes }
+
+    /// Loads the key, creating it on first run.
+    public static func load(from database: Database) throws -> ServerKey {
+        let hex = try database.writeAndWait { db -> String in
+            if let existing = try db.scalar("SELECT value FROM settings WHERE key = 'server_key'", as: String.self) {
+                return existing
+            }
+            let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hexString
+            try db.run("INSERT INTO settings (key, value) VALUES ('server_key', ?)", fresh)
+            return fresh
+        }
+        guard let data = Data(hex: hex), data.count == 32 else {
+            throw ConfigError(key: "settings.server_key", reason: "in the database is damaged")
+        }
+        return ServerKey(bytes: data)
+    }
+
+    /// HMAC-SHA256 of `message` under a purpose-specific subkey, so a value made for one
+    /// use can never pass as another.
+    public func mac(_ message: String, purpose: String) -> Data {
+        var hmac = HMAC<SHA256>(key: key)
+        hmac.update(data: Data(purpose.utf8))
+        hmac.update(data: [0])
+        hmac.update(data: Data(message.utf8))
+        return Data(hmac.finalize())
+    }
+
+    /// Checks a MAC in constant time.
+    public func verify(_ mac: Data, for message: String, purpose: String) -> Bool {
+        constantTimeEqual(self.mac(message, purpose: purpose), mac)
+    }
+
+    /// A keyed hash of a client address: lets us see repeats without storing the address.
+    public func clientHash(_ address: String) -> String {
+        mac(address, purpose: "client-address").prefix(12).hexString
+    }
+}
+
+func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for (x, y) in zip(a, b) { difference |= x ^ y }
+    return difference == 0
+}
+
+extension Data {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+
+    init?(hex: String) {
+        let bytes = Array(hex.utf8)
+        guard bytes.count % 2 == 0 else { return nil }
+        var out = Data(capacity: bytes.count / 2)
+        var i = 0
+        while i < bytes.count {
+            guard let hi = Self.nibble(bytes[i]), let lo = Self.nibble(bytes[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        self = out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+
+    /// base64url without padding (for tokens in forms and URLs).
+    var base64URL: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    init?(base64URL: String) {
+        var text = base64URL.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text) else { return nil }
+        self = data
+    }
+}
