@@ -1,0 +1,236 @@
+import Foundation
+import HTTP
+import Sanctuary
+import SQLite
+import TestSupport
+import XCTest
+
+/// Petitions over real HTTP against a real SQLite file.
+final class PetitionTests: XCTestCase {
+    var site: TestApp!
+    let slug = "waive-travel-loans"
+
+    override func setUpWithError() throws {
+        site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000 }
+    }
+    override func tearDown() { site.stop() }
+
+    func count(_ slug: String? = nil) throws -> Int {
+        try site.petitionJSON(slug ?? self.slug)["signature_count"] as? Int ?? -1
+    }
+
+    func rows() throws -> Int {
+        try site.app.database.read { try $0.scalar("SELECT count(*) FROM signatures", as: Int.self) } ?? -1
+    }
+
+    func testSigningRedirectsToThanksAndCountsOnce() throws {
+        XCTAssertEqual(try count(), 0)
+        let response = try site.sign(slug)
+        XCTAssertEqual(response.status, 303)
+        XCTAssertEqual(response.header("Location"), "/petitions/\(slug)/thanks")
+        XCTAssertEqual(try count(), 1)
+        let thanks = try site.get("/petitions/\(slug)/thanks")
+        XCTAssertEqual(thanks.status, 200)
+        XCTAssertTrue(thanks.text.contains("Thank you for signing"))
+        XCTAssertTrue(try site.get("/petitions/\(slug)").text.contains("1 signature"))
+    }
+
+    func testStoredValuesAreNormalised() throws {
+        XCTAssertEqual(try site.sign(slug, ["email": "  Amal.H@Example.ORG ", "postal_code": "h2x1y4", "first_name": "Jose\u{301}",
+                                            "consent_updates": "yes", "comment": "Line one\r\nLine two"]).status, 303)
+        let stored = try site.app.database.read { db in
+            try db.first("SELECT email, postal_code, province, first_name, consent_updates, comment FROM signatures") { row in
+                [try row.get("email", as: String.self), try row.get("postal_code", as: String.self), try row.get("province", as: String.self),
+                 try row.get("first_name", as: String.self), String(try row.get("consent_updates", as: Int.self)), try row.get("comment", as: String.self)]
+            }
+        }
+        XCTAssertEqual(stored, ["amal.h@example.org", "H2X 1Y4", "QC", "Jos\u{e9}", "1", "Line one\nLine two"])
+    }
+
+    func testEachInvalidFieldIs422WithItsMessageAndNothingStored() throws {
+        let cases: [(String, String, String)] = [
+            ("first_name", "", "Enter your first name"),
+            ("first_name", "   ", "Enter your first name"),
+            ("last_name", "", "Enter your last name"),
+            ("first_name", String(repeating: "a", count: 101), "Use at most 100 characters"),
+            ("first_name", "Ana\u{7}", "characters we cannot accept"),
+            ("last_name", "Bad\u{202E}name", "characters we cannot accept"),
+            ("email", "", "Enter your email address"),
+            ("email", "not-an-email", "Enter an email address like name@example.com"),
+            ("email", "a@b", "Enter an email address like name@example.com"),
+            ("email", "a b@example.org", "Enter an email address like name@example.com"),
+            ("postal_code", "", "Enter your postal code"),
+            ("postal_code", "12345", "Enter a Canadian postal code"),
+            ("postal_code", "D1A 0B1", "Enter a Canadian postal code"),
+            ("postal_code", "K1A 0U1", "Enter a Canadian postal code"),
+            ("postal_code", "W1A 0B1", "Enter a Canadian postal code"),
+            ("postal_code", "Z1A 0B1", "Enter a Canadian postal code"),
+            ("comment", String(repeating: "é", count: 1001), "Use at most 1,000 characters (you used 1,001)"),
+        ]
+        for (field, value, message) in cases {
+            var fields = ["first_name": "Kept<Name>"]
+            fields[field] = value
+            let response = try site.sign(slug, fields)
+            XCTAssertEqual(response.status, 422, "\(field)=\(value.prefix(20))")
+            let html = response.text
+            XCTAssertTrue(html.contains(message), "\(field): \(message)")
+            XCTAssertTrue(html.contains("id=\"f-\(field)-error\""), "error tied to \(field)")
+            XCTAssertTrue(html.contains("aria-describedby=\"") && html.contains("f-\(field)-error\""), "described by its error")
+            if field != "first_name" {
+                XCTAssertTrue(html.contains("value=\"Kept&lt;Name&gt;\""), "values kept and escaped")
+            }
+        }
+        XCTAssertEqual(try rows(), 0)
+        XCTAssertEqual(try count(), 0)
+    }
+
+    func testCommentOfExactly1000CharactersIsAccepted() throws {
+        XCTAssertEqual(try site.sign(slug, ["comment": String(repeating: "é", count: 1000)]).status, 303)
+    }
+
+    func testSameEmailAgainIsNotCountedTwice() throws {
+        XCTAssertEqual(try site.sign(slug, ["email": "dup@example.org"]).status, 303)
+        let again = try site.sign(slug, ["email": "  DUP@Example.org  "])
+        XCTAssertEqual(again.status, 200)
+        XCTAssertTrue(again.text.contains("You have already signed"))
+        XCTAssertEqual(try count(), 1)
+        XCTAssertEqual(try rows(), 1)
+        // The same person may sign another petition.
+        XCTAssertEqual(try site.sign("rescind-safe-third-country", ["email": "dup@example.org"]).status, 303)
+    }
+
+    func testCSRFMissingWrongOrForAnotherFormIs403() throws {
+        var fields = [("first_name", "A"), ("last_name", "B"), ("email", "c@example.org"), ("postal_code", "K1A0B1")]
+        XCTAssertEqual(try site.post("/petitions/\(slug)/sign", fields).status, 403)
+        fields.append(("_csrf", "123.abc.def"))
+        XCTAssertEqual(try site.post("/petitions/\(slug)/sign", fields).status, 403)
+        let otherToken = try site.signToken("rescind-safe-third-country")
+        XCTAssertEqual(try site.sign(slug, token: otherToken).status, 403)
+        let token = try site.signToken(slug)
+        let tampered = String(token.dropLast()) + (token.hasSuffix("A") ? "B" : "A")
+        XCTAssertEqual(try site.sign(slug, token: tampered).status, 403)
+        XCTAssertEqual(try site.sign(slug, headers: [("Origin", "https://evil.example")]).status, 403)
+        XCTAssertEqual(try rows(), 0)
+    }
+
+    func testHoneypotIsThankedButNotCounted() throws {
+        let response = try site.sign(slug, ["website": "http://spam.example"])
+        XCTAssertEqual(response.status, 303)
+        XCTAssertEqual(try count(), 0)
+        XCTAssertEqual(try rows(), 0)
+    }
+
+    func testClosedAndPastDeadlinePetitionsTakeNoSignatures() throws {
+        let token = try site.signToken(slug)
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE petitions SET state = 'closed' WHERE slug = 'waive-travel-loans'")
+            try db.run("UPDATE petitions SET closes_at = '2020-01-01T00:00:00Z' WHERE slug = 'rescind-safe-third-country'")
+        }
+        for closed in [slug, "rescind-safe-third-country"] {
+            let page = try site.get("/petitions/\(closed)")
+            XCTAssertEqual(page.status, 200)
+            XCTAssertFalse(page.text.contains("<form"), "no form on \(closed)")
+            XCTAssertTrue(page.text.contains("This petition is closed"))
+            XCTAssertEqual(try site.petitionJSON(closed)["state"] as? String, "closed")
+        }
+        XCTAssertEqual(try site.sign(slug, token: token).status, 410)
+        XCTAssertEqual(try site.sign("rescind-safe-third-country", token: token).status, 410)
+        let list = try site.get("/petitions").text
+        XCTAssertTrue(list.contains("Closed"))
+        XCTAssertEqual(try rows(), 0)
+    }
+
+    func testDraftsAndUnknownPetitionsAre404() throws {
+        try site.app.database.writeAndWait { db in try db.run("UPDATE petitions SET state = 'draft' WHERE slug = 'waive-travel-loans'") }
+        XCTAssertEqual(try site.get("/petitions/\(slug)").status, 404)
+        XCTAssertEqual(try site.get("/petitions/\(slug).json").status, 404)
+        XCTAssertEqual(try site.get("/petitions/nope").status, 404)
+        XCTAssertFalse(try site.get("/petitions").text.contains("Waive travel-loan"))
+    }
+
+    func testJSONHasCountsButNoPersonalData() throws {
+        XCTAssertEqual(try site.sign(slug, ["email": "secret.person@example.org", "first_name": "Secretfirst", "last_name": "Secretlast",
+                                            "postal_code": "V5K 0A1", "comment": "private words"]).status, 303)
+        XCTAssertEqual(try site.sign(slug, ["email": "two@example.org", "postal_code": "M5V 2T6"]).status, 303)
+        let response = try site.get("/petitions/\(slug).json")
+        XCTAssertEqual(response.header("Content-Type"), "application/json; charset=utf-8")
+        XCTAssertTrue(response.header("Cache-Control")?.contains("stale-while-revalidate") ?? false)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        XCTAssertEqual(Set(json.keys), ["slug", "title", "signature_count", "goal", "closes_at", "state", "signatures_by_province"])
+        XCTAssertEqual(json["signature_count"] as? Int, 2)
+        XCTAssertEqual(json["signatures_by_province"] as? [String: Int], ["BC": 1, "ON": 1])
+        for secret in ["secret.person", "Secretfirst", "Secretlast", "V5K", "private words"] {
+            XCTAssertFalse(response.text.contains(secret), secret)
+            XCTAssertFalse(try site.get("/petitions/\(slug)").text.contains(secret), secret)
+        }
+    }
+
+    func testScriptInInputIsEscapedWhenShownAgain() throws {
+        let payload = "<script>alert(1)</script>\"'><img src=x onerror=alert(2)>"
+        let response = try site.sign(slug, ["first_name": payload, "comment": payload, "email": "bad"])
+        XCTAssertEqual(response.status, 422)
+        XCTAssertFalse(response.text.contains("<script>alert(1)"))
+        XCTAssertFalse(response.text.contains("<img src=x"))
+        XCTAssertTrue(response.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;&lt;img"))
+    }
+
+    func testPagesCarryShortPublicCaching() throws {
+        for path in ["/petitions", "/petitions/\(slug)"] {
+            let cache = try XCTUnwrap(try site.get(path).header("Cache-Control"), path)
+            XCTAssertTrue(cache.contains("max-age=") && cache.contains("stale-while-revalidate"), path)
+        }
+        XCTAssertEqual(try site.sign(slug, ["email": "bad"]).header("Cache-Control"), "no-store")
+    }
+
+    func testShareLinksWorkWithoutJavaScript() throws {
+        let html = try site.get("/petitions/\(slug)").text
+        XCTAssertTrue(html.contains("href=\"mailto:?subject="))
+        XCTAssertTrue(html.contains("https://wa.me/?text="))
+        XCTAssertFalse(html.contains("<script"))
+    }
+
+    func testManyConcurrentSignersAreAllCounted() throws {
+        let token = try site.signToken(slug)
+        let site = self.site!
+        let statuses = Statuses()
+        DispatchQueue.concurrentPerform(iterations: 200) { i in
+            let status = (try? site.sign("waive-travel-loans", ["email": "person\(i)@example.org"], token: token).status) ?? -1
+            statuses.add(status)
+        }
+        XCTAssertEqual(statuses.all.filter { $0 == 303 }.count, 200)
+        XCTAssertEqual(try count(), 200)
+        XCTAssertEqual(try rows(), 200)
+    }
+
+    func testPetitionsListAndHomeShowCounts() throws {
+        XCTAssertEqual(try site.sign(slug).status, 303)
+        let list = try site.get("/petitions").text
+        XCTAssertTrue(list.contains("Waive travel-loan repayment"))
+        XCTAssertTrue(list.contains("1 signature"))
+        XCTAssertTrue(try site.get("/").text.contains("1 signature"))
+    }
+}
+
+final class RateLimitTests: XCTestCase {
+    func testTooManySignaturesFromOneAddressAre429WithRetryAfter() throws {
+        let site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 3 }
+        defer { site.stop() }
+        let token = try site.signToken("waive-travel-loans")
+        for i in 0..<3 {
+            XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "r\(i)@example.org"], token: token).status, 303)
+        }
+        let limited = try site.sign("waive-travel-loans", ["email": "r9@example.org"], token: token)
+        XCTAssertEqual(limited.status, 429)
+        let retry = try XCTUnwrap(limited.header("Retry-After").flatMap(Int.init))
+        XCTAssertGreaterThan(retry, 0)
+        XCTAssertLessThanOrEqual(retry, 60)
+        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM signatures", as: Int.self) }, 3)
+    }
+}
+
+final class Statuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int] = []
+    func add(_ v: Int) { lock.lock(); values.append(v); lock.unlock() }
+    var all: [Int] { lock.lock(); defer { lock.unlock() }; return values }
+}
