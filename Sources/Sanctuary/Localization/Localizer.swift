@@ -26,9 +26,19 @@ public struct Localizer: Sendable {
     /// The text for `key` with `{name}` placeholders filled; the key itself when missing,
     /// so a gap is visible rather than blank.
     public func callAsFunction(_ key: String, _ arguments: [String: String] = [:]) -> String {
-        guard var text = strings[key] else { return key }
-        for (name, value) in arguments { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        guard let text = strings[key] else { return key }
+        guard !arguments.isEmpty, text.contains("{") else { return text }
+        // Fill `{name}` placeholders in one pass; unknown ones stay visible.
+        var out = ""
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            out += arguments[name] ?? String(rest[open...close])
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return out
     }
 
     /// A count with the catalogue's singular (`key.one`) or plural (`key.other`) form.

@@ -26,8 +26,17 @@ enum PetitionViews {
 
     /// Paragraphs from plain text separated by blank lines.
     static func paragraphs(_ text: String) -> HTML {
-        let parts = text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        return HTML.join(parts.map { "<p>\($0)</p>" })
+        var paragraphs: [HTML] = []
+        var current: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.allSatisfy(\.isWhitespace) {
+                if !current.isEmpty { paragraphs.append("<p>\(current.joined(separator: "\n"))</p>"); current = [] }
+            } else {
+                current.append(line)
+            }
+        }
+        if !current.isEmpty { paragraphs.append("<p>\(current.joined(separator: "\n"))</p>") }
+        return HTML.join(paragraphs)
     }
 
     /// Share links that work without JavaScript or third-party scripts.
