@@ -225,6 +225,8 @@ final class RateLimitTests: XCTestCase {
         XCTAssertGreaterThan(retry, 0)
         XCTAssertLessThanOrEqual(retry, 60)
         XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM signatures", as: Int.self) }, 3)
+        // Corrections of invalid input are not what the limit is for: they still get their 422.
+        XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "not-an-email"], token: token).status, 422)
     }
 }
 

@@ -27,7 +27,7 @@ public struct AppConfig: Sendable {
     public var staticMaxAge = 3600
     public var limits = ServerLimits()
     /// Signatures (and other public form posts) one client address may make per minute.
-    public var signaturesPerMinute = 20
+    public var signaturesPerMinute = 60
 
     public init(root: URL) { self.root = root }
 

@@ -25,6 +25,15 @@ enum ErrorPages {
         }
     }
 
+    /// `429` with `Retry-After`.
+    static func rateLimited(_ app: Application, _ request: Request, retryAfter: Int) -> Response {
+        var response = message(app, request, status: .tooManyRequests, title: app.strings("error.rate_limited.title"),
+                               body: app.strings("error.rate_limited.body"))
+        response.headers["Retry-After"] = String(retryAfter)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    }
+
     /// A page for a request the visitor can fix or repeat later (403, 410, 429…).
     static func message(_ app: Application, _ request: Request, status: Status, title: String, body: String) -> Response {
         app.page(request, title: title, status: status) { _ in

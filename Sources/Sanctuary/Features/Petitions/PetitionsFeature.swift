@@ -75,7 +75,8 @@ enum PetitionsFeature: Feature {
         }
     }
 
-    /// `POST /petitions/{slug}/sign`: checks in the SPEC's order, then a group-committed write.
+    /// `POST /petitions/{slug}/sign`: closed → 410, bad token → 403, honeypot → fake thanks,
+    /// invalid → 422, too many from this address → 429, then a group-committed write.
     /// The visitor hears "thank you" only once the signature is on disk.
     static func sign(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
@@ -85,12 +86,6 @@ enum PetitionsFeature: Feature {
         let t = app.strings
         guard petition.summary.isOpen() else {
             return ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
-        }
-        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
-            var response = ErrorPages.message(app, request, status: .tooManyRequests, title: t("error.rate_limited.title"),
-                                              body: t("error.rate_limited.body"))
-            response.headers["Retry-After"] = String(retryAfter)
-            return response
         }
         let form = request.form
         guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/petitions/\(slug)/sign") else {
@@ -106,6 +101,11 @@ enum PetitionsFeature: Feature {
             response.headers["Cache-Control"] = "no-store"
             return response
         case .success(var input):
+            // Only submissions that would be stored count towards the limit, so a visitor
+            // correcting typos is never told to wait.
+            if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
+                return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
+            }
             input.clientHash = app.serverKey.clientHash(request.remoteAddress)
             let petitionID = petition.id
             let signature = input
