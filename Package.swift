@@ -34,6 +34,7 @@ let package = Package(
             "SQLite", "HTTP",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ], swiftSettings: strict),
 
         // Layer 3: the command line.

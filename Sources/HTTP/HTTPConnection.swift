@@ -235,14 +235,14 @@ final class HTTPConnection: @unchecked Sendable {
             output.append(contentsOf: bodyBytes)
             if let streamed { stream = (streamed, chunked) }
         }
-        log(request, status: status.code, bytes: isHead ? 0 : bodyLength, started: started)
+        log(request, path: response.logPath ?? request.path, status: status.code, bytes: isHead ? 0 : bodyLength, started: started)
     }
 
-    private func log(_ request: Request, status: Int, bytes: Int, started: UInt64) {
+    private func log(_ request: Request, path: String, status: Int, bytes: Int, started: UInt64) {
         guard loop.core.accessLog.isEnabled else { return }
         let micros = (monotonicNanoseconds() &- started) / 1000
         let millis = "\(micros / 1000).\(String(format: "%03d", Int(micros % 1000)))"
-        let line = "\(loop.logTimestamp) \(remoteAddress) \(request.method) \(request.path) \(status) \(bytes) \(millis)ms\n"
+        let line = "\(loop.logTimestamp) \(remoteAddress) \(request.method) \(path) \(status) \(bytes) \(millis)ms\n"
         loop.logBuffer.append(contentsOf: line.utf8)
     }
 

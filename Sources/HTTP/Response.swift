@@ -4,6 +4,9 @@ public struct Response: Sendable {
     public var status: Status
     public var headers: Headers
     public var body: Body
+    /// What the access log shows instead of the request path (the route's pattern, for
+    /// paths that carry a secret such as a one-time token).
+    public var logPath: String?
 
     public enum Body: Sendable {
         case bytes([UInt8])

@@ -15,6 +15,9 @@ public final class Router: Responder, @unchecked Sendable {
         let method: String
         let pattern: Pattern
         let handler: Handler
+        /// The path carries a secret: the access log shows the pattern instead.
+        let sensitive: Bool
+        let template: String
     }
 
     private var routes: [Route] = []
@@ -31,14 +34,24 @@ public final class Router: Responder, @unchecked Sendable {
 
     // MARK: Registration (before the server starts)
 
-    public func get(_ path: String, _ handler: @escaping SyncHandler) { add("GET", path, .sync(handler)) }
-    public func post(_ path: String, _ handler: @escaping SyncHandler) { add("POST", path, .sync(handler)) }
-    public func post(_ path: String, async handler: @escaping AsyncHandler) { add("POST", path, .async(handler)) }
-    public func get(_ path: String, async handler: @escaping AsyncHandler) { add("GET", path, .async(handler)) }
+    public func get(_ path: String, sensitive: Bool = false, _ handler: @escaping SyncHandler) {
+        add("GET", path, .sync(handler), sensitive: sensitive)
+    }
+    public func post(_ path: String, sensitive: Bool = false, _ handler: @escaping SyncHandler) {
+        add("POST", path, .sync(handler), sensitive: sensitive)
+    }
+    public func post(_ path: String, sensitive: Bool = false, async handler: @escaping AsyncHandler) {
+        add("POST", path, .async(handler), sensitive: sensitive)
+    }
+    public func get(_ path: String, sensitive: Bool = false, async handler: @escaping AsyncHandler) {
+        add("GET", path, .async(handler), sensitive: sensitive)
+    }
 
-    public func add(_ method: String, _ path: String, _ handler: Handler) {
+    /// Registers a route. `sensitive`: the path holds a secret (a one-time token), so the
+    /// access log records the pattern (`/admin/setup/{token}`) instead.
+    public func add(_ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false) {
         precondition(!frozen, "routes are registered before the server starts")
-        routes.append(Route(method: method, pattern: Pattern(path), handler: handler))
+        routes.append(Route(method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, template: path))
         // Most specific first: literal segments beat parameters, longer literals beat shorter.
         routes.sort { $0.pattern.specificity > $1.pattern.specificity }
     }
@@ -77,15 +90,23 @@ public final class Router: Responder, @unchecked Sendable {
             }
             var request = request
             request.parameters = parameters
+            let outcome: Outcome
             switch route.handler {
             case .sync(let handler):
-                return .now(call(handler, request))
+                outcome = .now(call(handler, request))
             case .async(let handler):
                 let errorResponse = self.errorResponse
                 let request = request
-                return .later {
+                outcome = .later {
                     do { return try await handler(request) } catch { return errorResponse(request, error) }
                 }
+            }
+            guard route.sensitive else { return outcome }
+            let template = route.template
+            return outcome.map { response in
+                var response = response
+                response.logPath = template
+                return response
             }
         }
         if !allowed.isEmpty {

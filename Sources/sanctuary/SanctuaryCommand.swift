@@ -26,7 +26,7 @@ struct SanctuaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanctuary",
         abstract: "A self-hosted campaign website for refugee-rights groups.",
-        subcommands: [Serve.self, Migrate.self, ExportSignatures.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ExportSignatures.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -61,7 +61,15 @@ struct Serve: ParsableCommand {
         } catch {
             fail(error)
         }
-        say("Sanctuary is listening on http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port)/")
+        let base = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port)"
+        say("Sanctuary is listening on \(base)/")
+        do {
+            if let link = try app.firstRunSetupLink(base: base) {
+                say("No staff account exists yet. Create the first admin here (one use, valid 24 hours):\n  \(link)")
+            }
+        } catch {
+            fail(error)
+        }
 
         // SIGINT/SIGTERM: stop accepting, finish requests in flight, close the database, exit 0.
         let signals = DispatchQueue(label: "sanctuary.signals")
@@ -142,4 +150,77 @@ enum ExportError: Error, CustomStringConvertible {
         case .cannotWrite(let path): return "cannot write \(path)"
         }
     }
+}
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage staff accounts.",
+                                                    subcommands: [CreateUser.self])
+}
+
+struct CreateUser: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a staff account. The password is read from standard input (one line) or prompted for, never taken from the command line.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The account's e-mail address.") var email: String
+    @Option(help: "admin, organizer or editor.") var role: String
+    @Option(help: "The person's name.") var name: String = ""
+
+    func run() throws {
+        do {
+            guard let role = StaffUser.Role(rawValue: role) else { throw UserError("--role must be admin, organizer or editor") }
+            guard let email = Input.email(email) else { throw UserError("--email is not a valid e-mail address") }
+            let password = try readPassword()
+            guard password.count >= PasswordHasher.minimumLength else {
+                throw UserError("the password must have at least \(PasswordHasher.minimumLength) characters")
+            }
+            var config = try common.load()
+            config.loadSampleContent = false
+            let app = try Application(config: config)
+            defer { app.close() }
+            let hash = try app.passwordHasher.hash(password)
+            let name = self.name
+            try app.database.writeAndWait { db in
+                guard try StaffStore.find(db, email: email) == nil else { throw UserError("an account with \(email) already exists") }
+                let id = try StaffStore.create(db, email: email, name: name, role: role, passwordHash: hash)
+                try StaffStore.record(db, user: nil, actor: "command line", action: "create", subject: "user \(id)", detail: role.rawValue)
+            }
+            say("Created \(role.rawValue) account \(email).")
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// One line from standard input; on a terminal, asked for twice without echo.
+    func readPassword() throws -> String {
+        guard isatty(0) == 1 else {
+            guard let line = readLine(strippingNewline: true) else { throw UserError("no password on standard input") }
+            return line
+        }
+        let first = try prompt("Password: ")
+        let second = try prompt("Password again: ")
+        guard first == second else { throw UserError("the two passwords differ") }
+        return first
+    }
+
+    func prompt(_ text: String) throws -> String {
+        FileHandle.standardError.write(Data(text.utf8))
+        var settings = termios()
+        tcgetattr(0, &settings)
+        let saved = settings
+        settings.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(0, TCSANOW, &settings)
+        defer {
+            var restore = saved
+            tcsetattr(0, TCSANOW, &restore)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        guard let line = readLine(strippingNewline: true) else { throw UserError("no password given") }
+        return line
+    }
+}
+
+struct UserError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -28,6 +28,8 @@ public struct AppConfig: Sendable {
     public var limits = ServerLimits()
     /// Signatures (and other public form posts) one client address may make per minute.
     public var signaturesPerMinute = 60
+    /// scrypt cost as log2(N) for new password hashes (15 = OWASP's N=2^15, r=8, p=3).
+    public var passwordCost = 15
 
     public init(root: URL) { self.root = root }
 
@@ -144,6 +146,7 @@ public struct AppConfig: Sendable {
         case "limits.max_connections": limits.maxConnections = try integer(1...1_000_000)
         case "limits.shutdown_grace_seconds": limits.shutdownGrace = try seconds()
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
+        case "security.password_scrypt_log_n": passwordCost = try integer(10...20)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")
         }

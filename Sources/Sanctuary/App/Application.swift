@@ -16,6 +16,7 @@ public final class Application: Sendable {
     public let formTokens: FormToken
     /// Public form posts (signatures, RSVPs, letters) per client address.
     public let actionLimiter: RateLimiter
+    public let passwordHasher: PasswordHasher
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
@@ -29,6 +30,7 @@ public final class Application: Sendable {
         serverKey = try ServerKey.load(from: database)
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
+        passwordHasher = PasswordHasher(logN: config.passwordCost)
         staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
         router = Router()
         if config.loadSampleContent {
@@ -42,7 +44,7 @@ public final class Application: Sendable {
     private func configureRouter() {
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self]
+        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, AdminFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             if let response = staticFiles.respond(to: request) { return response }
@@ -71,6 +73,11 @@ public final class Application: Sendable {
         let context = context(for: request)
         let html = Layout.page(context, title: title, description: description, head: head, body: body(context))
         return .html(html.rendered, status: status)
+    }
+
+    /// When no account exists yet: a one-time link (valid 24 hours) to create the first admin.
+    public func firstRunSetupLink(base: String) throws -> String? {
+        try database.writeAndWait { db in try StaffStore.makeSetupToken(db) }.map { "\(base)/admin/setup/\($0)" }
     }
 
     /// An absolute URL for a path, from the configured public base URL.

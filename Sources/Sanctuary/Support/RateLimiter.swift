@@ -21,6 +21,16 @@ public final class RateLimiter: Sendable {
         case limited(retryAfter: Int)
     }
 
+    /// Seconds to wait if `client` has no action left now, without using one; nil if it has.
+    public func retryAfter(_ client: String, now: TimeInterval = Date().timeIntervalSince1970) -> Int? {
+        let rate = capacity / period
+        return buckets.withLock { buckets -> Int? in
+            guard let bucket = buckets[client] else { return nil }
+            let tokens = min(capacity, bucket.tokens + (now - bucket.updated) * rate)
+            return tokens >= 1 ? nil : max(1, Int(((1 - tokens) / rate).rounded(.up)))
+        }
+    }
+
     public func take(_ client: String, now: TimeInterval = Date().timeIntervalSince1970) -> Decision {
         let rate = capacity / period
         return buckets.withLock { buckets in

@@ -86,6 +86,20 @@ public enum PetitionStore {
             """, slug, row: Petition.init)
     }
 
+    /// Signatures per day (UTC) across all petitions since `fromDay` (`YYYY-MM-DD`).
+    public static func dailyTotals(_ connection: Connection, fromDay: String) throws -> [String: Int] {
+        var totals: [String: Int] = [:]
+        for (day, count) in try connection.query("SELECT day, sum(count) AS total FROM petition_daily_counts WHERE day >= ? GROUP BY day", fromDay, row: {
+            (try $0.get("day", as: String.self), try $0.get("total", as: Int.self))
+        }) { totals[day] = count }
+        return totals
+    }
+
+    /// Every petition, drafts included, for staff.
+    public static func allForStaff(_ connection: Connection) throws -> [PetitionSummary] {
+        try connection.query("SELECT \(PetitionSummary.columns) FROM petitions ORDER BY created_at DESC, id DESC", row: PetitionSummary.init)
+    }
+
     /// The id of any petition, drafts included (for staff tools).
     public static func id(forSlug slug: String, _ connection: Connection) throws -> Int64? {
         try connection.scalar("SELECT id FROM petitions WHERE slug = ?", slug, as: Int64.self)
@@ -118,6 +132,10 @@ public enum PetitionStore {
             INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?, ?, 1)
             ON CONFLICT (petition_id, province) DO UPDATE SET count = count + 1
             """, petitionID, PostalCode.province(input.postalCode))
+        try connection.run("""
+            INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?, ?, 1)
+            ON CONFLICT (petition_id, day) DO UPDATE SET count = count + 1
+            """, petitionID, String(now.prefix(10)))
         return .signed
     }
 }

@@ -1,0 +1,184 @@
+import Foundation
+import HTTP
+import SQLite
+
+/// Accounts (admins only): list, create, disable and enable; and the audit log.
+enum AccountsAdmin {
+    static let order = ["email", "name", "role", "password", "password_confirm"]
+
+    struct NewAccount {
+        let email: String, name: String, role: StaffUser.Role, password: String
+    }
+
+    static func fields(t: Localizer, withRole: Bool) -> [Form.Field] {
+        var fields = [
+            Form.Field(name: "email", label: t("admin.account.email"), type: "email", required: true, autocomplete: "email"),
+            Form.Field(name: "name", label: t("admin.account.name"), autocomplete: "name", maxLength: 100),
+        ]
+        if withRole {
+            fields.append(Form.Field(name: "role", label: t("admin.account.role"), required: true, hint: t("admin.account.role.hint")))
+        }
+        fields.append(Form.Field(name: "password", label: t("admin.account.password"), type: "password", required: true,
+                                 autocomplete: "new-password", hint: t("admin.account.password.hint", ["min": String(PasswordHasher.minimumLength)])))
+        fields.append(Form.Field(name: "password_confirm", label: t("admin.account.password_confirm"), type: "password", required: true,
+                                 autocomplete: "new-password"))
+        return fields
+    }
+
+    static func validate(_ form: FormFields, t: Localizer, withRole: Bool) -> Result<NewAccount, FormStateError> {
+        var state = FormState()
+        for name in ["email", "name", "role"] { state.values[name] = form[name] ?? "" }
+        let email = Input.email(form["email"])
+        if email == nil { state.errors["email"] = t("sign.error.email.invalid") }
+        var name = ""
+        switch Input.text(form["name"], required: false, maxLength: 100) {
+        case .success(let value): name = value
+        case .failure: state.errors["name"] = t("sign.error.invalid_characters")
+        }
+        let role = withRole ? StaffUser.Role(rawValue: form["role"] ?? "") : .admin
+        if role == nil { state.errors["role"] = t("admin.account.role.invalid") }
+        let password = form["password"] ?? ""
+        if password.count < PasswordHasher.minimumLength || password.count > PasswordHasher.maximumLength {
+            state.errors["password"] = t("admin.account.password.short", ["min": String(PasswordHasher.minimumLength)])
+        } else if password != form["password_confirm"] {
+            state.errors["password_confirm"] = t("admin.account.password.mismatch")
+        }
+        guard state.isValid, let email, let role else { return .failure(FormStateError(state: state)) }
+        return .success(NewAccount(email: email, name: name, role: role, password: password))
+    }
+
+    static func register(in app: Application) {
+        app.router.get("/admin/accounts") { request in
+            switch AdminAuth.require(app, request, .accounts) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                return try page(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.strings("admin.saved") : nil)
+            }
+        }
+
+        app.router.post("/admin/accounts", async: { request in
+            switch AdminAuth.requirePost(app, request, .accounts) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                switch validate(request.form, t: app.strings, withRole: true) {
+                case .failure(let invalid):
+                    return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
+                case .success(let account):
+                    let hash = try app.passwordHasher.hash(account.password)
+                    let user = session.user
+                    let created = try await app.database.write { db -> Bool in
+                        guard try StaffStore.find(db, email: account.email) == nil else { return false }
+                        let id = try StaffStore.create(db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
+                        try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
+                        return true
+                    }
+                    guard created else {
+                        var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
+                        state.errors["email"] = app.strings("admin.account.email.taken")
+                        return try page(app, request, session, state: state, status: .unprocessableContent)
+                    }
+                    return .redirect(to: "/admin/accounts?saved=1")
+                }
+            }
+        })
+
+        for (action, disabled) in [("disable", true), ("enable", false)] {
+            app.router.post("/admin/accounts/{id}/\(action)", async: { request in
+                switch AdminAuth.requirePost(app, request, .accounts) {
+                case .failure(let stop): return stop.response
+                case .success(let session):
+                    guard let id = Int64(request.parameter("id")), id != session.user.id else {
+                        return ErrorPages.message(app, request, status: .unprocessableContent, title: app.strings("admin.account.self.title"),
+                                                  body: app.strings("admin.account.self.body"))
+                    }
+                    let user = session.user
+                    try await app.database.write { db in
+                        try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, id)
+                        if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", id) }
+                        try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
+                    }
+                    return .redirect(to: "/admin/accounts?saved=1")
+                }
+            })
+        }
+
+        app.router.get("/admin/audit") { request in
+            switch AdminAuth.require(app, request, .audit) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                let entries = try app.database.read { try StaffStore.recentAudit($0) }
+                return AdminViews.page(app, request, session, title: app.strings("admin.audit.title")) { c, _ in
+                    let rows: [HTML] = entries.map { e in
+                        "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
+                    }
+                    return """
+                    <h1>\(c.t("admin.audit.title"))</h1>
+                    <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
+                    <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
+                    <tbody>\(rows)</tbody></table></div>
+                    """
+                }
+            }
+        }
+    }
+
+    static func page(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
+                     status: Status = .ok, flash: String? = nil) throws -> Response {
+        let users = try app.database.read { try StaffStore.all($0) }
+        return AdminViews.page(app, request, session, title: app.strings("admin.accounts.title"), status: status, flash: flash) { c, csrf in
+            let t = c.t
+            let rows: [HTML] = users.map { user in
+                let action = user.disabled ? "enable" : "disable"
+                let button: HTML = user.id == session.user.id ? .empty : """
+                    <form method="post" action="/admin/accounts/\(user.id)/\(action)"><input type="hidden" name="_csrf" value="\(csrf)">
+                    <button type="submit" class="button secondary">\(t("admin.account.\(action)"))</button></form>
+                    """
+                return "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))</td><td>\(button)</td></tr>"
+            }
+            let fields = fields(t: t, withRole: true).map { Form.input($0, state, t: t) }
+            return """
+            <h1>\(t("admin.accounts.title"))</h1>
+            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.name"))</th>
+            <th scope="col">\(t("admin.account.role"))</th><th scope="col">\(t("admin.account.status"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
+            <h2>\(t("admin.accounts.new"))</h2>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+            <form method="post" action="/admin/accounts" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+            \(fields)
+            \(Form.submit(t("admin.accounts.create")))
+            </form>
+            """
+        }
+    }
+}
+
+/// An event's RSVPs as CSV, with the same writer and rules as signatures.
+enum RSVPExport {
+    static let columns = ["created_at", "name", "email", "status", "note", "consent_updates"]
+
+    static func stream(_ database: Database, eventID: Int64) throws -> BodyStream {
+        let connection = try database.borrowReader()
+        let rows: [[String]]
+        do {
+            rows = try connection.query("SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id", eventID) { row in
+                [try row.get("created_at"), try row.get("name"), try row.get("email"), try row.get("status"), try row.get("note"),
+                 try row.get("consent_updates", as: Int.self) == 1 ? "yes" : "no"]
+            }
+        } catch {
+            database.returnReader(connection)
+            throw error
+        }
+        database.returnReader(connection)
+        var bytes = CSV.byteOrderMark
+        CSV.appendRow(columns, to: &bytes)
+        for row in rows { CSV.appendRow(row, to: &bytes) }
+        let sent = SentFlag()
+        return BodyStream(next: {
+            if sent.value { return nil }
+            sent.value = true
+            return bytes
+        })
+    }
+}
+
+private final class SentFlag: @unchecked Sendable { var value = false }

@@ -1,0 +1,62 @@
+import Foundation
+import HTTP
+
+/// Who is signed in, what they may do, and the per-session CSRF token of admin forms.
+enum AdminAuth {
+    static let cookieName = "sanctuary_session"
+
+    struct Session {
+        let user: StaffUser
+        let token: String
+    }
+
+    static func session(_ app: Application, _ request: Request) -> Session? {
+        guard let token = request.cookies[cookieName], !token.isEmpty, token.count < 200 else { return nil }
+        guard let user = try? app.database.read({ try StaffStore.user($0, sessionToken: token) }) else { return nil }
+        return Session(user: user, token: token)
+    }
+
+    /// The signed-in session allowed into `area`, or the response to send instead:
+    /// `303` to the login form when signed out, `403` for the wrong role.
+    static func require(_ app: Application, _ request: Request, _ area: StaffUser.Area) -> Result<Session, ResponseError> {
+        guard let session = session(app, request) else {
+            return .failure(ResponseError(response: .redirect(to: "/admin/login")))
+        }
+        guard session.user.may(area) else {
+            return .failure(ResponseError(response: ErrorPages.message(app, request, status: .forbidden,
+                                                                        title: app.strings("admin.forbidden.title"),
+                                                                        body: app.strings("admin.forbidden.body"))))
+        }
+        return .success(session)
+    }
+
+    /// `require`, plus a valid `_csrf` for a state-changing form.
+    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area) -> Result<Session, ResponseError> {
+        let result = require(app, request, area)
+        guard case .success(let session) = result else { return result }
+        guard !FormToken.isCrossSite(request), let sent = request.form["_csrf"],
+              constantTimeEqual(Data(sent.utf8), Data(csrfToken(app, session).utf8)) else {
+            return .failure(ResponseError(response: ErrorPages.message(app, request, status: .forbidden,
+                                                                        title: app.strings("error.csrf.title"),
+                                                                        body: app.strings("error.csrf.body"))))
+        }
+        return result
+    }
+
+    /// The session's form token: an HMAC of the session token, so it changes with every login.
+    static func csrfToken(_ app: Application, _ session: Session) -> String {
+        app.serverKey.mac(session.token, purpose: "admin-csrf").base64URL
+    }
+
+    /// The session cookie (or, with nil, one that deletes it).
+    static func cookie(_ app: Application, token: String?) -> String {
+        Cookies.setCookie(name: cookieName, value: token ?? "", path: "/",
+                          maxAge: token == nil ? 0 : Int(StaffStore.sessionSeconds),
+                          httpOnly: true, secure: app.config.secureCookies, sameSite: "Lax")
+    }
+}
+
+/// A response that a helper wants sent instead of going on.
+struct ResponseError: Error {
+    let response: Response
+}

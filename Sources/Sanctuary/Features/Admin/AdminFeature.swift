@@ -1,0 +1,249 @@
+import Foundation
+import HTTP
+
+/// The admin area: sign-in and out, the first-run setup link, the dashboard, petitions
+/// with their exports, accounts and the audit log.
+enum AdminFeature: Feature {
+    static func register(in app: Application) {
+        let router = app.router
+        let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
+        let loginsByAccount = RateLimiter(capacity: 5, per: 15 * 60)
+
+        router.get("/admin/login") { request in
+            if AdminAuth.session(app, request) != nil { return .redirect(to: "/admin") }
+            return loginPage(app, request, email: "", error: nil)
+        }
+
+        router.post("/admin/login", async: { request in
+            let t = app.strings
+            let form = request.form
+            guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/admin/login") else {
+                return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
+            }
+            let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+            let password = form["password"] ?? ""
+            if let wait = loginsByAddress.retryAfter(request.remoteAddress) ?? loginsByAccount.retryAfter(email) {
+                return ErrorPages.rateLimited(app, request, retryAfter: wait)
+            }
+            let found = try app.database.read { try StaffStore.find($0, email: email) }
+            // Always run the KDF, so a missing account takes as long as a wrong password.
+            let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash) && found != nil
+            guard verified, let user = found?.0, !user.disabled else {
+                _ = loginsByAddress.take(request.remoteAddress)
+                _ = loginsByAccount.take(email)
+                let clientHash = app.serverKey.clientHash(request.remoteAddress)
+                if let user = found?.0 {
+                    try await app.database.write { db in try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash) }
+                }
+                return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
+            }
+            let old = request.cookies[AdminAuth.cookieName]
+            let clientHash = app.serverKey.clientHash(request.remoteAddress)
+            let token = try await app.database.write { db -> String in
+                let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
+                try StaffStore.record(db, user: user, action: "login", clientHash: clientHash)
+                return token
+            }
+            var response = Response.redirect(to: "/admin")
+            response.headers.add("Set-Cookie", AdminAuth.cookie(app, token: token))
+            return response
+        })
+
+        router.post("/admin/logout", async: { request in
+            switch AdminAuth.requirePost(app, request, .dashboard) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                try await app.database.write { db in
+                    try StaffStore.endSession(db, token: session.token)
+                    try StaffStore.record(db, user: session.user, action: "logout")
+                }
+                var response = Response.redirect(to: "/admin/login")
+                response.headers.add("Set-Cookie", AdminAuth.cookie(app, token: nil))
+                return response
+            }
+        })
+
+        router.get("/admin/setup/{token}", sensitive: true) { request in
+            let token = request.parameter("token")
+            guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { return ErrorPages.notFound(app, request) }
+            return setupPage(app, request, token: token, state: FormState())
+        }
+
+        router.post("/admin/setup/{token}", sensitive: true, async: { request in try await setup(app, request) })
+
+        router.get("/admin") { request in
+            switch AdminAuth.require(app, request, .dashboard) {
+            case .failure(let stop): return stop.response
+            case .success(let session): return try dashboard(app, request, session)
+            }
+        }
+
+        router.get("/admin/petitions") { request in
+            switch AdminAuth.require(app, request, .petitions) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                let petitions = try app.database.read { try PetitionStore.allForStaff($0) }
+                return AdminViews.page(app, request, session, title: app.strings("admin.petitions.title")) { c, _ in
+                    let rows: [HTML] = petitions.map { p in
+                        """
+                        <tr><td><a href="/petitions/\(p.slug)">\(p.title)</a></td><td>\(c.t("admin.state.\(p.state)"))</td>
+                        <td class="number">\(c.t.formatNumber(p.signatureCount))</td><td class="number">\(c.t.formatNumber(p.goal))</td>
+                        <td><a href="/admin/petitions/\(p.id)/signatures.csv">\(c.t("admin.petitions.export"))</a></td></tr>
+                        """
+                    }
+                    return """
+                    <h1>\(c.t("admin.petitions.title"))</h1>
+                    <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">\(c.t("admin.petitions.col.title"))</th><th scope="col">\(c.t("admin.petitions.col.state"))</th>
+                    <th scope="col">\(c.t("admin.petitions.col.signatures"))</th><th scope="col">\(c.t("admin.petitions.col.goal"))</th>
+                    <th scope="col">\(c.t("admin.petitions.col.export"))</th></tr></thead>
+                    <tbody>\(rows)</tbody></table></div>
+                    """
+                }
+            }
+        }
+
+        router.get("/admin/petitions/{id}/signatures.csv", async: { request in
+            switch AdminAuth.require(app, request, .exports) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                guard let id = Int64(request.parameter("id")),
+                      let slug = try app.database.read({ try $0.scalar("SELECT slug FROM petitions WHERE id = ?", id, as: String.self) }) else {
+                    return ErrorPages.notFound(app, request)
+                }
+                try await app.database.write { db in
+                    try StaffStore.record(db, user: session.user, action: "export", subject: "petition \(id)", detail: "signatures.csv")
+                }
+                return csvResponse(try SignatureExport.stream(app.database, petitionID: id), filename: "\(slug)-signatures.csv")
+            }
+        })
+
+        router.get("/admin/events/{id}/rsvps.csv", async: { request in
+            switch AdminAuth.require(app, request, .exports) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                guard let id = Int64(request.parameter("id")),
+                      let slug = try app.database.read({ try $0.scalar("SELECT slug FROM events WHERE id = ?", id, as: String.self) }) else {
+                    return ErrorPages.notFound(app, request)
+                }
+                try await app.database.write { db in
+                    try StaffStore.record(db, user: session.user, action: "export", subject: "event \(id)", detail: "rsvps.csv")
+                }
+                return csvResponse(try RSVPExport.stream(app.database, eventID: id), filename: "\(slug)-rsvps.csv")
+            }
+        })
+
+        AccountsAdmin.register(in: app)
+    }
+
+    /// A bcrypt-era trick: a hash of nothing, verified when the account does not exist.
+    static let dummyHash: String = (try? PasswordHasher().hash(SecretToken.make())) ?? ""
+
+    static func csvResponse(_ body: BodyStream, filename: String) -> Response {
+        let safe = filename.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }
+        return Response(status: .ok, headers: Headers([
+            ("Content-Type", "text/csv; charset=utf-8"),
+            ("Content-Disposition", "attachment; filename=\"\(safe)\""),
+            ("Cache-Control", "no-store"),
+        ]), body: .stream(body))
+    }
+
+    static func loginPage(_ app: Application, _ request: Request, email: String, error: String?, status: Status = .ok) -> Response {
+        let csrf = app.formTokens.make(for: "/admin/login")
+        var response = app.page(request, title: app.strings("admin.login.title"), status: status) { c in
+            let t = c.t
+            return """
+            <section class="narrow">
+            <h1>\(t("admin.login.title"))</h1>
+            \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
+            \(Form.form(action: "/admin/login", csrf: csrf, """
+            \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "email", required: true, autocomplete: "username"), FormState(values: ["email": email]), t: t))
+            \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
+            \(Form.submit(t("admin.login.submit")))
+            """))
+            </section>
+            """
+        }
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    }
+
+    static func setupPage(_ app: Application, _ request: Request, token: String, state: FormState, status: Status = .ok) -> Response {
+        let csrf = app.formTokens.make(for: "/admin/setup")
+        var response = app.page(request, title: app.strings("admin.setup.title"), status: status) { c in
+            let t = c.t
+            let fields = AccountsAdmin.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
+            return """
+            <section class="narrow">
+            <h1>\(t("admin.setup.title"))</h1>
+            <p>\(t("admin.setup.intro"))</p>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
+            \(Form.form(action: "/admin/setup/\(token)", csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
+            </section>
+            """
+        }
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+    }
+
+    static func setup(_ app: Application, _ request: Request) async throws -> Response {
+        let token = request.parameter("token")
+        let form = request.form
+        guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { return ErrorPages.notFound(app, request) }
+        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/admin/setup") else {
+            return ErrorPages.message(app, request, status: .forbidden, title: app.strings("error.csrf.title"), body: app.strings("error.csrf.body"))
+        }
+        switch AccountsAdmin.validate(form, t: app.strings, withRole: false) {
+        case .failure(let invalid):
+            return setupPage(app, request, token: token, state: invalid.state, status: .unprocessableContent)
+        case .success(let account):
+            let hash = try app.passwordHasher.hash(account.password)
+            let token = token
+            let created = try await app.database.write { db -> String? in
+                guard try StaffStore.consumeSetupToken(db, token) else { return nil }
+                let id = try StaffStore.create(db, email: account.email, name: account.name, role: .admin, passwordHash: hash)
+                try StaffStore.record(db, user: nil, actor: account.email, action: "create", subject: "user \(id)", detail: "first admin")
+                return try StaffStore.startSession(db, userID: id, replacing: nil)
+            }
+            guard let session = created else { return ErrorPages.notFound(app, request) }
+            var response = Response.redirect(to: "/admin")
+            response.headers.add("Set-Cookie", AdminAuth.cookie(app, token: session))
+            return response
+        }
+    }
+
+    static func dashboard(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
+        let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(String.init)
+        let (petitions, daily, rsvps) = try app.database.read { db in
+            (try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
+             try db.query("SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != 'draft' ORDER BY starts_at DESC LIMIT 10") {
+                 (try $0.get("title", as: String.self), try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
+             })
+        }
+        return AdminViews.page(app, request, session, title: app.strings("admin.dashboard.title")) { c, _ in
+            let t = c.t
+            let total = petitions.reduce(0) { $0 + $1.signatureCount }
+            let petitionRows: [HTML] = petitions.map { p in
+                "<tr><td>\(p.title)</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
+            }
+            let eventRows: [HTML] = rsvps.map { title, confirmed, waitlist in
+                "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
+            }
+            return """
+            <h1>\(t("admin.dashboard.title"))</h1>
+            <p class="lede">\(t("admin.dashboard.welcome", ["name": session.user.name.isEmpty ? session.user.email : session.user.name]))</p>
+            <section aria-labelledby="signatures-heading">
+            <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
+            \(AdminViews.chart(daily, days: calendar, t: t))
+            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
+            <tbody>\(petitionRows)</tbody></table></div>
+            </section>
+            <section aria-labelledby="rsvps-heading">
+            <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
+            \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
+            </section>
+            """
+        }
+    }
+}

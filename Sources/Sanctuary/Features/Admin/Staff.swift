@@ -1,0 +1,128 @@
+import Foundation
+import SQLite
+
+/// A staff account.
+public struct StaffUser: Sendable, Equatable {
+    public enum Role: String, Sendable, CaseIterable { case admin, organizer, editor }
+
+    public let id: Int64
+    public let email: String
+    public let name: String
+    public let role: Role
+    public let disabled: Bool
+
+    init(_ row: Row) throws {
+        id = try row.get("id")
+        email = try row.get("email")
+        name = try row.get("name")
+        role = Role(rawValue: try row.get("role")) ?? .editor
+        disabled = try row.get("disabled", as: Bool.self)
+    }
+
+    static let columns = "users.id, users.email, users.name, users.role, users.disabled"
+
+    /// What each role may do. Admins may do everything.
+    public func may(_ area: Area) -> Bool {
+        switch (role, area) {
+        case (.admin, _): return true
+        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports): return true
+        case (.editor, .news), (.editor, .events): return true
+        case (_, .dashboard): return true
+        default: return false
+        }
+    }
+
+    public enum Area: Sendable { case dashboard, petitions, letters, exports, news, events, accounts, audit }
+}
+
+/// Accounts, sessions and the audit log.
+public enum StaffStore {
+    public static func count(_ db: Connection) throws -> Int {
+        try db.scalar("SELECT count(*) FROM users", as: Int.self) ?? 0
+    }
+
+    public static func find(_ db: Connection, email: String) throws -> (StaffUser, String)? {
+        try db.first("SELECT \(StaffUser.columns), password_hash FROM users WHERE email = ?", email.lowercased()) {
+            (try StaffUser($0), try $0.get("password_hash", as: String.self))
+        }
+    }
+
+    public static func all(_ db: Connection) throws -> [StaffUser] {
+        try db.query("SELECT \(StaffUser.columns) FROM users ORDER BY disabled, role, email", row: StaffUser.init)
+    }
+
+    @discardableResult
+    public static func create(_ db: Connection, email: String, name: String, role: StaffUser.Role, passwordHash: String) throws -> Int64 {
+        try db.run("INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)",
+                   email.lowercased(), name, role.rawValue, passwordHash)
+        return db.lastInsertRowID
+    }
+
+    /// Session lifetime.
+    public static let sessionSeconds: TimeInterval = 12 * 3600
+
+    /// A new session for `userID`; returns the cookie token (only its hash is stored).
+    /// A session the browser already had is deleted: tokens are renewed at login.
+    public static func startSession(_ db: Connection, userID: Int64, replacing old: String?) throws -> String {
+        if let old { try db.run("DELETE FROM sessions WHERE token_hash = ?", SecretToken.digest(old)) }
+        try db.run("DELETE FROM sessions WHERE expires_at <= ?", Timestamp.now())
+        let token = SecretToken.make()
+        try db.run("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+                   SecretToken.digest(token), userID, Timestamp.format(Date().addingTimeInterval(sessionSeconds)))
+        try db.run("UPDATE users SET last_login_at = ? WHERE id = ?", Timestamp.now(), userID)
+        return token
+    }
+
+    /// The signed-in user for a session token, if the session is live and the account enabled.
+    public static func user(_ db: Connection, sessionToken: String) throws -> StaffUser? {
+        try db.first("""
+            SELECT \(StaffUser.columns) FROM sessions JOIN users ON users.id = sessions.user_id
+            WHERE sessions.token_hash = ? AND sessions.expires_at > ? AND users.disabled = 0
+            """, SecretToken.digest(sessionToken), Timestamp.now(), row: StaffUser.init)
+    }
+
+    public static func endSession(_ db: Connection, token: String) throws {
+        try db.run("DELETE FROM sessions WHERE token_hash = ?", SecretToken.digest(token))
+    }
+
+    public static func record(_ db: Connection, user: StaffUser?, actor: String? = nil, action: String, subject: String = "",
+                              detail: String = "", clientHash: String = "") throws {
+        try db.run("INSERT INTO audit_log (user_id, actor, action, subject, detail, client_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                   user?.id, actor ?? user?.email ?? "", action, subject, detail, clientHash)
+    }
+
+    public struct AuditEntry: Sendable {
+        public let actor: String, action: String, subject: String, detail: String, createdAt: String
+    }
+
+    public static func recentAudit(_ db: Connection, limit: Int = 200) throws -> [AuditEntry] {
+        try db.query("SELECT actor, action, subject, detail, created_at FROM audit_log ORDER BY id DESC LIMIT ?", limit) {
+            AuditEntry(actor: try $0.get("actor"), action: try $0.get("action"), subject: try $0.get("subject"),
+                       detail: try $0.get("detail"), createdAt: try $0.get("created_at"))
+        }
+    }
+
+    // MARK: First-run setup links
+
+    /// When there is no account yet, a fresh one-time link token (valid 24 hours).
+    public static func makeSetupToken(_ db: Connection) throws -> String? {
+        guard try count(db) == 0 else { return nil }
+        let token = SecretToken.make()
+        try db.run("INSERT INTO setup_tokens (token_hash, expires_at) VALUES (?, ?)",
+                   SecretToken.digest(token), Timestamp.format(Date().addingTimeInterval(24 * 3600)))
+        return token
+    }
+
+    public static func setupTokenIsValid(_ db: Connection, _ token: String) throws -> Bool {
+        guard try count(db) == 0 else { return false }
+        return try db.scalar("SELECT 1 FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+                             SecretToken.digest(token), Timestamp.now(), as: Int.self) == 1
+    }
+
+    /// Marks the token used; false when it was not usable (used, expired, or accounts exist).
+    public static func consumeSetupToken(_ db: Connection, _ token: String) throws -> Bool {
+        guard try setupTokenIsValid(db, token) else { return false }
+        try db.run("UPDATE setup_tokens SET used_at = ? WHERE token_hash = ?", Timestamp.now(), SecretToken.digest(token))
+        return true
+    }
+}
