@@ -222,3 +222,24 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(PasswordHasher().logN, 15, "OWASP-strength default")
     }
 }
+
+final class AccessLogTests: XCTestCase {
+    func testLogHasOneLinePerRequestAndNoSecrets() throws {
+        let logFile = makeTemporaryDirectory().appendingPathComponent("access.log").path
+        let site = try TestApp(sampleContent: true) { $0.accessLog = .file(logFile); $0.passwordCost = 10 }
+        let link = try XCTUnwrap(try site.app.firstRunSetupLink(base: ""))
+        _ = try site.get(link)
+        _ = try site.get("/news?token=secret-query-value")
+        _ = try site.post("/admin/login", [("email", "a@example.org"), ("password", "hunter2-password-value")])
+        site.stop()
+        let log = try String(contentsOfFile: logFile, encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, log)
+        XCTAssertTrue(lines[0].contains("GET /admin/setup/{token} 200"), String(lines[0]))
+        XCTAssertTrue(lines[2].contains("POST /admin/login 403"), String(lines[2]))
+        let token = String(link.dropFirst("/admin/setup/".count))
+        for secret in [token, "secret-query-value", "hunter2-password-value", "a@example.org"] {
+            XCTAssertFalse(log.contains(secret), secret)
+        }
+    }
+}

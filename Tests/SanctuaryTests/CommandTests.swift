@@ -1,4 +1,6 @@
 import Foundation
+import Sanctuary
+import SQLite
 import TestSupport
 import XCTest
 
@@ -57,5 +59,46 @@ final class CommandTests: XCTestCase {
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(message.split(separator: "\n").count, 1, message)
         XCTAssertTrue(message.contains("SANCTUARY_PORT"), message)
+    }
+}
+
+final class UserCommandTests: XCTestCase {
+    func testUserCreateReadsThePasswordFromStandardInput() throws {
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("sanctuary")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        let folder = makeTemporaryDirectory()
+        let database = folder.appendingPathComponent("u.sqlite").path
+        func run(_ arguments: [String], input: String) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = binary
+            process.currentDirectoryURL = packageRoot
+            process.arguments = arguments + ["--db", database]
+            let stdin = Pipe(), stderr = Pipe()
+            process.standardInput = stdin
+            process.standardOutput = Pipe()
+            process.standardError = stderr
+            try process.run()
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        let (ok, _) = try run(["user", "create", "--email", "Staff@Example.org", "--role", "organizer"], input: "a long passphrase here\n")
+        XCTAssertEqual(ok, 0)
+        let (short, message) = try run(["user", "create", "--email", "b@example.org", "--role", "editor"], input: "short\n")
+        XCTAssertNotEqual(short, 0)
+        XCTAssertTrue(message.contains("at least 12"), message)
+        let (badRole, _) = try run(["user", "create", "--email", "c@example.org", "--role", "boss"], input: "a long passphrase here\n")
+        XCTAssertNotEqual(badRole, 0)
+
+        let db = try Database(path: database)
+        defer { db.close() }
+        let stored = try XCTUnwrap(try db.read { try $0.first("SELECT email, role, password_hash FROM users") { row in
+            (try row.get("email", as: String.self), try row.get("role", as: String.self), try row.get("password_hash", as: String.self))
+        } })
+        XCTAssertEqual(stored.0, "staff@example.org")
+        XCTAssertEqual(stored.1, "organizer")
+        XCTAssertTrue(PasswordHasher.verify("a long passphrase here", against: stored.2))
+        XCTAssertEqual(try db.read { try $0.scalar("SELECT count(*) FROM users", as: Int.self) }, 1)
     }
 }
