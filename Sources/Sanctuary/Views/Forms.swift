@@ -78,6 +78,22 @@ public enum Form {
         """
     }
 
+    /// A `<select>` with its label and error.
+    public static func select(name: String, label: String, options: [(value: String, label: String)], selected: String,
+                              error: String? = nil) -> HTML {
+        let id = "f-\(name)"
+        let items: [HTML] = options.map { option in
+            "<option value=\"\(option.value)\"\(option.value == selected ? HTML(trusted: " selected") : .empty)>\(option.label)</option>"
+        }
+        return """
+        <div class="field\(error != nil ? HTML(trusted: " has-error") : .empty)">
+        <label for="\(id)">\(label)</label>
+        \(error.map { "<p class=\"error\" id=\"\(id)-error\">\($0)</p>" as HTML })
+        <select id="\(id)" name="\(name)"\(error != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"") : .empty)>\(items)</select>
+        </div>
+        """
+    }
+
     public static func submit(_ label: String) -> HTML {
         "<div class=\"actions\"><button type=\"submit\" class=\"button\">\(label)</button></div>"
     }

@@ -78,31 +78,6 @@ enum AdminFeature: Feature {
             }
         }
 
-        router.get("/admin/petitions") { request in
-            switch AdminAuth.require(app, request, .petitions) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                let petitions = try app.database.read { try PetitionStore.allForStaff($0) }
-                return AdminViews.page(app, request, session, title: app.strings("admin.petitions.title")) { c, _ in
-                    let rows: [HTML] = petitions.map { p in
-                        """
-                        <tr><td><a href="/petitions/\(p.slug)">\(p.title)</a></td><td>\(c.t("admin.state.\(p.state)"))</td>
-                        <td class="number">\(c.t.formatNumber(p.signatureCount))</td><td class="number">\(c.t.formatNumber(p.goal))</td>
-                        <td><a href="/admin/petitions/\(p.id)/signatures.csv">\(c.t("admin.petitions.export"))</a></td></tr>
-                        """
-                    }
-                    return """
-                    <h1>\(c.t("admin.petitions.title"))</h1>
-                    <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">\(c.t("admin.petitions.col.title"))</th><th scope="col">\(c.t("admin.petitions.col.state"))</th>
-                    <th scope="col">\(c.t("admin.petitions.col.signatures"))</th><th scope="col">\(c.t("admin.petitions.col.goal"))</th>
-                    <th scope="col">\(c.t("admin.petitions.col.export"))</th></tr></thead>
-                    <tbody>\(rows)</tbody></table></div>
-                    """
-                }
-            }
-        }
-
         router.get("/admin/petitions/{id}/signatures.csv", async: { request in
             switch AdminAuth.require(app, request, .exports) {
             case .failure(let stop): return stop.response
@@ -134,6 +109,7 @@ enum AdminFeature: Feature {
         })
 
         AccountsAdmin.register(in: app)
+        for resource in AdminResources.all { AdminResourceRoutes.register(resource, in: app) }
     }
 
     /// A bcrypt-era trick: a hash of nothing, verified when the account does not exist.

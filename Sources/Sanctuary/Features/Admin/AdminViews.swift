@@ -8,11 +8,13 @@ enum AdminViews {
         var response = app.page(request, title: title, status: status) { c in
             let t = c.t
             var links: [(String, String)] = [("/admin", t("admin.nav.dashboard"))]
-            if session.user.may(.petitions) { links.append(("/admin/petitions", t("admin.nav.petitions"))) }
+            for resource in AdminResources.all where session.user.may(resource.area) {
+                links.append((resource.path, t("admin.nav.\(resource.key)")))
+            }
             if session.user.may(.accounts) { links.append(("/admin/accounts", t("admin.nav.accounts"))) }
             if session.user.may(.audit) { links.append(("/admin/audit", t("admin.nav.audit"))) }
             let items: [HTML] = links.map { href, label in
-                "<li><a href=\"\(href)\"\(request.path == href ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
+                "<li><a href=\"\(href)\"\(request.path == href || (href != "/admin" && request.path.hasPrefix(href + "/")) ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
             }
             return """
             <nav class="admin-nav" aria-label="\(t("admin.nav.label"))">

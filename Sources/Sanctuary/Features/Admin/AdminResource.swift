@@ -1,0 +1,186 @@
+import Foundation
+import HTTP
+import SQLite
+
+/// One kind of content staff create and edit (petitions, news, events), described by its
+/// fields. From the description come the list, new, edit, save and delete screens, the
+/// checks with messages beside each field, and the SQL (column names come from this
+/// description in our code, never from input; values are always bound).
+struct AdminResource: Sendable {
+    let key: String              // "petitions": URL segment, table, catalogue prefix
+    let area: StaffUser.Area
+    let fields: [AdminField]
+    /// Extra links on each row of the list (exports, the public page).
+    var rowLinks: @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] }
+    var table: String { key }
+    var path: String { "/admin/\(key)" }
+}
+
+struct AdminField: Sendable {
+    enum Kind: Sendable, Equatable {
+        case text, slug, textarea, markdown, integer(ClosedRange<Int>), dateTime, choice([String]), flag
+    }
+    let name: String
+    let kind: Kind
+    var required = false
+    var maxLength = 200
+    var zoneField: String? = nil   // dateTime: the column holding the time zone to read it in
+
+    init(_ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil) {
+        self.name = name; self.kind = kind; self.required = required; self.maxLength = maxLength; self.zoneField = zoneField
+    }
+}
+
+enum AdminResources {
+    static let petitions = AdminResource(key: "petitions", area: .petitions, fields: [
+        AdminField("title", .text, required: true),
+        AdminField("slug", .slug, required: true, maxLength: 80),
+        AdminField("summary", .textarea, maxLength: 500),
+        AdminField("body", .textarea, maxLength: 20_000),
+        AdminField("target", .text, maxLength: 200),
+        AdminField("goal", .integer(0...100_000_000)),
+        AdminField("closes_at", .dateTime),
+        AdminField("state", .choice(["draft", "open", "closed"]), required: true),
+        AdminField("featured", .flag),
+    ], rowLinks: { id, slug, t in
+        [("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export"))]
+    })
+
+    static let news = AdminResource(key: "news", area: .news, fields: [
+        AdminField("title", .text, required: true),
+        AdminField("slug", .slug, required: true, maxLength: 80),
+        AdminField("summary", .textarea, maxLength: 500),
+        AdminField("body", .markdown, maxLength: 50_000),
+        AdminField("author_name", .text, maxLength: 100),
+        AdminField("published_at", .dateTime),
+        AdminField("state", .choice(["draft", "published"]), required: true),
+        AdminField("featured", .flag),
+    ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
+
+    static let events = AdminResource(key: "events", area: .events, fields: [
+        AdminField("title", .text, required: true),
+        AdminField("slug", .slug, required: true, maxLength: 80),
+        AdminField("summary", .textarea, maxLength: 500),
+        AdminField("body", .markdown, maxLength: 20_000),
+        AdminField("time_zone", .choice(["America/St_Johns", "America/Halifax", "America/Moncton", "America/Toronto", "America/Winnipeg",
+                                         "America/Regina", "America/Edmonton", "America/Vancouver", "America/Whitehorse"]), required: true),
+        AdminField("starts_at", .dateTime, required: true, zoneField: "time_zone"),
+        AdminField("ends_at", .dateTime, zoneField: "time_zone"),
+        AdminField("venue", .text),
+        AdminField("address", .text),
+        AdminField("online_url", .text, maxLength: 500),
+        AdminField("moderator", .text),
+        AdminField("rsvp_enabled", .flag),
+        AdminField("capacity", .integer(0...1_000_000)),
+        AdminField("rsvp_deadline", .dateTime, zoneField: "time_zone"),
+        AdminField("state", .choice(["draft", "published", "cancelled"]), required: true),
+        AdminField("featured", .flag),
+    ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
+
+    static let all = [petitions, news, events]
+}
+
+extension AdminResource {
+    /// Checks a posted form. Returns the values to store, by column, or the form with errors.
+    func validate(_ form: FormFields, t: Localizer) -> Result<[String: SQLValue], FormStateError> {
+        var state = FormState()
+        var values: [String: SQLValue] = [:]
+        for field in fields { state.values[field.name] = form[field.name] ?? "" }
+        for field in fields {
+            let raw = form[field.name] ?? ""
+            func fail(_ key: String, _ args: [String: String] = [:]) { state.errors[field.name] = t(key, args) }
+            switch field.kind {
+            case .flag:
+                values[field.name] = .integer(raw == "yes" ? 1 : 0)
+                continue
+            default: break
+            }
+            let multiline = field.kind == .textarea || field.kind == .markdown
+            let text: String
+            switch Input.text(raw, required: field.required, maxLength: field.maxLength, multiline: multiline) {
+            case .success(let value): text = value
+            case .failure(.missing): fail("admin.field.required"); continue
+            case .failure(.tooLong): fail("admin.field.too_long", ["max": t.formatNumber(field.maxLength)]); continue
+            case .failure(.invalidCharacters): fail("sign.error.invalid_characters"); continue
+            }
+            switch field.kind {
+            case .slug:
+                let ok = !text.isEmpty && text.allSatisfy { ($0.isLetter && $0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
+                    && text.first != "-" && text.first.map { $0.isASCII } == true
+                if ok { values[field.name] = .text(text) } else { fail("admin.field.slug") }
+            case .integer(let range):
+                if text.isEmpty { values[field.name] = field.name == "goal" ? .integer(0) : .null }
+                else if let n = Int(text), range.contains(n) { values[field.name] = .integer(Int64(n)) }
+                else { fail("admin.field.integer", ["min": String(range.lowerBound), "max": t.formatNumber(range.upperBound)]) }
+            case .dateTime:
+                if text.isEmpty { values[field.name] = .null; continue }
+                let zone = field.zoneField.flatMap { form[$0] } ?? "UTC"
+                if let date = LocalTime.parse(text, timeZone: zone) { values[field.name] = .text(Timestamp.format(date)) }
+                else { fail("admin.field.date_time") }
+            case .choice(let options):
+                if options.contains(text) { values[field.name] = .text(text) } else { fail("admin.field.choice") }
+            default:
+                values[field.name] = .text(text)
+            }
+        }
+        guard state.isValid else { return .failure(FormStateError(state: state)) }
+        return .success(values)
+    }
+
+    /// The stored row as form values (times shown in the row's own time zone).
+    func formValues(_ connection: Connection, id: Int64) throws -> FormState? {
+        let columns = fields.map(\.name).joined(separator: ", ")
+        return try connection.first("SELECT \(columns) FROM \(table) WHERE id = ?", id) { row in
+            var state = FormState()
+            for field in fields {
+                switch try row.value(field.name) {
+                case .null: state.values[field.name] = ""
+                case .integer(let n): state.values[field.name] = field.kind == .flag ? (n == 1 ? "yes" : "") : String(n)
+                case .text(let text): state.values[field.name] = text
+                default: state.values[field.name] = ""
+                }
+            }
+            for field in fields where field.kind == .dateTime {
+                let zone = field.zoneField.flatMap { state.values[$0] } ?? "UTC"
+                if let date = Timestamp.parse(state[field.name]) { state.values[field.name] = LocalTime.format(date, timeZone: zone) }
+            }
+            return state
+        }
+    }
+
+    func insert(_ connection: Connection, _ values: [String: SQLValue]) throws -> Int64 {
+        let columns = fields.map(\.name)
+        try connection.run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
+                           parameters: columns.map { values[$0] ?? .null })
+        return connection.lastInsertRowID
+    }
+
+    func update(_ connection: Connection, id: Int64, _ values: [String: SQLValue]) throws -> Bool {
+        let columns = fields.map(\.name)
+        let changed = try connection.run("UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")), updated_at = ? WHERE id = ?",
+                                         parameters: columns.map { values[$0] ?? .null } + [Timestamp.now(), id])
+        return changed == 1
+    }
+}
+
+/// `datetime-local` values (`2026-12-08T19:00`) in a named time zone.
+enum LocalTime {
+    static func parse(_ text: String, timeZone: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")
+        for pattern in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"] {
+            formatter.dateFormat = pattern
+            if let date = formatter.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    static func format(_ date: Date, timeZone: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return formatter.string(from: date)
+    }
+}
