@@ -7,7 +7,7 @@ public final class Cursor {
     private let statement: Statement
     private var done = false
 
-    init(connection: Connection, sql: String, parameters: [any SQLBindable]) throws {
+    public init(connection: Connection, sql: String, parameters: [any SQLBindable]) throws {
         statement = try Statement(connection: connection, sql: sql)
         try statement.bind(parameters)
     }

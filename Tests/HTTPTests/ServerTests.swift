@@ -313,14 +313,22 @@ final class ServerTests: XCTestCase {
     }
 
     func testGracefulShutdownFinishesTheRequestInFlight() throws {
-        let local = try TestServer(responder: Self.makeRouter())
+        let started = DispatchSemaphore(value: 0)
+        let router = Router()
+        router.post("/work", async: { request in
+            started.signal()
+            try await Task.sleep(nanoseconds: 200_000_000)
+            return .text("done \(String(decoding: request.body, as: UTF8.self))")
+        })
+        router.freeze()
+        let local = try TestServer(responder: router)
         let client = try local.client()
-        client.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
-        usleep(10_000)
+        client.send("POST /work HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        XCTAssertEqual(started.wait(timeout: .now() + 5), .success, "the request is in flight")
         let stopped = expectation(description: "stopped")
         DispatchQueue.global().async { local.stop(); stopped.fulfill() }
         let response = try client.readResponse()
-        XCTAssertEqual(response.text, "slow hi")
+        XCTAssertEqual(response.text, "done hi")
         XCTAssertEqual(response.header("Connection"), "close")
         wait(for: [stopped], timeout: 5)
         XCTAssertThrowsError(try RawClient(port: local.port), "no longer accepting")

@@ -154,31 +154,13 @@ enum AccountsAdmin {
 
 /// An event's RSVPs as CSV, with the same writer and rules as signatures.
 enum RSVPExport {
-    static let columns = ["created_at", "name", "email", "status", "note", "consent_updates"]
+    static let export = CSVExport(header: ["signed_up_at", "name", "email", "status", "note", "consent_updates"], sql: """
+        SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id
+        """, cell: { row, index in
+            index == 5 ? CSVExport.yesNo(row, index) : row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
+        })
 
     static func stream(_ database: Database, eventID: Int64) throws -> BodyStream {
-        let connection = try database.borrowReader()
-        let rows: [[String]]
-        do {
-            rows = try connection.query("SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id", eventID) { row in
-                [try row.get("created_at"), try row.get("name"), try row.get("email"), try row.get("status"), try row.get("note"),
-                 try row.get("consent_updates", as: Int.self) == 1 ? "yes" : "no"]
-            }
-        } catch {
-            database.returnReader(connection)
-            throw error
-        }
-        database.returnReader(connection)
-        var bytes = CSV.byteOrderMark
-        CSV.appendRow(columns, to: &bytes)
-        for row in rows { CSV.appendRow(row, to: &bytes) }
-        let sent = SentFlag()
-        return BodyStream(next: {
-            if sent.value { return nil }
-            sent.value = true
-            return bytes
-        })
+        try export.stream(database, eventID)
     }
 }
-
-private final class SentFlag: @unchecked Sendable { var value = false }

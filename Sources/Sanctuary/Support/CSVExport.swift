@@ -1,0 +1,85 @@
+import Foundation
+import HTTP
+import SQLite
+
+/// Any query's rows as the SPEC's CSV (BOM, CRLF, header, formula-safe cells), produced in
+/// ~64 KiB pieces through a cursor, so memory stays flat however many rows there are.
+/// Every export (signatures, RSVPs, subscribers) is one of these.
+public struct CSVExport: Sendable {
+    public let header: [String]
+    public let sql: String
+    /// Turns column `index` of a row into a cell (default: the text as stored).
+    public var cell: @Sendable (_ row: Row, _ index: Int32) -> String = { row, index in
+        row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
+    }
+    static let pieceSize = 64 * 1024
+
+    public init(header: [String], sql: String, cell: (@Sendable (Row, Int32) -> String)? = nil) {
+        self.header = header
+        self.sql = sql
+        if let cell { self.cell = cell }
+    }
+
+    /// The CSV as a body stream. It holds a reader connection until it ends.
+    public func stream(_ database: Database, _ parameters: any SQLBindable...) throws -> BodyStream {
+        try stream(database, parameters: parameters, counter: RowCounter())
+    }
+
+    func stream(_ database: Database, parameters: [any SQLBindable], counter: RowCounter) throws -> BodyStream {
+        let connection = try database.borrowReader()
+        let cursor: Cursor
+        do {
+            cursor = try Cursor(connection: connection, sql: sql, parameters: parameters)
+        } catch {
+            database.returnReader(connection)
+            throw error
+        }
+        let header = self.header, cell = self.cell
+        let columns = Int32(header.count)
+        return BodyStream(next: {
+            if counter.finished { return nil }
+            var piece: [UInt8] = []
+            piece.reserveCapacity(Self.pieceSize + 1024)
+            if !counter.startedHeader {
+                counter.startedHeader = true
+                piece += CSV.byteOrderMark
+                CSV.appendRow(header, to: &piece)
+            }
+            var cells: [String] = []
+            cells.reserveCapacity(header.count)
+            while piece.count < Self.pieceSize {
+                guard let row = try cursor.next() else {
+                    counter.finished = true
+                    break
+                }
+                cells.removeAll(keepingCapacity: true)
+                for index in 0..<columns { cells.append(cell(row, index)) }
+                CSV.appendRow(cells, to: &piece)
+                counter.rows += 1
+            }
+            return piece.isEmpty ? nil : piece
+        }, finish: {
+            cursor.close()
+            database.returnReader(connection)
+        })
+    }
+
+    /// Writes the CSV to a file handle; returns the number of data rows.
+    @discardableResult
+    public func write(_ database: Database, parameters: [any SQLBindable], to handle: FileHandle) throws -> Int {
+        let counter = RowCounter()
+        let body = try stream(database, parameters: parameters, counter: counter)
+        defer { body.finish() }
+        while let piece = try body.next() { try handle.write(contentsOf: piece) }
+        return counter.rows
+    }
+
+    /// `1` → `yes`, anything else → `no`, for consent columns.
+    public static let yesNo: @Sendable (Row, Int32) -> String = { row, index in row.int64(at: index) == 1 ? "yes" : "no" }
+}
+
+final class RowCounter: @unchecked Sendable {
+    var startedHeader = false
+    var finished = false
+    var rows = 0
+}
