@@ -44,7 +44,8 @@ public final class Application: Sendable {
     private func configureRouter() {
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, AdminFeature.self]
+        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self,
+                                             SitemapFeature.self, AdminFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             if let response = staticFiles.respond(to: request) { return response }

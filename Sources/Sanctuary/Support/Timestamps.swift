@@ -53,6 +53,12 @@ public enum DateText {
         return format(date, pattern: t("format.date_time"), t: t, timeZone: timeZone)
     }
 
+    /// `9:00 PM` in the zone.
+    public static func time(_ iso: String, t: Localizer, timeZone: String) -> String {
+        guard let date = Timestamp.parse(iso) else { return iso }
+        return format(date, pattern: t("format.time"), t: t, timeZone: timeZone)
+    }
+
     static func format(_ date: Date, pattern: String, t: Localizer, timeZone: String) -> String {
         formatter(locale: t("format.locale"), pattern: pattern, timeZone: timeZone).string(from: date)
     }

@@ -1,30 +1,119 @@
 import SQLite
 
 public struct EventSummary: Sendable {
+    public let id: Int64
     public let slug: String
     public let title: String
     public let summary: String
     public let startsAt: String
+    public let endsAt: String?
     public let timeZone: String
     public let venue: String
+    public let state: String
 
     init(_ row: Row) throws {
+        id = try row.get("id")
         slug = try row.get("slug")
         title = try row.get("title")
         summary = try row.get("summary")
         startsAt = try row.get("starts_at")
+        endsAt = try row.optional("ends_at")
         timeZone = try row.get("time_zone")
         venue = try row.get("venue")
+        state = try row.get("state")
     }
+
+    static let columns = "id, slug, title, summary, starts_at, ends_at, time_zone, venue, state"
 }
 
-/// Reading events.
+public struct Event: Sendable {
+    public let summary: EventSummary
+    public let body: String
+    public let address: String
+    public let onlineURL: String
+    public let moderator: String
+    public let rsvpEnabled: Bool
+    public let capacity: Int?
+    public let rsvpDeadline: String?
+    public let rsvpCount: Int
+    public let waitlistCount: Int
+    public let updatedAt: String
+    public var speakers: [(name: String, bio: String)] = []
+    public var links: [(label: String, url: String)] = []
+
+    init(_ row: Row) throws {
+        summary = try EventSummary(row)
+        body = try row.get("body")
+        address = try row.get("address")
+        onlineURL = try row.get("online_url")
+        moderator = try row.get("moderator")
+        rsvpEnabled = try row.get("rsvp_enabled")
+        capacity = try row.optional("capacity")
+        rsvpDeadline = try row.optional("rsvp_deadline")
+        rsvpCount = try row.get("rsvp_count")
+        waitlistCount = try row.get("waitlist_count")
+        updatedAt = try row.get("updated_at")
+    }
+
+    /// Whether the RSVP form is open at `now`.
+    public func takesRSVPs(at now: String = Timestamp.now()) -> Bool {
+        rsvpEnabled && summary.state == "published" && (rsvpDeadline.map { $0 > now } ?? true) && summary.startsAt > now
+    }
+
+    public var placesLeft: Int? { capacity.map { max(0, $0 - rsvpCount) } }
+}
+
+/// Reading events and taking RSVPs.
 public enum EventStore {
-    public static func upcoming(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [EventSummary] {
+    static let visible = "state IN ('published', 'cancelled')"
+
+    public static func upcoming(_ connection: Connection, limit: Int = 200, now: String = Timestamp.now()) throws -> [EventSummary] {
         try connection.query("""
-            SELECT slug, title, summary, starts_at, time_zone, venue FROM events
-            WHERE state = 'published' AND coalesce(ends_at, starts_at) >= ?
-            ORDER BY starts_at LIMIT ?
+            SELECT \(EventSummary.columns) FROM events
+            WHERE \(visible) AND coalesce(ends_at, starts_at) >= ? ORDER BY starts_at, id LIMIT ?
             """, now, limit, row: EventSummary.init)
+    }
+
+    public static func past(_ connection: Connection, limit: Int = 200, now: String = Timestamp.now()) throws -> [EventSummary] {
+        try connection.query("""
+            SELECT \(EventSummary.columns) FROM events
+            WHERE \(visible) AND coalesce(ends_at, starts_at) < ? ORDER BY starts_at DESC, id DESC LIMIT ?
+            """, now, limit, row: EventSummary.init)
+    }
+
+    public static func find(_ connection: Connection, slug: String) throws -> Event? {
+        guard var event = try connection.first("""
+            SELECT \(EventSummary.columns), body, address, online_url, moderator, rsvp_enabled, capacity, rsvp_deadline,
+                   rsvp_count, waitlist_count, updated_at
+            FROM events WHERE slug = ? AND \(visible)
+            """, slug, row: Event.init) else { return nil }
+        event.speakers = try connection.query("SELECT name, bio FROM event_speakers WHERE event_id = ? ORDER BY position, id", event.summary.id) {
+            (try $0.get("name", as: String.self), try $0.get("bio", as: String.self))
+        }
+        event.links = try connection.query("SELECT label, url FROM event_links WHERE event_id = ? ORDER BY position, id", event.summary.id) {
+            (try $0.get("label", as: String.self), try $0.get("url", as: String.self))
+        }
+        return event
+    }
+
+    public enum RSVPOutcome: Sendable, Equatable { case confirmed, waitlisted, already(String) }
+
+    /// Records an RSVP (on the writer): a place while there is one, else the waiting list.
+    /// The same e-mail twice is one RSVP; the database's unique constraint decides.
+    public static func rsvp(_ connection: Connection, eventID: Int64, name: String, email: String, note: String,
+                            consent: Bool, now: String = Timestamp.now()) throws -> RSVPOutcome {
+        if let existing = try connection.scalar("SELECT status FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, as: String.self) {
+            return .already(existing)
+        }
+        let full = try connection.scalar("""
+            SELECT capacity IS NOT NULL AND rsvp_count >= capacity FROM events WHERE id = ?
+            """, eventID, as: Int.self) == 1
+        let status = full ? "waitlist" : "confirmed"
+        try connection.run("""
+            INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, eventID, name, email, note, status, consent, now)
+        try connection.run(full ? "UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = ?"
+                                : "UPDATE events SET rsvp_count = rsvp_count + 1 WHERE id = ?", eventID)
+        return full ? .waitlisted : .confirmed
     }
 }

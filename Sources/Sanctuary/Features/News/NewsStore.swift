@@ -14,13 +14,55 @@ public struct NewsSummary: Sendable {
     }
 }
 
+public struct NewsPost: Sendable {
+    public let summary: NewsSummary
+    public let body: String
+    public let authorName: String
+    public let updatedAt: String
+
+    init(_ row: Row) throws {
+        summary = try NewsSummary(row)
+        body = try row.get("body")
+        authorName = try row.get("author_name")
+        updatedAt = try row.get("updated_at")
+    }
+}
+
 /// Reading news. Drafts and posts dated in the future never show publicly.
 public enum NewsStore {
+    static let visible = "state = 'published' AND published_at IS NOT NULL AND published_at <= ?"
+
+    /// For the home page: featured first, then newest.
     public static func latest(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
         try connection.query("""
-            SELECT slug, title, summary, published_at FROM news
-            WHERE state = 'published' AND published_at <= ?
+            SELECT slug, title, summary, published_at FROM news WHERE \(visible)
             ORDER BY featured DESC, published_at DESC LIMIT ?
             """, now, limit, row: NewsSummary.init)
+    }
+
+    public static func count(_ connection: Connection, now: String = Timestamp.now()) throws -> Int {
+        try connection.scalar("SELECT count(*) FROM news WHERE \(visible)", now, as: Int.self) ?? 0
+    }
+
+    /// One page of posts, newest first.
+    public static func page(_ connection: Connection, offset: Int, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
+        try connection.query("""
+            SELECT slug, title, summary, published_at FROM news WHERE \(visible)
+            ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?
+            """, now, limit, offset, row: NewsSummary.init)
+    }
+
+    /// Whole posts, newest first (the feed).
+    public static func recentPosts(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsPost] {
+        try connection.query("""
+            SELECT slug, title, summary, published_at, body, author_name, updated_at FROM news WHERE \(visible)
+            ORDER BY published_at DESC, id DESC LIMIT ?
+            """, now, limit, row: NewsPost.init)
+    }
+
+    public static func find(_ connection: Connection, slug: String, now: String = Timestamp.now()) throws -> NewsPost? {
+        try connection.first("""
+            SELECT slug, title, summary, published_at, body, author_name, updated_at FROM news WHERE slug = ? AND \(visible)
+            """, slug, now, row: NewsPost.init)
     }
 }

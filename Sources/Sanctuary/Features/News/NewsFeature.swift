@@ -1,0 +1,87 @@
+import Foundation
+import HTTP
+
+/// `/news` (10 a page), `/news/{slug}`, `/news.atom`.
+enum NewsFeature: Feature {
+    static let pageSize = 10
+
+    static func register(in app: Application) {
+        app.router.get("/news") { request in
+            let raw = request.query["page"]
+            let page: Int
+            if let raw {
+                guard let n = Int(raw), n >= 1 else { return .redirect(to: "/news", status: .movedPermanently) }
+                page = n
+            } else {
+                page = 1
+            }
+            let (total, items) = try app.database.read { db in
+                (try NewsStore.count(db), try NewsStore.page(db, offset: (page - 1) * pageSize, limit: pageSize))
+            }
+            let pages = max(1, (total + pageSize - 1) / pageSize)
+            guard page <= pages else {
+                return ErrorPages.message(app, request, status: .notFound, title: app.strings("news.out_of_range.title"),
+                                          body: app.strings("news.out_of_range.body", ["pages": String(pages)]))
+            }
+            let title = page == 1 ? app.strings("news.title") : app.strings("news.title_page", ["page": String(page)])
+            var response = app.page(request, title: title, head: "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(app.strings("news.feed"))\" href=\"/news.atom\">") { c in
+                let t = c.t
+                let list: [HTML] = items.map { item in
+                    """
+                    <li class="news-item"><h2><a href="/news/\(item.slug)">\(item.title)</a></h2>
+                    <p class="meta"><time datetime="\(item.publishedAt)">\(DateText.day(item.publishedAt, t: t))</time></p>
+                    <p>\(item.summary)</p></li>
+                    """
+                }
+                var pager: [HTML] = []
+                if page > 1 { pager.append("<a rel=\"prev\" href=\"/news\(page == 2 ? "" : "?page=\(page - 1)")\">\(t("news.newer"))</a>") }
+                if pages > 1 { pager.append("<span>\(t("news.page_of", ["page": String(page), "pages": String(pages)]))</span>") }
+                if page < pages { pager.append("<a rel=\"next\" href=\"/news?page=\(page + 1)\">\(t("news.older"))</a>") }
+                return """
+                <h1>\(t("news.title"))</h1>
+                \(items.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"news-list\">\(list)</ul>")
+                \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
+                <p><a href="/news.atom">\(t("news.feed"))</a></p>
+                """
+            }
+            response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=300"
+            return response
+        }
+
+        app.router.get("/news/{slug}") { request in
+            guard let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            var response = app.page(request, title: post.summary.title, description: post.summary.summary) { c in
+                """
+                <article class="news-post">
+                <h1>\(post.summary.title)</h1>
+                <p class="meta"><time datetime="\(post.summary.publishedAt)">\(DateText.day(post.summary.publishedAt, t: c.t))</time>\(post.authorName.isEmpty ? HTML.empty : " · \(post.authorName)")</p>
+                \(post.summary.summary.isEmpty ? HTML.empty : "<p class=\"lede\">\(post.summary.summary)</p>")
+                \(Markdown.render(post.body))
+                </article>
+                <p><a href="/news">\(c.t("news.all"))</a></p>
+                """
+            }
+            response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=600"
+            return response
+        }
+
+        app.router.get("/news.atom") { _ in
+            let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
+            var feed = AtomFeed(id: app.absoluteURL("/news.atom"), title: "\(app.config.siteName) · \(app.strings("news.title"))",
+                                selfLink: app.absoluteURL("/news.atom"), alternate: app.absoluteURL("/news"),
+                                author: app.config.siteName, language: app.strings.language)
+            feed.entries = posts.map { post in
+                AtomFeed.Entry(id: app.absoluteURL("/news/\(post.summary.slug)"), title: post.summary.title,
+                               link: app.absoluteURL("/news/\(post.summary.slug)"), published: post.summary.publishedAt,
+                               updated: max(post.updatedAt, post.summary.publishedAt),
+                               author: post.authorName.isEmpty ? app.config.siteName : post.authorName,
+                               summary: post.summary.summary, html: Markdown.render(post.body).rendered)
+            }
+            var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
+            response.headers["Cache-Control"] = "public, max-age=300"
+            return response
+        }
+    }
+}
