@@ -20,6 +20,12 @@ public struct ICalendar {
         public var url: String
         public var cancelled: Bool
         public var updated: String
+
+        public init(uid: String, start: String, end: String?, summary: String, description: String, location: String,
+                    url: String, cancelled: Bool, updated: String) {
+            self.uid = uid; self.start = start; self.end = end; self.summary = summary; self.description = description
+            self.location = location; self.url = url; self.cancelled = cancelled; self.updated = updated
+        }
     }
 
     public mutating func add(_ event: Event) {
