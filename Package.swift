@@ -13,11 +13,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C system libraries, each a thin module map over a Debian -dev package.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CGzip", path: "Sources/CGzip", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
 
         // Layer 1: storage. Our small Swift layer over SQLite.
@@ -25,7 +26,7 @@ let package = Package(
 
         // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.
         .target(name: "HTTP", dependencies: [
-            "CLinux", "CZlib",
+            "CLinux", "CGzip",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
 
@@ -35,6 +36,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
 
         // Layer 3: the command line.

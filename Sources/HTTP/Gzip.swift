@@ -1,4 +1,4 @@
-import CZlib
+import CGzip
 
 /// gzip (RFC 1952) through the system zlib.
 public enum Gzip {

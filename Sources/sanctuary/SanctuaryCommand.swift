@@ -26,7 +26,7 @@ struct SanctuaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanctuary",
         abstract: "A self-hosted campaign website for refugee-rights groups.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, ExportSignatures.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -223,4 +223,37 @@ struct CreateUser: ParsableCommand {
 struct UserError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+struct ImportRepresentatives: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-representatives",
+        abstract: "Import MPs (riding_code,riding_name,province,mp_name,party,email[,honorific,constituency_office,hill_office,phone]) and/or the FSA → riding table (fsa,riding_code). All or nothing.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The members CSV file.") var file: String?
+    @Option(help: "An FSA → riding CSV file.") var fsa: String?
+
+    func run() throws {
+        do {
+            guard file != nil || fsa != nil else { throw UserError("give a members CSV file, --fsa FILE, or both") }
+            var config = try common.load()
+            config.loadSampleContent = false
+            let app = try Application(config: config)
+            defer { app.close() }
+            if let file {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                let report = try app.database.exclusive { db in try RepresentativeStore.importMembers(db, csv: text) }
+                say("members from \(file): \(report)")
+            }
+            if let fsa {
+                let text = try String(contentsOfFile: fsa, encoding: .utf8)
+                let report = try app.database.exclusive { db in try RepresentativeStore.importFSA(db, csv: text) }
+                say("FSA rows from \(fsa): \(report)")
+            }
+        } catch let error as CSV.ParseError {
+            fail(UserError("\(error); nothing was imported"))
+        } catch {
+            fail(error)
+        }
+    }
 }

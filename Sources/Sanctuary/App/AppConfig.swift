@@ -30,6 +30,8 @@ public struct AppConfig: Sendable {
     public var signaturesPerMinute = 60
     /// scrypt cost as log2(N) for new password hashes (15 = OWASP's N=2^15, r=8, p=3).
     public var passwordCost = 15
+    /// Days a made letter (with the sender's details) is kept before it is purged.
+    public var letterRetentionDays = 30
 
     public init(root: URL) { self.root = root }
 
@@ -147,6 +149,7 @@ public struct AppConfig: Sendable {
         case "limits.shutdown_grace_seconds": limits.shutdownGrace = try seconds()
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         case "security.password_scrypt_log_n": passwordCost = try integer(10...20)
+        case "letters.retention_days": letterRetentionDays = try integer(1...3650)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")
         }

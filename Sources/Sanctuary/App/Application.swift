@@ -33,10 +33,15 @@ public final class Application: Sendable {
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
         router = Router()
+        let configDirectory = config.configDirectory
+        try database.writeAndWait { db in
+            _ = try RepresentativeStore.loadRidingsIfEmpty(db, file: configDirectory.appendingPathComponent("ridings-2023.csv"))
+        }
         if config.loadSampleContent {
             let loaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
                 .loadIfEmpty(into: database)
             if loaded { logger.info("loaded the sample content from Config/sample-content.json") }
+            try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
         configureRouter()
     }
@@ -44,7 +49,7 @@ public final class Application: Sendable {
     private func configureRouter() {
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self,
+        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
                                              SitemapFeature.self, AdminFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in

@@ -28,3 +28,62 @@ public enum CSV {
         output.append(UInt8(ascii: "\""))
     }
 }
+
+extension CSV {
+    public struct ParseError: Error, CustomStringConvertible, Equatable {
+        public let line: Int
+        public let reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    /// Parses RFC 4180 text (a BOM, CRLF or LF line ends, quoted fields with `""`) into
+    /// records, each with the line number it starts on. Blank lines are skipped.
+    public static func parse(_ text: String) throws -> [(line: Int, fields: [String])] {
+        var records: [(Int, [String])] = []
+        var fields: [String] = []
+        var field = ""
+        var inQuotes = false
+        var afterQuote = false
+        var line = 1
+        var recordLine = 1
+        var chars = Array(text.unicodeScalars)
+        if chars.first == "\u{FEFF}" { chars.removeFirst() }
+        var i = 0
+        func endRecord() {
+            fields.append(field)
+            if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
+            fields = []
+            field = ""
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if inQuotes {
+                if c == "\"" {
+                    if i + 1 < chars.count && chars[i + 1] == "\"" { field.unicodeScalars.append("\""); i += 1 }
+                    else { inQuotes = false; afterQuote = true }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+            } else if c == "," {
+                fields.append(field); field = ""; afterQuote = false
+            } else if c == "\r" || c == "\n" {
+                if c == "\r" && i + 1 < chars.count && chars[i + 1] == "\n" { i += 1 }
+                endRecord()
+                afterQuote = false
+                line += 1
+                recordLine = line
+            } else if c == "\"" {
+                guard field.isEmpty && !afterQuote else { throw ParseError(line: line, reason: "a quote inside an unquoted field") }
+                inQuotes = true
+            } else {
+                if afterQuote { throw ParseError(line: line, reason: "text after a closing quote") }
+                field.unicodeScalars.append(c)
+            }
+            i += 1
+        }
+        if inQuotes { throw ParseError(line: recordLine, reason: "a quoted field is not closed") }
+        if !field.isEmpty || !fields.isEmpty { endRecord() }
+        return records
+    }
+}

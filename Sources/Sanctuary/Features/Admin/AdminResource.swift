@@ -12,13 +12,15 @@ struct AdminResource: Sendable {
     let fields: [AdminField]
     /// Extra links on each row of the list (exports, the public page).
     var rowLinks: @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] }
-    var table: String { key }
+    /// The table, when it is not named like the key.
+    var tableName: String? = nil
+    var table: String { tableName ?? key }
     var path: String { "/admin/\(key)" }
 }
 
 struct AdminField: Sendable {
     enum Kind: Sendable, Equatable {
-        case text, slug, textarea, markdown, integer(ClosedRange<Int>), dateTime, choice([String]), flag
+        case text, slug, textarea, markdown, template, integer(ClosedRange<Int>), dateTime, choice([String]), flag
     }
     let name: String
     let kind: Kind
@@ -77,7 +79,21 @@ enum AdminResources {
         AdminField("featured", .flag),
     ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
 
-    static let all = [petitions, news, events]
+    static let letters = AdminResource(key: "letters", area: .letters, fields: [
+        AdminField("title", .text, required: true),
+        AdminField("slug", .slug, required: true, maxLength: 80),
+        AdminField("intro", .textarea, maxLength: 2000),
+        AdminField("recipient_kind", .choice(["mp", "named"]), required: true),
+        AdminField("recipient_name", .text),
+        AdminField("recipient_address", .textarea, maxLength: 500),
+        AdminField("recipient_email", .text),
+        AdminField("subject", .text, required: true),
+        AdminField("body_template", .template, required: true, maxLength: 20_000),
+        AdminField("state", .choice(["draft", "open", "closed"]), required: true),
+        AdminField("featured", .flag),
+    ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
+
+    static let all = [petitions, letters, news, events]
 }
 
 extension AdminResource {
@@ -95,7 +111,7 @@ extension AdminResource {
                 continue
             default: break
             }
-            let multiline = field.kind == .textarea || field.kind == .markdown
+            let multiline = field.kind == .textarea || field.kind == .markdown || field.kind == .template
             let text: String
             switch Input.text(raw, required: field.required, maxLength: field.maxLength, multiline: multiline) {
             case .success(let value): text = value
@@ -117,6 +133,11 @@ extension AdminResource {
                 let zone = field.zoneField.flatMap { form[$0] } ?? "UTC"
                 if let date = LocalTime.parse(text, timeZone: zone) { values[field.name] = .text(Timestamp.format(date)) }
                 else { fail("admin.field.date_time") }
+            case .template:
+                let unknown = LetterTemplate.unknown(in: text)
+                if unknown.isEmpty { values[field.name] = .text(text) }
+                else { fail("admin.field.placeholders", ["unknown": unknown.map { "{{\($0)}}" }.joined(separator: ", "),
+                                                         "known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")]) }
             case .choice(let options):
                 if options.contains(text) { values[field.name] = .text(text) } else { fail("admin.field.choice") }
             default:

@@ -145,6 +145,7 @@ enum AdminResourceRoutes {
                     switch field.kind {
                     case .textarea: type = "textarea"
                     case .markdown: type = "textarea"; hint = t("admin.field.markdown_hint")
+                    case .template: type = "textarea"; hint = t("admin.field.template_hint", ["known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")])
                     case .integer: type = "number"
                     case .dateTime: type = "datetime-local"; hint = field.zoneField == nil ? t("admin.field.utc_hint") : t("admin.field.zone_hint")
                     case .slug: type = "text"; hint = t("admin.field.slug_hint")

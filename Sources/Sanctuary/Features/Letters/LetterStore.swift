@@ -1,0 +1,121 @@
+import Foundation
+import SQLite
+
+public struct LetterCampaign: Sendable {
+    public let id: Int64
+    public let slug: String
+    public let title: String
+    public let intro: String
+    public let recipientKind: String
+    public let recipientName: String
+    public let recipientAddress: String
+    public let recipientEmail: String
+    public let subject: String
+    public let bodyTemplate: String
+    public let state: String
+    public let letterCount: Int
+
+    init(_ row: Row) throws {
+        id = try row.get("id"); slug = try row.get("slug"); title = try row.get("title"); intro = try row.get("intro")
+        recipientKind = try row.get("recipient_kind"); recipientName = try row.get("recipient_name")
+        recipientAddress = try row.get("recipient_address"); recipientEmail = try row.get("recipient_email")
+        subject = try row.get("subject"); bodyTemplate = try row.get("body_template"); state = try row.get("state")
+        letterCount = try row.get("letter_count")
+    }
+
+    public var isOpen: Bool { state == "open" }
+    public var toMP: Bool { recipientKind == "mp" }
+}
+
+/// A finished letter.
+public struct Letter: Sendable {
+    public let campaignSlug: String
+    public let recipientName: String
+    public let recipientEmail: String
+    public let recipientAddress: String
+    public let subject: String
+    public let body: String
+    public let createdAt: String
+
+    /// The whole letter as plain text (what the .txt, the mailto body and the textarea hold).
+    public var text: String { body }
+}
+
+/// The placeholders a letter template may use; anything else is an error when saving.
+public enum LetterTemplate {
+    public static let placeholders = ["mp_name", "riding", "sender_name", "sender_address", "date"]
+
+    /// Every `{{name}}` in the template.
+    public static func names(in template: String) -> [String] {
+        var names: [String] = []
+        var rest = template[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
+    public static func unknown(in template: String) -> [String] {
+        names(in: template).filter { !placeholders.contains($0) }
+    }
+
+    public static func fill(_ template: String, _ values: [String: String]) -> String {
+        var out = ""
+        var rest = template[...]
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            out += values[name] ?? ""
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+}
+
+public enum LetterStore {
+    static let columns = "id, slug, title, intro, recipient_kind, recipient_name, recipient_address, recipient_email, subject, body_template, state, letter_count"
+
+    public static func open(_ db: Connection) throws -> [LetterCampaign] {
+        try db.query("SELECT \(columns) FROM letter_campaigns WHERE state = 'open' ORDER BY featured DESC, id", row: LetterCampaign.init)
+    }
+
+    public static func find(_ db: Connection, slug: String) throws -> LetterCampaign? {
+        try db.first("SELECT \(columns) FROM letter_campaigns WHERE slug = ? AND state != 'draft'", slug, row: LetterCampaign.init)
+    }
+
+    /// Stores a letter and counts it per campaign and riding (on the writer); returns its token.
+    public static func save(_ db: Connection, campaign: LetterCampaign, ridingCode: String, senderName: String, senderEmail: String,
+                            senderAddress: String, postalCode: String, letter: Letter, retentionDays: Int) throws -> String {
+        let token = SecretToken.make()
+        let now = Timestamp.now()
+        try db.run("""
+            INSERT INTO letters (campaign_id, token_hash, riding_code, sender_name, sender_email, sender_address, postal_code,
+                                 recipient_name, recipient_email, recipient_address, subject, body, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, campaign.id, SecretToken.digest(token), ridingCode, senderName, senderEmail, senderAddress, postalCode,
+            letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, now)
+        try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)
+        try db.run("""
+            INSERT INTO letter_counts (campaign_id, riding_code, count) VALUES (?, ?, 1)
+            ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = count + 1
+            """, campaign.id, ridingCode)
+        // Letters hold personal data: keep them only as long as configured.
+        try db.run("DELETE FROM letters WHERE created_at < ?", Timestamp.format(Date().addingTimeInterval(-Double(retentionDays) * 86_400)))
+        return token
+    }
+
+    public static func letter(_ db: Connection, slug: String, token: String) throws -> Letter? {
+        try db.first("""
+            SELECT letter_campaigns.slug AS slug, letters.recipient_name AS recipient_name, letters.recipient_email AS recipient_email,
+                   letters.recipient_address AS recipient_address, letters.subject AS subject, letters.body AS body,
+                   letters.created_at AS created_at
+            FROM letters JOIN letter_campaigns ON letter_campaigns.id = letters.campaign_id
+            WHERE letters.token_hash = ? AND letter_campaigns.slug = ?
+            """, SecretToken.digest(token), slug) { row in
+            Letter(campaignSlug: try row.get("slug"), recipientName: try row.get("recipient_name"), recipientEmail: try row.get("recipient_email"),
+                   recipientAddress: try row.get("recipient_address"), subject: try row.get("subject"), body: try row.get("body"),
+                   createdAt: try row.get("created_at"))
+        }
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import HTTP
+
+/// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
+/// mailto, print, .txt and .docx.
+enum LettersFeature: Feature {
+    static let order = ["name", "email", "street_address", "city", "postal_code", "riding"]
+
+    static func register(in app: Application) {
+        app.router.get("/representatives") { request in
+            let raw = request.query["postal_code"] ?? ""
+            let wantsJSON = request.headers["accept"]?.contains("application/json") ?? false
+            let code = PostalCode.normalise(raw)
+            let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
+            if wantsJSON {
+                guard let code else { return .json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent) }
+                let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()
+                return .json(body, status: found.isEmpty ? .notFound : .ok)
+            }
+            let t = app.strings
+            let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
+            return app.page(request, title: t("reps.title"), status: status) { c in
+                let message: HTML
+                if raw.isEmpty { message = .empty }
+                else if code == nil { message = "<p class=\"error\" role=\"alert\">\(t("sign.error.postal_code.invalid"))</p>" }
+                else if found.isEmpty { message = "<p role=\"status\">\(t("reps.unknown", ["fsa": String(code?.prefix(3) ?? "")]))</p>" }
+                else { message = "<ul class=\"cards\">\(found.map { repCard($0, t: t) })</ul>" }
+                return """
+                <h1>\(t("reps.title"))</h1>
+                <form method="get" action="/representatives" class="inline-form">
+                \(Form.input(Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code", maxLength: 7), FormState(values: ["postal_code": raw]), t: c.t))
+                \(Form.submit(t("reps.find")))
+                </form>
+                \(message)
+                """
+            }
+        }
+
+        app.router.get("/letters") { request in
+            let campaigns = try app.database.read { try LetterStore.open($0) }
+            return app.page(request, title: app.strings("letters.title")) { c in
+                let items: [HTML] = campaigns.map { campaign in
+                    """
+                    <li class="card"><h2 class="card-title"><a href="/letters/\(campaign.slug)">\(campaign.title)</a></h2>
+                    <p>\(campaign.intro)</p><p class="count">\(c.t.plural("letters.sent", campaign.letterCount))</p></li>
+                    """
+                }
+                return """
+                <h1>\(c.t("letters.title"))</h1>
+                \(campaigns.isEmpty ? Layout.emptyState(c.t("letters.none")) : "<ul class=\"cards\">\(items)</ul>")
+                """
+            }
+        }
+
+        app.router.get("/letters/{slug}") { request in
+            guard let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            return formPage(app, request, campaign, state: FormState(), choices: [])
+        }
+
+        app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
+
+        app.router.get("/letters/{slug}/letter/{token}", sensitive: true) { request in
+            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            return letterPage(app, request, letter, token: request.parameter("token"))
+        }
+
+        app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true) { request in
+            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
+            response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
+        }
+
+        app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true) { request in
+            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
+                return ErrorPages.notFound(app, request)
+            }
+            let data = try Docx.make(title: letter.subject, paragraphs: letter.text.components(separatedBy: "\n"))
+            var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
+            response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
+        }
+    }
+
+    static func repCard(_ rep: Representative, t: Localizer) -> HTML {
+        """
+        <li class="card"><h2 class="card-title">\(rep.ridingName)</h2><p class="meta">\(rep.province)</p>
+        \(rep.memberName.map { "<p><strong>\($0)</strong>\(rep.party.isEmpty ? HTML.empty : " · \(rep.party)")</p>" as HTML } ?? "<p>\(t("reps.no_member"))</p>")
+        \(rep.email.isEmpty ? HTML.empty : "<p><a href=\"mailto:\(rep.email)\">\(rep.email)</a></p>")
+        \(rep.isSample ? "<p class=\"badge\">\(t("reps.sample"))</p>" as HTML : .empty)
+        </li>
+        """
+    }
+
+    static func formPage(_ app: Application, _ request: Request, _ campaign: LetterCampaign, state: FormState,
+                         choices: [Representative], status: Status = .ok) -> Response {
+        let csrf = app.formTokens.make(for: "/letters/\(campaign.slug)")
+        var response = app.page(request, title: campaign.title, status: status, description: campaign.intro) { c in
+            let t = c.t
+            let fields = [
+                Form.Field(name: "name", label: t("letters.name"), required: true, autocomplete: "name", maxLength: 100),
+                Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
+                Form.Field(name: "street_address", label: t("letters.street_address"), required: true, autocomplete: "street-address", maxLength: 200),
+                Form.Field(name: "city", label: t("letters.city"), required: true, autocomplete: "address-level2", maxLength: 100),
+                Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
+                           hint: campaign.toMP ? t("letters.postal_code.hint") : nil, maxLength: 7),
+            ].map { Form.input($0, state, t: t) }
+            let choice: HTML = choices.isEmpty ? .empty : """
+                <fieldset class="field\(state.errors["riding"] != nil ? HTML(trusted: " has-error") : .empty)" id="f-riding">
+                <legend>\(t("letters.choose_riding"))</legend>
+                \(state.errors["riding"].map { "<p class=\"error\">\($0)</p>" as HTML })
+                \(choices.map { rep in
+                    "<div class=\"checkbox field\"><input type=\"radio\" id=\"riding-\(rep.ridingCode)\" name=\"riding\" value=\"\(rep.ridingCode)\"\(state["riding"] == rep.ridingCode ? HTML(trusted: " checked") : .empty)><label for=\"riding-\(rep.ridingCode)\">\(rep.ridingName)\(rep.memberName.map { " — \($0)" } ?? "")</label></div>" as HTML
+                })
+                </fieldset>
+                """
+            return """
+            <article class="letter-campaign">
+            <p class="eyebrow">\(t("letters.eyebrow"))</p>
+            <h1>\(campaign.title)</h1>
+            <p class="lede">\(campaign.intro)</p>
+            <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
+            \(campaign.isOpen ? """
+            <section class="sign-box" aria-labelledby="letter-heading">
+            <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName]))</h2>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+            \(Form.form(action: "/letters/\(campaign.slug)", csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
+            </section>
+            """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
+            </article>
+            """
+        }
+        response.headers["Cache-Control"] = status == .ok && choices.isEmpty ? "public, max-age=5, stale-while-revalidate=30" : "no-store"
+        return response
+    }
+
+    static func makeLetter(_ app: Application, _ request: Request) async throws -> Response {
+        let t = app.strings
+        let slug = request.parameter("slug")
+        guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { return ErrorPages.notFound(app, request) }
+        guard campaign.isOpen else { return ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body")) }
+        let form = request.form
+        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/letters/\(slug)") else {
+            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
+        }
+        if !(form["website"] ?? "").isEmpty { return .redirect(to: "/letters/\(slug)") }
+        var state = FormState()
+        for name in order { state.values[name] = form[name] ?? "" }
+        func text(_ name: String, _ max: Int, missing: String) -> String {
+            switch Input.text(form[name], required: true, maxLength: max) {
+            case .success(let v): return v
+            case .failure(.missing): state.errors[name] = t(missing)
+            case .failure(.tooLong(let n)): state.errors[name] = t("sign.error.too_long", ["max": String(max), "count": String(n)])
+            case .failure(.invalidCharacters): state.errors[name] = t("sign.error.invalid_characters")
+            }
+            return ""
+        }
+        let name = text("name", 100, missing: "rsvp.error.name")
+        let street = text("street_address", 200, missing: "letters.error.street")
+        let city = text("city", 100, missing: "letters.error.city")
+        let email = Input.email(form["email"])
+        if email == nil { state.errors["email"] = t("sign.error.email.invalid") }
+        let postal = PostalCode.normalise(form["postal_code"])
+        if postal == nil { state.errors["postal_code"] = t("sign.error.postal_code.invalid") }
+        var choices: [Representative] = []
+        var representative: Representative?
+        if let postal {
+            choices = try app.database.read { try RepresentativeStore.lookup($0, postalCode: postal) }
+            if choices.isEmpty {
+                if campaign.toMP { state.errors["postal_code"] = t("reps.unknown", ["fsa": String(postal.prefix(3))]) }
+            } else if choices.count == 1 {
+                representative = choices[0]
+                choices = []
+            } else if let chosen = choices.first(where: { $0.ridingCode == form["riding"] }) {
+                representative = chosen
+            } else if state.isValid {
+                // Several ridings share this FSA: ask, keeping everything typed.
+                return formPage(app, request, campaign, state: state, choices: choices)
+            }
+        }
+        if campaign.toMP, let rep = representative, rep.memberName == nil || rep.email.isEmpty {
+            state.errors["postal_code"] = t("reps.no_member_for", ["riding": rep.ridingName])
+        }
+        guard state.isValid, let email, let postal else {
+            return formPage(app, request, campaign, state: state, choices: choices, status: .unprocessableContent)
+        }
+        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
+            return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
+        }
+        let senderAddress = "\(street)\n\(city) \(postal)"
+        let recipientName = campaign.toMP ? (representative?.formalName ?? "") : campaign.recipientName
+        let recipientAddress = campaign.toMP ? (representative.map { "House of Commons\nOttawa, Ontario K1A 0A6" + ($0.isSample ? " (sample)" : "") } ?? "")
+                                             : campaign.recipientAddress
+        let recipientEmail = campaign.toMP ? (representative?.email ?? "") : campaign.recipientEmail
+        let date = DateText.day(Timestamp.now(), t: t)
+        let body = LetterTemplate.fill(campaign.bodyTemplate, [
+            "mp_name": recipientName, "riding": representative?.ridingName ?? "", "sender_name": name,
+            "sender_address": senderAddress, "date": date,
+        ])
+        let full = [date, "", recipientName, recipientAddress, "", t("letters.salutation", ["name": recipientName]), "", body, "",
+                    t("letters.closing"), "", name, senderAddress, email].joined(separator: "\n")
+        let letter = Letter(campaignSlug: slug, recipientName: recipientName, recipientEmail: recipientEmail, recipientAddress: recipientAddress,
+                            subject: campaign.subject, body: full, createdAt: Timestamp.now())
+        let ridingCode = representative?.ridingCode ?? ""
+        let retention = app.config.letterRetentionDays
+        let token = try await app.database.write { db in
+            try LetterStore.save(db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,
+                                 senderAddress: senderAddress, postalCode: postal, letter: letter, retentionDays: retention)
+        }
+        return .redirect(to: "/letters/\(slug)/letter/\(token)")
+    }
+
+    /// `mailto:` with subject and body encoded per RFC 6068 (`%20` for spaces, `%0D%0A` for line breaks).
+    static func mailto(_ letter: Letter) -> String {
+        let body = letter.text.replacingOccurrences(of: "\n", with: "\r\n")
+        return "mailto:\(PercentEncoding.encode(letter.recipientEmail, keep: "@"))?subject=\(PercentEncoding.encode(letter.subject))&body=\(PercentEncoding.encode(body))"
+    }
+
+    static func letterPage(_ app: Application, _ request: Request, _ letter: Letter, token: String) -> Response {
+        var response = app.page(request, title: letter.subject) { c in
+            let t = c.t
+            let base = "/letters/\(letter.campaignSlug)/letter/\(token)"
+            let paragraphs = letter.text.components(separatedBy: "\n\n").map { block -> HTML in
+                let lines = block.components(separatedBy: "\n").map { HTML(stringLiteral: HTML.escape($0)) }
+                return "<p>\(HTML.join(lines, separator: "<br>"))</p>"
+            }
+            return """
+            <div class="no-print">
+            <h1>\(t("letters.ready"))</h1>
+            <p>\(t("letters.ready_body"))</p>
+            <ul class="share-links">
+            \(letter.recipientEmail.isEmpty ? HTML.empty : "<li><a href=\"\(mailto(letter))\">\(t("letters.send_email"))</a></li>")
+            <li><a href="\(base).docx">\(t("letters.download_docx"))</a></li>
+            <li><a href="\(base).txt">\(t("letters.download_txt"))</a></li>
+            </ul>
+            <p>\(t("letters.print_hint"))</p>
+            </div>
+            <article class="letter" aria-label="\(t("letters.letter"))">
+            \(paragraphs)
+            </article>
+            <div class="no-print">
+            <p><label for="letter-text">\(t("letters.copy"))</label></p>
+            <textarea id="letter-text" class="letter-text" rows="16" readonly>\(letter.text)</textarea>
+            </div>
+            """
+        }
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+    }
+}
+
+struct RepresentativesJSON {
+    let postalCode: String
+    let representatives: [Representative]
+
+    struct Item: Encodable {
+        let riding_code: String, riding_name: String, riding_name_fr: String, province: String
+        let mp_name: String?, party: String, email: String, sample: Bool
+    }
+
+    func encoded() -> String {
+        struct Body: Encodable { let postal_code: String; let fsa: String; let representatives: [Item] }
+        let body = Body(postal_code: postalCode, fsa: String(postalCode.prefix(3)), representatives: representatives.map {
+            Item(riding_code: $0.ridingCode, riding_name: $0.ridingName, riding_name_fr: $0.ridingNameFr, province: $0.province,
+                 mp_name: $0.memberName, party: $0.party, email: $0.email, sample: $0.isSample)
+        })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SQLite
+
+/// A riding and, when we have it, its Member of Parliament.
+public struct Representative: Sendable, Equatable {
+    public let ridingCode: String
+    public let ridingName: String
+    public let ridingNameFr: String
+    public let province: String
+    public let memberName: String?
+    public let honorific: String
+    public let party: String
+    public let email: String
+    public let constituencyOffice: String
+    public let hillOffice: String
+    public let isSample: Bool
+
+    init(_ row: Row) throws {
+        ridingCode = try row.get("code")
+        ridingName = try row.get("name_en")
+        ridingNameFr = try row.get("name_fr")
+        province = try row.get("province")
+        memberName = try row.optional("name")
+        honorific = try row.optional("honorific") ?? ""
+        party = try row.optional("party") ?? ""
+        email = try row.optional("email") ?? ""
+        constituencyOffice = try row.optional("constituency_office") ?? ""
+        hillOffice = try row.optional("hill_office") ?? ""
+        isSample = try row.optional("is_sample", as: Bool.self) ?? false
+    }
+
+    /// `Hon. Jane Doe` or `Jane Doe`.
+    public var formalName: String { [honorific, memberName ?? ""].filter { !$0.isEmpty }.joined(separator: " ") }
+}
+
+public enum RepresentativeStore {
+    static let select = """
+        SELECT ridings.code, ridings.name_en, ridings.name_fr, ridings.province, members.name, members.honorific, members.party,
+               members.email, members.constituency_office, members.hill_office, members.is_sample
+        FROM ridings LEFT JOIN members ON members.riding_code = ridings.code
+        """
+
+    /// The ridings (with MPs) for a normalised postal code's FSA.
+    public static func lookup(_ db: Connection, postalCode: String) throws -> [Representative] {
+        try db.query("\(select) JOIN fsa_ridings ON fsa_ridings.riding_code = ridings.code WHERE fsa_ridings.fsa = ? ORDER BY ridings.name_en",
+                     String(postalCode.prefix(3)), row: Representative.init)
+    }
+
+    public static func riding(_ db: Connection, code: String) throws -> Representative? {
+        try db.first("\(select) WHERE ridings.code = ?", code, row: Representative.init)
+    }
+
+    /// Loads the shipped riding list when the table is empty.
+    public static func loadRidingsIfEmpty(_ db: Connection, file: URL) throws -> Int {
+        guard try db.scalar("SELECT count(*) FROM ridings", as: Int.self) == 0,
+              let text = try? String(contentsOf: file, encoding: .utf8) else { return 0 }
+        let records = try CSV.parse(text)
+        guard records.first?.fields == ["riding_code", "name_en", "name_fr", "province"] else {
+            throw CSV.ParseError(line: 1, reason: "expected the header riding_code,name_en,name_fr,province")
+        }
+        for record in records.dropFirst() where record.fields.count == 4 {
+            try db.run("INSERT INTO ridings (code, name_en, name_fr, province) VALUES (?, ?, ?, ?)",
+                       record.fields[0], record.fields[1], record.fields[2], record.fields[3])
+        }
+        return records.count - 1
+    }
+
+    public struct ImportReport: Sendable, Equatable, CustomStringConvertible {
+        public var read = 0, added = 0, updated = 0
+        public var description: String { "\(read) rows read, \(added) added, \(updated) updated" }
+    }
+
+    /// Imports members: `riding_code,riding_name,province,mp_name,party,email` and optionally
+    /// `honorific,constituency_office,hill_office,phone`. All or nothing: the first bad row
+    /// stops the import with its line number and nothing is kept.
+    public static func importMembers(_ db: Connection, csv text: String, sample: Bool = false) throws -> ImportReport {
+        let records = try CSV.parse(text)
+        let required = ["riding_code", "riding_name", "province", "mp_name", "party", "email"]
+        guard let header = records.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) else {
+            throw CSV.ParseError(line: 1, reason: "the file is empty")
+        }
+        for column in required where !header.contains(column) {
+            throw CSV.ParseError(line: 1, reason: "the header has no \(column) column (expected \(required.joined(separator: ",")))")
+        }
+        func index(_ name: String) -> Int? { header.firstIndex(of: name) }
+        var report = ImportReport()
+        try db.transaction {
+            for record in records.dropFirst() {
+                guard record.fields.count == header.count else {
+                    throw CSV.ParseError(line: record.line, reason: "\(record.fields.count) fields, the header has \(header.count)")
+                }
+                func value(_ name: String) -> String { index(name).map { record.fields[$0].trimmingCharacters(in: .whitespaces) } ?? "" }
+                let code = value("riding_code"), name = value("mp_name"), email = value("email")
+                guard code.count == 5, code.allSatisfy(\.isNumber) else {
+                    throw CSV.ParseError(line: record.line, reason: "riding_code \"\(code)\" is not a five-digit riding number")
+                }
+                guard try db.scalar("SELECT 1 FROM ridings WHERE code = ?", code, as: Int.self) == 1 else {
+                    throw CSV.ParseError(line: record.line, reason: "riding_code \(code) is not one of the 343 ridings")
+                }
+                guard !name.isEmpty else { throw CSV.ParseError(line: record.line, reason: "mp_name is empty") }
+                guard email.isEmpty || Input.email(email) != nil else {
+                    throw CSV.ParseError(line: record.line, reason: "email \"\(email)\" is not an e-mail address")
+                }
+                report.read += 1
+                let existed = try db.scalar("SELECT 1 FROM members WHERE riding_code = ?", code, as: Int.self) == 1
+                try db.run("""
+                    INSERT INTO members (riding_code, name, honorific, party, email, constituency_office, hill_office, phone, is_sample)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (riding_code) DO UPDATE SET name = excluded.name, honorific = excluded.honorific, party = excluded.party,
+                        email = excluded.email, constituency_office = excluded.constituency_office, hill_office = excluded.hill_office,
+                        phone = excluded.phone, is_sample = excluded.is_sample
+                    """, code, name, value("honorific"), value("party"), email.lowercased(), value("constituency_office"),
+                    value("hill_office"), value("phone"), sample)
+                if existed { report.updated += 1 } else { report.added += 1 }
+            }
+        }
+        return report
+    }
+
+    /// Imports the FSA → riding table: `fsa,riding_code`, one row per pair. All or nothing.
+    public static func importFSA(_ db: Connection, csv text: String, sample: Bool = false) throws -> ImportReport {
+        let records = try CSV.parse(text)
+        guard records.first?.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == ["fsa", "riding_code"] else {
+            throw CSV.ParseError(line: 1, reason: "expected the header fsa,riding_code")
+        }
+        var report = ImportReport()
+        try db.transaction {
+            for record in records.dropFirst() {
+                guard record.fields.count == 2 else { throw CSV.ParseError(line: record.line, reason: "expected 2 fields") }
+                let fsa = record.fields[0].trimmingCharacters(in: .whitespaces).uppercased()
+                let code = record.fields[1].trimmingCharacters(in: .whitespaces)
+                guard PostalCode.normalise(fsa + "1A1") != nil else {
+                    throw CSV.ParseError(line: record.line, reason: "\"\(fsa)\" is not a forward sortation area like K1A")
+                }
+                guard try db.scalar("SELECT 1 FROM ridings WHERE code = ?", code, as: Int.self) == 1 else {
+                    throw CSV.ParseError(line: record.line, reason: "riding_code \(code) is not one of the 343 ridings")
+                }
+                report.read += 1
+                let changed = try db.run("INSERT INTO fsa_ridings (fsa, riding_code, is_sample) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                                         fsa, code, sample)
+                if changed == 1 { report.added += 1 }
+            }
+        }
+        return report
+    }
+}
