@@ -49,6 +49,8 @@ let package = Package(
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SanctuaryTests", dependencies: ["Sanctuary", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SanctuaryTests", dependencies: [
+            "Sanctuary", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], swiftSettings: strict),
     ]
 )

@@ -96,6 +96,21 @@ final class AdminContentTests: XCTestCase {
         XCTAssertTrue(edit.text.contains("value=\"2026-07-01T19:00\""), "shown back in its own zone")
     }
 
+    func testLetterTemplatesAreCheckedOnSave() throws {
+        let (cookie, csrf) = try signIn("organizer@example.org")
+        var fields = [("_csrf", csrf), ("title", "Write in"), ("slug", "write-in"), ("recipient_kind", "mp"), ("subject", "Hello"),
+                      ("body_template", "Dear {{mp_name}} of {{ridng}}, from {{sender_name}}"), ("state", "open")]
+        let bad = try site.post("/admin/letters", fields, headers: cookie)
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertTrue(bad.text.contains("Unknown placeholder {{ridng}}"), "an unknown placeholder is an error, not a silent blank")
+        fields[5] = ("body_template", "Dear {{mp_name}} of {{riding}}, from {{sender_name}} at {{sender_address}} on {{date}}")
+        XCTAssertEqual(try site.post("/admin/letters", fields, headers: cookie).status, 303)
+        XCTAssertEqual(try site.get("/letters/write-in").status, 200)
+        XCTAssertEqual(try site.get("/admin/letters", headers: cookie).status, 200)
+        let (editor, _) = try signIn("editor@example.org")
+        XCTAssertEqual(try site.get("/admin/letters", headers: editor).status, 403)
+    }
+
     func testDeleteNeedsTheTokenAndRemovesTheRow() throws {
         let (cookie, csrf) = try signIn("editor@example.org")
         let id = try XCTUnwrap(try site.app.database.read { try $0.scalar("SELECT id FROM news LIMIT 1", as: Int64.self) })

@@ -102,3 +102,38 @@ final class UserCommandTests: XCTestCase {
         XCTAssertEqual(try db.read { try $0.scalar("SELECT count(*) FROM users", as: Int.self) }, 1)
     }
 }
+
+final class ImportCommandTests: XCTestCase {
+    func testImportRepresentativesReportsAndRefusesBrokenFiles() throws {
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("sanctuary")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        let folder = makeTemporaryDirectory()
+        let database = folder.appendingPathComponent("i.sqlite").path
+        let good = folder.appendingPathComponent("good.csv"), bad = folder.appendingPathComponent("bad.csv"), fsa = folder.appendingPathComponent("fsa.csv")
+        try "riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane Doe,P,jane@example.org\n".write(to: good, atomically: true, encoding: .utf8)
+        try "riding_code,riding_name,province,mp_name,party,email\n35080,Ottawa South,ON,Ann,P,ann@example.org\nxx,Bad,ON,B,P,b@example.org\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "fsa,riding_code\nK1A,35079\n".write(to: fsa, atomically: true, encoding: .utf8)
+        func run(_ arguments: [String]) throws -> (Int32, String, String) {
+            let process = Process()
+            process.executableURL = binary
+            process.currentDirectoryURL = packageRoot
+            process.arguments = ["import-representatives"] + arguments + ["--db", database]
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                    String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        let (ok, output, _) = try run([good.path, "--fsa", fsa.path])
+        XCTAssertEqual(ok, 0)
+        XCTAssertTrue(output.contains("1 rows read, 1 added, 0 updated"), output)
+        let (failed, _, message) = try run([bad.path])
+        XCTAssertNotEqual(failed, 0)
+        XCTAssertTrue(message.contains("line 3") && message.contains("nothing was imported"), message)
+        let db = try Database(path: database)
+        defer { db.close() }
+        XCTAssertEqual(try db.read { try $0.scalar("SELECT count(*) FROM members", as: Int.self) }, 1, "the broken file added nothing")
+    }
+}

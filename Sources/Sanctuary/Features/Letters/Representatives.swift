@@ -67,6 +67,7 @@ public enum RepresentativeStore {
 
     public struct ImportReport: Sendable, Equatable, CustomStringConvertible {
         public var read = 0, added = 0, updated = 0
+        public init(read: Int = 0, added: Int = 0, updated: Int = 0) { self.read = read; self.added = added; self.updated = updated }
         public var description: String { "\(read) rows read, \(added) added, \(updated) updated" }
     }
 
