@@ -12,7 +12,7 @@ import ZIPFoundation
 final class LetterTests: XCTestCase {
     var site: TestApp!
 
-    override func setUpWithError() throws { site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000 } }
+    override func setUpWithError() throws { site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000; $0.passwordCost = 10 } }
     override func tearDown() { site.stop() }
 
     func write(_ slug: String, _ fields: [String: String]) throws -> ClientResponse {
@@ -60,6 +60,13 @@ final class LetterTests: XCTestCase {
         XCTAssertFalse(text.contains("{{"), "every placeholder filled")
         XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count FROM letter_counts WHERE riding_code = '35079'", as: Int.self) }, 1)
         XCTAssertTrue(try site.get("/letters/waive-travel-loans-mp").text.contains("1 letter sent"))
+        // Organizers see it per riding on the dashboard.
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in try StaffStore.create(db, email: "o@example.org", name: "", role: .organizer, passwordHash: hash) }
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
+        let login = try site.post("/admin/login", [("_csrf", token), ("email", "o@example.org"), ("password", "a long enough passphrase")])
+        let cookie = try XCTUnwrap(login.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        XCTAssertTrue(try site.get("/admin", headers: [("Cookie", cookie)]).text.contains("Ottawa Centre (1)"))
     }
 
     func testMailtoRoundTripsThroughAURLParser() throws {

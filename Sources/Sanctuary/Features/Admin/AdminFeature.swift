@@ -191,11 +191,18 @@ enum AdminFeature: Feature {
 
     static func dashboard(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
         let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(String.init)
-        let (petitions, daily, rsvps) = try app.database.read { db in
+        let (petitions, daily, rsvps, letters) = try app.database.read { db in
             (try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
              try db.query("SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != 'draft' ORDER BY starts_at DESC LIMIT 10") {
                  (try $0.get("title", as: String.self), try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
-             })
+             },
+             try db.query("""
+                SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total,
+                       coalesce((SELECT group_concat(name_en || ' (' || count || ')', ', ') FROM
+                           (SELECT ridings.name_en, letter_counts.count FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
+                            WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
+                FROM letter_campaigns ORDER BY letter_campaigns.id
+                """) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) })
         }
         return AdminViews.page(app, request, session, title: app.strings("admin.dashboard.title")) { c, _ in
             let t = c.t
@@ -214,6 +221,10 @@ enum AdminFeature: Feature {
             \(AdminViews.chart(daily, days: calendar, t: t))
             <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
             <tbody>\(petitionRows)</tbody></table></div>
+            </section>
+            <section aria-labelledby="letters-heading">
+            <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
+            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { title, total, ridings in "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(total))</td><td>\(ridings)</td></tr>" as HTML })</tbody></table></div>")
             </section>
             <section aria-labelledby="rsvps-heading">
             <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
