@@ -50,6 +50,7 @@ public final class Application: Sendable {
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
         let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
+                                             CampaignsFeature.self, UpdatesFeature.self,
                                              SitemapFeature.self, AdminFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in

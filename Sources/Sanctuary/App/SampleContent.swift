@@ -27,7 +27,7 @@ struct SampleContent {
             return (table, try rows.map { try $0.mapValues(Self.value) })
         }
         return try database.writeAndWait { db in
-            let existing = try db.scalar("SELECT (SELECT count(*) FROM petitions) + (SELECT count(*) FROM news) + (SELECT count(*) FROM events)", as: Int.self) ?? 0
+            let existing = try db.scalar("SELECT (SELECT count(*) FROM petitions) + (SELECT count(*) FROM news) + (SELECT count(*) FROM events) + (SELECT count(*) FROM campaigns)", as: Int.self) ?? 0
             guard existing == 0 else { return false }
             for (table, rows) in plan {
                 for row in rows {

@@ -20,7 +20,7 @@ struct AdminResource: Sendable {
 
 struct AdminField: Sendable {
     enum Kind: Sendable, Equatable {
-        case text, slug, textarea, markdown, template, integer(ClosedRange<Int>), dateTime, choice([String]), flag
+        case text, slug, textarea, markdown, template, campaign, integer(ClosedRange<Int>), dateTime, choice([String]), flag
     }
     let name: String
     let kind: Kind
@@ -42,6 +42,7 @@ enum AdminResources {
         AdminField("target", .text, maxLength: 200),
         AdminField("goal", .integer(0...100_000_000)),
         AdminField("closes_at", .dateTime),
+        AdminField("campaign_id", .campaign),
         AdminField("state", .choice(["draft", "open", "closed"]), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { id, slug, t in
@@ -55,6 +56,7 @@ enum AdminResources {
         AdminField("body", .markdown, maxLength: 50_000),
         AdminField("author_name", .text, maxLength: 100),
         AdminField("published_at", .dateTime),
+        AdminField("campaign_id", .campaign),
         AdminField("state", .choice(["draft", "published"]), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
@@ -75,6 +77,7 @@ enum AdminResources {
         AdminField("rsvp_enabled", .flag),
         AdminField("capacity", .integer(0...1_000_000)),
         AdminField("rsvp_deadline", .dateTime, zoneField: "time_zone"),
+        AdminField("campaign_id", .campaign),
         AdminField("state", .choice(["draft", "published", "cancelled"]), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
@@ -89,11 +92,24 @@ enum AdminResources {
         AdminField("recipient_email", .text),
         AdminField("subject", .text, required: true),
         AdminField("body_template", .template, required: true, maxLength: 20_000),
+        AdminField("campaign_id", .campaign),
         AdminField("state", .choice(["draft", "open", "closed"]), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
 
-    static let all = [petitions, letters, news, events]
+    static let campaigns = AdminResource(key: "campaigns", area: .campaigns, fields: [
+        AdminField("title", .text, required: true),
+        AdminField("slug", .slug, required: true, maxLength: 80),
+        AdminField("tagline", .text),
+        AdminField("summary", .textarea, maxLength: 1000),
+        AdminField("body", .markdown, maxLength: 50_000),
+        AdminField("asks", .textarea, maxLength: 10_000),
+        AdminField("key_dates", .textarea, maxLength: 5_000),
+        AdminField("state", .choice(["draft", "active", "archived"]), required: true),
+        AdminField("featured", .flag),
+    ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] })
+
+    static let all = [campaigns, petitions, letters, news, events]
 }
 
 extension AdminResource {
@@ -138,6 +154,10 @@ extension AdminResource {
                 if unknown.isEmpty { values[field.name] = .text(text) }
                 else { fail("admin.field.placeholders", ["unknown": unknown.map { "{{\($0)}}" }.joined(separator: ", "),
                                                          "known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")]) }
+            case .campaign:
+                if text.isEmpty { values[field.name] = .null }
+                else if let id = Int64(text) { values[field.name] = .integer(id) }
+                else { fail("admin.field.choice") }
             case .choice(let options):
                 if options.contains(text) { values[field.name] = .text(text) } else { fail("admin.field.choice") }
             default:

@@ -129,6 +129,7 @@ enum AdminResourceRoutes {
     static func editor(_ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session, id: Int64?,
                        state: FormState, status: Status = .ok, flash: String? = nil, preview: Bool = false) -> Response {
         let title = id == nil ? app.strings("admin.\(resource.key).new") : app.strings("admin.\(resource.key).edit")
+        let campaignChoices = (try? app.database.read { try CampaignStore.choices($0) }) ?? []
         return AdminViews.page(app, request, session, title: title, status: status, flash: flash) { c, csrf in
             let t = c.t
             let inputs: [HTML] = resource.fields.map { field in
@@ -136,6 +137,10 @@ enum AdminResourceRoutes {
                 switch field.kind {
                 case .flag:
                     return Form.checkbox(name: field.name, label: label, checked: state[field.name] == "yes")
+                case .campaign:
+                    return Form.select(name: field.name, label: label,
+                                       options: [("", t("admin.field.no_campaign"))] + campaignChoices.map { (String($0.0), $0.1) },
+                                       selected: state[field.name], error: state.errors[field.name])
                 case .choice(let options):
                     return Form.select(name: field.name, label: label, options: options.map { ($0, field.name == "state" ? t("admin.state.\($0)") : $0) },
                                        selected: state[field.name], error: state.errors[field.name])

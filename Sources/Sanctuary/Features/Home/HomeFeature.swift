@@ -4,8 +4,9 @@ import HTTP
 enum HomeFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/") { request in
-            let (petitions, news, events) = try app.database.read { db in
-                (try PetitionStore.featured(db, limit: 3), try NewsStore.latest(db, limit: 3), try EventStore.upcoming(db, limit: 3))
+            let (campaigns, petitions, news, events) = try app.database.read { db in
+                (try CampaignStore.active(db, featuredOnly: true), try PetitionStore.featured(db, limit: 3),
+                 try NewsStore.latest(db, limit: 3), try EventStore.upcoming(db, limit: 3))
             }
             var response = app.page(request, title: app.config.siteName) { c in
                 let t = c.t
@@ -14,6 +15,7 @@ enum HomeFeature: Feature {
                 <h1>\(t("home.title"))</h1>
                 <p class="lede">\(t("site.tagline"))</p>
                 </section>
+                \(campaigns.isEmpty ? HTML.empty : "<section class=\"home-section\" aria-labelledby=\"our-campaigns\"><h2 id=\"our-campaigns\">\(t("home.campaigns"))</h2><ul class=\"cards\">\(campaigns.map(CampaignsFeature.card))</ul></section>")
                 <section class="home-section" aria-labelledby="act-now">
                 <h2 id="act-now">\(t("home.act_now"))</h2>
                 \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, t: t) })</ul>")
@@ -30,6 +32,7 @@ enum HomeFeature: Feature {
                 <p><a href="/events">\(t("home.all_events"))</a></p>
                 </section>
                 </div>
+                \(UpdatesFeature.form(app, campaignSlug: nil, t: t))
                 """
             }
             response.headers["Cache-Control"] = "public, max-age=10, stale-while-revalidate=60"

@@ -1,0 +1,71 @@
+import SQLite
+
+public struct Campaign: Sendable {
+    public let id: Int64
+    public let slug: String
+    public let title: String
+    public let tagline: String
+    public let summary: String
+    public let body: String
+    public let asks: String
+    public let keyDates: String
+    public let state: String
+
+    init(_ row: Row) throws {
+        id = try row.get("id"); slug = try row.get("slug"); title = try row.get("title"); tagline = try row.get("tagline")
+        summary = try row.get("summary"); body = try row.get("body"); asks = try row.get("asks"); keyDates = try row.get("key_dates")
+        state = try row.get("state")
+    }
+
+    /// The asks: blocks separated by a blank line, each a heading line and its paragraph.
+    public var askList: [(heading: String, text: String)] {
+        asks.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n").compactMap { block in
+            let lines = block.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let heading = lines.first, !heading.isEmpty else { return nil }
+            return (heading, lines.dropFirst().joined(separator: " "))
+        }
+    }
+
+    public var keyDateList: [String] {
+        keyDates.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+public enum CampaignStore {
+    static let columns = "id, slug, title, tagline, summary, body, asks, key_dates, state"
+
+    /// Active campaigns, featured first (the list and the home page).
+    public static func active(_ db: Connection, featuredOnly: Bool = false) throws -> [Campaign] {
+        try db.query("SELECT \(columns) FROM campaigns WHERE state = 'active' \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
+                     row: Campaign.init)
+    }
+
+    /// Active or archived (archived ones stay reachable by their address, marked).
+    public static func find(_ db: Connection, slug: String) throws -> Campaign? {
+        try db.first("SELECT \(columns) FROM campaigns WHERE slug = ? AND state != 'draft'", slug, row: Campaign.init)
+    }
+
+    public static func choices(_ db: Connection) throws -> [(Int64, String)] {
+        try db.query("SELECT id, title FROM campaigns ORDER BY title") { (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self)) }
+    }
+
+    /// The campaign's open actions.
+    public static func actions(_ db: Connection, campaignID: Int64, now: String = Timestamp.now())
+        throws -> (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]) {
+        let petitions = try db.query("""
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = 'open'
+              AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?) ORDER BY featured DESC, id
+            """, campaignID, now, now, row: PetitionSummary.init)
+        let letters = try db.query("SELECT \(LetterStore.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = 'open' ORDER BY id",
+                                   campaignID, row: LetterCampaign.init)
+        let events = try db.query("""
+            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = 'published' AND coalesce(ends_at, starts_at) >= ?
+            ORDER BY starts_at
+            """, campaignID, now, row: EventSummary.init)
+        let news = try db.query("""
+            SELECT slug, title, summary, published_at FROM news WHERE campaign_id = ? AND \(NewsStore.visible)
+            ORDER BY published_at DESC LIMIT 5
+            """, campaignID, now, row: NewsSummary.init)
+        return (petitions, letters, events, news)
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import HTTP
+import SQLite
+
+/// "Stay informed": a sign-up with explicit, unticked consent stored verbatim with its time
+/// (CASL), and an unsubscribe link that works once.
+enum UpdatesFeature: Feature {
+    static func register(in app: Application) {
+        app.router.post("/updates", async: { request in try await subscribe(app, request) })
+
+        app.router.get("/admin/subscribers.csv", async: { request in
+            switch AdminAuth.require(app, request, .exports) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers") }
+                let consent = app.strings("sign.consent_updates")
+                return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
+            }
+        })
+
+        app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true) { request in
+            guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
+                return ErrorPages.notFound(app, request)
+            }
+            let active = try app.database.read { try $0.scalar("SELECT unsubscribed_at IS NULL FROM subscribers WHERE id = ?", id, as: Int.self) }
+            guard active == 1 else {
+                return ErrorPages.message(app, request, status: .gone, title: app.strings("updates.used.title"), body: app.strings("updates.used.body"))
+            }
+            return app.page(request, title: app.strings("updates.unsubscribe.title")) { c in
+                """
+                <section class="narrow"><h1>\(c.t("updates.unsubscribe.title"))</h1>
+                <form method="post" action="/updates/unsubscribe/\(id)/\(request.parameter("token"))">\(Form.submit(c.t("updates.unsubscribe.submit")))</form>
+                </section>
+                """
+            }
+        }
+
+        // One click (RFC 8058 style): the unguessable link is the authority, so no CSRF token.
+        app.router.post("/updates/unsubscribe/{id}/{token}", sensitive: true, async: { request in
+            guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
+                return ErrorPages.notFound(app, request)
+            }
+            let changed = try await app.database.write { db in
+                try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL", Timestamp.now(), id)
+            }
+            guard changed == 1 else {
+                return ErrorPages.message(app, request, status: .gone, title: app.strings("updates.used.title"), body: app.strings("updates.used.body"))
+            }
+            return ErrorPages.message(app, request, status: .ok, title: app.strings("updates.unsubscribed.title"), body: app.strings("updates.unsubscribed.body"))
+        })
+    }
+
+    /// The token in an unsubscribe link: an HMAC of the subscriber's id, so exports can
+    /// print each person's link without storing it.
+    static func token(_ app: Application, id: Int64) -> String {
+        app.serverKey.mac(String(id), purpose: "unsubscribe").prefix(24).base64URL
+    }
+
+    static func isValid(_ app: Application, id: Int64, token: String) -> Bool {
+        constantTimeEqual(Data(self.token(app, id: id).utf8), Data(token.utf8))
+    }
+
+    static func unsubscribeURL(_ app: Application, id: Int64) -> String {
+        app.absoluteURL("/updates/unsubscribe/\(id)/\(token(app, id: id))")
+    }
+
+    static func form(_ app: Application, campaignSlug: String?, t: Localizer, state: FormState = FormState()) -> HTML {
+        let fields = [
+            Form.Field(name: "name", label: t("rsvp.name"), required: true, autocomplete: "name", maxLength: 100),
+            Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
+            Form.Field(name: "postal_code", label: t("sign.postal_code"), autocomplete: "postal-code", maxLength: 7),
+        ].map { Form.input($0, state, t: t) }
+        let campaign: HTML = campaignSlug.map { "<input type=\"hidden\" name=\"campaign\" value=\"\($0)\">" } ?? .empty
+        return """
+        <section class="sign-box updates" aria-labelledby="updates-heading">
+        <h2 id="updates-heading">\(t("updates.heading"))</h2>
+        \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
+        \(Form.form(action: "/updates", csrf: app.formTokens.make(for: "/updates"), honeypotLabel: t("form.honeypot"), """
+        \(campaign)\(fields)
+        <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
+        <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>
+        <label for="f-consent_updates">\(t("updates.consent"))</label>
+        </div>
+        \(state.errors["consent_updates"].map { "<p class=\"error\" id=\"f-consent_updates-error\">\($0)</p>" as HTML })
+        \(Form.submit(t("updates.submit")))
+        """))
+        </section>
+        """
+    }
+
+    static func subscribe(_ app: Application, _ request: Request) async throws -> Response {
+        let t = app.strings
+        let form = request.form
+        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/updates") else {
+            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
+        }
+        if !(form["website"] ?? "").isEmpty { return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body")) }
+        var state = FormState(values: ["name": form["name"] ?? "", "email": form["email"] ?? "", "postal_code": form["postal_code"] ?? ""])
+        var name = ""
+        switch Input.text(form["name"], required: true, maxLength: 100) {
+        case .success(let v): name = v
+        case .failure(.missing): state.errors["name"] = t("rsvp.error.name")
+        case .failure: state.errors["name"] = t("sign.error.invalid_characters")
+        }
+        let email = Input.email(form["email"])
+        if email == nil { state.errors["email"] = t("sign.error.email.invalid") }
+        let rawPostal = (form["postal_code"] ?? "").trimmingCharacters(in: .whitespaces)
+        let postal = rawPostal.isEmpty ? "" : PostalCode.normalise(rawPostal)
+        if postal == nil { state.errors["postal_code"] = t("sign.error.postal_code.invalid") }
+        if form["consent_updates"] != "yes" { state.errors["consent_updates"] = t("updates.error.consent") }
+        let campaignSlug = form["campaign"].flatMap { $0.isEmpty ? nil : $0 }
+        let campaign = try campaignSlug.flatMap { slug in try app.database.read { try CampaignStore.find($0, slug: slug) } }
+        guard state.isValid, let email, let postal else {
+            return app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
+                "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: state))"
+            }
+        }
+        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
+            return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
+        }
+        let consentText = t("updates.consent")
+        let campaignID = campaign?.id
+        let clientHash = app.serverKey.clientHash(request.remoteAddress)
+        let finalName = name
+        try await app.database.write { db in
+            // Signing up again renews consent (and undoes an earlier unsubscribe).
+            try db.run("""
+                INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
+                    consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL
+                """, email, finalName, postal, campaignID, consentText, Timestamp.now(), clientHash)
+        }
+        var response = ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body"))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    }
+
+    /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
+    /// with where each consent came from.
+    static func export(_ app: Application) -> CSVExport {
+        CSVExport(header: exportColumns, sql: exportSQL, cell: { row, index in
+            if index == 7 { return row.isNull(at: 7) ? "" : unsubscribeURL(app, id: row.int64(at: 7)) }
+            return row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
+        })
+    }
+
+    static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
+    static let exportSQL = """
+        SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
+               'updates', subscribers.consent_text, subscribers.id
+        FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id WHERE subscribers.unsubscribed_at IS NULL
+        UNION ALL
+        SELECT signatures.created_at, signatures.first_name || ' ' || signatures.last_name, signatures.email, signatures.postal_code,
+               coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL
+        FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
+        WHERE signatures.consent_updates = 1
+        UNION ALL
+        SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL
+        FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id
+        WHERE rsvps.consent_updates = 1
+        ORDER BY 1
+        """
+}
