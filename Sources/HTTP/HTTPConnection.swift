@@ -27,6 +27,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// Monotonic time at which the current state times out.
     private(set) var deadline: UInt64 = 0
     private var headStartedAt: UInt64 = 0
+    /// An upload being written to its spool file.
+    private var spool: (request: Request, fd: Int32, path: String, remaining: Int)?
     private var lastProgress: UInt64 = 0
 
     private static let outputHighWater = 256 * 1024
@@ -37,6 +39,8 @@ final class HTTPConnection: @unchecked Sendable {
         self.loop = loop
         self.remoteAddress = remoteAddress
         self.parser = RequestParser(limits: loop.core.limits)
+        let responder = loop.core.responder
+        self.parser.policy = { head in responder.bodyPolicy(for: head) }
         lastProgress = loop.now
         updateDeadline()
     }
@@ -107,6 +111,10 @@ final class HTTPConnection: @unchecked Sendable {
             if output.count - outputStart > Self.outputHighWater { break }
             let available = input.count - inputStart
             if available == 0 { break }
+            if spool != nil {
+                if !continueSpool() { return }
+                continue
+            }
             let outcome = input.withUnsafeBufferPointer { all in
                 parser.parse(UnsafeBufferPointer(rebasing: all[inputStart...]), remoteAddress: remoteAddress)
             }
@@ -127,11 +135,69 @@ final class HTTPConnection: @unchecked Sendable {
                 sentContinue = false
                 headStartedAt = loop.now
                 dispatch(request)
+            case .spool(let request, let consumed, let length):
+                inputStart += consumed
+                let path = limits.spoolDirectory + "/upload-\(UInt64.random(in: 0...UInt64.max))"
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { reject(.internalServerError, "cannot store the upload"); continue }
+                spool = (request, fd, path, length)
+                if request.headers["expect"]?.lowercased() == "100-continue" {
+                    output.append(contentsOf: Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+                if length == 0 { finishSpool() }
             }
         }
         compactInput()
         flush()
         updateDeadline()
+    }
+
+    /// Writes buffered upload bytes to the spool file; dispatches the request when complete.
+    /// Returns false when it must wait for more bytes.
+    private func continueSpool() -> Bool {
+        guard let current = spool else { return true }
+        let take = min(current.remaining, input.count - inputStart)
+        if take > 0 {
+            let written = input.withUnsafeBytes { raw -> Bool in
+                var offset = inputStart
+                let end = inputStart + take
+                while offset < end {
+                    let n = Glibc.write(current.fd, raw.baseAddress.map { $0 + offset }, end - offset)
+                    if n <= 0 { if errno == EINTR { continue }; return false }
+                    offset += n
+                }
+                return true
+            }
+            inputStart += take
+            spool?.remaining -= take
+            guard written else {
+                abandonSpool()
+                reject(.internalServerError, "cannot store the upload")
+                return true
+            }
+        }
+        if spool?.remaining == 0 { finishSpool(); return true }
+        compactInput()
+        flush()
+        updateDeadline()
+        return false
+    }
+
+    private func finishSpool() {
+        guard let current = spool else { return }
+        Glibc.close(current.fd)
+        spool = nil
+        var request = current.request
+        request.bodyFile = current.path
+        headStartedAt = loop.now
+        dispatch(request)
+    }
+
+    private func abandonSpool() {
+        guard let current = spool else { return }
+        Glibc.close(current.fd)
+        unlink(current.path)
+        spool = nil
     }
 
     private func compactInput() {
@@ -236,6 +302,7 @@ final class HTTPConnection: @unchecked Sendable {
             if let streamed { stream = (streamed, chunked) }
         }
         log(request, path: response.logPath ?? request.path, status: status.code, bytes: isHead ? 0 : bodyLength, started: started)
+        if let file = request.bodyFile { unlink(file) }  // a handler keeps an upload by moving it
     }
 
     private func log(_ request: Request, path: String, status: Int, bytes: Int, started: UInt64) {
@@ -327,7 +394,7 @@ final class HTTPConnection: @unchecked Sendable {
         } else if outputStart < output.count || stream != nil {
             seconds = limits.bodyTimeout
             deadline = lastProgress + UInt64(seconds * 1e9)
-        } else if parser.isReadingBody {
+        } else if parser.isReadingBody || spool != nil {
             deadline = lastProgress + UInt64(limits.bodyTimeout * 1e9)
         } else if parser.isMidRequest || inputStart < input.count {
             deadline = headStartedAt + UInt64(limits.headerTimeout * 1e9)
@@ -340,7 +407,8 @@ final class HTTPConnection: @unchecked Sendable {
         if lingering || awaitingHandler { if lingering { close() }; return }
         updateDeadline()
         guard deadline <= loop.now else { return }
-        if parser.isMidRequest || inputStart < input.count {
+        if parser.isMidRequest || inputStart < input.count || spool != nil {
+            abandonSpool()
             reject(.requestTimeout, "request not received in time")
             flush()
             if fd >= 0 && !lingering { close() }
@@ -357,11 +425,12 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private var isIdle: Bool {
-        !awaitingHandler && stream == nil && outputStart >= output.count && !parser.isMidRequest && inputStart >= input.count
+        !awaitingHandler && stream == nil && spool == nil && outputStart >= output.count && !parser.isMidRequest && inputStart >= input.count
     }
 
     func close() {
         guard fd >= 0 else { return }
+        abandonSpool()
         stream?.body.finish()
         stream = nil
         loop.remove(fd)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Limits that protect the server from oversized or slow input. All configurable.
 public struct ServerLimits: Sendable, Equatable {
     public var maxRequestLineBytes = 8 * 1024
@@ -14,6 +16,8 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxConnections = 10_000
     /// Seconds in-flight requests get to finish on shutdown.
     public var shutdownGrace: Double = 10
+    /// Where spooled uploads are written while they arrive (best on the data's file system).
+    public var spoolDirectory: String = NSTemporaryDirectory()
 
     public init() {}
 }

@@ -19,6 +19,8 @@ public struct Request: Sendable {
     /// Header names are lower-cased.
     public var headers: Headers
     public var body: [UInt8]
+    /// For a spooled upload: the temporary file holding the body (removed after the response).
+    public var bodyFile: String?
     /// The peer's IP address as text.
     public var remoteAddress: String
     /// Values of `{name}` segments of the matched route, percent-decoded.

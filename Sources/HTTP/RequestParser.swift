@@ -9,7 +9,12 @@ public struct RequestParser: Sendable {
         case needMore
         case request(Request, consumed: Int)
         case reject(Status, String)
+        /// The head of a request whose body is to be spooled: `length` bytes follow.
+        case spool(Request, consumed: Int, length: Int)
     }
+
+    /// Asked once per head: buffer the body or spool it. Set by the connection.
+    var policy: @Sendable (Request) -> BodyPolicy = { _ in .buffer }
 
     let limits: ServerLimits
     private var state: State = .head(scanned: 0)
@@ -164,6 +169,16 @@ public struct RequestParser: Sendable {
         // Body framing (RFC 9112 §6).
         let transferEncodings = headers.values("transfer-encoding")
         let lengths = headers.values("content-length")
+        if case .spool(let maxBytes) = policy(request) {
+            guard transferEncodings.isEmpty else { return .reject(.lengthRequired, "uploads need a Content-Length") }
+            guard lengths.count == 1, let length = Int(lengths[0]), lengths[0].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                return .reject(lengths.isEmpty ? .lengthRequired : .badRequest, "uploads need one valid Content-Length")
+            }
+            if length > maxBytes { return .reject(.contentTooLarge, "upload too large") }
+            expectsContinue = false
+            state = .head(scanned: 0)
+            return .spool(request, consumed: headEnd, length: length)
+        }
         if !transferEncodings.isEmpty {
             if !lengths.isEmpty { return .reject(.badRequest, "both Content-Length and Transfer-Encoding") }
             if version == .http10 { return .reject(.badRequest, "Transfer-Encoding in an HTTP/1.0 request") }

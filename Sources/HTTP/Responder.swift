@@ -16,6 +16,19 @@ public enum Outcome: Sendable {
 /// Anything that answers requests: the router, or a test's closure.
 public protocol Responder: Sendable {
     func respond(to request: Request) -> Outcome
+    /// How to receive the body of a request whose head just arrived: in memory (up to
+    /// `maxBodyBytes`), or written to a temporary file as it arrives (uploads).
+    func bodyPolicy(for head: Request) -> BodyPolicy
+}
+
+extension Responder {
+    public func bodyPolicy(for head: Request) -> BodyPolicy { .buffer }
+}
+
+public enum BodyPolicy: Sendable, Equatable {
+    case buffer
+    /// Stream the body to a file in the spool folder, refusing more than `maxBytes` with 413.
+    case spool(maxBytes: Int)
 }
 
 /// A responder made from a closure.

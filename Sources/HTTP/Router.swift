@@ -17,6 +17,8 @@ public final class Router: Responder, @unchecked Sendable {
         let handler: Handler
         /// The path carries a secret: the access log shows the pattern instead.
         let sensitive: Bool
+        /// Uploads: the body is spooled to disk, up to this many bytes.
+        let upload: Int?
         let template: String
     }
 
@@ -47,11 +49,26 @@ public final class Router: Responder, @unchecked Sendable {
         add("GET", path, .async(handler), sensitive: sensitive)
     }
 
+    /// An upload route: the body (up to `maxBytes`) is written to a temporary file as it
+    /// arrives, never held in memory; the handler finds it in `request.bodyFile`.
+    public func post(_ path: String, upload maxBytes: Int, async handler: @escaping AsyncHandler) {
+        add("POST", path, .async(handler), upload: maxBytes)
+    }
+
+    public func bodyPolicy(for head: Request) -> BodyPolicy {
+        guard head.method == "POST" || head.method == "PUT", routes.contains(where: { $0.upload != nil }) else { return .buffer }
+        let segments = Pattern.split(head.path)
+        for route in routes where route.upload != nil && route.method == head.method && route.pattern.match(segments) != nil {
+            return .spool(maxBytes: route.upload ?? 0)
+        }
+        return .buffer
+    }
+
     /// Registers a route. `sensitive`: the path holds a secret (a one-time token), so the
     /// access log records the pattern (`/admin/setup/{token}`) instead.
-    public func add(_ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false) {
+    public func add(_ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false, upload: Int? = nil) {
         precondition(!frozen, "routes are registered before the server starts")
-        routes.append(Route(method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, template: path))
+        routes.append(Route(method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, upload: upload, template: path))
         // Most specific first: literal segments beat parameters, longer literals beat shorter.
         routes.sort { $0.pattern.specificity > $1.pattern.specificity }
     }

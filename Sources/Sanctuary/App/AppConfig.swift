@@ -32,6 +32,8 @@ public struct AppConfig: Sendable {
     public var passwordCost = 15
     /// Days a made letter (with the sender's details) is kept before it is purged.
     public var letterRetentionDays = 30
+    /// Largest resource file staff may upload.
+    public var maxUploadBytes = 25 * 1024 * 1024
 
     public init(root: URL) { self.root = root }
 
@@ -41,6 +43,8 @@ public struct AppConfig: Sendable {
     public var migrationsDirectory: URL { root.appendingPathComponent("Migrations") }
     public var publicDirectory: URL { root.appendingPathComponent("Public") }
     public var configDirectory: URL { root.appendingPathComponent("Config") }
+    /// The folder beside the database file: uploaded resources and upload spooling live here.
+    public var dataDirectory: String { (databasePath as NSString).deletingLastPathComponent }
 
     /// Builds the configuration from the file, the environment and flag overrides
     /// (`overrides` uses the file's keys, e.g. `["port": "9000"]`).
@@ -150,6 +154,7 @@ public struct AppConfig: Sendable {
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         case "security.password_scrypt_log_n": passwordCost = try integer(10...20)
         case "letters.retention_days": letterRetentionDays = try integer(1...3650)
+        case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...1_073_741_824)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")
         }

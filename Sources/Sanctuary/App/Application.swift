@@ -17,6 +17,8 @@ public final class Application: Sendable {
     /// Public form posts (signatures, RSVPs, letters) per client address.
     public let actionLimiter: RateLimiter
     public let passwordHasher: PasswordHasher
+    /// Uploaded resources (not under Public/).
+    public let resourcesDirectory: String
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
@@ -31,6 +33,10 @@ public final class Application: Sendable {
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
+        resourcesDirectory = config.dataDirectory + "/resources"
+        for folder in [resourcesDirectory, config.dataDirectory + "/uploads"] {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
         router = Router()
         let configDirectory = config.configDirectory
@@ -50,7 +56,7 @@ public final class Application: Sendable {
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
         let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
-                                             CampaignsFeature.self, UpdatesFeature.self,
+                                             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
                                              SitemapFeature.self, AdminFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
@@ -66,8 +72,9 @@ public final class Application: Sendable {
 
     /// The server for this application, listening but not yet started.
     public func makeServer() throws -> HTTPServer {
-        try HTTPServer(host: config.host, port: config.port, responder: router,
-                       limits: config.limits, accessLog: AccessLog(config.accessLog))
+        var limits = config.limits
+        limits.spoolDirectory = config.limits.spoolDirectory == ServerLimits().spoolDirectory ? config.dataDirectory + "/uploads" : config.limits.spoolDirectory
+        return try HTTPServer(host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
     }
 
     public func context(for request: Request) -> PageContext {

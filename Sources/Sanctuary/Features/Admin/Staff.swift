@@ -25,14 +25,14 @@ public struct StaffUser: Sendable, Equatable {
     public func may(_ area: Area) -> Bool {
         switch (role, area) {
         case (.admin, _): return true
-        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns): return true
-        case (.editor, .news), (.editor, .events), (.editor, .campaigns): return true
+        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources): return true
+        case (.editor, .news), (.editor, .events), (.editor, .campaigns), (.editor, .resources): return true
         case (_, .dashboard): return true
         default: return false
         }
     }
 
-    public enum Area: Sendable { case dashboard, campaigns, petitions, letters, exports, news, events, accounts, audit }
+    public enum Area: Sendable { case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit }
 }
 
 /// Accounts, sessions and the audit log.

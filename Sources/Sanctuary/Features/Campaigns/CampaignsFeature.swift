@@ -17,11 +17,12 @@ enum CampaignsFeature: Feature {
         }
 
         app.router.get("/campaigns/{slug}") { request in
-            let found = try app.database.read { db -> (Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]))? in
+            let found = try app.database.read { db -> (Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]), [Resource])? in
                 guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (campaign, try CampaignStore.actions(db, campaignID: campaign.id))
+                return (campaign, try CampaignStore.actions(db, campaignID: campaign.id),
+                        try db.query("SELECT \(Resource.columns) FROM resources WHERE campaign_id = ? ORDER BY id", campaign.id, row: Resource.init))
             }
-            guard let (campaign, actions) = found else { return ErrorPages.notFound(app, request) }
+            guard let (campaign, actions, resources) = found else { return ErrorPages.notFound(app, request) }
             var response = app.page(request, title: campaign.title, description: campaign.summary) { c in
                 let t = c.t
                 let asks: [HTML] = campaign.askList.map { "<li><h3>\($0.heading)</h3>\($0.text.isEmpty ? HTML.empty : "<p>\($0.text)</p>")</li>" }
@@ -49,6 +50,7 @@ enum CampaignsFeature: Feature {
                 <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
                 \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
                 </section>
+                \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resources.map { "<li><a href=\"\($0.href)\">\($0.title)</a>\($0.description.isEmpty ? HTML.empty : " — \($0.description)")</li>" as HTML })</ul></section>")
                 \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"/news/\($0.slug)\">\($0.title)</a></li>" as HTML })</ul></section>")
                 \(PetitionViews.shareLinks(title: campaign.title, url: app.absoluteURL("/campaigns/\(campaign.slug)"), t: t))
                 \(UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t))

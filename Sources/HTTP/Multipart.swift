@@ -1,0 +1,153 @@
+import Foundation
+
+/// A `multipart/form-data` body (RFC 7578) read from a spooled file in pieces: text fields
+/// are kept in memory (each at most `maxFieldBytes`), file parts are written straight to
+/// their own files, so an upload of any size never sits in memory.
+public struct Multipart {
+    public struct Part: Sendable {
+        public let name: String
+        public let filename: String?
+        public let contentType: String
+        /// Text of a field without a filename.
+        public let value: String?
+        /// The file holding a file part's bytes.
+        public let file: String?
+        public let size: Int
+    }
+
+    public enum Failure: Error, Equatable { case malformed(String), fieldTooLarge }
+
+    /// The boundary from a `Content-Type: multipart/form-data; boundary=…` header.
+    public static func boundary(contentType: String?) -> String? {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0].lowercased() == "boundary" else { continue }
+            var value = pair[1]
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            guard (1...70).contains(value.utf8.count) else { return nil }
+            return value
+        }
+        return nil
+    }
+
+    /// Parses `path`, writing file parts into `directory`.
+    public static func parse(file path: String, boundary: String, directory: String, maxFieldBytes: Int = 64 * 1024) throws -> [Part] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure.malformed("cannot read the body") }
+        defer { try? handle.close() }
+        let delimiter = Array("\r\n--\(boundary)".utf8)
+        var buffer: [UInt8] = [13, 10]  // so the first delimiter matches like the others
+        var eof = false
+        func fill() throws {
+            guard !eof else { return }
+            let data = try handle.read(upToCount: 64 * 1024) ?? Data()
+            if data.isEmpty { eof = true } else { buffer += data }
+        }
+        func find(_ needle: [UInt8], from: Int = 0) -> Int? {
+            guard buffer.count >= needle.count + from else { return nil }
+            var i = from
+            let last = buffer.count - needle.count
+            while i <= last {
+                if buffer[i] == needle[0] {
+                    var j = 1
+                    while j < needle.count && buffer[i + j] == needle[j] { j += 1 }
+                    if j == needle.count { return i }
+                }
+                i += 1
+            }
+            return nil
+        }
+        // The first delimiter; anything before it is preamble.
+        while find(delimiter) == nil {
+            if eof { throw Failure.malformed("no boundary found") }
+            if buffer.count > 64 * 1024 { buffer.removeFirst(buffer.count - delimiter.count) }
+            try fill()
+        }
+        var parts: [Part] = []
+        while true {
+            guard let at = find(delimiter) else { throw Failure.malformed("missing boundary") }
+            buffer.removeFirst(at + delimiter.count)
+            while buffer.count < 2 && !eof { try fill() }
+            if buffer.starts(with: [45, 45]) { return parts }  // "--": the end
+            guard buffer.starts(with: [13, 10]) else { throw Failure.malformed("bad delimiter line") }
+            buffer.removeFirst(2)
+            // Part headers.
+            var headersEnd = find([13, 10, 13, 10])
+            while headersEnd == nil {
+                if eof || buffer.count > 16 * 1024 { throw Failure.malformed("part headers too long or cut") }
+                try fill()
+                headersEnd = find([13, 10, 13, 10])
+            }
+            let headerText = String(decoding: buffer[0..<(headersEnd ?? 0)], as: UTF8.self)
+            buffer.removeFirst((headersEnd ?? 0) + 4)
+            var name: String?, filename: String?, contentType = "text/plain"
+            for line in headerText.components(separatedBy: "\r\n") {
+                let lower = line.lowercased()
+                if lower.hasPrefix("content-disposition:") {
+                    name = Self.parameter("name", in: line)
+                    filename = Self.parameter("filename", in: line)
+                } else if lower.hasPrefix("content-type:") {
+                    contentType = String(line.dropFirst("content-type:".count)).trimmingCharacters(in: .whitespaces)
+                }
+            }
+            guard let name else { throw Failure.malformed("a part without a name") }
+            // Part data, up to the next delimiter, written as it is found.
+            var out: FileHandle?
+            var outPath: String?
+            var value: [UInt8] = []
+            var size = 0
+            if filename != nil {
+                let target = directory + "/part-\(UInt64.random(in: 0...UInt64.max))"
+                guard FileManager.default.createFile(atPath: target, contents: nil), let opened = FileHandle(forWritingAtPath: target) else {
+                    throw Failure.malformed("cannot store the file")
+                }
+                out = opened
+                outPath = target
+            }
+            func emit(_ bytes: ArraySlice<UInt8>) throws {
+                size += bytes.count
+                if let out { try out.write(contentsOf: bytes) } else {
+                    value += bytes
+                    if value.count > maxFieldBytes { throw Failure.fieldTooLarge }
+                }
+            }
+            do {
+                while true {
+                    if let end = find(delimiter) {
+                        try emit(buffer[0..<end])
+                        buffer.removeFirst(end)
+                        break
+                    }
+                    if eof { throw Failure.malformed("the body ends inside a part") }
+                    // Keep a tail that could hold the start of a delimiter.
+                    let safe = buffer.count - delimiter.count
+                    if safe > 0 {
+                        try emit(buffer[0..<safe])
+                        buffer.removeFirst(safe)
+                    }
+                    try fill()
+                }
+                try out?.close()
+            } catch {
+                try? out?.close()
+                if let outPath { unlink(outPath) }
+                for part in parts { if let file = part.file { unlink(file) } }
+                throw error
+            }
+            parts.append(Part(name: name, filename: filename, contentType: contentType,
+                              value: out == nil ? String(decoding: value, as: UTF8.self) : nil, file: outPath, size: size))
+        }
+    }
+
+    /// `name="value"` from a header line (quoted or not).
+    static func parameter(_ key: String, in line: String) -> String? {
+        for piece in line.split(separator: ";").dropFirst() {
+            let pair = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0].lowercased() == key else { continue }
+            var value = pair[1]
+            if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+            return value.replacingOccurrences(of: "\\\"", with: "\"")
+        }
+        return nil
+    }
+}

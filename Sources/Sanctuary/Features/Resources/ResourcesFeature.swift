@@ -1,0 +1,245 @@
+import Crypto
+import Foundation
+import HTTP
+import SQLite
+
+public struct Resource: Sendable {
+    public let id: Int64
+    public let title: String
+    public let description: String
+    public let language: String
+    public let kind: String
+    public let url: String
+    public let filename: String
+    public let contentType: String
+    public let size: Int
+    public let sha256: String
+    public let downloadCount: Int
+
+    init(_ row: Row) throws {
+        id = try row.get("id"); title = try row.get("title"); description = try row.get("description"); language = try row.get("language")
+        kind = try row.get("kind"); url = try row.get("url"); filename = try row.get("filename"); contentType = try row.get("content_type")
+        size = try row.get("size"); sha256 = try row.get("sha256"); downloadCount = try row.get("download_count")
+    }
+
+    static let columns = "id, title, description, language, kind, url, filename, content_type, size, sha256, download_count"
+
+    /// Where visitors get it.
+    public var href: String { kind == "link" ? url : "/resources/\(id)/\(filename)" }
+}
+
+/// Files staff upload and external links, served with ETag and Range, counted.
+enum ResourcesFeature: Feature {
+    /// Accepted file types, recognised by their content, with the extension they must carry.
+    static let kinds: [(ext: [String], type: String, magic: [UInt8], offset: Int)] = [
+        (["pdf"], "application/pdf", Array("%PDF-".utf8), 0),
+        (["png"], "image/png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], 0),
+        (["jpg", "jpeg"], "image/jpeg", [0xFF, 0xD8, 0xFF], 0),
+        (["gif"], "image/gif", Array("GIF8".utf8), 0),
+        (["webp"], "image/webp", Array("WEBP".utf8), 8),
+        (["docx"], "application/vnd.openxmlformats-officedocument.wordprocessingml.document", [0x50, 0x4B, 0x03, 0x04], 0),
+        (["pptx"], "application/vnd.openxmlformats-officedocument.presentationml.presentation", [0x50, 0x4B, 0x03, 0x04], 0),
+        (["xlsx"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", [0x50, 0x4B, 0x03, 0x04], 0),
+        (["odt"], "application/vnd.oasis.opendocument.text", [0x50, 0x4B, 0x03, 0x04], 0),
+        (["zip"], "application/zip", [0x50, 0x4B, 0x03, 0x04], 0),
+    ]
+
+    /// The media type for a file, if its content matches its extension.
+    static func detect(file: String, filename: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: file), let head = try? handle.read(upToCount: 16) else { return nil }
+        try? handle.close()
+        let bytes = [UInt8](head)
+        let ext = (filename as NSString).pathExtension.lowercased()
+        for kind in kinds where kind.ext.contains(ext) {
+            guard bytes.count >= kind.offset + kind.magic.count else { return nil }
+            return Array(bytes[kind.offset..<(kind.offset + kind.magic.count)]) == kind.magic ? kind.type : nil
+        }
+        return nil
+    }
+
+    /// A file name safe in a URL path and a Content-Disposition header.
+    static func safeFilename(_ raw: String) -> String {
+        let base = (raw.replacingOccurrences(of: "\\", with: "/") as NSString).lastPathComponent
+        let cleaned = base.map { c -> Character in c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") ? c : "-" }
+        var name = String(cleaned)
+        while name.contains("--") { name = name.replacingOccurrences(of: "--", with: "-") }
+        name = name.replacingOccurrences(of: "-.", with: ".").trimmingCharacters(in: CharacterSet(charactersIn: ".-"))
+        if name.isEmpty { name = "file" }
+        return String(name.prefix(100))
+    }
+
+    static func register(in app: Application) {
+        let directory = app.resourcesDirectory
+
+        app.router.get("/resources/{id}/{filename}", async: { request in
+            guard let id = Int64(request.parameter("id")),
+                  let resource = try app.database.read({ try $0.first("SELECT \(Resource.columns) FROM resources WHERE id = ? AND kind = 'file'", id, row: Resource.init) }),
+                  resource.filename == request.parameter("filename") else {
+                return ErrorPages.notFound(app, request)
+            }
+            let path = directory + "/\(resource.id)"
+            guard FileManager.default.fileExists(atPath: path) else { return ErrorPages.notFound(app, request) }
+            let etag = "\"\(resource.sha256.prefix(32))\""
+            var headers = Headers([
+                ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
+                ("Cache-Control", "public, max-age=3600"),
+                ("Content-Disposition", "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""),
+            ])
+            if Conditional.notModified(request, etag: etag, lastModified: nil) { return Response(status: .notModified, headers: headers) }
+            let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
+            if range == .whole || request.headers["range"] == nil {
+                // Count whole downloads (not the follow-up ranges of one download).
+                try await app.database.write { db in try db.run("UPDATE resources SET download_count = download_count + 1 WHERE id = ?", id) }
+            }
+            switch range {
+            case .unsatisfiable:
+                headers["Content-Range"] = "bytes */\(resource.size)"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            case .partial(let lower, let upper):
+                headers["Content-Range"] = "bytes \(lower)-\(upper)/\(resource.size)"
+                return Response(status: .partialContent, headers: headers, body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
+            case .whole:
+                return Response(status: .ok, headers: headers, body: .stream(FileStream.make(path: path, offset: 0, length: resource.size)))
+            }
+        })
+
+        app.router.get("/admin/resources") { request in
+            switch AdminAuth.require(app, request, .resources) {
+            case .failure(let stop): return stop.response
+            case .success(let session): return try adminPage(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.strings("admin.saved") : nil)
+            }
+        }
+
+        app.router.post("/admin/resources", upload: app.config.maxUploadBytes, async: { request in
+            try await upload(app, request, directory: directory)
+        })
+
+        app.router.post("/admin/resources/{id}/delete", async: { request in
+            switch AdminAuth.requirePost(app, request, .resources) {
+            case .failure(let stop): return stop.response
+            case .success(let session):
+                guard let id = Int64(request.parameter("id")) else { return ErrorPages.notFound(app, request) }
+                let user = session.user
+                try await app.database.write { db in
+                    try db.run("DELETE FROM resources WHERE id = ?", id)
+                    try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
+                }
+                unlink(directory + "/\(id)")
+                return .redirect(to: "/admin/resources?saved=1")
+            }
+        })
+    }
+
+    static func upload(_ app: Application, _ request: Request, directory: String) async throws -> Response {
+        let t = app.strings
+        guard let boundary = Multipart.boundary(contentType: request.headers["content-type"]), let body = request.bodyFile else {
+            return .text("Expected multipart/form-data\n", status: .badRequest)
+        }
+        let parts: [Multipart.Part]
+        do {
+            parts = try Multipart.parse(file: body, boundary: boundary, directory: app.config.limits.spoolDirectory)
+        } catch {
+            return .text("Malformed multipart body\n", status: .badRequest)
+        }
+        let uploadedFiles = parts.compactMap(\.file)
+        defer { for file in uploadedFiles { unlink(file) } }
+        var fields: [String: String] = [:]
+        for part in parts { if let value = part.value { fields[part.name] = value } }
+        // The admin checks need the form's fields, which were inside the multipart body.
+        var check = request
+        check.body = Array(FormHelper.encode(fields.map { ($0.key, $0.value) }).utf8)
+        switch AdminAuth.requirePost(app, check, .resources) {
+        case .failure(let stop): return stop.response
+        case .success(let session):
+            var state = FormState(values: fields)
+            var title = ""
+            switch Input.text(fields["title"], required: true, maxLength: 200) {
+            case .success(let v): title = v
+            case .failure: state.errors["title"] = t("admin.field.required")
+            }
+            let description = (try? Input.text(fields["description"], required: false, maxLength: 2000, multiline: true).get()) ?? ""
+            let language = ["en", "fr"].contains(fields["language"] ?? "") ? (fields["language"] ?? "en") : "en"
+            let campaignID = fields["campaign_id"].flatMap { Int64($0) }
+            let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
+            let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
+            var stored: (file: String, name: String, type: String, size: Int)?
+            if let filePart, let file = filePart.file {
+                let name = safeFilename(filePart.filename ?? "file")
+                if let type = detect(file: file, filename: name) { stored = (file, name, type, filePart.size) }
+                else { state.errors["file"] = t("admin.resources.bad_type") }
+            } else if link.isEmpty {
+                state.errors["file"] = t("admin.resources.need_file")
+            } else if !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
+                state.errors["url"] = t("admin.resources.bad_url")
+            }
+            guard state.isValid else { return try adminPage(app, request, session, state: state, status: .unprocessableContent) }
+            let digest = stored.map { file -> String in
+                var hasher = SHA256()
+                if let handle = FileHandle(forReadingAtPath: file.file) {
+                    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+                    try? handle.close()
+                }
+                return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            } ?? ""
+            let user = session.user
+            let kept = stored
+            let finalTitle = title
+            let id = try await app.database.write { db -> Int64 in
+                try db.run("""
+                    INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, campaignID, finalTitle, description, language, kept == nil ? "link" : "file", kept == nil ? link : "",
+                    kept?.name ?? "", kept?.type ?? "", kept?.size ?? 0, digest)
+                let id = db.lastInsertRowID
+                try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
+                return id
+            }
+            if let kept {
+                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                guard rename(kept.file, directory + "/\(id)") == 0 else {
+                    try await app.database.write { db in try db.run("DELETE FROM resources WHERE id = ?", id) }
+                    return .text("Could not store the file\n", status: .internalServerError)
+                }
+            }
+            return .redirect(to: "/admin/resources?saved=1")
+        }
+    }
+
+    static func adminPage(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
+                          status: Status = .ok, flash: String? = nil) throws -> Response {
+        let (resources, campaigns) = try app.database.read { db in
+            (try db.query("SELECT \(Resource.columns) FROM resources ORDER BY id DESC", row: Resource.init), try CampaignStore.choices(db))
+        }
+        return AdminViews.page(app, request, session, title: app.strings("admin.resources.title"), status: status, flash: flash) { c, csrf in
+            let t = c.t
+            let rows: [HTML] = resources.map { r in
+                """
+                <tr><td><a href="\(r.href)">\(r.title)</a></td><td>\(r.kind == "file" ? "\(r.filename) (\(t.formatNumber(r.size)) B)" : r.url)</td>
+                <td class="number">\(t.formatNumber(r.downloadCount))</td>
+                <td><form method="post" action="/admin/resources/\(r.id)/delete"><input type="hidden" name="_csrf" value="\(csrf)"><button class="button secondary" type="submit">\(t("admin.delete"))</button></form></td></tr>
+                """
+            }
+            return """
+            <h1>\(t("admin.resources.title"))</h1>
+            \(resources.isEmpty ? Layout.emptyState(t("admin.list.empty")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.field.title"))</th><th scope=\"col\">\(t("admin.resources.file_or_link"))</th><th scope=\"col\">\(t("admin.resources.downloads"))</th><th scope=\"col\"><span class=\"visually-hidden\">\(t("admin.account.actions"))</span></th></tr></thead><tbody>\(rows)</tbody></table></div>")
+            <h2>\(t("admin.resources.new"))</h2>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["title", "file", "url"]))
+            <form method="post" action="/admin/resources" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+            \(Form.input(Form.Field(name: "title", label: t("admin.field.title"), required: true, maxLength: 200), state, t: t))
+            \(Form.input(Form.Field(name: "description", label: t("admin.field.summary"), type: "textarea", maxLength: 2000), state, t: t))
+            \(Form.select(name: "language", label: t("admin.resources.language"), options: [("en", "English"), ("fr", "Français")], selected: state["language"]))
+            \(Form.select(name: "campaign_id", label: t("admin.field.campaign_id"), options: [("", t("admin.field.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }, selected: state["campaign_id"]))
+            \(Form.input(Form.Field(name: "file", label: t("admin.resources.file"), type: "file", hint: t("admin.resources.file_hint", ["max": t.formatNumber(app.config.maxUploadBytes / (1024 * 1024))])), state, t: t))
+            \(Form.input(Form.Field(name: "url", label: t("admin.resources.url"), type: "url", hint: t("admin.resources.url_hint")), state, t: t))
+            \(Form.submit(t("admin.save")))
+            </form>
+            """
+        }
+    }
+}
+
+enum FormHelper {
+    static func encode(_ fields: [(String, String)]) -> String {
+        fields.map { "\(PercentEncoding.encode($0.0))=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
+    }
+}
