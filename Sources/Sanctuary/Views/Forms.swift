@@ -49,13 +49,16 @@ public enum Form {
         var attributes = ""
         if field.required { attributes += " required" }
         if let autocomplete = field.autocomplete { attributes += " autocomplete=\"\(HTML.escape(autocomplete))\"" }
-        if let maxLength = field.maxLength { attributes += " maxlength=\"\(maxLength)\"" }
+        let textLike = ["text", "email", "password", "url", "search", "tel", "textarea"].contains(field.type)
+        if let maxLength = field.maxLength, textLike { attributes += " maxlength=\"\(maxLength)\"" }
         if let inputMode = field.inputMode { attributes += " inputmode=\"\(HTML.escape(inputMode))\"" }
         if error != nil { attributes += " aria-invalid=\"true\"" }
         if !described.isEmpty { attributes += " aria-describedby=\"\(described.joined(separator: " "))\"" }
         let control: HTML
         if field.type == "textarea" {
             control = "<textarea id=\"\(id)\" name=\"\(field.name)\" rows=\"4\"\(HTML(trusted: attributes))>\(state[field.name])</textarea>"
+        } else if field.type == "file" {
+            control = "<input id=\"\(id)\" name=\"\(field.name)\" type=\"file\"\(HTML(trusted: attributes))>"
         } else {
             control = "<input id=\"\(id)\" name=\"\(field.name)\" type=\"\(field.type)\" value=\"\(state[field.name])\"\(HTML(trusted: attributes))>"
         }

@@ -133,7 +133,7 @@ enum AdminFeature: Feature {
             <h1>\(t("admin.login.title"))</h1>
             \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
             \(Form.form(action: "/admin/login", csrf: csrf, """
-            \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "email", required: true, autocomplete: "username"), FormState(values: ["email": email]), t: t))
+            \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
             \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
             \(Form.submit(t("admin.login.submit")))
             """))

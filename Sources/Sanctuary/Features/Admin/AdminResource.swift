@@ -27,9 +27,12 @@ struct AdminField: Sendable {
     var required = false
     var maxLength = 200
     var zoneField: String? = nil   // dateTime: the column holding the time zone to read it in
+    /// dateTime: left empty, it becomes the time of saving (a post published without a date is published now).
+    var defaultsToNow = false
 
-    init(_ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil) {
+    init(_ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil, defaultsToNow: Bool = false) {
         self.name = name; self.kind = kind; self.required = required; self.maxLength = maxLength; self.zoneField = zoneField
+        self.defaultsToNow = defaultsToNow
     }
 }
 
@@ -55,7 +58,7 @@ enum AdminResources {
         AdminField("summary", .textarea, maxLength: 500),
         AdminField("body", .markdown, maxLength: 50_000),
         AdminField("author_name", .text, maxLength: 100),
-        AdminField("published_at", .dateTime),
+        AdminField("published_at", .dateTime, defaultsToNow: true),
         AdminField("campaign_id", .campaign),
         AdminField("state", .choice(["draft", "published"]), required: true),
         AdminField("featured", .flag),
@@ -145,7 +148,7 @@ extension AdminResource {
                 else if let n = Int(text), range.contains(n) { values[field.name] = .integer(Int64(n)) }
                 else { fail("admin.field.integer", ["min": String(range.lowerBound), "max": t.formatNumber(range.upperBound)]) }
             case .dateTime:
-                if text.isEmpty { values[field.name] = .null; continue }
+                if text.isEmpty { values[field.name] = field.defaultsToNow ? .text(Timestamp.now()) : .null; continue }
                 let zone = field.zoneField.flatMap { form[$0] } ?? "UTC"
                 if let date = LocalTime.parse(text, timeZone: zone) { values[field.name] = .text(Timestamp.format(date)) }
                 else { fail("admin.field.date_time") }

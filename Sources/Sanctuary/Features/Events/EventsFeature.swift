@@ -19,7 +19,7 @@ enum EventsFeature: Feature {
                 \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
                 """
             }
-            response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=300"
+            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 30)
             return response
         }
 
@@ -28,7 +28,7 @@ enum EventsFeature: Feature {
                 return ErrorPages.notFound(app, request)
             }
             var response = eventPage(app, request, event, form: FormState())
-            response.headers["Cache-Control"] = "public, max-age=5, stale-while-revalidate=30"
+            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 5)
             return response
         }
 

@@ -108,7 +108,7 @@ enum LettersFeature: Feature {
             let fields = [
                 Form.Field(name: "name", label: t("letters.name"), required: true, autocomplete: "name", maxLength: 100),
                 Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
-                Form.Field(name: "street_address", label: t("letters.street_address"), required: true, autocomplete: "street-address", maxLength: 200),
+                Form.Field(name: "street_address", label: t("letters.street_address"), required: true, autocomplete: "address-line1", maxLength: 200),
                 Form.Field(name: "city", label: t("letters.city"), required: true, autocomplete: "address-level2", maxLength: 100),
                 Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
                            hint: campaign.toMP ? t("letters.postal_code.hint") : nil, maxLength: 7),
@@ -138,7 +138,7 @@ enum LettersFeature: Feature {
             </article>
             """
         }
-        response.headers["Cache-Control"] = status == .ok && choices.isEmpty ? "public, max-age=5, stale-while-revalidate=30" : "no-store"
+        response.headers["Cache-Control"] = status == .ok && choices.isEmpty ? CachePolicy.publicPage(shared: 5) : "no-store"
         return response
     }
 

