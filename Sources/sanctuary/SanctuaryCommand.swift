@@ -61,16 +61,6 @@ struct Serve: ParsableCommand {
         } catch {
             fail(error)
         }
-        let base = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port)"
-        say("Sanctuary is listening on \(base)/")
-        do {
-            if let link = try app.firstRunSetupLink(base: base) {
-                say("No staff account exists yet. Create the first admin here (one use, valid 24 hours):\n  \(link)")
-            }
-        } catch {
-            fail(error)
-        }
-
         // SIGINT/SIGTERM: stop accepting, finish requests in flight, close the database, exit 0.
         let signals = DispatchQueue(label: "sanctuary.signals")
         var sources: [any DispatchSourceSignal] = []
@@ -81,6 +71,16 @@ struct Serve: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        let base = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port)"
+        say("Sanctuary is listening on \(base)/")
+        do {
+            if let link = try app.firstRunSetupLink(base: base) {
+                say("No staff account exists yet. Create the first admin here (one use, valid 24 hours):\n  \(link)")
+            }
+        } catch {
+            fail(error)
+        }
+
         server.wait()
         app.close()
         say("Sanctuary stopped.")
