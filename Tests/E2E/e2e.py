@@ -13,12 +13,15 @@ import os
 import re
 import subprocess
 import sys
+import shutil
 import urllib.request
+
+os.environ["SE_OFFLINE"] = "true"  # never let Selenium Manager reach out to the internet
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 from axe_selenium_python import Axe
 
@@ -45,7 +48,9 @@ def check(condition, message):
 options = webdriver.ChromeOptions()
 for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"]:
     options.add_argument(flag)
-driver = webdriver.Chrome(options=options)
+options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+service = webdriver.ChromeService(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+driver = webdriver.Chrome(options=options, service=service)
 driver.implicitly_wait(2)
 pages_for_validation = {}
 
@@ -69,10 +74,19 @@ def fill(values):
 
 
 def click_and_wait(element):
-    """Clicks and waits until the next page has replaced this one."""
+    """Clicks and waits until the next page has replaced this one and finished loading."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+    def replaced(_):
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:  # stale, or Chrome's "node does not belong to the document"
+            return True
+
+    WebDriverWait(driver, 15).until(replaced)
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def submit(form_selector="main form"):
