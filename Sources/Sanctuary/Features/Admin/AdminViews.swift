@@ -45,7 +45,7 @@ enum AdminViews {
             bars.append("<rect x=\"\(x)\" y=\"\(height - barHeight)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"#1d4e89\"><title>\(day): \(t.formatNumber(value))</title></rect>")
         }
         let total = days.reduce(0) { $0 + (totals[$1] ?? 0) }
-        let label = t("admin.chart.label", ["count": t.formatNumber(total), "days": String(days.count)])
+        let label = t.plural("admin.chart.label", total, ["days": String(days.count)])
         return """
         <figure class="chart">
         <svg viewBox="0 0 \(width) \(height)" role="img" aria-label="\(label)" xmlns="http://www.w3.org/2000/svg">\(bars)</svg>
