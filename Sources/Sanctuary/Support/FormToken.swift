@@ -14,7 +14,8 @@ public struct FormToken: Sendable {
 
     public func make(for action: String, now: Date = Date()) -> String {
         let issued = String(Int(now.timeIntervalSince1970))
-        let nonce = Data((0..<9).map { _ in UInt8.random(in: 0...255) }).base64URL
+        var random = SystemRandomNumberGenerator()
+        let nonce = withUnsafeBytes(of: random.next() as UInt64) { Data($0) }.base64URL
         let mac = key.mac("\(issued).\(nonce).\(action)", purpose: "form-token").prefix(18).base64URL
         return "\(issued).\(nonce).\(mac)"
     }

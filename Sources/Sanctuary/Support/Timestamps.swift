@@ -8,8 +8,19 @@ public enum Timestamp {
         var t = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        // Digits by hand: String(format:) costs microseconds, and pages format several times.
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var v = value
+            for i in stride(from: offset + width - 1, through: offset, by: -1) { bytes[i] = UInt8(48 + v % 10); v /= 10 }
+        }
+        put(Int(parts.tm_year) + 1900, at: 0, width: 4); bytes[4] = 45
+        put(Int(parts.tm_mon) + 1, at: 5, width: 2); bytes[7] = 45
+        put(Int(parts.tm_mday), at: 8, width: 2); bytes[10] = 84
+        put(Int(parts.tm_hour), at: 11, width: 2); bytes[13] = 58
+        put(Int(parts.tm_min), at: 14, width: 2); bytes[16] = 58
+        put(Int(parts.tm_sec), at: 17, width: 2); bytes[19] = 90
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SSZ` (or `YYYY-MM-DD HH:MM:SS`, or a plain date).
