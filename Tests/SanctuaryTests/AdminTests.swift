@@ -161,7 +161,7 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(Array(response.body.prefix(3)), [0xEF, 0xBB, 0xBF])
         let lines = String(decoding: response.body.dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
         XCTAssertEqual(lines[0], "signed_at,first_name,last_name,email,postal_code,riding,comment,consent_updates")
-        XCTAssertTrue(lines[1].hasSuffix(",Amal,Haddad,visitor@example.org,K1A 0B1,,'=cmd|' /C calc'!A0,yes"), lines[1])
+        XCTAssertTrue(lines[1].hasSuffix(",Amal,Haddad,visitor@example.org,K1A 0B1,Ottawa Centre,'=cmd|' /C calc'!A0,yes"), lines[1])
         let audit = try site.app.database.read { try StaffStore.recentAudit($0).map(\.action) }
         XCTAssertTrue(audit.contains("export"))
         XCTAssertTrue(audit.contains("login"))

@@ -31,6 +31,7 @@ final class ExportTests: XCTestCase {
                                                              "email": "one@example.org", "comment": "Je signe,\nparce que…",
                                                              "consent_updates": "yes"]).status, 303)
         XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "two@example.org", "postal_code": "h2x1y4"]).status, 303)
+        XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "three@example.org", "postal_code": "V5K 0A1"]).status, 303)
         XCTAssertEqual(try site.sign("rescind-safe-third-country", ["email": "other@example.org"]).status, 303)
         let id = try XCTUnwrap(try site.app.database.read { try PetitionStore.id(forSlug: "waive-travel-loans", $0) })
         let bytes = try SignatureExport.stream(site.app.database, petitionID: id).collect()
@@ -38,10 +39,11 @@ final class ExportTests: XCTestCase {
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
         let lines = text.components(separatedBy: "\r\n")
         XCTAssertEqual(lines[0], "signed_at,first_name,last_name,email,postal_code,riding,comment,consent_updates")
-        XCTAssertTrue(lines[1].hasSuffix(#","'=HYPERLINK(""x"")","O'Brien, Jr.",one@example.org,K1A 0B1,,"Je signe,"# + "\nparce que…\",yes"), lines[1])
+        XCTAssertTrue(lines[1].hasSuffix(#","'=HYPERLINK(""x"")","O'Brien, Jr.",one@example.org,K1A 0B1,Ottawa Centre,"Je signe,"# + "\nparce que…\",yes"), lines[1])
         XCTAssertTrue(lines[1].range(of: #"^"?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"?,"#, options: .regularExpression) != nil, lines[1])
-        XCTAssertTrue(lines[2].hasSuffix(",Amal,Haddad,two@example.org,H2X 1Y4,,,no"), lines[2])
-        XCTAssertEqual(lines.count, 4, "header, two rows, and the empty string after the last CRLF")
+        XCTAssertTrue(lines[2].hasSuffix(",Amal,Haddad,two@example.org,H2X 1Y4,,,no"), "H2X spans two ridings: left empty. \(lines[2])")
+        XCTAssertTrue(lines[3].hasSuffix(",Amal,Haddad,three@example.org,V5K 0A1,Vancouver East,,no"), "V5K lies in one riding. \(lines[3])")
+        XCTAssertEqual(lines.count, 5, "header, three rows, and the empty string after the last CRLF")
         XCTAssertFalse(text.contains("other@example.org"), "only this petition's signatures")
     }
 
@@ -93,7 +95,7 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(Array(bytes.prefix(3)), [0xEF, 0xBB, 0xBF])
         let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
         XCTAssertTrue(text.hasPrefix("signed_at,first_name"))
-        XCTAssertTrue(text.contains(",cli@example.org,K1A 0B1,,,no\r\n"))
+        XCTAssertTrue(text.contains(",cli@example.org,K1A 0B1,Ottawa Centre,,no\r\n"))
 
         let missing = Process()
         missing.executableURL = binary

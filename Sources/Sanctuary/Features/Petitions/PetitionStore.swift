@@ -120,12 +120,17 @@ public enum PetitionStore {
     public static func sign(_ connection: Connection, petitionID: Int64, _ input: SignatureInput,
                             now: String = Timestamp.now()) throws -> SignOutcome {
         let inserted = try connection.run("""
-            INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, comment,
+            INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
                                     consent_updates, client_hash, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?,
+                    -- the riding, when the postal code's FSA lies in exactly one
+                    coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
+                              WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
+                    ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
-            PostalCode.province(input.postalCode), input.comment, input.consentUpdates, input.clientHash, now)
+            PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
+            input.comment, input.consentUpdates, input.clientHash, now)
         guard inserted == 1 else { return .alreadySigned }
         try connection.run("UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?", petitionID)
         try connection.run("""
