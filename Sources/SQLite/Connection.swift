@@ -122,15 +122,6 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Steps through rows one at a time without collecting them (for streaming).
-    public func forEach(_ sql: String, parameters: [any SQLBindable], _ body: (Row) throws -> Bool) throws {
-        try withStatement(sql, parameters) { statement in
-            while try statement.step() {
-                if try !body(statement.row) { break }
-            }
-        }
-    }
-
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 

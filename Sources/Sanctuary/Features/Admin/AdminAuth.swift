@@ -30,15 +30,14 @@ enum AdminAuth {
         return .success(session)
     }
 
-    /// `require`, plus a valid `_csrf` for a state-changing form.
-    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area) -> Result<Session, ResponseError> {
+    /// `require`, plus a valid `_csrf` for a state-changing form. `csrf` is the token when
+    /// it did not come in a urlencoded body (a multipart upload's field).
+    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil) -> Result<Session, ResponseError> {
         let result = require(app, request, area)
         guard case .success(let session) = result else { return result }
-        guard !FormToken.isCrossSite(request), let sent = request.form["_csrf"],
+        guard !FormToken.isCrossSite(request), let sent = csrf ?? request.form["_csrf"],
               constantTimeEqual(Data(sent.utf8), Data(csrfToken(app, session).utf8)) else {
-            return .failure(ResponseError(response: ErrorPages.message(app, request, status: .forbidden,
-                                                                        title: app.strings("error.csrf.title"),
-                                                                        body: app.strings("error.csrf.body"))))
+            return .failure(ResponseError(response: ErrorPages.invalidForm(app, request)))
         }
         return result
     }

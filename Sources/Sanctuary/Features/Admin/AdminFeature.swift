@@ -17,9 +17,7 @@ enum AdminFeature: Feature {
         router.post("/admin/login", async: { request in
             let t = app.strings
             let form = request.form
-            guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/admin/login") else {
-                return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
-            }
+            if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
             let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
             let password = form["password"] ?? ""
             if let wait = loginsByAddress.retryAfter(request.remoteAddress) ?? loginsByAccount.retryAfter(email) {
@@ -167,9 +165,7 @@ enum AdminFeature: Feature {
         let token = request.parameter("token")
         let form = request.form
         guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { return ErrorPages.notFound(app, request) }
-        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/admin/setup") else {
-            return ErrorPages.message(app, request, status: .forbidden, title: app.strings("error.csrf.title"), body: app.strings("error.csrf.body"))
-        }
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/setup") { return forged }
         switch AccountsAdmin.validate(form, t: app.strings, withRole: false) {
         case .failure(let invalid):
             return setupPage(app, request, token: token, state: invalid.state, status: .unprocessableContent)

@@ -91,9 +91,7 @@ enum UpdatesFeature: Feature {
     static func subscribe(_ app: Application, _ request: Request) async throws -> Response {
         let t = app.strings
         let form = request.form
-        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/updates") else {
-            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
-        }
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/updates") { return forged }
         if !(form["website"] ?? "").isEmpty { return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body")) }
         var state = FormState(values: ["name": form["name"] ?? "", "email": form["email"] ?? "", "postal_code": form["postal_code"] ?? ""])
         var name = ""

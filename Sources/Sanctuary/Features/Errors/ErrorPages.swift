@@ -25,6 +25,18 @@ enum ErrorPages {
         }
     }
 
+    /// `403` for a state-changing form whose token is missing, forged, expired or for another form.
+    static func invalidForm(_ app: Application, _ request: Request) -> Response {
+        message(app, request, status: .forbidden, title: app.strings("error.csrf.title"), body: app.strings("error.csrf.body"))
+    }
+
+    /// The check every anonymous public form makes: a cross-site `Origin`, or a `_csrf`
+    /// that is not valid for `action`, gets the `403` page; nil when the form may proceed.
+    static func rejectForgedForm(_ app: Application, _ request: Request, _ form: FormFields, action: String) -> Response? {
+        guard FormToken.isCrossSite(request) || !app.formTokens.isValid(form["_csrf"], for: action) else { return nil }
+        return invalidForm(app, request)
+    }
+
     /// `429` with `Retry-After`.
     static func rateLimited(_ app: Application, _ request: Request, retryAfter: Int) -> Response {
         var response = message(app, request, status: .tooManyRequests, title: app.strings("error.rate_limited.title"),

@@ -184,9 +184,7 @@ enum EventsFeature: Feature {
             return ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
         }
         let form = request.form
-        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/events/\(slug)/rsvp") else {
-            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
-        }
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/events/\(slug)/rsvp") { return forged }
         if !(form["website"] ?? "").isEmpty { return .redirect(to: "/events/\(slug)/registered") }
         var state = FormState(values: ["name": form["name"] ?? "", "email": form["email"] ?? "", "note": form["note"] ?? "",
                                        "consent_updates": form["consent_updates"] == "yes" ? "yes" : ""])

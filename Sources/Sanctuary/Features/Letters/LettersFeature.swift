@@ -148,9 +148,7 @@ enum LettersFeature: Feature {
         guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { return ErrorPages.notFound(app, request) }
         guard campaign.isOpen else { return ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body")) }
         let form = request.form
-        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/letters/\(slug)") else {
-            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
-        }
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/letters/\(slug)") { return forged }
         if !(form["website"] ?? "").isEmpty { return .redirect(to: "/letters/\(slug)") }
         var state = FormState()
         for name in order { state.values[name] = form[name] ?? "" }

@@ -86,9 +86,7 @@ enum PetitionsFeature: Feature {
             return ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
         }
         let form = request.form
-        guard !FormToken.isCrossSite(request), app.formTokens.isValid(form["_csrf"], for: "/petitions/\(slug)/sign") else {
-            return ErrorPages.message(app, request, status: .forbidden, title: t("error.csrf.title"), body: t("error.csrf.body"))
-        }
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/petitions/\(slug)/sign") { return forged }
         // A filled honeypot is a bot: thank it and store nothing.
         if !(form["website"] ?? "").isEmpty {
             return .redirect(to: "/petitions/\(slug)/thanks")

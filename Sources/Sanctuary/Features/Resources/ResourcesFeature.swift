@@ -145,10 +145,8 @@ enum ResourcesFeature: Feature {
         defer { for file in uploadedFiles { unlink(file) } }
         var fields: [String: String] = [:]
         for part in parts { if let value = part.value { fields[part.name] = value } }
-        // The admin checks need the form's fields, which were inside the multipart body.
-        var check = request
-        check.body = Array(FormHelper.encode(fields.map { ($0.key, $0.value) }).utf8)
-        switch AdminAuth.requirePost(app, check, .resources) {
+        // The form token came inside the multipart body.
+        switch AdminAuth.requirePost(app, request, .resources, csrf: fields["_csrf"] ?? "") {
         case .failure(let stop): return stop.response
         case .success(let session):
             var state = FormState(values: fields)
@@ -235,11 +233,5 @@ enum ResourcesFeature: Feature {
             </form>
             """
         }
-    }
-}
-
-enum FormHelper {
-    static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { "\(PercentEncoding.encode($0.0))=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
     }
 }
