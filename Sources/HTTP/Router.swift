@@ -57,7 +57,8 @@ public final class Router: Responder, @unchecked Sendable {
 
     public func bodyPolicy(for head: Request) -> BodyPolicy {
         guard head.method == "POST" || head.method == "PUT", routes.contains(where: { $0.upload != nil }) else { return .buffer }
-        let segments = Pattern.split(head.path)
+        let path = middleware.reduce(head.path) { $1.routedPath($0) }
+        let segments = Pattern.split(path)
         for route in routes where route.upload != nil && route.method == head.method && route.pattern.match(segments) != nil {
             return .spool(maxBytes: route.upload ?? 0)
         }
@@ -155,6 +156,13 @@ public final class Router: Responder, @unchecked Sendable {
 /// Cross-cutting work around every request: security headers, compression, sessions…
 public protocol Middleware: Sendable {
     func handle(_ request: Request, next: (Request) -> Outcome) -> Outcome
+    /// The path routes will see, when this middleware rewrites it (a language prefix);
+    /// used to find an upload route before the body arrives.
+    func routedPath(_ path: String) -> String
+}
+
+extension Middleware {
+    public func routedPath(_ path: String) -> String { path }
 }
 
 /// A path pattern split into segments; `{name}` captures one segment, optionally with a

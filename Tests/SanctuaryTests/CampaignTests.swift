@@ -70,7 +70,7 @@ final class CampaignTests: XCTestCase {
         let stored = try site.app.database.read { try $0.first("SELECT consent_text, consented_at, campaign_id FROM subscribers") {
             (try $0.get("consent_text", as: String.self), try $0.get("consented_at", as: String.self), try $0.optional("campaign_id", as: Int64.self))
         } }
-        XCTAssertEqual(stored?.0, site.app.strings("updates.consent"))
+        XCTAssertEqual(stored?.0, site.app.languages.english("updates.consent"))
         XCTAssertNotNil(stored.flatMap { Timestamp.parse($0.1) })
         XCTAssertNotNil(stored?.2)
         XCTAssertFalse(try site.get("/").text.contains("name=\"consent_updates\" type=\"checkbox\" value=\"yes\" checked"), "unticked by default")

@@ -8,7 +8,8 @@ import SQLite
 public final class Application: Sendable {
     public let config: AppConfig
     public let database: Database
-    public let strings: Localizer
+    /// Every interface string, per language.
+    public let languages: Languages
     public let router: Router
     public let staticFiles: StaticFiles
     public let logger: Logger
@@ -28,7 +29,7 @@ public final class Application: Sendable {
         database = try Database(path: config.databasePath)
         let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
-        strings = try Localizer.load(language: "en", directory: config.configDirectory.appendingPathComponent("locales"))
+        languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"))
         serverKey = try ServerKey.load(from: database)
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
@@ -53,11 +54,12 @@ public final class Application: Sendable {
     }
 
     private func configureRouter() {
+        router.use(LanguageMiddleware(languages: languages))
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
         let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
                                              CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-                                             SitemapFeature.self, AdminFeature.self]
+                                             SitemapFeature.self, LanguageFeature.self, AdminFeature.self]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             if let response = staticFiles.respond(to: request) { return response }
@@ -77,14 +79,25 @@ public final class Application: Sendable {
         return try HTTPServer(host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
     }
 
-    public func context(for request: Request) -> PageContext {
-        PageContext(t: strings, siteName: config.siteName, path: request.path)
+    /// The interface strings for a request's language.
+    public func t(_ request: Request) -> Localizer { languages.localizer(for: request) }
+
+    /// `alternate`: the same content's path without a language prefix, for the language
+    /// switch and `hreflang` links; by default the page's own address for a `GET`, and the
+    /// page holding the form for a `POST` (its path without the last segment).
+    public func context(for request: Request, alternate: String? = nil) -> PageContext {
+        let path: String
+        if let alternate { path = alternate }
+        else if request.method == "GET" || request.method == "HEAD" { path = request.target }
+        else { path = request.path.split(separator: "/").dropLast().reduce("") { $0 + "/" + $1 }.ifEmpty("/") }
+        return PageContext(t: t(request), languages: languages, siteName: config.siteName, path: request.path,
+                           alternatePath: path, baseURL: config.publicBaseURL)
     }
 
     /// A full HTML page in the site layout.
     public func page(_ request: Request, title: String, status: Status = .ok, description: String? = nil,
-                     head: HTML = .empty, _ body: (PageContext) -> HTML) -> Response {
-        let context = context(for: request)
+                     head: HTML = .empty, alternate: String? = nil, _ body: (PageContext) -> HTML) -> Response {
+        let context = context(for: request, alternate: alternate)
         let html = Layout.page(context, title: title, description: description, head: head, body: body(context))
         return .html(html.rendered, status: status)
     }

@@ -5,20 +5,29 @@ import Foundation
 public struct Localizer: Sendable {
     public let language: String
     private let strings: [String: String]
+    /// Where this language's pages live: `""` for English (the default), `/fr` for French.
+    public let pathPrefix: String
 
-    public init(language: String, strings: [String: String]) {
+    public init(language: String, strings: [String: String], pathPrefix: String = "") {
         self.language = language
         self.strings = strings
+        self.pathPrefix = pathPrefix
+    }
+
+    /// A site path in this language: `/petitions` → `/fr/petitions`, `/` → `/fr/`.
+    public func path(_ path: String) -> String {
+        guard !pathPrefix.isEmpty, path.hasPrefix("/") else { return path }
+        return pathPrefix + path
     }
 
     /// Loads `Config/locales/<language>.json`.
-    public static func load(language: String, directory: URL) throws -> Localizer {
+    public static func load(language: String, directory: URL, pathPrefix: String = "") throws -> Localizer {
         let url = directory.appendingPathComponent("\(language).json")
         let data = try Data(contentsOf: url)
         guard let table = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
             throw ConfigError(key: "locales/\(language).json", reason: "must be an object of strings")
         }
-        return Localizer(language: language, strings: table)
+        return Localizer(language: language, strings: table, pathPrefix: pathPrefix)
     }
 
     public var keys: Set<String> { Set(strings.keys) }
@@ -41,12 +50,29 @@ public struct Localizer: Sendable {
         return out
     }
 
-    /// A count with the catalogue's singular (`key.one`) or plural (`key.other`) form.
+    /// A count with the catalogue's singular (`key.one`) or plural (`key.other`) form,
+    /// by the language's rule (CLDR): English `1 signature`, `0 signatures`; French
+    /// `0 signature`, `1 signature`, `2 signatures`.
     public func plural(_ key: String, _ count: Int, _ arguments: [String: String] = [:]) -> String {
         var arguments = arguments
         arguments["count"] = formatNumber(count)
-        return self(count == 1 ? "\(key).one" : "\(key).other", arguments)
+        let one = language == "fr" ? (count == 0 || count == 1) : count == 1
+        return self(one ? "\(key).one" : "\(key).other", arguments)
     }
+
+    /// The `{name}` placeholders a text uses, for the catalogue parity check.
+    public static func placeholders(in text: String) -> Set<String> {
+        var names: Set<String> = []
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.insert(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
+    /// The raw catalogue text for a key (nil when missing).
+    public func text(_ key: String) -> String? { strings[key] }
 
     /// `12,345` in English; `12 345` (narrow no-break space) in French.
     public func formatNumber(_ value: Int) -> String {

@@ -5,8 +5,9 @@ import Foundation
 public struct ICalendar {
     private var lines: [String] = []
 
-    public init(name: String) {
-        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sanctuary//Events//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+    /// `language`: of the calendar's texts (RFC 5545 §3.7.3: the PRODID names it).
+    public init(name: String, language: String = "en") {
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sanctuary//Events//\(language.uppercased())", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
                  "X-WR-CALNAME:" + Self.escape(name)]
     }
 

@@ -58,16 +58,29 @@ public enum DateText {
         return format(date, pattern: t("format.date"), t: t, timeZone: timeZone)
     }
 
-    /// `Tuesday 8 December 2026, 7:00 PM EST`, in the event's own time zone, named.
+    /// `Tuesday 8 December 2026, 7:00 PM EST`; `mardi 8 décembre 2026 à 19 h HNE`: in the
+    /// event's own time zone, named.
     public static func dateTime(_ iso: String, t: Localizer, timeZone: String) -> String {
         guard let date = Timestamp.parse(iso) else { return iso }
-        return format(date, pattern: t("format.date_time"), t: t, timeZone: timeZone)
+        return t("format.date_at_time", ["date": weekdayDate(date, t: t, timeZone: timeZone),
+                                         "time": time(date, t: t, timeZone: timeZone), "zone": zone(date, t: t, timeZone: timeZone)])
     }
 
-    /// `9:00 PM` in the zone.
-    public static func time(_ iso: String, t: Localizer, timeZone: String) -> String {
-        guard let date = Timestamp.parse(iso) else { return iso }
-        return format(date, pattern: t("format.time"), t: t, timeZone: timeZone)
+    /// `Tuesday 8 December 2026`; `mardi 8 décembre 2026`.
+    public static func weekdayDate(_ date: Date, t: Localizer, timeZone: String) -> String {
+        format(date, pattern: t("format.weekday_date"), t: t, timeZone: timeZone)
+    }
+
+    /// `9:00 PM`; `21 h`, `21 h 30`: French writes a time on the hour without minutes.
+    public static func time(_ date: Date, t: Localizer, timeZone: String) -> String {
+        let zone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")
+        let onTheHour = Int(date.timeIntervalSince1970 + Double(zone?.secondsFromGMT(for: date) ?? 0)) % 3600 == 0
+        return format(date, pattern: t(onTheHour ? "format.time_on_the_hour" : "format.time"), t: t, timeZone: timeZone)
+    }
+
+    /// The zone's short name at that date: `EST`, `HNE`.
+    public static func zone(_ date: Date, t: Localizer, timeZone: String) -> String {
+        format(date, pattern: t("format.zone"), t: t, timeZone: timeZone)
     }
 
     static func format(_ date: Date, pattern: String, t: Localizer, timeZone: String) -> String {

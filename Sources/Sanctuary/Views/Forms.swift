@@ -23,11 +23,14 @@ public enum Form {
         public var hint: String? = nil
         public var maxLength: Int? = nil
         public var inputMode: String? = nil
+        /// The language typed into it, when not the page's (a French field on an English screen).
+        public var language: String? = nil
 
         public init(name: String, label: String, type: String = "text", required: Bool = false,
-                    autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil) {
+                    autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil, language: String? = nil) {
             self.name = name; self.label = label; self.type = type; self.required = required
             self.autocomplete = autocomplete; self.hint = hint; self.maxLength = maxLength; self.inputMode = inputMode
+            self.language = language
         }
     }
 
@@ -52,6 +55,7 @@ public enum Form {
         let textLike = ["text", "email", "password", "url", "search", "tel", "textarea"].contains(field.type)
         if let maxLength = field.maxLength, textLike { attributes += " maxlength=\"\(maxLength)\"" }
         if let inputMode = field.inputMode { attributes += " inputmode=\"\(HTML.escape(inputMode))\"" }
+        if let language = field.language, language != t.language { attributes += " lang=\"\(HTML.escape(language))\"" }
         if error != nil { attributes += " aria-invalid=\"true\"" }
         if !described.isEmpty { attributes += " aria-describedby=\"\(described.joined(separator: " "))\"" }
         let control: HTML

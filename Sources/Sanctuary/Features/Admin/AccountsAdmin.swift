@@ -52,7 +52,7 @@ enum AccountsAdmin {
             switch AdminAuth.require(app, request, .accounts) {
             case .failure(let stop): return stop.response
             case .success(let session):
-                return try page(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.strings("admin.saved") : nil)
+                return try page(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
             }
         }
 
@@ -60,7 +60,7 @@ enum AccountsAdmin {
             switch AdminAuth.requirePost(app, request, .accounts) {
             case .failure(let stop): return stop.response
             case .success(let session):
-                switch validate(request.form, t: app.strings, withRole: true) {
+                switch validate(request.form, t: app.t(request), withRole: true) {
                 case .failure(let invalid):
                     return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
                 case .success(let account):
@@ -74,7 +74,7 @@ enum AccountsAdmin {
                     }
                     guard created else {
                         var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
-                        state.errors["email"] = app.strings("admin.account.email.taken")
+                        state.errors["email"] = app.t(request)("admin.account.email.taken")
                         return try page(app, request, session, state: state, status: .unprocessableContent)
                     }
                     return .redirect(to: "/admin/accounts?saved=1")
@@ -88,8 +88,8 @@ enum AccountsAdmin {
                 case .failure(let stop): return stop.response
                 case .success(let session):
                     guard let id = Int64(request.parameter("id")), id != session.user.id else {
-                        return ErrorPages.message(app, request, status: .unprocessableContent, title: app.strings("admin.account.self.title"),
-                                                  body: app.strings("admin.account.self.body"))
+                        return ErrorPages.message(app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
+                                                  body: app.t(request)("admin.account.self.body"))
                     }
                     let user = session.user
                     try await app.database.write { db in
@@ -107,7 +107,7 @@ enum AccountsAdmin {
             case .failure(let stop): return stop.response
             case .success(let session):
                 let entries = try app.database.read { try StaffStore.recentAudit($0) }
-                return AdminViews.page(app, request, session, title: app.strings("admin.audit.title")) { c, _ in
+                return AdminViews.page(app, request, session, title: app.t(request)("admin.audit.title")) { c, _ in
                     let rows: [HTML] = entries.map { e in
                         "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
                     }
@@ -125,7 +125,7 @@ enum AccountsAdmin {
     static func page(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
                      status: Status = .ok, flash: String? = nil) throws -> Response {
         let users = try app.database.read { try StaffStore.all($0) }
-        return AdminViews.page(app, request, session, title: app.strings("admin.accounts.title"), status: status, flash: flash) { c, csrf in
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.accounts.title"), status: status, flash: flash) { c, csrf in
             let t = c.t
             let rows: [HTML] = users.map { user in
                 let action = user.disabled ? "enable" : "disable"

@@ -24,8 +24,8 @@ enum AdminAuth {
         }
         guard session.user.may(area) else {
             return .failure(ResponseError(response: ErrorPages.message(app, request, status: .forbidden,
-                                                                        title: app.strings("admin.forbidden.title"),
-                                                                        body: app.strings("admin.forbidden.body"))))
+                                                                        title: app.t(request)("admin.forbidden.title"),
+                                                                        body: app.t(request)("admin.forbidden.body"))))
         }
         return .success(session)
     }

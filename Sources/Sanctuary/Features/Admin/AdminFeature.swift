@@ -15,7 +15,7 @@ enum AdminFeature: Feature {
         }
 
         router.post("/admin/login", async: { request in
-            let t = app.strings
+            let t = app.t(request)
             let form = request.form
             if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
             let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
@@ -124,7 +124,7 @@ enum AdminFeature: Feature {
 
     static func loginPage(_ app: Application, _ request: Request, email: String, error: String?, status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/admin/login")
-        var response = app.page(request, title: app.strings("admin.login.title"), status: status) { c in
+        var response = app.page(request, title: app.t(request)("admin.login.title"), status: status) { c in
             let t = c.t
             return """
             <section class="narrow">
@@ -144,7 +144,7 @@ enum AdminFeature: Feature {
 
     static func setupPage(_ app: Application, _ request: Request, token: String, state: FormState, status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/admin/setup")
-        var response = app.page(request, title: app.strings("admin.setup.title"), status: status) { c in
+        var response = app.page(request, title: app.t(request)("admin.setup.title"), status: status) { c in
             let t = c.t
             let fields = AccountsAdmin.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
             return """
@@ -166,7 +166,7 @@ enum AdminFeature: Feature {
         let form = request.form
         guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { return ErrorPages.notFound(app, request) }
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/setup") { return forged }
-        switch AccountsAdmin.validate(form, t: app.strings, withRole: false) {
+        switch AccountsAdmin.validate(form, t: app.t(request), withRole: false) {
         case .failure(let invalid):
             return setupPage(app, request, token: token, state: invalid.state, status: .unprocessableContent)
         case .success(let account):
@@ -200,11 +200,11 @@ enum AdminFeature: Feature {
                 FROM letter_campaigns ORDER BY letter_campaigns.id
                 """) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) })
         }
-        return AdminViews.page(app, request, session, title: app.strings("admin.dashboard.title")) { c, _ in
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, _ in
             let t = c.t
             let total = petitions.reduce(0) { $0 + $1.signatureCount }
             let petitionRows: [HTML] = petitions.map { p in
-                "<tr><td>\(p.title)</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
+                "<tr><td>\(p.title.html(t))</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
             }
             let eventRows: [HTML] = rsvps.map { title, confirmed, waitlist in
                 "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"

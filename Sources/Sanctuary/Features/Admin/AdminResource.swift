@@ -9,12 +9,23 @@ import SQLite
 struct AdminResource: Sendable {
     let key: String              // "petitions": URL segment, table, catalogue prefix
     let area: StaffUser.Area
+    /// Every column edited, a bilingual field followed by its French twin.
     let fields: [AdminField]
     /// Extra links on each row of the list (exports, the public page).
     var rowLinks: @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] }
     /// The table, when it is not named like the key.
     var tableName: String? = nil
     var table: String { tableName ?? key }
+
+    init(key: String, area: StaffUser.Area, fields: [AdminField],
+         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
+         tableName: String? = nil) {
+        self.key = key
+        self.area = area
+        self.fields = fields.flatMap { $0.bilingual ? [$0, $0.french] : [$0] }
+        self.rowLinks = rowLinks
+        self.tableName = tableName
+    }
     var path: String { "/admin/\(key)" }
 }
 
@@ -29,20 +40,34 @@ struct AdminField: Sendable {
     var zoneField: String? = nil   // dateTime: the column holding the time zone to read it in
     /// dateTime: left empty, it becomes the time of saving (a post published without a date is published now).
     var defaultsToNow = false
+    /// For a French translation (`title_fr`): the English field it translates.
+    var translates: String? {
+        name.hasSuffix("_fr") ? String(name.dropLast(3)) : nil
+    }
 
-    init(_ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil, defaultsToNow: Bool = false) {
+    /// Text visitors read: staff write it in English and, optionally, in French
+    /// (`title_fr`; left empty, French pages show the English).
+    var bilingual = false
+
+    /// The field for the French text.
+    var french: AdminField {
+        AdminField(name + "_fr", kind, required: false, maxLength: maxLength)
+    }
+
+    init(_ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil, defaultsToNow: Bool = false,
+         bilingual: Bool = false) {
         self.name = name; self.kind = kind; self.required = required; self.maxLength = maxLength; self.zoneField = zoneField
-        self.defaultsToNow = defaultsToNow
+        self.defaultsToNow = defaultsToNow; self.bilingual = bilingual
     }
 }
 
 enum AdminResources {
     static let petitions = AdminResource(key: "petitions", area: .petitions, fields: [
-        AdminField("title", .text, required: true),
+        AdminField("title", .text, required: true, bilingual: true),
         AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("summary", .textarea, maxLength: 500),
-        AdminField("body", .textarea, maxLength: 20_000),
-        AdminField("target", .text, maxLength: 200),
+        AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+        AdminField("body", .textarea, maxLength: 20_000, bilingual: true),
+        AdminField("target", .text, maxLength: 200, bilingual: true),
         AdminField("goal", .integer(0...100_000_000)),
         AdminField("closes_at", .dateTime),
         AdminField("campaign_id", .campaign),
@@ -53,10 +78,10 @@ enum AdminResources {
     })
 
     static let news = AdminResource(key: "news", area: .news, fields: [
-        AdminField("title", .text, required: true),
+        AdminField("title", .text, required: true, bilingual: true),
         AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("summary", .textarea, maxLength: 500),
-        AdminField("body", .markdown, maxLength: 50_000),
+        AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+        AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
         AdminField("author_name", .text, maxLength: 100),
         AdminField("published_at", .dateTime, defaultsToNow: true),
         AdminField("campaign_id", .campaign),
@@ -65,10 +90,10 @@ enum AdminResources {
     ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
 
     static let events = AdminResource(key: "events", area: .events, fields: [
-        AdminField("title", .text, required: true),
+        AdminField("title", .text, required: true, bilingual: true),
         AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("summary", .textarea, maxLength: 500),
-        AdminField("body", .markdown, maxLength: 20_000),
+        AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+        AdminField("body", .markdown, maxLength: 20_000, bilingual: true),
         AdminField("time_zone", .choice(["America/St_Johns", "America/Halifax", "America/Moncton", "America/Toronto", "America/Winnipeg",
                                          "America/Regina", "America/Edmonton", "America/Vancouver", "America/Whitehorse"]), required: true),
         AdminField("starts_at", .dateTime, required: true, zoneField: "time_zone"),
@@ -86,28 +111,28 @@ enum AdminResources {
     ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
 
     static let letters = AdminResource(key: "letters", area: .letters, fields: [
-        AdminField("title", .text, required: true),
+        AdminField("title", .text, required: true, bilingual: true),
         AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("intro", .textarea, maxLength: 2000),
+        AdminField("intro", .textarea, maxLength: 2000, bilingual: true),
         AdminField("recipient_kind", .choice(["mp", "named"]), required: true),
         AdminField("recipient_name", .text),
         AdminField("recipient_address", .textarea, maxLength: 500),
         AdminField("recipient_email", .text),
-        AdminField("subject", .text, required: true),
-        AdminField("body_template", .template, required: true, maxLength: 20_000),
+        AdminField("subject", .text, required: true, bilingual: true),
+        AdminField("body_template", .template, required: true, maxLength: 20_000, bilingual: true),
         AdminField("campaign_id", .campaign),
         AdminField("state", .choice(["draft", "open", "closed"]), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
 
     static let campaigns = AdminResource(key: "campaigns", area: .campaigns, fields: [
-        AdminField("title", .text, required: true),
+        AdminField("title", .text, required: true, bilingual: true),
         AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("tagline", .text),
-        AdminField("summary", .textarea, maxLength: 1000),
-        AdminField("body", .markdown, maxLength: 50_000),
-        AdminField("asks", .textarea, maxLength: 10_000),
-        AdminField("key_dates", .textarea, maxLength: 5_000),
+        AdminField("tagline", .text, bilingual: true),
+        AdminField("summary", .textarea, maxLength: 1000, bilingual: true),
+        AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
+        AdminField("asks", .textarea, maxLength: 10_000, bilingual: true),
+        AdminField("key_dates", .textarea, maxLength: 5_000, bilingual: true),
         AdminField("state", .choice(["draft", "active", "archived"]), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] })

@@ -31,7 +31,7 @@ enum AdminResourceRoutes {
                 guard let id = Int64(request.parameter("id")),
                       let state = try app.database.read({ try resource.formValues($0, id: id) }) else { return ErrorPages.notFound(app, request) }
                 return editor(resource, app, request, session, id: id, state: state,
-                              flash: request.query["saved"] == "1" ? app.strings("admin.saved") : nil)
+                              flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
             }
         }
         router.post(path, async: { request in try await save(resource, app, request, id: nil) })
@@ -60,7 +60,7 @@ enum AdminResourceRoutes {
         case .failure(let stop): return stop.response
         case .success(let session):
             let form = request.form
-            switch resource.validate(form, t: app.strings) {
+            switch resource.validate(form, t: app.t(request)) {
             case .failure(let invalid):
                 return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
             case .success(let values):
@@ -92,7 +92,7 @@ enum AdminResourceRoutes {
                 case .failure:
                     var state = FormState()
                     for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
-                    state.errors["slug"] = app.strings("admin.field.slug_taken")
+                    state.errors["slug"] = app.t(request)("admin.field.slug_taken")
                     return editor(resource, app, request, session, id: id, state: state, status: .unprocessableContent)
                 }
             }
@@ -106,8 +106,8 @@ enum AdminResourceRoutes {
                  try row.get("state", as: String.self), try row.get("updated_at", as: String.self))
             }
         }
-        let flash = request.query["deleted"] == "1" ? app.strings("admin.deleted") : nil
-        return AdminViews.page(app, request, session, title: app.strings("admin.\(resource.key).title"), flash: flash) { c, _ in
+        let flash = request.query["deleted"] == "1" ? app.t(request)("admin.deleted") : nil
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.\(resource.key).title"), flash: flash) { c, _ in
             let t = c.t
             let body: [HTML] = rows.map { id, slug, title, state, updated in
                 let links: [HTML] = [("\(resource.path)/\(id)/edit", t("admin.edit"))] .map { "<a href=\"\($0.0)\">\($0.1)</a>" }
@@ -128,12 +128,12 @@ enum AdminResourceRoutes {
 
     static func editor(_ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session, id: Int64?,
                        state: FormState, status: Status = .ok, flash: String? = nil, preview: Bool = false) -> Response {
-        let title = id == nil ? app.strings("admin.\(resource.key).new") : app.strings("admin.\(resource.key).edit")
+        let title = id == nil ? app.t(request)("admin.\(resource.key).new") : app.t(request)("admin.\(resource.key).edit")
         let campaignChoices = (try? app.database.read { try CampaignStore.choices($0) }) ?? []
         return AdminViews.page(app, request, session, title: title, status: status, flash: flash) { c, csrf in
             let t = c.t
             let inputs: [HTML] = resource.fields.map { field in
-                let label = t("admin.field.\(field.name)")
+                let label = field.translates.map { t("admin.field.in_french", ["label": t("admin.field.\($0)")]) } ?? t("admin.field.\(field.name)")
                 switch field.kind {
                 case .flag:
                     return Form.checkbox(name: field.name, label: label, checked: state[field.name] == "yes")
@@ -157,7 +157,7 @@ enum AdminResourceRoutes {
                     default: type = "text"
                     }
                     return Form.input(Form.Field(name: field.name, label: label, type: type, required: field.required, hint: hint,
-                                                 maxLength: field.maxLength), state, t: t)
+                                                 maxLength: field.maxLength, language: field.translates == nil ? nil : "fr"), state, t: t)
                 }
             }
             let previewHTML: HTML = preview ? HTML.join(resource.fields.filter { $0.kind == .markdown }.map { field in

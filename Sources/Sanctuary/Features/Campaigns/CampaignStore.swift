@@ -3,36 +3,36 @@ import SQLite
 public struct Campaign: Sendable {
     public let id: Int64
     public let slug: String
-    public let title: String
-    public let tagline: String
-    public let summary: String
-    public let body: String
-    public let asks: String
-    public let keyDates: String
+    public let title: Bilingual
+    public let tagline: Bilingual
+    public let summary: Bilingual
+    public let body: Bilingual
+    public let asks: Bilingual
+    public let keyDates: Bilingual
     public let state: String
 
     init(_ row: Row) throws {
-        id = try row.get("id"); slug = try row.get("slug"); title = try row.get("title"); tagline = try row.get("tagline")
-        summary = try row.get("summary"); body = try row.get("body"); asks = try row.get("asks"); keyDates = try row.get("key_dates")
+        id = try row.get("id"); slug = try row.get("slug"); title = try row.bilingual("title"); tagline = try row.bilingual("tagline")
+        summary = try row.bilingual("summary"); body = try row.bilingual("body"); asks = try row.bilingual("asks"); keyDates = try row.bilingual("key_dates")
         state = try row.get("state")
     }
 
     /// The asks: blocks separated by a blank line, each a heading line and its paragraph.
-    public var askList: [(heading: String, text: String)] {
-        asks.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n").compactMap { block in
+    public func askList(_ t: Localizer) -> [(heading: String, text: String)] {
+        asks.text(t).replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n\n").compactMap { block in
             let lines = block.split(separator: "\n", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
             guard let heading = lines.first, !heading.isEmpty else { return nil }
             return (heading, lines.dropFirst().joined(separator: " "))
         }
     }
 
-    public var keyDateList: [String] {
-        keyDates.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    public func keyDateList(_ t: Localizer) -> [String] {
+        keyDates.text(t).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }
 
 public enum CampaignStore {
-    static let columns = "id, slug, title, tagline, summary, body, asks, key_dates, state"
+    static let columns = "id, slug, title, title_fr, tagline, tagline_fr, summary, summary_fr, body, body_fr, asks, asks_fr, key_dates, key_dates_fr, state"
 
     /// Active campaigns, featured first (the list and the home page).
     public static func active(_ db: Connection, featuredOnly: Bool = false) throws -> [Campaign] {
@@ -63,7 +63,7 @@ public enum CampaignStore {
             ORDER BY starts_at
             """, campaignID, now, row: EventSummary.init)
         let news = try db.query("""
-            SELECT slug, title, summary, published_at FROM news WHERE campaign_id = ? AND \(NewsStore.visible)
+            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE campaign_id = ? AND \(NewsStore.visible)
             ORDER BY published_at DESC LIMIT 5
             """, campaignID, now, row: NewsSummary.init)
         return (petitions, letters, events, news)

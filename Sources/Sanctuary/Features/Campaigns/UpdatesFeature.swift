@@ -13,7 +13,7 @@ enum UpdatesFeature: Feature {
             case .failure(let stop): return stop.response
             case .success(let session):
                 try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers") }
-                let consent = app.strings("sign.consent_updates")
+                let consent = app.t(request)("sign.consent_updates")
                 return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
             }
         })
@@ -24,12 +24,12 @@ enum UpdatesFeature: Feature {
             }
             let active = try app.database.read { try $0.scalar("SELECT unsubscribed_at IS NULL FROM subscribers WHERE id = ?", id, as: Int.self) }
             guard active == 1 else {
-                return ErrorPages.message(app, request, status: .gone, title: app.strings("updates.used.title"), body: app.strings("updates.used.body"))
+                return ErrorPages.message(app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
             }
-            return app.page(request, title: app.strings("updates.unsubscribe.title")) { c in
+            return app.page(request, title: app.t(request)("updates.unsubscribe.title")) { c in
                 """
                 <section class="narrow"><h1>\(c.t("updates.unsubscribe.title"))</h1>
-                <form method="post" action="/updates/unsubscribe/\(id)/\(request.parameter("token"))">\(Form.submit(c.t("updates.unsubscribe.submit")))</form>
+                <form method="post" action="\(c.t.path("/updates/unsubscribe/\(id)/\(request.parameter("token"))"))">\(Form.submit(c.t("updates.unsubscribe.submit")))</form>
                 </section>
                 """
             }
@@ -44,9 +44,9 @@ enum UpdatesFeature: Feature {
                 try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL", Timestamp.now(), id)
             }
             guard changed == 1 else {
-                return ErrorPages.message(app, request, status: .gone, title: app.strings("updates.used.title"), body: app.strings("updates.used.body"))
+                return ErrorPages.message(app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
             }
-            return ErrorPages.message(app, request, status: .ok, title: app.strings("updates.unsubscribed.title"), body: app.strings("updates.unsubscribed.body"))
+            return ErrorPages.message(app, request, status: .ok, title: app.t(request)("updates.unsubscribed.title"), body: app.t(request)("updates.unsubscribed.body"))
         })
     }
 
@@ -60,8 +60,10 @@ enum UpdatesFeature: Feature {
         constantTimeEqual(Data(self.token(app, id: id).utf8), Data(token.utf8))
     }
 
-    static func unsubscribeURL(_ app: Application, id: Int64) -> String {
-        app.absoluteURL("/updates/unsubscribe/\(id)/\(token(app, id: id))")
+    /// The subscriber's own link, in the language they signed up in.
+    static func unsubscribeURL(_ app: Application, id: Int64, language: String) -> String {
+        let t = app.languages.localizer(language) ?? app.languages.english
+        return app.absoluteURL(t.path("/updates/unsubscribe/\(id)/\(token(app, id: id))"))
     }
 
     static func form(_ app: Application, campaignSlug: String?, t: Localizer, state: FormState = FormState()) -> HTML {
@@ -75,7 +77,7 @@ enum UpdatesFeature: Feature {
         <section class="sign-box updates" aria-labelledby="updates-heading">
         <h2 id="updates-heading">\(t("updates.heading"))</h2>
         \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
-        \(Form.form(action: "/updates", csrf: app.formTokens.make(for: "/updates"), honeypotLabel: t("form.honeypot"), """
+        \(Form.form(action: t.path("/updates"), csrf: app.formTokens.make(for: "/updates"), honeypotLabel: t("form.honeypot"), """
         \(campaign)\(fields)
         <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
         <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>
@@ -89,7 +91,7 @@ enum UpdatesFeature: Feature {
     }
 
     static func subscribe(_ app: Application, _ request: Request) async throws -> Response {
-        let t = app.strings
+        let t = app.t(request)
         let form = request.form
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/updates") { return forged }
         if !(form["website"] ?? "").isEmpty { return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body")) }
@@ -120,13 +122,15 @@ enum UpdatesFeature: Feature {
         let campaignID = campaign?.id
         let clientHash = app.serverKey.clientHash(request.remoteAddress)
         let finalName = name
+        let language = t.language
         try await app.database.write { db in
             // Signing up again renews consent (and undoes an earlier unsubscribe).
             try db.run("""
-                INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
-                    consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL
-                """, email, finalName, postal, campaignID, consentText, Timestamp.now(), clientHash)
+                    consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language
+                """, email, finalName, postal, campaignID, consentText, Timestamp.now(), clientHash, language)
         }
         var response = ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body"))
         response.headers["Cache-Control"] = "no-store"
@@ -137,7 +141,10 @@ enum UpdatesFeature: Feature {
     /// with where each consent came from.
     static func export(_ app: Application) -> CSVExport {
         CSVExport(header: exportColumns, sql: exportSQL, cell: { row, index in
-            if index == 7 { return row.isNull(at: 7) ? "" : unsubscribeURL(app, id: row.int64(at: 7)) }
+            if index == 7 {
+                guard !row.isNull(at: 7) else { return "" }
+                return unsubscribeURL(app, id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
+            }
             return row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
         })
     }
@@ -145,15 +152,15 @@ enum UpdatesFeature: Feature {
     static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
     static let exportSQL = """
         SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
-               'updates', subscribers.consent_text, subscribers.id
+               'updates', subscribers.consent_text, subscribers.id, subscribers.language
         FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id WHERE subscribers.unsubscribed_at IS NULL
         UNION ALL
         SELECT signatures.created_at, signatures.first_name || ' ' || signatures.last_name, signatures.email, signatures.postal_code,
-               coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL
+               coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL, NULL
         FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
         WHERE signatures.consent_updates = 1
         UNION ALL
-        SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL
+        SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL, NULL
         FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id
         WHERE rsvps.consent_updates = 1
         ORDER BY 1

@@ -3,19 +3,19 @@ import HTTP
 /// Error pages in the site layout.
 enum ErrorPages {
     static func notFound(_ app: Application, _ request: Request) -> Response {
-        app.page(request, title: app.strings("error.not_found.title"), status: .notFound) { c in
+        app.page(request, title: app.t(request)("error.not_found.title"), status: .notFound) { c in
             """
             <section class="error-page">
             <h1>\(c.t("error.not_found.title"))</h1>
             <p>\(c.t("error.not_found.body"))</p>
-            <p><a class="button" href="/">\(c.t("error.home_link"))</a></p>
+            <p><a class="button" href="\(c.t.path("/"))">\(c.t("error.home_link"))</a></p>
             </section>
             """
         }
     }
 
     static func serverError(_ app: Application, _ request: Request) -> Response {
-        app.page(request, title: app.strings("error.server.title"), status: .internalServerError) { c in
+        app.page(request, title: app.t(request)("error.server.title"), status: .internalServerError) { c in
             """
             <section class="error-page">
             <h1>\(c.t("error.server.title"))</h1>
@@ -27,7 +27,7 @@ enum ErrorPages {
 
     /// `403` for a state-changing form whose token is missing, forged, expired or for another form.
     static func invalidForm(_ app: Application, _ request: Request) -> Response {
-        message(app, request, status: .forbidden, title: app.strings("error.csrf.title"), body: app.strings("error.csrf.body"))
+        message(app, request, status: .forbidden, title: app.t(request)("error.csrf.title"), body: app.t(request)("error.csrf.body"))
     }
 
     /// The check every anonymous public form makes: a cross-site `Origin`, or a `_csrf`
@@ -39,8 +39,8 @@ enum ErrorPages {
 
     /// `429` with `Retry-After`.
     static func rateLimited(_ app: Application, _ request: Request, retryAfter: Int) -> Response {
-        var response = message(app, request, status: .tooManyRequests, title: app.strings("error.rate_limited.title"),
-                               body: app.strings("error.rate_limited.body"))
+        var response = message(app, request, status: .tooManyRequests, title: app.t(request)("error.rate_limited.title"),
+                               body: app.t(request)("error.rate_limited.body"))
         response.headers["Retry-After"] = String(retryAfter)
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -3,8 +3,8 @@ import SQLite
 public struct EventSummary: Sendable {
     public let id: Int64
     public let slug: String
-    public let title: String
-    public let summary: String
+    public let title: Bilingual
+    public let summary: Bilingual
     public let startsAt: String
     public let endsAt: String?
     public let timeZone: String
@@ -14,8 +14,8 @@ public struct EventSummary: Sendable {
     init(_ row: Row) throws {
         id = try row.get("id")
         slug = try row.get("slug")
-        title = try row.get("title")
-        summary = try row.get("summary")
+        title = try row.bilingual("title")
+        summary = try row.bilingual("summary")
         startsAt = try row.get("starts_at")
         endsAt = try row.optional("ends_at")
         timeZone = try row.get("time_zone")
@@ -23,12 +23,12 @@ public struct EventSummary: Sendable {
         state = try row.get("state")
     }
 
-    static let columns = "id, slug, title, summary, starts_at, ends_at, time_zone, venue, state"
+    static let columns = "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, state"
 }
 
 public struct Event: Sendable {
     public let summary: EventSummary
-    public let body: String
+    public let body: Bilingual
     public let address: String
     public let onlineURL: String
     public let moderator: String
@@ -43,7 +43,7 @@ public struct Event: Sendable {
 
     init(_ row: Row) throws {
         summary = try EventSummary(row)
-        body = try row.get("body")
+        body = try row.bilingual("body")
         address = try row.get("address")
         onlineURL = try row.get("online_url")
         moderator = try row.get("moderator")
@@ -83,7 +83,7 @@ public enum EventStore {
 
     public static func find(_ connection: Connection, slug: String) throws -> Event? {
         guard var event = try connection.first("""
-            SELECT \(EventSummary.columns), body, address, online_url, moderator, rsvp_enabled, capacity, rsvp_deadline,
+            SELECT \(EventSummary.columns), body, body_fr, address, online_url, moderator, rsvp_enabled, capacity, rsvp_deadline,
                    rsvp_count, waitlist_count, updated_at
             FROM events WHERE slug = ? AND \(visible)
             """, slug, row: Event.init) else { return nil }

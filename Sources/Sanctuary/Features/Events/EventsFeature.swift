@@ -10,12 +10,12 @@ enum EventsFeature: Feature {
         app.router.get("/events") { request in
             let past = request.query["past"] == "1"
             let events = try app.database.read { past ? try EventStore.past($0) : try EventStore.upcoming($0) }
-            var response = app.page(request, title: app.strings(past ? "events.past_title" : "events.title")) { c in
+            var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) { c in
                 let t = c.t
                 let items: [HTML] = events.map { card($0, t: t) }
                 return """
                 <h1>\(t(past ? "events.past_title" : "events.title"))</h1>
-                <p>\(past ? "<a href=\"/events\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"/events?past=1\">\(t("events.see_past"))</a>") · <a href="/events.ics">\(t("events.subscribe"))</a></p>
+                <p>\(past ? "<a href=\"\(t.path("/events"))\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"\(t.path("/events?past=1"))\">\(t("events.see_past"))</a>") · <a href="\(t.path("/events.ics"))">\(t("events.subscribe"))</a></p>
                 \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
                 """
             }
@@ -36,18 +36,20 @@ enum EventsFeature: Feature {
             guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
                 return ErrorPages.notFound(app, request)
             }
-            var calendar = ICalendar(name: event.summary.title)
-            calendar.add(calendarEvent(app, event))
+            let t = app.t(request)
+            var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
+            calendar.add(calendarEvent(app, event, t: t))
             return calendarResponse(calendar, filename: "\(event.summary.slug).ics")
         }
 
-        app.router.get("/events.ics") { _ in
+        app.router.get("/events.ics") { request in
             let events = try app.database.read { db -> [Event] in
                 let summaries = try EventStore.upcoming(db) + EventStore.past(db, limit: 50)
                 return try summaries.compactMap { try EventStore.find(db, slug: $0.slug) }
             }
-            var calendar = ICalendar(name: "\(app.config.siteName) · \(app.strings("events.title"))")
-            for event in events { calendar.add(calendarEvent(app, event)) }
+            let t = app.t(request)
+            var calendar = ICalendar(name: "\(app.config.siteName) · \(t("events.title"))", language: t.language)
+            for event in events { calendar.add(calendarEvent(app, event, t: t)) }
             return calendarResponse(calendar, filename: "events.ics")
         }
 
@@ -56,13 +58,13 @@ enum EventsFeature: Feature {
                 return ErrorPages.notFound(app, request)
             }
             let waitlisted = request.query["list"] == "waitlist"
-            var response = app.page(request, title: app.strings(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
+            var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
                 """
                 <section class="thanks">
                 <h1>\(c.t(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title"))</h1>
-                <p class="lede">\(c.t(waitlisted ? "rsvp.waitlist.body" : "rsvp.confirmed.body", ["title": event.summary.title]))</p>
-                <p><a class="button" href="/events/\(event.summary.slug).ics">\(c.t("events.add_to_calendar"))</a></p>
-                <p><a href="/events/\(event.summary.slug)">\(c.t("rsvp.back"))</a></p>
+                <p class="lede">\(c.t(waitlisted ? "rsvp.waitlist.body" : "rsvp.confirmed.body", ["title": event.summary.title.text(c.t)]))</p>
+                <p><a class="button" href="\(c.t.path("/events/\(event.summary.slug).ics"))">\(c.t("events.add_to_calendar"))</a></p>
+                <p><a href="\(c.t.path("/events/\(event.summary.slug)"))">\(c.t("rsvp.back"))</a></p>
                 </section>
                 """
             }
@@ -77,26 +79,36 @@ enum EventsFeature: Feature {
         """
         <li class="card\(event.state == "cancelled" ? HTML(trusted: " is-closed") : .empty)">
         \(event.state == "cancelled" ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
-        <h2 class="card-title"><a href="/events/\(event.slug)">\(event.title)</a></h2>
+        <h2 class="card-title"><a href="\(t.path("/events/\(event.slug)"))">\(event.title.html(t))</a></h2>
         <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.isEmpty ? HTML.empty : " · \(event.venue)")</p>
-        <p>\(event.summary)</p>
+        <p\(event.summary.langAttribute(t))>\(event.summary.text(t))</p>
         </li>
         """
     }
 
-    /// `Tuesday 8 December 2026, 7:00 PM – 9:00 PM EST (America/Toronto)`.
+    /// `Tuesday 8 December 2026, 7:00 PM – 9:00 PM EST (America/Toronto)`;
+    /// `le mardi 8 décembre 2026 de 19 h à 21 h HNE (America/Toronto)`.
     static func when(_ event: EventSummary, t: Localizer) -> String {
-        let start = DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone)
-        guard let end = event.endsAt else { return "\(start) (\(event.timeZone))" }
-        let sameDay = DateText.day(event.startsAt, t: t, timeZone: event.timeZone) == DateText.day(end, t: t, timeZone: event.timeZone)
-        let endText = sameDay ? DateText.time(end, t: t, timeZone: event.timeZone) : DateText.dateTime(end, t: t, timeZone: event.timeZone)
-        return "\(start) – \(endText) (\(event.timeZone))"
+        let zoneID = event.timeZone
+        guard let start = Timestamp.parse(event.startsAt) else { return event.startsAt }
+        let startDay = DateText.weekdayDate(start, t: t, timeZone: zoneID)
+        let zone = DateText.zone(start, t: t, timeZone: zoneID)
+        guard let end = event.endsAt.flatMap(Timestamp.parse) else {
+            return t("events.when.single", ["date": startDay, "time": DateText.time(start, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID])
+        }
+        if DateText.weekdayDate(end, t: t, timeZone: zoneID) == startDay {
+            return t("events.when.same_day", ["date": startDay, "start": DateText.time(start, t: t, timeZone: zoneID),
+                                              "end": DateText.time(end, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID])
+        }
+        return t("events.when.days", ["start": DateText.dateTime(event.startsAt, t: t, timeZone: zoneID),
+                                      "end": DateText.dateTime(event.endsAt ?? "", t: t, timeZone: zoneID), "zone_id": zoneID])
     }
 
     static func eventPage(_ app: Application, _ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {
         let s = event.summary
         let csrf = app.formTokens.make(for: "/events/\(s.slug)/rsvp")
-        return app.page(request, title: s.title, status: status, description: s.summary) { c in
+        let t = app.t(request)
+        return app.page(request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)") { c in
             let t = c.t
             let speakers: [HTML] = event.speakers.map { "<li><strong>\($0.name)</strong>\($0.bio.isEmpty ? HTML.empty : " — \($0.bio)")</li>" }
             let links: [HTML] = event.links.filter { Markdown.isSafeLink($0.url) }.map { "<li><a href=\"\($0.url)\">\($0.label)</a></li>" }
@@ -116,7 +128,7 @@ enum EventsFeature: Feature {
                 \(places)
                 \(event.rsvpDeadline.map { "<p class=\"deadline\">\(t("rsvp.deadline", ["date": DateText.dateTime($0, t: t, timeZone: s.timeZone)]))</p>" as HTML })
                 \(Form.errorSummary(form, title: t("form.error_summary"), order: ["name", "email", "note"]))
-                \(Form.form(action: "/events/\(s.slug)/rsvp", csrf: csrf, honeypotLabel: t("form.honeypot"), """
+                \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
                 \(fields)
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
                 \(Form.submit(t("rsvp.submit")))
@@ -132,18 +144,18 @@ enum EventsFeature: Feature {
             <article class="event">
             <p class="eyebrow">\(t("events.eyebrow"))</p>
             \(s.state == "cancelled" ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
-            <h1>\(s.title)</h1>
+            <h1>\(s.title.html(t))</h1>
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
             \(s.venue.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue)\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
             \(event.onlineURL.isEmpty || !Markdown.isSafeLink(event.onlineURL) ? HTML.empty : "<dt>\(t("events.online"))</dt><dd><a href=\"\(event.onlineURL)\">\(event.onlineURL)</a></dd>")
             \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
             </dl>
-            <p><a class="button secondary" href="/events/\(s.slug).ics">\(t("events.add_to_calendar"))</a></p>
+            <p><a class="button secondary" href="\(t.path("/events/\(s.slug).ics"))">\(t("events.add_to_calendar"))</a></p>
             <div class="petition-layout">
             <div>
-            <p class="lede">\(s.summary)</p>
-            \(Markdown.render(event.body))
+            <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
+            \(event.body.block(t, Markdown.render))
             \(speakers.isEmpty ? HTML.empty : "<h2>\(t("events.speakers"))</h2><ul class=\"speakers\">\(speakers)</ul>")
             \(links.isEmpty ? HTML.empty : "<h2>\(t("events.links"))</h2><ul>\(links)</ul>")
             </div>
@@ -154,15 +166,16 @@ enum EventsFeature: Feature {
         }
     }
 
-    static func calendarEvent(_ app: Application, _ event: Event) -> ICalendar.Event {
+    static func calendarEvent(_ app: Application, _ event: Event, t: Localizer) -> ICalendar.Event {
         let s = event.summary
         let host = URL(string: app.config.publicBaseURL)?.host ?? "sanctuary"
-        var description = s.summary
+        var description = s.summary.text(t)
         if !event.speakers.isEmpty { description += "\n\n" + event.speakers.map(\.name).joined(separator: ", ") }
-        description += "\n\n" + app.absoluteURL("/events/\(s.slug)")
-        return ICalendar.Event(uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title,
+        description += "\n\n" + app.absoluteURL(t.path("/events/\(s.slug)"))
+        // The same UID in both languages: it is one event, whichever feed a calendar took it from.
+        return ICalendar.Event(uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
                                description: description, location: [s.venue, event.address].filter { !$0.isEmpty }.joined(separator: ", "),
-                               url: app.absoluteURL("/events/\(s.slug)"), cancelled: s.state == "cancelled", updated: event.updatedAt)
+                               url: app.absoluteURL(t.path("/events/\(s.slug)")), cancelled: s.state == "cancelled", updated: event.updatedAt)
     }
 
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {
@@ -176,7 +189,7 @@ enum EventsFeature: Feature {
     /// then a group-committed write that takes a place or joins the waiting list.
     static func rsvp(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
-        let t = app.strings
+        let t = app.t(request)
         guard let event = try app.database.read({ try EventStore.find($0, slug: slug) }), event.rsvpEnabled else {
             return ErrorPages.notFound(app, request)
         }

@@ -4,7 +4,8 @@ import ZIPFoundation
 /// A minimal Office Open XML document (what Word and LibreOffice open): one paragraph per
 /// line of text. Packaged with ZIPFoundation.
 enum Docx {
-    static func make(title: String, paragraphs: [String]) throws -> Data {
+    /// `language`: a BCP 47 tag (`fr-CA`), so Word checks the spelling in the right language.
+    static func make(title: String, language: String = "en-CA", paragraphs: [String]) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
         func add(_ path: String, _ xml: String) throws {
             let data = Data(xml.utf8)
@@ -32,10 +33,11 @@ enum Docx {
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">
             <dc:title>\(HTML.escape(title))</dc:title>
+            <dc:language>\(HTML.escape(language))</dc:language>
             </cp:coreProperties>
             """)
         let body = paragraphs.map { line in
-            line.isEmpty ? "<w:p/>" : "<w:p><w:r><w:t xml:space=\"preserve\">\(HTML.escape(line))</w:t></w:r></w:p>"
+            line.isEmpty ? "<w:p/>" : "<w:p><w:r><w:rPr><w:lang w:val=\"\(HTML.escape(language))\"/></w:rPr><w:t xml:space=\"preserve\">\(HTML.escape(line))</w:t></w:r></w:p>"
         }.joined()
         try add("word/document.xml", """
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>

@@ -4,22 +4,22 @@ import SQLite
 public struct LetterCampaign: Sendable {
     public let id: Int64
     public let slug: String
-    public let title: String
-    public let intro: String
+    public let title: Bilingual
+    public let intro: Bilingual
     public let recipientKind: String
     public let recipientName: String
     public let recipientAddress: String
     public let recipientEmail: String
-    public let subject: String
-    public let bodyTemplate: String
+    public let subject: Bilingual
+    public let bodyTemplate: Bilingual
     public let state: String
     public let letterCount: Int
 
     init(_ row: Row) throws {
-        id = try row.get("id"); slug = try row.get("slug"); title = try row.get("title"); intro = try row.get("intro")
+        id = try row.get("id"); slug = try row.get("slug"); title = try row.bilingual("title"); intro = try row.bilingual("intro")
         recipientKind = try row.get("recipient_kind"); recipientName = try row.get("recipient_name")
         recipientAddress = try row.get("recipient_address"); recipientEmail = try row.get("recipient_email")
-        subject = try row.get("subject"); bodyTemplate = try row.get("body_template"); state = try row.get("state")
+        subject = try row.bilingual("subject"); bodyTemplate = try row.bilingual("body_template"); state = try row.get("state")
         letterCount = try row.get("letter_count")
     }
 
@@ -35,6 +35,8 @@ public struct Letter: Sendable {
     public let recipientAddress: String
     public let subject: String
     public let body: String
+    /// The language it was written in (`en`, `fr`).
+    public let language: String
     public let createdAt: String
 
     /// The whole letter as plain text (what the .txt, the mailto body and the textarea hold).
@@ -74,7 +76,10 @@ public enum LetterTemplate {
 }
 
 public enum LetterStore {
-    static let columns = "id, slug, title, intro, recipient_kind, recipient_name, recipient_address, recipient_email, subject, body_template, state, letter_count"
+    static let columns = """
+        id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_address, recipient_email,
+        subject, subject_fr, body_template, body_template_fr, state, letter_count
+        """
 
     public static func open(_ db: Connection) throws -> [LetterCampaign] {
         try db.query("SELECT \(columns) FROM letter_campaigns WHERE state = 'open' ORDER BY featured DESC, id", row: LetterCampaign.init)
@@ -91,10 +96,10 @@ public enum LetterStore {
         let now = Timestamp.now()
         try db.run("""
             INSERT INTO letters (campaign_id, token_hash, riding_code, sender_name, sender_email, sender_address, postal_code,
-                                 recipient_name, recipient_email, recipient_address, subject, body, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 recipient_name, recipient_email, recipient_address, subject, body, language, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, campaign.id, SecretToken.digest(token), ridingCode, senderName, senderEmail, senderAddress, postalCode,
-            letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, now)
+            letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, letter.language, now)
         try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)
         try db.run("""
             INSERT INTO letter_counts (campaign_id, riding_code, count) VALUES (?, ?, 1)
@@ -109,13 +114,13 @@ public enum LetterStore {
         try db.first("""
             SELECT letter_campaigns.slug AS slug, letters.recipient_name AS recipient_name, letters.recipient_email AS recipient_email,
                    letters.recipient_address AS recipient_address, letters.subject AS subject, letters.body AS body,
-                   letters.created_at AS created_at
+                   letters.language AS language, letters.created_at AS created_at
             FROM letters JOIN letter_campaigns ON letter_campaigns.id = letters.campaign_id
             WHERE letters.token_hash = ? AND letter_campaigns.slug = ?
             """, SecretToken.digest(token), slug) { row in
             Letter(campaignSlug: try row.get("slug"), recipientName: try row.get("recipient_name"), recipientEmail: try row.get("recipient_email"),
                    recipientAddress: try row.get("recipient_address"), subject: try row.get("subject"), body: try row.get("body"),
-                   createdAt: try row.get("created_at"))
+                   language: try row.get("language"), createdAt: try row.get("created_at"))
         }
     }
 }

@@ -17,7 +17,7 @@ enum LettersFeature: Feature {
                 let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()
                 return .json(body, status: found.isEmpty ? .notFound : .ok)
             }
-            let t = app.strings
+            let t = app.t(request)
             let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
             return app.page(request, title: t("reps.title"), status: status) { c in
                 let message: HTML
@@ -27,7 +27,7 @@ enum LettersFeature: Feature {
                 else { message = "<ul class=\"cards\">\(found.map { repCard($0, t: t) })</ul>" }
                 return """
                 <h1>\(t("reps.title"))</h1>
-                <form method="get" action="/representatives" class="inline-form">
+                <form method="get" action="\(t.path("/representatives"))" class="inline-form">
                 \(Form.input(Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code", maxLength: 7), FormState(values: ["postal_code": raw]), t: c.t))
                 \(Form.submit(t("reps.find")))
                 </form>
@@ -38,11 +38,11 @@ enum LettersFeature: Feature {
 
         app.router.get("/letters") { request in
             let campaigns = try app.database.read { try LetterStore.open($0) }
-            return app.page(request, title: app.strings("letters.title")) { c in
+            return app.page(request, title: app.t(request)("letters.title")) { c in
                 let items: [HTML] = campaigns.map { campaign in
                     """
-                    <li class="card"><h2 class="card-title"><a href="/letters/\(campaign.slug)">\(campaign.title)</a></h2>
-                    <p>\(campaign.intro)</p><p class="count">\(c.t.plural("letters.sent", campaign.letterCount))</p></li>
+                    <li class="card"><h2 class="card-title"><a href="\(c.t.path("/letters/\(campaign.slug)"))">\(campaign.title.html(c.t))</a></h2>
+                    <p\(campaign.intro.langAttribute(c.t))>\(campaign.intro.text(c.t))</p><p class="count">\(c.t.plural("letters.sent", campaign.letterCount))</p></li>
                     """
                 }
                 return """
@@ -82,7 +82,7 @@ enum LettersFeature: Feature {
             guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
                 return ErrorPages.notFound(app, request)
             }
-            let data = try Docx.make(title: letter.subject, paragraphs: letter.text.components(separatedBy: "\n"))
+            let data = try Docx.make(title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA", paragraphs: letter.text.components(separatedBy: "\n"))
             var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""
             response.headers["Cache-Control"] = "private, no-store"
@@ -92,7 +92,7 @@ enum LettersFeature: Feature {
 
     static func repCard(_ rep: Representative, t: Localizer) -> HTML {
         """
-        <li class="card"><h2 class="card-title">\(rep.ridingName)</h2><p class="meta">\(rep.province)</p>
+        <li class="card"><h2 class="card-title">\(rep.ridingName(t))</h2><p class="meta">\(rep.province)</p>
         \(rep.memberName.map { "<p><strong>\($0)</strong>\(rep.party.isEmpty ? HTML.empty : " · \(rep.party)")</p>" as HTML } ?? "<p>\(t("reps.no_member"))</p>")
         \(rep.email.isEmpty ? HTML.empty : "<p><a href=\"mailto:\(rep.email)\">\(rep.email)</a></p>")
         \(rep.isSample ? "<p class=\"badge\">\(t("reps.sample"))</p>" as HTML : .empty)
@@ -103,8 +103,9 @@ enum LettersFeature: Feature {
     static func formPage(_ app: Application, _ request: Request, _ campaign: LetterCampaign, state: FormState,
                          choices: [Representative], status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/letters/\(campaign.slug)")
-        var response = app.page(request, title: campaign.title, status: status, description: campaign.intro) { c in
-            let t = c.t
+        let t = app.t(request)
+        var response = app.page(request, title: campaign.title.text(t), status: status, description: campaign.intro.text(t),
+                                alternate: "/letters/\(campaign.slug)") { _ in
             let fields = [
                 Form.Field(name: "name", label: t("letters.name"), required: true, autocomplete: "name", maxLength: 100),
                 Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
@@ -118,21 +119,21 @@ enum LettersFeature: Feature {
                 <legend>\(t("letters.choose_riding"))</legend>
                 \(state.errors["riding"].map { "<p class=\"error\">\($0)</p>" as HTML })
                 \(choices.map { rep in
-                    "<div class=\"checkbox field\"><input type=\"radio\" id=\"riding-\(rep.ridingCode)\" name=\"riding\" value=\"\(rep.ridingCode)\"\(state["riding"] == rep.ridingCode ? HTML(trusted: " checked") : .empty)><label for=\"riding-\(rep.ridingCode)\">\(rep.ridingName)\(rep.memberName.map { " — \($0)" } ?? "")</label></div>" as HTML
+                    "<div class=\"checkbox field\"><input type=\"radio\" id=\"riding-\(rep.ridingCode)\" name=\"riding\" value=\"\(rep.ridingCode)\"\(state["riding"] == rep.ridingCode ? HTML(trusted: " checked") : .empty)><label for=\"riding-\(rep.ridingCode)\">\(rep.ridingName(t))\(rep.memberName.map { " — \($0)" } ?? "")</label></div>" as HTML
                 })
                 </fieldset>
                 """
             return """
             <article class="letter-campaign">
             <p class="eyebrow">\(t("letters.eyebrow"))</p>
-            <h1>\(campaign.title)</h1>
-            <p class="lede">\(campaign.intro)</p>
+            <h1>\(campaign.title.html(t))</h1>
+            <p class="lede"\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p>
             <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName]))</h2>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
-            \(Form.form(action: "/letters/\(campaign.slug)", csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
+            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
             </article>
@@ -143,7 +144,7 @@ enum LettersFeature: Feature {
     }
 
     static func makeLetter(_ app: Application, _ request: Request) async throws -> Response {
-        let t = app.strings
+        let t = app.t(request)
         let slug = request.parameter("slug")
         guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { return ErrorPages.notFound(app, request) }
         guard campaign.isOpen else { return ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body")) }
@@ -185,7 +186,7 @@ enum LettersFeature: Feature {
             }
         }
         if campaign.toMP, let rep = representative, rep.memberName == nil || rep.email.isEmpty {
-            state.errors["postal_code"] = t("reps.no_member_for", ["riding": rep.ridingName])
+            state.errors["postal_code"] = t("reps.no_member_for", ["riding": rep.ridingName(t)])
         }
         guard state.isValid, let email, let postal else {
             return formPage(app, request, campaign, state: state, choices: choices, status: .unprocessableContent)
@@ -193,20 +194,23 @@ enum LettersFeature: Feature {
         if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
             return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
         }
+        // The letter is in the visitor's language when the campaign has its text in it;
+        // otherwise wholly in English (never a French greeting around an English body).
+        let lt = campaign.bodyTemplate.usesEnglish(t) ? app.languages.english : t
         let senderAddress = "\(street)\n\(city) \(postal)"
         let recipientName = campaign.toMP ? (representative?.formalName ?? "") : campaign.recipientName
-        let recipientAddress = campaign.toMP ? (representative.map { "House of Commons\nOttawa, Ontario K1A 0A6" + ($0.isSample ? " (sample)" : "") } ?? "")
+        let recipientAddress = campaign.toMP ? (representative.map { lt("letters.house_of_commons") + ($0.isSample ? " " + lt("letters.sample_suffix") : "") } ?? "")
                                              : campaign.recipientAddress
         let recipientEmail = campaign.toMP ? (representative?.email ?? "") : campaign.recipientEmail
-        let date = DateText.day(Timestamp.now(), t: t)
-        let body = LetterTemplate.fill(campaign.bodyTemplate, [
-            "mp_name": recipientName, "riding": representative?.ridingName ?? "", "sender_name": name,
+        let date = DateText.day(Timestamp.now(), t: lt)
+        let body = LetterTemplate.fill(campaign.bodyTemplate.text(lt), [
+            "mp_name": recipientName, "riding": representative?.ridingName(lt) ?? "", "sender_name": name,
             "sender_address": senderAddress, "date": date,
         ])
-        let full = [date, "", recipientName, recipientAddress, "", t("letters.salutation", ["name": recipientName]), "", body, "",
-                    t("letters.closing"), "", name, senderAddress, email].joined(separator: "\n")
+        let full = [date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "", body, "",
+                    lt("letters.closing"), "", name, senderAddress, email].joined(separator: "\n")
         let letter = Letter(campaignSlug: slug, recipientName: recipientName, recipientEmail: recipientEmail, recipientAddress: recipientAddress,
-                            subject: campaign.subject, body: full, createdAt: Timestamp.now())
+                            subject: campaign.subject.text(lt), body: full, language: lt.language, createdAt: Timestamp.now())
         let ridingCode = representative?.ridingCode ?? ""
         let retention = app.config.letterRetentionDays
         let token = try await app.database.write { db in
@@ -225,7 +229,8 @@ enum LettersFeature: Feature {
     static func letterPage(_ app: Application, _ request: Request, _ letter: Letter, token: String) -> Response {
         var response = app.page(request, title: letter.subject) { c in
             let t = c.t
-            let base = "/letters/\(letter.campaignSlug)/letter/\(token)"
+            let base = t.path("/letters/\(letter.campaignSlug)/letter/\(token)")
+            let lang: HTML = letter.language == t.language ? .empty : " lang=\"\(letter.language)\""
             let paragraphs = letter.text.components(separatedBy: "\n\n").map { block -> HTML in
                 let lines = block.components(separatedBy: "\n").map { HTML(stringLiteral: HTML.escape($0)) }
                 return "<p>\(HTML.join(lines, separator: "<br>"))</p>"
@@ -241,12 +246,12 @@ enum LettersFeature: Feature {
             </ul>
             <p>\(t("letters.print_hint"))</p>
             </div>
-            <article class="letter" aria-label="\(t("letters.letter"))">
+            <article class="letter" aria-label="\(t("letters.letter"))"\(lang)>
             \(paragraphs)
             </article>
             <div class="no-print">
             <p><label for="letter-text">\(t("letters.copy"))</label></p>
-            <textarea id="letter-text" class="letter-text" rows="16" readonly>\(letter.text)</textarea>
+            <textarea id="letter-text" class="letter-text" rows="16" readonly\(lang)>\(letter.text)</textarea>
             </div>
             """
         }

@@ -29,6 +29,11 @@ public struct Representative: Sendable, Equatable {
         isSample = try row.optional("is_sample", as: Bool.self) ?? false
     }
 
+    /// The riding's name in `t`'s language (the shipped list has both official names).
+    public func ridingName(_ t: Localizer) -> String {
+        t.language == "fr" && !ridingNameFr.isEmpty ? ridingNameFr : ridingName
+    }
+
     /// `Hon. Jane Doe` or `Jane Doe`.
     public var formalName: String { [honorific, memberName ?? ""].filter { !$0.isEmpty }.joined(separator: " ") }
 }

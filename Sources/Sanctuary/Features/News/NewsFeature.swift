@@ -8,6 +8,7 @@ enum NewsFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/news") { request in
             let raw = request.query["page"]
+            let t = app.t(request)
             let page: Int
             if let raw {
                 guard let n = Int(raw), n >= 1 else { return .redirect(to: "/news", status: .movedPermanently) }
@@ -20,28 +21,27 @@ enum NewsFeature: Feature {
             }
             let pages = max(1, (total + pageSize - 1) / pageSize)
             guard page <= pages else {
-                return ErrorPages.message(app, request, status: .notFound, title: app.strings("news.out_of_range.title"),
-                                          body: app.strings("news.out_of_range.body", ["pages": String(pages)]))
+                return ErrorPages.message(app, request, status: .notFound, title: t("news.out_of_range.title"),
+                                          body: t("news.out_of_range.body", ["pages": String(pages)]))
             }
-            let title = page == 1 ? app.strings("news.title") : app.strings("news.title_page", ["page": String(page)])
-            var response = app.page(request, title: title, head: "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(app.strings("news.feed"))\" href=\"/news.atom\">") { c in
-                let t = c.t
+            let title = page == 1 ? t("news.title") : t("news.title_page", ["page": String(page)])
+            var response = app.page(request, title: title, head: "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n") { _ in
                 let list: [HTML] = items.map { item in
                     """
-                    <li class="news-item"><h2><a href="/news/\(item.slug)">\(item.title)</a></h2>
+                    <li class="news-item"><h2><a href="\(t.path("/news/\(item.slug)"))">\(item.title.html(t))</a></h2>
                     <p class="meta"><time datetime="\(item.publishedAt)">\(DateText.day(item.publishedAt, t: t))</time></p>
-                    <p>\(item.summary)</p></li>
+                    <p\(item.summary.langAttribute(t))>\(item.summary.text(t))</p></li>
                     """
                 }
                 var pager: [HTML] = []
-                if page > 1 { pager.append("<a rel=\"prev\" href=\"/news\(page == 2 ? "" : "?page=\(page - 1)")\">\(t("news.newer"))</a>") }
+                if page > 1 { pager.append("<a rel=\"prev\" href=\"\(t.path("/news" + (page == 2 ? "" : "?page=\(page - 1)")))\">\(t("news.newer"))</a>") }
                 if pages > 1 { pager.append("<span>\(t("news.page_of", ["page": String(page), "pages": String(pages)]))</span>") }
-                if page < pages { pager.append("<a rel=\"next\" href=\"/news?page=\(page + 1)\">\(t("news.older"))</a>") }
+                if page < pages { pager.append("<a rel=\"next\" href=\"\(t.path("/news?page=\(page + 1)"))\">\(t("news.older"))</a>") }
                 return """
                 <h1>\(t("news.title"))</h1>
                 \(items.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"news-list\">\(list)</ul>")
                 \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
-                <p><a href="/news.atom">\(t("news.feed"))</a></p>
+                <p><a href="\(t.path("/news.atom"))">\(t("news.feed"))</a></p>
                 """
             }
             response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 30)
@@ -52,32 +52,34 @@ enum NewsFeature: Feature {
             guard let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }) else {
                 return ErrorPages.notFound(app, request)
             }
-            var response = app.page(request, title: post.summary.title, description: post.summary.summary) { c in
+            let t = app.t(request)
+            var response = app.page(request, title: post.summary.title.text(t), description: post.summary.summary.text(t)) { c in
                 """
                 <article class="news-post">
-                <h1>\(post.summary.title)</h1>
+                <h1>\(post.summary.title.html(t))</h1>
                 <p class="meta"><time datetime="\(post.summary.publishedAt)">\(DateText.day(post.summary.publishedAt, t: c.t))</time>\(post.authorName.isEmpty ? HTML.empty : " · \(post.authorName)")</p>
-                \(post.summary.summary.isEmpty ? HTML.empty : "<p class=\"lede\">\(post.summary.summary)</p>")
-                \(Markdown.render(post.body))
+                \(post.summary.summary.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(post.summary.summary.langAttribute(t))>\(post.summary.summary.text(t))</p>")
+                \(post.body.block(t, Markdown.render))
                 </article>
-                <p><a href="/news">\(c.t("news.all"))</a></p>
+                <p><a href="\(t.path("/news"))">\(c.t("news.all"))</a></p>
                 """
             }
             response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 60)
             return response
         }
 
-        app.router.get("/news.atom") { _ in
+        app.router.get("/news.atom") { request in
+            let t = app.t(request)
             let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
-            var feed = AtomFeed(id: app.absoluteURL("/news.atom"), title: "\(app.config.siteName) · \(app.strings("news.title"))",
-                                selfLink: app.absoluteURL("/news.atom"), alternate: app.absoluteURL("/news"),
-                                author: app.config.siteName, language: app.strings.language)
+            var feed = AtomFeed(id: app.absoluteURL(t.path("/news.atom")), title: "\(app.config.siteName) · \(t("news.title"))",
+                                selfLink: app.absoluteURL(t.path("/news.atom")), alternate: app.absoluteURL(t.path("/news")),
+                                author: app.config.siteName, language: t.language)
             feed.entries = posts.map { post in
-                AtomFeed.Entry(id: app.absoluteURL("/news/\(post.summary.slug)"), title: post.summary.title,
-                               link: app.absoluteURL("/news/\(post.summary.slug)"), published: post.summary.publishedAt,
+                AtomFeed.Entry(id: app.absoluteURL(t.path("/news/\(post.summary.slug)")), title: post.summary.title.text(t),
+                               link: app.absoluteURL(t.path("/news/\(post.summary.slug)")), published: post.summary.publishedAt,
                                updated: max(post.updatedAt, post.summary.publishedAt),
                                author: post.authorName.isEmpty ? app.config.siteName : post.authorName,
-                               summary: post.summary.summary, html: Markdown.render(post.body).rendered)
+                               summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.render).rendered)
             }
             var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
             response.headers["Cache-Control"] = "public, max-age=300"

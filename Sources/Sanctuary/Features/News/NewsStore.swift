@@ -2,27 +2,27 @@ import SQLite
 
 public struct NewsSummary: Sendable {
     public let slug: String
-    public let title: String
-    public let summary: String
+    public let title: Bilingual
+    public let summary: Bilingual
     public let publishedAt: String
 
     init(_ row: Row) throws {
         slug = try row.get("slug")
-        title = try row.get("title")
-        summary = try row.get("summary")
+        title = try row.bilingual("title")
+        summary = try row.bilingual("summary")
         publishedAt = try row.get("published_at")
     }
 }
 
 public struct NewsPost: Sendable {
     public let summary: NewsSummary
-    public let body: String
+    public let body: Bilingual
     public let authorName: String
     public let updatedAt: String
 
     init(_ row: Row) throws {
         summary = try NewsSummary(row)
-        body = try row.get("body")
+        body = try row.bilingual("body")
         authorName = try row.get("author_name")
         updatedAt = try row.get("updated_at")
     }
@@ -35,7 +35,7 @@ public enum NewsStore {
     /// For the home page: featured first, then newest.
     public static func latest(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
         try connection.query("""
-            SELECT slug, title, summary, published_at FROM news WHERE \(visible)
+            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE \(visible)
             ORDER BY featured DESC, published_at DESC LIMIT ?
             """, now, limit, row: NewsSummary.init)
     }
@@ -47,7 +47,7 @@ public enum NewsStore {
     /// One page of posts, newest first.
     public static func page(_ connection: Connection, offset: Int, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
         try connection.query("""
-            SELECT slug, title, summary, published_at FROM news WHERE \(visible)
+            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE \(visible)
             ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?
             """, now, limit, offset, row: NewsSummary.init)
     }
@@ -55,14 +55,14 @@ public enum NewsStore {
     /// Whole posts, newest first (the feed).
     public static func recentPosts(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsPost] {
         try connection.query("""
-            SELECT slug, title, summary, published_at, body, author_name, updated_at FROM news WHERE \(visible)
+            SELECT slug, title, title_fr, summary, summary_fr, published_at, body, body_fr, author_name, updated_at FROM news WHERE \(visible)
             ORDER BY published_at DESC, id DESC LIMIT ?
             """, now, limit, row: NewsPost.init)
     }
 
     public static func find(_ connection: Connection, slug: String, now: String = Timestamp.now()) throws -> NewsPost? {
         try connection.first("""
-            SELECT slug, title, summary, published_at, body, author_name, updated_at FROM news WHERE slug = ? AND \(visible)
+            SELECT slug, title, title_fr, summary, summary_fr, published_at, body, body_fr, author_name, updated_at FROM news WHERE slug = ? AND \(visible)
             """, slug, now, row: NewsPost.init)
     }
 }

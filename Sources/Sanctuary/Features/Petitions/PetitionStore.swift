@@ -5,8 +5,8 @@ import SQLite
 public struct PetitionSummary: Sendable {
     public let id: Int64
     public let slug: String
-    public let title: String
-    public let summary: String
+    public let title: Bilingual
+    public let summary: Bilingual
     public let goal: Int
     public let signatureCount: Int
     public let state: String
@@ -16,8 +16,8 @@ public struct PetitionSummary: Sendable {
     init(_ row: Row) throws {
         id = try row.get("id")
         slug = try row.get("slug")
-        title = try row.get("title")
-        summary = try row.get("summary")
+        title = try row.bilingual("title")
+        summary = try row.bilingual("summary")
         goal = try row.get("goal")
         signatureCount = try row.get("signature_count")
         state = try row.get("state")
@@ -25,7 +25,7 @@ public struct PetitionSummary: Sendable {
         closesAt = try row.optional("closes_at")
     }
 
-    static let columns = "id, slug, title, summary, goal, signature_count, state, opens_at, closes_at"
+    static let columns = "id, slug, title, title_fr, summary, summary_fr, goal, signature_count, state, opens_at, closes_at"
 
     /// Whether it takes signatures at `now`: open, past its opening, before its deadline.
     public func isOpen(at now: String = Timestamp.now()) -> Bool {
@@ -36,16 +36,16 @@ public struct PetitionSummary: Sendable {
 /// A whole petition, for its page.
 public struct Petition: Sendable {
     public let summary: PetitionSummary
-    public let body: String
-    public let target: String
+    public let body: Bilingual
+    public let target: Bilingual
     public var id: Int64 { summary.id }
     public var slug: String { summary.slug }
-    public var title: String { summary.title }
+    public var title: Bilingual { summary.title }
 
     init(_ row: Row) throws {
         summary = try PetitionSummary(row)
-        body = try row.get("body")
-        target = try row.get("target")
+        body = try row.bilingual("body")
+        target = try row.bilingual("target")
     }
 }
 
@@ -82,7 +82,7 @@ public enum PetitionStore {
     /// A public petition by slug (drafts are not public).
     public static func find(_ connection: Connection, slug: String) throws -> Petition? {
         try connection.first("""
-            SELECT \(PetitionSummary.columns), body, target FROM petitions WHERE slug = ? AND state != 'draft'
+            SELECT \(PetitionSummary.columns), body, body_fr, target, target_fr FROM petitions WHERE slug = ? AND state != 'draft'
             """, slug, row: Petition.init)
     }
 

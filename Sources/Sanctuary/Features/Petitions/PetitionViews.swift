@@ -8,8 +8,8 @@ enum PetitionViews {
         return """
         <li class="card\(closed ? HTML(trusted: " is-closed") : .empty)">
         \(closed ? "<p class=\"badge\">\(t("petition.closed_badge"))</p>" as HTML : .empty)
-        <h3><a href="/petitions/\(petition.slug)">\(petition.title)</a></h3>
-        <p>\(petition.summary)</p>
+        <h3><a href="\(t.path("/petitions/\(petition.slug)"))">\(petition.title.html(t))</a></h3>
+        <p\(petition.summary.langAttribute(t))>\(petition.summary.text(t))</p>
         \(progress(count: petition.signatureCount, goal: petition.goal, t: t))
         </li>
         """
@@ -68,7 +68,7 @@ enum PetitionViews {
         let deadline: HTML = s.closesAt.map {
             "<p class=\"deadline\">\(open ? t("petition.closes_on", ["date": DateText.day($0, t: t)]) : t("petition.closed_on", ["date": DateText.day($0, t: t)]))</p>"
         } ?? .empty
-        let action = "/petitions/\(petition.slug)/sign"
+        let action = t.path("/petitions/\(petition.slug)/sign")
         let formHTML: HTML
         if open {
             let fields = SignatureForm.fields(t: t).map { Form.input($0, state, t: t) }
@@ -88,12 +88,12 @@ enum PetitionViews {
         return """
         <article class="petition">
         <p class="eyebrow">\(t("petition.eyebrow"))</p>
-        <h1>\(petition.title)</h1>
-        \(petition.target.isEmpty ? HTML.empty : "<p class=\"target\"><strong>\(t("petition.to"))</strong> \(petition.target)</p>")
+        <h1>\(petition.title.html(t))</h1>
+        \(petition.target.english.isEmpty ? HTML.empty : "<p class=\"target\"><strong>\(t("petition.to"))</strong> \(petition.target.html(t))</p>")
         <div class="petition-layout">
         <div class="petition-text">
-        <p class="lede">\(s.summary)</p>
-        \(paragraphs(petition.body))
+        <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
+        \(petition.body.block(t, paragraphs))
         </div>
         <aside class="sign-box" aria-labelledby="sign-heading">
         \(progress(count: s.signatureCount, goal: s.goal, t: t))
@@ -101,7 +101,7 @@ enum PetitionViews {
         \(formHTML)
         </aside>
         </div>
-        \(shareLinks(title: petition.title, url: shareURL, t: t))
+        \(shareLinks(title: petition.title.text(t), url: shareURL, t: t))
         </article>
         """
     }

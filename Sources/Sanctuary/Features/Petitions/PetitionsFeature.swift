@@ -8,7 +8,7 @@ enum PetitionsFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/petitions") { request in
             let petitions = try app.database.read { try PetitionStore.all($0) }
-            var response = app.page(request, title: app.strings("petitions.title")) { c in
+            var response = app.page(request, title: app.t(request)("petitions.title")) { c in
                 """
                 <h1>\(c.t("petitions.title"))</h1>
                 <p class="lede">\(c.t("petitions.intro"))</p>
@@ -36,7 +36,7 @@ enum PetitionsFeature: Feature {
             guard let (petition, provinces) = found else {
                 return .json("{\"error\":\"not found\"}", status: .notFound)
             }
-            var response = Response.json(PetitionJSON(petition: petition, provinces: provinces).encoded())
+            var response = Response.json(PetitionJSON(petition: petition, provinces: provinces, t: app.t(request)).encoded())
             response.headers["Cache-Control"] = "public, max-age=5, stale-while-revalidate=30"
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
@@ -46,16 +46,16 @@ enum PetitionsFeature: Feature {
             guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
                 return ErrorPages.notFound(app, request)
             }
-            var response = app.page(request, title: app.strings("thanks.title")) { c in
+            var response = app.page(request, title: app.t(request)("thanks.title")) { c in
                 """
                 <section class="thanks">
                 <h1>\(c.t("thanks.title"))</h1>
-                <p class="lede">\(c.t("thanks.body", ["title": petition.title]))</p>
+                <p class="lede">\(c.t("thanks.body", ["title": petition.title.text(c.t)]))</p>
                 \(PetitionViews.progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: c.t))
                 <p>\(c.t("thanks.share_ask"))</p>
                 </section>
-                \(PetitionViews.shareLinks(title: petition.title, url: app.absoluteURL("/petitions/\(petition.slug)"), t: c.t))
-                <p><a href="/petitions/\(petition.slug)">\(c.t("thanks.back"))</a></p>
+                \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(petition.slug)")), t: c.t))
+                <p><a href="\(c.t.path("/petitions/\(petition.slug)"))">\(c.t("thanks.back"))</a></p>
                 """
             }
             response.headers["Cache-Control"] = "no-store"
@@ -68,8 +68,10 @@ enum PetitionsFeature: Feature {
     static func petitionPage(_ app: Application, _ request: Request, _ petition: Petition, form: FormState,
                              status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/petitions/\(petition.slug)/sign")
-        return app.page(request, title: petition.title, status: status, description: petition.summary.summary) { c in
-            PetitionViews.page(petition, form: form, csrf: csrf, shareURL: app.absoluteURL("/petitions/\(petition.slug)"), c: c)
+        let t = app.t(request)
+        return app.page(request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
+                        alternate: "/petitions/\(petition.slug)") { c in
+            PetitionViews.page(petition, form: form, csrf: csrf, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)")), c: c)
         }
     }
 
@@ -81,7 +83,7 @@ enum PetitionsFeature: Feature {
         guard let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }) else {
             return ErrorPages.notFound(app, request)
         }
-        let t = app.strings
+        let t = app.t(request)
         guard petition.summary.isOpen() else {
             return ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
         }
@@ -114,9 +116,9 @@ enum PetitionsFeature: Feature {
                     """
                     <section class="thanks">
                     <h1>\(c.t("already_signed.title"))</h1>
-                    <p class="lede">\(c.t("already_signed.body", ["title": petition.title]))</p>
+                    <p class="lede">\(c.t("already_signed.body", ["title": petition.title.text(c.t)]))</p>
                     </section>
-                    \(PetitionViews.shareLinks(title: petition.title, url: app.absoluteURL("/petitions/\(slug)"), t: c.t))
+                    \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)")), t: c.t))
                     """
                 }
                 response.headers["Cache-Control"] = "no-store"
@@ -130,6 +132,7 @@ enum PetitionsFeature: Feature {
 struct PetitionJSON: Encodable {
     let petition: Petition
     let provinces: [(String, Int)]
+    let t: Localizer
 
     enum Keys: String, CodingKey {
         case slug, title, signature_count, goal, closes_at, state, signatures_by_province
@@ -139,7 +142,7 @@ struct PetitionJSON: Encodable {
         var container = encoder.container(keyedBy: Keys.self)
         let s = petition.summary
         try container.encode(s.slug, forKey: .slug)
-        try container.encode(s.title, forKey: .title)
+        try container.encode(s.title.text(t), forKey: .title)
         try container.encode(s.signatureCount, forKey: .signature_count)
         try container.encode(s.goal, forKey: .goal)
         if let closes = s.closesAt { try container.encode(closes, forKey: .closes_at) } else { try container.encodeNil(forKey: .closes_at) }

@@ -106,7 +106,7 @@ enum ResourcesFeature: Feature {
         app.router.get("/admin/resources") { request in
             switch AdminAuth.require(app, request, .resources) {
             case .failure(let stop): return stop.response
-            case .success(let session): return try adminPage(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.strings("admin.saved") : nil)
+            case .success(let session): return try adminPage(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
             }
         }
 
@@ -131,7 +131,7 @@ enum ResourcesFeature: Feature {
     }
 
     static func upload(_ app: Application, _ request: Request, directory: String) async throws -> Response {
-        let t = app.strings
+        let t = app.t(request)
         guard let boundary = Multipart.boundary(contentType: request.headers["content-type"]), let body = request.bodyFile else {
             return .text("Expected multipart/form-data\n", status: .badRequest)
         }
@@ -208,7 +208,7 @@ enum ResourcesFeature: Feature {
         let (resources, campaigns) = try app.database.read { db in
             (try db.query("SELECT \(Resource.columns) FROM resources ORDER BY id DESC", row: Resource.init), try CampaignStore.choices(db))
         }
-        return AdminViews.page(app, request, session, title: app.strings("admin.resources.title"), status: status, flash: flash) { c, csrf in
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.resources.title"), status: status, flash: flash) { c, csrf in
             let t = c.t
             let rows: [HTML] = resources.map { r in
                 """

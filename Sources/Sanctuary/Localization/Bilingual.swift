@@ -1,0 +1,45 @@
+import SQLite
+
+/// A text staff wrote in English and, optionally, in French (`title` and `title_fr`).
+/// French pages show the French when there is one; otherwise the English, marked
+/// `lang="en"` so screen readers pronounce it right.
+public struct Bilingual: Sendable, Equatable {
+    public let english: String
+    public let french: String
+
+    public init(_ english: String, french: String = "") {
+        self.english = english
+        self.french = french
+    }
+
+    /// The text in `t`'s language, or the English.
+    public func text(_ t: Localizer) -> String { usesEnglish(t) ? english : french }
+
+    /// Whether `t`'s page shows the English for want of a translation.
+    public func usesEnglish(_ t: Localizer) -> Bool { t.language != "fr" || french.isEmpty }
+
+    /// Inline, escaped: `<span lang="en">…</span>` on a French page without a translation.
+    public func html(_ t: Localizer) -> HTML {
+        let text = text(t)
+        return needsMarking(t) ? "<span lang=\"en\">\(text)</span>" : "\(text)"
+    }
+
+    /// A block made from the text (paragraphs, Markdown), wrapped in `<div lang="en">`
+    /// on a French page without a translation.
+    public func block(_ t: Localizer, _ render: (String) -> HTML) -> HTML {
+        let html = render(text(t))
+        return needsMarking(t) && !html.isEmpty ? "<div lang=\"en\">\(html)</div>" : html
+    }
+
+    /// The `lang` attribute text for an element holding this text, when it differs from the page's.
+    public func langAttribute(_ t: Localizer) -> HTML { needsMarking(t) ? " lang=\"en\"" : .empty }
+
+    private func needsMarking(_ t: Localizer) -> Bool { t.language != "en" && french.isEmpty && !english.isEmpty }
+}
+
+extension Row {
+    /// `column` and `column_fr` as one bilingual text.
+    public func bilingual(_ column: String) throws -> Bilingual {
+        Bilingual(try get(column), french: try get(column + "_fr"))
+    }
+}
