@@ -98,7 +98,7 @@ enum AdminResources {
                                          "America/Regina", "America/Edmonton", "America/Vancouver", "America/Whitehorse"]), required: true),
         AdminField("starts_at", .dateTime, required: true, zoneField: "time_zone"),
         AdminField("ends_at", .dateTime, zoneField: "time_zone"),
-        AdminField("venue", .text),
+        AdminField("venue", .text, bilingual: true),
         AdminField("address", .text),
         AdminField("online_url", .text, maxLength: 500),
         AdminField("moderator", .text),

@@ -8,7 +8,7 @@ public struct EventSummary: Sendable {
     public let startsAt: String
     public let endsAt: String?
     public let timeZone: String
-    public let venue: String
+    public let venue: Bilingual
     public let state: String
 
     init(_ row: Row) throws {
@@ -19,11 +19,11 @@ public struct EventSummary: Sendable {
         startsAt = try row.get("starts_at")
         endsAt = try row.optional("ends_at")
         timeZone = try row.get("time_zone")
-        venue = try row.get("venue")
+        venue = try row.bilingual("venue")
         state = try row.get("state")
     }
 
-    static let columns = "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, state"
+    static let columns = "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, venue_fr, state"
 }
 
 public struct Event: Sendable {
@@ -38,8 +38,8 @@ public struct Event: Sendable {
     public let rsvpCount: Int
     public let waitlistCount: Int
     public let updatedAt: String
-    public var speakers: [(name: String, bio: String)] = []
-    public var links: [(label: String, url: String)] = []
+    public var speakers: [(name: String, bio: Bilingual)] = []
+    public var links: [(label: Bilingual, url: String)] = []
 
     init(_ row: Row) throws {
         summary = try EventSummary(row)
@@ -87,11 +87,11 @@ public enum EventStore {
                    rsvp_count, waitlist_count, updated_at
             FROM events WHERE slug = ? AND \(visible)
             """, slug, row: Event.init) else { return nil }
-        event.speakers = try connection.query("SELECT name, bio FROM event_speakers WHERE event_id = ? ORDER BY position, id", event.summary.id) {
-            (try $0.get("name", as: String.self), try $0.get("bio", as: String.self))
+        event.speakers = try connection.query("SELECT name, bio, bio_fr FROM event_speakers WHERE event_id = ? ORDER BY position, id", event.summary.id) {
+            (try $0.get("name", as: String.self), try $0.bilingual("bio"))
         }
-        event.links = try connection.query("SELECT label, url FROM event_links WHERE event_id = ? ORDER BY position, id", event.summary.id) {
-            (try $0.get("label", as: String.self), try $0.get("url", as: String.self))
+        event.links = try connection.query("SELECT label, label_fr, url FROM event_links WHERE event_id = ? ORDER BY position, id", event.summary.id) {
+            (try $0.bilingual("label"), try $0.get("url", as: String.self))
         }
         return event
     }

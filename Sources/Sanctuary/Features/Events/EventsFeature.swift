@@ -80,7 +80,7 @@ enum EventsFeature: Feature {
         <li class="card\(event.state == "cancelled" ? HTML(trusted: " is-closed") : .empty)">
         \(event.state == "cancelled" ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
         <h2 class="card-title"><a href="\(t.path("/events/\(event.slug)"))">\(event.title.html(t))</a></h2>
-        <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.isEmpty ? HTML.empty : " · \(event.venue)")</p>
+        <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.english.isEmpty ? HTML.empty : " · \(event.venue.html(t))")</p>
         <p\(event.summary.langAttribute(t))>\(event.summary.text(t))</p>
         </li>
         """
@@ -110,8 +110,8 @@ enum EventsFeature: Feature {
         let t = app.t(request)
         return app.page(request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)") { c in
             let t = c.t
-            let speakers: [HTML] = event.speakers.map { "<li><strong>\($0.name)</strong>\($0.bio.isEmpty ? HTML.empty : " — \($0.bio)")</li>" }
-            let links: [HTML] = event.links.filter { Markdown.isSafeLink($0.url) }.map { "<li><a href=\"\($0.url)\">\($0.label)</a></li>" }
+            let speakers: [HTML] = event.speakers.map { "<li><strong>\($0.name)</strong>\($0.bio.english.isEmpty ? HTML.empty : " — \($0.bio.html(t))")</li>" }
+            let links: [HTML] = event.links.filter { Markdown.isSafeLink($0.url) }.map { "<li><a href=\"\($0.url)\">\($0.label.html(t))</a></li>" }
             let rsvp: HTML
             if event.takesRSVPs() {
                 let fields = [
@@ -147,7 +147,7 @@ enum EventsFeature: Feature {
             <h1>\(s.title.html(t))</h1>
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
-            \(s.venue.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue)\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
+            \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
             \(event.onlineURL.isEmpty || !Markdown.isSafeLink(event.onlineURL) ? HTML.empty : "<dt>\(t("events.online"))</dt><dd><a href=\"\(event.onlineURL)\">\(event.onlineURL)</a></dd>")
             \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
             </dl>
@@ -174,7 +174,7 @@ enum EventsFeature: Feature {
         description += "\n\n" + app.absoluteURL(t.path("/events/\(s.slug)"))
         // The same UID in both languages: it is one event, whichever feed a calendar took it from.
         return ICalendar.Event(uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
-                               description: description, location: [s.venue, event.address].filter { !$0.isEmpty }.joined(separator: ", "),
+                               description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
                                url: app.absoluteURL(t.path("/events/\(s.slug)")), cancelled: s.state == "cancelled", updated: event.updatedAt)
     }
 
