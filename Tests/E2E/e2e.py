@@ -95,8 +95,8 @@ def submit(form_selector="main form"):
 
 
 def count_on_page():
-    match = re.search(r"([\d,]+) signatures?", driver.find_element(By.CSS_SELECTOR, ".count").text)
-    return int(match.group(1).replace(",", "")) if match else -1
+    match = re.search(r"([\d,\u202f\u00a0 ]+) signatures?", driver.find_element(By.CSS_SELECTOR, ".count").text)
+    return int(re.sub(r"[^\d]", "", match.group(1))) if match else -1
 
 
 def axe_check(name):
@@ -173,6 +173,25 @@ for name, path in [("home", "/"), ("petitions", "/petitions"), ("petition", "/pe
                    ("letters", "/letters"), ("representatives", "/representatives?postal_code=K1A0B1"), ("not found", "/nope")]:
     page_checks(name, path, keyboard=name in ("petition", "home"))
 
+# --- A visitor in Montréal switches to French and signs there, fixing a mistake.
+visit("/petitions/rescind-safe-third-country")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.language-switch[hreflang='fr']"))
+check(driver.current_url.endswith("/fr/petitions/rescind-safe-third-country"), f"the switch keeps the same petition ({driver.current_url})")
+check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "the page is marked French")
+before = count_on_page()
+fill({"first_name": "Émilie", "last_name": "Gagnon", "email": "emilie.e2e@example.org", "postal_code": "H2X"})
+submit()
+check("Entrez un code postal canadien" in driver.page_source, "the error is explained in French")
+page_checks("petition with errors (fr)")
+fill({"postal_code": "H2X 1Y4"})
+submit()
+check("/fr/petitions/rescind-safe-third-country/thanks" in driver.current_url, f"signing in French stays in French ({driver.current_url})")
+check("Merci" in driver.page_source and count_on_page() == before + 1, "the French thanks page shows the new count")
+for name, path in [("home (fr)", "/fr/"), ("petition (fr)", "/fr/petitions/waive-travel-loans"), ("event (fr)", "/fr/events/stca-public-meeting"),
+                   ("campaign (fr)", "/fr/campaigns/refugees-welcome-here"), ("letter form (fr)", "/fr/letters/waive-travel-loans-mp"),
+                   ("news post (fr)", "/fr/news/welcome-here-toolkit"), ("representatives (fr)", "/fr/representatives?postal_code=H2X1Y4")]:
+    page_checks(name, path, keyboard=name == "home (fr)")
+
 # --- An editor posts news.
 def login(email):
     driver.delete_all_cookies()
@@ -224,7 +243,8 @@ for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("a
 for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)
     for name, path in [("home", "/"), ("petition", "/petitions/waive-travel-loans"), ("event", "/events/stca-public-meeting"),
-                       ("letter", "/letters/waive-travel-loans-mp"), ("admin-dashboard", "/admin")]:
+                       ("letter", "/letters/waive-travel-loans-mp"), ("admin-dashboard", "/admin"),
+                       ("home-fr", "/fr/"), ("event-fr", "/fr/events/stca-public-meeting")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")
