@@ -59,6 +59,13 @@ final class FrenchTests: XCTestCase {
         return found
     }
 
+    /// Local links and form actions of a French page that leave French (static files and the switch excepted).
+    func linksOutsideFrench(_ html: String) -> [String] {
+        html.matches(of: #/(?:href|action)="(/[^"]*)"/#).map { String($0.1) }.filter { target in
+            !target.hasPrefix("/fr/") && !target.hasPrefix("/css/") && !target.hasPrefix("/favicon") && !target.hasPrefix("/language/") && !target.hasPrefix("/resources/")
+        }
+    }
+
     func publicPages() throws -> [(path: String, status: Int)] {
         // Pages that exist only after an action.
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/fr/letters/waive-travel-loans-mp").text))
@@ -87,11 +94,7 @@ final class FrenchTests: XCTestCase {
             XCTAssertTrue(html.contains("hreflang=\"fr\" href=\"\(site.app.config.publicBaseURL)\(path)\""), "\(path) names itself")
             XCTAssertTrue(html.contains("class=\"language-switch\" href=\"/language/en?next=\(PercentEncoding.encode(neutral.isEmpty ? "/" : neutral))\" lang=\"en\""),
                           "\(path) offers English for the same content")
-            // Every link and form stays in French (static files and the switch excepted).
-            let targets = html.matches(of: #/(?:href|action)="(/[^"]*)"/#).map { String($0.1) }
-            for target in targets where !target.hasPrefix("/css/") && !target.hasPrefix("/favicon") && !target.hasPrefix("/language/") && !target.hasPrefix("/resources/") {
-                XCTAssertTrue(target.hasPrefix("/fr/"), "\(path) links to \(target) outside /fr/")
-            }
+            XCTAssertEqual(linksOutsideFrench(html), [], "\(path) links outside /fr/")
         }
         // And the English site says nothing in French.
         let home = try site.get("/").text
@@ -288,6 +291,14 @@ final class FrenchTests: XCTestCase {
         let login = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
         let signedIn = try site.post("/admin/login", [("_csrf", login), ("email", "o@example.org"), ("password", "a long enough passphrase")])
         let cookie = [("Cookie", try XCTUnwrap(signedIn.header("Set-Cookie")?.split(separator: ";").first.map(String.init)))]
+        // Staff can work in French too: the same screens under /fr/admin, every link staying there.
+        for path in ["/fr/admin", "/fr/admin/petitions", "/fr/admin/petitions/new", "/fr/admin/letters"] {
+            let page = try site.get(path, headers: cookie)
+            XCTAssertEqual(page.status, 200, path)
+            XCTAssertTrue(page.text.contains("<html lang=\"fr\">"), path)
+            XCTAssertEqual(linksOutsideFrench(page.text), [], path)
+        }
+        XCTAssertTrue(try site.get("/fr/admin/petitions/new", headers: cookie).text.contains("<label for=\"f-title_fr\">Titre en français"))
         let editor = try site.get("/admin/petitions/new", headers: cookie).text
         XCTAssertTrue(editor.contains("<label for=\"f-title_fr\">Title in French"))
         XCTAssertTrue(editor.contains("name=\"body_fr\" rows=\"4\" maxlength=\"20000\" lang=\"fr\""), "French fields are marked French for spell-checkers")

@@ -130,7 +130,7 @@ enum AccountsAdmin {
             let rows: [HTML] = users.map { user in
                 let action = user.disabled ? "enable" : "disable"
                 let button: HTML = user.id == session.user.id ? .empty : """
-                    <form method="post" action="/admin/accounts/\(user.id)/\(action)"><input type="hidden" name="_csrf" value="\(csrf)">
+                    <form method="post" action="\(t.path("/admin/accounts/\(user.id)/\(action)"))"><input type="hidden" name="_csrf" value="\(csrf)">
                     <button type="submit" class="button secondary">\(t("admin.account.\(action)"))</button></form>
                     """
                 return "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))</td><td>\(button)</td></tr>"
@@ -143,7 +143,7 @@ enum AccountsAdmin {
             <tbody>\(rows)</tbody></table></div>
             <h2>\(t("admin.accounts.new"))</h2>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
-            <form method="post" action="/admin/accounts" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+            <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
             \(fields)
             \(Form.submit(t("admin.accounts.create")))
             </form>

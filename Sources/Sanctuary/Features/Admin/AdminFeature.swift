@@ -130,7 +130,7 @@ enum AdminFeature: Feature {
             <section class="narrow">
             <h1>\(t("admin.login.title"))</h1>
             \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
-            \(Form.form(action: "/admin/login", csrf: csrf, """
+            \(Form.form(action: t.path("/admin/login"), csrf: csrf, """
             \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
             \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
             \(Form.submit(t("admin.login.submit")))
@@ -152,7 +152,7 @@ enum AdminFeature: Feature {
             <h1>\(t("admin.setup.title"))</h1>
             <p>\(t("admin.setup.intro"))</p>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
-            \(Form.form(action: "/admin/setup/\(token)", csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
+            \(Form.form(action: t.path("/admin/setup/\(token)"), csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
             </section>
             """
         }

@@ -110,13 +110,13 @@ enum AdminResourceRoutes {
         return AdminViews.page(app, request, session, title: app.t(request)("admin.\(resource.key).title"), flash: flash) { c, _ in
             let t = c.t
             let body: [HTML] = rows.map { id, slug, title, state, updated in
-                let links: [HTML] = [("\(resource.path)/\(id)/edit", t("admin.edit"))] .map { "<a href=\"\($0.0)\">\($0.1)</a>" }
-                    + resource.rowLinks(id, slug, t).map { "<a href=\"\($0.0)\">\($0.1)</a>" }
+                let links: [HTML] = [("\(resource.path)/\(id)/edit", t("admin.edit"))] .map { "<a href=\"\(t.path($0.0))\">\($0.1)</a>" }
+                    + resource.rowLinks(id, slug, t).map { "<a href=\"\(t.path($0.0))\">\($0.1)</a>" }
                 return "<tr><td>\(title)</td><td>\(t("admin.state.\(state)"))</td><td>\(updated)</td><td class=\"row-links\">\(HTML.join(links, separator: " · "))</td></tr>"
             }
             return """
             <h1>\(t("admin.\(resource.key).title"))</h1>
-            <p><a class="button" href="\(resource.path)/new">\(t("admin.\(resource.key).new"))</a></p>
+            <p><a class="button" href="\(t.path(resource.path + "/new"))">\(t("admin.\(resource.key).new"))</a></p>
             \(rows.isEmpty ? Layout.emptyState(t("admin.list.empty")) : """
             <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.field.title"))</th><th scope="col">\(t("admin.field.state"))</th>
             <th scope="col">\(t("admin.list.updated"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
@@ -169,14 +169,14 @@ enum AdminResourceRoutes {
             <h1>\(title)</h1>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: resource.fields.map(\.name)))
             \(previewHTML)
-            <form method="post" action="\(action)" novalidate class="editor"><input type="hidden" name="_csrf" value="\(csrf)">
+            <form method="post" action="\(t.path(action))" novalidate class="editor"><input type="hidden" name="_csrf" value="\(csrf)">
             \(inputs)
             <div class="actions">
             <button type="submit" class="button" name="action" value="save">\(t("admin.save"))</button>
             \(hasMarkdown ? "<button type=\"submit\" class=\"button secondary\" name=\"action\" value=\"preview\">\(t("admin.preview"))</button>" as HTML : .empty)
             </div>
             </form>
-            \(id.map { "<form method=\"post\" action=\"\(resource.path)/\($0)/delete\" class=\"delete\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\"><button type=\"submit\" class=\"button danger\">\(t("admin.delete"))</button></form>" as HTML })
+            \(id.map { "<form method=\"post\" action=\"\(t.path("\(resource.path)/\($0)/delete"))\" class=\"delete\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\"><button type=\"submit\" class=\"button danger\">\(t("admin.delete"))</button></form>" as HTML })
             """
         }
     }

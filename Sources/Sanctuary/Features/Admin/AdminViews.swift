@@ -15,12 +15,12 @@ enum AdminViews {
             if session.user.may(.accounts) { links.append(("/admin/accounts", t("admin.nav.accounts"))) }
             if session.user.may(.audit) { links.append(("/admin/audit", t("admin.nav.audit"))) }
             let items: [HTML] = links.map { href, label in
-                "<li><a href=\"\(href)\"\(request.path == href || (href != "/admin" && request.path.hasPrefix(href + "/")) ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
+                "<li><a href=\"\(t.path(href))\"\(request.path == href || (href != "/admin" && request.path.hasPrefix(href + "/")) ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
             }
             return """
             <nav class="admin-nav" aria-label="\(t("admin.nav.label"))">
             <ul>\(items)</ul>
-            <form method="post" action="/admin/logout" class="logout"><input type="hidden" name="_csrf" value="\(csrf)">
+            <form method="post" action="\(t.path("/admin/logout"))" class="logout"><input type="hidden" name="_csrf" value="\(csrf)">
             <span class="meta">\(session.user.email) · \(t("admin.role.\(session.user.role.rawValue)"))</span>
             <button type="submit" class="button secondary">\(t("admin.logout"))</button></form>
             </nav>

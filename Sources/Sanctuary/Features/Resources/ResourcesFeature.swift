@@ -214,7 +214,7 @@ enum ResourcesFeature: Feature {
                 """
                 <tr><td><a href="\(r.href)">\(r.title)</a></td><td>\(r.kind == "file" ? "\(r.filename) (\(t.formatNumber(r.size)) B)" : r.url)</td>
                 <td class="number">\(t.formatNumber(r.downloadCount))</td>
-                <td><form method="post" action="/admin/resources/\(r.id)/delete"><input type="hidden" name="_csrf" value="\(csrf)"><button class="button secondary" type="submit">\(t("admin.delete"))</button></form></td></tr>
+                <td><form method="post" action="\(t.path("/admin/resources/\(r.id)/delete"))"><input type="hidden" name="_csrf" value="\(csrf)"><button class="button secondary" type="submit">\(t("admin.delete"))</button></form></td></tr>
                 """
             }
             return """
@@ -222,7 +222,7 @@ enum ResourcesFeature: Feature {
             \(resources.isEmpty ? Layout.emptyState(t("admin.list.empty")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.field.title"))</th><th scope=\"col\">\(t("admin.resources.file_or_link"))</th><th scope=\"col\">\(t("admin.resources.downloads"))</th><th scope=\"col\"><span class=\"visually-hidden\">\(t("admin.account.actions"))</span></th></tr></thead><tbody>\(rows)</tbody></table></div>")
             <h2>\(t("admin.resources.new"))</h2>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: ["title", "file", "url"]))
-            <form method="post" action="/admin/resources" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+            <form method="post" action="\(t.path("/admin/resources"))" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
             \(Form.input(Form.Field(name: "title", label: t("admin.field.title"), required: true, maxLength: 200), state, t: t))
             \(Form.input(Form.Field(name: "description", label: t("admin.field.summary"), type: "textarea", maxLength: 2000), state, t: t))
             \(Form.select(name: "language", label: t("admin.resources.language"), options: [("en", "English"), ("fr", "Français")], selected: state["language"]))
