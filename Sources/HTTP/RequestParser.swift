@@ -70,7 +70,13 @@ public struct RequestParser: Sendable {
         // Skip empty lines before the request line (RFC 9112 §2.2).
         var start = 0
         while start + 1 < buf.count, buf[start] == cr, buf[start + 1] == lf { start += 2 }
-        if start > 0 && start == buf.count { return .needMore }
+        // …but not forever: they count against the request line, or a stream of CRLFs would grow the buffer.
+        if start > limits.maxRequestLineBytes { return .reject(.badRequest, "too many empty lines before the request") }
+        if start > 0 && start == buf.count {
+            // Empty lines are not part of a request (found by fuzzing: whole and byte-by-byte disagreed).
+            state = .head(scanned: 0)
+            return .needMore
+        }
         // Find the end of the head: CRLF CRLF.
         var i = max(start, scanned - 3)
         var headEnd = -1

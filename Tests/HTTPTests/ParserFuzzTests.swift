@@ -74,6 +74,42 @@ final class ParserFuzzTests: XCTestCase {
         XCTAssertGreaterThan(outcomes[1], 100, "many are rejected")
     }
 
+    // MARK: Regressions found by libFuzzer (Fuzz/run)
+
+    /// `Fuzz/corpus`-style inputs `"\r\n"` and `"\r\n\r\n"`: fed whole they left the parser idle,
+    /// fed byte by byte "mid-request", so a client sending blank lines got the header
+    /// timeout or the idle timeout depending on how its packets fell.
+    func testBlankLinesBeforeARequestAreNotPartOfOneHoweverTheyArrive() {
+        for input in ["\r\n", "\r\n\r\n"] {
+            let bytes = Array(input.utf8)
+            var whole = RequestParser(limits: ServerLimits())
+            _ = bytes.withUnsafeBufferPointer { whole.parse($0, remoteAddress: "t") }
+            var pieces = RequestParser(limits: ServerLimits())
+            for end in 1...bytes.count {
+                _ = bytes.withUnsafeBufferPointer { pieces.parse(UnsafeBufferPointer(rebasing: $0[0..<end]), remoteAddress: "t") }
+            }
+            XCTAssertFalse(whole.isMidRequest, input.debugDescription)
+            XCTAssertFalse(pieces.isMidRequest, input.debugDescription)
+        }
+        var parser = RequestParser(limits: ServerLimits())
+        let request = Array("\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        guard case .request(let parsed, let consumed) = request.withUnsafeBufferPointer({ parser.parse($0, remoteAddress: "t") }) else {
+            return XCTFail("blank lines before a request are skipped (RFC 9112 §2.2)")
+        }
+        XCTAssertEqual(parsed.target, "/")
+        XCTAssertEqual(consumed, request.count)
+    }
+
+    /// Found while fixing the above: endless blank lines were buffered without limit.
+    func testAStreamOfBlankLinesIsRefused() {
+        var parser = RequestParser(limits: ServerLimits())
+        let flood = [UInt8](repeating: 0, count: 20_000).enumerated().map { $0.offset % 2 == 0 ? UInt8(13) : UInt8(10) }
+        guard case .reject(let status, _) = flood.withUnsafeBufferPointer({ parser.parse($0, remoteAddress: "t") }) else {
+            return XCTFail("refused")
+        }
+        XCTAssertEqual(status, .badRequest)
+    }
+
     func testServerSurvivesMutatedRequestsOverSockets() throws {
         let router = ServerTests.makeRouter()
         var limits = ServerLimits()
