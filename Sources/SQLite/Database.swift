@@ -61,6 +61,10 @@ public final class Database: Sendable {
         }
     }
 
+    /// Grows after every committed write (before its writer hears of success), so a
+    /// cache of anything read from the database can tell whether it may be stale.
+    public var generation: UInt64 { writer.generation.load(ordering: .acquiring) }
+
     // MARK: Writing
 
     /// Runs `body` on the writer inside the next group-committed transaction and
@@ -123,6 +127,7 @@ private final class Writer: @unchecked Sendable {
     }
 
     private let connection: Connection
+    let generation = Atomic<UInt64>(0)
     private let condition = NSCondition()
     private var pending: [Job] = []
     private var stopping = false
@@ -200,6 +205,7 @@ private final class Writer: @unchecked Sendable {
             condition.unlock()
             if batch[0].kind == .alone {
                 let report = batch[0].run(connection)
+                generation.add(1, ordering: .releasing)
                 report(nil)
             } else {
                 runBatch(batch)
@@ -224,6 +230,7 @@ private final class Writer: @unchecked Sendable {
             commitError = error
             try? connection.execute("ROLLBACK")
         }
+        generation.add(1, ordering: .releasing)
         for report in reports { report(commitError) }
     }
 }

@@ -336,3 +336,38 @@ final class ServerTests: XCTestCase {
 }
 
 final class Counter: @unchecked Sendable { var value = 0 }
+
+/// The micro-cache on its own: what it keeps, for how long, and its bound.
+final class MicroCacheTests: XCTestCase {
+    final class Counter: @unchecked Sendable { var value = 0; var generation: UInt64 = 0 }
+
+    func testKeepsShareableAnswersUntilTheyExpireOrTheDataChanges() throws {
+        let counter = Counter()
+        let cache = MicroCache(ttl: 60, maxEntries: 3, generation: { counter.generation }) { $0.target.hasPrefix("/nocache") ? nil : $0.target }
+        let respond: (Request) -> Outcome = { request in
+            counter.value += 1
+            var response = Response.text("render \(counter.value)")
+            response.headers["Cache-Control"] = request.target.hasPrefix("/private") ? "no-store" : "public, max-age=0, s-maxage=5"
+            return .now(response)
+        }
+        func body(_ target: String, method: String = "GET") -> String {
+            guard case .now(let response) = cache.handle(Request(method: method, target: target), next: respond),
+                  case .bytes(let bytes) = response.body else { return "" }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        XCTAssertEqual(body("/a"), "render 1")
+        XCTAssertEqual(body("/a"), "render 1", "kept")
+        XCTAssertEqual(body("/a", method: "HEAD"), "render 1", "HEAD shares GET's entry")
+        XCTAssertEqual(body("/a", method: "POST"), "render 2", "never for a POST")
+        XCTAssertEqual(body("/private"), "render 3")
+        XCTAssertEqual(body("/private"), "render 4", "no-store is not kept")
+        XCTAssertEqual(body("/nocache"), "render 5")
+        XCTAssertEqual(body("/nocache"), "render 6", "the key function can refuse")
+        counter.generation += 1
+        XCTAssertEqual(body("/a"), "render 7", "a write ends every entry")
+        XCTAssertEqual(body("/a"), "render 7")
+        _ = body("/b"); _ = body("/c")
+        XCTAssertEqual(body("/d"), "render 10")
+        XCTAssertEqual(body("/a"), "render 11", "full: it started afresh rather than grow")
+    }
+}

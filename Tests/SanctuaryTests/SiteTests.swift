@@ -81,4 +81,31 @@ final class SiteTests: XCTestCase {
         let refused = try site.get("/", headers: [("Accept-Encoding", "gzip;q=0")])
         XCTAssertNil(refused.header("Content-Encoding"))
     }
+
+    // MARK: The page cache
+
+    func testPublicPagesAreBuiltOncePerMomentButNeverShowAStaleCount() throws {
+        let slug = "waive-travel-loans"
+        let first = try site.get("/petitions/\(slug)").text
+        let second = try site.get("/petitions/\(slug)").text
+        XCTAssertEqual(first, second, "served from the cache: even the form token is the same")
+        XCTAssertNotEqual(try site.get("/fr/petitions/\(slug)").text, first, "each language has its own entry")
+        XCTAssertEqual(try site.get("/petitions/\(slug)", headers: [("Accept-Encoding", "gzip")]).header("Content-Encoding"), "gzip",
+                       "and each encoding")
+        // A signature is a database write: the next visitor sees it counted at once.
+        XCTAssertEqual(try site.sign(slug).status, 303)
+        let after = try site.get("/petitions/\(slug)").text
+        XCTAssertTrue(after.contains("<p class=\"count\">1 signature"), "the count is fresh after a write")
+        // Pages that are not shareable are never kept.
+        let thanks1 = try site.get("/petitions/\(slug)/thanks"), thanks2 = try site.get("/petitions/\(slug)/thanks")
+        XCTAssertEqual(thanks1.header("Cache-Control"), "no-store")
+        XCTAssertNotEqual(FormHelper.csrfToken(in: thanks1.text) ?? "a", FormHelper.csrfToken(in: thanks2.text) ?? "b")
+    }
+
+    func testThePageCacheCanBeTurnedOff() throws {
+        site.stop()
+        site = try TestApp(sampleContent: true) { $0.pageCacheSeconds = 0 }
+        let a = try site.get("/petitions/waive-travel-loans").text, b = try site.get("/petitions/waive-travel-loans").text
+        XCTAssertNotEqual(FormHelper.csrfToken(in: a), FormHelper.csrfToken(in: b), "rendered afresh each time")
+    }
 }

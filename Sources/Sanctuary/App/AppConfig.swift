@@ -34,6 +34,8 @@ public struct AppConfig: Sendable {
     public var letterRetentionDays = 30
     /// Largest resource file staff may upload.
     public var maxUploadBytes = 25 * 1024 * 1024
+    /// How long a rendered public page may be reused (0: never). Any database write ends it sooner.
+    public var pageCacheSeconds = 1.0
 
     public init(root: URL) { self.root = root }
 
@@ -154,6 +156,7 @@ public struct AppConfig: Sendable {
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         case "security.password_scrypt_log_n": passwordCost = try integer(10...20)
         case "letters.retention_days": letterRetentionDays = try integer(1...3650)
+        case "cache.page_seconds": pageCacheSeconds = try seconds()
         case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...1_073_741_824)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")

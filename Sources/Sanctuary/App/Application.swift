@@ -55,6 +55,13 @@ public final class Application: Sendable {
 
     private func configureRouter() {
         router.use(LanguageMiddleware(languages: languages))
+        if config.pageCacheSeconds > 0 {
+            let database = database
+            router.use(MicroCache(ttl: config.pageCacheSeconds, generation: { database.generation }) { request in
+                // Public pages are the same for everyone who asks in the same language and encoding.
+                "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.target)"
+            })
+        }
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
         let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,

@@ -1,0 +1,53 @@
+import Synchronization
+
+/// Keeps rendered public pages for a moment, so a page shared by a newspaper is built once
+/// per `ttl` (or once per database change), not once per visitor.
+///
+/// Only what the application marks shareable is kept: `200`, a byte body, `Cache-Control`
+/// with `s-maxage` (what `CachePolicy.publicPage` sends), and no `Set-Cookie`. An entry
+/// also dies when `generation()` moves (the database committed a write), so a visitor who
+/// signs and reloads sees their signature counted. The key is the application's: it
+/// decides which requests may share an answer (the same page, language and encoding).
+public final class MicroCache: Middleware, Sendable {
+    struct Entry {
+        let response: Response
+        let expires: UInt64
+        let generation: UInt64
+    }
+
+    let ttlNanoseconds: UInt64
+    let maxEntries: Int
+    let key: @Sendable (Request) -> String?
+    let generation: @Sendable () -> UInt64
+    private let entries = Mutex<[String: Entry]>([:])
+
+    /// `key`: nil for a request that must not be answered from the cache.
+    public init(ttl seconds: Double, maxEntries: Int = 2_000, generation: @escaping @Sendable () -> UInt64,
+                key: @escaping @Sendable (Request) -> String?) {
+        ttlNanoseconds = UInt64(seconds * 1e9)
+        self.maxEntries = maxEntries
+        self.generation = generation
+        self.key = key
+    }
+
+    public func handle(_ request: Request, next: (Request) -> Outcome) -> Outcome {
+        guard request.method == "GET" || request.method == "HEAD", let key = key(request) else { return next(request) }
+        let now = monotonicNanoseconds()
+        let current = generation()
+        if let hit = entries.withLock({ $0[key] }), hit.expires > now, hit.generation == current {
+            return .now(hit.response)
+        }
+        let ttl = ttlNanoseconds, maxEntries = maxEntries
+        return next(request).map { [self] response in
+            guard response.status == .ok, case .bytes = response.body, response.headers["Set-Cookie"] == nil,
+                  response.headers["Cache-Control"]?.contains("s-maxage") == true else { return response }
+            let entry = Entry(response: response, expires: now + ttl, generation: current)
+            entries.withLock { table in
+                // Random query strings must not grow it without bound: start afresh when full.
+                if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }
+                table[key] = entry
+            }
+            return response
+        }
+    }
+}
