@@ -100,6 +100,41 @@ final class ParserFuzzTests: XCTestCase {
         XCTAssertEqual(consumed, request.count)
     }
 
+    /// A request line past the limit with a bare CR further on: fed whole it was answered
+    /// 400 (the CR), trickled 414 (the length). Now the first broken rule in byte order wins.
+    func testTheSameBytesGetTheSameAnswerHoweverTheyAreSplit() {
+        var limits = ServerLimits()
+        limits.maxRequestLineBytes = 256
+        limits.maxHeaderBytes = 1024
+        let cases: [(String, Status)] = [
+            ("GET /" + String(repeating: "a", count: 300) + "\rX / HTTP/1.1\r\n\r\n", .uriTooLong),
+            ("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "b", count: 1100) + "\rY\r\n\r\n", .headerFieldsTooLarge),
+            ("GET /" + String(repeating: "a", count: 254) + " HTTP/1.1\r\nHost: x\r\n\r\n", .uriTooLong),
+        ]
+        for (input, expected) in cases {
+            let bytes = Array(input.utf8)
+            for step in [bytes.count, 1, 7, 64] {
+                var parser = RequestParser(limits: limits)
+                var answer: Status?
+                for end in stride(from: step, through: bytes.count + step - 1, by: step) {
+                    let outcome = bytes.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<min(end, bytes.count)]), remoteAddress: "t") }
+                    if case .reject(let status, _) = outcome { answer = status; break }
+                }
+                XCTAssertEqual(answer, expected, "fed in pieces of \(step): \(input.prefix(20))…")
+            }
+        }
+        // And a line exactly at the limit is fine, even when its CR arrives last.
+        let exact = Array(("GET /" + String(repeating: "a", count: 256 - 14) + " HTTP/1.1\r\nHost: x\r\n\r\n").utf8)
+        var parser = RequestParser(limits: limits)
+        var parsed = false
+        for end in 1...exact.count {
+            let outcome = exact.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<end]), remoteAddress: "t") }
+            if case .request = outcome { parsed = true }
+            if case .reject(let status, let reason) = outcome { XCTFail("\(status.code) \(reason) at byte \(end)"); break }
+        }
+        XCTAssertTrue(parsed)
+    }
+
     /// Found while fixing the above: endless blank lines were buffered without limit.
     func testAStreamOfBlankLinesIsRefused() {
         var parser = RequestParser(limits: ServerLimits())
