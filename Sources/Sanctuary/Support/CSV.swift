@@ -14,18 +14,32 @@ public enum CSV {
     }
 
     static func appendCell(_ cell: String, to output: inout [UInt8]) {
-        var utf8 = Array(cell.utf8)
-        if let first = utf8.first, [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13].contains(first) {
-            utf8.insert(UInt8(ascii: "'"), at: 0)
+        var cell = cell
+        cell.withUTF8 { appendCell($0, to: &output) }
+    }
+
+    /// One cell from UTF-8 bytes: a leading `'` before a formula character, quotes when
+    /// the cell holds a comma, quote or line break (quotes doubled).
+    static func appendCell(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        guard let first = utf8.first else { return }
+        let formula = first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+            || first == UInt8(ascii: "@") || first == 9 || first == 13
+        var needsQuotes = false
+        for byte in utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 13 || byte == 10 {
+            needsQuotes = true
+            break
         }
-        let needsQuotes = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 }
-        guard needsQuotes else { output.append(contentsOf: utf8); return }
-        output.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            if byte == UInt8(ascii: "\"") { output.append(byte) }
-            output.append(byte)
+        if needsQuotes { output.append(UInt8(ascii: "\"")) }
+        if formula { output.append(UInt8(ascii: "'")) }
+        if needsQuotes {
+            for byte in utf8 {
+                if byte == UInt8(ascii: "\"") { output.append(byte) }
+                output.append(byte)
+            }
+            output.append(UInt8(ascii: "\""))
+        } else {
+            output.append(contentsOf: utf8)
         }
-        output.append(UInt8(ascii: "\""))
     }
 }
 

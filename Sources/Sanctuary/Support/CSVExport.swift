@@ -8,13 +8,13 @@ import SQLite
 public struct CSVExport: Sendable {
     public let header: [String]
     public let sql: String
-    /// Turns column `index` of a row into a cell (default: the text as stored).
-    public var cell: @Sendable (_ row: Row, _ index: Int32) -> String = { row, index in
-        row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
-    }
+    /// Turns column `index` of a row into a cell, or nil for the text as stored (copied as
+    /// bytes straight from SQLite's buffer: no String per cell, which is what lets an export
+    /// run at over a million rows a second).
+    public var cell: @Sendable (_ row: Row, _ index: Int32) -> String? = { _, _ in nil }
     static let pieceSize = 64 * 1024
 
-    public init(header: [String], sql: String, cell: (@Sendable (Row, Int32) -> String)? = nil) {
+    public init(header: [String], sql: String, cell: (@Sendable (Row, Int32) -> String?)? = nil) {
         self.header = header
         self.sql = sql
         if let cell { self.cell = cell }
@@ -45,16 +45,21 @@ public struct CSVExport: Sendable {
                 piece += CSV.byteOrderMark
                 CSV.appendRow(header, to: &piece)
             }
-            var cells: [String] = []
-            cells.reserveCapacity(header.count)
             while piece.count < Self.pieceSize {
                 guard let row = try cursor.next() else {
                     counter.finished = true
                     break
                 }
-                cells.removeAll(keepingCapacity: true)
-                for index in 0..<columns { cells.append(cell(row, index)) }
-                CSV.appendRow(cells, to: &piece)
+                for index in 0..<columns {
+                    if index > 0 { piece.append(UInt8(ascii: ",")) }
+                    if let text = cell(row, index) {
+                        CSV.appendCell(text, to: &piece)
+                    } else {
+                        row.withText(at: index) { CSV.appendCell($0, to: &piece) }
+                    }
+                }
+                piece.append(13)
+                piece.append(10)
                 counter.rows += 1
             }
             return piece.isEmpty ? nil : piece

@@ -157,7 +157,7 @@ enum RSVPExport {
     static let export = CSVExport(header: ["signed_up_at", "name", "email", "status", "note", "consent_updates"], sql: """
         SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id
         """, cell: { row, index in
-            index == 5 ? CSVExport.yesNo(row, index) : row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
+            index == 5 ? CSVExport.yesNo(row, index) : nil
         })
 
     static func stream(_ database: Database, eventID: Int64) throws -> BodyStream {

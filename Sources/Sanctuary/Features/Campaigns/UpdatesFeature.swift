@@ -145,7 +145,7 @@ enum UpdatesFeature: Feature {
                 guard !row.isNull(at: 7) else { return "" }
                 return unsubscribeURL(app, id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
             }
-            return row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
+            return nil
         })
     }
 

@@ -9,9 +9,9 @@ public enum SignatureExport {
 
     static let export = CSVExport(header: columns, sql: """
         SELECT created_at, first_name, last_name, email, postal_code, riding, comment, consent_updates
-        FROM signatures WHERE petition_id = ? ORDER BY id
+        FROM signatures WHERE petition_id = ? ORDER BY created_at, id
         """, cell: { row, index in
-            index == 7 ? CSVExport.yesNo(row, index) : row.withText(at: index) { String(decoding: $0, as: UTF8.self) }
+            index == 7 ? CSVExport.yesNo(row, index) : nil
         })
 
     public static func stream(_ database: Database, petitionID: Int64) throws -> BodyStream {
