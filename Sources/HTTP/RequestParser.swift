@@ -40,6 +40,7 @@ public struct RequestParser: Sendable {
         var position: Int          // absolute offset in the buffer where decoding continues
         var body: [UInt8] = []
         var remainingInChunk = 0   // data bytes left in the current chunk
+        var trailersStart = 0      // where the trailer section begins (after the last chunk)
         var phase: Phase = .size
         enum Phase: Sendable { case size, data, dataCRLF, trailers }
     }
@@ -265,6 +266,7 @@ public struct RequestParser: Sendable {
                 chunk.position = lineLF + 1
                 if size == 0 {
                     chunk.phase = .trailers
+                    chunk.trailersStart = chunk.position
                 } else {
                     chunk.remainingInChunk = size
                     chunk.phase = .data
@@ -286,10 +288,14 @@ public struct RequestParser: Sendable {
                 chunk.phase = .size
             case .trailers:
                 // Trailer fields are read and dropped; an empty line ends the body.
+                // All trailer lines together count against the header limit, checked the same way
+                // whether a line arrived whole or in pieces (a libFuzzer finding: a long complete
+                // line was accepted, the same line trickled was refused).
                 guard let lineLF = firstIndex(of: lf, in: buf, from: chunk.position) else {
-                    if buf.count - chunk.position > limits.maxHeaderBytes { return .reject(.headerFieldsTooLarge, "trailers too large") }
+                    if buf.count - chunk.trailersStart > limits.maxHeaderBytes { return .reject(.headerFieldsTooLarge, "trailers too large") }
                     return saveChunked(request, headLength, chunk)
                 }
+                if lineLF - chunk.trailersStart > limits.maxHeaderBytes { return .reject(.headerFieldsTooLarge, "trailers too large") }
                 guard lineLF > chunk.position, buf[lineLF - 1] == cr else { return .reject(.badRequest, "bad trailer line") }
                 let empty = lineLF - 1 == chunk.position
                 chunk.position = lineLF + 1

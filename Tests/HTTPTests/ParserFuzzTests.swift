@@ -102,6 +102,7 @@ final class ParserFuzzTests: XCTestCase {
 
     /// A request line past the limit with a bare CR further on: fed whole it was answered
     /// 400 (the CR), trickled 414 (the length). Now the first broken rule in byte order wins.
+    /// Likewise trailers: a long trailer line was accepted whole and refused trickled.
     func testTheSameBytesGetTheSameAnswerHoweverTheyAreSplit() {
         var limits = ServerLimits()
         limits.maxRequestLineBytes = 256
@@ -110,6 +111,11 @@ final class ParserFuzzTests: XCTestCase {
             ("GET /" + String(repeating: "a", count: 300) + "\rX / HTTP/1.1\r\n\r\n", .uriTooLong),
             ("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "b", count: 1100) + "\rY\r\n\r\n", .headerFieldsTooLarge),
             ("GET /" + String(repeating: "a", count: 254) + " HTTP/1.1\r\nHost: x\r\n\r\n", .uriTooLong),
+            // Trailers: one long line, and many short ones (third finding; they were unbounded when whole).
+            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + String(repeating: "c", count: 1100) + "\r\n\r\n",
+             .headerFieldsTooLarge),
+            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n" + String(repeating: "T: t\r\n", count: 300) + "\r\n",
+             .headerFieldsTooLarge),
         ]
         for (input, expected) in cases {
             let bytes = Array(input.utf8)
