@@ -253,6 +253,10 @@ final class FrenchTests: XCTestCase {
         XCTAssertTrue(one.contains("SUMMARY:Assemblée publique"))
         let english = try site.get("/events.ics").text
         XCTAssertEqual(english.matches(of: #/UID:event-\d+@/#).count, ics.matches(of: #/UID:event-\d+@/#).count, "the same events, by the same UIDs")
+        let sitemap = try site.get("/sitemap.xml").text
+        let base = site.app.config.publicBaseURL
+        XCTAssertTrue(sitemap.contains("<loc>\(base)/fr/petitions/rescind-safe-third-country</loc>"))
+        XCTAssertTrue(sitemap.contains("<xhtml:link rel=\"alternate\" hreflang=\"fr\" href=\"\(base)/fr/campaigns/safe-third-country\"/>"))
         XCTAssertTrue(try site.get("/fr/petitions/rescind-safe-third-country.json").text.contains("\"title\":\"Annulez l’Entente sur les tiers pays sûrs\""))
     }
 
