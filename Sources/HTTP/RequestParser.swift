@@ -250,6 +250,8 @@ public struct RequestParser: Sendable {
                     if buf.count - chunk.position > 1024 { return .reject(.badRequest, "chunk size line too long") }
                     return saveChunked(request, headLength, chunk)
                 }
+                // The same bound when the line arrived whole (fourth libFuzzer finding).
+                if lineLF - chunk.position > 1024 { return .reject(.badRequest, "chunk size line too long") }
                 guard lineLF > chunk.position, buf[lineLF - 1] == cr else { return .reject(.badRequest, "bad chunk size line") }
                 var end = lineLF - 1
                 if let semicolon = firstIndex(of: UInt8(ascii: ";"), in: buf, from: chunk.position, to: end) { end = semicolon }

@@ -116,6 +116,9 @@ final class ParserFuzzTests: XCTestCase {
              .headerFieldsTooLarge),
             ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n" + String(repeating: "T: t\r\n", count: 300) + "\r\n",
              .headerFieldsTooLarge),
+            // A chunk-size line with a 1,100-byte extension (fourth finding: accepted when whole).
+            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=" + String(repeating: "e", count: 1100) + "\r\nhello\r\n0\r\n\r\n",
+             .badRequest),
         ]
         for (input, expected) in cases {
             let bytes = Array(input.utf8)

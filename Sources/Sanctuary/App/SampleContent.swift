@@ -13,7 +13,7 @@ struct SampleContent {
 
     /// Loads the content when there are no petitions, news or events yet. Returns whether it did.
     func loadIfEmpty(into database: Database) throws -> Bool {
-        guard FileManager.default.fileExists(atPath: file.path) else { return false }
+        guard FileManager.default.fileExists(atPath: file.path), try Self.isEmpty(database) else { return false }
         let data = try Data(contentsOf: file)
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let tables = root["tables"] as? [[String: Any]] else {
@@ -27,8 +27,7 @@ struct SampleContent {
             return (table, try rows.map { try $0.mapValues(Self.value) })
         }
         return try database.writeAndWait { db in
-            let existing = try db.scalar("SELECT (SELECT count(*) FROM petitions) + (SELECT count(*) FROM news) + (SELECT count(*) FROM events) + (SELECT count(*) FROM campaigns)", as: Int.self) ?? 0
-            guard existing == 0 else { return false }
+            guard try Self.isEmpty(db) else { return false }
             for (table, rows) in plan {
                 for row in rows {
                     let columns = row.keys.sorted()
@@ -60,6 +59,14 @@ struct SampleContent {
             }
             return true
         }
+    }
+
+    /// No content yet (checked before reading the file, so a running site's start skips it).
+    static func isEmpty(_ database: Database) throws -> Bool { try database.read { try isEmpty($0) } }
+
+    static func isEmpty(_ db: Connection) throws -> Bool {
+        try db.scalar("SELECT (SELECT count(*) FROM petitions) + (SELECT count(*) FROM news) + (SELECT count(*) FROM events) + (SELECT count(*) FROM campaigns)",
+                      as: Int.self) == 0
     }
 
     /// Sample MPs and FSA rows, marked `is_sample`, when no member exists yet. No open
