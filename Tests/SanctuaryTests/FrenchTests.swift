@@ -236,6 +236,22 @@ final class FrenchTests: XCTestCase {
         XCTAssertFalse(try site.get("/petitions/only-english").text.contains("lang=\"en\"><"), "no marking on English pages")
     }
 
+    func testResourcesInTheOtherLanguageSaySo() throws {
+        try site.app.database.writeAndWait { db in
+            let campaign = try XCTUnwrap(try db.scalar("SELECT id FROM campaigns WHERE slug = 'refugees-welcome-here'", as: Int64.self))
+            _ = try db.run("INSERT INTO resources (campaign_id, title, language, kind, url) VALUES (?, 'Organiser toolkit', 'en', 'link', 'https://example.org/en')", campaign)
+            _ = try db.run("INSERT INTO resources (campaign_id, title, language, kind, url) VALUES (?, 'Trousse d’organisation', 'fr', 'link', 'https://example.org/fr')", campaign)
+        }
+        let french = try site.get("/fr/campaigns/refugees-welcome-here").text
+        let own = try XCTUnwrap(french.range(of: "Trousse d’organisation")), other = try XCTUnwrap(french.range(of: "Organiser toolkit"))
+        XCTAssertLessThan(own.lowerBound, other.lowerBound, "French resources first on the French page")
+        XCTAssertTrue(french.contains("<li lang=\"en\"><a href=\"https://example.org/en\" hreflang=\"en\">Organiser toolkit</a>"))
+        XCTAssertTrue(french.contains("(anglais)"))
+        let english = try site.get("/campaigns/refugees-welcome-here").text
+        XCTAssertLessThan(try XCTUnwrap(english.range(of: "Organiser toolkit")).lowerBound, try XCTUnwrap(english.range(of: "Trousse")).lowerBound)
+        XCTAssertTrue(english.contains("(French)"))
+    }
+
     // MARK: Feeds
 
     func testFeedsPerLanguage() throws {

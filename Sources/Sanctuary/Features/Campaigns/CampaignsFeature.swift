@@ -50,7 +50,7 @@ enum CampaignsFeature: Feature {
                 <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
                 \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
                 </section>
-                \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resources.map { "<li><a href=\"\($0.href)\">\($0.title)</a>\($0.description.isEmpty ? HTML.empty : " — \($0.description)")</li>" as HTML })</ul></section>")
+                \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resourceItems(resources, t: t))</ul></section>")
                 \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"\(t.path("/news/\($0.slug)"))\">\($0.title.html(t))</a></li>" as HTML })</ul></section>")
                 \(PetitionViews.shareLinks(title: campaign.title.text(t), url: app.absoluteURL(t.path("/campaigns/\(campaign.slug)")), t: t))
                 \(UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t))
@@ -59,6 +59,19 @@ enum CampaignsFeature: Feature {
             }
             response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 5)
             return response
+        }
+    }
+
+    /// Resources in the page's language first; one in another language says so (its title
+    /// and description are in that language, so the item is marked with it).
+    static func resourceItems(_ resources: [Resource], t: Localizer) -> [HTML] {
+        let ordered = resources.filter { $0.language == t.language } + resources.filter { $0.language != t.language }
+        return ordered.map { r in
+            let other = r.language != t.language
+            return """
+                <li\(other ? " lang=\"\(r.language)\"" as HTML : .empty)><a href="\(r.href)"\(other ? " hreflang=\"\(r.language)\"" as HTML : .empty)>\(r.title)</a>\
+                \(r.description.isEmpty ? HTML.empty : " — \(r.description)")\(other ? " <span class=\"meta\">(\(t("language.name.\(r.language)")))</span>" as HTML : .empty)</li>
+                """
         }
     }
 
