@@ -43,4 +43,18 @@ final class ConfigTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("prot is not a known setting"), "\(error)")
         }
     }
+
+    func testThePageCacheSettingAcceptsZeroToTurnItOff() throws {
+        let folder = makeTemporaryDirectory()
+        let file = folder.appendingPathComponent("cache.json")
+        XCTAssertEqual(try AppConfig.load(root: packageRoot, environment: [:]).pageCacheSeconds, 1)
+        try #"{"cache": {"page_seconds": 0}}"#.write(to: file, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try AppConfig.load(root: packageRoot, file: file, environment: [:]).pageCacheSeconds, 0)
+        for bad in ["-1", "61", "\"soon\""] {
+            try #"{"cache": {"page_seconds": \#(bad)}}"#.write(to: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try AppConfig.load(root: packageRoot, file: file, environment: [:])) { error in
+                XCTAssertTrue("\(error)".contains("cache.page_seconds"), "\(error)")
+            }
+        }
+    }
 }

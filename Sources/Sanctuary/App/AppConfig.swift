@@ -156,7 +156,12 @@ public struct AppConfig: Sendable {
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         case "security.password_scrypt_log_n": passwordCost = try integer(10...20)
         case "letters.retention_days": letterRetentionDays = try integer(1...3650)
-        case "cache.page_seconds": pageCacheSeconds = try seconds()
+        case "cache.page_seconds":
+            // 0 turns the page cache off.
+            guard let v = Double(text), v >= 0, v <= 60 else {
+                throw ConfigError(key: source, reason: "must be a number of seconds from 0 to 60 (got \"\(text)\")")
+            }
+            pageCacheSeconds = v
         case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...1_073_741_824)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")

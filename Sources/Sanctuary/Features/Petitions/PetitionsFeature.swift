@@ -37,7 +37,7 @@ enum PetitionsFeature: Feature {
                 return .json("{\"error\":\"not found\"}", status: .notFound)
             }
             var response = Response.json(PetitionJSON(petition: petition, provinces: provinces, t: app.t(request)).encoded())
-            response.headers["Cache-Control"] = "public, max-age=5, stale-while-revalidate=30"
+            response.headers["Cache-Control"] = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         }
