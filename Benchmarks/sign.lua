@@ -10,6 +10,9 @@ function setup(thread)
 end
 
 function init(args)
+  -- Seeded per run and thread, so a second run on the same database signs new e-mails
+  -- (unseeded, every run repeats the same "random" prefixes and gets "already signed").
+  math.randomseed(os.time() * 100 + id)
   slug = args[1]
   token = args[2]
   prefix = tostring(id) .. "-" .. tostring(math.random(1, 1e9))
