@@ -68,7 +68,7 @@ public struct CompressionMiddleware: Middleware {
         return next(request).map { response in
             guard Gzip.isCompressible(response.contentType), response.headers["Content-Encoding"] == nil else { return response }
             var response = response
-            if !(response.headers["Vary"]?.lowercased().contains("accept-encoding") ?? false) {
+            if !(response.headers["Vary"]?.listsToken("accept-encoding") ?? false) {
                 response.headers.add("Vary", "Accept-Encoding")
             }
             guard accepts, response.status == .ok, case .bytes(let body) = response.body, body.count >= minimum,

@@ -46,3 +46,50 @@ public struct Headers: Sendable, Sequence {
 
     public var count: Int { fields.count }
 }
+
+extension String {
+    /// Whether a comma-separated header value (`Connection`, `Vary`) lists `token`, compared
+    /// case-insensitively in ASCII. Plain byte work: Foundation's string search showed up in
+    /// profiles of the static-file path.
+    func listsToken(_ token: String) -> Bool {
+        var found = false
+        var token = token
+        token.withUTF8 { wanted in
+            var this = self
+            this.withUTF8 { bytes in
+                var start = 0
+                while start <= bytes.count && !found {
+                    var end = start
+                    while end < bytes.count && bytes[end] != UInt8(ascii: ",") { end += 1 }
+                    var a = start, b = end
+                    while a < b && (bytes[a] == 32 || bytes[a] == 9) { a += 1 }
+                    while b > a && (bytes[b - 1] == 32 || bytes[b - 1] == 9) { b -= 1 }
+                    if b - a == wanted.count {
+                        found = (0..<wanted.count).allSatisfy { bytes[a + $0] | 0x20 == wanted[$0] | 0x20 }
+                    }
+                    start = end + 1
+                }
+            }
+        }
+        return found
+    }
+
+    /// Whether the text contains `needle` byte for byte (no Foundation, no locale).
+    func containsBytes(_ needle: String) -> Bool {
+        var found = false
+        var needle = needle
+        needle.withUTF8 { n in
+            var this = self
+            this.withUTF8 { h in
+                guard n.count <= h.count else { return }
+                if n.isEmpty { found = true; return }
+                for i in 0...(h.count - n.count) where h[i] == n[0] {
+                    var j = 1
+                    while j < n.count && h[i + j] == n[j] { j += 1 }
+                    if j == n.count { found = true; return }
+                }
+            }
+        }
+        return found
+    }
+}

@@ -40,7 +40,7 @@ public final class MicroCache: Middleware, Sendable {
         let ttl = ttlNanoseconds, maxEntries = maxEntries
         return next(request).map { [self] response in
             guard response.status == .ok, case .bytes = response.body, response.headers["Set-Cookie"] == nil,
-                  response.headers["Cache-Control"]?.contains("s-maxage") == true else { return response }
+                  response.headers["Cache-Control"]?.containsBytes("s-maxage") == true else { return response }
             let entry = Entry(response: response, expires: now + ttl, generation: current)
             entries.withLock { table in
                 // Random query strings must not grow it without bound: start afresh when full.

@@ -47,11 +47,10 @@ public struct Request: Sendable {
 
     /// Whether the connection stays open after this request's response.
     public var wantsKeepAlive: Bool {
-        let connection = headers["connection"]?.lowercased() ?? ""
-        let tokens = connection.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let connection = headers["connection"] ?? ""
         switch version {
-        case .http11: return !tokens.contains("close")
-        case .http10: return tokens.contains("keep-alive")
+        case .http11: return !connection.listsToken("close")
+        case .http10: return connection.listsToken("keep-alive")
         }
     }
 

@@ -371,3 +371,22 @@ final class MicroCacheTests: XCTestCase {
         XCTAssertEqual(body("/a"), "render 11", "full: it started afresh rather than grow")
     }
 }
+
+final class HeaderTokenTests: XCTestCase {
+    func testConnectionAndVaryTokens() {
+        func keepAlive(_ version: Request.Version, _ connection: String?) -> Bool {
+            var request = Request(method: "GET", target: "/", version: version)
+            if let connection { request.headers.add("connection", connection) }
+            return request.wantsKeepAlive
+        }
+        XCTAssertTrue(keepAlive(.http11, nil))
+        XCTAssertFalse(keepAlive(.http11, "close"))
+        XCTAssertFalse(keepAlive(.http11, "Upgrade, \tClose "))
+        XCTAssertTrue(keepAlive(.http11, "closed"), "a token, not a substring")
+        XCTAssertFalse(keepAlive(.http10, nil))
+        XCTAssertTrue(keepAlive(.http10, "Keep-Alive"))
+        XCTAssertTrue(keepAlive(.http10, "foo,keep-alive"))
+        XCTAssertFalse(keepAlive(.http10, "keep-alive-not"))
+        XCTAssertTrue(keepAlive(.http11, ""), "an empty header closes nothing")
+    }
+}
