@@ -1,3 +1,5 @@
+import Foundation
+
 /// An ordered list of header fields. Lookup is case-insensitive; request header names
 /// are stored lower-cased by the parser, so lookups there are a plain comparison.
 public struct Headers: Sendable, Sequence {
@@ -45,6 +47,19 @@ public struct Headers: Sendable, Sequence {
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 
     public var count: Int { fields.count }
+}
+
+extension Headers {
+    /// A weighted list (`Accept-Encoding`, `Accept-Language`; RFC 9110 §12.4.2): each
+    /// value, lower-cased, with its `q` (1 when absent). `q=0` means "not acceptable".
+    public static func qualityList(_ value: String) -> [(value: String, quality: Double)] {
+        value.split(separator: ",").compactMap { part in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let first = pieces.first, !first.isEmpty else { return nil }
+            let quality = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return (first, quality)
+        }
+    }
 }
 
 extension String {

@@ -37,11 +37,10 @@ public final class MicroCache: Middleware, Sendable {
         if let hit = entries.withLock({ $0[key] }), hit.expires > now, hit.generation == current {
             return .now(hit.response)
         }
-        let ttl = ttlNanoseconds, maxEntries = maxEntries
         return next(request).map { [self] response in
             guard response.status == .ok, case .bytes = response.body, response.headers["Set-Cookie"] == nil,
                   response.headers["Cache-Control"]?.containsBytes("s-maxage") == true else { return response }
-            let entry = Entry(response: response, expires: now + ttl, generation: current)
+            let entry = Entry(response: response, expires: now + ttlNanoseconds, generation: current)
             entries.withLock { table in
                 // Random query strings must not grow it without bound: start afresh when full.
                 if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }

@@ -67,14 +67,9 @@ public struct Request: Sendable {
     /// Whether the client accepts a gzip-encoded response.
     public var acceptsGzip: Bool {
         guard let header = headers["accept-encoding"] else { return false }
-        for part in header.split(separator: ",") {
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let coding = pieces.first, coding == "gzip" || coding == "*" else { continue }
-            // `q=0` (or 0.0, 0.000) means "not acceptable".
-            let quality = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            return quality > 0
-        }
-        return false
+        // The first entry naming gzip (or `*`) decides; `q=0` (or 0.0, 0.000) refuses it.
+        guard let entry = Headers.qualityList(header).first(where: { $0.value == "gzip" || $0.value == "*" }) else { return false }
+        return entry.quality > 0
     }
 }
 

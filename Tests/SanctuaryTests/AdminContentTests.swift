@@ -21,10 +21,7 @@ final class AdminContentTests: XCTestCase {
 
     /// (cookie header, form token) for a signed-in account.
     func signIn(_ email: String) throws -> ([(String, String)], String) {
-        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
-        let response = try site.post("/admin/login", [("_csrf", token), ("email", email), ("password", password)])
-        let cookie = try XCTUnwrap(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
-        let headers = [("Cookie", cookie)]
+        let headers = try site.signIn(email, password: password)
         let csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin", headers: headers).text))
         return (headers, csrf)
     }

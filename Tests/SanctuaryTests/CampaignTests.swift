@@ -98,10 +98,7 @@ final class CampaignTests: XCTestCase {
                 try StaffStore.create(db, email: "org@example.org", name: "", role: .organizer, passwordHash: hash)
             }
         }
-        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
-        let login = try site.post("/admin/login", [("_csrf", token), ("email", "org@example.org"), ("password", "a long enough passphrase")])
-        let cookie = try XCTUnwrap(login.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
-        let response = try site.get("/admin/subscribers.csv", headers: [("Cookie", cookie)])
+        let response = try site.get("/admin/subscribers.csv", headers: try site.signIn("org@example.org"))
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(Array(response.body.prefix(3)), [0xEF, 0xBB, 0xBF])
         return String(decoding: response.body.dropFirst(3), as: UTF8.self)

@@ -14,9 +14,7 @@ final class ResourceTests: XCTestCase {
         site = try TestApp(sampleContent: true) { $0.passwordCost = 10 }
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
         try site.app.database.writeAndWait { db in try StaffStore.create(db, email: "ed@example.org", name: "", role: .editor, passwordHash: hash) }
-        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
-        let login = try site.post("/admin/login", [("_csrf", token), ("email", "ed@example.org"), ("password", "a long enough passphrase")])
-        cookie = [("Cookie", try XCTUnwrap(login.header("Set-Cookie")?.split(separator: ";").first.map(String.init)))]
+        cookie = try site.signIn("ed@example.org")
         csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/resources", headers: cookie).text))
     }
     override func tearDown() { site.stop() }

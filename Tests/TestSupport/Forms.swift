@@ -41,6 +41,17 @@ extension TestApp {
         return try post("/petitions/\(slug)/sign", ordered, headers: headers)
     }
 
+    /// Signs a staff member in through the login form; returns the `Cookie` header to send.
+    public func signIn(_ email: String, password: String = "a long enough passphrase") throws -> [(String, String)] {
+        let page = try get("/admin/login")
+        guard let token = FormHelper.csrfToken(in: page.text) else { throw RawClient.ClientError.malformed("no _csrf on /admin/login") }
+        let login = try post("/admin/login", [("_csrf", token), ("email", email), ("password", password)])
+        guard let cookie = login.header("Set-Cookie")?.split(separator: ";").first.map(String.init) else {
+            throw RawClient.ClientError.malformed("no session cookie after signing in as \(email) (\(login.status))")
+        }
+        return [("Cookie", cookie)]
+    }
+
     /// A petition's public JSON as a dictionary.
     public func petitionJSON(_ slug: String) throws -> [String: Any] {
         let response = try get("/petitions/\(slug).json")

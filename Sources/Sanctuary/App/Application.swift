@@ -96,7 +96,7 @@ public final class Application: Sendable {
         let path: String
         if let alternate { path = alternate }
         else if request.method == "GET" || request.method == "HEAD" { path = request.target }
-        else { path = request.path.split(separator: "/").dropLast().reduce("") { $0 + "/" + $1 }.ifEmpty("/") }
+        else { path = "/" + request.path.split(separator: "/").dropLast().joined(separator: "/") }
         return PageContext(t: t(request), languages: languages, siteName: config.siteName, path: request.path,
                            alternatePath: path, baseURL: config.publicBaseURL)
     }

@@ -28,14 +28,9 @@ public struct Languages: Sendable {
     public func preferred(_ acceptLanguage: String?) -> Localizer? {
         guard let header = acceptLanguage else { return nil }
         var best: (localizer: Localizer, q: Double)?
-        for part in header.split(separator: ",") {
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard let range = pieces.first, !range.isEmpty else { continue }
-            let primary = String(range.split(separator: "-").first ?? "")
-            guard let localizer = localizer(primary) else { continue }
-            let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            guard q > 0 else { continue }
-            if best == nil || q > (best?.q ?? 0) { best = (localizer, q) }
+        for (range, q) in Headers.qualityList(header) where q > 0 {
+            guard let localizer = localizer(String(range.split(separator: "-").first ?? "")) else { continue }
+            if q > best?.q ?? 0 { best = (localizer, q) }
         }
         return best?.localizer
     }
@@ -53,8 +48,7 @@ struct LanguageMiddleware: Middleware {
     let languages: Languages
 
     func routedPath(_ path: String) -> String {
-        guard let stripped = Self.strip(path, prefix: languages.french.pathPrefix) else { return path }
-        return stripped
+        Self.strip(path, prefix: languages.french.pathPrefix) ?? path
     }
 
     static func strip(_ path: String, prefix: String) -> String? {

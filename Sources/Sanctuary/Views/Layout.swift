@@ -12,10 +12,6 @@ public struct PageContext: Sendable {
     public let baseURL: String
 }
 
-extension String {
-    func ifEmpty(_ fallback: String) -> String { isEmpty ? fallback : self }
-}
-
 /// The one layout every public page is built from.
 public enum Layout {
     public static func page(_ context: PageContext, title: String, description: String? = nil,
