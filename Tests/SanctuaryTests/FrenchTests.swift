@@ -195,6 +195,19 @@ final class FrenchTests: XCTestCase {
         XCTAssertFalse(text.contains("Bonjour"))
     }
 
+    func testANamedRecipientIsAddressedInFrench() throws {
+        let form = try site.get("/fr/letters/stca-minister").text
+        XCTAssertTrue(form.contains("<h2 id=\"letter-heading\">Écrire à Le ministre de l’Immigration, des Réfugiés et de la Citoyenneté</h2>"))
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: form))
+        let made = try site.post("/fr/letters/stca-minister", [("_csrf", token), ("name", "Luc Roy"), ("email", "luc@example.org"),
+                                                              ("street_address", "1 rue A"), ("city", "Ottawa"), ("postal_code", "K1A 0B1")])
+        XCTAssertEqual(made.status, 303)
+        let text = try site.get(try XCTUnwrap(made.header("Location")) + ".txt").text
+        XCTAssertTrue(text.contains("Bonjour Le ministre de l’Immigration, des Réfugiés et de la Citoyenneté,"), text)
+        XCTAssertTrue(text.contains("Chambre des communes, Ottawa (Ontario) K1A 0A6"))
+        XCTAssertFalse(text.contains("The Minister") || text.contains("House of Commons"))
+    }
+
     // MARK: Formatting
 
     func testFrenchDatesTimesAndNumbers() throws {

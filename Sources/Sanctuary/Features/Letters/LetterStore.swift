@@ -7,8 +7,8 @@ public struct LetterCampaign: Sendable {
     public let title: Bilingual
     public let intro: Bilingual
     public let recipientKind: String
-    public let recipientName: String
-    public let recipientAddress: String
+    public let recipientName: Bilingual
+    public let recipientAddress: Bilingual
     public let recipientEmail: String
     public let subject: Bilingual
     public let bodyTemplate: Bilingual
@@ -17,8 +17,8 @@ public struct LetterCampaign: Sendable {
 
     init(_ row: Row) throws {
         id = try row.get("id"); slug = try row.get("slug"); title = try row.bilingual("title"); intro = try row.bilingual("intro")
-        recipientKind = try row.get("recipient_kind"); recipientName = try row.get("recipient_name")
-        recipientAddress = try row.get("recipient_address"); recipientEmail = try row.get("recipient_email")
+        recipientKind = try row.get("recipient_kind"); recipientName = try row.bilingual("recipient_name")
+        recipientAddress = try row.bilingual("recipient_address"); recipientEmail = try row.get("recipient_email")
         subject = try row.bilingual("subject"); bodyTemplate = try row.bilingual("body_template"); state = try row.get("state")
         letterCount = try row.get("letter_count")
     }
@@ -77,7 +77,7 @@ public enum LetterTemplate {
 
 public enum LetterStore {
     static let columns = """
-        id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_address, recipient_email,
+        id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_name_fr, recipient_address, recipient_address_fr, recipient_email,
         subject, subject_fr, body_template, body_template_fr, state, letter_count
         """
 

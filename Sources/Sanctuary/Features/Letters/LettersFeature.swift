@@ -131,7 +131,7 @@ enum LettersFeature: Feature {
             <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
-            <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName]))</h2>
+            <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
             \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
             </section>
@@ -198,9 +198,9 @@ enum LettersFeature: Feature {
         // otherwise wholly in English (never a French greeting around an English body).
         let lt = campaign.bodyTemplate.usesEnglish(t) ? app.languages.english : t
         let senderAddress = "\(street)\n\(city) \(postal)"
-        let recipientName = campaign.toMP ? (representative?.formalName ?? "") : campaign.recipientName
+        let recipientName = campaign.toMP ? (representative?.formalName ?? "") : campaign.recipientName.text(lt)
         let recipientAddress = campaign.toMP ? (representative.map { lt("letters.house_of_commons") + ($0.isSample ? " " + lt("letters.sample_suffix") : "") } ?? "")
-                                             : campaign.recipientAddress
+                                             : campaign.recipientAddress.text(lt)
         let recipientEmail = campaign.toMP ? (representative?.email ?? "") : campaign.recipientEmail
         let date = DateText.day(Timestamp.now(), t: lt)
         let body = LetterTemplate.fill(campaign.bodyTemplate.text(lt), [
