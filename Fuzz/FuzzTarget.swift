@@ -54,6 +54,8 @@ func parseAll(_ bytes: [UInt8], cuts: [Int], spoolLargeBodies: Bool) -> [Parsed]
                 results.append(.spool(method: request.method, target: request.target, length: length))
                 // The connection streams the body to disk from here; the parser's part is done.
                 return results
+            case .refuse:
+                preconditionFailure("no policy here refuses a head")
             case .reject(let status, _):
                 precondition((400...599).contains(status.code), "rejected with \(status.code)")
                 results.append(.reject(status.code))

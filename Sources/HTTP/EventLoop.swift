@@ -178,9 +178,16 @@ final class EventLoop: @unchecked Sendable {
                 refuse(fd)
                 continue
             }
+            let remoteAddress = Self.describe(address)
+            // One address may not take every slot; a trusted proxy speaks for many clients.
+            let key = core.limits.trustedProxies.contains(remoteAddress) ? nil : Self.addressKey(address, text: remoteAddress)
+            if let key, !core.admit(key) {
+                refuse(fd)
+                continue
+            }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = HTTPConnection(fd: fd, loop: self, remoteAddress: Self.describe(address))
+            let connection = HTTPConnection(fd: fd, loop: self, remoteAddress: remoteAddress, addressKey: key)
             connections[fd] = connection
             do {
                 try add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
@@ -198,6 +205,7 @@ final class EventLoop: @unchecked Sendable {
         core.openConnections.subtract(1, ordering: .relaxed)
     }
 
+
     /// Out of file descriptors: free the spare, accept and close one, take the spare back,
     /// so the listening socket does not spin.
     private func shedOneConnection() {
@@ -206,6 +214,20 @@ final class EventLoop: @unchecked Sendable {
         let fd = accept(core.listenFD, nil, nil)
         if fd >= 0 { Glibc.close(fd) }
         spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    }
+
+    /// What the per-address cap counts by: the IPv4 address, or the IPv6 /64 (one subscriber
+    /// commonly holds a whole /64, so single IPv6 addresses would be no limit at all).
+    static func addressKey(_ storage: sockaddr_storage, text: String) -> String {
+        guard Int32(storage.ss_family) == AF_INET6, !text.hasPrefix("::ffff:") else { return text }
+        var storage = storage
+        return withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                withUnsafeBytes(of: pointer.pointee.sin6_addr) { bytes in
+                    bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ":") + "/64"
+                }
+            }
+        }
     }
 
     static func describe(_ storage: sockaddr_storage) -> String {

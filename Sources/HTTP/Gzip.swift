@@ -100,7 +100,8 @@ public struct SecurityHeadersMiddleware: Middleware {
             response.headers["X-Content-Type-Options"] = "nosniff"
             if response.contentType?.hasPrefix("text/html") ?? false {
                 if response.headers["Content-Security-Policy"] == nil { response.headers["Content-Security-Policy"] = csp }
-                response.headers["Referrer-Policy"] = referrer
+                // A page that chose its own (`no-referrer` where the URL holds a secret) keeps it.
+                if response.headers["Referrer-Policy"] == nil { response.headers["Referrer-Policy"] = referrer }
                 response.headers["X-Frame-Options"] = "DENY"
             }
             return response

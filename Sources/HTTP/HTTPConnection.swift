@@ -12,6 +12,8 @@ final class HTTPConnection: @unchecked Sendable {
     private(set) var fd: Int32
     unowned let loop: EventLoop
     let remoteAddress: String
+    /// What the per-address connection cap counts this connection under (nil: exempt).
+    private let addressKey: String?
     private var parser: RequestParser
     private var input: [UInt8] = []
     private var inputStart = 0
@@ -27,6 +29,11 @@ final class HTTPConnection: @unchecked Sendable {
     /// Monotonic time at which the current state times out.
     private(set) var deadline: UInt64 = 0
     private var headStartedAt: UInt64 = 0
+    /// When the body of the current request began (its head complete); the whole body must
+    /// arrive within the body timeout from here, however slowly it trickles.
+    private var bodyStartedAt: UInt64 = 0
+    /// Bytes of request input this connection has counted against the server's budget.
+    private var budgeted = 0
     /// An upload being written to its spool file.
     private var spool: (request: Request, fd: Int32, path: String, remaining: Int)?
     private var lastProgress: UInt64 = 0
@@ -34,11 +41,13 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputHighWater = 256 * 1024
     private static let streamPiece = 64 * 1024
 
-    init(fd: Int32, loop: EventLoop, remoteAddress: String) {
+    init(fd: Int32, loop: EventLoop, remoteAddress: String, addressKey: String?) {
         self.fd = fd
         self.loop = loop
         self.remoteAddress = remoteAddress
+        self.addressKey = addressKey
         self.parser = RequestParser(limits: loop.core.limits)
+        self.parser.trustForwarded = loop.core.limits.trustedProxies.contains(remoteAddress)
         let responder = loop.core.responder
         self.parser.policy = { head in responder.bodyPolicy(for: head) }
         lastProgress = loop.now
@@ -75,6 +84,14 @@ final class HTTPConnection: @unchecked Sendable {
                 if !parser.isMidRequest && inputStart == input.count { headStartedAt = loop.now }
                 input.append(contentsOf: loop.readBuffer[0..<n])
                 gotBytes = true
+                if !updateBudget() {
+                    // Every connection's buffered input together is over the server's budget:
+                    // this request waits for another day rather than memory growing without bound.
+                    abandonSpool()
+                    reject(.serviceUnavailable, "the server is busy; try again shortly", retryAfter: 5)
+                    flush()
+                    return
+                }
                 if n < loop.readBuffer.count { break }
                 // Bound what one connection may buffer before we parse it.
                 if input.count - inputStart > limits.maxBodyBytes * 2 + limits.maxHeaderBytes + limits.maxRequestLineBytes { break }
@@ -95,6 +112,8 @@ final class HTTPConnection: @unchecked Sendable {
             return
         }
         if gotBytes { process() }
+        if fd < 0 { return }
+        _ = updateBudget()
         if peerClosedInput {
             // The client will send nothing more: answer what it sent, then close.
             if !awaitingHandler && stream == nil && outputStart >= output.count { close(); return }
@@ -120,6 +139,7 @@ final class HTTPConnection: @unchecked Sendable {
             }
             switch outcome {
             case .needMore:
+                if parser.isReadingBody && bodyStartedAt == 0 { bodyStartedAt = loop.now }
                 if parser.expectsContinue && !sentContinue {
                     sentContinue = true
                     output.append(contentsOf: Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -130,10 +150,18 @@ final class HTTPConnection: @unchecked Sendable {
                 return
             case .reject(let status, let reason):
                 reject(status, reason)
+            case .refuse(let request, let response):
+                // Answered from its head alone; the body (if any) is never read, so the
+                // connection closes after the answer, discarding what still arrives.
+                write(response, for: request, keepAlive: false, started: monotonicNanoseconds())
+                lingering = true
+                inputStart = input.count
+                parser.reset()
             case .request(let request, let consumed):
                 inputStart += consumed
                 sentContinue = false
                 headStartedAt = loop.now
+                bodyStartedAt = 0
                 dispatch(request)
             case .spool(let request, let consumed, let length):
                 inputStart += consumed
@@ -141,6 +169,7 @@ final class HTTPConnection: @unchecked Sendable {
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard fd >= 0 else { reject(.internalServerError, "cannot store the upload"); continue }
                 spool = (request, fd, path, length)
+                bodyStartedAt = loop.now
                 if request.headers["expect"]?.lowercased() == "100-continue" {
                     output.append(contentsOf: Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
                 }
@@ -190,6 +219,7 @@ final class HTTPConnection: @unchecked Sendable {
         var request = current.request
         request.bodyFile = current.path
         headStartedAt = loop.now
+        bodyStartedAt = 0
         dispatch(request)
     }
 
@@ -200,9 +230,23 @@ final class HTTPConnection: @unchecked Sendable {
         spool = nil
     }
 
+    /// Counts this connection's buffered request bytes (input not yet answered, and the
+    /// chunked body the parser decoded so far) against the server's budget. False when the
+    /// budget is spent and this connection is the one asking for more.
+    private func updateBudget() -> Bool {
+        let held = fd >= 0 ? input.count - inputStart + parser.bufferedBodyBytes : 0
+        let delta = held - budgeted
+        if delta == 0 { return true }
+        let total = loop.core.bufferedBytes.add(delta, ordering: .relaxed).newValue
+        budgeted = held
+        return delta < 0 || total <= limits.bufferedBodyBudget
+    }
+
     private func compactInput() {
         if inputStart == input.count {
-            input.removeAll(keepingCapacity: input.capacity <= 256 * 1024)
+            // An idle connection keeps only a small buffer: ten thousand of them must not
+            // each hold the capacity of the largest request they ever sent.
+            input.removeAll(keepingCapacity: input.capacity <= 16 * 1024)
             inputStart = 0
         } else if inputStart > 64 * 1024 {
             input.removeFirst(inputStart)
@@ -239,10 +283,11 @@ final class HTTPConnection: @unchecked Sendable {
         process()
     }
 
-    private func reject(_ status: Status, _ reason: String) {
+    private func reject(_ status: Status, _ reason: String, retryAfter: Int? = nil) {
         let request = Request(method: "-", target: "-", remoteAddress: remoteAddress)
         let body = Array("\(status.code) \(status.reason): \(reason)\n".utf8)
-        let response = Response(status: status, contentType: "text/plain; charset=utf-8", body: body)
+        var response = Response(status: status, contentType: "text/plain; charset=utf-8", body: body)
+        if let retryAfter { response.headers["Retry-After"] = String(retryAfter) }
         write(response, for: request, keepAlive: false, started: monotonicNanoseconds())
         lingering = inputStart < input.count || parser.isMidRequest
         inputStart = input.count
@@ -395,7 +440,8 @@ final class HTTPConnection: @unchecked Sendable {
             seconds = limits.bodyTimeout
             deadline = lastProgress + UInt64(seconds * 1e9)
         } else if parser.isReadingBody || spool != nil {
-            deadline = lastProgress + UInt64(limits.bodyTimeout * 1e9)
+            // From the start of the body, not the last byte: one byte every 20 s is no body.
+            deadline = (bodyStartedAt == 0 ? loop.now : bodyStartedAt) + UInt64(limits.bodyTimeout * 1e9)
         } else if parser.isMidRequest || inputStart < input.count {
             deadline = headStartedAt + UInt64(limits.headerTimeout * 1e9)
         } else {
@@ -437,6 +483,10 @@ final class HTTPConnection: @unchecked Sendable {
         Glibc.close(fd)
         loop.connections[fd] = nil
         loop.core.openConnections.subtract(1, ordering: .relaxed)
+        if let addressKey { loop.core.release(addressKey) }
         fd = -1
+        _ = updateBudget()
+        input = []
+        output = []
     }
 }

@@ -9,6 +9,10 @@ final class ServerCore: Sendable {
     let limits: ServerLimits
     let accessLog: AccessLog
     let openConnections = Atomic<Int>(0)
+    /// Request bytes all connections hold in memory (for `limits.bufferedBodyBudget`).
+    let bufferedBytes = Atomic<Int>(0)
+    /// Open connections per client address (or IPv6 /64), for `limits.maxConnectionsPerAddress`.
+    private let perAddress = Mutex<[String: Int]>([:])
     let stopRequested = Atomic<Bool>(false)
     /// How often loops wake to check timeouts: a quarter of the shortest timeout, 10–250 ms.
     let tickMilliseconds: Int32
@@ -20,6 +24,24 @@ final class ServerCore: Sendable {
         self.accessLog = accessLog
         let shortest = min(limits.headerTimeout, limits.idleTimeout, limits.bodyTimeout)
         tickMilliseconds = Int32(max(10, min(250, shortest * 1000 / 4)))
+    }
+
+    /// Counts a new connection from `key`; false when that address holds its share already.
+    func admit(_ key: String) -> Bool {
+        let cap = limits.maxConnectionsPerAddress
+        return perAddress.withLock { counts in
+            let open = counts[key, default: 0]
+            guard open < cap else { return false }
+            counts[key] = open + 1
+            return true
+        }
+    }
+
+    func release(_ key: String) {
+        perAddress.withLock { counts in
+            guard let open = counts[key] else { return }
+            counts[key] = open > 1 ? open - 1 : nil
+        }
     }
 }
 
@@ -89,6 +111,8 @@ public final class HTTPServer: Sendable {
     }
 
     public var openConnections: Int { core.openConnections.load(ordering: .relaxed) }
+    /// Request bytes held in memory by all connections (bounded by `limits.bufferedBodyBudget`).
+    public var bufferedRequestBytes: Int { core.bufferedBytes.load(ordering: .relaxed) }
 
     private static func listen(host: String, port: Int) throws -> (Int32, Int) {
         var hints = addrinfo()

@@ -39,7 +39,8 @@ public final class MicroCache: Middleware, Sendable {
         }
         return next(request).map { [self] response in
             guard response.status == .ok, case .bytes = response.body, response.headers["Set-Cookie"] == nil,
-                  response.headers["Cache-Control"]?.containsBytes("s-maxage") == true else { return response }
+                  response.headers["Cache-Control"]?.containsBytes("s-maxage") == true,
+                  !Self.variesBeyondKey(response.headers.values("Vary")) else { return response }
             let entry = Entry(response: response, expires: now + ttlNanoseconds, generation: current)
             entries.withLock { table in
                 // Random query strings must not grow it without bound: start afresh when full.
@@ -47,6 +48,15 @@ public final class MicroCache: Middleware, Sendable {
                 table[key] = entry
             }
             return response
+        }
+    }
+
+    /// A response that varies by a header the key does not hold (`Vary: Accept`) is not kept:
+    /// the key covers language and encoding only.
+    static func variesBeyondKey(_ vary: [String]) -> Bool {
+        vary.joined(separator: ",").split(separator: ",").contains { token in
+            let name = token.trimmingCharacters(in: .whitespaces).lowercased()
+            return !["accept-encoding", "accept-language", "cookie"].contains(name)
         }
     }
 }

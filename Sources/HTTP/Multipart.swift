@@ -31,8 +31,23 @@ public struct Multipart {
         return nil
     }
 
-    /// Parses `path`, writing file parts into `directory`.
-    public static func parse(file path: String, boundary: String, directory: String, maxFieldBytes: Int = 64 * 1024) throws -> [Part] {
+    /// Parses `path`, writing file parts into `directory` (files `0600`). On any failure every
+    /// file it wrote is removed before it throws: a bad part late in a body once left all the
+    /// earlier parts' files behind for ever (5,000 from one 330 KB request).
+    public static func parse(file path: String, boundary: String, directory: String, maxFieldBytes: Int = 64 * 1024,
+                             maxParts: Int = 100) throws -> [Part] {
+        var written: [String] = []
+        do {
+            return try parse(file: path, boundary: boundary, directory: directory, maxFieldBytes: maxFieldBytes, maxParts: maxParts,
+                             written: &written)
+        } catch {
+            for file in written { unlink(file) }
+            throw error
+        }
+    }
+
+    private static func parse(file path: String, boundary: String, directory: String, maxFieldBytes: Int, maxParts: Int,
+                              written: inout [String]) throws -> [Part] {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure.malformed("cannot read the body") }
         defer { try? handle.close() }
         let delimiter = Array("\r\n--\(boundary)".utf8)
@@ -91,6 +106,7 @@ public struct Multipart {
                 }
             }
             guard let name else { throw Failure.malformed("a part without a name") }
+            guard parts.count < maxParts else { throw Failure.malformed("too many parts") }
             // Part data, up to the next delimiter, written as it is found.
             var out: FileHandle?
             var outPath: String?
@@ -98,10 +114,10 @@ public struct Multipart {
             var size = 0
             if filename != nil {
                 let target = directory + "/part-\(UInt64.random(in: 0...UInt64.max))"
-                guard FileManager.default.createFile(atPath: target, contents: nil), let opened = FileHandle(forWritingAtPath: target) else {
-                    throw Failure.malformed("cannot store the file")
-                }
-                out = opened
+                let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard descriptor >= 0 else { throw Failure.malformed("cannot store the file") }
+                written.append(target)
+                out = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
                 outPath = target
             }
             func emit(_ bytes: ArraySlice<UInt8>) throws {
@@ -130,8 +146,6 @@ public struct Multipart {
                 try out?.close()
             } catch {
                 try? out?.close()
-                if let outPath { unlink(outPath) }
-                for part in parts { if let file = part.file { unlink(file) } }
                 throw error
             }
             parts.append(Part(name: name, filename: filename, contentType: contentType,

@@ -21,8 +21,14 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// For a spooled upload: the temporary file holding the body (removed after the response).
     public var bodyFile: String?
-    /// The peer's IP address as text.
+    /// The client's IP address as text: the TCP peer, or, when the peer is a trusted proxy,
+    /// the client it names in `X-Forwarded-For` / `Forwarded`. Rate limits, throttles,
+    /// client hashes and the access log use this.
     public var remoteAddress: String
+    /// The TCP peer's address (the proxy, when there is one).
+    public var peerAddress: String
+    /// The client reached us over HTTPS (a trusted proxy said `X-Forwarded-Proto: https`).
+    public var isSecure = false
     /// Values of `{name}` segments of the matched route, percent-decoded.
     public var parameters: [String: String] = [:]
     /// Per-request values set by middleware (the visitor's language, the signed-in user…).
@@ -43,6 +49,7 @@ public struct Request: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.peerAddress = remoteAddress
     }
 
     /// Whether the connection stays open after this request's response.

@@ -11,10 +11,14 @@ public struct RequestParser: Sendable {
         case reject(Status, String)
         /// The head of a request whose body is to be spooled: `length` bytes follow.
         case spool(Request, consumed: Int, length: Int)
+        /// A head answered without reading its body (the body policy refused it).
+        case refuse(Request, Response)
     }
 
-    /// Asked once per head: buffer the body or spool it. Set by the connection.
+    /// Asked once per head: buffer the body, spool it, or refuse it. Set by the connection.
     var policy: @Sendable (Request) -> BodyPolicy = { _ in .buffer }
+    /// The peer is a trusted proxy: believe its `X-Forwarded-*` / `Forwarded` headers.
+    var trustForwarded = false
 
     let limits: ServerLimits
     private var state: State = .head(scanned: 0)
@@ -24,6 +28,11 @@ public struct RequestParser: Sendable {
     public var isMidRequest: Bool {
         if case .head(let scanned) = state { return scanned > 0 }
         return true
+    }
+    /// Body bytes the parser holds itself (a chunked body decoded so far).
+    public var bufferedBodyBytes: Int {
+        if case .chunked(_, _, let chunk) = state { return chunk.body.count }
+        return 0
     }
     public var isReadingBody: Bool {
         if case .head = state { return false }
@@ -180,11 +189,19 @@ public struct RequestParser: Sendable {
             return .reject(.badRequest, "HTTP/1.1 requests need exactly one Host header")
         }
         var request = Request(method: method, target: target, version: version, headers: headers, remoteAddress: remoteAddress)
+        if trustForwarded {
+            (request.remoteAddress, request.isSecure) = limits.trustedProxies.resolve(peer: remoteAddress, headers: headers)
+        }
 
         // Body framing (RFC 9112 §6).
         let transferEncodings = headers.values("transfer-encoding")
         let lengths = headers.values("content-length")
-        if case .spool(let maxBytes) = policy(request) {
+        let bodyPolicy = policy(request)
+        if case .refuse(let response) = bodyPolicy {
+            reset()
+            return .refuse(request, response)
+        }
+        if case .spool(let maxBytes) = bodyPolicy {
             guard transferEncodings.isEmpty else { return .reject(.lengthRequired, "uploads need a Content-Length") }
             guard lengths.count == 1, let length = Int(lengths[0]), lengths[0].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
                 return .reject(lengths.isEmpty ? .lengthRequired : .badRequest, "uploads need one valid Content-Length")
@@ -256,14 +273,14 @@ public struct RequestParser: Sendable {
                 var end = lineLF - 1
                 if let semicolon = firstIndex(of: UInt8(ascii: ";"), in: buf, from: chunk.position, to: end) { end = semicolon }
                 let digits = buf[chunk.position..<end]
-                guard !digits.isEmpty, digits.count <= 16 else { return .reject(.badRequest, "bad chunk size") }
+                guard !digits.isEmpty else { return .reject(.badRequest, "bad chunk size") }
+                // Bounded digit by digit: sixteen hex digits overflow into a negative size, which
+                // once made a range with its end before its start and trapped (a one-request crash).
                 var size = 0
                 for d in digits {
                     guard let v = PercentEncoding.hexValue(d) else { return .reject(.badRequest, "bad chunk size") }
                     size = size << 4 | Int(v)
-                }
-                if size > limits.maxBodyBytes || chunk.body.count + size > limits.maxBodyBytes {
-                    return .reject(.contentTooLarge, "request body too large")
+                    if size > limits.maxBodyBytes - chunk.body.count { return .reject(.contentTooLarge, "request body too large") }
                 }
                 chunk.position = lineLF + 1
                 if size == 0 {

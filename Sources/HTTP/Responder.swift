@@ -29,6 +29,18 @@ public enum BodyPolicy: Sendable, Equatable {
     case buffer
     /// Stream the body to a file in the spool folder, refusing more than `maxBytes` with 413.
     case spool(maxBytes: Int)
+    /// Answer the head with this response and read none of the body (an upload from someone
+    /// not signed in, or without a valid form token); the connection then closes.
+    case refuse(Response)
+
+    public static func == (lhs: BodyPolicy, rhs: BodyPolicy) -> Bool {
+        switch (lhs, rhs) {
+        case (.buffer, .buffer): return true
+        case (.spool(let a), .spool(let b)): return a == b
+        case (.refuse(let a), .refuse(let b)): return a.status == b.status
+        default: return false
+        }
+    }
 }
 
 /// A responder made from a closure.

@@ -19,6 +19,8 @@ public final class Router: Responder, @unchecked Sendable {
         let sensitive: Bool
         /// Uploads: the body is spooled to disk, up to this many bytes.
         let upload: Int?
+        /// Uploads: run on the head before any of the body is read; a response refuses it.
+        let precheck: (@Sendable (Request) -> Response?)?
         let template: String
     }
 
@@ -51,25 +53,44 @@ public final class Router: Responder, @unchecked Sendable {
 
     /// An upload route: the body (up to `maxBytes`) is written to a temporary file as it
     /// arrives, never held in memory; the handler finds it in `request.bodyFile`.
-    public func post(_ path: String, upload maxBytes: Int, async handler: @escaping AsyncHandler) {
-        add("POST", path, .async(handler), upload: maxBytes)
+    /// `precheck` sees the head first (through the middleware, like any request): when it
+    /// returns a response (not signed in, wrong role, no valid form token), that is the
+    /// answer and not one byte of the body is read or stored.
+    public func post(_ path: String, upload maxBytes: Int, precheck: (@Sendable (Request) -> Response?)? = nil,
+                     async handler: @escaping AsyncHandler) {
+        add("POST", path, .async(handler), upload: maxBytes, precheck: precheck)
     }
 
     public func bodyPolicy(for head: Request) -> BodyPolicy {
         guard head.method == "POST" || head.method == "PUT", routes.contains(where: { $0.upload != nil }) else { return .buffer }
         let path = middleware.reduce(head.path) { $1.routedPath($0) }
         let segments = Pattern.split(path)
-        for route in routes where route.upload != nil && route.method == head.method && route.pattern.match(segments) != nil {
-            return .spool(maxBytes: route.upload ?? 0)
+        guard let route = routes.first(where: { $0.upload != nil && $0.method == head.method && $0.pattern.match(segments) != nil }) else {
+            return .buffer
         }
-        return .buffer
+        let spool = BodyPolicy.spool(maxBytes: route.upload ?? 0)
+        // Too large for anyone: the parser answers 413 whoever sends it.
+        if let length = head.headers["content-length"].flatMap(Int.init), length > route.upload ?? 0 { return spool }
+        guard let precheck = route.precheck else { return spool }
+        var refused = false
+        let outcome = run(head, at: 0) { request in
+            var request = request
+            request.parameters = route.pattern.match(Pattern.split(request.path)) ?? [:]
+            guard let refusal = precheck(request) else { return .now(Response(status: .noContent)) }
+            refused = true
+            return .now(refusal)
+        }
+        guard refused, case .now(let response) = outcome else { return spool }
+        return .refuse(response)
     }
 
     /// Registers a route. `sensitive`: the path holds a secret (a one-time token), so the
     /// access log records the pattern (`/admin/setup/{token}`) instead.
-    public func add(_ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false, upload: Int? = nil) {
+    public func add(_ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false, upload: Int? = nil,
+                    precheck: (@Sendable (Request) -> Response?)? = nil) {
         precondition(!frozen, "routes are registered before the server starts")
-        routes.append(Route(method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, upload: upload, template: path))
+        routes.append(Route(method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, upload: upload,
+                            precheck: precheck, template: path))
         // Most specific first: literal segments beat parameters, longer literals beat shorter.
         routes.sort { $0.pattern.specificity > $1.pattern.specificity }
     }
@@ -86,14 +107,15 @@ public final class Router: Responder, @unchecked Sendable {
     // MARK: Answering
 
     public func respond(to request: Request) -> Outcome {
-        run(request, at: 0)
+        run(request, at: 0, terminal: route)
     }
 
-    private func run(_ request: Request, at index: Int) -> Outcome {
+    /// The middleware from `index` on, around `terminal` (the route, or an upload's precheck).
+    private func run(_ request: Request, at index: Int, terminal: (Request) -> Outcome) -> Outcome {
         if index < middleware.count {
-            return middleware[index].handle(request) { [self] next in run(next, at: index + 1) }
+            return middleware[index].handle(request) { [self] next in run(next, at: index + 1, terminal: terminal) }
         }
-        return route(request)
+        return terminal(request)
     }
 
     private func route(_ request: Request) -> Outcome {
@@ -124,6 +146,8 @@ public final class Router: Responder, @unchecked Sendable {
             return outcome.map { response in
                 var response = response
                 response.logPath = template
+                // The secret in this address must not leave in a `Referer` to another site.
+                response.headers["Referrer-Policy"] = "no-referrer"
                 return response
             }
         }

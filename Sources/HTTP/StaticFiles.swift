@@ -187,23 +187,30 @@ public enum ByteRange: Equatable, Sendable {
     case unsatisfiable
 
     public static func parse(_ header: String?, size: Int, ifRange: String? = nil, etag: String? = nil) -> ByteRange {
-        guard let header, header.hasPrefix("bytes=") else { return .whole }
+        guard let header, header.hasPrefix("bytes="), size >= 0 else { return .whole }
         if let ifRange, ifRange != etag { return .whole }
         let spec = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }
         let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
         let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
+        // Digits only (RFC 9110 §14.1.1): `Int("-5")` would accept a sign, and a negative suffix
+        // once made a range ending before it started, a trap that stopped the server.
         if first.isEmpty {
-            guard let suffix = Int(last) else { return .whole }
-            if suffix == 0 { return .unsatisfiable }
-            if size == 0 { return .unsatisfiable }
-            return .partial(max(0, size - suffix), size - 1)
+            guard let suffix = digits(last) else { return .whole }
+            if suffix == 0 || size == 0 { return .unsatisfiable }
+            return .partial(size - min(suffix, size), size - 1)
         }
-        guard let lower = Int(first), lower >= 0 else { return .whole }
+        guard let lower = digits(first) else { return .whole }
         if lower >= size { return .unsatisfiable }
         if last.isEmpty { return .partial(lower, size - 1) }
-        guard let upper = Int(last), upper >= lower else { return .whole }
+        guard let upper = digits(last), upper >= lower else { return .whole }
         return .partial(lower, min(upper, size - 1))
+    }
+
+    /// A non-negative decimal number of at most 18 digits (so it fits an `Int` with room to spare).
+    static func digits(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return Int(text)
     }
 }
 

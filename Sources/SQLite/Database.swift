@@ -23,7 +23,19 @@ public final class Database: Sendable {
     public init(path: String, maxIdleReaders: Int = 8) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        // Readable by the server's user only: the file holds signers' names and the server key.
+        // The folder is made 0700 and the file 0600 before SQLite opens it; SQLite gives the
+        // -wal and -shm files the database file's permissions.
+        if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        if path != ":memory:" && !path.hasPrefix("file:") {
+            let created = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if created >= 0 {
+                fchmod(created, 0o600)
+                Glibc.close(created)
+            }
+        }
         let connection = try Connection(path: path, mode: .readWrite)
         try connection.execute("""
             PRAGMA journal_mode = WAL;

@@ -65,7 +65,7 @@ final class ParserFuzzTests: XCTestCase {
                 case .needMore: continue
                 case .request(_, let consumed): XCTAssertLessThanOrEqual(consumed, fed); outcomes[0] += 1; break loop
                 case .reject: outcomes[1] += 1; break loop
-                case .spool: XCTFail("no spooling without a policy"); break loop
+                case .spool, .refuse: XCTFail("no spooling or refusing without a policy"); break loop
                 }
             }
             if fed >= bytes.count { outcomes[2] += 1 }

@@ -36,7 +36,8 @@ final class ResourceTests: XCTestCase {
     func upload(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?) throws -> ClientResponse {
         let body = multipart([("_csrf", csrf)] + fields, file: file)
         let client = try site.client()
-        client.send("POST /admin/resources HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=----sanctuaryBoundary7MA4YWxk\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+        // The token travels in the form's action too: the session and token are checked on the head.
+        client.send("POST /admin/resources?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=----sanctuaryBoundary7MA4YWxk\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
         client.send(body)
         return try client.readResponse()
     }
@@ -112,7 +113,7 @@ final class ResourceTests: XCTestCase {
     func testMalformedMultipartIs400() throws {
         let client = try site.client()
         let body = Array("no boundary here".utf8)
-        client.send("POST /admin/resources HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=zzz\r\nContent-Length: \(body.count)\r\n\r\n")
+        client.send("POST /admin/resources?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=zzz\r\nContent-Length: \(body.count)\r\n\r\n")
         client.send(body)
         XCTAssertEqual(try client.readResponse().status, 400)
     }

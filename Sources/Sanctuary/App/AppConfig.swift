@@ -47,6 +47,10 @@ public struct AppConfig: Sendable {
     public var configDirectory: URL { root.appendingPathComponent("Config") }
     /// The folder beside the database file: uploaded resources and upload spooling live here.
     public var dataDirectory: String { (databasePath as NSString).deletingLastPathComponent }
+    /// Where uploads are written while they arrive: inside the data folder, so a finished
+    /// file is moved into place by a rename on the same file system (a tmpfs `/tmp` once
+    /// made every upload fail), and readable by the server's user only.
+    public var spoolDirectory: String { dataDirectory + "/uploads" }
 
     /// Builds the configuration from the file, the environment and flag overrides
     /// (`overrides` uses the file's keys, e.g. `["port": "9000"]`).
@@ -69,7 +73,7 @@ public struct AppConfig: Sendable {
         }
         let environmentKeys = ["SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
                                "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
-                               "SANCTUARY_ACCESS_LOG": "access_log"]
+                               "SANCTUARY_ACCESS_LOG": "access_log", "SANCTUARY_TRUSTED_PROXIES": "trusted_proxies"]
         for (variable, key) in environmentKeys.sorted(by: { $0.key < $1.key }) {
             if let value = environment[variable] { try config.set(key, text: value, source: variable) }
         }
@@ -87,6 +91,11 @@ public struct AppConfig: Sendable {
                 try set(name, text: number.stringValue, source: name)
             } else if let text = value as? String {
                 try set(name, text: text, source: name)
+            } else if let list = value as? [Any] {
+                // A list of strings (`trusted_proxies`), given to `set` comma-separated as in the environment.
+                let items = list.compactMap { $0 as? String }
+                guard items.count == list.count else { throw ConfigError(key: name, reason: "must be a list of strings") }
+                try set(name, text: items.joined(separator: ","), source: name)
             } else {
                 throw ConfigError(key: name, reason: "has a value of the wrong kind")
             }
@@ -152,6 +161,12 @@ public struct AppConfig: Sendable {
         case "limits.idle_timeout_seconds": limits.idleTimeout = try seconds()
         case "limits.body_timeout_seconds": limits.bodyTimeout = try seconds()
         case "limits.max_connections": limits.maxConnections = try integer(1...1_000_000)
+        case "limits.connections_per_address": limits.maxConnectionsPerAddress = try integer(1...1_000_000)
+        case "limits.buffered_body_bytes": limits.bufferedBodyBudget = try integer(65_536...68_719_476_736)
+        case "trusted_proxies":
+            do { limits.trustedProxies = try TrustedProxies(text.split(separator: ",").map(String.init)) } catch {
+                throw ConfigError(key: source, reason: "must list IP addresses or CIDR ranges (\(error))")
+            }
         case "limits.shutdown_grace_seconds": limits.shutdownGrace = try seconds()
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         case "security.password_scrypt_log_n": passwordCost = try integer(10...20)

@@ -35,8 +35,18 @@ public final class Application: Sendable {
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
-        for folder in [resourcesDirectory, config.dataDirectory + "/uploads"] {
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for folder in [resourcesDirectory, config.spoolDirectory] {
+            // Readable by the server's user only: uploads and the spool hold staff files.
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            chmod(folder, 0o700)
+        }
+        // Uploads left by a crash mid-upload (older than any upload may take): nobody waits for them.
+        let stale = Date().addingTimeInterval(-3600)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: config.spoolDirectory)) ?? [] {
+            let path = config.spoolDirectory + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < stale {
+                unlink(path)
+            }
         }
         staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
         router = Router()
@@ -59,7 +69,7 @@ public final class Application: Sendable {
             let database = database
             router.use(MicroCache(ttl: config.pageCacheSeconds, generation: { database.generation }) { request in
                 // Public pages are the same for everyone who asks in the same language and encoding.
-                "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.target)"
+                "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
             })
         }
         router.use(SecurityHeadersMiddleware())
@@ -82,7 +92,7 @@ public final class Application: Sendable {
     /// The server for this application, listening but not yet started.
     public func makeServer() throws -> HTTPServer {
         var limits = config.limits
-        limits.spoolDirectory = config.limits.spoolDirectory == ServerLimits().spoolDirectory ? config.dataDirectory + "/uploads" : config.limits.spoolDirectory
+        limits.spoolDirectory = config.spoolDirectory
         return try HTTPServer(host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
     }
 
@@ -98,7 +108,7 @@ public final class Application: Sendable {
         else if request.method == "GET" || request.method == "HEAD" { path = request.target }
         else { path = "/" + request.path.split(separator: "/").dropLast().joined(separator: "/") }
         return PageContext(t: t(request), languages: languages, siteName: config.siteName, path: request.path,
-                           alternatePath: path, baseURL: config.publicBaseURL)
+                           alternatePath: path, baseURL: baseURL(request))
     }
 
     /// A full HTML page in the site layout.
@@ -114,8 +124,21 @@ public final class Application: Sendable {
         try database.writeAndWait { db in try StaffStore.makeSetupToken(db) }.map { "\(base)/admin/setup/\($0)" }
     }
 
-    /// An absolute URL for a path, from the configured public base URL.
+    /// An absolute URL for a path, from the configured public base URL (mail, exports).
     public func absoluteURL(_ path: String) -> String { config.publicBaseURL + path }
+
+    /// An absolute URL for a path in a response to `request`: `https` when a trusted proxy
+    /// says the visitor came over HTTPS, even if `public_base_url` says `http`.
+    public func absoluteURL(_ path: String, _ request: Request) -> String { baseURL(request) + path }
+
+    public func baseURL(_ request: Request) -> String {
+        let base = config.publicBaseURL
+        guard request.isSecure, base.hasPrefix("http://") else { return base }
+        return "https://" + base.dropFirst("http://".count)
+    }
+
+    /// Cookies carry `Secure` when configured, or when the visitor came over HTTPS (a trusted proxy said so).
+    public func secureCookies(_ request: Request) -> Bool { config.secureCookies || request.isSecure }
 
     public func close() { database.close() }
 }

@@ -35,8 +35,22 @@ public struct FormToken: Sendable {
     /// anything, so the token stays the main check.
     public static func isCrossSite(_ request: Request) -> Bool {
         guard let origin = request.headers["origin"], origin != "null" else { return false }
-        guard let host = request.headers["host"], let originHost = URL(string: origin)?.host else { return true }
-        let hostOnly = host.split(separator: ":").first.map(String.init) ?? host
-        return originHost.lowercased() != hostOnly.lowercased() && !host.hasPrefix("[")
+        guard let host = request.headers["host"], let schemeEnd = origin.range(of: "://") else { return true }
+        let originAuthority = origin[schemeEnd.upperBound...].prefix { $0 != "/" }
+        guard let originHost = hostName(originAuthority), let ownHost = hostName(Substring(host)) else { return true }
+        return originHost != ownHost
+    }
+
+    /// The host of an authority (`example.org:8080` → `example.org`, `[::1]:8080` → `[::1]`),
+    /// lower-cased. An IPv6 literal keeps its brackets, so its colons are not taken for a port
+    /// (which once let any Origin through when the Host was an IPv6 literal).
+    static func hostName(_ authority: Substring) -> String? {
+        let withoutUser = authority.split(separator: "@").last ?? authority
+        if withoutUser.hasPrefix("[") {
+            guard let close = withoutUser.firstIndex(of: "]") else { return nil }
+            return withoutUser[...close].lowercased()
+        }
+        let host = withoutUser.prefix { $0 != ":" }
+        return host.isEmpty ? nil : host.lowercased()
     }
 }

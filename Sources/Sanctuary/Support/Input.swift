@@ -15,7 +15,9 @@ public enum Input {
             if isControl && !(multiline && (scalar == "\n" || scalar == "\t")) { return .failure(.invalidCharacters) }
         }
         if value.isEmpty && required { return .failure(.missing) }
-        if value.count > maxLength { return .failure(.tooLong(value.count)) }
+        // Characters and bytes: one "character" may carry any number of combining marks, and a
+        // 100-character name once stored 327,856 bytes. Four bytes a character is plenty for any script.
+        if value.count > maxLength || value.utf8.count > maxLength * 4 { return .failure(.tooLong(value.count)) }
         return .success(value)
     }
 

@@ -31,6 +31,15 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// Returns one action taken by `take` (a login that succeeded need not count against anyone).
+    public func giveBack(_ client: String) {
+        buckets.withLock { buckets in
+            guard var bucket = buckets[client] else { return }
+            bucket.tokens = min(capacity, bucket.tokens + 1)
+            buckets[client] = bucket
+        }
+    }
+
     public func take(_ client: String, now: TimeInterval = Date().timeIntervalSince1970) -> Decision {
         let rate = capacity / period
         return buckets.withLock { buckets in
@@ -48,6 +57,26 @@ public final class RateLimiter: Sendable {
             }
             buckets[client] = bucket
             return .limited(retryAfter: max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))))
+        }
+    }
+}
+
+/// A value made on first use, once, whichever thread asks first.
+public final class LazyValue<Value: Sendable>: Sendable {
+    private let state: Mutex<Value?>
+    private let make: @Sendable () -> Value
+
+    public init(_ make: @escaping @Sendable () -> Value) {
+        self.make = make
+        state = Mutex(nil)
+    }
+
+    public var value: Value {
+        state.withLock { stored in
+            if let stored { return stored }
+            let made = make()
+            stored = made
+            return made
         }
     }
 }

@@ -42,16 +42,27 @@ enum AdminAuth {
         return result
     }
 
+    /// For an upload route: the same checks as `requirePost`, on the head alone, before one
+    /// byte of the body is read or stored. The token travels in the form's action
+    /// (`?_csrf=…`) or an `X-CSRF-Token` header, since the body is not read yet.
+    static func uploadPrecheck(_ app: Application, _ area: StaffUser.Area) -> @Sendable (Request) -> Response? {
+        { request in
+            let token = request.headers["x-csrf-token"] ?? request.query["_csrf"] ?? ""
+            if case .failure(let stop) = requirePost(app, request, area, csrf: token) { return stop.response }
+            return nil
+        }
+    }
+
     /// The session's form token: an HMAC of the session token, so it changes with every login.
     static func csrfToken(_ app: Application, _ session: Session) -> String {
         app.serverKey.mac(session.token, purpose: "admin-csrf").base64URL
     }
 
     /// The session cookie (or, with nil, one that deletes it).
-    static func cookie(_ app: Application, token: String?) -> String {
+    static func cookie(_ app: Application, _ request: Request, token: String?) -> String {
         Cookies.setCookie(name: cookieName, value: token ?? "", path: "/",
                           maxAge: token == nil ? 0 : Int(StaffStore.sessionSeconds),
-                          httpOnly: true, secure: app.config.secureCookies, sameSite: "Lax")
+                          httpOnly: true, secure: app.secureCookies(request), sameSite: "Lax")
     }
 }
 

@@ -8,6 +8,10 @@ enum AdminFeature: Feature {
         let router = app.router
         let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
         let loginsByAccount = RateLimiter(capacity: 5, per: 15 * 60)
+        // Verified when the account does not exist, so a missing account takes as long as a
+        // wrong password: made with the configured cost (a fixed cost 15 beside accounts
+        // hashed at another cost told who has an account), once, on the first attempt.
+        let dummyHash = LazyValue { (try? app.passwordHasher.hash(SecretToken.make())) ?? "" }
 
         router.get("/admin/login") { request in
             if AdminAuth.session(app, request) != nil { return .redirect(to: "/admin") }
@@ -20,30 +24,39 @@ enum AdminFeature: Feature {
             if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
             let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
             let password = form["password"] ?? ""
-            if let wait = loginsByAddress.retryAfter(request.remoteAddress) ?? loginsByAccount.retryAfter(email) {
-                return ErrorPages.rateLimited(app, request, retryAfter: wait)
+            // An attempt is counted before the password is checked, in one step with the check of
+            // the limit: checking first and counting after a slow KDF let a burst of parallel
+            // guesses all pass the check. A correct password gives its attempt back.
+            for (limiter, key) in [(loginsByAddress, request.remoteAddress), (loginsByAccount, email)] {
+                if case .limited(let wait) = limiter.take(key) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
             }
             let found = try app.database.read { try StaffStore.find($0, email: email) }
             // Always run the KDF, so a missing account takes as long as a wrong password.
-            let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash) && found != nil
+            let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
             guard verified, let user = found?.0, !user.disabled else {
-                _ = loginsByAddress.take(request.remoteAddress)
-                _ = loginsByAccount.take(email)
                 let clientHash = app.serverKey.clientHash(request.remoteAddress)
                 if let user = found?.0 {
                     try await app.database.write { db in try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash) }
                 }
                 return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
             }
+            loginsByAddress.giveBack(request.remoteAddress)
+            loginsByAccount.giveBack(email)
             let old = request.cookies[AdminAuth.cookieName]
             let clientHash = app.serverKey.clientHash(request.remoteAddress)
+            // A hash made with other parameters than the configured ones is remade now, so every
+            // account costs the same to check (and a raised cost reaches old accounts).
+            let stored = found.flatMap { PasswordHasher.parse($0.1) }
+            let rehashed = stored?.logN == app.passwordHasher.logN && stored?.r == app.passwordHasher.r && stored?.p == app.passwordHasher.p
+                ? nil : try? app.passwordHasher.hash(password)
             let token = try await app.database.write { db -> String in
+                if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
                 let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
                 try StaffStore.record(db, user: user, action: "login", clientHash: clientHash)
                 return token
             }
             var response = Response.redirect(to: "/admin")
-            response.headers.add("Set-Cookie", AdminAuth.cookie(app, token: token))
+            response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: token))
             return response
         })
 
@@ -56,7 +69,7 @@ enum AdminFeature: Feature {
                     try StaffStore.record(db, user: session.user, action: "logout")
                 }
                 var response = Response.redirect(to: "/admin/login")
-                response.headers.add("Set-Cookie", AdminAuth.cookie(app, token: nil))
+                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
                 return response
             }
         })
@@ -109,9 +122,6 @@ enum AdminFeature: Feature {
         AccountsAdmin.register(in: app)
         for resource in AdminResources.all { AdminResourceRoutes.register(resource, in: app) }
     }
-
-    /// A bcrypt-era trick: a hash of nothing, verified when the account does not exist.
-    static let dummyHash: String = (try? PasswordHasher().hash(SecretToken.make())) ?? ""
 
     static func csvResponse(_ body: BodyStream, filename: String) -> Response {
         let safe = filename.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }
@@ -180,7 +190,7 @@ enum AdminFeature: Feature {
             }
             guard let session = created else { return ErrorPages.notFound(app, request) }
             var response = Response.redirect(to: "/admin")
-            response.headers.add("Set-Cookie", AdminAuth.cookie(app, token: session))
+            response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
             return response
         }
     }

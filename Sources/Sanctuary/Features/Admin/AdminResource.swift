@@ -142,7 +142,8 @@ enum AdminResources {
 
 extension AdminResource {
     /// Checks a posted form. Returns the values to store, by column, or the form with errors.
-    func validate(_ form: FormFields, t: Localizer) -> Result<[String: SQLValue], FormStateError> {
+    /// `campaigns`: the ids a campaign field may name (an id of no row is a message by the field, not a failed insert).
+    func validate(_ form: FormFields, t: Localizer, campaigns: Set<Int64>) -> Result<[String: SQLValue], FormStateError> {
         var state = FormState()
         var values: [String: SQLValue] = [:]
         for field in fields { state.values[field.name] = form[field.name] ?? "" }
@@ -184,8 +185,8 @@ extension AdminResource {
                                                          "known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")]) }
             case .campaign:
                 if text.isEmpty { values[field.name] = .null }
-                else if let id = Int64(text) { values[field.name] = .integer(id) }
-                else { fail("admin.field.choice") }
+                else if let id = Int64(text), campaigns.contains(id) { values[field.name] = .integer(id) }
+                else { fail("admin.field.no_such_row") }
             case .choice(let options):
                 if options.contains(text) { values[field.name] = .text(text) } else { fail("admin.field.choice") }
             default:

@@ -60,7 +60,8 @@ enum AdminResourceRoutes {
         case .failure(let stop): return stop.response
         case .success(let session):
             let form = request.form
-            switch resource.validate(form, t: app.t(request)) {
+            let campaigns = Set(try app.database.read { try CampaignStore.choices($0) }.map(\.0))
+            switch resource.validate(form, t: app.t(request), campaigns: campaigns) {
             case .failure(let invalid):
                 return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
             case .success(let values):

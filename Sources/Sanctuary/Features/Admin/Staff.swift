@@ -51,6 +51,10 @@ public enum StaffStore {
         try db.query("SELECT \(StaffUser.columns) FROM users ORDER BY disabled, role, email", row: StaffUser.init)
     }
 
+    public static func setPasswordHash(_ db: Connection, userID: Int64, hash: String) throws {
+        try db.run("UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
+    }
+
     @discardableResult
     public static func create(_ db: Connection, email: String, name: String, role: StaffUser.Role, passwordHash: String) throws -> Int64 {
         try db.run("INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)",

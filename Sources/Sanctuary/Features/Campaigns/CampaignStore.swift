@@ -45,6 +45,10 @@ public enum CampaignStore {
         try db.first("SELECT \(columns) FROM campaigns WHERE slug = ? AND state != 'draft'", slug, row: Campaign.init)
     }
 
+    public static func exists(_ db: Connection, id: Int64) throws -> Bool {
+        try db.scalar("SELECT 1 FROM campaigns WHERE id = ?", id, as: Int.self) == 1
+    }
+
     public static func choices(_ db: Connection) throws -> [(Int64, String)] {
         try db.query("SELECT id, title FROM campaigns ORDER BY title") { (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self)) }
     }

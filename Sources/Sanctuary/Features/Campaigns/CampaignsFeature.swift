@@ -44,7 +44,7 @@ enum CampaignsFeature: Feature {
                 <h1>\(campaign.title.html(t))</h1>
                 \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
                 <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p>
-                \(campaign.body.block(t, Markdown.render))
+                \(campaign.body.block(t, Markdown.cached))
                 \(asks.isEmpty ? HTML.empty : "<section aria-labelledby=\"asks\"><h2 id=\"asks\">\(t("campaigns.asks"))</h2><ol class=\"asks\"\(campaign.asks.langAttribute(t))>\(asks)</ol></section>")
                 \(dates.isEmpty ? HTML.empty : "<section aria-labelledby=\"dates\"><h2 id=\"dates\">\(t("campaigns.key_dates"))</h2><ul\(campaign.keyDates.langAttribute(t))>\(dates)</ul></section>")
                 <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
@@ -52,7 +52,7 @@ enum CampaignsFeature: Feature {
                 </section>
                 \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resourceItems(resources, t: t))</ul></section>")
                 \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"\(t.path("/news/\($0.slug)"))\">\($0.title.html(t))</a></li>" as HTML })</ul></section>")
-                \(PetitionViews.shareLinks(title: campaign.title.text(t), url: app.absoluteURL(t.path("/campaigns/\(campaign.slug)")), t: t))
+                \(PetitionViews.shareLinks(title: campaign.title.text(t), url: app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request), t: t))
                 \(UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t))
                 </article>
                 """

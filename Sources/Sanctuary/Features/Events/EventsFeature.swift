@@ -38,7 +38,7 @@ enum EventsFeature: Feature {
             }
             let t = app.t(request)
             var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
-            calendar.add(calendarEvent(app, event, t: t))
+            calendar.add(calendarEvent(app, event, t: t, request: request))
             return calendarResponse(calendar, filename: "\(event.summary.slug).ics")
         }
 
@@ -49,7 +49,7 @@ enum EventsFeature: Feature {
             }
             let t = app.t(request)
             var calendar = ICalendar(name: "\(app.config.siteName) · \(t("events.title"))", language: t.language)
-            for event in events { calendar.add(calendarEvent(app, event, t: t)) }
+            for event in events { calendar.add(calendarEvent(app, event, t: t, request: request)) }
             return calendarResponse(calendar, filename: "events.ics")
         }
 
@@ -155,7 +155,7 @@ enum EventsFeature: Feature {
             <div class="petition-layout">
             <div>
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
-            \(event.body.block(t, Markdown.render))
+            \(event.body.block(t, Markdown.cached))
             \(speakers.isEmpty ? HTML.empty : "<h2>\(t("events.speakers"))</h2><ul class=\"speakers\">\(speakers)</ul>")
             \(links.isEmpty ? HTML.empty : "<h2>\(t("events.links"))</h2><ul>\(links)</ul>")
             </div>
@@ -166,16 +166,16 @@ enum EventsFeature: Feature {
         }
     }
 
-    static func calendarEvent(_ app: Application, _ event: Event, t: Localizer) -> ICalendar.Event {
+    static func calendarEvent(_ app: Application, _ event: Event, t: Localizer, request: Request) -> ICalendar.Event {
         let s = event.summary
         let host = URL(string: app.config.publicBaseURL)?.host ?? "sanctuary"
         var description = s.summary.text(t)
         if !event.speakers.isEmpty { description += "\n\n" + event.speakers.map(\.name).joined(separator: ", ") }
-        description += "\n\n" + app.absoluteURL(t.path("/events/\(s.slug)"))
+        description += "\n\n" + app.absoluteURL(t.path("/events/\(s.slug)"), request)
         // The same UID in both languages: it is one event, whichever feed a calendar took it from.
         return ICalendar.Event(uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
                                description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
-                               url: app.absoluteURL(t.path("/events/\(s.slug)")), cancelled: s.state == "cancelled", updated: event.updatedAt)
+                               url: app.absoluteURL(t.path("/events/\(s.slug)"), request), cancelled: s.state == "cancelled", updated: event.updatedAt)
     }
 
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {

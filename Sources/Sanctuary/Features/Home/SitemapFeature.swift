@@ -4,7 +4,7 @@ import HTTP
 /// (`xhtml:link rel="alternate" hreflang`, as search engines read them in sitemaps).
 enum SitemapFeature: Feature {
     static func register(in app: Application) {
-        app.router.get("/sitemap.xml") { _ in
+        app.router.get("/sitemap.xml") { request in
             let paths = try app.database.read { db -> [String] in
                 var paths = ["/", "/campaigns", "/petitions", "/letters", "/events", "/events?past=1", "/news"]
                 paths += try CampaignStore.active(db).map { "/campaigns/\($0.slug)" }
@@ -16,8 +16,8 @@ enum SitemapFeature: Feature {
             }
             let languages = app.languages.all
             let urls = paths.flatMap { path in
-                let twins = languages.map { "<xhtml:link rel=\"alternate\" hreflang=\"\($0.language)\" href=\"\(HTML.escape(app.absoluteURL($0.path(path))))\"/>" }.joined()
-                return languages.map { "<url><loc>\(HTML.escape(app.absoluteURL($0.path(path))))</loc>\(twins)</url>" }
+                let twins = languages.map { "<xhtml:link rel=\"alternate\" hreflang=\"\($0.language)\" href=\"\(HTML.escape(app.absoluteURL($0.path(path), request)))\"/>" }.joined()
+                return languages.map { "<url><loc>\(HTML.escape(app.absoluteURL($0.path(path), request)))</loc>\(twins)</url>" }
             }.joined(separator: "\n")
             let xml = """
                 <?xml version="1.0" encoding="UTF-8"?>

@@ -7,14 +7,25 @@ enum LanguageFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/language/{code}") { request in
             guard let language = app.languages.localizer(request.parameter("code")) else { return ErrorPages.notFound(app, request) }
-            var next = request.query["next"] ?? "/"
-            if !next.hasPrefix("/") || next.hasPrefix("//") || next.contains("\\") || next.contains(where: { $0.isNewline }) { next = "/" }
+            let next = request.query["next"].flatMap(localPath) ?? "/"
             var response = Response.redirect(to: language.path(next))
             var cookie = "\(Languages.cookie)=\(language.language); Path=/; Max-Age=31536000; SameSite=Lax"
-            if app.config.secureCookies { cookie += "; Secure" }
+            if app.secureCookies(request) { cookie += "; Secure" }
             response.headers.add("Set-Cookie", cookie)
             response.headers["Cache-Control"] = "no-store"
             return response
         }
+    }
+
+    /// `next` when every browser reads it as a path on this site: it starts with one `/`,
+    /// and holds no whitespace or control character (browsers strip tabs and newlines, so
+    /// `/<TAB>/evil.example` would become `//evil.example`), no backslash (read as `/`).
+    static func localPath(_ next: String) -> String? {
+        guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return nil }
+        for scalar in next.unicodeScalars {
+            if scalar.value < 0x21 || scalar.value == 0x7F || scalar.properties.isWhitespace
+                || scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format { return nil }
+        }
+        return next
     }
 }

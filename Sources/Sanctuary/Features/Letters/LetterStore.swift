@@ -105,19 +105,32 @@ public enum LetterStore {
             INSERT INTO letter_counts (campaign_id, riding_code, count) VALUES (?, ?, 1)
             ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = count + 1
             """, campaign.id, ridingCode)
-        // Letters hold personal data: keep them only as long as configured.
-        try db.run("DELETE FROM letters WHERE created_at < ?", Timestamp.format(Date().addingTimeInterval(-Double(retentionDays) * 86_400)))
+        try purge(db, retentionDays: retentionDays)
         return token
     }
 
-    public static func letter(_ db: Connection, slug: String, token: String) throws -> Letter? {
+    /// The oldest creation time still kept.
+    static func keptSince(retentionDays: Int, now: Date = Date()) -> String {
+        Timestamp.format(now.addingTimeInterval(-Double(retentionDays) * 86_400))
+    }
+
+    /// Letters hold personal data: keep them only as long as configured. Run when a letter
+    /// is made and on a timer (a quiet campaign would otherwise keep its letters for ever).
+    @discardableResult
+    public static func purge(_ db: Connection, retentionDays: Int, now: Date = Date()) throws -> Int {
+        try db.run("DELETE FROM letters WHERE created_at < ?", keptSince(retentionDays: retentionDays, now: now))
+    }
+
+    /// A letter by its link, if it is still within the retention period (gone on read even
+    /// before the timer purges it).
+    public static func letter(_ db: Connection, slug: String, token: String, retentionDays: Int) throws -> Letter? {
         try db.first("""
             SELECT letter_campaigns.slug AS slug, letters.recipient_name AS recipient_name, letters.recipient_email AS recipient_email,
                    letters.recipient_address AS recipient_address, letters.subject AS subject, letters.body AS body,
                    letters.language AS language, letters.created_at AS created_at
             FROM letters JOIN letter_campaigns ON letter_campaigns.id = letters.campaign_id
-            WHERE letters.token_hash = ? AND letter_campaigns.slug = ?
-            """, SecretToken.digest(token), slug) { row in
+            WHERE letters.token_hash = ? AND letter_campaigns.slug = ? AND letters.created_at >= ?
+            """, SecretToken.digest(token), slug, keptSince(retentionDays: retentionDays)) { row in
             Letter(campaignSlug: try row.get("slug"), recipientName: try row.get("recipient_name"), recipientEmail: try row.get("recipient_email"),
                    recipientAddress: try row.get("recipient_address"), subject: try row.get("subject"), body: try row.get("body"),
                    language: try row.get("language"), createdAt: try row.get("created_at"))

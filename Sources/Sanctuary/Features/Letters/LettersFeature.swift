@@ -11,15 +11,21 @@ enum LettersFeature: Feature {
             let raw = request.query["postal_code"] ?? ""
             let wantsJSON = request.headers["accept"]?.contains("application/json") ?? false
             let code = PostalCode.normalise(raw)
+            // One address, two representations: caches must keep them apart.
+            func varying(_ response: Response) -> Response {
+                var response = response
+                response.headers["Vary"] = "Accept"
+                return response
+            }
             let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
             if wantsJSON {
-                guard let code else { return .json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent) }
+                guard let code else { return varying(.json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent)) }
                 let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()
-                return .json(body, status: found.isEmpty ? .notFound : .ok)
+                return varying(.json(body, status: found.isEmpty ? .notFound : .ok))
             }
             let t = app.t(request)
             let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
-            return app.page(request, title: t("reps.title"), status: status) { c in
+            return varying(app.page(request, title: t("reps.title"), status: status) { c in
                 let message: HTML
                 if raw.isEmpty { message = .empty }
                 else if code == nil { message = "<p class=\"error\" role=\"alert\">\(t("sign.error.postal_code.invalid"))</p>" }
@@ -33,7 +39,7 @@ enum LettersFeature: Feature {
                 </form>
                 \(message)
                 """
-            }
+            })
         }
 
         app.router.get("/letters") { request in
@@ -62,14 +68,14 @@ enum LettersFeature: Feature {
         app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
 
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true) { request in
-            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
+            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
                 return ErrorPages.notFound(app, request)
             }
             return letterPage(app, request, letter, token: request.parameter("token"))
         }
 
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true) { request in
-            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
+            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
                 return ErrorPages.notFound(app, request)
             }
             var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
@@ -79,7 +85,7 @@ enum LettersFeature: Feature {
         }
 
         app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true) { request in
-            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token")) }) else {
+            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
                 return ErrorPages.notFound(app, request)
             }
             let data = try Docx.make(title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA", paragraphs: letter.text.components(separatedBy: "\n"))

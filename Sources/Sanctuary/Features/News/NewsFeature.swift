@@ -16,10 +16,13 @@ enum NewsFeature: Feature {
             } else {
                 page = 1
             }
-            let (total, items) = try app.database.read { db in
-                (try NewsStore.count(db), try NewsStore.page(db, offset: (page - 1) * pageSize, limit: pageSize))
+            // The page number is checked against the page count before any arithmetic on it:
+            // `(page - 1) * pageSize` with `?page=` near `Int.max` once trapped and stopped the server.
+            let (pages, items) = try app.database.read { db -> (Int, [NewsSummary]) in
+                let pages = max(1, (try NewsStore.count(db) + pageSize - 1) / pageSize)
+                guard page <= pages else { return (pages, []) }
+                return (pages, try NewsStore.page(db, offset: (page - 1) * pageSize, limit: pageSize))
             }
-            let pages = max(1, (total + pageSize - 1) / pageSize)
             guard page <= pages else {
                 return ErrorPages.message(app, request, status: .notFound, title: t("news.out_of_range.title"),
                                           body: t("news.out_of_range.body", ["pages": String(pages)]))
@@ -59,7 +62,7 @@ enum NewsFeature: Feature {
                 <h1>\(post.summary.title.html(t))</h1>
                 <p class="meta"><time datetime="\(post.summary.publishedAt)">\(DateText.day(post.summary.publishedAt, t: c.t))</time>\(post.authorName.isEmpty ? HTML.empty : " · \(post.authorName)")</p>
                 \(post.summary.summary.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(post.summary.summary.langAttribute(t))>\(post.summary.summary.text(t))</p>")
-                \(post.body.block(t, Markdown.render))
+                \(post.body.block(t, Markdown.cached))
                 </article>
                 <p><a href="\(t.path("/news"))">\(c.t("news.all"))</a></p>
                 """
@@ -71,18 +74,19 @@ enum NewsFeature: Feature {
         app.router.get("/news.atom") { request in
             let t = app.t(request)
             let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
-            var feed = AtomFeed(id: app.absoluteURL(t.path("/news.atom")), title: "\(app.config.siteName) · \(t("news.title"))",
-                                selfLink: app.absoluteURL(t.path("/news.atom")), alternate: app.absoluteURL(t.path("/news")),
+            var feed = AtomFeed(id: app.absoluteURL(t.path("/news.atom"), request), title: "\(app.config.siteName) · \(t("news.title"))",
+                                selfLink: app.absoluteURL(t.path("/news.atom"), request), alternate: app.absoluteURL(t.path("/news"), request),
                                 author: app.config.siteName, language: t.language)
             feed.entries = posts.map { post in
-                AtomFeed.Entry(id: app.absoluteURL(t.path("/news/\(post.summary.slug)")), title: post.summary.title.text(t),
-                               link: app.absoluteURL(t.path("/news/\(post.summary.slug)")), published: post.summary.publishedAt,
+                AtomFeed.Entry(id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
+                               link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
                                updated: max(post.updatedAt, post.summary.publishedAt),
                                author: post.authorName.isEmpty ? app.config.siteName : post.authorName,
-                               summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.render).rendered)
+                               summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
             }
             var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
-            response.headers["Cache-Control"] = "public, max-age=300"
+            // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).
+            response.headers["Cache-Control"] = "public, max-age=300, s-maxage=300"
             return response
         }
     }

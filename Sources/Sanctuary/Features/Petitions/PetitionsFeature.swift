@@ -54,7 +54,7 @@ enum PetitionsFeature: Feature {
                 \(PetitionViews.progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: c.t))
                 <p>\(c.t("thanks.share_ask"))</p>
                 </section>
-                \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(petition.slug)")), t: c.t))
+                \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t))
                 <p><a href="\(c.t.path("/petitions/\(petition.slug)"))">\(c.t("thanks.back"))</a></p>
                 """
             }
@@ -71,7 +71,7 @@ enum PetitionsFeature: Feature {
         let t = app.t(request)
         return app.page(request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
                         alternate: "/petitions/\(petition.slug)") { c in
-            PetitionViews.page(petition, form: form, csrf: csrf, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)")), c: c)
+            PetitionViews.page(petition, form: form, csrf: csrf, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
         }
     }
 
@@ -118,7 +118,7 @@ enum PetitionsFeature: Feature {
                     <h1>\(c.t("already_signed.title"))</h1>
                     <p class="lede">\(c.t("already_signed.body", ["title": petition.title.text(c.t)]))</p>
                     </section>
-                    \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)")), t: c.t))
+                    \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)"), request), t: c.t))
                     """
                 }
                 response.headers["Cache-Control"] = "no-store"

@@ -110,9 +110,8 @@ enum ResourcesFeature: Feature {
             }
         }
 
-        app.router.post("/admin/resources", upload: app.config.maxUploadBytes, async: { request in
-            try await upload(app, request, directory: directory)
-        })
+        app.router.post("/admin/resources", upload: app.config.maxUploadBytes, precheck: AdminAuth.uploadPrecheck(app, .resources),
+                        async: { request in try await upload(app, request, directory: directory) })
 
         app.router.post("/admin/resources/{id}/delete", async: { request in
             switch AdminAuth.requirePost(app, request, .resources) {
@@ -137,7 +136,7 @@ enum ResourcesFeature: Feature {
         }
         let parts: [Multipart.Part]
         do {
-            parts = try Multipart.parse(file: body, boundary: boundary, directory: app.config.limits.spoolDirectory)
+            parts = try Multipart.parse(file: body, boundary: boundary, directory: app.config.spoolDirectory)
         } catch {
             return .text("Malformed multipart body\n", status: .badRequest)
         }
@@ -145,8 +144,9 @@ enum ResourcesFeature: Feature {
         defer { for file in uploadedFiles { unlink(file) } }
         var fields: [String: String] = [:]
         for part in parts { if let value = part.value { fields[part.name] = value } }
-        // The form token came inside the multipart body.
-        switch AdminAuth.requirePost(app, request, .resources, csrf: fields["_csrf"] ?? "") {
+        // Checked on the head already (the token in the action's query); again here, in case
+        // the session ended while the file arrived.
+        switch AdminAuth.requirePost(app, request, .resources, csrf: request.query["_csrf"] ?? fields["_csrf"] ?? "") {
         case .failure(let stop): return stop.response
         case .success(let session):
             var state = FormState(values: fields)
@@ -157,7 +157,12 @@ enum ResourcesFeature: Feature {
             }
             let description = (try? Input.text(fields["description"], required: false, maxLength: 2000, multiline: true).get()) ?? ""
             let language = ["en", "fr"].contains(fields["language"] ?? "") ? (fields["language"] ?? "en") : "en"
-            let campaignID = fields["campaign_id"].flatMap { Int64($0) }
+            var campaignID: Int64?
+            if let raw = fields["campaign_id"], !raw.isEmpty {
+                // An id that names no campaign is the staff member's mistake (or a stale page), not a 500.
+                if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) { campaignID = id }
+                else { state.errors["campaign_id"] = t("admin.field.no_such_row") }
+            }
             let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
             let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
             var stored: (file: String, name: String, type: String, size: Int)?
@@ -182,11 +187,12 @@ enum ResourcesFeature: Feature {
             let user = session.user
             let kept = stored
             let finalTitle = title
+            let campaign = campaignID
             let id = try await app.database.write { db -> Int64 in
                 try db.run("""
                     INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, campaignID, finalTitle, description, language, kept == nil ? "link" : "file", kept == nil ? link : "",
+                    """, campaign, finalTitle, description, language, kept == nil ? "link" : "file", kept == nil ? link : "",
                     kept?.name ?? "", kept?.type ?? "", kept?.size ?? 0, digest)
                 let id = db.lastInsertRowID
                 try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
@@ -194,7 +200,7 @@ enum ResourcesFeature: Feature {
             }
             if let kept {
                 try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                guard rename(kept.file, directory + "/\(id)") == 0 else {
+                guard FileMove.move(kept.file, to: directory + "/\(id)") else {
                     try await app.database.write { db in try db.run("DELETE FROM resources WHERE id = ?", id) }
                     return .text("Could not store the file\n", status: .internalServerError)
                 }
@@ -221,12 +227,12 @@ enum ResourcesFeature: Feature {
             <h1>\(t("admin.resources.title"))</h1>
             \(resources.isEmpty ? Layout.emptyState(t("admin.list.empty")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.field.title"))</th><th scope=\"col\">\(t("admin.resources.file_or_link"))</th><th scope=\"col\">\(t("admin.resources.downloads"))</th><th scope=\"col\"><span class=\"visually-hidden\">\(t("admin.account.actions"))</span></th></tr></thead><tbody>\(rows)</tbody></table></div>")
             <h2>\(t("admin.resources.new"))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["title", "file", "url"]))
-            <form method="post" action="\(t.path("/admin/resources"))" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["title", "campaign_id", "file", "url"]))
+            <form method="post" action="\(t.path("/admin/resources"))?_csrf=\(csrf)" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
             \(Form.input(Form.Field(name: "title", label: t("admin.field.title"), required: true, maxLength: 200), state, t: t))
             \(Form.input(Form.Field(name: "description", label: t("admin.field.summary"), type: "textarea", maxLength: 2000), state, t: t))
             \(Form.select(name: "language", label: t("admin.resources.language"), options: [("en", "English"), ("fr", "Français")], selected: state["language"]))
-            \(Form.select(name: "campaign_id", label: t("admin.field.campaign_id"), options: [("", t("admin.field.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }, selected: state["campaign_id"]))
+            \(Form.select(name: "campaign_id", label: t("admin.field.campaign_id"), options: [("", t("admin.field.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }, selected: state["campaign_id"], error: state.errors["campaign_id"]))
             \(Form.input(Form.Field(name: "file", label: t("admin.resources.file"), type: "file", hint: t("admin.resources.file_hint", ["max": t.formatNumber(app.config.maxUploadBytes / (1024 * 1024))])), state, t: t))
             \(Form.input(Form.Field(name: "url", label: t("admin.resources.url"), type: "url", hint: t("admin.resources.url_hint")), state, t: t))
             \(Form.submit(t("admin.save")))
