@@ -45,6 +45,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
+        // The whole-app fuzzer: raw request bytes through the real parser, router and
+        // application. Built by `Fuzz/app` with libFuzzer (`-DFUZZING`); a plain build is a
+        // replayer that runs files of requests through the same checks (the seed corpus in CI).
+        .executableTarget(name: "SanctuaryFuzz", dependencies: [
+            "Sanctuary", "HTTP", "SQLite", .product(name: "Logging", package: "swift-log"),
+        ], path: "Fuzz/App", swiftSettings: strict),
+
         .target(name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),

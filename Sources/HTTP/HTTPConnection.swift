@@ -292,6 +292,7 @@ final class HTTPConnection: @unchecked Sendable {
         lingering = inputStart < input.count || parser.isMidRequest
         inputStart = input.count
         parser.reset()
+        _ = updateBudget()  // what it sent is dropped: its share of the budget is given back now
     }
 
     // MARK: Writing

@@ -16,9 +16,9 @@ public struct RequestParser: Sendable {
     }
 
     /// Asked once per head: buffer the body, spool it, or refuse it. Set by the connection.
-    var policy: @Sendable (Request) -> BodyPolicy = { _ in .buffer }
+    public var policy: @Sendable (Request) -> BodyPolicy = { _ in .buffer }
     /// The peer is a trusted proxy: believe its `X-Forwarded-*` / `Forwarded` headers.
-    var trustForwarded = false
+    public var trustForwarded = false
 
     let limits: ServerLimits
     private var state: State = .head(scanned: 0)

@@ -36,6 +36,8 @@ public struct AppConfig: Sendable {
     public var maxUploadBytes = 25 * 1024 * 1024
     /// How long a rendered public page may be reused (0: never). Any database write ends it sooner.
     public var pageCacheSeconds = 1.0
+    /// How often a running server does its housekeeping (purging letters past retention).
+    public var maintenanceSeconds: Double = 3600
 
     public init(root: URL) { self.root = root }
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import Logging
 import SQLite
+import Synchronization
 
 /// The whole application: configuration, database, interface strings and routes.
 /// Build it once, then serve it with `makeServer()`.
@@ -20,6 +21,8 @@ public final class Application: Sendable {
     public let passwordHasher: PasswordHasher
     /// Uploaded resources (not under Public/).
     public let resourcesDirectory: String
+    /// The housekeeping timer of a running server.
+    private let maintenance = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
@@ -89,8 +92,10 @@ public final class Application: Sendable {
         router.freeze()
     }
 
-    /// The server for this application, listening but not yet started.
+    /// The server for this application, listening but not yet started. Starts the
+    /// housekeeping timer too.
     public func makeServer() throws -> HTTPServer {
+        startMaintenance()
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
         return try HTTPServer(host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
@@ -140,7 +145,32 @@ public final class Application: Sendable {
     /// Cookies carry `Secure` when configured, or when the visitor came over HTTPS (a trusted proxy said so).
     public func secureCookies(_ request: Request) -> Bool { config.secureCookies || request.isSecure }
 
-    public func close() { database.close() }
+    public func close() {
+        maintenance.withLock { $0?.cancel() }
+        database.close()
+    }
+
+    /// Housekeeping at once and then every `maintenanceSeconds`: letters past their retention
+    /// are deleted even when no new letter is made (the lookup refuses them already).
+    private func startMaintenance() {
+        let database = database, retention = config.letterRetentionDays, logger = logger
+        let interval = UInt64(max(0.05, config.maintenanceSeconds) * 1e9)
+        let task = Task.detached {
+            while !Task.isCancelled {
+                do {
+                    let purged = try await database.write { db in try LetterStore.purge(db, retentionDays: retention) }
+                    if purged > 0 { logger.info("purged \(purged) letters past their retention") }
+                } catch {
+                    logger.error("housekeeping failed: \(error)")
+                }
+                try? await Task.sleep(nanoseconds: interval)
+            }
+        }
+        maintenance.withLock { old in
+            old?.cancel()
+            old = task
+        }
+    }
 }
 
 /// A feature registers its routes on the application's router.

@@ -70,3 +70,11 @@ enum AdminAuth {
 struct ResponseError: Error {
     let response: Response
 }
+
+extension Application {
+    /// The form token of admin forms for a session (what a signed-in page carries as `_csrf`);
+    /// for tools that drive the admin area without a browser, such as the whole-app fuzzer.
+    public func staffFormToken(sessionToken: String) -> String {
+        serverKey.mac(sessionToken, purpose: "admin-csrf").base64URL
+    }
+}

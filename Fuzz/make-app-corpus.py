@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Writes Fuzz/app-corpus: one seed per route of the application (and the edge cases the
+hardening issue found), real requests as a browser or a stranger would send them.
+@SESSION@@…, @CSRF@@… and @FORM@@… are filled in by the harness (Fuzz/App/main.swift)."""
+import os, urllib.parse
+
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "app-corpus")
+os.makedirs(out, exist_ok=True)
+for name in os.listdir(out):
+    os.unlink(os.path.join(out, name))
+
+# Placeholders as long as the tokens the harness puts in their place (see Fuzz/App/main.swift).
+def placeholder(name, length):
+    return "@" + name + "@" * (length - len(name) - 1)
+SESSION, CSRF, FORM = placeholder("SESSION", 43), placeholder("CSRF", 43), placeholder("FORM", 47)
+STAFF = f"Cookie: sanctuary_session={SESSION}\r\n"
+
+def req(method, target, headers="", body=None, staff=False, ctype="application/x-www-form-urlencoded"):
+    text = f"{method} {target} HTTP/1.1\r\nHost: localhost:8080\r\n" + (STAFF if staff else "") + headers
+    if body is not None:
+        if isinstance(body, str):
+            body = body.encode()
+        text += f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+        return text.encode() + b"\r\n" + body
+    return (text + "\r\n").encode()
+
+def form(fields):
+    return urllib.parse.urlencode(fields, safe="@")
+
+seeds = {}
+def add(name, *requests):
+    seeds[name] = b"".join(requests)
+
+# Public pages, both languages.
+for path in ["/", "/petitions", "/petitions/waive-travel-loans", "/petitions/waive-travel-loans.json", "/petitions/waive-travel-loans/thanks",
+             "/letters", "/letters/waive-travel-loans-mp", "/letters/stca-minister", "/events", "/events?past=1",
+             "/events/stca-public-meeting", "/events/stca-public-meeting.ics", "/events.ics", "/events/stca-public-meeting/registered",
+             "/news", "/news?page=2", "/news/welcome-here-toolkit", "/news.atom", "/campaigns", "/campaigns/safe-third-country",
+             "/sitemap.xml", "/healthz", "/representatives?postal_code=K1A0A6", "/language/fr?next=/petitions", "/css/site.css",
+             "/resources/1/kit.pdf", "/updates/unsubscribe/1/abc", "/admin/setup/abc", "/letters/waive-travel-loans-mp/letter/abc",
+             "/letters/waive-travel-loans-mp/letter/abc.txt", "/letters/waive-travel-loans-mp/letter/abc.docx", "/nothing-here"]:
+    slug = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "_") or "home"
+    add("get_" + slug, req("GET", path))
+    add("get_fr_" + slug, req("GET", "/fr" + path, "Accept-Language: fr-CA,fr;q=0.9\r\n"))
+add("head_home", req("HEAD", "/"))
+add("reps_json", req("GET", "/representatives?postal_code=K1P%201A1", "Accept: application/json\r\n"))
+add("options", req("OPTIONS", "/petitions/waive-travel-loans/sign"))
+# The three one-request crashes of the hardening issue, and their neighbours.
+add("news_huge_page", req("GET", "/news?page=9223372036854775807"))
+add("news_negative_page", req("GET", "/news?page=-9223372036854775808"))
+add("range_negative_suffix", req("GET", "/css/site.css", "Range: bytes=--5\r\n"))
+add("range_min", req("GET", "/css/site.css", "Range: bytes=-9223372036854775808\r\n"))
+add("range_plain", req("GET", "/css/site.css", "Range: bytes=0-99\r\n"))
+add("chunk_overflow", b"POST /updates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n8000000000000000\r\nabc\r\n0\r\n\r\n")
+add("chunked_form", b"POST /updates HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nname=\r\n0\r\n\r\n")
+add("forwarded", req("GET", "/", "X-Forwarded-For: 203.0.113.9, 10.0.0.1\r\nX-Forwarded-Proto: https\r\n"),
+    req("GET", "/petitions/waive-travel-loans", 'Forwarded: for="[2001:db8::1]:4711";proto=https\r\n'))
+add("language_tab", req("GET", "/language/en?next=/%09/evil.example"))
+add("origin_ipv6", b"POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: [::1]:8080\r\nOrigin: https://evil.example\r\n" +
+    f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 53\r\n\r\n_csrf={FORM}".encode())
+
+# Public forms: valid, invalid, and the honeypot.
+sign = {"first_name": "Amal", "last_name": "Haddad", "email": "amal@example.org", "postal_code": "K1A 0A6",
+        "comment": "Yes.", "consent_updates": "yes", "_csrf": FORM, "website": ""}
+add("sign", req("POST", "/petitions/waive-travel-loans/sign", body=form(sign)))
+add("sign_fr", req("POST", "/fr/petitions/waive-travel-loans/sign", body=form(sign)))
+add("sign_invalid", req("POST", "/petitions/waive-travel-loans/sign", body=form({**sign, "email": "nope", "postal_code": "D0D 0D0"})))
+add("sign_honeypot", req("POST", "/petitions/rescind-safe-third-country/sign", body=form({**sign, "website": "http://spam"})))
+add("sign_twice", req("POST", "/petitions/waive-travel-loans/sign", body=form(sign)), req("POST", "/petitions/waive-travel-loans/sign", body=form(sign)))
+add("rsvp", req("POST", "/events/stca-public-meeting/rsvp", body=form({"name": "Amal", "email": "a@example.org", "note": "two words", "_csrf": FORM, "website": ""})))
+add("letter", req("POST", "/letters/waive-travel-loans-mp", body=form({"name": "Amal Haddad", "email": "a@example.org", "street_address": "1 Main St",
+                                                                          "city": "Ottawa", "postal_code": "K1A 0A6", "riding": "", "_csrf": FORM, "website": ""})))
+add("letter_named", req("POST", "/letters/stca-minister", body=form({"name": "Amal Haddad", "email": "a@example.org", "street_address": "1 Main St",
+                                                                   "city": "Ottawa", "postal_code": "K1P 1A1", "_csrf": FORM, "website": ""})))
+add("updates", req("POST", "/updates", body=form({"name": "Amal", "email": "a@example.org", "postal_code": "K1A 0A6", "campaign": "safe-third-country",
+                                                  "consent_updates": "yes", "_csrf": FORM, "website": ""})))
+add("unsubscribe", req("POST", "/updates/unsubscribe/1/abc", body=form({"_csrf": FORM})))
+add("login", req("POST", "/admin/login", body=form({"email": "admin@example.org", "password": "wrong password here", "_csrf": FORM})))
+add("setup", req("POST", "/admin/setup/abc", body=form({"email": "x@example.org", "name": "X", "password": "a long enough passphrase",
+                                                        "password_confirm": "a long enough passphrase", "_csrf": FORM})))
+
+# The admin area, signed in as an admin.
+for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/admin/subscribers.csv",
+             "/admin/petitions/1/signatures.csv", "/admin/events/1/rsvps.csv", "/admin/login"]:
+    add("admin_get" + path.replace("/", "_").replace(".", "_"), req("GET", path, staff=True))
+for key in ["petitions", "news", "events", "letters", "campaigns"]:
+    add(f"admin_{key}_list", req("GET", f"/admin/{key}", staff=True))
+    add(f"admin_{key}_new", req("GET", f"/admin/{key}/new", staff=True))
+    add(f"admin_{key}_edit", req("GET", f"/fr/admin/{key}/1/edit", staff=True))
+    add(f"admin_{key}_delete", req("POST", f"/admin/{key}/999/delete", body=form({"_csrf": CSRF}), staff=True))
+common = {"_csrf": CSRF, "title": "Title", "title_fr": "Titre", "slug": "a-slug", "summary": "Summary", "state": "draft", "campaign_id": "1"}
+add("admin_petition_save", req("POST", "/admin/petitions", body=form({**common, "body": "Body", "goal": "1000", "closes_at": "2027-01-01T12:00", "target": "PM"}), staff=True))
+add("admin_petition_update", req("POST", "/admin/petitions/1", body=form({**common, "slug": "waive-travel-loans", "state": "open", "goal": "99999999999999999999"}), staff=True))
+add("admin_news_save", req("POST", "/admin/news", body=form({**common, "state": "published", "body": "# Head\n\n**strong** *em* [link](https://example.org) `code`\n- a\n- b\n1. c\n> quote"}), staff=True))
+add("admin_news_preview", req("POST", "/admin/news", body=form({**common, "action": "preview", "body": "[" * 200 + "*" * 200 + "`" * 50}), staff=True))
+add("admin_event_save", req("POST", "/admin/events", body=form({**common, "time_zone": "America/Toronto", "starts_at": "2027-01-01T19:00", "ends_at": "2027-01-01T21:00",
+                                                               "rsvp_enabled": "yes", "capacity": "10", "rsvp_deadline": "2026-12-31T12:00"}), staff=True))
+add("admin_letter_save", req("POST", "/admin/letters", body=form({**common, "recipient_kind": "mp", "subject": "S", "body_template": "Dear {{mp_name}}, {{sender_name}}"}), staff=True))
+add("admin_campaign_save", req("POST", "/admin/campaigns", body=form({**common, "campaign_id": "", "asks": "One\nTwo", "key_dates": "Soon"}), staff=True))
+add("admin_campaign_missing", req("POST", "/admin/news", body=form({**common, "campaign_id": "424242"}), staff=True))
+add("admin_account", req("POST", "/admin/accounts", body=form({"_csrf": CSRF, "email": "ed@example.org", "name": "Ed", "role": "editor",
+                                                               "password": "a long enough passphrase"}), staff=True))
+add("admin_account_disable", req("POST", "/admin/accounts/2/disable", body=form({"_csrf": CSRF}), staff=True))
+add("admin_resource_delete", req("POST", "/admin/resources/1/delete", body=form({"_csrf": CSRF}), staff=True))
+add("admin_logout", req("POST", "/admin/logout", body=form({"_csrf": CSRF}), staff=True))
+
+def multipart(fields, file=None, boundary="----fuzzBoundary"):
+    body = b""
+    for name, value in fields:
+        body += f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n".encode()
+    if file:
+        body += f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file[0]}\"\r\nContent-Type: application/pdf\r\n\r\n".encode()
+        body += file[1] + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+pdf = b"%PDF-1.4\n" + bytes(range(200))
+upload = multipart([("_csrf", CSRF), ("title", "Kit"), ("language", "en"), ("campaign_id", "1")], ("kit.pdf", pdf))
+add("upload", req("POST", f"/admin/resources?_csrf={CSRF}", body=upload, staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"))
+add("upload_link", req("POST", f"/admin/resources?_csrf={CSRF}", body=multipart([("title", "Video"), ("url", "https://example.org/v")]),
+                       staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"))
+add("upload_bad_part", req("POST", f"/admin/resources?_csrf={CSRF}", body=multipart([("a", "b")] * 5, ("x.pdf", pdf))[:-40] + b"--x\r\nbroken",
+                           staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"))
+add("upload_anonymous", req("POST", "/admin/resources", body=upload, ctype="multipart/form-data; boundary=----fuzzBoundary"))
+add("upload_then_download", req("POST", f"/admin/resources?_csrf={CSRF}", body=upload, staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"),
+    req("GET", "/resources/1/kit.pdf", "Range: bytes=10-\r\n"), req("GET", "/resources/2/kit.pdf", "Range: bytes=-20\r\n"))
+
+for name, data in seeds.items():
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(data)
+print(f"{len(seeds)} seeds in {out}")
