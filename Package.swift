@@ -52,6 +52,9 @@ let package = Package(
             "Sanctuary", "HTTP", "SQLite", .product(name: "Logging", package: "swift-log"),
         ], path: "Fuzz/App", swiftSettings: strict),
 
+        // Benchmarks/markdown: the renderer on 1 MiB pathological inputs.
+        .executableTarget(name: "MarkdownBenchmark", dependencies: ["Sanctuary"], path: "Benchmarks/Markdown", swiftSettings: strict),
+
         .target(name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),

@@ -4,14 +4,19 @@
   kill9    kill -9 the server at a random moment of a signing burst, N times in a row;
            afterwards every signature that got its 303 is in the database, and every
            counter (petition count, by province, by day) equals the rows.
-  flood    10,000 idle connections plus slowloris senders, while a normal visitor still
-           gets the home page in under a second.
+  flood    10,000 idle connections (from 100 loopback addresses) plus slowloris senders,
+           while a normal visitor still gets the home page in under a second.
+  greedy   10,000 connections from ONE address: it gets its share (256) and 503s beyond it;
+           a visitor from another address gets the home page in under a second; RSS < 128 MiB.
+  bodies   10,000 slow request bodies (half chunked), each stopping part way: the buffered-body
+           budget (64 MiB) holds, the rest get 503; RSS < 128 MiB; a visitor still gets the
+           home page in under a second.
   huge     a 1 GiB body (declared and streamed chunked) and 100,000 header lines are
            refused without the server's memory growing.
   sigterm  SIGTERM in the middle of a burst: in-flight requests are answered, nothing
            acknowledged is lost, and the process exits 0.
 
-Usage: Benchmarks/robustness [all|kill9|flood|huge|sigterm] [--rounds N] [--bin PATH]
+Usage: Benchmarks/robustness [all|kill9|flood|greedy|bodies|huge|sigterm] [--rounds N] [--bin PATH]
 Prints one line per check and exits non-zero if any fails.
 """
 import argparse, http.client, json, os, random, re, resource, select, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
@@ -174,13 +179,14 @@ def flood(binary, idle, slow):
         raise_fd_limit()
         sockets = []
         started = time.monotonic()
-        for _ in range(idle):
-            s = socket.create_connection(("127.0.0.1", server.port))
+        for i in range(idle):
+            # Many visitors, as in a real flood: one address may hold only its share.
+            s = socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.1.{i % 100 + 1}", 0))
             sockets.append(s)
         check(len(sockets) == idle, f"{idle} idle connections open in {time.monotonic() - started:.1f} s")
         slowloris = []
-        for _ in range(slow):
-            s = socket.create_connection(("127.0.0.1", server.port))
+        for i in range(slow):
+            s = socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.2.{i % 100 + 1}", 0))
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
             slowloris.append(s)
         worst = 0.0
@@ -202,6 +208,96 @@ def flood(binary, idle, slow):
             s.close()
         server.process.send_signal(signal.SIGTERM)
         check(server.process.wait(timeout=30) == 0, "the flooded server still shuts down cleanly")
+
+
+def visitor_wait(server, label):
+    """The worst time of ten home-page visits from 127.0.0.1, a visitor who is not the attacker."""
+    worst = 0.0
+    for _ in range(10):
+        t0 = time.monotonic()
+        status, _ = server.get("/", timeout=5)
+        worst = max(worst, time.monotonic() - t0)
+        if status != 200:
+            check(False, f"{label}: the visitor got {status}")
+        time.sleep(0.1)
+    return worst
+
+
+def greedy(binary, count):
+    """One address opens `count` connections and sends half a request on each."""
+    with tempfile.TemporaryDirectory() as work:
+        server = Server(binary, work, {"limits": {"max_connections": count + 1000}})
+        server.start()
+        raise_fd_limit()
+        sockets, refused = [], 0
+        for _ in range(count):
+            s = socket.create_connection(("127.0.0.1", server.port), source_address=("127.0.0.2", 0))
+            try:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            except OSError:
+                pass
+            sockets.append(s)
+        time.sleep(1)
+        for s in sockets:
+            s.setblocking(False)
+            try:
+                if s.recv(64).startswith(b"HTTP/1.1 503"):
+                    refused += 1
+            except OSError:
+                pass
+        held = count - refused
+        check(held <= 256, f"one address opened {count} connections: {held} held, {refused} refused with 503 (cap 256)")
+        worst = visitor_wait(server, "greedy")
+        check(worst < 1.0, f"a visitor from another address got the home page in {worst * 1000:.0f} ms at worst (< 1 s)")
+        rss = server.rss_kib()
+        check(rss < 128 * 1024, f"server RSS meanwhile: {rss // 1024} MiB (< 128)")
+        for s in sockets:
+            s.close()
+        server.process.send_signal(signal.SIGTERM)
+        check(server.process.wait(timeout=30) == 0, "and it shuts down cleanly")
+
+
+def bodies(binary, count):
+    """`count` clients (from 100 addresses) each start a 1 MiB body, send 48 KiB of it and stop."""
+    with tempfile.TemporaryDirectory() as work:
+        server = Server(binary, work, {"limits": {"max_connections": count + 1000}})
+        server.start()
+        raise_fd_limit()
+        piece = b"a" * (48 * 1024)
+        sockets, refused = [], 0
+        started = time.monotonic()
+        for i in range(count):
+            s = socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.3.{i % 100 + 1}", 0))
+            s.setblocking(False)
+            if i % 2:
+                head = b"POST /petitions/%s/sign HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n" % SLUG.encode()
+                data = head + piece
+            else:
+                head = b"POST /petitions/%s/sign HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" % SLUG.encode()
+                data = head + b"%x\r\n" % len(piece) + piece + b"\r\n"
+            try:
+                s.send(data)
+            except OSError:
+                pass
+            sockets.append(s)
+        sent_in = time.monotonic() - started
+        time.sleep(1)
+        peak = server.rss_kib()
+        for s in sockets:
+            try:
+                if s.recv(64).startswith(b"HTTP/1.1 503"):
+                    refused += 1
+            except OSError:
+                pass
+        check(refused > 0, f"{count} slow bodies ({count * 48 // 1024} MiB sent in {sent_in:.1f} s): {refused} refused with 503 past the 64 MiB budget")
+        worst = visitor_wait(server, "bodies")
+        check(worst < 1.0, f"a visitor got the home page in {worst * 1000:.0f} ms at worst (< 1 s)")
+        rss = max(peak, server.rss_kib())
+        check(rss < 128 * 1024, f"server RSS with them all held: {rss // 1024} MiB (< 128)")
+        for s in sockets:
+            s.close()
+        server.process.send_signal(signal.SIGTERM)
+        check(server.process.wait(timeout=30) == 0, "and it shuts down cleanly")
 
 
 def huge(binary):
@@ -264,7 +360,8 @@ def huge(binary):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", nargs="?", default="all", choices=["all", "kill9", "flood", "huge", "sigterm"])
+    parser.add_argument("what", nargs="?", default="all", choices=["all", "kill9", "flood", "greedy", "bodies", "huge", "sigterm"])
+    parser.add_argument("--count", type=int, default=10000, help="connections for greedy and bodies")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--idle", type=int, default=10000)
     parser.add_argument("--slow", type=int, default=200)
@@ -279,6 +376,10 @@ def main():
         huge(args.bin)
     if args.what in ("all", "flood"):
         flood(args.bin, args.idle, args.slow)
+    if args.what in ("all", "greedy"):
+        greedy(args.bin, args.count)
+    if args.what in ("all", "bodies"):
+        bodies(args.bin, args.count)
     print(f"\n{len(failures)} failed" if failures else "\nall passed")
     sys.exit(1 if failures else 0)
 

@@ -84,12 +84,8 @@ final class HTTPConnection: @unchecked Sendable {
                 if !parser.isMidRequest && inputStart == input.count { headStartedAt = loop.now }
                 input.append(contentsOf: loop.readBuffer[0..<n])
                 gotBytes = true
-                if !updateBudget() {
-                    // Every connection's buffered input together is over the server's budget:
-                    // this request waits for another day rather than memory growing without bound.
-                    abandonSpool()
-                    reject(.serviceUnavailable, "the server is busy; try again shortly", retryAfter: 5)
-                    flush()
+                if !updateBudget() && parser.isReadingBody {
+                    refuseOverBudget()
                     return
                 }
                 if n < loop.readBuffer.count { break }
@@ -113,7 +109,11 @@ final class HTTPConnection: @unchecked Sendable {
         }
         if gotBytes { process() }
         if fd < 0 { return }
-        _ = updateBudget()
+        // A head that just arrived may have begun a body the budget cannot hold.
+        if !updateBudget() && parser.isReadingBody && !lingering {
+            refuseOverBudget()
+            return
+        }
         if peerClosedInput {
             // The client will send nothing more: answer what it sent, then close.
             if !awaitingHandler && stream == nil && outputStart >= output.count { close(); return }
@@ -155,8 +155,10 @@ final class HTTPConnection: @unchecked Sendable {
                 // connection closes after the answer, discarding what still arrives.
                 write(response, for: request, keepAlive: false, started: monotonicNanoseconds())
                 lingering = true
-                inputStart = input.count
+                input = []
+                inputStart = 0
                 parser.reset()
+                _ = updateBudget()
             case .request(let request, let consumed):
                 inputStart += consumed
                 sentContinue = false
@@ -230,16 +232,30 @@ final class HTTPConnection: @unchecked Sendable {
         spool = nil
     }
 
+    /// Every connection's buffered bodies together are over the server's budget: this body
+    /// waits for another day (`503`, `Retry-After`) rather than memory growing without bound.
+    /// Heads are not refused: each is bounded by the header limits, and a visitor's `GET`
+    /// must get through while bodies pile up.
+    private func refuseOverBudget() {
+        abandonSpool()
+        reject(.serviceUnavailable, "the server is busy; try again shortly", retryAfter: 5)
+        flush()
+    }
+
     /// Counts this connection's buffered request bytes (input not yet answered, and the
     /// chunked body the parser decoded so far) against the server's budget. False when the
     /// budget is spent and this connection is the one asking for more.
     private func updateBudget() -> Bool {
         let held = fd >= 0 ? input.count - inputStart + parser.bufferedBodyBytes : 0
         let delta = held - budgeted
-        if delta == 0 { return true }
-        let total = loop.core.bufferedBytes.add(delta, ordering: .relaxed).newValue
+        if delta < 0 || (delta == 0 && held == 0) {
+            if delta < 0 { loop.core.bufferedBytes.subtract(-delta, ordering: .relaxed) }
+            budgeted = held
+            return true
+        }
+        let total = delta == 0 ? loop.core.bufferedBytes.load(ordering: .relaxed) : loop.core.bufferedBytes.add(delta, ordering: .relaxed).newValue
         budgeted = held
-        return delta < 0 || total <= limits.bufferedBodyBudget
+        return total <= limits.bufferedBodyBudget
     }
 
     private func compactInput() {
@@ -290,9 +306,12 @@ final class HTTPConnection: @unchecked Sendable {
         if let retryAfter { response.headers["Retry-After"] = String(retryAfter) }
         write(response, for: request, keepAlive: false, started: monotonicNanoseconds())
         lingering = inputStart < input.count || parser.isMidRequest
-        inputStart = input.count
+        // What it sent is dropped, memory and share of the budget alike, now rather than when
+        // the lingering close ends (thousands of refused bodies once held 500 MiB for 2 s).
+        input = []
+        inputStart = 0
         parser.reset()
-        _ = updateBudget()  // what it sent is dropped: its share of the budget is given back now
+        _ = updateBudget()
     }
 
     // MARK: Writing
@@ -355,7 +374,7 @@ final class HTTPConnection: @unchecked Sendable {
         guard loop.core.accessLog.isEnabled else { return }
         let micros = (monotonicNanoseconds() &- started) / 1000
         let millis = "\(micros / 1000).\(String(format: "%03d", Int(micros % 1000)))"
-        let line = "\(loop.logTimestamp) \(remoteAddress) \(request.method) \(path) \(status) \(bytes) \(millis)ms\n"
+        let line = "\(loop.logTimestamp) \(request.remoteAddress) \(request.method) \(path) \(status) \(bytes) \(millis)ms\n"
         loop.logBuffer.append(contentsOf: line.utf8)
     }
 
