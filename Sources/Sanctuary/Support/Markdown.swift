@@ -31,6 +31,7 @@ public enum Markdown {
     public static func render(_ source: String) -> HTML {
         var blocks = Blocks()
         var source = source
+        blocks.out.reserveCapacity(source.utf8.count * 2)
         source.withUTF8 { bytes in
             var lineStart = 0
             while lineStart <= bytes.count {
@@ -213,7 +214,9 @@ public enum Markdown {
     /// one backward pass, so looking for a closer that never comes costs nothing.
     struct Spans {
         let bytes: [UInt8]
-        let nextBacktick: [Int32], nextStar: [Int32], nextDoubleStar: [Int32], nextBracket: [Int32], nextParen: [Int32]
+        /// For position `i`, `next[i * 5 + k]` is where the next closer of kind `k` is (or the end).
+        private let next: [Int32]
+        private static let backtickKind = 0, starKind = 1, doubleStarKind = 2, bracketKind = 3, parenKind = 4
 
         static let backtick = UInt8(ascii: "`"), star = UInt8(ascii: "*"), open = UInt8(ascii: "["), close = UInt8(ascii: "]")
         static let paren = UInt8(ascii: "("), closeParen = UInt8(ascii: ")")
@@ -221,24 +224,29 @@ public enum Markdown {
         init(_ bytes: [UInt8]) {
             self.bytes = bytes
             let n = bytes.count
-            var backtick = [Int32](repeating: Int32(n), count: n + 2), star = backtick, double = backtick, bracket = backtick, paren = backtick
-            var i = n - 1
-            while i >= 0 {
-                let c = bytes[i]
-                backtick[i] = c == Self.backtick ? Int32(i) : backtick[i + 1]
-                star[i] = c == Self.star ? Int32(i) : star[i + 1]
-                double[i] = c == Self.star && i + 1 < n && bytes[i + 1] == Self.star ? Int32(i) : double[i + 1]
-                bracket[i] = c == Self.close ? Int32(i) : bracket[i + 1]
-                paren[i] = c == Self.closeParen ? Int32(i) : paren[i + 1]
-                i -= 1
+            var next = [Int32](repeating: Int32(n), count: 5 * (n + 2))
+            next.withUnsafeMutableBufferPointer { t in
+                bytes.withUnsafeBufferPointer { b in
+                    var i = n - 1
+                    while i >= 0 {
+                        let here = i * 5, after = here + 5, c = b[i], at = Int32(i)
+                        t[here] = c == Self.backtick ? at : t[after]
+                        t[here + 1] = c == Self.star ? at : t[after + 1]
+                        t[here + 2] = c == Self.star && i + 1 < n && b[i + 1] == Self.star ? at : t[after + 2]
+                        t[here + 3] = c == Self.close ? at : t[after + 3]
+                        t[here + 4] = c == Self.closeParen ? at : t[after + 4]
+                        i -= 1
+                    }
+                }
             }
-            (nextBacktick, nextStar, nextDoubleStar, nextBracket, nextParen) = (backtick, star, double, bracket, paren)
+            self.next = next
         }
 
-        /// The first closer at or after `from`, if it lies before `limit`.
-        private func find(_ table: [Int32], _ from: Int, before limit: Int) -> Int? {
+        /// The first closer of `kind` at or after `from`, if it lies before `limit`.
+        @inline(__always)
+        private func find(_ kind: Int, _ from: Int, before limit: Int) -> Int? {
             guard from < limit else { return nil }
-            let at = Int(table[from])
+            let at = Int(next[from * 5 + kind])
             return at < limit ? at : nil
         }
 
@@ -247,23 +255,23 @@ public enum Markdown {
             var run = start  // plain bytes from here are copied in one go
             while i < end {
                 let c = bytes[i]
-                if c == Self.backtick, let close = find(nextBacktick, i + 1, before: end) {
+                if c == Self.backtick, let close = find(Self.backtickKind, i + 1, before: end) {
                     if run < i { out += bytes[run..<i] }
                     out += Tag.code; out += bytes[(i + 1)..<close]; out += Tag.codeClose
                     i = close + 1
                     run = i
-                } else if c == Self.star, i + 1 < end, bytes[i + 1] == Self.star, let close = find(nextDoubleStar, i + 2, before: end - 1) {
+                } else if c == Self.star, i + 1 < end, bytes[i + 1] == Self.star, let close = find(Self.doubleStarKind, i + 2, before: end - 1) {
                     if run < i { out += bytes[run..<i] }
                     out += Tag.strong; render(from: i + 2, to: close, into: &out); out += Tag.strongClose
                     i = close + 2
                     run = i
-                } else if c == Self.star, let close = find(nextStar, i + 1, before: end), close > i + 1 {
+                } else if c == Self.star, let close = find(Self.starKind, i + 1, before: end), close > i + 1 {
                     if run < i { out += bytes[run..<i] }
                     out += Tag.em; render(from: i + 1, to: close, into: &out); out += Tag.emClose
                     i = close + 1
                     run = i
-                } else if c == Self.open, let close = find(nextBracket, i + 1, before: end), close + 1 < end, bytes[close + 1] == Self.paren,
-                          let closeParen = find(nextParen, close + 2, before: end) {
+                } else if c == Self.open, let close = find(Self.bracketKind, i + 1, before: end), close + 1 < end, bytes[close + 1] == Self.paren,
+                          let closeParen = find(Self.parenKind, close + 2, before: end) {
                     if run < i { out += bytes[run..<i] }
                     let target = bytes[(close + 2)..<closeParen]
                     if isSafeLink(escaped: target) {
