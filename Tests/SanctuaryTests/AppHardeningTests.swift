@@ -217,6 +217,12 @@ final class AppHardeningTests: XCTestCase {
         XCTAssertEqual(try count("SELECT count(*) FROM resources"), 0)
     }
 
+    func testDisablingAnAccountThatDoesNotExistIsA404() throws {
+        let (cookie, csrf) = try staff()
+        XCTAssertEqual(try site.post("/admin/accounts/424242/disable", [("_csrf", csrf)], headers: cookie).status, 404)
+        XCTAssertEqual(try count("SELECT count(*) FROM audit_log WHERE subject = 'user 424242'"), 0)
+    }
+
     func testRepresentativesSayTheyVaryByAccept() throws {
         XCTAssertTrue(try site.get("/representatives?postal_code=K1A0B1").headers.contains { $0.0 == "Vary" && $0.1 == "Accept" })
         let json = try site.get("/representatives?postal_code=K1A0B1", headers: [("Accept", "application/json")])

@@ -92,12 +92,15 @@ enum AccountsAdmin {
                                                   body: app.t(request)("admin.account.self.body"))
                     }
                     let user = session.user
-                    try await app.database.write { db in
-                        try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, id)
+                    // An id that names no account changes nothing and says so (it once said "Saved."
+                    // and wrote an audit entry about nobody).
+                    let changed = try await app.database.write { db -> Bool in
+                        guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, id) == 1 else { return false }
                         if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", id) }
                         try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
+                        return true
                     }
-                    return .redirect(to: "/admin/accounts?saved=1")
+                    return changed ? .redirect(to: "/admin/accounts?saved=1") : ErrorPages.notFound(app, request)
                 }
             })
         }
