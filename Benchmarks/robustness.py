@@ -172,6 +172,21 @@ def sigterm(binary):
         verify_database(server.db, burst.acknowledged, "SIGTERM mid-burst")
 
 
+def visitor_wait(server, label, before_each=None, pause=0.1):
+    """The worst time of ten home-page visits from 127.0.0.1, a visitor who is not the attacker."""
+    worst = 0.0
+    for _ in range(10):
+        if before_each:
+            before_each()
+        t0 = time.monotonic()
+        status, _ = server.get("/", timeout=5)
+        worst = max(worst, time.monotonic() - t0)
+        if status != 200:
+            check(False, f"{label}: the visitor got {status}")
+        time.sleep(pause)
+    return worst
+
+
 def flood(binary, idle, slow):
     with tempfile.TemporaryDirectory() as work:
         server = Server(binary, work, {"limits": {"max_connections": idle + slow + 1000}})
@@ -189,19 +204,13 @@ def flood(binary, idle, slow):
             s = socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.2.{i % 100 + 1}", 0))
             s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
             slowloris.append(s)
-        worst = 0.0
-        for i in range(10):
+        def trickle():
             for s in slowloris:
                 try:
                     s.sendall(b"X-a: b\r\n")
                 except OSError:
                     pass
-            t0 = time.monotonic()
-            status, body = server.get("/", timeout=5)
-            worst = max(worst, time.monotonic() - t0)
-            if status != 200:
-                check(False, f"the visitor got {status}")
-            time.sleep(0.3)
+        worst = visitor_wait(server, "flood", before_each=trickle, pause=0.3)
         check(worst < 1.0, f"with {idle} idle + {slow} slowloris connections, the home page came in {worst * 1000:.0f} ms at worst (< 1 s)")
         check(server.rss_kib() < 200 * 1024, f"server RSS with them all open: {server.rss_kib() // 1024} MiB")
         for s in sockets + slowloris:
@@ -210,17 +219,24 @@ def flood(binary, idle, slow):
         check(server.process.wait(timeout=30) == 0, "the flooded server still shuts down cleanly")
 
 
-def visitor_wait(server, label):
-    """The worst time of ten home-page visits from 127.0.0.1, a visitor who is not the attacker."""
-    worst = 0.0
-    for _ in range(10):
-        t0 = time.monotonic()
-        status, _ = server.get("/", timeout=5)
-        worst = max(worst, time.monotonic() - t0)
-        if status != 200:
-            check(False, f"{label}: the visitor got {status}")
-        time.sleep(0.1)
-    return worst
+def refused_503(sockets):
+    """How many of the sockets were answered 503 (the server's refusal)."""
+    refused = 0
+    for s in sockets:
+        s.setblocking(False)
+        try:
+            if s.recv(64).startswith(b"HTTP/1.1 503"):
+                refused += 1
+        except OSError:
+            pass
+    return refused
+
+
+def close_and_stop(server, sockets, what):
+    for s in sockets:
+        s.close()
+    server.process.send_signal(signal.SIGTERM)
+    check(server.process.wait(timeout=30) == 0, what)
 
 
 def greedy(binary, count):
@@ -229,7 +245,7 @@ def greedy(binary, count):
         server = Server(binary, work, {"limits": {"max_connections": count + 1000}})
         server.start()
         raise_fd_limit()
-        sockets, refused = [], 0
+        sockets = []
         for _ in range(count):
             s = socket.create_connection(("127.0.0.1", server.port), source_address=("127.0.0.2", 0))
             try:
@@ -238,23 +254,14 @@ def greedy(binary, count):
                 pass
             sockets.append(s)
         time.sleep(1)
-        for s in sockets:
-            s.setblocking(False)
-            try:
-                if s.recv(64).startswith(b"HTTP/1.1 503"):
-                    refused += 1
-            except OSError:
-                pass
+        refused = refused_503(sockets)
         held = count - refused
         check(held <= 256, f"one address opened {count} connections: {held} held, {refused} refused with 503 (cap 256)")
         worst = visitor_wait(server, "greedy")
         check(worst < 1.0, f"a visitor from another address got the home page in {worst * 1000:.0f} ms at worst (< 1 s)")
         rss = server.rss_kib()
         check(rss < 128 * 1024, f"server RSS meanwhile: {rss // 1024} MiB (< 128)")
-        for s in sockets:
-            s.close()
-        server.process.send_signal(signal.SIGTERM)
-        check(server.process.wait(timeout=30) == 0, "and it shuts down cleanly")
+        close_and_stop(server, sockets, "and it shuts down cleanly")
 
 
 def bodies(binary, count):
@@ -264,7 +271,7 @@ def bodies(binary, count):
         server.start()
         raise_fd_limit()
         piece = b"a" * (48 * 1024)
-        sockets, refused = [], 0
+        sockets = []
         started = time.monotonic()
         for i in range(count):
             s = socket.create_connection(("127.0.0.1", server.port), source_address=(f"127.0.3.{i % 100 + 1}", 0))
@@ -283,21 +290,13 @@ def bodies(binary, count):
         sent_in = time.monotonic() - started
         time.sleep(1)
         peak = server.rss_kib()
-        for s in sockets:
-            try:
-                if s.recv(64).startswith(b"HTTP/1.1 503"):
-                    refused += 1
-            except OSError:
-                pass
+        refused = refused_503(sockets)
         check(refused > 0, f"{count} slow bodies ({count * 48 // 1024} MiB sent in {sent_in:.1f} s): {refused} refused with 503 past the 64 MiB budget")
         worst = visitor_wait(server, "bodies")
         check(worst < 1.0, f"a visitor got the home page in {worst * 1000:.0f} ms at worst (< 1 s)")
         rss = max(peak, server.rss_kib())
         check(rss < 128 * 1024, f"server RSS with them all held: {rss // 1024} MiB (< 128)")
-        for s in sockets:
-            s.close()
-        server.process.send_signal(signal.SIGTERM)
-        check(server.process.wait(timeout=30) == 0, "and it shuts down cleanly")
+        close_and_stop(server, sockets, "and it shuts down cleanly")
 
 
 def huge(binary):
