@@ -97,7 +97,8 @@ final class HardeningTests: XCTestCase {
         let first = try server.client()
         first.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n")
         first.send([UInt8](repeating: 65, count: 50_000))
-        Thread.sleep(forTimeInterval: 0.2)
+        for _ in 0..<500 where server.server.bufferedRequestBytes < 50_000 { Thread.sleep(forTimeInterval: 0.01) }  // until the server holds it
+        XCTAssertGreaterThanOrEqual(server.server.bufferedRequestBytes, 50_000)
         let second = try server.client()
         second.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 30000\r\n\r\n")
         second.send([UInt8](repeating: 66, count: 30_000))
@@ -125,7 +126,7 @@ final class HardeningTests: XCTestCase {
             client.send("GET /who HTTP/1.1\r\nHost: x\r\n")  // half-sent, held open
             held.append(client)
         }
-        Thread.sleep(forTimeInterval: 0.1)
+        for _ in 0..<500 where server.server.openConnections < 3 { Thread.sleep(forTimeInterval: 0.01) }  // all three accepted
         let fourth = try server.client()
         let refused = try fourth.readResponse()
         XCTAssertEqual(refused.status, 503)
@@ -135,7 +136,7 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(try other.readResponse().text, "127.0.0.2 http\n")
         // A slot given back can be taken again.
         held.removeFirst()
-        Thread.sleep(forTimeInterval: 0.2)
+        for _ in 0..<500 where server.server.openConnections > 3 { Thread.sleep(forTimeInterval: 0.01) }  // two held, and `other`
         try stillServing(server)
     }
 
