@@ -29,9 +29,20 @@ public final class Router: Responder, @unchecked Sendable {
     private var frozen = false
     /// Answers requests no route matched (GET/HEAD: static files, then 404).
     public var fallback: SyncHandler = { _ in .text("Not Found\n", status: .notFound) }
-    /// Turns an error thrown by a handler into a response.
+    /// The page for an `HTTPError` that carries no response of its own (the application's
+    /// "not found" page, in the visitor's language).
+    public var errorPage: @Sendable (Request, Status) -> Response = { _, status in
+        .text("\(status.code) \(status.reason)\n", status: status)
+    }
+    /// Turns any other error thrown by a handler into a response (a `500`).
     public var errorResponse: @Sendable (Request, any Error) -> Response = { _, _ in
         .text("Internal Server Error\n", status: .internalServerError)
+    }
+
+    /// The answer for what a handler threw: an `HTTPError`'s response or error page, else a `500`.
+    func answer(_ error: any Error, to request: Request) -> Response {
+        if let error = error as? HTTPError { return error.response ?? errorPage(request, error.status) }
+        return errorResponse(request, error)
     }
 
     public init() {}
@@ -135,10 +146,9 @@ public final class Router: Responder, @unchecked Sendable {
             case .sync(let handler):
                 outcome = .now(call(handler, request))
             case .async(let handler):
-                let errorResponse = self.errorResponse
                 let request = request
-                outcome = .later {
-                    do { return try await handler(request) } catch { return errorResponse(request, error) }
+                outcome = .later { [self] in
+                    do { return try await handler(request) } catch { return answer(error, to: request) }
                 }
             }
             guard route.sensitive else { return outcome }
@@ -173,7 +183,7 @@ public final class Router: Responder, @unchecked Sendable {
     }
 
     private func call(_ handler: SyncHandler, _ request: Request) -> Response {
-        do { return try handler(request) } catch { return errorResponse(request, error) }
+        do { return try handler(request) } catch { return answer(error, to: request) }
     }
 }
 

@@ -85,6 +85,9 @@ public final class Application: Sendable {
             if let response = staticFiles.respond(to: request) { return response }
             return ErrorPages.notFound(self, request)
         }
+        router.errorPage = { [self] request, status in
+            status == .notFound ? ErrorPages.notFound(self, request) : ErrorPages.status(self, request, status)
+        }
         router.errorResponse = { [self] request, error in
             logger.error("\(request.method) \(request.path) failed: \(error)")
             return ErrorPages.serverError(self, request)

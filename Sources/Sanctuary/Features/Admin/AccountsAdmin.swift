@@ -49,78 +49,67 @@ enum AccountsAdmin {
 
     static func register(in app: Application) {
         app.router.get("/admin/accounts") { request in
-            switch AdminAuth.require(app, request, .accounts) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                return try page(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
-            }
+            let session = try AdminAuth.require(app, request, .accounts)
+            return try page(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
 
         app.router.post("/admin/accounts", async: { request in
-            switch AdminAuth.requirePost(app, request, .accounts) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                switch validate(request.form, t: app.t(request), withRole: true) {
-                case .failure(let invalid):
-                    return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
-                case .success(let account):
-                    let hash = try app.passwordHasher.hash(account.password)
-                    let user = session.user
-                    let created = try await app.database.write { db -> Bool in
-                        guard try StaffStore.find(db, email: account.email) == nil else { return false }
-                        let id = try StaffStore.create(db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
-                        try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
-                        return true
-                    }
-                    guard created else {
-                        var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
-                        state.errors["email"] = app.t(request)("admin.account.email.taken")
-                        return try page(app, request, session, state: state, status: .unprocessableContent)
-                    }
-                    return .redirect(to: "/admin/accounts?saved=1")
+            let session = try AdminAuth.requirePost(app, request, .accounts)
+            switch validate(request.form, t: app.t(request), withRole: true) {
+            case .failure(let invalid):
+                return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
+            case .success(let account):
+                let hash = try app.passwordHasher.hash(account.password)
+                let user = session.user
+                let created = try await app.database.write { db -> Bool in
+                    guard try StaffStore.find(db, email: account.email) == nil else { return false }
+                    let id = try StaffStore.create(db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
+                    try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
+                    return true
                 }
+                guard created else {
+                    var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
+                    state.errors["email"] = app.t(request)("admin.account.email.taken")
+                    return try page(app, request, session, state: state, status: .unprocessableContent)
+                }
+                return .redirect(to: "/admin/accounts?saved=1")
             }
         })
 
         for (action, disabled) in [("disable", true), ("enable", false)] {
             app.router.post("/admin/accounts/{id}/\(action)", async: { request in
-                switch AdminAuth.requirePost(app, request, .accounts) {
-                case .failure(let stop): return stop.response
-                case .success(let session):
-                    guard let id = Int64(request.parameter("id")), id != session.user.id else {
-                        return ErrorPages.message(app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
-                                                  body: app.t(request)("admin.account.self.body"))
-                    }
-                    let user = session.user
-                    // An id that names no account changes nothing and says so (it once said "Saved."
-                    // and wrote an audit entry about nobody).
-                    let changed = try await app.database.write { db -> Bool in
-                        guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, id) == 1 else { return false }
-                        if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", id) }
-                        try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
-                        return true
-                    }
-                    return changed ? .redirect(to: "/admin/accounts?saved=1") : ErrorPages.notFound(app, request)
+                let session = try AdminAuth.requirePost(app, request, .accounts)
+                guard let id = Int64(request.parameter("id")), id != session.user.id else {
+                    return ErrorPages.message(app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
+                                              body: app.t(request)("admin.account.self.body"))
                 }
+                let user = session.user
+                // An id that names no account changes nothing and says so (it once said "Saved."
+                // and wrote an audit entry about nobody).
+                let changed = try await app.database.write { db -> Bool in
+                    guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, id) == 1 else { return false }
+                    if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", id) }
+                    try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
+                    return true
+                }
+                guard changed else { throw HTTPError.notFound }
+                return .redirect(to: "/admin/accounts?saved=1")
             })
         }
 
         app.router.get("/admin/audit") { request in
-            switch AdminAuth.require(app, request, .audit) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                let entries = try app.database.read { try StaffStore.recentAudit($0) }
-                return AdminViews.page(app, request, session, title: app.t(request)("admin.audit.title")) { c, _ in
-                    let rows: [HTML] = entries.map { e in
-                        "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
-                    }
-                    return """
-                    <h1>\(c.t("admin.audit.title"))</h1>
-                    <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
-                    <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
-                    <tbody>\(rows)</tbody></table></div>
-                    """
+            let session = try AdminAuth.require(app, request, .audit)
+            let entries = try app.database.read { try StaffStore.recentAudit($0) }
+            return AdminViews.page(app, request, session, title: app.t(request)("admin.audit.title")) { c, _ in
+                let rows: [HTML] = entries.map { e in
+                    "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
                 }
+                return """
+                <h1>\(c.t("admin.audit.title"))</h1>
+                <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
+                <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
+                <tbody>\(rows)</tbody></table></div>
+                """
             }
         }
     }

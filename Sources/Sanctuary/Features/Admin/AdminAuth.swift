@@ -16,30 +16,29 @@ enum AdminAuth {
         return Session(user: user, token: token)
     }
 
-    /// The signed-in session allowed into `area`, or the response to send instead:
-    /// `303` to the login form when signed out, `403` for the wrong role.
-    static func require(_ app: Application, _ request: Request, _ area: StaffUser.Area) -> Result<Session, ResponseError> {
+    /// The signed-in session allowed into `area`; otherwise it throws the answer to send
+    /// instead: `303` to the login form when signed out, `403` for the wrong role.
+    static func require(_ app: Application, _ request: Request, _ area: StaffUser.Area) throws(HTTPError) -> Session {
         guard let session = session(app, request) else {
-            return .failure(ResponseError(response: .redirect(to: "/admin/login")))
+            throw HTTPError(response: .redirect(to: "/admin/login"))
         }
         guard session.user.may(area) else {
-            return .failure(ResponseError(response: ErrorPages.message(app, request, status: .forbidden,
-                                                                        title: app.t(request)("admin.forbidden.title"),
-                                                                        body: app.t(request)("admin.forbidden.body"))))
+            throw HTTPError(response: ErrorPages.message(app, request, status: .forbidden, title: app.t(request)("admin.forbidden.title"),
+                                                         body: app.t(request)("admin.forbidden.body")))
         }
-        return .success(session)
+        return session
     }
 
     /// `require`, plus a valid `_csrf` for a state-changing form. `csrf` is the token when
     /// it did not come in a urlencoded body (a multipart upload's field).
-    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil) -> Result<Session, ResponseError> {
-        let result = require(app, request, area)
-        guard case .success(let session) = result else { return result }
+    @discardableResult
+    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil) throws(HTTPError) -> Session {
+        let session = try require(app, request, area)
         guard !FormToken.isCrossSite(request), let sent = csrf ?? request.form["_csrf"],
               constantTimeEqual(Data(sent.utf8), Data(csrfToken(app, session).utf8)) else {
-            return .failure(ResponseError(response: ErrorPages.invalidForm(app, request)))
+            throw HTTPError(response: ErrorPages.invalidForm(app, request))
         }
-        return result
+        return session
     }
 
     /// For an upload route: the same checks as `requirePost`, on the head alone, before one
@@ -48,8 +47,12 @@ enum AdminAuth {
     static func uploadPrecheck(_ app: Application, _ area: StaffUser.Area) -> @Sendable (Request) -> Response? {
         { request in
             let token = request.headers["x-csrf-token"] ?? request.query["_csrf"] ?? ""
-            if case .failure(let stop) = requirePost(app, request, area, csrf: token) { return stop.response }
-            return nil
+            do throws(HTTPError) {
+                try requirePost(app, request, area, csrf: token)
+                return nil
+            } catch {
+                return error.response ?? .text("Forbidden\n", status: .forbidden)
+            }
         }
     }
 
@@ -66,10 +69,6 @@ enum AdminAuth {
     }
 }
 
-/// A response that a helper wants sent instead of going on.
-struct ResponseError: Error {
-    let response: Response
-}
 
 extension Application {
     /// The form token of admin forms for a session (what a signed-in page carries as `_csrf`);

@@ -61,62 +61,51 @@ enum AdminFeature: Feature {
         })
 
         router.post("/admin/logout", async: { request in
-            switch AdminAuth.requirePost(app, request, .dashboard) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                try await app.database.write { db in
-                    try StaffStore.endSession(db, token: session.token)
-                    try StaffStore.record(db, user: session.user, action: "logout")
-                }
-                var response = Response.redirect(to: "/admin/login")
-                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
-                return response
+            let session = try AdminAuth.requirePost(app, request, .dashboard)
+            try await app.database.write { db in
+                try StaffStore.endSession(db, token: session.token)
+                try StaffStore.record(db, user: session.user, action: "logout")
             }
+            var response = Response.redirect(to: "/admin/login")
+            response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
+            return response
         })
 
         router.get("/admin/setup/{token}", sensitive: true) { request in
             let token = request.parameter("token")
-            guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { return ErrorPages.notFound(app, request) }
+            guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
             return setupPage(app, request, token: token, state: FormState())
         }
 
         router.post("/admin/setup/{token}", sensitive: true, async: { request in try await setup(app, request) })
 
         router.get("/admin") { request in
-            switch AdminAuth.require(app, request, .dashboard) {
-            case .failure(let stop): return stop.response
-            case .success(let session): return try dashboard(app, request, session)
-            }
+            let session = try AdminAuth.require(app, request, .dashboard)
+            return try dashboard(app, request, session)
         }
 
         router.get("/admin/petitions/{id}/signatures.csv", async: { request in
-            switch AdminAuth.require(app, request, .exports) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                guard let id = Int64(request.parameter("id")),
-                      let slug = try app.database.read({ try $0.scalar("SELECT slug FROM petitions WHERE id = ?", id, as: String.self) }) else {
-                    return ErrorPages.notFound(app, request)
-                }
-                try await app.database.write { db in
-                    try StaffStore.record(db, user: session.user, action: "export", subject: "petition \(id)", detail: "signatures.csv")
-                }
-                return csvResponse(try SignatureExport.stream(app.database, petitionID: id), filename: "\(slug)-signatures.csv")
+            let session = try AdminAuth.require(app, request, .exports)
+            guard let id = Int64(request.parameter("id")),
+                  let slug = try app.database.read({ try $0.scalar("SELECT slug FROM petitions WHERE id = ?", id, as: String.self) }) else {
+                throw HTTPError.notFound
             }
+            try await app.database.write { db in
+                try StaffStore.record(db, user: session.user, action: "export", subject: "petition \(id)", detail: "signatures.csv")
+            }
+            return csvResponse(try SignatureExport.stream(app.database, petitionID: id), filename: "\(slug)-signatures.csv")
         })
 
         router.get("/admin/events/{id}/rsvps.csv", async: { request in
-            switch AdminAuth.require(app, request, .exports) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                guard let id = Int64(request.parameter("id")),
-                      let slug = try app.database.read({ try $0.scalar("SELECT slug FROM events WHERE id = ?", id, as: String.self) }) else {
-                    return ErrorPages.notFound(app, request)
-                }
-                try await app.database.write { db in
-                    try StaffStore.record(db, user: session.user, action: "export", subject: "event \(id)", detail: "rsvps.csv")
-                }
-                return csvResponse(try RSVPExport.stream(app.database, eventID: id), filename: "\(slug)-rsvps.csv")
+            let session = try AdminAuth.require(app, request, .exports)
+            guard let id = Int64(request.parameter("id")),
+                  let slug = try app.database.read({ try $0.scalar("SELECT slug FROM events WHERE id = ?", id, as: String.self) }) else {
+                throw HTTPError.notFound
             }
+            try await app.database.write { db in
+                try StaffStore.record(db, user: session.user, action: "export", subject: "event \(id)", detail: "rsvps.csv")
+            }
+            return csvResponse(try RSVPExport.stream(app.database, eventID: id), filename: "\(slug)-rsvps.csv")
         })
 
         AccountsAdmin.register(in: app)
@@ -174,7 +163,7 @@ enum AdminFeature: Feature {
     static func setup(_ app: Application, _ request: Request) async throws -> Response {
         let token = request.parameter("token")
         let form = request.form
-        guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { return ErrorPages.notFound(app, request) }
+        guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/setup") { return forged }
         switch AccountsAdmin.validate(form, t: app.t(request), withRole: false) {
         case .failure(let invalid):
@@ -188,7 +177,7 @@ enum AdminFeature: Feature {
                 try StaffStore.record(db, user: nil, actor: account.email, action: "create", subject: "user \(id)", detail: "first admin")
                 return try StaffStore.startSession(db, userID: id, replacing: nil)
             }
-            guard let session = created else { return ErrorPages.notFound(app, request) }
+            guard let session = created else { throw HTTPError.notFound }
             var response = Response.redirect(to: "/admin")
             response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
             return response

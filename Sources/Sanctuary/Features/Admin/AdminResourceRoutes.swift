@@ -9,93 +9,80 @@ enum AdminResourceRoutes {
         let path = resource.path
 
         router.get(path) { request in
-            switch AdminAuth.require(app, request, resource.area) {
-            case .failure(let stop): return stop.response
-            case .success(let session): return try list(resource, app, request, session)
-            }
+            let session = try AdminAuth.require(app, request, resource.area)
+            return try list(resource, app, request, session)
         }
         router.get("\(path)/new") { request in
-            switch AdminAuth.require(app, request, resource.area) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                var state = FormState()
-                for field in resource.fields { if case .choice(let options) = field.kind { state.values[field.name] = options.first == "draft" ? "draft" : options.first } }
-                if resource.key == "events" { state.values["time_zone"] = "America/Toronto" }
-                return editor(resource, app, request, session, id: nil, state: state)
-            }
+            let session = try AdminAuth.require(app, request, resource.area)
+            var state = FormState()
+            for field in resource.fields { if case .choice(let options) = field.kind { state.values[field.name] = options.first == "draft" ? "draft" : options.first } }
+            if resource.key == "events" { state.values["time_zone"] = "America/Toronto" }
+            return editor(resource, app, request, session, id: nil, state: state)
         }
         router.get("\(path)/{id}/edit") { request in
-            switch AdminAuth.require(app, request, resource.area) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                guard let id = Int64(request.parameter("id")),
-                      let state = try app.database.read({ try resource.formValues($0, id: id) }) else { return ErrorPages.notFound(app, request) }
-                return editor(resource, app, request, session, id: id, state: state,
-                              flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
-            }
+            let session = try AdminAuth.require(app, request, resource.area)
+            guard let id = Int64(request.parameter("id")),
+                  let state = try app.database.read({ try resource.formValues($0, id: id) }) else { throw HTTPError.notFound }
+            return editor(resource, app, request, session, id: id, state: state,
+                          flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
         router.post(path, async: { request in try await save(resource, app, request, id: nil) })
         router.post("\(path)/{id}", async: { request in
-            guard let id = Int64(request.parameter("id")) else { return ErrorPages.notFound(app, request) }
+            guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
             return try await save(resource, app, request, id: id)
         })
         router.post("\(path)/{id}/delete", async: { request in
-            switch AdminAuth.requirePost(app, request, resource.area) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                guard let id = Int64(request.parameter("id")) else { return ErrorPages.notFound(app, request) }
-                let user = session.user
-                let deleted = try await app.database.write { db -> Bool in
-                    let changed = try db.run("DELETE FROM \(resource.table) WHERE id = ?", id)
-                    if changed == 1 { try StaffStore.record(db, user: user, action: "delete", subject: "\(resource.key) \(id)") }
-                    return changed == 1
-                }
-                return deleted ? .redirect(to: "\(path)?deleted=1") : ErrorPages.notFound(app, request)
+            let session = try AdminAuth.requirePost(app, request, resource.area)
+            guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+            let user = session.user
+            let deleted = try await app.database.write { db -> Bool in
+                let changed = try db.run("DELETE FROM \(resource.table) WHERE id = ?", id)
+                if changed == 1 { try StaffStore.record(db, user: user, action: "delete", subject: "\(resource.key) \(id)") }
+                return changed == 1
             }
+            guard deleted else { throw HTTPError.notFound }
+            return .redirect(to: "\(path)?deleted=1")
         })
     }
 
     static func save(_ resource: AdminResource, _ app: Application, _ request: Request, id: Int64?) async throws -> Response {
-        switch AdminAuth.requirePost(app, request, resource.area) {
-        case .failure(let stop): return stop.response
-        case .success(let session):
-            let form = request.form
-            let campaigns = Set(try app.database.read { try CampaignStore.choices($0) }.map(\.0))
-            switch resource.validate(form, t: app.t(request), campaigns: campaigns) {
-            case .failure(let invalid):
-                return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
-            case .success(let values):
-                if form["action"] == "preview" {
-                    var state = FormState()
-                    for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
-                    return editor(resource, app, request, session, id: id, state: state, preview: true)
-                }
-                let user = session.user
-                let outcome: Result<Int64, SQLiteError> = try await app.database.write { db in
-                    do {
-                        if let id {
-                            guard try resource.update(db, id: id, values) else { return .success(-1) }
-                            try StaffStore.record(db, user: user, action: "edit", subject: "\(resource.key) \(id)")
-                            return .success(id)
-                        }
-                        let newID = try resource.insert(db, values)
-                        try StaffStore.record(db, user: user, action: "create", subject: "\(resource.key) \(newID)")
-                        return .success(newID)
-                    } catch let error as SQLiteError where error.isUniqueViolation {
-                        return .failure(error)
+        let session = try AdminAuth.requirePost(app, request, resource.area)
+        let form = request.form
+        let campaigns = Set(try app.database.read { try CampaignStore.choices($0) }.map(\.0))
+        switch resource.validate(form, t: app.t(request), campaigns: campaigns) {
+        case .failure(let invalid):
+            return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
+        case .success(let values):
+            if form["action"] == "preview" {
+                var state = FormState()
+                for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
+                return editor(resource, app, request, session, id: id, state: state, preview: true)
+            }
+            let user = session.user
+            let outcome: Result<Int64, SQLiteError> = try await app.database.write { db in
+                do {
+                    if let id {
+                        guard try resource.update(db, id: id, values) else { return .success(-1) }
+                        try StaffStore.record(db, user: user, action: "edit", subject: "\(resource.key) \(id)")
+                        return .success(id)
                     }
+                    let newID = try resource.insert(db, values)
+                    try StaffStore.record(db, user: user, action: "create", subject: "\(resource.key) \(newID)")
+                    return .success(newID)
+                } catch let error as SQLiteError where error.isUniqueViolation {
+                    return .failure(error)
                 }
-                switch outcome {
-                case .success(let saved) where saved < 0:
-                    return ErrorPages.notFound(app, request)
-                case .success(let saved):
-                    return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
-                case .failure:
-                    var state = FormState()
-                    for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
-                    state.errors["slug"] = app.t(request)("admin.field.slug_taken")
-                    return editor(resource, app, request, session, id: id, state: state, status: .unprocessableContent)
-                }
+            }
+            switch outcome {
+            case .success(let saved) where saved < 0:
+                throw HTTPError.notFound
+            case .success(let saved):
+                return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
+            case .failure:
+                var state = FormState()
+                for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
+                state.errors["slug"] = app.t(request)("admin.field.slug_taken")
+                return editor(resource, app, request, session, id: id, state: state, status: .unprocessableContent)
             }
         }
     }

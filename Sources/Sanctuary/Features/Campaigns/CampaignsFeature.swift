@@ -22,7 +22,7 @@ enum CampaignsFeature: Feature {
                 return (campaign, try CampaignStore.actions(db, campaignID: campaign.id),
                         try db.query("SELECT \(Resource.columns) FROM resources WHERE campaign_id = ? ORDER BY id", campaign.id, row: Resource.init))
             }
-            guard let (campaign, actions, resources) = found else { return ErrorPages.notFound(app, request) }
+            guard let (campaign, actions, resources) = found else { throw HTTPError.notFound }
             let t = app.t(request)
             var response = app.page(request, title: campaign.title.text(t), description: campaign.summary.text(t)) { _ in
                 let asks: [HTML] = campaign.askList(t).map { "<li><h3>\($0.heading)</h3>\($0.text.isEmpty ? HTML.empty : "<p>\($0.text)</p>")</li>" }

@@ -9,18 +9,15 @@ enum UpdatesFeature: Feature {
         app.router.post("/updates", async: { request in try await subscribe(app, request) })
 
         app.router.get("/admin/subscribers.csv", async: { request in
-            switch AdminAuth.require(app, request, .exports) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers") }
-                let consent = app.t(request)("sign.consent_updates")
-                return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
-            }
+            let session = try AdminAuth.require(app, request, .exports)
+            try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers") }
+            let consent = app.t(request)("sign.consent_updates")
+            return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
         })
 
         app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true) { request in
             guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             let active = try app.database.read { try $0.scalar("SELECT unsubscribed_at IS NULL FROM subscribers WHERE id = ?", id, as: Int.self) }
             guard active == 1 else {
@@ -38,7 +35,7 @@ enum UpdatesFeature: Feature {
         // One click (RFC 8058 style): the unguessable link is the authority, so no CSRF token.
         app.router.post("/updates/unsubscribe/{id}/{token}", sensitive: true, async: { request in
             guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             let changed = try await app.database.write { db in
                 try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL", Timestamp.now(), id)

@@ -46,6 +46,12 @@ enum ErrorPages {
         return response
     }
 
+    /// The page for a thrown `HTTPError` of any other status than 404.
+    static func status(_ app: Application, _ request: Request, _ status: Status) -> Response {
+        let t = app.t(request)
+        return message(app, request, status: status, title: t("error.request.title"), body: t("error.request.body"))
+    }
+
     /// A page for a request the visitor can fix or repeat later (403, 410, 429…).
     static func message(_ app: Application, _ request: Request, status: Status, title: String, body: String) -> Response {
         app.page(request, title: title, status: status) { _ in

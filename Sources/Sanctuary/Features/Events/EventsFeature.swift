@@ -25,7 +25,7 @@ enum EventsFeature: Feature {
 
         app.router.get("/events/{slug}") { request in
             guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             var response = eventPage(app, request, event, form: FormState())
             response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 5)
@@ -34,7 +34,7 @@ enum EventsFeature: Feature {
 
         app.router.get("/events/{slug}.ics") { request in
             guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             let t = app.t(request)
             var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
@@ -55,7 +55,7 @@ enum EventsFeature: Feature {
 
         app.router.get("/events/{slug}/registered") { request in
             guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             let waitlisted = request.query["list"] == "waitlist"
             var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
@@ -191,7 +191,7 @@ enum EventsFeature: Feature {
         let slug = request.parameter("slug")
         let t = app.t(request)
         guard let event = try app.database.read({ try EventStore.find($0, slug: slug) }), event.rsvpEnabled else {
-            return ErrorPages.notFound(app, request)
+            throw HTTPError.notFound
         }
         guard event.takesRSVPs() else {
             return ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))

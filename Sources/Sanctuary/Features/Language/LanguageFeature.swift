@@ -6,7 +6,7 @@ import HTTP
 enum LanguageFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/language/{code}") { request in
-            guard let language = app.languages.localizer(request.parameter("code")) else { return ErrorPages.notFound(app, request) }
+            guard let language = app.languages.localizer(request.parameter("code")) else { throw HTTPError.notFound }
             let next = request.query["next"].flatMap(localPath) ?? "/"
             var response = Response.redirect(to: language.path(next))
             var cookie = "\(Languages.cookie)=\(language.language); Path=/; Max-Age=31536000; SameSite=Lax"

@@ -60,7 +60,7 @@ enum LettersFeature: Feature {
 
         app.router.get("/letters/{slug}") { request in
             guard let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             return formPage(app, request, campaign, state: FormState(), choices: [])
         }
@@ -69,14 +69,14 @@ enum LettersFeature: Feature {
 
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true) { request in
             guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             return letterPage(app, request, letter, token: request.parameter("token"))
         }
 
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true) { request in
             guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
@@ -86,7 +86,7 @@ enum LettersFeature: Feature {
 
         app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true) { request in
             guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             let data = try Docx.make(title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA", paragraphs: letter.text.components(separatedBy: "\n"))
             var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
@@ -152,7 +152,7 @@ enum LettersFeature: Feature {
     static func makeLetter(_ app: Application, _ request: Request) async throws -> Response {
         let t = app.t(request)
         let slug = request.parameter("slug")
-        guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { return ErrorPages.notFound(app, request) }
+        guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { throw HTTPError.notFound }
         guard campaign.isOpen else { return ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body")) }
         let form = request.form
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/letters/\(slug)") { return forged }

@@ -21,7 +21,7 @@ enum PetitionsFeature: Feature {
 
         app.router.get("/petitions/{slug}") { request in
             guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             var response = petitionPage(app, request, petition, form: FormState())
             response.headers["Cache-Control"] = publicCaching
@@ -44,7 +44,7 @@ enum PetitionsFeature: Feature {
 
         app.router.get("/petitions/{slug}/thanks") { request in
             guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             var response = app.page(request, title: app.t(request)("thanks.title")) { c in
                 """
@@ -81,7 +81,7 @@ enum PetitionsFeature: Feature {
     static func sign(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
         guard let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }) else {
-            return ErrorPages.notFound(app, request)
+            throw HTTPError.notFound
         }
         let t = app.t(request)
         guard petition.summary.isOpen() else {

@@ -75,10 +75,10 @@ enum ResourcesFeature: Feature {
             guard let id = Int64(request.parameter("id")),
                   let resource = try app.database.read({ try $0.first("SELECT \(Resource.columns) FROM resources WHERE id = ? AND kind = 'file'", id, row: Resource.init) }),
                   resource.filename == request.parameter("filename") else {
-                return ErrorPages.notFound(app, request)
+                throw HTTPError.notFound
             }
             let path = directory + "/\(resource.id)"
-            guard FileManager.default.fileExists(atPath: path) else { return ErrorPages.notFound(app, request) }
+            guard FileManager.default.fileExists(atPath: path) else { throw HTTPError.notFound }
             let etag = "\"\(resource.sha256.prefix(32))\""
             var headers = Headers([
                 ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
@@ -104,28 +104,23 @@ enum ResourcesFeature: Feature {
         })
 
         app.router.get("/admin/resources") { request in
-            switch AdminAuth.require(app, request, .resources) {
-            case .failure(let stop): return stop.response
-            case .success(let session): return try adminPage(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
-            }
+            let session = try AdminAuth.require(app, request, .resources)
+            return try adminPage(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
 
         app.router.post("/admin/resources", upload: app.config.maxUploadBytes, precheck: AdminAuth.uploadPrecheck(app, .resources),
                         async: { request in try await upload(app, request, directory: directory) })
 
         app.router.post("/admin/resources/{id}/delete", async: { request in
-            switch AdminAuth.requirePost(app, request, .resources) {
-            case .failure(let stop): return stop.response
-            case .success(let session):
-                guard let id = Int64(request.parameter("id")) else { return ErrorPages.notFound(app, request) }
-                let user = session.user
-                try await app.database.write { db in
-                    try db.run("DELETE FROM resources WHERE id = ?", id)
-                    try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
-                }
-                unlink(directory + "/\(id)")
-                return .redirect(to: "/admin/resources?saved=1")
+            let session = try AdminAuth.requirePost(app, request, .resources)
+            guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+            let user = session.user
+            try await app.database.write { db in
+                try db.run("DELETE FROM resources WHERE id = ?", id)
+                try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
             }
+            unlink(directory + "/\(id)")
+            return .redirect(to: "/admin/resources?saved=1")
         })
     }
 
@@ -146,67 +141,64 @@ enum ResourcesFeature: Feature {
         for part in parts { if let value = part.value { fields[part.name] = value } }
         // Checked on the head already (the token in the action's query); again here, in case
         // the session ended while the file arrived.
-        switch AdminAuth.requirePost(app, request, .resources, csrf: request.query["_csrf"] ?? fields["_csrf"] ?? "") {
-        case .failure(let stop): return stop.response
-        case .success(let session):
-            var state = FormState(values: fields)
-            var title = ""
-            switch Input.text(fields["title"], required: true, maxLength: 200) {
-            case .success(let v): title = v
-            case .failure: state.errors["title"] = t("admin.field.required")
-            }
-            let description = (try? Input.text(fields["description"], required: false, maxLength: 2000, multiline: true).get()) ?? ""
-            let language = ["en", "fr"].contains(fields["language"] ?? "") ? (fields["language"] ?? "en") : "en"
-            var campaignID: Int64?
-            if let raw = fields["campaign_id"], !raw.isEmpty {
-                // An id that names no campaign is the staff member's mistake (or a stale page), not a 500.
-                if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) { campaignID = id }
-                else { state.errors["campaign_id"] = t("admin.field.no_such_row") }
-            }
-            let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
-            let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
-            var stored: (file: String, name: String, type: String, size: Int)?
-            if let filePart, let file = filePart.file {
-                let name = safeFilename(filePart.filename ?? "file")
-                if let type = detect(file: file, filename: name) { stored = (file, name, type, filePart.size) }
-                else { state.errors["file"] = t("admin.resources.bad_type") }
-            } else if link.isEmpty {
-                state.errors["file"] = t("admin.resources.need_file")
-            } else if !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
-                state.errors["url"] = t("admin.resources.bad_url")
-            }
-            guard state.isValid else { return try adminPage(app, request, session, state: state, status: .unprocessableContent) }
-            let digest = stored.map { file -> String in
-                var hasher = SHA256()
-                if let handle = FileHandle(forReadingAtPath: file.file) {
-                    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-                    try? handle.close()
-                }
-                return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-            } ?? ""
-            let user = session.user
-            let kept = stored
-            let finalTitle = title
-            let campaign = campaignID
-            let id = try await app.database.write { db -> Int64 in
-                try db.run("""
-                    INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, campaign, finalTitle, description, language, kept == nil ? "link" : "file", kept == nil ? link : "",
-                    kept?.name ?? "", kept?.type ?? "", kept?.size ?? 0, digest)
-                let id = db.lastInsertRowID
-                try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
-                return id
-            }
-            if let kept {
-                try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-                guard FileMove.move(kept.file, to: directory + "/\(id)") else {
-                    try await app.database.write { db in try db.run("DELETE FROM resources WHERE id = ?", id) }
-                    return .text("Could not store the file\n", status: .internalServerError)
-                }
-            }
-            return .redirect(to: "/admin/resources?saved=1")
+        let session = try AdminAuth.requirePost(app, request, .resources, csrf: request.query["_csrf"] ?? fields["_csrf"] ?? "")
+        var state = FormState(values: fields)
+        var title = ""
+        switch Input.text(fields["title"], required: true, maxLength: 200) {
+        case .success(let v): title = v
+        case .failure: state.errors["title"] = t("admin.field.required")
         }
+        let description = (try? Input.text(fields["description"], required: false, maxLength: 2000, multiline: true).get()) ?? ""
+        let language = ["en", "fr"].contains(fields["language"] ?? "") ? (fields["language"] ?? "en") : "en"
+        var campaignID: Int64?
+        if let raw = fields["campaign_id"], !raw.isEmpty {
+            // An id that names no campaign is the staff member's mistake (or a stale page), not a 500.
+            if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) { campaignID = id }
+            else { state.errors["campaign_id"] = t("admin.field.no_such_row") }
+        }
+        let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
+        let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
+        var stored: (file: String, name: String, type: String, size: Int)?
+        if let filePart, let file = filePart.file {
+            let name = safeFilename(filePart.filename ?? "file")
+            if let type = detect(file: file, filename: name) { stored = (file, name, type, filePart.size) }
+            else { state.errors["file"] = t("admin.resources.bad_type") }
+        } else if link.isEmpty {
+            state.errors["file"] = t("admin.resources.need_file")
+        } else if !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
+            state.errors["url"] = t("admin.resources.bad_url")
+        }
+        guard state.isValid else { return try adminPage(app, request, session, state: state, status: .unprocessableContent) }
+        let digest = stored.map { file -> String in
+            var hasher = SHA256()
+            if let handle = FileHandle(forReadingAtPath: file.file) {
+                while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+                try? handle.close()
+            }
+            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        } ?? ""
+        let user = session.user
+        let kept = stored
+        let finalTitle = title
+        let campaign = campaignID
+        let id = try await app.database.write { db -> Int64 in
+            try db.run("""
+                INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, campaign, finalTitle, description, language, kept == nil ? "link" : "file", kept == nil ? link : "",
+                kept?.name ?? "", kept?.type ?? "", kept?.size ?? 0, digest)
+            let id = db.lastInsertRowID
+            try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
+            return id
+        }
+        if let kept {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard FileMove.move(kept.file, to: directory + "/\(id)") else {
+                try await app.database.write { db in try db.run("DELETE FROM resources WHERE id = ?", id) }
+                return .text("Could not store the file\n", status: .internalServerError)
+            }
+        }
+        return .redirect(to: "/admin/resources?saved=1")
     }
 
     static func adminPage(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
