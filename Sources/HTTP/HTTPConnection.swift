@@ -84,9 +84,14 @@ final class HTTPConnection: @unchecked Sendable {
                 if !parser.isMidRequest && inputStart == input.count { headStartedAt = loop.now }
                 input.append(contentsOf: loop.readBuffer[0..<n])
                 gotBytes = true
-                if !updateBudget() && parser.isReadingBody {
-                    refuseOverBudget()
-                    return
+                if !updateBudget() {
+                    // Over budget: a body already under way is refused; otherwise stop reading
+                    // and parse what came, and the check after parsing decides.
+                    if parser.isReadingBody {
+                        refuseOverBudget()
+                        return
+                    }
+                    break
                 }
                 if n < loop.readBuffer.count { break }
                 // Bound what one connection may buffer before we parse it.

@@ -84,7 +84,7 @@ public final class StaticFiles: Sendable {
             ("Content-Type", file.contentType),
             ("ETag", etag),
             ("Last-Modified", file.lastModified),
-            ("Cache-Control", "public, max-age=\(maxAge)"),
+            ("Cache-Control", CachePolicy.publicFor(seconds: maxAge).headerValue),
             ("Accept-Ranges", "bytes"),
         ])
         if file.gzipped != nil { headers.add("Vary", "Accept-Encoding") }

@@ -84,7 +84,7 @@ struct LanguageMiddleware: Middleware {
         if chosen == nil, let preferred = languages.preferred(request.headers["accept-language"]), preferred.language != languages.english.language {
             var response = Response.redirect(to: preferred.path("/"), status: .found)
             response.headers["Vary"] = "Accept-Language, Cookie"
-            response.headers["Cache-Control"] = "private, no-cache"
+            response.cache(.privateRevalidate)
             return .now(response)
         }
         return next(request).map { response in

@@ -74,13 +74,3 @@ public enum Layout {
         "<p class=\"empty-state\">\(text)</p>"
     }
 }
-
-/// `Cache-Control` for public pages. Browsers revalidate every time (`max-age=0`), so a
-/// visitor who just signed, or an editor who just published, sees the page as it now is;
-/// a cache in front (CDN, proxy) may keep it for `shared` seconds and serve it stale while
-/// it refreshes: that is what absorbs a viral spike.
-public enum CachePolicy {
-    public static func publicPage(shared seconds: Int) -> String {
-        "public, max-age=0, s-maxage=\(seconds), stale-while-revalidate=\(seconds * 6)"
-    }
-}

@@ -117,7 +117,7 @@ enum AdminFeature: Feature {
         return Response(status: .ok, headers: Headers([
             ("Content-Type", "text/csv; charset=utf-8"),
             ("Content-Disposition", "attachment; filename=\"\(safe)\""),
-            ("Cache-Control", "no-store"),
+            ("Cache-Control", CachePolicy.noStore.headerValue),
         ]), body: .stream(body))
     }
 
@@ -137,7 +137,7 @@ enum AdminFeature: Feature {
             </section>
             """
         }
-        response.headers["Cache-Control"] = "no-store"
+        response.cache(.noStore)
         return response
     }
 
@@ -155,7 +155,7 @@ enum AdminFeature: Feature {
             </section>
             """
         }
-        response.headers["Cache-Control"] = "no-store"
+        response.cache(.noStore)
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
     }

@@ -28,7 +28,7 @@ enum AdminViews {
             \(body(c, csrf))
             """
         }
-        response.headers["Cache-Control"] = "no-store"
+        response.cache(.noStore)
         return response
     }
 

@@ -12,7 +12,7 @@ enum CampaignsFeature: Feature {
                 \(campaigns.isEmpty ? Layout.emptyState(c.t("campaigns.none")) : "<ul class=\"cards\">\(items)</ul>")
                 """
             }
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 30)
+            response.cache(.publicPage(shared: 30))
             return response
         }
 
@@ -57,7 +57,7 @@ enum CampaignsFeature: Feature {
                 </article>
                 """
             }
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 5)
+            response.cache(.publicPage(shared: 5))
             return response
         }
     }

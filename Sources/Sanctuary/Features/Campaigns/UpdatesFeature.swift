@@ -130,7 +130,7 @@ enum UpdatesFeature: Feature {
                 """, email, finalName, postal, campaignID, consentText, Timestamp.now(), clientHash, language)
         }
         var response = ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body"))
-        response.headers["Cache-Control"] = "no-store"
+        response.cache(.noStore)
         return response
     }
 

@@ -42,7 +42,7 @@ enum ErrorPages {
         var response = message(app, request, status: .tooManyRequests, title: app.t(request)("error.rate_limited.title"),
                                body: app.t(request)("error.rate_limited.body"))
         response.headers["Retry-After"] = String(retryAfter)
-        response.headers["Cache-Control"] = "no-store"
+        response.cache(.noStore)
         return response
     }
 

@@ -19,7 +19,7 @@ enum EventsFeature: Feature {
                 \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
                 """
             }
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 30)
+            response.cache(.publicPage(shared: 30))
             return response
         }
 
@@ -28,7 +28,7 @@ enum EventsFeature: Feature {
                 throw HTTPError.notFound
             }
             var response = eventPage(app, request, event, form: FormState())
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 5)
+            response.cache(.publicPage(shared: 5))
             return response
         }
 
@@ -68,7 +68,7 @@ enum EventsFeature: Feature {
                 </section>
                 """
             }
-            response.headers["Cache-Control"] = "no-store"
+            response.cache(.noStore)
             return response
         }
 
@@ -181,7 +181,7 @@ enum EventsFeature: Feature {
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {
         var response = Response(status: .ok, contentType: "text/calendar; charset=utf-8", body: Array(calendar.render().utf8))
         response.headers["Content-Disposition"] = "inline; filename=\"\(filename)\""
-        response.headers["Cache-Control"] = "public, max-age=300"
+        response.cache(.publicFor(seconds: 300))
         return response
     }
 
@@ -223,7 +223,7 @@ enum EventsFeature: Feature {
         }
         guard state.isValid, let email else {
             var response = eventPage(app, request, event, form: state, status: .unprocessableContent)
-            response.headers["Cache-Control"] = "no-store"
+            response.cache(.noStore)
             return response
         }
         if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {

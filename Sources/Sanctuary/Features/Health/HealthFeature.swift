@@ -11,7 +11,7 @@ enum HealthFeature: Feature {
             } catch {
                 response = .text("database unavailable\n", status: .serviceUnavailable)
             }
-            response.headers["Cache-Control"] = "no-store"
+            response.cache(.noStore)
             return response
         }
     }

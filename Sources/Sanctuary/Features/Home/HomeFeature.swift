@@ -35,7 +35,7 @@ enum HomeFeature: Feature {
                 \(UpdatesFeature.form(app, campaignSlug: nil, t: t))
                 """
             }
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 10)
+            response.cache(.publicPage(shared: 10))
             return response
         }
     }

@@ -27,7 +27,7 @@ enum SitemapFeature: Feature {
 
                 """
             var response = Response(status: .ok, contentType: "application/xml; charset=utf-8", body: Array(xml.utf8))
-            response.headers["Cache-Control"] = "public, max-age=3600"
+            response.cache(.publicFor(seconds: 3600))
             return response
         }
     }

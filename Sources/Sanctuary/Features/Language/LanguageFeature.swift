@@ -12,7 +12,7 @@ enum LanguageFeature: Feature {
             var cookie = "\(Languages.cookie)=\(language.language); Path=/; Max-Age=31536000; SameSite=Lax"
             if app.secureCookies(request) { cookie += "; Secure" }
             response.headers.add("Set-Cookie", cookie)
-            response.headers["Cache-Control"] = "no-store"
+            response.cache(.noStore)
             return response
         }
     }

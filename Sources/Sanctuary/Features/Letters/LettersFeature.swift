@@ -80,7 +80,7 @@ enum LettersFeature: Feature {
             }
             var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
-            response.headers["Cache-Control"] = "private, no-store"
+            response.cache(.privateNoStore)
             return response
         }
 
@@ -91,7 +91,7 @@ enum LettersFeature: Feature {
             let data = try Docx.make(title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA", paragraphs: letter.text.components(separatedBy: "\n"))
             var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""
-            response.headers["Cache-Control"] = "private, no-store"
+            response.cache(.privateNoStore)
             return response
         }
     }
@@ -145,7 +145,7 @@ enum LettersFeature: Feature {
             </article>
             """
         }
-        response.headers["Cache-Control"] = status == .ok && choices.isEmpty ? CachePolicy.publicPage(shared: 5) : "no-store"
+        response.cache(status == .ok && choices.isEmpty ? .publicPage(shared: 5) : .noStore)
         return response
     }
 
@@ -261,7 +261,7 @@ enum LettersFeature: Feature {
             </div>
             """
         }
-        response.headers["Cache-Control"] = "private, no-store"
+        response.cache(.privateNoStore)
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
         return response

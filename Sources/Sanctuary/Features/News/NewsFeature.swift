@@ -47,7 +47,7 @@ enum NewsFeature: Feature {
                 <p><a href="\(t.path("/news.atom"))">\(t("news.feed"))</a></p>
                 """
             }
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 30)
+            response.cache(.publicPage(shared: 30))
             return response
         }
 
@@ -67,7 +67,7 @@ enum NewsFeature: Feature {
                 <p><a href="\(t.path("/news"))">\(c.t("news.all"))</a></p>
                 """
             }
-            response.headers["Cache-Control"] = CachePolicy.publicPage(shared: 60)
+            response.cache(.publicPage(shared: 60))
             return response
         }
 
@@ -86,7 +86,7 @@ enum NewsFeature: Feature {
             }
             var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
             // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).
-            response.headers["Cache-Control"] = "public, max-age=300, s-maxage=300"
+            response.cache(.publicData(seconds: 300))
             return response
         }
     }

@@ -15,7 +15,7 @@ enum PetitionsFeature: Feature {
                 \(petitions.isEmpty ? Layout.emptyState(c.t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, t: c.t) })</ul>")
                 """
             }
-            response.headers["Cache-Control"] = publicCaching
+            response.cache(publicCaching)
             return response
         }
 
@@ -24,7 +24,7 @@ enum PetitionsFeature: Feature {
                 throw HTTPError.notFound
             }
             var response = petitionPage(app, request, petition, form: FormState())
-            response.headers["Cache-Control"] = publicCaching
+            response.cache(publicCaching)
             return response
         }
 
@@ -37,7 +37,7 @@ enum PetitionsFeature: Feature {
                 return .json("{\"error\":\"not found\"}", status: .notFound)
             }
             var response = Response.json(PetitionJSON(petition: petition, provinces: provinces, t: app.t(request)).encoded())
-            response.headers["Cache-Control"] = "public, max-age=5, s-maxage=5, stale-while-revalidate=30"
+            response.cache(.publicData(seconds: 5))
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         }
@@ -58,7 +58,7 @@ enum PetitionsFeature: Feature {
                 <p><a href="\(c.t.path("/petitions/\(petition.slug)"))">\(c.t("thanks.back"))</a></p>
                 """
             }
-            response.headers["Cache-Control"] = "no-store"
+            response.cache(.noStore)
             return response
         }
 
@@ -96,7 +96,7 @@ enum PetitionsFeature: Feature {
         switch SignatureForm.validate(form, t: t) {
         case .failure(let invalid):
             var response = petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent)
-            response.headers["Cache-Control"] = "no-store"
+            response.cache(.noStore)
             return response
         case .success(var input):
             // Only submissions that would be stored count towards the limit, so a visitor
@@ -121,7 +121,7 @@ enum PetitionsFeature: Feature {
                     \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)"), request), t: c.t))
                     """
                 }
-                response.headers["Cache-Control"] = "no-store"
+                response.cache(.noStore)
                 return response
             }
         }

@@ -82,7 +82,7 @@ enum ResourcesFeature: Feature {
             let etag = "\"\(resource.sha256.prefix(32))\""
             var headers = Headers([
                 ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
-                ("Cache-Control", "public, max-age=3600"),
+                ("Cache-Control", CachePolicy.publicFor(seconds: 3600).headerValue),
                 ("Content-Disposition", "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""),
             ])
             if Conditional.notModified(request, etag: etag, lastModified: nil) { return Response(status: .notModified, headers: headers) }
