@@ -8,6 +8,26 @@ import Foundation
 /// Requests are parsed from `input` and answered strictly in order: while an async
 /// handler is working, later pipelined requests wait in the buffer and reading stops,
 /// so TCP flow control holds back a client that sends faster than we answer.
+///
+/// The states, and the flags that make them up:
+///
+///     accept ──▶ IDLE ──bytes──▶ HEAD ──head parsed──┬──▶ BODY (in memory) ──complete──┐
+///                 ▲   (idle        (header           ├──▶ SPOOL (`spool`: to a file) ───┤
+///                 │    timeout)     timeout)         └─ no body ────────────────────────┤
+///                 │                                                                     ▼
+///                 │          ◀── response written ── WRITE ◀── sync handler ──── DISPATCH
+///                 │              (`output`, `stream`;          async handler:
+///                 │               keep-alive)                  AWAIT (`awaitingHandler`,
+///                 │                                             reading paused) ──▶ WRITE
+///                 └─ `Connection: close`, peer done (`closeAfterWrite`) ──▶ CLOSED
+///
+///     reject (4xx/5xx from the parser, over the budget, timeout) or a refused upload head:
+///       answer ──▶ LINGER (`lingering`: write side shut, input discarded, ≤ 2 s) ──▶ CLOSED
+///
+/// BODY and SPOOL must finish within the body timeout from their first byte; HEAD within
+/// the header timeout; WRITE makes progress within the body timeout; IDLE closes after the
+/// idle timeout. While `output` holds more than `outputHighWater`, parsing waits (WRITE
+/// first), and `peerClosedInput` turns the last answer into the end of the connection.
 final class HTTPConnection: @unchecked Sendable {
     private(set) var fd: Int32
     unowned let loop: EventLoop

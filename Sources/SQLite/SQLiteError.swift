@@ -16,13 +16,32 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// The primary result code (`SQLITE_CONSTRAINT`, `SQLITE_BUSY`, …).
     public var primaryCode: Int32 { code & 0xff }
 
-    public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
-    // Extended codes are C macros that Swift does not import: SQLITE_CONSTRAINT | (n << 8).
-    public var isUniqueViolation: Bool {
-        code == SQLITE_CONSTRAINT | (8 << 8) || code == SQLITE_CONSTRAINT | (6 << 8)
+    /// The extended result codes the application tells apart. Swift does not import them
+    /// (they are C macros: `SQLITE_CONSTRAINT | (n << 8)`), so they are named here, once.
+    public enum Kind: Sendable, Equatable {
+        case constraintUnique, constraintPrimaryKey, constraintForeignKey, constraintCheck, constraintNotNull, constraintOther
+        case busy, other
     }
-    public var isForeignKeyViolation: Bool { code == SQLITE_CONSTRAINT | (3 << 8) }
-    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+
+    public var kind: Kind {
+        switch code {
+        case SQLITE_CONSTRAINT | (8 << 8): return .constraintUnique
+        case SQLITE_CONSTRAINT | (6 << 8): return .constraintPrimaryKey
+        case SQLITE_CONSTRAINT | (3 << 8): return .constraintForeignKey
+        case SQLITE_CONSTRAINT | (1 << 8): return .constraintCheck
+        case SQLITE_CONSTRAINT | (5 << 8): return .constraintNotNull
+        default:
+            if primaryCode == SQLITE_CONSTRAINT { return .constraintOther }
+            if primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED { return .busy }
+            return .other
+        }
+    }
+
+    public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
+    /// A `UNIQUE` or primary key already taken.
+    public var isUniqueViolation: Bool { kind == .constraintUnique || kind == .constraintPrimaryKey }
+    public var isForeignKeyViolation: Bool { kind == .constraintForeignKey }
+    public var isBusy: Bool { kind == .busy }
 
     public var description: String {
         var text = "SQLite error \(code): \(message)"

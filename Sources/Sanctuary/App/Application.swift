@@ -66,6 +66,16 @@ public final class Application: Sendable {
         configureRouter()
     }
 
+    /// The middleware, in the order a request meets them (a response meets them in reverse):
+    ///
+    ///     request  ─▶ Language ─▶ MicroCache ─▶ SecurityHeaders ─▶ Compression ─▶ route
+    ///     response ◀─ Language ◀─ MicroCache ◀─ SecurityHeaders ◀─ Compression ◀─┘
+    ///
+    /// - `LanguageMiddleware` first: it strips `/fr` and marks the language, which the cache
+    ///   key needs, and makes the final redirects French.
+    /// - `MicroCache` next: a hit skips everything inside it, so what it stores is the page as
+    ///   sent, security headers and compression included.
+    /// - Compression last before the route, so the cache keeps one gzip and one plain copy.
     private func configureRouter() {
         router.use(LanguageMiddleware(languages: languages))
         if config.pageCacheSeconds > 0 {
@@ -161,8 +171,12 @@ public final class Application: Sendable {
         let task = Task.detached {
             while !Task.isCancelled {
                 do {
-                    let purged = try await database.write { db in try LetterStore.purge(db, retentionDays: retention) }
-                    if purged > 0 { logger.info("purged \(purged) letters past their retention") }
+                    // Looked for on a reader first: a write, even one that deletes nothing, ends
+                    // every cached page (it moves `Database.generation`).
+                    if try database.read({ try LetterStore.hasExpired($0, retentionDays: retention) }) {
+                        let purged = try await database.write { db in try LetterStore.purge(db, retentionDays: retention) }
+                        logger.info("purged \(purged) letters past their retention")
+                    }
                 } catch {
                     logger.error("housekeeping failed: \(error)")
                 }

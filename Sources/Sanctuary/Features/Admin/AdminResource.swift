@@ -71,7 +71,7 @@ enum AdminResources {
         AdminField("goal", .integer(0...100_000_000)),
         AdminField("closes_at", .dateTime),
         AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(["draft", "open", "closed"]), required: true),
+        AdminField("state", .choice(ActionState.choices), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { id, slug, t in
         [("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export"))]
@@ -85,7 +85,7 @@ enum AdminResources {
         AdminField("author_name", .text, maxLength: 100),
         AdminField("published_at", .dateTime, defaultsToNow: true),
         AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(["draft", "published"]), required: true),
+        AdminField("state", .choice(NewsState.choices), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
 
@@ -106,7 +106,7 @@ enum AdminResources {
         AdminField("capacity", .integer(0...1_000_000)),
         AdminField("rsvp_deadline", .dateTime, zoneField: "time_zone"),
         AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(["draft", "published", "cancelled"]), required: true),
+        AdminField("state", .choice(EventState.choices), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
 
@@ -114,14 +114,14 @@ enum AdminResources {
         AdminField("title", .text, required: true, bilingual: true),
         AdminField("slug", .slug, required: true, maxLength: 80),
         AdminField("intro", .textarea, maxLength: 2000, bilingual: true),
-        AdminField("recipient_kind", .choice(["mp", "named"]), required: true),
+        AdminField("recipient_kind", .choice(RecipientKind.choices), required: true),
         AdminField("recipient_name", .text, bilingual: true),
         AdminField("recipient_address", .textarea, maxLength: 500, bilingual: true),
         AdminField("recipient_email", .text),
         AdminField("subject", .text, required: true, bilingual: true),
         AdminField("body_template", .template, required: true, maxLength: 20_000, bilingual: true),
         AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(["draft", "open", "closed"]), required: true),
+        AdminField("state", .choice(ActionState.choices), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
 
@@ -133,7 +133,7 @@ enum AdminResources {
         AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
         AdminField("asks", .textarea, maxLength: 10_000, bilingual: true),
         AdminField("key_dates", .textarea, maxLength: 5_000, bilingual: true),
-        AdminField("state", .choice(["draft", "active", "archived"]), required: true),
+        AdminField("state", .choice(CampaignState.choices), required: true),
         AdminField("featured", .flag),
     ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] })
 

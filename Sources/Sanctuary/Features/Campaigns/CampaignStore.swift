@@ -9,7 +9,7 @@ public struct Campaign: Sendable {
     public let body: Bilingual
     public let asks: Bilingual
     public let keyDates: Bilingual
-    public let state: String
+    public let state: CampaignState
 
     init(_ row: Row) throws {
         id = try row.get("id"); slug = try row.get("slug"); title = try row.bilingual("title"); tagline = try row.bilingual("tagline")

@@ -39,7 +39,7 @@ enum CampaignsFeature: Feature {
                 }
                 return """
                 <article class="campaign">
-                \(campaign.state == "archived" ? "<p class=\"badge\">\(t("campaigns.archived"))</p>" as HTML : .empty)
+                \(campaign.state == .archived ? "<p class=\"badge\">\(t("campaigns.archived"))</p>" as HTML : .empty)
                 <p class="eyebrow">\(t("campaigns.eyebrow"))</p>
                 <h1>\(campaign.title.html(t))</h1>
                 \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")

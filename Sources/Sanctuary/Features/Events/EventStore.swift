@@ -9,7 +9,7 @@ public struct EventSummary: Sendable {
     public let endsAt: String?
     public let timeZone: String
     public let venue: Bilingual
-    public let state: String
+    public let state: EventState
 
     init(_ row: Row) throws {
         id = try row.get("id")
@@ -57,7 +57,7 @@ public struct Event: Sendable {
 
     /// Whether the RSVP form is open at `now`.
     public func takesRSVPs(at now: String = Timestamp.now()) -> Bool {
-        rsvpEnabled && summary.state == "published" && (rsvpDeadline.map { $0 > now } ?? true) && summary.startsAt > now
+        rsvpEnabled && summary.state == .published && (rsvpDeadline.map { $0 > now } ?? true) && summary.startsAt > now
     }
 
     public var placesLeft: Int? { capacity.map { max(0, $0 - rsvpCount) } }
@@ -96,19 +96,19 @@ public enum EventStore {
         return event
     }
 
-    public enum RSVPOutcome: Sendable, Equatable { case confirmed, waitlisted, already(String) }
+    public enum RSVPOutcome: Sendable, Equatable { case confirmed, waitlisted, already(RSVPStatus) }
 
     /// Records an RSVP (on the writer): a place while there is one, else the waiting list.
     /// The same e-mail twice is one RSVP; the database's unique constraint decides.
     public static func rsvp(_ connection: Connection, eventID: Int64, name: String, email: String, note: String,
                             consent: Bool, now: String = Timestamp.now()) throws -> RSVPOutcome {
-        if let existing = try connection.scalar("SELECT status FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, as: String.self) {
+        if let existing = try connection.scalar("SELECT status FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, as: RSVPStatus.self) {
             return .already(existing)
         }
         let full = try connection.scalar("""
             SELECT capacity IS NOT NULL AND rsvp_count >= capacity FROM events WHERE id = ?
             """, eventID, as: Int.self) == 1
-        let status = full ? "waitlist" : "confirmed"
+        let status: RSVPStatus = full ? .waitlist : .confirmed
         try connection.run("""
             INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, eventID, name, email, note, status, consent, now)

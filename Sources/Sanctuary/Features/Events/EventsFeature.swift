@@ -57,7 +57,7 @@ enum EventsFeature: Feature {
             guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
                 throw HTTPError.notFound
             }
-            let waitlisted = request.query["list"] == "waitlist"
+            let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
             var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
                 """
                 <section class="thanks">
@@ -77,8 +77,8 @@ enum EventsFeature: Feature {
 
     static func card(_ event: EventSummary, t: Localizer) -> HTML {
         """
-        <li class="card\(event.state == "cancelled" ? HTML(trusted: " is-closed") : .empty)">
-        \(event.state == "cancelled" ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
+        <li class="card\(event.state == .cancelled ? HTML(trusted: " is-closed") : .empty)">
+        \(event.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
         <h2 class="card-title"><a href="\(t.path("/events/\(event.slug)"))">\(event.title.html(t))</a></h2>
         <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.english.isEmpty ? HTML.empty : " · \(event.venue.html(t))")</p>
         <p\(event.summary.langAttribute(t))>\(event.summary.text(t))</p>
@@ -135,7 +135,7 @@ enum EventsFeature: Feature {
                 """))
                 </section>
                 """
-            } else if event.rsvpEnabled && s.state == "published" && s.startsAt > Timestamp.now() {
+            } else if event.rsvpEnabled && s.state == .published && s.startsAt > Timestamp.now() {
                 rsvp = "<section class=\"closed-notice\" role=\"status\"><h2>\(t("rsvp.closed.title"))</h2><p>\(t("rsvp.closed.body"))</p></section>"
             } else {
                 rsvp = .empty
@@ -143,7 +143,7 @@ enum EventsFeature: Feature {
             return """
             <article class="event">
             <p class="eyebrow">\(t("events.eyebrow"))</p>
-            \(s.state == "cancelled" ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
+            \(s.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
             <h1>\(s.title.html(t))</h1>
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
@@ -175,7 +175,7 @@ enum EventsFeature: Feature {
         // The same UID in both languages: it is one event, whichever feed a calendar took it from.
         return ICalendar.Event(uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
                                description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
-                               url: app.absoluteURL(t.path("/events/\(s.slug)"), request), cancelled: s.state == "cancelled", updated: event.updatedAt)
+                               url: app.absoluteURL(t.path("/events/\(s.slug)"), request), cancelled: s.state == .cancelled, updated: event.updatedAt)
     }
 
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {
@@ -236,8 +236,8 @@ enum EventsFeature: Feature {
             try EventStore.rsvp(db, eventID: eventID, name: finalName, email: email, note: finalNote, consent: consent)
         }
         switch outcome {
-        case .confirmed, .already("confirmed"): return .redirect(to: "/events/\(slug)/registered")
-        default: return .redirect(to: "/events/\(slug)/registered?list=waitlist")
+        case .confirmed, .already(.confirmed): return .redirect(to: "/events/\(slug)/registered")
+        default: return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
         }
     }
 }

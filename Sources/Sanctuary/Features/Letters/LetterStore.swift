@@ -6,13 +6,13 @@ public struct LetterCampaign: Sendable {
     public let slug: String
     public let title: Bilingual
     public let intro: Bilingual
-    public let recipientKind: String
+    public let recipientKind: RecipientKind
     public let recipientName: Bilingual
     public let recipientAddress: Bilingual
     public let recipientEmail: String
     public let subject: Bilingual
     public let bodyTemplate: Bilingual
-    public let state: String
+    public let state: ActionState
     public let letterCount: Int
 
     init(_ row: Row) throws {
@@ -23,8 +23,8 @@ public struct LetterCampaign: Sendable {
         letterCount = try row.get("letter_count")
     }
 
-    public var isOpen: Bool { state == "open" }
-    public var toMP: Bool { recipientKind == "mp" }
+    public var isOpen: Bool { state == .open }
+    public var toMP: Bool { recipientKind == .mp }
 }
 
 /// A finished letter.
@@ -112,6 +112,11 @@ public enum LetterStore {
     /// The oldest creation time still kept.
     static func keptSince(retentionDays: Int, now: Date = Date()) -> String {
         Timestamp.format(now.addingTimeInterval(-Double(retentionDays) * 86_400))
+    }
+
+    /// Whether any letter is past its retention.
+    public static func hasExpired(_ db: Connection, retentionDays: Int, now: Date = Date()) throws -> Bool {
+        try db.scalar("SELECT EXISTS (SELECT 1 FROM letters WHERE created_at < ?)", keptSince(retentionDays: retentionDays, now: now), as: Int.self) == 1
     }
 
     /// Letters hold personal data: keep them only as long as configured. Run when a letter

@@ -9,7 +9,7 @@ public struct PetitionSummary: Sendable {
     public let summary: Bilingual
     public let goal: Int
     public let signatureCount: Int
-    public let state: String
+    public let state: ActionState
     public let opensAt: String?
     public let closesAt: String?
 
@@ -29,7 +29,7 @@ public struct PetitionSummary: Sendable {
 
     /// Whether it takes signatures at `now`: open, past its opening, before its deadline.
     public func isOpen(at now: String = Timestamp.now()) -> Bool {
-        state == "open" && (opensAt.map { $0 <= now } ?? true) && (closesAt.map { $0 > now } ?? true)
+        state == .open && (opensAt.map { $0 <= now } ?? true) && (closesAt.map { $0 > now } ?? true)
     }
 }
 

@@ -146,7 +146,7 @@ struct PetitionJSON: Encodable {
         try container.encode(s.signatureCount, forKey: .signature_count)
         try container.encode(s.goal, forKey: .goal)
         if let closes = s.closesAt { try container.encode(closes, forKey: .closes_at) } else { try container.encodeNil(forKey: .closes_at) }
-        try container.encode(s.isOpen() ? "open" : "closed", forKey: .state)
+        try container.encode(s.isOpen() ? ActionState.open.rawValue : ActionState.closed.rawValue, forKey: .state)
         try container.encode(Dictionary(provinces, uniquingKeysWith: +), forKey: .signatures_by_province)
     }
 

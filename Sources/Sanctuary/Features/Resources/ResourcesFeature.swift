@@ -8,7 +8,7 @@ public struct Resource: Sendable {
     public let title: String
     public let description: String
     public let language: String
-    public let kind: String
+    public let kind: ResourceKind
     public let url: String
     public let filename: String
     public let contentType: String
@@ -25,7 +25,7 @@ public struct Resource: Sendable {
     static let columns = "id, title, description, language, kind, url, filename, content_type, size, sha256, download_count"
 
     /// Where visitors get it.
-    public var href: String { kind == "link" ? url : "/resources/\(id)/\(filename)" }
+    public var href: String { kind == .link ? url : "/resources/\(id)/\(filename)" }
 }
 
 /// Files staff upload and external links, served with ETag and Range, counted.
@@ -185,7 +185,7 @@ enum ResourcesFeature: Feature {
             try db.run("""
                 INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, campaign, finalTitle, description, language, kept == nil ? "link" : "file", kept == nil ? link : "",
+                """, campaign, finalTitle, description, language, kept == nil ? ResourceKind.link : ResourceKind.file, kept == nil ? link : "",
                 kept?.name ?? "", kept?.type ?? "", kept?.size ?? 0, digest)
             let id = db.lastInsertRowID
             try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
@@ -210,7 +210,7 @@ enum ResourcesFeature: Feature {
             let t = c.t
             let rows: [HTML] = resources.map { r in
                 """
-                <tr><td><a href="\(r.href)">\(r.title)</a></td><td>\(r.kind == "file" ? "\(r.filename) (\(t.formatNumber(r.size)) B)" : r.url)</td>
+                <tr><td><a href="\(r.href)">\(r.title)</a></td><td>\(r.kind == .file ? "\(r.filename) (\(t.formatNumber(r.size)) B)" : r.url)</td>
                 <td class="number">\(t.formatNumber(r.downloadCount))</td>
                 <td><form method="post" action="\(t.path("/admin/resources/\(r.id)/delete"))"><input type="hidden" name="_csrf" value="\(csrf)"><button class="button secondary" type="submit">\(t("admin.delete"))</button></form></td></tr>
                 """
