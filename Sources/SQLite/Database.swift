@@ -57,6 +57,11 @@ public final class Database: Sendable {
         return try body(connection)
     }
 
+    /// Whether a reader can run a query (the health check).
+    public func answers() throws -> Bool {
+        try read { try $0.scalar("SELECT 1", as: Int.self) } == 1
+    }
+
     /// Borrows a reader for longer than one closure (a streamed export); give it back
     /// with `returnReader`.
     public func borrowReader() throws -> Connection {

@@ -44,7 +44,7 @@ struct SampleContent {
                             guard parts.count == 3, parts[1].allSatisfy({ $0.isLetter || $0 == "_" }) else {
                                 throw ConfigError(key: "sample-content.json", reason: "has a bad lookup \(text)")
                             }
-                            placeholders.append("(SELECT id FROM \(parts[1]) WHERE slug = ?)")
+                            placeholders.append(SampleContentStore.idBySlug(table: parts[1]))
                             values.append(parts[2])
                         case .some(let value):
                             placeholders.append("?")
@@ -53,8 +53,7 @@ struct SampleContent {
                             break
                         }
                     }
-                    try db.run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", ")))",
-                               parameters: values)
+                    try SampleContentStore.insert(db, table: table, columns: columns, placeholders: placeholders, values: values)
                 }
             }
             return true
@@ -64,10 +63,7 @@ struct SampleContent {
     /// No content yet (checked before reading the file, so a running site's start skips it).
     static func isEmpty(_ database: Database) throws -> Bool { try database.read { try isEmpty($0) } }
 
-    static func isEmpty(_ db: Connection) throws -> Bool {
-        try db.scalar("SELECT (SELECT count(*) FROM petitions) + (SELECT count(*) FROM news) + (SELECT count(*) FROM events) + (SELECT count(*) FROM campaigns)",
-                      as: Int.self) == 0
-    }
+    static func isEmpty(_ db: Connection) throws -> Bool { try SampleContentStore.isEmpty(db) }
 
     /// Sample MPs and FSA rows, marked `is_sample`, when no member exists yet. No open
     /// source of MP e-mails or FSA → riding mappings exists; organisations import their own.
@@ -75,7 +71,7 @@ struct SampleContent {
         let members = try String(contentsOf: directory.appendingPathComponent("sample-members.csv"), encoding: .utf8)
         let fsa = try String(contentsOf: directory.appendingPathComponent("sample-fsa.csv"), encoding: .utf8)
         try database.exclusive { db in
-            guard try db.scalar("SELECT count(*) FROM members", as: Int.self) == 0 else { return }
+            guard try !RepresentativeStore.hasMembers(db) else { return }
             _ = try RepresentativeStore.importMembers(db, csv: members, sample: true)
             _ = try RepresentativeStore.importFSA(db, csv: fsa, sample: true)
         }

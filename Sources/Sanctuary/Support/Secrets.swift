@@ -14,11 +14,9 @@ public struct ServerKey: Sendable {
     /// Loads the key, creating it on first run.
     public static func load(from database: Database) throws -> ServerKey {
         let hex = try database.writeAndWait { db -> String in
-            if let existing = try db.scalar("SELECT value FROM settings WHERE key = 'server_key'", as: String.self) {
-                return existing
-            }
+            if let existing = try SettingsStore.value(db, key: "server_key") { return existing }
             let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.hexString
-            try db.run("INSERT INTO settings (key, value) VALUES ('server_key', ?)", fresh)
+            try SettingsStore.insert(db, key: "server_key", value: fresh)
             return fresh
         }
         guard let data = Data(hex: hex), data.count == 32 else {

@@ -87,8 +87,7 @@ enum AccountsAdmin {
                 // An id that names no account changes nothing and says so (it once said "Saved."
                 // and wrote an audit entry about nobody).
                 let changed = try await app.database.write { db -> Bool in
-                    guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, id) == 1 else { return false }
-                    if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", id) }
+                    guard try StaffStore.setDisabled(db, userID: id, disabled) else { return false }
                     try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
                     return true
                 }
@@ -141,18 +140,5 @@ enum AccountsAdmin {
             </form>
             """
         }
-    }
-}
-
-/// An event's RSVPs as CSV, with the same writer and rules as signatures.
-enum RSVPExport {
-    static let export = CSVExport(header: ["signed_up_at", "name", "email", "status", "note", "consent_updates"], sql: """
-        SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id
-        """, cell: { row, index in
-            index == 5 ? CSVExport.yesNo(row, index) : nil
-        })
-
-    static func stream(_ database: Database, eventID: Int64) throws -> BodyStream {
-        try export.stream(database, eventID)
     }
 }

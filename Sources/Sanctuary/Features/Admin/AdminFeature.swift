@@ -87,7 +87,7 @@ enum AdminFeature: Feature {
         router.get("/admin/petitions/{id}/signatures.csv", async: { request in
             let session = try AdminAuth.require(app, request, .exports)
             guard let id = Int64(request.parameter("id")),
-                  let slug = try app.database.read({ try $0.scalar("SELECT slug FROM petitions WHERE id = ?", id, as: String.self) }) else {
+                  let slug = try app.database.read({ try PetitionStore.slug($0, id: id) }) else {
                 throw HTTPError.notFound
             }
             try await app.database.write { db in
@@ -99,7 +99,7 @@ enum AdminFeature: Feature {
         router.get("/admin/events/{id}/rsvps.csv", async: { request in
             let session = try AdminAuth.require(app, request, .exports)
             guard let id = Int64(request.parameter("id")),
-                  let slug = try app.database.read({ try $0.scalar("SELECT slug FROM events WHERE id = ?", id, as: String.self) }) else {
+                  let slug = try app.database.read({ try EventStore.slug($0, id: id) }) else {
                 throw HTTPError.notFound
             }
             try await app.database.write { db in
@@ -188,16 +188,7 @@ enum AdminFeature: Feature {
         let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(String.init)
         let (petitions, daily, rsvps, letters) = try app.database.read { db in
             (try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
-             try db.query("SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != 'draft' ORDER BY starts_at DESC LIMIT 10") {
-                 (try $0.get("title", as: String.self), try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
-             },
-             try db.query("""
-                SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total,
-                       coalesce((SELECT group_concat(name_en || ' (' || count || ')', ', ') FROM
-                           (SELECT ridings.name_en, letter_counts.count FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
-                            WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
-                FROM letter_campaigns ORDER BY letter_campaigns.id
-                """) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) })
+             try EventStore.recentRSVPCounts(db), try LetterStore.countsWithTopRidings(db))
         }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, _ in
             let t = c.t

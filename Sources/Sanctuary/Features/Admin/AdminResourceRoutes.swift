@@ -36,9 +36,9 @@ enum AdminResourceRoutes {
             guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
             let user = session.user
             let deleted = try await app.database.write { db -> Bool in
-                let changed = try db.run("DELETE FROM \(resource.table) WHERE id = ?", id)
-                if changed == 1 { try StaffStore.record(db, user: user, action: "delete", subject: "\(resource.key) \(id)") }
-                return changed == 1
+                guard try resource.delete(db, id: id) else { return false }
+                try StaffStore.record(db, user: user, action: "delete", subject: "\(resource.key) \(id)")
+                return true
             }
             guard deleted else { throw HTTPError.notFound }
             return .redirect(to: "\(path)?deleted=1")
@@ -88,12 +88,7 @@ enum AdminResourceRoutes {
     }
 
     static func list(_ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
-        let rows = try app.database.read { db in
-            try db.query("SELECT id, slug, title, state, updated_at FROM \(resource.table) ORDER BY updated_at DESC, id DESC") { row in
-                (try row.get("id", as: Int64.self), try row.get("slug", as: String.self), try row.get("title", as: String.self),
-                 try row.get("state", as: String.self), try row.get("updated_at", as: String.self))
-            }
-        }
+        let rows = try app.database.read { try resource.list($0) }
         let flash = request.query["deleted"] == "1" ? app.t(request)("admin.deleted") : nil
         return AdminViews.page(app, request, session, title: app.t(request)("admin.\(resource.key).title"), flash: flash) { c, _ in
             let t = c.t

@@ -20,7 +20,7 @@ enum CampaignsFeature: Feature {
             let found = try app.database.read { db -> (Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]), [Resource])? in
                 guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
                 return (campaign, try CampaignStore.actions(db, campaignID: campaign.id),
-                        try db.query("SELECT \(Resource.columns) FROM resources WHERE campaign_id = ? ORDER BY id", campaign.id, row: Resource.init))
+                        try ResourceStore.forCampaign(db, campaignID: campaign.id))
             }
             guard let (campaign, actions, resources) = found else { throw HTTPError.notFound }
             let t = app.t(request)

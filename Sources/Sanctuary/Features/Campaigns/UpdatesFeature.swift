@@ -19,8 +19,7 @@ enum UpdatesFeature: Feature {
             guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
                 throw HTTPError.notFound
             }
-            let active = try app.database.read { try $0.scalar("SELECT unsubscribed_at IS NULL FROM subscribers WHERE id = ?", id, as: Int.self) }
-            guard active == 1 else {
+            guard try app.database.read({ try SubscriberStore.isSubscribed($0, id: id) }) else {
                 return ErrorPages.message(app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
             }
             return app.page(request, title: app.t(request)("updates.unsubscribe.title")) { c in
@@ -37,10 +36,7 @@ enum UpdatesFeature: Feature {
             guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
                 throw HTTPError.notFound
             }
-            let changed = try await app.database.write { db in
-                try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL", Timestamp.now(), id)
-            }
-            guard changed == 1 else {
+            guard try await app.database.write({ db in try SubscriberStore.unsubscribe(db, id: id) }) else {
                 return ErrorPages.message(app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
             }
             return ErrorPages.message(app, request, status: .ok, title: app.t(request)("updates.unsubscribed.title"), body: app.t(request)("updates.unsubscribed.body"))
@@ -121,13 +117,8 @@ enum UpdatesFeature: Feature {
         let finalName = name
         let language = t.language
         try await app.database.write { db in
-            // Signing up again renews consent (and undoes an earlier unsubscribe).
-            try db.run("""
-                INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
-                    consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language
-                """, email, finalName, postal, campaignID, consentText, Timestamp.now(), clientHash, language)
+            try SubscriberStore.subscribe(db, email: email, name: finalName, postalCode: postal, campaignID: campaignID,
+                                          consentText: consentText, clientHash: clientHash, language: language)
         }
         var response = ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body"))
         response.cache(.noStore)
@@ -137,7 +128,7 @@ enum UpdatesFeature: Feature {
     /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
     /// with where each consent came from.
     static func export(_ app: Application) -> CSVExport {
-        CSVExport(header: exportColumns, sql: exportSQL, cell: { row, index in
+        CSVExport(header: SubscriberStore.exportColumns, sql: SubscriberStore.exportSQL, cell: { row, index in
             if index == 7 {
                 guard !row.isNull(at: 7) else { return "" }
                 return unsubscribeURL(app, id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
@@ -145,21 +136,4 @@ enum UpdatesFeature: Feature {
             return nil
         })
     }
-
-    static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
-    static let exportSQL = """
-        SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
-               'updates', subscribers.consent_text, subscribers.id, subscribers.language
-        FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id WHERE subscribers.unsubscribed_at IS NULL
-        UNION ALL
-        SELECT signatures.created_at, signatures.first_name || ' ' || signatures.last_name, signatures.email, signatures.postal_code,
-               coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL, NULL
-        FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
-        WHERE signatures.consent_updates = 1
-        UNION ALL
-        SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL, NULL
-        FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id
-        WHERE rsvps.consent_updates = 1
-        ORDER BY 1
-        """
 }

@@ -65,6 +65,21 @@ public struct Event: Sendable {
 
 /// Reading events and taking RSVPs.
 public enum EventStore {
+    /// An event's RSVPs for the export, in the order they came. Bound: the event's id.
+    static let rsvpsExportSQL = "SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id"
+
+    /// An event's slug by id (any state; for staff screens).
+    public static func slug(_ db: Connection, id: Int64) throws -> String? {
+        try db.scalar("SELECT slug FROM events WHERE id = ?", id, as: String.self)
+    }
+
+    /// The ten latest events that are not drafts: title, places taken, waiting list (the dashboard).
+    public static func recentRSVPCounts(_ db: Connection) throws -> [(title: String, confirmed: Int, waitlist: Int)] {
+        try db.query("SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != 'draft' ORDER BY starts_at DESC LIMIT 10") {
+            (try $0.get("title", as: String.self), try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
+        }
+    }
+
     static let visible = "state IN ('published', 'cancelled')"
 
     public static func upcoming(_ connection: Connection, limit: Int = 200, now: String = Timestamp.now()) throws -> [EventSummary] {

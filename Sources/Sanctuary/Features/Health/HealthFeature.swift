@@ -6,8 +6,7 @@ enum HealthFeature: Feature {
         app.router.get("/healthz") { _ in
             var response: Response
             do {
-                let answer = try app.database.read { try $0.scalar("SELECT 1", as: Int.self) }
-                response = answer == 1 ? .text("ok\n") : .text("database did not answer\n", status: .serviceUnavailable)
+                response = try app.database.answers() ? .text("ok\n") : .text("database did not answer\n", status: .serviceUnavailable)
             } catch {
                 response = .text("database unavailable\n", status: .serviceUnavailable)
             }

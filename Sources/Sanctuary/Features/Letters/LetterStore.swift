@@ -76,6 +76,17 @@ public enum LetterTemplate {
 }
 
 public enum LetterStore {
+    /// Every campaign's title, letters made, and its five busiest ridings (the dashboard).
+    public static func countsWithTopRidings(_ db: Connection) throws -> [(title: String, total: Int, ridings: String)] {
+        try db.query("""
+            SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total,
+                   coalesce((SELECT group_concat(name_en || ' (' || count || ')', ', ') FROM
+                       (SELECT ridings.name_en, letter_counts.count FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
+                        WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
+            FROM letter_campaigns ORDER BY letter_campaigns.id
+            """) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) }
+    }
+
     static let columns = """
         id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_name_fr, recipient_address, recipient_address_fr, recipient_email,
         subject, subject_fr, body_template, body_template_fr, state, letter_count

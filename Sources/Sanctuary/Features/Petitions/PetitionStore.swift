@@ -62,6 +62,18 @@ public struct SignatureInput: Sendable {
 
 /// Reading and writing petitions and their signatures.
 public enum PetitionStore {
+    /// A petition's signatures in the SPEC's export columns, in the order the index gives
+    /// (signing time, then id: no sort of a million rows). Bound: the petition's id.
+    static let signaturesExportSQL = """
+        SELECT created_at, first_name, last_name, email, postal_code, riding, comment, consent_updates
+        FROM signatures WHERE petition_id = ? ORDER BY created_at, id
+        """
+
+    /// A petition's slug by id (any state; for staff screens).
+    public static func slug(_ db: Connection, id: Int64) throws -> String? {
+        try db.scalar("SELECT slug FROM petitions WHERE id = ?", id, as: String.self)
+    }
+
     /// Open petitions for the home page, featured first, then the most signed.
     public static func featured(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [PetitionSummary] {
         try connection.query("""

@@ -3,31 +3,6 @@ import Foundation
 import HTTP
 import SQLite
 
-public struct Resource: Sendable {
-    public let id: Int64
-    public let title: String
-    public let description: String
-    public let language: String
-    public let kind: ResourceKind
-    public let url: String
-    public let filename: String
-    public let contentType: String
-    public let size: Int
-    public let sha256: String
-    public let downloadCount: Int
-
-    init(_ row: Row) throws {
-        id = try row.get("id"); title = try row.get("title"); description = try row.get("description"); language = try row.get("language")
-        kind = try row.get("kind"); url = try row.get("url"); filename = try row.get("filename"); contentType = try row.get("content_type")
-        size = try row.get("size"); sha256 = try row.get("sha256"); downloadCount = try row.get("download_count")
-    }
-
-    static let columns = "id, title, description, language, kind, url, filename, content_type, size, sha256, download_count"
-
-    /// Where visitors get it.
-    public var href: String { kind == .link ? url : "/resources/\(id)/\(filename)" }
-}
-
 /// Files staff upload and external links, served with ETag and Range, counted.
 enum ResourcesFeature: Feature {
     /// Accepted file types, recognised by their content, with the extension they must carry.
@@ -73,7 +48,7 @@ enum ResourcesFeature: Feature {
 
         app.router.get("/resources/{id}/{filename}", async: { request in
             guard let id = Int64(request.parameter("id")),
-                  let resource = try app.database.read({ try $0.first("SELECT \(Resource.columns) FROM resources WHERE id = ? AND kind = 'file'", id, row: Resource.init) }),
+                  let resource = try app.database.read({ try ResourceStore.file($0, id: id) }),
                   resource.filename == request.parameter("filename") else {
                 throw HTTPError.notFound
             }
@@ -89,7 +64,7 @@ enum ResourcesFeature: Feature {
             let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
             if range == .whole || request.headers["range"] == nil {
                 // Count whole downloads (not the follow-up ranges of one download).
-                try await app.database.write { db in try db.run("UPDATE resources SET download_count = download_count + 1 WHERE id = ?", id) }
+                try await app.database.write { db in try ResourceStore.countDownload(db, id: id) }
             }
             switch range {
             case .unsatisfiable:
@@ -116,7 +91,7 @@ enum ResourcesFeature: Feature {
             guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
             let user = session.user
             try await app.database.write { db in
-                try db.run("DELETE FROM resources WHERE id = ?", id)
+                try ResourceStore.delete(db, id: id)
                 try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
             }
             unlink(directory + "/\(id)")
@@ -182,19 +157,16 @@ enum ResourcesFeature: Feature {
         let finalTitle = title
         let campaign = campaignID
         let id = try await app.database.write { db -> Int64 in
-            try db.run("""
-                INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, campaign, finalTitle, description, language, kept == nil ? ResourceKind.link : ResourceKind.file, kept == nil ? link : "",
-                kept?.name ?? "", kept?.type ?? "", kept?.size ?? 0, digest)
-            let id = db.lastInsertRowID
+            let id = try ResourceStore.insert(db, campaignID: campaign, title: finalTitle, description: description, language: language,
+                                              kind: kept == nil ? .link : .file, url: kept == nil ? link : "", filename: kept?.name ?? "",
+                                              contentType: kept?.type ?? "", size: kept?.size ?? 0, sha256: digest)
             try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
             return id
         }
         if let kept {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             guard FileMove.move(kept.file, to: directory + "/\(id)") else {
-                try await app.database.write { db in try db.run("DELETE FROM resources WHERE id = ?", id) }
+                try await app.database.write { db in try ResourceStore.delete(db, id: id) }
                 return .text("Could not store the file\n", status: .internalServerError)
             }
         }
@@ -204,7 +176,7 @@ enum ResourcesFeature: Feature {
     static func adminPage(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
                           status: Status = .ok, flash: String? = nil) throws -> Response {
         let (resources, campaigns) = try app.database.read { db in
-            (try db.query("SELECT \(Resource.columns) FROM resources ORDER BY id DESC", row: Resource.init), try CampaignStore.choices(db))
+            (try ResourceStore.all(db), try CampaignStore.choices(db))
         }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.resources.title"), status: status, flash: flash) { c, csrf in
             let t = c.t

@@ -51,6 +51,13 @@ public enum StaffStore {
         try db.query("SELECT \(StaffUser.columns) FROM users ORDER BY disabled, role, email", row: StaffUser.init)
     }
 
+    /// Disables (ending every session) or enables an account; false when there is no such account.
+    public static func setDisabled(_ db: Connection, userID: Int64, _ disabled: Bool) throws -> Bool {
+        guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, userID) == 1 else { return false }
+        if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", userID) }
+        return true
+    }
+
     public static func setPasswordHash(_ db: Connection, userID: Int64, hash: String) throws {
         try db.run("UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
     }

@@ -39,6 +39,10 @@ public struct Representative: Sendable, Equatable {
 }
 
 public enum RepresentativeStore {
+    public static func hasMembers(_ db: Connection) throws -> Bool {
+        try db.scalar("SELECT EXISTS (SELECT 1 FROM members)", as: Int.self) == 1
+    }
+
     static let select = """
         SELECT ridings.code, ridings.name_en, ridings.name_fr, ridings.province, members.name, members.honorific, members.party,
                members.email, members.constituency_office, members.hill_office, members.is_sample

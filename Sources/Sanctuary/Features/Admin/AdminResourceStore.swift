@@ -1,0 +1,54 @@
+import Foundation
+import SQLite
+
+/// The SQL of the admin's content screens. Table and column names come from the
+/// `AdminResource` description in our code, never from input; every value is bound.
+extension AdminResource {
+    /// Every row for the list: id, slug, title, state, last change; the latest first.
+    func list(_ connection: Connection) throws -> [(id: Int64, slug: String, title: String, state: String, updatedAt: String)] {
+        try connection.query("SELECT id, slug, title, state, updated_at FROM \(table) ORDER BY updated_at DESC, id DESC") { row in
+            (try row.get("id", as: Int64.self), try row.get("slug", as: String.self), try row.get("title", as: String.self),
+             try row.get("state", as: String.self), try row.get("updated_at", as: String.self))
+        }
+    }
+
+    /// The stored row as form values (times shown in the row's own time zone).
+    func formValues(_ connection: Connection, id: Int64) throws -> FormState? {
+        let columns = fields.map(\.name).joined(separator: ", ")
+        return try connection.first("SELECT \(columns) FROM \(table) WHERE id = ?", id) { row in
+            var state = FormState()
+            for field in fields {
+                switch try row.value(field.name) {
+                case .null: state.values[field.name] = ""
+                case .integer(let n): state.values[field.name] = field.kind == .flag ? (n == 1 ? "yes" : "") : String(n)
+                case .text(let text): state.values[field.name] = text
+                default: state.values[field.name] = ""
+                }
+            }
+            for field in fields where field.kind == .dateTime {
+                let zone = field.zoneField.flatMap { state.values[$0] } ?? "UTC"
+                if let date = Timestamp.parse(state[field.name]) { state.values[field.name] = LocalTime.format(date, timeZone: zone) }
+            }
+            return state
+        }
+    }
+
+    func insert(_ connection: Connection, _ values: [String: SQLValue]) throws -> Int64 {
+        let columns = fields.map(\.name)
+        try connection.run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
+                           parameters: columns.map { values[$0] ?? .null })
+        return connection.lastInsertRowID
+    }
+
+    func update(_ connection: Connection, id: Int64, _ values: [String: SQLValue]) throws -> Bool {
+        let columns = fields.map(\.name)
+        let changed = try connection.run("UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")), updated_at = ? WHERE id = ?",
+                                         parameters: columns.map { values[$0] ?? .null } + [Timestamp.now(), id])
+        return changed == 1
+    }
+
+    /// Deletes a row; false when there was none.
+    func delete(_ connection: Connection, id: Int64) throws -> Bool {
+        try connection.run("DELETE FROM \(table) WHERE id = ?", id) == 1
+    }
+}

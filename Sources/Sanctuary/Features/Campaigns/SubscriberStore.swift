@@ -1,0 +1,45 @@
+import Foundation
+import SQLite
+
+/// "Stay informed" sign-ups: consent kept verbatim with its time, one row per address and
+/// campaign, unsubscribed once.
+public enum SubscriberStore {
+    /// Signing up again renews consent (and undoes an earlier unsubscribe).
+    public static func subscribe(_ db: Connection, email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String,
+                                 clientHash: String, language: String) throws {
+        try db.run("""
+            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
+                consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language
+            """, email, name, postalCode, campaignID, consentText, Timestamp.now(), clientHash, language)
+    }
+
+    public static func isSubscribed(_ db: Connection, id: Int64) throws -> Bool {
+        try db.scalar("SELECT unsubscribed_at IS NULL FROM subscribers WHERE id = ?", id, as: Int.self) == 1
+    }
+
+    /// Ends a subscription; false when it had ended already (or never was).
+    public static func unsubscribe(_ db: Connection, id: Int64) throws -> Bool {
+        try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL", Timestamp.now(), id) == 1
+    }
+
+    /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
+    /// with where each consent came from (bound: the consent text twice).
+    static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
+    static let exportSQL = """
+        SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
+               'updates', subscribers.consent_text, subscribers.id, subscribers.language
+        FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id WHERE subscribers.unsubscribed_at IS NULL
+        UNION ALL
+        SELECT signatures.created_at, signatures.first_name || ' ' || signatures.last_name, signatures.email, signatures.postal_code,
+               coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL, NULL
+        FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
+        WHERE signatures.consent_updates = 1
+        UNION ALL
+        SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL, NULL
+        FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id
+        WHERE rsvps.consent_updates = 1
+        ORDER BY 1
+        """
+}

@@ -1,0 +1,61 @@
+import SQLite
+
+public struct Resource: Sendable {
+    public let id: Int64
+    public let title: String
+    public let description: String
+    public let language: String
+    public let kind: ResourceKind
+    public let url: String
+    public let filename: String
+    public let contentType: String
+    public let size: Int
+    public let sha256: String
+    public let downloadCount: Int
+
+    init(_ row: Row) throws {
+        id = try row.get("id"); title = try row.get("title"); description = try row.get("description"); language = try row.get("language")
+        kind = try row.get("kind"); url = try row.get("url"); filename = try row.get("filename"); contentType = try row.get("content_type")
+        size = try row.get("size"); sha256 = try row.get("sha256"); downloadCount = try row.get("download_count")
+    }
+
+    static let columns = "id, title, description, language, kind, url, filename, content_type, size, sha256, download_count"
+
+    /// Where visitors get it.
+    public var href: String { kind == .link ? url : "/resources/\(id)/\(filename)" }
+}
+
+/// Resources: files staff uploaded (kept under the data folder by id) and links.
+public enum ResourceStore {
+    /// A file resource by id (links have no download).
+    public static func file(_ db: Connection, id: Int64) throws -> Resource? {
+        try db.first("SELECT \(Resource.columns) FROM resources WHERE id = ? AND kind = ?", id, ResourceKind.file, row: Resource.init)
+    }
+
+    /// Every resource, newest first (the admin list).
+    public static func all(_ db: Connection) throws -> [Resource] {
+        try db.query("SELECT \(Resource.columns) FROM resources ORDER BY id DESC", row: Resource.init)
+    }
+
+    /// A campaign's resources, in the order they were added.
+    public static func forCampaign(_ db: Connection, campaignID: Int64) throws -> [Resource] {
+        try db.query("SELECT \(Resource.columns) FROM resources WHERE campaign_id = ? ORDER BY id", campaignID, row: Resource.init)
+    }
+
+    public static func insert(_ db: Connection, campaignID: Int64?, title: String, description: String, language: String, kind: ResourceKind,
+                              url: String, filename: String, contentType: String, size: Int, sha256: String) throws -> Int64 {
+        try db.run("""
+            INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, campaignID, title, description, language, kind, url, filename, contentType, size, sha256)
+        return db.lastInsertRowID
+    }
+
+    public static func countDownload(_ db: Connection, id: Int64) throws {
+        try db.run("UPDATE resources SET download_count = download_count + 1 WHERE id = ?", id)
+    }
+
+    public static func delete(_ db: Connection, id: Int64) throws {
+        try db.run("DELETE FROM resources WHERE id = ?", id)
+    }
+}
