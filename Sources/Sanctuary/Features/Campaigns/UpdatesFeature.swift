@@ -70,7 +70,7 @@ enum UpdatesFeature: Feature {
         <section class="sign-box updates" aria-labelledby="updates-heading">
         <h2 id="updates-heading">\(t("updates.heading"))</h2>
         \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
-        \(Form.form(action: t.path("/updates"), csrf: app.formTokens.make(for: "/updates"), honeypotLabel: t("form.honeypot"), """
+        \(Form.form(action: t.path("/updates"), csrf: app.formTokens.make(for: UpdatesForm.action), honeypotLabel: t("form.honeypot"), """
         \(campaign)\(fields)
         <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
         <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>
@@ -83,46 +83,34 @@ enum UpdatesFeature: Feature {
         """
     }
 
+    /// `POST /updates`, through the public-form pipeline (token, honeypot, 422, 429).
     static func subscribe(_ app: Application, _ request: Request) async throws -> Response {
         let t = app.t(request)
-        let form = request.form
-        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/updates") { return forged }
-        if !(form["website"] ?? "").isEmpty { return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body")) }
-        var state = FormState(values: ["name": form["name"] ?? "", "email": form["email"] ?? "", "postal_code": form["postal_code"] ?? ""])
-        var name = ""
-        switch Input.text(form["name"], required: true, maxLength: 100) {
-        case .success(let v): name = v
-        case .failure(.missing): state.errors["name"] = t("rsvp.error.name")
-        case .failure: state.errors["name"] = t("sign.error.invalid_characters")
+        let thanks = { ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body")) }
+        let campaign = try request.form["campaign"].flatMap { $0.isEmpty ? nil : $0 }.flatMap { slug in
+            try app.database.read { try CampaignStore.find($0, slug: slug) }
         }
-        let email = Input.email(form["email"])
-        if email == nil { state.errors["email"] = t("sign.error.email.invalid") }
-        let rawPostal = (form["postal_code"] ?? "").trimmingCharacters(in: .whitespaces)
-        let postal = rawPostal.isEmpty ? "" : PostalCode.normalise(rawPostal)
-        if postal == nil { state.errors["postal_code"] = t("sign.error.postal_code.invalid") }
-        if form["consent_updates"] != "yes" { state.errors["consent_updates"] = t("updates.error.consent") }
-        let campaignSlug = form["campaign"].flatMap { $0.isEmpty ? nil : $0 }
-        let campaign = try campaignSlug.flatMap { slug in try app.database.read { try CampaignStore.find($0, slug: slug) } }
-        guard state.isValid, let email, let postal else {
-            return app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
-                "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: state))"
-            }
-        }
-        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
-            return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
-        }
-        let consentText = t("updates.consent")
-        let campaignID = campaign?.id
-        let clientHash = app.serverKey.clientHash(request.remoteAddress)
-        let finalName = name
-        let language = t.language
-        try await app.database.write { db in
-            try SubscriberStore.subscribe(db, email: email, name: finalName, postalCode: postal, campaignID: campaignID,
-                                          consentText: consentText, clientHash: clientHash, language: language)
-        }
-        var response = ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body"))
-        response.cache(.noStore)
-        return response
+        return try await app.publicFormPost(
+            request, action: UpdatesForm.action, honeypot: thanks(),
+            check: { form -> PublicFormCheck<UpdatesInput> in
+                switch UpdatesForm.validate(form, t: t) {
+                case .failure(let invalid):
+                    return .answer(app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
+                        "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: invalid.state))"
+                    })
+                case .success(let input): return .valid(input)
+                }
+            },
+            accept: { input, clientHash in
+                let consentText = t("updates.consent"), campaignID = campaign?.id, language = t.language
+                try await app.database.write { db in
+                    try SubscriberStore.subscribe(db, email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaignID,
+                                                  consentText: consentText, clientHash: clientHash, language: language)
+                }
+                var response = thanks()
+                response.cache(.noStore)
+                return response
+            })
     }
 
     /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",

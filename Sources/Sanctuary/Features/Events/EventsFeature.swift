@@ -4,7 +4,6 @@ import HTTP
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
 enum EventsFeature: Feature {
-    static let maxNoteWords = 100
 
     static func register(in app: Application) {
         app.router.get("/events") { request in
@@ -106,7 +105,7 @@ enum EventsFeature: Feature {
 
     static func eventPage(_ app: Application, _ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {
         let s = event.summary
-        let csrf = app.formTokens.make(for: "/events/\(s.slug)/rsvp")
+        let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
         return app.page(request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)") { c in
             let t = c.t
@@ -117,7 +116,7 @@ enum EventsFeature: Feature {
                 let fields = [
                     Form.Field(name: "name", label: t("rsvp.name"), required: true, autocomplete: "name", maxLength: 100),
                     Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
-                    Form.Field(name: "note", label: t("rsvp.note"), type: "textarea", hint: t("rsvp.note.hint", ["max": String(maxNoteWords)])),
+                    Form.Field(name: "note", label: t("rsvp.note"), type: "textarea", hint: t("rsvp.note.hint", ["max": String(RSVPForm.maxNoteWords)])),
                 ].map { Form.input($0, form, t: t) }
                 let places: HTML = event.placesLeft.map {
                     "<p class=\"places\">\($0 > 0 ? t.plural("rsvp.places_left", $0) : t("rsvp.full"))</p>"
@@ -185,59 +184,33 @@ enum EventsFeature: Feature {
         return response
     }
 
-    /// `POST /events/{slug}/rsvp`: like signing — 410 once closed, CSRF, honeypot, 422, 429 —
-    /// then a group-committed write that takes a place or joins the waiting list.
+    /// `POST /events/{slug}/rsvp`, through the public-form pipeline (closed → 410, token,
+    /// honeypot, 422, 429), then a group-committed write that takes a place or joins the
+    /// waiting list.
     static func rsvp(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
         let t = app.t(request)
         guard let event = try app.database.read({ try EventStore.find($0, slug: slug) }), event.rsvpEnabled else {
             throw HTTPError.notFound
         }
-        guard event.takesRSVPs() else {
-            return ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
-        }
-        let form = request.form
-        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/events/\(slug)/rsvp") { return forged }
-        if !(form["website"] ?? "").isEmpty { return .redirect(to: "/events/\(slug)/registered") }
-        var state = FormState(values: ["name": form["name"] ?? "", "email": form["email"] ?? "", "note": form["note"] ?? "",
-                                       "consent_updates": form["consent_updates"] == "yes" ? "yes" : ""])
-        var name = ""
-        switch Input.text(form["name"], required: true, maxLength: 100) {
-        case .success(let value): name = value
-        case .failure(.missing): state.errors["name"] = t("rsvp.error.name")
-        case .failure(.tooLong): state.errors["name"] = t("sign.error.too_long", ["max": "100", "count": String((form["name"] ?? "").count)])
-        case .failure(.invalidCharacters): state.errors["name"] = t("sign.error.invalid_characters")
-        }
-        let email = Input.email(form["email"])
-        if email == nil { state.errors["email"] = t("sign.error.email.invalid") }
-        var note = ""
-        switch Input.text(form["note"], required: false, maxLength: 2000, multiline: true) {
-        case .success(let value):
-            let words = value.split(whereSeparator: { $0.isWhitespace || $0.isNewline }).count
-            if words > maxNoteWords {
-                state.errors["note"] = t("rsvp.error.note_words", ["max": String(maxNoteWords), "count": String(words)])
-            }
-            note = value
-        case .failure(.tooLong): state.errors["note"] = t("rsvp.error.note_words", ["max": String(maxNoteWords), "count": "100+"])
-        case .failure: state.errors["note"] = t("sign.error.invalid_characters")
-        }
-        guard state.isValid, let email else {
-            var response = eventPage(app, request, event, form: state, status: .unprocessableContent)
-            response.cache(.noStore)
-            return response
-        }
-        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
-            return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
-        }
-        let eventID = event.summary.id
-        let consent = form["consent_updates"] == "yes"
-        let (finalName, finalNote) = (name, note)
-        let outcome = try await app.database.write { db in
-            try EventStore.rsvp(db, eventID: eventID, name: finalName, email: email, note: finalNote, consent: consent)
-        }
-        switch outcome {
-        case .confirmed, .already(.confirmed): return .redirect(to: "/events/\(slug)/registered")
-        default: return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
-        }
+        let closed = event.takesRSVPs() ? nil : ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
+        return try await app.publicFormPost(
+            request, action: RSVPForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/events/\(slug)/registered"),
+            check: { form -> PublicFormCheck<RSVPInput> in
+                switch RSVPForm.validate(form, t: t) {
+                case .failure(let invalid): return .answer(eventPage(app, request, event, form: invalid.state, status: .unprocessableContent))
+                case .success(let input): return .valid(input)
+                }
+            },
+            accept: { input, _ in
+                let eventID = event.summary.id
+                let outcome = try await app.database.write { db in
+                    try EventStore.rsvp(db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates)
+                }
+                switch outcome {
+                case .confirmed, .already(.confirmed): return .redirect(to: "/events/\(slug)/registered")
+                default: return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
+                }
+            })
     }
 }

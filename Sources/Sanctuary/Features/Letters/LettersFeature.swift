@@ -4,7 +4,6 @@ import HTTP
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
 enum LettersFeature: Feature {
-    static let order = ["name", "email", "street_address", "city", "postal_code", "riding"]
 
     static func register(in app: Application) {
         app.router.get("/representatives") { request in
@@ -108,7 +107,7 @@ enum LettersFeature: Feature {
 
     static func formPage(_ app: Application, _ request: Request, _ campaign: LetterCampaign, state: FormState,
                          choices: [Representative], status: Status = .ok) -> Response {
-        let csrf = app.formTokens.make(for: "/letters/\(campaign.slug)")
+        let csrf = app.formTokens.make(for: LetterForm.action(slug: campaign.slug))
         let t = app.t(request)
         var response = app.page(request, title: campaign.title.text(t), status: status, description: campaign.intro.text(t),
                                 alternate: "/letters/\(campaign.slug)") { _ in
@@ -138,7 +137,7 @@ enum LettersFeature: Feature {
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: LetterForm.order))
             \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
@@ -149,57 +148,61 @@ enum LettersFeature: Feature {
         return response
     }
 
+    /// `POST /letters/{slug}`, through the public-form pipeline (closed → 410, token, honeypot,
+    /// 422, 429). When the postal code's FSA spans several ridings the check asks which one,
+    /// keeping everything typed.
     static func makeLetter(_ app: Application, _ request: Request) async throws -> Response {
         let t = app.t(request)
         let slug = request.parameter("slug")
         guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { throw HTTPError.notFound }
-        guard campaign.isOpen else { return ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body")) }
-        let form = request.form
-        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/letters/\(slug)") { return forged }
-        if !(form["website"] ?? "").isEmpty { return .redirect(to: "/letters/\(slug)") }
-        var state = FormState()
-        for name in order { state.values[name] = form[name] ?? "" }
-        func text(_ name: String, _ max: Int, missing: String) -> String {
-            switch Input.text(form[name], required: true, maxLength: max) {
-            case .success(let v): return v
-            case .failure(.missing): state.errors[name] = t(missing)
-            case .failure(.tooLong(let n)): state.errors[name] = t("sign.error.too_long", ["max": String(max), "count": String(n)])
-            case .failure(.invalidCharacters): state.errors[name] = t("sign.error.invalid_characters")
-            }
-            return ""
-        }
-        let name = text("name", 100, missing: "rsvp.error.name")
-        let street = text("street_address", 200, missing: "letters.error.street")
-        let city = text("city", 100, missing: "letters.error.city")
-        let email = Input.email(form["email"])
-        if email == nil { state.errors["email"] = t("sign.error.email.invalid") }
-        let postal = PostalCode.normalise(form["postal_code"])
-        if postal == nil { state.errors["postal_code"] = t("sign.error.postal_code.invalid") }
+        let closed = campaign.isOpen ? nil : ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body"))
+        return try await app.publicFormPost(
+            request, action: LetterForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/letters/\(slug)"),
+            check: { form in try checkSender(app, request, campaign, form: form, t: t) },
+            accept: { sender, _ in try await writeLetter(app, request, campaign, sender.input, representative: sender.representative, t: t) })
+    }
+
+    /// The sender, checked, and their representative.
+    struct Sender: Sendable {
+        let input: LetterInput
+        let representative: Representative?
+    }
+
+    static func checkSender(_ app: Application, _ request: Request, _ campaign: LetterCampaign, form: FormFields, t: Localizer) throws
+        -> PublicFormCheck<Sender> {
+        var checks = FieldChecks(form, t: t, fields: LetterForm.order)
+        let input = LetterForm.validate(&checks)
         var choices: [Representative] = []
         var representative: Representative?
-        if let postal {
+        if let postal = input?.postalCode {
             choices = try app.database.read { try RepresentativeStore.lookup($0, postalCode: postal) }
             if choices.isEmpty {
-                if campaign.toMP { state.errors["postal_code"] = t("reps.unknown", ["fsa": String(postal.prefix(3))]) }
+                if campaign.toMP { checks.state.errors["postal_code"] = t("reps.unknown", ["fsa": String(postal.prefix(3))]) }
             } else if choices.count == 1 {
                 representative = choices[0]
                 choices = []
             } else if let chosen = choices.first(where: { $0.ridingCode == form["riding"] }) {
                 representative = chosen
-            } else if state.isValid {
+            } else if checks.isValid {
                 // Several ridings share this FSA: ask, keeping everything typed.
-                return formPage(app, request, campaign, state: state, choices: choices)
+                return .answer(formPage(app, request, campaign, state: checks.state, choices: choices))
             }
         }
         if campaign.toMP, let rep = representative, rep.memberName == nil || rep.email.isEmpty {
-            state.errors["postal_code"] = t("reps.no_member_for", ["riding": rep.ridingName(t)])
+            checks.state.errors["postal_code"] = t("reps.no_member_for", ["riding": rep.ridingName(t)])
         }
-        guard state.isValid, let email, let postal else {
-            return formPage(app, request, campaign, state: state, choices: choices, status: .unprocessableContent)
+        guard checks.isValid, let input else {
+            return .answer(formPage(app, request, campaign, state: checks.state, choices: choices, status: .unprocessableContent))
         }
-        if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
-            return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
-        }
+        return .valid(Sender(input: input, representative: representative))
+    }
+
+    /// Fills the template, stores the letter (counted per campaign and riding) and sends the
+    /// visitor to it.
+    static func writeLetter(_ app: Application, _ request: Request, _ campaign: LetterCampaign, _ sender: LetterInput,
+                            representative: Representative?, t: Localizer) async throws -> Response {
+        let slug = campaign.slug
+        let (name, email, street, city, postal) = (sender.name, sender.email, sender.street, sender.city, sender.postalCode)
         // The letter is in the visitor's language when the campaign has its text in it;
         // otherwise wholly in English (never a French greeting around an English body).
         let lt = campaign.bodyTemplate.usesEnglish(t) ? app.languages.english : t

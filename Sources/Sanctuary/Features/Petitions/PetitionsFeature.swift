@@ -67,7 +67,7 @@ enum PetitionsFeature: Feature {
 
     static func petitionPage(_ app: Application, _ request: Request, _ petition: Petition, form: FormState,
                              status: Status = .ok) -> Response {
-        let csrf = app.formTokens.make(for: "/petitions/\(petition.slug)/sign")
+        let csrf = app.formTokens.make(for: SignatureForm.action(slug: petition.slug))
         let t = app.t(request)
         return app.page(request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
                         alternate: "/petitions/\(petition.slug)") { c in
@@ -75,56 +75,46 @@ enum PetitionsFeature: Feature {
         }
     }
 
-    /// `POST /petitions/{slug}/sign`: closed → 410, bad token → 403, honeypot → fake thanks,
-    /// invalid → 422, too many from this address → 429, then a group-committed write.
-    /// The visitor hears "thank you" only once the signature is on disk.
+    /// `POST /petitions/{slug}/sign`, through the public-form pipeline (closed → 410, token,
+    /// honeypot, 422, 429), then a group-committed write: the visitor hears "thank you" only
+    /// once the signature is on disk.
     static func sign(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
         guard let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }) else {
             throw HTTPError.notFound
         }
         let t = app.t(request)
-        guard petition.summary.isOpen() else {
-            return ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
-        }
-        let form = request.form
-        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/petitions/\(slug)/sign") { return forged }
-        // A filled honeypot is a bot: thank it and store nothing.
-        if !(form["website"] ?? "").isEmpty {
-            return .redirect(to: "/petitions/\(slug)/thanks")
-        }
-        switch SignatureForm.validate(form, t: t) {
-        case .failure(let invalid):
-            var response = petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent)
-            response.cache(.noStore)
-            return response
-        case .success(var input):
-            // Only submissions that would be stored count towards the limit, so a visitor
-            // correcting typos is never told to wait.
-            if case .limited(let retryAfter) = app.actionLimiter.take(request.remoteAddress) {
-                return ErrorPages.rateLimited(app, request, retryAfter: retryAfter)
-            }
-            input.clientHash = app.serverKey.clientHash(request.remoteAddress)
-            let petitionID = petition.id
-            let signature = input
-            let outcome = try await app.database.write { db in try PetitionStore.sign(db, petitionID: petitionID, signature) }
-            switch outcome {
-            case .signed:
-                return .redirect(to: "/petitions/\(slug)/thanks")
-            case .alreadySigned:
-                var response = app.page(request, title: t("already_signed.title")) { c in
-                    """
-                    <section class="thanks">
-                    <h1>\(c.t("already_signed.title"))</h1>
-                    <p class="lede">\(c.t("already_signed.body", ["title": petition.title.text(c.t)]))</p>
-                    </section>
-                    \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)"), request), t: c.t))
-                    """
+        let closed = petition.summary.isOpen()
+            ? nil : ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
+        return try await app.publicFormPost(
+            request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/petitions/\(slug)/thanks"),
+            check: { form -> PublicFormCheck<SignatureInput> in
+                switch SignatureForm.validate(form, t: t) {
+                case .failure(let invalid): return .answer(petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent))
+                case .success(let input): return .valid(input)
                 }
-                response.cache(.noStore)
-                return response
-            }
-        }
+            },
+            accept: { input, clientHash in
+                var signature = input
+                signature.clientHash = clientHash
+                let (petitionID, stored) = (petition.id, signature)
+                switch try await app.database.write({ db in try PetitionStore.sign(db, petitionID: petitionID, stored) }) {
+                case .signed:
+                    return .redirect(to: "/petitions/\(slug)/thanks")
+                case .alreadySigned:
+                    var response = app.page(request, title: t("already_signed.title")) { c in
+                        """
+                        <section class="thanks">
+                        <h1>\(c.t("already_signed.title"))</h1>
+                        <p class="lede">\(c.t("already_signed.body", ["title": petition.title.text(c.t)]))</p>
+                        </section>
+                        \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)"), request), t: c.t))
+                        """
+                    }
+                    response.cache(.noStore)
+                    return response
+                }
+            })
     }
 }
 

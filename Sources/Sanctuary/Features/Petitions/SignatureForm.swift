@@ -2,6 +2,8 @@ import HTTP
 
 /// The sign form's fields, their checks and messages.
 enum SignatureForm {
+    /// The form's action, which its token is bound to (without the language prefix).
+    static func action(slug: String) -> String { "/petitions/\(slug)/sign" }
     static let order = ["first_name", "last_name", "email", "postal_code", "comment"]
     static let maxNameLength = 100
     static let maxCommentLength = 1000
