@@ -23,3 +23,11 @@ public struct HTTPError: Error, Sendable {
 
     public static let notFound = HTTPError(.notFound)
 }
+
+extension Optional {
+    /// The value, or a `404`: `let post = try app.database.read { … }.orNotFound()`.
+    public func orNotFound() throws(HTTPError) -> Wrapped {
+        guard let self else { throw HTTPError.notFound }
+        return self
+    }
+}

@@ -97,21 +97,7 @@ public final class StaticFiles: Sendable {
             return Response(status: .ok, headers: headers, body: .bytes(gzipped))
         }
         let range = ByteRange.parse(request.headers["range"], size: file.size, ifRange: request.headers["if-range"], etag: etag)
-        switch range {
-        case .unsatisfiable:
-            headers["Content-Range"] = "bytes */\(file.size)"
-            return Response(status: .rangeNotSatisfiable, headers: headers)
-        case .partial(let lower, let upper):
-            headers["Content-Range"] = "bytes \(lower)-\(upper)/\(file.size)"
-            if let bytes = file.bytes {
-                return Response(status: .partialContent, headers: headers, body: .bytes(Array(bytes[lower...upper])))
-            }
-            return Response(status: .partialContent, headers: headers,
-                            body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
-        case .whole:
-            if let bytes = file.bytes { return Response(status: .ok, headers: headers, body: .bytes(bytes)) }
-            return Response(status: .ok, headers: headers, body: .stream(FileStream.make(path: path, offset: 0, length: file.size)))
-        }
+        return range.response(headers: headers, size: file.size, path: path, bytes: file.bytes)
     }
 
     /// The decoded path relative to the root, or nil when it is not a safe file path.
@@ -211,6 +197,26 @@ public enum ByteRange: Equatable, Sendable {
     static func digits(_ text: String) -> Int? {
         guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return Int(text)
+    }
+}
+
+extension ByteRange {
+    /// The answer for this range of a file: `416`, `206` with its `Content-Range`, or the
+    /// whole `200`, from `bytes` when the file is in memory, else streamed from `path`.
+    public func response(headers: Headers, size: Int, path: String, bytes: [UInt8]? = nil) -> Response {
+        var headers = headers
+        switch self {
+        case .unsatisfiable:
+            headers["Content-Range"] = "bytes */\(size)"
+            return Response(status: .rangeNotSatisfiable, headers: headers)
+        case .partial(let lower, let upper):
+            headers["Content-Range"] = "bytes \(lower)-\(upper)/\(size)"
+            if let bytes { return Response(status: .partialContent, headers: headers, body: .bytes(Array(bytes[lower...upper]))) }
+            return Response(status: .partialContent, headers: headers, body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
+        case .whole:
+            if let bytes { return Response(status: .ok, headers: headers, body: .bytes(bytes)) }
+            return Response(status: .ok, headers: headers, body: .stream(FileStream.make(path: path, offset: 0, length: size)))
+        }
     }
 }
 

@@ -97,7 +97,7 @@ extension Optional: SQLBindable where Wrapped: SQLBindable {
 /// A state or kind stored as text (`'open'`, `'waitlist'`): declare the enum with
 /// `String` raw values and this conformance, and it binds to and reads from SQL as itself,
 /// so no state is compared as a string in the application.
-public protocol SQLTextEnum: RawRepresentable, SQLBindable, SQLColumnDecodable where RawValue == String {}
+public protocol SQLTextEnum: RawRepresentable, SQLBindable, SQLColumnDecodable, Decodable where RawValue == String {}
 
 extension SQLTextEnum {
     public var sqlValue: SQLValue { .text(rawValue) }

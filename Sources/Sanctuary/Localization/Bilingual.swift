@@ -43,3 +43,10 @@ extension Row {
         Bilingual(try get(column), french: try get(column + "_fr"))
     }
 }
+
+/// Read from `column` and `column_fr` when a model is decoded from a row.
+extension Bilingual: Decodable, RowColumnDecodable {
+    public init(row: Row, column: String) throws {
+        self = try row.bilingual(column)
+    }
+}

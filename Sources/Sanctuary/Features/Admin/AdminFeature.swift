@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import SQLite
 
 /// The admin area: sign-in and out, the first-run setup link, the dashboard, petitions
 /// with their exports, accounts and the audit log.
@@ -84,32 +85,27 @@ enum AdminFeature: Feature {
             return try dashboard(app, request, session)
         }
 
-        router.get("/admin/petitions/{id}/signatures.csv", async: { request in
-            let session = try AdminAuth.require(app, request, .exports)
-            guard let id = Int64(request.parameter("id")),
-                  let slug = try app.database.read({ try PetitionStore.slug($0, id: id) }) else {
-                throw HTTPError.notFound
-            }
-            try await app.database.write { db in
-                try StaffStore.record(db, user: session.user, action: "export", subject: "petition \(id)", detail: "signatures.csv")
-            }
-            return csvResponse(try SignatureExport.stream(app.database, petitionID: id), filename: "\(slug)-signatures.csv")
-        })
-
-        router.get("/admin/events/{id}/rsvps.csv", async: { request in
-            let session = try AdminAuth.require(app, request, .exports)
-            guard let id = Int64(request.parameter("id")),
-                  let slug = try app.database.read({ try EventStore.slug($0, id: id) }) else {
-                throw HTTPError.notFound
-            }
-            try await app.database.write { db in
-                try StaffStore.record(db, user: session.user, action: "export", subject: "event \(id)", detail: "rsvps.csv")
-            }
-            return csvResponse(try RSVPExport.stream(app.database, eventID: id), filename: "\(slug)-rsvps.csv")
-        })
+        exportRoute(app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
+                    slug: { db, id in try PetitionStore.slug(db, id: id) }, stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
+        exportRoute(app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
+                    slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
 
         AccountsAdmin.register(in: app)
         for resource in AdminResources.all { AdminResourceRoutes.register(resource, in: app) }
+    }
+
+    /// A CSV download for organizers and admins, named after the row's slug, written to the audit log.
+    static func exportRoute(_ app: Application, _ path: String, subject: String, file: String,
+                            slug: @escaping @Sendable (Connection, Int64) throws -> String?, stream: @escaping @Sendable (Int64) throws -> BodyStream) {
+        app.router.get(path, async: { request in
+            let session = try AdminAuth.require(app, request, .exports)
+            let id = try Int64(request.parameter("id")).orNotFound()
+            let name = try app.database.read { try slug($0, id) }.orNotFound()
+            try await app.database.write { db in
+                try StaffStore.record(db, user: session.user, action: "export", subject: "\(subject) \(id)", detail: file)
+            }
+            return csvResponse(try stream(id), filename: "\(name)-\(file)")
+        })
     }
 
     static func csvResponse(_ body: BodyStream, filename: String) -> Response {

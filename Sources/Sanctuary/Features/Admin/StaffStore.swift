@@ -2,22 +2,15 @@ import Foundation
 import SQLite
 
 /// A staff account.
-public struct StaffUser: Sendable, Equatable {
-    public enum Role: String, Sendable, CaseIterable { case admin, organizer, editor }
+public struct StaffUser: Sendable, Equatable, RowDecodable {
+    /// The schema allows only these (`CHECK (role IN …)`).
+    public enum Role: String, SQLTextEnum, Sendable, CaseIterable { case admin, organizer, editor }
 
     public let id: Int64
     public let email: String
     public let name: String
     public let role: Role
     public let disabled: Bool
-
-    init(_ row: Row) throws {
-        id = try row.get("id")
-        email = try row.get("email")
-        name = try row.get("name")
-        role = Role(rawValue: try row.get("role")) ?? .editor
-        disabled = try row.get("disabled", as: Bool.self)
-    }
 
     static let columns = "users.id, users.email, users.name, users.role, users.disabled"
 

@@ -1,6 +1,6 @@
 import SQLite
 
-public struct Campaign: Sendable {
+public struct Campaign: Sendable, RowDecodable {
     public let id: Int64
     public let slug: String
     public let title: Bilingual
@@ -10,12 +10,6 @@ public struct Campaign: Sendable {
     public let asks: Bilingual
     public let keyDates: Bilingual
     public let state: CampaignState
-
-    init(_ row: Row) throws {
-        id = try row.get("id"); slug = try row.get("slug"); title = try row.bilingual("title"); tagline = try row.bilingual("tagline")
-        summary = try row.bilingual("summary"); body = try row.bilingual("body"); asks = try row.bilingual("asks"); keyDates = try row.bilingual("key_dates")
-        state = try row.get("state")
-    }
 
     /// The asks: blocks separated by a blank line, each a heading line and its paragraph.
     public func askList(_ t: Localizer) -> [(heading: String, text: String)] {

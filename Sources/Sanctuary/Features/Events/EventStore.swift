@@ -1,6 +1,6 @@
 import SQLite
 
-public struct EventSummary: Sendable {
+public struct EventSummary: Sendable, RowDecodable {
     public let id: Int64
     public let slug: String
     public let title: Bilingual
@@ -10,18 +10,6 @@ public struct EventSummary: Sendable {
     public let timeZone: String
     public let venue: Bilingual
     public let state: EventState
-
-    init(_ row: Row) throws {
-        id = try row.get("id")
-        slug = try row.get("slug")
-        title = try row.bilingual("title")
-        summary = try row.bilingual("summary")
-        startsAt = try row.get("starts_at")
-        endsAt = try row.optional("ends_at")
-        timeZone = try row.get("time_zone")
-        venue = try row.bilingual("venue")
-        state = try row.get("state")
-    }
 
     static let columns = "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, venue_fr, state"
 }

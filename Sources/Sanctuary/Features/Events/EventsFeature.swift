@@ -23,18 +23,14 @@ enum EventsFeature: Feature {
         }
 
         app.router.get("/events/{slug}") { request in
-            guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             var response = eventPage(app, request, event, form: FormState())
             response.cache(.publicPage(shared: 5))
             return response
         }
 
         app.router.get("/events/{slug}.ics") { request in
-            guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
             var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
             calendar.add(calendarEvent(app, event, t: t, request: request))
@@ -53,9 +49,7 @@ enum EventsFeature: Feature {
         }
 
         app.router.get("/events/{slug}/registered") { request in
-            guard let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
             var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
                 """

@@ -1,7 +1,7 @@
 import Foundation
 import SQLite
 
-public struct LetterCampaign: Sendable {
+public struct LetterCampaign: Sendable, RowDecodable {
     public let id: Int64
     public let slug: String
     public let title: Bilingual
@@ -14,14 +14,6 @@ public struct LetterCampaign: Sendable {
     public let bodyTemplate: Bilingual
     public let state: ActionState
     public let letterCount: Int
-
-    init(_ row: Row) throws {
-        id = try row.get("id"); slug = try row.get("slug"); title = try row.bilingual("title"); intro = try row.bilingual("intro")
-        recipientKind = try row.get("recipient_kind"); recipientName = try row.bilingual("recipient_name")
-        recipientAddress = try row.bilingual("recipient_address"); recipientEmail = try row.get("recipient_email")
-        subject = try row.bilingual("subject"); bodyTemplate = try row.bilingual("body_template"); state = try row.get("state")
-        letterCount = try row.get("letter_count")
-    }
 
     public var isOpen: Bool { state == .open }
     public var toMP: Bool { recipientKind == .mp }

@@ -58,25 +58,19 @@ enum LettersFeature: Feature {
         }
 
         app.router.get("/letters/{slug}") { request in
-            guard let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             return formPage(app, request, campaign, state: FormState(), choices: [])
         }
 
         app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
 
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true) { request in
-            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
-                throw HTTPError.notFound
-            }
+            let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }).orNotFound()
             return letterPage(app, request, letter, token: request.parameter("token"))
         }
 
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true) { request in
-            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
-                throw HTTPError.notFound
-            }
+            let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }).orNotFound()
             var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
             response.cache(.privateNoStore)
@@ -84,9 +78,7 @@ enum LettersFeature: Feature {
         }
 
         app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true) { request in
-            guard let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }) else {
-                throw HTTPError.notFound
-            }
+            let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }).orNotFound()
             let data = try Docx.make(title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA", paragraphs: letter.text.components(separatedBy: "\n"))
             var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""

@@ -52,9 +52,7 @@ enum NewsFeature: Feature {
         }
 
         app.router.get("/news/{slug}") { request in
-            guard let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
             var response = app.page(request, title: post.summary.title.text(t), description: post.summary.summary.text(t)) { c in
                 """

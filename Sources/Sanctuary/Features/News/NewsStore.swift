@@ -1,31 +1,19 @@
 import SQLite
 
-public struct NewsSummary: Sendable {
+public struct NewsSummary: Sendable, RowDecodable {
     public let slug: String
     public let title: Bilingual
     public let summary: Bilingual
     public let publishedAt: String
 
-    init(_ row: Row) throws {
-        slug = try row.get("slug")
-        title = try row.bilingual("title")
-        summary = try row.bilingual("summary")
-        publishedAt = try row.get("published_at")
-    }
 }
 
-public struct NewsPost: Sendable {
+public struct NewsPost: Sendable, RowDecodable {
     public let summary: NewsSummary
     public let body: Bilingual
     public let authorName: String
     public let updatedAt: String
 
-    init(_ row: Row) throws {
-        summary = try NewsSummary(row)
-        body = try row.bilingual("body")
-        authorName = try row.get("author_name")
-        updatedAt = try row.get("updated_at")
-    }
 }
 
 /// Reading news. Drafts and posts dated in the future never show publicly.

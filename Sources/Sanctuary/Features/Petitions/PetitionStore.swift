@@ -2,7 +2,7 @@ import Foundation
 import SQLite
 
 /// A petition as lists show it.
-public struct PetitionSummary: Sendable {
+public struct PetitionSummary: Sendable, RowDecodable {
     public let id: Int64
     public let slug: String
     public let title: Bilingual
@@ -12,18 +12,6 @@ public struct PetitionSummary: Sendable {
     public let state: ActionState
     public let opensAt: String?
     public let closesAt: String?
-
-    init(_ row: Row) throws {
-        id = try row.get("id")
-        slug = try row.get("slug")
-        title = try row.bilingual("title")
-        summary = try row.bilingual("summary")
-        goal = try row.get("goal")
-        signatureCount = try row.get("signature_count")
-        state = try row.get("state")
-        opensAt = try row.optional("opens_at")
-        closesAt = try row.optional("closes_at")
-    }
 
     static let columns = "id, slug, title, title_fr, summary, summary_fr, goal, signature_count, state, opens_at, closes_at"
 

@@ -20,9 +20,7 @@ enum PetitionsFeature: Feature {
         }
 
         app.router.get("/petitions/{slug}") { request in
-            guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             var response = petitionPage(app, request, petition, form: FormState())
             response.cache(publicCaching)
             return response
@@ -43,9 +41,7 @@ enum PetitionsFeature: Feature {
         }
 
         app.router.get("/petitions/{slug}/thanks") { request in
-            guard let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }) else {
-                throw HTTPError.notFound
-            }
+            let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             var response = app.page(request, title: app.t(request)("thanks.title")) { c in
                 """
                 <section class="thanks">
@@ -80,9 +76,7 @@ enum PetitionsFeature: Feature {
     /// once the signature is on disk.
     static func sign(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
-        guard let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }) else {
-            throw HTTPError.notFound
-        }
+        let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }).orNotFound()
         let t = app.t(request)
         let closed = petition.summary.isOpen()
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))

@@ -1,6 +1,6 @@
 import SQLite
 
-public struct Resource: Sendable {
+public struct Resource: Sendable, RowDecodable {
     public let id: Int64
     public let title: String
     public let description: String
@@ -12,12 +12,6 @@ public struct Resource: Sendable {
     public let size: Int
     public let sha256: String
     public let downloadCount: Int
-
-    init(_ row: Row) throws {
-        id = try row.get("id"); title = try row.get("title"); description = try row.get("description"); language = try row.get("language")
-        kind = try row.get("kind"); url = try row.get("url"); filename = try row.get("filename"); contentType = try row.get("content_type")
-        size = try row.get("size"); sha256 = try row.get("sha256"); downloadCount = try row.get("download_count")
-    }
 
     static let columns = "id, title, description, language, kind, url, filename, content_type, size, sha256, download_count"
 

@@ -55,7 +55,7 @@ enum ResourcesFeature: Feature {
             let path = directory + "/\(resource.id)"
             guard FileManager.default.fileExists(atPath: path) else { throw HTTPError.notFound }
             let etag = "\"\(resource.sha256.prefix(32))\""
-            var headers = Headers([
+            let headers = Headers([
                 ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
                 ("Cache-Control", CachePolicy.publicFor(seconds: 3600).headerValue),
                 ("Content-Disposition", "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""),
@@ -66,16 +66,7 @@ enum ResourcesFeature: Feature {
                 // Count whole downloads (not the follow-up ranges of one download).
                 try await app.database.write { db in try ResourceStore.countDownload(db, id: id) }
             }
-            switch range {
-            case .unsatisfiable:
-                headers["Content-Range"] = "bytes */\(resource.size)"
-                return Response(status: .rangeNotSatisfiable, headers: headers)
-            case .partial(let lower, let upper):
-                headers["Content-Range"] = "bytes \(lower)-\(upper)/\(resource.size)"
-                return Response(status: .partialContent, headers: headers, body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
-            case .whole:
-                return Response(status: .ok, headers: headers, body: .stream(FileStream.make(path: path, offset: 0, length: resource.size)))
-            }
+            return range.response(headers: headers, size: resource.size, path: path)
         })
 
         app.router.get("/admin/resources") { request in

@@ -1,0 +1,94 @@
+/// A model read from a result row by its property names, so each model names its columns
+/// once (in its properties) instead of in a hand-written `init(_ row:)`:
+///
+///     struct NewsSummary: RowDecodable { let slug: String; let publishedAt: String }
+///     try connection.query("SELECT slug, published_at FROM news", row: NewsSummary.init)
+///
+/// `publishedAt` reads the column `published_at`. An optional property is nil for NULL. A
+/// property whose type is a `RowDecodable` itself reads from the same row (a post holds its
+/// summary), and a `RowColumnDecodable` reads as it likes (a bilingual text: `title` and
+/// `title_fr`).
+public protocol RowDecodable: Decodable {}
+
+extension RowDecodable {
+    public init(_ row: Row) throws {
+        try self.init(from: RowDecoder(row: row))
+    }
+}
+
+/// A value read from a row by the column a property names, in its own way.
+public protocol RowColumnDecodable {
+    init(row: Row, column: String) throws
+}
+
+/// `publishedAt` → `published_at`.
+func columnName(_ property: String) -> String {
+    var name = ""
+    for character in property {
+        if character.isUppercase {
+            name += "_" + character.lowercased()
+        } else {
+            name.append(character)
+        }
+    }
+    return name
+}
+
+struct RowDecoder: Decoder {
+    let row: Row
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(Columns<Key>(row: row))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch([Any].self, .init(codingPath: [], debugDescription: "a row is read by column names"))
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        throw DecodingError.typeMismatch(Any.self, .init(codingPath: [], debugDescription: "a row is read by column names"))
+    }
+}
+
+private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let row: Row
+    var codingPath: [any CodingKey] { [] }
+    var allKeys: [Key] { [] }
+
+    private func column(_ key: Key) -> String { columnName(key.stringValue) }
+
+    func contains(_ key: Key) -> Bool { row.statement.columnIndex[column(key)] != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try row.value(column(key)) == .null }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        let name = column(key)
+        if let columnType = T.self as? any SQLColumnDecodable.Type {
+            let value = try row.value(name)
+            guard let decoded = columnType.init(sqlValue: value) as? T else {
+                throw DatabaseError.typeMismatch(column: name, expected: columnType.sqlTypeName)
+            }
+            return decoded
+        }
+        if let readsItself = T.self as? any RowColumnDecodable.Type {
+            guard let decoded = try readsItself.init(row: row, column: name) as? T else {
+                throw DatabaseError.typeMismatch(column: name, expected: "\(T.self)")
+            }
+            return decoded
+        }
+        return try T(from: RowDecoder(row: row))  // a nested model, from the same row
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        KeyedDecodingContainer(Columns<NestedKey>(row: row))
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch([Any].self, .init(codingPath: [key], debugDescription: "a row is read by column names"))
+    }
+
+    func superDecoder() throws -> any Decoder { RowDecoder(row: row) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { RowDecoder(row: row) }
+}
