@@ -7,7 +7,7 @@ let package = Package(
     name: "Sanctuary",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "sanctuary", targets: ["sanctuary"]),
+        .executable(name: "sanctuary", targets: ["sanctuary"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,42 +25,53 @@ let package = Package(
         .target(name: "SQLite", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
 
         // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.
-        .target(name: "HTTP", dependencies: [
-            "CLinux", "CGzip",
-            .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        .target(
+            name: "HTTP",
+            dependencies: [
+                "CLinux", "CGzip",
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: strict),
 
         // Layer 2: the application — features, views, configuration.
-        .target(name: "Sanctuary", dependencies: [
-            "SQLite", "HTTP",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ], swiftSettings: strict),
+        .target(
+            name: "Sanctuary",
+            dependencies: [
+                "SQLite", "HTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], swiftSettings: strict),
 
         // Layer 3: the command line.
-        .executableTarget(name: "sanctuary", dependencies: [
-            "Sanctuary",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: strict),
+        .executableTarget(
+            name: "sanctuary",
+            dependencies: [
+                "Sanctuary",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], swiftSettings: strict),
 
         // The whole-app fuzzer: raw request bytes through the real parser, router and
         // application. Built by `Fuzz/app` with libFuzzer (`-DFUZZING`); a plain build is a
         // replayer that runs files of requests through the same checks (the seed corpus in CI).
-        .executableTarget(name: "SanctuaryFuzz", dependencies: [
-            "Sanctuary", "HTTP", "SQLite", .product(name: "Logging", package: "swift-log"),
-        ], path: "Fuzz/App", swiftSettings: strict),
+        .executableTarget(
+            name: "SanctuaryFuzz",
+            dependencies: [
+                "Sanctuary", "HTTP", "SQLite", .product(name: "Logging", package: "swift-log"),
+            ], path: "Fuzz/App", swiftSettings: strict),
 
         // Benchmarks/markdown: the renderer on 1 MiB pathological inputs.
         .executableTarget(name: "MarkdownBenchmark", dependencies: ["Sanctuary"], path: "Benchmarks/Markdown", swiftSettings: strict),
 
-        .target(name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite", .product(name: "Logging", package: "swift-log")],
-                path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "SanctuaryTests", dependencies: [
-            "Sanctuary", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ], swiftSettings: strict),
+        .testTarget(
+            name: "SanctuaryTests",
+            dependencies: [
+                "Sanctuary", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ], swiftSettings: strict),
     ]
 )

@@ -45,8 +45,10 @@ func parseAll(_ bytes: [UInt8], cuts: [Int], spoolLargeBodies: Bool) -> [Parsed]
                     precondition(request.body.count == length, "body length \(request.body.count) ≠ Content-Length \(length)")
                 }
                 precondition(request.body.count <= fuzzLimits.maxBodyBytes, "body over the limit")
-                results.append(.request(method: request.method, target: request.target, version: request.version.text,
-                                        headers: request.headers.fields.map { "\($0.0):\($0.1)" }, body: request.body))
+                results.append(
+                    .request(
+                        method: request.method, target: request.target, version: request.version.text,
+                        headers: request.headers.fields.map { "\($0.0):\($0.1)" }, body: request.body))
                 start += consumed
                 continue
             case .spool(let request, let consumed, let length):
@@ -88,7 +90,10 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         precondition(whole == stepped, "whole \(whole) ≠ in steps of \(step) \(stepped)")
     case 4:
         let form = FormFields(urlEncoded: text)
-        for (name, value) in form { _ = form[name]; _ = value.utf8.count }
+        for (name, value) in form {
+            _ = form[name]
+            _ = value.utf8.count
+        }
         // Decoding never grows text: every escape is at least as long as what it stands for.
         precondition(form.pairs.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count } <= bytes.count * 3 + 3)
         var request = Request(method: "GET", target: "/" + text.filter { $0 != " " && $0 != "\r" && $0 != "\n" })

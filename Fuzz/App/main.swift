@@ -16,8 +16,8 @@
 import Foundation
 import HTTP
 import Logging
-import Sanctuary
 import SQLite
+import Sanctuary
 
 final class Harness: Sendable {
     static let shared = Harness()
@@ -39,7 +39,7 @@ final class Harness: Sendable {
         config.loadSampleContent = true
         config.passwordCost = 10
         config.signaturesPerMinute = 1_000_000  // rate limits would turn most signing inputs into 429s
-        config.pageCacheSeconds = 0             // every input reaches its handler
+        config.pageCacheSeconds = 0  // every input reaches its handler
         config.limits.trustedProxies = (try? TrustedProxies(["127.0.0.0/8"])) ?? TrustedProxies()
         var logger = Logger(label: "fuzz")
         logger.logLevel = .critical  // a handler's error is seen as its 500
@@ -119,7 +119,8 @@ final class Harness: Sendable {
         guard (try? app.database.read({ try StaffStore.user($0, sessionToken: token) })) == nil else { return }
         try? app.database.writeAndWait { db in
             try db.run("UPDATE users SET disabled = 0, role = 'admin' WHERE email = 'admin@example.org'")
-            try db.run("""
+            try db.run(
+                """
                 INSERT OR REPLACE INTO sessions (token_hash, user_id, expires_at)
                 SELECT ?, id, '2999-01-01T00:00:00Z' FROM users WHERE email = 'admin@example.org'
                 """, SecretToken.digest(token))
@@ -172,8 +173,10 @@ final class Harness: Sendable {
     /// Fills in the placeholders, byte by byte (a body need not be UTF-8).
     private func substitute(_ input: [UInt8]) -> [UInt8] {
         guard input.contains(UInt8(ascii: "@")) else { return input }
-        let session = Array(sessionToken.utf8), staff = Array(staffToken.utf8)
-        let sessionMark = Array(Self.placeholder("SESSION", session.count).utf8), staffMark = Array(Self.placeholder("CSRF", staff.count).utf8)
+        let session = Array(sessionToken.utf8)
+        let staff = Array(staffToken.utf8)
+        let sessionMark = Array(Self.placeholder("SESSION", session.count).utf8)
+        let staffMark = Array(Self.placeholder("CSRF", staff.count).utf8)
         let formMark = Array(Self.placeholder("FORM", app.formTokens.make(for: "/").utf8.count).utf8)
         var out: [UInt8] = []
         out.reserveCapacity(input.count)
@@ -181,8 +184,16 @@ final class Harness: Sendable {
         while i < input.count {
             if input[i] == UInt8(ascii: "@") {
                 let rest = input[i...]
-                if rest.starts(with: sessionMark) { out += session; i += sessionMark.count; continue }
-                if rest.starts(with: staffMark) { out += staff; i += staffMark.count; continue }
+                if rest.starts(with: sessionMark) {
+                    out += session
+                    i += sessionMark.count
+                    continue
+                }
+                if rest.starts(with: staffMark) {
+                    out += staff
+                    i += staffMark.count
+                    continue
+                }
                 if rest.starts(with: formMark) {
                     out += Array(app.formTokens.make(for: Self.lastPostPath(out)).utf8)
                     i += formMark.count
@@ -230,15 +241,18 @@ final class ResponseBox: @unchecked Sendable {
 // libFuzzer's driver, called from our own `main` (this file's top-level code), so one file
 // serves both builds. `LLVMFuzzerRunDriver` is libFuzzer's entry for programs with a main.
 @_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
 
 var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&argc, &argv) { data, size in
-    Harness.shared.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-    return 0
-})
+exit(
+    runFuzzerDriver(&argc, &argv) { data, size in
+        Harness.shared.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+        return 0
+    })
 #else
 // Replay: every file named (or every file in a folder named) through the same checks.
 var files: [String] = []

@@ -5,7 +5,10 @@ import Synchronization
 /// carry tokens), status, bytes, duration. Lines are buffered per I/O thread and written
 /// once per turn of its event loop, so logging costs no system call per request.
 public final class AccessLog: Sendable {
-    public enum Destination: Sendable, Equatable { case off, standardOutput, standardError, file(String) }
+    public enum Destination: Sendable, Equatable {
+        case off, standardOutput, standardError
+        case file(String)
+    }
 
     private let fd: Int32
     private let ownsDescriptor: Bool
@@ -13,9 +16,15 @@ public final class AccessLog: Sendable {
 
     public init(_ destination: Destination) {
         switch destination {
-        case .off: fd = -1; ownsDescriptor = false
-        case .standardOutput: fd = 1; ownsDescriptor = false
-        case .standardError: fd = 2; ownsDescriptor = false
+        case .off:
+            fd = -1
+            ownsDescriptor = false
+        case .standardOutput:
+            fd = 1
+            ownsDescriptor = false
+        case .standardError:
+            fd = 2
+            ownsDescriptor = false
         case .file(let path):
             fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
             ownsDescriptor = fd >= 0
@@ -35,7 +44,10 @@ public final class AccessLog: Sendable {
                 var offset = 0
                 while offset < raw.count {
                     let n = Foundation.write(fd, base + offset, raw.count - offset)
-                    if n <= 0 { if errno == EINTR { continue }; return }
+                    if n <= 0 {
+                        if errno == EINTR { continue }
+                        return
+                    }
                     offset += n
                 }
             }

@@ -171,7 +171,7 @@ final class EventLoop: @unchecked Sendable {
             if fd < 0 {
                 let error = errno
                 if error == EINTR || error == ECONNABORTED { continue }
-                if error == EMFILE || error == ENFILE { shedOneConnection(); }
+                if error == EMFILE || error == ENFILE { shedOneConnection() }
                 return
             }
             if core.openConnections.add(1, ordering: .relaxed).newValue > core.limits.maxConnections {
@@ -199,12 +199,12 @@ final class EventLoop: @unchecked Sendable {
 
     /// Over the connection cap: a short `503` and close, never a crash.
     private func refuse(_ fd: Int32) {
-        let message = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\nConnection: close\r\n\r\nServer is too busy.\n"
+        let message =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\nConnection: close\r\n\r\nServer is too busy.\n"
         _ = message.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         Glibc.close(fd)
         core.openConnections.subtract(1, ordering: .relaxed)
     }
-
 
     /// Out of file descriptors: free the spare, accept and close one, take the spare back,
     /// so the listening socket does not spin.

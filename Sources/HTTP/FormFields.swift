@@ -40,7 +40,8 @@ public enum PercentEncoding {
         while i < utf8.count {
             let c = utf8[i]
             if c == UInt8(ascii: "%"), i + 2 < utf8.count,
-               let hi = hexValue(utf8[i + 1]), let lo = hexValue(utf8[i + 2]) {
+                let hi = hexValue(utf8[i + 1]), let lo = hexValue(utf8[i + 2])
+            {
                 out.append(hi << 4 | lo)
                 i += 3
             } else if plusIsSpace && c == UInt8(ascii: "+") {
@@ -74,12 +75,17 @@ public enum PercentEncoding {
         for b in text.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.append(b)
             default:
-                if extraBytes.contains(b) { out.append(b); continue }
-                out.append(UInt8(ascii: "%")); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+                if extraBytes.contains(b) {
+                    out.append(b)
+                    continue
+                }
+                out.append(UInt8(ascii: "%"))
+                out.append(hex[Int(b >> 4)])
+                out.append(hex[Int(b & 15)])
             }
         }
         return String(decoding: out, as: UTF8.self)
@@ -101,8 +107,10 @@ public enum Cookies {
     }
 
     /// A `Set-Cookie` value.
-    public static func setCookie(name: String, value: String, path: String = "/", maxAge: Int? = nil,
-                                 httpOnly: Bool = true, secure: Bool = false, sameSite: String = "Lax") -> String {
+    public static func setCookie(
+        name: String, value: String, path: String = "/", maxAge: Int? = nil,
+        httpOnly: Bool = true, secure: Bool = false, sameSite: String = "Lax"
+    ) -> String {
         var parts = ["\(name)=\(value)", "Path=\(path)"]
         if let maxAge { parts.append("Max-Age=\(maxAge)") }
         if httpOnly { parts.append("HttpOnly") }
@@ -111,4 +119,3 @@ public enum Cookies {
         return parts.joined(separator: "; ")
     }
 }
-

@@ -5,8 +5,11 @@ public enum Gzip {
     public static func compress(_ input: [UInt8], level: Int32 = 6) -> [UInt8]? {
         var stream = z_stream()
         // deflateInit2 is a C macro; call the function it expands to. 15 + 16: gzip wrapper.
-        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                            ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+        guard
+            deflateInit2_(
+                &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else { return nil }
         defer { deflateEnd(&stream) }
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 32)
         var input = input
@@ -72,7 +75,8 @@ public struct CompressionMiddleware: Middleware {
                 response.headers.add("Vary", "Accept-Encoding")
             }
             guard accepts, response.status == .ok, case .bytes(let body) = response.body, body.count >= minimum,
-                  let compressed = Gzip.compress(body, level: 5) else { return response }
+                let compressed = Gzip.compress(body, level: 5)
+            else { return response }
             response.body = .bytes(compressed)
             response.headers["Content-Encoding"] = "gzip"
             if let etag = response.headers["ETag"], etag.hasSuffix("\"") {
@@ -88,7 +92,10 @@ public struct SecurityHeadersMiddleware: Middleware {
     public var contentSecurityPolicy: String
     public var referrerPolicy = "strict-origin-when-cross-origin"
 
-    public init(contentSecurityPolicy: String = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'") {
+    public init(
+        contentSecurityPolicy: String =
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    ) {
         self.contentSecurityPolicy = contentSecurityPolicy
     }
 

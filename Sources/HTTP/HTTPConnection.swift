@@ -141,7 +141,10 @@ final class HTTPConnection: @unchecked Sendable {
         }
         if peerClosedInput {
             // The client will send nothing more: answer what it sent, then close.
-            if !awaitingHandler && stream == nil && outputStart >= output.count { close(); return }
+            if !awaitingHandler && stream == nil && outputStart >= output.count {
+                close()
+                return
+            }
             closeAfterWrite = true
             setInterest(interest & ~(EPOLLIN.rawValue | EPOLLRDHUP.rawValue))
         }
@@ -194,7 +197,10 @@ final class HTTPConnection: @unchecked Sendable {
                 inputStart += consumed
                 let path = limits.spoolDirectory + "/upload-\(UInt64.random(in: 0...UInt64.max))"
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { reject(.internalServerError, "cannot store the upload"); continue }
+                guard fd >= 0 else {
+                    reject(.internalServerError, "cannot store the upload")
+                    continue
+                }
                 spool = (request, fd, path, length)
                 bodyStartedAt = loop.now
                 if request.headers["expect"]?.lowercased() == "100-continue" {
@@ -219,7 +225,10 @@ final class HTTPConnection: @unchecked Sendable {
                 let end = inputStart + take
                 while offset < end {
                     let n = Glibc.write(current.fd, raw.baseAddress.map { $0 + offset }, end - offset)
-                    if n <= 0 { if errno == EINTR { continue }; return false }
+                    if n <= 0 {
+                        if errno == EINTR { continue }
+                        return false
+                    }
                     offset += n
                 }
                 return true
@@ -232,7 +241,10 @@ final class HTTPConnection: @unchecked Sendable {
                 return true
             }
         }
-        if spool?.remaining == 0 { finishSpool(); return true }
+        if spool?.remaining == 0 {
+            finishSpool()
+            return true
+        }
         compactInput()
         flush()
         updateDeadline()
@@ -278,7 +290,8 @@ final class HTTPConnection: @unchecked Sendable {
             budgeted = held
             return true
         }
-        let total = delta == 0 ? loop.core.bufferedBytes.load(ordering: .relaxed) : loop.core.bufferedBytes.add(delta, ordering: .relaxed).newValue
+        let total =
+            delta == 0 ? loop.core.bufferedBytes.load(ordering: .relaxed) : loop.core.bufferedBytes.add(delta, ordering: .relaxed).newValue
         budgeted = held
         return total <= limits.bufferedBodyBudget
     }
@@ -386,7 +399,8 @@ final class HTTPConnection: @unchecked Sendable {
         }
         output.append(contentsOf: head.utf8)
         output.append(contentsOf: loop.dateLine)
-        output.append(13); output.append(10)
+        output.append(13)
+        output.append(10)
         if hasBody && !isHead {
             output.append(contentsOf: bodyBytes)
             if let streamed { stream = (streamed, chunked) }
@@ -413,7 +427,10 @@ final class HTTPConnection: @unchecked Sendable {
                         if piece.isEmpty { continue }
                         if current.chunked { output.append(contentsOf: Array((String(piece.count, radix: 16) + "\r\n").utf8)) }
                         output.append(contentsOf: piece)
-                        if current.chunked { output.append(13); output.append(10) }
+                        if current.chunked {
+                            output.append(13)
+                            output.append(10)
+                        }
                     } else {
                         if current.chunked { output.append(contentsOf: Array("0\r\n\r\n".utf8)) }
                         stream = nil
@@ -495,7 +512,10 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     func timedOut() {
-        if lingering || awaitingHandler { if lingering { close() }; return }
+        if lingering || awaitingHandler {
+            if lingering { close() }
+            return
+        }
         updateDeadline()
         guard deadline <= loop.now else { return }
         if parser.isMidRequest || inputStart < input.count || spool != nil {
@@ -516,7 +536,8 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private var isIdle: Bool {
-        !awaitingHandler && stream == nil && spool == nil && outputStart >= output.count && !parser.isMidRequest && inputStart >= input.count
+        !awaitingHandler && stream == nil && spool == nil && outputStart >= output.count && !parser.isMidRequest
+            && inputStart >= input.count
     }
 
     func close() {

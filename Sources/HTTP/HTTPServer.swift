@@ -58,8 +58,10 @@ public final class HTTPServer: Sendable {
     private let finished = Mutex<[DispatchSemaphore]>([])
     private let loops = Mutex<[EventLoop]>([])
 
-    public init(host: String, port: Int, responder: any Responder, limits: ServerLimits = ServerLimits(),
-                accessLog: AccessLog = AccessLog(.off), loops: Int = ProcessInfo.processInfo.activeProcessorCount) throws {
+    public init(
+        host: String, port: Int, responder: any Responder, limits: ServerLimits = ServerLimits(),
+        accessLog: AccessLog = AccessLog(.off), loops: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws {
         let (fd, boundPort) = try Self.listen(host: host, port: port)
         self.host = host
         self.port = boundPort
@@ -129,8 +131,12 @@ public final class HTTPServer: Sendable {
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let info = candidate {
             candidate = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            if fd < 0 { lastError = errno; continue }
+            let fd = socket(
+                info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            if fd < 0 {
+                lastError = errno
+                continue
+            }
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
             guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, Glibc.listen(fd, 4096) == 0 else {

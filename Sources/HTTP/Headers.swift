@@ -34,7 +34,8 @@ public struct Headers: Sendable, Sequence {
     /// ASCII case-insensitive comparison without allocating (field names are ASCII tokens).
     @inline(__always)
     static func sameName(_ a: String, _ b: String) -> Bool {
-        let x = a.utf8, y = b.utf8
+        let x = a.utf8
+        let y = b.utf8
         guard x.count == y.count else { return false }
         for (p, q) in zip(x, y) where p != q {
             let lp = p >= 65 && p <= 90 ? p | 0x20 : p
@@ -76,7 +77,8 @@ extension String {
                 while start <= bytes.count && !found {
                     var end = start
                     while end < bytes.count && bytes[end] != UInt8(ascii: ",") { end += 1 }
-                    var a = start, b = end
+                    var a = start
+                    var b = end
                     while a < b && (bytes[a] == 32 || bytes[a] == 9) { a += 1 }
                     while b > a && (bytes[b - 1] == 32 || bytes[b - 1] == 9) { b -= 1 }
                     if b - a == wanted.count {
@@ -97,11 +99,17 @@ extension String {
             var this = self
             this.withUTF8 { h in
                 guard n.count <= h.count else { return }
-                if n.isEmpty { found = true; return }
+                if n.isEmpty {
+                    found = true
+                    return
+                }
                 for i in 0...(h.count - n.count) where h[i] == n[0] {
                     var j = 1
                     while j < n.count && h[i + j] == n[j] { j += 1 }
-                    if j == n.count { found = true; return }
+                    if j == n.count {
+                        found = true
+                        return
+                    }
                 }
             }
         }

@@ -22,8 +22,10 @@ public final class MicroCache: Middleware, Sendable {
     private let entries = Mutex<[String: Entry]>([:])
 
     /// `key`: nil for a request that must not be answered from the cache.
-    public init(ttl seconds: Double, maxEntries: Int = 2_000, generation: @escaping @Sendable () -> UInt64,
-                key: @escaping @Sendable (Request) -> String?) {
+    public init(
+        ttl seconds: Double, maxEntries: Int = 2_000, generation: @escaping @Sendable () -> UInt64,
+        key: @escaping @Sendable (Request) -> String?
+    ) {
         ttlNanoseconds = UInt64(seconds * 1e9)
         self.maxEntries = maxEntries
         self.generation = generation
@@ -39,8 +41,9 @@ public final class MicroCache: Middleware, Sendable {
         }
         return next(request).map { [self] response in
             guard response.status == .ok, case .bytes = response.body, response.headers["Set-Cookie"] == nil,
-                  response.headers["Cache-Control"]?.containsBytes("s-maxage") == true,
-                  !Self.variesBeyondKey(response.headers.values("Vary")) else { return response }
+                response.headers["Cache-Control"]?.containsBytes("s-maxage") == true,
+                !Self.variesBeyondKey(response.headers.values("Vary"))
+            else { return response }
             let entry = Entry(response: response, expires: now + ttlNanoseconds, generation: current)
             entries.withLock { table in
                 // Random query strings must not grow it without bound: start afresh when full.

@@ -15,7 +15,10 @@ public struct Multipart {
         public let size: Int
     }
 
-    public enum Failure: Error, Equatable { case malformed(String), fieldTooLarge }
+    public enum Failure: Error, Equatable {
+        case malformed(String)
+        case fieldTooLarge
+    }
 
     /// The boundary from a `Content-Type: multipart/form-data; boundary=…` header.
     public static func boundary(contentType: String?) -> String? {
@@ -34,20 +37,25 @@ public struct Multipart {
     /// Parses `path`, writing file parts into `directory` (files `0600`). On any failure every
     /// file it wrote is removed before it throws: a bad part late in a body once left all the
     /// earlier parts' files behind for ever (5,000 from one 330 KB request).
-    public static func parse(file path: String, boundary: String, directory: String, maxFieldBytes: Int = 64 * 1024,
-                             maxParts: Int = 100) throws -> [Part] {
+    public static func parse(
+        file path: String, boundary: String, directory: String, maxFieldBytes: Int = 64 * 1024,
+        maxParts: Int = 100
+    ) throws -> [Part] {
         var written: [String] = []
         do {
-            return try parse(file: path, boundary: boundary, directory: directory, maxFieldBytes: maxFieldBytes, maxParts: maxParts,
-                             written: &written)
+            return try parse(
+                file: path, boundary: boundary, directory: directory, maxFieldBytes: maxFieldBytes, maxParts: maxParts,
+                written: &written)
         } catch {
             for file in written { unlink(file) }
             throw error
         }
     }
 
-    private static func parse(file path: String, boundary: String, directory: String, maxFieldBytes: Int, maxParts: Int,
-                              written: inout [String]) throws -> [Part] {
+    private static func parse(
+        file path: String, boundary: String, directory: String, maxFieldBytes: Int, maxParts: Int,
+        written: inout [String]
+    ) throws -> [Part] {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure.malformed("cannot read the body") }
         defer { try? handle.close() }
         let delimiter = Array("\r\n--\(boundary)".utf8)
@@ -95,7 +103,9 @@ public struct Multipart {
             }
             let headerText = String(decoding: buffer[0..<(headersEnd ?? 0)], as: UTF8.self)
             buffer.removeFirst((headersEnd ?? 0) + 4)
-            var name: String?, filename: String?, contentType = "text/plain"
+            var name: String?
+            var filename: String?
+            var contentType = "text/plain"
             for line in headerText.components(separatedBy: "\r\n") {
                 let lower = line.lowercased()
                 if lower.hasPrefix("content-disposition:") {
@@ -122,7 +132,9 @@ public struct Multipart {
             }
             func emit(_ bytes: ArraySlice<UInt8>) throws {
                 size += bytes.count
-                if let out { try out.write(contentsOf: bytes) } else {
+                if let out {
+                    try out.write(contentsOf: bytes)
+                } else {
                     value += bytes
                     if value.count > maxFieldBytes { throw Failure.fieldTooLarge }
                 }
@@ -148,8 +160,10 @@ public struct Multipart {
                 try? out?.close()
                 throw error
             }
-            parts.append(Part(name: name, filename: filename, contentType: contentType,
-                              value: out == nil ? String(decoding: value, as: UTF8.self) : nil, file: outPath, size: size))
+            parts.append(
+                Part(
+                    name: name, filename: filename, contentType: contentType,
+                    value: out == nil ? String(decoding: value, as: UTF8.self) : nil, file: outPath, size: size))
         }
     }
 

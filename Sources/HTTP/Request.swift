@@ -34,8 +34,10 @@ public struct Request: Sendable {
     /// Per-request values set by middleware (the visitor's language, the signed-in user…).
     public var attributes = Attributes()
 
-    public init(method: String, target: String, version: Version = .http11, headers: Headers = Headers(),
-                body: [UInt8] = [], remoteAddress: String = "127.0.0.1") {
+    public init(
+        method: String, target: String, version: Version = .http11, headers: Headers = Headers(),
+        body: [UInt8] = [], remoteAddress: String = "127.0.0.1"
+    ) {
         self.method = method
         self.target = target
         if let q = target.firstIndex(of: "?") {
@@ -93,4 +95,3 @@ public struct Attributes: Sendable {
 public protocol AttributeKey {
     associatedtype Value: Sendable
 }
-

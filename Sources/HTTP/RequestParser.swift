@@ -46,10 +46,10 @@ public struct RequestParser: Sendable {
     }
 
     private struct ChunkState: Sendable {
-        var position: Int          // absolute offset in the buffer where decoding continues
+        var position: Int  // absolute offset in the buffer where decoding continues
         var body: [UInt8] = []
-        var remainingInChunk = 0   // data bytes left in the current chunk
-        var trailersStart = 0      // where the trailer section begins (after the last chunk)
+        var remainingInChunk = 0  // data bytes left in the current chunk
+        var trailersStart = 0  // where the trailer section begins (after the last chunk)
         var phase: Phase = .size
         enum Phase: Sendable { case size, data, dataCRLF, trailers }
     }
@@ -76,7 +76,8 @@ public struct RequestParser: Sendable {
     // MARK: Head
 
     private mutating func parseHead(_ buf: UnsafeBufferPointer<UInt8>, scanned: Int, remoteAddress: String) -> Outcome {
-        let cr: UInt8 = 13, lf: UInt8 = 10
+        let cr: UInt8 = 13
+        let lf: UInt8 = 10
         // Skip empty lines before the request line (RFC 9112 §2.2).
         var start = 0
         while start + 1 < buf.count, buf[start] == cr, buf[start + 1] == lf { start += 2 }
@@ -104,7 +105,10 @@ public struct RequestParser: Sendable {
             }
             if c == lf {
                 if i == 0 || buf[i - 1] != cr { return .reject(.badRequest, "bare LF in request head") }
-                if i >= 3 && buf[i - 2] == lf && buf[i - 3] == cr { headEnd = i + 1; break }
+                if i >= 3 && buf[i - 2] == lf && buf[i - 3] == cr {
+                    headEnd = i + 1
+                    break
+                }
             } else if c == cr {
                 if i + 1 < buf.count && buf[i + 1] != lf { return .reject(.badRequest, "bare CR in request head") }
             }
@@ -114,7 +118,9 @@ public struct RequestParser: Sendable {
         if (lineFeed ?? buf.count) - start > limits.maxRequestLineBytes + 1 { return .reject(.uriTooLong, "request line too long") }
         if let lineFeed { requestLineEnd = lineFeed - 1 }
         if headEnd < 0 {
-            if let lineFeed, buf.count - 1 - lineFeed > limits.maxHeaderBytes { return .reject(.headerFieldsTooLarge, "request header too large") }
+            if let lineFeed, buf.count - 1 - lineFeed > limits.maxHeaderBytes {
+                return .reject(.headerFieldsTooLarge, "request header too large")
+            }
             state = .head(scanned: buf.count)
             return .needMore
         }
@@ -122,7 +128,8 @@ public struct RequestParser: Sendable {
         let line = Array(buf[start..<requestLineEnd])
         let parts = line.split(separator: 32, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[0].allSatisfy(Self.isTokenChar) else {
+            parts[0].allSatisfy(Self.isTokenChar)
+        else {
             return .reject(.badRequest, "malformed request line")
         }
         let method = String(decoding: parts[0], as: UTF8.self)
@@ -134,7 +141,8 @@ public struct RequestParser: Sendable {
         default:
             let v = Array(parts[2])
             if v.count == 8, versionText.hasPrefix("HTTP/"), v[6] == UInt8(ascii: "."),
-               (48...57).contains(v[5]), (48...57).contains(v[7]) {
+                (48...57).contains(v[5]), (48...57).contains(v[7])
+            {
                 return .reject(.versionNotSupported, "HTTP version not supported")
             }
             return .reject(.badRequest, "malformed HTTP version")
@@ -226,7 +234,8 @@ public struct RequestParser: Sendable {
             guard lengths.count == 1 else { return .reject(.badRequest, "duplicate Content-Length") }
             let text = lengths[0]
             guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-                  let length = Int(text) else {
+                let length = Int(text)
+            else {
                 return .reject(.badRequest, "malformed Content-Length")
             }
             if length > limits.maxBodyBytes { return .reject(.contentTooLarge, "request body too large") }
@@ -257,9 +266,12 @@ public struct RequestParser: Sendable {
 
     // MARK: Chunked bodies
 
-    private mutating func continueChunked(_ buf: UnsafeBufferPointer<UInt8>, request: Request, headLength: Int, chunk: ChunkState) -> Outcome {
+    private mutating func continueChunked(_ buf: UnsafeBufferPointer<UInt8>, request: Request, headLength: Int, chunk: ChunkState)
+        -> Outcome
+    {
         var chunk = chunk
-        let lf: UInt8 = 10, cr: UInt8 = 13
+        let lf: UInt8 = 10
+        let cr: UInt8 = 13
         while true {
             switch chunk.phase {
             case .size:
@@ -311,7 +323,9 @@ public struct RequestParser: Sendable {
                 // whether a line arrived whole or in pieces (a libFuzzer finding: a long complete
                 // line was accepted, the same line trickled was refused).
                 guard let lineLF = firstIndex(of: lf, in: buf, from: chunk.position) else {
-                    if buf.count - chunk.trailersStart > limits.maxHeaderBytes { return .reject(.headerFieldsTooLarge, "trailers too large") }
+                    if buf.count - chunk.trailersStart > limits.maxHeaderBytes {
+                        return .reject(.headerFieldsTooLarge, "trailers too large")
+                    }
                     return saveChunked(request, headLength, chunk)
                 }
                 if lineLF - chunk.trailersStart > limits.maxHeaderBytes { return .reject(.headerFieldsTooLarge, "trailers too large") }

@@ -67,8 +67,10 @@ public final class Router: Responder, @unchecked Sendable {
     /// `precheck` sees the head first (through the middleware, like any request): when it
     /// returns a response (not signed in, wrong role, no valid form token), that is the
     /// answer and not one byte of the body is read or stored.
-    public func post(_ path: String, upload maxBytes: Int, precheck: (@Sendable (Request) -> Response?)? = nil,
-                     async handler: @escaping AsyncHandler) {
+    public func post(
+        _ path: String, upload maxBytes: Int, precheck: (@Sendable (Request) -> Response?)? = nil,
+        async handler: @escaping AsyncHandler
+    ) {
         add("POST", path, .async(handler), upload: maxBytes, precheck: precheck)
     }
 
@@ -97,11 +99,15 @@ public final class Router: Responder, @unchecked Sendable {
 
     /// Registers a route. `sensitive`: the path holds a secret (a one-time token), so the
     /// access log records the pattern (`/admin/setup/{token}`) instead.
-    public func add(_ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false, upload: Int? = nil,
-                    precheck: (@Sendable (Request) -> Response?)? = nil) {
+    public func add(
+        _ method: String, _ path: String, _ handler: Handler, sensitive: Bool = false, upload: Int? = nil,
+        precheck: (@Sendable (Request) -> Response?)? = nil
+    ) {
         precondition(!frozen, "routes are registered before the server starts")
-        routes.append(Route(method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, upload: upload,
-                            precheck: precheck, template: path))
+        routes.append(
+            Route(
+                method: method, pattern: Pattern(path), handler: handler, sensitive: sensitive, upload: upload,
+                precheck: precheck, template: path))
         // Most specific first: literal segments beat parameters, longer literals beat shorter.
         routes.sort { $0.pattern.specificity > $1.pattern.specificity }
     }

@@ -41,7 +41,8 @@ public final class StaticFiles: Sendable {
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let file: CachedFile
         if let cached = cache.withLock({ $0[path] }), cached.inode == UInt64(info.st_ino), cached.device == UInt64(info.st_dev),
-           cached.size == Int(info.st_size), cached.modified == Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec) {
+            cached.size == Int(info.st_size), cached.modified == Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+        {
             file = cached
         } else {
             guard let loaded = load(path, info) else { return nil }
@@ -66,15 +67,17 @@ public final class StaticFiles: Sendable {
             guard let data = FileManager.default.contents(atPath: realPath) else { return nil }
             bytes = [UInt8](data)
             if Gzip.isCompressible(type), data.count >= 256, let packed = Gzip.compress([UInt8](data), level: 9),
-               packed.count < data.count {
+                packed.count < data.count
+            {
                 gzipped = packed
             }
         }
-        return CachedFile(device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes?.count ?? size, modified: modified,
-                          contentType: type,
-                          etag: "\"\(String(size, radix: 16))-\(String(modified, radix: 16))\"",
-                          lastModified: HTTPDate.format(time_t(info.st_mtim.tv_sec)),
-                          bytes: bytes, gzipped: gzipped)
+        return CachedFile(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes?.count ?? size, modified: modified,
+            contentType: type,
+            etag: "\"\(String(size, radix: 16))-\(String(modified, radix: 16))\"",
+            lastModified: HTTPDate.format(time_t(info.st_mtim.tv_sec)),
+            bytes: bytes, gzipped: gzipped)
     }
 
     private func respond(_ request: Request, file: CachedFile, path: String) -> Response {
@@ -107,8 +110,9 @@ public final class StaticFiles: Sendable {
         for raw in rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
             let segment = PercentEncoding.decode(raw)
             guard !segment.isEmpty, !segment.hasPrefix("."),
-                  !segment.contains("/"), !segment.contains("\\"), !segment.contains("\0"),
-                  !segment.unicodeScalars.contains(where: { $0.value < 32 }) else { return nil }
+                !segment.contains("/"), !segment.contains("\\"), !segment.contains("\0"),
+                !segment.unicodeScalars.contains(where: { $0.value < 32 })
+            else { return nil }
             segments.append(segment)
         }
         return segments.isEmpty ? nil : segments.joined(separator: "/")
@@ -121,25 +125,31 @@ public enum FileStream {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         let state = FileStreamState(fd: fd, remaining: length)
         if fd >= 0 && offset > 0 { lseek(fd, off_t(offset), SEEK_SET) }
-        return BodyStream(length: length, next: {
-            guard state.fd >= 0 else { throw ServerError.system("open", ENOENT) }
-            if state.remaining == 0 { return nil }
-            var piece = [UInt8](repeating: 0, count: min(64 * 1024, state.remaining))
-            let n = piece.withUnsafeMutableBytes { read(state.fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw ServerError.system("read", errno) }
-            state.remaining -= n
-            if n < piece.count { piece.removeLast(piece.count - n) }
-            return piece
-        }, finish: {
-            if state.fd >= 0 { close(state.fd) }
-        })
+        return BodyStream(
+            length: length,
+            next: {
+                guard state.fd >= 0 else { throw ServerError.system("open", ENOENT) }
+                if state.remaining == 0 { return nil }
+                var piece = [UInt8](repeating: 0, count: min(64 * 1024, state.remaining))
+                let n = piece.withUnsafeMutableBytes { read(state.fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { throw ServerError.system("read", errno) }
+                state.remaining -= n
+                if n < piece.count { piece.removeLast(piece.count - n) }
+                return piece
+            },
+            finish: {
+                if state.fd >= 0 { close(state.fd) }
+            })
     }
 }
 
 private final class FileStreamState: @unchecked Sendable {
     let fd: Int32
     var remaining: Int
-    init(fd: Int32, remaining: Int) { self.fd = fd; self.remaining = remaining }
+    init(fd: Int32, remaining: Int) {
+        self.fd = fd
+        self.remaining = remaining
+    }
 }
 
 /// Conditional requests (RFC 9110 §13).
@@ -158,7 +168,8 @@ public enum Conditional {
             return header.split(separator: ",").contains { weakless($0).trimmingCharacters(in: .whitespaces) == ours }
         }
         if let since = request.headers["if-modified-since"], let lastModified,
-           let sinceTime = HTTPDate.parse(since), let modifiedTime = HTTPDate.parse(lastModified) {
+            let sinceTime = HTTPDate.parse(since), let modifiedTime = HTTPDate.parse(lastModified)
+        {
             return modifiedTime <= sinceTime
         }
         return false
@@ -212,7 +223,9 @@ extension ByteRange {
         case .partial(let lower, let upper):
             headers["Content-Range"] = "bytes \(lower)-\(upper)/\(size)"
             if let bytes { return Response(status: .partialContent, headers: headers, body: .bytes(Array(bytes[lower...upper]))) }
-            return Response(status: .partialContent, headers: headers, body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
+            return Response(
+                status: .partialContent, headers: headers,
+                body: .stream(FileStream.make(path: path, offset: lower, length: upper - lower + 1)))
         case .whole:
             if let bytes { return Response(status: .ok, headers: headers, body: .bytes(bytes)) }
             return Response(status: .ok, headers: headers, body: .stream(FileStream.make(path: path, offset: 0, length: size)))

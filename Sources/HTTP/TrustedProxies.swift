@@ -40,7 +40,8 @@ public struct TrustedProxies: Sendable, Equatable {
             if pieces.count == 2 {
                 let text = pieces[1]
                 guard !text.isEmpty, text.count <= 3, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber), let bits = Int(text),
-                      bits <= (isV4 ? 32 : 128) else { throw InvalidEntry(entry: entry) }
+                    bits <= (isV4 ? 32 : 128)
+                else { throw InvalidEntry(entry: entry) }
                 prefix = isV4 ? bits + 96 : bits
             }
             networks.append(Network(bytes: bytes, prefix: prefix))
@@ -130,7 +131,8 @@ public struct TrustedProxies: Sendable, Equatable {
             client = address
             if !contains(address) { break }
         }
-        let proto = headers.values("x-forwarded-proto").joined(separator: ",").split(separator: ",").last
+        let proto =
+            headers.values("x-forwarded-proto").joined(separator: ",").split(separator: ",").last
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? protos.last
         return (client, proto?.lowercased() == "https")
     }

@@ -41,8 +41,9 @@ public final class Connection: @unchecked Sendable {
 
     func error(code: Int32, sql: String?) -> SQLiteError {
         let extended = sqlite3_extended_errcode(handle)
-        return SQLiteError(code: extended != 0 ? extended : code,
-                           message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+        return SQLiteError(
+            code: extended != 0 ? extended : code,
+            message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 
     /// Runs one or more statements with no parameters and no results (DDL, pragmas, scripts).
@@ -58,8 +59,10 @@ public final class Connection: @unchecked Sendable {
 
     /// Borrows a cached prepared statement for `sql`, bound to `parameters`, and
     /// resets it afterwards. A statement already in use (nested query) gets a fresh copy.
-    public func withStatement<R>(_ sql: String, _ parameters: [any SQLBindable],
-                                 _ body: (Statement) throws -> R) throws -> R {
+    public func withStatement<R>(
+        _ sql: String, _ parameters: [any SQLBindable],
+        _ body: (Statement) throws -> R
+    ) throws -> R {
         let statement: Statement
         if let cached = cache[sql], !cached.inUse {
             statement = cached
@@ -71,7 +74,10 @@ public final class Connection: @unchecked Sendable {
             }
         }
         statement.inUse = true
-        defer { statement.reset(); statement.inUse = false }
+        defer {
+            statement.reset()
+            statement.inUse = false
+        }
         try statement.bind(parameters)
         return try body(statement)
     }
@@ -91,13 +97,17 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Maps every result row through `transform`.
-    public func query<T>(_ sql: String, _ parameters: any SQLBindable...,
-                         row transform: (Row) throws -> T) throws -> [T] {
+    public func query<T>(
+        _ sql: String, _ parameters: any SQLBindable...,
+        row transform: (Row) throws -> T
+    ) throws -> [T] {
         try query(sql, parameters: parameters, row: transform)
     }
 
-    public func query<T>(_ sql: String, parameters: [any SQLBindable],
-                         row transform: (Row) throws -> T) throws -> [T] {
+    public func query<T>(
+        _ sql: String, parameters: [any SQLBindable],
+        row transform: (Row) throws -> T
+    ) throws -> [T] {
         try withStatement(sql, parameters) { statement in
             var results: [T] = []
             while try statement.step() { results.append(try transform(statement.row)) }
@@ -106,16 +116,20 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// The first row mapped through `transform`, or nil when there is none.
-    public func first<T>(_ sql: String, _ parameters: any SQLBindable...,
-                         row transform: (Row) throws -> T) throws -> T? {
+    public func first<T>(
+        _ sql: String, _ parameters: any SQLBindable...,
+        row transform: (Row) throws -> T
+    ) throws -> T? {
         try withStatement(sql, parameters) { statement in
             try statement.step() ? try transform(statement.row) : nil
         }
     }
 
     /// The first column of the first row.
-    public func scalar<T: SQLColumnDecodable>(_ sql: String, _ parameters: any SQLBindable...,
-                                              as type: T.Type = T.self) throws -> T? {
+    public func scalar<T: SQLColumnDecodable>(
+        _ sql: String, _ parameters: any SQLBindable...,
+        as type: T.Type = T.self
+    ) throws -> T? {
         try withStatement(sql, parameters) { statement in
             guard try statement.step() else { return nil }
             return T(sqlValue: statement.row.value(at: 0))
@@ -126,7 +140,9 @@ public final class Connection: @unchecked Sendable {
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     public enum TransactionKind: String, Sendable {
-        case deferred = "DEFERRED", immediate = "IMMEDIATE", exclusive = "EXCLUSIVE"
+        case deferred = "DEFERRED"
+        case immediate = "IMMEDIATE"
+        case exclusive = "EXCLUSIVE"
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.

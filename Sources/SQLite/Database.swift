@@ -37,7 +37,8 @@ public final class Database: Sendable {
             }
         }
         let connection = try Connection(path: path, mode: .readWrite)
-        try connection.execute("""
+        try connection.execute(
+            """
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA temp_store = MEMORY;
@@ -160,8 +161,10 @@ private final class Writer: @unchecked Sendable {
         thread.start()
     }
 
-    func submit<R>(_ kind: Kind, _ body: @escaping @Sendable (Connection) throws -> R,
-                   completion: @escaping (Result<R, Error>) -> Void) {
+    func submit<R>(
+        _ kind: Kind, _ body: @escaping @Sendable (Connection) throws -> R,
+        completion: @escaping (Result<R, Error>) -> Void
+    ) {
         let job = Job(kind: kind) { connection in
             let outcome: Result<R, Error>
             switch kind {

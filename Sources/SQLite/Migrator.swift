@@ -30,7 +30,8 @@ public struct Migrator: Sendable {
         for file in names.sorted() where file.hasSuffix(".sql") {
             let stem = file.dropLast(4)
             guard let underscore = stem.firstIndex(of: "_"),
-                  let version = Int(stem[..<underscore]), stem[..<underscore].count == 4 else {
+                let version = Int(stem[..<underscore]), stem[..<underscore].count == 4
+            else {
                 throw DatabaseError.migration("migration file \(file) is not named NNNN_name.sql")
             }
             if result.contains(where: { $0.version == version }) {
@@ -50,7 +51,8 @@ public struct Migrator: Sendable {
     }
 
     static func apply(_ migrations: [Migration], on connection: Connection) throws -> [String] {
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -63,10 +65,13 @@ public struct Migrator: Sendable {
         }
         for (version, name, checksum) in applied {
             guard let file = migrations.first(where: { $0.version == version }) else {
-                throw DatabaseError.migration("the database has migration \(name) applied, but Migrations/ has no file for it: this build is older than the database")
+                throw DatabaseError.migration(
+                    "the database has migration \(name) applied, but Migrations/ has no file for it: this build is older than the database")
             }
             if file.checksum != checksum {
-                throw DatabaseError.migration("migration \(file.name).sql was edited after it was applied (checksum \(checksum.prefix(12)) recorded, \(file.checksum.prefix(12)) on disk); restore it and put the change in a new migration")
+                throw DatabaseError.migration(
+                    "migration \(file.name).sql was edited after it was applied (checksum \(checksum.prefix(12)) recorded, \(file.checksum.prefix(12)) on disk); restore it and put the change in a new migration"
+                )
             }
         }
         var done: [String] = []
@@ -74,8 +79,9 @@ public struct Migrator: Sendable {
             do {
                 try connection.transaction(.immediate) {
                     try connection.execute(migration.sql)
-                    try connection.run("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                                       migration.version, migration.name, migration.checksum)
+                    try connection.run(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
+                        migration.version, migration.name, migration.checksum)
                 }
             } catch {
                 throw DatabaseError.migration("migration \(migration.name).sql failed: \(error)")

@@ -124,7 +124,8 @@ struct ExportSignatures: ParsableCommand {
             }
             let handle: FileHandle
             if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output) else {
+                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output)
+                else {
                     throw ExportError.cannotWrite(output)
                 }
                 handle = opened
@@ -143,7 +144,8 @@ struct ExportSignatures: ParsableCommand {
 }
 
 enum ExportError: Error, CustomStringConvertible {
-    case noSuchPetition(String), cannotWrite(String)
+    case noSuchPetition(String)
+    case cannotWrite(String)
     var description: String {
         switch self {
         case .noSuchPetition(let slug): return "no petition with the slug \(slug)"
@@ -153,14 +155,17 @@ enum ExportError: Error, CustomStringConvertible {
 }
 
 struct UserCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage staff accounts.",
-                                                    subcommands: [CreateUser.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage staff accounts.",
+        subcommands: [CreateUser.self])
 }
 
 struct CreateUser: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Create a staff account. The password is read from standard input (one line) or prompted for, never taken from the command line.")
+        abstract:
+            "Create a staff account. The password is read from standard input (one line) or prompted for, never taken from the command line."
+    )
     @OptionGroup var common: CommonOptions
     @Option(help: "The account's e-mail address.") var email: String
     @Option(help: "admin, organizer or editor.") var role: String
@@ -228,7 +233,9 @@ struct UserError: Error, CustomStringConvertible {
 struct ImportRepresentatives: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-representatives",
-        abstract: "Import MPs (riding_code,riding_name,province,mp_name,party,email[,honorific,constituency_office,hill_office,phone]) and/or the FSA → riding table (fsa,riding_code). All or nothing.")
+        abstract:
+            "Import MPs (riding_code,riding_name,province,mp_name,party,email[,honorific,constituency_office,hill_office,phone]) and/or the FSA → riding table (fsa,riding_code). All or nothing."
+    )
     @OptionGroup var common: CommonOptions
     @Argument(help: "The members CSV file.") var file: String?
     @Option(help: "An FSA → riding CSV file.") var fsa: String?

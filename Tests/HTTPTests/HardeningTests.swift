@@ -13,12 +13,15 @@ final class HardeningTests: XCTestCase {
             .text("\(request.remoteAddress) \(request.isSecure ? "https" : "http")\n")
         }
         router.post("/echo") { request in .text("\(request.body.count)\n") }
-        router.post("/upload", upload: 1 << 20, precheck: { request in
-            request.headers["x-csrf-token"] == "right" ? nil : .text("no\n", status: .forbidden)
-        }, async: { request in
-            uploadsReached.add()
-            return .text("stored \(request.bodyFile != nil)\n")
-        })
+        router.post(
+            "/upload", upload: 1 << 20,
+            precheck: { request in
+                request.headers["x-csrf-token"] == "right" ? nil : .text("no\n", status: .forbidden)
+            },
+            async: { request in
+                uploadsReached.add()
+                return .text("stored \(request.bodyFile != nil)\n")
+            })
         router.freeze()
         return router
     }
@@ -97,7 +100,8 @@ final class HardeningTests: XCTestCase {
         let first = try server.client()
         first.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n")
         first.send([UInt8](repeating: 65, count: 50_000))
-        for _ in 0..<500 where server.server.bufferedRequestBytes < 50_000 { Thread.sleep(forTimeInterval: 0.01) }  // until the server holds it
+        // Until the server holds it.
+        for _ in 0..<500 where server.server.bufferedRequestBytes < 50_000 { Thread.sleep(forTimeInterval: 0.01) }
         XCTAssertGreaterThanOrEqual(server.server.bufferedRequestBytes, 50_000)
         // More than one read's worth, so it is still arriving when the budget is found spent
         // (a body that arrives whole in one read is answered at once and holds nothing).
@@ -215,11 +219,12 @@ final class HardeningTests: XCTestCase {
         var good = ""
         for i in 0..<5 { good += "--B\r\nContent-Disposition: form-data; name=\"f\(i)\"; filename=\"f\(i)\"\r\n\r\ndata \(i)\r\n" }
         let failures = [
-            good + "--B\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--B--\r\n",        // a part without a name
-            good + "--Bxx\r\nbad delimiter line",                                               // a bad delimiter line
+            good + "--B\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--B--\r\n",  // a part without a name
+            good + "--Bxx\r\nbad delimiter line",  // a bad delimiter line
             good + "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n" + String(repeating: "h", count: 20_000),  // headers too long
             good + "--B\r\nContent-Disposition: form-data; name=\"x\"; filename=\"y\"\r\n\r\ncut",  // the body ends in a part
-            String(repeating: "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\n\r\nx\r\n", count: 150) + "--B--\r\n",  // too many parts
+            // too many parts
+            String(repeating: "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\n\r\nx\r\n", count: 150) + "--B--\r\n",
         ]
         for (index, failure) in failures.enumerated() {
             _ = FileManager.default.createFile(atPath: body, contents: Data(failure.utf8))

@@ -18,7 +18,7 @@ final class ParserFuzzTests: XCTestCase {
     struct Generator {
         var state: UInt64
         mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state >> 33
         }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
@@ -26,11 +26,16 @@ final class ParserFuzzTests: XCTestCase {
 
     static func mutate(_ input: [UInt8], _ g: inout Generator) -> [UInt8] {
         var bytes = input
-        let interesting: [[UInt8]] = [[13], [10], [13, 10], [0], [32], [9], Array(":".utf8), Array("\r\n\r\n".utf8),
-                                      Array("Content-Length: 99999999999999999999\r\n".utf8), Array("Transfer-Encoding: chunked\r\n".utf8),
-                                      Array("ffffffffffffffffff\r\n".utf8), [0xff, 0xfe], Array("%00".utf8)]
+        let interesting: [[UInt8]] = [
+            [13], [10], [13, 10], [0], [32], [9], Array(":".utf8), Array("\r\n\r\n".utf8),
+            Array("Content-Length: 99999999999999999999\r\n".utf8), Array("Transfer-Encoding: chunked\r\n".utf8),
+            Array("ffffffffffffffffff\r\n".utf8), [0xff, 0xfe], Array("%00".utf8),
+        ]
         for _ in 0..<(1 + g.below(4)) {
-            guard !bytes.isEmpty else { bytes = interesting[g.below(interesting.count)]; continue }
+            guard !bytes.isEmpty else {
+                bytes = interesting[g.below(interesting.count)]
+                continue
+            }
             let at = g.below(bytes.count)
             switch g.below(5) {
             case 0: bytes[at] = UInt8(truncatingIfNeeded: g.next())
@@ -63,9 +68,16 @@ final class ParserFuzzTests: XCTestCase {
                 let outcome = bytes.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<fed]), remoteAddress: "t") }
                 switch outcome {
                 case .needMore: continue
-                case .request(_, let consumed): XCTAssertLessThanOrEqual(consumed, fed); outcomes[0] += 1; break loop
-                case .reject: outcomes[1] += 1; break loop
-                case .spool, .refuse: XCTFail("no spooling or refusing without a policy"); break loop
+                case .request(_, let consumed):
+                    XCTAssertLessThanOrEqual(consumed, fed)
+                    outcomes[0] += 1
+                    break loop
+                case .reject:
+                    outcomes[1] += 1
+                    break loop
+                case .spool, .refuse:
+                    XCTFail("no spooling or refusing without a policy")
+                    break loop
                 }
             }
             if fed >= bytes.count { outcomes[2] += 1 }
@@ -112,13 +124,22 @@ final class ParserFuzzTests: XCTestCase {
             ("GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "b", count: 1100) + "\rY\r\n\r\n", .headerFieldsTooLarge),
             ("GET /" + String(repeating: "a", count: 254) + " HTTP/1.1\r\nHost: x\r\n\r\n", .uriTooLong),
             // Trailers: one long line, and many short ones (third finding; they were unbounded when whole).
-            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + String(repeating: "c", count: 1100) + "\r\n\r\n",
-             .headerFieldsTooLarge),
-            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n" + String(repeating: "T: t\r\n", count: 300) + "\r\n",
-             .headerFieldsTooLarge),
+            (
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: " + String(repeating: "c", count: 1100)
+                    + "\r\n\r\n",
+                .headerFieldsTooLarge
+            ),
+            (
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n"
+                    + String(repeating: "T: t\r\n", count: 300) + "\r\n",
+                .headerFieldsTooLarge
+            ),
             // A chunk-size line with a 1,100-byte extension (fourth finding: accepted when whole).
-            ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=" + String(repeating: "e", count: 1100) + "\r\nhello\r\n0\r\n\r\n",
-             .badRequest),
+            (
+                "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=" + String(repeating: "e", count: 1100)
+                    + "\r\nhello\r\n0\r\n\r\n",
+                .badRequest
+            ),
         ]
         for (input, expected) in cases {
             let bytes = Array(input.utf8)
@@ -126,8 +147,13 @@ final class ParserFuzzTests: XCTestCase {
                 var parser = RequestParser(limits: limits)
                 var answer: Status?
                 for end in stride(from: step, through: bytes.count + step - 1, by: step) {
-                    let outcome = bytes.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<min(end, bytes.count)]), remoteAddress: "t") }
-                    if case .reject(let status, _) = outcome { answer = status; break }
+                    let outcome = bytes.withUnsafeBufferPointer {
+                        parser.parse(UnsafeBufferPointer(rebasing: $0[0..<min(end, bytes.count)]), remoteAddress: "t")
+                    }
+                    if case .reject(let status, _) = outcome {
+                        answer = status
+                        break
+                    }
                 }
                 XCTAssertEqual(answer, expected, "fed in pieces of \(step): \(input.prefix(20))…")
             }
@@ -139,7 +165,10 @@ final class ParserFuzzTests: XCTestCase {
         for end in 1...exact.count {
             let outcome = exact.withUnsafeBufferPointer { parser.parse(UnsafeBufferPointer(rebasing: $0[0..<end]), remoteAddress: "t") }
             if case .request = outcome { parsed = true }
-            if case .reject(let status, let reason) = outcome { XCTFail("\(status.code) \(reason) at byte \(end)"); break }
+            if case .reject(let status, let reason) = outcome {
+                XCTFail("\(status.code) \(reason) at byte \(end)")
+                break
+            }
         }
         XCTAssertTrue(parsed)
     }

@@ -17,16 +17,21 @@ final class ServerTests: XCTestCase {
             response.headers["X-Length"] = String(request.body.count)
             return response
         }
-        router.post("/slow", async: { request in
-            try await Task.sleep(nanoseconds: 50_000_000)
-            return .text("slow \(String(decoding: request.body, as: UTF8.self))")
-        })
+        router.post(
+            "/slow",
+            async: { request in
+                try await Task.sleep(nanoseconds: 50_000_000)
+                return .text("slow \(String(decoding: request.body, as: UTF8.self))")
+            })
         router.get("/stream") { _ in
             let counter = Counter()
-            return Response(status: .ok, headers: Headers([("Content-Type", "text/plain")]), body: .stream(BodyStream(next: {
-                counter.value += 1
-                return counter.value <= 3 ? Array("part\(counter.value);".utf8) : nil
-            })))
+            return Response(
+                status: .ok, headers: Headers([("Content-Type", "text/plain")]),
+                body: .stream(
+                    BodyStream(next: {
+                        counter.value += 1
+                        return counter.value <= 3 ? Array("part\(counter.value);".utf8) : nil
+                    })))
         }
         router.fallback = { _ in .text("custom not found", status: .notFound) }
         router.freeze()
@@ -62,7 +67,9 @@ final class ServerTests: XCTestCase {
 
     func testPipelinedRequestsInOneWriteAreAnsweredInOrder() throws {
         let client = try server.client()
-        client.send("POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nAGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.send(
+            "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nAGET /items/2 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
         XCTAssertEqual(try client.readResponse().text, "slow A", "the slow async answer comes first")
         XCTAssertEqual(try client.readResponse().text, "item 2")
         XCTAssertEqual(try client.readResponse().text, "hello")
@@ -126,7 +133,9 @@ final class ServerTests: XCTestCase {
 
     func testChunkedRequestBody() throws {
         let client = try server.client()
-        client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n")
+        client.send(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nTrailer: x\r\n\r\n"
+        )
         let response = try client.readResponse()
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.text, "hello, world")
@@ -183,7 +192,8 @@ final class ServerTests: XCTestCase {
     }
 
     func testContentLengthWithTransferEncodingIsRejected() throws {
-        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", status: 400)
+        try assertRejected(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", status: 400)
     }
 
     func testDuplicateContentLengthIsRejected() throws {
@@ -253,7 +263,8 @@ final class ServerTests: XCTestCase {
     }
 
     func testOversizedBodyIs413() throws {
-        try assertRejected("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "z", count: 5000), status: 413)
+        try assertRejected(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "z", count: 5000), status: 413)
     }
 
     func testOversizedChunkedBodyIs413() throws {
@@ -277,7 +288,10 @@ final class ServerTests: XCTestCase {
         client.send("GET /hello HTTP/1.1\r\n")
         var closed = false
         for _ in 0..<40 {
-            if !client.send("X") { closed = true; break }
+            if !client.send("X") {
+                closed = true
+                break
+            }
             usleep(50_000)
         }
         XCTAssertTrue(closed || client.isClosedByServer(), "trickling one byte at a time does not keep the head alive")
@@ -299,7 +313,8 @@ final class ServerTests: XCTestCase {
         limits.maxConnections = 2
         let capped = try TestServer(limits: limits, responder: Self.makeRouter())
         defer { capped.stop() }
-        let a = try capped.client(), b = try capped.client()
+        let a = try capped.client()
+        let b = try capped.client()
         a.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         b.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try a.readResponse().status, 200)
@@ -315,18 +330,23 @@ final class ServerTests: XCTestCase {
     func testGracefulShutdownFinishesTheRequestInFlight() throws {
         let started = DispatchSemaphore(value: 0)
         let router = Router()
-        router.post("/work", async: { request in
-            started.signal()
-            try await Task.sleep(nanoseconds: 200_000_000)
-            return .text("done \(String(decoding: request.body, as: UTF8.self))")
-        })
+        router.post(
+            "/work",
+            async: { request in
+                started.signal()
+                try await Task.sleep(nanoseconds: 200_000_000)
+                return .text("done \(String(decoding: request.body, as: UTF8.self))")
+            })
         router.freeze()
         let local = try TestServer(responder: router)
         let client = try local.client()
         client.send("POST /work HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
         XCTAssertEqual(started.wait(timeout: .now() + 5), .success, "the request is in flight")
         let stopped = expectation(description: "stopped")
-        DispatchQueue.global().async { local.stop(); stopped.fulfill() }
+        DispatchQueue.global().async {
+            local.stop()
+            stopped.fulfill()
+        }
         let response = try client.readResponse()
         XCTAssertEqual(response.text, "done hi")
         XCTAssertEqual(response.header("Connection"), "close")
@@ -339,11 +359,16 @@ final class Counter: @unchecked Sendable { var value = 0 }
 
 /// The micro-cache on its own: what it keeps, for how long, and its bound.
 final class MicroCacheTests: XCTestCase {
-    final class Counter: @unchecked Sendable { var value = 0; var generation: UInt64 = 0 }
+    final class Counter: @unchecked Sendable {
+        var value = 0
+        var generation: UInt64 = 0
+    }
 
     func testKeepsShareableAnswersUntilTheyExpireOrTheDataChanges() throws {
         let counter = Counter()
-        let cache = MicroCache(ttl: 60, maxEntries: 3, generation: { counter.generation }) { $0.target.hasPrefix("/nocache") ? nil : $0.target }
+        let cache = MicroCache(
+            ttl: 60, maxEntries: 3, generation: { counter.generation },
+            key: { $0.target.hasPrefix("/nocache") ? nil : $0.target })
         let respond: (Request) -> Outcome = { request in
             counter.value += 1
             var response = Response.text("render \(counter.value)")
@@ -352,7 +377,8 @@ final class MicroCacheTests: XCTestCase {
         }
         func body(_ target: String, method: String = "GET") -> String {
             guard case .now(let response) = cache.handle(Request(method: method, target: target), next: respond),
-                  case .bytes(let bytes) = response.body else { return "" }
+                case .bytes(let bytes) = response.body
+            else { return "" }
             return String(decoding: bytes, as: UTF8.self)
         }
         XCTAssertEqual(body("/a"), "render 1")
@@ -366,7 +392,8 @@ final class MicroCacheTests: XCTestCase {
         counter.generation += 1
         XCTAssertEqual(body("/a"), "render 7", "a write ends every entry")
         XCTAssertEqual(body("/a"), "render 7")
-        _ = body("/b"); _ = body("/c")
+        _ = body("/b")
+        _ = body("/c")
         XCTAssertEqual(body("/d"), "render 10")
         XCTAssertEqual(body("/a"), "render 11", "full: it started afresh rather than grow")
     }

@@ -14,7 +14,8 @@ final class StaticFilesTests: XCTestCase {
         root = base.appendingPathComponent("public")
         outside = base.appendingPathComponent("secret.txt")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("css"), withIntermediateDirectories: true)
-        try String(repeating: "body { color: black; }\n", count: 100).write(to: root.appendingPathComponent("css/site.css"), atomically: true, encoding: .utf8)
+        try String(repeating: "body { color: black; }\n", count: 100).write(
+            to: root.appendingPathComponent("css/site.css"), atomically: true, encoding: .utf8)
         try "top secret".write(to: outside, atomically: true, encoding: .utf8)
         try "hidden".write(to: root.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
         try "hello file".write(to: root.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)

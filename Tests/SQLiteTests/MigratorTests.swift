@@ -23,7 +23,9 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(try migrator.migrate(database), ["0001_first", "0002_second"])
         XCTAssertEqual(try migrator.migrate(database), [])
         XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM a", as: Int.self) }, 1, "second run did not re-apply")
-        let recorded = try database.read { try $0.query("SELECT name, checksum FROM schema_migrations ORDER BY version") { try $0.get("name", as: String.self) } }
+        let recorded = try database.read {
+            try $0.query("SELECT name, checksum FROM schema_migrations ORDER BY version") { try $0.get("name", as: String.self) }
+        }
         XCTAssertEqual(recorded, ["0001_first", "0002_second"])
     }
 
@@ -32,7 +34,8 @@ final class MigratorTests: XCTestCase {
         let database = try Database(path: folder.appendingPathComponent("db.sqlite").path)
         defer { database.close() }
         try Migrator(directory: folder).migrate(database)
-        try "CREATE TABLE a (x INTEGER, y TEXT);".write(to: folder.appendingPathComponent("0001_first.sql"), atomically: true, encoding: .utf8)
+        try "CREATE TABLE a (x INTEGER, y TEXT);".write(
+            to: folder.appendingPathComponent("0001_first.sql"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Migrator(directory: folder).migrate(database)) { error in
             XCTAssertTrue("\(error)".contains("0001_first.sql was edited after it was applied"), "\(error)")
         }
@@ -48,7 +51,11 @@ final class MigratorTests: XCTestCase {
         XCTAssertThrowsError(try Migrator(directory: folder).migrate(database)) { error in
             XCTAssertTrue("\(error)".contains("0002_broken.sql failed"), "\(error)")
         }
-        let tables = try database.read { try $0.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('a', 'b')") { try $0.get("name", as: String.self) } }
+        let tables = try database.read {
+            try $0.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('a', 'b')") {
+                try $0.get("name", as: String.self)
+            }
+        }
         XCTAssertEqual(tables, ["a"], "the failed migration's table was rolled back")
         XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM schema_migrations", as: Int.self) }, 1)
     }

@@ -24,13 +24,16 @@ final class SQLiteLayerTests: XCTestCase {
         let blob: [UInt8] = [0, 1, 0, 255, 0, 10, 13, 0]
         let text = "Réfugiés bienvenus — 難民 🏳️‍🌈 \u{0}after-nul"
         try database.writeAndWait { db in
-            try db.run("INSERT INTO t (i, r, s, b, n) VALUES (?, ?, ?, ?, ?)",
-                       Int64.max, 3.25, text, blob, String?.none)
+            try db.run(
+                "INSERT INTO t (i, r, s, b, n) VALUES (?, ?, ?, ?, ?)",
+                Int64.max, 3.25, text, blob, String?.none)
         }
         let row = try database.read { db in
             try db.first("SELECT i, r, s, b, n FROM t") { row in
-                (try row.get("i", as: Int64.self), try row.get("r", as: Double.self), try row.get("s", as: String.self),
-                 try row.get("b", as: [UInt8].self), try row.optional("n", as: String.self))
+                (
+                    try row.get("i", as: Int64.self), try row.get("r", as: Double.self), try row.get("s", as: String.self),
+                    try row.get("b", as: [UInt8].self), try row.optional("n", as: String.self)
+                )
             }
         }
         let (i, r, s, b, n) = try XCTUnwrap(row)
@@ -77,12 +80,13 @@ final class SQLiteLayerTests: XCTestCase {
 
     func testTransactionRollsBackOnThrow() throws {
         struct Boom: Error {}
-        XCTAssertThrowsError(try database.exclusive { db in
-            try db.transaction {
-                try db.run("INSERT INTO t (i) VALUES (1)")
-                throw Boom()
-            }
-        })
+        XCTAssertThrowsError(
+            try database.exclusive { db in
+                try db.transaction {
+                    try db.run("INSERT INTO t (i) VALUES (1)")
+                    throw Boom()
+                }
+            })
         XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 0)
     }
 
@@ -95,7 +99,10 @@ final class SQLiteLayerTests: XCTestCase {
             throw Boom()
         }
         try await good
-        do { try await bad; XCTFail("should throw") } catch is Boom {}
+        do {
+            try await bad
+            XCTFail("should throw")
+        } catch is Boom {}
         let values = try database.read { try $0.query("SELECT i FROM t ORDER BY i") { try $0.get("i", as: Int.self) } }
         XCTAssertEqual(values, [1])
     }
@@ -134,7 +141,10 @@ final class SQLiteLayerTests: XCTestCase {
         while Date() < deadline {
             let pair = try database.read { db in
                 try db.transaction(.deferred) {
-                    (try db.scalar("SELECT i FROM t WHERE id = 1", as: Int.self), try db.scalar("SELECT i FROM t WHERE id = 2", as: Int.self))
+                    (
+                        try db.scalar("SELECT i FROM t WHERE id = 1", as: Int.self),
+                        try db.scalar("SELECT i FROM t WHERE id = 2", as: Int.self)
+                    )
                 }
             }
             XCTAssertEqual(pair.0, pair.1)
@@ -167,6 +177,14 @@ final class SQLiteLayerTests: XCTestCase {
 final class ManagedAtomicFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
@@ -29,9 +29,11 @@ final class AdminContentTests: XCTestCase {
     func testOrganizerCreatesEditsAndClosesAPetition() throws {
         let (cookie, csrf) = try signIn("organizer@example.org")
         XCTAssertEqual(try site.get("/admin/petitions/new", headers: cookie).status, 200)
-        var fields = [("_csrf", csrf), ("title", "Status for all"), ("slug", "status-for-all"), ("summary", "Regularise everyone."),
-                      ("body", "First paragraph.\n\nSecond."), ("target", "The Prime Minister"), ("goal", "5000"),
-                      ("closes_at", "2030-01-01T00:00"), ("state", "open"), ("featured", "yes")]
+        var fields = [
+            ("_csrf", csrf), ("title", "Status for all"), ("slug", "status-for-all"), ("summary", "Regularise everyone."),
+            ("body", "First paragraph.\n\nSecond."), ("target", "The Prime Minister"), ("goal", "5000"),
+            ("closes_at", "2030-01-01T00:00"), ("state", "open"), ("featured", "yes"),
+        ]
         let bad = try site.post("/admin/petitions", fields.map { $0.0 == "slug" ? ("slug", "Bad Slug!") : $0 }, headers: cookie)
         XCTAssertEqual(bad.status, 422)
         XCTAssertTrue(bad.text.contains("Lower-case letters") && bad.text.contains("id=\"f-slug-error\""))
@@ -62,8 +64,10 @@ final class AdminContentTests: XCTestCase {
         XCTAssertEqual(try site.get("/admin/petitions/new", headers: cookie).status, 403)
         XCTAssertEqual(try site.post("/admin/petitions", [("_csrf", csrf)], headers: cookie).status, 403)
         let body = "Hello **world**.\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(2)) and [good](https://example.org)"
-        let fields = [("_csrf", csrf), ("title", "A post"), ("slug", "a-post"), ("summary", "S"), ("body", body), ("author_name", "Ed"),
-                      ("published_at", "2026-01-01T10:00"), ("state", "published")]
+        let fields = [
+            ("_csrf", csrf), ("title", "A post"), ("slug", "a-post"), ("summary", "S"), ("body", body), ("author_name", "Ed"),
+            ("published_at", "2026-01-01T10:00"), ("state", "published"),
+        ]
         let preview = try site.post("/admin/news", fields + [("action", "preview")], headers: cookie)
         XCTAssertEqual(preview.status, 200)
         XCTAssertTrue(preview.text.contains("<strong>world</strong>"))
@@ -71,7 +75,9 @@ final class AdminContentTests: XCTestCase {
         XCTAssertFalse(preview.text.contains("<script>alert(1)"))
         XCTAssertFalse(preview.text.contains("href=\"javascript:"), "unsafe link dropped")
         XCTAssertTrue(preview.text.contains("<a href=\"https://example.org\">good</a>"))
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM news WHERE slug = 'a-post'", as: Int.self) }, 0, "preview saves nothing")
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count(*) FROM news WHERE slug = 'a-post'", as: Int.self) }, 0,
+            "preview saves nothing")
         XCTAssertEqual(try site.post("/admin/news", fields + [("action", "save")], headers: cookie).status, 303)
         let stored = try site.app.database.read { try $0.scalar("SELECT published_at FROM news WHERE slug = 'a-post'", as: String.self) }
         XCTAssertEqual(stored, "2026-01-01T10:00:00Z")
@@ -79,13 +85,17 @@ final class AdminContentTests: XCTestCase {
 
     func testEventTimesAreReadInTheEventsTimeZone() throws {
         let (cookie, csrf) = try signIn("editor@example.org")
-        let fields = [("_csrf", csrf), ("title", "Vigil"), ("slug", "vigil"), ("time_zone", "America/Vancouver"),
-                      ("starts_at", "2026-07-01T19:00"), ("state", "published"), ("rsvp_enabled", "yes"), ("capacity", "15")]
+        let fields = [
+            ("_csrf", csrf), ("title", "Vigil"), ("slug", "vigil"), ("time_zone", "America/Vancouver"),
+            ("starts_at", "2026-07-01T19:00"), ("state", "published"), ("rsvp_enabled", "yes"), ("capacity", "15"),
+        ]
         let response = try site.post("/admin/events", fields, headers: cookie)
         XCTAssertEqual(response.status, 303)
-        let row = try site.app.database.read { try $0.first("SELECT starts_at, capacity, rsvp_enabled FROM events WHERE slug = 'vigil'") {
-            (try $0.get("starts_at", as: String.self), try $0.get("capacity", as: Int.self), try $0.get("rsvp_enabled", as: Int.self))
-        } }
+        let row = try site.app.database.read {
+            try $0.first("SELECT starts_at, capacity, rsvp_enabled FROM events WHERE slug = 'vigil'") {
+                (try $0.get("starts_at", as: String.self), try $0.get("capacity", as: Int.self), try $0.get("rsvp_enabled", as: Int.self))
+            }
+        }
         XCTAssertEqual(row?.0, "2026-07-02T02:00:00Z", "19:00 PDT is 02:00 UTC")
         XCTAssertEqual(row?.1, 15)
         XCTAssertEqual(row?.2, 1)
@@ -95,8 +105,10 @@ final class AdminContentTests: XCTestCase {
 
     func testLetterTemplatesAreCheckedOnSave() throws {
         let (cookie, csrf) = try signIn("organizer@example.org")
-        var fields = [("_csrf", csrf), ("title", "Write in"), ("slug", "write-in"), ("recipient_kind", "mp"), ("subject", "Hello"),
-                      ("body_template", "Dear {{mp_name}} of {{ridng}}, from {{sender_name}}"), ("state", "open")]
+        var fields = [
+            ("_csrf", csrf), ("title", "Write in"), ("slug", "write-in"), ("recipient_kind", "mp"), ("subject", "Hello"),
+            ("body_template", "Dear {{mp_name}} of {{ridng}}, from {{sender_name}}"), ("state", "open"),
+        ]
         let bad = try site.post("/admin/letters", fields, headers: cookie)
         XCTAssertEqual(bad.status, 422)
         XCTAssertTrue(bad.text.contains("Unknown placeholder {{ridng}}"), "an unknown placeholder is an error, not a silent blank")
@@ -120,12 +132,17 @@ final class AdminContentTests: XCTestCase {
 final class MarkdownTests: XCTestCase {
     func testBlocksAndInlines() {
         let html = Markdown.render("# Title\n\nOne *two* **three** `four`\nline\n\n- a\n- b\n\n1. x\n2. y\n\n> quoted").rendered
-        XCTAssertEqual(html, "<h2>Title</h2>\n<p>One <em>two</em> <strong>three</strong> <code>four</code>\nline</p>\n<ul><li>a</li><li>b</li></ul>\n<ol><li>x</li><li>y</li></ol>\n<blockquote><p>quoted</p></blockquote>")
+        XCTAssertEqual(
+            html,
+            "<h2>Title</h2>\n<p>One <em>two</em> <strong>three</strong> <code>four</code>\nline</p>\n<ul><li>a</li><li>b</li></ul>\n<ol><li>x</li><li>y</li></ol>\n<blockquote><p>quoted</p></blockquote>"
+        )
     }
 
     func testNothingUnsafeGetsThrough() {
-        let cases = ["<script>x</script>", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))", "[a](JaVaScRiPt:alert(1))",
-                     "[a]( javascript:alert(1))", "[a](data:text/html,<script>)", "[a](//evil.example)", "[x\" onmouseover=\"y](https://ok.example)"]
+        let cases = [
+            "<script>x</script>", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))", "[a](JaVaScRiPt:alert(1))",
+            "[a]( javascript:alert(1))", "[a](data:text/html,<script>)", "[a](//evil.example)", "[x\" onmouseover=\"y](https://ok.example)",
+        ]
         for source in cases {
             let html = Markdown.render(source).rendered
             XCTAssertFalse(html.contains("<script"), source)
@@ -135,7 +152,8 @@ final class MarkdownTests: XCTestCase {
             XCTAssertFalse(html.contains("href=\"//"), source)
             XCTAssertFalse(html.contains("\" onmouseover=\""), source)
         }
-        XCTAssertEqual(Markdown.render("[site](/petitions) & [mail](mailto:a@example.org)").rendered,
-                       "<p><a href=\"/petitions\">site</a> &amp; <a href=\"mailto:a@example.org\">mail</a></p>")
+        XCTAssertEqual(
+            Markdown.render("[site](/petitions) & [mail](mailto:a@example.org)").rendered,
+            "<p><a href=\"/petitions\">site</a> &amp; <a href=\"mailto:a@example.org\">mail</a></p>")
     }
 }

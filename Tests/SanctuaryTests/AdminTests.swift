@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
@@ -11,8 +11,13 @@ final class AdminTests: XCTestCase {
     let password = "a long enough passphrase"
 
     override func setUpWithError() throws {
-        site = try TestApp(sampleContent: true) { $0.passwordCost = 10; $0.signaturesPerMinute = 1000 }
-        for (email, role) in [("admin@example.org", StaffUser.Role.admin), ("organizer@example.org", .organizer), ("editor@example.org", .editor)] {
+        site = try TestApp(sampleContent: true) {
+            $0.passwordCost = 10
+            $0.signaturesPerMinute = 1000
+        }
+        for (email, role) in [
+            ("admin@example.org", StaffUser.Role.admin), ("organizer@example.org", .organizer), ("editor@example.org", .editor),
+        ] {
             let hash = try site.app.passwordHasher.hash(password)
             try site.app.database.writeAndWait { db in try StaffStore.create(db, email: email, name: "", role: role, passwordHash: hash) }
         }
@@ -22,8 +27,9 @@ final class AdminTests: XCTestCase {
     func loginResponse(_ email: String, _ password: String, cookie: String? = nil) throws -> ClientResponse {
         let page = try site.get("/admin/login")
         let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
-        return try site.post("/admin/login", [("_csrf", token), ("email", email), ("password", password)],
-                             headers: cookie.map { [("Cookie", "sanctuary_session=\($0)")] } ?? [])
+        return try site.post(
+            "/admin/login", [("_csrf", token), ("email", email), ("password", password)],
+            headers: cookie.map { [("Cookie", "sanctuary_session=\($0)")] } ?? [])
     }
 
     /// Signs in and returns the session token from the cookie.
@@ -58,15 +64,22 @@ final class AdminTests: XCTestCase {
         let dashboard = try get("/admin", token)
         XCTAssertEqual(dashboard.status, 200)
         XCTAssertTrue(dashboard.text.contains("<svg"), "the signatures-per-day chart")
-        let stored = try site.app.database.read { try $0.query("SELECT token_hash FROM sessions") { try $0.get("token_hash", as: [UInt8].self) } }
+        let stored = try site.app.database.read {
+            try $0.query("SELECT token_hash FROM sessions") { try $0.get("token_hash", as: [UInt8].self) }
+        }
         XCTAssertFalse(stored.contains(Array(token.utf8)), "only a hash of the token is stored")
     }
 
     func testSecureCookieWhenConfigured() throws {
-        let secure = try TestApp(sampleContent: false) { $0.passwordCost = 10; $0.secureCookies = true }
+        let secure = try TestApp(sampleContent: false) {
+            $0.passwordCost = 10
+            $0.secureCookies = true
+        }
         defer { secure.stop() }
         let hash = try secure.app.passwordHasher.hash(password)
-        try secure.app.database.writeAndWait { db in try StaffStore.create(db, email: "s@example.org", name: "", role: .admin, passwordHash: hash) }
+        try secure.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "s@example.org", name: "", role: .admin, passwordHash: hash)
+        }
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try secure.get("/admin/login").text))
         let response = try secure.post("/admin/login", [("_csrf", token), ("email", "s@example.org"), ("password", password)])
         XCTAssertTrue(response.header("Set-Cookie")?.contains("; Secure") ?? false)
@@ -136,9 +149,27 @@ final class AdminTests: XCTestCase {
 
     func testEachRoleSeesOnlyItsScreens() throws {
         let expectations: [(String, [String: Int])] = [
-            ("admin@example.org", ["/admin": 200, "/admin/petitions": 200, "/admin/accounts": 200, "/admin/audit": 200, "/admin/petitions/1/signatures.csv": 200]),
-            ("organizer@example.org", ["/admin": 200, "/admin/petitions": 200, "/admin/accounts": 403, "/admin/audit": 403, "/admin/petitions/1/signatures.csv": 200]),
-            ("editor@example.org", ["/admin": 200, "/admin/petitions": 403, "/admin/accounts": 403, "/admin/audit": 403, "/admin/petitions/1/signatures.csv": 403]),
+            (
+                "admin@example.org",
+                [
+                    "/admin": 200, "/admin/petitions": 200, "/admin/accounts": 200, "/admin/audit": 200,
+                    "/admin/petitions/1/signatures.csv": 200,
+                ]
+            ),
+            (
+                "organizer@example.org",
+                [
+                    "/admin": 200, "/admin/petitions": 200, "/admin/accounts": 403, "/admin/audit": 403,
+                    "/admin/petitions/1/signatures.csv": 200,
+                ]
+            ),
+            (
+                "editor@example.org",
+                [
+                    "/admin": 200, "/admin/petitions": 403, "/admin/accounts": 403, "/admin/audit": 403,
+                    "/admin/petitions/1/signatures.csv": 403,
+                ]
+            ),
         ]
         for (email, paths) in expectations {
             let token = try login(email)
@@ -147,11 +178,16 @@ final class AdminTests: XCTestCase {
             }
         }
         let editor = try login("editor@example.org")
-        XCTAssertEqual(try site.post("/admin/accounts", [("_csrf", try csrf(editor))], headers: [("Cookie", "sanctuary_session=\(editor)")]).status, 403)
+        XCTAssertEqual(
+            try site.post("/admin/accounts", [("_csrf", try csrf(editor))], headers: [("Cookie", "sanctuary_session=\(editor)")]).status,
+            403)
     }
 
     func testSignaturesExport() throws {
-        XCTAssertEqual(try site.sign("rescind-safe-third-country", ["email": "visitor@example.org", "comment": "=cmd|' /C calc'!A0", "consent_updates": "yes"]).status, 303)
+        XCTAssertEqual(
+            try site.sign(
+                "rescind-safe-third-country", ["email": "visitor@example.org", "comment": "=cmd|' /C calc'!A0", "consent_updates": "yes"]
+            ).status, 303)
         let token = try login("organizer@example.org")
         let id = try XCTUnwrap(try site.app.database.read { try PetitionStore.id(forSlug: "rescind-safe-third-country", $0) })
         let response = try get("/admin/petitions/\(id)/signatures.csv", token)
@@ -172,15 +208,23 @@ final class AdminTests: XCTestCase {
         let token = try login()
         let cookie = [("Cookie", "sanctuary_session=\(token)")]
         let form = try csrf(token)
-        let short = try site.post("/admin/accounts", [("_csrf", form), ("email", "new@example.org"), ("role", "editor"), ("password", "short"), ("password_confirm", "short")], headers: cookie)
+        let short = try site.post(
+            "/admin/accounts",
+            [("_csrf", form), ("email", "new@example.org"), ("role", "editor"), ("password", "short"), ("password_confirm", "short")],
+            headers: cookie)
         XCTAssertEqual(short.status, 422)
         XCTAssertTrue(short.text.contains("Use at least 12 characters"))
         XCTAssertTrue(short.text.contains("value=\"new@example.org\""))
-        let created = try site.post("/admin/accounts", [("_csrf", form), ("email", "new@example.org"), ("name", "New"), ("role", "editor"),
-                                                          ("password", password), ("password_confirm", password)], headers: cookie)
+        let created = try site.post(
+            "/admin/accounts",
+            [
+                ("_csrf", form), ("email", "new@example.org"), ("name", "New"), ("role", "editor"),
+                ("password", password), ("password_confirm", password),
+            ], headers: cookie)
         XCTAssertEqual(created.status, 303)
         let newToken = try login("new@example.org")
-        let id = try XCTUnwrap(try site.app.database.read { try $0.scalar("SELECT id FROM users WHERE email = 'new@example.org'", as: Int64.self) })
+        let id = try XCTUnwrap(
+            try site.app.database.read { try $0.scalar("SELECT id FROM users WHERE email = 'new@example.org'", as: Int64.self) })
         XCTAssertEqual(try site.post("/admin/accounts/\(id)/disable", [("_csrf", form)], headers: cookie).status, 303)
         XCTAssertEqual(try get("/admin", newToken).status, 303, "a disabled account's sessions end")
         XCTAssertEqual(try loginResponse("new@example.org", password).status, 401)
@@ -195,7 +239,9 @@ final class AdminTests: XCTestCase {
         let page = try fresh.get(link)
         XCTAssertEqual(page.status, 200)
         let csrf = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
-        let fields = [("_csrf", csrf), ("email", "first@example.org"), ("name", "First"), ("password", password), ("password_confirm", password)]
+        let fields = [
+            ("_csrf", csrf), ("email", "first@example.org"), ("name", "First"), ("password", password), ("password_confirm", password),
+        ]
         let response = try fresh.post(link, fields)
         XCTAssertEqual(response.status, 303)
         let cookie = try XCTUnwrap(sessionToken(response))
@@ -214,7 +260,10 @@ final class AdminTests: XCTestCase {
         XCTAssertFalse(PasswordHasher.verify("", against: hash))
         XCTAssertFalse(PasswordHasher.verify("x", against: "garbage"))
         XCTAssertNotEqual(hash, try hasher.hash("tr0ub4dor&3 horse"), "a fresh salt each time")
-        let stored = try XCTUnwrap(try site.app.database.read { try $0.scalar("SELECT password_hash FROM users WHERE email = 'admin@example.org'", as: String.self) })
+        let stored = try XCTUnwrap(
+            try site.app.database.read {
+                try $0.scalar("SELECT password_hash FROM users WHERE email = 'admin@example.org'", as: String.self)
+            })
         let parameters = try XCTUnwrap(PasswordHasher.parse(stored))
         XCTAssertEqual(parameters.logN, 10)
         XCTAssertEqual(parameters.r, 8)
@@ -226,7 +275,10 @@ final class AdminTests: XCTestCase {
 final class AccessLogTests: XCTestCase {
     func testLogHasOneLinePerRequestAndNoSecrets() throws {
         let logFile = makeTemporaryDirectory().appendingPathComponent("access.log").path
-        let site = try TestApp(sampleContent: true) { $0.accessLog = .file(logFile); $0.passwordCost = 10 }
+        let site = try TestApp(sampleContent: true) {
+            $0.accessLog = .file(logFile)
+            $0.passwordCost = 10
+        }
         let link = try XCTUnwrap(try site.app.firstRunSetupLink(base: ""))
         _ = try site.get(link)
         _ = try site.get("/news?token=secret-query-value")

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
@@ -11,11 +11,16 @@ final class AppHardeningTests: XCTestCase {
     var site: TestApp!
 
     override func setUpWithError() throws {
-        site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000; $0.passwordCost = 10 }
+        site = try TestApp(sampleContent: true) {
+            $0.signaturesPerMinute = 1000
+            $0.passwordCost = 10
+        }
     }
     override func tearDown() { site?.stop() }
 
-    func staff(_ role: StaffUser.Role = .admin, email: String = "admin@example.org", on site: TestApp? = nil) throws -> (cookie: [(String, String)], csrf: String) {
+    func staff(_ role: StaffUser.Role = .admin, email: String = "admin@example.org", on site: TestApp? = nil) throws -> (
+        cookie: [(String, String)], csrf: String
+    ) {
         let site = site ?? self.site!
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
         try site.app.database.writeAndWait { db in try StaffStore.create(db, email: email, name: "", role: role, passwordHash: hash) }
@@ -47,7 +52,9 @@ final class AppHardeningTests: XCTestCase {
             XCTAssertEqual(response.status, 200, range)
         }
         let (cookie, csrf) = try staff()
-        let body = Array("--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n".utf8)
+        let body = Array(
+            "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n"
+                .utf8)
         let upload = try upload(body, csrf: csrf, cookie: cookie)
         XCTAssertEqual(upload.status, 303, upload.text)
         let id = try count("SELECT id FROM resources")
@@ -57,10 +64,13 @@ final class AppHardeningTests: XCTestCase {
 
     // MARK: Uploads
 
-    func upload(_ body: [UInt8], csrf: String?, cookie: [(String, String)], boundary: String = "B", sendBody: Bool = true) throws -> ClientResponse {
+    func upload(_ body: [UInt8], csrf: String?, cookie: [(String, String)], boundary: String = "B", sendBody: Bool = true) throws
+        -> ClientResponse
+    {
         let client = try site.client()
         let target = csrf.map { "/admin/resources?_csrf=\($0)" } ?? "/admin/resources"
-        var head = "POST \(target) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        var head =
+            "POST \(target) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         for (name, value) in cookie { head += "\(name): \(value)\r\n" }
         client.send(head + "\r\n")
         if sendBody { client.send(body) }
@@ -103,9 +113,14 @@ final class AppHardeningTests: XCTestCase {
         site.stop()
         let folder = "/dev/shm/sanctuary-test-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        site = try TestApp(sampleContent: true) { $0.database = folder + "/data/site.sqlite"; $0.passwordCost = 10 }
+        site = try TestApp(sampleContent: true) {
+            $0.database = folder + "/data/site.sqlite"
+            $0.passwordCost = 10
+        }
         let (cookie, csrf) = try staff()
-        let body = Array("--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n".utf8)
+        let body = Array(
+            "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n"
+                .utf8)
         let response = try upload(body, csrf: csrf, cookie: cookie)
         XCTAssertEqual(response.status, 303, response.text)
         XCTAssertEqual(try count("SELECT count(*) FROM resources"), 1)
@@ -130,8 +145,12 @@ final class AppHardeningTests: XCTestCase {
 
     func makeLetter() throws -> String {
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/letters/waive-travel-loans-mp").text))
-        let response = try site.post("/letters/waive-travel-loans-mp", [("_csrf", token), ("city", "Ottawa"), ("email", "z@example.org"),
-                                                                        ("name", "Zoë"), ("postal_code", "K1A 0B1"), ("street_address", "1 Main St")])
+        let response = try site.post(
+            "/letters/waive-travel-loans-mp",
+            [
+                ("_csrf", token), ("city", "Ottawa"), ("email", "z@example.org"),
+                ("name", "Zoë"), ("postal_code", "K1A 0B1"), ("street_address", "1 Main St"),
+            ])
         XCTAssertEqual(response.status, 303)
         return try XCTUnwrap(response.header("Location"))
     }
@@ -171,8 +190,10 @@ final class AppHardeningTests: XCTestCase {
 
     /// `/language/en?next=/<TAB>/evil.example`: browsers strip the tab and go to //evil.example.
     func testTheLanguageSwitchOnlyGoesToLocalPaths() throws {
-        for next in ["/%09/evil.example", "/%0a/evil.example", "%2F%2Fevil.example", "/%5Cevil.example", "https://evil.example",
-                     "/%20/evil.example", "/%E2%80%8B/evil.example"] {
+        for next in [
+            "/%09/evil.example", "/%0a/evil.example", "%2F%2Fevil.example", "/%5Cevil.example", "https://evil.example",
+            "/%20/evil.example", "/%E2%80%8B/evil.example",
+        ] {
             XCTAssertEqual(try site.get("/language/fr?next=\(next)").header("Location"), "/fr/", next)
         }
         XCTAssertEqual(try site.get("/language/fr?next=%2Fpetitions%3Fx%3D1").header("Location"), "/fr/petitions?x=1")
@@ -181,11 +202,14 @@ final class AppHardeningTests: XCTestCase {
     /// With `Host: [::1]:8080` the Origin check was skipped: a cross-site POST went through.
     func testTheOriginCheckWorksWithAnIPv6Host() throws {
         func sign(origin: String) throws -> Int {
-            let body = FormHelper.encode([("_csrf", try site.signToken("waive-travel-loans")), ("email", "v6@example.org"), ("first_name", "A"),
-                                          ("last_name", "B"), ("postal_code", "K1A 0B1"), ("website", "")])
+            let body = FormHelper.encode([
+                ("_csrf", try site.signToken("waive-travel-loans")), ("email", "v6@example.org"), ("first_name", "A"),
+                ("last_name", "B"), ("postal_code", "K1A 0B1"), ("website", ""),
+            ])
             let client = try site.client()
-            client.send("POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: [::1]:8080\r\nOrigin: \(origin)\r\n"
-                        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            client.send(
+                "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: [::1]:8080\r\nOrigin: \(origin)\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
             return try client.readResponse().status
         }
         XCTAssertEqual(try sign(origin: "https://evil.example"), 403)
@@ -205,13 +229,17 @@ final class AppHardeningTests: XCTestCase {
 
     func testAnIdNamingNoRowIsAMessageByTheField() throws {
         let (cookie, csrf) = try staff()
-        let fields = [("_csrf", csrf), ("title", "A post"), ("slug", "a-post"), ("summary", "S"), ("body", "B"), ("author_name", "Ed"),
-                      ("published_at", ""), ("campaign_id", "424242"), ("state", "published")]
+        let fields = [
+            ("_csrf", csrf), ("title", "A post"), ("slug", "a-post"), ("summary", "S"), ("body", "B"), ("author_name", "Ed"),
+            ("published_at", ""), ("campaign_id", "424242"), ("state", "published"),
+        ]
         let response = try site.post("/admin/news", fields, headers: cookie)
         XCTAssertEqual(response.status, 422)
         XCTAssertTrue(response.text.contains("That one no longer exists"), response.text)
         XCTAssertEqual(try count("SELECT count(*) FROM news WHERE slug = 'a-post'"), 0)
-        let body = Array("--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nA link\r\n--B\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://example.org\r\n--B\r\nContent-Disposition: form-data; name=\"campaign_id\"\r\n\r\n999\r\n--B--\r\n".utf8)
+        let body = Array(
+            "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nA link\r\n--B\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://example.org\r\n--B\r\nContent-Disposition: form-data; name=\"campaign_id\"\r\n\r\n999\r\n--B--\r\n"
+                .utf8)
         let upload = try upload(body, csrf: csrf, cookie: cookie)
         XCTAssertEqual(upload.status, 422)
         XCTAssertEqual(try count("SELECT count(*) FROM resources"), 0)
@@ -242,7 +270,9 @@ final class AppHardeningTests: XCTestCase {
         let body = FormHelper.encode([("_csrf", token), ("email", "admin@example.org"), ("password", "not the passphrase at all")])
         let clients = try (0..<30).map { _ in try site.client() }
         for client in clients {
-            client.send("POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            client.send(
+                "POST /admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
         }
         let statuses = try clients.map { try $0.readResponse().status }
         XCTAssertLessThanOrEqual(statuses.filter { $0 == 401 }.count, 5, "five guesses per account, however fast they come")
@@ -253,7 +283,9 @@ final class AppHardeningTests: XCTestCase {
     /// every account (and the dummy for unknown ones) costs the same to check.
     func testHashesAreBroughtToTheConfiguredCostAtSignIn() throws {
         let old = try PasswordHasher(logN: 11).hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in try StaffStore.create(db, email: "old@example.org", name: "", role: .editor, passwordHash: old) }
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "old@example.org", name: "", role: .editor, passwordHash: old)
+        }
         _ = try site.signIn("old@example.org")
         let stored = try XCTUnwrap(try site.app.database.read { try StaffStore.find($0, email: "old@example.org") }?.1)
         XCTAssertEqual(PasswordHasher.parse(stored)?.logN, 10)
@@ -286,7 +318,8 @@ final class AppHardeningTests: XCTestCase {
         site.stop()
         site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 2 }
         for (n, status) in [(1, 303), (2, 303), (3, 429)] {
-            let response = try site.sign("waive-travel-loans", ["email": "q\(n)@example.org"], headers: [("X-Forwarded-For", "198.51.100.\(n)")])
+            let response = try site.sign(
+                "waive-travel-loans", ["email": "q\(n)@example.org"], headers: [("X-Forwarded-For", "198.51.100.\(n)")])
             XCTAssertEqual(response.status, status, "a spoofed address is not a new visitor")
         }
         let page = try site.get("/petitions/waive-travel-loans", headers: [("X-Forwarded-Proto", "https")])
@@ -312,13 +345,19 @@ final class AppHardeningTests: XCTestCase {
 
     /// 100,000 `[` took minutes: each one searched the rest of the text for its `]`.
     func testPathologicalMarkdownRendersAndStaysCorrect() {
-        for input in [String(repeating: "[", count: 100_000), String(repeating: "*", count: 100_000), String(repeating: "`", count: 100_001),
-                      String(repeating: "[a](", count: 25_000), String(repeating: "- item\n", count: 20_000), String(repeating: "**a", count: 30_000)] {
+        for input in [
+            String(repeating: "[", count: 100_000), String(repeating: "*", count: 100_000), String(repeating: "`", count: 100_001),
+            String(repeating: "[a](", count: 25_000), String(repeating: "- item\n", count: 20_000), String(repeating: "**a", count: 30_000),
+        ] {
             XCTAssertFalse(Markdown.render(input).rendered.isEmpty)
         }
-        XCTAssertEqual(Markdown.render("**bold *and em* here** and `co*de*` [a *link*](https://example.org) [bad](javascript:alert(1))").rendered,
-                       "<p><strong>bold <em>and em</em> here</strong> and <code>co*de*</code> <a href=\"https://example.org\">a <em>link</em></a> bad)</p>")
-        XCTAssertEqual(Markdown.render("- a\n- b\n1. c\n\n> q\n> r").rendered, "<ul><li>a</li><li>b</li></ul>\n<ol><li>c</li></ol>\n<blockquote><p>q\nr</p></blockquote>")
+        XCTAssertEqual(
+            Markdown.render("**bold *and em* here** and `co*de*` [a *link*](https://example.org) [bad](javascript:alert(1))").rendered,
+            "<p><strong>bold <em>and em</em> here</strong> and <code>co*de*</code> <a href=\"https://example.org\">a <em>link</em></a> bad)</p>"
+        )
+        XCTAssertEqual(
+            Markdown.render("- a\n- b\n1. c\n\n> q\n> r").rendered,
+            "<ul><li>a</li><li>b</li></ul>\n<ol><li>c</li></ol>\n<blockquote><p>q\nr</p></blockquote>")
         XCTAssertEqual(Markdown.render("<script>&\"").rendered, "<p>&lt;script&gt;&amp;&quot;</p>")
     }
 

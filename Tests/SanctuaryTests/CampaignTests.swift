@@ -1,14 +1,19 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
 final class CampaignTests: XCTestCase {
     var site: TestApp!
 
-    override func setUpWithError() throws { site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000; $0.passwordCost = 10 } }
+    override func setUpWithError() throws {
+        site = try TestApp(sampleContent: true) {
+            $0.signaturesPerMinute = 1000
+            $0.passwordCost = 10
+        }
+    }
     override func tearDown() { site.stop() }
 
     func testCampaignPageShowsExactlyItsOpenActionsWithLiveCounts() throws {
@@ -25,7 +30,9 @@ final class CampaignTests: XCTestCase {
         XCTAssertFalse(html.contains("Focus group"), "another campaign's event")
         XCTAssertTrue(html.contains("href=\"mailto:?subject="), "share links")
         // A closed petition drops out of the campaign's actions.
-        try site.app.database.writeAndWait { db in try db.run("UPDATE petitions SET state = 'closed' WHERE slug = 'rescind-safe-third-country'") }
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE petitions SET state = 'closed' WHERE slug = 'rescind-safe-third-country'")
+        }
         XCTAssertFalse(try site.get("/campaigns/safe-third-country").text.contains("Rescind the Safe Third Country Agreement</a>"))
     }
 
@@ -47,14 +54,17 @@ final class CampaignTests: XCTestCase {
 
     func testHomeLeadsWithFeaturedCampaigns() throws {
         let html = try site.get("/").text
-        let campaigns = try XCTUnwrap(html.range(of: "Our campaigns")), petitions = try XCTUnwrap(html.range(of: "Act now"))
+        let campaigns = try XCTUnwrap(html.range(of: "Our campaigns"))
+        let petitions = try XCTUnwrap(html.range(of: "Act now"))
         XCTAssertLessThan(campaigns.lowerBound, petitions.lowerBound)
     }
 
     func subscribe(_ fields: [String: String]) throws -> ClientResponse {
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/campaigns/refugees-welcome-here").text))
-        var values = ["name": "Lee", "email": "lee@example.org", "postal_code": "", "campaign": "refugees-welcome-here",
-                      "consent_updates": "yes", "_csrf": token]
+        var values = [
+            "name": "Lee", "email": "lee@example.org", "postal_code": "", "campaign": "refugees-welcome-here",
+            "consent_updates": "yes", "_csrf": token,
+        ]
         for (k, v) in fields { values[k] = v }
         return try site.post("/updates", values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
@@ -67,13 +77,19 @@ final class CampaignTests: XCTestCase {
         XCTAssertEqual(try site.post("/updates", [("name", "A"), ("email", "a@example.org"), ("consent_updates", "yes")]).status, 403)
         XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM subscribers", as: Int.self) }, 0)
         XCTAssertEqual(try subscribe([:]).status, 200)
-        let stored = try site.app.database.read { try $0.first("SELECT consent_text, consented_at, campaign_id FROM subscribers") {
-            (try $0.get("consent_text", as: String.self), try $0.get("consented_at", as: String.self), try $0.optional("campaign_id", as: Int64.self))
-        } }
+        let stored = try site.app.database.read {
+            try $0.first("SELECT consent_text, consented_at, campaign_id FROM subscribers") {
+                (
+                    try $0.get("consent_text", as: String.self), try $0.get("consented_at", as: String.self),
+                    try $0.optional("campaign_id", as: Int64.self)
+                )
+            }
+        }
         XCTAssertEqual(stored?.0, site.app.languages.english("updates.consent"))
         XCTAssertNotNil(stored.flatMap { Timestamp.parse($0.1) })
         XCTAssertNotNil(stored?.2)
-        XCTAssertFalse(try site.get("/").text.contains("name=\"consent_updates\" type=\"checkbox\" value=\"yes\" checked"), "unticked by default")
+        XCTAssertFalse(
+            try site.get("/").text.contains("name=\"consent_updates\" type=\"checkbox\" value=\"yes\" checked"), "unticked by default")
     }
 
     func testUnsubscribeLinkWorksOnce() throws {
@@ -82,7 +98,9 @@ final class CampaignTests: XCTestCase {
         XCTAssertEqual(try site.get("/updates/unsubscribe/\(id)/forged-token").status, 404)
         // The link as the export prints it.
         let csv = try exportCSV()
-        let link = try XCTUnwrap(csv.components(separatedBy: ",").first { $0.contains("/updates/unsubscribe/") }?.trimmingCharacters(in: .whitespacesAndNewlines))
+        let link = try XCTUnwrap(
+            csv.components(separatedBy: ",").first { $0.contains("/updates/unsubscribe/") }?.trimmingCharacters(in: .whitespacesAndNewlines)
+        )
         let path = String(link.dropFirst("http://127.0.0.1:8080".count))
         XCTAssertEqual(try site.get(path).status, 200)
         XCTAssertEqual(try site.post(path, []).status, 200)

@@ -1,6 +1,6 @@
 import Foundation
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
@@ -12,7 +12,9 @@ final class CommandTests: XCTestCase {
     }
 
     func launch(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("sanctuary binary not built at \(binary.path)") }
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("sanctuary binary not built at \(binary.path)")
+        }
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -20,7 +22,8 @@ final class CommandTests: XCTestCase {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -29,8 +32,9 @@ final class CommandTests: XCTestCase {
 
     func testServesThenStopsCleanlyOnSIGTERM() throws {
         let folder = makeTemporaryDirectory()
-        let (process, out, _) = try launch(["serve", "--port", "0", "--db", folder.appendingPathComponent("s.sqlite").path],
-                                           environment: ["SANCTUARY_ACCESS_LOG": "off"])
+        let (process, out, _) = try launch(
+            ["serve", "--port", "0", "--db", folder.appendingPathComponent("s.sqlite").path],
+            environment: ["SANCTUARY_ACCESS_LOG": "off"])
         // Read the banner to learn the port.
         var banner = ""
         let deadline = Date().addingTimeInterval(20)
@@ -39,7 +43,8 @@ final class CommandTests: XCTestCase {
             if data.isEmpty { break }
             banner += String(decoding: data, as: UTF8.self)
         }
-        let port = try XCTUnwrap(banner.range(of: #":(\d+)/"#, options: .regularExpression).map { Int(banner[$0].dropFirst().dropLast()) } ?? nil, banner)
+        let port = try XCTUnwrap(
+            banner.range(of: #":(\d+)/"#, options: .regularExpression).map { Int(banner[$0].dropFirst().dropLast()) } ?? nil, banner)
         let client = try RawClient(port: port)
         client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         XCTAssertEqual(try client.readResponse().text, "ok\n")
@@ -64,7 +69,8 @@ final class CommandTests: XCTestCase {
 
 final class UserCommandTests: XCTestCase {
     func testUserCreateReadsThePasswordFromStandardInput() throws {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("sanctuary")
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "sanctuary")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
         let folder = makeTemporaryDirectory()
         let database = folder.appendingPathComponent("u.sqlite").path
@@ -73,7 +79,8 @@ final class UserCommandTests: XCTestCase {
             process.executableURL = binary
             process.currentDirectoryURL = packageRoot
             process.arguments = arguments + ["--db", database]
-            let stdin = Pipe(), stderr = Pipe()
+            let stdin = Pipe()
+            let stderr = Pipe()
             process.standardInput = stdin
             process.standardOutput = Pipe()
             process.standardError = stderr
@@ -93,9 +100,15 @@ final class UserCommandTests: XCTestCase {
 
         let db = try Database(path: database)
         defer { db.close() }
-        let stored = try XCTUnwrap(try db.read { try $0.first("SELECT email, role, password_hash FROM users") { row in
-            (try row.get("email", as: String.self), try row.get("role", as: String.self), try row.get("password_hash", as: String.self))
-        } })
+        let stored = try XCTUnwrap(
+            try db.read {
+                try $0.first("SELECT email, role, password_hash FROM users") { row in
+                    (
+                        try row.get("email", as: String.self), try row.get("role", as: String.self),
+                        try row.get("password_hash", as: String.self)
+                    )
+                }
+            })
         XCTAssertEqual(stored.0, "staff@example.org")
         XCTAssertEqual(stored.1, "organizer")
         XCTAssertTrue(PasswordHasher.verify("a long passphrase here", against: stored.2))
@@ -105,26 +118,35 @@ final class UserCommandTests: XCTestCase {
 
 final class ImportCommandTests: XCTestCase {
     func testImportRepresentativesReportsAndRefusesBrokenFiles() throws {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("sanctuary")
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "sanctuary")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
         let folder = makeTemporaryDirectory()
         let database = folder.appendingPathComponent("i.sqlite").path
-        let good = folder.appendingPathComponent("good.csv"), bad = folder.appendingPathComponent("bad.csv"), fsa = folder.appendingPathComponent("fsa.csv")
-        try "riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane Doe,P,jane@example.org\n".write(to: good, atomically: true, encoding: .utf8)
-        try "riding_code,riding_name,province,mp_name,party,email\n35080,Ottawa South,ON,Ann,P,ann@example.org\nxx,Bad,ON,B,P,b@example.org\n".write(to: bad, atomically: true, encoding: .utf8)
+        let good = folder.appendingPathComponent("good.csv")
+        let bad = folder.appendingPathComponent("bad.csv")
+        let fsa = folder.appendingPathComponent("fsa.csv")
+        try "riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane Doe,P,jane@example.org\n".write(
+            to: good, atomically: true, encoding: .utf8)
+        try
+            "riding_code,riding_name,province,mp_name,party,email\n35080,Ottawa South,ON,Ann,P,ann@example.org\nxx,Bad,ON,B,P,b@example.org\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
         try "fsa,riding_code\nK1A,35079\n".write(to: fsa, atomically: true, encoding: .utf8)
         func run(_ arguments: [String]) throws -> (Int32, String, String) {
             let process = Process()
             process.executableURL = binary
             process.currentDirectoryURL = packageRoot
             process.arguments = ["import-representatives"] + arguments + ["--db", database]
-            let out = Pipe(), err = Pipe()
+            let out = Pipe()
+            let err = Pipe()
             process.standardOutput = out
             process.standardError = err
             try process.run()
             process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-                    String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            return (
+                process.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            )
         }
         let (ok, output, _) = try run([good.path, "--fsa", fsa.path])
         XCTAssertEqual(ok, 0)

@@ -13,7 +13,9 @@ final class ConfigTests: XCTestCase {
     }
 
     func testEnvironmentOverridesFileAndFlagsOverrideEnvironment() throws {
-        let env = ["SANCTUARY_PORT": "9001", "SANCTUARY_HOST": "0.0.0.0", "SANCTUARY_DB": "/tmp/x.sqlite", "SANCTUARY_SECURE_COOKIES": "true"]
+        let env = [
+            "SANCTUARY_PORT": "9001", "SANCTUARY_HOST": "0.0.0.0", "SANCTUARY_DB": "/tmp/x.sqlite", "SANCTUARY_SECURE_COOKIES": "true",
+        ]
         let config = try AppConfig.load(root: packageRoot, environment: env, overrides: ["port": "9002"])
         XCTAssertEqual(config.port, 9002)
         XCTAssertEqual(config.host, "0.0.0.0")

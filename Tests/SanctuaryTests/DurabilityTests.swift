@@ -7,12 +7,14 @@ import XCTest
 /// and every signature that got its 303 is in the database, with counts equal to rows.
 final class DurabilityTests: XCTestCase {
     func testAcknowledgedSignaturesSurviveKill9() throws {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent("sanctuary")
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "sanctuary")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
         let folder = makeTemporaryDirectory()
         let databasePath = folder.appendingPathComponent("crash.sqlite").path
         let configPath = folder.appendingPathComponent("config.json").path
-        try #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}}"#.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}}"#.write(
+            toFile: configPath, atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = binary
@@ -28,7 +30,8 @@ final class DurabilityTests: XCTestCase {
             if data.isEmpty { break }
             banner += String(decoding: data, as: UTF8.self)
         }
-        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast()) else {
+        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
+        else {
             process.terminate()
             return XCTFail("no port in \(banner)")
         }
@@ -45,8 +48,12 @@ final class DurabilityTests: XCTestCase {
                 guard let client = try? RawClient(port: port, receiveTimeout: 2) else { return }
                 for n in 0..<100_000 {
                     let email = "w\(worker)-\(n)@example.org"
-                    let body = FormHelper.encode([("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1")])
-                    let sent = client.send("POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    let body = FormHelper.encode([
+                        ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
+                    ])
+                    let sent = client.send(
+                        "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    )
                     guard sent, let response = try? client.readResponse() else { return }
                     if response.status == 303 { acknowledged.add(email) }
                 }
@@ -67,7 +74,9 @@ final class DurabilityTests: XCTestCase {
         let stored = Set(try database.read { try $0.query("SELECT email FROM signatures") { try $0.get("email", as: String.self) } })
         let missing = emails.filter { !stored.contains($0) }
         XCTAssertEqual(missing, [], "every acknowledged signature is on disk")
-        let counter = try database.read { try $0.scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'", as: Int.self) }
+        let counter = try database.read {
+            try $0.scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'", as: Int.self)
+        }
         XCTAssertEqual(counter, stored.count, "the maintained count equals the rows")
     }
 }
@@ -75,7 +84,19 @@ final class DurabilityTests: XCTestCase {
 final class Acknowledged: @unchecked Sendable {
     private let lock = NSLock()
     private var emails: [String] = []
-    func add(_ email: String) { lock.lock(); emails.append(email); lock.unlock() }
-    var count: Int { lock.lock(); defer { lock.unlock() }; return emails.count }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return emails }
+    func add(_ email: String) {
+        lock.lock()
+        emails.append(email)
+        lock.unlock()
+    }
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return emails.count
+    }
+    var all: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return emails
+    }
 }

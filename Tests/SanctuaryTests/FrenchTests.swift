@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 import ZIPFoundation
@@ -12,7 +12,10 @@ final class FrenchTests: XCTestCase {
     var site: TestApp!
 
     override func setUpWithError() throws {
-        site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000; $0.passwordCost = 10 }
+        site = try TestApp(sampleContent: true) {
+            $0.signaturesPerMinute = 1000
+            $0.passwordCost = 10
+        }
     }
     override func tearDown() { site.stop() }
 
@@ -23,12 +26,14 @@ final class FrenchTests: XCTestCase {
 
     func testBothCataloguesHaveTheSameKeysAndPlaceholders() throws {
         let directory = packageRoot.appendingPathComponent("Config/locales")
-        let en = try Localizer.load(language: "en", directory: directory), fr = try Localizer.load(language: "fr", directory: directory)
+        let en = try Localizer.load(language: "en", directory: directory)
+        let fr = try Localizer.load(language: "fr", directory: directory)
         XCTAssertEqual(en.keys.subtracting(fr.keys), [], "keys missing from fr.json")
         XCTAssertEqual(fr.keys.subtracting(en.keys), [], "keys missing from en.json")
         XCTAssertGreaterThan(en.keys.count, 300)
         for key in en.keys.sorted() {
-            let a = Localizer.placeholders(in: en.text(key) ?? ""), b = Localizer.placeholders(in: fr.text(key) ?? "")
+            let a = Localizer.placeholders(in: en.text(key) ?? "")
+            let b = Localizer.placeholders(in: fr.text(key) ?? "")
             XCTAssertEqual(a, b, "placeholders of \(key)")
             XCTAssertFalse((fr.text(key) ?? "").isEmpty, "\(key) is empty in fr.json")
         }
@@ -45,12 +50,14 @@ final class FrenchTests: XCTestCase {
         let spoken = page.matches(of: #/\b(?:aria-label|title|alt|placeholder|content|value)="([^"]*)"/#).map { String($0.1) }
         page = page.replacingOccurrences(of: #"<[^>]*>"#, with: " ", options: .regularExpression) + "\n" + spoken.joined(separator: "\n")
         page = page.replacingOccurrences(of: #"[^\s"<>]+@[^\s"<>]+"#, with: " ", options: .regularExpression)  // e-mail addresses are data
-        page = page.replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+        page = page.replacingOccurrences(of: "&#39;", with: "'").replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(
+            of: "&amp;", with: "&")
         var found: [String] = []
         for key in english.keys.sorted() where !key.hasPrefix("format.") && !key.hasPrefix("admin.") {
             guard let en = english.text(key), en != french.text(key) else { continue }
             let pieces = en.replacingOccurrences(of: #"\{[a-z_]+\}"#, with: "\u{0}", options: .regularExpression).split(separator: "\u{0}")
-            for piece in pieces.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)) }) where piece.count >= 5 {
+            for piece in pieces.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)) })
+            where piece.count >= 5 {
                 if page.range(of: "\\b" + NSRegularExpression.escapedPattern(for: piece) + "\\b", options: .regularExpression) != nil {
                     found.append("\(key): \(piece)")
                 }
@@ -62,24 +69,33 @@ final class FrenchTests: XCTestCase {
     /// Local links and form actions of a French page that leave French (static files and the switch excepted).
     func linksOutsideFrench(_ html: String) -> [String] {
         html.matches(of: #/(?:href|action)="(/[^"]*)"/#).map { String($0.1) }.filter { target in
-            !target.hasPrefix("/fr/") && !target.hasPrefix("/css/") && !target.hasPrefix("/favicon") && !target.hasPrefix("/language/") && !target.hasPrefix("/resources/")
+            !target.hasPrefix("/fr/") && !target.hasPrefix("/css/") && !target.hasPrefix("/favicon") && !target.hasPrefix("/language/")
+                && !target.hasPrefix("/resources/")
         }
     }
 
     func publicPages() throws -> [(path: String, status: Int)] {
         // Pages that exist only after an action.
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/fr/letters/waive-travel-loans-mp").text))
-        let letter = try site.post("/fr/letters/waive-travel-loans-mp", [("_csrf", token), ("name", "Chloé Tremblay"), ("email", "chloe@example.org"),
-                                                                         ("street_address", "12 rue Sparks"), ("city", "Ottawa"), ("postal_code", "K1A 0B1")])
+        let letter = try site.post(
+            "/fr/letters/waive-travel-loans-mp",
+            [
+                ("_csrf", token), ("name", "Chloé Tremblay"), ("email", "chloe@example.org"),
+                ("street_address", "12 rue Sparks"), ("city", "Ottawa"), ("postal_code", "K1A 0B1"),
+            ])
         XCTAssertEqual(letter.status, 303)
         let letterPath = try XCTUnwrap(letter.header("Location"))
-        return [("/fr/", 200), ("/fr/campaigns", 200), ("/fr/campaigns/safe-third-country", 200), ("/fr/campaigns/refugees-welcome-here", 200),
-                ("/fr/petitions", 200), ("/fr/petitions/rescind-safe-third-country", 200), ("/fr/petitions/rescind-safe-third-country/thanks", 200),
-                ("/fr/letters", 200), ("/fr/letters/waive-travel-loans-mp", 200), ("/fr/letters/stca-minister", 200), (letterPath, 200),
-                ("/fr/representatives", 200), ("/fr/representatives?postal_code=K1A0B1", 200), ("/fr/representatives?postal_code=nope", 422),
-                ("/fr/events", 200), ("/fr/events?past=1", 200), ("/fr/events/stca-public-meeting", 200), ("/fr/events/focus-group-welcome-here", 200),
-                ("/fr/events/stca-public-meeting/registered", 200), ("/fr/news", 200), ("/fr/news/welcome-here-toolkit", 200),
-                ("/fr/news?page=9", 404), ("/fr/no-such-page", 404)]
+        return [
+            ("/fr/", 200), ("/fr/campaigns", 200), ("/fr/campaigns/safe-third-country", 200), ("/fr/campaigns/refugees-welcome-here", 200),
+            ("/fr/petitions", 200), ("/fr/petitions/rescind-safe-third-country", 200),
+            ("/fr/petitions/rescind-safe-third-country/thanks", 200),
+            ("/fr/letters", 200), ("/fr/letters/waive-travel-loans-mp", 200), ("/fr/letters/stca-minister", 200), (letterPath, 200),
+            ("/fr/representatives", 200), ("/fr/representatives?postal_code=K1A0B1", 200), ("/fr/representatives?postal_code=nope", 422),
+            ("/fr/events", 200), ("/fr/events?past=1", 200), ("/fr/events/stca-public-meeting", 200),
+            ("/fr/events/focus-group-welcome-here", 200),
+            ("/fr/events/stca-public-meeting/registered", 200), ("/fr/news", 200), ("/fr/news/welcome-here-toolkit", 200),
+            ("/fr/news?page=9", 404), ("/fr/no-such-page", 404),
+        ]
     }
 
     func testEveryPublicPageAnswersInFrenchWithNoEnglishInterfaceLeft() throws {
@@ -90,10 +106,15 @@ final class FrenchTests: XCTestCase {
             XCTAssertTrue(html.contains("<html lang=\"fr\">"), "\(path) is marked French")
             XCTAssertEqual(englishLeftOver(in: html), [], "English interface text on \(path)")
             let neutral = String(path.dropFirst(3))
-            XCTAssertTrue(html.contains("hreflang=\"en\" href=\"\(site.app.config.publicBaseURL)\(neutral.isEmpty ? "/" : neutral)\""), "\(path) names its English twin")
+            XCTAssertTrue(
+                html.contains("hreflang=\"en\" href=\"\(site.app.config.publicBaseURL)\(neutral.isEmpty ? "/" : neutral)\""),
+                "\(path) names its English twin")
             XCTAssertTrue(html.contains("hreflang=\"fr\" href=\"\(site.app.config.publicBaseURL)\(path)\""), "\(path) names itself")
-            XCTAssertTrue(html.contains("class=\"language-switch\" href=\"/language/en?next=\(PercentEncoding.encode(neutral.isEmpty ? "/" : neutral))\" lang=\"en\""),
-                          "\(path) offers English for the same content")
+            XCTAssertTrue(
+                html.contains(
+                    "class=\"language-switch\" href=\"/language/en?next=\(PercentEncoding.encode(neutral.isEmpty ? "/" : neutral))\" lang=\"en\""
+                ),
+                "\(path) offers English for the same content")
             XCTAssertEqual(linksOutsideFrench(html), [], "\(path) links outside /fr/")
         }
         // And the English site says nothing in French.
@@ -111,14 +132,18 @@ final class FrenchTests: XCTestCase {
         let page = try site.get("/fr/petitions/\(slug)")
         XCTAssertTrue(page.text.contains("action=\"/fr/petitions/\(slug)/sign\""))
         let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
-        let fields = [("_csrf", token), ("first_name", "Émilie"), ("last_name", "Gagnon"), ("email", "emilie@example.org"), ("website", "")]
+        let fields = [
+            ("_csrf", token), ("first_name", "Émilie"), ("last_name", "Gagnon"), ("email", "emilie@example.org"), ("website", ""),
+        ]
         let invalid = try site.post("/fr/petitions/\(slug)/sign", fields + [("postal_code", "H2X")])
         XCTAssertEqual(invalid.status, 422)
         XCTAssertTrue(invalid.text.contains("<html lang=\"fr\">"))
         XCTAssertTrue(invalid.text.contains("Entrez un code postal canadien comme K1A 0B1"))
         XCTAssertTrue(invalid.text.contains("value=\"Émilie\""), "values kept")
         XCTAssertEqual(englishLeftOver(in: invalid.text), [])
-        XCTAssertTrue(invalid.text.contains("href=\"/language/en?next=%2Fpetitions%2F\(slug)\""), "the switch leads to the petition, not the POST address")
+        XCTAssertTrue(
+            invalid.text.contains("href=\"/language/en?next=%2Fpetitions%2F\(slug)\""),
+            "the switch leads to the petition, not the POST address")
         XCTAssertEqual(try site.petitionJSON(slug)["signature_count"] as? Int, 0, "nothing stored")
         let signed = try site.post("/fr/petitions/\(slug)/sign", fields + [("postal_code", "h2x 1y4")])
         XCTAssertEqual(signed.status, 303)
@@ -136,20 +161,26 @@ final class FrenchTests: XCTestCase {
     func testRSVPAndUpdatesInFrench() throws {
         let event = try site.get("/fr/events/focus-group-welcome-here").text
         let token = try XCTUnwrap(FormHelper.csrfToken(in: event))
-        let missing = try site.post("/fr/events/focus-group-welcome-here/rsvp", [("_csrf", token), ("name", ""), ("email", "x@example.org")])
+        let missing = try site.post(
+            "/fr/events/focus-group-welcome-here/rsvp", [("_csrf", token), ("name", ""), ("email", "x@example.org")])
         XCTAssertEqual(missing.status, 422)
         XCTAssertTrue(missing.text.contains("Entrez votre nom"))
-        let done = try site.post("/fr/events/focus-group-welcome-here/rsvp", [("_csrf", token), ("name", "Luc"), ("email", "luc@example.org")])
+        let done = try site.post(
+            "/fr/events/focus-group-welcome-here/rsvp", [("_csrf", token), ("name", "Luc"), ("email", "luc@example.org")])
         XCTAssertEqual(done.status, 303)
         XCTAssertEqual(done.header("Location"), "/fr/events/focus-group-welcome-here/registered")
         XCTAssertTrue(try site.get(done.header("Location") ?? "").text.contains("Votre inscription est confirmée"))
 
         let home = try site.get("/fr/").text
-        let updatesToken = try XCTUnwrap(home.matches(of: #/action="/fr/updates"[^>]*><input type="hidden" name="_csrf" value="([^"]+)"/#).first.map { String($0.1) })
-        let signup = try site.post("/fr/updates", [("_csrf", updatesToken), ("name", "Luc"), ("email", "luc@example.org"), ("consent_updates", "yes")])
+        let updatesToken = try XCTUnwrap(
+            home.matches(of: #/action="/fr/updates"[^>]*><input type="hidden" name="_csrf" value="([^"]+)"/#).first.map { String($0.1) })
+        let signup = try site.post(
+            "/fr/updates", [("_csrf", updatesToken), ("name", "Luc"), ("email", "luc@example.org"), ("consent_updates", "yes")])
         XCTAssertEqual(signup.status, 200)
         XCTAssertTrue(signup.text.contains("Merci de votre inscription"))
-        let language = try site.app.database.read { try $0.scalar("SELECT language FROM subscribers WHERE email = 'luc@example.org'", as: String.self) }
+        let language = try site.app.database.read {
+            try $0.scalar("SELECT language FROM subscribers WHERE email = 'luc@example.org'", as: String.self)
+        }
         XCTAssertEqual(language, "fr", "we remember the language someone signed up in")
     }
 
@@ -159,16 +190,23 @@ final class FrenchTests: XCTestCase {
         let slug = "waive-travel-loans-mp"
         let form = try site.get("/fr/letters/\(slug)").text
         let token = try XCTUnwrap(FormHelper.csrfToken(in: form))
-        let made = try site.post("/fr/letters/\(slug)", [("_csrf", token), ("name", "Chloé Tremblay"), ("email", "chloe@example.org"),
-                                                       ("street_address", "12 rue Sparks"), ("city", "Ottawa"), ("postal_code", "K1A 0B1")])
+        let made = try site.post(
+            "/fr/letters/\(slug)",
+            [
+                ("_csrf", token), ("name", "Chloé Tremblay"), ("email", "chloe@example.org"),
+                ("street_address", "12 rue Sparks"), ("city", "Ottawa"), ("postal_code", "K1A 0B1"),
+            ])
         XCTAssertEqual(made.status, 303)
         let location = try XCTUnwrap(made.header("Location"))
         XCTAssertTrue(location.hasPrefix("/fr/letters/\(slug)/letter/"))
         let page = try site.get(location).text
         let today = DateText.day(Timestamp.now(), t: french)
         XCTAssertTrue(today.contains(" ") && !today.contains("November"), today)
-        for expected in ["Votre lettre est prête", "Bonjour Sample MP (Ottawa Centre),", "Chambre des communes", "électrice ou électeur de Ottawa-Centre",
-                         "Veuillez agréer", today] {
+        for expected in [
+            "Votre lettre est prête", "Bonjour Sample MP (Ottawa Centre),", "Chambre des communes",
+            "électrice ou électeur de Ottawa-Centre",
+            "Veuillez agréer", today,
+        ] {
             XCTAssertTrue(page.contains(HTML.escape(expected)), "letter page has \(expected)")
         }
         let text = try site.get(location + ".txt").text
@@ -186,21 +224,34 @@ final class FrenchTests: XCTestCase {
     }
 
     func testWithoutAFrenchTemplateTheLetterIsWhollyEnglish() throws {
-        try site.app.database.writeAndWait { db in _ = try db.run("UPDATE letter_campaigns SET body_template_fr = '' WHERE slug = 'waive-travel-loans-mp'") }
+        try site.app.database.writeAndWait { db in
+            _ = try db.run("UPDATE letter_campaigns SET body_template_fr = '' WHERE slug = 'waive-travel-loans-mp'")
+        }
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/fr/letters/waive-travel-loans-mp").text))
-        let made = try site.post("/fr/letters/waive-travel-loans-mp", [("_csrf", token), ("name", "Chloé"), ("email", "c@example.org"),
-                                                                        ("street_address", "1 rue X"), ("city", "Ottawa"), ("postal_code", "K1A 0B1")])
+        let made = try site.post(
+            "/fr/letters/waive-travel-loans-mp",
+            [
+                ("_csrf", token), ("name", "Chloé"), ("email", "c@example.org"),
+                ("street_address", "1 rue X"), ("city", "Ottawa"), ("postal_code", "K1A 0B1"),
+            ])
         let text = try site.get(try XCTUnwrap(made.header("Location")) + ".txt").text
-        XCTAssertTrue(text.contains("Dear Sample MP (Ottawa Centre),") && text.contains("House of Commons") && text.contains("constituent in Ottawa Centre"))
+        XCTAssertTrue(
+            text.contains("Dear Sample MP (Ottawa Centre),") && text.contains("House of Commons")
+                && text.contains("constituent in Ottawa Centre"))
         XCTAssertFalse(text.contains("Bonjour"))
     }
 
     func testANamedRecipientIsAddressedInFrench() throws {
         let form = try site.get("/fr/letters/stca-minister").text
-        XCTAssertTrue(form.contains("<h2 id=\"letter-heading\">Écrire à Le ministre de l’Immigration, des Réfugiés et de la Citoyenneté</h2>"))
+        XCTAssertTrue(
+            form.contains("<h2 id=\"letter-heading\">Écrire à Le ministre de l’Immigration, des Réfugiés et de la Citoyenneté</h2>"))
         let token = try XCTUnwrap(FormHelper.csrfToken(in: form))
-        let made = try site.post("/fr/letters/stca-minister", [("_csrf", token), ("name", "Luc Roy"), ("email", "luc@example.org"),
-                                                              ("street_address", "1 rue A"), ("city", "Ottawa"), ("postal_code", "K1A 0B1")])
+        let made = try site.post(
+            "/fr/letters/stca-minister",
+            [
+                ("_csrf", token), ("name", "Luc Roy"), ("email", "luc@example.org"),
+                ("street_address", "1 rue A"), ("city", "Ottawa"), ("postal_code", "K1A 0B1"),
+            ])
         XCTAssertEqual(made.status, 303)
         let text = try site.get(try XCTUnwrap(made.header("Location")) + ".txt").text
         XCTAssertTrue(text.contains("Bonjour Le ministre de l’Immigration, des Réfugiés et de la Citoyenneté,"), text)
@@ -213,7 +264,8 @@ final class FrenchTests: XCTestCase {
     func testFrenchDatesTimesAndNumbers() throws {
         try site.app.database.writeAndWait { db in
             // 7 to 9 PM in Toronto on 8 December 2026 (EST, UTC−5).
-            _ = try db.run("""
+            _ = try db.run(
+                """
                 INSERT INTO events (slug, title, title_fr, starts_at, ends_at, time_zone, state)
                 VALUES ('vigil', 'Vigil', 'Veille', '2026-12-09T00:00:00Z', '2026-12-09T02:00:00Z', 'America/Toronto', 'published')
                 """)
@@ -237,7 +289,9 @@ final class FrenchTests: XCTestCase {
 
     func testUntranslatedContentFallsBackToEnglishMarkedAsSuch() throws {
         try site.app.database.writeAndWait { db in
-            _ = try db.run("INSERT INTO petitions (slug, title, summary, body, state) VALUES ('only-english', 'Only in English', 'A summary.', 'Body text.', 'open')")
+            _ = try db.run(
+                "INSERT INTO petitions (slug, title, summary, body, state) VALUES ('only-english', 'Only in English', 'A summary.', 'Body text.', 'open')"
+            )
         }
         let page = try site.get("/fr/petitions/only-english").text
         XCTAssertTrue(page.contains("<h1><span lang=\"en\">Only in English</span></h1>"))
@@ -252,16 +306,22 @@ final class FrenchTests: XCTestCase {
     func testResourcesInTheOtherLanguageSaySo() throws {
         try site.app.database.writeAndWait { db in
             let campaign = try XCTUnwrap(try db.scalar("SELECT id FROM campaigns WHERE slug = 'refugees-welcome-here'", as: Int64.self))
-            _ = try db.run("INSERT INTO resources (campaign_id, title, language, kind, url) VALUES (?, 'Organiser toolkit', 'en', 'link', 'https://example.org/en')", campaign)
-            _ = try db.run("INSERT INTO resources (campaign_id, title, language, kind, url) VALUES (?, 'Trousse d’organisation', 'fr', 'link', 'https://example.org/fr')", campaign)
+            _ = try db.run(
+                "INSERT INTO resources (campaign_id, title, language, kind, url) VALUES (?, 'Organiser toolkit', 'en', 'link', 'https://example.org/en')",
+                campaign)
+            _ = try db.run(
+                "INSERT INTO resources (campaign_id, title, language, kind, url) VALUES (?, 'Trousse d’organisation', 'fr', 'link', 'https://example.org/fr')",
+                campaign)
         }
         let french = try site.get("/fr/campaigns/refugees-welcome-here").text
-        let own = try XCTUnwrap(french.range(of: "Trousse d’organisation")), other = try XCTUnwrap(french.range(of: "Organiser toolkit"))
+        let own = try XCTUnwrap(french.range(of: "Trousse d’organisation"))
+        let other = try XCTUnwrap(french.range(of: "Organiser toolkit"))
         XCTAssertLessThan(own.lowerBound, other.lowerBound, "French resources first on the French page")
         XCTAssertTrue(french.contains("<li lang=\"en\"><a href=\"https://example.org/en\" hreflang=\"en\">Organiser toolkit</a>"))
         XCTAssertTrue(french.contains("(anglais)"))
         let english = try site.get("/campaigns/refugees-welcome-here").text
-        XCTAssertLessThan(try XCTUnwrap(english.range(of: "Organiser toolkit")).lowerBound, try XCTUnwrap(english.range(of: "Trousse")).lowerBound)
+        XCTAssertLessThan(
+            try XCTUnwrap(english.range(of: "Organiser toolkit")).lowerBound, try XCTUnwrap(english.range(of: "Trousse")).lowerBound)
         XCTAssertTrue(english.contains("(French)"))
     }
 
@@ -281,12 +341,15 @@ final class FrenchTests: XCTestCase {
         let one = try site.get("/fr/events/stca-public-meeting.ics").text
         XCTAssertTrue(one.contains("SUMMARY:Assemblée publique"))
         let english = try site.get("/events.ics").text
-        XCTAssertEqual(english.matches(of: #/UID:event-\d+@/#).count, ics.matches(of: #/UID:event-\d+@/#).count, "the same events, by the same UIDs")
+        XCTAssertEqual(
+            english.matches(of: #/UID:event-\d+@/#).count, ics.matches(of: #/UID:event-\d+@/#).count, "the same events, by the same UIDs")
         let sitemap = try site.get("/sitemap.xml").text
         let base = site.app.config.publicBaseURL
         XCTAssertTrue(sitemap.contains("<loc>\(base)/fr/petitions/rescind-safe-third-country</loc>"))
         XCTAssertTrue(sitemap.contains("<xhtml:link rel=\"alternate\" hreflang=\"fr\" href=\"\(base)/fr/campaigns/safe-third-country\"/>"))
-        XCTAssertTrue(try site.get("/fr/petitions/rescind-safe-third-country.json").text.contains("\"title\":\"Annulez l’Entente sur les tiers pays sûrs\""))
+        XCTAssertTrue(
+            try site.get("/fr/petitions/rescind-safe-third-country.json").text.contains(
+                "\"title\":\"Annulez l’Entente sur les tiers pays sûrs\""))
     }
 
     // MARK: Choosing the language
@@ -320,7 +383,9 @@ final class FrenchTests: XCTestCase {
 
     func testStaffEditBothLanguages() throws {
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in try StaffStore.create(db, email: "o@example.org", name: "", role: .organizer, passwordHash: hash) }
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "o@example.org", name: "", role: .organizer, passwordHash: hash)
+        }
         let cookie = try site.signIn("o@example.org")
         // Staff can work in French too: the same screens under /fr/admin, every link staying there.
         for path in ["/fr/admin", "/fr/admin/petitions", "/fr/admin/petitions/new", "/fr/admin/letters"] {
@@ -332,17 +397,27 @@ final class FrenchTests: XCTestCase {
         XCTAssertTrue(try site.get("/fr/admin/petitions/new", headers: cookie).text.contains("<label for=\"f-title_fr\">Titre en français"))
         let editor = try site.get("/admin/petitions/new", headers: cookie).text
         XCTAssertTrue(editor.contains("<label for=\"f-title_fr\">Title in French"))
-        XCTAssertTrue(editor.contains("name=\"body_fr\" rows=\"4\" maxlength=\"20000\" lang=\"fr\""), "French fields are marked French for spell-checkers")
+        XCTAssertTrue(
+            editor.contains("name=\"body_fr\" rows=\"4\" maxlength=\"20000\" lang=\"fr\""),
+            "French fields are marked French for spell-checkers")
         let csrf = try XCTUnwrap(FormHelper.csrfToken(in: editor))
-        let created = try site.post("/admin/petitions", [("_csrf", csrf), ("title", "Status for all"), ("title_fr", "Un statut pour tous"),
-                                                         ("slug", "status"), ("summary", "Regularise."), ("summary_fr", "Régularisez."),
-                                                         ("body", "Text."), ("body_fr", "Texte."), ("state", "open")], headers: cookie)
+        let created = try site.post(
+            "/admin/petitions",
+            [
+                ("_csrf", csrf), ("title", "Status for all"), ("title_fr", "Un statut pour tous"),
+                ("slug", "status"), ("summary", "Regularise."), ("summary_fr", "Régularisez."),
+                ("body", "Text."), ("body_fr", "Texte."), ("state", "open"),
+            ], headers: cookie)
         XCTAssertEqual(created.status, 303)
         let page = try site.get("/fr/petitions/status").text
         XCTAssertTrue(page.contains("<h1>Un statut pour tous</h1>") && page.contains("<p>Texte.</p>"))
         XCTAssertTrue(try site.get("/petitions/status").text.contains("<h1>Status for all</h1>"))
-        let tooLong = try site.post("/admin/petitions", [("_csrf", csrf), ("title", "T"), ("title_fr", String(repeating: "é", count: 201)),
-                                                         ("slug", "long"), ("state", "open")], headers: cookie)
+        let tooLong = try site.post(
+            "/admin/petitions",
+            [
+                ("_csrf", csrf), ("title", "T"), ("title_fr", String(repeating: "é", count: 201)),
+                ("slug", "long"), ("state", "open"),
+            ], headers: cookie)
         XCTAssertEqual(tooLong.status, 422, "the French text is checked like the English")
         XCTAssertEqual(try site.get("/petitions/long").status, 404, "nothing stored")
     }

@@ -1,24 +1,32 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 import ZIPFoundation
 
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
 final class LetterTests: XCTestCase {
     var site: TestApp!
 
-    override func setUpWithError() throws { site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 1000; $0.passwordCost = 10 } }
+    override func setUpWithError() throws {
+        site = try TestApp(sampleContent: true) {
+            $0.signaturesPerMinute = 1000
+            $0.passwordCost = 10
+        }
+    }
     override func tearDown() { site.stop() }
 
     func write(_ slug: String, _ fields: [String: String]) throws -> ClientResponse {
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/letters/\(slug)").text))
-        var values = ["name": "Zoë O'Neil", "email": "zoe@example.org", "street_address": "12 Rue & Co #4", "city": "Montréal",
-                      "postal_code": "K1A 0B1", "_csrf": token]
+        var values = [
+            "name": "Zoë O'Neil", "email": "zoe@example.org", "street_address": "12 Rue & Co #4", "city": "Montréal",
+            "postal_code": "K1A 0B1", "_csrf": token,
+        ]
         for (k, v) in fields { values[k] = v }
         return try site.post("/letters/\(slug)", values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
@@ -31,7 +39,10 @@ final class LetterTests: XCTestCase {
         let reps = try XCTUnwrap(object["representatives"] as? [[String: Any]])
         XCTAssertEqual(reps.first?["riding_name"] as? String, "Ottawa Centre")
         XCTAssertEqual(reps.first?["sample"] as? Bool, true)
-        XCTAssertEqual(try site.get("/representatives?postal_code=H2X1Y4", headers: [("Accept", "application/json")]).text.components(separatedBy: "riding_code").count - 1, 2)
+        XCTAssertEqual(
+            try site.get("/representatives?postal_code=H2X1Y4", headers: [("Accept", "application/json")]).text.components(
+                separatedBy: "riding_code"
+            ).count - 1, 2)
         XCTAssertEqual(try site.get("/representatives?postal_code=nope", headers: [("Accept", "application/json")]).status, 422)
         XCTAssertEqual(try site.get("/representatives?postal_code=Y1A1A1", headers: [("Accept", "application/json")]).status, 404)
         let html = try site.get("/representatives?postal_code=Y1A%201A1")
@@ -58,19 +69,24 @@ final class LetterTests: XCTestCase {
         XCTAssertTrue(text.contains("Dear Sample MP (Ottawa Centre),"))
         XCTAssertTrue(text.contains("Zoë O&#39;Neil"), "escaped")
         XCTAssertFalse(text.contains("{{"), "every placeholder filled")
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count FROM letter_counts WHERE riding_code = '35079'", as: Int.self) }, 1)
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count FROM letter_counts WHERE riding_code = '35079'", as: Int.self) }, 1)
         XCTAssertTrue(try site.get("/letters/waive-travel-loans-mp").text.contains("1 letter sent"))
         // Organizers see it per riding on the dashboard.
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in try StaffStore.create(db, email: "o@example.org", name: "", role: .organizer, passwordHash: hash) }
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "o@example.org", name: "", role: .organizer, passwordHash: hash)
+        }
         XCTAssertTrue(try site.get("/admin", headers: try site.signIn("o@example.org")).text.contains("Ottawa Centre (1)"))
     }
 
     func testMailtoRoundTripsThroughAURLParser() throws {
-        let location = try XCTUnwrap(try write("waive-travel-loans-mp", ["name": "A & B #1 100% Été", "street_address": "5 Line\u{00A0}Rd"]).header("Location"))
+        let location = try XCTUnwrap(
+            try write("waive-travel-loans-mp", ["name": "A & B #1 100% Été", "street_address": "5 Line\u{00A0}Rd"]).header("Location"))
         let html = try site.get(location).text
         let start = try XCTUnwrap(html.range(of: "href=\"mailto:"))
-        let href = String(html[html.index(start.lowerBound, offsetBy: 6)...].prefix { $0 != "\"" }).replacingOccurrences(of: "&amp;", with: "&")
+        let href = String(html[html.index(start.lowerBound, offsetBy: 6)...].prefix { $0 != "\"" }).replacingOccurrences(
+            of: "&amp;", with: "&")
         let components = try XCTUnwrap(URLComponents(string: href))
         XCTAssertEqual(components.scheme, "mailto")
         XCTAssertEqual(components.path, "ottawa-centre.sample@example.org")
@@ -130,7 +146,10 @@ final class LetterTests: XCTestCase {
         XCTAssertEqual(Set(parts.keys), ["[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "word/document.xml"])
         for (path, data) in parts { XCTAssertTrue(XMLParser(data: data).parse(), "\(path) is well-formed XML") }
         let types = String(decoding: try XCTUnwrap(parts["[Content_Types].xml"]), as: UTF8.self)
-        XCTAssertTrue(types.contains("PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\""))
+        XCTAssertTrue(
+            types.contains(
+                "PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\""
+            ))
         let document = String(decoding: try XCTUnwrap(parts["word/document.xml"]), as: UTF8.self)
         XCTAssertTrue(document.contains("Ana &lt;b&gt;&amp;&lt;/b&gt;"))
         XCTAssertTrue(document.contains("constituent in Ottawa Centre"))
@@ -143,13 +162,15 @@ final class LetterTests: XCTestCase {
 
     func testOldLettersArePurgedButCountsStay() throws {
         try site.app.database.writeAndWait { db in
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO letters (campaign_id, token_hash, sender_name, sender_email, sender_address, postal_code, recipient_name, subject, body, created_at)
                 SELECT id, x'00', 'Old', 'old@example.org', 'a', 'K1A 0B1', 'r', 's', 'b', '2000-01-01T00:00:00Z' FROM letter_campaigns LIMIT 1
                 """)
         }
         XCTAssertEqual(try write("waive-travel-loans-mp", [:]).status, 303)
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM letters WHERE sender_name = 'Old'", as: Int.self) }, 0)
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count(*) FROM letters WHERE sender_name = 'Old'", as: Int.self) }, 0)
         XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM letters", as: Int.self) }, 1)
     }
 }
@@ -158,14 +179,17 @@ final class RepresentativeImportTests: XCTestCase {
     func database() throws -> Database {
         let db = try Database(path: makeTemporaryDirectory().appendingPathComponent("r.sqlite").path)
         try Migrator(directory: packageRoot.appendingPathComponent("Migrations")).migrate(db)
-        try db.writeAndWait { c in _ = try RepresentativeStore.loadRidingsIfEmpty(c, file: packageRoot.appendingPathComponent("Config/ridings-2023.csv")) }
+        try db.writeAndWait { c in
+            _ = try RepresentativeStore.loadRidingsIfEmpty(c, file: packageRoot.appendingPathComponent("Config/ridings-2023.csv"))
+        }
         return db
     }
 
     func testImportReportsAddedAndUpdated() throws {
         let db = try database()
         defer { db.close() }
-        let csv = "riding_code,riding_name,province,mp_name,party,email\r\n35079,Ottawa Centre,ON,\"Doe, Jane\",Party,jane@example.org\r\n59036,Vancouver East,BC,Sam Roe,Party,\r\n"
+        let csv =
+            "riding_code,riding_name,province,mp_name,party,email\r\n35079,Ottawa Centre,ON,\"Doe, Jane\",Party,jane@example.org\r\n59036,Vancouver East,BC,Sam Roe,Party,\r\n"
         let first = try db.exclusive { try RepresentativeStore.importMembers($0, csv: csv) }
         XCTAssertEqual(first, RepresentativeStore.ImportReport(read: 2, added: 2, updated: 0))
         let second = try db.exclusive { try RepresentativeStore.importMembers($0, csv: csv) }
@@ -177,10 +201,19 @@ final class RepresentativeImportTests: XCTestCase {
         let db = try database()
         defer { db.close() }
         let cases: [(String, String)] = [
-            ("riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane,P,jane@example.org\n99999,Nowhere,ON,X,P,x@example.org\n", "line 3: riding_code 99999"),
-            ("riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane,P,jane@example.org\n59036,Vancouver East,BC,Sam\n", "line 3: 4 fields"),
+            (
+                "riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane,P,jane@example.org\n99999,Nowhere,ON,X,P,x@example.org\n",
+                "line 3: riding_code 99999"
+            ),
+            (
+                "riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane,P,jane@example.org\n59036,Vancouver East,BC,Sam\n",
+                "line 3: 4 fields"
+            ),
             ("riding_code,riding_name,province,mp_name,party,email\n35079,Ottawa Centre,ON,Jane,P,not-an-email\n", "line 2: email"),
-            ("riding_code,riding_name,province,mp_name,party,email\n35079,\"Ottawa Centre,ON,Jane,P,jane@example.org\n", "line 2: a quoted field is not closed"),
+            (
+                "riding_code,riding_name,province,mp_name,party,email\n35079,\"Ottawa Centre,ON,Jane,P,jane@example.org\n",
+                "line 2: a quoted field is not closed"
+            ),
             ("code,name\n35079,x\n", "line 1: the header has no riding_code column"),
         ]
         for (csv, message) in cases {
@@ -189,7 +222,8 @@ final class RepresentativeImportTests: XCTestCase {
             }
         }
         XCTAssertEqual(try db.read { try $0.scalar("SELECT count(*) FROM members", as: Int.self) }, 0, "nothing half-imported")
-        XCTAssertThrowsError(try db.exclusive { try RepresentativeStore.importFSA($0, csv: "fsa,riding_code\nK1A,35079\nZ9Z,35079\n") }) { error in
+        XCTAssertThrowsError(try db.exclusive { try RepresentativeStore.importFSA($0, csv: "fsa,riding_code\nK1A,35079\nZ9Z,35079\n") }) {
+            error in
             XCTAssertTrue("\(error)".hasPrefix("line 3"), "\(error)")
         }
         XCTAssertEqual(try db.read { try $0.scalar("SELECT count(*) FROM fsa_ridings", as: Int.self) }, 0)

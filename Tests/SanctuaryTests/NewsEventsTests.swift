@@ -1,12 +1,13 @@
 import Foundation
+import HTTP
+import SQLite
+import Sanctuary
+import TestSupport
+import XCTest
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import HTTP
-import Sanctuary
-import SQLite
-import TestSupport
-import XCTest
 
 final class NewsTests: XCTestCase {
     var site: TestApp!
@@ -15,17 +16,24 @@ final class NewsTests: XCTestCase {
         site = try TestApp(sampleContent: false)
         try site.app.database.writeAndWait { db in
             for i in 1...23 {
-                try db.run("INSERT INTO news (slug, title, summary, body, state, published_at) VALUES (?, ?, 'S', 'Body **\(i)**', 'published', ?)",
-                           "post-\(i)", "Post \(i)", String(format: "2026-01-%02dT10:00:00Z", i))
+                try db.run(
+                    "INSERT INTO news (slug, title, summary, body, state, published_at) VALUES (?, ?, 'S', 'Body **\(i)**', 'published', ?)",
+                    "post-\(i)", "Post \(i)", String(format: "2026-01-%02dT10:00:00Z", i))
             }
-            try db.run("INSERT INTO news (slug, title, state, published_at) VALUES ('draft-post', 'Secret draft', 'draft', '2026-01-01T00:00:00Z')")
-            try db.run("INSERT INTO news (slug, title, state, published_at) VALUES ('future-post', 'Future post', 'published', '2099-01-01T00:00:00Z')")
+            try db.run(
+                "INSERT INTO news (slug, title, state, published_at) VALUES ('draft-post', 'Secret draft', 'draft', '2026-01-01T00:00:00Z')"
+            )
+            try db.run(
+                "INSERT INTO news (slug, title, state, published_at) VALUES ('future-post', 'Future post', 'published', '2099-01-01T00:00:00Z')"
+            )
         }
     }
     override func tearDown() { site.stop() }
 
     func titles(_ html: String) -> [String] {
-        html.components(separatedBy: "<h2><a href=\"/news/").dropFirst().compactMap { $0.components(separatedBy: "\">").dropFirst().first?.components(separatedBy: "<").first }
+        html.components(separatedBy: "<h2><a href=\"/news/").dropFirst().compactMap {
+            $0.components(separatedBy: "\">").dropFirst().first?.components(separatedBy: "<").first
+        }
     }
 
     func testPaginationEdges() throws {
@@ -82,7 +90,9 @@ final class FeedReader: NSObject, XMLParserDelegate {
     var hasUpdated = false
     private var text = ""
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]
+    ) {
         if rootNamespace == nil { rootNamespace = namespaceURI }
         if name == "entry" { entries += 1 }
         if name == "link", let href = attributes["href"] { links.append(href) }
@@ -110,15 +120,19 @@ final class CalendarTests: XCTestCase {
 
     func testGoldenCalendar() {
         var calendar = ICalendar(name: "Sanctuary, events")
-        calendar.add(ICalendar.Event(uid: "event-1@example.org", start: "2026-12-08T23:00:00Z", end: "2026-12-09T01:00:00Z",
-                                     summary: "Meeting; STCA, Q&A", description: "Line one\nLine two", location: "Hall, Toronto",
-                                     url: "https://example.org/events/m", cancelled: false, updated: "2026-11-24T12:00:00Z"))
-        XCTAssertEqual(calendar.render(), [
-            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sanctuary//Events//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-            "X-WR-CALNAME:Sanctuary\\, events", "BEGIN:VEVENT", "UID:event-1@example.org", "DTSTAMP:20261124T120000Z",
-            "DTSTART:20261208T230000Z", "DTEND:20261209T010000Z", "SUMMARY:Meeting\\; STCA\\, Q&A", "DESCRIPTION:Line one\\nLine two",
-            "LOCATION:Hall\\, Toronto", "URL:https://example.org/events/m", "STATUS:CONFIRMED", "END:VEVENT", "END:VCALENDAR", "",
-        ].joined(separator: "\r\n"))
+        calendar.add(
+            ICalendar.Event(
+                uid: "event-1@example.org", start: "2026-12-08T23:00:00Z", end: "2026-12-09T01:00:00Z",
+                summary: "Meeting; STCA, Q&A", description: "Line one\nLine two", location: "Hall, Toronto",
+                url: "https://example.org/events/m", cancelled: false, updated: "2026-11-24T12:00:00Z"))
+        XCTAssertEqual(
+            calendar.render(),
+            [
+                "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sanctuary//Events//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+                "X-WR-CALNAME:Sanctuary\\, events", "BEGIN:VEVENT", "UID:event-1@example.org", "DTSTAMP:20261124T120000Z",
+                "DTSTART:20261208T230000Z", "DTEND:20261209T010000Z", "SUMMARY:Meeting\\; STCA\\, Q&A", "DESCRIPTION:Line one\\nLine two",
+                "LOCATION:Hall\\, Toronto", "URL:https://example.org/events/m", "STATUS:CONFIRMED", "END:VEVENT", "END:VCALENDAR", "",
+            ].joined(separator: "\r\n"))
     }
 }
 
@@ -128,14 +142,17 @@ final class EventTests: XCTestCase {
     override func setUpWithError() throws {
         site = try TestApp(sampleContent: false) { $0.signaturesPerMinute = 1000 }
         try site.app.database.writeAndWait { db in
-            try db.run("""
+            try db.run(
+                """
                 INSERT INTO events (slug, title, starts_at, ends_at, time_zone, state, rsvp_enabled, capacity, rsvp_deadline)
                 VALUES ('summer', 'Summer picnic', '2099-07-01T23:00:00Z', '2099-07-02T01:00:00Z', 'America/Toronto', 'published', 1, 2, NULL),
                        ('winter', 'Winter vigil', '2099-01-15T23:00:00Z', NULL, 'America/Toronto', 'published', 1, NULL, '2020-01-01T00:00:00Z'),
                        ('old', 'Old meeting', '2020-03-01T23:00:00Z', NULL, 'America/Vancouver', 'published', 0, NULL, NULL),
                        ('hidden', 'Draft event', '2099-03-01T23:00:00Z', NULL, 'America/Toronto', 'draft', 0, NULL, NULL)
                 """)
-            try db.run("INSERT INTO event_speakers (event_id, position, name, bio) SELECT id, 1, 'Dr. Speaker', 'Studies asylum law.' FROM events WHERE slug = 'summer'")
+            try db.run(
+                "INSERT INTO event_speakers (event_id, position, name, bio) SELECT id, 1, 'Dr. Speaker', 'Studies asylum law.' FROM events WHERE slug = 'summer'"
+            )
         }
     }
     override func tearDown() { site.stop() }
@@ -150,7 +167,8 @@ final class EventTests: XCTestCase {
 
     func testListsAndOrder() throws {
         let upcoming = try site.get("/events").text
-        let winter = try XCTUnwrap(upcoming.range(of: "Winter vigil")), summer = try XCTUnwrap(upcoming.range(of: "Summer picnic"))
+        let winter = try XCTUnwrap(upcoming.range(of: "Winter vigil"))
+        let summer = try XCTUnwrap(upcoming.range(of: "Summer picnic"))
         XCTAssertLessThan(winter.lowerBound, summer.lowerBound, "soonest first")
         XCTAssertFalse(upcoming.contains("Old meeting"))
         XCTAssertFalse(upcoming.contains("Draft event"))
@@ -173,14 +191,19 @@ final class EventTests: XCTestCase {
 
     func testCapacityThenWaitingListAtExactlyCapacityPlusOne() throws {
         XCTAssertTrue(try site.get("/events/summer").text.contains("2 places left"))
-        for (i, expected) in ["/events/summer/registered", "/events/summer/registered", "/events/summer/registered?list=waitlist"].enumerated() {
+        for (i, expected) in ["/events/summer/registered", "/events/summer/registered", "/events/summer/registered?list=waitlist"]
+            .enumerated()
+        {
             let response = try rsvp("summer", ["email": "p\(i)@example.org"])
             XCTAssertEqual(response.status, 303)
             XCTAssertEqual(response.header("Location"), expected, "RSVP \(i + 1)")
         }
         XCTAssertTrue(try site.get("/events/summer/registered?list=waitlist").text.contains("waiting list"))
-        let counts = try site.app.database.read { try $0.first("SELECT rsvp_count, waitlist_count FROM events WHERE slug = 'summer'") {
-            (try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self)) } }
+        let counts = try site.app.database.read {
+            try $0.first("SELECT rsvp_count, waitlist_count FROM events WHERE slug = 'summer'") {
+                (try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
+            }
+        }
         XCTAssertEqual(counts?.0, 2)
         XCTAssertEqual(counts?.1, 1)
         XCTAssertTrue(try site.get("/events/summer").text.contains("All places are taken"))

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
@@ -36,12 +36,22 @@ final class PetitionTests: XCTestCase {
     }
 
     func testStoredValuesAreNormalised() throws {
-        XCTAssertEqual(try site.sign(slug, ["email": "  Amal.H@Example.ORG ", "postal_code": "h2x1y4", "first_name": "Jose\u{301}",
-                                            "consent_updates": "yes", "comment": "Line one\r\nLine two"]).status, 303)
+        XCTAssertEqual(
+            try site.sign(
+                slug,
+                [
+                    "email": "  Amal.H@Example.ORG ", "postal_code": "h2x1y4", "first_name": "Jose\u{301}",
+                    "consent_updates": "yes", "comment": "Line one\r\nLine two",
+                ]
+            ).status, 303)
         let stored = try site.app.database.read { db in
             try db.first("SELECT email, postal_code, province, first_name, consent_updates, comment FROM signatures") { row in
-                [try row.get("email", as: String.self), try row.get("postal_code", as: String.self), try row.get("province", as: String.self),
-                 try row.get("first_name", as: String.self), String(try row.get("consent_updates", as: Int.self)), try row.get("comment", as: String.self)]
+                [
+                    try row.get("email", as: String.self), try row.get("postal_code", as: String.self),
+                    try row.get("province", as: String.self),
+                    try row.get("first_name", as: String.self), String(try row.get("consent_updates", as: Int.self)),
+                    try row.get("comment", as: String.self),
+                ]
             }
         }
         XCTAssertEqual(stored, ["amal.h@example.org", "H2X 1Y4", "QC", "Jos\u{e9}", "1", "Line one\nLine two"])
@@ -149,8 +159,14 @@ final class PetitionTests: XCTestCase {
     }
 
     func testJSONHasCountsButNoPersonalData() throws {
-        XCTAssertEqual(try site.sign(slug, ["email": "secret.person@example.org", "first_name": "Secretfirst", "last_name": "Secretlast",
-                                            "postal_code": "V5K 0A1", "comment": "private words"]).status, 303)
+        XCTAssertEqual(
+            try site.sign(
+                slug,
+                [
+                    "email": "secret.person@example.org", "first_name": "Secretfirst", "last_name": "Secretlast",
+                    "postal_code": "V5K 0A1", "comment": "private words",
+                ]
+            ).status, 303)
         XCTAssertEqual(try site.sign(slug, ["email": "two@example.org", "postal_code": "M5V 2T6"]).status, 303)
         let response = try site.get("/petitions/\(slug).json")
         XCTAssertEqual(response.header("Content-Type"), "application/json; charset=utf-8")
@@ -233,6 +249,14 @@ final class RateLimitTests: XCTestCase {
 final class Statuses: @unchecked Sendable {
     private let lock = NSLock()
     private var values: [Int] = []
-    func add(_ v: Int) { lock.lock(); values.append(v); lock.unlock() }
-    var all: [Int] { lock.lock(); defer { lock.unlock() }; return values }
+    func add(_ v: Int) {
+        lock.lock()
+        values.append(v)
+        lock.unlock()
+    }
+    var all: [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return values
+    }
 }

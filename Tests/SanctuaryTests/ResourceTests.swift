@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import Sanctuary
 import SQLite
+import Sanctuary
 import TestSupport
 import XCTest
 
@@ -13,19 +13,25 @@ final class ResourceTests: XCTestCase {
     override func setUpWithError() throws {
         site = try TestApp(sampleContent: true) { $0.passwordCost = 10 }
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in try StaffStore.create(db, email: "ed@example.org", name: "", role: .editor, passwordHash: hash) }
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "ed@example.org", name: "", role: .editor, passwordHash: hash)
+        }
         cookie = try site.signIn("ed@example.org")
         csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/resources", headers: cookie).text))
     }
     override func tearDown() { site.stop() }
 
-    func multipart(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String = "----sanctuaryBoundary7MA4YWxk") -> [UInt8] {
+    func multipart(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String = "----sanctuaryBoundary7MA4YWxk")
+        -> [UInt8]
+    {
         var body: [UInt8] = []
         for (name, value) in fields {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
         if let file {
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                    .utf8)
             body += file.bytes
             body += Array("\r\n".utf8)
         }
@@ -37,7 +43,9 @@ final class ResourceTests: XCTestCase {
         let body = multipart([("_csrf", csrf)] + fields, file: file)
         let client = try site.client()
         // The token travels in the form's action too: the session and token are checked on the head.
-        client.send("POST /admin/resources?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=----sanctuaryBoundary7MA4YWxk\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n")
+        client.send(
+            "POST /admin/resources?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=----sanctuaryBoundary7MA4YWxk\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        )
         client.send(body)
         return try client.readResponse()
     }
@@ -50,12 +58,19 @@ final class ResourceTests: XCTestCase {
 
     func testUploadLargerThanTheBodyLimitIsSpooledServedWithRangesAndCounted() throws {
         let file = pdf(3 * 1024 * 1024 + 17)  // over the 1 MiB in-memory body limit
-        let response = try upload([("title", "Training kit"), ("description", "For organisers"), ("language", "en"), ("campaign_id", "2")],
-                                  file: ("../../Training Kit (final).pdf", file))
+        let response = try upload(
+            [("title", "Training kit"), ("description", "For organisers"), ("language", "en"), ("campaign_id", "2")],
+            file: ("../../Training Kit (final).pdf", file))
         XCTAssertEqual(response.status, 303, response.text)
-        let row = try XCTUnwrap(try site.app.database.read { try $0.first("SELECT id, filename, size, content_type FROM resources") {
-            (try $0.get("id", as: Int64.self), try $0.get("filename", as: String.self), try $0.get("size", as: Int.self), try $0.get("content_type", as: String.self))
-        } })
+        let row = try XCTUnwrap(
+            try site.app.database.read {
+                try $0.first("SELECT id, filename, size, content_type FROM resources") {
+                    (
+                        try $0.get("id", as: Int64.self), try $0.get("filename", as: String.self), try $0.get("size", as: Int.self),
+                        try $0.get("content_type", as: String.self)
+                    )
+                }
+            })
         XCTAssertEqual(row.1, "Training-Kit-final.pdf", "no path, no odd characters")
         XCTAssertEqual(row.2, file.count)
         XCTAssertEqual(row.3, "application/pdf")
@@ -80,7 +95,9 @@ final class ResourceTests: XCTestCase {
 
     func testOversizedUploadIs413BeforeTheBodyIsRead() throws {
         let client = try site.client()
-        client.send("POST /admin/resources HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: \(25 * 1024 * 1024 + 1)\r\n\r\n")
+        client.send(
+            "POST /admin/resources HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: \(25 * 1024 * 1024 + 1)\r\n\r\n"
+        )
         let response = try client.readResponse()
         XCTAssertEqual(response.status, 413)
         XCTAssertEqual(response.header("Connection"), "close")
@@ -105,7 +122,10 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(try upload([("title", "Bad"), ("url", "javascript:alert(1)")], file: nil).status, 422)
         XCTAssertEqual(try upload([("title", "Kit")], file: ("kit.pdf", pdf(500))).status, 303)
         let id = try XCTUnwrap(try site.app.database.read { try $0.scalar("SELECT id FROM resources WHERE kind = 'file'", as: Int64.self) })
-        for path in ["/resources/\(id)/..%2f..%2fsanctuary.sqlite", "/resources/\(id)/../\(id)", "/resources/\(id)/other.pdf", "/resources/999/kit.pdf"] {
+        for path in [
+            "/resources/\(id)/..%2f..%2fsanctuary.sqlite", "/resources/\(id)/../\(id)", "/resources/\(id)/other.pdf",
+            "/resources/999/kit.pdf",
+        ] {
             XCTAssertEqual(try site.get(path).status, 404, path)
         }
     }
@@ -113,7 +133,9 @@ final class ResourceTests: XCTestCase {
     func testMalformedMultipartIs400() throws {
         let client = try site.client()
         let body = Array("no boundary here".utf8)
-        client.send("POST /admin/resources?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=zzz\r\nContent-Length: \(body.count)\r\n\r\n")
+        client.send(
+            "POST /admin/resources?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=zzz\r\nContent-Length: \(body.count)\r\n\r\n"
+        )
         client.send(body)
         XCTAssertEqual(try client.readResponse().status, 400)
     }
@@ -143,7 +165,8 @@ final class MultipartTests: XCTestCase {
     func testTruncatedBodiesAreRefused() throws {
         let folder = makeTemporaryDirectory()
         let path = folder.appendingPathComponent("body").path
-        _ = FileManager.default.createFile(atPath: path, contents: Data("--B\r\nContent-Disposition: form-data; name=\"x\"; filename=\"f\"\r\n\r\nno end".utf8))
+        _ = FileManager.default.createFile(
+            atPath: path, contents: Data("--B\r\nContent-Disposition: form-data; name=\"x\"; filename=\"f\"\r\n\r\nno end".utf8))
         XCTAssertThrowsError(try Multipart.parse(file: path, boundary: "B", directory: folder.path))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["body"], "no half-written part left")
     }

@@ -74,9 +74,12 @@ final class SiteTests: XCTestCase {
         let plain = try site.get("/")
         let packed = try site.get("/", headers: [("Accept-Encoding", "gzip, deflate")])
         XCTAssertEqual(packed.header("Content-Encoding"), "gzip")
-        XCTAssertEqual(packed.header("Vary"), "Accept-Encoding, Accept-Language, Cookie", "the home page also depends on the language asked for")
+        XCTAssertEqual(
+            packed.header("Vary"), "Accept-Encoding, Accept-Language, Cookie", "the home page also depends on the language asked for")
         // The pages differ only in their fresh form tokens.
-        let withoutTokens = { (html: String) in html.replacingOccurrences(of: #"name="_csrf" value="[^"]*""#, with: "", options: .regularExpression) }
+        let withoutTokens = { (html: String) in
+            html.replacingOccurrences(of: #"name="_csrf" value="[^"]*""#, with: "", options: .regularExpression)
+        }
         XCTAssertEqual(Gzip.decompress(packed.body).map { withoutTokens(String(decoding: $0, as: UTF8.self)) }, withoutTokens(plain.text))
         let refused = try site.get("/", headers: [("Accept-Encoding", "gzip;q=0")])
         XCTAssertNil(refused.header("Content-Encoding"))
@@ -90,14 +93,16 @@ final class SiteTests: XCTestCase {
         let second = try site.get("/petitions/\(slug)").text
         XCTAssertEqual(first, second, "served from the cache: even the form token is the same")
         XCTAssertNotEqual(try site.get("/fr/petitions/\(slug)").text, first, "each language has its own entry")
-        XCTAssertEqual(try site.get("/petitions/\(slug)", headers: [("Accept-Encoding", "gzip")]).header("Content-Encoding"), "gzip",
-                       "and each encoding")
+        XCTAssertEqual(
+            try site.get("/petitions/\(slug)", headers: [("Accept-Encoding", "gzip")]).header("Content-Encoding"), "gzip",
+            "and each encoding")
         // A signature is a database write: the next visitor sees it counted at once.
         XCTAssertEqual(try site.sign(slug).status, 303)
         let after = try site.get("/petitions/\(slug)").text
         XCTAssertTrue(after.contains("<p class=\"count\">1 signature"), "the count is fresh after a write")
         // Pages that are not shareable are never kept.
-        let thanks1 = try site.get("/petitions/\(slug)/thanks"), thanks2 = try site.get("/petitions/\(slug)/thanks")
+        let thanks1 = try site.get("/petitions/\(slug)/thanks")
+        let thanks2 = try site.get("/petitions/\(slug)/thanks")
         XCTAssertEqual(thanks1.header("Cache-Control"), "no-store")
         XCTAssertNotEqual(FormHelper.csrfToken(in: thanks1.text) ?? "a", FormHelper.csrfToken(in: thanks2.text) ?? "b")
     }
@@ -105,7 +110,8 @@ final class SiteTests: XCTestCase {
     func testThePageCacheCanBeTurnedOff() throws {
         site.stop()
         site = try TestApp(sampleContent: true) { $0.pageCacheSeconds = 0 }
-        let a = try site.get("/petitions/waive-travel-loans").text, b = try site.get("/petitions/waive-travel-loans").text
+        let a = try site.get("/petitions/waive-travel-loans").text
+        let b = try site.get("/petitions/waive-travel-loans").text
         XCTAssertNotEqual(FormHelper.csrfToken(in: a), FormHelper.csrfToken(in: b), "rendered afresh each time")
     }
 }

@@ -13,8 +13,12 @@ final class ViewTests: XCTestCase {
     }
 
     func testPlaceholdersAndPlurals() {
-        let t = Localizer(language: "en", strings: ["hi": "Hello {name}, {name}! {other}", "n.one": "{count} item", "n.other": "{count} items",
-                                                    "format.thousands_separator": ","])
+        let t = Localizer(
+            language: "en",
+            strings: [
+                "hi": "Hello {name}, {name}! {other}", "n.one": "{count} item", "n.other": "{count} items",
+                "format.thousands_separator": ",",
+            ])
         XCTAssertEqual(t("hi", ["name": "Ana"]), "Hello Ana, Ana! {other}")
         XCTAssertEqual(t("missing.key"), "missing.key")
         XCTAssertEqual(t.plural("n", 1), "1 item")

@@ -19,22 +19,29 @@ public enum FormHelper {
 extension TestApp {
     /// Posts a form with the right content type.
     public func post(_ path: String, _ fields: [(String, String)], headers: [(String, String)] = []) throws -> ClientResponse {
-        try request("POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded")] + headers,
-                    body: FormHelper.encode(fields))
+        try request(
+            "POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded")] + headers,
+            body: FormHelper.encode(fields))
     }
 
     /// A valid form token for a petition's sign form, read from its page.
     public func signToken(_ slug: String) throws -> String {
         let page = try get("/petitions/\(slug)")
-        guard let token = FormHelper.csrfToken(in: page.text) else { throw RawClient.ClientError.malformed("no _csrf on /petitions/\(slug)") }
+        guard let token = FormHelper.csrfToken(in: page.text) else {
+            throw RawClient.ClientError.malformed("no _csrf on /petitions/\(slug)")
+        }
         return token
     }
 
     /// Signs a petition with valid defaults, overridden by `fields`.
-    public func sign(_ slug: String, _ fields: [String: String] = [:], token: String? = nil,
-                     headers: [(String, String)] = []) throws -> ClientResponse {
-        var values: [String: String] = ["first_name": "Amal", "last_name": "Haddad", "email": "amal@example.org",
-                                        "postal_code": "K1A 0B1", "comment": "", "website": ""]
+    public func sign(
+        _ slug: String, _ fields: [String: String] = [:], token: String? = nil,
+        headers: [(String, String)] = []
+    ) throws -> ClientResponse {
+        var values: [String: String] = [
+            "first_name": "Amal", "last_name": "Haddad", "email": "amal@example.org",
+            "postal_code": "K1A 0B1", "comment": "", "website": "",
+        ]
         for (k, v) in fields { values[k] = v }
         values["_csrf"] = try token ?? signToken(slug)
         let ordered = values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }

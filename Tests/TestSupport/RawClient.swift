@@ -16,7 +16,10 @@ public final class RawClient {
             let bound = withUnsafePointer(to: &local) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard bound == 0 else { close(fd); throw ClientError.connect(errno) }
+            guard bound == 0 else {
+                close(fd)
+                throw ClientError.connect(errno)
+            }
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -25,13 +28,20 @@ public final class RawClient {
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else { close(fd); throw ClientError.connect(errno) }
+        guard rc == 0 else {
+            close(fd)
+            throw ClientError.connect(errno)
+        }
         setTimeout(receiveTimeout)
     }
 
     deinit { close(fd) }
 
-    public enum ClientError: Error { case connect(Int32), timeout, closed, malformed(String) }
+    public enum ClientError: Error {
+        case connect(Int32)
+        case timeout, closed
+        case malformed(String)
+    }
 
     public func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
@@ -76,7 +86,10 @@ public final class RawClient {
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n > 0 { buffer += chunk[0..<n]; return true }
+        if n > 0 {
+            buffer += chunk[0..<n]
+            return true
+        }
         if n == 0 { return false }
         if errno == EAGAIN || errno == EWOULDBLOCK { throw ClientError.timeout }
         return false  // reset: treat as closed
@@ -142,7 +155,8 @@ public struct ClientResponse {
             var position = bodyStart
             var body: [UInt8] = []
             while true {
-                guard let lineEnd = (position..<max(position, buffer.count - 1)).first(where: { buffer[$0] == 13 && buffer[$0 + 1] == 10 }) else { return nil }
+                guard let lineEnd = (position..<max(position, buffer.count - 1)).first(where: { buffer[$0] == 13 && buffer[$0 + 1] == 10 })
+                else { return nil }
                 let sizeText = String(decoding: buffer[position..<lineEnd], as: UTF8.self)
                 guard let size = Int(sizeText, radix: 16) else { throw RawClient.ClientError.malformed("chunk size \(sizeText)") }
                 position = lineEnd + 2

@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import Logging
-import Sanctuary
 import SQLite
+import Sanctuary
 
 /// The package's root folder (holding Migrations/, Public/, Config/), found from this file.
 public let packageRoot: URL = URL(fileURLWithPath: #filePath)
@@ -44,13 +44,15 @@ public final class TestApp: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    deinit { }
+    deinit {}
 
     public func client() throws -> RawClient { try RawClient(port: port) }
 
     /// One request on a fresh connection.
-    public func request(_ method: String, _ target: String, headers: [(String, String)] = [],
-                        body: String? = nil) throws -> ClientResponse {
+    public func request(
+        _ method: String, _ target: String, headers: [(String, String)] = [],
+        body: String? = nil
+    ) throws -> ClientResponse {
         let client = try client()
         var text = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }

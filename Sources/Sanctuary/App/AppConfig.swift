@@ -5,7 +5,10 @@ import HTTP
 public struct ConfigError: Error, CustomStringConvertible {
     public let key: String
     public let reason: String
-    public init(key: String, reason: String) { self.key = key; self.reason = reason }
+    public init(key: String, reason: String) {
+        self.key = key
+        self.reason = reason
+    }
     public var description: String { "configuration error: \(key) \(reason)" }
 }
 
@@ -56,8 +59,10 @@ public struct AppConfig: Sendable {
 
     /// Builds the configuration from the file, the environment and flag overrides
     /// (`overrides` uses the file's keys, e.g. `["port": "9000"]`).
-    public static func load(root: URL, file: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            overrides: [String: String] = [:]) throws -> AppConfig {
+    public static func load(
+        root: URL, file: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String: String] = [:]
+    ) throws -> AppConfig {
         var config = AppConfig(root: root)
         let fileURL = file ?? root.appendingPathComponent("Config/sanctuary.json")
         if FileManager.default.fileExists(atPath: fileURL.path) {
@@ -73,9 +78,11 @@ public struct AppConfig: Sendable {
         } else if file != nil {
             throw ConfigError(key: "config", reason: "file \(fileURL.path) does not exist")
         }
-        let environmentKeys = ["SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
-                               "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
-                               "SANCTUARY_ACCESS_LOG": "access_log", "SANCTUARY_TRUSTED_PROXIES": "trusted_proxies"]
+        let environmentKeys = [
+            "SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
+            "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
+            "SANCTUARY_ACCESS_LOG": "access_log", "SANCTUARY_TRUSTED_PROXIES": "trusted_proxies",
+        ]
         for (variable, key) in environmentKeys.sorted(by: { $0.key < $1.key }) {
             if let value = environment[variable] { try config.set(key, text: value, source: variable) }
         }
@@ -108,7 +115,8 @@ public struct AppConfig: Sendable {
     public mutating func set(_ key: String, text: String, source: String) throws {
         func integer(_ range: ClosedRange<Int>) throws -> Int {
             guard let v = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(v) else {
-                throw ConfigError(key: source, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
+                throw ConfigError(
+                    key: source, reason: "must be a whole number from \(range.lowerBound) to \(range.upperBound) (got \"\(text)\")")
             }
             return v
         }

@@ -40,7 +40,8 @@ public final class Application: Sendable {
         resourcesDirectory = config.dataDirectory + "/resources"
         for folder in [resourcesDirectory, config.spoolDirectory] {
             // Readable by the server's user only: uploads and the spool hold staff files.
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try? FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             chmod(folder, 0o700)
         }
         // Uploads left by a crash mid-upload (older than any upload may take): nobody waits for them.
@@ -80,16 +81,19 @@ public final class Application: Sendable {
         router.use(LanguageMiddleware(languages: languages))
         if config.pageCacheSeconds > 0 {
             let database = database
-            router.use(MicroCache(ttl: config.pageCacheSeconds, generation: { database.generation }) { request in
-                // Public pages are the same for everyone who asks in the same language and encoding.
-                "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
-            })
+            router.use(
+                MicroCache(ttl: config.pageCacheSeconds, generation: { database.generation }) { request in
+                    // Public pages are the same for everyone who asks in the same language and encoding.
+                    "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
+                })
         }
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        let features: [any Feature.Type] = [HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
-                                             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-                                             SitemapFeature.self, LanguageFeature.self, AdminFeature.self]
+        let features: [any Feature.Type] = [
+            HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
+            CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
+            SitemapFeature.self, LanguageFeature.self, AdminFeature.self,
+        ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             if let response = staticFiles.respond(to: request) { return response }
@@ -111,7 +115,8 @@ public final class Application: Sendable {
         startMaintenance()
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
-        return try HTTPServer(host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
+        return try HTTPServer(
+            host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
     }
 
     /// The interface strings for a request's language.
@@ -122,16 +127,23 @@ public final class Application: Sendable {
     /// page holding the form for a `POST` (its path without the last segment).
     public func context(for request: Request, alternate: String? = nil) -> PageContext {
         let path: String
-        if let alternate { path = alternate }
-        else if request.method == "GET" || request.method == "HEAD" { path = request.target }
-        else { path = "/" + request.path.split(separator: "/").dropLast().joined(separator: "/") }
-        return PageContext(t: t(request), languages: languages, siteName: config.siteName, path: request.path,
-                           alternatePath: path, baseURL: baseURL(request))
+        if let alternate {
+            path = alternate
+        } else if request.method == "GET" || request.method == "HEAD" {
+            path = request.target
+        } else {
+            path = "/" + request.path.split(separator: "/").dropLast().joined(separator: "/")
+        }
+        return PageContext(
+            t: t(request), languages: languages, siteName: config.siteName, path: request.path,
+            alternatePath: path, baseURL: baseURL(request))
     }
 
     /// A full HTML page in the site layout.
-    public func page(_ request: Request, title: String, status: Status = .ok, description: String? = nil,
-                     head: HTML = .empty, alternate: String? = nil, _ body: (PageContext) -> HTML) -> Response {
+    public func page(
+        _ request: Request, title: String, status: Status = .ok, description: String? = nil,
+        head: HTML = .empty, alternate: String? = nil, _ body: (PageContext) -> HTML
+    ) -> Response {
         let context = context(for: request, alternate: alternate)
         let html = Layout.page(context, title: title, description: description, head: head, body: body(context))
         return .html(html.rendered, status: status)
@@ -166,7 +178,9 @@ public final class Application: Sendable {
     /// Housekeeping at once and then every `maintenanceSeconds`: letters past their retention
     /// are deleted even when no new letter is made (the lookup refuses them already).
     private func startMaintenance() {
-        let database = database, retention = config.letterRetentionDays, logger = logger
+        let database = database
+        let retention = config.letterRetentionDays
+        let logger = logger
         let interval = UInt64(max(0.05, config.maintenanceSeconds) * 1e9)
         let task = Task.detached {
             while !Task.isCancelled {

@@ -9,19 +9,19 @@ import SQLite
 struct SampleContent {
     let file: URL
 
-    init(file: URL) { self.file = file }
-
     /// Loads the content when there are no petitions, news or events yet. Returns whether it did.
     func loadIfEmpty(into database: Database) throws -> Bool {
         guard FileManager.default.fileExists(atPath: file.path), try Self.isEmpty(database) else { return false }
         let data = try Data(contentsOf: file)
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let tables = root["tables"] as? [[String: Any]] else {
+            let tables = root["tables"] as? [[String: Any]]
+        else {
             throw ConfigError(key: "sample-content.json", reason: "must hold {\"tables\": [{\"table\": …, \"rows\": […]}]}")
         }
         let plan = try tables.map { entry -> (String, [[String: SQLValue]]) in
             guard let table = entry["table"] as? String, let rows = entry["rows"] as? [[String: Any]],
-                  table.allSatisfy({ $0.isLetter || $0 == "_" }) else {
+                table.allSatisfy({ $0.isLetter || $0 == "_" })
+            else {
                 throw ConfigError(key: "sample-content.json", reason: "has an entry without a table name and rows")
             }
             return (table, try rows.map { try $0.mapValues(Self.value) })

@@ -62,7 +62,10 @@ struct LanguageMiddleware: Middleware {
         let french = languages.french
         if let stripped = Self.strip(request.path, prefix: french.pathPrefix) {
             if request.path == french.pathPrefix {
-                return .now(.redirect(to: french.pathPrefix + "/" + (request.queryString.isEmpty ? "" : "?" + request.queryString), status: .movedPermanently))
+                return .now(
+                    .redirect(
+                        to: french.pathPrefix + "/" + (request.queryString.isEmpty ? "" : "?" + request.queryString),
+                        status: .movedPermanently))
             }
             var inner = request
             inner.path = stripped
@@ -72,7 +75,8 @@ struct LanguageMiddleware: Middleware {
             if stripped.hasPrefix("/language/") { return next(inner) }
             return next(inner).map { response in
                 guard (300..<400).contains(response.status.code), let location = response.headers["Location"],
-                      location.hasPrefix("/"), !location.hasPrefix("//"), Self.strip(location, prefix: french.pathPrefix) == nil else { return response }
+                    location.hasPrefix("/"), !location.hasPrefix("//"), Self.strip(location, prefix: french.pathPrefix) == nil
+                else { return response }
                 var response = response
                 response.headers["Location"] = french.path(location)
                 return response
@@ -81,7 +85,9 @@ struct LanguageMiddleware: Middleware {
         guard request.path == "/", request.method == "GET" || request.method == "HEAD" else { return next(request) }
         // The home page depends on who asks: tell caches so.
         let chosen = request.cookies[Languages.cookie]
-        if chosen == nil, let preferred = languages.preferred(request.headers["accept-language"]), preferred.language != languages.english.language {
+        if chosen == nil, let preferred = languages.preferred(request.headers["accept-language"]),
+            preferred.language != languages.english.language
+        {
             var response = Response.redirect(to: preferred.path("/"), status: .found)
             response.headers["Vary"] = "Accept-Language, Cookie"
             response.cache(.privateRevalidate)

@@ -22,7 +22,8 @@ public enum CSV {
     /// the cell holds a comma, quote or line break (quotes doubled).
     static func appendCell(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         guard let first = utf8.first else { return }
-        let formula = first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
+        let formula =
+            first == UInt8(ascii: "=") || first == UInt8(ascii: "+") || first == UInt8(ascii: "-")
             || first == UInt8(ascii: "@") || first == 9 || first == 13
         var needsQuotes = false
         for byte in utf8 where byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == 13 || byte == 10 {
@@ -73,14 +74,21 @@ extension CSV {
             let c = chars[i]
             if inQuotes {
                 if c == "\"" {
-                    if i + 1 < chars.count && chars[i + 1] == "\"" { field.unicodeScalars.append("\""); i += 1 }
-                    else { inQuotes = false; afterQuote = true }
+                    if i + 1 < chars.count && chars[i + 1] == "\"" {
+                        field.unicodeScalars.append("\"")
+                        i += 1
+                    } else {
+                        inQuotes = false
+                        afterQuote = true
+                    }
                 } else {
                     if c == "\n" { line += 1 }
                     field.unicodeScalars.append(c)
                 }
             } else if c == "," {
-                fields.append(field); field = ""; afterQuote = false
+                fields.append(field)
+                field = ""
+                afterQuote = false
             } else if c == "\r" || c == "\n" {
                 if c == "\r" && i + 1 < chars.count && chars[i + 1] == "\n" { i += 1 }
                 endRecord()

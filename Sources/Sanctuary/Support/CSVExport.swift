@@ -34,39 +34,42 @@ public struct CSVExport: Sendable {
             database.returnReader(connection)
             throw error
         }
-        let header = self.header, cell = self.cell
+        let header = self.header
+        let cell = self.cell
         let columns = Int32(header.count)
-        return BodyStream(next: {
-            if counter.finished { return nil }
-            var piece: [UInt8] = []
-            piece.reserveCapacity(Self.pieceSize + 1024)
-            if !counter.startedHeader {
-                counter.startedHeader = true
-                piece += CSV.byteOrderMark
-                CSV.appendRow(header, to: &piece)
-            }
-            while piece.count < Self.pieceSize {
-                guard let row = try cursor.next() else {
-                    counter.finished = true
-                    break
+        return BodyStream(
+            next: {
+                if counter.finished { return nil }
+                var piece: [UInt8] = []
+                piece.reserveCapacity(Self.pieceSize + 1024)
+                if !counter.startedHeader {
+                    counter.startedHeader = true
+                    piece += CSV.byteOrderMark
+                    CSV.appendRow(header, to: &piece)
                 }
-                for index in 0..<columns {
-                    if index > 0 { piece.append(UInt8(ascii: ",")) }
-                    if let text = cell(row, index) {
-                        CSV.appendCell(text, to: &piece)
-                    } else {
-                        row.withText(at: index) { CSV.appendCell($0, to: &piece) }
+                while piece.count < Self.pieceSize {
+                    guard let row = try cursor.next() else {
+                        counter.finished = true
+                        break
                     }
+                    for index in 0..<columns {
+                        if index > 0 { piece.append(UInt8(ascii: ",")) }
+                        if let text = cell(row, index) {
+                            CSV.appendCell(text, to: &piece)
+                        } else {
+                            row.withText(at: index) { CSV.appendCell($0, to: &piece) }
+                        }
+                    }
+                    piece.append(13)
+                    piece.append(10)
+                    counter.rows += 1
                 }
-                piece.append(13)
-                piece.append(10)
-                counter.rows += 1
-            }
-            return piece.isEmpty ? nil : piece
-        }, finish: {
-            cursor.close()
-            database.returnReader(connection)
-        })
+                return piece.isEmpty ? nil : piece
+            },
+            finish: {
+                cursor.close()
+                database.returnReader(connection)
+            })
     }
 
     /// Writes the CSV to a file handle; returns the number of data rows.

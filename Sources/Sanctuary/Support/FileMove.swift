@@ -18,17 +18,28 @@ enum FileMove {
         copying: while true {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
             if n == 0 { break }
-            if n < 0 { if errno == EINTR { continue }; ok = false; break }
+            if n < 0 {
+                if errno == EINTR { continue }
+                ok = false
+                break
+            }
             var offset = 0
             while offset < n {
                 let w = buffer.withUnsafeBytes { write(output, $0.baseAddress.map { $0 + offset }, n - offset) }
-                if w < 0 { if errno == EINTR { continue }; ok = false; break copying }
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    ok = false
+                    break copying
+                }
                 offset += w
             }
         }
         if fsync(output) != 0 { ok = false }
         close(output)
-        if !ok { unlink(destination); return false }
+        if !ok {
+            unlink(destination)
+            return false
+        }
         unlink(source)
         return true
     }

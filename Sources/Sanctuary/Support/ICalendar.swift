@@ -7,13 +7,16 @@ public struct ICalendar {
 
     /// `language`: of the calendar's texts (RFC 5545 §3.7.3: the PRODID names it).
     public init(name: String, language: String = "en") {
-        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sanctuary//Events//\(language.uppercased())", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-                 "X-WR-CALNAME:" + Self.escape(name)]
+        lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sanctuary//Events//\(language.uppercased())", "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH",
+            "X-WR-CALNAME:" + Self.escape(name),
+        ]
     }
 
     public struct Event {
         public var uid: String
-        public var start: String        // ISO 8601 UTC
+        public var start: String  // ISO 8601 UTC
         public var end: String?
         public var summary: String
         public var description: String
@@ -22,10 +25,19 @@ public struct ICalendar {
         public var cancelled: Bool
         public var updated: String
 
-        public init(uid: String, start: String, end: String?, summary: String, description: String, location: String,
-                    url: String, cancelled: Bool, updated: String) {
-            self.uid = uid; self.start = start; self.end = end; self.summary = summary; self.description = description
-            self.location = location; self.url = url; self.cancelled = cancelled; self.updated = updated
+        public init(
+            uid: String, start: String, end: String?, summary: String, description: String, location: String,
+            url: String, cancelled: Bool, updated: String
+        ) {
+            self.uid = uid
+            self.start = start
+            self.end = end
+            self.summary = summary
+            self.description = description
+            self.location = location
+            self.url = url
+            self.cancelled = cancelled
+            self.updated = updated
         }
     }
 
@@ -89,7 +101,8 @@ public struct ICalendar {
 /// An Atom (RFC 4287) feed.
 public struct AtomFeed {
     public struct Entry {
-        public var id: String, title: String, link: String, published: String, updated: String, author: String, summary: String, html: String
+        public var id: String, title: String, link: String, published: String, updated: String, author: String, summary: String,
+            html: String
     }
 
     public var id: String, title: String, selfLink: String, alternate: String, author: String, language: String
@@ -98,30 +111,30 @@ public struct AtomFeed {
     public func render() -> String {
         let updated = entries.map(\.updated).max() ?? "1970-01-01T00:00:00Z"
         var xml = """
-        <?xml version="1.0" encoding="utf-8"?>
-        <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(HTML.escape(language))">
-        <id>\(HTML.escape(id))</id>
-        <title>\(HTML.escape(title))</title>
-        <updated>\(updated)</updated>
-        <link rel="self" type="application/atom+xml" href="\(HTML.escape(selfLink))"/>
-        <link rel="alternate" type="text/html" href="\(HTML.escape(alternate))"/>
-        <author><name>\(HTML.escape(author))</name></author>
-
-        """
-        for entry in entries {
-            xml += """
-            <entry>
-            <id>\(HTML.escape(entry.id))</id>
-            <title>\(HTML.escape(entry.title))</title>
-            <link rel="alternate" type="text/html" href="\(HTML.escape(entry.link))"/>
-            <published>\(entry.published)</published>
-            <updated>\(entry.updated)</updated>
-            <author><name>\(HTML.escape(entry.author))</name></author>
-            <summary>\(HTML.escape(entry.summary))</summary>
-            <content type="html">\(HTML.escape(entry.html))</content>
-            </entry>
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="\(HTML.escape(language))">
+            <id>\(HTML.escape(id))</id>
+            <title>\(HTML.escape(title))</title>
+            <updated>\(updated)</updated>
+            <link rel="self" type="application/atom+xml" href="\(HTML.escape(selfLink))"/>
+            <link rel="alternate" type="text/html" href="\(HTML.escape(alternate))"/>
+            <author><name>\(HTML.escape(author))</name></author>
 
             """
+        for entry in entries {
+            xml += """
+                <entry>
+                <id>\(HTML.escape(entry.id))</id>
+                <title>\(HTML.escape(entry.title))</title>
+                <link rel="alternate" type="text/html" href="\(HTML.escape(entry.link))"/>
+                <published>\(entry.published)</published>
+                <updated>\(entry.updated)</updated>
+                <author><name>\(HTML.escape(entry.author))</name></author>
+                <summary>\(HTML.escape(entry.summary))</summary>
+                <content type="html">\(HTML.escape(entry.html))</content>
+                </entry>
+
+                """
         }
         return xml + "</feed>\n"
     }

@@ -3,7 +3,11 @@ import Foundation
 /// Cleaning and checking what visitors type. Every text is trimmed and put in Unicode
 /// normal form C, so "é" typed two ways is one "é"; control characters are refused.
 public enum Input {
-    public enum Problem: Error, Equatable, Sendable { case missing, tooLong(Int), invalidCharacters }
+    public enum Problem: Error, Equatable, Sendable {
+        case missing
+        case tooLong(Int)
+        case invalidCharacters
+    }
 
     /// The cleaned text, or the problem with it. `multiline` allows line breaks (kept as `\n`).
     public static func text(_ raw: String?, required: Bool, maxLength: Int, multiline: Bool = false) -> Result<String, Problem> {
@@ -11,7 +15,9 @@ public enum Input {
         if multiline { value = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
         for scalar in value.unicodeScalars {
             let v = scalar.value
-            let isControl = v < 0x20 || (v >= 0x7f && v < 0xa0) || v == 0x2028 || v == 0x2029 || (v >= 0x202a && v <= 0x202e) || (v >= 0x2066 && v <= 0x2069)
+            let isControl =
+                v < 0x20 || (v >= 0x7f && v < 0xa0) || v == 0x2028 || v == 0x2029 || (v >= 0x202a && v <= 0x202e)
+                || (v >= 0x2066 && v <= 0x2069)
             if isControl && !(multiline && (scalar == "\n" || scalar == "\t")) { return .failure(.invalidCharacters) }
         }
         if value.isEmpty && required { return .failure(.missing) }
@@ -25,15 +31,19 @@ public enum Input {
     public static func email(_ raw: String?) -> String? {
         let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard value.utf8.count <= 254, let at = value.lastIndex(of: "@") else { return nil }
-        let local = value[..<at], domain = value[value.index(after: at)...]
-        guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return nil }
+        let local = value[..<at]
+        let domain = value[value.index(after: at)...]
+        guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+            return nil
+        }
         let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
         guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, let tld = labels.last, tld.count >= 2, !tld.allSatisfy(\.isNumber) else { return nil }
         for label in labels {
             guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-"),
-                  label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" }) else { return nil }
+                label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" })
+            else { return nil }
         }
         return value
     }

@@ -57,21 +57,31 @@ public enum Markdown {
         static let code = Array("<code>".utf8), codeClose = Array("</code>".utf8), strong = Array("<strong>".utf8)
         static let strongClose = Array("</strong>".utf8), em = Array("<em>".utf8), emClose = Array("</em>".utf8)
         static let link = Array("<a href=\"".utf8), linkEnd = Array("\">".utf8), linkClose = Array("</a>".utf8)
-        static let amp = Array("&amp;".utf8), lt = Array("&lt;".utf8), gt = Array("&gt;".utf8), quot = Array("&quot;".utf8), apos = Array("&#39;".utf8)
+        static let amp = Array("&amp;".utf8), lt = Array("&lt;".utf8), gt = Array("&gt;".utf8), quot = Array("&quot;".utf8),
+            apos = Array("&#39;".utf8)
     }
 
     /// A line without its CR and surrounding spaces, tabs and no-break spaces.
     static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> ArraySlice<UInt8> {
-        var a = start, b = end
+        var a = start
+        var b = end
         while true {
-            if a < b && (bytes[a] == 32 || bytes[a] == 9) { a += 1 }
-            else if a + 1 < b && bytes[a] == 0xC2 && bytes[a + 1] == 0xA0 { a += 2 }
-            else { break }
+            if a < b && (bytes[a] == 32 || bytes[a] == 9) {
+                a += 1
+            } else if a + 1 < b && bytes[a] == 0xC2 && bytes[a + 1] == 0xA0 {
+                a += 2
+            } else {
+                break
+            }
         }
         while true {
-            if b > a && (bytes[b - 1] == 32 || bytes[b - 1] == 9 || bytes[b - 1] == 13) { b -= 1 }
-            else if b - 1 > a && bytes[b - 2] == 0xC2 && bytes[b - 1] == 0xA0 { b -= 2 }
-            else { break }
+            if b > a && (bytes[b - 1] == 32 || bytes[b - 1] == 9 || bytes[b - 1] == 13) {
+                b -= 1
+            } else if b - 1 > a && bytes[b - 2] == 0xC2 && bytes[b - 1] == 0xA0 {
+                b -= 2
+            } else {
+                break
+            }
         }
         return ArraySlice(UnsafeBufferPointer(rebasing: bytes[a..<b]))
     }
@@ -86,7 +96,10 @@ public enum Markdown {
         var wroteBlock = false
 
         mutating func add(line: ArraySlice<UInt8>) {
-            if line.isEmpty { flushAll(); return }
+            if line.isEmpty {
+                flushAll()
+                return
+            }
             if let level = Markdown.headingLevel(line) {
                 flushAll()
                 block { out in
@@ -95,17 +108,21 @@ public enum Markdown {
                     out += Tag.headingClose[level - 1]
                 }
             } else if line.starts(with: [62, 32]) || line.elementsEqual([62]) {  // "> " or ">"
-                flushParagraph(); flushList()
+                flushParagraph()
+                flushList()
                 if !quote.isEmpty { quote.append(newline) }
                 quote += Markdown.trimmedSlice(line.dropFirst())
             } else if line.starts(with: [45, 32]) || line.starts(with: [42, 32]) {  // "- ", "* "
-                flushParagraph(); flushQuote()
+                flushParagraph()
+                flushQuote()
                 addItem(line.dropFirst(2), ordered: false)
             } else if let item = Markdown.orderedItem(line) {
-                flushParagraph(); flushQuote()
+                flushParagraph()
+                flushQuote()
                 addItem(item, ordered: true)
             } else {
-                flushList(); flushQuote()
+                flushList()
+                flushQuote()
                 if !paragraph.isEmpty { paragraph.append(newline) }
                 paragraph += line
             }
@@ -126,16 +143,25 @@ public enum Markdown {
         mutating func flushParagraph() {
             guard !paragraph.isEmpty else { return }
             let text = paragraph
-            block { out in out += Tag.p; Markdown.inline(text[...], into: &out); out += Tag.pClose }
+            block { out in
+                out += Tag.p
+                Markdown.inline(text[...], into: &out)
+                out += Tag.pClose
+            }
             paragraph = []
         }
 
         mutating func flushList() {
             guard !listItems.isEmpty else { return }
-            let ordered = listOrdered, items = listItems
+            let ordered = listOrdered
+            let items = listItems
             block { out in
                 out += ordered ? Tag.ol : Tag.ul
-                for item in items { out += Tag.li; Markdown.inline(item, into: &out); out += Tag.liClose }
+                for item in items {
+                    out += Tag.li
+                    Markdown.inline(item, into: &out)
+                    out += Tag.liClose
+                }
                 out += ordered ? Tag.olClose : Tag.ulClose
             }
             listItems = []
@@ -144,15 +170,24 @@ public enum Markdown {
         mutating func flushQuote() {
             guard !quote.isEmpty else { return }
             let text = quote
-            block { out in out += Tag.quote; Markdown.inline(text[...], into: &out); out += Tag.quoteClose }
+            block { out in
+                out += Tag.quote
+                Markdown.inline(text[...], into: &out)
+                out += Tag.quoteClose
+            }
             quote = []
         }
 
-        mutating func flushAll() { flushParagraph(); flushList(); flushQuote() }
+        mutating func flushAll() {
+            flushParagraph()
+            flushList()
+            flushQuote()
+        }
     }
 
     static func trimmedSlice(_ slice: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var a = slice.startIndex, b = slice.endIndex
+        var a = slice.startIndex
+        var b = slice.endIndex
         while a < b && (slice[a] == 32 || slice[a] == 9) { a += 1 }
         while b > a && (slice[b - 1] == 32 || slice[b - 1] == 9) { b -= 1 }
         return slice[a..<b]
@@ -162,7 +197,10 @@ public enum Markdown {
     static func headingLevel(_ line: ArraySlice<UInt8>) -> Int? {
         var level = 0
         var i = line.startIndex
-        while i < line.endIndex && line[i] == UInt8(ascii: "#") && level < 4 { level += 1; i += 1 }
+        while i < line.endIndex && line[i] == UInt8(ascii: "#") && level < 4 {
+            level += 1
+            i += 1
+        }
         guard (1...3).contains(level), i < line.endIndex, line[i] == 32 else { return nil }
         return level
     }
@@ -229,7 +267,10 @@ public enum Markdown {
                 bytes.withUnsafeBufferPointer { b in
                     var i = n - 1
                     while i >= 0 {
-                        let here = i * 5, after = here + 5, c = b[i], at = Int32(i)
+                        let here = i * 5
+                        let after = here + 5
+                        let c = b[i]
+                        let at = Int32(i)
                         t[here] = c == Self.backtick ? at : t[after]
                         t[here + 1] = c == Self.star ? at : t[after + 1]
                         t[here + 2] = c == Self.star && i + 1 < n && b[i + 1] == Self.star ? at : t[after + 2]
@@ -257,25 +298,37 @@ public enum Markdown {
                 let c = bytes[i]
                 if c == Self.backtick, let close = find(Self.backtickKind, i + 1, before: end) {
                     if run < i { out += bytes[run..<i] }
-                    out += Tag.code; out += bytes[(i + 1)..<close]; out += Tag.codeClose
+                    out += Tag.code
+                    out += bytes[(i + 1)..<close]
+                    out += Tag.codeClose
                     i = close + 1
                     run = i
-                } else if c == Self.star, i + 1 < end, bytes[i + 1] == Self.star, let close = find(Self.doubleStarKind, i + 2, before: end - 1) {
+                } else if c == Self.star, i + 1 < end, bytes[i + 1] == Self.star,
+                    let close = find(Self.doubleStarKind, i + 2, before: end - 1)
+                {
                     if run < i { out += bytes[run..<i] }
-                    out += Tag.strong; render(from: i + 2, to: close, into: &out); out += Tag.strongClose
+                    out += Tag.strong
+                    render(from: i + 2, to: close, into: &out)
+                    out += Tag.strongClose
                     i = close + 2
                     run = i
                 } else if c == Self.star, let close = find(Self.starKind, i + 1, before: end), close > i + 1 {
                     if run < i { out += bytes[run..<i] }
-                    out += Tag.em; render(from: i + 1, to: close, into: &out); out += Tag.emClose
+                    out += Tag.em
+                    render(from: i + 1, to: close, into: &out)
+                    out += Tag.emClose
                     i = close + 1
                     run = i
-                } else if c == Self.open, let close = find(Self.bracketKind, i + 1, before: end), close + 1 < end, bytes[close + 1] == Self.paren,
-                          let closeParen = find(Self.parenKind, close + 2, before: end) {
+                } else if c == Self.open, let close = find(Self.bracketKind, i + 1, before: end), close + 1 < end,
+                    bytes[close + 1] == Self.paren,
+                    let closeParen = find(Self.parenKind, close + 2, before: end)
+                {
                     if run < i { out += bytes[run..<i] }
                     let target = bytes[(close + 2)..<closeParen]
                     if isSafeLink(escaped: target) {
-                        out += Tag.link; out += target; out += Tag.linkEnd
+                        out += Tag.link
+                        out += target
+                        out += Tag.linkEnd
                         render(from: i + 1, to: close, into: &out)
                         out += Tag.linkClose
                     } else {

@@ -1,6 +1,6 @@
-import _CryptoExtras
 import Crypto
 import Foundation
+import _CryptoExtras
 
 /// Password hashing with scrypt (swift-crypto's `_CryptoExtras`), a per-user random salt,
 /// and the parameters stored beside the hash so they can be raised later:
@@ -30,7 +30,8 @@ public struct PasswordHasher: Sendable {
     /// Constant-time comparison; malformed input never verifies.
     public static func verify(_ password: String, against stored: String) -> Bool {
         guard let parsed = parse(stored),
-              let derived = try? derive(password, salt: parsed.salt, logN: parsed.logN, r: parsed.r, p: parsed.p) else { return false }
+            let derived = try? derive(password, salt: parsed.salt, logN: parsed.logN, r: parsed.r, p: parsed.p)
+        else { return false }
         return constantTimeEqual(derived, parsed.hash)
     }
 
@@ -38,7 +39,8 @@ public struct PasswordHasher: Sendable {
     public static func parse(_ stored: String) -> (logN: Int, r: Int, p: Int, salt: Data, hash: Data)? {
         let parts = stored.split(separator: "$")
         guard parts.count == 4, parts[0] == "scrypt",
-              let salt = Data(base64Encoded: String(parts[2])), let hash = Data(base64Encoded: String(parts[3])), hash.count == 32 else { return nil }
+            let salt = Data(base64Encoded: String(parts[2])), let hash = Data(base64Encoded: String(parts[3])), hash.count == 32
+        else { return nil }
         var values: [String: Int] = [:]
         for pair in parts[1].split(separator: ",") {
             let kv = pair.split(separator: "=")
@@ -46,13 +48,15 @@ public struct PasswordHasher: Sendable {
             values[String(kv[0])] = v
         }
         guard let logN = values["ln"], let r = values["r"], let p = values["p"],
-              (10...20).contains(logN), (1...32).contains(r), (1...16).contains(p) else { return nil }
+            (10...20).contains(logN), (1...32).contains(r), (1...16).contains(p)
+        else { return nil }
         return (logN, r, p, salt, hash)
     }
 
     static func derive(_ password: String, salt: Data, logN: Int, r: Int, p: Int) throws -> Data {
-        let key = try KDF.Scrypt.deriveKey(from: Data(password.utf8), salt: salt, outputByteCount: 32,
-                                           rounds: 1 << logN, blockSize: r, parallelism: p)
+        let key = try KDF.Scrypt.deriveKey(
+            from: Data(password.utf8), salt: salt, outputByteCount: 32,
+            rounds: 1 << logN, blockSize: r, parallelism: p)
         return key.withUnsafeBytes { Data($0) }
     }
 }

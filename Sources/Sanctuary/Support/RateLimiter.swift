@@ -8,7 +8,10 @@ public final class RateLimiter: Sendable {
     public let period: TimeInterval
     private let buckets = Mutex<[String: Bucket]>([:])
 
-    struct Bucket { var tokens: Double; var updated: TimeInterval }
+    struct Bucket {
+        var tokens: Double
+        var updated: TimeInterval
+    }
 
     public init(capacity: Int, per period: TimeInterval) {
         self.capacity = Double(max(1, capacity))

@@ -12,14 +12,23 @@ public enum Timestamp {
         var bytes = [UInt8](repeating: 0, count: 20)
         func put(_ value: Int, at offset: Int, width: Int) {
             var v = value
-            for i in stride(from: offset + width - 1, through: offset, by: -1) { bytes[i] = UInt8(48 + v % 10); v /= 10 }
+            for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
         }
-        put(Int(parts.tm_year) + 1900, at: 0, width: 4); bytes[4] = 45
-        put(Int(parts.tm_mon) + 1, at: 5, width: 2); bytes[7] = 45
-        put(Int(parts.tm_mday), at: 8, width: 2); bytes[10] = 84
-        put(Int(parts.tm_hour), at: 11, width: 2); bytes[13] = 58
-        put(Int(parts.tm_min), at: 14, width: 2); bytes[16] = 58
-        put(Int(parts.tm_sec), at: 17, width: 2); bytes[19] = 90
+        put(Int(parts.tm_year) + 1900, at: 0, width: 4)
+        bytes[4] = 45
+        put(Int(parts.tm_mon) + 1, at: 5, width: 2)
+        bytes[7] = 45
+        put(Int(parts.tm_mday), at: 8, width: 2)
+        bytes[10] = 84
+        put(Int(parts.tm_hour), at: 11, width: 2)
+        bytes[13] = 58
+        put(Int(parts.tm_min), at: 14, width: 2)
+        bytes[16] = 58
+        put(Int(parts.tm_sec), at: 17, width: 2)
+        bytes[19] = 90
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -36,14 +45,17 @@ public enum Timestamp {
             return value
         }
         guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              digits.count >= 10, digits[4] == 45, digits[7] == 45 else { return nil }
+            digits.count >= 10, digits[4] == 45, digits[7] == 45
+        else { return nil }
         var parts = tm()
         parts.tm_year = year - 1900
         parts.tm_mon = month - 1
         parts.tm_mday = day
         if digits.count >= 19 {
             guard let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2) else { return nil }
-            parts.tm_hour = hour; parts.tm_min = minute; parts.tm_sec = second
+            parts.tm_hour = hour
+            parts.tm_min = minute
+            parts.tm_sec = second
         }
         guard (1...12).contains(month), (1...31).contains(day) else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
@@ -62,8 +74,12 @@ public enum DateText {
     /// event's own time zone, named.
     public static func dateTime(_ iso: String, t: Localizer, timeZone: String) -> String {
         guard let date = Timestamp.parse(iso) else { return iso }
-        return t("format.date_at_time", ["date": weekdayDate(date, t: t, timeZone: timeZone),
-                                         "time": time(date, t: t, timeZone: timeZone), "zone": zone(date, t: t, timeZone: timeZone)])
+        return t(
+            "format.date_at_time",
+            [
+                "date": weekdayDate(date, t: t, timeZone: timeZone),
+                "time": time(date, t: t, timeZone: timeZone), "zone": zone(date, t: t, timeZone: timeZone),
+            ])
     }
 
     /// `Tuesday 8 December 2026`; `mardi 8 décembre 2026`.

@@ -26,10 +26,18 @@ public enum Form {
         /// The language typed into it, when not the page's (a French field on an English screen).
         public var language: String? = nil
 
-        public init(name: String, label: String, type: String = "text", required: Bool = false,
-                    autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil, language: String? = nil) {
-            self.name = name; self.label = label; self.type = type; self.required = required
-            self.autocomplete = autocomplete; self.hint = hint; self.maxLength = maxLength; self.inputMode = inputMode
+        public init(
+            name: String, label: String, type: String = "text", required: Bool = false,
+            autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil, language: String? = nil
+        ) {
+            self.name = name
+            self.label = label
+            self.type = type
+            self.required = required
+            self.autocomplete = autocomplete
+            self.hint = hint
+            self.maxLength = maxLength
+            self.inputMode = inputMode
             self.language = language
         }
     }
@@ -37,9 +45,10 @@ public enum Form {
     /// A `<form>` that posts to `action` with the CSRF token and honeypot every public form carries.
     public static func form(action: String, csrf: String?, honeypotLabel: String? = nil, _ content: HTML) -> HTML {
         let token: HTML = csrf.map { "<input type=\"hidden\" name=\"_csrf\" value=\"\($0)\">" } ?? .empty
-        let honeypot: HTML = honeypotLabel.map {
-            "<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">\($0)</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>"
-        } ?? .empty
+        let honeypot: HTML =
+            honeypotLabel.map {
+                "<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">\($0)</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>"
+            } ?? .empty
         return "<form method=\"post\" action=\"\(action)\" novalidate>\(token)\(honeypot)\(content)</form>"
     }
 
@@ -64,16 +73,17 @@ public enum Form {
         } else if field.type == "file" {
             control = "<input id=\"\(id)\" name=\"\(field.name)\" type=\"file\"\(HTML(trusted: attributes))>"
         } else {
-            control = "<input id=\"\(id)\" name=\"\(field.name)\" type=\"\(field.type)\" value=\"\(state[field.name])\"\(HTML(trusted: attributes))>"
+            control =
+                "<input id=\"\(id)\" name=\"\(field.name)\" type=\"\(field.type)\" value=\"\(state[field.name])\"\(HTML(trusted: attributes))>"
         }
         return """
-        <div class="field\(error != nil ? HTML(trusted: " has-error") : .empty)">
-        <label for="\(id)">\(field.label)\(field.required ? HTML.empty : " <span class=\"optional\">(\(t("form.optional")))</span>")</label>
-        \(field.hint.map { "<p class=\"hint\" id=\"\(id)-hint\">\($0)</p>" as HTML })
-        \(error.map { "<p class=\"error\" id=\"\(id)-error\">\($0)</p>" as HTML })
-        \(control)
-        </div>
-        """
+            <div class="field\(error != nil ? HTML(trusted: " has-error") : .empty)">
+            <label for="\(id)">\(field.label)\(field.required ? HTML.empty : " <span class=\"optional\">(\(t("form.optional")))</span>")</label>
+            \(field.hint.map { "<p class=\"hint\" id=\"\(id)-hint\">\($0)</p>" as HTML })
+            \(error.map { "<p class=\"error\" id=\"\(id)-error\">\($0)</p>" as HTML })
+            \(control)
+            </div>
+            """
     }
 
     public static func checkbox(name: String, label: String, checked: Bool, value: String = "yes") -> HTML {
@@ -86,19 +96,21 @@ public enum Form {
     }
 
     /// A `<select>` with its label and error.
-    public static func select(name: String, label: String, options: [(value: String, label: String)], selected: String,
-                              error: String? = nil) -> HTML {
+    public static func select(
+        name: String, label: String, options: [(value: String, label: String)], selected: String,
+        error: String? = nil
+    ) -> HTML {
         let id = "f-\(name)"
         let items: [HTML] = options.map { option in
             "<option value=\"\(option.value)\"\(option.value == selected ? HTML(trusted: " selected") : .empty)>\(option.label)</option>"
         }
         return """
-        <div class="field\(error != nil ? HTML(trusted: " has-error") : .empty)">
-        <label for="\(id)">\(label)</label>
-        \(error.map { "<p class=\"error\" id=\"\(id)-error\">\($0)</p>" as HTML })
-        <select id="\(id)" name="\(name)"\(error != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"") : .empty)>\(items)</select>
-        </div>
-        """
+            <div class="field\(error != nil ? HTML(trusted: " has-error") : .empty)">
+            <label for="\(id)">\(label)</label>
+            \(error.map { "<p class=\"error\" id=\"\(id)-error\">\($0)</p>" as HTML })
+            <select id="\(id)" name="\(name)"\(error != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"\(id)-error\"") : .empty)>\(items)</select>
+            </div>
+            """
     }
 
     public static func submit(_ label: String) -> HTML {

@@ -18,10 +18,14 @@ enum AccountsAdmin {
         if withRole {
             fields.append(Form.Field(name: "role", label: t("admin.account.role"), required: true, hint: t("admin.account.role.hint")))
         }
-        fields.append(Form.Field(name: "password", label: t("admin.account.password"), type: "password", required: true,
-                                 autocomplete: "new-password", hint: t("admin.account.password.hint", ["min": String(PasswordHasher.minimumLength)])))
-        fields.append(Form.Field(name: "password_confirm", label: t("admin.account.password_confirm"), type: "password", required: true,
-                                 autocomplete: "new-password"))
+        fields.append(
+            Form.Field(
+                name: "password", label: t("admin.account.password"), type: "password", required: true,
+                autocomplete: "new-password", hint: t("admin.account.password.hint", ["min": String(PasswordHasher.minimumLength)])))
+        fields.append(
+            Form.Field(
+                name: "password_confirm", label: t("admin.account.password_confirm"), type: "password", required: true,
+                autocomplete: "new-password"))
         return fields
     }
 
@@ -50,50 +54,56 @@ enum AccountsAdmin {
     static func register(in app: Application) {
         app.router.get("/admin/accounts") { request in
             let session = try AdminAuth.require(app, request, .accounts)
-            return try page(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+            return try page(
+                app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
 
-        app.router.post("/admin/accounts", async: { request in
-            let session = try AdminAuth.requirePost(app, request, .accounts)
-            switch validate(request.form, t: app.t(request), withRole: true) {
-            case .failure(let invalid):
-                return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
-            case .success(let account):
-                let hash = try app.passwordHasher.hash(account.password)
-                let user = session.user
-                let created = try await app.database.write { db -> Bool in
-                    guard try StaffStore.find(db, email: account.email) == nil else { return false }
-                    let id = try StaffStore.create(db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
-                    try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
-                    return true
+        app.router.post(
+            "/admin/accounts",
+            async: { request in
+                let session = try AdminAuth.requirePost(app, request, .accounts)
+                switch validate(request.form, t: app.t(request), withRole: true) {
+                case .failure(let invalid):
+                    return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
+                case .success(let account):
+                    let hash = try app.passwordHasher.hash(account.password)
+                    let user = session.user
+                    let created = try await app.database.write { db -> Bool in
+                        guard try StaffStore.find(db, email: account.email) == nil else { return false }
+                        let id = try StaffStore.create(db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
+                        try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
+                        return true
+                    }
+                    guard created else {
+                        var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
+                        state.errors["email"] = app.t(request)("admin.account.email.taken")
+                        return try page(app, request, session, state: state, status: .unprocessableContent)
+                    }
+                    return .redirect(to: "/admin/accounts?saved=1")
                 }
-                guard created else {
-                    var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
-                    state.errors["email"] = app.t(request)("admin.account.email.taken")
-                    return try page(app, request, session, state: state, status: .unprocessableContent)
-                }
-                return .redirect(to: "/admin/accounts?saved=1")
-            }
-        })
+            })
 
         for (action, disabled) in [("disable", true), ("enable", false)] {
-            app.router.post("/admin/accounts/{id}/\(action)", async: { request in
-                let session = try AdminAuth.requirePost(app, request, .accounts)
-                guard let id = Int64(request.parameter("id")), id != session.user.id else {
-                    return ErrorPages.message(app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
-                                              body: app.t(request)("admin.account.self.body"))
-                }
-                let user = session.user
-                // An id that names no account changes nothing and says so (it once said "Saved."
-                // and wrote an audit entry about nobody).
-                let changed = try await app.database.write { db -> Bool in
-                    guard try StaffStore.setDisabled(db, userID: id, disabled) else { return false }
-                    try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
-                    return true
-                }
-                guard changed else { throw HTTPError.notFound }
-                return .redirect(to: "/admin/accounts?saved=1")
-            })
+            app.router.post(
+                "/admin/accounts/{id}/\(action)",
+                async: { request in
+                    let session = try AdminAuth.requirePost(app, request, .accounts)
+                    guard let id = Int64(request.parameter("id")), id != session.user.id else {
+                        return ErrorPages.message(
+                            app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
+                            body: app.t(request)("admin.account.self.body"))
+                    }
+                    let user = session.user
+                    // An id that names no account changes nothing and says so (it once said "Saved."
+                    // and wrote an audit entry about nobody).
+                    let changed = try await app.database.write { db -> Bool in
+                        guard try StaffStore.setDisabled(db, userID: id, disabled) else { return false }
+                        try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
+                        return true
+                    }
+                    guard changed else { throw HTTPError.notFound }
+                    return .redirect(to: "/admin/accounts?saved=1")
+                })
         }
 
         app.router.get("/admin/audit") { request in
@@ -104,41 +114,48 @@ enum AccountsAdmin {
                     "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
                 }
                 return """
-                <h1>\(c.t("admin.audit.title"))</h1>
-                <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
-                <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
-                <tbody>\(rows)</tbody></table></div>
-                """
+                    <h1>\(c.t("admin.audit.title"))</h1>
+                    <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
+                    <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
+                    <tbody>\(rows)</tbody></table></div>
+                    """
             }
         }
     }
 
-    static func page(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
-                     status: Status = .ok, flash: String? = nil) throws -> Response {
+    static func page(
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
+        status: Status = .ok, flash: String? = nil
+    ) throws -> Response {
         let users = try app.database.read { try StaffStore.all($0) }
-        return AdminViews.page(app, request, session, title: app.t(request)("admin.accounts.title"), status: status, flash: flash) { c, csrf in
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.accounts.title"), status: status, flash: flash) {
+            c, csrf in
             let t = c.t
             let rows: [HTML] = users.map { user in
                 let action = user.disabled ? "enable" : "disable"
-                let button: HTML = user.id == session.user.id ? .empty : """
+                let button: HTML =
+                    user.id == session.user.id
+                    ? .empty
+                    : """
                     <form method="post" action="\(t.path("/admin/accounts/\(user.id)/\(action)"))"><input type="hidden" name="_csrf" value="\(csrf)">
                     <button type="submit" class="button secondary">\(t("admin.account.\(action)"))</button></form>
                     """
-                return "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))</td><td>\(button)</td></tr>"
+                return
+                    "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))</td><td>\(button)</td></tr>"
             }
             let fields = fields(t: t, withRole: true).map { Form.input($0, state, t: t) }
             return """
-            <h1>\(t("admin.accounts.title"))</h1>
-            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.name"))</th>
-            <th scope="col">\(t("admin.account.role"))</th><th scope="col">\(t("admin.account.status"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
-            <tbody>\(rows)</tbody></table></div>
-            <h2>\(t("admin.accounts.new"))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
-            <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
-            \(fields)
-            \(Form.submit(t("admin.accounts.create")))
-            </form>
-            """
+                <h1>\(t("admin.accounts.title"))</h1>
+                <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.name"))</th>
+                <th scope="col">\(t("admin.account.role"))</th><th scope="col">\(t("admin.account.status"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
+                <tbody>\(rows)</tbody></table></div>
+                <h2>\(t("admin.accounts.new"))</h2>
+                \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+                <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+                \(fields)
+                \(Form.submit(t("admin.accounts.create")))
+                </form>
+                """
         }
     }
 }

@@ -23,8 +23,10 @@ enum AdminAuth {
             throw HTTPError(response: .redirect(to: "/admin/login"))
         }
         guard session.user.may(area) else {
-            throw HTTPError(response: ErrorPages.message(app, request, status: .forbidden, title: app.t(request)("admin.forbidden.title"),
-                                                         body: app.t(request)("admin.forbidden.body")))
+            throw HTTPError(
+                response: ErrorPages.message(
+                    app, request, status: .forbidden, title: app.t(request)("admin.forbidden.title"),
+                    body: app.t(request)("admin.forbidden.body")))
         }
         return session
     }
@@ -32,10 +34,13 @@ enum AdminAuth {
     /// `require`, plus a valid `_csrf` for a state-changing form. `csrf` is the token when
     /// it did not come in a urlencoded body (a multipart upload's field).
     @discardableResult
-    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil) throws(HTTPError) -> Session {
+    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil) throws(HTTPError)
+        -> Session
+    {
         let session = try require(app, request, area)
         guard !FormToken.isCrossSite(request), let sent = csrf ?? request.form["_csrf"],
-              constantTimeEqual(Data(sent.utf8), Data(csrfToken(app, session).utf8)) else {
+            constantTimeEqual(Data(sent.utf8), Data(csrfToken(app, session).utf8))
+        else {
             throw HTTPError(response: ErrorPages.invalidForm(app, request))
         }
         return session
@@ -63,12 +68,12 @@ enum AdminAuth {
 
     /// The session cookie (or, with nil, one that deletes it).
     static func cookie(_ app: Application, _ request: Request, token: String?) -> String {
-        Cookies.setCookie(name: cookieName, value: token ?? "", path: "/",
-                          maxAge: token == nil ? 0 : Int(StaffStore.sessionSeconds),
-                          httpOnly: true, secure: app.secureCookies(request), sameSite: "Lax")
+        Cookies.setCookie(
+            name: cookieName, value: token ?? "", path: "/",
+            maxAge: token == nil ? 0 : Int(StaffStore.sessionSeconds),
+            httpOnly: true, secure: app.secureCookies(request), sameSite: "Lax")
     }
 }
-
 
 extension Application {
     /// The form token of admin forms for a session (what a signed-in page carries as `_csrf`);

@@ -19,58 +19,65 @@ enum AdminFeature: Feature {
             return loginPage(app, request, email: "", error: nil)
         }
 
-        router.post("/admin/login", async: { request in
-            let t = app.t(request)
-            let form = request.form
-            if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
-            let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-            let password = form["password"] ?? ""
-            // An attempt is counted before the password is checked, in one step with the check of
-            // the limit: checking first and counting after a slow KDF let a burst of parallel
-            // guesses all pass the check. A correct password gives its attempt back.
-            for (limiter, key) in [(loginsByAddress, request.remoteAddress), (loginsByAccount, email)] {
-                if case .limited(let wait) = limiter.take(key) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
-            }
-            let found = try app.database.read { try StaffStore.find($0, email: email) }
-            // Always run the KDF, so a missing account takes as long as a wrong password.
-            let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
-            guard verified, let user = found?.0, !user.disabled else {
-                let clientHash = app.serverKey.clientHash(request.remoteAddress)
-                if let user = found?.0 {
-                    try await app.database.write { db in try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash) }
+        router.post(
+            "/admin/login",
+            async: { request in
+                let t = app.t(request)
+                let form = request.form
+                if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
+                let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+                let password = form["password"] ?? ""
+                // An attempt is counted before the password is checked, in one step with the check of
+                // the limit: checking first and counting after a slow KDF let a burst of parallel
+                // guesses all pass the check. A correct password gives its attempt back.
+                for (limiter, key) in [(loginsByAddress, request.remoteAddress), (loginsByAccount, email)] {
+                    if case .limited(let wait) = limiter.take(key) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
                 }
-                return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
-            }
-            loginsByAddress.giveBack(request.remoteAddress)
-            loginsByAccount.giveBack(email)
-            let old = request.cookies[AdminAuth.cookieName]
-            let clientHash = app.serverKey.clientHash(request.remoteAddress)
-            // A hash made with other parameters than the configured ones is remade now, so every
-            // account costs the same to check (and a raised cost reaches old accounts).
-            let stored = found.flatMap { PasswordHasher.parse($0.1) }
-            let rehashed = stored?.logN == app.passwordHasher.logN && stored?.r == app.passwordHasher.r && stored?.p == app.passwordHasher.p
-                ? nil : try? app.passwordHasher.hash(password)
-            let token = try await app.database.write { db -> String in
-                if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
-                let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
-                try StaffStore.record(db, user: user, action: "login", clientHash: clientHash)
-                return token
-            }
-            var response = Response.redirect(to: "/admin")
-            response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: token))
-            return response
-        })
+                let found = try app.database.read { try StaffStore.find($0, email: email) }
+                // Always run the KDF, so a missing account takes as long as a wrong password.
+                let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
+                guard verified, let user = found?.0, !user.disabled else {
+                    let clientHash = app.serverKey.clientHash(request.remoteAddress)
+                    if let user = found?.0 {
+                        try await app.database.write { db in
+                            try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash)
+                        }
+                    }
+                    return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
+                }
+                loginsByAddress.giveBack(request.remoteAddress)
+                loginsByAccount.giveBack(email)
+                let old = request.cookies[AdminAuth.cookieName]
+                let clientHash = app.serverKey.clientHash(request.remoteAddress)
+                // A hash made with other parameters than the configured ones is remade now, so every
+                // account costs the same to check (and a raised cost reaches old accounts).
+                let stored = found.flatMap { PasswordHasher.parse($0.1) }
+                let rehashed =
+                    stored?.logN == app.passwordHasher.logN && stored?.r == app.passwordHasher.r && stored?.p == app.passwordHasher.p
+                    ? nil : try? app.passwordHasher.hash(password)
+                let token = try await app.database.write { db -> String in
+                    if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
+                    let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
+                    try StaffStore.record(db, user: user, action: "login", clientHash: clientHash)
+                    return token
+                }
+                var response = Response.redirect(to: "/admin")
+                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: token))
+                return response
+            })
 
-        router.post("/admin/logout", async: { request in
-            let session = try AdminAuth.requirePost(app, request, .dashboard)
-            try await app.database.write { db in
-                try StaffStore.endSession(db, token: session.token)
-                try StaffStore.record(db, user: session.user, action: "logout")
-            }
-            var response = Response.redirect(to: "/admin/login")
-            response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
-            return response
-        })
+        router.post(
+            "/admin/logout",
+            async: { request in
+                let session = try AdminAuth.requirePost(app, request, .dashboard)
+                try await app.database.write { db in
+                    try StaffStore.endSession(db, token: session.token)
+                    try StaffStore.record(db, user: session.user, action: "logout")
+                }
+                var response = Response.redirect(to: "/admin/login")
+                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
+                return response
+            })
 
         router.get("/admin/setup/{token}", sensitive: true) { request in
             let token = request.parameter("token")
@@ -85,36 +92,45 @@ enum AdminFeature: Feature {
             return try dashboard(app, request, session)
         }
 
-        exportRoute(app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
-                    slug: { db, id in try PetitionStore.slug(db, id: id) }, stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
-        exportRoute(app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
-                    slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
+        exportRoute(
+            app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
+            slug: { db, id in try PetitionStore.slug(db, id: id) },
+            stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
+        exportRoute(
+            app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
+            slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
 
         AccountsAdmin.register(in: app)
         for resource in AdminResources.all { AdminResourceRoutes.register(resource, in: app) }
     }
 
     /// A CSV download for organizers and admins, named after the row's slug, written to the audit log.
-    static func exportRoute(_ app: Application, _ path: String, subject: String, file: String,
-                            slug: @escaping @Sendable (Connection, Int64) throws -> String?, stream: @escaping @Sendable (Int64) throws -> BodyStream) {
-        app.router.get(path, async: { request in
-            let session = try AdminAuth.require(app, request, .exports)
-            let id = try Int64(request.parameter("id")).orNotFound()
-            let name = try app.database.read { try slug($0, id) }.orNotFound()
-            try await app.database.write { db in
-                try StaffStore.record(db, user: session.user, action: "export", subject: "\(subject) \(id)", detail: file)
-            }
-            return csvResponse(try stream(id), filename: "\(name)-\(file)")
-        })
+    static func exportRoute(
+        _ app: Application, _ path: String, subject: String, file: String,
+        slug: @escaping @Sendable (Connection, Int64) throws -> String?, stream: @escaping @Sendable (Int64) throws -> BodyStream
+    ) {
+        app.router.get(
+            path,
+            async: { request in
+                let session = try AdminAuth.require(app, request, .exports)
+                let id = try Int64(request.parameter("id")).orNotFound()
+                let name = try app.database.read { try slug($0, id) }.orNotFound()
+                try await app.database.write { db in
+                    try StaffStore.record(db, user: session.user, action: "export", subject: "\(subject) \(id)", detail: file)
+                }
+                return csvResponse(try stream(id), filename: "\(name)-\(file)")
+            })
     }
 
     static func csvResponse(_ body: BodyStream, filename: String) -> Response {
         let safe = filename.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }
-        return Response(status: .ok, headers: Headers([
-            ("Content-Type", "text/csv; charset=utf-8"),
-            ("Content-Disposition", "attachment; filename=\"\(safe)\""),
-            ("Cache-Control", CachePolicy.noStore.headerValue),
-        ]), body: .stream(body))
+        return Response(
+            status: .ok,
+            headers: Headers([
+                ("Content-Type", "text/csv; charset=utf-8"),
+                ("Content-Disposition", "attachment; filename=\"\(safe)\""),
+                ("Cache-Control", CachePolicy.noStore.headerValue),
+            ]), body: .stream(body))
     }
 
     static func loginPage(_ app: Application, _ request: Request, email: String, error: String?, status: Status = .ok) -> Response {
@@ -122,16 +138,16 @@ enum AdminFeature: Feature {
         var response = app.page(request, title: app.t(request)("admin.login.title"), status: status) { c in
             let t = c.t
             return """
-            <section class="narrow">
-            <h1>\(t("admin.login.title"))</h1>
-            \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
-            \(Form.form(action: t.path("/admin/login"), csrf: csrf, """
-            \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
-            \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
-            \(Form.submit(t("admin.login.submit")))
-            """))
-            </section>
-            """
+                <section class="narrow">
+                <h1>\(t("admin.login.title"))</h1>
+                \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
+                \(Form.form(action: t.path("/admin/login"), csrf: csrf, """
+                \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
+                \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
+                \(Form.submit(t("admin.login.submit")))
+                """))
+                </section>
+                """
         }
         response.cache(.noStore)
         return response
@@ -143,13 +159,13 @@ enum AdminFeature: Feature {
             let t = c.t
             let fields = AccountsAdmin.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
             return """
-            <section class="narrow">
-            <h1>\(t("admin.setup.title"))</h1>
-            <p>\(t("admin.setup.intro"))</p>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
-            \(Form.form(action: t.path("/admin/setup/\(token)"), csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
-            </section>
-            """
+                <section class="narrow">
+                <h1>\(t("admin.setup.title"))</h1>
+                <p>\(t("admin.setup.intro"))</p>
+                \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
+                \(Form.form(action: t.path("/admin/setup/\(token)"), csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
+                </section>
+                """
         }
         response.cache(.noStore)
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -181,10 +197,13 @@ enum AdminFeature: Feature {
     }
 
     static func dashboard(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
-        let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(String.init)
+        let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(
+            String.init)
         let (petitions, daily, rsvps, letters) = try app.database.read { db in
-            (try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
-             try EventStore.recentRSVPCounts(db), try LetterStore.countsWithTopRidings(db))
+            (
+                try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
+                try EventStore.recentRSVPCounts(db), try LetterStore.countsWithTopRidings(db)
+            )
         }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, _ in
             let t = c.t
@@ -196,23 +215,23 @@ enum AdminFeature: Feature {
                 "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
             }
             return """
-            <h1>\(t("admin.dashboard.title"))</h1>
-            <p class="lede">\(t("admin.dashboard.welcome", ["name": session.user.name.isEmpty ? session.user.email : session.user.name]))</p>
-            <section aria-labelledby="signatures-heading">
-            <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
-            \(AdminViews.chart(daily, days: calendar, t: t))
-            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
-            <tbody>\(petitionRows)</tbody></table></div>
-            </section>
-            <section aria-labelledby="letters-heading">
-            <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
-            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { title, total, ridings in "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(total))</td><td>\(ridings)</td></tr>" as HTML })</tbody></table></div>")
-            </section>
-            <section aria-labelledby="rsvps-heading">
-            <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
-            \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
-            </section>
-            """
+                <h1>\(t("admin.dashboard.title"))</h1>
+                <p class="lede">\(t("admin.dashboard.welcome", ["name": session.user.name.isEmpty ? session.user.email : session.user.name]))</p>
+                <section aria-labelledby="signatures-heading">
+                <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
+                \(AdminViews.chart(daily, days: calendar, t: t))
+                <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
+                <tbody>\(petitionRows)</tbody></table></div>
+                </section>
+                <section aria-labelledby="letters-heading">
+                <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
+                \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { title, total, ridings in "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(total))</td><td>\(ridings)</td></tr>" as HTML })</tbody></table></div>")
+                </section>
+                <section aria-labelledby="rsvps-heading">
+                <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
+                \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
+                </section>
+                """
         }
     }
 }

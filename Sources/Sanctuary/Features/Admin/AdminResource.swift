@@ -7,7 +7,7 @@ import SQLite
 /// checks with messages beside each field, and the SQL (column names come from this
 /// description in our code, never from input; values are always bound).
 struct AdminResource: Sendable {
-    let key: String              // "petitions": URL segment, table, catalogue prefix
+    let key: String  // "petitions": URL segment, table, catalogue prefix
     let area: StaffUser.Area
     /// Every column edited, a bilingual field followed by its French twin.
     let fields: [AdminField]
@@ -17,9 +17,11 @@ struct AdminResource: Sendable {
     var tableName: String? = nil
     var table: String { tableName ?? key }
 
-    init(key: String, area: StaffUser.Area, fields: [AdminField],
-         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
-         tableName: String? = nil) {
+    init(
+        key: String, area: StaffUser.Area, fields: [AdminField],
+        rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
+        tableName: String? = nil
+    ) {
         self.key = key
         self.area = area
         self.fields = fields.flatMap { $0.bilingual ? [$0, $0.french] : [$0] }
@@ -31,13 +33,17 @@ struct AdminResource: Sendable {
 
 struct AdminField: Sendable {
     enum Kind: Sendable, Equatable {
-        case text, slug, textarea, markdown, template, campaign, integer(ClosedRange<Int>), dateTime, choice([String]), flag
+        case text, slug, textarea, markdown, template, campaign
+        case integer(ClosedRange<Int>)
+        case dateTime
+        case choice([String])
+        case flag
     }
     let name: String
     let kind: Kind
     var required = false
     var maxLength = 200
-    var zoneField: String? = nil   // dateTime: the column holding the time zone to read it in
+    var zoneField: String? = nil  // dateTime: the column holding the time zone to read it in
     /// dateTime: left empty, it becomes the time of saving (a post published without a date is published now).
     var defaultsToNow = false
     /// For a French translation (`title_fr`): the English field it translates.
@@ -54,88 +60,110 @@ struct AdminField: Sendable {
         AdminField(name + "_fr", kind, required: false, maxLength: maxLength)
     }
 
-    init(_ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil, defaultsToNow: Bool = false,
-         bilingual: Bool = false) {
-        self.name = name; self.kind = kind; self.required = required; self.maxLength = maxLength; self.zoneField = zoneField
-        self.defaultsToNow = defaultsToNow; self.bilingual = bilingual
+    init(
+        _ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil, defaultsToNow: Bool = false,
+        bilingual: Bool = false
+    ) {
+        self.name = name
+        self.kind = kind
+        self.required = required
+        self.maxLength = maxLength
+        self.zoneField = zoneField
+        self.defaultsToNow = defaultsToNow
+        self.bilingual = bilingual
     }
 }
 
 enum AdminResources {
-    static let petitions = AdminResource(key: "petitions", area: .petitions, fields: [
-        AdminField("title", .text, required: true, bilingual: true),
-        AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-        AdminField("body", .textarea, maxLength: 20_000, bilingual: true),
-        AdminField("target", .text, maxLength: 200, bilingual: true),
-        AdminField("goal", .integer(0...100_000_000)),
-        AdminField("closes_at", .dateTime),
-        AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(ActionState.choices), required: true),
-        AdminField("featured", .flag),
-    ], rowLinks: { id, slug, t in
-        [("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export"))]
-    })
+    static let petitions = AdminResource(
+        key: "petitions", area: .petitions,
+        fields: [
+            AdminField("title", .text, required: true, bilingual: true),
+            AdminField("slug", .slug, required: true, maxLength: 80),
+            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+            AdminField("body", .textarea, maxLength: 20_000, bilingual: true),
+            AdminField("target", .text, maxLength: 200, bilingual: true),
+            AdminField("goal", .integer(0...100_000_000)),
+            AdminField("closes_at", .dateTime),
+            AdminField("campaign_id", .campaign),
+            AdminField("state", .choice(ActionState.choices), required: true),
+            AdminField("featured", .flag),
+        ],
+        rowLinks: { id, slug, t in
+            [("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export"))]
+        })
 
-    static let news = AdminResource(key: "news", area: .news, fields: [
-        AdminField("title", .text, required: true, bilingual: true),
-        AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-        AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
-        AdminField("author_name", .text, maxLength: 100),
-        AdminField("published_at", .dateTime, defaultsToNow: true),
-        AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(NewsState.choices), required: true),
-        AdminField("featured", .flag),
-    ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
+    static let news = AdminResource(
+        key: "news", area: .news,
+        fields: [
+            AdminField("title", .text, required: true, bilingual: true),
+            AdminField("slug", .slug, required: true, maxLength: 80),
+            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+            AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
+            AdminField("author_name", .text, maxLength: 100),
+            AdminField("published_at", .dateTime, defaultsToNow: true),
+            AdminField("campaign_id", .campaign),
+            AdminField("state", .choice(NewsState.choices), required: true),
+            AdminField("featured", .flag),
+        ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
 
-    static let events = AdminResource(key: "events", area: .events, fields: [
-        AdminField("title", .text, required: true, bilingual: true),
-        AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-        AdminField("body", .markdown, maxLength: 20_000, bilingual: true),
-        AdminField("time_zone", .choice(["America/St_Johns", "America/Halifax", "America/Moncton", "America/Toronto", "America/Winnipeg",
-                                         "America/Regina", "America/Edmonton", "America/Vancouver", "America/Whitehorse"]), required: true),
-        AdminField("starts_at", .dateTime, required: true, zoneField: "time_zone"),
-        AdminField("ends_at", .dateTime, zoneField: "time_zone"),
-        AdminField("venue", .text, bilingual: true),
-        AdminField("address", .text),
-        AdminField("online_url", .text, maxLength: 500),
-        AdminField("moderator", .text),
-        AdminField("rsvp_enabled", .flag),
-        AdminField("capacity", .integer(0...1_000_000)),
-        AdminField("rsvp_deadline", .dateTime, zoneField: "time_zone"),
-        AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(EventState.choices), required: true),
-        AdminField("featured", .flag),
-    ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
+    static let events = AdminResource(
+        key: "events", area: .events,
+        fields: [
+            AdminField("title", .text, required: true, bilingual: true),
+            AdminField("slug", .slug, required: true, maxLength: 80),
+            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+            AdminField("body", .markdown, maxLength: 20_000, bilingual: true),
+            AdminField(
+                "time_zone",
+                .choice([
+                    "America/St_Johns", "America/Halifax", "America/Moncton", "America/Toronto", "America/Winnipeg",
+                    "America/Regina", "America/Edmonton", "America/Vancouver", "America/Whitehorse",
+                ]), required: true),
+            AdminField("starts_at", .dateTime, required: true, zoneField: "time_zone"),
+            AdminField("ends_at", .dateTime, zoneField: "time_zone"),
+            AdminField("venue", .text, bilingual: true),
+            AdminField("address", .text),
+            AdminField("online_url", .text, maxLength: 500),
+            AdminField("moderator", .text),
+            AdminField("rsvp_enabled", .flag),
+            AdminField("capacity", .integer(0...1_000_000)),
+            AdminField("rsvp_deadline", .dateTime, zoneField: "time_zone"),
+            AdminField("campaign_id", .campaign),
+            AdminField("state", .choice(EventState.choices), required: true),
+            AdminField("featured", .flag),
+        ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
 
-    static let letters = AdminResource(key: "letters", area: .letters, fields: [
-        AdminField("title", .text, required: true, bilingual: true),
-        AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("intro", .textarea, maxLength: 2000, bilingual: true),
-        AdminField("recipient_kind", .choice(RecipientKind.choices), required: true),
-        AdminField("recipient_name", .text, bilingual: true),
-        AdminField("recipient_address", .textarea, maxLength: 500, bilingual: true),
-        AdminField("recipient_email", .text),
-        AdminField("subject", .text, required: true, bilingual: true),
-        AdminField("body_template", .template, required: true, maxLength: 20_000, bilingual: true),
-        AdminField("campaign_id", .campaign),
-        AdminField("state", .choice(ActionState.choices), required: true),
-        AdminField("featured", .flag),
-    ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
+    static let letters = AdminResource(
+        key: "letters", area: .letters,
+        fields: [
+            AdminField("title", .text, required: true, bilingual: true),
+            AdminField("slug", .slug, required: true, maxLength: 80),
+            AdminField("intro", .textarea, maxLength: 2000, bilingual: true),
+            AdminField("recipient_kind", .choice(RecipientKind.choices), required: true),
+            AdminField("recipient_name", .text, bilingual: true),
+            AdminField("recipient_address", .textarea, maxLength: 500, bilingual: true),
+            AdminField("recipient_email", .text),
+            AdminField("subject", .text, required: true, bilingual: true),
+            AdminField("body_template", .template, required: true, maxLength: 20_000, bilingual: true),
+            AdminField("campaign_id", .campaign),
+            AdminField("state", .choice(ActionState.choices), required: true),
+            AdminField("featured", .flag),
+        ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
 
-    static let campaigns = AdminResource(key: "campaigns", area: .campaigns, fields: [
-        AdminField("title", .text, required: true, bilingual: true),
-        AdminField("slug", .slug, required: true, maxLength: 80),
-        AdminField("tagline", .text, bilingual: true),
-        AdminField("summary", .textarea, maxLength: 1000, bilingual: true),
-        AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
-        AdminField("asks", .textarea, maxLength: 10_000, bilingual: true),
-        AdminField("key_dates", .textarea, maxLength: 5_000, bilingual: true),
-        AdminField("state", .choice(CampaignState.choices), required: true),
-        AdminField("featured", .flag),
-    ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] })
+    static let campaigns = AdminResource(
+        key: "campaigns", area: .campaigns,
+        fields: [
+            AdminField("title", .text, required: true, bilingual: true),
+            AdminField("slug", .slug, required: true, maxLength: 80),
+            AdminField("tagline", .text, bilingual: true),
+            AdminField("summary", .textarea, maxLength: 1000, bilingual: true),
+            AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
+            AdminField("asks", .textarea, maxLength: 10_000, bilingual: true),
+            AdminField("key_dates", .textarea, maxLength: 5_000, bilingual: true),
+            AdminField("state", .choice(CampaignState.choices), required: true),
+            AdminField("featured", .flag),
+        ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] })
 
     static let all = [campaigns, petitions, letters, news, events]
 }
@@ -160,33 +188,61 @@ extension AdminResource {
             let text: String
             switch Input.text(raw, required: field.required, maxLength: field.maxLength, multiline: multiline) {
             case .success(let value): text = value
-            case .failure(.missing): fail("admin.field.required"); continue
-            case .failure(.tooLong): fail("admin.field.too_long", ["max": t.formatNumber(field.maxLength)]); continue
-            case .failure(.invalidCharacters): fail("sign.error.invalid_characters"); continue
+            case .failure(.missing):
+                fail("admin.field.required")
+                continue
+            case .failure(.tooLong):
+                fail("admin.field.too_long", ["max": t.formatNumber(field.maxLength)])
+                continue
+            case .failure(.invalidCharacters):
+                fail("sign.error.invalid_characters")
+                continue
             }
             switch field.kind {
             case .slug:
-                let ok = !text.isEmpty && text.allSatisfy { ($0.isLetter && $0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
+                let ok =
+                    !text.isEmpty && text.allSatisfy { ($0.isLetter && $0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
                     && text.first != "-" && text.first.map { $0.isASCII } == true
                 if ok { values[field.name] = .text(text) } else { fail("admin.field.slug") }
             case .integer(let range):
-                if text.isEmpty { values[field.name] = field.name == "goal" ? .integer(0) : .null }
-                else if let n = Int(text), range.contains(n) { values[field.name] = .integer(Int64(n)) }
-                else { fail("admin.field.integer", ["min": String(range.lowerBound), "max": t.formatNumber(range.upperBound)]) }
+                if text.isEmpty {
+                    values[field.name] = field.name == "goal" ? .integer(0) : .null
+                } else if let n = Int(text), range.contains(n) {
+                    values[field.name] = .integer(Int64(n))
+                } else {
+                    fail("admin.field.integer", ["min": String(range.lowerBound), "max": t.formatNumber(range.upperBound)])
+                }
             case .dateTime:
-                if text.isEmpty { values[field.name] = field.defaultsToNow ? .text(Timestamp.now()) : .null; continue }
+                if text.isEmpty {
+                    values[field.name] = field.defaultsToNow ? .text(Timestamp.now()) : .null
+                    continue
+                }
                 let zone = field.zoneField.flatMap { form[$0] } ?? "UTC"
-                if let date = LocalTime.parse(text, timeZone: zone) { values[field.name] = .text(Timestamp.format(date)) }
-                else { fail("admin.field.date_time") }
+                if let date = LocalTime.parse(text, timeZone: zone) {
+                    values[field.name] = .text(Timestamp.format(date))
+                } else {
+                    fail("admin.field.date_time")
+                }
             case .template:
                 let unknown = LetterTemplate.unknown(in: text)
-                if unknown.isEmpty { values[field.name] = .text(text) }
-                else { fail("admin.field.placeholders", ["unknown": unknown.map { "{{\($0)}}" }.joined(separator: ", "),
-                                                         "known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")]) }
+                if unknown.isEmpty {
+                    values[field.name] = .text(text)
+                } else {
+                    fail(
+                        "admin.field.placeholders",
+                        [
+                            "unknown": unknown.map { "{{\($0)}}" }.joined(separator: ", "),
+                            "known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " "),
+                        ])
+                }
             case .campaign:
-                if text.isEmpty { values[field.name] = .null }
-                else if let id = Int64(text), campaigns.contains(id) { values[field.name] = .integer(id) }
-                else { fail("admin.field.no_such_row") }
+                if text.isEmpty {
+                    values[field.name] = .null
+                } else if let id = Int64(text), campaigns.contains(id) {
+                    values[field.name] = .integer(id)
+                } else {
+                    fail("admin.field.no_such_row")
+                }
             case .choice(let options):
                 if options.contains(text) { values[field.name] = .text(text) } else { fail("admin.field.choice") }
             default:

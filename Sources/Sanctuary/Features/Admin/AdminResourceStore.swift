@@ -7,8 +7,10 @@ extension AdminResource {
     /// Every row for the list: id, slug, title, state, last change; the latest first.
     func list(_ connection: Connection) throws -> [(id: Int64, slug: String, title: String, state: String, updatedAt: String)] {
         try connection.query("SELECT id, slug, title, state, updated_at FROM \(table) ORDER BY updated_at DESC, id DESC") { row in
-            (try row.get("id", as: Int64.self), try row.get("slug", as: String.self), try row.get("title", as: String.self),
-             try row.get("state", as: String.self), try row.get("updated_at", as: String.self))
+            (
+                try row.get("id", as: Int64.self), try row.get("slug", as: String.self), try row.get("title", as: String.self),
+                try row.get("state", as: String.self), try row.get("updated_at", as: String.self)
+            )
         }
     }
 
@@ -35,15 +37,17 @@ extension AdminResource {
 
     func insert(_ connection: Connection, _ values: [String: SQLValue]) throws -> Int64 {
         let columns = fields.map(\.name)
-        try connection.run("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
-                           parameters: columns.map { values[$0] ?? .null })
+        try connection.run(
+            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
+            parameters: columns.map { values[$0] ?? .null })
         return connection.lastInsertRowID
     }
 
     func update(_ connection: Connection, id: Int64, _ values: [String: SQLValue]) throws -> Bool {
         let columns = fields.map(\.name)
-        let changed = try connection.run("UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")), updated_at = ? WHERE id = ?",
-                                         parameters: columns.map { values[$0] ?? .null } + [Timestamp.now(), id])
+        let changed = try connection.run(
+            "UPDATE \(table) SET \(columns.map { "\($0) = ?" }.joined(separator: ", ")), updated_at = ? WHERE id = ?",
+            parameters: columns.map { values[$0] ?? .null } + [Timestamp.now(), id])
         return changed == 1
     }
 

@@ -18,7 +18,8 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
     public func may(_ area: Area) -> Bool {
         switch (role, area) {
         case (.admin, _): return true
-        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources): return true
+        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources):
+            return true
         case (.editor, .news), (.editor, .events), (.editor, .campaigns), (.editor, .resources): return true
         case (_, .dashboard): return true
         default: return false
@@ -57,8 +58,9 @@ public enum StaffStore {
 
     @discardableResult
     public static func create(_ db: Connection, email: String, name: String, role: StaffUser.Role, passwordHash: String) throws -> Int64 {
-        try db.run("INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)",
-                   email.lowercased(), name, role.rawValue, passwordHash)
+        try db.run(
+            "INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)",
+            email.lowercased(), name, role.rawValue, passwordHash)
         return db.lastInsertRowID
     }
 
@@ -71,15 +73,17 @@ public enum StaffStore {
         if let old { try db.run("DELETE FROM sessions WHERE token_hash = ?", SecretToken.digest(old)) }
         try db.run("DELETE FROM sessions WHERE expires_at <= ?", Timestamp.now())
         let token = SecretToken.make()
-        try db.run("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
-                   SecretToken.digest(token), userID, Timestamp.format(Date().addingTimeInterval(sessionSeconds)))
+        try db.run(
+            "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?, ?, ?)",
+            SecretToken.digest(token), userID, Timestamp.format(Date().addingTimeInterval(sessionSeconds)))
         try db.run("UPDATE users SET last_login_at = ? WHERE id = ?", Timestamp.now(), userID)
         return token
     }
 
     /// The signed-in user for a session token, if the session is live and the account enabled.
     public static func user(_ db: Connection, sessionToken: String) throws -> StaffUser? {
-        try db.first("""
+        try db.first(
+            """
             SELECT \(StaffUser.columns) FROM sessions JOIN users ON users.id = sessions.user_id
             WHERE sessions.token_hash = ? AND sessions.expires_at > ? AND users.disabled = 0
             """, SecretToken.digest(sessionToken), Timestamp.now(), row: StaffUser.init)
@@ -89,10 +93,13 @@ public enum StaffStore {
         try db.run("DELETE FROM sessions WHERE token_hash = ?", SecretToken.digest(token))
     }
 
-    public static func record(_ db: Connection, user: StaffUser?, actor: String? = nil, action: String, subject: String = "",
-                              detail: String = "", clientHash: String = "") throws {
-        try db.run("INSERT INTO audit_log (user_id, actor, action, subject, detail, client_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                   user?.id, actor ?? user?.email ?? "", action, subject, detail, clientHash)
+    public static func record(
+        _ db: Connection, user: StaffUser?, actor: String? = nil, action: String, subject: String = "",
+        detail: String = "", clientHash: String = ""
+    ) throws {
+        try db.run(
+            "INSERT INTO audit_log (user_id, actor, action, subject, detail, client_hash) VALUES (?, ?, ?, ?, ?, ?)",
+            user?.id, actor ?? user?.email ?? "", action, subject, detail, clientHash)
     }
 
     public struct AuditEntry: Sendable {
@@ -101,8 +108,9 @@ public enum StaffStore {
 
     public static func recentAudit(_ db: Connection, limit: Int = 200) throws -> [AuditEntry] {
         try db.query("SELECT actor, action, subject, detail, created_at FROM audit_log ORDER BY id DESC LIMIT ?", limit) {
-            AuditEntry(actor: try $0.get("actor"), action: try $0.get("action"), subject: try $0.get("subject"),
-                       detail: try $0.get("detail"), createdAt: try $0.get("created_at"))
+            AuditEntry(
+                actor: try $0.get("actor"), action: try $0.get("action"), subject: try $0.get("subject"),
+                detail: try $0.get("detail"), createdAt: try $0.get("created_at"))
         }
     }
 
@@ -112,15 +120,17 @@ public enum StaffStore {
     public static func makeSetupToken(_ db: Connection) throws -> String? {
         guard try count(db) == 0 else { return nil }
         let token = SecretToken.make()
-        try db.run("INSERT INTO setup_tokens (token_hash, expires_at) VALUES (?, ?)",
-                   SecretToken.digest(token), Timestamp.format(Date().addingTimeInterval(24 * 3600)))
+        try db.run(
+            "INSERT INTO setup_tokens (token_hash, expires_at) VALUES (?, ?)",
+            SecretToken.digest(token), Timestamp.format(Date().addingTimeInterval(24 * 3600)))
         return token
     }
 
     public static func setupTokenIsValid(_ db: Connection, _ token: String) throws -> Bool {
         guard try count(db) == 0 else { return false }
-        return try db.scalar("SELECT 1 FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-                             SecretToken.digest(token), Timestamp.now(), as: Int.self) == 1
+        return try db.scalar(
+            "SELECT 1 FROM setup_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+            SecretToken.digest(token), Timestamp.now(), as: Int.self) == 1
     }
 
     /// Marks the token used; false when it was not usable (used, expired, or accounts exist).

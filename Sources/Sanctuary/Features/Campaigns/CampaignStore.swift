@@ -26,12 +26,14 @@ public struct Campaign: Sendable, RowDecodable {
 }
 
 public enum CampaignStore {
-    static let columns = "id, slug, title, title_fr, tagline, tagline_fr, summary, summary_fr, body, body_fr, asks, asks_fr, key_dates, key_dates_fr, state"
+    static let columns =
+        "id, slug, title, title_fr, tagline, tagline_fr, summary, summary_fr, body, body_fr, asks, asks_fr, key_dates, key_dates_fr, state"
 
     /// Active campaigns, featured first (the list and the home page).
     public static func active(_ db: Connection, featuredOnly: Bool = false) throws -> [Campaign] {
-        try db.query("SELECT \(columns) FROM campaigns WHERE state = 'active' \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
-                     row: Campaign.init)
+        try db.query(
+            "SELECT \(columns) FROM campaigns WHERE state = 'active' \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
+            row: Campaign.init)
     }
 
     /// Active or archived (archived ones stay reachable by their address, marked).
@@ -44,23 +46,30 @@ public enum CampaignStore {
     }
 
     public static func choices(_ db: Connection) throws -> [(Int64, String)] {
-        try db.query("SELECT id, title FROM campaigns ORDER BY title") { (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self)) }
+        try db.query("SELECT id, title FROM campaigns ORDER BY title") {
+            (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
+        }
     }
 
     /// The campaign's open actions.
     public static func actions(_ db: Connection, campaignID: Int64, now: String = Timestamp.now())
-        throws -> (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]) {
-        let petitions = try db.query("""
+        throws -> (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary])
+    {
+        let petitions = try db.query(
+            """
             SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = 'open'
               AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?) ORDER BY featured DESC, id
             """, campaignID, now, now, row: PetitionSummary.init)
-        let letters = try db.query("SELECT \(LetterStore.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = 'open' ORDER BY id",
-                                   campaignID, row: LetterCampaign.init)
-        let events = try db.query("""
+        let letters = try db.query(
+            "SELECT \(LetterStore.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = 'open' ORDER BY id",
+            campaignID, row: LetterCampaign.init)
+        let events = try db.query(
+            """
             SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = 'published' AND coalesce(ends_at, starts_at) >= ?
             ORDER BY starts_at
             """, campaignID, now, row: EventSummary.init)
-        let news = try db.query("""
+        let news = try db.query(
+            """
             SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE campaign_id = ? AND \(NewsStore.visible)
             ORDER BY published_at DESC LIMIT 5
             """, campaignID, now, row: NewsSummary.init)

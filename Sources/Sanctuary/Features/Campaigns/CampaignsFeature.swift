@@ -8,54 +8,66 @@ enum CampaignsFeature: Feature {
             var response = app.page(request, title: app.t(request)("campaigns.title")) { c in
                 let items: [HTML] = campaigns.map { card($0, t: c.t) }
                 return """
-                <h1>\(c.t("campaigns.title"))</h1>
-                \(campaigns.isEmpty ? Layout.emptyState(c.t("campaigns.none")) : "<ul class=\"cards\">\(items)</ul>")
-                """
+                    <h1>\(c.t("campaigns.title"))</h1>
+                    \(campaigns.isEmpty ? Layout.emptyState(c.t("campaigns.none")) : "<ul class=\"cards\">\(items)</ul>")
+                    """
             }
             response.cache(.publicPage(shared: 30))
             return response
         }
 
         app.router.get("/campaigns/{slug}") { request in
-            let found = try app.database.read { db -> (Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]), [Resource])? in
+            let found = try app.database.read {
+                db -> (
+                    Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]),
+                    [Resource]
+                )? in
                 guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (campaign, try CampaignStore.actions(db, campaignID: campaign.id),
-                        try ResourceStore.forCampaign(db, campaignID: campaign.id))
+                return (
+                    campaign, try CampaignStore.actions(db, campaignID: campaign.id),
+                    try ResourceStore.forCampaign(db, campaignID: campaign.id)
+                )
             }
             guard let (campaign, actions, resources) = found else { throw HTTPError.notFound }
             let t = app.t(request)
             var response = app.page(request, title: campaign.title.text(t), description: campaign.summary.text(t)) { _ in
-                let asks: [HTML] = campaign.askList(t).map { "<li><h3>\($0.heading)</h3>\($0.text.isEmpty ? HTML.empty : "<p>\($0.text)</p>")</li>" }
+                let asks: [HTML] = campaign.askList(t).map {
+                    "<li><h3>\($0.heading)</h3>\($0.text.isEmpty ? HTML.empty : "<p>\($0.text)</p>")</li>"
+                }
                 let dates: [HTML] = campaign.keyDateList(t).map { "<li>\($0)</li>" }
                 var actionBlocks: [HTML] = []
                 if !actions.petitions.isEmpty {
-                    actionBlocks.append("<h3>\(t("campaigns.sign"))</h3><ul class=\"cards\">\(actions.petitions.map { PetitionViews.card($0, t: t) })</ul>")
+                    actionBlocks.append(
+                        "<h3>\(t("campaigns.sign"))</h3><ul class=\"cards\">\(actions.petitions.map { PetitionViews.card($0, t: t) })</ul>")
                 }
                 if !actions.letters.isEmpty {
-                    actionBlocks.append("<h3>\(t("campaigns.write"))</h3><ul class=\"cards\">\(actions.letters.map { letter in "<li class=\"card\"><h4><a href=\"\(t.path("/letters/\(letter.slug)"))\">\(letter.title.html(t))</a></h4><p class=\"count\">\(t.plural("letters.sent", letter.letterCount))</p></li>" as HTML })</ul>")
+                    actionBlocks.append(
+                        "<h3>\(t("campaigns.write"))</h3><ul class=\"cards\">\(actions.letters.map { letter in "<li class=\"card\"><h4><a href=\"\(t.path("/letters/\(letter.slug)"))\">\(letter.title.html(t))</a></h4><p class=\"count\">\(t.plural("letters.sent", letter.letterCount))</p></li>" as HTML })</ul>"
+                    )
                 }
                 if !actions.events.isEmpty {
-                    actionBlocks.append("<h3>\(t("campaigns.attend"))</h3><ul class=\"cards\">\(actions.events.map { EventsFeature.card($0, t: t) })</ul>")
+                    actionBlocks.append(
+                        "<h3>\(t("campaigns.attend"))</h3><ul class=\"cards\">\(actions.events.map { EventsFeature.card($0, t: t) })</ul>")
                 }
                 return """
-                <article class="campaign">
-                \(campaign.state == .archived ? "<p class=\"badge\">\(t("campaigns.archived"))</p>" as HTML : .empty)
-                <p class="eyebrow">\(t("campaigns.eyebrow"))</p>
-                <h1>\(campaign.title.html(t))</h1>
-                \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
-                <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p>
-                \(campaign.body.block(t, Markdown.cached))
-                \(asks.isEmpty ? HTML.empty : "<section aria-labelledby=\"asks\"><h2 id=\"asks\">\(t("campaigns.asks"))</h2><ol class=\"asks\"\(campaign.asks.langAttribute(t))>\(asks)</ol></section>")
-                \(dates.isEmpty ? HTML.empty : "<section aria-labelledby=\"dates\"><h2 id=\"dates\">\(t("campaigns.key_dates"))</h2><ul\(campaign.keyDates.langAttribute(t))>\(dates)</ul></section>")
-                <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
-                \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
-                </section>
-                \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resourceItems(resources, t: t))</ul></section>")
-                \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"\(t.path("/news/\($0.slug)"))\">\($0.title.html(t))</a></li>" as HTML })</ul></section>")
-                \(PetitionViews.shareLinks(title: campaign.title.text(t), url: app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request), t: t))
-                \(UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t))
-                </article>
-                """
+                    <article class="campaign">
+                    \(campaign.state == .archived ? "<p class=\"badge\">\(t("campaigns.archived"))</p>" as HTML : .empty)
+                    <p class="eyebrow">\(t("campaigns.eyebrow"))</p>
+                    <h1>\(campaign.title.html(t))</h1>
+                    \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
+                    <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p>
+                    \(campaign.body.block(t, Markdown.cached))
+                    \(asks.isEmpty ? HTML.empty : "<section aria-labelledby=\"asks\"><h2 id=\"asks\">\(t("campaigns.asks"))</h2><ol class=\"asks\"\(campaign.asks.langAttribute(t))>\(asks)</ol></section>")
+                    \(dates.isEmpty ? HTML.empty : "<section aria-labelledby=\"dates\"><h2 id=\"dates\">\(t("campaigns.key_dates"))</h2><ul\(campaign.keyDates.langAttribute(t))>\(dates)</ul></section>")
+                    <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
+                    \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
+                    </section>
+                    \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resourceItems(resources, t: t))</ul></section>")
+                    \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"\(t.path("/news/\($0.slug)"))\">\($0.title.html(t))</a></li>" as HTML })</ul></section>")
+                    \(PetitionViews.shareLinks(title: campaign.title.text(t), url: app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request), t: t))
+                    \(UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t))
+                    </article>
+                    """
             }
             response.cache(.publicPage(shared: 5))
             return response

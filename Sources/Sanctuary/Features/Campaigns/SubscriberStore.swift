@@ -5,9 +5,12 @@ import SQLite
 /// campaign, unsubscribed once.
 public enum SubscriberStore {
     /// Signing up again renews consent (and undoes an earlier unsubscribe).
-    public static func subscribe(_ db: Connection, email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String,
-                                 clientHash: String, language: String) throws {
-        try db.run("""
+    public static func subscribe(
+        _ db: Connection, email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String,
+        clientHash: String, language: String
+    ) throws {
+        try db.run(
+            """
             INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,

@@ -8,19 +8,23 @@ enum UpdatesFeature: Feature {
     static func register(in app: Application) {
         app.router.post("/updates", async: { request in try await subscribe(app, request) })
 
-        app.router.get("/admin/subscribers.csv", async: { request in
-            let session = try AdminAuth.require(app, request, .exports)
-            try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers") }
-            let consent = app.t(request)("sign.consent_updates")
-            return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
-        })
+        app.router.get(
+            "/admin/subscribers.csv",
+            async: { request in
+                let session = try AdminAuth.require(app, request, .exports)
+                try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers")
+                }
+                let consent = app.t(request)("sign.consent_updates")
+                return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
+            })
 
         app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true) { request in
             guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
                 throw HTTPError.notFound
             }
             guard try app.database.read({ try SubscriberStore.isSubscribed($0, id: id) }) else {
-                return ErrorPages.message(app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
+                return ErrorPages.message(
+                    app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
             }
             return app.page(request, title: app.t(request)("updates.unsubscribe.title")) { c in
                 """
@@ -32,15 +36,20 @@ enum UpdatesFeature: Feature {
         }
 
         // One click (RFC 8058 style): the unguessable link is the authority, so no CSRF token.
-        app.router.post("/updates/unsubscribe/{id}/{token}", sensitive: true, async: { request in
-            guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
-                throw HTTPError.notFound
-            }
-            guard try await app.database.write({ db in try SubscriberStore.unsubscribe(db, id: id) }) else {
-                return ErrorPages.message(app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
-            }
-            return ErrorPages.message(app, request, status: .ok, title: app.t(request)("updates.unsubscribed.title"), body: app.t(request)("updates.unsubscribed.body"))
-        })
+        app.router.post(
+            "/updates/unsubscribe/{id}/{token}", sensitive: true,
+            async: { request in
+                guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
+                    throw HTTPError.notFound
+                }
+                guard try await app.database.write({ db in try SubscriberStore.unsubscribe(db, id: id) }) else {
+                    return ErrorPages.message(
+                        app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
+                }
+                return ErrorPages.message(
+                    app, request, status: .ok, title: app.t(request)("updates.unsubscribed.title"),
+                    body: app.t(request)("updates.unsubscribed.body"))
+            })
     }
 
     /// The token in an unsubscribe link: an HMAC of the subscriber's id, so exports can
@@ -67,20 +76,20 @@ enum UpdatesFeature: Feature {
         ].map { Form.input($0, state, t: t) }
         let campaign: HTML = campaignSlug.map { "<input type=\"hidden\" name=\"campaign\" value=\"\($0)\">" } ?? .empty
         return """
-        <section class="sign-box updates" aria-labelledby="updates-heading">
-        <h2 id="updates-heading">\(t("updates.heading"))</h2>
-        \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
-        \(Form.form(action: t.path("/updates"), csrf: app.formTokens.make(for: UpdatesForm.action), honeypotLabel: t("form.honeypot"), """
-        \(campaign)\(fields)
-        <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
-        <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>
-        <label for="f-consent_updates">\(t("updates.consent"))</label>
-        </div>
-        \(state.errors["consent_updates"].map { "<p class=\"error\" id=\"f-consent_updates-error\">\($0)</p>" as HTML })
-        \(Form.submit(t("updates.submit")))
-        """))
-        </section>
-        """
+            <section class="sign-box updates" aria-labelledby="updates-heading">
+            <h2 id="updates-heading">\(t("updates.heading"))</h2>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
+            \(Form.form(action: t.path("/updates"), csrf: app.formTokens.make(for: UpdatesForm.action), honeypotLabel: t("form.honeypot"), """
+            \(campaign)\(fields)
+            <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
+            <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>
+            <label for="f-consent_updates">\(t("updates.consent"))</label>
+            </div>
+            \(state.errors["consent_updates"].map { "<p class=\"error\" id=\"f-consent_updates-error\">\($0)</p>" as HTML })
+            \(Form.submit(t("updates.submit")))
+            """))
+            </section>
+            """
     }
 
     /// `POST /updates`, through the public-form pipeline (token, honeypot, 422, 429).
@@ -95,17 +104,21 @@ enum UpdatesFeature: Feature {
             check: { form -> PublicFormCheck<UpdatesInput> in
                 switch UpdatesForm.validate(form, t: t) {
                 case .failure(let invalid):
-                    return .answer(app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
-                        "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: invalid.state))"
-                    })
+                    return .answer(
+                        app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
+                            "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: invalid.state))"
+                        })
                 case .success(let input): return .valid(input)
                 }
             },
             accept: { input, clientHash in
-                let consentText = t("updates.consent"), campaignID = campaign?.id, language = t.language
+                let consentText = t("updates.consent")
+                let campaignID = campaign?.id
+                let language = t.language
                 try await app.database.write { db in
-                    try SubscriberStore.subscribe(db, email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaignID,
-                                                  consentText: consentText, clientHash: clientHash, language: language)
+                    try SubscriberStore.subscribe(
+                        db, email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaignID,
+                        consentText: consentText, clientHash: clientHash, language: language)
                 }
                 var response = thanks()
                 response.cache(.noStore)
@@ -116,12 +129,14 @@ enum UpdatesFeature: Feature {
     /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
     /// with where each consent came from.
     static func export(_ app: Application) -> CSVExport {
-        CSVExport(header: SubscriberStore.exportColumns, sql: SubscriberStore.exportSQL, cell: { row, index in
-            if index == 7 {
-                guard !row.isNull(at: 7) else { return "" }
-                return unsubscribeURL(app, id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
-            }
-            return nil
-        })
+        CSVExport(
+            header: SubscriberStore.exportColumns, sql: SubscriberStore.exportSQL,
+            cell: { row, index in
+                if index == 7 {
+                    guard !row.isNull(at: 7) else { return "" }
+                    return unsubscribeURL(app, id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
+                }
+                return nil
+            })
     }
 }

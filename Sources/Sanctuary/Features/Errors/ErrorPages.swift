@@ -39,8 +39,9 @@ enum ErrorPages {
 
     /// `429` with `Retry-After`.
     static func rateLimited(_ app: Application, _ request: Request, retryAfter: Int) -> Response {
-        var response = message(app, request, status: .tooManyRequests, title: app.t(request)("error.rate_limited.title"),
-                               body: app.t(request)("error.rate_limited.body"))
+        var response = message(
+            app, request, status: .tooManyRequests, title: app.t(request)("error.rate_limited.title"),
+            body: app.t(request)("error.rate_limited.body"))
         response.headers["Retry-After"] = String(retryAfter)
         response.cache(.noStore)
         return response

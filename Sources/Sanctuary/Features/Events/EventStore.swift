@@ -71,52 +71,74 @@ public enum EventStore {
     static let visible = "state IN ('published', 'cancelled')"
 
     public static func upcoming(_ connection: Connection, limit: Int = 200, now: String = Timestamp.now()) throws -> [EventSummary] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT \(EventSummary.columns) FROM events
             WHERE \(visible) AND coalesce(ends_at, starts_at) >= ? ORDER BY starts_at, id LIMIT ?
             """, now, limit, row: EventSummary.init)
     }
 
     public static func past(_ connection: Connection, limit: Int = 200, now: String = Timestamp.now()) throws -> [EventSummary] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT \(EventSummary.columns) FROM events
             WHERE \(visible) AND coalesce(ends_at, starts_at) < ? ORDER BY starts_at DESC, id DESC LIMIT ?
             """, now, limit, row: EventSummary.init)
     }
 
     public static func find(_ connection: Connection, slug: String) throws -> Event? {
-        guard var event = try connection.first("""
-            SELECT \(EventSummary.columns), body, body_fr, address, online_url, moderator, rsvp_enabled, capacity, rsvp_deadline,
-                   rsvp_count, waitlist_count, updated_at
-            FROM events WHERE slug = ? AND \(visible)
-            """, slug, row: Event.init) else { return nil }
-        event.speakers = try connection.query("SELECT name, bio, bio_fr FROM event_speakers WHERE event_id = ? ORDER BY position, id", event.summary.id) {
+        guard
+            var event = try connection.first(
+                """
+                SELECT \(EventSummary.columns), body, body_fr, address, online_url, moderator, rsvp_enabled, capacity, rsvp_deadline,
+                       rsvp_count, waitlist_count, updated_at
+                FROM events WHERE slug = ? AND \(visible)
+                """, slug, row: Event.init)
+        else { return nil }
+        event.speakers = try connection.query(
+            "SELECT name, bio, bio_fr FROM event_speakers WHERE event_id = ? ORDER BY position, id", event.summary.id
+        ) {
             (try $0.get("name", as: String.self), try $0.bilingual("bio"))
         }
-        event.links = try connection.query("SELECT label, label_fr, url FROM event_links WHERE event_id = ? ORDER BY position, id", event.summary.id) {
+        event.links = try connection.query(
+            "SELECT label, label_fr, url FROM event_links WHERE event_id = ? ORDER BY position, id", event.summary.id
+        ) {
             (try $0.bilingual("label"), try $0.get("url", as: String.self))
         }
         return event
     }
 
-    public enum RSVPOutcome: Sendable, Equatable { case confirmed, waitlisted, already(RSVPStatus) }
+    public enum RSVPOutcome: Sendable, Equatable {
+        case confirmed
+        case waitlisted
+        case already(RSVPStatus)
+    }
 
     /// Records an RSVP (on the writer): a place while there is one, else the waiting list.
     /// The same e-mail twice is one RSVP; the database's unique constraint decides.
-    public static func rsvp(_ connection: Connection, eventID: Int64, name: String, email: String, note: String,
-                            consent: Bool, now: String = Timestamp.now()) throws -> RSVPOutcome {
-        if let existing = try connection.scalar("SELECT status FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, as: RSVPStatus.self) {
+    public static func rsvp(
+        _ connection: Connection, eventID: Int64, name: String, email: String, note: String,
+        consent: Bool, now: String = Timestamp.now()
+    ) throws -> RSVPOutcome {
+        if let existing = try connection.scalar(
+            "SELECT status FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, as: RSVPStatus.self)
+        {
             return .already(existing)
         }
-        let full = try connection.scalar("""
-            SELECT capacity IS NOT NULL AND rsvp_count >= capacity FROM events WHERE id = ?
-            """, eventID, as: Int.self) == 1
+        let full =
+            try connection.scalar(
+                """
+                SELECT capacity IS NOT NULL AND rsvp_count >= capacity FROM events WHERE id = ?
+                """, eventID, as: Int.self) == 1
         let status: RSVPStatus = full ? .waitlist : .confirmed
-        try connection.run("""
+        try connection.run(
+            """
             INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, eventID, name, email, note, status, consent, now)
-        try connection.run(full ? "UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = ?"
-                                : "UPDATE events SET rsvp_count = rsvp_count + 1 WHERE id = ?", eventID)
+        try connection.run(
+            full
+                ? "UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = ?"
+                : "UPDATE events SET rsvp_count = rsvp_count + 1 WHERE id = ?", eventID)
         return full ? .waitlisted : .confirmed
     }
 }

@@ -13,10 +13,10 @@ enum EventsFeature: Feature {
                 let t = c.t
                 let items: [HTML] = events.map { card($0, t: t) }
                 return """
-                <h1>\(t(past ? "events.past_title" : "events.title"))</h1>
-                <p>\(past ? "<a href=\"\(t.path("/events"))\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"\(t.path("/events?past=1"))\">\(t("events.see_past"))</a>") · <a href="\(t.path("/events.ics"))">\(t("events.subscribe"))</a></p>
-                \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
-                """
+                    <h1>\(t(past ? "events.past_title" : "events.title"))</h1>
+                    <p>\(past ? "<a href=\"\(t.path("/events"))\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"\(t.path("/events?past=1"))\">\(t("events.see_past"))</a>") · <a href="\(t.path("/events.ics"))">\(t("events.subscribe"))</a></p>
+                    \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
+                    """
             }
             response.cache(.publicPage(shared: 30))
             return response
@@ -87,75 +87,94 @@ enum EventsFeature: Feature {
         let startDay = DateText.weekdayDate(start, t: t, timeZone: zoneID)
         let zone = DateText.zone(start, t: t, timeZone: zoneID)
         guard let end = event.endsAt.flatMap(Timestamp.parse) else {
-            return t("events.when.single", ["date": startDay, "time": DateText.time(start, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID])
+            return t(
+                "events.when.single",
+                ["date": startDay, "time": DateText.time(start, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID])
         }
         if DateText.weekdayDate(end, t: t, timeZone: zoneID) == startDay {
-            return t("events.when.same_day", ["date": startDay, "start": DateText.time(start, t: t, timeZone: zoneID),
-                                              "end": DateText.time(end, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID])
+            return t(
+                "events.when.same_day",
+                [
+                    "date": startDay, "start": DateText.time(start, t: t, timeZone: zoneID),
+                    "end": DateText.time(end, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID,
+                ])
         }
-        return t("events.when.days", ["start": DateText.dateTime(event.startsAt, t: t, timeZone: zoneID),
-                                      "end": DateText.dateTime(event.endsAt ?? "", t: t, timeZone: zoneID), "zone_id": zoneID])
+        return t(
+            "events.when.days",
+            [
+                "start": DateText.dateTime(event.startsAt, t: t, timeZone: zoneID),
+                "end": DateText.dateTime(event.endsAt ?? "", t: t, timeZone: zoneID), "zone_id": zoneID,
+            ])
     }
 
     static func eventPage(_ app: Application, _ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {
         let s = event.summary
         let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
-        return app.page(request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)") { c in
+        return app.page(request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)") {
+            c in
             let t = c.t
-            let speakers: [HTML] = event.speakers.map { "<li><strong>\($0.name)</strong>\($0.bio.english.isEmpty ? HTML.empty : " — \($0.bio.html(t))")</li>" }
-            let links: [HTML] = event.links.filter { Markdown.isSafeLink($0.url) }.map { "<li><a href=\"\($0.url)\">\($0.label.html(t))</a></li>" }
+            let speakers: [HTML] = event.speakers.map {
+                "<li><strong>\($0.name)</strong>\($0.bio.english.isEmpty ? HTML.empty : " — \($0.bio.html(t))")</li>"
+            }
+            let links: [HTML] = event.links.filter { Markdown.isSafeLink($0.url) }.map {
+                "<li><a href=\"\($0.url)\">\($0.label.html(t))</a></li>"
+            }
             let rsvp: HTML
             if event.takesRSVPs() {
                 let fields = [
                     Form.Field(name: "name", label: t("rsvp.name"), required: true, autocomplete: "name", maxLength: 100),
                     Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
-                    Form.Field(name: "note", label: t("rsvp.note"), type: "textarea", hint: t("rsvp.note.hint", ["max": String(RSVPForm.maxNoteWords)])),
+                    Form.Field(
+                        name: "note", label: t("rsvp.note"), type: "textarea",
+                        hint: t("rsvp.note.hint", ["max": String(RSVPForm.maxNoteWords)])),
                 ].map { Form.input($0, form, t: t) }
-                let places: HTML = event.placesLeft.map {
-                    "<p class=\"places\">\($0 > 0 ? t.plural("rsvp.places_left", $0) : t("rsvp.full"))</p>"
-                } ?? .empty
+                let places: HTML =
+                    event.placesLeft.map {
+                        "<p class=\"places\">\($0 > 0 ? t.plural("rsvp.places_left", $0) : t("rsvp.full"))</p>"
+                    } ?? .empty
                 rsvp = """
-                <section class="sign-box" aria-labelledby="rsvp-heading">
-                <h2 id="rsvp-heading">\(t("rsvp.heading"))</h2>
-                \(places)
-                \(event.rsvpDeadline.map { "<p class=\"deadline\">\(t("rsvp.deadline", ["date": DateText.dateTime($0, t: t, timeZone: s.timeZone)]))</p>" as HTML })
-                \(Form.errorSummary(form, title: t("form.error_summary"), order: ["name", "email", "note"]))
-                \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
-                \(fields)
-                \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
-                \(Form.submit(t("rsvp.submit")))
-                """))
-                </section>
-                """
+                    <section class="sign-box" aria-labelledby="rsvp-heading">
+                    <h2 id="rsvp-heading">\(t("rsvp.heading"))</h2>
+                    \(places)
+                    \(event.rsvpDeadline.map { "<p class=\"deadline\">\(t("rsvp.deadline", ["date": DateText.dateTime($0, t: t, timeZone: s.timeZone)]))</p>" as HTML })
+                    \(Form.errorSummary(form, title: t("form.error_summary"), order: ["name", "email", "note"]))
+                    \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
+                    \(fields)
+                    \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
+                    \(Form.submit(t("rsvp.submit")))
+                    """))
+                    </section>
+                    """
             } else if event.rsvpEnabled && s.state == .published && s.startsAt > Timestamp.now() {
-                rsvp = "<section class=\"closed-notice\" role=\"status\"><h2>\(t("rsvp.closed.title"))</h2><p>\(t("rsvp.closed.body"))</p></section>"
+                rsvp =
+                    "<section class=\"closed-notice\" role=\"status\"><h2>\(t("rsvp.closed.title"))</h2><p>\(t("rsvp.closed.body"))</p></section>"
             } else {
                 rsvp = .empty
             }
             return """
-            <article class="event">
-            <p class="eyebrow">\(t("events.eyebrow"))</p>
-            \(s.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
-            <h1>\(s.title.html(t))</h1>
-            <dl class="facts">
-            <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
-            \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
-            \(event.onlineURL.isEmpty || !Markdown.isSafeLink(event.onlineURL) ? HTML.empty : "<dt>\(t("events.online"))</dt><dd><a href=\"\(event.onlineURL)\">\(event.onlineURL)</a></dd>")
-            \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
-            </dl>
-            <p><a class="button secondary" href="\(t.path("/events/\(s.slug).ics"))">\(t("events.add_to_calendar"))</a></p>
-            <div class="petition-layout">
-            <div>
-            <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
-            \(event.body.block(t, Markdown.cached))
-            \(speakers.isEmpty ? HTML.empty : "<h2>\(t("events.speakers"))</h2><ul class=\"speakers\">\(speakers)</ul>")
-            \(links.isEmpty ? HTML.empty : "<h2>\(t("events.links"))</h2><ul>\(links)</ul>")
-            </div>
-            \(rsvp)
-            </div>
-            </article>
-            """
+                <article class="event">
+                <p class="eyebrow">\(t("events.eyebrow"))</p>
+                \(s.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
+                <h1>\(s.title.html(t))</h1>
+                <dl class="facts">
+                <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
+                \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
+                \(event.onlineURL.isEmpty || !Markdown.isSafeLink(event.onlineURL) ? HTML.empty : "<dt>\(t("events.online"))</dt><dd><a href=\"\(event.onlineURL)\">\(event.onlineURL)</a></dd>")
+                \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
+                </dl>
+                <p><a class="button secondary" href="\(t.path("/events/\(s.slug).ics"))">\(t("events.add_to_calendar"))</a></p>
+                <div class="petition-layout">
+                <div>
+                <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
+                \(event.body.block(t, Markdown.cached))
+                \(speakers.isEmpty ? HTML.empty : "<h2>\(t("events.speakers"))</h2><ul class=\"speakers\">\(speakers)</ul>")
+                \(links.isEmpty ? HTML.empty : "<h2>\(t("events.links"))</h2><ul>\(links)</ul>")
+                </div>
+                \(rsvp)
+                </div>
+                </article>
+                """
         }
     }
 
@@ -166,9 +185,10 @@ enum EventsFeature: Feature {
         if !event.speakers.isEmpty { description += "\n\n" + event.speakers.map(\.name).joined(separator: ", ") }
         description += "\n\n" + app.absoluteURL(t.path("/events/\(s.slug)"), request)
         // The same UID in both languages: it is one event, whichever feed a calendar took it from.
-        return ICalendar.Event(uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
-                               description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
-                               url: app.absoluteURL(t.path("/events/\(s.slug)"), request), cancelled: s.state == .cancelled, updated: event.updatedAt)
+        return ICalendar.Event(
+            uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
+            description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
+            url: app.absoluteURL(t.path("/events/\(s.slug)"), request), cancelled: s.state == .cancelled, updated: event.updatedAt)
     }
 
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {
@@ -187,19 +207,23 @@ enum EventsFeature: Feature {
         guard let event = try app.database.read({ try EventStore.find($0, slug: slug) }), event.rsvpEnabled else {
             throw HTTPError.notFound
         }
-        let closed = event.takesRSVPs() ? nil : ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
+        let closed =
+            event.takesRSVPs()
+            ? nil : ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
         return try await app.publicFormPost(
             request, action: RSVPForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/events/\(slug)/registered"),
             check: { form -> PublicFormCheck<RSVPInput> in
                 switch RSVPForm.validate(form, t: t) {
-                case .failure(let invalid): return .answer(eventPage(app, request, event, form: invalid.state, status: .unprocessableContent))
+                case .failure(let invalid):
+                    return .answer(eventPage(app, request, event, form: invalid.state, status: .unprocessableContent))
                 case .success(let input): return .valid(input)
                 }
             },
             accept: { input, _ in
                 let eventID = event.summary.id
                 let outcome = try await app.database.write { db in
-                    try EventStore.rsvp(db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates)
+                    try EventStore.rsvp(
+                        db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates)
                 }
                 switch outcome {
                 case .confirmed, .already(.confirmed): return .redirect(to: "/events/\(slug)/registered")

@@ -62,7 +62,8 @@ struct FieldChecks {
     var isValid: Bool { state.isValid }
 
     /// Cleaned text, or "" with the message recorded (`missing`: the catalogue key when it is empty).
-    mutating func text(_ name: String, required: Bool, max: Int, multiline: Bool = false, missing: String = "form.error.missing") -> String {
+    mutating func text(_ name: String, required: Bool, max: Int, multiline: Bool = false, missing: String = "form.error.missing") -> String
+    {
         switch Input.text(form[name], required: required, maxLength: max, multiline: multiline) {
         case .success(let value): return value
         case .failure(.missing): state.errors[name] = t(missing)
@@ -76,7 +77,8 @@ struct FieldChecks {
     /// A case-folded e-mail address, or nil with the message recorded.
     mutating func email(_ name: String = "email") -> String? {
         guard let email = Input.email(form[name]) else {
-            state.errors[name] = (form[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+            state.errors[name] =
+                (form[name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
                 ? t("sign.error.email.missing") : t("sign.error.email.invalid")
             return nil
         }

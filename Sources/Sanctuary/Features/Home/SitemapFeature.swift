@@ -16,7 +16,9 @@ enum SitemapFeature: Feature {
             }
             let languages = app.languages.all
             let urls = paths.flatMap { path in
-                let twins = languages.map { "<xhtml:link rel=\"alternate\" hreflang=\"\($0.language)\" href=\"\(HTML.escape(app.absoluteURL($0.path(path), request)))\"/>" }.joined()
+                let twins = languages.map {
+                    "<xhtml:link rel=\"alternate\" hreflang=\"\($0.language)\" href=\"\(HTML.escape(app.absoluteURL($0.path(path), request)))\"/>"
+                }.joined()
                 return languages.map { "<url><loc>\(HTML.escape(app.absoluteURL($0.path(path), request)))</loc>\(twins)</url>" }
             }.joined(separator: "\n")
             let xml = """

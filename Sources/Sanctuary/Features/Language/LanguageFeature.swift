@@ -24,7 +24,10 @@ enum LanguageFeature: Feature {
         guard next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return nil }
         for scalar in next.unicodeScalars {
             if scalar.value < 0x21 || scalar.value == 0x7F || scalar.properties.isWhitespace
-                || scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format { return nil }
+                || scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
+            {
+                return nil
+            }
         }
         return next
     }

@@ -70,13 +70,15 @@ public enum LetterTemplate {
 public enum LetterStore {
     /// Every campaign's title, letters made, and its five busiest ridings (the dashboard).
     public static func countsWithTopRidings(_ db: Connection) throws -> [(title: String, total: Int, ridings: String)] {
-        try db.query("""
+        try db.query(
+            """
             SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total,
                    coalesce((SELECT group_concat(name_en || ' (' || count || ')', ', ') FROM
                        (SELECT ridings.name_en, letter_counts.count FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
                         WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
             FROM letter_campaigns ORDER BY letter_campaigns.id
-            """) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) }
+            """
+        ) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) }
     }
 
     static let columns = """
@@ -93,18 +95,22 @@ public enum LetterStore {
     }
 
     /// Stores a letter and counts it per campaign and riding (on the writer); returns its token.
-    public static func save(_ db: Connection, campaign: LetterCampaign, ridingCode: String, senderName: String, senderEmail: String,
-                            senderAddress: String, postalCode: String, letter: Letter, retentionDays: Int) throws -> String {
+    public static func save(
+        _ db: Connection, campaign: LetterCampaign, ridingCode: String, senderName: String, senderEmail: String,
+        senderAddress: String, postalCode: String, letter: Letter, retentionDays: Int
+    ) throws -> String {
         let token = SecretToken.make()
         let now = Timestamp.now()
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO letters (campaign_id, token_hash, riding_code, sender_name, sender_email, sender_address, postal_code,
                                  recipient_name, recipient_email, recipient_address, subject, body, language, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, campaign.id, SecretToken.digest(token), ridingCode, senderName, senderEmail, senderAddress, postalCode,
             letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, letter.language, now)
         try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)
-        try db.run("""
+        try db.run(
+            """
             INSERT INTO letter_counts (campaign_id, riding_code, count) VALUES (?, ?, 1)
             ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = count + 1
             """, campaign.id, ridingCode)
@@ -119,7 +125,9 @@ public enum LetterStore {
 
     /// Whether any letter is past its retention.
     public static func hasExpired(_ db: Connection, retentionDays: Int, now: Date = Date()) throws -> Bool {
-        try db.scalar("SELECT EXISTS (SELECT 1 FROM letters WHERE created_at < ?)", keptSince(retentionDays: retentionDays, now: now), as: Int.self) == 1
+        try db.scalar(
+            "SELECT EXISTS (SELECT 1 FROM letters WHERE created_at < ?)", keptSince(retentionDays: retentionDays, now: now), as: Int.self)
+            == 1
     }
 
     /// Letters hold personal data: keep them only as long as configured. Run when a letter
@@ -132,16 +140,20 @@ public enum LetterStore {
     /// A letter by its link, if it is still within the retention period (gone on read even
     /// before the timer purges it).
     public static func letter(_ db: Connection, slug: String, token: String, retentionDays: Int) throws -> Letter? {
-        try db.first("""
+        try db.first(
+            """
             SELECT letter_campaigns.slug AS slug, letters.recipient_name AS recipient_name, letters.recipient_email AS recipient_email,
                    letters.recipient_address AS recipient_address, letters.subject AS subject, letters.body AS body,
                    letters.language AS language, letters.created_at AS created_at
             FROM letters JOIN letter_campaigns ON letter_campaigns.id = letters.campaign_id
             WHERE letters.token_hash = ? AND letter_campaigns.slug = ? AND letters.created_at >= ?
-            """, SecretToken.digest(token), slug, keptSince(retentionDays: retentionDays)) { row in
-            Letter(campaignSlug: try row.get("slug"), recipientName: try row.get("recipient_name"), recipientEmail: try row.get("recipient_email"),
-                   recipientAddress: try row.get("recipient_address"), subject: try row.get("subject"), body: try row.get("body"),
-                   language: try row.get("language"), createdAt: try row.get("created_at"))
+            """, SecretToken.digest(token), slug, keptSince(retentionDays: retentionDays)
+        ) { row in
+            Letter(
+                campaignSlug: try row.get("slug"), recipientName: try row.get("recipient_name"),
+                recipientEmail: try row.get("recipient_email"),
+                recipientAddress: try row.get("recipient_address"), subject: try row.get("subject"), body: try row.get("body"),
+                language: try row.get("language"), createdAt: try row.get("created_at"))
         }
     }
 }

@@ -24,21 +24,27 @@ enum LettersFeature: Feature {
             }
             let t = app.t(request)
             let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
-            return varying(app.page(request, title: t("reps.title"), status: status) { c in
-                let message: HTML
-                if raw.isEmpty { message = .empty }
-                else if code == nil { message = "<p class=\"error\" role=\"alert\">\(t("sign.error.postal_code.invalid"))</p>" }
-                else if found.isEmpty { message = "<p role=\"status\">\(t("reps.unknown", ["fsa": String(code?.prefix(3) ?? "")]))</p>" }
-                else { message = "<ul class=\"cards\">\(found.map { repCard($0, t: t) })</ul>" }
-                return """
-                <h1>\(t("reps.title"))</h1>
-                <form method="get" action="\(t.path("/representatives"))" class="inline-form">
-                \(Form.input(Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code", maxLength: 7), FormState(values: ["postal_code": raw]), t: c.t))
-                \(Form.submit(t("reps.find")))
-                </form>
-                \(message)
-                """
-            })
+            return varying(
+                app.page(request, title: t("reps.title"), status: status) { c in
+                    let message: HTML
+                    if raw.isEmpty {
+                        message = .empty
+                    } else if code == nil {
+                        message = "<p class=\"error\" role=\"alert\">\(t("sign.error.postal_code.invalid"))</p>"
+                    } else if found.isEmpty {
+                        message = "<p role=\"status\">\(t("reps.unknown", ["fsa": String(code?.prefix(3) ?? "")]))</p>"
+                    } else {
+                        message = "<ul class=\"cards\">\(found.map { repCard($0, t: t) })</ul>"
+                    }
+                    return """
+                        <h1>\(t("reps.title"))</h1>
+                        <form method="get" action="\(t.path("/representatives"))" class="inline-form">
+                        \(Form.input(Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code", maxLength: 7), FormState(values: ["postal_code": raw]), t: c.t))
+                        \(Form.submit(t("reps.find")))
+                        </form>
+                        \(message)
+                        """
+                })
         }
 
         app.router.get("/letters") { request in
@@ -51,9 +57,9 @@ enum LettersFeature: Feature {
                     """
                 }
                 return """
-                <h1>\(c.t("letters.title"))</h1>
-                \(campaigns.isEmpty ? Layout.emptyState(c.t("letters.none")) : "<ul class=\"cards\">\(items)</ul>")
-                """
+                    <h1>\(c.t("letters.title"))</h1>
+                    \(campaigns.isEmpty ? Layout.emptyState(c.t("letters.none")) : "<ul class=\"cards\">\(items)</ul>")
+                    """
             }
         }
 
@@ -65,12 +71,18 @@ enum LettersFeature: Feature {
         app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
 
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true) { request in
-            let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }).orNotFound()
+            let letter = try app.database.read({
+                try LetterStore.letter(
+                    $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
+            }).orNotFound()
             return letterPage(app, request, letter, token: request.parameter("token"))
         }
 
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true) { request in
-            let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }).orNotFound()
+            let letter = try app.database.read({
+                try LetterStore.letter(
+                    $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
+            }).orNotFound()
             var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
             response.cache(.privateNoStore)
@@ -78,8 +90,13 @@ enum LettersFeature: Feature {
         }
 
         app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true) { request in
-            let letter = try app.database.read({ try LetterStore.letter($0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays) }).orNotFound()
-            let data = try Docx.make(title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA", paragraphs: letter.text.components(separatedBy: "\n"))
+            let letter = try app.database.read({
+                try LetterStore.letter(
+                    $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
+            }).orNotFound()
+            let data = try Docx.make(
+                title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA",
+                paragraphs: letter.text.components(separatedBy: "\n"))
             var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
             response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""
             response.cache(.privateNoStore)
@@ -97,21 +114,31 @@ enum LettersFeature: Feature {
         """
     }
 
-    static func formPage(_ app: Application, _ request: Request, _ campaign: LetterCampaign, state: FormState,
-                         choices: [Representative], status: Status = .ok) -> Response {
+    static func formPage(
+        _ app: Application, _ request: Request, _ campaign: LetterCampaign, state: FormState,
+        choices: [Representative], status: Status = .ok
+    ) -> Response {
         let csrf = app.formTokens.make(for: LetterForm.action(slug: campaign.slug))
         let t = app.t(request)
-        var response = app.page(request, title: campaign.title.text(t), status: status, description: campaign.intro.text(t),
-                                alternate: "/letters/\(campaign.slug)") { _ in
+        var response = app.page(
+            request, title: campaign.title.text(t), status: status, description: campaign.intro.text(t),
+            alternate: "/letters/\(campaign.slug)"
+        ) { _ in
             let fields = [
                 Form.Field(name: "name", label: t("letters.name"), required: true, autocomplete: "name", maxLength: 100),
                 Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
-                Form.Field(name: "street_address", label: t("letters.street_address"), required: true, autocomplete: "address-line1", maxLength: 200),
+                Form.Field(
+                    name: "street_address", label: t("letters.street_address"), required: true, autocomplete: "address-line1",
+                    maxLength: 200),
                 Form.Field(name: "city", label: t("letters.city"), required: true, autocomplete: "address-level2", maxLength: 100),
-                Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
-                           hint: campaign.toMP ? t("letters.postal_code.hint") : nil, maxLength: 7),
+                Form.Field(
+                    name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
+                    hint: campaign.toMP ? t("letters.postal_code.hint") : nil, maxLength: 7),
             ].map { Form.input($0, state, t: t) }
-            let choice: HTML = choices.isEmpty ? .empty : """
+            let choice: HTML =
+                choices.isEmpty
+                ? .empty
+                : """
                 <fieldset class="field\(state.errors["riding"] != nil ? HTML(trusted: " has-error") : .empty)" id="f-riding">
                 <legend>\(t("letters.choose_riding"))</legend>
                 \(state.errors["riding"].map { "<p class=\"error\">\($0)</p>" as HTML })
@@ -121,20 +148,20 @@ enum LettersFeature: Feature {
                 </fieldset>
                 """
             return """
-            <article class="letter-campaign">
-            <p class="eyebrow">\(t("letters.eyebrow"))</p>
-            <h1>\(campaign.title.html(t))</h1>
-            <p class="lede"\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p>
-            <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
-            \(campaign.isOpen ? """
-            <section class="sign-box" aria-labelledby="letter-heading">
-            <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: LetterForm.order))
-            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
-            </section>
-            """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
-            </article>
-            """
+                <article class="letter-campaign">
+                <p class="eyebrow">\(t("letters.eyebrow"))</p>
+                <h1>\(campaign.title.html(t))</h1>
+                <p class="lede"\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p>
+                <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
+                \(campaign.isOpen ? """
+                <section class="sign-box" aria-labelledby="letter-heading">
+                <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
+                \(Form.errorSummary(state, title: t("form.error_summary"), order: LetterForm.order))
+                \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
+                </section>
+                """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
+                </article>
+                """
         }
         response.cache(status == .ok && choices.isEmpty ? .publicPage(shared: 5) : .noStore)
         return response
@@ -147,11 +174,14 @@ enum LettersFeature: Feature {
         let t = app.t(request)
         let slug = request.parameter("slug")
         guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { throw HTTPError.notFound }
-        let closed = campaign.isOpen ? nil : ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body"))
+        let closed =
+            campaign.isOpen
+            ? nil : ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body"))
         return try await app.publicFormPost(
             request, action: LetterForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/letters/\(slug)"),
             check: { form in try checkSender(app, request, campaign, form: form, t: t) },
-            accept: { sender, _ in try await writeLetter(app, request, campaign, sender.input, representative: sender.representative, t: t) })
+            accept: { sender, _ in try await writeLetter(app, request, campaign, sender.input, representative: sender.representative, t: t)
+            })
     }
 
     /// The sender, checked, and their representative.
@@ -161,7 +191,8 @@ enum LettersFeature: Feature {
     }
 
     static func checkSender(_ app: Application, _ request: Request, _ campaign: LetterCampaign, form: FormFields, t: Localizer) throws
-        -> PublicFormCheck<Sender> {
+        -> PublicFormCheck<Sender>
+    {
         var checks = FieldChecks(form, t: t, fields: LetterForm.order)
         let input = LetterForm.validate(&checks)
         var choices: [Representative] = []
@@ -191,8 +222,10 @@ enum LettersFeature: Feature {
 
     /// Fills the template, stores the letter (counted per campaign and riding) and sends the
     /// visitor to it.
-    static func writeLetter(_ app: Application, _ request: Request, _ campaign: LetterCampaign, _ sender: LetterInput,
-                            representative: Representative?, t: Localizer) async throws -> Response {
+    static func writeLetter(
+        _ app: Application, _ request: Request, _ campaign: LetterCampaign, _ sender: LetterInput,
+        representative: Representative?, t: Localizer
+    ) async throws -> Response {
         let slug = campaign.slug
         let (name, email, street, city, postal) = (sender.name, sender.email, sender.street, sender.city, sender.postalCode)
         // The letter is in the visitor's language when the campaign has its text in it;
@@ -200,23 +233,31 @@ enum LettersFeature: Feature {
         let lt = campaign.bodyTemplate.usesEnglish(t) ? app.languages.english : t
         let senderAddress = "\(street)\n\(city) \(postal)"
         let recipientName = campaign.toMP ? (representative?.formalName ?? "") : campaign.recipientName.text(lt)
-        let recipientAddress = campaign.toMP ? (representative.map { lt("letters.house_of_commons") + ($0.isSample ? " " + lt("letters.sample_suffix") : "") } ?? "")
-                                             : campaign.recipientAddress.text(lt)
+        let recipientAddress =
+            campaign.toMP
+            ? (representative.map { lt("letters.house_of_commons") + ($0.isSample ? " " + lt("letters.sample_suffix") : "") } ?? "")
+            : campaign.recipientAddress.text(lt)
         let recipientEmail = campaign.toMP ? (representative?.email ?? "") : campaign.recipientEmail
         let date = DateText.day(Timestamp.now(), t: lt)
-        let body = LetterTemplate.fill(campaign.bodyTemplate.text(lt), [
-            "mp_name": recipientName, "riding": representative?.ridingName(lt) ?? "", "sender_name": name,
-            "sender_address": senderAddress, "date": date,
-        ])
-        let full = [date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "", body, "",
-                    lt("letters.closing"), "", name, senderAddress, email].joined(separator: "\n")
-        let letter = Letter(campaignSlug: slug, recipientName: recipientName, recipientEmail: recipientEmail, recipientAddress: recipientAddress,
-                            subject: campaign.subject.text(lt), body: full, language: lt.language, createdAt: Timestamp.now())
+        let body = LetterTemplate.fill(
+            campaign.bodyTemplate.text(lt),
+            [
+                "mp_name": recipientName, "riding": representative?.ridingName(lt) ?? "", "sender_name": name,
+                "sender_address": senderAddress, "date": date,
+            ])
+        let full = [
+            date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "", body, "",
+            lt("letters.closing"), "", name, senderAddress, email,
+        ].joined(separator: "\n")
+        let letter = Letter(
+            campaignSlug: slug, recipientName: recipientName, recipientEmail: recipientEmail, recipientAddress: recipientAddress,
+            subject: campaign.subject.text(lt), body: full, language: lt.language, createdAt: Timestamp.now())
         let ridingCode = representative?.ridingCode ?? ""
         let retention = app.config.letterRetentionDays
         let token = try await app.database.write { db in
-            try LetterStore.save(db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,
-                                 senderAddress: senderAddress, postalCode: postal, letter: letter, retentionDays: retention)
+            try LetterStore.save(
+                db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,
+                senderAddress: senderAddress, postalCode: postal, letter: letter, retentionDays: retention)
         }
         return .redirect(to: "/letters/\(slug)/letter/\(token)")
     }
@@ -224,7 +265,8 @@ enum LettersFeature: Feature {
     /// `mailto:` with subject and body encoded per RFC 6068 (`%20` for spaces, `%0D%0A` for line breaks).
     static func mailto(_ letter: Letter) -> String {
         let body = letter.text.replacingOccurrences(of: "\n", with: "\r\n")
-        return "mailto:\(PercentEncoding.encode(letter.recipientEmail, keep: "@"))?subject=\(PercentEncoding.encode(letter.subject))&body=\(PercentEncoding.encode(body))"
+        return
+            "mailto:\(PercentEncoding.encode(letter.recipientEmail, keep: "@"))?subject=\(PercentEncoding.encode(letter.subject))&body=\(PercentEncoding.encode(body))"
     }
 
     static func letterPage(_ app: Application, _ request: Request, _ letter: Letter, token: String) -> Response {
@@ -237,24 +279,24 @@ enum LettersFeature: Feature {
                 return "<p>\(HTML.join(lines, separator: "<br>"))</p>"
             }
             return """
-            <div class="no-print">
-            <h1>\(t("letters.ready"))</h1>
-            <p>\(t("letters.ready_body"))</p>
-            <ul class="share-links">
-            \(letter.recipientEmail.isEmpty ? HTML.empty : "<li><a href=\"\(mailto(letter))\">\(t("letters.send_email"))</a></li>")
-            <li><a href="\(base).docx">\(t("letters.download_docx"))</a></li>
-            <li><a href="\(base).txt">\(t("letters.download_txt"))</a></li>
-            </ul>
-            <p>\(t("letters.print_hint"))</p>
-            </div>
-            <article class="letter" aria-label="\(t("letters.letter"))"\(lang)>
-            \(paragraphs)
-            </article>
-            <div class="no-print">
-            <p><label for="letter-text">\(t("letters.copy"))</label></p>
-            <textarea id="letter-text" class="letter-text" rows="16" readonly\(lang)>\(letter.text)</textarea>
-            </div>
-            """
+                <div class="no-print">
+                <h1>\(t("letters.ready"))</h1>
+                <p>\(t("letters.ready_body"))</p>
+                <ul class="share-links">
+                \(letter.recipientEmail.isEmpty ? HTML.empty : "<li><a href=\"\(mailto(letter))\">\(t("letters.send_email"))</a></li>")
+                <li><a href="\(base).docx">\(t("letters.download_docx"))</a></li>
+                <li><a href="\(base).txt">\(t("letters.download_txt"))</a></li>
+                </ul>
+                <p>\(t("letters.print_hint"))</p>
+                </div>
+                <article class="letter" aria-label="\(t("letters.letter"))"\(lang)>
+                \(paragraphs)
+                </article>
+                <div class="no-print">
+                <p><label for="letter-text">\(t("letters.copy"))</label></p>
+                <textarea id="letter-text" class="letter-text" rows="16" readonly\(lang)>\(letter.text)</textarea>
+                </div>
+                """
         }
         response.cache(.privateNoStore)
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -268,16 +310,37 @@ struct RepresentativesJSON {
     let representatives: [Representative]
 
     struct Item: Encodable {
-        let riding_code: String, riding_name: String, riding_name_fr: String, province: String
-        let mp_name: String?, party: String, email: String, sample: Bool
+        let ridingCode: String, ridingName: String, ridingNameFR: String, province: String
+        let mpName: String?, party: String, email: String, sample: Bool
+
+        /// The JSON's field names.
+        enum CodingKeys: String, CodingKey {
+            case province, party, email, sample
+            case ridingCode = "riding_code"
+            case ridingName = "riding_name"
+            case ridingNameFR = "riding_name_fr"
+            case mpName = "mp_name"
+        }
     }
 
     func encoded() -> String {
-        struct Body: Encodable { let postal_code: String; let fsa: String; let representatives: [Item] }
-        let body = Body(postal_code: postalCode, fsa: String(postalCode.prefix(3)), representatives: representatives.map {
-            Item(riding_code: $0.ridingCode, riding_name: $0.ridingName, riding_name_fr: $0.ridingNameFr, province: $0.province,
-                 mp_name: $0.memberName, party: $0.party, email: $0.email, sample: $0.isSample)
-        })
+        struct Body: Encodable {
+            let postalCode: String
+            let fsa: String
+            let representatives: [Item]
+
+            enum CodingKeys: String, CodingKey {
+                case fsa, representatives
+                case postalCode = "postal_code"
+            }
+        }
+        let body = Body(
+            postalCode: postalCode, fsa: String(postalCode.prefix(3)),
+            representatives: representatives.map {
+                Item(
+                    ridingCode: $0.ridingCode, ridingName: $0.ridingName, ridingNameFR: $0.ridingNameFr, province: $0.province,
+                    mpName: $0.memberName, party: $0.party, email: $0.email, sample: $0.isSample)
+            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -51,8 +51,9 @@ public enum RepresentativeStore {
 
     /// The ridings (with MPs) for a normalised postal code's FSA.
     public static func lookup(_ db: Connection, postalCode: String) throws -> [Representative] {
-        try db.query("\(select) JOIN fsa_ridings ON fsa_ridings.riding_code = ridings.code WHERE fsa_ridings.fsa = ? ORDER BY ridings.name_en",
-                     String(postalCode.prefix(3)), row: Representative.init)
+        try db.query(
+            "\(select) JOIN fsa_ridings ON fsa_ridings.riding_code = ridings.code WHERE fsa_ridings.fsa = ? ORDER BY ridings.name_en",
+            String(postalCode.prefix(3)), row: Representative.init)
     }
 
     public static func riding(_ db: Connection, code: String) throws -> Representative? {
@@ -62,21 +63,27 @@ public enum RepresentativeStore {
     /// Loads the shipped riding list when the table is empty.
     public static func loadRidingsIfEmpty(_ db: Connection, file: URL) throws -> Int {
         guard try db.scalar("SELECT count(*) FROM ridings", as: Int.self) == 0,
-              let text = try? String(contentsOf: file, encoding: .utf8) else { return 0 }
+            let text = try? String(contentsOf: file, encoding: .utf8)
+        else { return 0 }
         let records = try CSV.parse(text)
         guard records.first?.fields == ["riding_code", "name_en", "name_fr", "province"] else {
             throw CSV.ParseError(line: 1, reason: "expected the header riding_code,name_en,name_fr,province")
         }
         for record in records.dropFirst() where record.fields.count == 4 {
-            try db.run("INSERT INTO ridings (code, name_en, name_fr, province) VALUES (?, ?, ?, ?)",
-                       record.fields[0], record.fields[1], record.fields[2], record.fields[3])
+            try db.run(
+                "INSERT INTO ridings (code, name_en, name_fr, province) VALUES (?, ?, ?, ?)",
+                record.fields[0], record.fields[1], record.fields[2], record.fields[3])
         }
         return records.count - 1
     }
 
     public struct ImportReport: Sendable, Equatable, CustomStringConvertible {
         public var read = 0, added = 0, updated = 0
-        public init(read: Int = 0, added: Int = 0, updated: Int = 0) { self.read = read; self.added = added; self.updated = updated }
+        public init(read: Int = 0, added: Int = 0, updated: Int = 0) {
+            self.read = read
+            self.added = added
+            self.updated = updated
+        }
         public var description: String { "\(read) rows read, \(added) added, \(updated) updated" }
     }
 
@@ -100,7 +107,9 @@ public enum RepresentativeStore {
                     throw CSV.ParseError(line: record.line, reason: "\(record.fields.count) fields, the header has \(header.count)")
                 }
                 func value(_ name: String) -> String { index(name).map { record.fields[$0].trimmingCharacters(in: .whitespaces) } ?? "" }
-                let code = value("riding_code"), name = value("mp_name"), email = value("email")
+                let code = value("riding_code")
+                let name = value("mp_name")
+                let email = value("email")
                 guard code.count == 5, code.allSatisfy(\.isNumber) else {
                     throw CSV.ParseError(line: record.line, reason: "riding_code \"\(code)\" is not a five-digit riding number")
                 }
@@ -113,7 +122,8 @@ public enum RepresentativeStore {
                 }
                 report.read += 1
                 let existed = try db.scalar("SELECT 1 FROM members WHERE riding_code = ?", code, as: Int.self) == 1
-                try db.run("""
+                try db.run(
+                    """
                     INSERT INTO members (riding_code, name, honorific, party, email, constituency_office, hill_office, phone, is_sample)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (riding_code) DO UPDATE SET name = excluded.name, honorific = excluded.honorific, party = excluded.party,
@@ -146,8 +156,9 @@ public enum RepresentativeStore {
                     throw CSV.ParseError(line: record.line, reason: "riding_code \(code) is not one of the 343 ridings")
                 }
                 report.read += 1
-                let changed = try db.run("INSERT INTO fsa_ridings (fsa, riding_code, is_sample) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                                         fsa, code, sample)
+                let changed = try db.run(
+                    "INSERT INTO fsa_ridings (fsa, riding_code, is_sample) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                    fsa, code, sample)
                 if changed == 1 { report.added += 1 }
             }
         }

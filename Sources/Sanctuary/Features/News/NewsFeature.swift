@@ -24,11 +24,16 @@ enum NewsFeature: Feature {
                 return (pages, try NewsStore.page(db, offset: (page - 1) * pageSize, limit: pageSize))
             }
             guard page <= pages else {
-                return ErrorPages.message(app, request, status: .notFound, title: t("news.out_of_range.title"),
-                                          body: t("news.out_of_range.body", ["pages": String(pages)]))
+                return ErrorPages.message(
+                    app, request, status: .notFound, title: t("news.out_of_range.title"),
+                    body: t("news.out_of_range.body", ["pages": String(pages)]))
             }
             let title = page == 1 ? t("news.title") : t("news.title_page", ["page": String(page)])
-            var response = app.page(request, title: title, head: "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n") { _ in
+            var response = app.page(
+                request, title: title,
+                head:
+                    "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n"
+            ) { _ in
                 let list: [HTML] = items.map { item in
                     """
                     <li class="news-item"><h2><a href="\(t.path("/news/\(item.slug)"))">\(item.title.html(t))</a></h2>
@@ -37,15 +42,18 @@ enum NewsFeature: Feature {
                     """
                 }
                 var pager: [HTML] = []
-                if page > 1 { pager.append("<a rel=\"prev\" href=\"\(t.path("/news" + (page == 2 ? "" : "?page=\(page - 1)")))\">\(t("news.newer"))</a>") }
+                if page > 1 {
+                    pager.append(
+                        "<a rel=\"prev\" href=\"\(t.path("/news" + (page == 2 ? "" : "?page=\(page - 1)")))\">\(t("news.newer"))</a>")
+                }
                 if pages > 1 { pager.append("<span>\(t("news.page_of", ["page": String(page), "pages": String(pages)]))</span>") }
                 if page < pages { pager.append("<a rel=\"next\" href=\"\(t.path("/news?page=\(page + 1)"))\">\(t("news.older"))</a>") }
                 return """
-                <h1>\(t("news.title"))</h1>
-                \(items.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"news-list\">\(list)</ul>")
-                \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
-                <p><a href="\(t.path("/news.atom"))">\(t("news.feed"))</a></p>
-                """
+                    <h1>\(t("news.title"))</h1>
+                    \(items.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"news-list\">\(list)</ul>")
+                    \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
+                    <p><a href="\(t.path("/news.atom"))">\(t("news.feed"))</a></p>
+                    """
             }
             response.cache(.publicPage(shared: 30))
             return response
@@ -72,15 +80,17 @@ enum NewsFeature: Feature {
         app.router.get("/news.atom") { request in
             let t = app.t(request)
             let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
-            var feed = AtomFeed(id: app.absoluteURL(t.path("/news.atom"), request), title: "\(app.config.siteName) · \(t("news.title"))",
-                                selfLink: app.absoluteURL(t.path("/news.atom"), request), alternate: app.absoluteURL(t.path("/news"), request),
-                                author: app.config.siteName, language: t.language)
+            var feed = AtomFeed(
+                id: app.absoluteURL(t.path("/news.atom"), request), title: "\(app.config.siteName) · \(t("news.title"))",
+                selfLink: app.absoluteURL(t.path("/news.atom"), request), alternate: app.absoluteURL(t.path("/news"), request),
+                author: app.config.siteName, language: t.language)
             feed.entries = posts.map { post in
-                AtomFeed.Entry(id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
-                               link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
-                               updated: max(post.updatedAt, post.summary.publishedAt),
-                               author: post.authorName.isEmpty ? app.config.siteName : post.authorName,
-                               summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
+                AtomFeed.Entry(
+                    id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
+                    link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
+                    updated: max(post.updatedAt, post.summary.publishedAt),
+                    author: post.authorName.isEmpty ? app.config.siteName : post.authorName,
+                    summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
             }
             var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
             // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).

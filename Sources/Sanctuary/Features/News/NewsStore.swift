@@ -22,7 +22,8 @@ public enum NewsStore {
 
     /// For the home page: featured first, then newest.
     public static func latest(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE \(visible)
             ORDER BY featured DESC, published_at DESC LIMIT ?
             """, now, limit, row: NewsSummary.init)
@@ -34,7 +35,8 @@ public enum NewsStore {
 
     /// One page of posts, newest first.
     public static func page(_ connection: Connection, offset: Int, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE \(visible)
             ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?
             """, now, limit, offset, row: NewsSummary.init)
@@ -42,14 +44,16 @@ public enum NewsStore {
 
     /// Whole posts, newest first (the feed).
     public static func recentPosts(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsPost] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT slug, title, title_fr, summary, summary_fr, published_at, body, body_fr, author_name, updated_at FROM news WHERE \(visible)
             ORDER BY published_at DESC, id DESC LIMIT ?
             """, now, limit, row: NewsPost.init)
     }
 
     public static func find(_ connection: Connection, slug: String, now: String = Timestamp.now()) throws -> NewsPost? {
-        try connection.first("""
+        try connection.first(
+            """
             SELECT slug, title, title_fr, summary, summary_fr, published_at, body, body_fr, author_name, updated_at FROM news WHERE slug = ? AND \(visible)
             """, slug, now, row: NewsPost.init)
     }

@@ -64,7 +64,8 @@ public enum PetitionStore {
 
     /// Open petitions for the home page, featured first, then the most signed.
     public static func featured(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [PetitionSummary] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT \(PetitionSummary.columns) FROM petitions
             WHERE state = 'open' AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?)
             ORDER BY featured DESC, signature_count DESC, id LIMIT ?
@@ -73,7 +74,8 @@ public enum PetitionStore {
 
     /// Every public petition: the ones taking signatures first, then closed ones, newest first.
     public static func all(_ connection: Connection, now: String = Timestamp.now()) throws -> [PetitionSummary] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT \(PetitionSummary.columns) FROM petitions WHERE state != 'draft'
             ORDER BY (state = 'open' AND (closes_at IS NULL OR closes_at > ?)) DESC, featured DESC, created_at DESC, id DESC
             """, now, row: PetitionSummary.init)
@@ -81,7 +83,8 @@ public enum PetitionStore {
 
     /// A public petition by slug (drafts are not public).
     public static func find(_ connection: Connection, slug: String) throws -> Petition? {
-        try connection.first("""
+        try connection.first(
+            """
             SELECT \(PetitionSummary.columns), body, body_fr, target, target_fr FROM petitions WHERE slug = ? AND state != 'draft'
             """, slug, row: Petition.init)
     }
@@ -89,15 +92,19 @@ public enum PetitionStore {
     /// Signatures per day (UTC) across all petitions since `fromDay` (`YYYY-MM-DD`).
     public static func dailyTotals(_ connection: Connection, fromDay: String) throws -> [String: Int] {
         var totals: [String: Int] = [:]
-        for (day, count) in try connection.query("SELECT day, sum(count) AS total FROM petition_daily_counts WHERE day >= ? GROUP BY day", fromDay, row: {
-            (try $0.get("day", as: String.self), try $0.get("total", as: Int.self))
-        }) { totals[day] = count }
+        for (day, count) in try connection.query(
+            "SELECT day, sum(count) AS total FROM petition_daily_counts WHERE day >= ? GROUP BY day", fromDay,
+            row: {
+                (try $0.get("day", as: String.self), try $0.get("total", as: Int.self))
+            })
+        { totals[day] = count }
         return totals
     }
 
     /// Every petition, drafts included, for staff.
     public static func allForStaff(_ connection: Connection) throws -> [PetitionSummary] {
-        try connection.query("SELECT \(PetitionSummary.columns) FROM petitions ORDER BY created_at DESC, id DESC", row: PetitionSummary.init)
+        try connection.query(
+            "SELECT \(PetitionSummary.columns) FROM petitions ORDER BY created_at DESC, id DESC", row: PetitionSummary.init)
     }
 
     /// The id of any petition, drafts included (for staff tools).
@@ -107,9 +114,11 @@ public enum PetitionStore {
 
     /// Signatures per province or territory (open data: counts only).
     public static func countsByProvince(_ connection: Connection, petitionID: Int64) throws -> [(String, Int)] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT province, count FROM petition_province_counts WHERE petition_id = ? AND count > 0 ORDER BY count DESC, province
-            """, petitionID) { (try $0.get("province", as: String.self), try $0.get("count", as: Int.self)) }
+            """, petitionID
+        ) { (try $0.get("province", as: String.self), try $0.get("count", as: Int.self)) }
     }
 
     public enum SignOutcome: Sendable, Equatable { case signed, alreadySigned }
@@ -117,9 +126,12 @@ public enum PetitionStore {
     /// Adds a signature and bumps the counters in the same transaction (run on the writer).
     /// The same e-mail on the same petition is not counted twice; the database's unique
     /// constraint decides, so two simultaneous submissions cannot both count.
-    public static func sign(_ connection: Connection, petitionID: Int64, _ input: SignatureInput,
-                            now: String = Timestamp.now()) throws -> SignOutcome {
-        let inserted = try connection.run("""
+    public static func sign(
+        _ connection: Connection, petitionID: Int64, _ input: SignatureInput,
+        now: String = Timestamp.now()
+    ) throws -> SignOutcome {
+        let inserted = try connection.run(
+            """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
                                     consent_updates, client_hash, created_at)
             VALUES (?, ?, ?, ?, ?, ?,
@@ -133,11 +145,13 @@ public enum PetitionStore {
             input.comment, input.consentUpdates, input.clientHash, now)
         guard inserted == 1 else { return .alreadySigned }
         try connection.run("UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?", petitionID)
-        try connection.run("""
+        try connection.run(
+            """
             INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?, ?, 1)
             ON CONFLICT (petition_id, province) DO UPDATE SET count = count + 1
             """, petitionID, PostalCode.province(input.postalCode))
-        try connection.run("""
+        try connection.run(
+            """
             INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?, ?, 1)
             ON CONFLICT (petition_id, day) DO UPDATE SET count = count + 1
             """, petitionID, String(now.prefix(10)))

@@ -6,22 +6,22 @@ enum PetitionViews {
     static func card(_ petition: PetitionSummary, t: Localizer) -> HTML {
         let closed = !petition.isOpen()
         return """
-        <li class="card\(closed ? HTML(trusted: " is-closed") : .empty)">
-        \(closed ? "<p class=\"badge\">\(t("petition.closed_badge"))</p>" as HTML : .empty)
-        <h3><a href="\(t.path("/petitions/\(petition.slug)"))">\(petition.title.html(t))</a></h3>
-        <p\(petition.summary.langAttribute(t))>\(petition.summary.text(t))</p>
-        \(progress(count: petition.signatureCount, goal: petition.goal, t: t))
-        </li>
-        """
+            <li class="card\(closed ? HTML(trusted: " is-closed") : .empty)">
+            \(closed ? "<p class=\"badge\">\(t("petition.closed_badge"))</p>" as HTML : .empty)
+            <h3><a href="\(t.path("/petitions/\(petition.slug)"))">\(petition.title.html(t))</a></h3>
+            <p\(petition.summary.langAttribute(t))>\(petition.summary.text(t))</p>
+            \(progress(count: petition.signatureCount, goal: petition.goal, t: t))
+            </li>
+            """
     }
 
     static func progress(count: Int, goal: Int, t: Localizer) -> HTML {
         let counted = t.plural("petition.signatures", count)
         guard goal > 0 else { return "<p class=\"count\">\(counted)</p>" }
         return """
-        <p class="count">\(counted) <span class="meta">\(t("petition.goal", ["goal": t.formatNumber(goal)]))</span></p>
-        <progress max="\(goal)" value="\(min(count, goal))" aria-label="\(t("petition.progress_label"))">\(counted)</progress>
-        """
+            <p class="count">\(counted) <span class="meta">\(t("petition.goal", ["goal": t.formatNumber(goal)]))</span></p>
+            <progress max="\(goal)" value="\(min(count, goal))" aria-label="\(t("petition.progress_label"))">\(counted)</progress>
+            """
     }
 
     /// Paragraphs from plain text separated by blank lines.
@@ -30,7 +30,10 @@ enum PetitionViews {
         var current: [Substring] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.allSatisfy(\.isWhitespace) {
-                if !current.isEmpty { paragraphs.append("<p>\(current.joined(separator: "\n"))</p>"); current = [] }
+                if !current.isEmpty {
+                    paragraphs.append("<p>\(current.joined(separator: "\n"))</p>")
+                    current = []
+                }
             } else {
                 current.append(line)
             }
@@ -52,12 +55,12 @@ enum PetitionViews {
         ]
         let items: [HTML] = links.map { href, label in "<li><a href=\"\(href)\" rel=\"noopener\">\(label)</a></li>" }
         return """
-        <section class="share" aria-labelledby="share-heading">
-        <h2 id="share-heading">\(t("share.heading"))</h2>
-        <ul class="share-links">\(items)</ul>
-        <p><label for="share-url">\(t("share.copy_link"))</label><input id="share-url" class="share-url" type="text" readonly value="\(url)"></p>
-        </section>
-        """
+            <section class="share" aria-labelledby="share-heading">
+            <h2 id="share-heading">\(t("share.heading"))</h2>
+            <ul class="share-links">\(items)</ul>
+            <p><label for="share-url">\(t("share.copy_link"))</label><input id="share-url" class="share-url" type="text" readonly value="\(url)"></p>
+            </section>
+            """
     }
 
     /// The petition's page: text, count, deadline, and the sign form while it is open.
@@ -65,44 +68,46 @@ enum PetitionViews {
         let t = c.t
         let s = petition.summary
         let open = s.isOpen()
-        let deadline: HTML = s.closesAt.map {
-            "<p class=\"deadline\">\(open ? t("petition.closes_on", ["date": DateText.day($0, t: t)]) : t("petition.closed_on", ["date": DateText.day($0, t: t)]))</p>"
-        } ?? .empty
+        let deadline: HTML =
+            s.closesAt.map {
+                "<p class=\"deadline\">\(open ? t("petition.closes_on", ["date": DateText.day($0, t: t)]) : t("petition.closed_on", ["date": DateText.day($0, t: t)]))</p>"
+            } ?? .empty
         let action = t.path("/petitions/\(petition.slug)/sign")
         let formHTML: HTML
         if open {
             let fields = SignatureForm.fields(t: t).map { Form.input($0, state, t: t) }
             formHTML = """
-            <h2 id="sign-heading">\(t("sign.heading"))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: SignatureForm.order))
-            \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
-            \(fields)
-            \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))
-            <p class="privacy">\(t("sign.privacy"))</p>
-            \(Form.submit(t("sign.submit")))
-            """))
-            """
+                <h2 id="sign-heading">\(t("sign.heading"))</h2>
+                \(Form.errorSummary(state, title: t("form.error_summary"), order: SignatureForm.order))
+                \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
+                \(fields)
+                \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))
+                <p class="privacy">\(t("sign.privacy"))</p>
+                \(Form.submit(t("sign.submit")))
+                """))
+                """
         } else {
-            formHTML = "<div class=\"closed-notice\" role=\"status\"><h2 id=\"sign-heading\">\(t("petition.closed_heading"))</h2><p>\(t("petition.closed_body"))</p></div>"
+            formHTML =
+                "<div class=\"closed-notice\" role=\"status\"><h2 id=\"sign-heading\">\(t("petition.closed_heading"))</h2><p>\(t("petition.closed_body"))</p></div>"
         }
         return """
-        <article class="petition">
-        <p class="eyebrow">\(t("petition.eyebrow"))</p>
-        <h1>\(petition.title.html(t))</h1>
-        \(petition.target.english.isEmpty ? HTML.empty : "<p class=\"target\"><strong>\(t("petition.to"))</strong> \(petition.target.html(t))</p>")
-        <div class="petition-layout">
-        <div class="petition-text">
-        <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
-        \(petition.body.block(t, paragraphs))
-        </div>
-        <aside class="sign-box" aria-labelledby="sign-heading">
-        \(progress(count: s.signatureCount, goal: s.goal, t: t))
-        \(deadline)
-        \(formHTML)
-        </aside>
-        </div>
-        \(shareLinks(title: petition.title.text(t), url: shareURL, t: t))
-        </article>
-        """
+            <article class="petition">
+            <p class="eyebrow">\(t("petition.eyebrow"))</p>
+            <h1>\(petition.title.html(t))</h1>
+            \(petition.target.english.isEmpty ? HTML.empty : "<p class=\"target\"><strong>\(t("petition.to"))</strong> \(petition.target.html(t))</p>")
+            <div class="petition-layout">
+            <div class="petition-text">
+            <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
+            \(petition.body.block(t, paragraphs))
+            </div>
+            <aside class="sign-box" aria-labelledby="sign-heading">
+            \(progress(count: s.signatureCount, goal: s.goal, t: t))
+            \(deadline)
+            \(formHTML)
+            </aside>
+            </div>
+            \(shareLinks(title: petition.title.text(t), url: shareURL, t: t))
+            </article>
+            """
     }
 }

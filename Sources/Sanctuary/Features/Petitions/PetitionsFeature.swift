@@ -61,13 +61,18 @@ enum PetitionsFeature: Feature {
         app.router.post("/petitions/{slug}/sign", async: { request in try await sign(app, request) })
     }
 
-    static func petitionPage(_ app: Application, _ request: Request, _ petition: Petition, form: FormState,
-                             status: Status = .ok) -> Response {
+    static func petitionPage(
+        _ app: Application, _ request: Request, _ petition: Petition, form: FormState,
+        status: Status = .ok
+    ) -> Response {
         let csrf = app.formTokens.make(for: SignatureForm.action(slug: petition.slug))
         let t = app.t(request)
-        return app.page(request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
-                        alternate: "/petitions/\(petition.slug)") { c in
-            PetitionViews.page(petition, form: form, csrf: csrf, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
+        return app.page(
+            request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
+            alternate: "/petitions/\(petition.slug)"
+        ) { c in
+            PetitionViews.page(
+                petition, form: form, csrf: csrf, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
         }
     }
 
@@ -78,13 +83,15 @@ enum PetitionsFeature: Feature {
         let slug = request.parameter("slug")
         let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }).orNotFound()
         let t = app.t(request)
-        let closed = petition.summary.isOpen()
+        let closed =
+            petition.summary.isOpen()
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
         return try await app.publicFormPost(
             request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/petitions/\(slug)/thanks"),
             check: { form -> PublicFormCheck<SignatureInput> in
                 switch SignatureForm.validate(form, t: t) {
-                case .failure(let invalid): return .answer(petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent))
+                case .failure(let invalid):
+                    return .answer(petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent))
                 case .success(let input): return .valid(input)
                 }
             },
@@ -118,8 +125,12 @@ struct PetitionJSON: Encodable {
     let provinces: [(String, Int)]
     let t: Localizer
 
+    /// The JSON's field names, as the SPEC writes them.
     enum Keys: String, CodingKey {
-        case slug, title, signature_count, goal, closes_at, state, signatures_by_province
+        case slug, title, goal, state
+        case signatureCount = "signature_count"
+        case closesAt = "closes_at"
+        case signaturesByProvince = "signatures_by_province"
     }
 
     func encode(to encoder: Encoder) throws {
@@ -127,11 +138,11 @@ struct PetitionJSON: Encodable {
         let s = petition.summary
         try container.encode(s.slug, forKey: .slug)
         try container.encode(s.title.text(t), forKey: .title)
-        try container.encode(s.signatureCount, forKey: .signature_count)
+        try container.encode(s.signatureCount, forKey: .signatureCount)
         try container.encode(s.goal, forKey: .goal)
-        if let closes = s.closesAt { try container.encode(closes, forKey: .closes_at) } else { try container.encodeNil(forKey: .closes_at) }
+        if let closes = s.closesAt { try container.encode(closes, forKey: .closesAt) } else { try container.encodeNil(forKey: .closesAt) }
         try container.encode(s.isOpen() ? ActionState.open.rawValue : ActionState.closed.rawValue, forKey: .state)
-        try container.encode(Dictionary(provinces, uniquingKeysWith: +), forKey: .signatures_by_province)
+        try container.encode(Dictionary(provinces, uniquingKeysWith: +), forKey: .signaturesByProvince)
     }
 
     func encoded() -> String {

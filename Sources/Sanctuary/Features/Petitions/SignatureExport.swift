@@ -7,7 +7,9 @@ import SQLite
 public enum SignatureExport {
     public static let columns = ["signed_at", "first_name", "last_name", "email", "postal_code", "riding", "comment", "consent_updates"]
 
-    static let export = CSVExport(header: columns, sql: PetitionStore.signaturesExportSQL, cell: { row, index in
+    static let export = CSVExport(
+        header: columns, sql: PetitionStore.signaturesExportSQL,
+        cell: { row, index in
             index == 7 ? CSVExport.yesNo(row, index) : nil
         })
 

@@ -29,29 +29,38 @@ enum SignatureForm {
         let comment = text("comment", required: false, max: maxCommentLength, multiline: true)
         let email = Input.email(form["email"])
         if email == nil {
-            state.errors["email"] = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+            state.errors["email"] =
+                (form["email"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
                 ? t("sign.error.email.missing") : t("sign.error.email.invalid")
         }
         let postal = PostalCode.normalise(form["postal_code"])
         if postal == nil {
-            state.errors["postal_code"] = (form["postal_code"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+            state.errors["postal_code"] =
+                (form["postal_code"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
                 ? t("sign.error.postal_code.missing") : t("sign.error.postal_code.invalid")
         }
         guard state.isValid, let email, let postal else { return .failure(FormStateError(state: state)) }
-        return .success(SignatureInput(firstName: first, lastName: last, email: email, postalCode: postal, comment: comment,
-                                       consentUpdates: form["consent_updates"] == "yes", clientHash: ""))
+        return .success(
+            SignatureInput(
+                firstName: first, lastName: last, email: email, postalCode: postal, comment: comment,
+                consentUpdates: form["consent_updates"] == "yes", clientHash: ""))
     }
 
     static func fields(t: Localizer) -> [Form.Field] {
         [
-            Form.Field(name: "first_name", label: t("sign.first_name"), required: true, autocomplete: "given-name", maxLength: maxNameLength),
-            Form.Field(name: "last_name", label: t("sign.last_name"), required: true, autocomplete: "family-name", maxLength: maxNameLength),
-            Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email",
-                       hint: t("sign.email.hint")),
-            Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
-                       hint: t("sign.postal_code.hint"), maxLength: 7),
-            Form.Field(name: "comment", label: t("sign.comment"), type: "textarea", hint: t("sign.comment.hint"),
-                       maxLength: maxCommentLength),
+            Form.Field(
+                name: "first_name", label: t("sign.first_name"), required: true, autocomplete: "given-name", maxLength: maxNameLength),
+            Form.Field(
+                name: "last_name", label: t("sign.last_name"), required: true, autocomplete: "family-name", maxLength: maxNameLength),
+            Form.Field(
+                name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email",
+                hint: t("sign.email.hint")),
+            Form.Field(
+                name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
+                hint: t("sign.postal_code.hint"), maxLength: 7),
+            Form.Field(
+                name: "comment", label: t("sign.comment"), type: "textarea", hint: t("sign.comment.hint"),
+                maxLength: maxCommentLength),
         ]
     }
 }

@@ -36,9 +36,12 @@ public enum ResourceStore {
         try db.query("SELECT \(Resource.columns) FROM resources WHERE campaign_id = ? ORDER BY id", campaignID, row: Resource.init)
     }
 
-    public static func insert(_ db: Connection, campaignID: Int64?, title: String, description: String, language: String, kind: ResourceKind,
-                              url: String, filename: String, contentType: String, size: Int, sha256: String) throws -> Int64 {
-        try db.run("""
+    public static func insert(
+        _ db: Connection, campaignID: Int64?, title: String, description: String, language: String, kind: ResourceKind,
+        url: String, filename: String, contentType: String, size: Int, sha256: String
+    ) throws -> Int64 {
+        try db.run(
+            """
             INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, campaignID, title, description, language, kind, url, filename, contentType, size, sha256)

@@ -46,48 +46,60 @@ enum ResourcesFeature: Feature {
     static func register(in app: Application) {
         let directory = app.resourcesDirectory
 
-        app.router.get("/resources/{id}/{filename}", async: { request in
-            guard let id = Int64(request.parameter("id")),
-                  let resource = try app.database.read({ try ResourceStore.file($0, id: id) }),
-                  resource.filename == request.parameter("filename") else {
-                throw HTTPError.notFound
-            }
-            let path = directory + "/\(resource.id)"
-            guard FileManager.default.fileExists(atPath: path) else { throw HTTPError.notFound }
-            let etag = "\"\(resource.sha256.prefix(32))\""
-            let headers = Headers([
-                ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
-                ("Cache-Control", CachePolicy.publicFor(seconds: 3600).headerValue),
-                ("Content-Disposition", "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""),
-            ])
-            if Conditional.notModified(request, etag: etag, lastModified: nil) { return Response(status: .notModified, headers: headers) }
-            let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
-            if range == .whole || request.headers["range"] == nil {
-                // Count whole downloads (not the follow-up ranges of one download).
-                try await app.database.write { db in try ResourceStore.countDownload(db, id: id) }
-            }
-            return range.response(headers: headers, size: resource.size, path: path)
-        })
+        app.router.get(
+            "/resources/{id}/{filename}",
+            async: { request in
+                guard let id = Int64(request.parameter("id")),
+                    let resource = try app.database.read({ try ResourceStore.file($0, id: id) }),
+                    resource.filename == request.parameter("filename")
+                else {
+                    throw HTTPError.notFound
+                }
+                let path = directory + "/\(resource.id)"
+                guard FileManager.default.fileExists(atPath: path) else { throw HTTPError.notFound }
+                let etag = "\"\(resource.sha256.prefix(32))\""
+                let headers = Headers([
+                    ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
+                    ("Cache-Control", CachePolicy.publicFor(seconds: 3600).headerValue),
+                    (
+                        "Content-Disposition",
+                        "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""
+                    ),
+                ])
+                if Conditional.notModified(request, etag: etag, lastModified: nil) {
+                    return Response(status: .notModified, headers: headers)
+                }
+                let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
+                if range == .whole || request.headers["range"] == nil {
+                    // Count whole downloads (not the follow-up ranges of one download).
+                    try await app.database.write { db in try ResourceStore.countDownload(db, id: id) }
+                }
+                return range.response(headers: headers, size: resource.size, path: path)
+            })
 
         app.router.get("/admin/resources") { request in
             let session = try AdminAuth.require(app, request, .resources)
-            return try adminPage(app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+            return try adminPage(
+                app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
 
-        app.router.post("/admin/resources", upload: app.config.maxUploadBytes, precheck: AdminAuth.uploadPrecheck(app, .resources),
-                        async: { request in try await upload(app, request, directory: directory) })
+        app.router.post(
+            "/admin/resources", upload: app.config.maxUploadBytes, precheck: AdminAuth.uploadPrecheck(app, .resources),
+            async: { request in try await upload(app, request, directory: directory) })
 
-        app.router.post("/admin/resources/{id}/delete", async: { request in
-            let session = try AdminAuth.requirePost(app, request, .resources)
-            guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
-            let user = session.user
-            try await app.database.write { db in
-                try ResourceStore.delete(db, id: id)
-                try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
-            }
-            unlink(directory + "/\(id)")
-            return .redirect(to: "/admin/resources?saved=1")
-        })
+        app.router.post(
+            "/admin/resources/{id}/delete",
+            async: { request in
+                let session = try AdminAuth.requirePost(app, request, .resources)
+                guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+                let user = session.user
+                try await app.database.write { db in
+                    try ResourceStore.delete(db, id: id)
+                    try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
+                }
+                unlink(directory + "/\(id)")
+                return .redirect(to: "/admin/resources?saved=1")
+            })
     }
 
     static func upload(_ app: Application, _ request: Request, directory: String) async throws -> Response {
@@ -119,38 +131,46 @@ enum ResourcesFeature: Feature {
         var campaignID: Int64?
         if let raw = fields["campaign_id"], !raw.isEmpty {
             // An id that names no campaign is the staff member's mistake (or a stale page), not a 500.
-            if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) { campaignID = id }
-            else { state.errors["campaign_id"] = t("admin.field.no_such_row") }
+            if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) {
+                campaignID = id
+            } else {
+                state.errors["campaign_id"] = t("admin.field.no_such_row")
+            }
         }
         let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
         let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
         var stored: (file: String, name: String, type: String, size: Int)?
         if let filePart, let file = filePart.file {
             let name = safeFilename(filePart.filename ?? "file")
-            if let type = detect(file: file, filename: name) { stored = (file, name, type, filePart.size) }
-            else { state.errors["file"] = t("admin.resources.bad_type") }
+            if let type = detect(file: file, filename: name) {
+                stored = (file, name, type, filePart.size)
+            } else {
+                state.errors["file"] = t("admin.resources.bad_type")
+            }
         } else if link.isEmpty {
             state.errors["file"] = t("admin.resources.need_file")
         } else if !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
             state.errors["url"] = t("admin.resources.bad_url")
         }
         guard state.isValid else { return try adminPage(app, request, session, state: state, status: .unprocessableContent) }
-        let digest = stored.map { file -> String in
-            var hasher = SHA256()
-            if let handle = FileHandle(forReadingAtPath: file.file) {
-                while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-                try? handle.close()
-            }
-            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        } ?? ""
+        let digest =
+            stored.map { file -> String in
+                var hasher = SHA256()
+                if let handle = FileHandle(forReadingAtPath: file.file) {
+                    while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+                    try? handle.close()
+                }
+                return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            } ?? ""
         let user = session.user
         let kept = stored
         let finalTitle = title
         let campaign = campaignID
         let id = try await app.database.write { db -> Int64 in
-            let id = try ResourceStore.insert(db, campaignID: campaign, title: finalTitle, description: description, language: language,
-                                              kind: kept == nil ? .link : .file, url: kept == nil ? link : "", filename: kept?.name ?? "",
-                                              contentType: kept?.type ?? "", size: kept?.size ?? 0, sha256: digest)
+            let id = try ResourceStore.insert(
+                db, campaignID: campaign, title: finalTitle, description: description, language: language,
+                kind: kept == nil ? .link : .file, url: kept == nil ? link : "", filename: kept?.name ?? "",
+                contentType: kept?.type ?? "", size: kept?.size ?? 0, sha256: digest)
             try StaffStore.record(db, user: user, action: "create", subject: "resource \(id)")
             return id
         }
@@ -164,12 +184,15 @@ enum ResourcesFeature: Feature {
         return .redirect(to: "/admin/resources?saved=1")
     }
 
-    static func adminPage(_ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
-                          status: Status = .ok, flash: String? = nil) throws -> Response {
+    static func adminPage(
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
+        status: Status = .ok, flash: String? = nil
+    ) throws -> Response {
         let (resources, campaigns) = try app.database.read { db in
             (try ResourceStore.all(db), try CampaignStore.choices(db))
         }
-        return AdminViews.page(app, request, session, title: app.t(request)("admin.resources.title"), status: status, flash: flash) { c, csrf in
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.resources.title"), status: status, flash: flash) {
+            c, csrf in
             let t = c.t
             let rows: [HTML] = resources.map { r in
                 """
@@ -179,20 +202,20 @@ enum ResourcesFeature: Feature {
                 """
             }
             return """
-            <h1>\(t("admin.resources.title"))</h1>
-            \(resources.isEmpty ? Layout.emptyState(t("admin.list.empty")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.field.title"))</th><th scope=\"col\">\(t("admin.resources.file_or_link"))</th><th scope=\"col\">\(t("admin.resources.downloads"))</th><th scope=\"col\"><span class=\"visually-hidden\">\(t("admin.account.actions"))</span></th></tr></thead><tbody>\(rows)</tbody></table></div>")
-            <h2>\(t("admin.resources.new"))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["title", "campaign_id", "file", "url"]))
-            <form method="post" action="\(t.path("/admin/resources"))?_csrf=\(csrf)" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
-            \(Form.input(Form.Field(name: "title", label: t("admin.field.title"), required: true, maxLength: 200), state, t: t))
-            \(Form.input(Form.Field(name: "description", label: t("admin.field.summary"), type: "textarea", maxLength: 2000), state, t: t))
-            \(Form.select(name: "language", label: t("admin.resources.language"), options: [("en", "English"), ("fr", "Français")], selected: state["language"]))
-            \(Form.select(name: "campaign_id", label: t("admin.field.campaign_id"), options: [("", t("admin.field.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }, selected: state["campaign_id"], error: state.errors["campaign_id"]))
-            \(Form.input(Form.Field(name: "file", label: t("admin.resources.file"), type: "file", hint: t("admin.resources.file_hint", ["max": t.formatNumber(app.config.maxUploadBytes / (1024 * 1024))])), state, t: t))
-            \(Form.input(Form.Field(name: "url", label: t("admin.resources.url"), type: "url", hint: t("admin.resources.url_hint")), state, t: t))
-            \(Form.submit(t("admin.save")))
-            </form>
-            """
+                <h1>\(t("admin.resources.title"))</h1>
+                \(resources.isEmpty ? Layout.emptyState(t("admin.list.empty")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.field.title"))</th><th scope=\"col\">\(t("admin.resources.file_or_link"))</th><th scope=\"col\">\(t("admin.resources.downloads"))</th><th scope=\"col\"><span class=\"visually-hidden\">\(t("admin.account.actions"))</span></th></tr></thead><tbody>\(rows)</tbody></table></div>")
+                <h2>\(t("admin.resources.new"))</h2>
+                \(Form.errorSummary(state, title: t("form.error_summary"), order: ["title", "campaign_id", "file", "url"]))
+                <form method="post" action="\(t.path("/admin/resources"))?_csrf=\(csrf)" enctype="multipart/form-data" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+                \(Form.input(Form.Field(name: "title", label: t("admin.field.title"), required: true, maxLength: 200), state, t: t))
+                \(Form.input(Form.Field(name: "description", label: t("admin.field.summary"), type: "textarea", maxLength: 2000), state, t: t))
+                \(Form.select(name: "language", label: t("admin.resources.language"), options: [("en", "English"), ("fr", "Français")], selected: state["language"]))
+                \(Form.select(name: "campaign_id", label: t("admin.field.campaign_id"), options: [("", t("admin.field.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }, selected: state["campaign_id"], error: state.errors["campaign_id"]))
+                \(Form.input(Form.Field(name: "file", label: t("admin.resources.file"), type: "file", hint: t("admin.resources.file_hint", ["max": t.formatNumber(app.config.maxUploadBytes / (1024 * 1024))])), state, t: t))
+                \(Form.input(Form.Field(name: "url", label: t("admin.resources.url"), type: "url", hint: t("admin.resources.url_hint")), state, t: t))
+                \(Form.submit(t("admin.save")))
+                </form>
+                """
         }
     }
 }
