@@ -180,14 +180,15 @@ final class EventLoop: @unchecked Sendable {
             }
             let remoteAddress = Self.describe(address)
             // One address may not take every slot; a trusted proxy speaks for many clients.
-            let key = core.limits.trustedProxies.contains(remoteAddress) ? nil : Self.addressKey(address, text: remoteAddress)
+            let fromProxy = core.limits.trustedProxies.contains(remoteAddress)
+            let key = fromProxy ? nil : Self.addressKey(address, text: remoteAddress)
             if let key, !core.admit(key) {
                 refuse(fd)
                 continue
             }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-            let connection = HTTPConnection(fd: fd, loop: self, remoteAddress: remoteAddress, addressKey: key)
+            let connection = HTTPConnection(fd: fd, loop: self, remoteAddress: remoteAddress, addressKey: key, fromProxy: fromProxy)
             connections[fd] = connection
             do {
                 try add(fd, events: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)

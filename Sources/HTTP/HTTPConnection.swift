@@ -61,13 +61,14 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputHighWater = 256 * 1024
     private static let streamPiece = 64 * 1024
 
-    init(fd: Int32, loop: EventLoop, remoteAddress: String, addressKey: String?) {
+    /// `fromProxy`: the peer is a trusted proxy, whose forwarded headers are believed.
+    init(fd: Int32, loop: EventLoop, remoteAddress: String, addressKey: String?, fromProxy: Bool) {
         self.fd = fd
         self.loop = loop
         self.remoteAddress = remoteAddress
         self.addressKey = addressKey
         self.parser = RequestParser(limits: loop.core.limits)
-        self.parser.trustForwarded = loop.core.limits.trustedProxies.contains(remoteAddress)
+        self.parser.trustForwarded = fromProxy
         let responder = loop.core.responder
         self.parser.policy = { head in responder.bodyPolicy(for: head) }
         lastProgress = loop.now

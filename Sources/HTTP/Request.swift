@@ -25,8 +25,6 @@ public struct Request: Sendable {
     /// the client it names in `X-Forwarded-For` / `Forwarded`. Rate limits, throttles,
     /// client hashes and the access log use this.
     public var remoteAddress: String
-    /// The TCP peer's address (the proxy, when there is one).
-    public var peerAddress: String
     /// The client reached us over HTTPS (a trusted proxy said `X-Forwarded-Proto: https`).
     public var isSecure = false
     /// Values of `{name}` segments of the matched route, percent-decoded.
@@ -51,7 +49,6 @@ public struct Request: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
-        self.peerAddress = remoteAddress
     }
 
     /// Whether the connection stays open after this request's response.

@@ -52,10 +52,7 @@ final class AppHardeningTests: XCTestCase {
             XCTAssertEqual(response.status, 200, range)
         }
         let (cookie, csrf) = try staff()
-        let body = Array(
-            "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n"
-                .utf8)
-        let upload = try upload(body, csrf: csrf, cookie: cookie)
+        let upload = try upload(kit, csrf: csrf, cookie: cookie)
         XCTAssertEqual(upload.status, 303, upload.text)
         let id = try count("SELECT id FROM resources")
         XCTAssertEqual(try site.get("/resources/\(id)/kit.pdf", headers: [("Range", "bytes=--5")]).status, 200)
@@ -76,6 +73,11 @@ final class AppHardeningTests: XCTestCase {
         if sendBody { client.send(body) }
         return try client.readResponse()
     }
+
+    /// A small PDF upload, titled "Kit", as the form sends it (boundary `B`).
+    let kit = Array(
+        "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n"
+            .utf8)
 
     var spoolFiles: [String] { (try? FileManager.default.contentsOfDirectory(atPath: site.app.config.spoolDirectory)) ?? ["missing"] }
 
@@ -118,10 +120,7 @@ final class AppHardeningTests: XCTestCase {
             $0.passwordCost = 10
         }
         let (cookie, csrf) = try staff()
-        let body = Array(
-            "--B\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nKit\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kit.pdf\"\r\n\r\n%PDF-1.4 hello\r\n--B--\r\n"
-                .utf8)
-        let response = try upload(body, csrf: csrf, cookie: cookie)
+        let response = try upload(kit, csrf: csrf, cookie: cookie)
         XCTAssertEqual(response.status, 303, response.text)
         XCTAssertEqual(try count("SELECT count(*) FROM resources"), 1)
         XCTAssertEqual(spoolFiles, [])

@@ -140,14 +140,18 @@ public enum Markdown {
             write(&out)
         }
 
+        /// A block of inline text between two tags.
+        private mutating func block(_ open: [UInt8], _ text: [UInt8], _ close: [UInt8]) {
+            block { out in
+                out += open
+                Markdown.inline(text[...], into: &out)
+                out += close
+            }
+        }
+
         mutating func flushParagraph() {
             guard !paragraph.isEmpty else { return }
-            let text = paragraph
-            block { out in
-                out += Tag.p
-                Markdown.inline(text[...], into: &out)
-                out += Tag.pClose
-            }
+            block(Tag.p, paragraph, Tag.pClose)
             paragraph = []
         }
 
@@ -169,12 +173,7 @@ public enum Markdown {
 
         mutating func flushQuote() {
             guard !quote.isEmpty else { return }
-            let text = quote
-            block { out in
-                out += Tag.quote
-                Markdown.inline(text[...], into: &out)
-                out += Tag.quoteClose
-            }
+            block(Tag.quote, quote, Tag.quoteClose)
             quote = []
         }
 
@@ -224,13 +223,6 @@ public enum Markdown {
         escape(text, into: &escapedText)
         let spans = Spans(escapedText)
         spans.render(from: 0, to: spans.bytes.count, into: &out)
-    }
-
-    /// For tests and callers with a `String`.
-    static func inline(_ text: String) -> String {
-        var out: [UInt8] = []
-        inline(ArraySlice(text.utf8), into: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// HTML-escaped bytes (the same escaping as `HTML.escape`).
@@ -374,12 +366,5 @@ public enum Markdown {
         let lower = target.lowercased().filter { !$0.isWhitespace && !$0.isNewline && $0 != "\0" }
         if lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") { return true }
         return lower.hasPrefix("/") && !lower.hasPrefix("//")
-    }
-
-    /// Reverses our own escaping.
-    static func unescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

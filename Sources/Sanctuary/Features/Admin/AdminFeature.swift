@@ -168,7 +168,6 @@ enum AdminFeature: Feature {
                 """
         }
         response.cache(.noStore)
-        response.headers["Referrer-Policy"] = "no-referrer"
         return response
     }
 

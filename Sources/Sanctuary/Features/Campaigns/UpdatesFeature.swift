@@ -101,14 +101,11 @@ enum UpdatesFeature: Feature {
         }
         return try await app.publicFormPost(
             request, action: UpdatesForm.action, honeypot: thanks(),
-            check: { form -> PublicFormCheck<UpdatesInput> in
-                switch UpdatesForm.validate(form, t: t) {
-                case .failure(let invalid):
-                    return .answer(
-                        app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
-                            "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: invalid.state))"
-                        })
-                case .success(let input): return .valid(input)
+            check: { form in
+                PublicFormCheck(UpdatesForm.validate(form, t: t)) { state in
+                    app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
+                        "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: state))"
+                    }
                 }
             },
             accept: { input, clientHash in

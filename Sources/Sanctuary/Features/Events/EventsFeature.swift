@@ -212,12 +212,8 @@ enum EventsFeature: Feature {
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
         return try await app.publicFormPost(
             request, action: RSVPForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/events/\(slug)/registered"),
-            check: { form -> PublicFormCheck<RSVPInput> in
-                switch RSVPForm.validate(form, t: t) {
-                case .failure(let invalid):
-                    return .answer(eventPage(app, request, event, form: invalid.state, status: .unprocessableContent))
-                case .success(let input): return .valid(input)
-                }
+            check: { form in
+                PublicFormCheck(RSVPForm.validate(form, t: t)) { eventPage(app, request, event, form: $0, status: .unprocessableContent) }
             },
             accept: { input, _ in
                 let eventID = event.summary.id

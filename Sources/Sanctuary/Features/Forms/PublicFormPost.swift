@@ -7,6 +7,16 @@ enum PublicFormCheck<Input: Sendable>: Sendable {
     case answer(Response)
 }
 
+extension PublicFormCheck {
+    /// A form's validation: the input, or `invalid` (the form again, with the messages) as the answer.
+    init(_ validation: Result<Input, FormStateError>, invalid: (FormState) -> Response) {
+        switch validation {
+        case .success(let input): self = .valid(input)
+        case .failure(let failure): self = .answer(invalid(failure.state))
+        }
+    }
+}
+
 extension Application {
     /// The one way every public form post is handled (signing, RSVPs, letters, sign-ups, and
     /// the confirmations and stories to come), in this order:

@@ -299,7 +299,6 @@ enum LettersFeature: Feature {
                 """
         }
         response.cache(.privateNoStore)
-        response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
         return response
     }

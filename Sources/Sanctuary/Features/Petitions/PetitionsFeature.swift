@@ -88,11 +88,9 @@ enum PetitionsFeature: Feature {
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
         return try await app.publicFormPost(
             request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/petitions/\(slug)/thanks"),
-            check: { form -> PublicFormCheck<SignatureInput> in
-                switch SignatureForm.validate(form, t: t) {
-                case .failure(let invalid):
-                    return .answer(petitionPage(app, request, petition, form: invalid.state, status: .unprocessableContent))
-                case .success(let input): return .valid(input)
+            check: { form in
+                PublicFormCheck(SignatureForm.validate(form, t: t)) {
+                    petitionPage(app, request, petition, form: $0, status: .unprocessableContent)
                 }
             },
             accept: { input, clientHash in
