@@ -62,7 +62,7 @@ final class Harness: Sendable {
         let bytes = substitute(input)
         var parser = RequestParser(limits: app.config.limits)
         let router = app.router
-        parser.policy = { head in router.bodyPolicy(for: head) }
+        parser.policy = { head in router.bodyPolicy(for: &head) }
         // Half the inputs come "from a trusted proxy", so forwarded headers are parsed too.
         parser.trustForwarded = bytes.count % 2 == 0
         var start = 0

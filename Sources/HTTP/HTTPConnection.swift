@@ -70,7 +70,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.parser = RequestParser(limits: loop.core.limits)
         self.parser.trustForwarded = fromProxy
         let responder = loop.core.responder
-        self.parser.policy = { head in responder.bodyPolicy(for: head) }
+        self.parser.policy = { head in responder.bodyPolicy(for: &head) }
         lastProgress = loop.now
         updateDeadline()
     }

@@ -29,6 +29,8 @@ public struct Request: Sendable {
     public var isSecure = false
     /// Values of `{name}` segments of the matched route, percent-decoded.
     public var parameters: [String: String] = [:]
+    /// The route found from the head (an upload's), so the router does not search twice.
+    var matchedRoute: Int?
     /// Per-request values set by middleware (the visitor's language, the signed-in user…).
     public var attributes = Attributes()
 

@@ -16,7 +16,7 @@ public struct RequestParser: Sendable {
     }
 
     /// Asked once per head: buffer the body, spool it, or refuse it. Set by the connection.
-    public var policy: @Sendable (Request) -> BodyPolicy = { _ in .buffer }
+    public var policy: @Sendable (inout Request) -> BodyPolicy = { _ in .buffer }
     /// The peer is a trusted proxy: believe its `X-Forwarded-*` / `Forwarded` headers.
     public var trustForwarded = false
 
@@ -204,7 +204,7 @@ public struct RequestParser: Sendable {
         // Body framing (RFC 9112 §6).
         let transferEncodings = headers.values("transfer-encoding")
         let lengths = headers.values("content-length")
-        let bodyPolicy = policy(request)
+        let bodyPolicy = policy(&request)
         if case .refuse(let response) = bodyPolicy {
             reset()
             return .refuse(request, response)

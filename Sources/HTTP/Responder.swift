@@ -18,11 +18,11 @@ public protocol Responder: Sendable {
     func respond(to request: Request) -> Outcome
     /// How to receive the body of a request whose head just arrived: in memory (up to
     /// `maxBodyBytes`), or written to a temporary file as it arrives (uploads).
-    func bodyPolicy(for head: Request) -> BodyPolicy
+    func bodyPolicy(for head: inout Request) -> BodyPolicy
 }
 
 extension Responder {
-    public func bodyPolicy(for head: Request) -> BodyPolicy { .buffer }
+    public func bodyPolicy(for head: inout Request) -> BodyPolicy { .buffer }
 }
 
 public enum BodyPolicy: Sendable, Equatable {

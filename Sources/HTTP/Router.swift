@@ -74,13 +74,17 @@ public final class Router: Responder, @unchecked Sendable {
         add("POST", path, .async(handler), upload: maxBytes, precheck: precheck)
     }
 
-    public func bodyPolicy(for head: Request) -> BodyPolicy {
+    /// Finds an upload route from the head alone, and remembers it in the request so that
+    /// dispatch does not search the routes again.
+    public func bodyPolicy(for head: inout Request) -> BodyPolicy {
         guard head.method == "POST" || head.method == "PUT", routes.contains(where: { $0.upload != nil }) else { return .buffer }
         let path = middleware.reduce(head.path) { $1.routedPath($0) }
         let segments = Pattern.split(path)
-        guard let route = routes.first(where: { $0.upload != nil && $0.method == head.method && $0.pattern.match(segments) != nil }) else {
-            return .buffer
-        }
+        guard
+            let index = routes.firstIndex(where: { $0.upload != nil && $0.method == head.method && $0.pattern.match(segments) != nil })
+        else { return .buffer }
+        let route = routes[index]
+        head.matchedRoute = index
         let spool = BodyPolicy.spool(maxBytes: route.upload ?? 0)
         // Too large for anyone: the parser answers 413 whoever sends it.
         if let length = head.headers["content-length"].flatMap(Int.init), length > route.upload ?? 0 { return spool }
@@ -138,6 +142,13 @@ public final class Router: Responder, @unchecked Sendable {
     private func route(_ request: Request) -> Outcome {
         let segments = Pattern.split(request.path)
         let method = request.method == "HEAD" ? "GET" : request.method
+        // An upload's route was found from its head (`bodyPolicy`); the middleware rewrites
+        // the path the same way both times, so it still matches.
+        if let index = request.matchedRoute, routes.indices.contains(index), routes[index].method == method,
+            let parameters = routes[index].pattern.match(segments)
+        {
+            return dispatch(routes[index], parameters, request)
+        }
         var allowed: Set<String> = []
         for route in routes {
             guard let parameters = route.pattern.match(segments) else { continue }
@@ -145,27 +156,7 @@ public final class Router: Responder, @unchecked Sendable {
                 allowed.insert(route.method)
                 continue
             }
-            var request = request
-            request.parameters = parameters
-            let outcome: Outcome
-            switch route.handler {
-            case .sync(let handler):
-                outcome = .now(call(handler, request))
-            case .async(let handler):
-                let request = request
-                outcome = .later { [self] in
-                    do { return try await handler(request) } catch { return answer(error, to: request) }
-                }
-            }
-            guard route.sensitive else { return outcome }
-            let template = route.template
-            return outcome.map { response in
-                var response = response
-                response.logPath = template
-                // The secret in this address must not leave in a `Referer` to another site.
-                response.headers["Referrer-Policy"] = "no-referrer"
-                return response
-            }
+            return dispatch(route, parameters, request)
         }
         if !allowed.isEmpty {
             if allowed.contains("GET") { allowed.insert("HEAD") }
@@ -186,6 +177,30 @@ public final class Router: Responder, @unchecked Sendable {
             response.headers["Allow"] = "GET, HEAD"
         }
         return .now(response)
+    }
+
+    private func dispatch(_ route: Route, _ parameters: [String: String], _ request: Request) -> Outcome {
+        var request = request
+        request.parameters = parameters
+        let outcome: Outcome
+        switch route.handler {
+        case .sync(let handler):
+            outcome = .now(call(handler, request))
+        case .async(let handler):
+            let request = request
+            outcome = .later { [self] in
+                do { return try await handler(request) } catch { return answer(error, to: request) }
+            }
+        }
+        guard route.sensitive else { return outcome }
+        let template = route.template
+        return outcome.map { response in
+            var response = response
+            response.logPath = template
+            // The secret in this address must not leave in a `Referer` to another site.
+            response.headers["Referrer-Policy"] = "no-referrer"
+            return response
+        }
     }
 
     private func call(_ handler: SyncHandler, _ request: Request) -> Response {
