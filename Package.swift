@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGzip", path: "Sources/CGzip", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        // libcurl's easy interface, opened with dlopen("libcurl.so.4"): no headers, no -dev package.
+        .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("dl")]),
 
         // Layer 1: storage. Our small Swift layer over SQLite.
         .target(name: "SQLite", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
@@ -32,11 +34,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: strict),
 
+        // Layer 1: mail transport. MIME messages, and SMTP through libcurl.
+        .target(name: "Mail", dependencies: ["CCurl"], swiftSettings: strict),
+
         // Layer 2: the application — features, views, configuration.
         .target(
             name: "Sanctuary",
             dependencies: [
-                "SQLite", "HTTP",
+                "SQLite", "HTTP", "Mail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

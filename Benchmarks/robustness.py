@@ -137,7 +137,7 @@ def verify_database(db, acknowledged, label):
     lost = [e for e in acknowledged if e not in stored]
     check(not lost, f"{label}: all {len(acknowledged)} acknowledged signatures are on disk ({len(lost)} lost)")
     bad = connection.execute("""
-        SELECT count(*) FROM petitions p WHERE signature_count != (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id)
+        SELECT count(*) FROM petitions p WHERE signature_count != (SELECT count(*) FROM signatures s WHERE s.petition_id = p.id AND s.confirmed_at IS NOT NULL)
            OR signature_count != coalesce((SELECT sum(count) FROM petition_province_counts c WHERE c.petition_id = p.id), 0)
            OR signature_count != coalesce((SELECT sum(count) FROM petition_daily_counts d WHERE d.petition_id = p.id), 0)
         """).fetchone()[0]

@@ -38,7 +38,10 @@ for path in ["/", "/petitions", "/petitions/waive-travel-loans", "/petitions/wai
              "/news", "/news?page=2", "/news/welcome-here-toolkit", "/news.atom", "/campaigns", "/campaigns/safe-third-country",
              "/sitemap.xml", "/healthz", "/representatives?postal_code=K1A0A6", "/language/fr?next=/petitions", "/css/site.css",
              "/resources/1/kit.pdf", "/updates/unsubscribe/1/abc", "/admin/setup/abc", "/letters/waive-travel-loans-mp/letter/abc",
-             "/letters/waive-travel-loans-mp/letter/abc.txt", "/letters/waive-travel-loans-mp/letter/abc.docx", "/nothing-here"]:
+             "/letters/waive-travel-loans-mp/letter/abc.txt", "/letters/waive-travel-loans-mp/letter/abc.docx", "/nothing-here",
+             "/petitions/waive-travel-loans/confirmed", "/petitions/waive-travel-loans/confirm/abc", "/events/stca-public-meeting/rsvp/abc",
+             "/events/stca-public-meeting/unregistered", "/updates/sent", "/updates/confirmed", "/updates/confirm/abc",
+             "/admin/invite/abc", "/admin/password-reset", "/admin/password-reset/sent", "/admin/password-reset/abc"]:
     slug = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "_") or "home"
     add("get_" + slug, req("GET", path))
     add("get_fr_" + slug, req("GET", "/fr" + path, "Accept-Language: fr-CA,fr;q=0.9\r\n"))
@@ -75,12 +78,22 @@ add("letter_named", req("POST", "/letters/stca-minister", body=form({"name": "Am
 add("updates", req("POST", "/updates", body=form({"name": "Amal", "email": "a@example.org", "postal_code": "K1A 0A6", "campaign": "safe-third-country",
                                                   "consent_updates": "yes", "_csrf": FORM, "website": ""})))
 add("unsubscribe", req("POST", "/updates/unsubscribe/1/abc", body=form({"_csrf": FORM})))
+# Links from mail: confirm, cancel, join, reset (tokens unknown here; the button's form token is real).
+add("confirm_signature", req("POST", "/petitions/waive-travel-loans/confirm/abc", body=form({"_csrf": FORM})))
+add("cancel_rsvp", req("POST", "/events/stca-public-meeting/rsvp/abc", body=form({"_csrf": FORM})))
+add("confirm_updates", req("POST", "/fr/updates/confirm/abc", body=form({"_csrf": FORM})))
+add("accept_invite", req("POST", "/admin/invite/abc", body=form({"_csrf": FORM, "name": "N", "password": "a long enough passphrase",
+                                                                 "password_confirm": "a long enough passphrase"})))
+add("reset_request", req("POST", "/admin/password-reset", body=form({"_csrf": FORM, "email": "admin@example.org"})))
+add("reset_password", req("POST", "/admin/password-reset/abc", body=form({"_csrf": FORM, "password": "a long enough passphrase",
+                                                                          "password_confirm": "a long enough passphrase"})))
 add("login", req("POST", "/admin/login", body=form({"email": "admin@example.org", "password": "wrong password here", "_csrf": FORM})))
 add("setup", req("POST", "/admin/setup/abc", body=form({"email": "x@example.org", "name": "X", "password": "a long enough passphrase",
                                                         "password_confirm": "a long enough passphrase", "_csrf": FORM})))
 
 # The admin area, signed in as an admin.
-for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/admin/subscribers.csv",
+for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/admin/subscribers.csv", "/admin/outbox",
+             "/admin/outbox?state=failed", "/admin/outbox/1",
              "/admin/petitions/1/signatures.csv", "/admin/events/1/rsvps.csv", "/admin/login"]:
     add("admin_get" + path.replace("/", "_").replace(".", "_"), req("GET", path, staff=True))
 for key in ["petitions", "news", "events", "letters", "campaigns"]:
@@ -100,6 +113,9 @@ add("admin_campaign_save", req("POST", "/admin/campaigns", body=form({**common, 
 add("admin_campaign_missing", req("POST", "/admin/news", body=form({**common, "campaign_id": "424242"}), staff=True))
 add("admin_account", req("POST", "/admin/accounts", body=form({"_csrf": CSRF, "email": "ed@example.org", "name": "Ed", "role": "editor",
                                                                "password": "a long enough passphrase"}), staff=True))
+add("admin_invite", req("POST", "/admin/accounts/invite", body=form({"_csrf": CSRF, "email": "new@example.org", "name": "New", "role": "organizer"}),
+                        staff=True))
+add("admin_outbox_retry", req("POST", "/admin/outbox/1/retry", body=form({"_csrf": CSRF}), staff=True))
 add("admin_account_disable", req("POST", "/admin/accounts/2/disable", body=form({"_csrf": CSRF}), staff=True))
 add("admin_resource_delete", req("POST", "/admin/resources/1/delete", body=form({"_csrf": CSRF}), staff=True))
 add("admin_logout", req("POST", "/admin/logout", body=form({"_csrf": CSRF}), staff=True))

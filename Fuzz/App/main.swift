@@ -214,8 +214,8 @@ final class Harness: Sendable {
         while at >= 0 {
             if bytes[at...].starts(with: post) {
                 let target = bytes[(at + post.count)...].prefix { $0 != 32 && $0 != UInt8(ascii: "?") && $0 != 13 && $0 != 10 }
-                let path = String(decoding: target, as: UTF8.self)
-                return path.hasPrefix("/fr/") ? String(path.dropFirst(3)) : path
+                let raw = String(decoding: target, as: UTF8.self)
+                return formAction(raw.hasPrefix("/fr/") ? String(raw.dropFirst(3)) : raw)
             }
             at -= 1
         }
@@ -224,6 +224,20 @@ final class Harness: Sendable {
 }
 
 extension Harness {
+    /// The action a form token is made for: the path of most forms, a fixed name for the
+    /// buttons on pages that mailed links open.
+    static func formAction(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        switch (parts.first, parts.count) {
+        case ("petitions", 4) where parts[2] == "confirm": return "petition-confirm"
+        case ("events", 4) where parts[2] == "rsvp": return "rsvp-cancel"
+        case ("updates", 3) where parts[1] == "confirm": return "updates-confirm"
+        case ("admin", 3) where parts[1] == "invite": return "/admin/invite"
+        case ("admin", 3) where parts[1] == "password-reset": return "/admin/password-reset/new"
+        default: return path
+        }
+    }
+
     /// `@NAME@@@…`, as long as the token it stands for.
     static func placeholder(_ name: String, _ length: Int) -> String {
         "@" + name + String(repeating: "@", count: max(1, length - name.count - 1))

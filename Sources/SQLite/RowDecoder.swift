@@ -21,15 +21,18 @@ public protocol RowColumnDecodable {
     init(row: Row, column: String) throws
 }
 
-/// `publishedAt` → `published_at`.
+/// `publishedAt` → `published_at`; an initialism is one word: `eventID` → `event_id`,
+/// `onlineURLText` → `online_url_text`.
 func columnName(_ property: String) -> String {
+    let characters = Array(property)
     var name = ""
-    for character in property {
-        if character.isUppercase {
-            name += "_" + character.lowercased()
-        } else {
-            name.append(character)
+    for (index, character) in characters.enumerated() {
+        if character.isUppercase && index > 0 {
+            let previous = characters[index - 1]
+            let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+            if !previous.isUppercase || nextIsLower { name += "_" }
         }
+        name += character.lowercased()
     }
     return name
 }

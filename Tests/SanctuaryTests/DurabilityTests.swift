@@ -77,7 +77,14 @@ final class DurabilityTests: XCTestCase {
         let counter = try database.read {
             try $0.scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'", as: Int.self)
         }
-        XCTAssertEqual(counter, stored.count, "the maintained count equals the rows")
+        let confirmed = try database.read { try $0.scalar("SELECT count(*) FROM signatures WHERE confirmed_at IS NOT NULL", as: Int.self) }
+        XCTAssertEqual(counter, confirmed, "the maintained count equals the confirmed rows")
+        // Each acknowledged signature's confirmation mail was written with it.
+        let mailed = Set(
+            try database.read {
+                try $0.query("SELECT recipient FROM outbox WHERE kind = 'signature.confirm'") { try $0.get("recipient", as: String.self) }
+            })
+        XCTAssertEqual(emails.filter { !mailed.contains($0) }, [], "every acknowledged signature has its mail in the outbox")
     }
 }
 

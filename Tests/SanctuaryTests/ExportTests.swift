@@ -68,7 +68,7 @@ final class ExportTests: XCTestCase {
                 try db.run("INSERT INTO petitions (id, slug, title, state) VALUES (1, 'p', 'P', 'open')")
                 for i in 0..<20_000 {
                     try db.run(
-                        "INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, created_at) VALUES (1, 'A', 'B', ?, 'K1A 0B1', '2026-01-01T00:00:00Z')",
+                        "INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, created_at, confirmed_at) VALUES (1, 'A', 'B', ?, 'K1A 0B1', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
                         "p\(i)@example.org")
                 }
             }

@@ -176,8 +176,12 @@ final class FrenchTests: XCTestCase {
             home.matches(of: #/action="/fr/updates"[^>]*><input type="hidden" name="_csrf" value="([^"]+)"/#).first.map { String($0.1) })
         let signup = try site.post(
             "/fr/updates", [("_csrf", updatesToken), ("name", "Luc"), ("email", "luc@example.org"), ("consent_updates", "yes")])
-        XCTAssertEqual(signup.status, 200)
-        XCTAssertTrue(signup.text.contains("Merci de votre inscription"))
+        XCTAssertEqual(signup.status, 303)
+        XCTAssertEqual(signup.header("Location"), "/fr/updates/sent")
+        XCTAssertTrue(try site.get("/fr/updates/sent").text.contains("Consultez vos courriels"))
+        let mail = try site.outboxText(to: "luc@example.org")
+        XCTAssertTrue(mail.contains("Bonjour Luc"))
+        XCTAssertEqual(try site.press(try site.mailedLink(to: "luc@example.org", containing: "/fr/updates/confirm/")).status, 303)
         let language = try site.app.database.read {
             try $0.scalar("SELECT language FROM subscribers WHERE email = 'luc@example.org'", as: String.self)
         }

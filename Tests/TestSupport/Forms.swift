@@ -65,3 +65,46 @@ extension TestApp {
         return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
 }
+
+extension TestApp {
+    /// The newest message to `address` in the outbox, as a person reads it (quoted-printable undone).
+    public func outboxText(to address: String) throws -> String {
+        guard
+            let raw = try app.database.read({
+                try $0.scalar("SELECT message FROM outbox WHERE recipient = ? ORDER BY id DESC LIMIT 1", address, as: String.self)
+            })
+        else { throw RawClient.ClientError.malformed("no mail to \(address) in the outbox") }
+        var bytes: [UInt8] = []
+        let input = Array(raw.replacingOccurrences(of: "=\r\n", with: "").utf8)
+        var i = 0
+        while i < input.count {
+            if input[i] == UInt8(ascii: "="), i + 2 < input.count,
+                let byte = UInt8(String(decoding: input[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+            {
+                bytes.append(byte)
+                i += 3
+            } else {
+                bytes.append(input[i])
+                i += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The path of the link containing `fragment` in the newest mail to `address`.
+    public func mailedLink(to address: String, containing fragment: String) throws -> String {
+        let text = try outboxText(to: address)
+        guard let link = text.split(whereSeparator: { $0.isWhitespace }).first(where: { $0.hasPrefix("http") && $0.contains(fragment) })
+        else { throw RawClient.ClientError.malformed("no link with \(fragment) in the mail to \(address)") }
+        return String(link.dropFirst(app.config.publicBaseURL.count))
+    }
+
+    /// Opens a mailed link and presses the button on its page, as its owner would.
+    public func press(_ path: String) throws -> ClientResponse {
+        let page = try get(path)
+        guard let token = FormHelper.csrfToken(in: page.text) else {
+            throw RawClient.ClientError.malformed("no button on \(path) (\(page.status))")
+        }
+        return try post(path, [("_csrf", token)])
+    }
+}

@@ -30,6 +30,8 @@ public final class TestApp: Sendable {
         config.database = directory.appendingPathComponent("test.sqlite").path
         config.accessLog = .off
         config.loadSampleContent = sampleContent
+        // Most tests are about counting; the mail tests turn confirmation back on.
+        config.confirmSignatures = false
         configure(&config)
         var logger = Logger(label: "sanctuary-test")
         logger.logLevel = .warning

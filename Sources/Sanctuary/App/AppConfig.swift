@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Mail
 
 /// A configuration value that stops start-up, named by its key.
 public struct ConfigError: Error, CustomStringConvertible {
@@ -42,6 +43,37 @@ public struct AppConfig: Sendable {
     /// How often a running server does its housekeeping (purging letters past retention).
     public var maintenanceSeconds: Double = 3600
 
+    // E-mail ("E-mail" in the SPEC).
+    /// `smtp://host:port` or `smtps://host:port`; nil: mail waits in the outbox for an admin.
+    public var smtpURL: String?
+    /// From the environment only (`SANCTUARY_SMTP_USERNAME`, `SANCTUARY_SMTP_PASSWORD`).
+    public var smtpUsername: String?
+    public var smtpPassword: String?
+    /// Refuse to send over `smtp://` unless the server offers STARTTLS.
+    public var smtpRequireTLS = false
+    /// A CA bundle to trust for the SMTP server's certificate instead of the system's.
+    public var smtpCAFile: String?
+    /// `Name <address>`; by default the site's name at `no-reply@` the public host.
+    public var mailFrom: String?
+    public var mailReplyTo: String?
+    public var mailMaxPerSecond = 20.0
+    /// The first retry's delay after a temporary failure; it doubles, up to an hour.
+    public var mailRetrySeconds = 60.0
+    /// Signatures count once their e-mail link is confirmed.
+    public var confirmSignatures = true
+    /// Hours before an event's start when attendees get a reminder (0: none).
+    public var reminderHours = 24
+    /// How often the mailer looks for scheduled mail (reminders).
+    public var mailScheduleSeconds = 30.0
+
+    /// The sender's address, from `mail.from` or made from the site's name and host.
+    public var mailSender: String {
+        if let mailFrom { return mailFrom }
+        let host = URL(string: publicBaseURL)?.host ?? "localhost"
+        let domain = host.contains(".") && !host.allSatisfy({ $0.isNumber || $0 == "." }) ? host : "localhost.localdomain"
+        return "\(siteName) <no-reply@\(domain)>"
+    }
+
     public init(root: URL) { self.root = root }
 
     public var databasePath: String {
@@ -82,11 +114,15 @@ public struct AppConfig: Sendable {
             "SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
             "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
             "SANCTUARY_ACCESS_LOG": "access_log", "SANCTUARY_TRUSTED_PROXIES": "trusted_proxies",
+            "SANCTUARY_SMTP_URL": "mail.smtp_url",
         ]
         for (variable, key) in environmentKeys.sorted(by: { $0.key < $1.key }) {
             if let value = environment[variable] { try config.set(key, text: value, source: variable) }
         }
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) { try config.set(key, text: value, source: key) }
+        // Secrets come from the environment only, never from a checked-in file.
+        config.smtpUsername = environment["SANCTUARY_SMTP_USERNAME"].flatMap { $0.isEmpty ? nil : $0 }
+        config.smtpPassword = environment["SANCTUARY_SMTP_PASSWORD"]
         return config
     }
 
@@ -188,6 +224,35 @@ public struct AppConfig: Sendable {
             }
             pageCacheSeconds = v
         case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...1_073_741_824)
+        case "mail.smtp_url":
+            if text.isEmpty {
+                smtpURL = nil
+            } else {
+                guard let url = URL(string: text), ["smtp", "smtps"].contains(url.scheme ?? ""), url.host != nil,
+                    !text.contains("@")
+                else {
+                    throw ConfigError(
+                        key: source,
+                        reason: "must be smtp://host:port or smtps://host:port, credentials in the environment (got \"\(text)\")")
+                }
+                smtpURL = text
+            }
+        case "mail.require_tls": smtpRequireTLS = try boolean()
+        case "mail.ca_file": smtpCAFile = text.isEmpty ? nil : text
+        case "mail.from", "mail.reply_to":
+            guard text.isEmpty || MailAddress(parsing: text) != nil else {
+                throw ConfigError(key: source, reason: "must be an address, optionally as Name <address> (got \"\(text)\")")
+            }
+            if key == "mail.from" { mailFrom = text.isEmpty ? nil : text } else { mailReplyTo = text.isEmpty ? nil : text }
+        case "mail.max_per_second":
+            guard let v = Double(text), v >= 0.1, v <= 100_000 else {
+                throw ConfigError(key: source, reason: "must be a number from 0.1 to 100000 (got \"\(text)\")")
+            }
+            mailMaxPerSecond = v
+        case "mail.retry_seconds": mailRetrySeconds = try seconds()
+        case "mail.schedule_seconds": mailScheduleSeconds = try seconds()
+        case "petitions.confirm_signatures": confirmSignatures = try boolean()
+        case "events.reminder_hours": reminderHours = try integer(0...720)
         default:
             throw ConfigError(key: source, reason: "is not a known setting")
         }

@@ -21,6 +21,8 @@ public final class Application: Sendable {
     public let passwordHasher: PasswordHasher
     /// Uploaded resources (not under Public/).
     public let resourcesDirectory: String
+    /// Delivers the outbox (started with the server).
+    public let mailer: Mailer
     /// The housekeeping timer of a running server.
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
 
@@ -64,7 +66,9 @@ public final class Application: Sendable {
             if loaded { logger.info("loaded the sample content from Config/sample-content.json") }
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
+        mailer = Application.makeMailer(config: config, database: database, logger: logger)
         configureRouter()
+        mailer.schedule { [weak self] in self?.runScheduledMail() }
     }
 
     /// The middleware, in the order a request meets them (a response meets them in reverse):
@@ -92,7 +96,7 @@ public final class Application: Sendable {
         let features: [any Feature.Type] = [
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-            SitemapFeature.self, LanguageFeature.self, AdminFeature.self,
+            SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self,
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
@@ -113,6 +117,7 @@ public final class Application: Sendable {
     /// housekeeping timer too.
     public func makeServer() throws -> HTTPServer {
         startMaintenance()
+        mailer.start()
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
         return try HTTPServer(
@@ -172,6 +177,7 @@ public final class Application: Sendable {
 
     public func close() {
         maintenance.withLock { $0?.cancel() }
+        mailer.stop()
         database.close()
     }
 

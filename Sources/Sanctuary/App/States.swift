@@ -43,3 +43,19 @@ extension CaseIterable where Self: RawRepresentable, Self.RawValue == String {
     /// The raw values, for a form's choices.
     static var choices: [String] { allCases.map(\.rawValue) }
 }
+
+/// Where a message in the outbox stands.
+public enum OutboxState: String, SQLTextEnum, CaseIterable, Sendable {
+    /// Not tried yet (or no SMTP server is configured: it waits for an admin to read it).
+    case waiting
+    /// A temporary failure; tried again after a backoff, for up to 24 hours.
+    case retrying
+    case sent
+    /// A permanent failure (`5xx`), or 24 hours of temporary ones.
+    case failed
+}
+
+/// What a one-time link in a mail does.
+public enum MailTokenPurpose: String, SQLTextEnum, CaseIterable, Sendable {
+    case signature, rsvp, subscribe, invite, reset
+}

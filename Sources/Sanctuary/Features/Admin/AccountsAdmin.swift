@@ -54,8 +54,8 @@ enum AccountsAdmin {
     static func register(in app: Application) {
         app.router.get("/admin/accounts") { request in
             let session = try AdminAuth.require(app, request, .accounts)
-            return try page(
-                app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+            let flash = request.query["invited"] == "1" ? "admin.accounts.invited" : request.query["saved"] == "1" ? "admin.saved" : nil
+            return try page(app, request, session, state: FormState(), flash: flash.map { app.t(request)($0) })
         }
 
         app.router.post(
@@ -143,18 +143,38 @@ enum AccountsAdmin {
                 return
                     "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))</td><td>\(button)</td></tr>"
             }
-            let fields = fields(t: t, withRole: true).map { Form.input($0, state, t: t) }
+            let roles = StaffUser.Role.allCases.map {
+                ($0.rawValue, t("admin.role.\($0.rawValue)") + " — " + t("admin.role.\($0.rawValue).hint"))
+            }
+            let role = Form.select(
+                name: "role", label: t("admin.account.role"), options: roles,
+                selected: state.values["role"] ?? StaffUser.Role.editor.rawValue,
+                error: state.errors["role"])
+            let inviteFields = fields(t: t, withRole: false).filter { $0.name == "email" || $0.name == "name" }.map {
+                Form.input($0, state, t: t)
+            }
+            let passwordFields = fields(t: t, withRole: false).map { Form.input($0, FormState(), t: t) }
             return """
                 <h1>\(t("admin.accounts.title"))</h1>
                 <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.name"))</th>
                 <th scope="col">\(t("admin.account.role"))</th><th scope="col">\(t("admin.account.status"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
                 <tbody>\(rows)</tbody></table></div>
-                <h2>\(t("admin.accounts.new"))</h2>
+                <h2>\(t("admin.accounts.invite"))</h2>
+                <p>\(t("admin.accounts.invite_intro"))</p>
                 \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+                <form method="post" action="\(t.path("/admin/accounts/invite"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+                \(inviteFields)
+                \(role)
+                \(Form.submit(t("admin.accounts.invite_submit")))
+                </form>
+                <details class="without-mail"><summary>\(t("admin.accounts.new"))</summary>
+                <p>\(t("admin.accounts.new_intro"))</p>
                 <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
-                \(fields)
+                \(passwordFields)
+                \(Form.select(name: "role", label: t("admin.account.role"), options: roles, selected: StaffUser.Role.editor.rawValue))
                 \(Form.submit(t("admin.accounts.create")))
                 </form>
+                </details>
                 """
         }
     }

@@ -16,7 +16,8 @@ enum AdminFeature: Feature {
 
         router.get("/admin/login") { request in
             if AdminAuth.session(app, request) != nil { return .redirect(to: "/admin") }
-            return loginPage(app, request, email: "", error: nil)
+            return loginPage(
+                app, request, email: "", error: nil, notice: request.query["reset"] == "1" ? app.t(request)("admin.reset.done") : nil)
         }
 
         router.post(
@@ -133,7 +134,9 @@ enum AdminFeature: Feature {
             ]), body: .stream(body))
     }
 
-    static func loginPage(_ app: Application, _ request: Request, email: String, error: String?, status: Status = .ok) -> Response {
+    static func loginPage(
+        _ app: Application, _ request: Request, email: String, error: String?, notice: String? = nil, status: Status = .ok
+    ) -> Response {
         let csrf = app.formTokens.make(for: "/admin/login")
         var response = app.page(request, title: app.t(request)("admin.login.title"), status: status) { c in
             let t = c.t
@@ -141,11 +144,13 @@ enum AdminFeature: Feature {
                 <section class="narrow">
                 <h1>\(t("admin.login.title"))</h1>
                 \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
+                \(notice.map { "<p class=\"flash\" role=\"status\">\($0)</p>" as HTML })
                 \(Form.form(action: t.path("/admin/login"), csrf: csrf, """
                 \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
                 \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
                 \(Form.submit(t("admin.login.submit")))
                 """))
+                <p><a href="\(t.path("/admin/password-reset"))">\(t("admin.login.forgot"))</a></p>
                 </section>
                 """
         }

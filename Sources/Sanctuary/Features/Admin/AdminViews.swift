@@ -16,6 +16,7 @@ enum AdminViews {
             if session.user.may(.resources) { links.append(("/admin/resources", t("admin.nav.resources"))) }
             if session.user.may(.accounts) { links.append(("/admin/accounts", t("admin.nav.accounts"))) }
             if session.user.may(.audit) { links.append(("/admin/audit", t("admin.nav.audit"))) }
+            if session.user.may(.outbox) { links.append(("/admin/outbox", t("admin.nav.outbox"))) }
             let items: [HTML] = links.map { href, label in
                 "<li><a href=\"\(t.path(href))\"\(request.path == href || (href != "/admin" && request.path.hasPrefix(href + "/")) ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
             }

@@ -4,7 +4,7 @@ import SQLite
 /// A staff account.
 public struct StaffUser: Sendable, Equatable, RowDecodable {
     /// The schema allows only these (`CHECK (role IN …)`).
-    public enum Role: String, SQLTextEnum, Sendable, CaseIterable { case admin, organizer, editor }
+    public enum Role: String, SQLTextEnum, Sendable, CaseIterable, Codable { case admin, organizer, editor }
 
     public let id: Int64
     public let email: String
@@ -26,7 +26,7 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
         }
     }
 
-    public enum Area: Sendable { case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit }
+    public enum Area: Sendable { case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox }
 }
 
 /// Accounts, sessions and the audit log.
@@ -50,6 +50,11 @@ public enum StaffStore {
         guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, userID) == 1 else { return false }
         if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", userID) }
         return true
+    }
+
+    /// Signs an account out everywhere (a new password).
+    public static func endAllSessions(_ db: Connection, userID: Int64) throws {
+        try db.run("DELETE FROM sessions WHERE user_id = ?", userID)
     }
 
     public static func setPasswordHash(_ db: Connection, userID: Int64, hash: String) throws {

@@ -47,7 +47,7 @@ enum CampaignsFeature: Feature {
                 }
                 if !actions.events.isEmpty {
                     actionBlocks.append(
-                        "<h3>\(t("campaigns.attend"))</h3><ul class=\"cards\">\(actions.events.map { EventsFeature.card($0, t: t) })</ul>")
+                        "<h3>\(t("campaigns.attend"))</h3><ul class=\"cards\">\(actions.events.map { EventViews.card($0, t: t) })</ul>")
                 }
                 return """
                     <article class="campaign">

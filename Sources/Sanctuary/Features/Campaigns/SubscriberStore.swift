@@ -4,18 +4,27 @@ import SQLite
 /// "Stay informed" sign-ups: consent kept verbatim with its time, one row per address and
 /// campaign, unsubscribed once.
 public enum SubscriberStore {
-    /// Signing up again renews consent (and undoes an earlier unsubscribe).
+    /// Subscribes once the address's owner has confirmed (double opt-in); confirming again
+    /// renews consent and undoes an earlier unsubscribe. `consentedAt`: when the box was ticked.
     public static func subscribe(
         _ db: Connection, email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String,
-        clientHash: String, language: String
+        consentedAt: String, clientHash: String, language: String
     ) throws {
         try db.run(
             """
-            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language, confirmed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
-                consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language
-            """, email, name, postalCode, campaignID, consentText, Timestamp.now(), clientHash, language)
+                consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language,
+                confirmed_at = excluded.confirmed_at
+            """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now())
+    }
+
+    /// Whether the address has a current subscription (to this campaign, or the general list).
+    public static func isSubscribed(_ db: Connection, email: String, campaignID: Int64?) throws -> Bool {
+        try db.scalar(
+            "SELECT 1 FROM subscribers WHERE email = ? AND coalesce(campaign_id, 0) = ? AND unsubscribed_at IS NULL AND confirmed_at IS NOT NULL",
+            email, campaignID ?? 0, as: Int.self) == 1
     }
 
     public static func isSubscribed(_ db: Connection, id: Int64) throws -> Bool {
@@ -33,12 +42,13 @@ public enum SubscriberStore {
     static let exportSQL = """
         SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
                'updates', subscribers.consent_text, subscribers.id, subscribers.language
-        FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id WHERE subscribers.unsubscribed_at IS NULL
+        FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id
+        WHERE subscribers.unsubscribed_at IS NULL AND subscribers.confirmed_at IS NOT NULL
         UNION ALL
         SELECT signatures.created_at, signatures.first_name || ' ' || signatures.last_name, signatures.email, signatures.postal_code,
                coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL, NULL
         FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
-        WHERE signatures.consent_updates = 1
+        WHERE signatures.consent_updates = 1 AND signatures.confirmed_at IS NOT NULL
         UNION ALL
         SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL, NULL
         FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id

@@ -7,6 +7,10 @@ import SQLite
 enum UpdatesFeature: Feature {
     static func register(in app: Application) {
         app.router.post("/updates", async: { request in try await subscribe(app, request) })
+        app.router.get("/updates/sent", message(app, title: "updates.sent.title", body: "updates.sent.body"))
+        app.router.get("/updates/confirmed", message(app, title: "updates.thanks.title", body: "updates.thanks.body"))
+        app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm(app))
+        app.router.post("/updates/confirm/{token}", sensitive: true, async: confirm(app))
 
         app.router.get(
             "/admin/subscribers.csv",
@@ -95,12 +99,11 @@ enum UpdatesFeature: Feature {
     /// `POST /updates`, through the public-form pipeline (token, honeypot, 422, 429).
     static func subscribe(_ app: Application, _ request: Request) async throws -> Response {
         let t = app.t(request)
-        let thanks = { ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.thanks.body")) }
         let campaign = try request.form["campaign"].flatMap { $0.isEmpty ? nil : $0 }.flatMap { slug in
             try app.database.read { try CampaignStore.find($0, slug: slug) }
         }
         return try await app.publicFormPost(
-            request, action: UpdatesForm.action, honeypot: thanks(),
+            request, action: UpdatesForm.action, honeypot: .redirect(to: "/updates/sent"),
             check: { form in
                 PublicFormCheck(UpdatesForm.validate(form, t: t)) { state in
                     app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
@@ -109,18 +112,110 @@ enum UpdatesFeature: Feature {
                 }
             },
             accept: { input, clientHash in
-                let consentText = t("updates.consent")
-                let campaignID = campaign?.id
-                let language = t.language
-                try await app.database.write { db in
-                    try SubscriberStore.subscribe(
-                        db, email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaignID,
-                        consentText: consentText, clientHash: clientHash, language: language)
-                }
-                var response = thanks()
-                response.cache(.noStore)
-                return response
+                let pending = PendingSubscription(
+                    email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaign?.id,
+                    consentText: t("updates.consent"), consentedAt: Timestamp.now(), clientHash: clientHash, language: t.language)
+                try await app.database.write { db in try mailAbout(app, db, pending) }
+                app.mailer.wake()
+                // The same answer for a new address, a subscribed one and an unsubscribed one.
+                return .redirect(to: "/updates/sent")
             })
+    }
+
+    /// What a sign-up will become once confirmed, carried in the token's payload: nothing
+    /// about the address is stored as a subscription until its owner says so.
+    struct PendingSubscription: Codable, Sendable {
+        let email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String, consentedAt: String,
+            clientHash: String, language: String
+    }
+
+    /// The confirmation mail (or "you are already subscribed"), at most three a day per address.
+    static func mailAbout(_ app: Application, _ db: Connection, _ pending: PendingSubscription) throws {
+        let since = Timestamp.format(Date().addingTimeInterval(-86_400))
+        guard
+            try OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.confirm", since: since)
+                + OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.already", since: since) < 3
+        else { return }
+        let t = app.localizer(pending.language)
+        if try SubscriberStore.isSubscribed(db, email: pending.email, campaignID: pending.campaignID) {
+            let message = app.mail(
+                to: pending.email, name: pending.name, language: pending.language, subject: t("mail.subscribe.already.subject"),
+                text: t("mail.subscribe.already.body", ["name": pending.name, "link": app.absoluteURL(t.path("/"))]))
+            try OutboxStore.enqueue(db, kind: "subscribe.already", message: message)
+            return
+        }
+        let payload = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
+        let token = try MailTokenStore.make(db, purpose: .subscribe, subjectID: nil, payload: payload, lifetime: 7 * 86_400)
+        let message = app.mail(
+            to: pending.email, name: pending.name, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
+            text: t("mail.subscribe.confirm.body", ["name": pending.name, "link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))
+        try OutboxStore.enqueue(db, kind: "subscribe.confirm", message: message)
+    }
+
+    static func message(_ app: Application, title: String, body: String) -> Router.SyncHandler {
+        { request in
+            let t = app.t(request)
+            var response = ErrorPages.message(app, request, status: .ok, title: t(title), body: t(body))
+            response.cache(.noStore)
+            return response
+        }
+    }
+
+    static let confirmAction = "updates-confirm"
+
+    static func askToConfirm(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .subscribe) }
+                .orNotFound()
+            let t = app.t(request)
+            switch token.status {
+            case .used:
+                return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.confirm.used"))
+            case .expired:
+                return ErrorPages.message(
+                    app, request, status: .gone, title: t("confirm.expired.title"), body: t("updates.confirm.expired"))
+            case .valid:
+                let csrf = app.formTokens.make(for: confirmAction)
+                var response = app.page(request, title: t("updates.confirm.title")) { c in
+                    """
+                    <section class="narrow thanks"><h1>\(c.t("updates.confirm.title"))</h1>
+                    <p class="lede">\(c.t("updates.confirm.body"))</p>
+                    <form method="post" action="\(c.t.path(request.path))"><input type="hidden" name="_csrf" value="\(csrf)">
+                    \(Form.submit(c.t("updates.confirm.submit")))</form>
+                    </section>
+                    """
+                }
+                response.cache(.privateNoStore)
+                return response
+            }
+        }
+    }
+
+    /// `POST /updates/confirm/{token}`: the subscription is made from the token's payload.
+    static func confirm(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: confirmAction) { return forged }
+            let token = request.parameter("token")
+            let t = app.t(request)
+            let status = try await app.database.write { db -> MailToken.Status? in
+                guard let found = try MailTokenStore.use(db, token: token, purpose: .subscribe) else { return nil }
+                guard found.status == .valid else { return found.status }
+                let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(found.payload.utf8))
+                try SubscriberStore.subscribe(
+                    db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
+                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
+                return .valid
+            }
+            switch status {
+            case nil: throw HTTPError.notFound
+            case .used:
+                return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.confirm.used"))
+            case .expired:
+                return ErrorPages.message(
+                    app, request, status: .gone, title: t("confirm.expired.title"), body: t("updates.confirm.expired"))
+            case .valid: return .redirect(to: "/updates/confirmed")
+            }
+        }
     }
 
     /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",

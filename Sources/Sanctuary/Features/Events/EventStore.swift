@@ -1,3 +1,4 @@
+import Foundation
 import SQLite
 
 public struct EventSummary: Sendable, RowDecodable {
@@ -109,36 +110,111 @@ public enum EventStore {
     }
 
     public enum RSVPOutcome: Sendable, Equatable {
-        case confirmed
-        case waitlisted
-        case already(RSVPStatus)
+        case confirmed(rsvpID: Int64)
+        case waitlisted(rsvpID: Int64)
+        /// The address had an RSVP already; `full`: a new one would go on the waiting list.
+        case already(RSVPRecord, full: Bool)
     }
 
     /// Records an RSVP (on the writer): a place while there is one, else the waiting list.
     /// The same e-mail twice is one RSVP; the database's unique constraint decides.
     public static func rsvp(
         _ connection: Connection, eventID: Int64, name: String, email: String, note: String,
-        consent: Bool, now: String = Timestamp.now()
+        consent: Bool, language: String, now: String = Timestamp.now()
     ) throws -> RSVPOutcome {
-        if let existing = try connection.scalar(
-            "SELECT status FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, as: RSVPStatus.self)
-        {
-            return .already(existing)
-        }
         let full =
             try connection.scalar(
                 """
                 SELECT capacity IS NOT NULL AND rsvp_count >= capacity FROM events WHERE id = ?
                 """, eventID, as: Int.self) == 1
+        if let existing = try connection.first(
+            "SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRecord.init)
+        {
+            return .already(existing, full: full)
+        }
         let status: RSVPStatus = full ? .waitlist : .confirmed
         try connection.run(
             """
-            INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, eventID, name, email, note, status, consent, now)
+            INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, eventID, name, email, note, status, consent, now, language)
+        let id = connection.lastInsertRowID
         try connection.run(
             full
                 ? "UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = ?"
                 : "UPDATE events SET rsvp_count = rsvp_count + 1 WHERE id = ?", eventID)
-        return full ? .waitlisted : .confirmed
+        return full ? .waitlisted(rsvpID: id) : .confirmed(rsvpID: id)
     }
+
+    public static func rsvp(_ connection: Connection, id: Int64) throws -> RSVPRecord? {
+        try connection.first("SELECT \(RSVPRecord.columns) FROM rsvps WHERE id = ?", id, row: RSVPRecord.init)
+    }
+
+    /// One more mail went to an RSVP's address about it (repeats are capped).
+    public static func noteMail(_ connection: Connection, rsvpID: Int64) throws {
+        try connection.run("UPDATE rsvps SET mails_sent = mails_sent + 1 WHERE id = ?", rsvpID)
+    }
+
+    /// Cancels an RSVP (on the writer) and, when it held a place, gives the place to the
+    /// first person on the waiting list, in the same transaction. Returns who was promoted.
+    public static func cancel(_ connection: Connection, rsvp: RSVPRecord) throws -> RSVPRecord? {
+        guard try connection.run("DELETE FROM rsvps WHERE id = ?", rsvp.id) == 1 else { return nil }
+        guard rsvp.status == .confirmed else {
+            try connection.run("UPDATE events SET waitlist_count = waitlist_count - 1 WHERE id = ?", rsvp.eventID)
+            return nil
+        }
+        try connection.run("UPDATE events SET rsvp_count = rsvp_count - 1 WHERE id = ?", rsvp.eventID)
+        guard
+            let next = try connection.first(
+                """
+                SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND status = 'waitlist'
+                AND (SELECT capacity IS NULL OR rsvp_count < capacity FROM events WHERE id = ?)
+                ORDER BY created_at, id LIMIT 1
+                """, rsvp.eventID, rsvp.eventID, row: RSVPRecord.init)
+        else { return nil }
+        try connection.run("UPDATE rsvps SET status = 'confirmed' WHERE id = ?", next.id)
+        try connection.run(
+            "UPDATE events SET rsvp_count = rsvp_count + 1, waitlist_count = waitlist_count - 1 WHERE id = ?", rsvp.eventID)
+        return try self.rsvp(connection, id: next.id)
+    }
+
+    /// Attendees of published events starting within `hours` who have had no reminder,
+    /// with the event's slug (the mailer's clock runs this).
+    public static func dueReminders(_ connection: Connection, hours: Int, now: Date = Date()) throws -> [(
+        rsvp: RSVPRecord, slug: String, startsAt: String
+    )] {
+        try connection.query(
+            """
+            SELECT \(RSVPRecord.columns.split(separator: ",").map { "rsvps." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+                   events.slug, events.starts_at
+            FROM rsvps JOIN events ON events.id = rsvps.event_id
+            WHERE rsvps.status = 'confirmed' AND rsvps.reminded_at IS NULL AND events.state = 'published'
+              AND events.starts_at > ? AND events.starts_at <= ?
+            ORDER BY rsvps.id LIMIT 500
+            """, Timestamp.format(now), Timestamp.format(now.addingTimeInterval(Double(hours) * 3600))
+        ) { (try RSVPRecord($0), try $0.get("slug", as: String.self), try $0.get("starts_at", as: String.self)) }
+    }
+
+    public static func markReminded(_ connection: Connection, rsvpID: Int64, now: String = Timestamp.now()) throws {
+        try connection.run("UPDATE rsvps SET reminded_at = ? WHERE id = ?", now, rsvpID)
+    }
+
+    /// An event by id, whatever its state (for mail about it).
+    public static func find(_ connection: Connection, id: Int64) throws -> Event? {
+        guard let slug = try slug(connection, id: id) else { return nil }
+        return try find(connection, slug: slug)
+    }
+}
+
+/// One RSVP, for mail and the manage page.
+public struct RSVPRecord: Sendable, Equatable, RowDecodable {
+    public let id: Int64
+    public let eventID: Int64
+    public let name: String
+    public let email: String
+    public let status: RSVPStatus
+    public let language: String
+    public let mailsSent: Int
+    public let createdAt: String
+
+    static let columns = "id, event_id, name, email, status, language, mails_sent, created_at"
 }

@@ -1,5 +1,7 @@
 import Foundation
 import HTTP
+import Mail
+import SQLite
 
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
@@ -11,7 +13,7 @@ enum EventsFeature: Feature {
             let events = try app.database.read { past ? try EventStore.past($0) : try EventStore.upcoming($0) }
             var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) { c in
                 let t = c.t
-                let items: [HTML] = events.map { card($0, t: t) }
+                let items: [HTML] = events.map { EventViews.card($0, t: t) }
                 return """
                     <h1>\(t(past ? "events.past_title" : "events.title"))</h1>
                     <p>\(past ? "<a href=\"\(t.path("/events"))\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"\(t.path("/events?past=1"))\">\(t("events.see_past"))</a>") · <a href="\(t.path("/events.ics"))">\(t("events.subscribe"))</a></p>
@@ -33,7 +35,7 @@ enum EventsFeature: Feature {
             let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
             var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
-            calendar.add(calendarEvent(app, event, t: t, request: request))
+            calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request)))
             return calendarResponse(calendar, filename: "\(event.summary.slug).ics")
         }
 
@@ -44,67 +46,15 @@ enum EventsFeature: Feature {
             }
             let t = app.t(request)
             var calendar = ICalendar(name: "\(app.config.siteName) · \(t("events.title"))", language: t.language)
-            for event in events { calendar.add(calendarEvent(app, event, t: t, request: request)) }
+            for event in events { calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request))) }
             return calendarResponse(calendar, filename: "events.ics")
         }
 
-        app.router.get("/events/{slug}/registered") { request in
-            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
-            var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
-                """
-                <section class="thanks">
-                <h1>\(c.t(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title"))</h1>
-                <p class="lede">\(c.t(waitlisted ? "rsvp.waitlist.body" : "rsvp.confirmed.body", ["title": event.summary.title.text(c.t)]))</p>
-                <p><a class="button" href="\(c.t.path("/events/\(event.summary.slug).ics"))">\(c.t("events.add_to_calendar"))</a></p>
-                <p><a href="\(c.t.path("/events/\(event.summary.slug)"))">\(c.t("rsvp.back"))</a></p>
-                </section>
-                """
-            }
-            response.cache(.noStore)
-            return response
-        }
-
+        app.router.get("/events/{slug}/registered", registered(app))
+        app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage(app))
+        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, async: cancel(app))
+        app.router.get("/events/{slug}/unregistered", unregistered(app))
         app.router.post("/events/{slug}/rsvp", async: { request in try await rsvp(app, request) })
-    }
-
-    static func card(_ event: EventSummary, t: Localizer) -> HTML {
-        """
-        <li class="card\(event.state == .cancelled ? HTML(trusted: " is-closed") : .empty)">
-        \(event.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
-        <h2 class="card-title"><a href="\(t.path("/events/\(event.slug)"))">\(event.title.html(t))</a></h2>
-        <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.english.isEmpty ? HTML.empty : " · \(event.venue.html(t))")</p>
-        <p\(event.summary.langAttribute(t))>\(event.summary.text(t))</p>
-        </li>
-        """
-    }
-
-    /// `Tuesday 8 December 2026, 7:00 PM – 9:00 PM EST (America/Toronto)`;
-    /// `le mardi 8 décembre 2026 de 19 h à 21 h HNE (America/Toronto)`.
-    static func when(_ event: EventSummary, t: Localizer) -> String {
-        let zoneID = event.timeZone
-        guard let start = Timestamp.parse(event.startsAt) else { return event.startsAt }
-        let startDay = DateText.weekdayDate(start, t: t, timeZone: zoneID)
-        let zone = DateText.zone(start, t: t, timeZone: zoneID)
-        guard let end = event.endsAt.flatMap(Timestamp.parse) else {
-            return t(
-                "events.when.single",
-                ["date": startDay, "time": DateText.time(start, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID])
-        }
-        if DateText.weekdayDate(end, t: t, timeZone: zoneID) == startDay {
-            return t(
-                "events.when.same_day",
-                [
-                    "date": startDay, "start": DateText.time(start, t: t, timeZone: zoneID),
-                    "end": DateText.time(end, t: t, timeZone: zoneID), "zone": zone, "zone_id": zoneID,
-                ])
-        }
-        return t(
-            "events.when.days",
-            [
-                "start": DateText.dateTime(event.startsAt, t: t, timeZone: zoneID),
-                "end": DateText.dateTime(event.endsAt ?? "", t: t, timeZone: zoneID), "zone_id": zoneID,
-            ])
     }
 
     static func eventPage(_ app: Application, _ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {
@@ -112,83 +62,21 @@ enum EventsFeature: Feature {
         let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
         return app.page(request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)") {
-            c in
-            let t = c.t
-            let speakers: [HTML] = event.speakers.map {
-                "<li><strong>\($0.name)</strong>\($0.bio.english.isEmpty ? HTML.empty : " — \($0.bio.html(t))")</li>"
-            }
-            let links: [HTML] = event.links.filter { Markdown.isSafeLink($0.url) }.map {
-                "<li><a href=\"\($0.url)\">\($0.label.html(t))</a></li>"
-            }
-            let rsvp: HTML
-            if event.takesRSVPs() {
-                let fields = [
-                    Form.Field(name: "name", label: t("rsvp.name"), required: true, autocomplete: "name", maxLength: 100),
-                    Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
-                    Form.Field(
-                        name: "note", label: t("rsvp.note"), type: "textarea",
-                        hint: t("rsvp.note.hint", ["max": String(RSVPForm.maxNoteWords)])),
-                ].map { Form.input($0, form, t: t) }
-                let places: HTML =
-                    event.placesLeft.map {
-                        "<p class=\"places\">\($0 > 0 ? t.plural("rsvp.places_left", $0) : t("rsvp.full"))</p>"
-                    } ?? .empty
-                rsvp = """
-                    <section class="sign-box" aria-labelledby="rsvp-heading">
-                    <h2 id="rsvp-heading">\(t("rsvp.heading"))</h2>
-                    \(places)
-                    \(event.rsvpDeadline.map { "<p class=\"deadline\">\(t("rsvp.deadline", ["date": DateText.dateTime($0, t: t, timeZone: s.timeZone)]))</p>" as HTML })
-                    \(Form.errorSummary(form, title: t("form.error_summary"), order: ["name", "email", "note"]))
-                    \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
-                    \(fields)
-                    \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
-                    \(Form.submit(t("rsvp.submit")))
-                    """))
-                    </section>
-                    """
-            } else if event.rsvpEnabled && s.state == .published && s.startsAt > Timestamp.now() {
-                rsvp =
-                    "<section class=\"closed-notice\" role=\"status\"><h2>\(t("rsvp.closed.title"))</h2><p>\(t("rsvp.closed.body"))</p></section>"
-            } else {
-                rsvp = .empty
-            }
-            return """
-                <article class="event">
-                <p class="eyebrow">\(t("events.eyebrow"))</p>
-                \(s.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
-                <h1>\(s.title.html(t))</h1>
-                <dl class="facts">
-                <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
-                \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
-                \(event.onlineURL.isEmpty || !Markdown.isSafeLink(event.onlineURL) ? HTML.empty : "<dt>\(t("events.online"))</dt><dd><a href=\"\(event.onlineURL)\">\(event.onlineURL)</a></dd>")
-                \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
-                </dl>
-                <p><a class="button secondary" href="\(t.path("/events/\(s.slug).ics"))">\(t("events.add_to_calendar"))</a></p>
-                <div class="petition-layout">
-                <div>
-                <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
-                \(event.body.block(t, Markdown.cached))
-                \(speakers.isEmpty ? HTML.empty : "<h2>\(t("events.speakers"))</h2><ul class=\"speakers\">\(speakers)</ul>")
-                \(links.isEmpty ? HTML.empty : "<h2>\(t("events.links"))</h2><ul>\(links)</ul>")
-                </div>
-                \(rsvp)
-                </div>
-                </article>
-                """
+            EventViews.page(event, form: form, csrf: csrf, t: $0.t)
         }
     }
 
-    static func calendarEvent(_ app: Application, _ event: Event, t: Localizer, request: Request) -> ICalendar.Event {
+    static func calendarEvent(_ app: Application, _ event: Event, t: Localizer, base: String) -> ICalendar.Event {
         let s = event.summary
         let host = URL(string: app.config.publicBaseURL)?.host ?? "sanctuary"
         var description = s.summary.text(t)
         if !event.speakers.isEmpty { description += "\n\n" + event.speakers.map(\.name).joined(separator: ", ") }
-        description += "\n\n" + app.absoluteURL(t.path("/events/\(s.slug)"), request)
+        description += "\n\n" + base + t.path("/events/\(s.slug)")
         // The same UID in both languages: it is one event, whichever feed a calendar took it from.
         return ICalendar.Event(
             uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
             description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
-            url: app.absoluteURL(t.path("/events/\(s.slug)"), request), cancelled: s.state == .cancelled, updated: event.updatedAt)
+            url: base + t.path("/events/\(s.slug)"), cancelled: s.state == .cancelled, updated: event.updatedAt)
     }
 
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {
@@ -216,15 +104,183 @@ enum EventsFeature: Feature {
                 PublicFormCheck(RSVPForm.validate(form, t: t)) { eventPage(app, request, event, form: $0, status: .unprocessableContent) }
             },
             accept: { input, _ in
-                let eventID = event.summary.id
-                let outcome = try await app.database.write { db in
-                    try EventStore.rsvp(
-                        db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates)
+                let (eventID, language) = (event.summary.id, t.language)
+                let waitlisted = try await app.database.write { db -> Bool in
+                    let outcome = try EventStore.rsvp(
+                        db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates,
+                        language: language)
+                    return try mailAbout(app, db, outcome, event: event)
                 }
-                switch outcome {
-                case .confirmed, .already(.confirmed): return .redirect(to: "/events/\(slug)/registered")
-                default: return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
-                }
+                app.mailer.wake()
+                // A second RSVP from the same address gets the answer a first would get now:
+                // the page never tells whether an address had registered (the mail tells its owner).
+                return .redirect(to: "/events/\(slug)/registered" + (waitlisted ? "?list=\(RSVPStatus.waitlist.rawValue)" : ""))
             })
+    }
+
+    /// The mail an RSVP causes, written with it: the confirmation (with the event as an
+    /// `.ics` file) or the waiting-list notice, each with the link to cancel; for an address
+    /// that had registered, its link again (at most three times). Answers whether the page
+    /// should say "waiting list".
+    static func mailAbout(_ app: Application, _ db: Connection, _ outcome: EventStore.RSVPOutcome, event: Event) throws -> Bool {
+        switch outcome {
+        case .confirmed(let id):
+            guard let rsvp = try EventStore.rsvp(db, id: id) else { return false }
+            try mail(app, db, kind: .confirmed, rsvp: rsvp, event: event)
+            return false
+        case .waitlisted(let id):
+            guard let rsvp = try EventStore.rsvp(db, id: id) else { return true }
+            try mail(app, db, kind: .waitlist, rsvp: rsvp, event: event)
+            return true
+        case .already(let rsvp, let full):
+            if rsvp.mailsSent < 3 { try mail(app, db, kind: .again, rsvp: rsvp, event: event) }
+            return full
+        }
+    }
+
+    enum MailKind: String { case confirmed, waitlist, again, promoted, reminder }
+
+    /// Writes one mail about an RSVP into the outbox, with a fresh link to its manage page.
+    static func mail(_ app: Application, _ db: Connection, kind: MailKind, rsvp: RSVPRecord, event: Event) throws {
+        let t = app.localizer(rsvp.language)
+        let s = event.summary
+        let lifetime = max(86_400, (Timestamp.parse(s.endsAt ?? s.startsAt)?.timeIntervalSinceNow ?? 0) + 86_400)
+        let token = try MailTokenStore.make(db, purpose: .rsvp, subjectID: rsvp.id, lifetime: lifetime)
+        let place = [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", ")
+        let vars = [
+            "name": rsvp.name, "title": s.title.text(t), "when": EventViews.when(s, t: t),
+            "where": place.isEmpty ? (event.onlineURL.isEmpty ? "—" : event.onlineURL) : place,
+            "link": app.absoluteURL(t.path("/events/\(s.slug)/rsvp/\(token)")),
+            "event_link": app.absoluteURL(t.path("/events/\(s.slug)")),
+            "status": t(rsvp.status == .confirmed ? "mail.rsvp.status.confirmed" : "mail.rsvp.status.waitlist"),
+        ]
+        var attachments: [MailAttachment] = []
+        if rsvp.status == .confirmed {
+            var calendar = ICalendar(name: s.title.text(t), language: t.language)
+            calendar.add(calendarEvent(app, event, t: t, base: app.config.publicBaseURL))
+            attachments.append(
+                MailAttachment(
+                    filename: "\(s.slug).ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH",
+                    data: Array(calendar.render().utf8)))
+        }
+        let message = app.mail(
+            to: rsvp.email, name: rsvp.name, language: rsvp.language, subject: t("mail.rsvp.\(kind.rawValue).subject", vars),
+            text: t("mail.rsvp.\(kind.rawValue).body", vars), attachments: attachments)
+        try OutboxStore.enqueue(db, kind: "rsvp.\(kind.rawValue)", message: message)
+        try EventStore.noteMail(db, rsvpID: rsvp.id)
+    }
+
+    /// `/events/{slug}/registered`: the place is taken, or the visitor is on the waiting list.
+    static func registered(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
+            var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
+                EventViews.registered(event, waitlisted: waitlisted, t: c.t)
+            }
+            response.cache(.noStore)
+            return response
+        }
+    }
+
+    /// The page an RSVP mail links to: the registration, and a button to cancel it.
+    static func manage(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let (event, rsvp, token) = try rsvpLink(app, request)
+            let t = app.t(request)
+            switch token.status {
+            case .used:
+                return ErrorPages.message(app, request, status: .ok, title: t("rsvp.cancelled.title"), body: t("rsvp.cancelled.used"))
+            case .expired:
+                return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("rsvp.link_expired"))
+            case .valid:
+                guard let rsvp else {
+                    return ErrorPages.message(app, request, status: .ok, title: t("rsvp.cancelled.title"), body: t("rsvp.cancelled.used"))
+                }
+                let csrf = app.formTokens.make(for: cancelAction)
+                var response = app.page(request, title: t("rsvp.manage.title")) { c in
+                    EventViews.manage(event, rsvp: rsvp, action: c.t.path(request.path), csrf: csrf, t: c.t)
+                }
+                response.cache(.privateNoStore)
+                return response
+            }
+        }
+    }
+
+    static let cancelAction = "rsvp-cancel"
+
+    /// `POST /events/{slug}/rsvp/{token}`: cancels, gives the place to the first person
+    /// waiting and mails them, all in one transaction; then `303` to a page that says so.
+    static func cancel(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: cancelAction) { return forged }
+            let (event, _, _) = try rsvpLink(app, request)
+            let token = request.parameter("token")
+            let t = app.t(request)
+            let status = try await app.database.write { db -> MailToken.Status? in
+                guard let found = try MailTokenStore.use(db, token: token, purpose: .rsvp), let id = found.subjectID else { return nil }
+                guard found.status == .valid else { return found.status }
+                try MailTokenStore.retire(db, purpose: .rsvp, subjectID: id)
+                guard let rsvp = try EventStore.rsvp(db, id: id) else { return .used }
+                if let promoted = try EventStore.cancel(db, rsvp: rsvp) {
+                    try mail(app, db, kind: .promoted, rsvp: promoted, event: event)
+                }
+                return .valid
+            }
+            app.mailer.wake()
+            switch status {
+            case nil: throw HTTPError.notFound
+            case .used:
+                return ErrorPages.message(app, request, status: .ok, title: t("rsvp.cancelled.title"), body: t("rsvp.cancelled.used"))
+            case .expired:
+                return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("rsvp.link_expired"))
+            case .valid: return .redirect(to: "/events/\(event.summary.slug)/unregistered")
+            }
+        }
+    }
+
+    static func unregistered(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let t = app.t(request)
+            var response = ErrorPages.message(
+                app, request, status: .ok, title: t("rsvp.cancelled.title"),
+                body: t("rsvp.cancelled.body", ["title": event.summary.title.text(t)]))
+            response.cache(.noStore)
+            return response
+        }
+    }
+
+    /// The event, the RSVP (nil once cancelled) and the link's token; `404` when the token is
+    /// unknown or was made for another event.
+    static func rsvpLink(_ app: Application, _ request: Request) throws -> (Event, RSVPRecord?, MailToken) {
+        try app.database.read { db -> (Event, RSVPRecord?, MailToken)? in
+            guard let event = try EventStore.find(db, slug: request.parameter("slug")),
+                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp), let id = token.subjectID
+            else { return nil }
+            let rsvp = try EventStore.rsvp(db, id: id)
+            if let rsvp, rsvp.eventID != event.summary.id { return nil }
+            return (event, rsvp, token)
+        }.orNotFound()
+    }
+
+    /// Reminders `events.reminder_hours` before each event, once per attendee: the mail
+    /// and the mark that it went are one transaction, so a restart never sends one twice.
+    /// Someone who registered inside that window has just had their confirmation; they are
+    /// marked and not reminded.
+    static func sendReminders(_ app: Application) throws {
+        let hours = app.config.reminderHours
+        guard hours > 0 else { return }
+        let due = try app.database.read { try EventStore.dueReminders($0, hours: hours) }
+        guard !due.isEmpty else { return }
+        try app.database.writeAndWait { db in
+            for (rsvp, slug, startsAt) in due {
+                try EventStore.markReminded(db, rsvpID: rsvp.id)
+                let windowOpened = Timestamp.parse(startsAt).map { Timestamp.format($0.addingTimeInterval(-Double(hours) * 3600)) } ?? ""
+                guard rsvp.createdAt < windowOpened, let event = try EventStore.find(db, slug: slug) else { continue }
+                try mail(app, db, kind: .reminder, rsvp: rsvp, event: event)
+            }
+        }
+        app.mailer.wake()
     }
 }

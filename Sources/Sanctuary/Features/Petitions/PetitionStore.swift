@@ -54,7 +54,7 @@ public enum PetitionStore {
     /// (signing time, then id: no sort of a million rows). Bound: the petition's id.
     static let signaturesExportSQL = """
         SELECT created_at, first_name, last_name, email, postal_code, riding, comment, consent_updates
-        FROM signatures WHERE petition_id = ? ORDER BY created_at, id
+        FROM signatures WHERE petition_id = ? AND confirmed_at IS NOT NULL ORDER BY created_at, id
         """
 
     /// A petition's slug by id (any state; for staff screens).
@@ -121,40 +121,94 @@ public enum PetitionStore {
         ) { (try $0.get("province", as: String.self), try $0.get("count", as: Int.self)) }
     }
 
-    public enum SignOutcome: Sendable, Equatable { case signed, alreadySigned }
+    public enum SignOutcome: Sendable, Equatable {
+        /// A new signature, counted at once (confirmation is off).
+        case counted(signatureID: Int64)
+        /// A new signature waiting for its owner to confirm it by the mailed link.
+        case pending(signatureID: Int64)
+        /// The address had signed: whether that signature is confirmed, the name it was
+        /// made with, and how many mails it has had.
+        case again(signatureID: Int64, confirmed: Bool, firstName: String, mailsSent: Int)
+    }
 
-    /// Adds a signature and bumps the counters in the same transaction (run on the writer).
-    /// The same e-mail on the same petition is not counted twice; the database's unique
-    /// constraint decides, so two simultaneous submissions cannot both count.
+    /// Adds a signature (run on the writer): counted at once, or when `confirm`, stored as
+    /// pending and counted by `confirm(_:signatureID:)`. The same e-mail on the same petition
+    /// is one signature; the database's unique constraint decides, so two simultaneous
+    /// submissions cannot both count.
     public static func sign(
-        _ connection: Connection, petitionID: Int64, _ input: SignatureInput,
+        _ connection: Connection, petitionID: Int64, _ input: SignatureInput, language: String, confirm: Bool,
         now: String = Timestamp.now()
     ) throws -> SignOutcome {
         let inserted = try connection.run(
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
-                                    consent_updates, client_hash, created_at)
+                                    consent_updates, client_hash, created_at, confirmed_at, language)
             VALUES (?, ?, ?, ?, ?, ?,
                     -- the riding, when the postal code's FSA lies in exactly one
                     coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
                               WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
-                    ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
-            input.comment, input.consentUpdates, input.clientHash, now)
-        guard inserted == 1 else { return .alreadySigned }
+            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language)
+        guard inserted == 1 else {
+            return try connection.first(
+                "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",
+                petitionID, input.email
+            ) {
+                .again(
+                    signatureID: try $0.get("id", as: Int64.self), confirmed: try $0.get("confirmed", as: Bool.self),
+                    firstName: try $0.get("first_name", as: String.self), mailsSent: try $0.get("mails_sent", as: Int.self))
+            } ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
+        }
+        let id = connection.lastInsertRowID
+        guard !confirm else { return .pending(signatureID: id) }
+        try count(connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)))
+        return .counted(signatureID: id)
+    }
+
+    /// Confirms a pending signature and counts it, in the same transaction; false when it
+    /// was confirmed already (or is gone).
+    public static func confirm(_ connection: Connection, signatureID: Int64, now: String = Timestamp.now()) throws -> Bool {
+        guard
+            let (petitionID, province) = try connection.first(
+                "SELECT petition_id, province FROM signatures WHERE id = ? AND confirmed_at IS NULL", signatureID,
+                row: { (try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self)) })
+        else { return false }
+        try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
+        try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)))
+        return true
+    }
+
+    /// The petition a signature belongs to.
+    public static func petitionID(_ connection: Connection, signatureID: Int64) throws -> Int64? {
+        try connection.scalar("SELECT petition_id FROM signatures WHERE id = ?", signatureID, as: Int64.self)
+    }
+
+    /// One more mail went to a signature's address about it (at most three are sent).
+    public static func noteMail(_ connection: Connection, signatureID: Int64) throws {
+        try connection.run("UPDATE signatures SET mails_sent = mails_sent + 1 WHERE id = ?", signatureID)
+    }
+
+    /// Pending signatures whose link has expired are deleted: never counted, never kept.
+    public static func purgeUnconfirmed(_ connection: Connection, olderThan cutoff: String) throws -> Int {
+        try connection.run("DELETE FROM signatures WHERE confirmed_at IS NULL AND created_at < ?", cutoff)
+    }
+
+    /// The kept counters move with each counted signature: the petition's total, its
+    /// province's and its day's.
+    private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String) throws {
         try connection.run("UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?", petitionID)
         try connection.run(
             """
             INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?, ?, 1)
             ON CONFLICT (petition_id, province) DO UPDATE SET count = count + 1
-            """, petitionID, PostalCode.province(input.postalCode))
+            """, petitionID, province)
         try connection.run(
             """
             INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?, ?, 1)
             ON CONFLICT (petition_id, day) DO UPDATE SET count = count + 1
-            """, petitionID, String(now.prefix(10)))
-        return .signed
+            """, petitionID, day)
     }
 }

@@ -2,6 +2,34 @@ import HTTP
 
 /// Pieces of petition pages.
 enum PetitionViews {
+    /// After signing (`pending`: "check your e-mail to confirm"), or after confirming.
+    static func thanks(_ petition: Petition, pending: Bool, shareURL: String, t: Localizer) -> HTML {
+        let title = petition.title.text(t)
+        return """
+            <section class="thanks">
+            <h1>\(t(pending ? "thanks.check_email.title" : "thanks.title"))</h1>
+            <p class="lede">\(t(pending ? "thanks.check_email.body" : "thanks.body", ["title": title]))</p>
+            \(pending ? "<p>\(t("thanks.check_email.spam"))</p>" as HTML : progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: t))
+            <p>\(t("thanks.share_ask"))</p>
+            </section>
+            \(shareLinks(title: title, url: shareURL, t: t))
+            <p><a href="\(t.path("/petitions/\(petition.slug)"))">\(t("thanks.back"))</a></p>
+            """
+    }
+
+    /// The confirmation link's page: one button.
+    static func confirm(_ petition: Petition, action: String, csrf: String, t: Localizer) -> HTML {
+        """
+        <section class="narrow thanks">
+        <h1>\(t("confirm.title"))</h1>
+        <p class="lede">\(t("confirm.body", ["title": petition.title.text(t)]))</p>
+        <form method="post" action="\(action)"><input type="hidden" name="_csrf" value="\(csrf)">
+        \(Form.submit(t("confirm.submit")))
+        </form>
+        </section>
+        """
+    }
+
     /// A petition card with its live count and progress towards the goal.
     static func card(_ petition: PetitionSummary, t: Localizer) -> HTML {
         let closed = !petition.isOpen()

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
@@ -40,24 +41,10 @@ enum PetitionsFeature: Feature {
             return response
         }
 
-        app.router.get("/petitions/{slug}/thanks") { request in
-            let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            var response = app.page(request, title: app.t(request)("thanks.title")) { c in
-                """
-                <section class="thanks">
-                <h1>\(c.t("thanks.title"))</h1>
-                <p class="lede">\(c.t("thanks.body", ["title": petition.title.text(c.t)]))</p>
-                \(PetitionViews.progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: c.t))
-                <p>\(c.t("thanks.share_ask"))</p>
-                </section>
-                \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t))
-                <p><a href="\(c.t.path("/petitions/\(petition.slug)"))">\(c.t("thanks.back"))</a></p>
-                """
-            }
-            response.cache(.noStore)
-            return response
-        }
-
+        app.router.get("/petitions/{slug}/thanks", thanks(app, confirmed: false))
+        app.router.get("/petitions/{slug}/confirmed", thanks(app, confirmed: true))
+        app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
+        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, async: confirm(app))
         app.router.post("/petitions/{slug}/sign", async: { request in try await sign(app, request) })
     }
 
@@ -96,24 +83,130 @@ enum PetitionsFeature: Feature {
             accept: { input, clientHash in
                 var signature = input
                 signature.clientHash = clientHash
-                let (petitionID, stored) = (petition.id, signature)
-                switch try await app.database.write({ db in try PetitionStore.sign(db, petitionID: petitionID, stored) }) {
-                case .signed:
-                    return .redirect(to: "/petitions/\(slug)/thanks")
-                case .alreadySigned:
-                    var response = app.page(request, title: t("already_signed.title")) { c in
-                        """
-                        <section class="thanks">
-                        <h1>\(c.t("already_signed.title"))</h1>
-                        <p class="lede">\(c.t("already_signed.body", ["title": petition.title.text(c.t)]))</p>
-                        </section>
-                        \(PetitionViews.shareLinks(title: petition.title.text(c.t), url: app.absoluteURL(c.t.path("/petitions/\(slug)"), request), t: c.t))
-                        """
-                    }
-                    response.cache(.noStore)
-                    return response
+                let (petitionID, stored, language, confirm) = (petition.id, signature, t.language, app.config.confirmSignatures)
+                try await app.database.write { db in
+                    let outcome = try PetitionStore.sign(db, petitionID: petitionID, stored, language: language, confirm: confirm)
+                    try mailAbout(app, db, outcome, petition: petition, input: stored, language: language)
                 }
+                app.mailer.wake()
+                // The same answer whether or not this address had signed: the mail tells its owner.
+                return .redirect(to: "/petitions/\(slug)/thanks")
             })
+    }
+
+    /// The mail a signature causes, written with it: the confirmation link for a new or
+    /// still-pending signature, "you have already signed" for a confirmed one; at most
+    /// three per address and petition, so the form cannot be used to flood someone.
+    static func mailAbout(
+        _ app: Application, _ db: Connection, _ outcome: PetitionStore.SignOutcome, petition: Petition, input: SignatureInput,
+        language: String
+    ) throws {
+        let t = app.localizer(language)
+        let vars = ["title": petition.title.text(t), "name": input.firstName]
+        func confirmation(_ signatureID: Int64, name: String) throws {
+            let token = try MailTokenStore.make(db, purpose: .signature, subjectID: signatureID, lifetime: 30 * 86_400)
+            let link = app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token)"))
+            let message = app.mail(
+                to: input.email, name: name, language: language, subject: t("mail.signature.confirm.subject", vars),
+                text: t("mail.signature.confirm.body", vars.merging(["link": link, "name": name]) { $1 }))
+            try OutboxStore.enqueue(db, kind: "signature.confirm", message: message)
+            try PetitionStore.noteMail(db, signatureID: signatureID)
+        }
+        switch outcome {
+        case .counted:
+            break
+        case .pending(let id):
+            try confirmation(id, name: input.firstName)
+        case .again(let id, let confirmed, let firstName, let mailsSent):
+            guard mailsSent < 3 else { return }
+            guard confirmed else { return try confirmation(id, name: firstName) }
+            let link = app.absoluteURL(t.path("/petitions/\(petition.slug)"))
+            let message = app.mail(
+                to: input.email, name: firstName, language: language, subject: t("mail.signature.already.subject", vars),
+                text: t("mail.signature.already.body", vars.merging(["link": link, "name": firstName]) { $1 }))
+            try OutboxStore.enqueue(db, kind: "signature.already", message: message)
+            try PetitionStore.noteMail(db, signatureID: id)
+        }
+    }
+
+    /// `/petitions/{slug}/thanks` (after signing: "check your e-mail" when signatures are
+    /// confirmed) and `/petitions/{slug}/confirmed` (after confirming).
+    static func thanks(_ app: Application, confirmed: Bool) -> Router.SyncHandler {
+        { request in
+            let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let pending = !confirmed && app.config.confirmSignatures
+            var response = app.page(request, title: app.t(request)(pending ? "thanks.check_email.title" : "thanks.title")) { c in
+                PetitionViews.thanks(
+                    petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t)
+            }
+            response.cache(.noStore)
+            return response
+        }
+    }
+
+    /// The page a confirmation mail links to: a button, because mail scanners open links
+    /// and a GET must change nothing.
+    static func askToConfirm(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let (petition, token) = try confirmationLink(app, request)
+            let t = app.t(request)
+            switch token.status {
+            case .used: return alreadyConfirmed(app, request, petition)
+            case .expired: return linkExpired(app, request, petition)
+            case .valid:
+                let csrf = app.formTokens.make(for: confirmAction)
+                var response = app.page(request, title: t("confirm.title")) { c in
+                    PetitionViews.confirm(petition, action: c.t.path(request.path), csrf: csrf, t: c.t)
+                }
+                response.cache(.privateNoStore)
+                return response
+            }
+        }
+    }
+
+    static let confirmAction = "petition-confirm"
+
+    /// `POST /petitions/{slug}/confirm/{token}`: uses the token and counts the signature in
+    /// one transaction, then `303` to the confirmed page.
+    static func confirm(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: confirmAction) { return forged }
+            let (petition, _) = try confirmationLink(app, request)
+            let token = request.parameter("token")
+            let found = try await app.database.write { db -> MailToken? in
+                guard let found = try MailTokenStore.use(db, token: token, purpose: .signature) else { return nil }
+                if found.status == .valid, let id = found.subjectID { _ = try PetitionStore.confirm(db, signatureID: id) }
+                return found
+            }
+            switch found?.status {
+            case nil: throw HTTPError.notFound
+            case .used: return alreadyConfirmed(app, request, petition)
+            case .expired: return linkExpired(app, request, petition)
+            case .valid: return .redirect(to: "/petitions/\(petition.slug)/confirmed")
+            }
+        }
+    }
+
+    /// The petition and the link's token, when the token was made for a signature on it; else `404`.
+    static func confirmationLink(_ app: Application, _ request: Request) throws -> (Petition, MailToken) {
+        try app.database.read { db -> (Petition, MailToken)? in
+            guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")),
+                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .signature),
+                let id = token.subjectID, try PetitionStore.petitionID(db, signatureID: id) == petition.id
+            else { return nil }
+            return (petition, token)
+        }.orNotFound()
+    }
+
+    static func alreadyConfirmed(_ app: Application, _ request: Request, _ petition: Petition) -> Response {
+        let t = app.t(request)
+        return ErrorPages.message(
+            app, request, status: .ok, title: t("confirm.used.title"), body: t("confirm.used.body", ["title": petition.title.text(t)]))
+    }
+
+    static func linkExpired(_ app: Application, _ request: Request, _ petition: Petition) -> Response {
+        let t = app.t(request)
+        return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("confirm.expired.body"))
     }
 }
 

@@ -1,0 +1,149 @@
+#include "ccurl.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+// libcurl's functions as it exports them; the variadic setopt and getinfo are called through
+// their real (variadic) types, so the arguments are passed as libcurl reads them.
+typedef void *(*easy_init_fn)(void);
+typedef void (*easy_cleanup_fn)(void *);
+typedef int (*easy_setopt_fn)(void *, int, ...);
+typedef int (*easy_perform_fn)(void *);
+typedef int (*easy_getinfo_fn)(void *, int, ...);
+typedef const char *(*easy_strerror_fn)(int);
+typedef void *(*slist_append_fn)(void *, const char *);
+typedef void (*slist_free_all_fn)(void *);
+typedef int (*global_init_fn)(long);
+typedef const char *(*version_fn)(void);
+
+static struct {
+    easy_init_fn easy_init;
+    easy_cleanup_fn easy_cleanup;
+    easy_setopt_fn easy_setopt;
+    easy_perform_fn easy_perform;
+    easy_getinfo_fn easy_getinfo;
+    easy_strerror_fn easy_strerror;
+    slist_append_fn slist_append;
+    slist_free_all_fn slist_free_all;
+    version_fn version;
+    int ready;
+} curl;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+
+static void load(void) {
+    void *library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!library) return;
+    curl.easy_init = (easy_init_fn)dlsym(library, "curl_easy_init");
+    curl.easy_cleanup = (easy_cleanup_fn)dlsym(library, "curl_easy_cleanup");
+    curl.easy_setopt = (easy_setopt_fn)dlsym(library, "curl_easy_setopt");
+    curl.easy_perform = (easy_perform_fn)dlsym(library, "curl_easy_perform");
+    curl.easy_getinfo = (easy_getinfo_fn)dlsym(library, "curl_easy_getinfo");
+    curl.easy_strerror = (easy_strerror_fn)dlsym(library, "curl_easy_strerror");
+    curl.slist_append = (slist_append_fn)dlsym(library, "curl_slist_append");
+    curl.slist_free_all = (slist_free_all_fn)dlsym(library, "curl_slist_free_all");
+    curl.version = (version_fn)dlsym(library, "curl_version");
+    global_init_fn global_init = (global_init_fn)dlsym(library, "curl_global_init");
+    if (!curl.easy_init || !curl.easy_cleanup || !curl.easy_setopt || !curl.easy_perform || !curl.easy_getinfo ||
+        !curl.easy_strerror || !curl.slist_append || !curl.slist_free_all || !curl.version || !global_init)
+        return;
+    // CURL_GLOBAL_ALL (SSL | WIN32): once per process, before any thread uses a handle.
+    if (global_init(3L) != 0) return;
+    curl.ready = 1;
+}
+
+int ccurl_load(void) {
+    pthread_once(&load_once, load);
+    return curl.ready;
+}
+
+const char *ccurl_version(void) { return ccurl_load() ? curl.version() : ""; }
+
+// What travels with each handle: the message being read and the recipient list.
+typedef struct {
+    void *handle;
+    const char *data;
+    size_t length;
+    size_t offset;
+    void *recipients;
+} sender;
+
+// The handle given to Swift is our `sender`; libcurl's handle is inside it.
+void *ccurl_easy_init(void) {
+    if (!ccurl_load()) return NULL;
+    sender *s = calloc(1, sizeof(sender));
+    if (!s) return NULL;
+    s->handle = curl.easy_init();
+    if (!s->handle) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ccurl_easy_cleanup(void *handle) {
+    sender *s = handle;
+    if (!s) return;
+    curl.easy_cleanup(s->handle);
+    if (s->recipients) curl.slist_free_all(s->recipients);
+    free(s);
+}
+
+int ccurl_setopt_long(void *handle, int option, long value) {
+    return curl.easy_setopt(((sender *)handle)->handle, option, value);
+}
+
+int ccurl_setopt_string(void *handle, int option, const char *value) {
+    return curl.easy_setopt(((sender *)handle)->handle, option, value);
+}
+
+int ccurl_setopt_pointer(void *handle, int option, void *value) {
+    return curl.easy_setopt(((sender *)handle)->handle, option, value);
+}
+
+int ccurl_set_recipients(void *handle, const char *const *addresses, int count) {
+    sender *s = handle;
+    if (s->recipients) curl.slist_free_all(s->recipients);
+    s->recipients = NULL;
+    for (int i = 0; i < count; i++) {
+        void *grown = curl.slist_append(s->recipients, addresses[i]);
+        if (!grown) return 27;  // CURLE_OUT_OF_MEMORY
+        s->recipients = grown;
+    }
+    return curl.easy_setopt(s->handle, 10187 /* CURLOPT_MAIL_RCPT */, s->recipients);
+}
+
+static size_t read_message(char *buffer, size_t size, size_t count, void *user) {
+    sender *s = user;
+    size_t room = size * count;
+    size_t left = s->length - s->offset;
+    size_t n = left < room ? left : room;
+    memcpy(buffer, s->data + s->offset, n);
+    s->offset += n;
+    return n;
+}
+
+int ccurl_set_message(void *handle, const char *data, size_t length) {
+    sender *s = handle;
+    s->data = data;
+    s->length = length;
+    s->offset = 0;
+    int code = curl.easy_setopt(s->handle, 20012 /* CURLOPT_READFUNCTION */, read_message);
+    if (code == 0) code = curl.easy_setopt(s->handle, 10009 /* CURLOPT_READDATA */, (void *)s);
+    if (code == 0) code = curl.easy_setopt(s->handle, 46 /* CURLOPT_UPLOAD */, 1L);
+    if (code == 0) code = curl.easy_setopt(s->handle, 30115 /* CURLOPT_INFILESIZE_LARGE */, (long long)length);
+    return code;
+}
+
+int ccurl_easy_perform(void *handle) { return curl.easy_perform(((sender *)handle)->handle); }
+
+long ccurl_response_code(void *handle) {
+    long code = 0;
+    // CURLINFO_RESPONSE_CODE = CURLINFO_LONG (0x200000) + 2
+    if (curl.easy_getinfo(((sender *)handle)->handle, 0x200002, &code) != 0) return 0;
+    return code;
+}
+
+const char *ccurl_easy_strerror(int code) { return ccurl_load() ? curl.easy_strerror(code) : "libcurl is not available"; }

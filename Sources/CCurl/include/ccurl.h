@@ -1,0 +1,64 @@
+// Just the part of libcurl's easy interface Sanctuary's mail sender uses, reached through
+// dlopen("libcurl.so.4") at run time. A fresh machine has the runtime library (libcurl4)
+// but not its headers (libcurl4-openssl-dev), so nothing here includes <curl/curl.h>:
+// the option numbers below are libcurl's stable ABI values, documented per option at
+// https://curl.se/libcurl/c/curl_easy_setopt.html, and the build links nothing.
+#ifndef SANCTUARY_CCURL_H
+#define SANCTUARY_CCURL_H
+
+#include <stddef.h>
+
+// Option numbers: type base (long 0, pointer 10000, function 20000, off_t 30000) + index.
+enum {
+    CCURL_OPT_URL = 10002,
+    CCURL_OPT_ERRORBUFFER = 10010,
+    CCURL_OPT_VERBOSE = 41,
+    CCURL_OPT_UPLOAD = 46,
+    CCURL_OPT_SSL_VERIFYPEER = 64,
+    CCURL_OPT_CAINFO = 10065,
+    CCURL_OPT_SSL_VERIFYHOST = 81,
+    CCURL_OPT_NOSIGNAL = 99,
+    CCURL_OPT_USE_SSL = 119,
+    CCURL_OPT_TIMEOUT_MS = 155,
+    CCURL_OPT_CONNECTTIMEOUT_MS = 156,
+    CCURL_OPT_USERNAME = 10173,
+    CCURL_OPT_PASSWORD = 10174,
+    CCURL_OPT_MAIL_FROM = 10186,
+};
+
+// CURLOPT_USE_SSL values.
+enum { CCURL_USESSL_NONE = 0, CCURL_USESSL_TRY = 1, CCURL_USESSL_ALL = 3 };
+
+// A few CURLcode values the sender tells apart (0 is success).
+enum {
+    CCURL_E_OK = 0,
+    CCURL_E_COULDNT_RESOLVE_HOST = 6,
+    CCURL_E_COULDNT_CONNECT = 7,
+    CCURL_E_OPERATION_TIMEDOUT = 28,
+    CCURL_E_USE_SSL_FAILED = 64,
+    CCURL_E_LOGIN_DENIED = 67,
+};
+
+/// Loads libcurl.so.4 once and runs curl_global_init. 1 when ready, 0 when the library or
+/// one of its functions is missing (then mail stays in the outbox).
+int ccurl_load(void);
+/// curl_version(), or "" when not loaded.
+const char *ccurl_version(void);
+
+void *ccurl_easy_init(void);
+void ccurl_easy_cleanup(void *handle);
+int ccurl_setopt_long(void *handle, int option, long value);
+int ccurl_setopt_string(void *handle, int option, const char *value);
+int ccurl_setopt_pointer(void *handle, int option, void *value);
+/// Sets the envelope recipients (CURLOPT_MAIL_RCPT) from `count` addresses; the list is
+/// kept with the handle and freed on the next call or by ccurl_easy_cleanup_all.
+int ccurl_set_recipients(void *handle, const char *const *addresses, int count);
+/// Sets the message to upload (CURLOPT_UPLOAD, READFUNCTION, READDATA, INFILESIZE_LARGE).
+/// `data` must stay valid until ccurl_easy_perform returns.
+int ccurl_set_message(void *handle, const char *data, size_t length);
+int ccurl_easy_perform(void *handle);
+/// The last SMTP reply code (CURLINFO_RESPONSE_CODE), 0 if none.
+long ccurl_response_code(void *handle);
+const char *ccurl_easy_strerror(int code);
+
+#endif

@@ -1,0 +1,237 @@
+import Foundation
+
+/// An address with an optional display name: `Sanctuary <news@example.org>`.
+public struct MailAddress: Sendable, Equatable {
+    public var name: String
+    public var address: String
+
+    public init(name: String = "", address: String) {
+        self.name = name
+        self.address = address
+    }
+
+    /// Parses `Name <address>` or a bare `address`; nil when there is no plausible address.
+    public init?(parsing text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
+            name = trimmed[..<open].trimmingCharacters(in: CharacterSet(charactersIn: " \""))
+            address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+        } else {
+            name = ""
+            address = trimmed
+        }
+        guard MailAddress.isPlausible(address) else { return nil }
+    }
+
+    /// One `@`, something either side, no spaces, angle brackets or line breaks: enough to
+    /// refuse what would break a header, without pretending to validate RFC 5321 in full.
+    public static func isPlausible(_ address: String) -> Bool {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && address.utf8.count <= 254
+            && !address.unicodeScalars.contains { $0.value <= 32 || "<>()[],;:\\\"".unicodeScalars.contains($0) }
+    }
+
+    /// The header form: the name as an RFC 2047 encoded word when it is not plain ASCII.
+    func header(used: Int) -> String {
+        guard !name.isEmpty else { return address }
+        return "\(HeaderEncoding.phrase(name, used: used)) <\(address)>"
+    }
+}
+
+/// A file carried with a message (an `.ics` invitation).
+public struct MailAttachment: Sendable {
+    public var filename: String
+    public var contentType: String
+    public var data: [UInt8]
+
+    public init(filename: String, contentType: String, data: [UInt8]) {
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
+    }
+}
+
+/// One e-mail as RFC 5322 text: UTF-8 plain text in quoted-printable, RFC 2047 headers,
+/// optional attachments in `multipart/mixed`. Rendered once, when it goes into the outbox.
+public struct MailMessage: Sendable {
+    public var from: MailAddress
+    public var to: MailAddress
+    public var replyTo: MailAddress?
+    public var subject: String
+    public var text: String
+    public var attachments: [MailAttachment] = []
+    /// More headers (`List-Unsubscribe`, `Auto-Submitted`…), ASCII values.
+    public var headers: [(String, String)] = []
+    public var language: String = "en"
+    public var messageID: String
+    public var date: Date
+
+    public init(
+        from: MailAddress, to: MailAddress, replyTo: MailAddress? = nil, subject: String, text: String, language: String = "en",
+        messageID: String, date: Date = Date()
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.text = text
+        self.language = language
+        self.messageID = messageID
+        self.date = date
+    }
+
+    /// A fresh `Message-ID` on the sender's domain: `<random@domain>`.
+    public static func makeID(domain: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        let id = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return "<\(id)@\(domain)>"
+    }
+
+    /// The message as sent: CRLF line ends, every line under 998 bytes.
+    public func rendered() -> String {
+        var lines: [String] = []
+        func header(_ name: String, _ value: String) { lines.append(HeaderEncoding.fold("\(name): \(value)")) }
+        header("Date", MailMessage.dateFormatter.string(from: date))
+        header("From", from.header(used: 6))
+        header("To", to.header(used: 4))
+        if let replyTo { header("Reply-To", replyTo.header(used: 10)) }
+        header("Message-ID", messageID)
+        header("Subject", HeaderEncoding.unstructured(subject))
+        header("Content-Language", language)
+        header("MIME-Version", "1.0")
+        for (name, value) in headers { header(name, value) }
+        let textPart = [
+            "Content-Type: text/plain; charset=utf-8",
+            "Content-Transfer-Encoding: quoted-printable",
+        ]
+        let body = QuotedPrintable.encode(text)
+        if attachments.isEmpty {
+            lines += textPart
+            lines.append("")
+            lines.append(body)
+        } else {
+            let boundary = "=_sanctuary_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(24)
+            lines.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
+            lines.append("")
+            lines.append("--\(boundary)")
+            lines += textPart
+            lines.append("")
+            lines.append(body)
+            for attachment in attachments {
+                lines.append("--\(boundary)")
+                lines.append("Content-Type: \(attachment.contentType); name=\"\(attachment.filename)\"")
+                lines.append("Content-Disposition: attachment; filename=\"\(attachment.filename)\"")
+                lines.append("Content-Transfer-Encoding: base64")
+                lines.append("")
+                lines.append(
+                    Data(attachment.data).base64EncodedString(options: [
+                        .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+                    ]))
+            }
+            lines.append("--\(boundary)--")
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static let dateFormatter: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        return formatter
+    }()
+}
+
+/// RFC 2047 encoded words and RFC 5322 folding for header values.
+public enum HeaderEncoding {
+    /// An unstructured value (a subject): plain when it is printable ASCII without `=?`,
+    /// else a run of `=?UTF-8?B?…?=` words of at most 75 characters, split between
+    /// characters (RFC 2047 §5: never inside a multi-byte character).
+    /// `used`: characters already on the first line (`Subject: `), so that each line holding
+    /// an encoded word stays within RFC 2047's 76 characters.
+    public static func unstructured(_ text: String, used: Int = 9) -> String {
+        let clean = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        if clean.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) && !clean.contains("=?") { return clean }
+        return encodedWords(clean, used: used).joined(separator: " ")
+    }
+
+    /// A display name: a quoted string when ASCII, else encoded words.
+    public static func phrase(_ text: String, used: Int = 6) -> String {
+        let clean = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        if clean.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) && !clean.contains("=?") {
+            return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        return encodedWords(clean, used: used).joined(separator: " ")
+    }
+
+    /// `=?UTF-8?B?…?=` words, each on a line of at most 76 characters: 45 bytes of UTF-8
+    /// make 60 of base64, 72 with the delimiters, after a folding space; the first word
+    /// shares its line with the header's name (`used` characters), so it holds less.
+    static func encodedWords(_ text: String, used: Int = 0) -> [String] {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        var limit = max(3, (76 - used - 12) / 4 * 3)
+        for character in text {
+            let bytes = Array(String(character).utf8)
+            if chunk.count + bytes.count > limit && !chunk.isEmpty {
+                words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=")
+                chunk = []
+                limit = 45
+            }
+            chunk += bytes.prefix(45)
+        }
+        if !chunk.isEmpty { words.append("=?UTF-8?B?\(Data(chunk).base64EncodedString())?=") }
+        return words
+    }
+
+    /// Folds a header line at spaces so no line passes 78 characters where it can be
+    /// helped (RFC 5322 §2.2.3); continuation lines start with a space.
+    public static func fold(_ line: String) -> String {
+        guard line.utf8.count > 78 else { return line }
+        var lines: [String] = []
+        var current = ""
+        for (index, word) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            // Never right after the header's name: a value starting with a fold gains a space.
+            if index > 1 && !current.isEmpty && current.utf8.count + 1 + word.utf8.count > 78 {
+                lines.append(current)
+                current = String(word)
+            } else {
+                current = current.isEmpty && lines.isEmpty ? String(word) : current + " " + word
+            }
+        }
+        lines.append(current)
+        return lines.joined(separator: "\r\n ")
+    }
+}
+
+/// Quoted-printable (RFC 2045 §6.7) for UTF-8 text: lines of at most 76 characters with
+/// soft breaks, `=` and bytes outside printable ASCII as `=XX`, and a space or tab at a
+/// line's end encoded so no relay strips it.
+public enum QuotedPrintable {
+    public static func encode(_ text: String) -> String {
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        return normalized.split(separator: "\n", omittingEmptySubsequences: false).map { encodeLine(Array($0.utf8)) }
+            .joined(separator: "\r\n")
+    }
+
+    static let hex = Array("0123456789ABCDEF".utf8)
+
+    static func encodeLine(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var lineLength = 0
+        for (index, byte) in bytes.enumerated() {
+            let last = index == bytes.count - 1
+            let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !last)
+            // A line that would start with "." is left to the SMTP client's dot-stuffing.
+            let piece: [UInt8] = literal ? [byte] : [61, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            if lineLength + piece.count > 75 {
+                out += [61, 13, 10]  // soft line break
+                lineLength = 0
+            }
+            out += piece
+            lineLength += piece.count
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

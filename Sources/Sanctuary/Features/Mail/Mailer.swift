@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import Mail
+import SQLite
+import Synchronization
+
+/// The sender: one thread, away from the event loops, that takes due messages from the
+/// outbox (transactional before bulk), delivers them over one reused SMTP connection at
+/// most `maxPerSecond`, and records every attempt. With no SMTP server configured it
+/// delivers nothing and logs, once per message, where an admin can read it.
+///
+/// Every few seconds it also runs the scheduled jobs (event reminders) the application
+/// gives it: they write their mail into the outbox like any action.
+public final class Mailer: Sendable {
+    public struct Settings: Sendable {
+        public var smtp: SMTPSettings?
+        public var envelopeFrom: String
+        public var maxPerSecond: Double
+        public var retryBase: Double
+        /// How often the scheduled jobs run.
+        public var scheduleSeconds: Double = 30
+    }
+
+    let database: Database
+    let settings: Settings
+    let logger: Logger
+    let outboxURL: @Sendable (Int64) -> String
+    private let scheduled = Mutex<(@Sendable () -> Void)?>(nil)
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let running = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Messages the SMTP server accepted since start.
+    public let deliveredCount = Atomic<Int>(0)
+    /// How many times the scheduled jobs have run (tests wait on it instead of the clock).
+    public let scheduledRuns = Atomic<Int>(0)
+
+    init(database: Database, settings: Settings, logger: Logger, outboxURL: @escaping @Sendable (Int64) -> String) {
+        self.database = database
+        self.settings = settings
+        self.logger = logger
+        self.outboxURL = outboxURL
+    }
+
+    /// The jobs to run every `scheduleSeconds` (set once the application is built).
+    func schedule(_ jobs: @escaping @Sendable () -> Void) { scheduled.withLock { $0 = jobs } }
+
+    public func start() {
+        guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if settings.smtp != nil && !SMTPTransport.isAvailable {
+            logger.error("mail: libcurl.so.4 could not be loaded (install libcurl4); mail waits in the outbox")
+        }
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "mailer"
+        thread.start()
+    }
+
+    /// New mail is in the outbox: look now rather than at the next poll.
+    public func wake() { wakeup.signal() }
+
+    /// Stops after the message being sent, if any (it is recorded first).
+    public func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        wakeup.signal()
+        _ = finished.wait(timeout: .now() + 70)
+    }
+
+    private var isRunning: Bool { running.load(ordering: .acquiring) }
+
+    private func run() {
+        let transport = settings.smtp.map(SMTPTransport.init)
+        var lastLogged: Int64 = 0
+        if transport == nil {
+            let waiting = (try? database.read { try OutboxStore.counts($0)[.waiting] ?? 0 }) ?? 0
+            lastLogged = (try? database.read { try OutboxStore.lastID($0) }) ?? 0
+            logger.notice("mail: no SMTP server configured (mail.smtp_url); \(waiting) messages wait in the outbox: \(outboxURL(0))")
+        }
+        var nextSchedule = Date()
+        var interval = 1.0 / max(0.1, settings.maxPerSecond)
+        var lastSend = Date.distantPast
+        while isRunning {
+            if Date() >= nextSchedule {
+                scheduled.withLock { $0 }?()
+                scheduledRuns.add(1, ordering: .releasing)
+                nextSchedule = Date().addingTimeInterval(settings.scheduleSeconds)
+            }
+            guard let transport else {
+                for (id, kind) in (try? database.read { try OutboxStore.waiting($0, after: lastLogged) }) ?? [] {
+                    logger.notice("mail: \(kind) #\(id) waits in the outbox: \(outboxURL(id))")
+                    lastLogged = id
+                }
+                _ = wakeup.wait(timeout: .now() + 1)
+                continue
+            }
+            let due: [(id: Int64, recipient: String, message: String)]
+            do { due = try database.read { try OutboxStore.due($0, limit: 100) } } catch {
+                logger.error("mail: could not read the outbox: \(error)")
+                _ = wakeup.wait(timeout: .now() + 5)
+                continue
+            }
+            if due.isEmpty {
+                _ = wakeup.wait(timeout: .now() + 1)
+                continue
+            }
+            for message in due where isRunning {
+                let wait = interval - Date().timeIntervalSince(lastSend)
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                lastSend = Date()
+                let result = transport.send(from: settings.envelopeFrom, to: [message.recipient], message: Array(message.message.utf8))
+                do {
+                    let (id, retryBase) = (message.id, settings.retryBase)
+                    try database.writeAndWait { db in try OutboxStore.record(db, id: id, result: result, retryBase: retryBase) }
+                } catch {
+                    logger.error("mail: could not record delivery of #\(message.id): \(error)")
+                }
+                switch result {
+                case .sent:
+                    deliveredCount.add(1, ordering: .relaxed)
+                case .permanent(let detail):
+                    logger.warning("mail: #\(message.id) failed for good: \(detail)")
+                case .temporary(let detail):
+                    logger.warning("mail: #\(message.id) will be retried: \(detail)")
+                    // The server is away: stop this batch; the rest stay due and are tried after a pause.
+                    if !detail.contains("(SMTP 4") { _ = wakeup.wait(timeout: .now() + min(settings.retryBase, 5)) }
+                }
+                if case .temporary(let detail) = result, !detail.contains("(SMTP 4") { break }
+            }
+            interval = 1.0 / max(0.1, settings.maxPerSecond)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import Mail
+import SQLite
+
+extension Application {
+    /// The interface strings in `language`, English when there is no such catalogue.
+    func localizer(_ language: String) -> Localizer { languages.localizer(language) ?? languages.english }
+
+    /// A message from the site to one person, in their language: the text, then the site's
+    /// name and address as a signature. Links in `text` are absolute already.
+    func mail(
+        to address: String, name: String = "", language: String, subject: String, text: String, attachments: [MailAttachment] = []
+    ) -> MailMessage {
+        let from = MailAddress(parsing: config.mailSender) ?? MailAddress(name: config.siteName, address: "no-reply@localhost.localdomain")
+        let domain = from.address.split(separator: "@").last.map(String.init) ?? "localhost.localdomain"
+        var message = MailMessage(
+            from: from, to: MailAddress(name: name, address: address),
+            replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)), subject: subject,
+            text: text + "\n\n-- \n\(config.siteName)\n\(config.publicBaseURL)/", language: language,
+            messageID: MailMessage.makeID(domain: domain))
+        message.attachments = attachments
+        // Automatic replies (out-of-office) should not answer a confirmation link.
+        message.headers.append(("Auto-Submitted", "auto-generated"))
+        return message
+    }
+
+    /// The mail sender, from the configuration.
+    static func makeMailer(config: AppConfig, database: Database, logger: Logger) -> Mailer {
+        var smtp = config.smtpURL.map { SMTPSettings(url: $0, username: config.smtpUsername, password: config.smtpPassword) }
+        smtp?.requireTLS = config.smtpRequireTLS
+        smtp?.caFile = config.smtpCAFile
+        let from = MailAddress(parsing: config.mailSender)?.address ?? "no-reply@localhost.localdomain"
+        let base = config.publicBaseURL
+        return Mailer(
+            database: database,
+            settings: Mailer.Settings(
+                smtp: smtp, envelopeFrom: from, maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
+                scheduleSeconds: config.mailScheduleSeconds),
+            logger: logger, outboxURL: { id in id == 0 ? "\(base)/admin/outbox" : "\(base)/admin/outbox/\(id)" })
+    }
+}
+
+extension Application {
+    /// The mail nobody's action causes, due by the clock: event reminders. Run by the
+    /// mailer's thread every half minute.
+    func runScheduledMail() {
+        do {
+            try EventsFeature.sendReminders(self)
+        } catch {
+            logger.error("mail: scheduled mail failed: \(error)")
+        }
+    }
+}

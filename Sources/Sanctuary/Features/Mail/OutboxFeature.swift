@@ -1,0 +1,53 @@
+import Foundation
+import HTTP
+
+/// `/admin/outbox` (admins): every message with its state and attempts, the text of each,
+/// and "retry now". With no SMTP server configured this is where mail is read.
+enum OutboxFeature: Feature {
+    static func register(in app: Application) {
+        app.router.get("/admin/outbox", list(app))
+        app.router.get("/admin/outbox/{id}", message(app))
+        app.router.post("/admin/outbox/{id}/retry", async: retry(app))
+    }
+
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let session = try AdminAuth.require(app, request, .outbox)
+            let state = request.query["state"].flatMap(OutboxState.init(rawValue:))
+            let (messages, counts) = try app.database.read { db in (try OutboxStore.list(db, state: state), try OutboxStore.counts(db)) }
+            return AdminViews.page(app, request, session, title: app.t(request)("admin.outbox.title")) { c, _ in
+                OutboxViews.list(messages, counts: counts, state: state, configured: app.config.smtpURL != nil, t: c.t)
+            }
+        }
+    }
+
+    static func message(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let session = try AdminAuth.require(app, request, .outbox)
+            let id = try Int64(request.parameter("id")).orNotFound()
+            let (message, text, attempts) = try app.database.read { try OutboxStore.find($0, id: id) }.orNotFound()
+            return AdminViews.page(
+                app, request, session, title: message.subject,
+                flash: request.query["retried"] == "1" ? app.t(request)("admin.outbox.retried") : nil
+            ) { c, csrf in
+                OutboxViews.message(message, text: text, attempts: attempts, csrf: csrf, t: c.t)
+            }
+        }
+    }
+
+    static func retry(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .outbox)
+            let id = try Int64(request.parameter("id")).orNotFound()
+            let user = session.user
+            let retried = try await app.database.write { db -> Bool in
+                guard try OutboxStore.retryNow(db, id: id) else { return false }
+                try StaffStore.record(db, user: user, action: "retry", subject: "mail \(id)")
+                return true
+            }
+            guard retried else { throw HTTPError.notFound }
+            app.mailer.wake()
+            return .redirect(to: "/admin/outbox/\(id)?retried=1")
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Mail
+import SQLite
+
+/// A message as the outbox holds it.
+public struct OutboxMessage: Sendable, RowDecodable {
+    public let id: Int64
+    public let kind: String
+    public let priority: Int
+    public let recipient: String
+    public let subject: String
+    public let state: OutboxState
+    public let attempts: Int
+    public let nextAttemptAt: String
+    public let lastError: String
+    public let createdAt: String
+    public let sentAt: String?
+
+    static let columns = "id, kind, priority, recipient, subject, state, attempts, next_attempt_at, last_error, created_at, sent_at"
+}
+
+/// One delivery attempt, for the admin's screen.
+public struct OutboxAttempt: Sendable, RowDecodable {
+    public let attemptedAt: String
+    public let outcome: String
+    public let detail: String
+}
+
+/// The durable outbox: every message is written in the same transaction as the action that
+/// causes it, and leaves only by being sent or given up on.
+public enum OutboxStore {
+    /// Transactional mail (confirmations, RSVPs, staff links) goes before bulk mail.
+    public enum Priority: Int, Sendable {
+        case transactional = 0
+        case bulk = 1
+    }
+
+    @discardableResult
+    public static func enqueue(
+        _ db: Connection, kind: String, priority: Priority = .transactional, message: MailMessage, now: String = Timestamp.now()
+    ) throws -> Int64 {
+        try db.run(
+            """
+            INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, kind, priority.rawValue, message.to.address, message.subject, message.rendered(), now, now)
+        return db.lastInsertRowID
+    }
+
+    /// Messages due for an attempt, transactional first, oldest first.
+    public static func due(_ db: Connection, now: String = Timestamp.now(), limit: Int) throws -> [(
+        id: Int64, recipient: String, message: String
+    )] {
+        try db.query(
+            """
+            SELECT id, recipient, message FROM outbox
+            WHERE state IN ('waiting', 'retrying') AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
+            """, now, limit
+        ) { (try $0.get("id", as: Int64.self), try $0.get("recipient", as: String.self), try $0.get("message", as: String.self)) }
+    }
+
+    /// Records one attempt: sent; a temporary failure retried after `retryAfter` seconds
+    /// (doubling from `retryBase`, at most an hour) until 24 hours after it was queued; or a
+    /// permanent failure.
+    public static func record(
+        _ db: Connection, id: Int64, result: DeliveryResult, retryBase: Double, now: Date = Date()
+    ) throws {
+        let at = Timestamp.format(now)
+        switch result {
+        case .sent:
+            try db.run("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?", at, id)
+            try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, ?, 'sent')", id, at)
+        case .permanent(let detail):
+            try db.run("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?", detail, id)
+            try db.run(
+                "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, 'permanent', ?)", id, at, detail)
+        case .temporary(let detail):
+            let (attempts, created) =
+                try db.first("SELECT attempts, created_at FROM outbox WHERE id = ?", id) {
+                    (try $0.get("attempts", as: Int.self), try $0.get("created_at", as: String.self))
+                } ?? (0, at)
+            let delay = min(3600, retryBase * pow(2, Double(min(attempts, 20))))
+            let next = now.addingTimeInterval(delay)
+            let giveUp = (Timestamp.parse(created) ?? now).addingTimeInterval(24 * 3600)
+            try db.run(
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                next > giveUp ? OutboxState.failed : OutboxState.retrying, detail, Timestamp.format(next), id)
+            try db.run(
+                "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, 'temporary', ?)", id, at, detail)
+        }
+    }
+
+    /// "Retry now" for a failed or retrying message; false when it is sent or unknown.
+    public static func retryNow(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
+        try db.run(
+            "UPDATE outbox SET state = 'retrying', next_attempt_at = ? WHERE id = ? AND state IN ('failed', 'retrying', 'waiting')", now, id
+        )
+            == 1
+    }
+
+    /// The newest messages, for `/admin/outbox` (optionally in one state).
+    public static func list(_ db: Connection, state: OutboxState? = nil, limit: Int = 200) throws -> [OutboxMessage] {
+        if let state {
+            return try db.query(
+                "SELECT \(OutboxMessage.columns) FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?", state, limit,
+                row: OutboxMessage.init)
+        }
+        return try db.query("SELECT \(OutboxMessage.columns) FROM outbox ORDER BY id DESC LIMIT ?", limit, row: OutboxMessage.init)
+    }
+
+    public static func counts(_ db: Connection) throws -> [OutboxState: Int] {
+        var counts: [OutboxState: Int] = [:]
+        for (state, count) in try db.query(
+            "SELECT state, count(*) AS n FROM outbox GROUP BY state",
+            row: {
+                (try $0.get("state", as: OutboxState.self), try $0.get("n", as: Int.self))
+            })
+        { counts[state] = count }
+        return counts
+    }
+
+    public static func find(_ db: Connection, id: Int64) throws -> (OutboxMessage, String, [OutboxAttempt])? {
+        guard
+            let (message, text) = try db.first(
+                "SELECT \(OutboxMessage.columns), message FROM outbox WHERE id = ?", id,
+                row: {
+                    (try OutboxMessage($0), try $0.get("message", as: String.self))
+                })
+        else { return nil }
+        let attempts = try db.query(
+            "SELECT attempted_at, outcome, detail FROM outbox_attempts WHERE outbox_id = ? ORDER BY id", id, row: OutboxAttempt.init)
+        return (message, text, attempts)
+    }
+
+    /// Messages after `id` still waiting (for the log line that says where to read them).
+    public static func waiting(_ db: Connection, after id: Int64) throws -> [(id: Int64, kind: String)] {
+        try db.query("SELECT id, kind FROM outbox WHERE id > ? AND state = 'waiting' ORDER BY id LIMIT 1000", id) {
+            (try $0.get("id", as: Int64.self), try $0.get("kind", as: String.self))
+        }
+    }
+
+    public static func lastID(_ db: Connection) throws -> Int64 {
+        try db.scalar("SELECT coalesce(max(id), 0) FROM outbox", as: Int64.self) ?? 0
+    }
+
+    /// How many messages of `kind` went to `recipient` since `since` (caps on repeated mail).
+    public static func recentCount(_ db: Connection, recipient: String, kind: String, since: String) throws -> Int {
+        try db.scalar(
+            "SELECT count(*) FROM outbox WHERE recipient = ? AND kind = ? AND created_at >= ?", recipient, kind, since, as: Int.self) ?? 0
+    }
+}
+
+/// A one-time link's token as stored: what it acts on, and whether it still may.
+public struct MailToken: Sendable {
+    public enum Status: Sendable, Equatable { case valid, used, expired }
+    public let subjectID: Int64?
+    public let payload: String
+    public let status: Status
+}
+
+/// Tokens for links in mail: random, single use, stored as SHA-256 only.
+public enum MailTokenStore {
+    /// Makes a token for `purpose`, valid for `lifetime` seconds; returns the token for the link.
+    public static func make(
+        _ db: Connection, purpose: MailTokenPurpose, subjectID: Int64?, payload: String = "", lifetime: TimeInterval,
+        now: Date = Date()
+    ) throws -> String {
+        let token = SecretToken.make()
+        try db.run(
+            "INSERT INTO mail_tokens (token_hash, purpose, subject_id, payload, expires_at) VALUES (?, ?, ?, ?, ?)",
+            SecretToken.digest(token), purpose, subjectID, payload, Timestamp.format(now.addingTimeInterval(lifetime)))
+        return token
+    }
+
+    /// The token's record; nil when unknown (or made for another purpose).
+    public static func find(_ db: Connection, token: String, purpose: MailTokenPurpose, now: String = Timestamp.now()) throws -> MailToken?
+    {
+        guard token.utf8.count <= 100 else { return nil }
+        return try db.first(
+            "SELECT subject_id, payload, expires_at, used_at FROM mail_tokens WHERE token_hash = ? AND purpose = ?",
+            SecretToken.digest(token), purpose
+        ) { row in
+            let used = try row.optional("used_at", as: String.self) != nil
+            let expired = try row.get("expires_at", as: String.self) <= now
+            return MailToken(
+                subjectID: try row.optional("subject_id", as: Int64.self), payload: try row.get("payload", as: String.self),
+                status: used ? .used : expired ? .expired : .valid)
+        }
+    }
+
+    /// Uses a token (on the writer): its record as it was before, and it is used from now on
+    /// if it was valid.
+    public static func use(_ db: Connection, token: String, purpose: MailTokenPurpose, now: String = Timestamp.now()) throws -> MailToken? {
+        guard let found = try find(db, token: token, purpose: purpose, now: now) else { return nil }
+        if found.status == .valid {
+            try db.run("UPDATE mail_tokens SET used_at = ? WHERE token_hash = ?", now, SecretToken.digest(token))
+        }
+        return found
+    }
+
+    /// Every still-valid token of `purpose` for `subjectID` is used up (a cancelled RSVP's other links).
+    public static func retire(_ db: Connection, purpose: MailTokenPurpose, subjectID: Int64, now: String = Timestamp.now()) throws {
+        try db.run(
+            "UPDATE mail_tokens SET used_at = ? WHERE purpose = ? AND subject_id = ? AND used_at IS NULL", now, purpose, subjectID)
+    }
+
+    /// Tokens expired more than a day ago are deleted (housekeeping).
+    public static func purgeExpired(_ db: Connection, now: Date = Date()) throws -> Int {
+        try db.run("DELETE FROM mail_tokens WHERE expires_at < ?", Timestamp.format(now.addingTimeInterval(-86_400)))
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""A real SMTP server for Sanctuary's tests: aiosmtpd when installed (STARTTLS, AUTH),
+else the standard library's smtpd (Python 3.11 and older).
+
+Every message received is written to --dir as N.eml (as received) and N.json (envelope,
+and the subject, text and headers as Python's email package decodes them: an independent
+check of our MIME and RFC 2047 encoding). Recipients whose local part starts with
+"reject" get a 550, "tempfail" a 451. Prints "PORT n" once listening.
+"""
+import argparse, email, email.policy, json, os, socket, sys, threading, time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--port", type=int, default=0)
+parser.add_argument("--dir", required=True)
+parser.add_argument("--cert")
+parser.add_argument("--key")
+parser.add_argument("--auth", help="user:password; with --cert, AUTH is required after STARTTLS")
+parser.add_argument("--stdlib", action="store_true", help="use smtpd even when aiosmtpd is installed")
+args = parser.parse_args()
+os.makedirs(args.dir, exist_ok=True)
+lock = threading.Lock()
+count = [len([n for n in os.listdir(args.dir) if n.endswith(".eml")])]
+
+
+def verdict(address):
+    local = address.split("@")[0].lower()
+    if local.startswith("reject"):
+        return "550 5.1.1 No such mailbox"
+    if local.startswith("tempfail"):
+        return "451 4.3.0 Try again later"
+    return None
+
+
+def save(mail_from, rcpt_tos, data, session=None):
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    record = {
+        "mail_from": mail_from,
+        "rcpt_tos": rcpt_tos,
+        "subject": str(message["subject"] or ""),
+        "text": body.get_content() if body is not None else "",
+        "headers": {k: str(v) for k, v in message.items()},
+        "attachments": [
+            {"filename": part.get_filename(), "content_type": part.get_content_type(), "content": part.get_content() if part.get_content_maintype() == "text" else ""}
+            for part in message.iter_attachments()
+        ],
+        "tls": bool(session and getattr(session, "ssl", None)),
+        "authenticated": bool(session and getattr(session, "authenticated", False)),
+    }
+    with lock:
+        count[0] += 1
+        n = count[0]
+        for suffix, content in ((".eml", data), (".json", json.dumps(record).encode())):
+            temporary = os.path.join(args.dir, f".{n}{suffix}")
+            with open(temporary, "wb") as f:
+                f.write(content)
+            os.rename(temporary, os.path.join(args.dir, f"{n}{suffix}"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+use_aiosmtpd = not args.stdlib
+if use_aiosmtpd:
+    try:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+    except ImportError:
+        use_aiosmtpd = False
+
+if use_aiosmtpd:
+    import ssl
+
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            refusal = verdict(address)
+            if refusal:
+                return refusal
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            save(envelope.mail_from, envelope.rcpt_tos, envelope.original_content or envelope.content, session)
+            return "250 Message accepted for delivery"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        user, password = (args.auth or ":").split(":", 1)
+        ok = auth_data.login.decode() == user and auth_data.password.decode() == password
+        return AuthResult(success=ok)
+
+    options = {}
+    if args.cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+        options.update(tls_context=context, require_starttls=True)
+    if args.auth:
+        options.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.cert))
+    port = args.port or free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    print(f"PORT {port} aiosmtpd", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        controller.stop()
+else:
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import asyncore, smtpd
+
+    class Server(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            for address in rcpttos:
+                refusal = verdict(address)
+                if refusal:
+                    return refusal
+            save(mailfrom, rcpttos, data)
+            return None
+
+    server = Server(("127.0.0.1", args.port), None, decode_data=False)
+    print(f"PORT {server.socket.getsockname()[1]} smtpd", flush=True)
+    asyncore.loop(timeout=0.5)

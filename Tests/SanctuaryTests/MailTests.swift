@@ -1,0 +1,536 @@
+import Foundation
+import HTTP
+import Mail
+import SQLite
+import Sanctuary
+import TestSupport
+import XCTest
+
+/// E-mail end to end: the real application, a real SMTP server (aiosmtpd or Python's
+/// smtpd), messages read back from what that server received.
+final class MailTests: XCTestCase {
+    let slug = "waive-travel-loans"
+    var smtp: SMTPTestServer!
+    var site: TestApp!
+
+    override func setUpWithError() throws {
+        smtp = try SMTPTestServer()
+        site = try makeSite(smtp: smtp.url)
+    }
+
+    override func tearDown() {
+        site?.stop()
+        smtp?.stop()
+    }
+
+    func makeSite(smtp url: String?, _ configure: @escaping (inout AppConfig) -> Void = { _ in }) throws -> TestApp {
+        try TestApp(sampleContent: true) {
+            $0.confirmSignatures = true
+            $0.smtpURL = url
+            $0.signaturesPerMinute = 100_000
+            $0.mailRetrySeconds = 0.2
+            $0.mailMaxPerSecond = 1000
+            $0.passwordCost = 10
+            configure(&$0)
+        }
+    }
+
+    // MARK: Helpers
+
+    func count() throws -> Int { try site.petitionJSON(slug)["signature_count"] as? Int ?? -1 }
+
+    func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+
+    /// The path of an absolute link from a mail (the site's own base stripped).
+    func path(_ link: String) -> String { String(link.dropFirst(site.app.config.publicBaseURL.count)) }
+
+    /// Opens a mailed link's page and presses its button, as a person would.
+    func press(_ link: String) throws -> ClientResponse {
+        let page = try site.get(path(link))
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text), "no button on \(link): \(page.status)")
+        return try site.post(path(link), [("_csrf", token)])
+    }
+
+    func signAdmin() throws -> [(String, String)] {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "admin@example.org", name: "", role: .admin, passwordHash: hash)
+        }
+        return try site.signIn("admin@example.org")
+    }
+
+    // MARK: Signatures
+
+    func testSignatureCountsOnlyOnceConfirmedByTheButton() throws {
+        let before = try count()
+        let signed = try site.sign(slug, ["email": "amal@example.org", "consent_updates": "yes"])
+        XCTAssertEqual(signed.status, 303)
+        XCTAssertEqual(signed.header("Location"), "/petitions/\(slug)/thanks")
+        XCTAssertTrue(try site.get("/petitions/\(slug)/thanks").text.contains("Check your e-mail"))
+        XCTAssertEqual(try count(), before, "a pending signature is not counted")
+
+        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(mail.recipients, ["amal@example.org"])
+        XCTAssertTrue(mail.subject.hasPrefix("Confirm your signature: "), mail.subject)
+        XCTAssertTrue(mail.subject.contains("Waive travel-loan repayment"))
+        XCTAssertNotNil(mail.headers["Message-ID"])
+        XCTAssertNotNil(mail.headers["Date"])
+        XCTAssertEqual(mail.headers["Content-Language"], "en")
+        XCTAssertTrue(mail.text.contains("Hello Amal"))
+        let link = try XCTUnwrap(mail.link(containing: "/confirm/"))
+        XCTAssertTrue(link.hasPrefix("http://127.0.0.1:8080/petitions/\(slug)/confirm/"), link)
+
+        // A mail scanner opening the link changes nothing.
+        let page = try site.get(path(link))
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("Confirm my signature"))
+        XCTAssertEqual(page.header("Referrer-Policy"), "no-referrer")
+        XCTAssertEqual(try count(), before)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM signatures WHERE confirmed_at IS NOT NULL AND email = 'amal@example.org'"), 0)
+
+        // The button without its form token is refused.
+        XCTAssertEqual(try site.post(path(link), []).status, 403)
+        XCTAssertEqual(try count(), before)
+
+        let confirmed = try press(link)
+        XCTAssertEqual(confirmed.status, 303)
+        XCTAssertEqual(confirmed.header("Location"), "/petitions/\(slug)/confirmed")
+        XCTAssertEqual(try count(), before + 1)
+        XCTAssertEqual(
+            try scalar(
+                "SELECT sum(count) FROM petition_daily_counts WHERE petition_id = (SELECT id FROM petitions WHERE slug = '\(slug)')"),
+            before + 1)
+        let json = try site.petitionJSON(slug)
+        XCTAssertEqual((json["signatures_by_province"] as? [String: Int])?["ON"], 1)
+
+        // Used: it says so, and counts nothing more.
+        let again = try site.get(path(link))
+        XCTAssertEqual(again.status, 200)
+        XCTAssertTrue(again.text.contains("Already confirmed"))
+        let token = site.app.formTokens.make(for: "petition-confirm")
+        XCTAssertEqual(try site.post(path(link), [("_csrf", token)]).status, 200)
+        XCTAssertEqual(try count(), before + 1)
+        // Unknown tokens, and a real token on another petition's address, are 404.
+        XCTAssertEqual(try site.get("/petitions/\(slug)/confirm/not-a-token").status, 404)
+        let other = path(link).replacingOccurrences(of: slug, with: "protect-asylum-seekers")
+        XCTAssertEqual(try site.get(other).status, 404)
+    }
+
+    func testPendingSignaturesAreNotExportedNorCountedForUpdates() throws {
+        let admin = try signAdmin()
+        _ = try site.sign(slug, ["email": "pending@example.org", "consent_updates": "yes"])
+        let id = try scalar("SELECT id FROM petitions WHERE slug = '\(slug)'")
+        XCTAssertFalse(try site.get("/admin/petitions/\(id)/signatures.csv", headers: admin).text.contains("pending@example.org"))
+        XCTAssertFalse(try site.get("/admin/subscribers.csv", headers: admin).text.contains("pending@example.org"))
+        let link = try XCTUnwrap(smtp.waitForMessages(1).first?.link(containing: "/confirm/"))
+        XCTAssertEqual(try press(link).status, 303)
+        XCTAssertTrue(try site.get("/admin/petitions/\(id)/signatures.csv", headers: admin).text.contains("pending@example.org"))
+        XCTAssertTrue(try site.get("/admin/subscribers.csv", headers: admin).text.contains("pending@example.org"))
+    }
+
+    func testSigningAgainLooksTheSameAndTheMailTellsTheOwner() throws {
+        let first = try site.sign(slug, ["email": "twice@example.org"])
+        let second = try site.sign(slug, ["email": " TWICE@example.org", "first_name": "Someone"])
+        XCTAssertEqual(first.status, second.status)
+        XCTAssertEqual(first.header("Location"), second.header("Location"))
+        // Unconfirmed: the link again, in the name the signature was made with.
+        let mails = try smtp.waitForMessages(2)
+        XCTAssertTrue(mails.allSatisfy { $0.subject.hasPrefix("Confirm your signature") })
+        XCTAssertTrue(mails[1].text.contains("Hello Amal"))
+        XCTAssertEqual(try press(XCTUnwrap(mails[1].link(containing: "/confirm/"))).status, 303)
+        // The first link still confirms nothing more.
+        XCTAssertEqual(try press(XCTUnwrap(mails[0].link(containing: "/confirm/"))).status, 303)
+        let counted = try count()
+
+        let third = try site.sign(slug, ["email": "twice@example.org"])
+        XCTAssertEqual(third.header("Location"), first.header("Location"))
+        XCTAssertEqual(try site.get("/petitions/\(slug)/thanks").status, 200)
+        let already = try smtp.waitForMessages(3)[2]
+        XCTAssertTrue(already.subject.hasPrefix("You have already signed"), already.subject)
+        XCTAssertNil(already.link(containing: "/confirm/"))
+        XCTAssertEqual(try count(), counted)
+
+        // At most three mails per address and petition: the form cannot flood someone.
+        for _ in 0..<5 { XCTAssertEqual(try site.sign(slug, ["email": "twice@example.org"]).status, 303) }
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'twice@example.org'"), 3)
+    }
+
+    func testExpiredLinkIsGoneAndCountsNothing() throws {
+        _ = try site.sign(slug, ["email": "late@example.org"])
+        let link = try XCTUnwrap(smtp.waitForMessages(1).first?.link(containing: "/confirm/"))
+        let page = try site.get(path(link))
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        try site.app.database.writeAndWait { try $0.run("UPDATE mail_tokens SET expires_at = '2020-01-01T00:00:00Z'") }
+        let before = try count()
+        XCTAssertEqual(try site.get(path(link)).status, 410)
+        XCTAssertEqual(try site.post(path(link), [("_csrf", token)]).status, 410)
+        XCTAssertEqual(try count(), before)
+    }
+
+    func testFrenchVisitorGetsFrenchMailWithFrenchLinks() throws {
+        let page = try site.get("/fr/petitions/\(slug)")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        let signed = try site.post(
+            "/fr/petitions/\(slug)/sign",
+            [("_csrf", token), ("first_name", "Élise"), ("last_name", "Côté"), ("email", "elise@example.org"), ("postal_code", "H2X 1Y4")])
+        XCTAssertEqual(signed.status, 303)
+        XCTAssertEqual(signed.header("Location"), "/fr/petitions/\(slug)/thanks")
+        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        // Decoded by Python's e-mail package: our RFC 2047 words and quoted-printable round-trip.
+        XCTAssertTrue(mail.subject.hasPrefix("Confirmez votre signature : "), mail.subject)
+        XCTAssertTrue(mail.text.contains("Bonjour Élise"))
+        XCTAssertEqual(mail.headers["Content-Language"], "fr")
+        XCTAssertTrue(mail.headers["To"]?.contains("Élise") ?? false, mail.headers["To"] ?? "")
+        XCTAssertFalse(mail.raw.contains("Élise"), "headers and body travel as 7-bit ASCII")
+        let link = try XCTUnwrap(mail.link(containing: "/confirm/"))
+        XCTAssertTrue(path(link).hasPrefix("/fr/petitions/\(slug)/confirm/"))
+        let confirmed = try press(link)
+        XCTAssertEqual(confirmed.header("Location"), "/fr/petitions/\(slug)/confirmed")
+        XCTAssertTrue(try site.get("/fr/petitions/\(slug)/confirmed").text.contains("lang=\"fr\""))
+    }
+
+    func testConfirmationOffCountsAtOnceAndStillSendsNoMail() throws {
+        site.stop()
+        site = try makeSite(smtp: smtp.url) { $0.confirmSignatures = false }
+        let before = try count()
+        XCTAssertEqual(try site.sign(slug, ["email": "quick@example.org"]).status, 303)
+        XCTAssertEqual(try count(), before + 1)
+        XCTAssertTrue(try site.get("/petitions/\(slug)/thanks").text.contains("has been counted"))
+        XCTAssertEqual(try site.sign(slug, ["email": "quick@example.org"]).header("Location"), "/petitions/\(slug)/thanks")
+        XCTAssertEqual(try count(), before + 1)
+        let mails = try smtp.waitForMessages(1)
+        XCTAssertEqual(mails.count, 1)
+        XCTAssertTrue(mails[0].subject.hasPrefix("You have already signed"))
+    }
+
+    // MARK: Delivery
+
+    func testServerDownIsRetriedAndDeliveredWhenItComesBack() throws {
+        let port = smtp.port
+        let folder = smtp.directory
+        smtp.stop()
+        _ = try site.sign(slug, ["email": "patient@example.org"])
+        // Refused connections: retried, not failed.
+        try waitUntil { try self.scalar("SELECT attempts FROM outbox WHERE recipient = 'patient@example.org'") >= 2 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state = 'retrying'"), 1)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox_attempts WHERE outcome = 'temporary'") >= 2, true)
+        smtp = try SMTPTestServer(port: port, directory: folder)
+        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(mail.recipients, ["patient@example.org"])
+        try waitUntil { try self.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == 1 }
+    }
+
+    func testPermanentFailureIsShownToAdmins() throws {
+        let admin = try signAdmin()
+        _ = try site.sign(slug, ["email": "reject-me@example.org"])
+        try waitUntil { try self.scalar("SELECT count(*) FROM outbox WHERE state = 'failed'") == 1 }
+        XCTAssertEqual(try scalar("SELECT attempts FROM outbox"), 1, "a 5xx is not retried")
+        let list = try site.get("/admin/outbox?state=failed", headers: admin)
+        XCTAssertEqual(list.status, 200)
+        XCTAssertTrue(list.text.contains("reject-me@example.org"))
+        XCTAssertTrue(list.text.contains("550"), "the server's reply is shown")
+        let id = try scalar("SELECT id FROM outbox")
+        let page = try site.get("/admin/outbox/\(id)", headers: admin)
+        XCTAssertTrue(page.text.contains("Retry now"))
+        XCTAssertTrue(page.text.contains("/petitions/\(slug)/confirm/"), "the message is readable, its link whole")
+        // Retry now: tried again (and refused again).
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        XCTAssertEqual(try site.post("/admin/outbox/\(id)/retry", [("_csrf", token)], headers: admin).status, 303)
+        try waitUntil { try self.scalar("SELECT attempts FROM outbox") == 2 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE action = 'retry'"), 1)
+    }
+
+    func testOutboxIsForAdminsOnly() throws {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "editor@example.org", name: "", role: .editor, passwordHash: hash)
+        }
+        let editor = try site.signIn("editor@example.org")
+        XCTAssertEqual(try site.get("/admin/outbox", headers: editor).status, 403)
+        XCTAssertEqual(try site.get("/admin/outbox").status, 303)
+    }
+
+    func testWithoutSMTPMailWaitsInTheOutboxForAnAdminToRead() throws {
+        site.stop()
+        site = try makeSite(smtp: nil)
+        let admin = try signAdmin()
+        _ = try site.sign(slug, ["email": "newcomer@example.org"])
+        let list = try site.get("/admin/outbox", headers: admin)
+        XCTAssertTrue(list.text.contains("No SMTP server is configured"))
+        XCTAssertTrue(list.text.contains("newcomer@example.org"))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state = 'waiting'"), 1)
+        let id = try scalar("SELECT id FROM outbox")
+        let text = try site.get("/admin/outbox/\(id)", headers: admin).text
+        let link = try XCTUnwrap(
+            text.range(of: #"http://127\.0\.0\.1:8080/petitions/[a-z-]+/confirm/[A-Za-z0-9_-]+"#, options: .regularExpression).map {
+                String(text[$0])
+            })
+        let before = try count()
+        XCTAssertEqual(try press(link).status, 303)
+        XCTAssertEqual(try count(), before + 1)
+    }
+
+    func testSTARTTLSWithAuthentication() throws {
+        guard SMTPTestServer.hasAiosmtpd else { throw XCTSkip("python3-aiosmtpd is not installed (.ci/run installs it)") }
+        let folder = makeTemporaryDirectory()
+        let (cert, key) = (folder.appendingPathComponent("cert.pem").path, folder.appendingPathComponent("key.pem").path)
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert,
+        ]
+        openssl.standardError = Pipe()
+        openssl.standardOutput = Pipe()
+        guard (try? openssl.run()) != nil else { throw XCTSkip("openssl is not installed") }
+        openssl.waitUntilExit()
+        guard openssl.terminationStatus == 0 else { throw XCTSkip("openssl could not make a certificate") }
+        let secure = try SMTPTestServer(tls: (cert, key), auth: "sanctuary:s3cret")
+        defer { secure.stop() }
+        site.stop()
+        site = try makeSite(smtp: secure.url) {
+            $0.smtpRequireTLS = true
+            $0.smtpCAFile = cert
+            $0.smtpUsername = "sanctuary"
+            $0.smtpPassword = "s3cret"
+        }
+        _ = try site.sign(slug, ["email": "tls@example.org"])
+        let mail = try XCTUnwrap(secure.waitForMessages(1).first)
+        XCTAssertTrue(mail.tls, "sent after STARTTLS")
+        XCTAssertTrue(mail.authenticated)
+
+        // A wrong password is a failure the admin can see, not a silent loss.
+        site.stop()
+        site = try makeSite(smtp: secure.url) {
+            $0.smtpRequireTLS = true
+            $0.smtpCAFile = cert
+            $0.smtpUsername = "sanctuary"
+            $0.smtpPassword = "wrong"
+        }
+        _ = try site.sign(slug, ["email": "tls2@example.org"])
+        try waitUntil { try self.scalar("SELECT attempts FROM outbox WHERE recipient = 'tls2@example.org'") >= 1 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'tls2@example.org' AND state = 'sent'"), 0)
+        XCTAssertEqual(secure.messages().count, 1)
+    }
+
+    // MARK: RSVPs
+
+    func addEvent(_ slug: String, startsIn seconds: Double, capacity: Int?) throws {
+        let starts = Timestamp.format(Date().addingTimeInterval(seconds))
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                """
+                INSERT INTO events (slug, title, title_fr, starts_at, time_zone, venue, address, state, rsvp_enabled, capacity)
+                VALUES (?, 'Community vigil', 'Veillée', ?, 'America/Toronto', 'City Hall', '100 Queen St W', 'published', 1, ?)
+                """, slug, starts, capacity)
+        }
+    }
+
+    func rsvp(_ slug: String, _ email: String, name: String = "Sam") throws -> ClientResponse {
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/events/\(slug)").text))
+        return try site.post("/events/\(slug)/rsvp", [("_csrf", token), ("name", name), ("email", email), ("note", "")])
+    }
+
+    func testRSVPMailsCancellationAndWaitingListPromotion() throws {
+        try addEvent("vigil", startsIn: 30 * 86_400, capacity: 1)
+        XCTAssertEqual(try rsvp("vigil", "first@example.org", name: "First").header("Location"), "/events/vigil/registered")
+        XCTAssertEqual(try rsvp("vigil", "second@example.org", name: "Second").header("Location"), "/events/vigil/registered?list=waitlist")
+        var mails = try smtp.waitForMessages(2)
+        let confirmed = try XCTUnwrap(mails.first { $0.recipients == ["first@example.org"] })
+        XCTAssertEqual(confirmed.subject, "You are registered: Community vigil")
+        XCTAssertTrue(confirmed.text.contains("City Hall, 100 Queen St W"))
+        XCTAssertTrue(confirmed.text.contains("EST") || confirmed.text.contains("EDT"), "the time, with its zone")
+        XCTAssertEqual(confirmed.attachments.first?.filename, "vigil.ics")
+        XCTAssertTrue(confirmed.attachments.first?.content.contains("BEGIN:VEVENT") ?? false)
+        let waiting = try XCTUnwrap(mails.first { $0.recipients == ["second@example.org"] })
+        XCTAssertTrue(waiting.subject.hasPrefix("You are on the waiting list"))
+        XCTAssertTrue(waiting.attachments.isEmpty)
+
+        // The same address again gets the answer a new one would (full: waiting list), and a mail.
+        XCTAssertEqual(try rsvp("vigil", "first@example.org").header("Location"), "/events/vigil/registered?list=waitlist")
+        mails = try smtp.waitForMessages(3)
+        XCTAssertEqual(mails[2].subject, "Your registration: Community vigil")
+
+        // Cancelling by the mailed link: the page, then the button.
+        let link = try XCTUnwrap(confirmed.link(containing: "/events/vigil/rsvp/"))
+        let page = try site.get(path(link))
+        XCTAssertTrue(page.text.contains("Cancel my registration"))
+        XCTAssertEqual(try scalar("SELECT rsvp_count FROM events WHERE slug = 'vigil'"), 1, "GET changes nothing")
+        XCTAssertEqual(try press(link).header("Location"), "/events/vigil/unregistered")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM rsvps WHERE email = 'first@example.org'"), 0)
+        XCTAssertEqual(try scalar("SELECT status = 'confirmed' FROM rsvps WHERE email = 'second@example.org'"), 1)
+        XCTAssertEqual(try scalar("SELECT rsvp_count FROM events WHERE slug = 'vigil'"), 1)
+        XCTAssertEqual(try scalar("SELECT waitlist_count FROM events WHERE slug = 'vigil'"), 0)
+        let promoted = try XCTUnwrap(smtp.waitForMessages(4).last)
+        XCTAssertEqual(promoted.recipients, ["second@example.org"])
+        XCTAssertEqual(promoted.subject, "A place opened for you: Community vigil")
+        XCTAssertEqual(promoted.attachments.first?.filename, "vigil.ics")
+        // Used links (the cancelled one, and the "again" mail's) say so.
+        XCTAssertTrue(try site.get(path(link)).text.contains("already been cancelled"))
+        let againLink = try XCTUnwrap(mails[2].link(containing: "/events/vigil/rsvp/"))
+        XCTAssertEqual(try site.get(path(againLink)).status, 200)
+        XCTAssertEqual(try site.get("/events/vigil/rsvp/unknown-token").status, 404)
+    }
+
+    func testRemindersGoOnceBeforeTheStart() throws {
+        site.stop()
+        site = try makeSite(smtp: smtp.url) {
+            $0.mailScheduleSeconds = 0.1
+            $0.reminderHours = 24
+        }
+        try addEvent("soon", startsIn: 3 * 3600, capacity: nil)
+        try addEvent("later", startsIn: 3 * 86_400, capacity: nil)
+        XCTAssertEqual(try rsvp("soon", "early@example.org").status, 303)
+        XCTAssertEqual(try rsvp("soon", "late@example.org").status, 303)
+        XCTAssertEqual(try rsvp("later", "future@example.org").status, 303)
+        // "early" registered days ago; "late" inside the window, and has just had the confirmation.
+        try site.app.database.writeAndWait {
+            try $0.run("UPDATE rsvps SET created_at = '2026-01-01T00:00:00Z' WHERE email != 'late@example.org'")
+        }
+        let runs = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
+        try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + 5 }
+        let reminders = try smtp.waitForMessages(4).filter { $0.subject.hasPrefix("Reminder:") }
+        XCTAssertEqual(reminders.map(\.recipients), [["early@example.org"]])
+        // A restart does not send it again.
+        site.stop()
+        let database = site.app.config.database
+        site = try makeSite(smtp: smtp.url) {
+            $0.mailScheduleSeconds = 0.1
+            $0.database = database
+        }
+        let again = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
+        try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= again + 5 }
+        XCTAssertEqual(smtp.messages().filter { $0.subject.hasPrefix("Reminder:") }.count, 1)
+    }
+
+    // MARK: Staff
+
+    func testInvitationChoosesAPasswordOnceAndSignsIn() throws {
+        let admin = try signAdmin()
+        let accounts = try site.get("/admin/accounts", headers: admin)
+        XCTAssertTrue(accounts.text.contains("<select"), "the role is chosen, not typed")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: accounts.text))
+        let invited = try site.post(
+            "/admin/accounts/invite", [("_csrf", token), ("email", "Rana@Example.org"), ("name", "Rana"), ("role", "organizer")],
+            headers: admin)
+        XCTAssertEqual(invited.status, 303)
+        XCTAssertEqual(
+            try site.post("/admin/accounts/invite", [("_csrf", token), ("email", "x@example.org"), ("role", "boss")], headers: admin)
+                .status, 422)
+        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(mail.recipients, ["rana@example.org"])
+        XCTAssertTrue(mail.text.contains("as Organizer"), mail.text)
+        let link = path(try XCTUnwrap(mail.link(containing: "/admin/invite/")))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM users WHERE email = 'rana@example.org'"), 0, "no account until accepted")
+
+        let page = try site.get(link)
+        XCTAssertEqual(page.status, 200)
+        let form = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        XCTAssertEqual(try site.post(link, [("_csrf", form), ("password", "short"), ("password_confirm", "short")]).status, 422)
+        let accepted = try site.post(
+            link,
+            [("_csrf", form), ("name", "Rana"), ("password", "a long enough passphrase"), ("password_confirm", "a long enough passphrase")])
+        XCTAssertEqual(accepted.status, 303)
+        XCTAssertEqual(accepted.header("Location"), "/admin")
+        let cookie = try XCTUnwrap(accepted.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+        XCTAssertEqual(try site.get("/admin/petitions", headers: [("Cookie", cookie)]).status, 200, "signed in as an organizer")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM users WHERE email = 'rana@example.org' AND role = 'organizer'"), 1)
+        // Once only.
+        XCTAssertTrue(try site.get(link).text.contains("already been used"))
+        XCTAssertEqual(
+            try site.post(
+                link, [("_csrf", form), ("password", "another long passphrase"), ("password_confirm", "another long passphrase")]
+            ).status,
+            200)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM users WHERE email = 'rana@example.org'"), 1)
+        // Expired invitations are gone.
+        XCTAssertEqual(
+            try site.post("/admin/accounts/invite", [("_csrf", token), ("email", "late@example.org"), ("role", "editor")], headers: admin)
+                .status, 303)
+        let late = path(try XCTUnwrap(smtp.waitForMessages(2).last?.link(containing: "/admin/invite/")))
+        try site.app.database.writeAndWait {
+            try $0.run("UPDATE mail_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE purpose = 'invite'")
+        }
+        XCTAssertEqual(try site.get(late).status, 410)
+    }
+
+    func testPasswordResetSaysTheSameForEveryoneAndEndsOldSessions() throws {
+        let oldSession = try signAdmin()
+        func ask(_ email: String) throws -> ClientResponse {
+            let page = try site.get("/admin/password-reset")
+            return try site.post(
+                "/admin/password-reset", [("_csrf", try XCTUnwrap(FormHelper.csrfToken(in: page.text))), ("email", email)])
+        }
+        XCTAssertTrue(try site.get("/admin/login").text.contains("/admin/password-reset"))
+        let known = try ask("admin@example.org")
+        let unknown = try ask("nobody@example.org")
+        XCTAssertEqual(known.status, 303)
+        XCTAssertEqual(known.header("Location"), unknown.header("Location"))
+        let mails = try smtp.waitForMessages(1)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(smtp.messages().count, 1, "only an existing account gets a mail")
+        XCTAssertEqual(mails[0].recipients, ["admin@example.org"])
+        let link = path(try XCTUnwrap(mails[0].link(containing: "/admin/password-reset/")))
+
+        let page = try site.get(link)
+        let form = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        let done = try site.post(
+            link, [("_csrf", form), ("password", "a brand new passphrase"), ("password_confirm", "a brand new passphrase")])
+        XCTAssertEqual(done.header("Location"), "/admin/login?reset=1")
+        XCTAssertEqual(try site.get("/admin", headers: oldSession).status, 303, "the old session is over")
+        XCTAssertNoThrow(try site.signIn("admin@example.org", password: "a brand new passphrase"))
+        XCTAssertTrue(try site.get(link).text.contains("already been used"))
+        // Links last an hour.
+        _ = try ask("admin@example.org")
+        let second = path(try XCTUnwrap(smtp.waitForMessages(2).last?.link(containing: "/admin/password-reset/")))
+        try site.app.database.writeAndWait {
+            try $0.run("UPDATE mail_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE purpose = 'reset'")
+        }
+        XCTAssertEqual(try site.get(second).status, 410)
+        // At most three links an hour to one account.
+        for _ in 0..<4 { _ = try ask("admin@example.org") }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'staff.reset'"), 3)
+    }
+
+    // MARK: Stay informed
+
+    func testUpdatesAreDoubleOptIn() throws {
+        func signUp(_ email: String) throws -> ClientResponse {
+            let page = try site.get("/")
+            let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text.components(separatedBy: "action=\"/updates\"").last ?? ""))
+            return try site.post(
+                "/updates", [("_csrf", token), ("name", "Noor"), ("email", email), ("consent_updates", "yes"), ("website", "")])
+        }
+        let response = try signUp("noor@example.org")
+        XCTAssertEqual(response.status, 303)
+        XCTAssertEqual(response.header("Location"), "/updates/sent")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'noor@example.org'"), 0, "nothing until confirmed")
+        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        let link = try XCTUnwrap(mail.link(containing: "/updates/confirm/"))
+        XCTAssertEqual(try site.get(path(link)).status, 200)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'noor@example.org'"), 0, "GET changes nothing")
+        XCTAssertEqual(try press(link).header("Location"), "/updates/confirmed")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'noor@example.org' AND unsubscribed_at IS NULL"), 1)
+
+        // Unsubscribed: nobody but the owner, confirming again, can subscribe the address again.
+        try site.app.database.writeAndWait { try $0.run("UPDATE subscribers SET unsubscribed_at = '2026-01-01T00:00:00Z'") }
+        XCTAssertEqual(try signUp("noor@example.org").header("Location"), "/updates/sent")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE unsubscribed_at IS NULL"), 0)
+        let again = try XCTUnwrap(smtp.waitForMessages(2).last?.link(containing: "/updates/confirm/"))
+        XCTAssertEqual(try press(again).status, 303)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE unsubscribed_at IS NULL"), 1)
+    }
+
+    // MARK: Helpers
+
+    func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("condition not met within \(timeout) s")
+    }
+}
