@@ -60,6 +60,24 @@ def visit(path):
     return driver
 
 
+def mailed_link(address, fragment, timeout=20):
+    """The newest link containing `fragment` in a mail to `address`, as the SMTP server received it."""
+    import json, time
+    folder = os.path.join(args.work, "mail")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        names = sorted((n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith(".")), key=lambda n: -int(n[:-5])) if os.path.isdir(folder) else []
+        for name in names:
+            with open(os.path.join(folder, name)) as f:
+                mail = json.load(f)
+            if address in mail["rcpt_tos"]:
+                for word in mail["text"].split():
+                    if word.startswith("http") and fragment in word:
+                        return word
+        time.sleep(0.1)
+    return None
+
+
 def fill(values):
     for name, value in values.items():
         element = driver.find_element(By.NAME, name)
@@ -97,6 +115,13 @@ def submit(form_selector="main form"):
 def count_on_page():
     match = re.search(r"([\d,\u202f\u00a0 ]+) signatures?", driver.find_element(By.CSS_SELECTOR, ".count").text)
     return int(re.sub(r"[^\d]", "", match.group(1))) if match else -1
+
+
+def count_on_page_or_none():
+    try:
+        return count_on_page() if driver.find_elements(By.CSS_SELECTOR, ".count") else None
+    except Exception:
+        return None
 
 
 def axe_check(name):
@@ -146,9 +171,24 @@ page_checks("petition with errors")
 fill({"postal_code": "K1A 0B1", "consent_updates": True})
 submit()
 check("/thanks" in driver.current_url, f"signing leads to the thanks page ({driver.current_url})")
-check(count_on_page() == before + 1, f"the thanks page shows the count grown from {before} to {count_on_page()}")
+check("Check your e-mail" in driver.page_source, "the thanks page asks to confirm by e-mail")
+page_checks("thanks, check e-mail")
+visit("/petitions/waive-travel-loans")
+check(count_on_page() == before, f"not counted before confirmation ({before} → {count_on_page()})")
+# --- The visitor opens the confirmation mail (from the SMTP server) and confirms in the browser.
+link = mailed_link("amal.e2e@example.org", "/confirm/")
+check(link is not None and link.startswith(BASE + "/petitions/waive-travel-loans/confirm/"), f"the confirmation mail has an absolute link ({link})")
+driver.get(link)
+page_checks("confirm signature", keyboard=True)
+check(count_on_page_or_none() is None and "Confirm my signature" in driver.page_source, "the link leads to a button")
+submit()
+check(driver.current_url.endswith("/petitions/waive-travel-loans/confirmed"), f"confirming leads to the confirmed page ({driver.current_url})")
+check(count_on_page() == before + 1, f"the confirmed page shows the count grown from {before} to {count_on_page()}")
+page_checks("signature confirmed")
 visit("/petitions/waive-travel-loans")
 check(count_on_page() == before + 1, f"the petition shows the count grown from {before} to {count_on_page()}")
+driver.get(link)
+check("Already confirmed" in driver.page_source, "a used link says it is confirmed already")
 
 # --- RSVP to an event.
 visit("/events/focus-group-welcome-here")
@@ -156,6 +196,13 @@ page_checks("event", keyboard=True)
 fill({"name": "Sam Lee", "email": "sam.e2e@example.org", "note": "I would like to take part."})
 submit()
 check("You are registered" in driver.page_source, "RSVP confirmed")
+page_checks("registered")
+manage = mailed_link("sam.e2e@example.org", "/rsvp/")
+check(manage is not None, "the RSVP mail links to the manage page")
+if manage:
+    driver.get(manage)
+    page_checks("manage registration", keyboard=True)
+    check("Cancel my registration" in driver.page_source, "the manage page offers to cancel")
 
 # --- Write to an MP.
 visit("/letters/waive-travel-loans-mp")
@@ -186,13 +233,24 @@ page_checks("petition with errors (fr)")
 fill({"postal_code": "H2X 1Y4"})
 submit()
 check("/fr/petitions/rescind-safe-third-country/thanks" in driver.current_url, f"signing in French stays in French ({driver.current_url})")
-check("Merci" in driver.page_source and count_on_page() == before + 1, "the French thanks page shows the new count")
+check("Confirmez par courriel" in driver.page_source, "the French thanks page asks to confirm by e-mail")
+link = mailed_link("emilie.e2e@example.org", "/confirm/")
+check(link is not None and "/fr/petitions/rescind-safe-third-country/confirm/" in link, f"the French mail links to the French page ({link})")
+driver.get(link)
+page_checks("confirm signature (fr)")
+submit()
+check("Merci" in driver.page_source and count_on_page() == before + 1, "the French confirmed page shows the new count")
 for name, path in [("home (fr)", "/fr/"), ("petition (fr)", "/fr/petitions/waive-travel-loans"), ("event (fr)", "/fr/events/stca-public-meeting"),
                    ("campaign (fr)", "/fr/campaigns/refugees-welcome-here"), ("letter form (fr)", "/fr/letters/waive-travel-loans-mp"),
                    ("news post (fr)", "/fr/news/welcome-here-toolkit"), ("representatives (fr)", "/fr/representatives?postal_code=H2X1Y4")]:
     page_checks(name, path, keyboard=name == "home (fr)")
 
 # --- An editor posts news.
+driver.delete_all_cookies()
+for name, path in [("password reset", "/admin/password-reset"), ("password reset sent", "/admin/password-reset/sent"), ("updates sent", "/updates/sent")]:
+    page_checks(name, path, keyboard=name == "password reset")
+
+
 def login(email):
     driver.delete_all_cookies()
     visit("/admin/login")
@@ -248,7 +306,8 @@ visit("/admin/letters")
 page_checks("letters list (admin)")
 
 login("admin@example.org")
-for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"),
+for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"), ("outbox", "/admin/outbox"),
+                   ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
                    ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new")]:
     page_checks(name, path, keyboard=name in ("accounts",))
 

@@ -7,34 +7,10 @@ import XCTest
 /// and every signature that got its 303 is in the database, with counts equal to rows.
 final class DurabilityTests: XCTestCase {
     func testAcknowledgedSignaturesSurviveKill9() throws {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "sanctuary")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
         let folder = makeTemporaryDirectory()
         let databasePath = folder.appendingPathComponent("crash.sqlite").path
-        let configPath = folder.appendingPathComponent("config.json").path
-        try #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}}"#.write(
-            toFile: configPath, atomically: true, encoding: .utf8)
-
-        let process = Process()
-        process.executableURL = binary
-        process.currentDirectoryURL = packageRoot
-        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--config", configPath]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        var banner = ""
-        while !banner.contains("listening on") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            banner += String(decoding: data, as: UTF8.self)
-        }
-        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
-        else {
-            process.terminate()
-            return XCTFail("no port in \(banner)")
-        }
+        let (process, port) = try startServer(
+            database: databasePath, config: #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}}"#)
         let page = try RawClient(port: port)
         page.send("GET /petitions/waive-travel-loans HTTP/1.1\r\nHost: x\r\n\r\n")
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try page.readResponse().text))
@@ -85,6 +61,86 @@ final class DurabilityTests: XCTestCase {
                 try $0.query("SELECT recipient FROM outbox WHERE kind = 'signature.confirm'") { try $0.get("recipient", as: String.self) }
             })
         XCTAssertEqual(emails.filter { !mailed.contains($0) }, [], "every acknowledged signature has its mail in the outbox")
+    }
+}
+
+extension DurabilityTests {
+    /// The real `sanctuary` binary, serving `database` with `config` on a free port.
+    func startServer(database: String, config: String) throws -> (Process, Int) {
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "sanctuary")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        let configPath = (database as NSString).deletingLastPathComponent + "/config-\(UUID().uuidString).json"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = binary
+        process.currentDirectoryURL = packageRoot
+        process.arguments = ["serve", "--port", "0", "--db", database, "--config", configPath]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        var banner = ""
+        while !banner.contains("listening on") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
+        else {
+            process.terminate()
+            throw RawClient.ClientError.malformed("no port in \(banner)")
+        }
+        return (process, port)
+    }
+
+    /// Mail queued when the server is killed is delivered after the restart: nothing lost,
+    /// and nothing the SMTP server had accepted sent again (but the one message in flight
+    /// at the kill, whose acceptance had not been recorded yet).
+    func testQueuedMailSurvivesKill9() throws {
+        let smtp = try SMTPTestServer()
+        defer { smtp.stop() }
+        let folder = makeTemporaryDirectory()
+        let databasePath = folder.appendingPathComponent("mail.sqlite").path
+        let config = { (rate: Int) in
+            #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}, "mail": {"smtp_url": "\#(smtp.url)", "max_per_second": \#(rate)}}"#
+        }
+        var (process, port) = try startServer(database: databasePath, config: config(40))
+        let page = try RawClient(port: port)
+        page.send("GET /petitions/waive-travel-loans HTTP/1.1\r\nHost: x\r\n\r\n")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try page.readResponse().text))
+        let client = try RawClient(port: port)
+        var acknowledged: [String] = []
+        for n in 0..<150 {
+            let email = "queued\(n)@example.org"
+            let body = FormHelper.encode([
+                ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
+            ])
+            client.send(
+                "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            if try client.readResponse().status == 303 { acknowledged.append(email) }
+        }
+        XCTAssertEqual(acknowledged.count, 150)
+        // Kill it while the sender is part-way through (40 a second: a few seconds of work).
+        _ = try? smtp.waitForMessages(20)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let before = smtp.messages().count
+        XCTAssertLessThan(before, 150, "killed before the outbox was empty")
+
+        (process, port) = try startServer(database: databasePath, config: config(1000))
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let received = try smtp.waitForMessages(150, timeout: 60)
+        Thread.sleep(forTimeInterval: 0.5)
+        let recipients = smtp.messages().flatMap(\.recipients)
+        XCTAssertEqual(Set(acknowledged).subtracting(recipients), [], "every queued mail was delivered")
+        XCTAssertLessThanOrEqual(recipients.count - Set(recipients).count, 1, "at most the message in flight went twice")
+        XCTAssertGreaterThanOrEqual(received.count, 150)
+        print("durability: \(before) mails delivered before kill -9, \(recipients.count - before) after the restart")
     }
 }
 

@@ -523,6 +523,25 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE unsubscribed_at IS NULL"), 1)
     }
 
+    func testHousekeepingForgetsOldMailUnconfirmedSignaturesAndDeadLinks() throws {
+        site.stop()
+        site = try makeSite(smtp: nil) { $0.maintenanceSeconds = 0.1 }
+        _ = try site.sign(slug, ["email": "forgotten@example.org"])
+        _ = try site.sign(slug, ["email": "recent@example.org"])
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE signatures SET created_at = '2020-01-01T00:00:00Z' WHERE email = 'forgotten@example.org'")
+            try db.run("UPDATE outbox SET state = 'sent', created_at = '2020-01-01T00:00:00Z' WHERE recipient = 'forgotten@example.org'")
+            try db.run(
+                "UPDATE mail_tokens SET expires_at = '2020-01-01T00:00:00Z' WHERE subject_id = (SELECT id FROM signatures WHERE email = 'forgotten@example.org')"
+            )
+        }
+        try waitUntil { try self.scalar("SELECT count(*) FROM signatures WHERE email = 'forgotten@example.org'") == 0 }
+        try waitUntil { try self.scalar("SELECT count(*) FROM outbox WHERE recipient = 'forgotten@example.org'") == 0 }
+        try waitUntil { try self.scalar("SELECT count(*) FROM mail_tokens") == 1 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM signatures WHERE email = 'recent@example.org'"), 1)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'recent@example.org'"), 1)
+    }
+
     // MARK: Helpers
 
     func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) throws {

@@ -182,7 +182,8 @@ public final class Application: Sendable {
     }
 
     /// Housekeeping at once and then every `maintenanceSeconds`: letters past their retention
-    /// are deleted even when no new letter is made (the lookup refuses them already).
+    /// are deleted even when no new letter is made (the lookup refuses them already); old
+    /// mail, signatures never confirmed and expired links go too (`OutboxStore.purge`).
     private func startMaintenance() {
         let database = database
         let retention = config.letterRetentionDays
@@ -196,6 +197,10 @@ public final class Application: Sendable {
                     if try database.read({ try LetterStore.hasExpired($0, retentionDays: retention) }) {
                         let purged = try await database.write { db in try LetterStore.purge(db, retentionDays: retention) }
                         logger.info("purged \(purged) letters past their retention")
+                    }
+                    if try database.read({ try OutboxStore.purgeIsDue($0) }) {
+                        let purged = try await database.write { db in try OutboxStore.purge(db) }
+                        logger.info("purged \(purged) old mails, unconfirmed signatures and expired links")
                     }
                 } catch {
                     logger.error("housekeeping failed: \(error)")

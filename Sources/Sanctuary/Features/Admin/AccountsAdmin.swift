@@ -58,13 +58,19 @@ enum AccountsAdmin {
             return try page(app, request, session, state: FormState(), flash: flash.map { app.t(request)($0) })
         }
 
+        // Sites without mail: an account with a password the admin passes on.
+        app.router.get("/admin/accounts/new") { request in
+            let session = try AdminAuth.require(app, request, .accounts)
+            return try page(app, request, session, state: FormState(), creating: true)
+        }
+
         app.router.post(
             "/admin/accounts",
             async: { request in
                 let session = try AdminAuth.requirePost(app, request, .accounts)
                 switch validate(request.form, t: app.t(request), withRole: true) {
                 case .failure(let invalid):
-                    return try page(app, request, session, state: invalid.state, status: .unprocessableContent)
+                    return try page(app, request, session, state: invalid.state, creating: true, status: .unprocessableContent)
                 case .success(let account):
                     let hash = try app.passwordHasher.hash(account.password)
                     let user = session.user
@@ -77,7 +83,7 @@ enum AccountsAdmin {
                     guard created else {
                         var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
                         state.errors["email"] = app.t(request)("admin.account.email.taken")
-                        return try page(app, request, session, state: state, status: .unprocessableContent)
+                        return try page(app, request, session, state: state, creating: true, status: .unprocessableContent)
                     }
                     return .redirect(to: "/admin/accounts?saved=1")
                 }
@@ -123,8 +129,9 @@ enum AccountsAdmin {
         }
     }
 
+    /// The accounts and one form: the invitation, or (`creating`) an account with a password.
     static func page(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState, creating: Bool = false,
         status: Status = .ok, flash: String? = nil
     ) throws -> Response {
         let users = try app.database.read { try StaffStore.all($0) }
@@ -150,31 +157,42 @@ enum AccountsAdmin {
                 name: "role", label: t("admin.account.role"), options: roles,
                 selected: state.values["role"] ?? StaffUser.Role.editor.rawValue,
                 error: state.errors["role"])
-            let inviteFields = fields(t: t, withRole: false).filter { $0.name == "email" || $0.name == "name" }.map {
-                Form.input($0, state, t: t)
+            let form: HTML
+            if creating {
+                let passwordFields = fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
+                form = """
+                    <h2 id="new-account">\(t("admin.accounts.new"))</h2>
+                    <p>\(t("admin.accounts.new_intro"))</p>
+                    \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+                    <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+                    \(passwordFields)
+                    \(role)
+                    \(Form.submit(t("admin.accounts.create")))
+                    </form>
+                    <p><a href="\(t.path("/admin/accounts"))">\(t("admin.accounts.invite_instead"))</a></p>
+                    """
+            } else {
+                let inviteFields = fields(t: t, withRole: false).filter { $0.name == "email" || $0.name == "name" }.map {
+                    Form.input($0, state, t: t)
+                }
+                form = """
+                    <h2>\(t("admin.accounts.invite"))</h2>
+                    <p>\(t("admin.accounts.invite_intro"))</p>
+                    \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+                    <form method="post" action="\(t.path("/admin/accounts/invite"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
+                    \(inviteFields)
+                    \(role)
+                    \(Form.submit(t("admin.accounts.invite_submit")))
+                    </form>
+                    <p><a href="\(t.path("/admin/accounts/new"))">\(t("admin.accounts.new"))</a></p>
+                    """
             }
-            let passwordFields = fields(t: t, withRole: false).map { Form.input($0, FormState(), t: t) }
             return """
                 <h1>\(t("admin.accounts.title"))</h1>
                 <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.name"))</th>
                 <th scope="col">\(t("admin.account.role"))</th><th scope="col">\(t("admin.account.status"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
                 <tbody>\(rows)</tbody></table></div>
-                <h2>\(t("admin.accounts.invite"))</h2>
-                <p>\(t("admin.accounts.invite_intro"))</p>
-                \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
-                <form method="post" action="\(t.path("/admin/accounts/invite"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
-                \(inviteFields)
-                \(role)
-                \(Form.submit(t("admin.accounts.invite_submit")))
-                </form>
-                <details class="without-mail"><summary>\(t("admin.accounts.new"))</summary>
-                <p>\(t("admin.accounts.new_intro"))</p>
-                <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
-                \(passwordFields)
-                \(Form.select(name: "role", label: t("admin.account.role"), options: roles, selected: StaffUser.Role.editor.rawValue))
-                \(Form.submit(t("admin.accounts.create")))
-                </form>
-                </details>
+                \(form)
                 """
         }
     }

@@ -134,7 +134,7 @@ enum StaffLinksFeature: Feature {
                 <h1>\(c.t("admin.reset.title"))</h1>
                 <p>\(c.t("admin.reset.intro"))</p>
                 \(Form.form(action: c.t.path("/admin/password-reset"), csrf: csrf, """
-                \(Form.input(Form.Field(name: "email", label: c.t("admin.login.email"), type: "email", required: true, autocomplete: "username"), state, t: c.t))
+                \(Form.input(Form.Field(name: "email", label: c.t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), state, t: c.t))
                 \(Form.submit(c.t("admin.reset.submit")))
                 """))
                 <p><a href="\(c.t.path("/admin/login"))">\(c.t("admin.reset.back"))</a></p>

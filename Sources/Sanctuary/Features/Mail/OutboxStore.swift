@@ -142,6 +142,31 @@ public enum OutboxStore {
         try db.scalar("SELECT coalesce(max(id), 0) FROM outbox", as: Int64.self) ?? 0
     }
 
+    /// Mail keeps personal data and live links: a message leaves the outbox 30 days after it
+    /// was sent or given up on; a pending signature whose 30-day link has expired is
+    /// deleted (never counted, never kept); tokens a day after they expire.
+    public static let retentionDays = 30.0
+
+    /// Whether any of that is due (checked on a reader: a write ends every cached page).
+    public static func purgeIsDue(_ db: Connection, now: Date = Date()) throws -> Bool {
+        let cutoff = Timestamp.format(now.addingTimeInterval(-retentionDays * 86_400))
+        let tokens = Timestamp.format(now.addingTimeInterval(-86_400))
+        return try db.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?)
+                OR EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)
+                OR EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)
+            """, cutoff, cutoff, tokens, as: Int.self) == 1
+    }
+
+    /// Deletes what `purgeIsDue` found; answers how many rows went.
+    public static func purge(_ db: Connection, now: Date = Date()) throws -> Int {
+        let cutoff = Timestamp.format(now.addingTimeInterval(-retentionDays * 86_400))
+        let mails = try db.run("DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?", cutoff)
+        let pending = try PetitionStore.purgeUnconfirmed(db, olderThan: cutoff)
+        return mails + pending + (try MailTokenStore.purgeExpired(db, now: now))
+    }
+
     /// How many messages of `kind` went to `recipient` since `since` (caps on repeated mail).
     public static func recentCount(_ db: Connection, recipient: String, kind: String, since: String) throws -> Int {
         try db.scalar(
