@@ -30,7 +30,7 @@ enum OutboxFeature: Feature {
                 app, request, session, title: message.subject,
                 flash: request.query["retried"] == "1" ? app.t(request)("admin.outbox.retried") : nil
             ) { c, csrf in
-                OutboxViews.message(message, text: text, attempts: attempts, csrf: csrf, t: c.t)
+                OutboxViews.message(message, text: text, attempts: attempts, csrf: csrf, base: app.config.publicBaseURL, t: c.t)
             }
         }
     }

@@ -29,7 +29,7 @@ enum OutboxViews {
             """
     }
 
-    static func message(_ m: OutboxMessage, text: String, attempts: [OutboxAttempt], csrf: String, t: Localizer) -> HTML {
+    static func message(_ m: OutboxMessage, text: String, attempts: [OutboxAttempt], csrf: String, base: String, t: Localizer) -> HTML {
         let tried: [HTML] = attempts.map { a in
             "<li><time datetime=\"\(a.attemptedAt)\">\(a.attemptedAt)</time> — \(t("admin.outbox.outcome.\(a.outcome)"))\(a.detail.isEmpty ? HTML.empty : ": \(a.detail)")</li>"
         }
@@ -51,8 +51,20 @@ enum OutboxViews {
             """ as HTML : .empty)
             \(tried.isEmpty ? HTML.empty : "<h2>\(t("admin.outbox.attempts"))</h2><ol>\(tried)</ol>")
             <h2>\(t("admin.outbox.text"))</h2>
-            <pre class="mail-text">\(readable(text))</pre>
+            <pre class="mail-text">\(linked(readable(text), base: base))</pre>
             """
+    }
+
+    /// The text, escaped, with the site's own links made clickable (the newcomer without an
+    /// SMTP server confirms a signature from here). Other addresses stay plain text.
+    static func linked(_ text: String, base: String) -> HTML {
+        let lines: [HTML] = text.components(separatedBy: "\n").map { line in
+            let words: [HTML] = line.components(separatedBy: " ").map { word in
+                word.hasPrefix(base + "/") ? "<a href=\"\(word)\">\(word)</a>" : "\(word)"
+            }
+            return HTML.join(words, separator: " ")
+        }
+        return HTML.join(lines, separator: "\n")
     }
 
     /// The message as a person reads it: headers, then the text with quoted-printable undone
