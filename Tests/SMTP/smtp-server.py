@@ -16,6 +16,7 @@ parser.add_argument("--cert")
 parser.add_argument("--key")
 parser.add_argument("--auth", help="user:password; with --cert, AUTH is required after STARTTLS")
 parser.add_argument("--stdlib", action="store_true", help="use smtpd even when aiosmtpd is installed")
+parser.add_argument("--implicit-tls", action="store_true", help="with --cert: TLS from the first byte (smtps://)")
 parser.add_argument("--count-only", action="store_true", help="benchmarks: keep a count, not the messages")
 args = parser.parse_args()
 os.makedirs(args.dir, exist_ok=True)
@@ -105,9 +106,13 @@ if use_aiosmtpd:
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-        options.update(tls_context=context, require_starttls=True)
+        if args.implicit_tls:
+            options.update(ssl_context=context)
+        else:
+            options.update(tls_context=context, require_starttls=True)
     if args.auth:
-        options.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.cert))
+        # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; smtps is TLS from the first byte.
+        options.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.cert) and not args.implicit_tls)
     port = args.port or free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port, **options)
     controller.start()

@@ -312,6 +312,20 @@ final class MailTests: XCTestCase {
         try waitUntil { try self.scalar("SELECT attempts FROM outbox WHERE recipient = 'tls2@example.org'") >= 1 }
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'tls2@example.org' AND state = 'sent'"), 0)
         XCTAssertEqual(secure.messages().count, 1)
+
+        // smtps://: TLS from the first byte.
+        let implicit = try SMTPTestServer(tls: (cert, key), implicitTLS: true, auth: "sanctuary:s3cret")
+        defer { implicit.stop() }
+        site.stop()
+        site = try makeSite(smtp: implicit.tlsURL) {
+            $0.smtpCAFile = cert
+            $0.smtpUsername = "sanctuary"
+            $0.smtpPassword = "s3cret"
+        }
+        _ = try site.sign(slug, ["email": "smtps@example.org"])
+        let wrapped = try XCTUnwrap(implicit.waitForMessages(1).first)
+        XCTAssertEqual(wrapped.recipients, ["smtps@example.org"])
+        XCTAssertTrue(wrapped.authenticated)
     }
 
     // MARK: RSVPs

@@ -47,7 +47,10 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     /// `port`: 0 for a free one; reuse a stopped server's port to bring it "back".
     /// `tls`: certificate and key files (aiosmtpd: STARTTLS required). `auth`: `user:password`.
-    public init(port: Int = 0, directory: URL? = nil, tls: (cert: String, key: String)? = nil, auth: String? = nil) throws {
+    /// `implicitTLS`: TLS from the first byte (`smtps://`) instead of STARTTLS.
+    public init(
+        port: Int = 0, directory: URL? = nil, tls: (cert: String, key: String)? = nil, implicitTLS: Bool = false, auth: String? = nil
+    ) throws {
         self.directory = directory ?? makeTemporaryDirectory().appendingPathComponent("mail")
         var arguments = [
             SMTPTestServer.python, packageRoot.appendingPathComponent("Tests/SMTP/smtp-server.py").path, "--dir", self.directory.path,
@@ -55,6 +58,7 @@ public final class SMTPTestServer: @unchecked Sendable {
         arguments += ["--port", String(port)]
         if let tls { arguments += ["--cert", tls.cert, "--key", tls.key] }
         if let auth { arguments += ["--auth", auth] }
+        if implicitTLS { arguments += ["--implicit-tls"] }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -80,6 +84,7 @@ public final class SMTPTestServer: @unchecked Sendable {
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }
+    public var tlsURL: String { "smtps://127.0.0.1:\(port)" }
 
     public func stop() {
         guard process.isRunning else { return }

@@ -138,21 +138,8 @@ enum AdminFeature: Feature {
         _ app: Application, _ request: Request, email: String, error: String?, notice: String? = nil, status: Status = .ok
     ) -> Response {
         let csrf = app.formTokens.make(for: "/admin/login")
-        var response = app.page(request, title: app.t(request)("admin.login.title"), status: status) { c in
-            let t = c.t
-            return """
-                <section class="narrow">
-                <h1>\(t("admin.login.title"))</h1>
-                \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
-                \(notice.map { "<p class=\"flash\" role=\"status\">\($0)</p>" as HTML })
-                \(Form.form(action: t.path("/admin/login"), csrf: csrf, """
-                \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
-                \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
-                \(Form.submit(t("admin.login.submit")))
-                """))
-                <p><a href="\(t.path("/admin/password-reset"))">\(t("admin.login.forgot"))</a></p>
-                </section>
-                """
+        var response = app.page(request, title: app.t(request)("admin.login.title"), status: status) {
+            AdminViews.login(email: email, error: error, notice: notice, csrf: csrf, t: $0.t)
         }
         response.cache(.noStore)
         return response
@@ -160,17 +147,8 @@ enum AdminFeature: Feature {
 
     static func setupPage(_ app: Application, _ request: Request, token: String, state: FormState, status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/admin/setup")
-        var response = app.page(request, title: app.t(request)("admin.setup.title"), status: status) { c in
-            let t = c.t
-            let fields = AccountsAdmin.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
-            return """
-                <section class="narrow">
-                <h1>\(t("admin.setup.title"))</h1>
-                <p>\(t("admin.setup.intro"))</p>
-                \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
-                \(Form.form(action: t.path("/admin/setup/\(token)"), csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
-                </section>
-                """
+        var response = app.page(request, title: app.t(request)("admin.setup.title"), status: status) {
+            AdminViews.setup(token: token, state: state, csrf: csrf, t: $0.t)
         }
         response.cache(.noStore)
         return response
@@ -210,32 +188,8 @@ enum AdminFeature: Feature {
             )
         }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, _ in
-            let t = c.t
-            let total = petitions.reduce(0) { $0 + $1.signatureCount }
-            let petitionRows: [HTML] = petitions.map { p in
-                "<tr><td>\(p.title.html(t))</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
-            }
-            let eventRows: [HTML] = rsvps.map { title, confirmed, waitlist in
-                "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
-            }
-            return """
-                <h1>\(t("admin.dashboard.title"))</h1>
-                <p class="lede">\(t("admin.dashboard.welcome", ["name": session.user.name.isEmpty ? session.user.email : session.user.name]))</p>
-                <section aria-labelledby="signatures-heading">
-                <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
-                \(AdminViews.chart(daily, days: calendar, t: t))
-                <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
-                <tbody>\(petitionRows)</tbody></table></div>
-                </section>
-                <section aria-labelledby="letters-heading">
-                <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
-                \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { title, total, ridings in "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(total))</td><td>\(ridings)</td></tr>" as HTML })</tbody></table></div>")
-                </section>
-                <section aria-labelledby="rsvps-heading">
-                <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
-                \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
-                </section>
-                """
+            AdminViews.dashboard(
+                user: session.user, petitions: petitions, daily: daily, days: calendar, rsvps: rsvps, letters: letters, t: c.t)
         }
     }
 }

@@ -60,4 +60,66 @@ enum AdminViews {
             </figure>
             """
     }
+
+    /// The sign-in form, with "Forgot your password?".
+    static func login(email: String, error: String?, notice: String?, csrf: String, t: Localizer) -> HTML {
+        return """
+            <section class="narrow">
+            <h1>\(t("admin.login.title"))</h1>
+            \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
+            \(notice.map { "<p class=\"flash\" role=\"status\">\($0)</p>" as HTML })
+            \(Form.form(action: t.path("/admin/login"), csrf: csrf, """
+            \(Form.input(Form.Field(name: "email", label: t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), FormState(values: ["email": email]), t: t))
+            \(Form.input(Form.Field(name: "password", label: t("admin.login.password"), type: "password", required: true, autocomplete: "current-password"), FormState(), t: t))
+            \(Form.submit(t("admin.login.submit")))
+            """))
+            <p><a href="\(t.path("/admin/password-reset"))">\(t("admin.login.forgot"))</a></p>
+            </section>
+            """
+    }
+
+    /// The first-run page that creates the first admin account.
+    static func setup(token: String, state: FormState, csrf: String, t: Localizer) -> HTML {
+        let fields = AccountsAdmin.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
+        return """
+            <section class="narrow">
+            <h1>\(t("admin.setup.title"))</h1>
+            <p>\(t("admin.setup.intro"))</p>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
+            \(Form.form(action: t.path("/admin/setup/\(token)"), csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
+            </section>
+            """
+    }
+
+    /// The dashboard: signatures (with the chart), letters and RSVPs.
+    static func dashboard(
+        user: StaffUser, petitions: [PetitionSummary], daily: [String: Int], days calendar: [String],
+        rsvps: [(title: String, confirmed: Int, waitlist: Int)], letters: [(String, Int, String)], t: Localizer
+    ) -> HTML {
+        let total = petitions.reduce(0) { $0 + $1.signatureCount }
+        let petitionRows: [HTML] = petitions.map { p in
+            "<tr><td>\(p.title.html(t))</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
+        }
+        let eventRows: [HTML] = rsvps.map { title, confirmed, waitlist in
+            "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
+        }
+        return """
+            <h1>\(t("admin.dashboard.title"))</h1>
+            <p class="lede">\(t("admin.dashboard.welcome", ["name": user.name.isEmpty ? user.email : user.name]))</p>
+            <section aria-labelledby="signatures-heading">
+            <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
+            \(AdminViews.chart(daily, days: calendar, t: t))
+            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
+            <tbody>\(petitionRows)</tbody></table></div>
+            </section>
+            <section aria-labelledby="letters-heading">
+            <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
+            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { title, total, ridings in "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(total))</td><td>\(ridings)</td></tr>" as HTML })</tbody></table></div>")
+            </section>
+            <section aria-labelledby="rsvps-heading">
+            <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
+            \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
+            </section>
+            """
+    }
 }

@@ -5,13 +5,7 @@ enum CampaignsFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/campaigns") { request in
             let campaigns = try app.database.read { try CampaignStore.active($0) }
-            var response = app.page(request, title: app.t(request)("campaigns.title")) { c in
-                let items: [HTML] = campaigns.map { card($0, t: c.t) }
-                return """
-                    <h1>\(c.t("campaigns.title"))</h1>
-                    \(campaigns.isEmpty ? Layout.emptyState(c.t("campaigns.none")) : "<ul class=\"cards\">\(items)</ul>")
-                    """
-            }
+            var response = app.page(request, title: app.t(request)("campaigns.title")) { CampaignViews.list(campaigns, t: $0.t) }
             response.cache(.publicPage(shared: 30))
             return response
         }
@@ -30,68 +24,13 @@ enum CampaignsFeature: Feature {
             }
             guard let (campaign, actions, resources) = found else { throw HTTPError.notFound }
             let t = app.t(request)
+            let shareURL = app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request)
+            let updates = UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t)
             var response = app.page(request, title: campaign.title.text(t), description: campaign.summary.text(t)) { _ in
-                let asks: [HTML] = campaign.askList(t).map {
-                    "<li><h3>\($0.heading)</h3>\($0.text.isEmpty ? HTML.empty : "<p>\($0.text)</p>")</li>"
-                }
-                let dates: [HTML] = campaign.keyDateList(t).map { "<li>\($0)</li>" }
-                var actionBlocks: [HTML] = []
-                if !actions.petitions.isEmpty {
-                    actionBlocks.append(
-                        "<h3>\(t("campaigns.sign"))</h3><ul class=\"cards\">\(actions.petitions.map { PetitionViews.card($0, t: t) })</ul>")
-                }
-                if !actions.letters.isEmpty {
-                    actionBlocks.append(
-                        "<h3>\(t("campaigns.write"))</h3><ul class=\"cards\">\(actions.letters.map { letter in "<li class=\"card\"><h4><a href=\"\(t.path("/letters/\(letter.slug)"))\">\(letter.title.html(t))</a></h4><p class=\"count\">\(t.plural("letters.sent", letter.letterCount))</p></li>" as HTML })</ul>"
-                    )
-                }
-                if !actions.events.isEmpty {
-                    actionBlocks.append(
-                        "<h3>\(t("campaigns.attend"))</h3><ul class=\"cards\">\(actions.events.map { EventViews.card($0, t: t) })</ul>")
-                }
-                return """
-                    <article class="campaign">
-                    \(campaign.state == .archived ? "<p class=\"badge\">\(t("campaigns.archived"))</p>" as HTML : .empty)
-                    <p class="eyebrow">\(t("campaigns.eyebrow"))</p>
-                    <h1>\(campaign.title.html(t))</h1>
-                    \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
-                    <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p>
-                    \(campaign.body.block(t, Markdown.cached))
-                    \(asks.isEmpty ? HTML.empty : "<section aria-labelledby=\"asks\"><h2 id=\"asks\">\(t("campaigns.asks"))</h2><ol class=\"asks\"\(campaign.asks.langAttribute(t))>\(asks)</ol></section>")
-                    \(dates.isEmpty ? HTML.empty : "<section aria-labelledby=\"dates\"><h2 id=\"dates\">\(t("campaigns.key_dates"))</h2><ul\(campaign.keyDates.langAttribute(t))>\(dates)</ul></section>")
-                    <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
-                    \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
-                    </section>
-                    \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resourceItems(resources, t: t))</ul></section>")
-                    \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"\(t.path("/news/\($0.slug)"))\">\($0.title.html(t))</a></li>" as HTML })</ul></section>")
-                    \(PetitionViews.shareLinks(title: campaign.title.text(t), url: app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request), t: t))
-                    \(UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t))
-                    </article>
-                    """
+                CampaignViews.page(campaign, actions: actions, resources: resources, shareURL: shareURL, updatesForm: updates, t: t)
             }
             response.cache(.publicPage(shared: 5))
             return response
         }
-    }
-
-    /// Resources in the page's language first; one in another language says so (its title
-    /// and description are in that language, so the item is marked with it).
-    static func resourceItems(_ resources: [Resource], t: Localizer) -> [HTML] {
-        let ordered = resources.filter { $0.language == t.language } + resources.filter { $0.language != t.language }
-        return ordered.map { r in
-            let other = r.language != t.language
-            return """
-                <li\(other ? " lang=\"\(r.language)\"" as HTML : .empty)><a href="\(r.href)"\(other ? " hreflang=\"\(r.language)\"" as HTML : .empty)>\(r.title)</a>\
-                \(r.description.isEmpty ? HTML.empty : " — \(r.description)")\(other ? " <span class=\"meta\">(\(t("language.name.\(r.language)")))</span>" as HTML : .empty)</li>
-                """
-        }
-    }
-
-    static func card(_ campaign: Campaign, t: Localizer) -> HTML {
-        """
-        <li class="card"><h2 class="card-title"><a href="\(t.path("/campaigns/\(campaign.slug)"))">\(campaign.title.html(t))</a></h2>
-        \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"meta\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
-        <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p></li>
-        """
     }
 }

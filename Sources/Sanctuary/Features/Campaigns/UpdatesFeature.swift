@@ -72,28 +72,9 @@ enum UpdatesFeature: Feature {
         return app.absoluteURL(t.path("/updates/unsubscribe/\(id)/\(token(app, id: id))"))
     }
 
+    /// The "stay informed" form, with a fresh form token.
     static func form(_ app: Application, campaignSlug: String?, t: Localizer, state: FormState = FormState()) -> HTML {
-        let fields = [
-            Form.Field(name: "name", label: t("rsvp.name"), required: true, autocomplete: "name", maxLength: 100),
-            Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email"),
-            Form.Field(name: "postal_code", label: t("sign.postal_code"), autocomplete: "postal-code", maxLength: 7),
-        ].map { Form.input($0, state, t: t) }
-        let campaign: HTML = campaignSlug.map { "<input type=\"hidden\" name=\"campaign\" value=\"\($0)\">" } ?? .empty
-        return """
-            <section class="sign-box updates" aria-labelledby="updates-heading">
-            <h2 id="updates-heading">\(t("updates.heading"))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
-            \(Form.form(action: t.path("/updates"), csrf: app.formTokens.make(for: UpdatesForm.action), honeypotLabel: t("form.honeypot"), """
-            \(campaign)\(fields)
-            <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
-            <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>
-            <label for="f-consent_updates">\(t("updates.consent"))</label>
-            </div>
-            \(state.errors["consent_updates"].map { "<p class=\"error\" id=\"f-consent_updates-error\">\($0)</p>" as HTML })
-            \(Form.submit(t("updates.submit")))
-            """))
-            </section>
-            """
+        UpdatesViews.form(campaignSlug: campaignSlug, csrf: app.formTokens.make(for: UpdatesForm.action), state: state, t: t)
     }
 
     /// `POST /updates`, through the public-form pipeline (token, honeypot, 422, 429).
@@ -176,14 +157,8 @@ enum UpdatesFeature: Feature {
                     app, request, status: .gone, title: t("confirm.expired.title"), body: t("updates.confirm.expired"))
             case .valid:
                 let csrf = app.formTokens.make(for: confirmAction)
-                var response = app.page(request, title: t("updates.confirm.title")) { c in
-                    """
-                    <section class="narrow thanks"><h1>\(c.t("updates.confirm.title"))</h1>
-                    <p class="lede">\(c.t("updates.confirm.body"))</p>
-                    <form method="post" action="\(c.t.path(request.path))"><input type="hidden" name="_csrf" value="\(csrf)">
-                    \(Form.submit(c.t("updates.confirm.submit")))</form>
-                    </section>
-                    """
+                var response = app.page(request, title: t("updates.confirm.title")) {
+                    UpdatesViews.confirm(action: $0.t.path(request.path), csrf: csrf, t: $0.t)
                 }
                 response.cache(.privateNoStore)
                 return response

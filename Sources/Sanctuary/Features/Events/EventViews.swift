@@ -2,6 +2,16 @@ import HTTP
 
 /// Pieces of event pages.
 enum EventViews {
+    /// `/events` (upcoming) or `/events?past=1`.
+    static func list(_ events: [EventSummary], past: Bool, t: Localizer) -> HTML {
+        let items: [HTML] = events.map { EventViews.card($0, t: t) }
+        return """
+            <h1>\(t(past ? "events.past_title" : "events.title"))</h1>
+            <p>\(past ? "<a href=\"\(t.path("/events"))\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"\(t.path("/events?past=1"))\">\(t("events.see_past"))</a>") · <a href="\(t.path("/events.ics"))">\(t("events.subscribe"))</a></p>
+            \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
+            """
+    }
+
     static func card(_ event: EventSummary, t: Localizer) -> HTML {
         """
         <li class="card\(event.state == .cancelled ? HTML(trusted: " is-closed") : .empty)">

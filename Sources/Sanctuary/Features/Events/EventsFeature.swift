@@ -11,14 +11,8 @@ enum EventsFeature: Feature {
         app.router.get("/events") { request in
             let past = request.query["past"] == "1"
             let events = try app.database.read { past ? try EventStore.past($0) : try EventStore.upcoming($0) }
-            var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) { c in
-                let t = c.t
-                let items: [HTML] = events.map { EventViews.card($0, t: t) }
-                return """
-                    <h1>\(t(past ? "events.past_title" : "events.title"))</h1>
-                    <p>\(past ? "<a href=\"\(t.path("/events"))\">\(t("events.see_upcoming"))</a>" as HTML : "<a href=\"\(t.path("/events?past=1"))\">\(t("events.see_past"))</a>") · <a href="\(t.path("/events.ics"))">\(t("events.subscribe"))</a></p>
-                    \(events.isEmpty ? Layout.emptyState(t(past ? "events.no_past" : "home.no_events")) : "<ul class=\"cards\">\(items)</ul>")
-                    """
+            var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) {
+                EventViews.list(events, past: past, t: $0.t)
             }
             response.cache(.publicPage(shared: 30))
             return response

@@ -33,28 +33,7 @@ enum NewsFeature: Feature {
                 request, title: title,
                 head:
                     "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n"
-            ) { _ in
-                let list: [HTML] = items.map { item in
-                    """
-                    <li class="news-item"><h2><a href="\(t.path("/news/\(item.slug)"))">\(item.title.html(t))</a></h2>
-                    <p class="meta"><time datetime="\(item.publishedAt)">\(DateText.day(item.publishedAt, t: t))</time></p>
-                    <p\(item.summary.langAttribute(t))>\(item.summary.text(t))</p></li>
-                    """
-                }
-                var pager: [HTML] = []
-                if page > 1 {
-                    pager.append(
-                        "<a rel=\"prev\" href=\"\(t.path("/news" + (page == 2 ? "" : "?page=\(page - 1)")))\">\(t("news.newer"))</a>")
-                }
-                if pages > 1 { pager.append("<span>\(t("news.page_of", ["page": String(page), "pages": String(pages)]))</span>") }
-                if page < pages { pager.append("<a rel=\"next\" href=\"\(t.path("/news?page=\(page + 1)"))\">\(t("news.older"))</a>") }
-                return """
-                    <h1>\(t("news.title"))</h1>
-                    \(items.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"news-list\">\(list)</ul>")
-                    \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
-                    <p><a href="\(t.path("/news.atom"))">\(t("news.feed"))</a></p>
-                    """
-            }
+            ) { _ in NewsViews.list(items, page: page, pages: pages, t: t) }
             response.cache(.publicPage(shared: 30))
             return response
         }
@@ -62,16 +41,8 @@ enum NewsFeature: Feature {
         app.router.get("/news/{slug}") { request in
             let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
-            var response = app.page(request, title: post.summary.title.text(t), description: post.summary.summary.text(t)) { c in
-                """
-                <article class="news-post">
-                <h1>\(post.summary.title.html(t))</h1>
-                <p class="meta"><time datetime="\(post.summary.publishedAt)">\(DateText.day(post.summary.publishedAt, t: c.t))</time>\(post.authorName.isEmpty ? HTML.empty : " · \(post.authorName)")</p>
-                \(post.summary.summary.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(post.summary.summary.langAttribute(t))>\(post.summary.summary.text(t))</p>")
-                \(post.body.block(t, Markdown.cached))
-                </article>
-                <p><a href="\(t.path("/news"))">\(c.t("news.all"))</a></p>
-                """
+            var response = app.page(request, title: post.summary.title.text(t), description: post.summary.summary.text(t)) {
+                NewsViews.post(post, t: $0.t)
             }
             response.cache(.publicPage(shared: 60))
             return response

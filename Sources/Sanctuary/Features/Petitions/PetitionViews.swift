@@ -2,6 +2,15 @@ import HTTP
 
 /// Pieces of petition pages.
 enum PetitionViews {
+    /// `/petitions`: open ones first, closed ones marked.
+    static func list(_ petitions: [PetitionSummary], t: Localizer) -> HTML {
+        """
+        <h1>\(t("petitions.title"))</h1>
+        <p class="lede">\(t("petitions.intro"))</p>
+        \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { card($0, t: t) })</ul>")
+        """
+    }
+
     /// After signing (`pending`: "check your e-mail to confirm"), or after confirming.
     static func thanks(_ petition: Petition, pending: Bool, shareURL: String, t: Localizer) -> HTML {
         let title = petition.title.text(t)

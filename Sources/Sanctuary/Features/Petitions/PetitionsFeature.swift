@@ -9,13 +9,7 @@ enum PetitionsFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/petitions") { request in
             let petitions = try app.database.read { try PetitionStore.all($0) }
-            var response = app.page(request, title: app.t(request)("petitions.title")) { c in
-                """
-                <h1>\(c.t("petitions.title"))</h1>
-                <p class="lede">\(c.t("petitions.intro"))</p>
-                \(petitions.isEmpty ? Layout.emptyState(c.t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, t: c.t) })</ul>")
-                """
-            }
+            var response = app.page(request, title: app.t(request)("petitions.title")) { PetitionViews.list(petitions, t: $0.t) }
             response.cache(publicCaching)
             return response
         }

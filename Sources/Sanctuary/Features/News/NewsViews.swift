@@ -1,0 +1,40 @@
+import HTTP
+
+/// Pieces of news pages.
+enum NewsViews {
+    /// One page of the news list with its pager.
+    static func list(_ items: [NewsSummary], page: Int, pages: Int, t: Localizer) -> HTML {
+        let list: [HTML] = items.map { item in
+            """
+            <li class="news-item"><h2><a href="\(t.path("/news/\(item.slug)"))">\(item.title.html(t))</a></h2>
+            <p class="meta"><time datetime="\(item.publishedAt)">\(DateText.day(item.publishedAt, t: t))</time></p>
+            <p\(item.summary.langAttribute(t))>\(item.summary.text(t))</p></li>
+            """
+        }
+        var pager: [HTML] = []
+        if page > 1 {
+            pager.append("<a rel=\"prev\" href=\"\(t.path("/news" + (page == 2 ? "" : "?page=\(page - 1)")))\">\(t("news.newer"))</a>")
+        }
+        if pages > 1 { pager.append("<span>\(t("news.page_of", ["page": String(page), "pages": String(pages)]))</span>") }
+        if page < pages { pager.append("<a rel=\"next\" href=\"\(t.path("/news?page=\(page + 1)"))\">\(t("news.older"))</a>") }
+        return """
+            <h1>\(t("news.title"))</h1>
+            \(items.isEmpty ? Layout.emptyState(t("home.no_news")) : "<ul class=\"news-list\">\(list)</ul>")
+            \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
+            <p><a href="\(t.path("/news.atom"))">\(t("news.feed"))</a></p>
+            """
+    }
+
+    /// A news post.
+    static func post(_ post: NewsPost, t: Localizer) -> HTML {
+        """
+        <article class="news-post">
+        <h1>\(post.summary.title.html(t))</h1>
+        <p class="meta"><time datetime="\(post.summary.publishedAt)">\(DateText.day(post.summary.publishedAt, t: t))</time>\(post.authorName.isEmpty ? HTML.empty : " · \(post.authorName)")</p>
+        \(post.summary.summary.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(post.summary.summary.langAttribute(t))>\(post.summary.summary.text(t))</p>")
+        \(post.body.block(t, Markdown.cached))
+        </article>
+        <p><a href="\(t.path("/news"))">\(t("news.all"))</a></p>
+        """
+    }
+}
