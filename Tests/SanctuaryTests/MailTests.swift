@@ -139,7 +139,7 @@ final class MailTests: XCTestCase {
         XCTAssertTrue(mails[1].text.contains("Hello Amal"))
         XCTAssertEqual(try press(XCTUnwrap(mails[1].link(containing: "/confirm/"))).status, 303)
         // The first link still confirms nothing more.
-        XCTAssertEqual(try press(XCTUnwrap(mails[0].link(containing: "/confirm/"))).status, 303)
+        XCTAssertEqual(try press(XCTUnwrap(mails[0].link(containing: "/confirm/"))).status, 200, "already confirmed")
         let counted = try count()
 
         let third = try site.sign(slug, ["email": "twice@example.org"])

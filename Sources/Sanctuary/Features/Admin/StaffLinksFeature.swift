@@ -74,9 +74,8 @@ enum StaffLinksFeature: Feature {
     static func invitation(_ app: Application) -> Router.SyncHandler {
         { request in
             let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .invite) }
-                .orNotFound()
-            if let answer = usedOrExpired(app, request, token.status) { return answer }
-            let invitation = try decode(token)
+            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
+            let invitation = try decode(token.orNotFound())
             return passwordPage(
                 app, request, title: "admin.invite.title",
                 intro: app.t(request)(
@@ -91,9 +90,9 @@ enum StaffLinksFeature: Feature {
         { request in
             if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/invite") { return forged }
             let raw = request.parameter("token")
-            let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .invite) }.orNotFound()
-            if let answer = usedOrExpired(app, request, token.status) { return answer }
-            let invitation = try decode(token)
+            let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .invite) }
+            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
+            let invitation = try decode(token.orNotFound())
             let t = app.t(request)
             var checks = FieldChecks(request.form, t: t, fields: ["name"])
             let name = checks.text("name", required: false, max: 100)
@@ -116,7 +115,7 @@ enum StaffLinksFeature: Feature {
                     detail: "invited by \(invitation.invitedBy)")
                 return try StaffStore.startSession(db, userID: id, replacing: nil)
             }
-            guard let session else { return usedOrExpired(app, request, .used) ?? .redirect(to: "/admin/login") }
+            guard let session else { return try app.mailLinkRefusal(request, .used, linkTexts) ?? .redirect(to: "/admin/login") }
             var response = Response.redirect(to: "/admin")
             response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
             return response
@@ -192,8 +191,7 @@ enum StaffLinksFeature: Feature {
     static func resetPage(_ app: Application) -> Router.SyncHandler {
         { request in
             let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .reset) }
-                .orNotFound()
-            if let answer = usedOrExpired(app, request, token.status) { return answer }
+            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
             return passwordPage(
                 app, request, title: "admin.reset.choose", intro: app.t(request)("admin.reset.choose_intro"),
                 action: "/admin/password-reset/\(request.parameter("token"))", csrfAction: "/admin/password-reset/new", state: FormState(),
@@ -205,8 +203,8 @@ enum StaffLinksFeature: Feature {
         { request in
             if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset/new") { return forged }
             let raw = request.parameter("token")
-            let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .reset) }.orNotFound()
-            if let answer = usedOrExpired(app, request, token.status) { return answer }
+            let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .reset) }
+            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
             var checks = FieldChecks(request.form, t: app.t(request), fields: [])
             guard let password = newPassword(&checks), checks.isValid else {
                 return passwordPage(
@@ -224,7 +222,7 @@ enum StaffLinksFeature: Feature {
                 try StaffStore.record(db, user: nil, actor: "user \(id)", action: "password_reset", subject: "user \(id)")
                 return true
             }
-            guard done else { return usedOrExpired(app, request, .used) ?? .redirect(to: "/admin/login") }
+            guard done else { return try app.mailLinkRefusal(request, .used, linkTexts) ?? .redirect(to: "/admin/login") }
             return .redirect(to: "/admin/login?reset=1")
         }
     }
@@ -235,16 +233,8 @@ enum StaffLinksFeature: Feature {
         try JSONDecoder().decode(Invitation.self, from: Data(token.payload.utf8))
     }
 
-    /// A used link says so (`200`), an expired one is `410`; a valid one answers nil.
-    static func usedOrExpired(_ app: Application, _ request: Request, _ status: MailToken.Status) -> Response? {
-        let t = app.t(request)
-        switch status {
-        case .valid: return nil
-        case .used: return ErrorPages.message(app, request, status: .ok, title: t("admin.link.used.title"), body: t("admin.link.used.body"))
-        case .expired:
-            return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("admin.link.expired.body"))
-        }
-    }
+    static let linkTexts = MailLinkTexts(
+        usedTitle: "admin.link.used.title", usedBody: "admin.link.used.body", expiredBody: "admin.link.expired.body")
 
     /// The new password, checked against the length rules and its confirmation.
     static func newPassword(_ checks: inout FieldChecks) -> String? {

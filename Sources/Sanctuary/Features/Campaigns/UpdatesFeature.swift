@@ -144,24 +144,17 @@ enum UpdatesFeature: Feature {
 
     static let confirmAction = "updates-confirm"
 
+    static let linkTexts = MailLinkTexts(
+        usedTitle: "updates.thanks.title", usedBody: "updates.confirm.used", expiredBody: "updates.confirm.expired")
+
     static func askToConfirm(_ app: Application) -> Router.SyncHandler {
         { request in
             let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .subscribe) }
-                .orNotFound()
             let t = app.t(request)
-            switch token.status {
-            case .used:
-                return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.confirm.used"))
-            case .expired:
-                return ErrorPages.message(
-                    app, request, status: .gone, title: t("confirm.expired.title"), body: t("updates.confirm.expired"))
-            case .valid:
-                let csrf = app.formTokens.make(for: confirmAction)
-                var response = app.page(request, title: t("updates.confirm.title")) {
-                    UpdatesViews.confirm(action: $0.t.path(request.path), csrf: csrf, t: $0.t)
-                }
-                response.cache(.privateNoStore)
-                return response
+            return try app.mailLink(request, token?.status, linkTexts) {
+                app.mailLinkPage(
+                    request, title: t("updates.confirm.title"), body: "<p class=\"lede\">\(t("updates.confirm.body"))</p>",
+                    button: t("updates.confirm.submit"), action: confirmAction)
             }
         }
     }
@@ -169,27 +162,15 @@ enum UpdatesFeature: Feature {
     /// `POST /updates/confirm/{token}`: the subscription is made from the token's payload.
     static func confirm(_ app: Application) -> Router.AsyncHandler {
         { request in
-            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: confirmAction) { return forged }
-            let token = request.parameter("token")
-            let t = app.t(request)
-            let status = try await app.database.write { db -> MailToken.Status? in
-                guard let found = try MailTokenStore.use(db, token: token, purpose: .subscribe) else { return nil }
-                guard found.status == .valid else { return found.status }
-                let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(found.payload.utf8))
-                try SubscriberStore.subscribe(
-                    db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
-                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
-                return .valid
-            }
-            switch status {
-            case nil: throw HTTPError.notFound
-            case .used:
-                return ErrorPages.message(app, request, status: .ok, title: t("updates.thanks.title"), body: t("updates.confirm.used"))
-            case .expired:
-                return ErrorPages.message(
-                    app, request, status: .gone, title: t("confirm.expired.title"), body: t("updates.confirm.expired"))
-            case .valid: return .redirect(to: "/updates/confirmed")
-            }
+            try await app.mailLinkPost(
+                request, action: confirmAction, purpose: .subscribe, linkTexts,
+                act: { db, token in
+                    let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(token.payload.utf8))
+                    try SubscriberStore.subscribe(
+                        db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
+                        consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
+                    return true
+                }, done: { .redirect(to: "/updates/confirmed") })
         }
     }
 

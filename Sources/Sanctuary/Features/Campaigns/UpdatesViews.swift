@@ -1,6 +1,6 @@
 import HTTP
 
-/// The "stay informed" form and its confirmation page.
+/// The "stay informed" form.
 enum UpdatesViews {
     static func form(campaignSlug: String?, csrf: String, state: FormState, t: Localizer) -> HTML {
         let fields = [
@@ -24,16 +24,5 @@ enum UpdatesViews {
             """))
             </section>
             """
-    }
-
-    /// The page the sign-up mail links to: one button.
-    static func confirm(action: String, csrf: String, t: Localizer) -> HTML {
-        """
-        <section class="narrow thanks"><h1>\(t("updates.confirm.title"))</h1>
-        <p class="lede">\(t("updates.confirm.body"))</p>
-        <form method="post" action="\(action)"><input type="hidden" name="_csrf" value="\(csrf)">
-        \(Form.submit(t("updates.confirm.submit")))</form>
-        </section>
-        """
     }
 }

@@ -135,12 +135,12 @@ enum EventViews {
     }
 
     /// The manage page an RSVP mail links to.
-    static func manage(_ event: Event, rsvp: RSVPRecord, action: String, csrf: String, t: Localizer) -> HTML {
+    static func manage(_ event: Event, rsvp: RSVPRecord?, action: String, csrf: String, t: Localizer) -> HTML {
         let s = event.summary
         return """
             <section class="narrow">
             <h1>\(t("rsvp.manage.title"))</h1>
-            <p class="lede">\(t(rsvp.status == .confirmed ? "rsvp.manage.confirmed" : "rsvp.manage.waitlist", ["title": s.title.text(t), "name": rsvp.name]))</p>
+            <p class="lede">\(t(rsvp?.status == .confirmed ? "rsvp.manage.confirmed" : "rsvp.manage.waitlist", ["title": s.title.text(t), "name": rsvp?.name ?? ""]))</p>
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
             \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")

@@ -181,18 +181,9 @@ enum EventsFeature: Feature {
     static func manage(_ app: Application) -> Router.SyncHandler {
         { request in
             let (event, rsvp, token) = try rsvpLink(app, request)
-            let t = app.t(request)
-            switch token.status {
-            case .used:
-                return ErrorPages.message(app, request, status: .ok, title: t("rsvp.cancelled.title"), body: t("rsvp.cancelled.used"))
-            case .expired:
-                return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("rsvp.link_expired"))
-            case .valid:
-                guard let rsvp else {
-                    return ErrorPages.message(app, request, status: .ok, title: t("rsvp.cancelled.title"), body: t("rsvp.cancelled.used"))
-                }
+            return try app.mailLink(request, rsvp == nil ? .used : token.status, linkTexts) {
                 let csrf = app.formTokens.make(for: cancelAction)
-                var response = app.page(request, title: t("rsvp.manage.title")) { c in
+                var response = app.page(request, title: app.t(request)("rsvp.manage.title")) { c in
                     EventViews.manage(event, rsvp: rsvp, action: c.t.path(request.path), csrf: csrf, t: c.t)
                 }
                 response.cache(.privateNoStore)
@@ -202,34 +193,26 @@ enum EventsFeature: Feature {
     }
 
     static let cancelAction = "rsvp-cancel"
+    static let linkTexts = MailLinkTexts(
+        usedTitle: "rsvp.cancelled.title", usedBody: "rsvp.cancelled.used", expiredBody: "rsvp.link_expired")
 
     /// `POST /events/{slug}/rsvp/{token}`: cancels, gives the place to the first person
     /// waiting and mails them, all in one transaction; then `303` to a page that says so.
     static func cancel(_ app: Application) -> Router.AsyncHandler {
         { request in
-            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: cancelAction) { return forged }
             let (event, _, _) = try rsvpLink(app, request)
-            let token = request.parameter("token")
-            let t = app.t(request)
-            let status = try await app.database.write { db -> MailToken.Status? in
-                guard let found = try MailTokenStore.use(db, token: token, purpose: .rsvp), let id = found.subjectID else { return nil }
-                guard found.status == .valid else { return found.status }
-                try MailTokenStore.retire(db, purpose: .rsvp, subjectID: id)
-                guard let rsvp = try EventStore.rsvp(db, id: id) else { return .used }
-                if let promoted = try EventStore.cancel(db, rsvp: rsvp) {
-                    try mail(app, db, kind: .promoted, rsvp: promoted, event: event)
-                }
-                return .valid
-            }
-            app.mailer.wake()
-            switch status {
-            case nil: throw HTTPError.notFound
-            case .used:
-                return ErrorPages.message(app, request, status: .ok, title: t("rsvp.cancelled.title"), body: t("rsvp.cancelled.used"))
-            case .expired:
-                return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("rsvp.link_expired"))
-            case .valid: return .redirect(to: "/events/\(event.summary.slug)/unregistered")
-            }
+            return try await app.mailLinkPost(
+                request, action: cancelAction, purpose: .rsvp, linkTexts,
+                act: { db, token in
+                    guard let id = token.subjectID else { return false }
+                    // The RSVP's other links (from "you registered again" mails) go with it.
+                    try MailTokenStore.retire(db, purpose: .rsvp, subjectID: id)
+                    guard let rsvp = try EventStore.rsvp(db, id: id) else { return false }
+                    if let promoted = try EventStore.cancel(db, rsvp: rsvp) {
+                        try mail(app, db, kind: .promoted, rsvp: promoted, event: event)
+                    }
+                    return true
+                }, done: { .redirect(to: "/events/\(event.summary.slug)/unregistered") })
         }
     }
 

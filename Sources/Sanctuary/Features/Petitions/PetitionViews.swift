@@ -26,19 +26,6 @@ enum PetitionViews {
             """
     }
 
-    /// The confirmation link's page: one button.
-    static func confirm(_ petition: Petition, action: String, csrf: String, t: Localizer) -> HTML {
-        """
-        <section class="narrow thanks">
-        <h1>\(t("confirm.title"))</h1>
-        <p class="lede">\(t("confirm.body", ["title": petition.title.text(t)]))</p>
-        <form method="post" action="\(action)"><input type="hidden" name="_csrf" value="\(csrf)">
-        \(Form.submit(t("confirm.submit")))
-        </form>
-        </section>
-        """
-    }
-
     /// A petition card with its live count and progress towards the goal.
     static func card(_ petition: PetitionSummary, t: Localizer) -> HTML {
         let closed = !petition.isOpen()

@@ -144,40 +144,30 @@ enum PetitionsFeature: Feature {
         { request in
             let (petition, token) = try confirmationLink(app, request)
             let t = app.t(request)
-            switch token.status {
-            case .used: return alreadyConfirmed(app, request, petition)
-            case .expired: return linkExpired(app, request, petition)
-            case .valid:
-                let csrf = app.formTokens.make(for: confirmAction)
-                var response = app.page(request, title: t("confirm.title")) { c in
-                    PetitionViews.confirm(petition, action: c.t.path(request.path), csrf: csrf, t: c.t)
-                }
-                response.cache(.privateNoStore)
-                return response
+            return try app.mailLink(request, token.status, linkTexts, vars: ["title": petition.title.text(t)]) {
+                app.mailLinkPage(
+                    request, title: t("confirm.title"),
+                    body: "<p class=\"lede\">\(t("confirm.body", ["title": petition.title.text(t)]))</p>",
+                    button: t("confirm.submit"), action: confirmAction)
             }
         }
     }
 
     static let confirmAction = "petition-confirm"
+    static let linkTexts = MailLinkTexts(
+        usedTitle: "confirm.used.title", usedBody: "confirm.used.body", expiredBody: "confirm.expired.body")
 
     /// `POST /petitions/{slug}/confirm/{token}`: uses the token and counts the signature in
     /// one transaction, then `303` to the confirmed page.
     static func confirm(_ app: Application) -> Router.AsyncHandler {
         { request in
-            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: confirmAction) { return forged }
             let (petition, _) = try confirmationLink(app, request)
-            let token = request.parameter("token")
-            let found = try await app.database.write { db -> MailToken? in
-                guard let found = try MailTokenStore.use(db, token: token, purpose: .signature) else { return nil }
-                if found.status == .valid, let id = found.subjectID { _ = try PetitionStore.confirm(db, signatureID: id) }
-                return found
-            }
-            switch found?.status {
-            case nil: throw HTTPError.notFound
-            case .used: return alreadyConfirmed(app, request, petition)
-            case .expired: return linkExpired(app, request, petition)
-            case .valid: return .redirect(to: "/petitions/\(petition.slug)/confirmed")
-            }
+            return try await app.mailLinkPost(
+                request, action: confirmAction, purpose: .signature, linkTexts, vars: ["title": petition.title.text(app.t(request))],
+                act: { db, token in
+                    guard let id = token.subjectID else { return false }
+                    return try PetitionStore.confirm(db, signatureID: id)
+                }, done: { .redirect(to: "/petitions/\(petition.slug)/confirmed") })
         }
     }
 
@@ -190,17 +180,6 @@ enum PetitionsFeature: Feature {
             else { return nil }
             return (petition, token)
         }.orNotFound()
-    }
-
-    static func alreadyConfirmed(_ app: Application, _ request: Request, _ petition: Petition) -> Response {
-        let t = app.t(request)
-        return ErrorPages.message(
-            app, request, status: .ok, title: t("confirm.used.title"), body: t("confirm.used.body", ["title": petition.title.text(t)]))
-    }
-
-    static func linkExpired(_ app: Application, _ request: Request, _ petition: Petition) -> Response {
-        let t = app.t(request)
-        return ErrorPages.message(app, request, status: .gone, title: t("confirm.expired.title"), body: t("confirm.expired.body"))
     }
 }
 
