@@ -93,7 +93,7 @@ enum AdminViews {
 
     /// The dashboard: signatures (with the chart), letters and RSVPs.
     static func dashboard(
-        user: StaffUser, petitions: [PetitionSummary], daily: [String: Int], days calendar: [String],
+        user: StaffUser, petitions: [PetitionSummary], pending: Int, daily: [String: Int], days calendar: [String],
         rsvps: [(title: String, confirmed: Int, waitlist: Int)], letters: [(String, Int, String)], t: Localizer
     ) -> HTML {
         let total = petitions.reduce(0) { $0 + $1.signatureCount }
@@ -108,6 +108,7 @@ enum AdminViews {
             <p class="lede">\(t("admin.dashboard.welcome", ["name": user.name.isEmpty ? user.email : user.name]))</p>
             <section aria-labelledby="signatures-heading">
             <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
+            \(pending > 0 ? "<p>\(t.plural("admin.dashboard.pending", pending))</p>" as HTML : .empty)
             \(AdminViews.chart(daily, days: calendar, t: t))
             <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
             <tbody>\(petitionRows)</tbody></table></div>

@@ -3,14 +3,23 @@ import HTTP
 /// `/campaigns` and `/campaigns/{slug}`: the case, the asks, and every open way to act.
 enum CampaignsFeature: Feature {
     static func register(in app: Application) {
-        app.router.get("/campaigns") { request in
+        app.router.get("/campaigns", list(app))
+        app.router.get("/campaigns/{slug}", hub(app))
+    }
+
+    /// `GET /campaigns`.
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
             let campaigns = try app.database.read { try CampaignStore.active($0) }
             var response = app.page(request, title: app.t(request)("campaigns.title")) { CampaignViews.list(campaigns, t: $0.t) }
             response.cache(.publicPage(shared: 30))
             return response
         }
+    }
 
-        app.router.get("/campaigns/{slug}") { request in
+    /// `GET /campaigns/{slug}`.
+    static func hub(_ app: Application) -> Router.SyncHandler {
+        { request in
             let found = try app.database.read {
                 db -> (
                     Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]),

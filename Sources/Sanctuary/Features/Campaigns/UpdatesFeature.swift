@@ -11,7 +11,6 @@ enum UpdatesFeature: Feature {
         app.router.get("/updates/confirmed", message(app, title: "updates.thanks.title", body: "updates.thanks.body"))
         app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm(app))
         app.router.post("/updates/confirm/{token}", sensitive: true, async: confirm(app))
-
         app.router.get(
             "/admin/subscribers.csv",
             async: { request in

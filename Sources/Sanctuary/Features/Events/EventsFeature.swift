@@ -8,7 +8,20 @@ import SQLite
 enum EventsFeature: Feature {
 
     static func register(in app: Application) {
-        app.router.get("/events") { request in
+        app.router.get("/events", list(app))
+        app.router.get("/events/{slug}", page(app))
+        app.router.get("/events/{slug}.ics", calendar(app))
+        app.router.get("/events.ics", calendarFeed(app))
+        app.router.get("/events/{slug}/registered", registered(app))
+        app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage(app))
+        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, async: cancel(app))
+        app.router.get("/events/{slug}/unregistered", unregistered(app))
+        app.router.post("/events/{slug}/rsvp", async: { request in try await rsvp(app, request) })
+    }
+
+    /// `GET /events`.
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
             let past = request.query["past"] == "1"
             let events = try app.database.read { past ? try EventStore.past($0) : try EventStore.upcoming($0) }
             var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) {
@@ -17,23 +30,32 @@ enum EventsFeature: Feature {
             response.cache(.publicPage(shared: 30))
             return response
         }
+    }
 
-        app.router.get("/events/{slug}") { request in
+    /// `GET /events/{slug}`.
+    static func page(_ app: Application) -> Router.SyncHandler {
+        { request in
             let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             var response = eventPage(app, request, event, form: FormState())
             response.cache(.publicPage(shared: 5))
             return response
         }
+    }
 
-        app.router.get("/events/{slug}.ics") { request in
+    /// `GET /events/{slug}.ics`.
+    static func calendar(_ app: Application) -> Router.SyncHandler {
+        { request in
             let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
             var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
             calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request)))
             return calendarResponse(calendar, filename: "\(event.summary.slug).ics")
         }
+    }
 
-        app.router.get("/events.ics") { request in
+    /// `GET /events.ics`.
+    static func calendarFeed(_ app: Application) -> Router.SyncHandler {
+        { request in
             let events = try app.database.read { db -> [Event] in
                 let summaries = try EventStore.upcoming(db) + EventStore.past(db, limit: 50)
                 return try summaries.compactMap { try EventStore.find(db, slug: $0.slug) }
@@ -43,12 +65,6 @@ enum EventsFeature: Feature {
             for event in events { calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request))) }
             return calendarResponse(calendar, filename: "events.ics")
         }
-
-        app.router.get("/events/{slug}/registered", registered(app))
-        app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage(app))
-        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, async: cancel(app))
-        app.router.get("/events/{slug}/unregistered", unregistered(app))
-        app.router.post("/events/{slug}/rsvp", async: { request in try await rsvp(app, request) })
     }
 
     static func eventPage(_ app: Application, _ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {

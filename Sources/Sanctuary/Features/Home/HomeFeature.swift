@@ -3,7 +3,12 @@ import HTTP
 /// `GET /`: what to act on now, the latest news and the next events.
 enum HomeFeature: Feature {
     static func register(in app: Application) {
-        app.router.get("/") { request in
+        app.router.get("/", home(app))
+    }
+
+    /// `GET /`.
+    static func home(_ app: Application) -> Router.SyncHandler {
+        { request in
             let (campaigns, petitions, news, events) = try app.database.read { db in
                 (
                     try CampaignStore.active(db, featuredOnly: true), try PetitionStore.featured(db, limit: 3),

@@ -6,7 +6,19 @@ import HTTP
 enum LettersFeature: Feature {
 
     static func register(in app: Application) {
-        app.router.get("/representatives") { request in
+        app.router.get("/representatives", representatives(app))
+        app.router.get("/letters", list(app))
+        app.router.get("/letters/{slug}", page(app))
+        app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
+
+        app.router.get("/letters/{slug}/letter/{token}", sensitive: true, letter(app))
+        app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true, letterText(app))
+        app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true, letterDocx(app))
+    }
+
+    /// `GET /representatives`.
+    static func representatives(_ app: Application) -> Router.SyncHandler {
+        { request in
             let raw = request.query["postal_code"] ?? ""
             let wantsJSON = request.headers["accept"]?.contains("application/json") ?? false
             let code = PostalCode.normalise(raw)
@@ -29,28 +41,38 @@ enum LettersFeature: Feature {
                     LetterViews.representatives(raw: raw, code: code, found: found, t: $0.t)
                 })
         }
+    }
 
-        app.router.get("/letters") { request in
+    /// `GET /letters`.
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
             let campaigns = try app.database.read { try LetterStore.open($0) }
             return app.page(request, title: app.t(request)("letters.title")) { LetterViews.list(campaigns, t: $0.t) }
         }
+    }
 
-        app.router.get("/letters/{slug}") { request in
+    /// `GET /letters/{slug}`.
+    static func page(_ app: Application) -> Router.SyncHandler {
+        { request in
             let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             return formPage(app, request, campaign, state: FormState(), choices: [])
         }
+    }
 
-        app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
-
-        app.router.get("/letters/{slug}/letter/{token}", sensitive: true) { request in
+    /// `GET /letters/{slug}/letter/{token}`.
+    static func letter(_ app: Application) -> Router.SyncHandler {
+        { request in
             let letter = try app.database.read({
                 try LetterStore.letter(
                     $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
             }).orNotFound()
             return letterPage(app, request, letter, token: request.parameter("token"))
         }
+    }
 
-        app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true) { request in
+    /// `GET /letters/{slug}/letter/{token}.txt`.
+    static func letterText(_ app: Application) -> Router.SyncHandler {
+        { request in
             let letter = try app.database.read({
                 try LetterStore.letter(
                     $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
@@ -60,8 +82,11 @@ enum LettersFeature: Feature {
             response.cache(.privateNoStore)
             return response
         }
+    }
 
-        app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true) { request in
+    /// `GET /letters/{slug}/letter/{token}.docx`.
+    static func letterDocx(_ app: Application) -> Router.SyncHandler {
+        { request in
             let letter = try app.database.read({
                 try LetterStore.letter(
                     $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)

@@ -6,7 +6,14 @@ enum NewsFeature: Feature {
     static let pageSize = 10
 
     static func register(in app: Application) {
-        app.router.get("/news") { request in
+        app.router.get("/news", list(app))
+        app.router.get("/news/{slug}", post(app))
+        app.router.get("/news.atom", feed(app))
+    }
+
+    /// `GET /news`.
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
             let raw = request.query["page"]
             let t = app.t(request)
             let page: Int
@@ -37,8 +44,11 @@ enum NewsFeature: Feature {
             response.cache(.publicPage(shared: 30))
             return response
         }
+    }
 
-        app.router.get("/news/{slug}") { request in
+    /// `GET /news/{slug}`.
+    static func post(_ app: Application) -> Router.SyncHandler {
+        { request in
             let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
             var response = app.page(request, title: post.summary.title.text(t), description: post.summary.summary.text(t)) {
@@ -47,8 +57,11 @@ enum NewsFeature: Feature {
             response.cache(.publicPage(shared: 60))
             return response
         }
+    }
 
-        app.router.get("/news.atom") { request in
+    /// `GET /news.atom`.
+    static func feed(_ app: Application) -> Router.SyncHandler {
+        { request in
             let t = app.t(request)
             let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
             var feed = AtomFeed(

@@ -181,6 +181,11 @@ public enum PetitionStore {
         return true
     }
 
+    /// Signatures waiting for their signer's confirmation, across all petitions (the dashboard).
+    public static func pendingCount(_ connection: Connection) throws -> Int {
+        try connection.scalar("SELECT count(*) FROM signatures WHERE confirmed_at IS NULL", as: Int.self) ?? 0
+    }
+
     /// The petition a signature belongs to.
     public static func petitionID(_ connection: Connection, signatureID: Int64) throws -> Int64? {
         try connection.scalar("SELECT petition_id FROM signatures WHERE id = ?", signatureID, as: Int64.self)

@@ -7,21 +7,39 @@ enum PetitionsFeature: Feature {
     static let publicCaching = CachePolicy.publicPage(shared: 5)
 
     static func register(in app: Application) {
-        app.router.get("/petitions") { request in
+        app.router.get("/petitions", list(app))
+        app.router.get("/petitions/{slug}", page(app))
+        app.router.get("/petitions/{slug}.json", openData(app))
+        app.router.get("/petitions/{slug}/thanks", thanks(app, confirmed: false))
+        app.router.get("/petitions/{slug}/confirmed", thanks(app, confirmed: true))
+        app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
+        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, async: confirm(app))
+        app.router.post("/petitions/{slug}/sign", async: { request in try await sign(app, request) })
+    }
+
+    /// `GET /petitions`.
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
             let petitions = try app.database.read { try PetitionStore.all($0) }
             var response = app.page(request, title: app.t(request)("petitions.title")) { PetitionViews.list(petitions, t: $0.t) }
             response.cache(publicCaching)
             return response
         }
+    }
 
-        app.router.get("/petitions/{slug}") { request in
+    /// `GET /petitions/{slug}`.
+    static func page(_ app: Application) -> Router.SyncHandler {
+        { request in
             let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             var response = petitionPage(app, request, petition, form: FormState())
             response.cache(publicCaching)
             return response
         }
+    }
 
-        app.router.get("/petitions/{slug}.json") { request in
+    /// `GET /petitions/{slug}.json`.
+    static func openData(_ app: Application) -> Router.SyncHandler {
+        { request in
             let found = try app.database.read { db -> (Petition, [(String, Int)])? in
                 guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
                 return (petition, try PetitionStore.countsByProvince(db, petitionID: petition.id))
@@ -34,12 +52,6 @@ enum PetitionsFeature: Feature {
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
         }
-
-        app.router.get("/petitions/{slug}/thanks", thanks(app, confirmed: false))
-        app.router.get("/petitions/{slug}/confirmed", thanks(app, confirmed: true))
-        app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
-        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, async: confirm(app))
-        app.router.post("/petitions/{slug}/sign", async: { request in try await sign(app, request) })
     }
 
     static func petitionPage(
