@@ -82,17 +82,20 @@ public struct MailMessage: Sendable {
 
     /// A fresh `Message-ID` on the sender's domain: `<random@domain>`.
     public static func makeID(domain: String) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-        let id = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        return "<\(id)@\(domain)>"
+        var generator = SystemRandomNumberGenerator()
+        let (a, b) = (generator.next() as UInt64, generator.next() as UInt64)
+        func hex(_ n: UInt64) -> String {
+            let digits = String(n, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return "<\(hex(a))\(hex(b))@\(domain)>"
     }
 
     /// The message as sent: CRLF line ends, every line under 998 bytes.
     public func rendered() -> String {
         var lines: [String] = []
         func header(_ name: String, _ value: String) { lines.append(HeaderEncoding.fold("\(name): \(value)")) }
-        header("Date", MailMessage.dateFormatter.string(from: date))
+        header("Date", MailMessage.rfc5322Date(date))
         header("From", from.header(used: 6))
         header("To", to.header(used: 4))
         if let replyTo { header("Reply-To", replyTo.header(used: 10)) }
@@ -134,13 +137,18 @@ public struct MailMessage: Sendable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static let dateFormatter: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter
-    }()
+    /// `Thu, 01 Jan 1970 00:00:00 +0000` (RFC 5322 §3.3), in UTC, without a formatter
+    /// shared between threads.
+    static func rfc5322Date(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(days[Int(parts.tm_wday) % 7]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon) % 12]) \(1900 + Int(parts.tm_year)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
+    }
 }
 
 /// RFC 2047 encoded words and RFC 5322 folding for header values.

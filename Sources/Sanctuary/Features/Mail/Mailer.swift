@@ -87,10 +87,11 @@ public final class Mailer: Sendable {
                 nextSchedule = Date().addingTimeInterval(settings.scheduleSeconds)
             }
             guard let transport else {
-                for (id, kind) in (try? database.read { try OutboxStore.waiting($0, after: lastLogged) }) ?? [] {
-                    logger.notice("mail: \(kind) #\(id) waits in the outbox: \(outboxURL(id))")
-                    lastLogged = id
-                }
+                // One line per message, but no flood: past ten new ones, one line says how many.
+                let waiting = (try? database.read { try OutboxStore.waiting($0, after: lastLogged) }) ?? []
+                for (id, kind) in waiting.prefix(10) { logger.notice("mail: \(kind) #\(id) waits in the outbox: \(outboxURL(id))") }
+                if waiting.count > 10 { logger.notice("mail: \(waiting.count - 10) more messages wait in the outbox: \(outboxURL(0))") }
+                lastLogged = waiting.last?.id ?? lastLogged
                 _ = wakeup.wait(timeout: .now() + 1)
                 continue
             }

@@ -39,10 +39,18 @@ public enum OutboxStore {
     public static func enqueue(
         _ db: Connection, kind: String, priority: Priority = .transactional, message: MailMessage, now: String = Timestamp.now()
     ) throws -> Int64 {
+        try enqueue(db, kind: kind, priority: priority, RenderedMail(message), now: now)
+    }
+
+    /// A message rendered before the write (off the writer thread), written as it is.
+    @discardableResult
+    public static func enqueue(
+        _ db: Connection, kind: String, priority: Priority = .transactional, _ mail: RenderedMail, now: String = Timestamp.now()
+    ) throws -> Int64 {
         try db.run(
             """
             INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, kind, priority.rawValue, message.to.address, message.subject, message.rendered(), now, now)
+            """, kind, priority.rawValue, mail.recipient, mail.subject, mail.text, now, now)
         return db.lastInsertRowID
     }
 
@@ -174,12 +182,38 @@ public enum OutboxStore {
     }
 }
 
+/// A message as the outbox stores it: the envelope address, the subject to list, the text to send.
+public struct RenderedMail: Sendable {
+    public let recipient: String
+    public let subject: String
+    public let text: String
+
+    public init(_ message: MailMessage) {
+        recipient = message.to.address
+        subject = message.subject
+        text = message.rendered()
+    }
+}
+
 /// A one-time link's token as stored: what it acts on, and whether it still may.
 public struct MailToken: Sendable {
     public enum Status: Sendable, Equatable { case valid, used, expired }
     public let subjectID: Int64?
     public let payload: String
     public let status: Status
+}
+
+/// A fresh token for a link, with what is stored of it.
+public struct NewMailToken: Sendable {
+    public let token: String
+    public let digest: [UInt8]
+    public let expiresAt: String
+
+    public init(lifetime: TimeInterval, now: Date = Date()) {
+        token = SecretToken.make()
+        digest = SecretToken.digest(token)
+        expiresAt = Timestamp.format(now.addingTimeInterval(lifetime))
+    }
 }
 
 /// Tokens for links in mail: random, single use, stored as SHA-256 only.
@@ -189,11 +223,18 @@ public enum MailTokenStore {
         _ db: Connection, purpose: MailTokenPurpose, subjectID: Int64?, payload: String = "", lifetime: TimeInterval,
         now: Date = Date()
     ) throws -> String {
-        let token = SecretToken.make()
+        let token = NewMailToken(lifetime: lifetime, now: now)
+        try insert(db, token, purpose: purpose, subjectID: subjectID, payload: payload)
+        return token.token
+    }
+
+    /// Stores a token made before the write (its randomness and hash off the writer thread).
+    public static func insert(_ db: Connection, _ token: NewMailToken, purpose: MailTokenPurpose, subjectID: Int64?, payload: String = "")
+        throws
+    {
         try db.run(
             "INSERT INTO mail_tokens (token_hash, purpose, subject_id, payload, expires_at) VALUES (?, ?, ?, ?, ?)",
-            SecretToken.digest(token), purpose, subjectID, payload, Timestamp.format(now.addingTimeInterval(lifetime)))
-        return token
+            token.digest, purpose, subjectID, payload, token.expiresAt)
     }
 
     /// The token's record; nil when unknown (or made for another purpose).

@@ -132,7 +132,7 @@ public enum PetitionStore {
     }
 
     /// Adds a signature (run on the writer): counted at once, or when `confirm`, stored as
-    /// pending and counted by `confirm(_:signatureID:)`. The same e-mail on the same petition
+    /// pending (its confirmation mail counted as sent) and counted by `confirm(_:signatureID:)`. The same e-mail on the same petition
     /// is one signature; the database's unique constraint decides, so two simultaneous
     /// submissions cannot both count.
     public static func sign(
@@ -142,16 +142,16 @@ public enum PetitionStore {
         let inserted = try connection.run(
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
-                                    consent_updates, client_hash, created_at, confirmed_at, language)
+                                    consent_updates, client_hash, created_at, confirmed_at, language, mails_sent)
             VALUES (?, ?, ?, ?, ?, ?,
                     -- the riding, when the postal code's FSA lies in exactly one
                     coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
                               WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
-                    ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
-            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language)
+            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0)
         guard inserted == 1 else {
             return try connection.first(
                 "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",

@@ -90,9 +90,13 @@ enum PetitionsFeature: Feature {
                 var signature = input
                 signature.clientHash = clientHash
                 let (petitionID, stored, language, confirm) = (petition.id, signature, t.language, app.config.confirmSignatures)
+                // The likely mail is made here, on the event loop, so the writer thread (which
+                // every signature waits for) only inserts rows.
+                let prepared =
+                    confirm ? confirmationMail(app, petition: petition, to: stored.email, name: stored.firstName, language: language) : nil
                 try await app.database.write { db in
                     let outcome = try PetitionStore.sign(db, petitionID: petitionID, stored, language: language, confirm: confirm)
-                    try mailAbout(app, db, outcome, petition: petition, input: stored, language: language)
+                    try mailAbout(app, db, outcome, petition: petition, input: stored, language: language, prepared: prepared)
                 }
                 app.mailer.wake()
                 // The same answer whether or not this address had signed: the mail tells its owner.
@@ -100,38 +104,51 @@ enum PetitionsFeature: Feature {
             })
     }
 
+    /// A confirmation mail with its new link, made before the write.
+    static func confirmationMail(
+        _ app: Application, petition: Petition, to email: String, name: String, language: String
+    ) -> (token: NewMailToken, mail: RenderedMail) {
+        let t = app.localizer(language)
+        let token = NewMailToken(lifetime: 30 * 86_400)
+        let vars = [
+            "title": petition.title.text(t), "name": name,
+            "link": app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token.token)")),
+        ]
+        let message = app.mail(
+            to: email, name: name, language: language, subject: t("mail.signature.confirm.subject", vars),
+            text: t("mail.signature.confirm.body", vars))
+        return (token, RenderedMail(message))
+    }
+
     /// The mail a signature causes, written with it: the confirmation link for a new or
     /// still-pending signature, "you have already signed" for a confirmed one; at most
     /// three per address and petition, so the form cannot be used to flood someone.
     static func mailAbout(
         _ app: Application, _ db: Connection, _ outcome: PetitionStore.SignOutcome, petition: Petition, input: SignatureInput,
-        language: String
+        language: String, prepared: (token: NewMailToken, mail: RenderedMail)?
     ) throws {
-        let t = app.localizer(language)
-        let vars = ["title": petition.title.text(t), "name": input.firstName]
-        func confirmation(_ signatureID: Int64, name: String) throws {
-            let token = try MailTokenStore.make(db, purpose: .signature, subjectID: signatureID, lifetime: 30 * 86_400)
-            let link = app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token)"))
-            let message = app.mail(
-                to: input.email, name: name, language: language, subject: t("mail.signature.confirm.subject", vars),
-                text: t("mail.signature.confirm.body", vars.merging(["link": link, "name": name]) { $1 }))
-            try OutboxStore.enqueue(db, kind: "signature.confirm", message: message)
-            try PetitionStore.noteMail(db, signatureID: signatureID)
+        func send(_ signatureID: Int64, _ confirmation: (token: NewMailToken, mail: RenderedMail)) throws {
+            try MailTokenStore.insert(db, confirmation.token, purpose: .signature, subjectID: signatureID)
+            try OutboxStore.enqueue(db, kind: "signature.confirm", confirmation.mail)
         }
         switch outcome {
         case .counted:
             break
         case .pending(let id):
-            try confirmation(id, name: input.firstName)
+            // Its mail is counted in the row already (`mails_sent` = 1).
+            try send(id, prepared ?? confirmationMail(app, petition: petition, to: input.email, name: input.firstName, language: language))
         case .again(let id, let confirmed, let firstName, let mailsSent):
             guard mailsSent < 3 else { return }
-            guard confirmed else { return try confirmation(id, name: firstName) }
-            let link = app.absoluteURL(t.path("/petitions/\(petition.slug)"))
+            try PetitionStore.noteMail(db, signatureID: id)
+            guard confirmed else {
+                return try send(id, confirmationMail(app, petition: petition, to: input.email, name: firstName, language: language))
+            }
+            let t = app.localizer(language)
+            let vars = ["title": petition.title.text(t), "name": firstName, "link": app.absoluteURL(t.path("/petitions/\(petition.slug)"))]
             let message = app.mail(
                 to: input.email, name: firstName, language: language, subject: t("mail.signature.already.subject", vars),
-                text: t("mail.signature.already.body", vars.merging(["link": link, "name": firstName]) { $1 }))
+                text: t("mail.signature.already.body", vars))
             try OutboxStore.enqueue(db, kind: "signature.already", message: message)
-            try PetitionStore.noteMail(db, signatureID: id)
         }
     }
 
