@@ -17,8 +17,11 @@ CREATE TABLE outbox (
 );
 -- What the sender takes next: only unsent messages are in this index.
 CREATE INDEX outbox_due ON outbox (priority, next_attempt_at, id) WHERE state IN ('waiting', 'retrying');
--- "At most three mails per address and petition", and the like.
-CREATE INDEX outbox_by_recipient ON outbox (recipient, kind, created_at);
+-- Caps on repeated sign-up and password mails to one address. Partial: the mail every
+-- signature causes stays out of it, so a signing burst does not write into a random
+-- place of this index for each signature.
+CREATE INDEX outbox_by_recipient ON outbox (recipient, kind, created_at)
+    WHERE kind IN ('subscribe.confirm', 'subscribe.already', 'staff.reset');
 
 CREATE TABLE outbox_attempts (
     id           INTEGER PRIMARY KEY,

@@ -159,18 +159,35 @@ public enum HeaderEncoding {
     /// `used`: characters already on the first line (`Subject: `), so that each line holding
     /// an encoded word stays within RFC 2047's 76 characters.
     public static func unstructured(_ text: String, used: Int = 9) -> String {
-        let clean = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        if clean.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) && !clean.contains("=?") { return clean }
+        let clean = oneLine(text)
+        if isPlainASCII(clean) { return clean }
         return encodedWords(clean, used: used).joined(separator: " ")
     }
 
     /// A display name: a quoted string when ASCII, else encoded words.
     public static func phrase(_ text: String, used: Int = 6) -> String {
-        let clean = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-        if clean.unicodeScalars.allSatisfy({ $0.value >= 32 && $0.value < 127 }) && !clean.contains("=?") {
+        let clean = oneLine(text)
+        if isPlainASCII(clean) {
+            guard clean.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"" + clean + "\"" }
             return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         return encodedWords(clean, used: used).joined(separator: " ")
+    }
+
+    /// Printable ASCII with no `=?` (which would read as the start of an encoded word).
+    static func isPlainASCII(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            guard byte >= 32 && byte < 127, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
+            previous = byte
+        }
+        return true
+    }
+
+    /// Line breaks become spaces: a header value is one line.
+    static func oneLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 10 || $0 == 13 }) else { return text }
+        return String(text.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
     }
 
     /// `=?UTF-8?B?…?=` words, each on a line of at most 76 characters: 45 bytes of UTF-8
@@ -217,29 +234,61 @@ public enum HeaderEncoding {
 /// soft breaks, `=` and bytes outside printable ASCII as `=XX`, and a space or tab at a
 /// line's end encoded so no relay strips it.
 public enum QuotedPrintable {
+    /// Works on the UTF-8 bytes in one pass (line ends normalised to CRLF on the way): a
+    /// confirmation mail is rendered for every signature, on the request's thread.
     public static func encode(_ text: String) -> String {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        return normalized.split(separator: "\n", omittingEmptySubsequences: false).map { encodeLine(Array($0.utf8)) }
-            .joined(separator: "\r\n")
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 8 + 16)
+        var line: [UInt8] = []
+        var previousWasCR = false
+        for byte in text.utf8 {
+            if byte == 10 && previousWasCR {
+                previousWasCR = false
+                continue
+            }
+            previousWasCR = byte == 13
+            if byte == 10 || byte == 13 {
+                encodeLine(line, into: &out)
+                out.append(13)
+                out.append(10)
+                line.removeAll(keepingCapacity: true)
+            } else {
+                line.append(byte)
+            }
+        }
+        encodeLine(line, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let hex = Array("0123456789ABCDEF".utf8)
 
     static func encodeLine(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
+        encodeLine(bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func encodeLine(_ bytes: [UInt8], into out: inout [UInt8]) {
         var lineLength = 0
         for (index, byte) in bytes.enumerated() {
             let last = index == bytes.count - 1
             let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !last)
-            // A line that would start with "." is left to the SMTP client's dot-stuffing.
-            let piece: [UInt8] = literal ? [byte] : [61, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
-            if lineLength + piece.count > 75 {
-                out += [61, 13, 10]  // soft line break
+            let width = literal ? 1 : 3
+            if lineLength + width > 75 {
+                // A soft line break.
+                out.append(61)
+                out.append(13)
+                out.append(10)
                 lineLength = 0
             }
-            out += piece
-            lineLength += piece.count
+            if literal {
+                out.append(byte)
+            } else {
+                out.append(61)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 15)])
+            }
+            lineLength += width
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -36,7 +36,7 @@ public struct Localizer: Sendable {
     /// so a gap is visible rather than blank.
     public func callAsFunction(_ key: String, _ arguments: [String: String] = [:]) -> String {
         guard let text = strings[key] else { return key }
-        guard !arguments.isEmpty, text.contains("{") else { return text }
+        guard !arguments.isEmpty, text.utf8.contains(UInt8(ascii: "{")) else { return text }
         // Fill `{name}` placeholders in one pass; unknown ones stay visible.
         var out = ""
         var rest = text[...]

@@ -12,7 +12,9 @@ public enum Input {
     /// The cleaned text, or the problem with it. `multiline` allows line breaks (kept as `\n`).
     public static func text(_ raw: String?, required: Bool, maxLength: Int, multiline: Bool = false) -> Result<String, Problem> {
         var value = (raw ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
-        if multiline { value = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n") }
+        if multiline && value.utf8.contains(13) {
+            value = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        }
         for scalar in value.unicodeScalars {
             let v = scalar.value
             let isControl =

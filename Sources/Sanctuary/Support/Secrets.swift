@@ -54,7 +54,17 @@ func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
 }
 
 extension Data {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lower-case hex, without a format call per byte (client hashes are made per request).
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     init?(hex: String) {
         let bytes = Array(hex.utf8)
@@ -78,15 +88,27 @@ extension Data {
         }
     }
 
-    /// base64url without padding (for tokens in forms and URLs).
+    /// Base64 the URL-safe alphabet and no padding, in one pass over the bytes (tokens
+    /// are made for every signature and form).
     var base64URL: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let bytes = Array(base64EncodedString().utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     init?(base64URL: String) {
-        var text = base64URL.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while text.count % 4 != 0 { text += "=" }
+        var bytes = base64URL.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }
+        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
+        let text = String(decoding: bytes, as: UTF8.self)
         guard let data = Data(base64Encoded: text) else { return nil }
         self = data
     }

@@ -14,7 +14,9 @@ import Synchronization
 public final class Mailer: Sendable {
     public struct Settings: Sendable {
         public var smtp: SMTPSettings?
-        public var envelopeFrom: String
+        /// `mail.from`, parsed once: the `From` of every message and the envelope sender.
+        public var from: MailAddress
+        public var replyTo: MailAddress?
         public var maxPerSecond: Double
         public var retryBase: Double
         /// How often the scheduled jobs run.
@@ -27,6 +29,8 @@ public final class Mailer: Sendable {
     let outboxURL: @Sendable (Int64) -> String
     private let scheduled = Mutex<(@Sendable () -> Void)?>(nil)
     private let wakeup = DispatchSemaphore(value: 0)
+    /// A wake-up is already on its way: a burst of signatures wakes the sender once, not once each.
+    private let wakePending = Atomic<Bool>(false)
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     /// Messages the SMTP server accepted since start.
@@ -57,8 +61,19 @@ public final class Mailer: Sendable {
         thread.start()
     }
 
-    /// New mail is in the outbox: look now rather than at the next poll.
-    public func wake() { wakeup.signal() }
+    /// New mail is in the outbox: look now rather than at the next poll. Coalesced: many
+    /// calls before the sender looks make one look. With no SMTP server there is nothing to
+    /// hurry (the log line can wait for the next poll).
+    public func wake() {
+        guard settings.smtp != nil, !wakePending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        wakeup.signal()
+    }
+
+    /// Sleeps until woken or `seconds` pass, then takes the pending wake-up.
+    private func sleep(_ seconds: Double) {
+        _ = wakeup.wait(timeout: .now() + seconds)
+        wakePending.store(false, ordering: .releasing)
+    }
 
     /// Stops after the message being sent, if any (it is recorded first).
     public func stop() {
@@ -66,6 +81,11 @@ public final class Mailer: Sendable {
         wakeup.signal()
         _ = finished.wait(timeout: .now() + 70)
     }
+
+    public var from: MailAddress { settings.from }
+    public var replyTo: MailAddress? { settings.replyTo }
+    /// The domain of `Message-ID`s: the sender's.
+    public var domain: String { settings.from.address.split(separator: "@").last.map(String.init) ?? "localhost.localdomain" }
 
     private var isRunning: Bool { running.load(ordering: .acquiring) }
 
@@ -92,24 +112,24 @@ public final class Mailer: Sendable {
                 for (id, kind) in waiting.prefix(10) { logger.notice("mail: \(kind) #\(id) waits in the outbox: \(outboxURL(id))") }
                 if waiting.count > 10 { logger.notice("mail: \(waiting.count - 10) more messages wait in the outbox: \(outboxURL(0))") }
                 lastLogged = waiting.last?.id ?? lastLogged
-                _ = wakeup.wait(timeout: .now() + 1)
+                sleep(1)
                 continue
             }
             let due: [(id: Int64, recipient: String, message: String)]
             do { due = try database.read { try OutboxStore.due($0, limit: 100) } } catch {
                 logger.error("mail: could not read the outbox: \(error)")
-                _ = wakeup.wait(timeout: .now() + 5)
+                sleep(5)
                 continue
             }
             if due.isEmpty {
-                _ = wakeup.wait(timeout: .now() + 1)
+                sleep(1)
                 continue
             }
             for message in due where isRunning {
                 let wait = interval - Date().timeIntervalSince(lastSend)
                 if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 lastSend = Date()
-                let result = transport.send(from: settings.envelopeFrom, to: [message.recipient], message: Array(message.message.utf8))
+                let result = transport.send(from: settings.from.address, to: [message.recipient], message: Array(message.message.utf8))
                 do {
                     let (id, retryBase) = (message.id, settings.retryBase)
                     try database.writeAndWait { db in try OutboxStore.record(db, id: id, result: result, retryBase: retryBase) }
@@ -124,7 +144,7 @@ public final class Mailer: Sendable {
                 case .temporary(let detail):
                     logger.warning("mail: #\(message.id) will be retried: \(detail)")
                     // The server is away: stop this batch; the rest stay due and are tried after a pause.
-                    if !detail.contains("(SMTP 4") { _ = wakeup.wait(timeout: .now() + min(settings.retryBase, 5)) }
+                    if !detail.contains("(SMTP 4") { sleep(min(settings.retryBase, 5)) }
                 }
                 if case .temporary(let detail) = result, !detail.contains("(SMTP 4") { break }
             }

@@ -12,11 +12,10 @@ extension Application {
     func mail(
         to address: String, name: String = "", language: String, subject: String, text: String, attachments: [MailAttachment] = []
     ) -> MailMessage {
-        let from = MailAddress(parsing: config.mailSender) ?? MailAddress(name: config.siteName, address: "no-reply@localhost.localdomain")
-        let domain = from.address.split(separator: "@").last.map(String.init) ?? "localhost.localdomain"
+        let (from, domain) = (mailer.from, mailer.domain)
         var message = MailMessage(
             from: from, to: MailAddress(name: name, address: address),
-            replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)), subject: subject,
+            replyTo: mailer.replyTo, subject: subject,
             text: text + "\n\n-- \n\(config.siteName)\n\(config.publicBaseURL)/", language: language,
             messageID: MailMessage.makeID(domain: domain))
         message.attachments = attachments
@@ -30,12 +29,13 @@ extension Application {
         var smtp = config.smtpURL.map { SMTPSettings(url: $0, username: config.smtpUsername, password: config.smtpPassword) }
         smtp?.requireTLS = config.smtpRequireTLS
         smtp?.caFile = config.smtpCAFile
-        let from = MailAddress(parsing: config.mailSender)?.address ?? "no-reply@localhost.localdomain"
+        let from = MailAddress(parsing: config.mailSender) ?? MailAddress(name: config.siteName, address: "no-reply@localhost.localdomain")
         let base = config.publicBaseURL
         return Mailer(
             database: database,
             settings: Mailer.Settings(
-                smtp: smtp, envelopeFrom: from, maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
+                smtp: smtp, from: from, replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)),
+                maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
                 scheduleSeconds: config.mailScheduleSeconds),
             logger: logger, outboxURL: { id in id == 0 ? "\(base)/admin/outbox" : "\(base)/admin/outbox/\(id)" })
     }

@@ -175,10 +175,19 @@ public enum OutboxStore {
         return mails + pending + (try MailTokenStore.purgeExpired(db, now: now))
     }
 
-    /// How many messages of `kind` went to `recipient` since `since` (caps on repeated mail).
+    /// The kinds whose repeats to one address are capped (`recentCount`), as the partial
+    /// index `outbox_by_recipient` lists them.
+    public static let cappedKinds = ["subscribe.confirm", "subscribe.already", "staff.reset"]
+
+    /// How many messages of `kind` (one of `cappedKinds`) went to `recipient` since `since`.
+    /// The `IN` list repeats the partial index's condition, so SQLite uses that index.
     public static func recentCount(_ db: Connection, recipient: String, kind: String, since: String) throws -> Int {
-        try db.scalar(
-            "SELECT count(*) FROM outbox WHERE recipient = ? AND kind = ? AND created_at >= ?", recipient, kind, since, as: Int.self) ?? 0
+        precondition(cappedKinds.contains(kind), "only capped kinds are indexed by recipient")
+        return try db.scalar(
+            """
+            SELECT count(*) FROM outbox
+            WHERE recipient = ? AND kind IN ('subscribe.confirm', 'subscribe.already', 'staff.reset') AND kind = ? AND created_at >= ?
+            """, recipient, kind, since, as: Int.self) ?? 0
     }
 }
 
