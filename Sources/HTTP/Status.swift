@@ -27,6 +27,7 @@ public struct Status: Sendable, Equatable, Hashable, CustomStringConvertible {
     public static let notFound = Status(404)
     public static let methodNotAllowed = Status(405)
     public static let requestTimeout = Status(408)
+    public static let conflict = Status(409)
     public static let gone = Status(410)
     public static let lengthRequired = Status(411)
     public static let contentTooLarge = Status(413)

@@ -59,6 +59,8 @@ public struct MailMessage: Sendable {
     public var replyTo: MailAddress?
     public var subject: String
     public var text: String
+    /// An HTML alternative to the text (mailings), sent as `multipart/alternative`.
+    public var html: String?
     public var attachments: [MailAttachment] = []
     /// More headers (`List-Unsubscribe`, `Auto-Submitted`…), ASCII values.
     public var headers: [(String, String)] = []
@@ -104,23 +106,36 @@ public struct MailMessage: Sendable {
         header("Content-Language", language)
         header("MIME-Version", "1.0")
         for (name, value) in headers { header(name, value) }
-        let textPart = [
+        let boundary =
+            html == nil && attachments.isEmpty ? "" : "=_sanctuary_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(24)
+        // The readable part: the text, or the text and its HTML alternative.
+        var content = [
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: quoted-printable",
+            "",
+            QuotedPrintable.encode(text),
         ]
-        let body = QuotedPrintable.encode(text)
+        if let html {
+            let alternative = boundary + "_alt"
+            content =
+                [
+                    "Content-Type: multipart/alternative; boundary=\"\(alternative)\"", "", "--\(alternative)",
+                ] + content + [
+                    "--\(alternative)",
+                    "Content-Type: text/html; charset=utf-8",
+                    "Content-Transfer-Encoding: quoted-printable",
+                    "",
+                    QuotedPrintable.encode(html),
+                    "--\(alternative)--",
+                ]
+        }
         if attachments.isEmpty {
-            lines += textPart
-            lines.append("")
-            lines.append(body)
+            lines += content
         } else {
-            let boundary = "=_sanctuary_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(24)
             lines.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
             lines.append("")
             lines.append("--\(boundary)")
-            lines += textPart
-            lines.append("")
-            lines.append(body)
+            lines += content
             for attachment in attachments {
                 lines.append("--\(boundary)")
                 lines.append("Content-Type: \(attachment.contentType); name=\"\(attachment.filename)\"")

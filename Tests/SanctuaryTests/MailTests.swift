@@ -556,14 +556,4 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'recent@example.org'"), 1)
     }
 
-    // MARK: Helpers
-
-    func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        XCTFail("condition not met within \(timeout) s")
-    }
 }

@@ -15,6 +15,21 @@ public func makeTemporaryDirectory() -> URL {
     return url
 }
 
+/// Waits for a state (never for a time): polls `condition` until it holds, or throws after `timeout` seconds.
+public func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    throw WaitTimeout(seconds: timeout)
+}
+
+public struct WaitTimeout: Error, CustomStringConvertible {
+    public let seconds: Double
+    public var description: String { "condition not met within \(seconds) s" }
+}
+
 /// The real application on a real SQLite file in a temp folder, served by the real
 /// server on an ephemeral port.
 public final class TestApp: Sendable {

@@ -96,7 +96,8 @@ public final class Application: Sendable {
         let features: [any Feature.Type] = [
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-            SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self,
+            SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
+            UnsubscribeFeature.self,
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in

@@ -57,5 +57,28 @@ public enum OutboxState: String, SQLTextEnum, CaseIterable, Sendable {
 
 /// What a one-time link in a mail does.
 public enum MailTokenPurpose: String, SQLTextEnum, CaseIterable, Sendable {
-    case signature, rsvp, subscribe, invite, reset
+    case signature, rsvp, subscribe, invite, reset, letter
+}
+
+/// Where a mailing stands: written, waiting for its time, going out (or paused), done.
+public enum MailingState: String, SQLTextEnum, CaseIterable, Sendable {
+    case draft, scheduled, sending, paused, sent, cancelled
+}
+
+/// Whom a mailing goes to: confirmed subscribers (of one campaign, or all), a petition's
+/// confirmed signers who consented to updates, an event's attendees, or a petition's
+/// signers who asked to hear its outcome.
+public enum MailingAudience: String, SQLTextEnum, CaseIterable, Sendable {
+    case subscribers, signers, attendees, outcome
+}
+
+/// How a letter campaign's letters go: from the visitor's own mail program (or on paper),
+/// or sent by the site once the sender confirms their address.
+public enum LetterDelivery: String, SQLTextEnum, CaseIterable, Sendable {
+    case visitor, site
+}
+
+/// What a petition outcome is: the target's response, or a note that it was delivered.
+public enum OutcomeKind: String, SQLTextEnum, CaseIterable, Sendable {
+    case response, delivery
 }

@@ -25,11 +25,15 @@ public enum Form {
         public var inputMode: String? = nil
         /// The language typed into it, when not the page's (a French field on an English screen).
         public var language: String? = nil
+        /// A textarea's height in lines.
+        public var rows = 4
 
         public init(
             name: String, label: String, type: String = "text", required: Bool = false,
-            autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil, language: String? = nil
+            autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil, language: String? = nil,
+            rows: Int = 4
         ) {
+            self.rows = rows
             self.name = name
             self.label = label
             self.type = type
@@ -69,7 +73,8 @@ public enum Form {
         if !described.isEmpty { attributes += " aria-describedby=\"\(described.joined(separator: " "))\"" }
         let control: HTML
         if field.type == "textarea" {
-            control = "<textarea id=\"\(id)\" name=\"\(field.name)\" rows=\"4\"\(HTML(trusted: attributes))>\(state[field.name])</textarea>"
+            control =
+                "<textarea id=\"\(id)\" name=\"\(field.name)\" rows=\"\(field.rows)\"\(HTML(trusted: attributes))>\(state[field.name])</textarea>"
         } else if field.type == "file" {
             control = "<input id=\"\(id)\" name=\"\(field.name)\" type=\"file\"\(HTML(trusted: attributes))>"
         } else {

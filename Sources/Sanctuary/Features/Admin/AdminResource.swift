@@ -90,7 +90,10 @@ enum AdminResources {
             AdminField("featured", .flag),
         ],
         rowLinks: { id, slug, t in
-            [("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export"))]
+            [
+                ("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export")),
+                ("/admin/petitions/\(id)/outcome", t("admin.petitions.outcome")),
+            ]
         })
 
     static let news = AdminResource(

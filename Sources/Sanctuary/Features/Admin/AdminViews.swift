@@ -13,6 +13,7 @@ enum AdminViews {
             for resource in AdminResources.all where session.user.may(resource.area) {
                 links.append((resource.path, t("admin.nav.\(resource.key)")))
             }
+            if session.user.may(.mailings) { links.append(("/admin/mailings", t("admin.nav.mailings"))) }
             if session.user.may(.resources) { links.append(("/admin/resources", t("admin.nav.resources"))) }
             if session.user.may(.accounts) { links.append(("/admin/accounts", t("admin.nav.accounts"))) }
             if session.user.may(.audit) { links.append(("/admin/audit", t("admin.nav.audit"))) }

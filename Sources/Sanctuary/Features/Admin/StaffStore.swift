@@ -18,7 +18,8 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
     public func may(_ area: Area) -> Bool {
         switch (role, area) {
         case (.admin, _): return true
-        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources):
+        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources),
+            (.organizer, .mailings):
             return true
         case (.editor, .news), (.editor, .events), (.editor, .campaigns), (.editor, .resources): return true
         case (_, .dashboard): return true
@@ -26,7 +27,9 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
         }
     }
 
-    public enum Area: Sendable { case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox }
+    public enum Area: Sendable {
+        case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox, mailings
+    }
 }
 
 /// Accounts, sessions and the audit log.

@@ -18,6 +18,7 @@ public enum SubscriberStore {
                 consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language,
                 confirmed_at = excluded.confirmed_at
             """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now())
+        try MailingStore.resubscribe(db, address: email)
     }
 
     /// Whether the address has a current subscription (to this campaign, or the general list).
@@ -37,7 +38,8 @@ public enum SubscriberStore {
     }
 
     /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
-    /// with where each consent came from (bound: the consent text twice).
+    /// with where each consent came from (bound: the consent text twice). An address that
+    /// unsubscribed from mailings is left out: its old consents no longer stand.
     static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
     static let exportSQL = """
         SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
@@ -49,10 +51,12 @@ public enum SubscriberStore {
                coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL, NULL
         FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
         WHERE signatures.consent_updates = 1 AND signatures.confirmed_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM mail_addresses m WHERE m.address = signatures.email AND m.unsubscribed_at IS NOT NULL)
         UNION ALL
         SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL, NULL
         FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id
         WHERE rsvps.consent_updates = 1
+          AND NOT EXISTS (SELECT 1 FROM mail_addresses m WHERE m.address = rsvps.email AND m.unsubscribed_at IS NOT NULL)
         ORDER BY 1
         """
 }

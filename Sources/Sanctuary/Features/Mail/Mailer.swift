@@ -28,6 +28,8 @@ public final class Mailer: Sendable {
     let logger: Logger
     let outboxURL: @Sendable (Int64) -> String
     private let scheduled = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Renders a mailing's message for one recipient when it is sent (nil: it cannot go).
+    private let renderer = Mutex<(@Sendable (DueMessage) -> String?)?>(nil)
     private let wakeup = DispatchSemaphore(value: 0)
     /// A wake-up is already on its way: a burst of signatures wakes the sender once, not once each.
     private let wakePending = Atomic<Bool>(false)
@@ -47,6 +49,9 @@ public final class Mailer: Sendable {
 
     /// The jobs to run every `scheduleSeconds` (set once the application is built).
     func schedule(_ jobs: @escaping @Sendable () -> Void) { scheduled.withLock { $0 = jobs } }
+
+    /// How a message stored without its text (a mailing's) is rendered (set once).
+    func render(with renderer: @escaping @Sendable (DueMessage) -> String?) { self.renderer.withLock { $0 = renderer } }
 
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -115,7 +120,7 @@ public final class Mailer: Sendable {
                 sleep(1)
                 continue
             }
-            let due: [(id: Int64, recipient: String, message: String)]
+            let due: [DueMessage]
             do { due = try database.read { try OutboxStore.due($0, limit: 100) } } catch {
                 logger.error("mail: could not read the outbox: \(error)")
                 sleep(5)
@@ -125,11 +130,18 @@ public final class Mailer: Sendable {
                 sleep(1)
                 continue
             }
+            let render = renderer.withLock { $0 }
             for message in due where isRunning {
+                let text = message.message.isEmpty ? render?(message) : message.message
+                // A mailing paused or cancelled since this batch was read: not now (its rows
+                // are held or gone, and the next read will not return them).
+                if text == nil && message.mailingID != nil { continue }
                 let wait = interval - Date().timeIntervalSince(lastSend)
                 if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 lastSend = Date()
-                let result = transport.send(from: settings.from.address, to: [message.recipient], message: Array(message.message.utf8))
+                let result =
+                    text.map { transport.send(from: settings.from.address, to: [message.recipient], message: Array($0.utf8)) }
+                    ?? .permanent("the message could not be made (its mailing is gone)")
                 do {
                     let (id, retryBase) = (message.id, settings.retryBase)
                     try database.writeAndWait { db in try OutboxStore.record(db, id: id, result: result, retryBase: retryBase) }

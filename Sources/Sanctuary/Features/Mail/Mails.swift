@@ -42,11 +42,12 @@ extension Application {
 }
 
 extension Application {
-    /// The mail nobody's action causes, due by the clock: event reminders. Run by the
-    /// mailer's thread every half minute.
+    /// The mail nobody's action causes, due by the clock: event reminders and scheduled
+    /// mailings. Run by the mailer's thread every `mail.schedule_seconds`.
     func runScheduledMail() {
         do {
             try EventsFeature.sendReminders(self)
+            try MailingsFeature.sendDue(self)
         } catch {
             logger.error("mail: scheduled mail failed: \(error)")
         }

@@ -25,12 +25,22 @@ enum OutboxFeature: Feature {
         { request in
             let session = try AdminAuth.require(app, request, .outbox)
             let id = try Int64(request.parameter("id")).orNotFound()
-            let (message, text, attempts) = try app.database.read { try OutboxStore.find($0, id: id) }.orNotFound()
+            let (message, stored, attempts) = try app.database.read { try OutboxStore.find($0, id: id) }.orNotFound()
+            // A mailing's message is made when it is sent: show it as it will be (or was).
+            let text =
+                stored.isEmpty
+                ? MailingsFeature.renderForSender(
+                    app,
+                    DueMessage(id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language),
+                    sending: false)
+                    ?? "" : stored
+            let skipped = try app.database.read { try MailingStore.skipReason($0, address: message.recipient) }
             return AdminViews.page(
                 app, request, session, title: message.subject,
                 flash: request.query["retried"] == "1" ? app.t(request)("admin.outbox.retried") : nil
             ) { c, csrf in
-                OutboxViews.message(message, text: text, attempts: attempts, csrf: csrf, base: app.config.publicBaseURL, t: c.t)
+                OutboxViews.message(
+                    message, text: text, attempts: attempts, skipped: skipped, csrf: csrf, base: app.config.publicBaseURL, t: c.t)
             }
         }
     }

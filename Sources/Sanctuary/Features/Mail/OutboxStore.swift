@@ -15,8 +15,24 @@ public struct OutboxMessage: Sendable, RowDecodable {
     public let lastError: String
     public let createdAt: String
     public let sentAt: String?
+    /// The mailing it belongs to: its text is rendered when it is sent.
+    public let mailingID: Int64?
+    public let language: String
 
-    static let columns = "id, kind, priority, recipient, subject, state, attempts, next_attempt_at, last_error, created_at, sent_at"
+    static let columns =
+        "id, kind, priority, recipient, subject, state, attempts, next_attempt_at, last_error, created_at, sent_at, mailing_id, language"
+
+    /// Held back because its mailing is paused.
+    public var isHeld: Bool { nextAttemptAt == OutboxStore.heldUntil }
+}
+
+/// A message the sender takes: its text, or (a mailing's) what to render it from.
+public struct DueMessage: Sendable {
+    public let id: Int64
+    public let recipient: String
+    public let message: String
+    public let mailingID: Int64?
+    public let language: String
 }
 
 /// One delivery attempt, for the admin's screen.
@@ -55,16 +71,23 @@ public enum OutboxStore {
     }
 
     /// Messages due for an attempt, transactional first, oldest first.
-    public static func due(_ db: Connection, now: String = Timestamp.now(), limit: Int) throws -> [(
-        id: Int64, recipient: String, message: String
-    )] {
+    public static func due(_ db: Connection, now: String = Timestamp.now(), limit: Int) throws -> [DueMessage] {
         try db.query(
             """
-            SELECT id, recipient, message FROM outbox
+            SELECT id, recipient, message, mailing_id, language FROM outbox
             WHERE state IN ('waiting', 'retrying') AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
             """, now, limit
-        ) { (try $0.get("id", as: Int64.self), try $0.get("recipient", as: String.self), try $0.get("message", as: String.self)) }
+        ) {
+            DueMessage(
+                id: try $0.get("id", as: Int64.self), recipient: try $0.get("recipient", as: String.self),
+                message: try $0.get("message", as: String.self), mailingID: try $0.optional("mailing_id", as: Int64.self),
+                language: try $0.get("language", as: String.self))
+        }
     }
+
+    /// A paused mailing's messages wait with this as their next attempt: never due, and
+    /// the sender's index skips them without a look.
+    public static let heldUntil = "9999-12-31T23:59:59Z"
 
     /// Records one attempt: sent; a temporary failure retried after `retryAfter` seconds
     /// (doubling from `retryBase`, at most an hour) until 24 hours after it was queued; or a
@@ -73,14 +96,23 @@ public enum OutboxStore {
         _ db: Connection, id: Int64, result: DeliveryResult, retryBase: Double, now: Date = Date()
     ) throws {
         let at = Timestamp.format(now)
+        let (recipient, mailingID) =
+            try db.first("SELECT recipient, mailing_id FROM outbox WHERE id = ?", id) {
+                (try $0.get("recipient", as: String.self), try $0.optional("mailing_id", as: Int64.self))
+            } ?? ("", nil)
         switch result {
         case .sent:
             try db.run("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?", at, id)
             try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, ?, 'sent')", id, at)
+            try MailingStore.markDelivered(db, address: recipient)
+            if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: true, now: at) }
         case .permanent(let detail):
             try db.run("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?", detail, id)
             try db.run(
                 "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, 'permanent', ?)", id, at, detail)
+            // A bounce: bulk mail skips the address from now on.
+            if !recipient.isEmpty { try MailingStore.markUndeliverable(db, address: recipient, reason: detail, now: at) }
+            if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
         case .temporary(let detail):
             let (attempts, created) =
                 try db.first("SELECT attempts, created_at FROM outbox WHERE id = ?", id) {
@@ -94,6 +126,7 @@ public enum OutboxStore {
                 next > giveUp ? OutboxState.failed : OutboxState.retrying, detail, Timestamp.format(next), id)
             try db.run(
                 "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, 'temporary', ?)", id, at, detail)
+            if next > giveUp, let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
         }
     }
 

@@ -13,7 +13,7 @@ enum OutboxViews {
         let rows: [HTML] = messages.map { m in
             """
             <tr><td><a href="\(t.path("/admin/outbox/\(m.id)"))">#\(m.id)</a></td><td><time datetime="\(m.createdAt)">\(m.createdAt)</time></td>
-            <td>\(m.recipient)</td><td>\(m.subject)</td><td><span class="badge state-\(m.state.rawValue)">\(t("admin.outbox.state.\(m.state.rawValue)"))</span></td>
+            <td>\(m.recipient)</td><td>\(m.subject)</td><td><span class="badge state-\(m.state.rawValue)">\(m.isHeld ? t("admin.outbox.held") : t("admin.outbox.state.\(m.state.rawValue)"))</span></td>
             <td>\(t.formatNumber(m.attempts))</td><td>\(m.lastError)</td></tr>
             """
         }
@@ -29,7 +29,10 @@ enum OutboxViews {
             """
     }
 
-    static func message(_ m: OutboxMessage, text: String, attempts: [OutboxAttempt], csrf: String, base: String, t: Localizer) -> HTML {
+    static func message(
+        _ m: OutboxMessage, text: String, attempts: [OutboxAttempt], skipped: (unsubscribedAt: String?, undeliverable: (String, String)?)?,
+        csrf: String, base: String, t: Localizer
+    ) -> HTML {
         let tried: [HTML] = attempts.map { a in
             "<li><time datetime=\"\(a.attemptedAt)\">\(a.attemptedAt)</time> — \(t("admin.outbox.outcome.\(a.outcome)"))\(a.detail.isEmpty ? HTML.empty : ": \(a.detail)")</li>"
         }
@@ -44,6 +47,9 @@ enum OutboxViews {
             \(m.sentAt.map { "<dt>\(t("admin.outbox.sent"))</dt><dd><time datetime=\"\($0)\">\($0)</time></dd>" as HTML })
             \(m.state == .retrying ? "<dt>\(t("admin.outbox.next"))</dt><dd>\(m.nextAttemptAt)</dd>" as HTML : .empty)
             \(m.lastError.isEmpty ? HTML.empty : "<dt>\(t("admin.outbox.last_error"))</dt><dd>\(m.lastError)</dd>")
+            \(m.isHeld ? "<dt>\(t("admin.outbox.next"))</dt><dd>\(t("admin.outbox.held"))</dd>" as HTML : .empty)
+            \(skipped?.undeliverable.map { at, why in "<dt>\(t("admin.outbox.undeliverable"))</dt><dd>\(t("admin.outbox.undeliverable.detail", ["when": at, "why": why]))</dd>" as HTML })
+            \(skipped?.unsubscribedAt.map { "<dt>\(t("admin.outbox.unsubscribed"))</dt><dd><time datetime=\"\($0)\">\($0)</time></dd>" as HTML })
             </dl>
             \(canRetry ? """
             <form method="post" action="\(t.path("/admin/outbox/\(m.id)/retry"))"><input type="hidden" name="_csrf" value="\(csrf)">

@@ -45,6 +45,8 @@ public struct SignatureInput: Sendable {
     public var postalCode: String
     public var comment: String
     public var consentUpdates: Bool
+    /// "Tell me the outcome": a mail when organizers post a response or delivery note.
+    public var notifyOutcome = false
     public var clientHash: String
 }
 
@@ -142,16 +144,16 @@ public enum PetitionStore {
         let inserted = try connection.run(
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
-                                    consent_updates, client_hash, created_at, confirmed_at, language, mails_sent)
+                                    consent_updates, client_hash, created_at, confirmed_at, language, mails_sent, notify_outcome)
             VALUES (?, ?, ?, ?, ?, ?,
                     -- the riding, when the postal code's FSA lies in exactly one
                     coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
                               WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
-                    ?, ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
-            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0)
+            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome)
         guard inserted == 1 else {
             return try connection.first(
                 "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",
@@ -172,12 +174,19 @@ public enum PetitionStore {
     /// was confirmed already (or is gone).
     public static func confirm(_ connection: Connection, signatureID: Int64, now: String = Timestamp.now()) throws -> Bool {
         guard
-            let (petitionID, province) = try connection.first(
-                "SELECT petition_id, province FROM signatures WHERE id = ? AND confirmed_at IS NULL", signatureID,
-                row: { (try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self)) })
+            let (petitionID, province, email, consent) = try connection.first(
+                "SELECT petition_id, province, email, consent_updates FROM signatures WHERE id = ? AND confirmed_at IS NULL", signatureID,
+                row: {
+                    (
+                        try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self),
+                        try $0.get("email", as: String.self), try $0.get("consent_updates", as: Bool.self)
+                    )
+                })
         else { return false }
         try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
         try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)))
+        // A consent its owner has just confirmed stands over an earlier unsubscribe.
+        if consent { try MailingStore.resubscribe(connection, address: email) }
         return true
     }
 

@@ -88,7 +88,9 @@ enum PetitionViews {
     }
 
     /// The petition's page: text, count, deadline, and the sign form while it is open.
-    static func page(_ petition: Petition, form state: FormState, csrf: String, shareURL: String, c: PageContext) -> HTML {
+    static func page(
+        _ petition: Petition, outcomes: [PetitionOutcome] = [], form state: FormState, csrf: String, shareURL: String, c: PageContext
+    ) -> HTML {
         let t = c.t
         let s = petition.summary
         let open = s.isOpen()
@@ -105,6 +107,7 @@ enum PetitionViews {
                 \(Form.errorSummary(state, title: t("form.error_summary"), order: SignatureForm.order))
                 \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
                 \(fields)
+                \(Form.checkbox(name: "notify_outcome", label: t("sign.notify_outcome"), checked: state["notify_outcome"] == "yes"))
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))
                 <p class="privacy">\(t("sign.privacy"))</p>
                 \(Form.submit(t("sign.submit")))
@@ -122,6 +125,7 @@ enum PetitionViews {
             <div class="petition-layout">
             <div class="petition-text">
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
+            \(outcomesSection(outcomes, t: t))
             \(petition.body.block(t, paragraphs))
             </div>
             <aside class="sign-box" aria-labelledby="sign-heading">
@@ -132,6 +136,46 @@ enum PetitionViews {
             </div>
             \(shareLinks(title: petition.title.text(t), url: shareURL, t: t))
             </article>
+            """
+    }
+
+    /// What came of the petition, newest first, above its text: the first thing a returning
+    /// signer looks for.
+    static func outcomesSection(_ outcomes: [PetitionOutcome], t: Localizer) -> HTML {
+        guard !outcomes.isEmpty else { return .empty }
+        let items: [HTML] = outcomes.map { o in
+            """
+            <article class="outcome">
+            <h2>\(t("petition.outcome.\(o.kind.rawValue)")) <span class="meta"><time datetime="\(o.happenedOn)">\(DateText.day(o.happenedOn, t: t))</time></span></h2>
+            <div\(t.language == "fr" && o.bodyFr.isEmpty ? HTML(trusted: " lang=\"en\"") : .empty)>\(Markdown.cached(o.body(t.language)))</div>
+            </article>
+            """
+        }
+        return "<section class=\"outcomes\" aria-label=\"\(t("petition.outcome.heading"))\">\(items)</section>"
+    }
+
+    /// The organizers' screen: outcomes so far, and a form for a new one.
+    static func outcomeEditor(
+        _ petition: Petition, _ outcomes: [PetitionOutcome], notify: Int, state: FormState, csrf: String, t: Localizer
+    ) -> HTML {
+        let past: [HTML] = outcomes.map { o in
+            "<li><strong>\(t("petition.outcome.\(o.kind.rawValue)"))</strong>, \(DateText.day(o.happenedOn, t: t)): \(String(o.bodyEn.prefix(160)))</li>"
+        }
+        return """
+            <p><a href="\(t.path("/admin/petitions"))">\(t("admin.outcome.back"))</a></p>
+            <h1>\(t("admin.outcome.title"))</h1>
+            <p class="lede">\(petition.title.text(t))</p>
+            \(past.isEmpty ? HTML.empty : "<h2>\(t("admin.outcome.past"))</h2><ul>\(past)</ul>")
+            <h2>\(t("admin.outcome.new"))</h2>
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: OutcomesFeature.order))
+            \(Form.form(action: t.path("/admin/petitions/\(petition.id)/outcome"), csrf: csrf, """
+            \(Form.select(name: "kind", label: t("admin.outcome.kind"), options: OutcomeKind.allCases.map { ($0.rawValue, t("petition.outcome.\($0.rawValue)")) }, selected: state["kind"], error: state.errors["kind"]))
+            \(Form.input(Form.Field(name: "happened_on", label: t("admin.outcome.date"), type: "date", required: true), state, t: t))
+            \(Form.input(Form.Field(name: "body_en", label: t("admin.outcome.body_en"), type: "textarea", required: true, hint: t("admin.field.markdown_hint"), maxLength: 20_000, language: "en", rows: 10), state, t: t))
+            \(Form.input(Form.Field(name: "body_fr", label: t("admin.outcome.body_fr"), type: "textarea", hint: t("admin.outcome.body_fr.hint"), maxLength: 20_000, language: "fr", rows: 10), state, t: t))
+            \(Form.checkbox(name: "notify", label: t.plural("admin.outcome.notify", notify), checked: state["notify"] == "yes"))
+            \(Form.submit(t("admin.outcome.submit")))
+            """))
             """
     }
 }

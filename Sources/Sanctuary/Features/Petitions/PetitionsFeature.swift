@@ -40,14 +40,18 @@ enum PetitionsFeature: Feature {
     /// `GET /petitions/{slug}.json`.
     static func openData(_ app: Application) -> Router.SyncHandler {
         { request in
-            let found = try app.database.read { db -> (Petition, [(String, Int)])? in
+            let found = try app.database.read { db -> (Petition, [(String, Int)], PetitionOutcome?)? in
                 guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (petition, try PetitionStore.countsByProvince(db, petitionID: petition.id))
+                return (
+                    petition, try PetitionStore.countsByProvince(db, petitionID: petition.id),
+                    try OutcomeStore.all(db, petitionID: petition.id).first
+                )
             }
-            guard let (petition, provinces) = found else {
+            guard let (petition, provinces, outcome) = found else {
                 return .json("{\"error\":\"not found\"}", status: .notFound)
             }
-            var response = Response.json(PetitionJSON(petition: petition, provinces: provinces, t: app.t(request)).encoded())
+            var response = Response.json(
+                PetitionJSON(petition: petition, provinces: provinces, response: outcome, t: app.t(request)).encoded())
             response.cache(.publicData(seconds: 5))
             response.headers["Access-Control-Allow-Origin"] = "*"
             return response
@@ -60,12 +64,14 @@ enum PetitionsFeature: Feature {
     ) -> Response {
         let csrf = app.formTokens.make(for: SignatureForm.action(slug: petition.slug))
         let t = app.t(request)
+        let outcomes = (try? app.database.read { try OutcomeStore.all($0, petitionID: petition.id) }) ?? []
         return app.page(
             request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
             alternate: "/petitions/\(petition.slug)"
         ) { c in
             PetitionViews.page(
-                petition, form: form, csrf: csrf, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
+                petition, outcomes: outcomes, form: form, csrf: csrf,
+                shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
         }
     }
 
@@ -216,6 +222,8 @@ enum PetitionsFeature: Feature {
 struct PetitionJSON: Encodable {
     let petition: Petition
     let provinces: [(String, Int)]
+    /// The newest outcome (a response or a delivery note), if any.
+    let response: PetitionOutcome?
     let t: Localizer
 
     /// The JSON's field names, as the SPEC writes them.
@@ -224,6 +232,11 @@ struct PetitionJSON: Encodable {
         case signatureCount = "signature_count"
         case closesAt = "closes_at"
         case signaturesByProvince = "signatures_by_province"
+        case response
+    }
+
+    enum ResponseKeys: String, CodingKey {
+        case kind, date, text
     }
 
     func encode(to encoder: Encoder) throws {
@@ -236,6 +249,14 @@ struct PetitionJSON: Encodable {
         if let closes = s.closesAt { try container.encode(closes, forKey: .closesAt) } else { try container.encodeNil(forKey: .closesAt) }
         try container.encode(s.isOpen() ? ActionState.open.rawValue : ActionState.closed.rawValue, forKey: .state)
         try container.encode(Dictionary(provinces, uniquingKeysWith: +), forKey: .signaturesByProvince)
+        if let response {
+            var nested = container.nestedContainer(keyedBy: ResponseKeys.self, forKey: .response)
+            try nested.encode(response.kind.rawValue, forKey: .kind)
+            try nested.encode(response.happenedOn, forKey: .date)
+            try nested.encode(response.body(t.language), forKey: .text)
+        } else {
+            try container.encodeNil(forKey: .response)
+        }
     }
 
     func encoded() -> String {

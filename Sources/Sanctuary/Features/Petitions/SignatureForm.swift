@@ -13,6 +13,7 @@ enum SignatureForm {
         var state = FormState(values: [:], errors: [:])
         for name in order { state.values[name] = form[name] ?? "" }
         state.values["consent_updates"] = form["consent_updates"] == "yes" ? "yes" : ""
+        state.values["notify_outcome"] = form["notify_outcome"] == "yes" ? "yes" : ""
 
         func text(_ name: String, required: Bool, max: Int, multiline: Bool = false) -> String {
             switch Input.text(form[name], required: required, maxLength: max, multiline: multiline) {
@@ -43,7 +44,7 @@ enum SignatureForm {
         return .success(
             SignatureInput(
                 firstName: first, lastName: last, email: email, postalCode: postal, comment: comment,
-                consentUpdates: form["consent_updates"] == "yes", clientHash: ""))
+                consentUpdates: form["consent_updates"] == "yes", notifyOutcome: form["notify_outcome"] == "yes", clientHash: ""))
     }
 
     static func fields(t: Localizer) -> [Form.Field] {

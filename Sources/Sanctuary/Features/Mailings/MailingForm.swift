@@ -1,0 +1,102 @@
+import Foundation
+import HTTP
+import SQLite
+
+/// The mailing editor's fields, their checks and messages.
+enum MailingForm {
+    static let order = ["subject_en", "body_en", "subject_fr", "body_fr", "audience", "send_at"]
+    static let maxSubjectLength = 200
+    static let maxBodyLength = 50_000
+
+    /// An audience as one choice of the select: `subscribers`, `subscribers:3`,
+    /// `signers:7`, `attendees:2`.
+    static func choice(_ audience: MailingAudience, _ id: Int64?) -> String {
+        id.map { "\(audience.rawValue):\($0)" } ?? audience.rawValue
+    }
+
+    static func parseChoice(_ text: String) -> (MailingAudience, Int64?)? {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let audience = parts.first.flatMap(MailingAudience.init(rawValue:)), audience != .outcome else { return nil }
+        guard parts.count == 2 else { return audience == .subscribers ? (audience, nil) : nil }
+        guard let id = Int64(parts[1]), id > 0 else { return nil }
+        return (audience, id)
+    }
+
+    /// The audiences staff may choose, with labels: everyone subscribed, each campaign's
+    /// subscribers, each petition's signers, each event's attendees.
+    static func choices(_ db: Connection, t: Localizer) throws -> [(value: String, label: String)] {
+        var choices: [(value: String, label: String)] = [(choice(.subscribers, nil), t("admin.mailing.audience.all"))]
+        for (id, title) in try CampaignStore.choices(db) {
+            choices.append((choice(.subscribers, id), t("admin.mailing.audience.campaign", ["title": title])))
+        }
+        for petition in try PetitionStore.allForStaff(db) {
+            choices.append((choice(.signers, petition.id), t("admin.mailing.audience.signers", ["title": petition.title.text(t)])))
+        }
+        for (id, title) in try db.query(
+            "SELECT id, title FROM events ORDER BY starts_at DESC LIMIT 200",
+            row: {
+                (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
+            })
+        {
+            choices.append((choice(.attendees, id), t("admin.mailing.audience.attendees", ["title": title])))
+        }
+        return choices
+    }
+
+    /// Cleans and checks the editor's form: the draft, or the form state with errors.
+    static func validate(_ form: FormFields, choices: [(value: String, label: String)], t: Localizer) -> Result<
+        MailingDraft, FormStateError
+    > {
+        var state = FormState()
+        for name in order { state.values[name] = form[name] ?? "" }
+        func text(_ name: String, label: String, required: Bool, max: Int, multiline: Bool) -> String {
+            switch Input.text(form[name], required: required, maxLength: max, multiline: multiline) {
+            case .success(let value): return value
+            case .failure(.missing): state.errors[name] = t("admin.mailing.error.missing", ["field": label])
+            case .failure(.tooLong(let count)):
+                state.errors[name] = t(
+                    "admin.mailing.error.too_long", ["field": label, "max": t.formatNumber(max), "count": t.formatNumber(count)])
+            case .failure(.invalidCharacters): state.errors[name] = t("admin.mailing.error.characters", ["field": label])
+            }
+            return ""
+        }
+        let subjectEn = text("subject_en", label: t("admin.mailing.subject_en"), required: true, max: maxSubjectLength, multiline: false)
+        let bodyEn = text("body_en", label: t("admin.mailing.body_en"), required: true, max: maxBodyLength, multiline: true)
+        let subjectFr = text("subject_fr", label: t("admin.mailing.subject_fr"), required: false, max: maxSubjectLength, multiline: false)
+        let bodyFr = text("body_fr", label: t("admin.mailing.body_fr"), required: false, max: maxBodyLength, multiline: true)
+        // A French version is whole or absent: half of one would reach nobody.
+        if subjectFr.isEmpty != bodyFr.isEmpty, state.errors["subject_fr"] == nil, state.errors["body_fr"] == nil {
+            state.errors[subjectFr.isEmpty ? "subject_fr" : "body_fr"] = t("admin.mailing.error.french_half")
+        }
+        let audience = form["audience"] ?? ""
+        let parsed = choices.contains { $0.value == audience } ? parseChoice(audience) : nil
+        if parsed == nil { state.errors["audience"] = t("admin.mailing.error.audience") }
+        guard state.isValid, let (kind, id) = parsed else { return .failure(FormStateError(state: state)) }
+        return .success(
+            MailingDraft(subjectEn: subjectEn, bodyEn: bodyEn, subjectFr: subjectFr, bodyFr: bodyFr, audience: kind, audienceID: id))
+    }
+
+    static func values(_ mailing: Mailing) -> FormState {
+        FormState(values: [
+            "subject_en": mailing.subjectEn, "body_en": mailing.bodyEn, "subject_fr": mailing.subjectFr, "body_fr": mailing.bodyFr,
+            "audience": choice(mailing.audience, mailing.audienceID),
+        ])
+    }
+
+    static let timeZones = [
+        "America/St_Johns", "America/Halifax", "America/Moncton", "America/Toronto", "America/Winnipeg", "America/Regina",
+        "America/Edmonton", "America/Vancouver", "America/Whitehorse",
+    ]
+
+    /// When to send a scheduled mailing: a `datetime-local` in a chosen zone, in the future.
+    static func sendAt(_ form: FormFields, t: Localizer, now: Date = Date()) -> Result<Date, FormStateError> {
+        let zone = timeZones.contains(form["time_zone"] ?? "") ? form["time_zone"] ?? "" : "America/Toronto"
+        guard let date = LocalTime.parse(form["send_at"] ?? "", timeZone: zone) else {
+            return .failure(FormStateError(state: FormState(errors: ["send_at": t("admin.mailing.error.send_at")])))
+        }
+        guard date > now else {
+            return .failure(FormStateError(state: FormState(errors: ["send_at": t("admin.mailing.error.send_at_past")])))
+        }
+        return .success(date)
+    }
+}

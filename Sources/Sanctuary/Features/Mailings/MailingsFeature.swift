@@ -1,0 +1,318 @@
+import Foundation
+import HTTP
+import Mail
+import SQLite
+
+/// Mailings (organizers and admins): compose in English and French, choose the audience,
+/// preview one recipient's message and the count, send a test to yourself, send now or at
+/// a set time; watch it go, pause, resume, cancel. Messages go into the outbox behind
+/// transactional mail and are rendered one by one as the sender takes them.
+enum MailingsFeature: Feature {
+    static func register(in app: Application) {
+        app.router.get("/admin/mailings", list(app))
+        app.router.get("/admin/mailings/new", new(app))
+        app.router.post("/admin/mailings", async: create(app))
+        app.router.get("/admin/mailings/{id}", show(app))
+        app.router.post("/admin/mailings/{id}", async: save(app))
+        app.router.post("/admin/mailings/{id}/test", async: test(app))
+        app.router.post("/admin/mailings/{id}/send", async: send(app))
+        app.router.post("/admin/mailings/{id}/schedule", async: schedule(app))
+        for (action, change) in [("pause", MailingStore.pause), ("resume", MailingStore.resume), ("cancel", MailingStore.cancel)] {
+            app.router.post("/admin/mailings/{id}/\(action)", async: control(app, action: action, change))
+        }
+        app.mailer.render { [weak app] due in app.flatMap { renderForSender($0, due) } }
+    }
+
+    // MARK: Pages
+
+    static func list(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let session = try AdminAuth.require(app, request, .mailings)
+            let mailings = try app.database.read { try MailingStore.all($0) }
+            return AdminViews.page(app, request, session, title: app.t(request)("admin.mailings.title")) { c, _ in
+                MailingViews.list(mailings, t: c.t)
+            }
+        }
+    }
+
+    static func new(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let session = try AdminAuth.require(app, request, .mailings)
+            return try editor(app, request, session, mailing: nil, state: FormState())
+        }
+    }
+
+    static func show(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let session = try AdminAuth.require(app, request, .mailings)
+            let mailing = try find(app, request)
+            guard mailing.isDraft else { return try status(app, request, session, mailing) }
+            return try editor(app, request, session, mailing: mailing, state: MailingForm.values(mailing))
+        }
+    }
+
+    /// The editor, and for a saved draft its preview, count, test and send buttons.
+    static func editor(
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, mailing: Mailing?, state: FormState,
+        scheduleError: String? = nil, status: Status = .ok
+    ) throws -> Response {
+        let t = app.t(request)
+        let (choices, preview) = try app.database.read { db in
+            (try MailingForm.choices(db, t: t), try mailing.map { try self.preview(app, db, $0) })
+        }
+        let flash = ["saved": "admin.saved", "tested": "admin.mailing.tested"].first { request.query[$0.key] == "1" }.map { t($0.value) }
+        return AdminViews.page(
+            app, request, session, title: mailing.map { $0.subjectEn } ?? t("admin.mailing.new"), status: status, flash: flash
+        ) { c, csrf in
+            MailingViews.editor(
+                mailing: mailing, state: state, choices: choices, preview: preview, scheduleError: scheduleError, csrf: csrf, t: c.t)
+        }
+    }
+
+    /// A mailing that went (or goes): its numbers and what can still be done.
+    static func status(_ app: Application, _ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing) throws -> Response {
+        let t = app.t(request)
+        let (progress, audience) = try app.database.read { db in
+            (try MailingStore.progress(db, id: mailing.id), try audienceLabel(db, mailing, t: t))
+        }
+        let flash = ["sent", "paused", "resumed", "cancelled"].first { request.query[$0] == "1" }.map { t("admin.mailing.flash.\($0)") }
+        return AdminViews.page(app, request, session, title: mailing.subjectEn, flash: flash) { c, csrf in
+            MailingViews.status(mailing, audience: audience, progress: progress, csrf: csrf, t: c.t)
+        }
+    }
+
+    /// What one recipient will get, in each language someone will read it in, and the count.
+    static func preview(_ app: Application, _ db: Connection, _ mailing: Mailing) throws -> MailingPreview {
+        let count = try MailingStore.recipientCount(db, audience: mailing.audience, audienceID: mailing.audienceID)
+        var messages: [(language: String, message: MailMessage)] = []
+        for language in mailing.hasFrench ? ["en", "fr"] : ["en"] {
+            let sample =
+                try MailingStore.sampleRecipient(db, audience: mailing.audience, audienceID: mailing.audienceID, language: language)
+                ?? "supporter@example.org"
+            let addressID = try MailingStore.knownAddressID(db, sample) ?? 0
+            messages.append((language, message(app, mailing, to: sample, addressID: addressID, language: language)))
+        }
+        return MailingPreview(count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")))
+    }
+
+    static func audienceLabel(_ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
+        if mailing.audience == .outcome {
+            let title = try mailing.audienceID.flatMap { try db.scalar("SELECT title FROM petitions WHERE id = ?", $0, as: String.self) }
+            return t("admin.mailing.audience.outcome", ["title": title ?? "?"])
+        }
+        let value = MailingForm.choice(mailing.audience, mailing.audienceID)
+        return try MailingForm.choices(db, t: t).first { $0.value == value }?.label ?? value
+    }
+
+    // MARK: Actions
+
+    static func create(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .mailings)
+            let t = app.t(request)
+            let choices = try app.database.read { try MailingForm.choices($0, t: t) }
+            switch MailingForm.validate(request.form, choices: choices, t: t) {
+            case .failure(let invalid):
+                return try editor(app, request, session, mailing: nil, state: invalid.state, status: .unprocessableContent)
+            case .success(let draft):
+                let user = session.user
+                let id = try await app.database.write { db in
+                    let id = try MailingStore.create(db, draft, by: user.email)
+                    try StaffStore.record(db, user: user, action: "create", subject: "mailing \(id)")
+                    return id
+                }
+                return .redirect(to: "/admin/mailings/\(id)?saved=1")
+            }
+        }
+    }
+
+    static func save(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .mailings)
+            let mailing = try find(app, request)
+            let t = app.t(request)
+            let choices = try app.database.read { try MailingForm.choices($0, t: t) }
+            switch MailingForm.validate(request.form, choices: choices, t: t) {
+            case .failure(let invalid):
+                return try editor(app, request, session, mailing: mailing, state: invalid.state, status: .unprocessableContent)
+            case .success(let draft):
+                let (user, id) = (session.user, mailing.id)
+                let saved = try await app.database.write { db -> Bool in
+                    guard try MailingStore.update(db, id: id, draft) else { return false }
+                    try StaffStore.record(db, user: user, action: "update", subject: "mailing \(id)")
+                    return true
+                }
+                return try saved ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
+            }
+        }
+    }
+
+    /// A test to the author's own address, in the language of the page, marked as a test.
+    static func test(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .mailings)
+            let mailing = try find(app, request)
+            let (user, language) = (session.user, app.t(request).language)
+            try await app.database.write { db in
+                let addressID = try MailingStore.addressID(db, user.email)
+                var test = message(app, mailing, to: user.email, addressID: addressID, language: language)
+                test.subject = app.localizer(language)("admin.mailing.test_prefix") + " " + test.subject
+                try OutboxStore.enqueue(db, kind: "mailing.test", message: test)
+                try StaffStore.record(db, user: user, action: "test", subject: "mailing \(mailing.id)")
+            }
+            app.mailer.wake()
+            return .redirect(to: "/admin/mailings/\(mailing.id)?tested=1")
+        }
+    }
+
+    /// Send now: every recipient queued in one transaction.
+    static func send(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .mailings)
+            let mailing = try find(app, request)
+            let (user, id) = (session.user, mailing.id)
+            let queued = try await app.database.write { db -> Int? in
+                guard let queued = try MailingStore.queue(db, id: id) else { return nil }
+                try StaffStore.record(db, user: user, action: "send", subject: "mailing \(id)", detail: "\(queued) recipients")
+                return queued
+            }
+            guard queued != nil else { return try alreadyGone(app, request) }
+            app.mailer.wake()
+            return .redirect(to: "/admin/mailings/\(id)?sent=1")
+        }
+    }
+
+    static func schedule(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .mailings)
+            let mailing = try find(app, request)
+            switch MailingForm.sendAt(request.form, t: app.t(request)) {
+            case .failure(let invalid):
+                return try editor(
+                    app, request, session, mailing: mailing, state: MailingForm.values(mailing),
+                    scheduleError: invalid.state.errors["send_at"],
+                    status: .unprocessableContent)
+            case .success(let date):
+                let (user, id, at) = (session.user, mailing.id, Timestamp.format(date))
+                let scheduled = try await app.database.write { db -> Bool in
+                    guard try MailingStore.schedule(db, id: id, at: at) else { return false }
+                    try StaffStore.record(db, user: user, action: "schedule", subject: "mailing \(id)", detail: at)
+                    return true
+                }
+                return try scheduled ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
+            }
+        }
+    }
+
+    /// Pause, resume, cancel: each recorded in the audit log.
+    static func control(
+        _ app: Application, action: String, _ change: @escaping @Sendable (Connection, Int64, String) throws -> Bool
+    ) -> Router.AsyncHandler {
+        { request in
+            let session = try AdminAuth.requirePost(app, request, .mailings)
+            let mailing = try find(app, request)
+            let (user, id) = (session.user, mailing.id)
+            let changed = try await app.database.write { db -> Bool in
+                guard try change(db, id, Timestamp.now()) else { return false }
+                try StaffStore.record(db, user: user, action: action, subject: "mailing \(id)")
+                return true
+            }
+            guard changed else { return try alreadyGone(app, request) }
+            app.mailer.wake()
+            let flash = ["pause": "paused", "resume": "resumed", "cancel": "cancelled"][action] ?? "saved"
+            return .redirect(to: "/admin/mailings/\(id)?\(flash)=1")
+        }
+    }
+
+    static func find(_ app: Application, _ request: Request) throws -> Mailing {
+        let id = try Int64(request.parameter("id")).orNotFound()
+        return try app.database.read { try MailingStore.find($0, id: id) }.orNotFound()
+    }
+
+    /// The mailing moved on meanwhile (another tab sent or cancelled it).
+    static func alreadyGone(_ app: Application, _ request: Request) throws -> Response {
+        let t = app.t(request)
+        return ErrorPages.message(
+            app, request, status: .conflict, title: t("admin.mailing.conflict.title"), body: t("admin.mailing.conflict.body"))
+    }
+
+    // MARK: The message
+
+    /// The message one recipient gets: the text (and its HTML alternative) in their
+    /// language, the site's signature, an unsubscribe footer, and the RFC 8058 headers.
+    static func message(_ app: Application, _ mailing: Mailing, to address: String, addressID: Int64, language: String) -> MailMessage {
+        let language = mailing.language(for: language)
+        let t = app.localizer(language)
+        let unsubscribe = UnsubscribeFeature.url(app, addressID: addressID, mailingID: mailing.id, t: t)
+        let body = mailing.body(language)
+        var message = app.mail(to: address, language: language, subject: mailing.subject(language), text: MailText.plain(body, app: app))
+        let footer = t("mail.mailing.footer", ["link": unsubscribe])
+        message.text += "\n\n" + footer
+        let base = app.config.publicBaseURL
+        let html: HTML = """
+            <!doctype html><html lang="\(language)"><head><meta charset="utf-8"><title>\(mailing.subject(language))</title></head>
+            <body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
+            \(MailText.absoluteLinks(Markdown.render(body), base: base))
+            <hr><p style="font-size: 0.9em; color: #555">\(app.config.siteName) · <a href="\(base)/">\(base)</a><br>
+            <a href="\(unsubscribe)">\(t("mail.mailing.unsubscribe"))</a></p>
+            </body></html>
+            """
+        message.html = html.rendered
+        let mailto = (app.mailer.replyTo ?? app.mailer.from).address
+        message.headers.append(("List-Unsubscribe", "<\(unsubscribe)>, <mailto:\(mailto)?subject=unsubscribe>"))
+        message.headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        message.headers.append(("Precedence", "bulk"))
+        return message
+    }
+
+    /// The sender's renderer: a mailing's message for one queued recipient. Nil when the
+    /// mailing is gone, or (`sending`) no longer going out: paused or cancelled meanwhile.
+    static func renderForSender(_ app: Application, _ due: DueMessage, sending: Bool = true) -> String? {
+        guard let mailingID = due.mailingID,
+            let (mailing, addressID) = try? app.database.read({ db -> (Mailing, Int64)? in
+                guard let mailing = try MailingStore.find(db, id: mailingID), !sending || mailing.state == .sending,
+                    let id = try MailingStore.knownAddressID(db, due.recipient)
+                else { return nil }
+                return (mailing, id)
+            })
+        else { return nil }
+        return message(app, mailing, to: due.recipient, addressID: addressID, language: due.language).rendered()
+    }
+
+    /// Scheduled mailings whose time has come are queued (the mailer's scheduled jobs).
+    static func sendDue(_ app: Application) throws {
+        let due = try app.database.read { try MailingStore.due($0) }
+        for id in due {
+            try app.database.writeAndWait { db in
+                guard let queued = try MailingStore.queue(db, id: id) else { return }
+                try StaffStore.record(
+                    db, user: nil, actor: "scheduler", action: "send", subject: "mailing \(id)", detail: "\(queued) recipients")
+            }
+        }
+        if !due.isEmpty { app.mailer.wake() }
+    }
+}
+
+/// What the editor shows of a saved draft before it goes.
+struct MailingPreview {
+    let count: Int
+    let messages: [(language: String, message: MailMessage)]
+    let audience: String
+}
+
+/// Markdown as the plain text of a mail: readable as it is, links spelled out.
+enum MailText {
+    /// `[text](url)` → `text (url)`, with the site's paths made absolute.
+    static func plain(_ markdown: String, app: Application) -> String {
+        let base = app.config.publicBaseURL
+        return markdown.replacingOccurrences(
+            of: #"\[([^\]\n]*)\]\((/[^)\s]*)\)"#, with: "$1 (\(base)$2)", options: .regularExpression
+        ).replacingOccurrences(of: #"\[([^\]\n]*)\]\(([^)\s]+)\)"#, with: "$1 ($2)", options: .regularExpression)
+    }
+
+    /// Links to the site's own paths made absolute (a mail has no base address).
+    static func absoluteLinks(_ html: HTML, base: String) -> HTML {
+        let escapedBase: HTML = "\(base)"
+        return HTML(trusted: html.rendered.replacingOccurrences(of: "href=\"/", with: "href=\"\(escapedBase.rendered)/"))
+    }
+}

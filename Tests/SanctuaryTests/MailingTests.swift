@@ -1,0 +1,313 @@
+import Foundation
+import HTTP
+import SQLite
+import Sanctuary
+import TestSupport
+import XCTest
+
+/// Mailings end to end: an organizer composes, previews and sends through the admin
+/// screens; a real SMTP server receives; counts are read back per address.
+final class MailingTests: XCTestCase {
+    var smtp: SMTPTestServer!
+    var site: TestApp!
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        smtp = try SMTPTestServer()
+        folder = makeTemporaryDirectory()
+        site = try makeSite()
+    }
+
+    override func tearDown() {
+        site?.stop()
+        smtp?.stop()
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// The site on a database in `folder`, so a restart finds the same file.
+    func makeSite(maxPerSecond: Double = 1000, smtp url: String? = nil) throws -> TestApp {
+        let smtpURL = url ?? smtp.url
+        let database = folder.appendingPathComponent("mailings.sqlite").path
+        return try TestApp(sampleContent: true) {
+            $0.database = database
+            $0.confirmSignatures = true
+            $0.smtpURL = smtpURL
+            $0.signaturesPerMinute = 100_000
+            $0.mailRetrySeconds = 0.2
+            $0.mailMaxPerSecond = maxPerSecond
+            $0.mailScheduleSeconds = 0.2
+            $0.passwordCost = 10
+        }
+    }
+
+    func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+
+    func organizer() throws -> [(String, String)] {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                "INSERT INTO users (email, role, password_hash) VALUES ('organizer@example.org', 'organizer', ?) ON CONFLICT DO NOTHING",
+                hash)
+        }
+        return try site.signIn("organizer@example.org")
+    }
+
+    /// Confirmed subscribers, one unconfirmed, one who left, one whose address bounced.
+    func seedSubscribers(_ confirmed: [(String, String)]) throws {
+        try site.app.database.writeAndWait { db in
+            for (email, language) in confirmed {
+                try db.run(
+                    """
+                    INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at, language)
+                    VALUES (?, 'Yes, keep me informed', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', ?)
+                    """, email, language)
+            }
+            try db.run(
+                "INSERT INTO subscribers (email, consent_text, consented_at) VALUES ('pending@example.org', 'Yes', '2026-11-01T00:00:00Z')")
+            try db.run(
+                """
+                INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at, unsubscribed_at)
+                VALUES ('left@example.org', 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', '2026-11-02T00:00:00Z')
+                """)
+            try db.run(
+                """
+                INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at)
+                VALUES ('bounced@example.org', 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')
+                """)
+            try db.run(
+                "INSERT INTO mail_addresses (address, undeliverable_at, undeliverable_reason) VALUES ('bounced@example.org', '2026-11-03T00:00:00Z', '550 No such mailbox')"
+            )
+        }
+    }
+
+    /// Composes a mailing through the editor; answers its id.
+    func compose(
+        _ headers: [(String, String)], audience: String = "subscribers", subject: String = "Vigil on Saturday",
+        french: (String, String)? = ("Veillée samedi", "Rejoignez-nous **samedi**.")
+    ) throws -> Int {
+        let page = try site.get("/admin/mailings/new", headers: headers)
+        XCTAssertEqual(page.status, 200)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        let created = try site.post(
+            "/admin/mailings",
+            [
+                ("_csrf", token), ("audience", audience), ("subject_en", subject),
+                ("body_en", "Join us on **Saturday**. [Details](/events)"), ("subject_fr", french?.0 ?? ""), ("body_fr", french?.1 ?? ""),
+            ], headers: headers)
+        XCTAssertEqual(created.status, 303, created.text)
+        let location = try XCTUnwrap(created.header("Location"))
+        return try XCTUnwrap(Int(location.split(separator: "/").last?.split(separator: "?").first ?? ""))
+    }
+
+    func press(_ path: String, _ headers: [(String, String)]) throws -> ClientResponse {
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/mailings", headers: headers).text))
+        return try site.post(path, [("_csrf", token)], headers: headers)
+    }
+
+    // MARK: Tests
+
+    func testMailingReachesExactlyItsAudienceInTheirLanguageWithOneClickUnsubscribe() throws {
+        try seedSubscribers([("ana@example.org", "en"), ("bea@example.org", "fr")])
+        let staff = try organizer()
+        let id = try compose(staff)
+
+        // The preview: the count, and one recipient's message in each language.
+        let preview = try site.get("/admin/mailings/\(id)", headers: staff)
+        XCTAssertTrue(preview.text.contains("It would go to 2 people"), preview.text)
+        XCTAssertTrue(preview.text.contains("Veillée samedi"))
+        XCTAssertTrue(preview.text.contains("/unsubscribe/"), "the footer link is in the preview")
+
+        // A test to the author only.
+        XCTAssertEqual(try press("/admin/mailings/\(id)/test", staff).status, 303)
+        let test = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(test.recipients, ["organizer@example.org"])
+        XCTAssertTrue(test.subject.hasPrefix("[Test] "), test.subject)
+
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        let all = try smtp.waitForMessages(3)
+        let bulk = all.filter { !$0.subject.hasPrefix("[Test]") }
+        XCTAssertEqual(Set(bulk.flatMap(\.recipients)), ["ana@example.org", "bea@example.org"], "confirmed, subscribed, deliverable only")
+        let ana = try XCTUnwrap(bulk.first { $0.recipients == ["ana@example.org"] })
+        let bea = try XCTUnwrap(bulk.first { $0.recipients == ["bea@example.org"] })
+        XCTAssertEqual(ana.subject, "Vigil on Saturday")
+        XCTAssertEqual(bea.subject, "Veillée samedi")
+        XCTAssertEqual(bea.headers["Content-Language"], "fr")
+        XCTAssertTrue(ana.text.contains("Details (http://127.0.0.1:8080/events)"), "site links are absolute: \(ana.text)")
+        XCTAssertTrue(ana.raw.contains("text/html"), "an HTML alternative")
+        XCTAssertEqual(ana.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        let header = try XCTUnwrap(ana.headers["List-Unsubscribe"])
+        XCTAssertTrue(header.contains("mailto:"), header)
+        let link = try XCTUnwrap(header.range(of: #"http[^>]+"#, options: .regularExpression).map { String(header[$0]) })
+        XCTAssertTrue(ana.text.contains(link), "the footer carries the same link")
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        let status = try site.get("/admin/mailings/\(id)", headers: staff).text
+        XCTAssertTrue(status.contains("Sent"))
+
+        // RFC 8058: a POST with the one-click body, no session, no form token.
+        let path = String(link.dropFirst(site.app.config.publicBaseURL.count))
+        XCTAssertEqual(try site.get(path).status, 200, "the link's page has a button")
+        let clicked = try site.request(
+            "POST", path, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: "List-Unsubscribe=One-Click")
+        XCTAssertEqual(clicked.status, 200)
+        XCTAssertEqual(try site.request("POST", path, body: "List-Unsubscribe=One-Click").status, 200, "again: the same answer")
+        XCTAssertEqual(try scalar("SELECT unsubscribes FROM mailings WHERE id = \(id)"), 1)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'ana@example.org' AND unsubscribed_at IS NOT NULL"), 1)
+        XCTAssertEqual(try site.get(String(path.dropLast(2)) + "xx").status, 404, "a forged link is unknown")
+
+        // The next mailing skips the address that left.
+        let second = try compose(staff, subject: "Second", french: nil)
+        XCTAssertTrue(try site.get("/admin/mailings/\(second)", headers: staff).text.contains("It would go to 1 person"))
+        XCTAssertEqual(try press("/admin/mailings/\(second)/send", staff).status, 303)
+        let later = try smtp.waitForMessages(4)
+        XCTAssertEqual(later.filter { $0.subject == "Second" }.flatMap(\.recipients), ["bea@example.org"])
+        let english = try XCTUnwrap(later.first { $0.subject == "Second" })
+        XCTAssertEqual(english.headers["Content-Language"], "en", "no French version: French readers get the English")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE action IN ('send', 'test') AND subject LIKE 'mailing %'"), 3)
+    }
+
+    func testAudiencesOfSignersAndAttendeesFollowConsentAndConfirmation() throws {
+        let staff = try organizer()
+        for (email, consent) in [("yes@example.org", "yes"), ("no@example.org", "")] {
+            _ = try site.sign("waive-travel-loans", ["email": email, "consent_updates": consent])
+            XCTAssertEqual(try site.press(try site.mailedLink(to: email, containing: "/confirm/")).status, 303)
+        }
+        _ = try site.sign("waive-travel-loans", ["email": "unconfirmed@example.org", "consent_updates": "yes"])
+        let petition = try scalar("SELECT id FROM petitions WHERE slug = 'waive-travel-loans'")
+        let id = try compose(staff, audience: "signers:\(petition)", french: nil)
+        XCTAssertTrue(try site.get("/admin/mailings/\(id)", headers: staff).text.contains("It would go to 1 person"))
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        let received = smtp.messages().filter { $0.subject == "Vigil on Saturday" }
+        XCTAssertEqual(received.flatMap(\.recipients), ["yes@example.org"])
+
+        // An audience that is not offered is refused, and nothing is stored.
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/mailings/new", headers: staff).text))
+        let before = try scalar("SELECT count(*) FROM mailings")
+        for audience in ["signers:999999", "outcome:\(petition)", "everyone", "signers:-1"] {
+            let refused = try site.post(
+                "/admin/mailings", [("_csrf", token), ("audience", audience), ("subject_en", "x"), ("body_en", "y")], headers: staff)
+            XCTAssertEqual(refused.status, 422, audience)
+        }
+        let half = try site.post(
+            "/admin/mailings", [("_csrf", token), ("audience", "subscribers"), ("subject_en", "x"), ("body_en", "y"), ("subject_fr", "z")],
+            headers: staff)
+        XCTAssertEqual(half.status, 422)
+        XCTAssertTrue(half.text.contains("Write both the French subject and the French message"))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mailings"), before)
+    }
+
+    func testPauseResumeAndARestartMidSendSendNobodyASecondCopy() throws {
+        site.stop()
+        site = try makeSite(maxPerSecond: 40)
+        let people = (1...60).map { ("person\($0)@example.org", "en") }
+        try seedSubscribers(people)
+        let staff = try organizer()
+        let id = try compose(staff, french: nil)
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        try waitUntil { self.smtp.messages().count >= 5 }
+        XCTAssertEqual(try press("/admin/mailings/\(id)/pause", staff).status, 303)
+        let paused = try site.get("/admin/mailings/\(id)", headers: staff).text
+        XCTAssertTrue(paused.contains("Resume"))
+        // Held: once the sender has recorded what it had in hand, nothing more goes.
+        try waitUntil {
+            try self.scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id) AND state = 'sent'") == self.smtp.messages().count
+        }
+        let atPause = smtp.messages().count
+        let runs = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
+        try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + 3 }
+        XCTAssertEqual(smtp.messages().count, atPause, "paused means paused")
+        XCTAssertLessThan(atPause, 60)
+
+        XCTAssertEqual(try press("/admin/mailings/\(id)/resume", staff).status, 303)
+        try waitUntil { self.smtp.messages().count >= atPause + 5 }
+        // A restart in the middle of sending.
+        site.stop()
+        let beforeRestart = smtp.messages().count
+        XCTAssertLessThan(beforeRestart, 60, "the restart came mid-send")
+        site = try makeSite()
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        let received = smtp.messages().flatMap(\.recipients)
+        XCTAssertEqual(received.count, 60, "each recipient once")
+        XCTAssertEqual(Set(received), Set(people.map(\.0)))
+        XCTAssertEqual(try scalar("SELECT sent FROM mailings WHERE id = \(id)"), 60)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE action IN ('pause', 'resume')"), 2)
+    }
+
+    func testScheduledMailingGoesAtItsTimeAndCancelStopsTheRest() throws {
+        try seedSubscribers([("ana@example.org", "en")])
+        let staff = try organizer()
+        let id = try compose(staff, french: nil)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/mailings/\(id)", headers: staff).text))
+        let past = try site.post(
+            "/admin/mailings/\(id)/schedule", [("_csrf", token), ("send_at", "2020-01-01T09:00"), ("time_zone", "America/Toronto")],
+            headers: staff)
+        XCTAssertEqual(past.status, 422)
+        XCTAssertTrue(past.text.contains("Choose a time in the future"))
+        let scheduled = try site.post(
+            "/admin/mailings/\(id)/schedule", [("_csrf", token), ("send_at", "2099-06-01T09:00"), ("time_zone", "America/Toronto")],
+            headers: staff)
+        XCTAssertEqual(scheduled.status, 303)
+        XCTAssertEqual(
+            try scalar("SELECT send_at = '2099-06-01T13:00:00Z' FROM mailings WHERE id = \(id)"), 1, "09:00 in Toronto is 13:00 UTC")
+        let runs = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
+        try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + 2 }
+        XCTAssertEqual(smtp.messages().count, 0, "not before its time")
+        // Its time comes (the clock moved on).
+        try site.app.database.writeAndWait { db in try db.run("UPDATE mailings SET send_at = '2020-01-01T00:00:00Z' WHERE id = ?", id) }
+        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(mail.recipients, ["ana@example.org"])
+        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE actor = 'scheduler' AND action = 'send'"), 1)
+
+        // Cancel: a paused mailing's unsent messages leave the outbox.
+        try seedMore(20)
+        let other = try compose(staff, subject: "To cancel", french: nil)
+        try site.app.database.writeAndWait { db in
+            _ = try MailingStore.queue(db, id: Int64(other))
+            _ = try MailingStore.pause(db, id: Int64(other))
+        }
+        XCTAssertEqual(try press("/admin/mailings/\(other)/cancel", staff).status, 303)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(other) AND state = 'waiting'"), 0)
+        XCTAssertEqual(try scalar("SELECT state = 'cancelled' FROM mailings WHERE id = \(other)"), 1)
+        XCTAssertEqual(try press("/admin/mailings/\(other)/resume", staff).status, 409, "a cancelled mailing cannot resume")
+    }
+
+    func seedMore(_ count: Int) throws {
+        try site.app.database.writeAndWait { db in
+            for n in 1...count {
+                try db.run(
+                    "INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at) VALUES (?, 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
+                    "more\(n)@example.org")
+            }
+        }
+    }
+
+    func testABounceMarksTheAddressAndLaterMailingsSkipIt() throws {
+        try seedSubscribers([("reject-me@example.org", "en"), ("ok@example.org", "en")])
+        let staff = try organizer()
+        let id = try compose(staff, french: nil)
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        XCTAssertEqual(try scalar("SELECT failed FROM mailings WHERE id = \(id)"), 1)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'reject-me@example.org' AND undeliverable_at IS NOT NULL"), 1)
+        // Admins see why.
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "admin@example.org", name: "", role: .admin, passwordHash: hash)
+        }
+        let adminHeaders = try site.signIn("admin@example.org")
+        let failed = try scalar("SELECT id FROM outbox WHERE recipient = 'reject-me@example.org'")
+        let page = try site.get("/admin/outbox/\(failed)", headers: adminHeaders).text
+        XCTAssertTrue(page.contains("Address undeliverable"), page)
+        XCTAssertTrue(page.contains("550"))
+        XCTAssertTrue(page.contains("Join us on"), "a mailing's message is shown as it was sent")
+        // The next mailing leaves it out.
+        let next = try compose(staff, subject: "Next", french: nil)
+        XCTAssertTrue(try site.get("/admin/mailings/\(next)", headers: staff).text.contains("It would go to 1 person"))
+        // Editors may not send mailings.
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "editor@example.org", name: "", role: .editor, passwordHash: hash)
+        }
+        XCTAssertEqual(try site.get("/admin/mailings", headers: try site.signIn("editor@example.org")).status, 403)
+    }
+}
