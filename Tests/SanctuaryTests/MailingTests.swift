@@ -208,13 +208,15 @@ final class MailingTests: XCTestCase {
         XCTAssertEqual(try press("/admin/mailings/\(id)/pause", staff).status, 303)
         let paused = try site.get("/admin/mailings/\(id)", headers: staff).text
         XCTAssertTrue(paused.contains("Resume"))
-        // Held: once the sender has recorded what it had in hand, nothing more goes.
-        try waitUntil {
-            try self.scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id) AND state = 'sent'") == self.smtp.messages().count
+        // Held: once the sender is past the message it had in hand, nothing more goes.
+        func laterRuns(_ n: Int) throws {
+            let runs = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
+            try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + n }
         }
+        try laterRuns(2)
         let atPause = smtp.messages().count
-        let runs = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
-        try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + 3 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id) AND state = 'sent'"), atPause)
+        try laterRuns(3)
         XCTAssertEqual(smtp.messages().count, atPause, "paused means paused")
         XCTAssertLessThan(atPause, 60)
 
@@ -309,5 +311,104 @@ final class MailingTests: XCTestCase {
             try StaffStore.create(db, email: "editor@example.org", name: "", role: .editor, passwordHash: hash)
         }
         XCTAssertEqual(try site.get("/admin/mailings", headers: try site.signIn("editor@example.org")).status, 403)
+    }
+}
+
+/// Petition outcomes and the goal mail.
+final class OutcomeTests: XCTestCase {
+    let slug = "waive-travel-loans"
+    var smtp: SMTPTestServer!
+    var site: TestApp!
+
+    override func setUpWithError() throws {
+        smtp = try SMTPTestServer()
+        let url = smtp.url
+        site = try TestApp(sampleContent: true) {
+            $0.confirmSignatures = true
+            $0.smtpURL = url
+            $0.signaturesPerMinute = 100_000
+            $0.mailMaxPerSecond = 1000
+            $0.passwordCost = 10
+        }
+    }
+
+    override func tearDown() {
+        site?.stop()
+        smtp?.stop()
+    }
+
+    func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+
+    func organizer() throws -> [(String, String)] {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "organizer@example.org", name: "Org", role: .organizer, passwordHash: hash)
+        }
+        return try site.signIn("organizer@example.org")
+    }
+
+    func signAndConfirm(_ email: String, _ fields: [String: String] = [:]) throws {
+        var all = fields
+        all["email"] = email
+        _ = try site.sign(slug, all)
+        XCTAssertEqual(try site.press(try site.mailedLink(to: email, containing: "/confirm/")).status, 303)
+    }
+
+    func testOutcomeShowsOnThePageAndInTheJSONAndGoesOnlyToThoseWhoAsked() throws {
+        let staff = try organizer()
+        try signAndConfirm("asked@example.org", ["notify_outcome": "yes"])
+        try signAndConfirm("silent@example.org")
+        _ = try site.sign(slug, ["email": "pending@example.org", "notify_outcome": "yes"])
+        XCTAssertTrue(try site.get("/petitions/\(slug)").text.contains("name=\"notify_outcome\""), "the sign form offers it, unticked")
+        let petition = try scalar("SELECT id FROM petitions WHERE slug = '\(slug)'")
+
+        let editor = try site.get("/admin/petitions/\(petition)/outcome", headers: staff)
+        XCTAssertEqual(editor.status, 200)
+        XCTAssertTrue(editor.text.contains("Mail it to the 1 signer who asked"), editor.text)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: editor.text))
+        let bad = try site.post(
+            "/admin/petitions/\(petition)/outcome", [("_csrf", token), ("kind", "response"), ("happened_on", "soon"), ("body_en", "")],
+            headers: staff)
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM petition_outcomes"), 0, "nothing stored half way")
+        let posted = try site.post(
+            "/admin/petitions/\(petition)/outcome",
+            [
+                ("_csrf", token), ("kind", "response"), ("happened_on", "2026-11-28"),
+                ("body_en", "The Minister agreed to **review** the loans."), ("body_fr", "La ministre accepte de **revoir** les prêts."),
+                ("notify", "yes"),
+            ], headers: staff)
+        XCTAssertEqual(posted.status, 303)
+
+        let page = try site.get("/petitions/\(slug)").text
+        XCTAssertTrue(page.contains("<strong>review</strong>"), "shown on the petition")
+        XCTAssertTrue(try site.get("/fr/petitions/\(slug)").text.contains("revoir"))
+        let json = try site.petitionJSON(slug)
+        let response = try XCTUnwrap(json["response"] as? [String: Any])
+        XCTAssertEqual(response["kind"] as? String, "response")
+        XCTAssertEqual(response["date"] as? String, "2026-11-28")
+
+        try waitUntil { self.smtp.messages().contains { $0.subject.contains("A response to the petition") } }
+        let outcome = smtp.messages().filter { $0.subject.contains("A response to the petition") }
+        XCTAssertEqual(outcome.flatMap(\.recipients), ["asked@example.org"], "only a confirmed signer who asked")
+        XCTAssertTrue(try XCTUnwrap(outcome.first).text.contains("The Minister agreed"))
+        XCTAssertNotNil(outcome.first?.headers["List-Unsubscribe"])
+        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE action = 'outcome'"), 1)
+    }
+
+    func testOrganizersHearOnceWhenTheGoalIsReached() throws {
+        _ = try organizer()
+        let count = try scalar("SELECT signature_count FROM petitions WHERE slug = '\(slug)'")
+        let slug = self.slug
+        try site.app.database.writeAndWait { db in try db.run("UPDATE petitions SET goal = ? WHERE slug = ?", count + 1, slug) }
+        try signAndConfirm("goal@example.org")
+        try waitUntil { self.smtp.messages().contains { $0.subject.contains("has reached its goal") } }
+        try signAndConfirm("beyond@example.org")
+        try waitUntil { self.smtp.messages().count >= 3 }
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM outbox WHERE kind = 'petition.goal'"), 1, "once, with the signature that reached it")
+        XCTAssertEqual(
+            smtp.messages().filter { $0.subject.contains("has reached its goal") }.flatMap(\.recipients), ["organizer@example.org"])
+        XCTAssertEqual(try scalar("SELECT goal_reached_at IS NOT NULL FROM petitions WHERE slug = '\(slug)'"), 1)
     }
 }

@@ -44,6 +44,13 @@ public enum StaffStore {
         }
     }
 
+    /// Enabled organizers and admins, who hear when a petition reaches its goal.
+    public static func organizers(_ db: Connection) throws -> [(email: String, name: String)] {
+        try db.query("SELECT email, name FROM users WHERE disabled = 0 AND role IN ('admin', 'organizer') ORDER BY id") {
+            (try $0.get("email", as: String.self), try $0.get("name", as: String.self))
+        }
+    }
+
     public static func all(_ db: Connection) throws -> [StaffUser] {
         try db.query("SELECT \(StaffUser.columns) FROM users ORDER BY disabled, role, email", row: StaffUser.init)
     }

@@ -132,12 +132,13 @@ public final class Mailer: Sendable {
             }
             let render = renderer.withLock { $0 }
             for message in due where isRunning {
+                let wait = interval - Date().timeIntervalSince(lastSend)
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                // Rendered (and its mailing's state read) just before it goes.
                 let text = message.message.isEmpty ? render?(message) : message.message
                 // A mailing paused or cancelled since this batch was read: not now (its rows
                 // are held or gone, and the next read will not return them).
                 if text == nil && message.mailingID != nil { continue }
-                let wait = interval - Date().timeIntervalSince(lastSend)
-                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 lastSend = Date()
                 let result =
                     text.map { transport.send(from: settings.from.address, to: [message.recipient], message: Array($0.utf8)) }

@@ -125,7 +125,8 @@ public enum PetitionStore {
 
     public enum SignOutcome: Sendable, Equatable {
         /// A new signature, counted at once (confirmation is off).
-        case counted(signatureID: Int64)
+        /// Counted at once; `goalReached` when this signature made the count reach the goal.
+        case counted(signatureID: Int64, goalReached: Bool)
         /// A new signature waiting for its owner to confirm it by the mailed link.
         case pending(signatureID: Int64)
         /// The address had signed: whether that signature is confirmed, the name it was
@@ -166,13 +167,21 @@ public enum PetitionStore {
         }
         let id = connection.lastInsertRowID
         guard !confirm else { return .pending(signatureID: id) }
-        try count(connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)))
-        return .counted(signatureID: id)
+        let reached = try count(
+            connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)
+        return .counted(signatureID: id, goalReached: reached)
     }
 
-    /// Confirms a pending signature and counts it, in the same transaction; false when it
-    /// was confirmed already (or is gone).
-    public static func confirm(_ connection: Connection, signatureID: Int64, now: String = Timestamp.now()) throws -> Bool {
+    /// What a confirmation did.
+    public enum Confirmation: Sendable, Equatable {
+        /// Confirmed already, or gone.
+        case nothing
+        /// Counted now; `goalReached` when it made the count reach the goal.
+        case counted(petitionID: Int64, goalReached: Bool)
+    }
+
+    /// Confirms a pending signature and counts it, in the same transaction.
+    public static func confirm(_ connection: Connection, signatureID: Int64, now: String = Timestamp.now()) throws -> Confirmation {
         guard
             let (petitionID, province, email, consent) = try connection.first(
                 "SELECT petition_id, province, email, consent_updates FROM signatures WHERE id = ? AND confirmed_at IS NULL", signatureID,
@@ -182,12 +191,12 @@ public enum PetitionStore {
                         try $0.get("email", as: String.self), try $0.get("consent_updates", as: Bool.self)
                     )
                 })
-        else { return false }
+        else { return .nothing }
         try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
-        try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)))
+        let reached = try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)), now: now)
         // A consent its owner has just confirmed stands over an earlier unsubscribe.
         if consent { try MailingStore.resubscribe(connection, address: email) }
-        return true
+        return .counted(petitionID: petitionID, goalReached: reached)
     }
 
     /// Signatures waiting for their signer's confirmation, across all petitions (the dashboard).
@@ -211,9 +220,16 @@ public enum PetitionStore {
     }
 
     /// The kept counters move with each counted signature: the petition's total, its
-    /// province's and its day's.
-    private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String) throws {
-        try connection.run("UPDATE petitions SET signature_count = signature_count + 1 WHERE id = ?", petitionID)
+    /// province's and its day's. True when this one made the total reach the goal (exactly
+    /// once per petition: the count moves by one).
+    private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Bool {
+        let reached =
+            try connection.scalar(
+                """
+                UPDATE petitions SET signature_count = signature_count + 1,
+                    goal_reached_at = CASE WHEN goal > 0 AND signature_count + 1 = goal THEN ? ELSE goal_reached_at END
+                WHERE id = ? RETURNING goal > 0 AND signature_count = goal
+                """, now, petitionID, as: Bool.self) ?? false
         try connection.run(
             """
             INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?, ?, 1)
@@ -224,5 +240,6 @@ public enum PetitionStore {
             INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?, ?, 1)
             ON CONFLICT (petition_id, day) DO UPDATE SET count = count + 1
             """, petitionID, day)
+        return reached
     }
 }

@@ -138,8 +138,8 @@ enum PetitionsFeature: Feature {
             try OutboxStore.enqueue(db, kind: "signature.confirm", confirmation.mail)
         }
         switch outcome {
-        case .counted:
-            break
+        case .counted(_, let goalReached):
+            if goalReached { try goalMail(app, db, petition: petition) }
         case .pending(let id):
             // Its mail is counted in the row already (`mails_sent` = 1).
             try send(id, prepared ?? confirmationMail(app, petition: petition, to: input.email, name: input.firstName, language: language))
@@ -155,6 +155,20 @@ enum PetitionsFeature: Feature {
                 to: input.email, name: firstName, language: language, subject: t("mail.signature.already.subject", vars),
                 text: t("mail.signature.already.body", vars))
             try OutboxStore.enqueue(db, kind: "signature.already", message: message)
+        }
+    }
+
+    /// The goal is reached: organizers and admins hear of it, in the same transaction.
+    static func goalMail(_ app: Application, _ db: Connection, petition: Petition) throws {
+        let t = app.localizer("en")
+        let vars = [
+            "title": petition.title.english, "goal": t.formatNumber(petition.summary.goal),
+            "link": app.absoluteURL("/petitions/\(petition.slug)"), "outcome": app.absoluteURL("/admin/petitions/\(petition.id)/outcome"),
+        ]
+        for (email, name) in try StaffStore.organizers(db) {
+            let message = app.mail(
+                to: email, name: name, language: "en", subject: t("mail.goal.subject", vars), text: t("mail.goal.body", vars))
+            try OutboxStore.enqueue(db, kind: "petition.goal", message: message)
         }
     }
 
@@ -201,7 +215,9 @@ enum PetitionsFeature: Feature {
                 request, action: confirmAction, purpose: .signature, linkTexts, vars: ["title": petition.title.text(app.t(request))],
                 act: { db, token in
                     guard let id = token.subjectID else { return false }
-                    return try PetitionStore.confirm(db, signatureID: id)
+                    guard case .counted(_, let goalReached) = try PetitionStore.confirm(db, signatureID: id) else { return false }
+                    if goalReached { try goalMail(app, db, petition: petition) }
+                    return true
                 }, done: { .redirect(to: "/petitions/\(petition.slug)/confirmed") })
         }
     }
