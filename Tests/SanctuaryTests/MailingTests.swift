@@ -412,3 +412,111 @@ final class OutcomeTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT goal_reached_at IS NOT NULL FROM petitions WHERE slug = '\(slug)'"), 1)
     }
 }
+
+/// Letters the site delivers: confirmed by the sender's own mailbox, sent to the MP with
+/// `Reply-To` the sender, a copy to the sender, one a day.
+final class SiteLetterTests: XCTestCase {
+    let slug = "waive-travel-loans-mp"
+    var smtp: SMTPTestServer!
+    var site: TestApp!
+
+    override func setUpWithError() throws {
+        smtp = try SMTPTestServer()
+        let url = smtp.url
+        site = try TestApp(sampleContent: true) {
+            $0.smtpURL = url
+            $0.mailMaxPerSecond = 1000
+            $0.passwordCost = 10
+        }
+        let slug = self.slug
+        try site.app.database.writeAndWait { db in try db.run("UPDATE letter_campaigns SET delivery = 'site' WHERE slug = ?", slug) }
+    }
+
+    override func tearDown() {
+        site?.stop()
+        smtp?.stop()
+    }
+
+    func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+
+    func write(_ fields: [String: String] = [:]) throws -> ClientResponse {
+        let page = try site.get("/letters/\(slug)")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        var values = [
+            "name": "Zoë O'Neil", "email": "zoe@example.org", "street_address": "12 Rue Principale", "city": "Ottawa",
+            "postal_code": "K1A 0B1", "_csrf": token, "personal": "My cousin waited four years to repay her travel loan.",
+        ]
+        for (k, v) in fields { values[k] = v }
+        return try site.post("/letters/\(slug)", values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    func testTheLetterGoesToTheMPOnceTheSenderConfirmsWithReplyToAndACopy() throws {
+        let form = try site.get("/letters/\(slug)").text
+        XCTAssertTrue(form.contains("name=\"personal\""), "the sender may add their own words")
+        let mpEmail = try XCTUnwrap(
+            site.app.database.read {
+                try $0.scalar("SELECT email FROM members WHERE riding_code = '35079'", as: String.self)
+            })
+        XCTAssertFalse(mpEmail.isEmpty)
+        XCTAssertFalse(form.contains(mpEmail), "the MP's address is not shown before the letter is sent")
+
+        let written = try write()
+        XCTAssertEqual(written.status, 303)
+        XCTAssertEqual(written.header("Location"), "/letters/\(slug)/check-email")
+        XCTAssertFalse(try site.get("/letters/\(slug)/check-email").text.contains(mpEmail))
+        let ask = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(ask.recipients, ["zoe@example.org"], "first the sender's own address")
+        let link = try XCTUnwrap(ask.link(containing: "/send/"))
+        let path = String(link.dropFirst(site.app.config.publicBaseURL.count))
+        XCTAssertEqual(try site.get(path).status, 200)
+        XCTAssertEqual(smtp.messages().count, 1, "opening the link sends nothing")
+        XCTAssertEqual(try scalar("SELECT sent_count FROM letter_campaigns WHERE slug = '\(slug)'"), 0)
+
+        XCTAssertEqual(try site.press(path).header("Location"), "/letters/\(slug)/sent")
+        let all = try smtp.waitForMessages(3)
+        let letter = try XCTUnwrap(all.first { $0.recipients == [mpEmail] })
+        XCTAssertTrue(letter.headers["Reply-To"]?.contains("zoe@example.org") ?? false, "\(letter.headers)")
+        XCTAssertTrue(letter.text.contains("Dear Sample MP (Ottawa Centre),"))
+        XCTAssertTrue(letter.text.contains("My cousin waited four years"), "the personal paragraph is in the letter")
+        XCTAssertNil(letter.headers["Auto-Submitted"], "a person's letter, not an automatic message")
+        let copy = try XCTUnwrap(all.first { $0.recipients == ["zoe@example.org"] && $0.subject.contains("has been sent") })
+        XCTAssertTrue(copy.text.contains("My cousin waited four years"))
+        XCTAssertEqual(try scalar("SELECT sent_count FROM letter_campaigns WHERE slug = '\(slug)'"), 1)
+        XCTAssertEqual(try scalar("SELECT sent FROM letter_counts WHERE riding_code = '35079'"), 1)
+
+        // The link works once.
+        let used = try site.get(path)
+        XCTAssertEqual(used.status, 200)
+        XCTAssertTrue(used.text.contains("sent already"))
+        XCTAssertEqual(smtp.messages().count, 3)
+
+        // One letter a day per sender and campaign: the same answer, nothing new kept or sent.
+        let again = try write()
+        XCTAssertEqual(again.header("Location"), "/letters/\(slug)/check-email")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM letters WHERE delivery = 'site'"), 1)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'letter.confirm'"), 1)
+    }
+
+    func testAPersonalParagraphOverTheLimitIsRefusedAndNothingKept() throws {
+        let response = try write(["personal": String(repeating: "a", count: 1001)])
+        XCTAssertEqual(response.status, 422)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM letters"), 0)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox"), 0)
+    }
+
+    func testANamedRecipientWithoutAnAddressFallsBackToTheVisitorsMailProgram() throws {
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE letter_campaigns SET delivery = 'site', recipient_email = '' WHERE slug = 'stca-minister'")
+        }
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/letters/stca-minister").text))
+        let response = try site.post(
+            "/letters/stca-minister",
+            [
+                ("_csrf", token), ("name", "Sam"), ("email", "sam@example.org"), ("street_address", "1 King St"), ("city", "Toronto"),
+                ("postal_code", "M5V 2T6"),
+            ])
+        XCTAssertEqual(response.status, 303)
+        XCTAssertTrue(response.header("Location")?.contains("/letter/") ?? false, "the letter page, to print or send")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox"), 0)
+    }
+}

@@ -177,7 +177,9 @@ final class PetitionTests: XCTestCase {
         XCTAssertEqual(response.header("Content-Type"), "application/json; charset=utf-8")
         XCTAssertTrue(response.header("Cache-Control")?.contains("stale-while-revalidate") ?? false)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
-        XCTAssertEqual(Set(json.keys), ["slug", "title", "signature_count", "goal", "closes_at", "state", "signatures_by_province"])
+        XCTAssertEqual(
+            Set(json.keys), ["slug", "title", "signature_count", "goal", "closes_at", "state", "signatures_by_province", "response"])
+        XCTAssertTrue(json["response"] is NSNull, "no outcome yet")
         XCTAssertEqual(json["signature_count"] as? Int, 2)
         XCTAssertEqual(json["signatures_by_province"] as? [String: Int], ["BC": 1, "ON": 1])
         for secret in ["secret.person", "Secretfirst", "Secretlast", "V5K", "private words"] {

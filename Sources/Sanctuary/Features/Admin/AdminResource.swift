@@ -147,6 +147,7 @@ enum AdminResources {
             AdminField("recipient_name", .text, bilingual: true),
             AdminField("recipient_address", .textarea, maxLength: 500, bilingual: true),
             AdminField("recipient_email", .text),
+            AdminField("delivery", .choice(LetterDelivery.choices)),
             AdminField("subject", .text, required: true, bilingual: true),
             AdminField("body_template", .template, required: true, maxLength: 20_000, bilingual: true),
             AdminField("campaign_id", .campaign),
@@ -247,6 +248,8 @@ extension AdminResource {
                     fail("admin.field.no_such_row")
                 }
             case .choice(let options):
+                // An optional choice left out is its first option, the default.
+                let text = text.isEmpty ? options.first ?? "" : text
                 if options.contains(text) { values[field.name] = .text(text) } else { fail("admin.field.choice") }
             default:
                 values[field.name] = .text(text)

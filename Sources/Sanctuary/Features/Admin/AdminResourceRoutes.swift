@@ -140,7 +140,10 @@ enum AdminResourceRoutes {
                         selected: state[field.name], error: state.errors[field.name])
                 case .choice(let options):
                     return Form.select(
-                        name: field.name, label: label, options: options.map { ($0, field.name == "state" ? t("admin.state.\($0)") : $0) },
+                        name: field.name, label: label,
+                        options: options.map {
+                            ($0, field.name == "state" ? t("admin.state.\($0)") : t.text("admin.choice.\(field.name).\($0)") ?? $0)
+                        },
                         selected: state[field.name], error: state.errors[field.name])
                 default:
                     let type: String

@@ -95,7 +95,8 @@ enum AdminViews {
     /// The dashboard: signatures (with the chart), letters and RSVPs.
     static func dashboard(
         user: StaffUser, petitions: [PetitionSummary], pending: Int, daily: [String: Int], days calendar: [String],
-        rsvps: [(title: String, confirmed: Int, waitlist: Int)], letters: [(String, Int, String)], t: Localizer
+        rsvps: [(title: String, confirmed: Int, waitlist: Int)], letters: [(title: String, total: Int, sent: Int, ridings: String)],
+        t: Localizer
     ) -> HTML {
         let total = petitions.reduce(0) { $0 + $1.signatureCount }
         let petitionRows: [HTML] = petitions.map { p in
@@ -116,7 +117,7 @@ enum AdminViews {
             </section>
             <section aria-labelledby="letters-heading">
             <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
-            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { title, total, ridings in "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(total))</td><td>\(ridings)</td></tr>" as HTML })</tbody></table></div>")
+            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.letters_by_site"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { l in "<tr><td>\(l.title)</td><td class=\"number\">\(t.formatNumber(l.total))</td><td class=\"number\">\(t.formatNumber(l.sent))</td><td>\(l.ridings)</td></tr>" as HTML })</tbody></table></div>")
             </section>
             <section aria-labelledby="rsvps-heading">
             <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>

@@ -7,11 +7,14 @@ struct LetterInput: Sendable {
     let street: String
     let city: String
     let postalCode: String
+    /// The sender's own words, added to the letter (at most `LetterForm.maxPersonal` characters).
+    let personal: String
 }
 
 /// The letter form's fields, their checks and messages.
 enum LetterForm {
-    static let order = ["name", "email", "street_address", "city", "postal_code", "riding"]
+    static let order = ["name", "email", "street_address", "city", "postal_code", "riding", "personal"]
+    static let maxPersonal = 1000
 
     /// The form's action, which its token is bound to (without the language prefix).
     static func action(slug: String) -> String { "/letters/\(slug)" }
@@ -23,7 +26,8 @@ enum LetterForm {
         let city = checks.text("city", required: true, max: 100, missing: "letters.error.city")
         let email = checks.email()
         let postal = checks.postalCode()
+        let personal = checks.text("personal", required: false, max: maxPersonal, multiline: true)
         guard let email, let postal else { return nil }
-        return LetterInput(name: name, email: email, street: street, city: city, postalCode: postal)
+        return LetterInput(name: name, email: email, street: street, city: city, postalCode: postal, personal: personal)
     }
 }

@@ -14,8 +14,13 @@ public struct LetterCampaign: Sendable, RowDecodable {
     public let bodyTemplate: Bilingual
     public let state: ActionState
     public let letterCount: Int
+    public let delivery: LetterDelivery
+    public let sentCount: Int
 
     public var isOpen: Bool { state == .open }
+    /// The site sends this campaign's letters, when it has an address to send them to (a
+    /// named recipient's, or each MP's); otherwise the visitor's own mail program does.
+    public var sentBySite: Bool { delivery == .site }
     public var toMP: Bool { recipientKind == .mp }
 }
 
@@ -69,21 +74,26 @@ public enum LetterTemplate {
 
 public enum LetterStore {
     /// Every campaign's title, letters made, and its five busiest ridings (the dashboard).
-    public static func countsWithTopRidings(_ db: Connection) throws -> [(title: String, total: Int, ridings: String)] {
+    public static func countsWithTopRidings(_ db: Connection) throws -> [(title: String, total: Int, sent: Int, ridings: String)] {
         try db.query(
             """
-            SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total,
+            SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total, letter_campaigns.sent_count AS sent,
                    coalesce((SELECT group_concat(name_en || ' (' || count || ')', ', ') FROM
                        (SELECT ridings.name_en, letter_counts.count FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
                         WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
             FROM letter_campaigns ORDER BY letter_campaigns.id
             """
-        ) { (try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("ridings", as: String.self)) }
+        ) {
+            (
+                try $0.get("title", as: String.self), try $0.get("total", as: Int.self), try $0.get("sent", as: Int.self),
+                try $0.get("ridings", as: String.self)
+            )
+        }
     }
 
     static let columns = """
         id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_name_fr, recipient_address, recipient_address_fr, recipient_email,
-        subject, subject_fr, body_template, body_template_fr, state, letter_count
+        subject, subject_fr, body_template, body_template_fr, state, letter_count, delivery, sent_count
         """
 
     public static func open(_ db: Connection) throws -> [LetterCampaign] {
@@ -94,20 +104,27 @@ public enum LetterStore {
         try db.first("SELECT \(columns) FROM letter_campaigns WHERE slug = ? AND state != 'draft'", slug, row: LetterCampaign.init)
     }
 
-    /// Stores a letter and counts it per campaign and riding (on the writer); returns its token.
+    /// Stores a letter and counts it per campaign and riding (on the writer); returns its
+    /// token and id, or nil for a second letter the site would send for the same sender,
+    /// campaign and day (one a day).
     public static func save(
         _ db: Connection, campaign: LetterCampaign, ridingCode: String, senderName: String, senderEmail: String,
-        senderAddress: String, postalCode: String, letter: Letter, retentionDays: Int
-    ) throws -> String {
+        senderAddress: String, postalCode: String, letter: Letter, delivery: LetterDelivery = .visitor, personal: String = "",
+        retentionDays: Int
+    ) throws -> (token: String, id: Int64)? {
         let token = SecretToken.make()
         let now = Timestamp.now()
-        try db.run(
+        let inserted = try db.run(
             """
             INSERT INTO letters (campaign_id, token_hash, riding_code, sender_name, sender_email, sender_address, postal_code,
-                                 recipient_name, recipient_email, recipient_address, subject, body, language, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 recipient_name, recipient_email, recipient_address, subject, body, language, created_at, delivery, personal)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
             """, campaign.id, SecretToken.digest(token), ridingCode, senderName, senderEmail, senderAddress, postalCode,
-            letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, letter.language, now)
+            letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, letter.language, now,
+            delivery, personal)
+        guard inserted == 1 else { return nil }
+        let id = db.lastInsertRowID
         try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)
         try db.run(
             """
@@ -115,7 +132,54 @@ public enum LetterStore {
             ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = count + 1
             """, campaign.id, ridingCode)
         try purge(db, retentionDays: retentionDays)
-        return token
+        return (token, id)
+    }
+
+    /// A letter the site will send, as its sender confirms it.
+    public struct SiteLetter: Sendable {
+        public let id: Int64
+        public let campaignID: Int64
+        public let ridingCode: String
+        public let senderName: String
+        public let senderEmail: String
+        public let letter: Letter
+        public let sentAt: String?
+    }
+
+    public static func siteLetter(_ db: Connection, id: Int64) throws -> SiteLetter? {
+        try db.first(
+            """
+            SELECT letters.id AS id, letters.campaign_id AS campaign_id, letters.riding_code AS riding_code, letters.sender_name AS sender_name,
+                   letters.sender_email AS sender_email, letter_campaigns.slug AS slug, letters.recipient_name AS recipient_name,
+                   letters.recipient_email AS recipient_email, letters.recipient_address AS recipient_address, letters.subject AS subject,
+                   letters.body AS body, letters.language AS language, letters.created_at AS created_at, letters.sent_at AS sent_at
+            FROM letters JOIN letter_campaigns ON letter_campaigns.id = letters.campaign_id
+            WHERE letters.id = ? AND letters.delivery = 'site'
+            """, id
+        ) { row in
+            SiteLetter(
+                id: try row.get("id"), campaignID: try row.get("campaign_id"), ridingCode: try row.get("riding_code"),
+                senderName: try row.get("sender_name"), senderEmail: try row.get("sender_email"),
+                letter: Letter(
+                    campaignSlug: try row.get("slug"), recipientName: try row.get("recipient_name"),
+                    recipientEmail: try row.get("recipient_email"), recipientAddress: try row.get("recipient_address"),
+                    subject: try row.get("subject"), body: try row.get("body"), language: try row.get("language"),
+                    createdAt: try row.get("created_at")),
+                sentAt: try row.optional("sent_at", as: String.self))
+        }
+    }
+
+    /// The sender confirmed: the letter is marked sent (once) and counted as sent per
+    /// campaign and riding. False when it was sent already.
+    public static func markSent(_ db: Connection, _ letter: SiteLetter, now: String = Timestamp.now()) throws -> Bool {
+        guard try db.run("UPDATE letters SET sent_at = ? WHERE id = ? AND sent_at IS NULL", now, letter.id) == 1 else { return false }
+        try db.run("UPDATE letter_campaigns SET sent_count = sent_count + 1 WHERE id = ?", letter.campaignID)
+        try db.run(
+            """
+            INSERT INTO letter_counts (campaign_id, riding_code, count, sent) VALUES (?, ?, 0, 1)
+            ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = sent + 1
+            """, letter.campaignID, letter.ridingCode)
+        return true
     }
 
     /// The oldest creation time still kept.

@@ -74,6 +74,10 @@ enum LetterViews {
             })
             </fieldset>
             """
+        let personal = Form.input(
+            Form.Field(
+                name: "personal", label: t("letters.personal"), type: "textarea", hint: t("letters.personal.hint"),
+                maxLength: LetterForm.maxPersonal, rows: 5), state, t: t)
         return """
             <article class="letter-campaign">
             <p class="eyebrow">\(t("letters.eyebrow"))</p>
@@ -84,7 +88,7 @@ enum LetterViews {
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: LetterForm.order))
-            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(Form.submit(t("letters.submit")))"))
+            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(personal)\(campaign.sentBySite ? "<p class=\"hint\">\(t("letters.site.how"))</p>" as HTML : .empty)\(Form.submit(t(campaign.sentBySite ? "letters.site.submit" : "letters.submit")))"))
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
             </article>

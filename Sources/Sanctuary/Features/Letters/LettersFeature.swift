@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Mail
 
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
@@ -14,6 +15,12 @@ enum LettersFeature: Feature {
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true, letter(app))
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true, letterText(app))
         app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true, letterDocx(app))
+
+        // Letters the site sends: check your e-mail, the mailed link's page and button, done.
+        app.router.get("/letters/{slug}/check-email", message(app, title: "letters.site.check.title", body: "letters.site.check.body"))
+        app.router.get("/letters/{slug}/send/{token}", sensitive: true, askToSend(app))
+        app.router.post("/letters/{slug}/send/{token}", sensitive: true, async: send(app))
+        app.router.get("/letters/{slug}/sent", message(app, title: "letters.site.sent.title", body: "letters.site.sent.body"))
     }
 
     /// `GET /representatives`.
@@ -193,21 +200,137 @@ enum LettersFeature: Feature {
                 "mp_name": recipientName, "riding": representative?.ridingName(lt) ?? "", "sender_name": name,
                 "sender_address": senderAddress, "date": date,
             ])
-        let full = [
-            date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "", body, "",
-            lt("letters.closing"), "", name, senderAddress, email,
-        ].joined(separator: "\n")
+        // The sender's own paragraph follows the campaign's text, in their words.
+        let ownWords = sender.personal.isEmpty ? [] : [sender.personal, ""]
+        let full =
+            ([date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "", body, ""] + ownWords + [
+                lt("letters.closing"), "", name, senderAddress, email,
+            ]).joined(separator: "\n")
         let letter = Letter(
             campaignSlug: slug, recipientName: recipientName, recipientEmail: recipientEmail, recipientAddress: recipientAddress,
             subject: campaign.subject.text(lt), body: full, language: lt.language, createdAt: Timestamp.now())
         let ridingCode = representative?.ridingCode ?? ""
         let retention = app.config.letterRetentionDays
-        let token = try await app.database.write { db in
-            try LetterStore.save(
-                db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,
-                senderAddress: senderAddress, postalCode: postal, letter: letter, retentionDays: retention)
+        // Sent by the site when it has somewhere to send it; else by the visitor's mail program.
+        let delivery: LetterDelivery = campaign.sentBySite && MailAddress.isPlausible(recipientEmail) ? .site : .visitor
+        let personal = sender.personal
+        let confirmation = delivery == .site ? sendLink(app, campaign: campaign, letter: letter, to: email, name: name, t: t) : nil
+        let saved = try await app.database.write { db -> String? in
+            guard
+                let (token, id) = try LetterStore.save(
+                    db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,
+                    senderAddress: senderAddress, postalCode: postal, letter: letter, delivery: delivery, personal: personal,
+                    retentionDays: retention)
+            else { return nil }
+            if let confirmation {
+                try MailTokenStore.insert(db, confirmation.token, purpose: .letter, subjectID: id)
+                try OutboxStore.enqueue(db, kind: "letter.confirm", confirmation.mail)
+            }
+            return token
+        }
+        guard delivery == .visitor, let token = saved else {
+            // The same answer for a first letter and a second one today (which is not kept):
+            // the address's owner is the only one who learns anything, from their mail.
+            app.mailer.wake()
+            return .redirect(to: "/letters/\(slug)/check-email")
         }
         return .redirect(to: "/letters/\(slug)/letter/\(token)")
+    }
+
+    /// The mail that asks the sender to confirm their address, with its link, made before the write.
+    static func sendLink(
+        _ app: Application, campaign: LetterCampaign, letter: Letter, to email: String, name: String, t: Localizer
+    ) -> (token: NewMailToken, mail: RenderedMail) {
+        let token = NewMailToken(lifetime: 7 * 86_400)
+        let vars = [
+            "name": name, "recipient": letter.recipientName, "title": campaign.title.text(t),
+            "link": app.absoluteURL(t.path("/letters/\(campaign.slug)/send/\(token.token)")),
+        ]
+        let message = app.mail(
+            to: email, name: name, language: t.language, subject: t("mail.letter.confirm.subject", vars),
+            text: t("mail.letter.confirm.body", vars) + "\n\n----\n\n" + letter.text)
+        return (token, RenderedMail(message))
+    }
+
+    static let sendAction = "letter-send"
+    static let linkTexts = MailLinkTexts(
+        usedTitle: "letters.site.sent.title", usedBody: "letters.site.used.body", expiredBody: "letters.site.expired.body")
+
+    /// The letter and the link's token, when the token was made for a letter of this campaign; else `404`.
+    static func sendLinkTarget(_ app: Application, _ request: Request) throws -> (LetterStore.SiteLetter, MailToken) {
+        try app.database.read { db -> (LetterStore.SiteLetter, MailToken)? in
+            guard let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .letter),
+                let id = token.subjectID, let letter = try LetterStore.siteLetter(db, id: id),
+                letter.letter.campaignSlug == request.parameter("slug")
+            else { return nil }
+            return (letter, token)
+        }.orNotFound()
+    }
+
+    /// The page the mail links to: the letter as it will go, and one button.
+    static func askToSend(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let (site, token) = try sendLinkTarget(app, request)
+            let t = app.t(request)
+            return try app.mailLink(request, token.status, linkTexts) {
+                app.mailLinkPage(
+                    request, title: t("letters.site.confirm.title"),
+                    body: """
+                        <p class="lede">\(t("letters.site.confirm.body", ["recipient": site.letter.recipientName]))</p>
+                        <article class="letter" aria-label="\(t("letters.letter"))"\(site.letter.language == t.language ? HTML.empty : " lang=\"\(site.letter.language)\"")>
+                        <p>\(HTML.join(site.letter.text.components(separatedBy: "\n").map { HTML(stringLiteral: HTML.escape($0)) }, separator: "<br>"))</p>
+                        </article>
+                        """,
+                    button: t("letters.site.confirm.submit"), action: sendAction)
+            }
+        }
+    }
+
+    /// `POST /letters/{slug}/send/{token}`: the letter goes to its recipient from the site,
+    /// with `Reply-To` the sender, and a copy to the sender; counted as sent; one transaction.
+    static func send(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let (site, _) = try sendLinkTarget(app, request)
+            let slug = site.letter.campaignSlug
+            let (toRecipient, copy) = letterMails(app, site, t: app.t(request))
+            return try await app.mailLinkPost(
+                request, action: sendAction, purpose: .letter, linkTexts,
+                act: { db, _ in
+                    guard let current = try LetterStore.siteLetter(db, id: site.id), try LetterStore.markSent(db, current) else {
+                        return false
+                    }
+                    try OutboxStore.enqueue(db, kind: "letter.send", message: toRecipient)
+                    try OutboxStore.enqueue(db, kind: "letter.copy", message: copy)
+                    return true
+                }, done: { .redirect(to: "/letters/\(slug)/sent") })
+        }
+    }
+
+    /// The letter as the recipient gets it (from the site, replies to the sender), and the
+    /// sender's copy.
+    static func letterMails(_ app: Application, _ site: LetterStore.SiteLetter, t: Localizer) -> (MailMessage, MailMessage) {
+        let letter = site.letter
+        let lt = app.localizer(letter.language)
+        var toRecipient = MailMessage(
+            from: app.mailer.from, to: MailAddress(name: letter.recipientName, address: letter.recipientEmail),
+            replyTo: MailAddress(name: site.senderName, address: site.senderEmail), subject: letter.subject,
+            text: letter.text + "\n\n-- \n" + lt("mail.letter.via", ["site": app.config.siteName, "name": site.senderName]),
+            language: letter.language, messageID: MailMessage.makeID(domain: app.mailer.domain))
+        toRecipient.headers.append(("X-Sanctuary-Letter", "confirmed-sender"))
+        let vars = ["recipient": letter.recipientName, "name": site.senderName]
+        let copy = app.mail(
+            to: site.senderEmail, name: site.senderName, language: t.language, subject: t("mail.letter.copy.subject", vars),
+            text: t("mail.letter.copy.body", vars) + "\n\n----\n\n" + letter.text)
+        return (toRecipient, copy)
+    }
+
+    static func message(_ app: Application, title: String, body: String) -> Router.SyncHandler {
+        { request in
+            let t = app.t(request)
+            var response = ErrorPages.message(app, request, status: .ok, title: t(title), body: t(body))
+            response.cache(.noStore)
+            return response
+        }
     }
 
     /// `mailto:` with subject and body encoded per RFC 6068 (`%20` for spaces, `%0D%0A` for line breaks).

@@ -170,13 +170,10 @@ enum MailingsFeature: Feature {
         { request in
             let session = try AdminAuth.requirePost(app, request, .mailings)
             let mailing = try find(app, request)
-            let (user, id) = (session.user, mailing.id)
-            let queued = try await app.database.write { db -> Int? in
-                guard let queued = try MailingStore.queue(db, id: id) else { return nil }
-                try StaffStore.record(db, user: user, action: "send", subject: "mailing \(id)", detail: "\(queued) recipients")
-                return queued
-            }
-            guard queued != nil else { return try alreadyGone(app, request) }
+            let (user, id, started) = (session.user, mailing.id, Date())
+            let queued = try await app.database.write { try queue($0, id: id, by: user) }
+            guard let queued else { return try alreadyGone(app, request) }
+            logQueued(app, id: id, count: queued, since: started)
             app.mailer.wake()
             return .redirect(to: "/admin/mailings/\(id)?sent=1")
         }
@@ -283,13 +280,28 @@ enum MailingsFeature: Feature {
     static func sendDue(_ app: Application) throws {
         let due = try app.database.read { try MailingStore.due($0) }
         for id in due {
-            try app.database.writeAndWait { db in
-                guard let queued = try MailingStore.queue(db, id: id) else { return }
-                try StaffStore.record(
-                    db, user: nil, actor: "scheduler", action: "send", subject: "mailing \(id)", detail: "\(queued) recipients")
+            let started = Date()
+            if let queued = try app.database.writeAndWait({ try queue($0, id: id, by: nil) }) {
+                logQueued(app, id: id, count: queued, since: started)
             }
         }
         if !due.isEmpty { app.mailer.wake() }
+    }
+
+    /// Queues every recipient of a draft or scheduled mailing in the caller's transaction and
+    /// records who sent it (nil: the scheduler) in the audit log.
+    static func queue(_ db: Connection, id: Int64, by user: StaffUser?) throws -> Int? {
+        guard let queued = try MailingStore.queue(db, id: id) else { return nil }
+        try StaffStore.record(
+            db, user: user, actor: user == nil ? "scheduler" : nil, action: "send", subject: "mailing \(id)",
+            detail: "\(queued) recipients")
+        return queued
+    }
+
+    /// One line for the operator: how many and how long (no addresses).
+    static func logQueued(_ app: Application, id: Int64, count: Int, since started: Date) {
+        let seconds = Date().timeIntervalSince(started)
+        app.logger.notice("mail: mailing \(id): \(count) recipients queued in \(String(format: "%.2f", seconds)) s")
     }
 }
 
