@@ -119,6 +119,43 @@ add("admin_outbox_retry", req("POST", "/admin/outbox/1/retry", body=form({"_csrf
 add("admin_account_disable", req("POST", "/admin/accounts/2/disable", body=form({"_csrf": CSRF}), staff=True))
 add("admin_resource_delete", req("POST", "/admin/resources/1/delete", body=form({"_csrf": CSRF}), staff=True))
 add("admin_logout", req("POST", "/admin/logout", body=form({"_csrf": CSRF}), staff=True))
+# Mailings (#18): compose, preview, test, send, schedule, pause/resume/cancel; outcomes;
+# one-click unsubscribe (RFC 8058: no session, no form token); letters the site sends.
+mailing = {"_csrf": CSRF, "audience": "subscribers", "subject_en": "News", "body_en": "**Hello** [site](/news)", "subject_fr": "", "body_fr": ""}
+add("admin_mailings", req("GET", "/admin/mailings", staff=True), req("GET", "/admin/mailings/new", staff=True),
+    req("GET", "/fr/admin/mailings/1", staff=True))
+add("admin_mailing_create", req("POST", "/admin/mailings", body=form(mailing), staff=True), req("GET", "/admin/mailings/1", staff=True))
+add("admin_mailing_bad", req("POST", "/admin/mailings", body=form({**mailing, "audience": "signers:99999999999999999999", "subject_fr": "Seulement"}),
+                                   staff=True))
+add("admin_mailing_audiences", *[req("POST", "/admin/mailings", body=form({**mailing, "audience": a}), staff=True)
+                                 for a in ["campaign:1", "signers:1", "outcome:1", "attendees:1", "attendees:-1", "nope:1", "signers:"]])
+add("admin_mailing_send", req("POST", "/admin/mailings", body=form(mailing), staff=True),
+    req("POST", "/admin/mailings/1/test", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/admin/mailings/1/send", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/admin/mailings/1/pause", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/admin/mailings/1/resume", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/admin/mailings/1/cancel", body=form({"_csrf": CSRF}), staff=True))
+add("admin_mailing_schedule", req("POST", "/admin/mailings", body=form(mailing), staff=True),
+    req("POST", "/admin/mailings/1/schedule", body=form({"_csrf": CSRF, "send_at": "2027-01-01T09:00", "time_zone": "America/Vancouver"}), staff=True),
+    req("POST", "/admin/mailings/1/schedule", body=form({"_csrf": CSRF, "send_at": "99999-99-99T99:99", "time_zone": "Mars/Olympus"}), staff=True))
+add("admin_mailing_missing", req("POST", "/admin/mailings/9223372036854775807/send", body=form({"_csrf": CSRF}), staff=True),
+    req("GET", "/admin/mailings/-1", staff=True))
+add("admin_outcome", req("GET", "/admin/petitions/1/outcome", staff=True),
+    req("POST", "/admin/petitions/1/outcome", body=form({"_csrf": CSRF, "kind": "response", "happened_on": "2026-11-30",
+                                                         "body_en": "The government *replied*.", "body_fr": ""}), staff=True),
+    req("GET", "/petitions/waive-travel-loans.json"))
+add("admin_outcome_bad", req("POST", "/admin/petitions/1/outcome", body=form({"_csrf": CSRF, "kind": "x", "happened_on": "2026-02-31", "body_en": ""}),
+                                   staff=True))
+add("unsubscribe_one_click", req("POST", "/unsubscribe/1/1/abc", body="List-Unsubscribe=One-Click"),
+    req("GET", "/unsubscribe/1/1/abc"), req("POST", "/unsubscribe/99999999999999999999/-1/abc", body="List-Unsubscribe=One-Click"))
+add("letter_site", req("POST", "/letters/waive-travel-loans-mp", body=form({"name": "Amal Haddad", "email": "a@example.org", "street_address": "1 Main St",
+    "city": "Ottawa", "postal_code": "K1A 0A6", "personal": "My own words." * 10, "_csrf": FORM, "website": ""})),
+    req("GET", "/letters/waive-travel-loans-mp/check-email"), req("GET", "/letters/waive-travel-loans-mp/send/abc"),
+    req("POST", "/letters/waive-travel-loans-mp/send/abc", body=form({"_csrf": FORM})), req("GET", "/letters/waive-travel-loans-mp/sent"))
+add("letter_site_campaign", req("POST", "/admin/letters", body=form({**common, "slug": "by-the-site", "state": "open", "recipient_kind": "mp",
+    "delivery": "site", "subject": "S", "body_template": "Dear {{mp_name}}, {{sender_name}}"}), staff=True),
+    req("POST", "/letters/by-the-site", body=form({"name": "Amal Haddad", "email": "a@example.org", "street_address": "1 Main St",
+    "city": "Ottawa", "postal_code": "K1A 0A6", "personal": "Mine.", "_csrf": FORM, "website": ""})))
 
 def multipart(fields, file=None, boundary="----fuzzBoundary"):
     body = b""

@@ -60,8 +60,8 @@ def visit(path):
     return driver
 
 
-def mailed_link(address, fragment, timeout=20):
-    """The newest link containing `fragment` in a mail to `address`, as the SMTP server received it."""
+def find_mail(address, predicate, timeout=20):
+    """The newest mail to `address` that `predicate` accepts, as the SMTP server received it."""
     import json, time
     folder = os.path.join(args.work, "mail")
     deadline = time.time() + timeout
@@ -70,12 +70,18 @@ def mailed_link(address, fragment, timeout=20):
         for name in names:
             with open(os.path.join(folder, name)) as f:
                 mail = json.load(f)
-            if address in mail["rcpt_tos"]:
-                for word in mail["text"].split():
-                    if word.startswith("http") and fragment in word:
-                        return word
+            if address in mail["rcpt_tos"] and predicate(mail):
+                return mail
         time.sleep(0.1)
     return None
+
+
+def mailed_link(address, fragment, timeout=20):
+    """The newest link containing `fragment` in a mail to `address`."""
+    def links(mail):
+        return [word for word in mail["text"].split() if word.startswith("http") and fragment in word]
+    mail = find_mail(address, lambda m: links(m), timeout)
+    return links(mail)[0] if mail else None
 
 
 def fill(values):
@@ -305,6 +311,59 @@ page_checks("petition editor", keyboard=True)
 visit("/admin/letters")
 page_checks("letters list (admin)")
 
+# --- The organizer writes to the petition's signers: composes, previews, tests, sends.
+visit("/admin/mailings")
+page_checks("mailings list", keyboard=True)
+visit("/admin/mailings/new")
+page_checks("mailing editor (new)", keyboard=True)
+audience = [o for o in driver.find_elements(By.CSS_SELECTOR, "select[name=audience] option")
+            if o.get_attribute("value").startswith("signers:") and "travel-loan" in o.text.lower()]
+check(audience, "the signers of a petition are an audience")
+if audience:
+    audience[0].click()
+fill({"subject_en": "The hearing is Thursday", "body_en": "Come to the **hearing**.\n\n[Read the brief](/news)",
+      "subject_fr": "L’audience est jeudi", "body_fr": "Venez à l’**audience**."})
+submit()
+check("/admin/mailings/" in driver.current_url and "Saved." in driver.page_source, f"the draft is saved ({driver.current_url})")
+check("Come to the **hearing**" in driver.page_source and "/unsubscribe/" in driver.page_source, "the preview shows the text and its unsubscribe link")
+frames = driver.find_elements(By.CSS_SELECTOR, "iframe.mail-html")
+check(frames and "<strong>hearing</strong>" in (frames[0].get_attribute("srcdoc") or ""), "the preview shows the HTML version")
+page_checks("mailing editor (draft)", keyboard=True)
+for width, height in [(390, 844), (1280, 800)]:
+    driver.set_window_size(width, height)
+    driver.execute_script("document.activeElement.blur(); document.getElementById('preview-heading').scrollIntoView()")
+    driver.save_screenshot(os.path.join(args.screenshots, f"mailing-draft-{width}x{height}.png"))
+    overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+    check(not overflow, f"no horizontal overflow on the mailing editor at {width}px")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "form[action$='/test'] button"))
+check("A test is on its way" in driver.page_source, "the test is queued")
+test = find_mail("organizer@example.org", lambda m: "The hearing is Thursday" in m["subject"])
+check(test is not None and "[Test]" in test["subject"], f"the test reaches the organizer, marked as a test ({test and test['subject']})")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "form[action$='/send'] button"))
+check("on its way" in driver.page_source and driver.find_elements(By.TAG_NAME, "progress"), "the status page shows progress")
+page_checks("mailing status")
+got = find_mail("amal.e2e@example.org", lambda m: m["subject"] == "The hearing is Thursday")
+check(got is not None and "Come to the **hearing**" in got["text"], "the signer who asked for updates gets the mailing")
+check(got is not None and "List-Unsubscribe-Post" in str(got.get("headers", "")), "with the RFC 8058 headers")
+leave = mailed_link("amal.e2e@example.org", "/unsubscribe/")
+check(leave is not None, "the mailing has an unsubscribe link")
+if leave:
+    driver.get(leave)
+    page_checks("unsubscribe", keyboard=True)
+    submit()
+    check("unsubscribed" in driver.page_source.lower(), "one button unsubscribes")
+    page_checks("unsubscribed")
+visit("/admin/mailings")
+check("The hearing is Thursday" in driver.page_source, "the mailing is listed")
+
+# --- The organizer posts the government's response; the petition page shows it.
+visit("/admin/petitions")
+outcome = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href$='/outcome']")]
+check(outcome, "each petition links to its outcome editor")
+if outcome:
+    driver.get(outcome[0])
+    page_checks("outcome editor", keyboard=True)
+
 login("admin@example.org")
 for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"), ("outbox", "/admin/outbox"),
                    ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
@@ -316,7 +375,8 @@ for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)
     for name, path in [("home", "/"), ("petition", "/petitions/waive-travel-loans"), ("event", "/events/stca-public-meeting"),
                        ("letter", "/letters/waive-travel-loans-mp"), ("admin-dashboard", "/admin"),
-                       ("home-fr", "/fr/"), ("event-fr", "/fr/events/stca-public-meeting")]:
+                       ("home-fr", "/fr/"), ("event-fr", "/fr/events/stca-public-meeting"), ("mailings", "/admin/mailings"),
+                       ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

@@ -483,6 +483,12 @@ final class SiteLetterTests: XCTestCase {
         XCTAssertTrue(copy.text.contains("My cousin waited four years"))
         XCTAssertEqual(try scalar("SELECT sent_count FROM letter_campaigns WHERE slug = '\(slug)'"), 1)
         XCTAssertEqual(try scalar("SELECT sent FROM letter_counts WHERE riding_code = '35079'"), 1)
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('organizer@example.org', 'organizer', ?)", hash)
+        }
+        let dashboard = try site.get("/admin", headers: try site.signIn("organizer@example.org")).text
+        XCTAssertTrue(dashboard.contains("Ottawa Centre (1, ✉ 1)"), "the dashboard counts letters sent per riding")
 
         // The link works once.
         let used = try site.get(path)

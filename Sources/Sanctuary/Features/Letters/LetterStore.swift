@@ -73,13 +73,14 @@ public enum LetterTemplate {
 }
 
 public enum LetterStore {
-    /// Every campaign's title, letters made, and its five busiest ridings (the dashboard).
+    /// Every campaign's title, letters made and sent by the site, and its five busiest ridings
+    /// with the same two numbers (`Ottawa Centre (12, ✉ 5)`; the dashboard).
     public static func countsWithTopRidings(_ db: Connection) throws -> [(title: String, total: Int, sent: Int, ridings: String)] {
         try db.query(
             """
             SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total, letter_campaigns.sent_count AS sent,
-                   coalesce((SELECT group_concat(name_en || ' (' || count || ')', ', ') FROM
-                       (SELECT ridings.name_en, letter_counts.count FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
+                   coalesce((SELECT group_concat(name_en || ' (' || count || iif(sent > 0, ', ✉ ' || sent, '') || ')', ', ') FROM
+                       (SELECT ridings.name_en, letter_counts.count, letter_counts.sent FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
                         WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
             FROM letter_campaigns ORDER BY letter_campaigns.id
             """

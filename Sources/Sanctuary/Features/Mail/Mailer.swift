@@ -132,14 +132,17 @@ public final class Mailer: Sendable {
             }
             let render = renderer.withLock { $0 }
             for message in due where isRunning {
+                // The planned time of this send, not when the sleep ended: oversleeping a
+                // little on every message would otherwise add up to a tenth of the rate.
                 let wait = interval - Date().timeIntervalSince(lastSend)
+                let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
                 if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 // Rendered (and its mailing's state read) just before it goes.
                 let text = message.message.isEmpty ? render?(message) : message.message
                 // A mailing paused or cancelled since this batch was read: not now (its rows
                 // are held or gone, and the next read will not return them).
                 if text == nil && message.mailingID != nil { continue }
-                lastSend = Date()
+                lastSend = slot
                 let result =
                     text.map { transport.send(from: settings.from.address, to: [message.recipient], message: Array($0.utf8)) }
                     ?? .permanent("the message could not be made (its mailing is gone)")
