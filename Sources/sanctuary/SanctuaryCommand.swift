@@ -73,6 +73,7 @@ struct Serve: ParsableCommand {
         }
         let base = "http://\(server.host.contains(":") ? "[\(server.host)]" : server.host):\(server.port)"
         say("Sanctuary is listening on \(base)/")
+        if let warning = app.config.publicBaseURLWarning { app.logger.warning("\(warning)") }
         do {
             if let link = try app.firstRunSetupLink(base: base) {
                 say("No staff account exists yet. Create the first admin here (one use, valid 24 hours):\n  \(link)")

@@ -76,6 +76,19 @@ public struct AppConfig: Sendable {
 
     public init(root: URL) { self.root = root }
 
+    /// Said at start when `public_base_url` points at this machine's loopback but the server
+    /// listens where others can reach it: every link in mail, in share previews and in
+    /// exports would lead visitors to their own computer.
+    public var publicBaseURLWarning: String? {
+        func isLoopback(_ host: String) -> Bool {
+            let host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+            return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
+        guard let base = URL(string: publicBaseURL)?.host, isLoopback(base), !isLoopback(self.host) else { return nil }
+        return "public_base_url is \(publicBaseURL) but the server listens on \(self.host): links in mail, "
+            + "share previews and exports will point at the visitor's own computer. Set public_base_url to the site's public address."
+    }
+
     public var databasePath: String {
         database.hasPrefix("/") ? database : root.appendingPathComponent(database).path
     }

@@ -148,10 +148,10 @@ public final class Application: Sendable {
     /// A full HTML page in the site layout.
     public func page(
         _ request: Request, title: String, status: Status = .ok, description: String? = nil,
-        head: HTML = .empty, alternate: String? = nil, _ body: (PageContext) -> HTML
+        head: HTML = .empty, alternate: String? = nil, share: SharePreview = SharePreview(), _ body: (PageContext) -> HTML
     ) -> Response {
         let context = context(for: request, alternate: alternate)
-        let html = Layout.page(context, title: title, description: description, head: head, body: body(context))
+        let html = Layout.page(context, title: title, description: description, head: head, share: share, body: body(context))
         return .html(html.rendered, status: status)
     }
 

@@ -12,11 +12,47 @@ public struct PageContext: Sendable {
     public let baseURL: String
 }
 
+/// What a link to the page shows when it is shared (Open Graph, Twitter card).
+public struct SharePreview: Sendable {
+    /// `website`, or `article` for a news post.
+    public var type: String
+    /// The page's own picture; nil: the site's default share image.
+    public var image: ShareImage?
+
+    public init(type: String = "website", image: ShareImage? = nil) {
+        self.type = type
+        self.image = image
+    }
+}
+
+/// A picture for a shared link: a path on the site (or an absolute URL), its size and alt text.
+public struct ShareImage: Sendable {
+    public let path: String
+    public let width: Int
+    public let height: Int
+    public let alt: String
+
+    public init(path: String, width: Int, height: Int, alt: String) {
+        self.path = path
+        self.width = width
+        self.height = height
+        self.alt = alt
+    }
+
+    /// The default share card (`Public/images/share.png`, 1200×630, ours).
+    static func siteDefault(_ t: Localizer) -> ShareImage {
+        ShareImage(path: "/images/share.png", width: 1200, height: 630, alt: t("share.image.alt"))
+    }
+}
+
 /// The one layout every public page is built from.
 public enum Layout {
+    /// Open Graph locales for the site's languages.
+    static let locales = ["en": "en_CA", "fr": "fr_CA"]
+
     public static func page(
         _ context: PageContext, title: String, description: String? = nil,
-        head: HTML = .empty, body: HTML
+        head: HTML = .empty, share: SharePreview = SharePreview(), body: HTML
     ) -> HTML {
         let t = context.t
         let navigation: [(String, String)] = [
@@ -39,6 +75,28 @@ public enum Layout {
             return
                 "<a class=\"language-switch\" href=\"\(href)\" lang=\"\(other.language)\" hreflang=\"\(other.language)\">\(other("language.switch"))</a>"
         }
+        let summary = description ?? t("site.tagline")
+        let canonical = context.baseURL + t.path(context.alternatePath)
+        let image = share.image ?? .siteDefault(t)
+        let imageURL = image.path.hasPrefix("/") ? context.baseURL + image.path : image.path
+        let otherLocales: [HTML] = context.languages.all.filter { $0.language != t.language }.map {
+            "<meta property=\"og:locale:alternate\" content=\"\(locales[$0.language] ?? $0.language)\">\n"
+        }
+        let sharing: HTML = """
+            <link rel="canonical" href="\(canonical)">
+            <meta property="og:site_name" content="\(context.siteName)">
+            <meta property="og:title" content="\(title)">
+            <meta property="og:description" content="\(summary)">
+            <meta property="og:url" content="\(canonical)">
+            <meta property="og:type" content="\(share.type)">
+            <meta property="og:image" content="\(imageURL)">
+            <meta property="og:image:width" content="\(image.width)">
+            <meta property="og:image:height" content="\(image.height)">
+            <meta property="og:image:alt" content="\(image.alt)">
+            <meta property="og:locale" content="\(locales[t.language] ?? t.language)">
+            \(otherLocales)<meta name="twitter:card" content="summary_large_image">
+
+            """
         return """
             <!DOCTYPE html>
             <html lang="\(t.language)">
@@ -46,10 +104,10 @@ public enum Layout {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(fullTitle)</title>
-            <meta name="description" content="\(description ?? t("site.tagline"))">
+            <meta name="description" content="\(summary)">
             <link rel="stylesheet" href="/css/site.css">
             <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-            \(alternates)\(head)</head>
+            \(alternates)\(sharing)\(head)</head>
             <body>
             <a class="skip-link" href="#main">\(t("nav.skip"))</a>
             <header class="site-header">

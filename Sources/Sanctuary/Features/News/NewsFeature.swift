@@ -51,7 +51,9 @@ enum NewsFeature: Feature {
         { request in
             let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
-            var response = app.page(request, title: post.summary.title.text(t), description: post.summary.summary.text(t)) {
+            var response = app.page(
+                request, title: post.summary.title.text(t), description: post.summary.summary.text(t), share: SharePreview(type: "article")
+            ) {
                 NewsViews.post(post, t: $0.t)
             }
             response.cache(.publicPage(shared: 60))
