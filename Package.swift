@@ -20,6 +20,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CGzip", path: "Sources/CGzip", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        // Our C glue over libjpeg and libpng: libjpeg reports errors by longjmp, which Swift cannot catch.
+        // (C code does not autolink from module maps, so the libraries are named here too.)
+        .target(
+            name: "CImageCodec", dependencies: ["CJPEG", "CPNG"], path: "Sources/CImageCodec",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         // libcurl's easy interface, opened with dlopen("libcurl.so.4"): no headers, no -dev package.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("dl")]),
 
@@ -37,11 +44,15 @@ let package = Package(
         // Layer 1: mail transport. MIME messages, and SMTP through libcurl.
         .target(name: "Mail", dependencies: ["CCurl"], swiftSettings: strict),
 
+        // Layer 1: pictures. Decode, turn upright, scale down (an area filter of ours),
+        // encode again: nothing but pixels survives.
+        .target(name: "Images", dependencies: ["CImageCodec"], swiftSettings: strict),
+
         // Layer 2: the application — features, views, configuration.
         .target(
             name: "Sanctuary",
             dependencies: [
-                "SQLite", "HTTP", "Mail",
+                "SQLite", "HTTP", "Mail", "Images",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -73,6 +84,7 @@ let package = Package(
             path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"], swiftSettings: strict),
         .testTarget(
             name: "SanctuaryTests",
             dependencies: [

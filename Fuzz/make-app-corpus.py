@@ -101,6 +101,8 @@ for key in ["petitions", "news", "events", "letters", "campaigns"]:
     add(f"admin_{key}_new", req("GET", f"/admin/{key}/new", staff=True))
     add(f"admin_{key}_edit", req("GET", f"/fr/admin/{key}/1/edit", staff=True))
     add(f"admin_{key}_delete", req("POST", f"/admin/{key}/999/delete", body=form({"_csrf": CSRF}), staff=True))
+    add(f"admin_{key}_ask_delete", req("GET", f"/admin/{key}/1/delete", staff=True), req("POST", f"/admin/{key}/1/delete", body=form({"_csrf": CSRF}), staff=True))
+    add(f"admin_{key}_archive", req("POST", f"/admin/{key}/1/archive", body=form({"_csrf": CSRF}), staff=True))
 common = {"_csrf": CSRF, "title": "Title", "title_fr": "Titre", "slug": "a-slug", "summary": "Summary", "state": "draft", "campaign_id": "1"}
 add("admin_petition_save", req("POST", "/admin/petitions", body=form({**common, "body": "Body", "goal": "1000", "closes_at": "2027-01-01T12:00", "target": "PM"}), staff=True))
 add("admin_petition_update", req("POST", "/admin/petitions/1", body=form({**common, "slug": "waive-travel-loans", "state": "open", "goal": "99999999999999999999"}), staff=True))

@@ -196,6 +196,34 @@ check(count_on_page() == before + 1, f"the petition shows the count grown from {
 driver.get(link)
 check("Already confirmed" in driver.page_source, "a used link says it is confirmed already")
 
+# --- On a phone: the form is reachable from the first screen, and a failed submit shows
+# its error summary there, with "Error:" in the title (GOV.UK's pattern).
+def first_screen(css):
+    elements = driver.find_elements(By.CSS_SELECTOR, css)
+    return bool(elements) and driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.height > 0 && r.top > -8 && r.top < window.innerHeight", elements[0])
+
+driver.set_window_size(390, 844)
+for name, path, jump, values in [
+        ("petition", "/petitions/rescind-safe-third-country", "#sign-heading", {"email": "not an address"}),
+        ("event", "/events/focus-group-welcome-here", "#rsvp-heading", {"email": "not an address"}),
+        ("letter", "/letters/waive-travel-loans-mp", None, {"email": "not an address"})]:
+    visit(path)
+    if jump:
+        check(first_screen(f"a[href='{jump}']"), f"the {name} form is reachable from a phone's first screen")
+        click_and_wait_same = driver.find_element(By.CSS_SELECTOR, f"a[href='{jump}']")
+        click_and_wait_same.click()
+        WebDriverWait(driver, 5).until(lambda d: d.execute_script("return window.scrollY") > 0)
+        top = driver.execute_script(f"return document.querySelector('{jump}').getBoundingClientRect().top")
+        check(first_screen(jump), f"the link leads to the {name} form (its top at {top}px)")
+    fill(values)
+    submit()
+    check(driver.title.startswith("Error: "), f"the {name} page's title starts with Error: ({driver.title})")
+    check(first_screen(".error-summary"), f"the {name} error summary is in a phone's first screen")
+    overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+    check(not overflow, f"no horizontal overflow on the failed {name} form at 390px")
+driver.set_window_size(1280, 800)
+
 # --- RSVP to an event.
 visit("/events/focus-group-welcome-here")
 page_checks("event", keyboard=True)

@@ -55,8 +55,8 @@ final class AdminContentTests: XCTestCase {
         XCTAssertEqual(try site.post("/admin/petitions/\(id)", fields, headers: cookie).status, 303)
         XCTAssertTrue(try site.get("/petitions/status-for-all").text.contains("This petition is closed"))
         let audit = try site.app.database.read { try StaffStore.recentAudit($0).map { "\($0.action) \($0.subject)" } }
-        XCTAssertTrue(audit.contains("create petitions \(id)"))
-        XCTAssertTrue(audit.contains("edit petitions \(id)"))
+        XCTAssertTrue(audit.contains { $0.hasPrefix("create petitions “") && $0.hasSuffix("” (#\(id))") }, "named by title: \(audit)")
+        XCTAssertTrue(audit.contains { $0.hasPrefix("edit petitions “") && $0.hasSuffix("” (#\(id))") }, "\(audit)")
     }
 
     func testEditorWritesNewsWithPreviewAndCannotTouchPetitions() throws {

@@ -151,6 +151,9 @@ public final class Application: Sendable {
         head: HTML = .empty, alternate: String? = nil, share: SharePreview = SharePreview(), _ body: (PageContext) -> HTML
     ) -> Response {
         let context = context(for: request, alternate: alternate)
+        // A form sent back with mistakes says so in the title, the first thing a screen reader
+        // reads and the tab a visitor sees (GOV.UK's pattern).
+        let title = status == .unprocessableContent ? context.t("form.error_title", ["title": title]) : title
         let html = Layout.page(context, title: title, description: description, head: head, share: share, body: body(context))
         return .html(html.rendered, status: status)
     }

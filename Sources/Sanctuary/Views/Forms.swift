@@ -123,11 +123,21 @@ public enum Form {
     }
 
     /// A summary of errors at the top of a form, linking to each field.
-    public static func errorSummary(_ state: FormState, title: String, order: [String]) -> HTML {
+    /// The GOV.UK error summary: first on the page, each problem a link to its field, named
+    /// by the field's label (`labels`) so that "This is required" twice still says which.
+    public static func errorSummary(_ state: FormState, title: String, order: [String], labels: [String: String] = [:]) -> HTML {
         guard !state.errors.isEmpty else { return .empty }
         let items: [HTML] = order.compactMap { name in
-            state.errors[name].map { "<li><a href=\"#f-\(name)\">\($0)</a></li>" }
+            state.errors[name].map { message in
+                let text = labels[name].map { "\($0): \(message)" } ?? message
+                return "<li><a href=\"#f-\(name)\">\(text)</a></li>"
+            }
         }
-        return "<div class=\"error-summary\" role=\"alert\"><h2>\(title)</h2><ul>\(items)</ul></div>"
+        return "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\"><h2>\(title)</h2><ul>\(items)</ul></div>"
+    }
+
+    /// Each field's label by name, for the error summary.
+    public static func labels(_ fields: [Field]) -> [String: String] {
+        Dictionary(fields.map { ($0.name, $0.label) }, uniquingKeysWith: { first, _ in first })
     }
 }

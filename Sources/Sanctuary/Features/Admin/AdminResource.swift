@@ -16,19 +16,34 @@ struct AdminResource: Sendable {
     /// The table, when it is not named like the key.
     var tableName: String? = nil
     var table: String { tableName ?? key }
+    /// What people did through an item (signatures, RSVPs, letters): while any exist, the
+    /// item cannot be deleted, only archived, so nobody's action is lost by one click.
+    var dependents: [AdminDependent] = []
+    /// The state that takes an item off the site without deleting it (nil: none).
+    var archivedState: String? = nil
 
     init(
         key: String, area: StaffUser.Area, fields: [AdminField],
         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
-        tableName: String? = nil
+        tableName: String? = nil, dependents: [AdminDependent] = [], archivedState: String? = nil
     ) {
         self.key = key
         self.area = area
         self.fields = fields.flatMap { $0.bilingual ? [$0, $0.french] : [$0] }
         self.rowLinks = rowLinks
         self.tableName = tableName
+        self.dependents = dependents
+        self.archivedState = archivedState
     }
     var path: String { "/admin/\(key)" }
+}
+
+/// Something people did through an item, counted before it may be deleted: `count` is SQL
+/// with the item's id as `?1`; `export` the address of its CSV, offered first.
+struct AdminDependent: Sendable {
+    let key: String  // catalogue: admin.dependents.{key} (plural)
+    let count: String
+    var export: (@Sendable (Int64) -> String)? = nil
 }
 
 struct AdminField: Sendable {
@@ -94,7 +109,12 @@ enum AdminResources {
                 ("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export")),
                 ("/admin/petitions/\(id)/outcome", t("admin.petitions.outcome")),
             ]
-        })
+        },
+        dependents: [
+            AdminDependent(
+                key: "signatures", count: "SELECT count(*) FROM signatures WHERE petition_id = ?1",
+                export: { "/admin/petitions/\($0)/signatures.csv" })
+        ], archivedState: ActionState.closed.rawValue)
 
     static let news = AdminResource(
         key: "news", area: .news,
@@ -135,7 +155,12 @@ enum AdminResources {
             AdminField("campaign_id", .campaign),
             AdminField("state", .choice(EventState.choices), required: true),
             AdminField("featured", .flag),
-        ], rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] })
+        ],
+        rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] },
+        dependents: [
+            AdminDependent(
+                key: "rsvps", count: "SELECT count(*) FROM rsvps WHERE event_id = ?1", export: { "/admin/events/\($0)/rsvps.csv" })
+        ], archivedState: EventState.draft.rawValue)
 
     static let letters = AdminResource(
         key: "letters", area: .letters,
@@ -153,7 +178,9 @@ enum AdminResources {
             AdminField("campaign_id", .campaign),
             AdminField("state", .choice(ActionState.choices), required: true),
             AdminField("featured", .flag),
-        ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns")
+        ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns",
+        dependents: [AdminDependent(key: "letters", count: "SELECT letter_count FROM letter_campaigns WHERE id = ?1")],
+        archivedState: ActionState.closed.rawValue)
 
     static let campaigns = AdminResource(
         key: "campaigns", area: .campaigns,
@@ -167,7 +194,16 @@ enum AdminResources {
             AdminField("key_dates", .textarea, maxLength: 5_000, bilingual: true),
             AdminField("state", .choice(CampaignState.choices), required: true),
             AdminField("featured", .flag),
-        ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] })
+        ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] },
+        dependents: [
+            AdminDependent(
+                key: "signatures",
+                count: "SELECT count(*) FROM signatures JOIN petitions ON petitions.id = petition_id WHERE campaign_id = ?1"),
+            AdminDependent(key: "rsvps", count: "SELECT count(*) FROM rsvps JOIN events ON events.id = event_id WHERE campaign_id = ?1"),
+            AdminDependent(key: "letters", count: "SELECT coalesce(sum(letter_count), 0) FROM letter_campaigns WHERE campaign_id = ?1"),
+            AdminDependent(
+                key: "subscribers", count: "SELECT count(*) FROM subscribers WHERE campaign_id = ?1 AND unsubscribed_at IS NULL"),
+        ], archivedState: CampaignState.archived.rawValue)
 
     static let all = [campaigns, petitions, letters, news, events]
 }

@@ -26,9 +26,13 @@ enum AdminResourceRoutes {
             guard let id = Int64(request.parameter("id")),
                 let state = try app.database.read({ try resource.formValues($0, id: id) })
             else { throw HTTPError.notFound }
+            let t = app.t(request)
+            let flash = ["saved": "admin.saved", "archived": "admin.archived"].first { request.query[$0.key] == "1" }.map { t($0.value) }
+            // "Saved — view it": the live page, once it is on the site.
+            let live = !["draft", ""].contains(state["state"]) && !state["slug"].isEmpty
             return editor(
-                resource, app, request, session, id: id, state: state,
-                flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+                resource, app, request, session, id: id, state: state, flash: flash,
+                flashLink: flash != nil && live ? ("/\(resource.key)/\(state["slug"])", t("admin.saved.view")) : nil)
         }
         router.post(path, async: { request in try await save(resource, app, request, id: nil) })
         router.post(
@@ -37,20 +41,68 @@ enum AdminResourceRoutes {
                 guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
                 return try await save(resource, app, request, id: id)
             })
+        router.get("\(path)/{id}/delete") { request in
+            let session = try AdminAuth.require(app, request, resource.area)
+            guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+            return try confirmDelete(resource, app, request, session, id: id)
+        }
         router.post(
             "\(path)/{id}/delete",
             async: { request in
                 let session = try AdminAuth.requirePost(app, request, resource.area)
                 guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
                 let user = session.user
-                let deleted = try await app.database.write { db -> Bool in
-                    guard try resource.delete(db, id: id) else { return false }
-                    try StaffStore.record(db, user: user, action: "delete", subject: "\(resource.key) \(id)")
+                let outcome = try await app.database.write { db -> DeleteOutcome in
+                    guard let title = try resource.title(db, id: id) else { return .missing }
+                    // Checked again in the deleting transaction: a signature that came in
+                    // after the confirmation page was shown still stops the delete.
+                    guard try resource.dependentCounts(db, id: id).allSatisfy({ $0.count == 0 }) else { return .hasDependents }
+                    guard try resource.delete(db, id: id) else { return .missing }
+                    try StaffStore.record(
+                        db, user: user, action: "delete", subject: AdminResource.auditSubject(resource.key, id: id, title: title))
+                    return .deleted
+                }
+                switch outcome {
+                case .missing: throw HTTPError.notFound
+                case .hasDependents: return try confirmDelete(resource, app, request, session, id: id, status: .conflict)
+                case .deleted: return .redirect(to: "\(path)?deleted=1")
+                }
+            })
+        router.post(
+            "\(path)/{id}/archive",
+            async: { request in
+                let session = try AdminAuth.requirePost(app, request, resource.area)
+                guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+                let user = session.user
+                let archived = try await app.database.write { db -> Bool in
+                    guard let title = try resource.title(db, id: id), try resource.archive(db, id: id) else { return false }
+                    try StaffStore.record(
+                        db, user: user, action: "archive", subject: AdminResource.auditSubject(resource.key, id: id, title: title))
                     return true
                 }
-                guard deleted else { throw HTTPError.notFound }
-                return .redirect(to: "\(path)?deleted=1")
+                guard archived else { throw HTTPError.notFound }
+                return .redirect(to: "\(path)/\(id)/edit?archived=1")
             })
+    }
+
+    enum DeleteOutcome: Sendable { case missing, hasDependents, deleted }
+
+    /// Delete, asked first on its own page: what will be lost, or, when people have acted
+    /// through the item, why it can only be archived (with its export offered first).
+    static func confirmDelete(
+        _ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session, id: Int64, status: Status = .ok
+    ) throws -> Response {
+        guard
+            let (title, counts) = try app.database.read({ db -> (String, [(dependent: AdminDependent, count: Int)])? in
+                guard let title = try resource.title(db, id: id) else { return nil }
+                return (title, try resource.dependentCounts(db, id: id))
+            })
+        else { throw HTTPError.notFound }
+        let t = app.t(request)
+        return AdminViews.page(app, request, session, title: t("admin.delete.title", ["title": title]), status: status) { c, csrf in
+            AdminViews.confirmDelete(
+                resource, id: id, title: title, counts: counts.filter { $0.count > 0 }, csrf: csrf, t: c.t)
+        }
     }
 
     static func save(_ resource: AdminResource, _ app: Application, _ request: Request, id: Int64?) async throws -> Response {
@@ -71,11 +123,17 @@ enum AdminResourceRoutes {
                 do {
                     if let id {
                         guard try resource.update(db, id: id, values) else { return .success(-1) }
-                        try StaffStore.record(db, user: user, action: "edit", subject: "\(resource.key) \(id)")
+                        try StaffStore.record(
+                            db, user: user, action: "edit",
+                            subject: AdminResource.auditSubject(
+                                resource.key, id: id, title: values["title"].flatMap(String.init(sqlValue:))))
                         return .success(id)
                     }
                     let newID = try resource.insert(db, values)
-                    try StaffStore.record(db, user: user, action: "create", subject: "\(resource.key) \(newID)")
+                    try StaffStore.record(
+                        db, user: user, action: "create",
+                        subject: AdminResource.auditSubject(resource.key, id: newID, title: values["title"].flatMap(String.init(sqlValue:)))
+                    )
                     return .success(newID)
                 } catch let error as SQLiteError where error.isUniqueViolation {
                     return .failure(error)
@@ -121,15 +179,17 @@ enum AdminResourceRoutes {
 
     static func editor(
         _ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session, id: Int64?,
-        state: FormState, status: Status = .ok, flash: String? = nil, preview: Bool = false
+        state: FormState, status: Status = .ok, flash: String? = nil, flashLink: (href: String, label: String)? = nil, preview: Bool = false
     ) -> Response {
         let title = id == nil ? app.t(request)("admin.\(resource.key).new") : app.t(request)("admin.\(resource.key).edit")
         let campaignChoices = (try? app.database.read { try CampaignStore.choices($0) }) ?? []
-        return AdminViews.page(app, request, session, title: title, status: status, flash: flash) { c, csrf in
+        return AdminViews.page(app, request, session, title: title, status: status, flash: flash, flashLink: flashLink) { c, csrf in
             let t = c.t
+            func label(_ field: AdminField) -> String {
+                field.translates.map { t("admin.field.in_french", ["label": t("admin.field.\($0)")]) } ?? t("admin.field.\(field.name)")
+            }
             let inputs: [HTML] = resource.fields.map { field in
-                let label =
-                    field.translates.map { t("admin.field.in_french", ["label": t("admin.field.\($0)")]) } ?? t("admin.field.\(field.name)")
+                let label = label(field)
                 switch field.kind {
                 case .flag:
                     return Form.checkbox(name: field.name, label: label, checked: state[field.name] == "yes")
@@ -182,7 +242,7 @@ enum AdminResourceRoutes {
             let hasMarkdown = resource.fields.contains { $0.kind == .markdown }
             return """
                 <h1>\(title)</h1>
-                \(Form.errorSummary(state, title: t("form.error_summary"), order: resource.fields.map(\.name)))
+                \(Form.errorSummary(state, title: t("form.error_summary"), order: resource.fields.map(\.name), labels: Dictionary(resource.fields.map { ($0.name, label($0)) }, uniquingKeysWith: { a, _ in a })))
                 \(previewHTML)
                 <form method="post" action="\(t.path(action))" novalidate class="editor"><input type="hidden" name="_csrf" value="\(csrf)">
                 \(inputs)
@@ -191,7 +251,7 @@ enum AdminResourceRoutes {
                 \(hasMarkdown ? "<button type=\"submit\" class=\"button secondary\" name=\"action\" value=\"preview\">\(t("admin.preview"))</button>" as HTML : .empty)
                 </div>
                 </form>
-                \(id.map { "<form method=\"post\" action=\"\(t.path("\(resource.path)/\($0)/delete"))\" class=\"delete\"><input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\"><button type=\"submit\" class=\"button danger\">\(t("admin.delete"))</button></form>" as HTML })
+                \(id.map { "<p class=\"delete\"><a class=\"button danger\" href=\"\(t.path("\(resource.path)/\($0)/delete"))\">\(t("admin.delete"))</a></p>" as HTML })
                 """
         }
     }

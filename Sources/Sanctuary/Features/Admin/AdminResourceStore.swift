@@ -55,4 +55,25 @@ extension AdminResource {
     func delete(_ connection: Connection, id: Int64) throws -> Bool {
         try connection.run("DELETE FROM \(table) WHERE id = ?", id) == 1
     }
+
+    /// The item's English title, for confirmations and the audit log; nil when there is none.
+    func title(_ connection: Connection, id: Int64) throws -> String? {
+        try connection.scalar("SELECT title FROM \(table) WHERE id = ?", id, as: String.self)
+    }
+
+    /// How many of each dependent the item has, in `dependents` order.
+    func dependentCounts(_ connection: Connection, id: Int64) throws -> [(dependent: AdminDependent, count: Int)] {
+        try dependents.map { ($0, try connection.scalar($0.count, id, as: Int.self) ?? 0) }
+    }
+
+    /// Takes the item off the site by its archived state; false when there was none.
+    func archive(_ connection: Connection, id: Int64) throws -> Bool {
+        guard let archivedState else { return false }
+        return try connection.run("UPDATE \(table) SET state = ?, updated_at = ? WHERE id = ?", archivedState, Timestamp.now(), id) == 1
+    }
+
+    /// How the audit log names an item: its kind, title and id.
+    static func auditSubject(_ key: String, id: Int64, title: String?) -> String {
+        title.map { "\(key) “\($0)” (#\(id))" } ?? "\(key) #\(id)"
+    }
 }

@@ -4,7 +4,7 @@ import HTTP
 enum AdminViews {
     static func page(
         _ app: Application, _ request: Request, _ session: AdminAuth.Session, title: String,
-        status: Status = .ok, flash: String? = nil, _ body: (PageContext, String) -> HTML
+        status: Status = .ok, flash: String? = nil, flashLink: (href: String, label: String)? = nil, _ body: (PageContext, String) -> HTML
     ) -> Response {
         let csrf = AdminAuth.csrfToken(app, session)
         var response = app.page(request, title: title, status: status) { c in
@@ -28,7 +28,7 @@ enum AdminViews {
                 <span class="meta">\(session.user.email) · \(t("admin.role.\(session.user.role.rawValue)"))</span>
                 <button type="submit" class="button secondary">\(t("admin.logout"))</button></form>
                 </nav>
-                \(flash.map { "<p class=\"flash\" role=\"status\">\($0)</p>" as HTML })
+                \(flash.map { "<p class=\"flash\" role=\"status\">\($0)\(flashLink.map { " <a href=\"\(t.path($0.href))\">\($0.label)</a>" as HTML } ?? .empty)</p>" as HTML })
                 \(body(c, csrf))
                 """
         }
@@ -123,6 +123,43 @@ enum AdminViews {
             <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
             \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
             </section>
+            """
+    }
+}
+
+extension AdminViews {
+    /// Delete, asked on its own page. With nothing people did through it: what will be lost
+    /// and one button. Otherwise: why it cannot be deleted, its export, and "archive instead".
+    static func confirmDelete(
+        _ resource: AdminResource, id: Int64, title: String, counts: [(dependent: AdminDependent, count: Int)], csrf: String, t: Localizer
+    ) -> HTML {
+        let token: HTML = "<input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
+        let back: HTML = "<a href=\"\(t.path("\(resource.path)/\(id)/edit"))\">\(t("admin.delete.keep"))</a>"
+        guard counts.isEmpty else {
+            let held: [HTML] = counts.map { "<li>\(t.plural("admin.dependents.\($0.dependent.key)", $0.count))</li>" }
+            let exports: [HTML] = counts.compactMap { item in
+                item.dependent.export.map { "<li><a href=\"\(t.path($0(id)))\">\(t("admin.delete.export.\(item.dependent.key)"))</a></li>" }
+            }
+            let archive: HTML =
+                resource.archivedState.map { state in
+                    """
+                    <form method="post" action="\(t.path("\(resource.path)/\(id)/archive"))">\(token)
+                    <p class="hint">\(t("admin.delete.archive_means", ["state": t("admin.state.\(state)")]))</p>
+                    <div class="actions"><button type="submit" class="button">\(t("admin.delete.archive"))</button> \(back)</div></form>
+                    """
+                } ?? "<p>\(back)</p>"
+            return """
+                <h1>\(t("admin.delete.cannot", ["title": title]))</h1>
+                <div class="warning-box" role="status"><p>\(t("admin.delete.held"))</p><ul>\(held)</ul></div>
+                \(exports.isEmpty ? HTML.empty : "<h2>\(t("admin.delete.export"))</h2><ul class=\"list\">\(exports)</ul>")
+                \(archive)
+                """
+        }
+        return """
+            <h1>\(t("admin.delete.title", ["title": title]))</h1>
+            <div class="warning-box"><p>\(t("admin.delete.lost.\(resource.key)"))</p><p><strong>\(t("admin.delete.undo"))</strong></p></div>
+            <form method="post" action="\(t.path("\(resource.path)/\(id)/delete"))">\(token)
+            <div class="actions"><button type="submit" class="button danger">\(t("admin.delete.confirm"))</button> \(back)</div></form>
             """
     }
 }

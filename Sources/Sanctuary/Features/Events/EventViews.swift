@@ -77,7 +77,6 @@ enum EventViews {
                 <h2 id="rsvp-heading">\(t("rsvp.heading"))</h2>
                 \(places)
                 \(event.rsvpDeadline.map { "<p class=\"deadline\">\(t("rsvp.deadline", ["date": DateText.dateTime($0, t: t, timeZone: s.timeZone)]))</p>" as HTML })
-                \(Form.errorSummary(form, title: t("form.error_summary"), order: ["name", "email", "note"]))
                 \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
                 \(fields)
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
@@ -93,9 +92,11 @@ enum EventViews {
         }
         return """
             <article class="event">
+            \(Form.errorSummary(form, title: t("form.error_summary"), order: ["name", "email", "note"]))
             <p class="eyebrow">\(t("events.eyebrow"))</p>
             \(s.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
             <h1>\(s.title.html(t))</h1>
+            \(event.takesRSVPs() ? "<p class=\"jump-to-form\"><a class=\"button\" href=\"#rsvp-heading\">\(t("rsvp.jump"))</a></p>" as HTML : .empty)
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
             \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")

@@ -80,6 +80,7 @@ enum LetterViews {
                 maxLength: LetterForm.maxPersonal, rows: 5), state, t: t)
         return """
             <article class="letter-campaign">
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: LetterForm.order))
             <p class="eyebrow">\(t("letters.eyebrow"))</p>
             <h1>\(campaign.title.html(t))</h1>
             <p class="lede"\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p>
@@ -87,7 +88,6 @@ enum LetterViews {
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: LetterForm.order))
             \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(personal)\(campaign.sentBySite ? "<p class=\"hint\">\(t("letters.site.how"))</p>" as HTML : .empty)\(Form.submit(t(campaign.sentBySite ? "letters.site.submit" : "letters.submit")))"))
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")

@@ -57,7 +57,7 @@ enum MailingViews {
             <p><a href="\(t.path("/admin/mailings"))">\(t("admin.mailings.back"))</a></p>
             <h1>\(mailing == nil ? t("admin.mailing.new") : t("admin.mailing.edit"))</h1>
             \(mailing.map { m in m.state == .scheduled ? "<p class=\"flash\" role=\"status\">\(t("admin.mailing.scheduled_for", ["when": when(m, t: t).rendered]))</p>" as HTML : .empty })
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: MailingForm.order))
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: MailingForm.order, labels: Dictionary(uniqueKeysWithValues: MailingForm.order.map { ($0, t("admin.mailing.\($0)")) })))
             \(Form.form(action: t.path(action), csrf: csrf, """
             \(Form.select(name: "audience", label: t("admin.mailing.audience"), options: choices, selected: state["audience"], error: state.errors["audience"]))
             <fieldset><legend>\(t("admin.mailing.english"))</legend>

@@ -104,7 +104,6 @@ enum PetitionViews {
             let fields = SignatureForm.fields(t: t).map { Form.input($0, state, t: t) }
             formHTML = """
                 <h2 id="sign-heading">\(t("sign.heading"))</h2>
-                \(Form.errorSummary(state, title: t("form.error_summary"), order: SignatureForm.order))
                 \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
                 \(fields)
                 \(Form.checkbox(name: "notify_outcome", label: t("sign.notify_outcome"), checked: state["notify_outcome"] == "yes"))
@@ -119,9 +118,11 @@ enum PetitionViews {
         }
         return """
             <article class="petition">
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: SignatureForm.order))
             <p class="eyebrow">\(t("petition.eyebrow"))</p>
             <h1>\(petition.title.html(t))</h1>
             \(petition.target.english.isEmpty ? HTML.empty : "<p class=\"target\"><strong>\(t("petition.to"))</strong> \(petition.target.html(t))</p>")
+            \(open ? "<p class=\"jump-to-form\"><a class=\"button\" href=\"#sign-heading\">\(t("sign.jump"))</a></p>" as HTML : .empty)
             <div class="petition-layout">
             <div class="petition-text">
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>

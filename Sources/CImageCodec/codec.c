@@ -1,0 +1,275 @@
+#include "cimagecodec.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <png.h>
+
+static void copy_message(char *error, size_t error_size, const char *message) {
+    if (error_size == 0) return;
+    strncpy(error, message, error_size - 1);
+    error[error_size - 1] = '\0';
+}
+
+// --- JPEG: errors jump back here instead of calling exit().
+
+struct jump_error {
+    struct jpeg_error_mgr manager;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+};
+
+static void on_error(j_common_ptr info) {
+    struct jump_error *e = (struct jump_error *)info->err;
+    (*info->err->format_message)(info, e->message);
+    longjmp(e->jump, 1);
+}
+
+static void on_output(j_common_ptr info) { (void)info; }  // warnings are not errors; say nothing
+
+static unsigned read16(const unsigned char *p, int little) {
+    return little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
+}
+
+static unsigned long read32(const unsigned char *p, int little) {
+    return little ? ((unsigned long)p[0] | (unsigned long)p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24)
+                  : ((unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | (unsigned long)p[3]);
+}
+
+// The orientation tag (0x0112) of an APP1 "Exif" segment's first IFD, bounds-checked.
+static int exif_orientation(const unsigned char *data, unsigned length) {
+    if (length < 14 || memcmp(data, "Exif\0\0", 6) != 0) return 1;
+    const unsigned char *tiff = data + 6;
+    unsigned long size = length - 6;
+    int little;
+    if (memcmp(tiff, "II", 2) == 0) little = 1;
+    else if (memcmp(tiff, "MM", 2) == 0) little = 0;
+    else return 1;
+    unsigned long ifd = read32(tiff + 4, little);
+    if (ifd > size || size - ifd < 2) return 1;
+    unsigned count = read16(tiff + ifd, little);
+    for (unsigned i = 0; i < count; i++) {
+        unsigned long entry = ifd + 2 + 12 * (unsigned long)i;
+        if (entry > size || size - entry < 12) return 1;
+        if (read16(tiff + entry, little) == 0x0112) {
+            unsigned value = read16(tiff + entry + 8, little);
+            return value >= 1 && value <= 8 ? (int)value : 1;
+        }
+    }
+    return 1;
+}
+
+int sanctuary_jpeg_size(const unsigned char *data, size_t size, int *width, int *height, char *error, size_t error_size) {
+    struct jpeg_decompress_struct info;
+    struct jump_error e;
+    info.err = jpeg_std_error(&e.manager);
+    e.manager.error_exit = on_error;
+    e.manager.output_message = on_output;
+    if (setjmp(e.jump)) {
+        copy_message(error, error_size, e.message);
+        jpeg_destroy_decompress(&info);
+        return 1;
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, data, (unsigned long)size);
+    jpeg_read_header(&info, TRUE);
+    *width = (int)info.image_width;
+    *height = (int)info.image_height;
+    jpeg_destroy_decompress(&info);
+    return 0;
+}
+
+int sanctuary_jpeg_decode(const unsigned char *data, size_t size, int scale_denom, long max_pixels,
+                          unsigned char **pixels, int *width, int *height, int *orientation,
+                          char *error, size_t error_size) {
+    struct jpeg_decompress_struct info;
+    struct jump_error e;
+    unsigned char *volatile buffer = NULL;
+    unsigned char *volatile row = NULL;
+    *pixels = NULL;
+    info.err = jpeg_std_error(&e.manager);
+    e.manager.error_exit = on_error;
+    e.manager.output_message = on_output;
+    if (setjmp(e.jump)) {
+        copy_message(error, error_size, e.message);
+        jpeg_destroy_decompress(&info);
+        free(buffer);
+        free(row);
+        return 1;
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, data, (unsigned long)size);
+    jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(&info, TRUE);
+    *orientation = 1;
+    for (jpeg_saved_marker_ptr m = info.marker_list; m != NULL; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1) {
+            int o = exif_orientation(m->data, m->data_length);
+            if (o != 1) { *orientation = o; break; }
+        }
+    }
+    int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+    info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    info.scale_num = 1;
+    info.scale_denom = (unsigned)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
+    info.dct_method = JDCT_ISLOW;
+    jpeg_calc_output_dimensions(&info);
+    long pixel_count = (long)info.output_width * (long)info.output_height;
+    if (info.output_width == 0 || info.output_height == 0 || pixel_count > max_pixels) {
+        copy_message(error, error_size, "the image is too large");
+        jpeg_destroy_decompress(&info);
+        return 2;
+    }
+    jpeg_start_decompress(&info);
+    int components = info.output_components;
+    if ((cmyk && components != 4) || (!cmyk && components != 3)) {
+        copy_message(error, error_size, "unsupported colour format");
+        jpeg_destroy_decompress(&info);
+        return 1;
+    }
+    size_t out_row = (size_t)info.output_width * 3;
+    buffer = malloc(out_row * info.output_height);
+    row = malloc((size_t)info.output_width * (size_t)components);
+    if (buffer == NULL || row == NULL) {
+        copy_message(error, error_size, "out of memory");
+        jpeg_destroy_decompress(&info);
+        free(buffer);
+        free(row);
+        return 1;
+    }
+    while (info.output_scanline < info.output_height) {
+        JSAMPROW rows[1] = {row};
+        unsigned y = info.output_scanline;
+        jpeg_read_scanlines(&info, rows, 1);
+        unsigned char *target = buffer + out_row * y;
+        if (cmyk) {
+            // Adobe's CMYK JPEGs are stored inverted: R = C·K/255.
+            for (unsigned x = 0; x < info.output_width; x++) {
+                unsigned k = row[4 * x + 3];
+                target[3 * x] = (unsigned char)(row[4 * x] * k / 255);
+                target[3 * x + 1] = (unsigned char)(row[4 * x + 1] * k / 255);
+                target[3 * x + 2] = (unsigned char)(row[4 * x + 2] * k / 255);
+            }
+        } else {
+            memcpy(target, row, out_row);
+        }
+    }
+    jpeg_finish_decompress(&info);
+    *width = (int)info.output_width;
+    *height = (int)info.output_height;
+    jpeg_destroy_decompress(&info);
+    free(row);
+    *pixels = buffer;
+    return 0;
+}
+
+int sanctuary_jpeg_encode(const unsigned char *rgb, int width, int height, int quality,
+                          unsigned char **out, size_t *out_size, char *error, size_t error_size) {
+    struct jpeg_compress_struct info;
+    struct jump_error e;
+    unsigned char *memory = NULL;
+    unsigned long memory_size = 0;
+    *out = NULL;
+    info.err = jpeg_std_error(&e.manager);
+    e.manager.error_exit = on_error;
+    e.manager.output_message = on_output;
+    if (setjmp(e.jump)) {
+        copy_message(error, error_size, e.message);
+        jpeg_destroy_compress(&info);
+        free(memory);
+        return 1;
+    }
+    jpeg_create_compress(&info);
+    jpeg_mem_dest(&info, &memory, &memory_size);
+    info.image_width = (JDIMENSION)width;
+    info.image_height = (JDIMENSION)height;
+    info.input_components = 3;
+    info.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&info);
+    jpeg_set_quality(&info, quality, TRUE);
+    info.optimize_coding = TRUE;
+    info.write_JFIF_header = TRUE;
+    jpeg_simple_progression(&info);
+    jpeg_start_compress(&info, TRUE);
+    size_t stride = (size_t)width * 3;
+    while (info.next_scanline < info.image_height) {
+        JSAMPROW rows[1] = {(JSAMPROW)(rgb + stride * info.next_scanline)};
+        jpeg_write_scanlines(&info, rows, 1);
+    }
+    jpeg_finish_compress(&info);
+    jpeg_destroy_compress(&info);
+    *out = memory;
+    *out_size = memory_size;
+    return 0;
+}
+
+// --- PNG, through libpng's simplified API (no longjmp reaches us).
+
+int sanctuary_png_decode(const unsigned char *data, size_t size, long max_pixels,
+                         unsigned char **pixels, int *width, int *height, char *error, size_t error_size) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    *pixels = NULL;
+    if (!png_image_begin_read_from_memory(&image, data, size)) {
+        copy_message(error, error_size, image.message);
+        png_image_free(&image);
+        return 1;
+    }
+    if (image.width == 0 || image.height == 0 || (long)image.width * (long)image.height > max_pixels) {
+        copy_message(error, error_size, "the image is too large");
+        png_image_free(&image);
+        return 2;
+    }
+    image.format = PNG_FORMAT_RGBA;
+    unsigned char *buffer = malloc(PNG_IMAGE_SIZE(image));
+    if (buffer == NULL) {
+        copy_message(error, error_size, "out of memory");
+        png_image_free(&image);
+        return 1;
+    }
+    if (!png_image_finish_read(&image, NULL, buffer, 0, NULL)) {
+        copy_message(error, error_size, image.message);
+        png_image_free(&image);
+        free(buffer);
+        return 1;
+    }
+    *width = (int)image.width;
+    *height = (int)image.height;
+    *pixels = buffer;
+    return 0;
+}
+
+int sanctuary_png_encode(const unsigned char *rgba, int width, int height,
+                         unsigned char **out, size_t *out_size, char *error, size_t error_size) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)width;
+    image.height = (png_uint_32)height;
+    image.format = PNG_FORMAT_RGBA;
+    png_alloc_size_t size = 0;
+    *out = NULL;
+    if (!png_image_write_to_memory(&image, NULL, &size, 0, rgba, 0, NULL)) {
+        copy_message(error, error_size, image.message);
+        return 1;
+    }
+    unsigned char *buffer = malloc(size);
+    if (buffer == NULL) {
+        copy_message(error, error_size, "out of memory");
+        return 1;
+    }
+    if (!png_image_write_to_memory(&image, buffer, &size, 0, rgba, 0, NULL)) {
+        copy_message(error, error_size, image.message);
+        free(buffer);
+        return 1;
+    }
+    *out = buffer;
+    *out_size = size;
+    return 0;
+}
+
+void sanctuary_image_free(void *pointer) { free(pointer); }

@@ -1,0 +1,3 @@
+// libjpeg (libjpeg-turbo, Debian's libjpeg-dev) needs stdio.h before its header.
+#include <stdio.h>
+#include <jpeglib.h>
