@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(
             name: "SanctuaryTests",
             dependencies: [
-                "Sanctuary", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "Sanctuary", "TestSupport", "Images", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ], swiftSettings: strict),
     ]
 )

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 
 static void copy_message(char *error, size_t error_size, const char *message) {
@@ -28,7 +29,17 @@ static void on_error(j_common_ptr info) {
     longjmp(e->jump, 1);
 }
 
-static void on_output(j_common_ptr info) { (void)info; }  // warnings are not errors; say nothing
+static void on_output(j_common_ptr info) { (void)info; }  // say nothing on stderr
+
+// Warnings: most are harmless ("extraneous bytes before marker" from some cameras), but a
+// file cut short or with damaged data would decode to a grey half picture: those are errors.
+static void on_message(j_common_ptr info, int level) {
+    if (level == -1) {
+        int code = info->err->msg_code;
+        if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER || code == JWRN_MUST_RESYNC) on_error(info);
+        info->err->num_warnings++;
+    }
+}
 
 static unsigned read16(const unsigned char *p, int little) {
     return little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
@@ -68,6 +79,7 @@ int sanctuary_jpeg_size(const unsigned char *data, size_t size, int *width, int 
     info.err = jpeg_std_error(&e.manager);
     e.manager.error_exit = on_error;
     e.manager.output_message = on_output;
+    e.manager.emit_message = on_message;
     if (setjmp(e.jump)) {
         copy_message(error, error_size, e.message);
         jpeg_destroy_decompress(&info);
@@ -93,6 +105,7 @@ int sanctuary_jpeg_decode(const unsigned char *data, size_t size, int scale_deno
     info.err = jpeg_std_error(&e.manager);
     e.manager.error_exit = on_error;
     e.manager.output_message = on_output;
+    e.manager.emit_message = on_message;
     if (setjmp(e.jump)) {
         copy_message(error, error_size, e.message);
         jpeg_destroy_decompress(&info);
@@ -176,6 +189,7 @@ int sanctuary_jpeg_encode(const unsigned char *rgb, int width, int height, int q
     info.err = jpeg_std_error(&e.manager);
     e.manager.error_exit = on_error;
     e.manager.output_message = on_output;
+    e.manager.emit_message = on_message;
     if (setjmp(e.jump)) {
         copy_message(error, error_size, e.message);
         jpeg_destroy_compress(&info);

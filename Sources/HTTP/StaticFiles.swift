@@ -10,6 +10,10 @@ import Synchronization
 public final class StaticFiles: Sendable {
     public let root: String
     private let maxAge: Int
+    /// The URL path the folder answers under ("" for the site's root, "/media" for pictures).
+    private let mount: String
+    /// Overrides `maxAge` (`.immutable` for files whose address changes with their content).
+    private let policy: CachePolicy?
     private let cache = Mutex<[String: CachedFile]>([:])
     private static let cacheableSize = 2 * 1024 * 1024
 
@@ -22,7 +26,9 @@ public final class StaticFiles: Sendable {
         let gzipped: [UInt8]?
     }
 
-    public init(root: String, maxAge: Int = 3600) {
+    public init(root: String, maxAge: Int = 3600, mount: String = "", policy: CachePolicy? = nil) {
+        self.mount = mount
+        self.policy = policy
         let resolved = root.withCString { realpath($0, nil) }
         if let resolved {
             self.root = String(cString: resolved)
@@ -35,7 +41,9 @@ public final class StaticFiles: Sendable {
 
     /// The response for `request`, or nil when no file answers to its path.
     public func respond(to request: Request) -> Response? {
-        guard let relative = Self.safeRelativePath(request.path) else { return nil }
+        guard request.path.hasPrefix(mount + "/"),
+            let relative = Self.safeRelativePath(String(request.path.dropFirst(mount.count)))
+        else { return nil }
         let path = root + "/" + relative
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
@@ -87,7 +95,7 @@ public final class StaticFiles: Sendable {
             ("Content-Type", file.contentType),
             ("ETag", etag),
             ("Last-Modified", file.lastModified),
-            ("Cache-Control", CachePolicy.publicFor(seconds: maxAge).headerValue),
+            ("Cache-Control", (policy ?? CachePolicy.publicFor(seconds: maxAge)).headerValue),
             ("Accept-Ranges", "bytes"),
         ])
         if file.gzipped != nil { headers.add("Vary", "Accept-Encoding") }

@@ -13,6 +13,9 @@ public final class Application: Sendable {
     public let languages: Languages
     public let router: Router
     public let staticFiles: StaticFiles
+    /// Pictures' copies, at `/media/{id}/{file}`, immutable (a new picture is a new id).
+    public let mediaFiles: StaticFiles
+    public let mediaDirectory: String
     public let logger: Logger
     public let serverKey: ServerKey
     public let formTokens: FormToken
@@ -55,6 +58,9 @@ public final class Application: Sendable {
             }
         }
         staticFiles = StaticFiles(root: config.publicDirectory.path, maxAge: config.staticMaxAge)
+        mediaDirectory = config.dataDirectory + "/media"
+        try? FileManager.default.createDirectory(atPath: mediaDirectory, withIntermediateDirectories: true)
+        mediaFiles = StaticFiles(root: mediaDirectory, mount: "/media", policy: .immutable)
         router = Router()
         let configDirectory = config.configDirectory
         try database.writeAndWait { db in
@@ -97,11 +103,11 @@ public final class Application: Sendable {
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
-            UnsubscribeFeature.self, OutcomesFeature.self,
+            UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self,
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
-            if let response = staticFiles.respond(to: request) { return response }
+            if let response = staticFiles.respond(to: request) ?? mediaFiles.respond(to: request) { return response }
             return ErrorPages.notFound(self, request)
         }
         router.errorPage = { [self] request, status in

@@ -239,9 +239,21 @@ enum AdminResourceRoutes {
                         "<section class=\"preview\" aria-label=\"\(t("admin.preview"))\"><h2>\(t("admin.preview"))</h2>\(Markdown.render(state[field.name]))</section>"
                     }) : .empty
             let action = id.map { "\(resource.path)/\($0)" } ?? resource.path
+            // Kinds that carry a picture: a link to its screen, with the picture's alt text.
+            let picture: HTML =
+                id.flatMap { id in
+                    MediaOwner(rawValue: resource.key).map { owner in
+                        let current = try? app.database.read { try MediaStore.of($0, owner, id: id) }
+                        return """
+                            <p class="picture-link">\(current.flatMap { $0 }.map { "<span class=\"meta\">\(t("admin.media.has", ["alt": $0.alt.english]))</span> " as HTML } ?? .empty)\
+                            <a class="button secondary" href="\(t.path("\(resource.path)/\(id)/image"))">\(current.flatMap { $0 } == nil ? t("admin.media.add") : t("admin.media.change"))</a></p>
+                            """
+                    }
+                } ?? .empty
             let hasMarkdown = resource.fields.contains { $0.kind == .markdown }
             return """
                 <h1>\(title)</h1>
+                \(picture)
                 \(Form.errorSummary(state, title: t("form.error_summary"), order: resource.fields.map(\.name), labels: Dictionary(resource.fields.map { ($0.name, label($0)) }, uniquingKeysWith: { a, _ in a })))
                 \(previewHTML)
                 <form method="post" action="\(t.path(action))" novalidate class="editor"><input type="hidden" name="_csrf" value="\(csrf)">

@@ -16,7 +16,8 @@ enum CampaignViews {
     /// A campaign hub: the case, the asks, key dates, every open action, resources, news,
     /// share links and the "stay informed" form.
     static func page(
-        _ campaign: Campaign, actions: Actions, resources: [Resource], shareURL: String, updatesForm: HTML, t: Localizer
+        _ campaign: Campaign, actions: Actions, resources: [Resource], media: Media? = nil, shareURL: String, updatesForm: HTML,
+        t: Localizer
     ) -> HTML {
         let asks: [HTML] = campaign.askList(t).map {
             "<li><h3>\($0.heading)</h3>\($0.text.isEmpty ? HTML.empty : "<p>\($0.text)</p>")</li>"
@@ -42,13 +43,14 @@ enum CampaignViews {
             <p class="eyebrow">\(t("campaigns.eyebrow"))</p>
             <h1>\(campaign.title.html(t))</h1>
             \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
+            \(MediaViews.figure(media, t: t))
             <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p>
+            <section aria-labelledby="take-action" class="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
+            \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
+            </section>
             \(campaign.body.block(t, Markdown.cached))
             \(asks.isEmpty ? HTML.empty : "<section aria-labelledby=\"asks\"><h2 id=\"asks\">\(t("campaigns.asks"))</h2><ol class=\"asks\"\(campaign.asks.langAttribute(t))>\(asks)</ol></section>")
             \(dates.isEmpty ? HTML.empty : "<section aria-labelledby=\"dates\"><h2 id=\"dates\">\(t("campaigns.key_dates"))</h2><ul\(campaign.keyDates.langAttribute(t))>\(dates)</ul></section>")
-            <section aria-labelledby="take-action"><h2 id="take-action">\(t("campaigns.take_action"))</h2>
-            \(actionBlocks.isEmpty ? Layout.emptyState(t("campaigns.no_actions")) : HTML.join(actionBlocks))
-            </section>
             \(resources.isEmpty ? HTML.empty : "<section aria-labelledby=\"resources\"><h2 id=\"resources\">\(t("campaigns.resources"))</h2><ul class=\"list\">\(resourceItems(resources, t: t))</ul></section>")
             \(actions.news.isEmpty ? HTML.empty : "<section aria-labelledby=\"campaign-news\"><h2 id=\"campaign-news\">\(t("home.latest_news"))</h2><ul class=\"list\">\(actions.news.map { "<li><a href=\"\(t.path("/news/\($0.slug)"))\">\($0.title.html(t))</a></li>" as HTML })</ul></section>")
             \(PetitionViews.shareLinks(title: campaign.title.text(t), url: shareURL, t: t))

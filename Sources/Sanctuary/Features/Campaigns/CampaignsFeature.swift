@@ -23,20 +23,24 @@ enum CampaignsFeature: Feature {
             let found = try app.database.read {
                 db -> (
                     Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]),
-                    [Resource]
+                    [Resource], Media?
                 )? in
                 guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
                 return (
                     campaign, try CampaignStore.actions(db, campaignID: campaign.id),
-                    try ResourceStore.forCampaign(db, campaignID: campaign.id)
+                    try ResourceStore.forCampaign(db, campaignID: campaign.id), try MediaStore.of(db, .campaigns, id: campaign.id)
                 )
             }
-            guard let (campaign, actions, resources) = found else { throw HTTPError.notFound }
+            guard let (campaign, actions, resources, media) = found else { throw HTTPError.notFound }
             let t = app.t(request)
             let shareURL = app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request)
             let updates = UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t)
-            var response = app.page(request, title: campaign.title.text(t), description: campaign.summary.text(t)) { _ in
-                CampaignViews.page(campaign, actions: actions, resources: resources, shareURL: shareURL, updatesForm: updates, t: t)
+            var response = app.page(
+                request, title: campaign.title.text(t), description: campaign.summary.text(t),
+                share: SharePreview(image: MediaFeature.shareImage(media, t: t))
+            ) { _ in
+                CampaignViews.page(
+                    campaign, actions: actions, resources: resources, media: media, shareURL: shareURL, updatesForm: updates, t: t)
             }
             response.cache(.publicPage(shared: 5))
             return response

@@ -51,7 +51,7 @@ enum EventViews {
             ])
     }
 
-    static func page(_ event: Event, form: FormState, csrf: String, t: Localizer) -> HTML {
+    static func page(_ event: Event, media: Media? = nil, form: FormState, csrf: String, t: Localizer) -> HTML {
         let s = event.summary
         let speakers: [HTML] = event.speakers.map {
             "<li><strong>\($0.name)</strong>\($0.bio.english.isEmpty ? HTML.empty : " — \($0.bio.html(t))")</li>"
@@ -104,6 +104,7 @@ enum EventViews {
             \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
             </dl>
             <p><a class="button secondary" href="\(t.path("/events/\(s.slug).ics"))">\(t("events.add_to_calendar"))</a></p>
+            \(MediaViews.figure(media, t: t, sizes: "(min-width: 48rem) 44rem, 100vw"))
             <div class="petition-layout">
             <div>
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>

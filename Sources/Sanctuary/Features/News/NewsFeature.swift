@@ -49,12 +49,17 @@ enum NewsFeature: Feature {
     /// `GET /news/{slug}`.
     static func post(_ app: Application) -> Router.SyncHandler {
         { request in
-            let post = try app.database.read({ try NewsStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let slug = request.parameter("slug")
+            let (found, media) = try app.database.read { db in
+                (try NewsStore.find(db, slug: slug), try MediaStore.of(db, .news, slug: slug))
+            }
+            let post = try found.orNotFound()
             let t = app.t(request)
             var response = app.page(
-                request, title: post.summary.title.text(t), description: post.summary.summary.text(t), share: SharePreview(type: "article")
+                request, title: post.summary.title.text(t), description: post.summary.summary.text(t),
+                share: SharePreview(type: "article", image: MediaFeature.shareImage(media, t: t))
             ) {
-                NewsViews.post(post, t: $0.t)
+                NewsViews.post(post, media: media, t: $0.t)
             }
             response.cache(.publicPage(shared: 60))
             return response

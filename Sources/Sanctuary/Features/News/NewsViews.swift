@@ -26,12 +26,13 @@ enum NewsViews {
     }
 
     /// A news post.
-    static func post(_ post: NewsPost, t: Localizer) -> HTML {
+    static func post(_ post: NewsPost, media: Media? = nil, t: Localizer) -> HTML {
         """
         <article class="news-post">
         <h1>\(post.summary.title.html(t))</h1>
         <p class="meta"><time datetime="\(post.summary.publishedAt)">\(DateText.day(post.summary.publishedAt, t: t))</time>\(post.authorName.isEmpty ? HTML.empty : " · \(post.authorName)")</p>
         \(post.summary.summary.english.isEmpty ? HTML.empty : "<p class=\"lede\"\(post.summary.summary.langAttribute(t))>\(post.summary.summary.text(t))</p>")
+        \(MediaViews.figure(media, t: t, sizes: "(min-width: 48rem) 44rem, 100vw"))
         \(post.body.block(t, Markdown.cached))
         </article>
         <p><a href="\(t.path("/news"))">\(t("news.all"))</a></p>

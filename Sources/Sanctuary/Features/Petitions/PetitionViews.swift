@@ -89,7 +89,8 @@ enum PetitionViews {
 
     /// The petition's page: text, count, deadline, and the sign form while it is open.
     static func page(
-        _ petition: Petition, outcomes: [PetitionOutcome] = [], form state: FormState, csrf: String, shareURL: String, c: PageContext
+        _ petition: Petition, outcomes: [PetitionOutcome] = [], media: Media? = nil, form state: FormState, csrf: String, shareURL: String,
+        c: PageContext
     ) -> HTML {
         let t = c.t
         let s = petition.summary
@@ -125,6 +126,7 @@ enum PetitionViews {
             \(open ? "<p class=\"jump-to-form\"><a class=\"button\" href=\"#sign-heading\">\(t("sign.jump"))</a></p>" as HTML : .empty)
             <div class="petition-layout">
             <div class="petition-text">
+            \(MediaViews.figure(media, t: t, sizes: "(min-width: 72rem) 40rem, (min-width: 60rem) 58vw, 100vw"))
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
             \(outcomesSection(outcomes, t: t))
             \(petition.body.block(t, paragraphs))

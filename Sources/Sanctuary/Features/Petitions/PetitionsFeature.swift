@@ -64,13 +64,16 @@ enum PetitionsFeature: Feature {
     ) -> Response {
         let csrf = app.formTokens.make(for: SignatureForm.action(slug: petition.slug))
         let t = app.t(request)
-        let outcomes = (try? app.database.read { try OutcomeStore.all($0, petitionID: petition.id) }) ?? []
+        let (outcomes, media) =
+            (try? app.database.read { db in
+                (try OutcomeStore.all(db, petitionID: petition.id), try MediaStore.of(db, .petitions, id: petition.id))
+            }) ?? ([], nil)
         return app.page(
             request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
-            alternate: "/petitions/\(petition.slug)"
+            alternate: "/petitions/\(petition.slug)", share: SharePreview(image: MediaFeature.shareImage(media, t: t))
         ) { c in
             PetitionViews.page(
-                petition, outcomes: outcomes, form: form, csrf: csrf,
+                petition, outcomes: outcomes, media: media, form: form, csrf: csrf,
                 shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
         }
     }

@@ -1,0 +1,161 @@
+import Foundation
+import HTTP
+import Images
+import SQLite
+
+/// Pictures for campaigns, petitions, news and events: `/admin/{kind}/{id}/image` to add,
+/// replace or remove one. The copies are served by `Application.mediaFiles` at `/media/…`.
+enum MediaFeature: Feature {
+    static func register(in app: Application) {
+        for owner in MediaOwner.allCases {
+            let path = "/admin/\(owner.rawValue)/{id}/image"
+            let area = area(owner)
+            app.router.get(path) { request in
+                let session = try AdminAuth.require(app, request, area)
+                return try editor(app, request, session, owner: owner, id: try itemID(request), state: FormState())
+            }
+            app.router.post(
+                path, upload: MediaForm.maxBytes, precheck: AdminAuth.uploadPrecheck(app, area),
+                async: { request in try await upload(app, request, owner: owner) })
+            app.router.post(
+                path + "/remove",
+                async: { request in
+                    let session = try AdminAuth.requirePost(app, request, area)
+                    let (id, user) = (try itemID(request), session.user)
+                    let removed = try await app.database.write { db -> Bool in
+                        guard try MediaStore.attach(db, owner, id: id, mediaID: nil) else { return false }
+                        try StaffStore.record(db, user: user, action: "remove image", subject: "\(owner.rawValue) #\(id)")
+                        return true
+                    }
+                    guard removed else { throw HTTPError.notFound }
+                    try await removeUnused(app)
+                    return .redirect(to: "/admin/\(owner.rawValue)/\(id)/edit?saved=1")
+                })
+        }
+    }
+
+    static func area(_ owner: MediaOwner) -> StaffUser.Area {
+        AdminResources.all.first { $0.key == owner.rawValue }?.area ?? .campaigns
+    }
+
+    static func itemID(_ request: Request) throws(HTTPError) -> Int64 {
+        guard let id = Int64(request.parameter("id")), id > 0 else { throw HTTPError.notFound }
+        return id
+    }
+
+    static func editor(
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, owner: MediaOwner, id: Int64, state: FormState,
+        status: Status = .ok
+    ) throws -> Response {
+        guard
+            let (title, current) = try app.database.read({ db -> (String, Media?)? in
+                guard let title = try db.scalar("SELECT title FROM \(owner.rawValue) WHERE id = ?", id, as: String.self) else { return nil }
+                return (title, try MediaStore.of(db, owner, id: id))
+            })
+        else { throw HTTPError.notFound }
+        let t = app.t(request)
+        return AdminViews.page(app, request, session, title: t("admin.media.title", ["title": title]), status: status) { c, csrf in
+            MediaViews.editor(owner: owner, id: id, title: title, current: current, state: state, csrf: csrf, t: c.t)
+        }
+    }
+
+    /// The upload: spooled to disk as it arrives (see `ResourcesFeature`), decoded, copied at
+    /// each width and as a share card, the copies written to a folder of their own, then the
+    /// row and the item's link to it in one transaction. Nothing is kept half way.
+    static func upload(_ app: Application, _ request: Request, owner: MediaOwner) async throws -> Response {
+        let t = app.t(request)
+        let id = try itemID(request)
+        guard let boundary = Multipart.boundary(contentType: request.headers["content-type"]), let body = request.bodyFile else {
+            return .text("Expected multipart/form-data\n", status: .badRequest)
+        }
+        let parts: [Multipart.Part]
+        do {
+            parts = try Multipart.parse(file: body, boundary: boundary, directory: app.config.spoolDirectory)
+        } catch {
+            return .text("Malformed multipart body\n", status: .badRequest)
+        }
+        let spooled = parts.compactMap(\.file)
+        defer { for file in spooled { unlink(file) } }
+        var fields: [String: String] = [:]
+        for part in parts { if let value = part.value { fields[part.name] = value } }
+        // Checked on the head already; again here, in case the session ended meanwhile.
+        let session = try AdminAuth.requirePost(app, request, area(owner), csrf: request.query["_csrf"] ?? fields["_csrf"] ?? "")
+        var state = FormState(values: fields)
+        let words: MediaForm.Words?
+        switch MediaForm.validate(fields, t: t) {
+        case .success(let w): words = w
+        case .failure(let invalid):
+            words = nil
+            state.errors = invalid.state.errors
+        }
+        let filePart = parts.first { $0.name == "file" && $0.size > 0 }
+        var renditions: MediaRenditions?
+        if let filePart, let file = filePart.file, let data = FileManager.default.contents(atPath: file) {
+            do {
+                renditions = try MediaRenditions.make([UInt8](data), name: MediaRenditions.stem(filePart.filename ?? "image"))
+            } catch let error as ImageError {
+                state.errors["file"] = t(
+                    "admin.media.error.\(error.kind == .unsupported ? "type" : error.kind == .tooLarge ? "too_large" : "damaged")")
+            }
+        } else {
+            state.errors["file"] = t("admin.media.error.file")
+        }
+        guard let words, let renditions, state.isValid else {
+            return try editor(app, request, session, owner: owner, id: id, state: state, status: .unprocessableContent)
+        }
+        // The copies go to a folder of their own first; the row names it only once written.
+        let staging = app.mediaDirectory + "/.new-" + SecretToken.make()
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        do {
+            for file in renditions.files {
+                try Data(file.bytes).write(to: URL(fileURLWithPath: staging + "/" + file.name), options: .atomic)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
+        let user = session.user
+        let name = MediaRenditions.stem(filePart?.filename ?? "image")
+        let mediaID: Int64? = try await app.database.write { db in
+            guard try db.scalar("SELECT 1 FROM \(owner.rawValue) WHERE id = ?", id, as: Int.self) != nil else { return nil }
+            let mediaID = try MediaStore.insert(
+                db, name: name, format: renditions.format, widths: renditions.widths, width: renditions.width,
+                height: renditions.height, shareWidth: renditions.shareWidth, shareHeight: renditions.shareHeight, alt: words.alt,
+                caption: words.caption, credit: words.credit, bytes: renditions.totalBytes, by: user.email)
+            _ = try MediaStore.attach(db, owner, id: id, mediaID: mediaID)
+            try StaffStore.record(db, user: user, action: "add image", subject: "\(owner.rawValue) #\(id)", detail: "media \(mediaID)")
+            return mediaID
+        }
+        guard let mediaID else {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw HTTPError.notFound
+        }
+        let folder = app.mediaDirectory + "/\(mediaID)"
+        if rename(staging, folder) != 0 {
+            // Not servable: take the row back rather than show a broken picture.
+            try? FileManager.default.removeItem(atPath: staging)
+            try await app.database.write { db in
+                _ = try MediaStore.attach(db, owner, id: id, mediaID: nil)
+                try MediaStore.delete(db, id: mediaID)
+            }
+            return .text("Could not store the picture\n", status: .internalServerError)
+        }
+        try await removeUnused(app)
+        return .redirect(to: "/admin/\(owner.rawValue)/\(id)/edit?saved=1")
+    }
+
+    /// Pictures no item uses (replaced or removed), and their files.
+    static func removeUnused(_ app: Application) async throws {
+        let unused = try await app.database.write { db -> [Int64] in
+            let ids = try MediaStore.unused(db)
+            for id in ids { try MediaStore.delete(db, id: id) }
+            return ids
+        }
+        for id in unused { try? FileManager.default.removeItem(atPath: app.mediaDirectory + "/\(id)") }
+    }
+
+    /// The share card of a page's picture, for Open Graph.
+    static func shareImage(_ media: Media?, t: Localizer) -> ShareImage? {
+        media.map { ShareImage(path: $0.sharePath, width: $0.shareWidth, height: $0.shareHeight, alt: $0.alt.text(t)) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import SQLite
+
+/// A picture and its copies (see `Migrations/0010_media.sql`).
+public struct Media: Sendable, RowDecodable {
+    public let id: Int64
+    public let name: String
+    public let format: String
+    public let widths: String
+    public let width: Int
+    public let height: Int
+    public let shareWidth: Int
+    public let shareHeight: Int
+    public let alt: Bilingual
+    public let caption: Bilingual
+    public let credit: String
+
+    static let columns =
+        "media.id, name, format, widths, width, height, share_width, share_height, alt, alt_fr, caption, caption_fr, credit"
+
+    var fileExtension: String { format == "png" ? "png" : "jpg" }
+    /// The copies' widths, smallest first.
+    var sizes: [Int] { widths.split(separator: ",").compactMap { Int($0) } }
+    func path(width: Int) -> String { "/media/\(id)/\(name)-\(width).\(fileExtension)" }
+    var sharePath: String { "/media/\(id)/\(name)-share.jpg" }
+    /// The height of the copy `width` wide.
+    func height(forWidth copyWidth: Int) -> Int { max(1, Int((Double(height) * Double(copyWidth) / Double(width)).rounded())) }
+}
+
+/// The kinds of content that carry a picture: their tables, from our code only.
+public enum MediaOwner: String, CaseIterable, Sendable {
+    case campaigns, petitions, news, events
+}
+
+public enum MediaStore {
+    public static func insert(
+        _ db: Connection, name: String, format: String, widths: [Int], width: Int, height: Int, shareWidth: Int, shareHeight: Int,
+        alt: Bilingual, caption: Bilingual, credit: String, bytes: Int, by author: String, now: String = Timestamp.now()
+    ) throws -> Int64 {
+        try db.run(
+            """
+            INSERT INTO media (name, format, widths, width, height, share_width, share_height, alt, alt_fr, caption, caption_fr,
+                               credit, bytes, created_by, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, name, format, widths.map(String.init).joined(separator: ","), width, height, shareWidth, shareHeight, alt.english,
+            alt.french, caption.english, caption.french, credit, bytes, author, now)
+        return db.lastInsertRowID
+    }
+
+    public static func find(_ db: Connection, id: Int64) throws -> Media? {
+        try db.first("SELECT \(Media.columns) FROM media WHERE id = ?", id, row: Media.init)
+    }
+
+    /// The picture of one item, if it has one.
+    public static func of(_ db: Connection, _ owner: MediaOwner, id: Int64) throws -> Media? {
+        try db.first(
+            "SELECT \(Media.columns) FROM media JOIN \(owner.rawValue) AS item ON item.image_id = media.id WHERE item.id = ?", id,
+            row: Media.init)
+    }
+
+    /// The picture of the item with this slug, if it has one.
+    public static func of(_ db: Connection, _ owner: MediaOwner, slug: String) throws -> Media? {
+        try db.first(
+            "SELECT \(Media.columns) FROM media JOIN \(owner.rawValue) AS item ON item.image_id = media.id WHERE item.slug = ?", slug,
+            row: Media.init)
+    }
+
+    /// The pictures of several items at once (cards on a list): item id → picture.
+    public static func of(_ db: Connection, _ owner: MediaOwner, ids: [Int64]) throws -> [Int64: Media] {
+        guard !ids.isEmpty else { return [:] }
+        let placeholders = ids.map { _ in "?" }.joined(separator: ", ")
+        let rows = try db.query(
+            "SELECT item.id AS item_id, \(Media.columns) FROM media JOIN \(owner.rawValue) AS item ON item.image_id = media.id WHERE item.id IN (\(placeholders))",
+            parameters: ids
+        ) { row in (try row.get("item_id", as: Int64.self), try Media(row)) }
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Sets (or, with nil, removes) an item's picture; false when there is no such item.
+    public static func attach(_ db: Connection, _ owner: MediaOwner, id: Int64, mediaID: Int64?, now: String = Timestamp.now()) throws
+        -> Bool
+    {
+        try db.run("UPDATE \(owner.rawValue) SET image_id = ?, updated_at = ? WHERE id = ?", mediaID, now, id) == 1
+    }
+
+    /// Pictures no item uses any more (their files go too).
+    public static func unused(_ db: Connection) throws -> [Int64] {
+        try db.query(
+            """
+            SELECT id FROM media WHERE id NOT IN (
+                SELECT image_id FROM campaigns WHERE image_id IS NOT NULL UNION SELECT image_id FROM petitions WHERE image_id IS NOT NULL
+                UNION SELECT image_id FROM news WHERE image_id IS NOT NULL UNION SELECT image_id FROM events WHERE image_id IS NOT NULL)
+            """
+        ) { try $0.get("id", as: Int64.self) }
+    }
+
+    public static func delete(_ db: Connection, id: Int64) throws {
+        try db.run("DELETE FROM media WHERE id = ?", id)
+    }
+}
