@@ -96,13 +96,17 @@ for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/
              "/admin/outbox?state=failed", "/admin/outbox/1",
              "/admin/petitions/1/signatures.csv", "/admin/events/1/rsvps.csv", "/admin/login"]:
     add("admin_get" + path.replace("/", "_").replace(".", "_"), req("GET", path, staff=True))
-for key in ["petitions", "news", "events", "letters", "campaigns"]:
+for key in ["petitions", "news", "events", "letters", "campaigns", "pages"]:
     add(f"admin_{key}_list", req("GET", f"/admin/{key}", staff=True))
     add(f"admin_{key}_new", req("GET", f"/admin/{key}/new", staff=True))
     add(f"admin_{key}_edit", req("GET", f"/fr/admin/{key}/1/edit", staff=True))
     add(f"admin_{key}_delete", req("POST", f"/admin/{key}/999/delete", body=form({"_csrf": CSRF}), staff=True))
-    add(f"admin_{key}_ask_delete", req("GET", f"/admin/{key}/1/delete", staff=True), req("POST", f"/admin/{key}/1/delete", body=form({"_csrf": CSRF}), staff=True))
-    add(f"admin_{key}_archive", req("POST", f"/admin/{key}/1/archive", body=form({"_csrf": CSRF}), staff=True))
+    # (The replay keeps its database from one seed to the next: asking deletes nothing, and
+    # only an item with people's actions is posted to, which refuses.)
+    add(f"admin_{key}_ask_delete", req("GET", f"/admin/{key}/1/delete", staff=True))
+    add(f"admin_{key}_archive", req("POST", f"/admin/{key}/2/archive", body=form({"_csrf": CSRF}), staff=True))
+add("admin_delete_with_signatures", req("POST", "/petitions/waive-travel-loans/sign", body=form(sign)),
+    req("POST", "/admin/petitions/1/delete", body=form({"_csrf": CSRF}), staff=True))
 common = {"_csrf": CSRF, "title": "Title", "title_fr": "Titre", "slug": "a-slug", "summary": "Summary", "state": "draft", "campaign_id": "1"}
 add("admin_petition_save", req("POST", "/admin/petitions", body=form({**common, "body": "Body", "goal": "1000", "closes_at": "2027-01-01T12:00", "target": "PM"}), staff=True))
 add("admin_petition_update", req("POST", "/admin/petitions/1", body=form({**common, "slug": "waive-travel-loans", "state": "open", "goal": "99999999999999999999"}), staff=True))
@@ -159,6 +163,14 @@ add("letter_site_campaign", req("POST", "/admin/letters", body=form({**common, "
     req("POST", "/letters/by-the-site", body=form({"name": "Amal Haddad", "email": "a@example.org", "street_address": "1 Main St",
     "city": "Ottawa", "postal_code": "K1A 0A6", "personal": "Mine.", "_csrf": FORM, "website": ""})))
 
+add("pages", req("GET", "/pages/about"), req("GET", "/fr/pages/privacy"), req("GET", "/pages/%2e%2e"))
+add("admin_page_save", req("POST", "/admin/pages", body=form({**common, "body": "# About\n\nUs.", "position": "99999999999999999999", "state": "published"}), staff=True))
+add("media_files", req("GET", "/media/1/x-480.jpg"), req("GET", "/media/../Config/sanctuary.json"), req("GET", "/media/.new-x/y.jpg"),
+    req("GET", "/media/1/x-480.jpg", "Range: bytes=-9223372036854775808\r\n"))
+for key in ["petitions", "news", "events", "campaigns"]:
+    add(f"admin_{key}_image", req("GET", f"/admin/{key}/1/image", staff=True),
+        req("POST", f"/admin/{key}/1/image/remove", body=form({"_csrf": CSRF}), staff=True))
+
 def multipart(fields, file=None, boundary="----fuzzBoundary"):
     body = b""
     for name, value in fields:
@@ -178,6 +190,20 @@ add("upload_bad_part", req("POST", f"/admin/resources?_csrf={CSRF}", body=multip
 add("upload_anonymous", req("POST", "/admin/resources", body=upload, ctype="multipart/form-data; boundary=----fuzzBoundary"))
 add("upload_then_download", req("POST", f"/admin/resources?_csrf={CSRF}", body=upload, staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"),
     req("GET", "/resources/1/kit.pdf", "Range: bytes=10-\r\n"), req("GET", "/resources/2/kit.pdf", "Range: bytes=-20\r\n"))
+
+# A picture upload: a tiny real JPEG (made by Python's standard library? none: a
+# hand-made 1×1 baseline JPEG), then a PNG header claiming a huge picture, then no picture.
+jpeg = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912130f141d1a1f1e1d1a1c1c20242e2720"
+    "222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b080001000101011100ffc4001f0000010501010101010100000000000000000102030405"
+    "060708090a0bffc400b5100002010303020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1f02433627282"
+    "090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768696a737475767778797a838485868788898a92939495"
+    "969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008"
+    "010100003f00fbd3ffd9")
+image_fields = [("_csrf", CSRF), ("alt", "A picture"), ("caption", "Caption"), ("credit", "Us")]
+for key, data, name in [("news", jpeg, "a.jpg"), ("petitions", b"\x89PNG\r\n\x1a\n" + bytes(40), "b.png"), ("events", b"RIFF\0\0\0\0WEBPVP8 ", "c.webp")]:
+    add(f"admin_{key}_image_upload", req("POST", f"/admin/{key}/1/image?_csrf={CSRF}", body=multipart(image_fields, (name, data)),
+                                         staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"))
 
 for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:

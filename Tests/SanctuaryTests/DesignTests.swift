@@ -156,3 +156,52 @@ final class SafeDeleteTests: XCTestCase {
         XCTAssertTrue(page.contains("<a href=\"/news/welcome-here-toolkit\">View it on the site</a>"))
     }
 }
+
+/// Staff pages (SPEC: `/pages/{slug}` in both languages, linked from the footer).
+final class StaffPageTests: XCTestCase {
+    var site: TestApp!
+
+    override func setUpWithError() throws { site = try TestApp(sampleContent: true) }
+    override func tearDown() { site?.stop() }
+
+    func testAboutAndPrivacyAreInEveryFooterInBothLanguages() throws {
+        for (path, about, privacy) in [("/", "About us", "Privacy policy"), ("/fr/", "À propos", "Politique de confidentialité")] {
+            let home = try site.get(path).text
+            let footer = try XCTUnwrap(home.components(separatedBy: "<footer").last)
+            XCTAssertTrue(footer.contains(">\(about)</a>"), "\(path): \(footer)")
+            XCTAssertTrue(footer.contains(">\(privacy)</a>"))
+            XCTAssertTrue(footer.contains(path == "/" ? "href=\"/pages/privacy\"" : "href=\"/fr/pages/privacy\""))
+        }
+        let privacy = try site.get("/pages/privacy")
+        XCTAssertEqual(privacy.status, 200)
+        XCTAssertTrue(privacy.text.contains("<h1>Privacy policy</h1>"))
+        XCTAssertTrue(try site.get("/fr/pages/privacy").text.contains("<h1>Politique de confidentialité</h1>"))
+        XCTAssertEqual(try site.get("/pages/nope").status, 404)
+        XCTAssertTrue(try site.get("/sitemap.xml").text.contains("/pages/about"))
+        let navigation = try site.get("/").text
+        XCTAssertTrue(navigation.contains("href=\"/letters\""), "letters in the navigation")
+        XCTAssertTrue(navigation.contains("href=\"/representatives\""), "and Find your MP")
+    }
+
+    func testAnEditorWritesAPageAndItAppearsInTheFooterAtOnce() throws {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('editor@example.org', 'editor', ?)", hash)
+        }
+        let cookie = try site.signIn("editor@example.org")
+        XCTAssertFalse(try site.get("/").text.contains("Accessibility"))
+        let form = try site.get("/admin/pages/new", headers: cookie)
+        XCTAssertEqual(form.status, 200)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: form.text))
+        let saved = try site.post(
+            "/admin/pages",
+            [
+                ("_csrf", token), ("title", "Accessibility"), ("title_fr", "Accessibilité"), ("slug", "accessibility"),
+                ("body", "We aim for **WCAG 2.2 AA**."), ("position", "3"), ("state", "published"),
+            ], headers: cookie)
+        XCTAssertEqual(saved.status, 303)
+        XCTAssertTrue(try site.get("/").text.contains("href=\"/pages/accessibility\">Accessibility</a>"))
+        XCTAssertTrue(try site.get("/pages/accessibility").text.contains("<strong>WCAG 2.2 AA</strong>"))
+        XCTAssertTrue(try site.get("/fr/").text.contains(">Accessibilité</a>"))
+    }
+}

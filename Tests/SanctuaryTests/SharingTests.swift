@@ -29,7 +29,7 @@ final class SharingTests: XCTestCase {
             ("/", "website"), ("/petitions", "website"), ("/petitions/waive-travel-loans", "website"), ("/campaigns", "website"),
             ("/campaigns/safe-third-country", "website"), ("/events", "website"), ("/events/stca-public-meeting", "website"),
             ("/news", "website"), ("/news/welcome-here-toolkit", "article"), ("/letters", "website"),
-            ("/letters/waive-travel-loans-mp", "website"), ("/representatives?postal_code=K1A0B1", "website"),
+            ("/letters/waive-travel-loans-mp", "website"), ("/representatives?postal_code=K1A0B1", "website"), ("/pages/about", "website"),
         ]
         for (path, type) in pages {
             for prefix in ["", "/fr"] {

@@ -16,6 +16,7 @@ public final class Application: Sendable {
     /// Pictures' copies, at `/media/{id}/{file}`, immutable (a new picture is a new id).
     public let mediaFiles: StaticFiles
     public let mediaDirectory: String
+    let footerPages = FooterPages()
     public let logger: Logger
     public let serverKey: ServerKey
     public let formTokens: FormToken
@@ -103,7 +104,7 @@ public final class Application: Sendable {
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
-            UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self,
+            UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self,
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
@@ -146,9 +147,11 @@ public final class Application: Sendable {
         } else {
             path = "/" + request.path.split(separator: "/").dropLast().joined(separator: "/")
         }
-        return PageContext(
-            t: t(request), languages: languages, siteName: config.siteName, path: request.path,
-            alternatePath: path, baseURL: baseURL(request))
+        let t = t(request)
+        var context = PageContext(
+            t: t, languages: languages, siteName: config.siteName, path: request.path, alternatePath: path, baseURL: baseURL(request))
+        context.footerLinks = footerPages.pages(self).map { ("/pages/\($0.slug)", $0.title.text(t)) }
+        return context
     }
 
     /// A full HTML page in the site layout.

@@ -15,6 +15,10 @@ public enum EventState: String, SQLTextEnum, CaseIterable, Sendable {
 }
 
 /// A news post's state.
+public enum PageState: String, SQLTextEnum, CaseIterable, Sendable {
+    case draft, published
+}
+
 public enum NewsState: String, SQLTextEnum, CaseIterable, Sendable {
     case draft, published
 }

@@ -10,6 +10,8 @@ public struct PageContext: Sendable {
     /// The same content in any language, without prefix (path and query).
     public let alternatePath: String
     public let baseURL: String
+    /// Staff pages linked from the footer (About, Privacy policy…): path and title.
+    public var footerLinks: [(href: String, title: String)] = []
 }
 
 /// What a link to the page shows when it is shared (Open Graph, Twitter card).
@@ -58,8 +60,10 @@ public enum Layout {
         let navigation: [(String, String)] = [
             ("/campaigns", t("nav.campaigns")),
             ("/petitions", t("nav.petitions")),
+            ("/letters", t("nav.letters")),
             ("/events", t("nav.events")),
             ("/news", t("nav.news")),
+            ("/representatives", t("nav.representatives")),
         ]
         let links: [HTML] = navigation.map { href, label in
             let current = context.path == href || context.path.hasPrefix(href + "/")
@@ -123,6 +127,7 @@ public enum Layout {
             <footer class="site-footer">
             <div class="wrap">
             <p>\(context.siteName) · \(t("footer.tagline"))</p>
+            \(context.footerLinks.isEmpty ? HTML.empty : "<nav aria-label=\"\(t("footer.pages"))\"><ul class=\"footer-links\">\(context.footerLinks.map { "<li><a href=\"\(t.path($0.href))\">\($0.title)</a></li>" as HTML })</ul></nav>")
             <p><a href="\(t.path("/news.atom"))">\(t("footer.feed"))</a> · <a href="\(t.path("/events.ics"))">\(t("footer.calendar"))</a></p>
             </div>
             </footer>

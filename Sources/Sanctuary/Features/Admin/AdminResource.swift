@@ -205,7 +205,18 @@ enum AdminResources {
                 key: "subscribers", count: "SELECT count(*) FROM subscribers WHERE campaign_id = ?1 AND unsubscribed_at IS NULL"),
         ], archivedState: CampaignState.archived.rawValue)
 
-    static let all = [campaigns, petitions, letters, news, events]
+    static let pages = AdminResource(
+        key: "pages", area: .pages,
+        fields: [
+            AdminField("title", .text, required: true, bilingual: true),
+            AdminField("slug", .slug, required: true, maxLength: 80),
+            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
+            AdminField("body", .markdown, maxLength: 100_000, bilingual: true),
+            AdminField("position", .integer(0...1000)),
+            AdminField("state", .choice(PageState.choices), required: true),
+        ], rowLinks: { _, slug, t in [("/pages/\(slug)", t("admin.view"))] })
+
+    static let all = [campaigns, petitions, letters, news, events, pages]
 }
 
 extension AdminResource {

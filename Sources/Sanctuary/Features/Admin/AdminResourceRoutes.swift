@@ -65,7 +65,9 @@ enum AdminResourceRoutes {
                 switch outcome {
                 case .missing: throw HTTPError.notFound
                 case .hasDependents: return try confirmDelete(resource, app, request, session, id: id, status: .conflict)
-                case .deleted: return .redirect(to: "\(path)?deleted=1")
+                case .deleted:
+                    if resource.key == "pages" { app.footerPages.invalidate() }
+                    return .redirect(to: "\(path)?deleted=1")
                 }
             })
         router.post(
@@ -143,6 +145,7 @@ enum AdminResourceRoutes {
             case .success(let saved) where saved < 0:
                 throw HTTPError.notFound
             case .success(let saved):
+                if resource.key == "pages" { app.footerPages.invalidate() }
                 return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
             case .failure:
                 var state = FormState()

@@ -21,14 +21,14 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
         case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources),
             (.organizer, .mailings):
             return true
-        case (.editor, .news), (.editor, .events), (.editor, .campaigns), (.editor, .resources): return true
+        case (.editor, .news), (.editor, .events), (.editor, .campaigns), (.editor, .resources), (.editor, .pages): return true
         case (_, .dashboard): return true
         default: return false
         }
     }
 
     public enum Area: Sendable {
-        case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox, mailings
+        case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox, mailings, pages
     }
 }
 

@@ -12,6 +12,7 @@ enum SitemapFeature: Feature {
                 paths += try PetitionStore.all(db).map { "/petitions/\($0.slug)" }
                 paths += try (EventStore.upcoming(db) + EventStore.past(db)).map { "/events/\($0.slug)" }
                 paths += try NewsStore.page(db, offset: 0, limit: 1000).map { "/news/\($0.slug)" }
+                paths += try PageStore.published(db).map { "/pages/\($0.slug)" }
                 return paths
             }
             let languages = app.languages.all
