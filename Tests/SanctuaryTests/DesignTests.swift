@@ -70,6 +70,35 @@ final class DesignTests: XCTestCase {
         XCTAssertFalse(try site.get("/petitions/waive-travel-loans").text.contains("Error:"), "no error, no prefix")
     }
 
+    func testCardsHaveAButtonThatNamesWhatItActsOn() throws {
+        let list = try site.get("/petitions").text
+        XCTAssertTrue(
+            list.contains(">Sign<span class=\"visually-hidden\">: Waive travel-loan repayment for resettled refugees</span></a>"), list)
+        XCTAssertTrue(try site.get("/letters").text.contains(">Write<span class=\"visually-hidden\">: "))
+        XCTAssertTrue(try site.get("/fr/petitions").text.contains(">Signer<span class=\"visually-hidden\">: "))
+        let home = try site.get("/").text
+        XCTAssertTrue(home.contains("class=\"button button-large\""), "one clear call to action at the top")
+    }
+
+    func testAfterSigningTheThanksPageOffersWhatToDoNext() throws {
+        let thanks = try site.get("/petitions/waive-travel-loans/thanks").text
+        let next = try XCTUnwrap(thanks.components(separatedBy: "id=\"next-steps\"").last)
+        XCTAssertTrue(next.contains("class=\"card-action\""), "other actions, each with a button")
+        XCTAssertFalse(next.contains("href=\"/petitions/waive-travel-loans\""), "not the petition just signed")
+        XCTAssertTrue(try site.get("/events/stca-public-meeting/registered").text.contains("id=\"next-steps\""))
+    }
+
+    func testFindYourMPOffersToWriteAndExplainsABadCodeByTheField() throws {
+        let found = try site.get("/representatives?postal_code=K1A0B1").text
+        XCTAssertTrue(found.contains(">Write to this MP<span class=\"visually-hidden\">: "), found)
+        XCTAssertTrue(found.contains("href=\"/letters/waive-travel-loans-mp\""))
+        let bad = try site.get("/representatives?postal_code=nope")
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertTrue(title(bad.text).hasPrefix("Error: "))
+        XCTAssertTrue(bad.text.contains("<a href=\"#f-postal_code\">"))
+        XCTAssertTrue(bad.text.contains("aria-invalid=\"true\""), "the message is tied to the field")
+    }
+
     func testAdminErrorSummariesNameTheirFields() throws {
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
         try site.app.database.writeAndWait { db in

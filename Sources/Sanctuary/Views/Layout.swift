@@ -136,6 +136,12 @@ public enum Layout {
             """
     }
 
+    /// A card's call to action: a button-like link whose accessible name also names the
+    /// item ("Sign: Waive travel-loan repayment…"), so a list of them is not "Sign, Sign, Sign".
+    public static func cardAction(_ label: String, href: String, title: String) -> HTML {
+        "<p class=\"card-action\"><a class=\"button\" href=\"\(href)\">\(label)<span class=\"visually-hidden\">: \(title)</span></a></p>"
+    }
+
     /// A friendly empty state for a list with nothing in it yet.
     public static func emptyState(_ text: String) -> HTML {
         "<p class=\"empty-state\">\(text)</p>"

@@ -5,8 +5,8 @@ enum CampaignViews {
     typealias Actions = (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary])
 
     /// `/campaigns`: the active campaigns.
-    static func list(_ campaigns: [Campaign], t: Localizer) -> HTML {
-        let items: [HTML] = campaigns.map { card($0, t: t) }
+    static func list(_ campaigns: [Campaign], media: [Int64: Media] = [:], t: Localizer) -> HTML {
+        let items: [HTML] = campaigns.map { card($0, media: media[$0.id], t: t) }
         return """
             <h1>\(t("campaigns.title"))</h1>
             \(campaigns.isEmpty ? Layout.emptyState(t("campaigns.none")) : "<ul class=\"cards\">\(items)</ul>")
@@ -30,7 +30,7 @@ enum CampaignViews {
         }
         if !actions.letters.isEmpty {
             actionBlocks.append(
-                "<h3>\(t("campaigns.write"))</h3><ul class=\"cards\">\(actions.letters.map { letter in "<li class=\"card\"><h4><a href=\"\(t.path("/letters/\(letter.slug)"))\">\(letter.title.html(t))</a></h4><p class=\"count\">\(t.plural("letters.sent", letter.letterCount))</p></li>" as HTML })</ul>"
+                "<h3>\(t("campaigns.write"))</h3><ul class=\"cards\">\(actions.letters.map { letter in "<li class=\"card\"><h4><a href=\"\(t.path("/letters/\(letter.slug)"))\">\(letter.title.html(t))</a></h4><p class=\"count\">\(t.plural("letters.sent", letter.letterCount))</p>\(Layout.cardAction(t("cta.write"), href: t.path("/letters/\(letter.slug)"), title: letter.title.text(t)))</li>" as HTML })</ul>"
             )
         }
         if !actions.events.isEmpty {
@@ -59,6 +59,23 @@ enum CampaignViews {
             """
     }
 
+    /// "What next?" on a thanks page: other actions as cards with a button each.
+    static func nextSteps(_ next: (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary]), t: Localizer) -> HTML {
+        let letters: [HTML] = next.letters.map { letter in
+            let href = t.path("/letters/\(letter.slug)")
+            return """
+                <li class="card"><h3><a href="\(href)">\(letter.title.html(t))</a></h3><p\(letter.intro.langAttribute(t))>\(letter.intro.text(t))</p>\
+                \(Layout.cardAction(t("cta.write"), href: href, title: letter.title.text(t)))</li>
+                """
+        }
+        let cards = next.petitions.map { PetitionViews.card($0, t: t) } + letters + next.events.map { EventViews.card($0, t: t) }
+        guard !cards.isEmpty else { return .empty }
+        return """
+            <section class="next-steps" aria-labelledby="next-steps"><h2 id="next-steps">\(t("next.title"))</h2>
+            <ul class="cards">\(cards)</ul></section>
+            """
+    }
+
     /// Resources in the page's language first; one in another language says so (its title
     /// and description are in that language, so the item is marked with it).
     static func resourceItems(_ resources: [Resource], t: Localizer) -> [HTML] {
@@ -72,11 +89,13 @@ enum CampaignViews {
         }
     }
 
-    static func card(_ campaign: Campaign, t: Localizer) -> HTML {
-        """
-        <li class="card"><h2 class="card-title"><a href="\(t.path("/campaigns/\(campaign.slug)"))">\(campaign.title.html(t))</a></h2>
-        \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"meta\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
-        <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p></li>
-        """
+    static func card(_ campaign: Campaign, media: Media? = nil, t: Localizer) -> HTML {
+        let href = t.path("/campaigns/\(campaign.slug)")
+        return """
+            <li class="card">\(MediaViews.thumbnail(media, t: t))<h2 class="card-title"><a href="\(href)">\(campaign.title.html(t))</a></h2>
+            \(campaign.tagline.english.isEmpty ? HTML.empty : "<p class=\"meta\"\(campaign.tagline.langAttribute(t))>\(campaign.tagline.text(t))</p>")
+            <p\(campaign.summary.langAttribute(t))>\(campaign.summary.text(t))</p>
+            \(Layout.cardAction(t("cta.act"), href: href, title: campaign.title.text(t)))</li>
+            """
     }
 }

@@ -10,8 +10,13 @@ enum CampaignsFeature: Feature {
     /// `GET /campaigns`.
     static func list(_ app: Application) -> Router.SyncHandler {
         { request in
-            let campaigns = try app.database.read { try CampaignStore.active($0) }
-            var response = app.page(request, title: app.t(request)("campaigns.title")) { CampaignViews.list(campaigns, t: $0.t) }
+            let (campaigns, media) = try app.database.read { db in
+                let campaigns = try CampaignStore.active(db)
+                return (campaigns, try MediaStore.of(db, .campaigns, ids: campaigns.map(\.id)))
+            }
+            var response = app.page(request, title: app.t(request)("campaigns.title")) {
+                CampaignViews.list(campaigns, media: media, t: $0.t)
+            }
             response.cache(.publicPage(shared: 30))
             return response
         }

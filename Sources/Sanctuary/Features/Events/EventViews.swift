@@ -19,6 +19,7 @@ enum EventViews {
         <h2 class="card-title"><a href="\(t.path("/events/\(event.slug)"))">\(event.title.html(t))</a></h2>
         <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.english.isEmpty ? HTML.empty : " · \(event.venue.html(t))")</p>
         <p\(event.summary.langAttribute(t))>\(event.summary.text(t))</p>
+        \(event.state == .cancelled ? HTML.empty : Layout.cardAction(t("cta.attend"), href: t.path("/events/\(event.slug)"), title: event.title.text(t)))
         </li>
         """
     }

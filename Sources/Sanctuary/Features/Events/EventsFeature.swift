@@ -187,10 +187,17 @@ enum EventsFeature: Feature {
     /// `/events/{slug}/registered`: the place is taken, or the visitor is on the waiting list.
     static func registered(_ app: Application) -> Router.SyncHandler {
         { request in
-            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let found = try app.database.read { db -> (Event, HTML)? in
+                guard let event = try EventStore.find(db, slug: request.parameter("slug")) else { return nil }
+                return (
+                    event,
+                    CampaignViews.nextSteps(try CampaignStore.nextSteps(db, after: "events", id: event.summary.id), t: app.t(request))
+                )
+            }
+            guard let (event, next) = found else { throw HTTPError.notFound }
             let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
             var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
-                EventViews.registered(event, waitlisted: waitlisted, t: c.t)
+                EventViews.registered(event, waitlisted: waitlisted, t: c.t) + next
             }
             response.cache(.noStore)
             return response

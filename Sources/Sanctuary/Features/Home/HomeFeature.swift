@@ -9,15 +9,17 @@ enum HomeFeature: Feature {
     /// `GET /`.
     static func home(_ app: Application) -> Router.SyncHandler {
         { request in
-            let (campaigns, petitions, news, events) = try app.database.read { db in
-                (
-                    try CampaignStore.active(db, featuredOnly: true), try PetitionStore.featured(db, limit: 3),
-                    try NewsStore.latest(db, limit: 3), try EventStore.upcoming(db, limit: 3)
-                )
+            let (campaigns, petitions, news, events, media) = try app.database.read { db in
+                let campaigns = try CampaignStore.active(db, featuredOnly: true)
+                let petitions = try PetitionStore.featured(db, limit: 3)
+                let media = HomeViews.Pictures(
+                    campaigns: try MediaStore.of(db, .campaigns, ids: campaigns.map(\.id)),
+                    petitions: try MediaStore.of(db, .petitions, ids: petitions.map(\.id)))
+                return (campaigns, petitions, try NewsStore.latest(db, limit: 3), try EventStore.upcoming(db, limit: 3), media)
             }
             var response = app.page(request, title: app.config.siteName) { c in
                 HomeViews.page(
-                    campaigns: campaigns, petitions: petitions, news: news, events: events,
+                    campaigns: campaigns, petitions: petitions, news: news, events: events, media: media,
                     updatesForm: UpdatesFeature.form(app, campaignSlug: nil, t: c.t), t: c.t)
             }
             response.cache(.publicPage(shared: 10))

@@ -2,18 +2,28 @@ import HTTP
 
 /// The home page.
 enum HomeViews {
+    /// The cards' pictures, by item id.
+    struct Pictures: Sendable {
+        var campaigns: [Int64: Media] = [:]
+        var petitions: [Int64: Media] = [:]
+    }
+
     static func page(
-        campaigns: [Campaign], petitions: [PetitionSummary], news: [NewsSummary], events: [EventSummary], updatesForm: HTML, t: Localizer
+        campaigns: [Campaign], petitions: [PetitionSummary], news: [NewsSummary], events: [EventSummary], media: Pictures = Pictures(),
+        updatesForm: HTML, t: Localizer
     ) -> HTML {
+        // One clear call to action: the first open featured petition.
+        let lead = petitions.first { $0.isOpen() }
         return """
             <section class="hero">
             <h1>\(t("home.title"))</h1>
             <p class="lede">\(t("site.tagline"))</p>
+            \(lead.map { p in "<p><a class=\"button button-large\" href=\"\(t.path("/petitions/\(p.slug)"))\">\(t("home.lead", ["title": p.title.text(t)]))</a></p>" as HTML } ?? .empty)
             </section>
-            \(campaigns.isEmpty ? HTML.empty : "<section class=\"home-section\" aria-labelledby=\"our-campaigns\"><h2 id=\"our-campaigns\">\(t("home.campaigns"))</h2><ul class=\"cards\">\(campaigns.map { CampaignViews.card($0, t: t) })</ul></section>")
+            \(campaigns.isEmpty ? HTML.empty : "<section class=\"home-section\" aria-labelledby=\"our-campaigns\"><h2 id=\"our-campaigns\">\(t("home.campaigns"))</h2><ul class=\"cards\">\(campaigns.map { CampaignViews.card($0, media: media.campaigns[$0.id], t: t) })</ul></section>")
             <section class="home-section" aria-labelledby="act-now">
             <h2 id="act-now">\(t("home.act_now"))</h2>
-            \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, t: t) })</ul>")
+            \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { PetitionViews.card($0, media: media.petitions[$0.id], t: t) })</ul>")
             </section>
             <div class="columns">
             <section class="home-section" aria-labelledby="latest-news">

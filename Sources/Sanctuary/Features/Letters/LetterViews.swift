@@ -3,21 +3,25 @@ import HTTP
 /// Pieces of the letter pages and the MP lookup.
 enum LetterViews {
     /// `/representatives`: the lookup form and what it found.
-    static func representatives(raw: String, code: String?, found: [Representative], t: Localizer) -> HTML {
+    static func representatives(raw: String, code: String?, found: [Representative], campaigns: [LetterCampaign] = [], t: Localizer) -> HTML
+    {
+        // A malformed code is the field's error, GOV.UK style: summary first, message by the field.
+        var state = FormState(values: ["postal_code": raw])
+        if !raw.isEmpty && code == nil { state.errors["postal_code"] = t("sign.error.postal_code.invalid") }
         let message: HTML
-        if raw.isEmpty {
+        if raw.isEmpty || code == nil {
             message = .empty
-        } else if code == nil {
-            message = "<p class=\"error\" role=\"alert\">\(t("sign.error.postal_code.invalid"))</p>"
         } else if found.isEmpty {
-            message = "<p role=\"status\">\(t("reps.unknown", ["fsa": String(code?.prefix(3) ?? "")]))</p>"
+            message = "<p role=\"status\" class=\"notice\">\(t("reps.unknown", ["fsa": String(code?.prefix(3) ?? "")]))</p>"
         } else {
-            message = "<ul class=\"cards\">\(found.map { card($0, t: t) })</ul>"
+            message = "<ul class=\"cards\">\(found.map { card($0, campaigns: campaigns, t: t) })</ul>"
         }
         return """
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["postal_code"]))
             <h1>\(t("reps.title"))</h1>
+            <p class="lede">\(t("reps.lede"))</p>
             <form method="get" action="\(t.path("/representatives"))" class="inline-form">
-            \(Form.input(Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code", maxLength: 7), FormState(values: ["postal_code": raw]), t: t))
+            \(Form.input(Form.Field(name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code", hint: t("reps.hint"), maxLength: 7), state, t: t))
             \(Form.submit(t("reps.find")))
             </form>
             \(message)
@@ -29,7 +33,8 @@ enum LetterViews {
         let items: [HTML] = campaigns.map { campaign in
             """
             <li class="card"><h2 class="card-title"><a href="\(t.path("/letters/\(campaign.slug)"))">\(campaign.title.html(t))</a></h2>
-            <p\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p><p class="count">\(t.plural("letters.sent", campaign.letterCount))</p></li>
+            <p\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p><p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
+            \(Layout.cardAction(t("cta.write"), href: t.path("/letters/\(campaign.slug)"), title: campaign.title.text(t)))</li>
             """
         }
         return """
@@ -39,14 +44,22 @@ enum LetterViews {
     }
 
     /// A riding and its MP, as the lookup shows them.
-    static func card(_ rep: Representative, t: Localizer) -> HTML {
-        """
-        <li class="card"><h2 class="card-title">\(rep.ridingName(t))</h2><p class="meta">\(rep.province)</p>
-        \(rep.memberName.map { "<p><strong>\($0)</strong>\(rep.party.isEmpty ? HTML.empty : " · \(rep.party)")</p>" as HTML } ?? "<p>\(t("reps.no_member"))</p>")
-        \(rep.email.isEmpty ? HTML.empty : "<p><a href=\"mailto:\(rep.email)\">\(rep.email)</a></p>")
-        \(rep.isSample ? "<p class=\"badge\">\(t("reps.sample"))</p>" as HTML : .empty)
-        </li>
-        """
+    static func card(_ rep: Representative, campaigns: [LetterCampaign] = [], t: Localizer) -> HTML {
+        // Each open letter campaign to MPs, as a way to write to this one.
+        let write: [HTML] =
+            rep.memberName == nil
+            ? []
+            : campaigns.map { campaign in
+                "<li><a class=\"button\" href=\"\(t.path("/letters/\(campaign.slug)"))\">\(t("reps.write"))<span class=\"visually-hidden\">: \(campaign.title.text(t))</span></a> <span class=\"meta\">\(campaign.title.html(t))</span></li>"
+            }
+        return """
+            <li class="card"><h2 class="card-title">\(rep.ridingName(t))</h2><p class="meta">\(rep.province)</p>
+            \(rep.memberName.map { "<p><strong>\($0)</strong>\(rep.party.isEmpty ? HTML.empty : " · \(rep.party)")</p>" as HTML } ?? "<p>\(t("reps.no_member"))</p>")
+            \(rep.email.isEmpty ? HTML.empty : "<p><a href=\"mailto:\(rep.email)\">\(rep.email)</a></p>")
+            \(rep.isSample ? "<p class=\"badge\">\(t("reps.sample"))</p>" as HTML : .empty)
+            \(write.isEmpty ? HTML.empty : "<ul class=\"card-actions\">\(write)</ul>")
+            </li>
+            """
     }
 
     /// A campaign's page with its form (and, when the postal code spans ridings, the choice).

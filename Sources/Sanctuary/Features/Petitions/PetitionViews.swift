@@ -3,11 +3,11 @@ import HTTP
 /// Pieces of petition pages.
 enum PetitionViews {
     /// `/petitions`: open ones first, closed ones marked.
-    static func list(_ petitions: [PetitionSummary], t: Localizer) -> HTML {
+    static func list(_ petitions: [PetitionSummary], media: [Int64: Media] = [:], t: Localizer) -> HTML {
         """
         <h1>\(t("petitions.title"))</h1>
         <p class="lede">\(t("petitions.intro"))</p>
-        \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { card($0, t: t) })</ul>")
+        \(petitions.isEmpty ? Layout.emptyState(t("home.no_petitions")) : "<ul class=\"cards\">\(petitions.map { card($0, media: media[$0.id], t: t) })</ul>")
         """
     }
 
@@ -27,14 +27,17 @@ enum PetitionViews {
     }
 
     /// A petition card with its live count and progress towards the goal.
-    static func card(_ petition: PetitionSummary, t: Localizer) -> HTML {
+    static func card(_ petition: PetitionSummary, media: Media? = nil, t: Localizer) -> HTML {
         let closed = !petition.isOpen()
+        let href = t.path("/petitions/\(petition.slug)")
         return """
             <li class="card\(closed ? HTML(trusted: " is-closed") : .empty)">
+            \(MediaViews.thumbnail(media, t: t))
             \(closed ? "<p class=\"badge\">\(t("petition.closed_badge"))</p>" as HTML : .empty)
-            <h3><a href="\(t.path("/petitions/\(petition.slug)"))">\(petition.title.html(t))</a></h3>
+            <h3><a href="\(href)">\(petition.title.html(t))</a></h3>
             <p\(petition.summary.langAttribute(t))>\(petition.summary.text(t))</p>
             \(progress(count: petition.signatureCount, goal: petition.goal, t: t))
+            \(Layout.cardAction(t(closed ? "cta.read" : "cta.sign"), href: href, title: petition.title.text(t)))
             </li>
             """
     }

@@ -20,8 +20,13 @@ enum PetitionsFeature: Feature {
     /// `GET /petitions`.
     static func list(_ app: Application) -> Router.SyncHandler {
         { request in
-            let petitions = try app.database.read { try PetitionStore.all($0) }
-            var response = app.page(request, title: app.t(request)("petitions.title")) { PetitionViews.list(petitions, t: $0.t) }
+            let (petitions, media) = try app.database.read { db in
+                let petitions = try PetitionStore.all(db)
+                return (petitions, try MediaStore.of(db, .petitions, ids: petitions.map(\.id)))
+            }
+            var response = app.page(request, title: app.t(request)("petitions.title")) {
+                PetitionViews.list(petitions, media: media, t: $0.t)
+            }
             response.cache(publicCaching)
             return response
         }
@@ -179,11 +184,19 @@ enum PetitionsFeature: Feature {
     /// confirmed) and `/petitions/{slug}/confirmed` (after confirming).
     static func thanks(_ app: Application, confirmed: Bool) -> Router.SyncHandler {
         { request in
-            let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let found = try app.database.read { db -> (Petition, HTML)? in
+                guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
+                return (
+                    petition,
+                    CampaignViews.nextSteps(try CampaignStore.nextSteps(db, after: "petitions", id: petition.id), t: app.t(request))
+                )
+            }
+            guard let (petition, next) = found else { throw HTTPError.notFound }
             let pending = !confirmed && app.config.confirmSignatures
             var response = app.page(request, title: app.t(request)(pending ? "thanks.check_email.title" : "thanks.title")) { c in
                 PetitionViews.thanks(
                     petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t)
+                    + next
             }
             response.cache(.noStore)
             return response
