@@ -222,3 +222,17 @@ final class MediaTests: XCTestCase {
         XCTAssertEqual(try site.get("/media/.new-x/a.jpg").status, 404)
     }
 }
+
+/// A newcomer's site has pictures from the first start.
+final class SampleMediaTests: XCTestCase {
+    func testTheSampleContentComesWithPicturesAndShareCards() throws {
+        let site = try TestApp(sampleContent: true) { $0.loadSampleMedia = true }
+        defer { site.stop() }
+        let page = try site.get("/petitions/waive-travel-loans").text
+        XCTAssertTrue(page.contains("class=\"hero-image\""))
+        XCTAssertTrue(page.contains("Sanctuary sample art, CC0"))
+        let card = try XCTUnwrap(page.range(of: #"/media/[0-9]+/travel-loan-share\.jpg"#, options: .regularExpression))
+        XCTAssertEqual(try site.get(String(page[card])).status, 200)
+        XCTAssertTrue(try site.get("/").text.contains("class=\"card-image\""), "cards show their pictures")
+    }
+}

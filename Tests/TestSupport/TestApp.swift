@@ -45,6 +45,8 @@ public final class TestApp: Sendable {
         config.database = directory.appendingPathComponent("test.sqlite").path
         config.accessLog = .off
         config.loadSampleContent = sampleContent
+        // The sample pictures cost a few hundred milliseconds; the tests about pictures upload their own.
+        config.loadSampleMedia = false
         // Most tests are about counting; the mail tests turn confirmation back on.
         config.confirmSignatures = false
         configure(&config)

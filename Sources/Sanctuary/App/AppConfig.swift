@@ -28,6 +28,8 @@ public struct AppConfig: Sendable {
     public var siteName = "Sanctuary"
     public var accessLog: AccessLog.Destination = .standardOutput
     public var loadSampleContent = true
+    /// With the sample content, its pictures (made like uploads; tests leave them out).
+    public var loadSampleMedia = true
     public var staticMaxAge = 3600
     public var limits = ServerLimits()
     /// Signatures (and other public form posts) one client address may make per minute.

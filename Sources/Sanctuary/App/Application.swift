@@ -70,7 +70,14 @@ public final class Application: Sendable {
         if config.loadSampleContent {
             let loaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
                 .loadIfEmpty(into: database)
-            if loaded { logger.info("loaded the sample content from Config/sample-content.json") }
+            if loaded {
+                logger.info("loaded the sample content from Config/sample-content.json")
+            }
+            if loaded && config.loadSampleMedia {
+                try MediaFeature.loadSamples(
+                    from: config.configDirectory.appendingPathComponent("sample-content.json"), into: database,
+                    mediaDirectory: mediaDirectory)
+            }
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
         mailer = Application.makeMailer(config: config, database: database, logger: logger)

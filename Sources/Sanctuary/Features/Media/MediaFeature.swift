@@ -154,6 +154,38 @@ enum MediaFeature: Feature {
         for id in unused { try? FileManager.default.removeItem(atPath: app.mediaDirectory + "/\(id)") }
     }
 
+    /// The sample pictures (`"media"` in `Config/sample-content.json`), made like uploads:
+    /// a new install shows pictures, share cards and `srcset` at once.
+    static func loadSamples(from file: URL, into database: Database, mediaDirectory: String) throws {
+        guard let data = try? Data(contentsOf: file),
+            let root = try JSONSerialization.jsonObject(with: data) as? [String: Any], let entries = root["media"] as? [[String: String]]
+        else { return }
+        for entry in entries {
+            guard let path = entry["file"], let owner = entry["owner"].flatMap(MediaOwner.init(rawValue:)), let slug = entry["slug"],
+                let bytes = FileManager.default.contents(atPath: file.deletingLastPathComponent().appendingPathComponent(path).path)
+            else { continue }
+            let name = MediaRenditions.stem(path.split(separator: "/").last.map(String.init) ?? "image")
+            let renditions = try MediaRenditions.make([UInt8](bytes), name: name)
+            let mediaID: Int64? = try database.writeAndWait { db in
+                guard let id = try db.scalar("SELECT id FROM \(owner.rawValue) WHERE slug = ?", slug, as: Int64.self) else { return nil }
+                let mediaID = try MediaStore.insert(
+                    db, name: name, format: renditions.format, widths: renditions.widths, width: renditions.width,
+                    height: renditions.height, shareWidth: renditions.shareWidth, shareHeight: renditions.shareHeight,
+                    alt: Bilingual(entry["alt"] ?? name, french: entry["alt_fr"] ?? ""),
+                    caption: Bilingual(entry["caption"] ?? "", french: entry["caption_fr"] ?? ""), credit: entry["credit"] ?? "",
+                    bytes: renditions.totalBytes, by: "sample content")
+                _ = try MediaStore.attach(db, owner, id: id, mediaID: mediaID)
+                return mediaID
+            }
+            guard let mediaID else { continue }
+            let folder = mediaDirectory + "/\(mediaID)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for file in renditions.files {
+                try Data(file.bytes).write(to: URL(fileURLWithPath: folder + "/" + file.name), options: .atomic)
+            }
+        }
+    }
+
     /// The share card of a page's picture, for Open Graph.
     static func shareImage(_ media: Media?, t: Localizer) -> ShareImage? {
         media.map { ShareImage(path: $0.sharePath, width: $0.shareWidth, height: $0.shareHeight, alt: $0.alt.text(t)) }
