@@ -80,7 +80,12 @@ final class AdminContentTests: XCTestCase {
             "preview saves nothing")
         XCTAssertEqual(try site.post("/admin/news", fields + [("action", "save")], headers: cookie).status, 303)
         let stored = try site.app.database.read { try $0.scalar("SELECT published_at FROM news WHERE slug = 'a-post'", as: String.self) }
-        XCTAssertEqual(stored, "2026-01-01T10:00:00Z")
+        XCTAssertEqual(stored, "2026-01-01T15:00:00Z", "10:00 in the site's zone (America/Toronto, EST) is 15:00 UTC")
+        let edit = try site.get(
+            "/admin/news/\(try XCTUnwrap(try site.app.database.read { try $0.scalar("SELECT id FROM news WHERE slug = 'a-post'", as: Int.self) }))/edit",
+            headers: cookie)
+        XCTAssertTrue(edit.text.contains("value=\"2026-01-01T10:00\""), "shown back in the site's zone")
+        XCTAssertTrue(edit.text.contains("In America/Toronto time"), "and the zone is said")
     }
 
     func testEventTimesAreReadInTheEventsTimeZone() throws {

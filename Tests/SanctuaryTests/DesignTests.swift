@@ -99,6 +99,28 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(bad.text.contains("aria-invalid=\"true\""), "the message is tied to the field")
     }
 
+    func testPreviewShowsTheWholeItemInBothLanguagesEvenUnfinished() throws {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('editor@example.org', 'editor', ?)", hash)
+        }
+        let cookie = try site.signIn("editor@example.org")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/news/new", headers: cookie).text))
+        let preview = try site.post(
+            "/admin/news",
+            [
+                ("_csrf", token), ("title", "Hearing day"), ("title_fr", "Jour d’audience"), ("slug", ""), ("summary", "Come along."),
+                ("body", "We **need** you."), ("body_fr", "Nous avons **besoin** de vous."), ("state", "draft"), ("action", "preview"),
+            ], headers: cookie)
+        XCTAssertEqual(preview.status, 200, "a missing slug does not block the preview")
+        XCTAssertTrue(preview.text.contains("<article lang=\"en\"><h1>Hearing day</h1><p class=\"lede\">Come along.</p>"))
+        XCTAssertTrue(preview.text.contains("<article lang=\"fr\"><h1>Jour d’audience</h1>"))
+        XCTAssertTrue(preview.text.contains("Nous avons <strong>besoin</strong> de vous."))
+        XCTAssertTrue(preview.text.contains("rows=\"16\""), "a Markdown box large enough to write in")
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count(*) FROM news WHERE title = 'Hearing day'", as: Int.self) }, 0)
+    }
+
     func testAdminErrorSummariesNameTheirFields() throws {
         let hash = try site.app.passwordHasher.hash("a long enough passphrase")
         try site.app.database.writeAndWait { db in

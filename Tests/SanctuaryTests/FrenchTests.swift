@@ -402,7 +402,7 @@ final class FrenchTests: XCTestCase {
         let editor = try site.get("/admin/petitions/new", headers: cookie).text
         XCTAssertTrue(editor.contains("<label for=\"f-title_fr\">Title in French"))
         XCTAssertTrue(
-            editor.contains("name=\"body_fr\" rows=\"4\" maxlength=\"20000\" lang=\"fr\""),
+            editor.contains("name=\"body_fr\" rows=\"10\" maxlength=\"20000\" lang=\"fr\""),
             "French fields are marked French for spell-checkers")
         let csrf = try XCTUnwrap(FormHelper.csrfToken(in: editor))
         let created = try site.post(

@@ -28,6 +28,8 @@ public struct AppConfig: Sendable {
     public var siteName = "Sanctuary"
     public var accessLog: AccessLog.Destination = .standardOutput
     public var loadSampleContent = true
+    /// The zone staff think in: admin forms take and show times in it (events keep their own).
+    public var siteTimeZone = "America/Toronto"
     /// With the sample content, its pictures (made like uploads; tests leave them out).
     public var loadSampleMedia = true
     public var staticMaxAge = 3600
@@ -213,6 +215,11 @@ public struct AppConfig: Sendable {
                 accessLog = .file(text)
             }
         case "sample_content": loadSampleContent = try boolean()
+        case "site.time_zone":
+            guard TimeZone(identifier: text) != nil else {
+                throw ConfigError(key: source, reason: "must be an IANA time zone such as America/Toronto (got \"\(text)\")")
+            }
+            siteTimeZone = text
         case "static_max_age_seconds": staticMaxAge = try integer(0...31_536_000)
         case "limits.request_line_bytes": limits.maxRequestLineBytes = try integer(256...1_048_576)
         case "limits.header_bytes": limits.maxHeaderBytes = try integer(1024...4_194_304)

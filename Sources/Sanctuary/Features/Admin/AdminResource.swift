@@ -21,12 +21,16 @@ struct AdminResource: Sendable {
     var dependents: [AdminDependent] = []
     /// The state that takes an item off the site without deleting it (nil: none).
     var archivedState: String? = nil
+    /// A date shown in the list beside the title (an event's start), with its zone column.
+    var listDate: (column: String, zoneColumn: String?)? = nil
 
     init(
         key: String, area: StaffUser.Area, fields: [AdminField],
         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
-        tableName: String? = nil, dependents: [AdminDependent] = [], archivedState: String? = nil
+        tableName: String? = nil, listDate: (column: String, zoneColumn: String?)? = nil, dependents: [AdminDependent] = [],
+        archivedState: String? = nil
     ) {
+        self.listDate = listDate
         self.key = key
         self.area = area
         self.fields = fields.flatMap { $0.bilingual ? [$0, $0.french] : [$0] }
@@ -157,6 +161,7 @@ enum AdminResources {
             AdminField("featured", .flag),
         ],
         rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] },
+        listDate: ("starts_at", "time_zone"),
         dependents: [
             AdminDependent(
                 key: "rsvps", count: "SELECT count(*) FROM rsvps WHERE event_id = ?1", export: { "/admin/events/\($0)/rsvps.csv" })
@@ -222,7 +227,10 @@ enum AdminResources {
 extension AdminResource {
     /// Checks a posted form. Returns the values to store, by column, or the form with errors.
     /// `campaigns`: the ids a campaign field may name (an id of no row is a message by the field, not a failed insert).
-    func validate(_ form: FormFields, t: Localizer, campaigns: Set<Int64>) -> Result<[String: SQLValue], FormStateError> {
+    /// `zone`: the site's time zone, for times without a zone of their own.
+    func validate(_ form: FormFields, t: Localizer, campaigns: Set<Int64>, zone siteZone: String = "UTC") -> Result<
+        [String: SQLValue], FormStateError
+    > {
         var state = FormState()
         var values: [String: SQLValue] = [:]
         for field in fields { state.values[field.name] = form[field.name] ?? "" }
@@ -268,7 +276,7 @@ extension AdminResource {
                     values[field.name] = field.defaultsToNow ? .text(Timestamp.now()) : .null
                     continue
                 }
-                let zone = field.zoneField.flatMap { form[$0] } ?? "UTC"
+                let zone = field.zoneField.flatMap { form[$0] } ?? siteZone
                 if let date = LocalTime.parse(text, timeZone: zone) {
                     values[field.name] = .text(Timestamp.format(date))
                 } else {

@@ -24,7 +24,7 @@ enum AdminResourceRoutes {
         router.get("\(path)/{id}/edit") { request in
             let session = try AdminAuth.require(app, request, resource.area)
             guard let id = Int64(request.parameter("id")),
-                let state = try app.database.read({ try resource.formValues($0, id: id) })
+                let state = try app.database.read({ try resource.formValues($0, id: id, zone: app.config.siteTimeZone) })
             else { throw HTTPError.notFound }
             let t = app.t(request)
             let flash = ["saved": "admin.saved", "archived": "admin.archived"].first { request.query[$0.key] == "1" }.map { t($0.value) }
@@ -111,15 +111,16 @@ enum AdminResourceRoutes {
         let session = try AdminAuth.requirePost(app, request, resource.area)
         let form = request.form
         let campaigns = Set(try app.database.read { try CampaignStore.choices($0) }.map(\.0))
-        switch resource.validate(form, t: app.t(request), campaigns: campaigns) {
+        // A preview shows what was typed, whatever else is not finished yet: nothing is saved.
+        if form["action"] == "preview" {
+            var state = FormState()
+            for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
+            return editor(resource, app, request, session, id: id, state: state, preview: true)
+        }
+        switch resource.validate(form, t: app.t(request), campaigns: campaigns, zone: app.config.siteTimeZone) {
         case .failure(let invalid):
             return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
         case .success(let values):
-            if form["action"] == "preview" {
-                var state = FormState()
-                for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
-                return editor(resource, app, request, session, id: id, state: state, preview: true)
-            }
             let user = session.user
             let outcome: Result<Int64, SQLiteError> = try await app.database.write { db in
                 do {
@@ -161,18 +162,23 @@ enum AdminResourceRoutes {
         let flash = request.query["deleted"] == "1" ? app.t(request)("admin.deleted") : nil
         return AdminViews.page(app, request, session, title: app.t(request)("admin.\(resource.key).title"), flash: flash) { c, _ in
             let t = c.t
-            let body: [HTML] = rows.map { id, slug, title, state, updated in
+            let zone = app.config.siteTimeZone
+            let body: [HTML] = rows.map { row in
                 let links: [HTML] =
-                    [("\(resource.path)/\(id)/edit", t("admin.edit"))].map { "<a href=\"\(t.path($0.0))\">\($0.1)</a>" }
-                    + resource.rowLinks(id, slug, t).map { "<a href=\"\(t.path($0.0))\">\($0.1)</a>" }
+                    [("\(resource.path)/\(row.id)/edit", t("admin.edit"))].map { "<a href=\"\(t.path($0.0))\">\($0.1)</a>" }
+                    + resource.rowLinks(row.id, row.slug, t).map { "<a href=\"\(t.path($0.0))\">\($0.1)</a>" }
+                let date: HTML =
+                    resource.listDate == nil
+                    ? .empty : "<td>\(row.date.map { DateText.dateTime($0, t: t, timeZone: row.zone ?? zone) } ?? "")</td>"
                 return
-                    "<tr><td>\(title)</td><td>\(t("admin.state.\(state)"))</td><td>\(updated)</td><td class=\"row-links\">\(HTML.join(links, separator: " · "))</td></tr>"
+                    "<tr><td>\(row.title)</td>\(date)<td>\(t("admin.state.\(row.state)"))</td><td>\(DateText.dateTime(row.updatedAt, t: t, timeZone: zone))</td><td class=\"row-links\">\(HTML.join(links, separator: " · "))</td></tr>"
             }
             return """
                 <h1>\(t("admin.\(resource.key).title"))</h1>
                 <p><a class="button" href="\(t.path(resource.path + "/new"))">\(t("admin.\(resource.key).new"))</a></p>
                 \(rows.isEmpty ? Layout.emptyState(t("admin.list.empty")) : """
-                <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.field.title"))</th><th scope="col">\(t("admin.field.state"))</th>
+                <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.field.title"))</th>\
+                \(resource.listDate == nil ? HTML.empty : "<th scope=\"col\">\(t("admin.list.date.\(resource.key)"))</th>")<th scope="col">\(t("admin.field.state"))</th>
                 <th scope="col">\(t("admin.list.updated"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
                 <tbody>\(body)</tbody></table></div>
                 """)
@@ -211,19 +217,26 @@ enum AdminResourceRoutes {
                 default:
                     let type: String
                     var hint: String?
+                    var rows = 4
                     switch field.kind {
-                    case .textarea: type = "textarea"
+                    case .textarea:
+                        type = "textarea"
+                        rows = field.maxLength > 2_000 ? 10 : 4
                     case .markdown:
                         type = "textarea"
                         hint = t("admin.field.markdown_hint")
+                        rows = 16
                     case .template:
                         type = "textarea"
                         hint = t(
                             "admin.field.template_hint", ["known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")])
+                        rows = 16
                     case .integer: type = "number"
                     case .dateTime:
                         type = "datetime-local"
-                        hint = field.zoneField == nil ? t("admin.field.utc_hint") : t("admin.field.zone_hint")
+                        hint =
+                            field.zoneField == nil
+                            ? t("admin.field.site_zone_hint", ["zone": app.config.siteTimeZone]) : t("admin.field.zone_hint")
                     case .slug:
                         type = "text"
                         hint = t("admin.field.slug_hint")
@@ -232,14 +245,27 @@ enum AdminResourceRoutes {
                     return Form.input(
                         Form.Field(
                             name: field.name, label: label, type: type, required: field.required, hint: hint,
-                            maxLength: field.maxLength, language: field.translates == nil ? nil : "fr"), state, t: t)
+                            maxLength: field.maxLength, language: field.translates == nil ? nil : "fr", rows: rows), state, t: t)
                 }
             }
+            // The whole item as visitors will see it, in English and in French (the English
+            // where no French is written, as the site does).
             let previewHTML: HTML =
                 preview
                 ? HTML.join(
-                    resource.fields.filter { $0.kind == .markdown }.map { field in
-                        "<section class=\"preview\" aria-label=\"\(t("admin.preview"))\"><h2>\(t("admin.preview"))</h2>\(Markdown.render(state[field.name]))</section>"
+                    ["en", "fr"].map { language in
+                        func text(_ name: String) -> String {
+                            language == "fr" && !state[name + "_fr"].isEmpty ? state[name + "_fr"] : state[name]
+                        }
+                        let body = resource.fields.first { $0.kind == .markdown && $0.translates == nil }.map {
+                            Markdown.render(text($0.name))
+                        }
+                        return """
+                            <section class="preview" aria-labelledby="preview-\(language)">
+                            <h2 id="preview-\(language)" class="meta">\(t("admin.preview.in", ["language": t("language.name.\(language)")]))</h2>
+                            <article lang="\(language)"><h1>\(text("title"))</h1>\(text("summary").isEmpty ? HTML.empty : "<p class=\"lede\">\(text("summary"))</p>")\(body ?? .empty)</article>
+                            </section>
+                            """
                     }) : .empty
             let action = id.map { "\(resource.path)/\($0)" } ?? resource.path
             // Kinds that carry a picture: a link to its screen, with the picture's alt text.

@@ -5,17 +5,24 @@ import SQLite
 /// `AdminResource` description in our code, never from input; every value is bound.
 extension AdminResource {
     /// Every row for the list: id, slug, title, state, last change; the latest first.
-    func list(_ connection: Connection) throws -> [(id: Int64, slug: String, title: String, state: String, updatedAt: String)] {
-        try connection.query("SELECT id, slug, title, state, updated_at FROM \(table) ORDER BY updated_at DESC, id DESC") { row in
+    /// The list: newest change first; `date` is `listDate` (with its zone) when the kind has one.
+    func list(_ connection: Connection) throws -> [(
+        id: Int64, slug: String, title: String, state: String, updatedAt: String, date: String?, zone: String?
+    )] {
+        let date = listDate.map { ", \($0.column) AS list_date" + ($0.zoneColumn.map { ", \($0) AS list_zone" } ?? "") } ?? ""
+        return try connection.query("SELECT id, slug, title, state, updated_at\(date) FROM \(table) ORDER BY updated_at DESC, id DESC") {
+            row in
             (
                 try row.get("id", as: Int64.self), try row.get("slug", as: String.self), try row.get("title", as: String.self),
-                try row.get("state", as: String.self), try row.get("updated_at", as: String.self)
+                try row.get("state", as: String.self), try row.get("updated_at", as: String.self),
+                listDate == nil ? nil : try row.optional("list_date", as: String.self),
+                listDate?.zoneColumn == nil ? nil : try row.optional("list_zone", as: String.self)
             )
         }
     }
 
     /// The stored row as form values (times shown in the row's own time zone).
-    func formValues(_ connection: Connection, id: Int64) throws -> FormState? {
+    func formValues(_ connection: Connection, id: Int64, zone siteZone: String = "UTC") throws -> FormState? {
         let columns = fields.map(\.name).joined(separator: ", ")
         return try connection.first("SELECT \(columns) FROM \(table) WHERE id = ?", id) { row in
             var state = FormState()
@@ -28,7 +35,7 @@ extension AdminResource {
                 }
             }
             for field in fields where field.kind == .dateTime {
-                let zone = field.zoneField.flatMap { state.values[$0] } ?? "UTC"
+                let zone = field.zoneField.flatMap { state.values[$0] } ?? siteZone
                 if let date = Timestamp.parse(state[field.name]) { state.values[field.name] = LocalTime.format(date, timeZone: zone) }
             }
             return state

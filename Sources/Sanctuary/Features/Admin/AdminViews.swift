@@ -37,26 +37,46 @@ enum AdminViews {
     }
 
     /// Signatures per day for the last `days` days, as an accessible inline SVG bar chart.
+    /// Signatures per day, with a count axis (0, half, most) and dated first, middle and last days.
     static func chart(_ totals: [String: Int], days: [String], t: Localizer) -> HTML {
         let maximum = max(1, totals.values.max() ?? 1)
-        let width = 600
-        let height = 160
+        let (left, bottom, top) = (44, 28, 8)
+        let width = 640
+        let height = 200
+        let plotWidth = width - left
+        let plotHeight = height - bottom - top
         let gap = 2
-        let barWidth = (width - gap * days.count) / max(1, days.count)
+        let barWidth = max(1, (plotWidth - gap * days.count) / max(1, days.count))
         var bars: [HTML] = []
         for (index, day) in days.enumerated() {
             let value = totals[day] ?? 0
-            let barHeight = value == 0 ? 1 : max(2, value * (height - 20) / maximum)
-            let x = index * (barWidth + gap)
+            let barHeight = value == 0 ? 1 : max(2, value * plotHeight / maximum)
+            let x = left + index * (barWidth + gap)
             bars.append(
-                "<rect x=\"\(x)\" y=\"\(height - barHeight)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"#1d4e89\"><title>\(day): \(t.formatNumber(value))</title></rect>"
+                "<rect x=\"\(x)\" y=\"\(top + plotHeight - barHeight)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"#1d4e89\"><title>\(DateText.day(day + "T12:00:00Z", t: t)): \(t.formatNumber(value))</title></rect>"
             )
+        }
+        // The count axis: gridlines at 0, half and the most in a day.
+        let ticks: [HTML] = Array(Set([0, maximum / 2, maximum])).sorted().map { value in
+            let y = top + plotHeight - value * plotHeight / maximum
+            return """
+                <line x1="\(left)" x2="\(width)" y1="\(y)" y2="\(y)" stroke="#d5dbe1"/>\
+                <text x="\(left - 6)" y="\(y + 4)" text-anchor="end" font-size="12" fill="#56606b">\(t.formatNumber(value))</text>
+                """
+        }
+        // The date axis: the first, middle and last day.
+        let marks = days.isEmpty ? [] : Array(Set([0, days.count / 2, days.count - 1])).sorted()
+        let dates: [HTML] = marks.map { index in
+            let x = left + index * (barWidth + gap) + barWidth / 2
+            let anchor = index == 0 ? "start" : index == days.count - 1 ? "end" : "middle"
+            return
+                "<text x=\"\(index == 0 ? left : index == days.count - 1 ? width : x)\" y=\"\(height - 8)\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"#56606b\">\(DateText.day(days[index] + "T12:00:00Z", t: t))</text>"
         }
         let total = days.reduce(0) { $0 + (totals[$1] ?? 0) }
         let label = t.plural("admin.chart.label", total, ["days": String(days.count)])
         return """
             <figure class="chart">
-            <svg viewBox="0 0 \(width) \(height)" role="img" aria-label="\(label)" xmlns="http://www.w3.org/2000/svg">\(bars)</svg>
+            <svg viewBox="0 0 \(width) \(height)" role="img" aria-label="\(label)" xmlns="http://www.w3.org/2000/svg">\(ticks)\(bars)\(dates)</svg>
             <figcaption>\(label)</figcaption>
             </figure>
             """
