@@ -22,6 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.support.ui import WebDriverWait
 from axe_selenium_python import Axe
 
@@ -152,7 +153,8 @@ def keyboard_check(name):
         active = driver.switch_to.active_element
         key = active.get_attribute("id") or f"{active.get_attribute('name')}:{active.get_attribute('type')}"
         reached.add(key)
-        active.send_keys(Keys.TAB)
+        # Through the browser, not the element: a file input takes send_keys as a path.
+        ActionChains(driver).send_keys(Keys.TAB).perform()
     missing = [t for t in targets if t not in reached]
     check(not missing, f"keyboard: not reachable by Tab on {name}: {missing}")
 
@@ -251,7 +253,8 @@ page_checks("letter")
 for name, path in [("home", "/"), ("petitions", "/petitions"), ("petition", "/petitions/rescind-safe-third-country"),
                    ("campaigns", "/campaigns"), ("campaign", "/campaigns/safe-third-country"), ("events", "/events"),
                    ("past events", "/events?past=1"), ("news", "/news"), ("news post", "/news/welcome-here-toolkit"),
-                   ("letters", "/letters"), ("representatives", "/representatives?postal_code=K1A0B1"), ("not found", "/nope")]:
+                   ("letters", "/letters"), ("representatives", "/representatives?postal_code=K1A0B1"), ("not found", "/nope"),
+                   ("about", "/pages/about"), ("find your MP, bad code", "/representatives?postal_code=nope")]:
     page_checks(name, path, keyboard=name in ("petition", "home"))
 
 # --- A visitor in Montréal switches to French and signs there, fixing a mistake.
@@ -307,6 +310,45 @@ feed = urllib.request.urlopen(BASE + "/news.atom").read().decode()
 check("Browser-made post" in feed, "the post is in the Atom feed")
 visit("/admin/events")
 page_checks("events list (admin)")
+
+# --- The editor gives the post a picture (a PNG made here), and it shows with srcset.
+import struct, zlib
+def png(width, height):
+    rows = b"".join(b"\0" + bytes(v for x in range(width) for v in (x * 255 // width, y * 255 // height, 140)) for y in range(height))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + \
+        chunk(b"tEXt", b"Comment\0taken at the shelter, 45.42,-75.69") + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+photo = os.path.join(args.work, "hearing.png")
+with open(photo, "wb") as f:
+    f.write(png(1200, 800))
+visit("/admin/news")
+edit_links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href$='/edit']")]
+driver.get(edit_links[0])
+picture_link = driver.find_elements(By.CSS_SELECTOR, ".picture-link a")
+check(picture_link, "the editor links to the picture screen")
+if picture_link:
+    click_and_wait(picture_link[0])
+    page_checks("picture editor", keyboard=True)
+    fill({"alt": "Supporters outside the hearing", "credit": "E2E, CC0"})
+    driver.find_element(By.NAME, "file").send_keys(photo)
+    submit("form[enctype='multipart/form-data']")
+    check("Saved." in driver.page_source and "Supporters outside the hearing" in driver.page_source, f"the picture is saved ({driver.current_url})")
+    visit("/news/browser-made-post")
+    images = driver.find_elements(By.CSS_SELECTOR, ".hero-image img")
+    if not images:
+        visit("/news")
+    check(driver.find_elements(By.CSS_SELECTOR, "img[srcset]"), "a news page shows the picture with srcset")
+    sources = [i.get_attribute("currentSrc") for i in driver.find_elements(By.CSS_SELECTOR, "img[srcset]")]
+    check(sources and all("/media/" in s for s in sources), f"served from /media ({sources[:2]})")
+    if sources:
+        served = urllib.request.urlopen(sources[0]).read()
+        check(b"shelter" not in served and b"tEXt" not in served, "no metadata in the served copy")
+
+visit("/admin/pages")
+page_checks("pages (admin)")
+visit("/admin/pages/new")
+page_checks("page editor", keyboard=True)
 
 # --- The editor uploads a file through the browser's form (the token rides in the action,
 # since the server checks the session and token before it reads the body).
@@ -392,6 +434,22 @@ if outcome:
     driver.get(outcome[0])
     page_checks("outcome editor", keyboard=True)
 
+# --- Deleting asks first; a petition people signed can only be archived.
+visit("/admin/petitions")
+waive = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href$='/edit']")]
+for href in waive:
+    driver.get(href)
+    if "waive-travel-loans" in driver.page_source:
+        break
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.button.danger"))
+page_checks("delete (refused)", keyboard=True)
+check("cannot be deleted" in driver.page_source and "signatures.csv" in driver.page_source, "a petition with signatures offers export and archive, not delete")
+check(not driver.find_elements(By.CSS_SELECTOR, "form[action$='/delete']"), "no delete button")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "form[action$='/archive'] button"))
+check("Archived" in driver.page_source, "archiving keeps everything and says so")
+visit("/petitions/waive-travel-loans")
+check("This petition is closed" in driver.page_source, "the archived petition is closed, its page kept")
+
 login("admin@example.org")
 for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"), ("outbox", "/admin/outbox"),
                    ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
@@ -401,10 +459,18 @@ for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("a
 # --- Screenshots, phone and desktop.
 for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)
-    for name, path in [("home", "/"), ("petition", "/petitions/waive-travel-loans"), ("event", "/events/stca-public-meeting"),
-                       ("letter", "/letters/waive-travel-loans-mp"), ("admin-dashboard", "/admin"),
-                       ("home-fr", "/fr/"), ("event-fr", "/fr/events/stca-public-meeting"), ("mailings", "/admin/mailings"),
-                       ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome")]:
+    for name, path in [("home", "/"), ("petitions", "/petitions"), ("petition", "/petitions/rescind-safe-third-country"),
+                       ("thanks", "/petitions/rescind-safe-third-country/thanks"), ("campaigns", "/campaigns"),
+                       ("campaign", "/campaigns/refugees-welcome-here"), ("events", "/events"), ("event", "/events/stca-public-meeting"),
+                       ("registered", "/events/stca-public-meeting/registered"), ("news", "/news"), ("news-post", "/news/browser-made-post"),
+                       ("letters", "/letters"), ("letter", "/letters/waive-travel-loans-mp"), ("representatives", "/representatives?postal_code=K1A0B1"),
+                       ("page", "/pages/privacy"), ("not-found", "/nope"),
+                       ("home-fr", "/fr/"), ("petition-fr", "/fr/petitions/rescind-safe-third-country"), ("event-fr", "/fr/events/stca-public-meeting"),
+                       ("admin-dashboard", "/admin"), ("admin-petitions", "/admin/petitions"), ("admin-events", "/admin/events"),
+                       ("admin-news-editor", "/admin/news/1/edit"), ("admin-picture", "/admin/news/1/image"), ("admin-delete", "/admin/news/1/delete"),
+                       ("admin-accounts", "/admin/accounts"), ("admin-audit", "/admin/audit"), ("admin-outbox", "/admin/outbox"),
+                       ("mailings", "/admin/mailings"), ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome"),
+                       ("admin-pages", "/admin/pages"), ("admin-login", "/admin/login")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

@@ -26,7 +26,7 @@ enum MediaViews {
         let largest = media.sizes.last ?? media.width
         return """
             <img src="\(media.path(width: largest))" srcset="\(set)" sizes="\(sizes)" width="\(media.width)" height="\(media.height)" \
-            alt="\(media.alt.text(t))"\(media.alt.langAttribute(t))\(eager ? HTML(trusted: " fetchpriority=\"high\"") : HTML(trusted: " loading=\"lazy\"")) decoding="async">
+            alt="\(media.alt.text(t))"\(media.alt.langAttribute(t))\(eager ? HTML.empty : HTML(trusted: " loading=\"lazy\"")) decoding="async">
             """
     }
 
