@@ -171,6 +171,14 @@ for key in ["petitions", "news", "events", "campaigns"]:
     add(f"admin_{key}_image", req("GET", f"/admin/{key}/1/image", staff=True),
         req("POST", f"/admin/{key}/1/image/remove", body=form({"_csrf": CSRF}), staff=True))
 
+add("admin_settings", req("GET", "/admin/settings", staff=True),
+    req("POST", "/admin/settings", body=form({"_csrf": CSRF, "title": "A site", "tagline": "T", "tagline_fr": "T", "accent": "#7a1f5c"}), staff=True),
+    req("GET", "/theme/7a1f5c.css"), req("GET", "/"))
+add("admin_settings_bad", req("POST", "/admin/settings", body=form({"_csrf": CSRF, "accent": "#fff"}), staff=True),
+    req("POST", "/admin/settings", body=form({"_csrf": CSRF, "accent": "#ffff00", "title": "x" * 500}), staff=True),
+    req("GET", "/theme/%2e%2e.css"), req("GET", "/theme/ffffffffffffffffffff.css"))
+add("admin_logo", req("GET", "/admin/logo/1/image", staff=True), req("POST", "/admin/logo/1/image/remove", body=form({"_csrf": CSRF}), staff=True))
+
 def multipart(fields, file=None, boundary="----fuzzBoundary"):
     body = b""
     for name, value in fields:

@@ -453,7 +453,8 @@ check("This petition is closed" in driver.page_source, "the archived petition is
 login("admin@example.org")
 for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"), ("outbox", "/admin/outbox"),
                    ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
-                   ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new")]:
+                   ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new"),
+                   ("site settings", "/admin/settings"), ("logo", "/admin/logo/1/image")]:
     page_checks(name, path, keyboard=name in ("accounts",))
 
 # --- Screenshots, phone and desktop.
@@ -470,7 +471,7 @@ for width, height in [(390, 844), (1280, 800)]:
                        ("admin-news-editor", "/admin/news/1/edit"), ("admin-picture", "/admin/news/1/image"), ("admin-delete", "/admin/news/1/delete"),
                        ("admin-accounts", "/admin/accounts"), ("admin-audit", "/admin/audit"), ("admin-outbox", "/admin/outbox"),
                        ("mailings", "/admin/mailings"), ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome"),
-                       ("admin-pages", "/admin/pages"), ("admin-login", "/admin/login")]:
+                       ("admin-pages", "/admin/pages"), ("admin-settings", "/admin/settings"), ("admin-login", "/admin/login")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

@@ -236,3 +236,86 @@ final class SampleMediaTests: XCTestCase {
         XCTAssertTrue(try site.get("/").text.contains("class=\"card-image\""), "cards show their pictures")
     }
 }
+
+/// Site settings (#19): name, tagline, accent colour, logo and default share card.
+final class SiteSettingsTests: XCTestCase {
+    var site: TestApp!
+
+    override func setUpWithError() throws {
+        site = try TestApp(sampleContent: true) { $0.passwordCost = 10 }
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "admin@example.org", name: "", role: .admin, passwordHash: hash)
+            try StaffStore.create(db, email: "ed@example.org", name: "", role: .editor, passwordHash: hash)
+        }
+    }
+
+    override func tearDown() { site?.stop() }
+
+    func save(_ fields: [(String, String)], as cookie: [(String, String)]) throws -> ClientResponse {
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/settings", headers: cookie).text))
+        return try site.post("/admin/settings", [("_csrf", token)] + fields, headers: cookie)
+    }
+
+    func testAdminsNameTheSiteSetItsTaglineAndAReadableAccent() throws {
+        let cookie = try site.signIn("admin@example.org")
+        let saved = try save(
+            [
+                ("title", "Council for Refugees"), ("tagline", "Rights for refugees, now."), ("tagline_fr", "Des droits, maintenant."),
+                ("accent", "#7a1f5c"),
+            ],
+            as: cookie)
+        XCTAssertEqual(saved.status, 303)
+        let home = try site.get("/").text
+        XCTAssertTrue(home.contains("<title>Council for Refugees</title>"))
+        XCTAssertTrue(home.contains("<meta property=\"og:site_name\" content=\"Council for Refugees\">"))
+        XCTAssertTrue(home.contains("<p class=\"lede\">Rights for refugees, now.</p>"))
+        XCTAssertTrue(try site.get("/fr/").text.contains("<p class=\"lede\">Des droits, maintenant.</p>"))
+        XCTAssertTrue(try site.get("/petitions").text.contains("<title>Petitions · Council for Refugees</title>"))
+        XCTAssertTrue(home.contains("<link rel=\"stylesheet\" href=\"/theme/7a1f5c.css\">"))
+        let theme = try site.get("/theme/7a1f5c.css")
+        XCTAssertEqual(theme.status, 200)
+        XCTAssertTrue(theme.text.contains("--brand: #7a1f5c;"))
+        XCTAssertEqual(theme.header("Cache-Control"), "public, max-age=31536000, immutable")
+        XCTAssertEqual(try site.get("/theme/zzzzzz.css").status, 404)
+        let audit = try site.app.database.read { try StaffStore.recentAudit($0).map(\.subject) }
+        XCTAssertTrue(audit.contains("site settings"))
+    }
+
+    func testAColourWhiteTextCannotBeReadOnIsRefusedAndNothingChanges() throws {
+        let cookie = try site.signIn("admin@example.org")
+        let refused = try save([("title", "Yellow site"), ("accent", "#ffdd00")], as: cookie)
+        XCTAssertEqual(refused.status, 422)
+        XCTAssertTrue(refused.text.contains("too light"), refused.text)
+        XCTAssertFalse(try site.get("/").text.contains("Yellow site"), "nothing saved half way")
+        XCTAssertEqual(try save([("accent", "not a colour")], as: cookie).status, 422)
+        let editor = try site.signIn("ed@example.org")
+        XCTAssertEqual(try site.get("/admin/settings", headers: editor).status, 403)
+    }
+
+    func testTheDefaultShareCardIsUsedWherePagesHaveNone() throws {
+        let cookie = try site.signIn("admin@example.org")
+        let page = try site.get("/admin/settings/1/image", headers: cookie)
+        XCTAssertEqual(page.status, 200)
+        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        var pixels = [UInt8](repeating: 90, count: 1400 * 800 * 3)
+        for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = 200 }
+        let jpeg = try ImageCodec.encodeJPEG(Bitmap(width: 1400, height: 800, channels: 3, pixels: pixels))
+        let boundary = "----settingsBoundary"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nOur banner at the march\r\n".utf8)
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"banner.jpg\"\r\n\r\n".utf8) + jpeg
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let client = try site.client()
+        client.send(
+            "POST /admin/settings/1/image?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        )
+        client.send(body)
+        let response = try client.readResponse()
+        XCTAssertEqual(response.status, 303)
+        XCTAssertEqual(response.header("Location"), "/admin/settings?saved=1")
+        let petitions = try site.get("/petitions").text
+        XCTAssertTrue(petitions.contains("banner-share.jpg"), "the site's card on a page without a picture")
+        XCTAssertTrue(petitions.contains("<meta property=\"og:image:alt\" content=\"Our banner at the march\">"))
+        XCTAssertEqual(try site.get("/admin/settings", headers: cookie).text.contains("banner-"), true)
+    }
+}

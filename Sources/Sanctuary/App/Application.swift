@@ -17,6 +17,19 @@ public final class Application: Sendable {
     public let mediaFiles: StaticFiles
     public let mediaDirectory: String
     let footerPages = FooterPages()
+    let siteSettings = SiteSettingsCache()
+
+    /// The site's name: as an admin set it, or as configured.
+    public var siteName: String {
+        let title = siteSettings.current.settings.title
+        return title.isEmpty ? config.siteName : title
+    }
+
+    /// The tagline in `t`'s language: as an admin set it, or the catalogue's.
+    func tagline(_ t: Localizer) -> String {
+        let tagline = siteSettings.current.settings.tagline
+        return tagline.english.isEmpty ? t("site.tagline") : tagline.text(t)
+    }
     public let logger: Logger
     public let serverKey: ServerKey
     public let formTokens: FormToken
@@ -81,6 +94,7 @@ public final class Application: Sendable {
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
         mailer = Application.makeMailer(config: config, database: database, logger: logger)
+        siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in self?.runScheduledMail() }
     }
@@ -111,7 +125,7 @@ public final class Application: Sendable {
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
-            UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self,
+            UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self, SiteSettingsFeature.self,
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
@@ -155,9 +169,17 @@ public final class Application: Sendable {
             path = "/" + request.path.split(separator: "/").dropLast().joined(separator: "/")
         }
         let t = t(request)
+        let settings = siteSettings.current
         var context = PageContext(
-            t: t, languages: languages, siteName: config.siteName, path: request.path, alternatePath: path, baseURL: baseURL(request))
+            t: t, languages: languages, siteName: siteName, path: request.path, alternatePath: path, baseURL: baseURL(request))
         context.footerLinks = footerPages.pages(self).map { ("/pages/\($0.slug)", $0.title.text(t)) }
+        context.tagline = tagline(t)
+        context.theme = settings.settings.accent.isEmpty ? nil : "/theme/\(settings.settings.accent.dropFirst()).css"
+        context.logo = settings.logo.map { logo in
+            let width = logo.sizes.first ?? logo.width
+            return (logo.path(width: width), width, logo.height(forWidth: width))
+        }
+        context.defaultShare = MediaFeature.shareImage(settings.shareImage, t: t)
         return context
     }
 

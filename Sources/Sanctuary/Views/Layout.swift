@@ -12,6 +12,14 @@ public struct PageContext: Sendable {
     public let baseURL: String
     /// Staff pages linked from the footer (About, Privacy policy…): path and title.
     public var footerLinks: [(href: String, title: String)] = []
+    /// The site's tagline in this language (the default description).
+    public var tagline: String?
+    /// The accent colour's stylesheet, when an admin chose one.
+    public var theme: String?
+    /// The logo's smallest copy: path, width, height.
+    public var logo: (path: String, width: Int, height: Int)?
+    /// The site's own share card, when an admin set one.
+    public var defaultShare: ShareImage?
 }
 
 /// What a link to the page shows when it is shared (Open Graph, Twitter card).
@@ -79,9 +87,9 @@ public enum Layout {
             return
                 "<a class=\"language-switch\" href=\"\(href)\" lang=\"\(other.language)\" hreflang=\"\(other.language)\">\(other("language.switch"))</a>"
         }
-        let summary = description ?? t("site.tagline")
+        let summary = description ?? context.tagline ?? t("site.tagline")
         let canonical = context.baseURL + t.path(context.alternatePath)
-        let image = share.image ?? .siteDefault(t)
+        let image = share.image ?? context.defaultShare ?? .siteDefault(t)
         let imageURL = image.path.hasPrefix("/") ? context.baseURL + image.path : image.path
         let otherLocales: [HTML] = context.languages.all.filter { $0.language != t.language }.map {
             "<meta property=\"og:locale:alternate\" content=\"\(locales[$0.language] ?? $0.language)\">\n"
@@ -109,14 +117,14 @@ public enum Layout {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(fullTitle)</title>
             <meta name="description" content="\(summary)">
-            <link rel="stylesheet" href="/css/site.css">
+            <link rel="stylesheet" href="/css/site.css">\(context.theme.map { "\n<link rel=\"stylesheet\" href=\"\($0)\">" as HTML } ?? .empty)
             <link rel="icon" href="/favicon.svg" type="image/svg+xml">
             \(alternates)\(sharing)\(head)</head>
             <body>
             <a class="skip-link" href="#main">\(t("nav.skip"))</a>
             <header class="site-header">
             <div class="wrap header-row">
-            <a class="brand" href="\(t.path("/"))">\(context.siteName)</a>
+            <a class="brand" href="\(t.path("/"))">\(context.logo.map { "<img class=\"logo\" src=\"\($0.path)\" width=\"\($0.width)\" height=\"\($0.height)\" alt=\"\">" as HTML } ?? .empty)\(context.siteName)</a>
             <nav aria-label="\(t("nav.label"))"><ul class="nav">\(links)</ul></nav>
             \(switches)
             </div>

@@ -18,6 +18,7 @@ enum AdminViews {
             if session.user.may(.accounts) { links.append(("/admin/accounts", t("admin.nav.accounts"))) }
             if session.user.may(.audit) { links.append(("/admin/audit", t("admin.nav.audit"))) }
             if session.user.may(.outbox) { links.append(("/admin/outbox", t("admin.nav.outbox"))) }
+            if session.user.may(.settings) { links.append(("/admin/settings", t("admin.nav.settings"))) }
             let items: [HTML] = links.map { href, label in
                 "<li><a href=\"\(t.path(href))\"\(request.path == href || (href != "/admin" && request.path.hasPrefix(href + "/")) ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
             }

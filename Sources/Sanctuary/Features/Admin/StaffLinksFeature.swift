@@ -50,7 +50,7 @@ enum StaffLinksFeature: Feature {
                 let token = try MailTokenStore.make(db, purpose: .invite, subjectID: nil, payload: payload, lifetime: inviteLifetime)
                 let mt = app.localizer(language)
                 let vars = [
-                    "site": app.config.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(role.rawValue)"),
+                    "site": app.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(role.rawValue)"),
                     "link": app.absoluteURL(mt.path("/admin/invite/\(token)")), "name": name,
                 ]
                 try OutboxStore.enqueue(
@@ -165,7 +165,7 @@ enum StaffLinksFeature: Feature {
                 guard try OutboxStore.recentCount(db, recipient: user.email, kind: "staff.reset", since: since) < 3 else { return }
                 let token = try MailTokenStore.make(db, purpose: .reset, subjectID: user.id, lifetime: resetLifetime)
                 let t = app.localizer(language)
-                let vars = ["site": app.config.siteName, "link": app.absoluteURL(t.path("/admin/password-reset/\(token)"))]
+                let vars = ["site": app.siteName, "link": app.absoluteURL(t.path("/admin/password-reset/\(token)"))]
                 try OutboxStore.enqueue(
                     db, kind: "staff.reset",
                     message: app.mail(

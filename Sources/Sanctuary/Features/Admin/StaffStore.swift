@@ -28,7 +28,7 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
     }
 
     public enum Area: Sendable {
-        case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox, mailings, pages
+        case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox, mailings, pages, settings
     }
 }
 

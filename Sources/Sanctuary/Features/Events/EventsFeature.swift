@@ -61,7 +61,7 @@ enum EventsFeature: Feature {
                 return try summaries.compactMap { try EventStore.find(db, slug: $0.slug) }
             }
             let t = app.t(request)
-            var calendar = ICalendar(name: "\(app.config.siteName) · \(t("events.title"))", language: t.language)
+            var calendar = ICalendar(name: "\(app.siteName) · \(t("events.title"))", language: t.language)
             for event in events { calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request))) }
             return calendarResponse(calendar, filename: "events.ics")
         }

@@ -17,9 +17,9 @@ enum HomeFeature: Feature {
                     petitions: try MediaStore.of(db, .petitions, ids: petitions.map(\.id)))
                 return (campaigns, petitions, try NewsStore.latest(db, limit: 3), try EventStore.upcoming(db, limit: 3), media)
             }
-            var response = app.page(request, title: app.config.siteName) { c in
+            var response = app.page(request, title: app.siteName) { c in
                 HomeViews.page(
-                    campaigns: campaigns, petitions: petitions, news: news, events: events, media: media,
+                    campaigns: campaigns, petitions: petitions, news: news, events: events, media: media, tagline: c.tagline,
                     updatesForm: UpdatesFeature.form(app, campaignSlug: nil, t: c.t), t: c.t)
             }
             response.cache(.publicPage(shared: 10))

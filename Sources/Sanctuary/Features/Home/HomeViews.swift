@@ -10,14 +10,14 @@ enum HomeViews {
 
     static func page(
         campaigns: [Campaign], petitions: [PetitionSummary], news: [NewsSummary], events: [EventSummary], media: Pictures = Pictures(),
-        updatesForm: HTML, t: Localizer
+        tagline: String? = nil, updatesForm: HTML, t: Localizer
     ) -> HTML {
         // One clear call to action: the first open featured petition.
         let lead = petitions.first { $0.isOpen() }
         return """
             <section class="hero">
             <h1>\(t("home.title"))</h1>
-            <p class="lede">\(t("site.tagline"))</p>
+            <p class="lede">\(tagline ?? t("site.tagline"))</p>
             \(lead.map { p in "<p><a class=\"button button-large\" href=\"\(t.path("/petitions/\(p.slug)"))\">\(t("home.lead", ["title": p.title.text(t)]))</a></p>" as HTML } ?? .empty)
             </section>
             \(campaigns.isEmpty ? HTML.empty : "<section class=\"home-section\" aria-labelledby=\"our-campaigns\"><h2 id=\"our-campaigns\">\(t("home.campaigns"))</h2><ul class=\"cards\">\(campaigns.map { CampaignViews.card($0, media: media.campaigns[$0.id], t: t) })</ul></section>")

@@ -315,7 +315,7 @@ enum LettersFeature: Feature {
         var toRecipient = MailMessage(
             from: app.mailer.from, to: MailAddress(name: letter.recipientName, address: letter.recipientEmail),
             replyTo: MailAddress(name: site.senderName, address: site.senderEmail), subject: letter.subject,
-            text: letter.text + "\n\n-- \n" + lt("mail.letter.via", ["site": app.config.siteName, "name": site.senderName]),
+            text: letter.text + "\n\n-- \n" + lt("mail.letter.via", ["site": app.siteName, "name": site.senderName]),
             language: letter.language, messageID: MailMessage.makeID(domain: app.mailer.domain))
         toRecipient.headers.append(("X-Sanctuary-Letter", "confirmed-sender"))
         let vars = ["recipient": letter.recipientName, "name": site.senderName]

@@ -250,7 +250,7 @@ enum MailingsFeature: Feature {
             <!doctype html><html lang="\(language)"><head><meta charset="utf-8"><title>\(mailing.subject(language))</title></head>
             <body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
             \(MailText.absoluteLinks(Markdown.render(body), base: base))
-            <hr><p style="font-size: 0.9em; color: #555">\(app.config.siteName) · <a href="\(base)/">\(base)</a><br>
+            <hr><p style="font-size: 0.9em; color: #555">\(app.siteName) · <a href="\(base)/">\(base)</a><br>
             <a href="\(unsubscribe)">\(t("mail.mailing.unsubscribe"))</a></p>
             </body></html>
             """

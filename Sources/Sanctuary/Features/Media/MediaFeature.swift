@@ -29,13 +29,14 @@ enum MediaFeature: Feature {
                     }
                     guard removed else { throw HTTPError.notFound }
                     try await removeUnused(app)
-                    return .redirect(to: "/admin/\(owner.rawValue)/\(id)/edit?saved=1")
+                    if owner.table == "site_settings" { app.siteSettings.reload(app.database) }
+                    return .redirect(to: owner.editPath(id) + "?saved=1")
                 })
         }
     }
 
     static func area(_ owner: MediaOwner) -> StaffUser.Area {
-        AdminResources.all.first { $0.key == owner.rawValue }?.area ?? .campaigns
+        owner.table == "site_settings" ? .settings : AdminResources.all.first { $0.key == owner.rawValue }?.area ?? .campaigns
     }
 
     static func itemID(_ request: Request) throws(HTTPError) -> Int64 {
@@ -49,8 +50,8 @@ enum MediaFeature: Feature {
     ) throws -> Response {
         guard
             let (title, current) = try app.database.read({ db -> (String, Media?)? in
-                guard let title = try db.scalar("SELECT title FROM \(owner.rawValue) WHERE id = ?", id, as: String.self) else { return nil }
-                return (title, try MediaStore.of(db, owner, id: id))
+                guard let title = try db.scalar("SELECT title FROM \(owner.table) WHERE id = ?", id, as: String.self) else { return nil }
+                return (title.isEmpty ? app.siteName : title, try MediaStore.of(db, owner, id: id))
             })
         else { throw HTTPError.notFound }
         let t = app.t(request)
@@ -117,7 +118,7 @@ enum MediaFeature: Feature {
         let user = session.user
         let name = MediaRenditions.stem(filePart?.filename ?? "image")
         let mediaID: Int64? = try await app.database.write { db in
-            guard try db.scalar("SELECT 1 FROM \(owner.rawValue) WHERE id = ?", id, as: Int.self) != nil else { return nil }
+            guard try db.scalar("SELECT 1 FROM \(owner.table) WHERE id = ?", id, as: Int.self) != nil else { return nil }
             let mediaID = try MediaStore.insert(
                 db, name: name, format: renditions.format, widths: renditions.widths, width: renditions.width,
                 height: renditions.height, shareWidth: renditions.shareWidth, shareHeight: renditions.shareHeight, alt: words.alt,
@@ -141,7 +142,8 @@ enum MediaFeature: Feature {
             return .text("Could not store the picture\n", status: .internalServerError)
         }
         try await removeUnused(app)
-        return .redirect(to: "/admin/\(owner.rawValue)/\(id)/edit?saved=1")
+        if owner.table == "site_settings" { app.siteSettings.reload(app.database) }
+        return .redirect(to: owner.editPath(id) + "?saved=1")
     }
 
     /// Pictures no item uses (replaced or removed), and their files.
@@ -167,7 +169,7 @@ enum MediaFeature: Feature {
             let name = MediaRenditions.stem(path.split(separator: "/").last.map(String.init) ?? "image")
             let renditions = try MediaRenditions.make([UInt8](bytes), name: name)
             let mediaID: Int64? = try database.writeAndWait { db in
-                guard let id = try db.scalar("SELECT id FROM \(owner.rawValue) WHERE slug = ?", slug, as: Int64.self) else { return nil }
+                guard let id = try db.scalar("SELECT id FROM \(owner.table) WHERE slug = ?", slug, as: Int64.self) else { return nil }
                 let mediaID = try MediaStore.insert(
                     db, name: name, format: renditions.format, widths: renditions.widths, width: renditions.width,
                     height: renditions.height, shareWidth: renditions.shareWidth, shareHeight: renditions.shareHeight,

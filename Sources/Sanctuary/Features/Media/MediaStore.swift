@@ -27,9 +27,17 @@ public struct Media: Sendable, RowDecodable {
     func height(forWidth copyWidth: Int) -> Int { max(1, Int((Double(height) * Double(copyWidth) / Double(width)).rounded())) }
 }
 
-/// The kinds of content that carry a picture: their tables, from our code only.
+/// What carries a picture: the content kinds, and the site's own logo and share card.
+/// Table and column names come from here, never from input.
 public enum MediaOwner: String, CaseIterable, Sendable {
     case campaigns, petitions, news, events
+    /// The site's default share card and its logo (`site_settings`, one row).
+    case settings, logo
+
+    var table: String { self == .settings || self == .logo ? "site_settings" : rawValue }
+    var column: String { self == .logo ? "logo_id" : "image_id" }
+    /// The staff screen to go back to.
+    func editPath(_ id: Int64) -> String { table == "site_settings" ? "/admin/settings" : "/admin/\(rawValue)/\(id)/edit" }
 }
 
 public enum MediaStore {
@@ -54,14 +62,14 @@ public enum MediaStore {
     /// The picture of one item, if it has one.
     public static func of(_ db: Connection, _ owner: MediaOwner, id: Int64) throws -> Media? {
         try db.first(
-            "SELECT \(Media.columns) FROM media JOIN \(owner.rawValue) AS item ON item.image_id = media.id WHERE item.id = ?", id,
+            "SELECT \(Media.columns) FROM media JOIN \(owner.table) AS item ON item.\(owner.column) = media.id WHERE item.id = ?", id,
             row: Media.init)
     }
 
     /// The picture of the item with this slug, if it has one.
     public static func of(_ db: Connection, _ owner: MediaOwner, slug: String) throws -> Media? {
         try db.first(
-            "SELECT \(Media.columns) FROM media JOIN \(owner.rawValue) AS item ON item.image_id = media.id WHERE item.slug = ?", slug,
+            "SELECT \(Media.columns) FROM media JOIN \(owner.table) AS item ON item.\(owner.column) = media.id WHERE item.slug = ?", slug,
             row: Media.init)
     }
 
@@ -70,7 +78,7 @@ public enum MediaStore {
         guard !ids.isEmpty else { return [:] }
         let placeholders = ids.map { _ in "?" }.joined(separator: ", ")
         let rows = try db.query(
-            "SELECT item.id AS item_id, \(Media.columns) FROM media JOIN \(owner.rawValue) AS item ON item.image_id = media.id WHERE item.id IN (\(placeholders))",
+            "SELECT item.id AS item_id, \(Media.columns) FROM media JOIN \(owner.table) AS item ON item.\(owner.column) = media.id WHERE item.id IN (\(placeholders))",
             parameters: ids
         ) { row in (try row.get("item_id", as: Int64.self), try Media(row)) }
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
@@ -80,7 +88,7 @@ public enum MediaStore {
     public static func attach(_ db: Connection, _ owner: MediaOwner, id: Int64, mediaID: Int64?, now: String = Timestamp.now()) throws
         -> Bool
     {
-        try db.run("UPDATE \(owner.rawValue) SET image_id = ?, updated_at = ? WHERE id = ?", mediaID, now, id) == 1
+        try db.run("UPDATE \(owner.table) SET \(owner.column) = ?, updated_at = ? WHERE id = ?", mediaID, now, id) == 1
     }
 
     /// Pictures no item uses any more (their files go too).
@@ -89,7 +97,8 @@ public enum MediaStore {
             """
             SELECT id FROM media WHERE id NOT IN (
                 SELECT image_id FROM campaigns WHERE image_id IS NOT NULL UNION SELECT image_id FROM petitions WHERE image_id IS NOT NULL
-                UNION SELECT image_id FROM news WHERE image_id IS NOT NULL UNION SELECT image_id FROM events WHERE image_id IS NOT NULL)
+                UNION SELECT image_id FROM news WHERE image_id IS NOT NULL UNION SELECT image_id FROM events WHERE image_id IS NOT NULL
+                UNION SELECT image_id FROM site_settings WHERE image_id IS NOT NULL UNION SELECT logo_id FROM site_settings WHERE logo_id IS NOT NULL)
             """
         ) { try $0.get("id", as: Int64.self) }
     }

@@ -48,7 +48,7 @@ enum MediaViews {
         let fields = MediaForm.fields(t: t)
         let action = "/admin/\(owner.rawValue)/\(id)/image"
         return """
-            <p><a href="\(t.path("/admin/\(owner.rawValue)/\(id)/edit"))">\(t("admin.media.back", ["title": title]))</a></p>
+            <p><a href="\(t.path(owner.editPath(id)))">\(t("admin.media.back", ["title": title]))</a></p>
             <h1>\(t("admin.media.title", ["title": title]))</h1>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: MediaForm.order, labels: Form.labels(fields)))
             \(current.map { media in

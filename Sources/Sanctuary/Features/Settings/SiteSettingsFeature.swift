@@ -1,0 +1,119 @@
+import Foundation
+import HTTP
+
+/// `/admin/settings` (admins): the site's name, tagline in both languages, accent colour,
+/// logo and default share card. The accent reaches pages as a tiny stylesheet whose address
+/// is the colour itself (`/theme/1d4e89.css`), so it is cached for good and the content
+/// security policy needs no inline style.
+enum SiteSettingsFeature: Feature {
+    static func register(in app: Application) {
+        app.router.get("/admin/settings") { request in
+            let session = try AdminAuth.require(app, request, .settings)
+            let s = app.siteSettings.current.settings
+            let state = FormState(values: [
+                "title": s.title, "tagline": s.tagline.english, "tagline_fr": s.tagline.french,
+                "accent": s.accent.isEmpty ? defaultAccent : s.accent,
+            ])
+            return page(app, request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+        }
+        app.router.post(
+            "/admin/settings",
+            async: { request in
+                let session = try AdminAuth.requirePost(app, request, .settings)
+                switch SiteSettingsForm.validate(request.form, t: app.t(request)) {
+                case .failure(let invalid):
+                    return page(app, request, session, state: invalid.state, status: .unprocessableContent)
+                case .success(let settings):
+                    let user = session.user
+                    try await app.database.write { db in
+                        try SiteSettingsStore.save(db, settings)
+                        try StaffStore.record(db, user: user, action: "edit", subject: "site settings")
+                    }
+                    app.siteSettings.reload(app.database)
+                    return .redirect(to: "/admin/settings?saved=1")
+                }
+            })
+        app.router.get("/theme/{file}") { request in
+            let file = request.parameter("file")
+            guard file.hasSuffix(".css"), let accent = SiteSettingsForm.color("#" + String(file.dropLast(4))) else {
+                throw HTTPError.notFound
+            }
+            var response = Response(
+                status: .ok, contentType: "text/css; charset=utf-8",
+                body: Array(":root { --brand: \(accent.hex); --brand-dark: \(accent.darker.hex); }\n".utf8))
+            response.cache(.immutable)
+            return response
+        }
+    }
+
+    static let defaultAccent = "#1d4e89"
+
+    static func page(
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState, status: Status = .ok, flash: String? = nil
+    ) -> Response {
+        let t = app.t(request)
+        let current = app.siteSettings.current
+        return AdminViews.page(app, request, session, title: t("admin.settings.title"), status: status, flash: flash) { c, csrf in
+            SiteSettingsViews.form(state: state, logo: current.logo, shareImage: current.shareImage, csrf: csrf, t: c.t)
+        }
+    }
+}
+
+/// The settings form: a name, a tagline in each language, and an accent colour light text
+/// can be read on.
+enum SiteSettingsForm {
+    static let order = ["title", "tagline", "tagline_fr", "accent"]
+
+    struct Color {
+        let red: Int, green: Int, blue: Int
+        var hex: String { String(format: "#%02x%02x%02x", red, green, blue) }
+        var darker: Color { Color(red: red * 3 / 4, green: green * 3 / 4, blue: blue * 3 / 4) }
+        /// WCAG relative luminance.
+        var luminance: Double {
+            func channel(_ value: Int) -> Double {
+                let c = Double(value) / 255
+                return c <= 0.039_28 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4)
+            }
+            return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+        }
+        /// Contrast with white (the header's text, a button's label).
+        var contrastWithWhite: Double { 1.05 / (luminance + 0.05) }
+    }
+
+    /// `#rrggbb`, or nil.
+    static func color(_ text: String) -> Color? {
+        let digits = text.hasPrefix("#") ? text.dropFirst() : Substring(text)
+        guard digits.count == 6, digits.allSatisfy(\.isHexDigit), let value = Int(digits, radix: 16) else { return nil }
+        return Color(red: value >> 16 & 0xFF, green: value >> 8 & 0xFF, blue: value & 0xFF)
+    }
+
+    static func validate(_ form: FormFields, t: Localizer) -> Result<SiteSettings, FormStateError> {
+        var state = FormState()
+        for name in order { state.values[name] = form[name] ?? "" }
+        func text(_ name: String, max: Int) -> String {
+            switch Input.text(form[name], required: false, maxLength: max) {
+            case .success(let value): return value
+            case .failure(.tooLong): state.errors[name] = t("admin.field.too_long", ["max": t.formatNumber(max)])
+            case .failure: state.errors[name] = t("sign.error.invalid_characters")
+            }
+            return ""
+        }
+        let title = text("title", max: 80)
+        let tagline = Bilingual(text("tagline", max: 160), french: text("tagline_fr", max: 160))
+        var accent = ""
+        let raw = (form["accent"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        if !raw.isEmpty && raw != SiteSettingsFeature.defaultAccent {
+            if let color = color(raw) {
+                if color.contrastWithWhite >= 4.5 {
+                    accent = color.hex
+                } else {
+                    state.errors["accent"] = t("admin.settings.accent.light", ["ratio": String(format: "%.1f", color.contrastWithWhite)])
+                }
+            } else {
+                state.errors["accent"] = t("admin.settings.accent.invalid")
+            }
+        }
+        guard state.isValid else { return .failure(FormStateError(state: state)) }
+        return .success(SiteSettings(title: title, tagline: tagline, accent: accent))
+    }
+}

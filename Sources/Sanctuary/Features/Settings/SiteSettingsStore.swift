@@ -1,0 +1,46 @@
+import Foundation
+import SQLite
+import Synchronization
+
+/// The site's name, tagline, accent colour, logo and default share card, as admins set them.
+public struct SiteSettings: Sendable, RowDecodable {
+    public let title: String
+    public let tagline: Bilingual
+    public let accent: String
+
+    static let columns = "title, tagline, tagline_fr, accent"
+    static let empty = SiteSettings(title: "", tagline: Bilingual(""), accent: "")
+}
+
+public enum SiteSettingsStore {
+    public static func read(_ db: Connection) throws -> SiteSettings {
+        try db.first("SELECT \(SiteSettings.columns) FROM site_settings WHERE id = 1", row: SiteSettings.init) ?? .empty
+    }
+
+    public static func save(_ db: Connection, _ settings: SiteSettings, now: String = Timestamp.now()) throws {
+        try db.run(
+            "UPDATE site_settings SET title = ?, tagline = ?, tagline_fr = ?, accent = ?, updated_at = ? WHERE id = 1", settings.title,
+            settings.tagline.english, settings.tagline.french, settings.accent, now)
+    }
+}
+
+/// The settings every page needs, in memory: read at start and again after an admin saves.
+final class SiteSettingsCache: Sendable {
+    struct Value: Sendable {
+        var settings = SiteSettings.empty
+        var logo: Media?
+        var shareImage: Media?
+    }
+    private let value = Mutex(Value())
+
+    var current: Value { value.withLock { $0 } }
+
+    func reload(_ database: Database) {
+        let loaded = try? database.read { db in
+            Value(
+                settings: try SiteSettingsStore.read(db), logo: try MediaStore.of(db, .logo, id: 1),
+                shareImage: try MediaStore.of(db, .settings, id: 1))
+        }
+        if let loaded { value.withLock { $0 = loaded } }
+    }
+}
