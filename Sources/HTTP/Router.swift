@@ -25,6 +25,13 @@ public final class Router: Responder, @unchecked Sendable {
     }
 
     private var routes: [Route] = []
+    /// Route indices by path shape, "segment-count first-segment" ("2 petitions"), with the
+    /// routes whose first segment is a parameter under "2 *"; in specificity order. Built by
+    /// `freeze()`: a request is compared with the few routes of its shape, not all of them
+    /// (a static file used to be compared with every route, each copy of a route costing
+    /// atomic retains that two cores fought over).
+    private var byShape: [String: [Int]] = [:]
+    private var hasUploads = false
     private var middleware: [any Middleware] = []
     private var frozen = false
     /// Answers requests no route matched (GET/HEAD: static files, then 404).
@@ -77,11 +84,15 @@ public final class Router: Responder, @unchecked Sendable {
     /// Finds an upload route from the head alone, and remembers it in the request so that
     /// dispatch does not search the routes again.
     public func bodyPolicy(for head: inout Request) -> BodyPolicy {
-        guard head.method == "POST" || head.method == "PUT", routes.contains(where: { $0.upload != nil }) else { return .buffer }
+        guard head.method == "POST" || head.method == "PUT", frozen ? hasUploads : routes.contains(where: { $0.upload != nil }) else {
+            return .buffer
+        }
         let path = middleware.reduce(head.path) { $1.routedPath($0) }
         let segments = Pattern.split(path)
         guard
-            let index = routes.firstIndex(where: { $0.upload != nil && $0.method == head.method && $0.pattern.match(segments) != nil })
+            let index = candidates(segments).first(where: {
+                routes[$0].upload != nil && routes[$0].method == head.method && routes[$0].pattern.match(segments) != nil
+            })
         else { return .buffer }
         let route = routes[index]
         head.matchedRoute = index
@@ -123,7 +134,30 @@ public final class Router: Responder, @unchecked Sendable {
         middleware.append(m)
     }
 
-    public func freeze() { frozen = true }
+    public func freeze() {
+        frozen = true
+        hasUploads = routes.contains { $0.upload != nil }
+        byShape = [:]
+        for (index, route) in routes.enumerated() {
+            let first: String
+            switch route.pattern.segments.first {
+            case .literal(let text): first = text
+            case .parameter: first = "*"
+            case nil: first = ""
+            }
+            byShape["\(route.pattern.segments.count) \(first)", default: []].append(index)
+        }
+    }
+
+    /// The routes a path of these segments could match, in specificity order.
+    private func candidates(_ segments: [String]) -> [Int] {
+        guard frozen else { return Array(routes.indices) }
+        let literal = byShape["\(segments.count) \(segments.first ?? "")"] ?? []
+        let wild = segments.isEmpty ? [] : byShape["\(segments.count) *"] ?? []
+        if wild.isEmpty { return literal }
+        if literal.isEmpty { return wild }
+        return (literal + wild).sorted()
+    }
 
     // MARK: Answering
 
@@ -150,7 +184,8 @@ public final class Router: Responder, @unchecked Sendable {
             return dispatch(routes[index], parameters, request)
         }
         var allowed: Set<String> = []
-        for route in routes {
+        for index in candidates(segments) {
+            let route = routes[index]
             guard let parameters = route.pattern.match(segments) else { continue }
             guard route.method == method else {
                 allowed.insert(route.method)
