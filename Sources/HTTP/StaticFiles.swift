@@ -45,6 +45,9 @@ public final class StaticFiles: Sendable {
             let relative = Self.safeRelativePath(String(request.path.dropFirst(mount.count)))
         else { return nil }
         let path = root + "/" + relative
+        // Immutable files (a new version is a new address) are answered from memory
+        // without a stat; whoever removes one says so with `forget`.
+        if policy == .immutable, let cached = cache.withLock({ $0[path] }) { return respond(request, file: cached, path: path) }
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let file: CachedFile
@@ -109,6 +112,13 @@ public final class StaticFiles: Sendable {
         }
         let range = ByteRange.parse(request.headers["range"], size: file.size, ifRange: request.headers["if-range"], etag: etag)
         return range.response(headers: headers, size: file.size, path: path, bytes: file.bytes)
+    }
+
+    /// Drops what is kept in memory of the files under `folder` (relative to the root), after
+    /// they were removed from disk: a removed picture is not served again.
+    public func forget(folder: String) {
+        let prefix = root + "/" + folder + "/"
+        cache.withLock { table in table = table.filter { !$0.key.hasPrefix(prefix) } }
     }
 
     /// The decoded path relative to the root, or nil when it is not a safe file path.

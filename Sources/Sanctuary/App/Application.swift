@@ -129,7 +129,9 @@ public final class Application: Sendable {
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
-            if let response = staticFiles.respond(to: request) ?? mediaFiles.respond(to: request) { return response }
+            // Pictures live under their own mount: one lookup, not a miss in Public/ first.
+            let files = request.path.hasPrefix("/media/") ? mediaFiles : staticFiles
+            if let response = files.respond(to: request) { return response }
             return ErrorPages.notFound(self, request)
         }
         router.errorPage = { [self] request, status in

@@ -153,7 +153,10 @@ enum MediaFeature: Feature {
             for id in ids { try MediaStore.delete(db, id: id) }
             return ids
         }
-        for id in unused { try? FileManager.default.removeItem(atPath: app.mediaDirectory + "/\(id)") }
+        for id in unused {
+            try? FileManager.default.removeItem(atPath: app.mediaDirectory + "/\(id)")
+            app.mediaFiles.forget(folder: String(id))
+        }
     }
 
     /// The sample pictures (`"media"` in `Config/sample-content.json`), made like uploads:
