@@ -41,6 +41,16 @@ static void on_message(j_common_ptr info, int level) {
     }
 }
 
+// An error manager that jumps back instead of exiting, says nothing on stderr, and treats a
+// damaged file as an error.
+static struct jpeg_error_mgr *jump_errors(struct jump_error *e) {
+    struct jpeg_error_mgr *manager = jpeg_std_error(&e->manager);
+    manager->error_exit = on_error;
+    manager->output_message = on_output;
+    manager->emit_message = on_message;
+    return manager;
+}
+
 static unsigned read16(const unsigned char *p, int little) {
     return little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
 }
@@ -76,10 +86,7 @@ static int exif_orientation(const unsigned char *data, unsigned length) {
 int sanctuary_jpeg_size(const unsigned char *data, size_t size, int *width, int *height, char *error, size_t error_size) {
     struct jpeg_decompress_struct info;
     struct jump_error e;
-    info.err = jpeg_std_error(&e.manager);
-    e.manager.error_exit = on_error;
-    e.manager.output_message = on_output;
-    e.manager.emit_message = on_message;
+    info.err = jump_errors(&e);
     if (setjmp(e.jump)) {
         copy_message(error, error_size, e.message);
         jpeg_destroy_decompress(&info);
@@ -102,10 +109,7 @@ int sanctuary_jpeg_decode(const unsigned char *data, size_t size, int scale_deno
     unsigned char *volatile buffer = NULL;
     unsigned char *volatile row = NULL;
     *pixels = NULL;
-    info.err = jpeg_std_error(&e.manager);
-    e.manager.error_exit = on_error;
-    e.manager.output_message = on_output;
-    e.manager.emit_message = on_message;
+    info.err = jump_errors(&e);
     if (setjmp(e.jump)) {
         copy_message(error, error_size, e.message);
         jpeg_destroy_decompress(&info);
@@ -186,10 +190,7 @@ int sanctuary_jpeg_encode(const unsigned char *rgb, int width, int height, int q
     unsigned char *memory = NULL;
     unsigned long memory_size = 0;
     *out = NULL;
-    info.err = jpeg_std_error(&e.manager);
-    e.manager.error_exit = on_error;
-    e.manager.output_message = on_output;
-    e.manager.emit_message = on_message;
+    info.err = jump_errors(&e);
     if (setjmp(e.jump)) {
         copy_message(error, error_size, e.message);
         jpeg_destroy_compress(&info);

@@ -64,23 +64,16 @@ enum MediaFeature: Feature {
     /// each width and as a share card, the copies written to a folder of their own, then the
     /// row and the item's link to it in one transaction. Nothing is kept half way.
     static func upload(_ app: Application, _ request: Request, owner: MediaOwner) async throws -> Response {
-        let t = app.t(request)
         let id = try itemID(request)
-        guard let boundary = Multipart.boundary(contentType: request.headers["content-type"]), let body = request.bodyFile else {
-            return .text("Expected multipart/form-data\n", status: .badRequest)
+        return try await StaffUpload.handle(app, request, area: area(owner)) { upload in
+            try await store(app, request, upload, owner: owner, id: id)
         }
-        let parts: [Multipart.Part]
-        do {
-            parts = try Multipart.parse(file: body, boundary: boundary, directory: app.config.spoolDirectory)
-        } catch {
-            return .text("Malformed multipart body\n", status: .badRequest)
-        }
-        let spooled = parts.compactMap(\.file)
-        defer { for file in spooled { unlink(file) } }
-        var fields: [String: String] = [:]
-        for part in parts { if let value = part.value { fields[part.name] = value } }
-        // Checked on the head already; again here, in case the session ended meanwhile.
-        let session = try AdminAuth.requirePost(app, request, area(owner), csrf: request.query["_csrf"] ?? fields["_csrf"] ?? "")
+    }
+
+    static func store(_ app: Application, _ request: Request, _ upload: StaffUpload, owner: MediaOwner, id: Int64) async throws -> Response
+    {
+        let t = app.t(request)
+        let (parts, fields, session) = (upload.parts, upload.fields, upload.session)
         var state = FormState(values: fields)
         let words: MediaForm.Words?
         switch MediaForm.validate(fields, t: t) {

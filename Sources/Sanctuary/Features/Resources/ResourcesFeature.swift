@@ -103,23 +103,16 @@ enum ResourcesFeature: Feature {
     }
 
     static func upload(_ app: Application, _ request: Request, directory: String) async throws -> Response {
+        // The session and token were checked on the head (the token in the action's query);
+        // `StaffUpload` checks them again, in case the session ended while the file arrived.
+        try await StaffUpload.handle(app, request, area: .resources) { upload in
+            try await store(app, request, upload, directory: directory)
+        }
+    }
+
+    static func store(_ app: Application, _ request: Request, _ upload: StaffUpload, directory: String) async throws -> Response {
         let t = app.t(request)
-        guard let boundary = Multipart.boundary(contentType: request.headers["content-type"]), let body = request.bodyFile else {
-            return .text("Expected multipart/form-data\n", status: .badRequest)
-        }
-        let parts: [Multipart.Part]
-        do {
-            parts = try Multipart.parse(file: body, boundary: boundary, directory: app.config.spoolDirectory)
-        } catch {
-            return .text("Malformed multipart body\n", status: .badRequest)
-        }
-        let uploadedFiles = parts.compactMap(\.file)
-        defer { for file in uploadedFiles { unlink(file) } }
-        var fields: [String: String] = [:]
-        for part in parts { if let value = part.value { fields[part.name] = value } }
-        // Checked on the head already (the token in the action's query); again here, in case
-        // the session ended while the file arrived.
-        let session = try AdminAuth.requirePost(app, request, .resources, csrf: request.query["_csrf"] ?? fields["_csrf"] ?? "")
+        let (parts, fields, session) = (upload.parts, upload.fields, upload.session)
         var state = FormState(values: fields)
         var title = ""
         switch Input.text(fields["title"], required: true, maxLength: 200) {
