@@ -14,11 +14,16 @@ enum HomeViews {
     ) -> HTML {
         // One clear call to action: the first open featured petition.
         let lead = petitions.first { $0.isOpen() }
+        // The picture of the petition it leads to, or of the first featured campaign.
+        let picture = lead.flatMap { media.petitions[$0.id] } ?? campaigns.lazy.compactMap { media.campaigns[$0.id] }.first
         return """
-            <section class="hero">
+            <section class="hero\(picture == nil ? HTML.empty : HTML(trusted: " with-picture"))">
+            <div class="hero-text">
             <h1>\(t("home.title"))</h1>
             <p class="lede">\(tagline ?? t("site.tagline"))</p>
             \(lead.map { p in "<p><a class=\"button button-large\" href=\"\(t.path("/petitions/\(p.slug)"))\">\(t("home.lead", ["title": p.title.text(t)]))</a></p>" as HTML } ?? .empty)
+            </div>
+            \(picture.map { MediaViews.image($0, t: t, sizes: "(min-width: 60rem) 34rem, 100vw", eager: true) } ?? .empty)
             </section>
             \(campaigns.isEmpty ? HTML.empty : "<section class=\"home-section\" aria-labelledby=\"our-campaigns\"><h2 id=\"our-campaigns\">\(t("home.campaigns"))</h2><ul class=\"cards\">\(campaigns.map { CampaignViews.card($0, media: media.campaigns[$0.id], t: t) })</ul></section>")
             <section class="home-section" aria-labelledby="act-now">
