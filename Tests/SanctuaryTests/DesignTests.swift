@@ -229,9 +229,6 @@ final class StaffPageTests: XCTestCase {
         XCTAssertTrue(try site.get("/fr/pages/privacy").text.contains("<h1>Politique de confidentialité</h1>"))
         XCTAssertEqual(try site.get("/pages/nope").status, 404)
         XCTAssertTrue(try site.get("/sitemap.xml").text.contains("/pages/about"))
-        let campaign = try site.get("/campaigns/safe-third-country").text
-        XCTAssertTrue(campaign.contains("Briefing note: what the Safe Third Country Agreement does"), "a resource pack on the campaign")
-        XCTAssertTrue(campaign.contains("href=\"/letters/stca-minister\""))
         let navigation = try site.get("/").text
         XCTAssertTrue(navigation.contains("href=\"/letters\""), "letters in the navigation")
         XCTAssertTrue(navigation.contains("href=\"/representatives\""), "and Find your MP")
