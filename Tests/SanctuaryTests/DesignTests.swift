@@ -86,6 +86,10 @@ final class DesignTests: XCTestCase {
         XCTAssertTrue(next.contains("class=\"card-action\""), "other actions, each with a button")
         XCTAssertFalse(next.contains("href=\"/petitions/waive-travel-loans\""), "not the petition just signed")
         XCTAssertTrue(try site.get("/events/stca-public-meeting/registered").text.contains("id=\"next-steps\""))
+        let sent = try site.get("/letters/waive-travel-loans-mp/sent")
+        XCTAssertEqual(sent.status, 200)
+        XCTAssertTrue(sent.text.contains("id=\"next-steps\""), "after a letter goes, what next")
+        XCTAssertEqual(try site.get("/letters/no-such-campaign/sent").status, 404)
     }
 
     func testFindYourMPOffersToWriteAndExplainsABadCodeByTheField() throws {

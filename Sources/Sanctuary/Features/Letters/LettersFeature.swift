@@ -20,7 +20,7 @@ enum LettersFeature: Feature {
         app.router.get("/letters/{slug}/check-email", message(app, title: "letters.site.check.title", body: "letters.site.check.body"))
         app.router.get("/letters/{slug}/send/{token}", sensitive: true, askToSend(app))
         app.router.post("/letters/{slug}/send/{token}", sensitive: true, async: send(app))
-        app.router.get("/letters/{slug}/sent", message(app, title: "letters.site.sent.title", body: "letters.site.sent.body"))
+        app.router.get("/letters/{slug}/sent", sent(app))
     }
 
     /// `GET /representatives`.
@@ -323,6 +323,24 @@ enum LettersFeature: Feature {
             to: site.senderEmail, name: site.senderName, language: t.language, subject: t("mail.letter.copy.subject", vars),
             text: t("mail.letter.copy.body", vars) + "\n\n----\n\n" + letter.text)
         return (toRecipient, copy)
+    }
+
+    /// `/letters/{slug}/sent`: the letter went; what to do next (the campaign's other actions).
+    static func sent(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let t = app.t(request)
+            let found = try app.database.read { db -> HTML? in
+                guard let campaign = try LetterStore.find(db, slug: request.parameter("slug")) else { return nil }
+                return CampaignViews.nextSteps(try CampaignStore.nextSteps(db, after: "letter_campaigns", id: campaign.id), t: t)
+            }
+            guard let next = found else { throw HTTPError.notFound }
+            var response = app.page(request, title: t("letters.site.sent.title")) { c in
+                "<section class=\"thanks\"><h1>\(c.t("letters.site.sent.title"))</h1><p class=\"lede\">\(c.t("letters.site.sent.body"))</p></section>"
+                    + next
+            }
+            response.cache(.noStore)
+            return response
+        }
     }
 
     static func message(_ app: Application, title: String, body: String) -> Router.SyncHandler {
