@@ -164,6 +164,8 @@ add("letter_site_campaign", req("POST", "/admin/letters", body=form({**common, "
     "city": "Ottawa", "postal_code": "K1A 0A6", "personal": "Mine.", "_csrf": FORM, "website": ""})))
 
 add("pages", req("GET", "/pages/about"), req("GET", "/fr/pages/privacy"), req("GET", "/pages/%2e%2e"))
+# Found by the fuzzer: a page posted without `position` (a NOT NULL column) was a 500.
+add("admin_page_without_position", req("POST", "/admin/pages", body=form({**common, "slug": "no-position", "state": "published", "body": "B"}), staff=True))
 add("admin_page_save", req("POST", "/admin/pages", body=form({**common, "body": "# About\n\nUs.", "position": "99999999999999999999", "state": "published"}), staff=True))
 add("media_files", req("GET", "/media/1/x-480.jpg"), req("GET", "/media/../Config/sanctuary.json"), req("GET", "/media/.new-x/y.jpg"),
     req("GET", "/media/1/x-480.jpg", "Range: bytes=-9223372036854775808\r\n"))

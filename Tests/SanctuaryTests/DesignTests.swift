@@ -256,6 +256,12 @@ final class StaffPageTests: XCTestCase {
             ], headers: cookie)
         XCTAssertEqual(saved.status, 303)
         XCTAssertTrue(try site.get("/").text.contains("href=\"/pages/accessibility\">Accessibility</a>"))
+        // Left out, the order is 0, not a NOT NULL failure (the whole-app fuzzer found that 500).
+        let token2 = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/pages/new", headers: cookie).text))
+        let unordered = try site.post(
+            "/admin/pages", [("_csrf", token2), ("title", "Contact"), ("slug", "contact"), ("state", "published")], headers: cookie)
+        XCTAssertEqual(unordered.status, 303)
+        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT position FROM pages WHERE slug = 'contact'", as: Int.self) }, 0)
         XCTAssertTrue(try site.get("/pages/accessibility").text.contains("<strong>WCAG 2.2 AA</strong>"))
         XCTAssertTrue(try site.get("/fr/").text.contains(">Accessibilité</a>"))
     }

@@ -65,6 +65,9 @@ struct AdminField: Sendable {
     var zoneField: String? = nil  // dateTime: the column holding the time zone to read it in
     /// dateTime: left empty, it becomes the time of saving (a post published without a date is published now).
     var defaultsToNow = false
+    /// integer: the value stored when it is left empty (or left out); nil stores NULL
+    /// ("no limit"). A `NOT NULL` column must have one, or an empty field is a 500.
+    var whenEmpty: Int64? = nil
     /// For a French translation (`title_fr`): the English field it translates.
     var translates: String? {
         name.hasSuffix("_fr") ? String(name.dropLast(3)) : nil
@@ -81,8 +84,9 @@ struct AdminField: Sendable {
 
     init(
         _ name: String, _ kind: Kind, required: Bool = false, maxLength: Int = 200, zoneField: String? = nil, defaultsToNow: Bool = false,
-        bilingual: Bool = false
+        bilingual: Bool = false, whenEmpty: Int64? = nil
     ) {
+        self.whenEmpty = whenEmpty
         self.name = name
         self.kind = kind
         self.required = required
@@ -102,7 +106,7 @@ enum AdminResources {
             AdminField("summary", .textarea, maxLength: 500, bilingual: true),
             AdminField("body", .textarea, maxLength: 20_000, bilingual: true),
             AdminField("target", .text, maxLength: 200, bilingual: true),
-            AdminField("goal", .integer(0...100_000_000)),
+            AdminField("goal", .integer(0...100_000_000), whenEmpty: 0),
             AdminField("closes_at", .dateTime),
             AdminField("campaign_id", .campaign),
             AdminField("state", .choice(ActionState.choices), required: true),
@@ -217,7 +221,7 @@ enum AdminResources {
             AdminField("slug", .slug, required: true, maxLength: 80),
             AdminField("summary", .textarea, maxLength: 500, bilingual: true),
             AdminField("body", .markdown, maxLength: 100_000, bilingual: true),
-            AdminField("position", .integer(0...1000)),
+            AdminField("position", .integer(0...1000), whenEmpty: 0),
             AdminField("state", .choice(PageState.choices), required: true),
         ], rowLinks: { _, slug, t in [("/pages/\(slug)", t("admin.view"))] })
 
@@ -265,7 +269,7 @@ extension AdminResource {
                 if ok { values[field.name] = .text(text) } else { fail("admin.field.slug") }
             case .integer(let range):
                 if text.isEmpty {
-                    values[field.name] = field.name == "goal" ? .integer(0) : .null
+                    values[field.name] = field.whenEmpty.map { .integer($0) } ?? .null
                 } else if let n = Int(text), range.contains(n) {
                     values[field.name] = .integer(Int64(n))
                 } else {
