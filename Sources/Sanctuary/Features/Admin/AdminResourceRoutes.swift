@@ -272,10 +272,10 @@ enum AdminResourceRoutes {
             let picture: HTML =
                 id.flatMap { id in
                     MediaOwner(rawValue: resource.key).map { owner in
-                        let current = try? app.database.read { try MediaStore.of($0, owner, id: id) }
+                        let current = (try? app.database.read { try MediaStore.of($0, owner, id: id) }) ?? nil
                         return """
-                            <p class="picture-link">\(current.flatMap { $0 }.map { "<span class=\"meta\">\(t("admin.media.has", ["alt": $0.alt.english]))</span> " as HTML } ?? .empty)\
-                            <a class="button secondary" href="\(t.path("\(resource.path)/\(id)/image"))">\(current.flatMap { $0 } == nil ? t("admin.media.add") : t("admin.media.change"))</a></p>
+                            <p class="picture-link">\(current.map { "<span class=\"meta\">\(t("admin.media.has", ["alt": $0.alt.english]))</span> " as HTML } ?? .empty)\
+                            <a class="button secondary" href="\(t.path("\(resource.path)/\(id)/image"))">\(current == nil ? t("admin.media.add") : t("admin.media.change"))</a></p>
                             """
                     }
                 } ?? .empty

@@ -7,8 +7,8 @@ import SQLite
 enum UpdatesFeature: Feature {
     static func register(in app: Application) {
         app.router.post("/updates", async: { request in try await subscribe(app, request) })
-        app.router.get("/updates/sent", message(app, title: "updates.sent.title", body: "updates.sent.body"))
-        app.router.get("/updates/confirmed", message(app, title: "updates.thanks.title", body: "updates.thanks.body"))
+        app.router.get("/updates/sent", ErrorPages.handler(app, title: "updates.sent.title", body: "updates.sent.body"))
+        app.router.get("/updates/confirmed", ErrorPages.handler(app, title: "updates.thanks.title", body: "updates.thanks.body"))
         app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm(app))
         app.router.post("/updates/confirm/{token}", sensitive: true, async: confirm(app))
         app.router.get(
@@ -130,15 +130,6 @@ enum UpdatesFeature: Feature {
             to: pending.email, name: pending.name, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
             text: t("mail.subscribe.confirm.body", ["name": pending.name, "link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))
         try OutboxStore.enqueue(db, kind: "subscribe.confirm", message: message)
-    }
-
-    static func message(_ app: Application, title: String, body: String) -> Router.SyncHandler {
-        { request in
-            let t = app.t(request)
-            var response = ErrorPages.message(app, request, status: .ok, title: t(title), body: t(body))
-            response.cache(.noStore)
-            return response
-        }
     }
 
     static let confirmAction = "updates-confirm"

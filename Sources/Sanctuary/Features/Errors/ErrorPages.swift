@@ -53,6 +53,17 @@ enum ErrorPages {
         return message(app, request, status: status, title: t("error.request.title"), body: t("error.request.body"))
     }
 
+    /// A route answering with a short page from the catalogue ("check your e-mail", "sent"),
+    /// never cached.
+    static func handler(_ app: Application, title: String, body: String) -> Router.SyncHandler {
+        { request in
+            let t = app.t(request)
+            var response = message(app, request, status: .ok, title: t(title), body: t(body))
+            response.cache(.noStore)
+            return response
+        }
+    }
+
     /// A page for a request the visitor can fix or repeat later (403, 410, 429…).
     static func message(_ app: Application, _ request: Request, status: Status, title: String, body: String) -> Response {
         app.page(request, title: title, status: status) { _ in

@@ -71,12 +71,12 @@ enum EventsFeature: Feature {
         let s = event.summary
         let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
-        let media = try? app.database.read { try MediaStore.of($0, .events, id: s.id) }
+        let media = (try? app.database.read { try MediaStore.of($0, .events, id: s.id) }) ?? nil
         return app.page(
             request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)",
-            share: SharePreview(image: MediaFeature.shareImage(media ?? nil, t: t))
+            share: SharePreview(image: MediaFeature.shareImage(media, t: t))
         ) {
-            EventViews.page(event, media: media ?? nil, form: form, csrf: csrf, t: $0.t)
+            EventViews.page(event, media: media, form: form, csrf: csrf, t: $0.t)
         }
     }
 

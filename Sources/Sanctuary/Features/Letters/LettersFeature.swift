@@ -17,7 +17,8 @@ enum LettersFeature: Feature {
         app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true, letterDocx(app))
 
         // Letters the site sends: check your e-mail, the mailed link's page and button, done.
-        app.router.get("/letters/{slug}/check-email", message(app, title: "letters.site.check.title", body: "letters.site.check.body"))
+        app.router.get(
+            "/letters/{slug}/check-email", ErrorPages.handler(app, title: "letters.site.check.title", body: "letters.site.check.body"))
         app.router.get("/letters/{slug}/send/{token}", sensitive: true, askToSend(app))
         app.router.post("/letters/{slug}/send/{token}", sensitive: true, async: send(app))
         app.router.get("/letters/{slug}/sent", sent(app))
@@ -338,15 +339,6 @@ enum LettersFeature: Feature {
                 "<section class=\"thanks\"><h1>\(c.t("letters.site.sent.title"))</h1><p class=\"lede\">\(c.t("letters.site.sent.body"))</p></section>"
                     + next
             }
-            response.cache(.noStore)
-            return response
-        }
-    }
-
-    static func message(_ app: Application, title: String, body: String) -> Router.SyncHandler {
-        { request in
-            let t = app.t(request)
-            var response = ErrorPages.message(app, request, status: .ok, title: t(title), body: t(body))
             response.cache(.noStore)
             return response
         }

@@ -101,9 +101,7 @@ enum MediaFeature: Feature {
         let staging = app.mediaDirectory + "/.new-" + SecretToken.make()
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         do {
-            for file in renditions.files {
-                try Data(file.bytes).write(to: URL(fileURLWithPath: staging + "/" + file.name), options: .atomic)
-            }
+            try renditions.write(to: staging)
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
             throw error
@@ -112,10 +110,7 @@ enum MediaFeature: Feature {
         let name = MediaRenditions.stem(filePart?.filename ?? "image")
         let mediaID: Int64? = try await app.database.write { db in
             guard try db.scalar("SELECT 1 FROM \(owner.table) WHERE id = ?", id, as: Int.self) != nil else { return nil }
-            let mediaID = try MediaStore.insert(
-                db, name: name, format: renditions.format, widths: renditions.widths, width: renditions.width,
-                height: renditions.height, shareWidth: renditions.shareWidth, shareHeight: renditions.shareHeight, alt: words.alt,
-                caption: words.caption, credit: words.credit, bytes: renditions.totalBytes, by: user.email)
+            let mediaID = try MediaStore.insert(db, renditions, name: name, words: words, by: user.email)
             _ = try MediaStore.attach(db, owner, id: id, mediaID: mediaID)
             try StaffStore.record(db, user: user, action: "add image", subject: "\(owner.rawValue) #\(id)", detail: "media \(mediaID)")
             return mediaID
@@ -166,21 +161,17 @@ enum MediaFeature: Feature {
             let renditions = try MediaRenditions.make([UInt8](bytes), name: name)
             let mediaID: Int64? = try database.writeAndWait { db in
                 guard let id = try db.scalar("SELECT id FROM \(owner.table) WHERE slug = ?", slug, as: Int64.self) else { return nil }
-                let mediaID = try MediaStore.insert(
-                    db, name: name, format: renditions.format, widths: renditions.widths, width: renditions.width,
-                    height: renditions.height, shareWidth: renditions.shareWidth, shareHeight: renditions.shareHeight,
+                let words = MediaForm.Words(
                     alt: Bilingual(entry["alt"] ?? name, french: entry["alt_fr"] ?? ""),
-                    caption: Bilingual(entry["caption"] ?? "", french: entry["caption_fr"] ?? ""), credit: entry["credit"] ?? "",
-                    bytes: renditions.totalBytes, by: "sample content")
+                    caption: Bilingual(entry["caption"] ?? "", french: entry["caption_fr"] ?? ""), credit: entry["credit"] ?? "")
+                let mediaID = try MediaStore.insert(db, renditions, name: name, words: words, by: "sample content")
                 _ = try MediaStore.attach(db, owner, id: id, mediaID: mediaID)
                 return mediaID
             }
             guard let mediaID else { continue }
             let folder = mediaDirectory + "/\(mediaID)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            for file in renditions.files {
-                try Data(file.bytes).write(to: URL(fileURLWithPath: folder + "/" + file.name), options: .atomic)
-            }
+            try renditions.write(to: folder)
         }
     }
 

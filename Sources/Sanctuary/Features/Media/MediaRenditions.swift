@@ -18,6 +18,11 @@ struct MediaRenditions {
 
     var totalBytes: Int { files.reduce(0) { $0 + $1.bytes.count } }
 
+    /// Writes every copy into `folder` (which must exist).
+    func write(to folder: String) throws {
+        for file in files { try Data(file.bytes).write(to: URL(fileURLWithPath: folder + "/" + file.name), options: .atomic) }
+    }
+
     static func make(_ upload: [UInt8], name: String) throws -> MediaRenditions {
         let picture = try ImageCodec.decode(upload, atLeast: (widths.last ?? 1600, share.height))
         let transparent = picture.hasTransparency

@@ -23,6 +23,8 @@ public struct Media: Sendable, RowDecodable {
     var sizes: [Int] { widths.split(separator: ",").compactMap { Int($0) } }
     func path(width: Int) -> String { "/media/\(id)/\(name)-\(width).\(fileExtension)" }
     var sharePath: String { "/media/\(id)/\(name)-share.jpg" }
+    /// Every copy with its width, for `srcset`.
+    var srcset: String { sizes.map { "\(path(width: $0)) \($0)w" }.joined(separator: ", ") }
     /// The height of the copy `width` wide.
     func height(forWidth copyWidth: Int) -> Int { max(1, Int((Double(height) * Double(copyWidth) / Double(width)).rounded())) }
 }
@@ -41,17 +43,19 @@ public enum MediaOwner: String, CaseIterable, Sendable {
 }
 
 public enum MediaStore {
-    public static func insert(
-        _ db: Connection, name: String, format: String, widths: [Int], width: Int, height: Int, shareWidth: Int, shareHeight: Int,
-        alt: Bilingual, caption: Bilingual, credit: String, bytes: Int, by author: String, now: String = Timestamp.now()
+    /// The row for a picture's copies, with the words that go with it.
+    static func insert(
+        _ db: Connection, _ renditions: MediaRenditions, name: String, words: MediaForm.Words, by author: String,
+        now: String = Timestamp.now()
     ) throws -> Int64 {
         try db.run(
             """
             INSERT INTO media (name, format, widths, width, height, share_width, share_height, alt, alt_fr, caption, caption_fr,
                                credit, bytes, created_by, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, name, format, widths.map(String.init).joined(separator: ","), width, height, shareWidth, shareHeight, alt.english,
-            alt.french, caption.english, caption.french, credit, bytes, author, now)
+            """, name, renditions.format, renditions.widths.map(String.init).joined(separator: ","), renditions.width, renditions.height,
+            renditions.shareWidth, renditions.shareHeight, words.alt.english, words.alt.french, words.caption.english,
+            words.caption.french, words.credit, renditions.totalBytes, author, now)
         return db.lastInsertRowID
     }
 

@@ -22,10 +22,9 @@ enum MediaViews {
     /// The `<img>`: the largest copy as `src`, every copy in `srcset`, its own size given
     /// (no layout shift), lazy below the first screen.
     static func image(_ media: Media, t: Localizer, sizes: String, eager: Bool = false) -> HTML {
-        let set = media.sizes.map { "\(media.path(width: $0)) \($0)w" }.joined(separator: ", ")
         let largest = media.sizes.last ?? media.width
         return """
-            <img src="\(media.path(width: largest))" srcset="\(set)" sizes="\(sizes)" width="\(media.width)" height="\(media.height)" \
+            <img src="\(media.path(width: largest))" srcset="\(media.srcset)" sizes="\(sizes)" width="\(media.width)" height="\(media.height)" \
             alt="\(media.alt.text(t))"\(media.alt.langAttribute(t))\(eager ? HTML.empty : HTML(trusted: " loading=\"lazy\"")) decoding="async">
             """
     }
@@ -33,10 +32,9 @@ enum MediaViews {
     /// A card's picture (decorative there: the card's title says what it is).
     static func thumbnail(_ media: Media?, t: Localizer) -> HTML {
         guard let media else { return .empty }
-        let set = media.sizes.map { "\(media.path(width: $0)) \($0)w" }.joined(separator: ", ")
         let smallest = media.sizes.first ?? media.width
         return """
-            <img class="card-image" src="\(media.path(width: smallest))" srcset="\(set)" sizes="(min-width: 48rem) 22rem, 100vw" \
+            <img class="card-image" src="\(media.path(width: smallest))" srcset="\(media.srcset)" sizes="(min-width: 48rem) 22rem, 100vw" \
             width="\(smallest)" height="\(media.height(forWidth: smallest))" alt="" loading="lazy" decoding="async">
             """
     }
