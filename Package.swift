@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Metrics: the API our layers count with, and its Prometheus backend. Neither uses SwiftNIO.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C system libraries, each a thin module map over a Debian -dev package.
@@ -31,7 +34,11 @@ let package = Package(
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("dl")]),
 
         // Layer 1: storage. Our small Swift layer over SQLite.
-        .target(name: "SQLite", dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .target(
+            name: "SQLite",
+            dependencies: [
+                "CSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CoreMetrics", package: "swift-metrics"),
+            ], swiftSettings: strict),
 
         // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.
         .target(
@@ -39,6 +46,7 @@ let package = Package(
             dependencies: [
                 "CLinux", "CGzip",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ], swiftSettings: strict),
 
         // Layer 1: mail transport. MIME messages, and SMTP through libcurl.
@@ -59,13 +67,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ], swiftSettings: strict),
 
         // Layer 3: the command line.
         .executableTarget(
             name: "sanctuary",
             dependencies: [
-                "Sanctuary",
+                "Sanctuary", "SQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], swiftSettings: strict),
 

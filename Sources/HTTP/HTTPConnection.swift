@@ -407,6 +407,7 @@ final class HTTPConnection: @unchecked Sendable {
             if let streamed { stream = (streamed, chunked) }
         }
         log(request, path: response.logPath ?? request.path, status: status.code, bytes: isHead ? 0 : bodyLength, started: started)
+        loop.core.metrics?.record(route: response.route, status: status.code, nanoseconds: monotonicNanoseconds() &- started)
         if let file = request.bodyFile { unlink(file) }  // a handler keeps an upload by moving it
     }
 

@@ -8,6 +8,7 @@ final class ServerCore: Sendable {
     let responder: any Responder
     let limits: ServerLimits
     let accessLog: AccessLog
+    let metrics: ServerMetrics?
     let openConnections = Atomic<Int>(0)
     /// Request bytes all connections hold in memory (for `limits.bufferedBodyBudget`).
     let bufferedBytes = Atomic<Int>(0)
@@ -17,8 +18,9 @@ final class ServerCore: Sendable {
     /// How often loops wake to check timeouts: a quarter of the shortest timeout, 10–250 ms.
     let tickMilliseconds: Int32
 
-    init(listenFD: Int32, responder: any Responder, limits: ServerLimits, accessLog: AccessLog) {
+    init(listenFD: Int32, responder: any Responder, limits: ServerLimits, accessLog: AccessLog, metrics: ServerMetrics?) {
         self.listenFD = listenFD
+        self.metrics = metrics
         self.responder = responder
         self.limits = limits
         self.accessLog = accessLog
@@ -60,12 +62,13 @@ public final class HTTPServer: Sendable {
 
     public init(
         host: String, port: Int, responder: any Responder, limits: ServerLimits = ServerLimits(),
-        accessLog: AccessLog = AccessLog(.off), loops: Int = ProcessInfo.processInfo.activeProcessorCount
+        accessLog: AccessLog = AccessLog(.off), metrics: ServerMetrics? = nil,
+        loops: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws {
         let (fd, boundPort) = try Self.listen(host: host, port: port)
         self.host = host
         self.port = boundPort
-        self.core = ServerCore(listenFD: fd, responder: responder, limits: limits, accessLog: accessLog)
+        self.core = ServerCore(listenFD: fd, responder: responder, limits: limits, accessLog: accessLog, metrics: metrics)
         self.loopCount = max(1, loops)
     }
 

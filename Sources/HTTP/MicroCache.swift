@@ -1,3 +1,4 @@
+import CoreMetrics
 import Synchronization
 
 /// Keeps rendered public pages for a moment, so a page shared by a newspaper is built once
@@ -20,12 +21,18 @@ public final class MicroCache: Middleware, Sendable {
     let key: @Sendable (Request) -> String?
     let generation: @Sendable () -> UInt64
     private let entries = Mutex<[String: Entry]>([:])
+    /// Pages answered from the cache, and pages that had to be built (counted when a metrics
+    /// backend is given).
+    private let hits: Counter?
+    private let misses: Counter?
 
     /// `key`: nil for a request that must not be answered from the cache.
     public init(
-        ttl seconds: Double, maxEntries: Int = 2_000, generation: @escaping @Sendable () -> UInt64,
-        key: @escaping @Sendable (Request) -> String?
+        ttl seconds: Double, maxEntries: Int = 2_000, metrics: (any MetricsFactory)? = nil,
+        generation: @escaping @Sendable () -> UInt64, key: @escaping @Sendable (Request) -> String?
     ) {
+        hits = metrics.map { Counter(label: "sanctuary_page_cache_hits_total", dimensions: [], factory: $0) }
+        misses = metrics.map { Counter(label: "sanctuary_page_cache_misses_total", dimensions: [], factory: $0) }
         ttlNanoseconds = UInt64(seconds * 1e9)
         self.maxEntries = maxEntries
         self.generation = generation
@@ -37,8 +44,10 @@ public final class MicroCache: Middleware, Sendable {
         let now = monotonicNanoseconds()
         let current = generation()
         if let hit = entries.withLock({ $0[key] }), hit.expires > now, hit.generation == current {
+            hits?.increment()
             return .now(hit.response)
         }
+        misses?.increment()
         return next(request).map { [self] response in
             guard response.status == .ok, case .bytes = response.body, response.headers["Set-Cookie"] == nil,
                 response.headers["Cache-Control"]?.containsBytes("s-maxage") == true,

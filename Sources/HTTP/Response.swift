@@ -7,6 +7,9 @@ public struct Response: Sendable {
     /// What the access log shows instead of the request path (the route's pattern, for
     /// paths that carry a secret such as a one-time token).
     public var logPath: String?
+    /// The route pattern that answered (`/petitions/{slug}`), for metrics; nil for answers
+    /// no route gave (the server's own 400s and 408s).
+    public var route: String?
 
     public enum Body: Sendable {
         case bytes([UInt8])

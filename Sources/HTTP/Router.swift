@@ -218,17 +218,22 @@ public final class Router: Responder, @unchecked Sendable {
         var request = request
         request.parameters = parameters
         let outcome: Outcome
+        let template = route.template
         switch route.handler {
         case .sync(let handler):
-            outcome = .now(call(handler, request))
+            var response = call(handler, request)
+            response.route = template
+            outcome = .now(response)
         case .async(let handler):
             let request = request
             outcome = .later { [self] in
-                do { return try await handler(request) } catch { return answer(error, to: request) }
+                var response: Response
+                do { response = try await handler(request) } catch { response = answer(error, to: request) }
+                response.route = template
+                return response
             }
         }
         guard route.sensitive else { return outcome }
-        let template = route.template
         return outcome.map { response in
             var response = response
             response.logPath = template

@@ -11,7 +11,7 @@ public final class StaticFiles: Sendable {
     public let root: String
     private let maxAge: Int
     /// The URL path the folder answers under ("" for the site's root, "/media" for pictures).
-    private let mount: String
+    public let mount: String
     /// Overrides `maxAge` (`.immutable` for files whose address changes with their content).
     private let policy: CachePolicy?
     private let cache = Mutex<[String: CachedFile]>([:])

@@ -1,4 +1,5 @@
 import CSQLite
+import CoreMetrics
 import Foundation
 import Synchronization
 
@@ -20,7 +21,8 @@ public final class Database: Sendable {
     private let maxIdleReaders: Int
     private let writer: Writer
 
-    public init(path: String, maxIdleReaders: Int = 8) throws {
+    /// `metrics`: where to count group commits (their sizes and how long each took); none by default.
+    public init(path: String, maxIdleReaders: Int = 8, metrics: (any MetricsFactory)? = nil) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         // Readable by the server's user only: the file holds signers' names and the server key.
@@ -44,7 +46,7 @@ public final class Database: Sendable {
             PRAGMA temp_store = MEMORY;
             PRAGMA wal_autocheckpoint = 4000;
             """)
-        self.writer = Writer(connection: connection)
+        self.writer = Writer(connection: connection, metrics: metrics.map(WriterMetrics.init))
         self.readers = Mutex([])
         self.maxIdleReaders = maxIdleReaders
     }
@@ -145,6 +147,7 @@ private final class Writer: @unchecked Sendable {
     }
 
     private let connection: Connection
+    private let metrics: WriterMetrics?
     let generation = Atomic<UInt64>(0)
     private let condition = NSCondition()
     private var pending: [Job] = []
@@ -153,8 +156,9 @@ private final class Writer: @unchecked Sendable {
     private var thread: Thread?
     static let maxBatch = 2_000
 
-    init(connection: Connection) {
+    init(connection: Connection, metrics: WriterMetrics?) {
         self.connection = connection
+        self.metrics = metrics
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = "sanctuary-db-writer"
         self.thread = thread
@@ -236,6 +240,7 @@ private final class Writer: @unchecked Sendable {
     private func runBatch(_ batch: [Job]) {
         var reports: [(Error?) -> Void] = []
         reports.reserveCapacity(batch.count)
+        let started = metrics != nil ? DispatchTime.now().uptimeNanoseconds : 0
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -251,6 +256,24 @@ private final class Writer: @unchecked Sendable {
             try? connection.execute("ROLLBACK")
         }
         generation.add(1, ordering: .releasing)
+        if let metrics {
+            metrics.batchSize.record(batch.count)
+            metrics.commitTime.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
+        }
         for report in reports { report(commitError) }
+    }
+}
+
+/// Group commits, counted: how many jobs shared each transaction, and how long each took
+/// from `BEGIN` to its `COMMIT` on disk.
+struct WriterMetrics {
+    static let batchSizeLabel = "sanctuary_db_write_batch_size"
+    static let commitTimeLabel = "sanctuary_db_commit_seconds"
+    let batchSize: Recorder
+    let commitTime: CoreMetrics.Timer
+
+    init(factory: any MetricsFactory) {
+        batchSize = Recorder(label: Self.batchSizeLabel, dimensions: [], aggregate: true, factory: factory)
+        commitTime = CoreMetrics.Timer(label: Self.commitTimeLabel, dimensions: [], factory: factory)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTTP
 import Logging
+import SQLite
 import Sanctuary
 
 /// Options every command shares: where the project folder is and which settings to use.
@@ -26,7 +27,10 @@ struct SanctuaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sanctuary",
         abstract: "A self-hosted campaign website for refugee-rights groups.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self],
+        subcommands: [
+            Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self, Backup.self, Restore.self,
+            Check.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -262,6 +266,90 @@ struct ImportRepresentatives: ParsableCommand {
             fail(UserError("\(error); nothing was imported"))
         } catch {
             fail(error)
+        }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the live database to FILE (SQLite's online backup; the server may keep running), then check the copy.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The file to write (mode 0600; replaced if it exists).") var output: String
+
+    func run() throws {
+        do {
+            let config = try common.load()
+            let started = Date()
+            let report = try BackupStore.backup(databasePath: config.databasePath, to: output)
+            let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+            say(
+                "Backed up \(config.databasePath) to \(output): \(report.pages) pages, \(report.bytes) bytes, integrity ok, in \(seconds) s."
+            )
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Replace the database with a backup FILE. Refused while the database is in use: stop the server first. The database replaced is kept beside it."
+    )
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The backup file.") var file: String
+
+    func run() throws {
+        do {
+            let config = try common.load()
+            let migrations = try Migrator(directory: config.migrationsDirectory).migrations().map(\.name)
+            let result = try BackupStore.restore(file: file, databasePath: config.databasePath, migrations: migrations)
+            if let previous = result.previous { say("The database that was there is kept as \(previous).") }
+            say("Restored \(file) into \(config.databasePath): \(result.report.pages) pages, integrity ok.")
+            say("Run `sanctuary check` to compare its counters with their rows, then start the server.")
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Check the database: integrity, foreign keys, and every kept counter against its rows. Exits 1 on any difference."
+    )
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Recompute the counters that differ from their rows, in one transaction.") var repair = false
+
+    func run() throws {
+        let report: CounterStore.Report
+        do {
+            let config = try common.load()
+            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+                throw UserError("there is no database at \(config.databasePath)")
+            }
+            if repair {
+                let writer = try Connection(path: config.databasePath, mode: .readWrite)
+                let mended = try CounterStore.repair(writer)
+                for difference in mended { say("repaired \(difference)") }
+                if mended.isEmpty { say("No counter needed repair.") }
+            }
+            let reader = try Connection(path: config.databasePath, mode: .readOnly)
+            report = try CounterStore.check(reader)
+        } catch {
+            fail(error)
+        }
+        for problem in report.integrity { say("integrity: \(problem)") }
+        for problem in report.foreignKeys { say("foreign key: \(problem)") }
+        for difference in report.differences { say(difference.description) }
+        if report.isClean {
+            say("ok: integrity, foreign keys and \(report.countersChecked) kinds of counter all agree with their rows.")
+        } else {
+            let count = report.integrity.count + report.foreignKeys.count + report.differences.count
+            say(
+                "\(count) problem\(count == 1 ? "" : "s") found\(report.differences.isEmpty ? "" : "; `sanctuary check --repair` recomputes the counters")."
+            )
+            throw ExitCode(1)
         }
     }
 }

@@ -47,6 +47,14 @@ public struct AppConfig: Sendable {
     /// How often a running server does its housekeeping (purging letters past retention).
     public var maintenanceSeconds: Double = 3600
 
+    // Operating it ("Operating it" in the SPEC).
+    /// Hours between the rotating backups a running server writes to `var/backups/` (0: none).
+    public var backupEveryHours = 24.0
+    /// How many rotating backups are kept; older ones are removed.
+    public var backupKeep = 7
+    /// `GET /metrics` answers loopback, or a request with `Authorization: Bearer` this token.
+    public var metricsToken: String?
+
     // E-mail ("E-mail" in the SPEC).
     /// `smtp://host:port` or `smtps://host:port`; nil: mail waits in the outbox for an admin.
     public var smtpURL: String?
@@ -105,6 +113,8 @@ public struct AppConfig: Sendable {
     /// file is moved into place by a rename on the same file system (a tmpfs `/tmp` once
     /// made every upload fail), and readable by the server's user only.
     public var spoolDirectory: String { dataDirectory + "/uploads" }
+    /// The rotating backups: beside the database, readable by the server's user only.
+    public var backupDirectory: String { dataDirectory + "/backups" }
 
     /// Builds the configuration from the file, the environment and flag overrides
     /// (`overrides` uses the file's keys, e.g. `["port": "9000"]`).
@@ -131,7 +141,7 @@ public struct AppConfig: Sendable {
             "SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
             "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
             "SANCTUARY_ACCESS_LOG": "access_log", "SANCTUARY_TRUSTED_PROXIES": "trusted_proxies",
-            "SANCTUARY_SMTP_URL": "mail.smtp_url",
+            "SANCTUARY_SMTP_URL": "mail.smtp_url", "SANCTUARY_METRICS_TOKEN": "metrics_token",
         ]
         for (variable, key) in environmentKeys.sorted(by: { $0.key < $1.key }) {
             if let value = environment[variable] { try config.set(key, text: value, source: variable) }
@@ -275,6 +285,17 @@ public struct AppConfig: Sendable {
         case "mail.schedule_seconds": mailScheduleSeconds = try seconds()
         case "petitions.confirm_signatures": confirmSignatures = try boolean()
         case "events.reminder_hours": reminderHours = try integer(0...720)
+        case "backup.every_hours":
+            guard let v = Double(text), v >= 0, v <= 8_760 else {
+                throw ConfigError(key: source, reason: "must be a number of hours from 0 (no backups) to 8760 (got \"\(text)\")")
+            }
+            backupEveryHours = v
+        case "backup.keep": backupKeep = try integer(1...10_000)
+        case "metrics_token":
+            guard text.isEmpty || text.count >= 16 else {
+                throw ConfigError(key: source, reason: "must be empty or at least 16 characters long")
+            }
+            metricsToken = text.isEmpty ? nil : text
         default:
             throw ConfigError(key: source, reason: "is not a known setting")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import Prometheus
 import SQLite
 import Synchronization
 
@@ -42,13 +43,22 @@ public final class Application: Sendable {
     public let mailer: Mailer
     /// The housekeeping timer of a running server.
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
+    /// Everything counted for `GET /metrics`, in Prometheus form.
+    public let metrics: PrometheusCollectorRegistry
+    let metricsFactory: PrometheusMetricsFactory
+    /// The server made by `makeServer` (its open connections are a metric).
+    let server = Mutex<HTTPServer?>(nil)
+    /// The rotating backups of a running server (when `backup.every_hours` is above 0).
+    private let backups = Mutex<BackupSchedule?>(nil)
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
     public init(config: AppConfig, logger: Logger = Logger(label: "sanctuary")) throws {
         self.config = config
         self.logger = logger
-        database = try Database(path: config.databasePath)
+        metrics = PrometheusCollectorRegistry()
+        metricsFactory = MetricsFeature.factory(metrics)
+        database = try Database(path: config.databasePath, metrics: metricsFactory)
         let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
         languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"))
@@ -114,7 +124,7 @@ public final class Application: Sendable {
         if config.pageCacheSeconds > 0 {
             let database = database
             router.use(
-                MicroCache(ttl: config.pageCacheSeconds, generation: { database.generation }) { request in
+                MicroCache(ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation }) { request in
                     // Public pages are the same for everyone who asks in the same language and encoding.
                     "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
                 })
@@ -126,13 +136,19 @@ public final class Application: Sendable {
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
             UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self, SiteSettingsFeature.self,
+            MetricsFeature.self,
         ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             // Pictures live under their own mount: one lookup, not a miss in Public/ first.
             let files = request.path.hasPrefix("/media/") ? mediaFiles : staticFiles
-            if let response = files.respond(to: request) { return response }
-            return ErrorPages.notFound(self, request)
+            if var response = files.respond(to: request) {
+                response.route = files.mount + "/*"
+                return response
+            }
+            var response = ErrorPages.notFound(self, request)
+            response.route = "(not found)"
+            return response
         }
         router.errorPage = { [self] request, status in
             status == .notFound ? ErrorPages.notFound(self, request) : ErrorPages.status(self, request, status)
@@ -149,10 +165,24 @@ public final class Application: Sendable {
     public func makeServer() throws -> HTTPServer {
         startMaintenance()
         mailer.start()
+        if config.backupEveryHours > 0 {
+            let schedule = BackupSchedule(
+                databasePath: config.databasePath, folder: config.backupDirectory, everyHours: config.backupEveryHours,
+                keep: config.backupKeep, logger: logger)
+            backups.withLock { old in
+                if old == nil {
+                    schedule.start()
+                    old = schedule
+                }
+            }
+        }
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
-        return try HTTPServer(
-            host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog))
+        let made = try HTTPServer(
+            host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog),
+            metrics: ServerMetrics(factory: metricsFactory))
+        server.withLock { $0 = made }
+        return made
     }
 
     /// The interface strings for a request's language.
@@ -222,6 +252,10 @@ public final class Application: Sendable {
     public func close() {
         maintenance.withLock { $0?.cancel() }
         mailer.stop()
+        backups.withLock { schedule in
+            schedule?.stop()
+            schedule = nil
+        }
         database.close()
     }
 

@@ -1,0 +1,43 @@
+import CoreMetrics
+import Synchronization
+
+/// What the server counts through swift-metrics: requests by route pattern and status, and
+/// how long each took from its first byte to its response being queued. The backend (the
+/// application's Prometheus registry) is given, not global, so two servers in one process
+/// (tests) can count apart.
+public final class ServerMetrics: Sendable {
+    struct Key: Hashable {
+        let route: String
+        let status: Int
+    }
+
+    private let factory: any MetricsFactory
+    private let requests = Mutex<[Key: Counter]>([:])
+    private let latency: CoreMetrics.Timer
+    /// Route labels come from registered patterns, so the table stays small; this bounds it anyway.
+    static let maxSeries = 4_096
+
+    public static let requestsLabel = "http_requests_total"
+    public static let latencyLabel = "http_request_duration_seconds"
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        latency = CoreMetrics.Timer(label: Self.latencyLabel, dimensions: [], factory: factory)
+    }
+
+    /// One answered request. `route` is the pattern that answered it (`/petitions/{slug}`),
+    /// never the path itself, so addresses carrying tokens or typed by strangers stay out.
+    func record(route: String?, status: Int, nanoseconds: UInt64) {
+        let key = Key(route: route ?? "(none)", status: status)
+        let counter = requests.withLock { table -> Counter? in
+            if let known = table[key] { return known }
+            guard table.count < Self.maxSeries else { return nil }
+            let made = Counter(
+                label: Self.requestsLabel, dimensions: [("route", key.route), ("status", String(status))], factory: factory)
+            table[key] = made
+            return made
+        }
+        counter?.increment()
+        latency.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import SQLite
+import Synchronization
+
+/// Backups of the live database ("Operating it" in the SPEC): one made on demand
+/// (`sanctuary backup`), the rotating ones a running server keeps in `var/backups/`, and the
+/// way back (`sanctuary restore`).
+public enum BackupStore {
+    /// Copies the database at `databasePath` to `output` while the server may be writing
+    /// to it, and checks the copy (see `Connection.backup`).
+    @discardableResult
+    public static func backup(databasePath: String, to output: String) throws -> BackupReport {
+        guard FileManager.default.fileExists(atPath: databasePath) else { throw BackupError("there is no database at \(databasePath)") }
+        let folder = (output as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else {
+            throw BackupError("the folder \(folder) does not exist")
+        }
+        let source = try Connection(path: databasePath, mode: .readOnly)
+        return try source.backup(to: output)
+    }
+
+    // MARK: Rotating backups
+
+    /// Files the server writes: `sanctuary-20261201T040000Z.sqlite`, so names sort by time.
+    static let prefix = "sanctuary-"
+    static let suffix = ".sqlite"
+
+    static func name(at date: Date) -> String {
+        let stamp = Timestamp.format(date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        return prefix + stamp + suffix
+    }
+
+    /// The rotating backups in `folder`, oldest first.
+    public static func rotating(in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }.sorted()
+    }
+
+    /// When the newest rotating backup was made (its file's time), if there is one.
+    public static func newest(in folder: String) -> Date? {
+        guard let last = rotating(in: folder).last else { return nil }
+        return (try? FileManager.default.attributesOfItem(atPath: folder + "/" + last))?[.modificationDate] as? Date
+    }
+
+    /// Takes a rotating backup into `folder` (made 0700) and removes the oldest beyond `keep`.
+    /// Answers the new file's path.
+    @discardableResult
+    public static func rotate(databasePath: String, folder: String, keep: Int, now: Date = Date()) throws -> (String, BackupReport) {
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        chmod(folder, 0o700)
+        let path = folder + "/" + name(at: now)
+        let report = try backup(databasePath: databasePath, to: path)
+        let all = rotating(in: folder)
+        for old in all.dropLast(max(1, keep)) { unlink(folder + "/" + old) }
+        return (path, report)
+    }
+
+    // MARK: Restoring
+
+    public struct RestoreReport: Sendable {
+        /// Where the database that was replaced went (nil: there was none).
+        public let previous: String?
+        public let report: BackupReport
+    }
+
+    /// Replaces the database at `databasePath` with the backup `file`:
+    /// - the file must pass `integrity_check` and be a Sanctuary database whose migrations
+    ///   this version knows (`migrations`: the names in `Migrations/`);
+    /// - nobody may have the database open (a running server, another command): it is
+    ///   locked exclusively first, and refused if that fails;
+    /// - the database replaced is kept beside it as `….before-restore-<time>`;
+    /// - the copy goes in with SQLite's backup API in one transaction, and is checked again.
+    public static func restore(file: String, databasePath: String, migrations: [String], now: Date = Date()) throws -> RestoreReport {
+        guard FileManager.default.fileExists(atPath: file) else { throw BackupError("there is no file \(file)") }
+        let source = try Connection(path: file, mode: .readOnly)
+        let problems: [String]
+        do { problems = try source.integrityProblems() } catch { throw BackupError("\(file) is not a SQLite database (\(error))") }
+        guard problems.isEmpty else { throw BackupError("\(file) is damaged: \(problems.prefix(3).joined(separator: "; "))") }
+        let hasMigrations =
+            try source.scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'", as: Int.self) == 1
+        guard hasMigrations else { throw BackupError("\(file) is not a Sanctuary database") }
+        let applied = try source.query("SELECT name FROM schema_migrations ORDER BY version") { try $0.get("name", as: String.self) }
+        let unknown = applied.filter { !migrations.contains($0) }
+        guard unknown.isEmpty else {
+            throw BackupError("\(file) was made by a newer Sanctuary (it has the migration \(unknown[0])); restore it with that version")
+        }
+
+        let target = try Connection(path: databasePath, mode: .readWrite, busyTimeoutMilliseconds: 200)
+        try target.execute("PRAGMA locking_mode = EXCLUSIVE")
+        do {
+            try target.execute("BEGIN EXCLUSIVE")
+            try target.execute("COMMIT")  // the lock stays: locking_mode is EXCLUSIVE
+        } catch let error as SQLiteError where error.isBusy {
+            throw BackupError(
+                "the database \(databasePath) is in use (is the server running?): stop it first, then restore")
+        }
+        var previous: String?
+        if try target.scalar("SELECT count(*) FROM sqlite_schema", as: Int.self) ?? 0 > 0 {
+            let stamp = Timestamp.format(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+            let kept = databasePath + ".before-restore-" + stamp
+            try target.backup(to: kept, verify: false)
+            previous = kept
+        }
+        let report = try target.receive(from: source)
+        let after = try target.integrityProblems()
+        guard after.isEmpty else { throw BackupError("the restored database failed its check: \(after.prefix(3).joined(separator: "; "))") }
+        return RestoreReport(previous: previous, report: report)
+    }
+}
+
+/// The backups a running server keeps: every `backup.every_hours` (counted from the newest
+/// file in `var/backups/`, so a restart does not take one early), on a thread of its own so
+/// a long copy never holds one of the few threads requests are answered on.
+final class BackupSchedule: Sendable {
+    private let databasePath: String
+    private let folder: String
+    private let keep: Int
+    private let interval: TimeInterval
+    private let logger: Logger
+    private let stopping = Mutex(false)
+    private let wake = NSCondition()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(databasePath: String, folder: String, everyHours: Double, keep: Int, logger: Logger) {
+        self.databasePath = databasePath
+        self.folder = folder
+        self.keep = keep
+        self.interval = everyHours * 3600
+        self.logger = logger
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "sanctuary-backups"
+        thread.start()
+    }
+
+    func stop() {
+        stopping.withLock { $0 = true }
+        wake.lock()
+        wake.broadcast()
+        wake.unlock()
+        finished.wait()
+    }
+
+    private func run() {
+        while !stopping.withLock({ $0 }) {
+            let due = (BackupStore.newest(in: folder) ?? .distantPast).addingTimeInterval(interval)
+            if due <= Date() {
+                let started = Date()
+                do {
+                    let (path, report) = try BackupStore.rotate(databasePath: databasePath, folder: folder, keep: keep)
+                    let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
+                    logger.info("backup written to \(path): \(report.bytes) bytes, integrity ok, in \(seconds) s")
+                } catch {
+                    logger.error("backup failed: \(error)")
+                }
+                // After a failure, try again after a tenth of the period (at least a minute).
+                if BackupStore.newest(in: folder).map({ $0 < started }) ?? true {
+                    sleep(until: Date().addingTimeInterval(max(60, interval / 10)))
+                }
+                continue
+            }
+            sleep(until: due)
+        }
+    }
+
+    private func sleep(until date: Date) {
+        wake.lock()
+        if !stopping.withLock({ $0 }) { _ = wake.wait(until: date) }
+        wake.unlock()
+    }
+}

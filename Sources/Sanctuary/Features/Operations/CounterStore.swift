@@ -1,0 +1,187 @@
+import Foundation
+import SQLite
+
+/// The counters kept beside their rows so pages never count (`sanctuary check`): each one
+/// knows how to list where it differs from its rows and how to recompute itself.
+public enum CounterStore {
+    /// A kept counter. `differences` answers rows of (what, kept, rows); `repair` recomputes.
+    struct Kept {
+        let name: String
+        let differences: String
+        let repair: [String]
+    }
+
+    /// One place where a counter and its rows disagree.
+    public struct Difference: Sendable, Equatable, CustomStringConvertible {
+        public let counter: String
+        public let subject: String
+        public let kept: Int
+        public let rows: Int
+        public var description: String { "\(counter): \(subject): kept \(kept), rows say \(rows)" }
+    }
+
+    static let confirmed = "SELECT petition_id, province, substr(confirmed_at, 1, 10) AS day FROM signatures WHERE confirmed_at IS NOT NULL"
+
+    /// Every counter, with SQL that compares it to the rows it counts. Letters are purged after
+    /// their retention while their counts stay, so a letter count may exceed its rows, never
+    /// fall short of them; the campaign totals are the sums of the per-riding counts.
+    static let all: [Kept] = [
+        Kept(
+            name: "petitions.signature_count",
+            differences: """
+                SELECT * FROM (
+                    SELECT 'petition ' || slug AS subject, signature_count AS kept,
+                           (SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL) AS rows
+                    FROM petitions) WHERE kept != rows
+                """,
+            repair: [
+                """
+                UPDATE petitions SET signature_count =
+                    (SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL)
+                """
+            ]),
+        grouped(
+            name: "petition_province_counts", table: "petition_province_counts", key: "province",
+            label: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', province ' || province"),
+        grouped(
+            name: "petition_daily_counts", table: "petition_daily_counts", key: "day",
+            label: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', ' || day"),
+        Kept(
+            name: "events.rsvp_count",
+            differences: """
+                SELECT * FROM (
+                    SELECT 'event ' || slug AS subject, rsvp_count AS kept,
+                           (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'confirmed') AS rows
+                    FROM events) WHERE kept != rows
+                """,
+            repair: ["UPDATE events SET rsvp_count = (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'confirmed')"]),
+        Kept(
+            name: "events.waitlist_count",
+            differences: """
+                SELECT * FROM (
+                    SELECT 'event ' || slug AS subject, waitlist_count AS kept,
+                           (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'waitlist') AS rows
+                    FROM events) WHERE kept != rows
+                """,
+            repair: ["UPDATE events SET waitlist_count = (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'waitlist')"]),
+        Kept(
+            name: "letter_counts.count",
+            differences: """
+                SELECT 'campaign ' || (SELECT slug FROM letter_campaigns WHERE id = campaign_id) || ', riding ' || riding_code AS subject,
+                       coalesce((SELECT count FROM letter_counts k WHERE k.campaign_id = l.campaign_id AND k.riding_code = l.riding_code), 0) AS kept,
+                       count(*) AS rows
+                FROM letters l GROUP BY campaign_id, riding_code HAVING kept < rows
+                """,
+            repair: [
+                """
+                INSERT INTO letter_counts (campaign_id, riding_code, count)
+                SELECT campaign_id, riding_code, count(*) FROM letters WHERE true GROUP BY campaign_id, riding_code
+                ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = max(count, excluded.count)
+                """
+            ]),
+        Kept(
+            name: "letter_counts.sent",
+            differences: """
+                SELECT 'campaign ' || (SELECT slug FROM letter_campaigns WHERE id = campaign_id) || ', riding ' || riding_code AS subject,
+                       coalesce((SELECT sent FROM letter_counts k WHERE k.campaign_id = l.campaign_id AND k.riding_code = l.riding_code), 0) AS kept,
+                       count(*) AS rows
+                FROM letters l WHERE sent_at IS NOT NULL GROUP BY campaign_id, riding_code HAVING kept < rows
+                """,
+            repair: [
+                """
+                INSERT INTO letter_counts (campaign_id, riding_code, count, sent)
+                SELECT campaign_id, riding_code, count(*), count(*) FROM letters WHERE sent_at IS NOT NULL GROUP BY campaign_id, riding_code
+                ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = max(sent, excluded.sent), count = max(count, excluded.count)
+                """
+            ]),
+        Kept(
+            name: "letter_campaigns.letter_count",
+            differences: """
+                SELECT * FROM (
+                    SELECT 'campaign ' || slug AS subject, letter_count AS kept,
+                           (SELECT coalesce(sum(count), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id) AS rows
+                    FROM letter_campaigns) WHERE kept != rows
+                """,
+            repair: [
+                "UPDATE letter_campaigns SET letter_count = (SELECT coalesce(sum(count), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id)"
+            ]),
+        Kept(
+            name: "letter_campaigns.sent_count",
+            differences: """
+                SELECT * FROM (
+                    SELECT 'campaign ' || slug AS subject, sent_count AS kept,
+                           (SELECT coalesce(sum(sent), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id) AS rows
+                    FROM letter_campaigns) WHERE kept != rows
+                """,
+            repair: [
+                "UPDATE letter_campaigns SET sent_count = (SELECT coalesce(sum(sent), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id)"
+            ]),
+    ]
+
+    /// A per-petition table of counts by `key` (province, day) against the confirmed signatures.
+    static func grouped(name: String, table: String, key: String, label: String) -> Kept {
+        Kept(
+            name: name,
+            differences: """
+                WITH actual AS (SELECT petition_id, \(key), count(*) AS n FROM (\(confirmed)) GROUP BY petition_id, \(key)),
+                compared AS (
+                    SELECT k.petition_id AS petition_id, k.\(key) AS \(key), k.count AS kept, coalesce(a.n, 0) AS rows
+                    FROM \(table) k LEFT JOIN actual a ON a.petition_id = k.petition_id AND a.\(key) = k.\(key)
+                    UNION ALL
+                    SELECT a.petition_id, a.\(key), 0, a.n FROM actual a
+                    WHERE NOT EXISTS (SELECT 1 FROM \(table) k WHERE k.petition_id = a.petition_id AND k.\(key) = a.\(key)))
+                SELECT \(label) AS subject, kept, rows FROM compared WHERE kept != rows
+                """,
+            repair: [
+                "DELETE FROM \(table)",
+                "INSERT INTO \(table) (petition_id, \(key), count) SELECT petition_id, \(key), count(*) FROM (\(confirmed)) GROUP BY petition_id, \(key)",
+            ])
+    }
+
+    /// What `sanctuary check` found.
+    public struct Report: Sendable {
+        public var integrity: [String] = []
+        public var foreignKeys: [String] = []
+        public var differences: [Difference] = []
+        public var countersChecked = 0
+        public var isClean: Bool { integrity.isEmpty && foreignKeys.isEmpty && differences.isEmpty }
+    }
+
+    /// Every kept counter against its rows, read in one snapshot so a signature arriving
+    /// meanwhile cannot look like a difference.
+    public static func differences(_ db: Connection) throws -> [Difference] {
+        let ownTransaction = !db.isInTransaction
+        if ownTransaction { try db.execute("BEGIN DEFERRED") }
+        defer { if ownTransaction { try? db.execute("COMMIT") } }
+        var found: [Difference] = []
+        for counter in all {
+            found += try db.query(counter.differences) { row in
+                Difference(
+                    counter: counter.name, subject: try row.optional("subject", as: String.self) ?? "?", kept: try row.get("kept"),
+                    rows: try row.get("rows"))
+            }
+        }
+        return found
+    }
+
+    /// Integrity, foreign keys and every counter.
+    public static func check(_ db: Connection) throws -> Report {
+        var report = Report()
+        report.integrity = try db.integrityProblems()
+        report.foreignKeys = try db.foreignKeyProblems()
+        report.differences = try differences(db)
+        report.countersChecked = all.count
+        return report
+    }
+
+    /// Recomputes every counter from its rows in one transaction; answers what was mended.
+    public static func repair(_ db: Connection) throws -> [Difference] {
+        try db.transaction(.immediate) {
+            let found = try differences(db)
+            for counter in all where found.contains(where: { $0.counter == counter.name }) {
+                for sql in counter.repair { try db.run(sql) }
+            }
+            return found
+        }
+    }
+}

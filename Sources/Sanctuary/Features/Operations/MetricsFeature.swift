@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+import HTTP
+import Prometheus
+import SQLite
+
+/// `GET /metrics`: what the server counted, in Prometheus' text format, for the machine's
+/// own monitoring (loopback) or a scraper holding `metrics_token`. Anyone else gets 404:
+/// the address is not advertised.
+///
+/// Counted as they happen (through swift-metrics, by the layer that sees them): requests by
+/// route pattern and status, their latency, page-cache hits and misses, group-commit sizes
+/// and commit times. Read at each scrape: signatures by state, the outbox by state, open
+/// connections and the newest rotating backup's time.
+enum MetricsFeature: Feature {
+    static func register(in app: Application) {
+        app.router.get("/metrics") { request in
+            guard allowed(request, token: app.config.metricsToken) else {
+                if app.config.metricsToken != nil, request.headers["authorization"] != nil {
+                    var response = Response.text("Unauthorized\n", status: .unauthorized)
+                    response.headers["WWW-Authenticate"] = "Bearer"
+                    response.cache(.noStore)
+                    return response
+                }
+                throw HTTPError(.notFound)
+            }
+            try sample(app)
+            var response = Response(status: .ok, body: .bytes(app.metrics.emitToBuffer()))
+            response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
+            response.cache(.noStore)
+            return response
+        }
+    }
+
+    /// The backend for swift-metrics: this application's registry, with latency buckets fine
+    /// enough for answers that take well under a millisecond.
+    static func factory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .milliseconds(2500), .seconds(10),
+        ]
+        factory.valueHistogramBuckets = ["sanctuary_db_write_batch_size": [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]]
+        return factory
+    }
+
+    /// Loopback, as the request really came (not through a proxy: a proxy on this machine
+    /// makes every visitor look local), or the right bearer token.
+    static func allowed(_ request: Request, token: String?) -> Bool {
+        if let token, let header = request.headers["authorization"] {
+            let given = header.hasPrefix("Bearer ") ? String(header.dropFirst("Bearer ".count)) : ""
+            // Digests compared in constant time: the comparison says nothing about how much matched.
+            return SHA256.hash(data: Data(given.utf8)) == SHA256.hash(data: Data(token.utf8))
+        }
+        let address = request.remoteAddress
+        let loopback = address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
+        return loopback && request.headers["x-forwarded-for"] == nil && request.headers["forwarded"] == nil
+    }
+
+    /// Sets the gauges read from the database and the server.
+    static func sample(_ app: Application) throws {
+        let registry = app.metrics
+        let (confirmed, pending, outbox) = try app.database.read { db in
+            (
+                try db.scalar("SELECT coalesce(sum(signature_count), 0) FROM petitions", as: Int.self) ?? 0,
+                try PetitionStore.pendingCount(db),
+                try db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state") {
+                    (try $0.get("state", as: String.self), try $0.get("n", as: Int.self))
+                }
+            )
+        }
+        let signatures = MetricNameDescriptor(
+            namespace: "sanctuary", metricName: "signatures", unitName: "",
+            helpText: "Signatures: confirmed (counted) and pending (waiting for their e-mail link).")
+        registry.makeGauge(descriptor: signatures, labels: [("state", "confirmed")]).set(Double(confirmed))
+        registry.makeGauge(descriptor: signatures, labels: [("state", "pending")]).set(Double(pending))
+        let outboxName = MetricNameDescriptor(
+            namespace: "sanctuary", metricName: "outbox", unitName: "messages", helpText: "Messages in the outbox by state.")
+        let counts = Dictionary(outbox, uniquingKeysWith: +)
+        for state in ["waiting", "retrying", "sent", "failed"] {
+            registry.makeGauge(descriptor: outboxName, labels: [("state", state)]).set(Double(counts[state] ?? 0))
+        }
+        let open = app.server.withLock { $0?.openConnections } ?? 0
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "http", metricName: "open", unitName: "connections", helpText: "Client connections open now.")
+        ).set(Double(open))
+        if let newest = BackupStore.newest(in: app.config.backupDirectory) {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "sanctuary", metricName: "last_backup", unitName: "timestamp_seconds",
+                    helpText: "When the newest rotating backup was written.")
+            ).set(newest.timeIntervalSince1970)
+        }
+    }
+}
