@@ -58,6 +58,10 @@ add("chunk_overflow", b"POST /updates HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: 
 add("chunked_form", b"POST /updates HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nname=\r\n0\r\n\r\n")
 add("forwarded", req("GET", "/", "X-Forwarded-For: 203.0.113.9, 10.0.0.1\r\nX-Forwarded-Proto: https\r\n"),
     req("GET", "/petitions/waive-travel-loans", 'Forwarded: for="[2001:db8::1]:4711";proto=https\r\n'))
+# /metrics (#20): loopback, through a proxy, with a token right and wrong.
+add("metrics", req("GET", "/metrics"), req("GET", "/metrics", "X-Forwarded-For: 203.0.113.9\r\n"),
+    req("GET", "/metrics", "Authorization: Bearer \r\n"), req("GET", "/metrics", "Authorization: Basic YTpi\r\n"),
+    req("HEAD", "/metrics"), req("POST", "/metrics", body=form({"_csrf": FORM})))
 add("language_tab", req("GET", "/language/en?next=/%09/evil.example"))
 add("origin_ipv6", b"POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: [::1]:8080\r\nOrigin: https://evil.example\r\n" +
     f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 53\r\n\r\n_csrf={FORM}".encode())

@@ -64,7 +64,7 @@ final class DurabilityTests: XCTestCase {
     }
 }
 
-extension DurabilityTests {
+extension XCTestCase {
     /// The real `sanctuary` binary, serving `database` with `config` on a free port.
     func startServer(database: String, config: String) throws -> (Process, Int) {
         let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
@@ -93,7 +93,9 @@ extension DurabilityTests {
         }
         return (process, port)
     }
+}
 
+extension DurabilityTests {
     /// Mail queued when the server is killed is delivered after the restart: nothing lost,
     /// and nothing the SMTP server had accepted sent again (but the one message in flight
     /// at the kill, whose acceptance had not been recorded yet).

@@ -49,6 +49,8 @@ public final class TestApp: Sendable {
         config.loadSampleMedia = false
         // Most tests are about counting; the mail tests turn confirmation back on.
         config.confirmSignatures = false
+        // Rotating backups are tested on their own.
+        config.backupEveryHours = 0
         configure(&config)
         var logger = Logger(label: "sanctuary-test")
         logger.logLevel = .warning
@@ -57,10 +59,14 @@ public final class TestApp: Sendable {
         try server.start()
     }
 
-    public func stop() {
+    public func stop() { stop(keepingFiles: false) }
+
+    /// Stops the server and closes the database; `keepingFiles` leaves the folder for a
+    /// command to work on.
+    public func stop(keepingFiles: Bool) {
         server.shutdown()
         app.close()
-        try? FileManager.default.removeItem(at: directory)
+        if !keepingFiles { try? FileManager.default.removeItem(at: directory) }
     }
 
     deinit {}

@@ -1,0 +1,263 @@
+import Foundation
+import HTTP
+import SQLite
+import Sanctuary
+import TestSupport
+import XCTest
+
+/// "Operating it": backups of a live site, restoring one, checking counters against rows,
+/// and what `/metrics` tells a monitor. The commands are the real binary's.
+final class OperationsTests: XCTestCase {
+    /// Runs `sanctuary …` to its end; answers its exit status and everything it printed.
+    func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "sanctuary")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        let process = Process()
+        process.executableURL = binary
+        process.currentDirectoryURL = packageRoot
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func emails(in path: String) throws -> Set<String> {
+        let connection = try Connection(path: path, mode: .readOnly)
+        return Set(try connection.query("SELECT email FROM signatures") { try $0.get("email", as: String.self) })
+    }
+
+    func mode(_ path: String) throws -> Int {
+        ((try FileManager.default.attributesOfItem(atPath: path))[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    /// A backup taken while signatures pour in holds every signature acknowledged before it
+    /// began, restores into a database `sanctuary check` finds sound, and is the server's
+    /// user's alone.
+    func testABackupDuringASigningBurstHoldsEverySignatureAcknowledgedBeforeIt() throws {
+        let folder = makeTemporaryDirectory()
+        let live = folder.appendingPathComponent("live.sqlite").path
+        let (server, port) = try startServer(
+            database: live,
+            config: #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}, "petitions": {"confirm_signatures": false}}"#
+        )
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        let page = try RawClient(port: port)
+        page.send("GET /petitions/waive-travel-loans HTTP/1.1\r\nHost: x\r\n\r\n")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try page.readResponse().text))
+        let acknowledged = Acknowledged()
+        let stop = Acknowledged()
+        let group = DispatchGroup()
+        for worker in 0..<8 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                guard let client = try? RawClient(port: port, receiveTimeout: 5) else { return }
+                for n in 0..<1_000_000 where stop.count == 0 {
+                    let email = "w\(worker)-\(n)@example.org"
+                    let body = FormHelper.encode([
+                        ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
+                    ])
+                    let sent = client.send(
+                        "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                    )
+                    guard sent, let response = try? client.readResponse() else { return }
+                    if response.status == 303 { acknowledged.add(email) }
+                }
+            }.start()
+        }
+        try waitUntil { acknowledged.count >= 500 }
+        let before = acknowledged.all
+        let backup = folder.appendingPathComponent("backup.sqlite").path
+        let made = try command(["backup", "--db", live, "--output", backup])
+        let during = acknowledged.count - before.count
+        stop.add("stop")
+        XCTAssertEqual(group.wait(timeout: .now() + 20), .success)
+        XCTAssertEqual(made.status, 0, made.output)
+        XCTAssertTrue(made.output.contains("integrity ok"), made.output)
+        XCTAssertGreaterThan(during, 0, "signing went on while the backup was made")
+        XCTAssertEqual(try mode(backup), 0o600, "the backup holds signers' names: the server's user's alone")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: backup + ".partial"))
+
+        let restored = folder.appendingPathComponent("restored.sqlite").path
+        let restore = try command(["restore", "--db", restored, backup])
+        XCTAssertEqual(restore.status, 0, restore.output)
+        let stored = try emails(in: restored)
+        XCTAssertEqual(before.filter { !stored.contains($0) }, [], "every signature acknowledged before the backup began is in it")
+        let check = try command(["check", "--db", restored])
+        XCTAssertEqual(check.status, 0, check.output)
+        XCTAssertTrue(check.output.contains("ok: integrity"), check.output)
+        print("backup: \(before.count) signatures acknowledged before it, \(during) while it ran; \(stored.count) in the copy")
+    }
+
+    /// Restoring over a database the server has open is refused, and changes nothing; stopped,
+    /// it goes through and keeps the replaced database beside it. A damaged file or a foreign
+    /// database is refused before anything is touched.
+    func testRestoreRefusesADatabaseInUseAndFilesThatAreNotOurBackups() throws {
+        let folder = makeTemporaryDirectory()
+        let live = folder.appendingPathComponent("live.sqlite").path
+        let backup = folder.appendingPathComponent("backup.sqlite").path
+        let (server, port) = try startServer(
+            database: live, config: #"{"access_log": "off", "petitions": {"confirm_signatures": false}}"#)
+        let site = try RawClient(port: port)
+        site.send("GET /petitions/waive-travel-loans HTTP/1.1\r\nHost: x\r\n\r\n")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.readResponse().text))
+        func sign(_ email: String) throws -> Int {
+            let body = FormHelper.encode([
+                ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
+            ])
+            let client = try RawClient(port: port)
+            client.send(
+                "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+            return try client.readResponse().status
+        }
+        XCTAssertEqual(try sign("kept@example.org"), 303)
+        XCTAssertEqual(try command(["backup", "--db", live, "--output", backup]).status, 0)
+        XCTAssertEqual(try sign("after@example.org"), 303)
+
+        let refused = try command(["restore", "--db", live, backup])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("in use"), refused.output)
+        XCTAssertTrue(try emails(in: live).contains("after@example.org"), "nothing changed")
+        server.terminate()
+        server.waitUntilExit()
+
+        let garbage = folder.appendingPathComponent("garbage.sqlite").path
+        try Data("not a database at all, just text that is long enough".utf8).write(to: URL(fileURLWithPath: garbage))
+        let damaged = try command(["restore", "--db", live, garbage])
+        XCTAssertNotEqual(damaged.status, 0)
+        XCTAssertTrue(damaged.output.contains("not a SQLite database"), damaged.output)
+        let foreign = folder.appendingPathComponent("foreign.sqlite").path
+        try Connection(path: foreign).execute("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hello')")
+        let notOurs = try command(["restore", "--db", live, foreign])
+        XCTAssertNotEqual(notOurs.status, 0)
+        XCTAssertTrue(notOurs.output.contains("not a Sanctuary database"), notOurs.output)
+        XCTAssertTrue(try emails(in: live).contains("after@example.org"), "refused files change nothing")
+
+        let restored = try command(["restore", "--db", live, backup])
+        XCTAssertEqual(restored.status, 0, restored.output)
+        let now = try emails(in: live)
+        XCTAssertTrue(now.contains("kept@example.org"))
+        XCTAssertFalse(now.contains("after@example.org"), "the database is the backup's")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("live.sqlite.before-restore-") }
+        XCTAssertEqual(kept.count, 1, "the replaced database is kept")
+        XCTAssertTrue(try emails(in: folder.appendingPathComponent(kept[0]).path).contains("after@example.org"))
+        XCTAssertEqual(try command(["check", "--db", live]).status, 0)
+    }
+
+    /// A counter changed behind the application's back is found, named and mended.
+    func testCheckFindsCountersThatDifferFromTheirRowsAndRepairMendsThem() throws {
+        let site = try TestApp(sampleContent: true)
+        let path = site.app.config.databasePath
+        XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "one@example.org"]).status, 303)
+        XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "two@example.org", "postal_code": "H2X 1Y4"]).status, 303)
+        site.stop(keepingFiles: true)
+
+        let clean = try command(["check", "--db", path])
+        XCTAssertEqual(clean.status, 0, clean.output)
+        try Connection(path: path).execute(
+            """
+            UPDATE petitions SET signature_count = signature_count + 40 WHERE slug = 'waive-travel-loans';
+            UPDATE petition_province_counts SET count = 7 WHERE province = 'QC';
+            UPDATE petition_daily_counts SET count = count - 1;
+            UPDATE events SET rsvp_count = 3 WHERE slug = 'stca-public-meeting';
+            """)
+        let found = try command(["check", "--db", path])
+        XCTAssertEqual(found.status, 1, found.output)
+        XCTAssertTrue(found.output.contains("petitions.signature_count: petition waive-travel-loans: kept 42, rows say 2"), found.output)
+        XCTAssertTrue(
+            found.output.contains("petition_province_counts: petition waive-travel-loans, province QC: kept 7, rows say 1"), found.output)
+        XCTAssertTrue(found.output.contains("petition_daily_counts"), found.output)
+        XCTAssertTrue(found.output.contains("events.rsvp_count: event stca-public-meeting: kept 3, rows say 0"), found.output)
+
+        let repaired = try command(["check", "--repair", "--db", path])
+        XCTAssertEqual(repaired.status, 0, repaired.output)
+        XCTAssertTrue(repaired.output.contains("repaired petitions.signature_count"), repaired.output)
+        let connection = try Connection(path: path, mode: .readOnly)
+        XCTAssertEqual(try connection.scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'", as: Int.self), 2)
+        XCTAssertEqual(try CounterStore.check(connection).differences, [])
+    }
+
+    /// Rotating backups appear in `var/backups/` (0700, files 0600) and only the newest
+    /// `backup.keep` stay.
+    func testTheServerKeepsRotatingBackups() throws {
+        let site = try TestApp { config in
+            config.backupEveryHours = 0.5 / 3600  // every half second
+            config.backupKeep = 2
+        }
+        defer { site.stop() }
+        let folder = site.app.config.backupDirectory
+        var seen = Set<String>()
+        try waitUntil {
+            seen.formUnion(BackupStore.rotating(in: folder))
+            return seen.count >= 4
+        }
+        XCTAssertLessThanOrEqual(BackupStore.rotating(in: folder).count, 2, "older backups are removed")
+        XCTAssertEqual(try mode(folder), 0o700)
+        for name in BackupStore.rotating(in: folder) {
+            XCTAssertEqual(try mode(folder + "/" + name), 0o600)
+            let copy = try Connection(path: folder + "/" + name, mode: .readOnly)
+            XCTAssertEqual(try copy.integrityProblems(), [])
+        }
+    }
+
+    /// `/metrics` answers this machine and the token holder, no one else, and moves.
+    func testMetricsAnswerLoopbackOrTheTokenAndMove() throws {
+        let proxies = try TrustedProxies(["127.0.0.1"])
+        let site = try TestApp(sampleContent: true) { config in
+            config.metricsToken = "a-secret-token-for-the-scraper"
+            config.limits.trustedProxies = proxies
+            config.pageCacheSeconds = 1
+        }
+        defer { site.stop() }
+        func value(_ text: String, _ series: String) -> Double {
+            for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+                return Double(line.split(separator: " ").last ?? "") ?? -1
+            }
+            return 0
+        }
+        let first = try site.get("/metrics")
+        XCTAssertEqual(first.status, 200)
+        XCTAssertEqual(first.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+        XCTAssertEqual(first.header("Cache-Control"), "no-store")
+        let homeSeries = #"http_requests_total{route="/",status="200"}"#
+        let homeBefore = value(first.text, homeSeries)
+        let signed = value(first.text, #"sanctuary_signatures{state="confirmed"}"#)
+        XCTAssertEqual(try site.get("/").status, 200)
+        XCTAssertEqual(try site.get("/").status, 200)
+        XCTAssertEqual(try site.sign("waive-travel-loans").status, 303)
+        XCTAssertEqual(try site.get("/petitions/nope").status, 404)
+
+        let second = try site.get("/metrics").text
+        XCTAssertEqual(value(second, homeSeries), homeBefore + 2)
+        XCTAssertEqual(value(second, #"sanctuary_signatures{state="confirmed"}"#), signed + 1)
+        XCTAssertGreaterThanOrEqual(value(second, #"http_requests_total{route="/petitions/{slug}/sign",status="303"}"#), 1)
+        XCTAssertGreaterThanOrEqual(value(second, #"http_requests_total{route="/petitions/{slug}",status="404"}"#), 1)
+        XCTAssertGreaterThan(value(second, "http_request_duration_seconds_count"), 4)
+        XCTAssertGreaterThan(value(second, "sanctuary_db_write_batch_size_count"), 0)
+        XCTAssertGreaterThan(value(second, "sanctuary_db_commit_seconds_count"), 0)
+        XCTAssertGreaterThanOrEqual(
+            value(second, "sanctuary_page_cache_hits_total") + value(second, "sanctuary_page_cache_misses_total"), 3)
+        XCTAssertTrue(second.contains(#"sanctuary_outbox_messages{state="waiting"}"#))
+        XCTAssertGreaterThanOrEqual(value(second, "http_open_connections"), 1)
+        XCTAssertFalse(second.contains("example.org"), "no address, path or personal detail in the metrics")
+
+        // Through a proxy, a visitor from elsewhere is refused, and the address is not advertised.
+        XCTAssertEqual(try site.get("/metrics", headers: [("X-Forwarded-For", "203.0.113.9")]).status, 404)
+        let wrong = try site.get("/metrics", headers: [("X-Forwarded-For", "203.0.113.9"), ("Authorization", "Bearer guess")])
+        XCTAssertEqual(wrong.status, 401)
+        XCTAssertEqual(wrong.header("WWW-Authenticate"), "Bearer")
+        let scraper = try site.get(
+            "/metrics", headers: [("X-Forwarded-For", "203.0.113.9"), ("Authorization", "Bearer a-secret-token-for-the-scraper")])
+        XCTAssertEqual(scraper.status, 200)
+        XCTAssertTrue(scraper.text.contains("http_requests_total"))
+    }
+}
