@@ -133,7 +133,9 @@ add("admin_logout", req("POST", "/admin/logout", body=form({"_csrf": CSRF}), sta
 # one-click unsubscribe (RFC 8058: no session, no form token); letters the site sends.
 mailing = {"_csrf": CSRF, "audience": "subscribers", "subject_en": "News", "body_en": "**Hello** [site](/news)", "subject_fr": "", "body_fr": ""}
 add("admin_mailings", req("GET", "/admin/mailings", staff=True), req("GET", "/admin/mailings/new", staff=True),
-    req("GET", "/fr/admin/mailings/1", staff=True))
+    req("GET", "/fr/admin/mailings/1", staff=True), req("GET", "/admin/mailings/1/preview/en", staff=True),
+    req("GET", "/admin/mailings/1/preview/fr", staff=True), req("GET", "/admin/mailings/1/preview/xx", staff=True),
+    req("GET", "/admin/mailings/99999999999999999999/preview/en", staff=True))
 add("admin_mailing_create", req("POST", "/admin/mailings", body=form(mailing), staff=True), req("GET", "/admin/mailings/1", staff=True))
 add("admin_mailing_bad", req("POST", "/admin/mailings", body=form({**mailing, "audience": "signers:99999999999999999999", "subject_fr": "Seulement"}),
                                    staff=True))

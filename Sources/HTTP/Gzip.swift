@@ -109,7 +109,8 @@ public struct SecurityHeadersMiddleware: Middleware {
                 if response.headers["Content-Security-Policy"] == nil { response.headers["Content-Security-Policy"] = csp }
                 // A page that chose its own (`no-referrer` where the URL holds a secret) keeps it.
                 if response.headers["Referrer-Policy"] == nil { response.headers["Referrer-Policy"] = referrer }
-                response.headers["X-Frame-Options"] = "DENY"
+                // A response meant for a frame of our own says so (`SAMEORIGIN`); all others may not be framed.
+                if response.headers["X-Frame-Options"] == nil { response.headers["X-Frame-Options"] = "DENY" }
             }
             return response
         }

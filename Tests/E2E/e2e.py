@@ -397,7 +397,14 @@ submit()
 check("/admin/mailings/" in driver.current_url and "Saved." in driver.page_source, f"the draft is saved ({driver.current_url})")
 check("Come to the **hearing**" in driver.page_source and "/unsubscribe/" in driver.page_source, "the preview shows the text and its unsubscribe link")
 frames = driver.find_elements(By.CSS_SELECTOR, "iframe.mail-html")
-check(frames and "<strong>hearing</strong>" in (frames[0].get_attribute("srcdoc") or ""), "the preview shows the HTML version")
+frame_text = frame_font = ""
+if frames:
+    driver.switch_to.frame(frames[0])
+    frame_text = driver.find_element(By.TAG_NAME, "body").get_attribute("innerHTML")
+    frame_font = driver.find_element(By.TAG_NAME, "body").value_of_css_property("font-family")
+    driver.switch_to.default_content()
+check("<strong>hearing</strong>" in frame_text, "the preview shows the HTML version")
+check("sans-serif" in frame_font, f"the HTML preview has the message's own styles ({frame_font})")
 page_checks("mailing editor (draft)", keyboard=True)
 for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)

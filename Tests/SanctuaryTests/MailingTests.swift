@@ -116,6 +116,19 @@ final class MailingTests: XCTestCase {
         XCTAssertTrue(preview.text.contains("It would go to 2 people"), preview.text)
         XCTAssertTrue(preview.text.contains("Veillée samedi"))
         XCTAssertTrue(preview.text.contains("/unsubscribe/"), "the footer link is in the preview")
+        // Its HTML in a frame of its own, whose policy lets the message's inline styles apply and runs nothing.
+        XCTAssertTrue(preview.text.contains("src=\"/admin/mailings/\(id)/preview/fr\""), "the French message in a frame")
+        let frame = try site.get("/admin/mailings/\(id)/preview/fr", headers: staff)
+        XCTAssertEqual(frame.status, 200)
+        XCTAssertTrue(frame.text.contains("<body style=\"font-family: sans-serif"), frame.text)
+        XCTAssertTrue(frame.text.contains("Veillée samedi"))
+        let policy = frame.header("Content-Security-Policy") ?? ""
+        XCTAssertTrue(policy.contains("style-src 'unsafe-inline'") && policy.contains("sandbox") && !policy.contains("script-src"), policy)
+        XCTAssertEqual(frame.header("X-Frame-Options"), "SAMEORIGIN")
+        XCTAssertEqual(try site.get("/admin/mailings/\(id)/preview/de", headers: staff).status, 404)
+        XCTAssertNotEqual(try site.get("/admin/mailings/\(id)/preview/en").status, 200, "staff only")
+        XCTAssertEqual(
+            try site.get("/admin/mailings/\(id)", headers: staff).header("X-Frame-Options"), "DENY", "other pages are never framed")
 
         // A test to the author only.
         XCTAssertEqual(try press("/admin/mailings/\(id)/test", staff).status, 303)

@@ -318,4 +318,41 @@ final class SiteSettingsTests: XCTestCase {
         XCTAssertTrue(petitions.contains("<meta property=\"og:image:alt\" content=\"Our banner at the march\">"))
         XCTAssertEqual(try site.get("/admin/settings", headers: cookie).text.contains("banner-"), true)
     }
+
+    /// The logo heads the site and the mailings' HTML, as an absolute address.
+    func testTheLogoHeadsThePagesAndTheMailings() throws {
+        let cookie = try site.signIn("admin@example.org")
+        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/logo/1/image", headers: cookie).text))
+        var pixels = [UInt8](repeating: 0, count: 240 * 80 * 4)
+        for i in 0..<(240 * 80) {
+            pixels[4 * i] = 29
+            pixels[4 * i + 3] = 255
+        }
+        let png = try ImageCodec.encodePNG(Bitmap(width: 240, height: 80, channels: 4, pixels: pixels))
+        let boundary = "----logoBoundary"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nOur logo\r\n".utf8)
+        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"logo.png\"\r\n\r\n".utf8) + png
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        let client = try site.client()
+        client.send(
+            "POST /admin/logo/1/image?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        )
+        client.send(body)
+        XCTAssertEqual(try client.readResponse().status, 303)
+        let logo = try XCTUnwrap(try site.app.database.read { try MediaStore.of($0, .logo, id: 1) })
+        XCTAssertTrue(try site.get("/").text.contains("class=\"logo\" src=\"/media/\(logo.id)/"))
+
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/mailings/new", headers: cookie).text))
+        let made = try site.post(
+            "/admin/mailings",
+            [
+                ("_csrf", token), ("audience", "subscribers"), ("subject_en", "News"), ("body_en", "Hello."), ("subject_fr", ""),
+                ("body_fr", ""),
+            ],
+            headers: cookie)
+        XCTAssertEqual(made.status, 303)
+        let id = try XCTUnwrap(made.header("Location")?.split(separator: "/").last?.split(separator: "?").first)
+        let html = try site.get("/admin/mailings/\(id)/preview/en", headers: cookie).text
+        XCTAssertTrue(html.contains("<img src=\"\(site.app.config.publicBaseURL)/media/\(logo.id)/"), html)
+    }
 }

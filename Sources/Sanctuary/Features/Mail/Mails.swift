@@ -16,7 +16,7 @@ extension Application {
         var message = MailMessage(
             from: from, to: MailAddress(name: name, address: address),
             replyTo: mailer.replyTo, subject: subject,
-            text: text + "\n\n-- \n\(config.siteName)\n\(config.publicBaseURL)/", language: language,
+            text: text + "\n\n-- \n\(siteName)\n\(config.publicBaseURL)/", language: language,
             messageID: MailMessage.makeID(domain: domain))
         message.attachments = attachments
         // Automatic replies (out-of-office) should not answer a confirmation link.

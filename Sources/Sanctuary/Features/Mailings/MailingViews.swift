@@ -84,7 +84,7 @@ enum MailingViews {
             <h3>\(t("admin.mailing.preview.in", ["language": t("language.name.\(language)")]))</h3>
             <dl class="facts"><dt>\(t("admin.outbox.recipient"))</dt><dd>\(message.to.address)</dd>
             <dt>\(t("admin.mailing.subject"))</dt><dd>\(message.subject)</dd></dl>
-            \(message.html.map { html in "<iframe class=\"mail-html\" sandbox title=\"\(t("admin.mailing.preview.html", ["language": t("language.name.\(language)")]))\" srcdoc=\"\(html)\"></iframe>" as HTML } ?? .empty)
+            \(message.html.map { _ in "<iframe class=\"mail-html\" sandbox title=\"\(t("admin.mailing.preview.html", ["language": t("language.name.\(language)")]))\" src=\"/admin/mailings/\(m.id)/preview/\(language)\"></iframe>" as HTML } ?? .empty)
             <details\(message.html == nil ? HTML(trusted: " open") : .empty)><summary>\(t("admin.mailing.preview.text"))</summary>
             <pre class="mail-text">\(message.text)</pre></details>
             </article>

@@ -13,6 +13,7 @@ enum MailingsFeature: Feature {
         app.router.get("/admin/mailings/new", new(app))
         app.router.post("/admin/mailings", async: create(app))
         app.router.get("/admin/mailings/{id}", show(app))
+        app.router.get("/admin/mailings/{id}/preview/{language}", previewHTML(app))
         app.router.post("/admin/mailings/{id}", async: save(app))
         app.router.post("/admin/mailings/{id}/test", async: test(app))
         app.router.post("/admin/mailings/{id}/send", async: send(app))
@@ -39,6 +40,28 @@ enum MailingsFeature: Feature {
         { request in
             let session = try AdminAuth.require(app, request, .mailings)
             return try editor(app, request, session, mailing: nil, state: FormState())
+        }
+    }
+
+    /// The HTML one recipient gets, alone, for the editor's preview frame. Its own policy
+    /// lets the message's inline styles apply (the site's pages allow none) and runs nothing:
+    /// no script, no form, sandboxed even when opened directly.
+    static func previewHTML(_ app: Application) -> Router.SyncHandler {
+        { request in
+            _ = try AdminAuth.require(app, request, .mailings)
+            let mailing = try find(app, request)
+            let language = request.parameter("language")
+            guard ["en", "fr"].contains(language) else { throw HTTPError(.notFound) }
+            let message = try app.database.read { db in
+                try preview(app, db, mailing).messages.first { $0.language == mailing.language(for: language) }?.message
+            }
+            guard let html = message?.html else { throw HTTPError(.notFound) }
+            var response = Response.html(html)
+            response.headers["Content-Security-Policy"] =
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'self'; sandbox"
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
+            response.cache(.noStore)
+            return response
         }
     }
 
@@ -246,9 +269,18 @@ enum MailingsFeature: Feature {
         let footer = t("mail.mailing.footer", ["link": unsubscribe])
         message.text += "\n\n" + footer
         let base = app.config.publicBaseURL
+        // The site's logo and name head the message, as on the site (the logo's smallest copy).
+        let logo: HTML =
+            app.siteSettings.current.logo.map { logo in
+                let width = logo.sizes.first ?? logo.width
+                return """
+                    <img src="\(base)\(logo.path(width: width))" width="\(width)" height="\(logo.height(forWidth: width))" alt="" style="vertical-align: middle; margin-right: 0.5em; max-height: 48px; width: auto">
+                    """
+            } ?? .empty
         let html: HTML = """
             <!doctype html><html lang="\(language)"><head><meta charset="utf-8"><title>\(mailing.subject(language))</title></head>
             <body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
+            <p style="font-weight: bold; font-size: 1.1em; margin: 0 0 1em"><a href="\(base)/" style="color: inherit; text-decoration: none">\(logo)\(app.siteName)</a></p>
             \(MailText.absoluteLinks(Markdown.render(body), base: base))
             <hr><p style="font-size: 0.9em; color: #555">\(app.siteName) · <a href="\(base)/">\(base)</a><br>
             <a href="\(unsubscribe)">\(t("mail.mailing.unsubscribe"))</a></p>
