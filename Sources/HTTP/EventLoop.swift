@@ -1,4 +1,5 @@
 import CLinux
+import CoreMetrics
 import Foundation
 import Synchronization
 
@@ -17,6 +18,9 @@ final class EventLoop: @unchecked Sendable {
     var connections: [Int32: HTTPConnection] = [:]
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     var logBuffer: [UInt8] = []
+    /// This loop's request counters by route and status: found here without a lock; the
+    /// shared table is asked only the first time a pair is seen on this loop.
+    var requestCounters: [ServerMetrics.Key: Counter] = [:]
     private(set) var now: UInt64 = monotonicNanoseconds()
     private var wallSecond: time_t = 0
     private(set) var dateLine: [UInt8] = []

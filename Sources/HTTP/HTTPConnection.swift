@@ -407,7 +407,9 @@ final class HTTPConnection: @unchecked Sendable {
             if let streamed { stream = (streamed, chunked) }
         }
         log(request, path: response.logPath ?? request.path, status: status.code, bytes: isHead ? 0 : bodyLength, started: started)
-        loop.core.metrics?.record(route: response.route, status: status.code, nanoseconds: monotonicNanoseconds() &- started)
+        if let metrics = loop.core.metrics {
+            metrics.record(route: response.route, status: status.code, nanoseconds: monotonicNanoseconds() &- started, on: loop)
+        }
         if let file = request.bodyFile { unlink(file) }  // a handler keeps an upload by moving it
     }
 

@@ -27,17 +27,26 @@ public final class ServerMetrics: Sendable {
 
     /// One answered request. `route` is the pattern that answered it (`/petitions/{slug}`),
     /// never the path itself, so addresses carrying tokens or typed by strangers stay out.
-    func record(route: String?, status: Int, nanoseconds: UInt64) {
+    /// The loop keeps its own handles, so counting takes no lock once a pair has been seen.
+    func record(route: String?, status: Int, nanoseconds: UInt64, on loop: EventLoop) {
         let key = Key(route: route ?? "(none)", status: status)
-        let counter = requests.withLock { table -> Counter? in
+        if let counter = loop.requestCounters[key] {
+            counter.increment()
+        } else if let counter = counter(for: key) {
+            if loop.requestCounters.count < Self.maxSeries { loop.requestCounters[key] = counter }
+            counter.increment()
+        }
+        latency.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    private func counter(for key: Key) -> Counter? {
+        requests.withLock { table -> Counter? in
             if let known = table[key] { return known }
             guard table.count < Self.maxSeries else { return nil }
             let made = Counter(
-                label: Self.requestsLabel, dimensions: [("route", key.route), ("status", String(status))], factory: factory)
+                label: Self.requestsLabel, dimensions: [("route", key.route), ("status", String(key.status))], factory: factory)
             table[key] = made
             return made
         }
-        counter?.increment()
-        latency.recordNanoseconds(Int64(clamping: nanoseconds))
     }
 }
