@@ -9,6 +9,8 @@ final class ResourceTests: XCTestCase {
     var site: TestApp!
     var cookie: [(String, String)] = []
     var csrf = ""
+    /// The sample content's resources (a briefing note and links), there before each test.
+    var sampleCount = 0
 
     override func setUpWithError() throws {
         site = try TestApp(sampleContent: true) { $0.passwordCost = 10 }
@@ -18,6 +20,11 @@ final class ResourceTests: XCTestCase {
         }
         cookie = try site.signIn("ed@example.org")
         csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/resources", headers: cookie).text))
+        sampleCount = try resourceCount()
+    }
+
+    func resourceCount() throws -> Int {
+        try site.app.database.read { try $0.scalar("SELECT count(*) FROM resources", as: Int.self) } ?? -1
     }
     override func tearDown() { site.stop() }
 
@@ -64,7 +71,7 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(response.status, 303, response.text)
         let row = try XCTUnwrap(
             try site.app.database.read {
-                try $0.first("SELECT id, filename, size, content_type FROM resources") {
+                try $0.first("SELECT id, filename, size, content_type FROM resources WHERE title = 'Training kit'") {
                     (
                         try $0.get("id", as: Int64.self), try $0.get("filename", as: String.self), try $0.get("size", as: Int.self),
                         try $0.get("content_type", as: String.self)
@@ -85,9 +92,11 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(part.body, Array(file[0...99]))
         XCTAssertEqual(part.header("Content-Range"), "bytes 0-99/\(file.count)")
         XCTAssertEqual(try site.get("/resources/\(row.0)/\(row.1)", headers: [("If-None-Match", etag)]).status, 304)
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT download_count FROM resources", as: Int.self) }, 1)
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT download_count FROM resources WHERE id = ?", row.0, as: Int.self) }, 1)
         _ = try site.get("/resources/\(row.0)/\(row.1)")
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT download_count FROM resources", as: Int.self) }, 2)
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT download_count FROM resources WHERE id = ?", row.0, as: Int.self) }, 2)
         XCTAssertTrue(try site.get("/campaigns/refugees-welcome-here").text.contains("Training kit"))
         let spool = try FileManager.default.contentsOfDirectory(atPath: site.app.config.dataDirectory + "/uploads")
         XCTAssertEqual(spool, [], "temporary files are gone")
@@ -106,7 +115,7 @@ final class ResourceTests: XCTestCase {
     func testUploadNeedsTheSessionsCSRFToken() throws {
         csrf = "wrong"
         XCTAssertEqual(try upload([("title", "X")], file: ("a.pdf", pdf(100))).status, 403)
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM resources", as: Int.self) }, 0)
+        XCTAssertEqual(try resourceCount(), sampleCount, "nothing stored")
     }
 
     func testTypeIsCheckedByContent() throws {
@@ -114,20 +123,44 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(fake.status, 422)
         XCTAssertTrue(fake.text.contains("is not a PDF"))
         XCTAssertEqual(try upload([("title", "Script")], file: ("x.html", Array("<html>".utf8))).status, 422)
-        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM resources", as: Int.self) }, 0)
+        XCTAssertEqual(try resourceCount(), sampleCount, "nothing stored")
     }
 
     func testLinksAndTraversalAttempts() throws {
         XCTAssertEqual(try upload([("title", "Video"), ("url", "https://example.org/video")], file: nil).status, 303)
         XCTAssertEqual(try upload([("title", "Bad"), ("url", "javascript:alert(1)")], file: nil).status, 422)
         XCTAssertEqual(try upload([("title", "Kit")], file: ("kit.pdf", pdf(500))).status, 303)
-        let id = try XCTUnwrap(try site.app.database.read { try $0.scalar("SELECT id FROM resources WHERE kind = 'file'", as: Int64.self) })
+        let id = try XCTUnwrap(
+            try site.app.database.read { try $0.scalar("SELECT id FROM resources WHERE kind = 'file' AND title = 'Kit'", as: Int64.self) })
         for path in [
             "/resources/\(id)/..%2f..%2fsanctuary.sqlite", "/resources/\(id)/../\(id)", "/resources/\(id)/other.pdf",
             "/resources/999/kit.pdf",
         ] {
             XCTAssertEqual(try site.get(path).status, 404, path)
         }
+    }
+
+    /// A newcomer's campaign comes with a resource pack: a briefing note (a real PDF, served
+    /// and counted like an upload), the draft letter and the government's summary; a link to
+    /// a page of the site stays in the visitor's language.
+    func testTheSampleCampaignHasAResourcePack() throws {
+        let note = try XCTUnwrap(
+            try site.app.database.read {
+                try $0.first("SELECT id, filename FROM resources WHERE kind = 'file'") {
+                    (try $0.get("id", as: Int64.self), try $0.get("filename", as: String.self))
+                }
+            })
+        XCTAssertEqual(note.1, "stca-briefing-note.pdf")
+        let pdf = try site.get("/resources/\(note.0)/\(note.1)")
+        XCTAssertEqual(pdf.status, 200)
+        XCTAssertEqual(pdf.header("Content-Type"), "application/pdf")
+        XCTAssertTrue(pdf.body.starts(with: Array("%PDF-".utf8)))
+        let english = try site.get("/campaigns/safe-third-country").text
+        XCTAssertTrue(english.contains("href=\"/resources/\(note.0)/stca-briefing-note.pdf\""), "the briefing note")
+        XCTAssertTrue(english.contains("href=\"/letters/stca-minister\""), "the draft letter")
+        let french = try site.get("/fr/campaigns/safe-third-country").text
+        XCTAssertTrue(french.contains("href=\"/fr/letters/stca-minister\""), "the site's own page, in French")
+        XCTAssertTrue(french.contains("Entente sur les tiers pays sûrs : le résumé du gouvernement"))
     }
 
     func testMalformedMultipartIs400() throws {

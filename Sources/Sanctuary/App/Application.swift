@@ -96,6 +96,11 @@ public final class Application: Sendable {
             if loaded {
                 logger.info("loaded the sample content from Config/sample-content.json")
             }
+            if loaded {
+                try ResourcesFeature.loadSamples(
+                    from: config.configDirectory.appendingPathComponent("sample-content.json"), into: database,
+                    directory: resourcesDirectory)
+            }
             if loaded && config.loadSampleMedia {
                 try MediaFeature.loadSamples(
                     from: config.configDirectory.appendingPathComponent("sample-content.json"), into: database,

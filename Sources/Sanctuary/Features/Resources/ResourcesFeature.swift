@@ -43,6 +43,35 @@ enum ResourcesFeature: Feature {
         return String(name.prefix(100))
     }
 
+    /// The sample content's files (`"resource_files"` in `sample-content.json`): each is copied
+    /// in as staff would upload it, under the campaign its `campaign` slug names.
+    static func loadSamples(from file: URL, into database: Database, directory: String) throws {
+        guard let data = try? Data(contentsOf: file),
+            let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let entries = root["resource_files"] as? [[String: String]]
+        else { return }
+        for entry in entries {
+            guard let path = entry["file"], let title = entry["title"] else { continue }
+            let source = file.deletingLastPathComponent().appendingPathComponent(path).path
+            let filename = safeFilename(path)
+            guard let bytes = FileManager.default.contents(atPath: source), let type = detect(file: source, filename: filename) else {
+                continue
+            }
+            let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let id: Int64 = try database.writeAndWait { db in
+                let campaign = try entry["campaign"].flatMap {
+                    try db.scalar("SELECT id FROM campaigns WHERE slug = ?", $0, as: Int64.self)
+                }
+                return try ResourceStore.insert(
+                    db, campaignID: campaign, title: title, description: entry["description"] ?? "", language: entry["language"] ?? "en",
+                    kind: .file, url: "", filename: filename, contentType: type, size: bytes.count, sha256: digest)
+            }
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: directory + "/\(id)", contents: bytes, attributes: [.posixPermissions: 0o600])
+            else { throw ConfigError(key: "resource_files", reason: "could not copy \(path) into \(directory)") }
+        }
+    }
+
     static func register(in app: Application) {
         let directory = app.resourcesDirectory
 
