@@ -5,8 +5,10 @@ import Synchronization
 /// - each path segment is percent-decoded on its own, and a segment that is empty after
 ///   decoding, `.`/`..`, starts with `.` (dotfiles), or holds `/`, `\` or NUL is refused;
 /// - the resolved real path (symlinks followed) must stay inside the folder.
-/// Small files are kept in memory with their gzip form, revalidated by one `stat` per
-/// request; large ones are streamed from disk.
+/// Small files are kept in memory with their gzip form and their response headers made
+/// once; large ones are streamed from disk. A file asked for again within a second of its
+/// last `stat` is answered from memory by `hot(_:)` with no system call at all (`.immutable`
+/// files are never looked at again: a new picture is a new address).
 public final class StaticFiles: Sendable {
     public let root: String
     private let maxAge: Int
@@ -15,7 +17,12 @@ public final class StaticFiles: Sendable {
     /// Overrides `maxAge` (`.immutable` for files whose address changes with their content).
     private let policy: CachePolicy?
     private let cache = Mutex<[String: CachedFile]>([:])
+    /// What was served lately, by the request's raw path, with when its file was last checked.
+    private let recent = Mutex<[String: (file: CachedFile, checked: UInt64)]>([:])
     private static let cacheableSize = 2 * 1024 * 1024
+    /// How long a file answered from memory goes without a `stat`.
+    static let revalidateNanoseconds: UInt64 = 1_000_000_000
+    static let maxRecent = 4_096
 
     struct CachedFile: Sendable {
         let device: UInt64, inode: UInt64, size: Int, modified: Int
@@ -24,6 +31,9 @@ public final class StaticFiles: Sendable {
         let lastModified: String
         let bytes: [UInt8]?
         let gzipped: [UInt8]?
+        /// The response headers, made once: plain, and for the gzip form.
+        let headers: Headers
+        let gzipHeaders: Headers
     }
 
     public init(root: String, maxAge: Int = 3600, mount: String = "", policy: CachePolicy? = nil) {
@@ -39,6 +49,27 @@ public final class StaticFiles: Sendable {
         self.maxAge = maxAge
     }
 
+    /// The answer from memory for a file served less than a second ago (any time ago when
+    /// `.immutable`), or nil: then the request takes the usual way (`respond(to:)`).
+    /// No `stat`, no path decoding: the raw path was checked when it was first served.
+    public func hot(_ request: Request) -> Response? {
+        guard let entry = recent.withLock({ $0[request.path] }) else { return nil }
+        if policy != .immutable && monotonicNanoseconds() &- entry.checked > Self.revalidateNanoseconds { return nil }
+        // Only in-memory files are remembered, so the path on disk is never needed here.
+        return respond(request, file: entry.file, path: "")
+    }
+
+    /// Notes what `request` was answered with, for `hot(_:)`: in-memory files that are not
+    /// HTML (pages get their security headers from the middleware `hot` skips).
+    private func remember(_ request: Request, _ file: CachedFile) {
+        guard file.bytes != nil, !file.contentType.hasPrefix("text/html") else { return }
+        let now = monotonicNanoseconds()
+        recent.withLock { table in
+            if table.count >= Self.maxRecent && table[request.path] == nil { table.removeAll(keepingCapacity: true) }
+            table[request.path] = (file, now)
+        }
+    }
+
     /// The response for `request`, or nil when no file answers to its path.
     public func respond(to request: Request) -> Response? {
         guard request.path.hasPrefix(mount + "/"),
@@ -47,7 +78,10 @@ public final class StaticFiles: Sendable {
         let path = root + "/" + relative
         // Immutable files (a new version is a new address) are answered from memory
         // without a stat; whoever removes one says so with `forget`.
-        if policy == .immutable, let cached = cache.withLock({ $0[path] }) { return respond(request, file: cached, path: path) }
+        if policy == .immutable, let cached = cache.withLock({ $0[path] }) {
+            remember(request, cached)
+            return respond(request, file: cached, path: path)
+        }
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let file: CachedFile
@@ -60,6 +94,7 @@ public final class StaticFiles: Sendable {
             file = loaded
             if loaded.bytes != nil { cache.withLock { $0[path] = loaded } }
         }
+        remember(request, file)
         return respond(request, file: file, path: path)
     }
 
@@ -83,31 +118,38 @@ public final class StaticFiles: Sendable {
                 gzipped = packed
             }
         }
+        let etag = "\"\(String(size, radix: 16))-\(String(modified, radix: 16))\""
+        let lastModified = HTTPDate.format(time_t(info.st_mtim.tv_sec))
+        var headers = Headers([
+            ("Content-Type", type),
+            ("ETag", etag),
+            ("Last-Modified", lastModified),
+            ("Cache-Control", (policy ?? CachePolicy.publicFor(seconds: maxAge)).headerValue),
+            ("Accept-Ranges", "bytes"),
+            ("X-Content-Type-Options", "nosniff"),
+        ])
+        if gzipped != nil { headers.add("Vary", "Accept-Encoding") }
+        var gzipHeaders = headers
+        gzipHeaders["ETag"] = String(etag.dropLast()) + "-gz\""
+        gzipHeaders.add("Content-Encoding", "gzip")
         return CachedFile(
             device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: bytes?.count ?? size, modified: modified,
-            contentType: type,
-            etag: "\"\(String(size, radix: 16))-\(String(modified, radix: 16))\"",
-            lastModified: HTTPDate.format(time_t(info.st_mtim.tv_sec)),
-            bytes: bytes, gzipped: gzipped)
+            contentType: type, etag: etag, lastModified: lastModified, bytes: bytes, gzipped: gzipped, headers: headers,
+            gzipHeaders: gzipHeaders)
     }
 
     private func respond(_ request: Request, file: CachedFile, path: String) -> Response {
-        let useGzip = file.gzipped != nil && request.acceptsGzip && request.headers["range"] == nil
+        let useGzip = file.gzipped != nil && request.headers["range"] == nil && request.acceptsGzip
+        var headers = useGzip ? file.gzipHeaders : file.headers
         let etag = useGzip ? String(file.etag.dropLast()) + "-gz\"" : file.etag
-        var headers = Headers([
-            ("Content-Type", file.contentType),
-            ("ETag", etag),
-            ("Last-Modified", file.lastModified),
-            ("Cache-Control", (policy ?? CachePolicy.publicFor(seconds: maxAge)).headerValue),
-            ("Accept-Ranges", "bytes"),
-        ])
-        if file.gzipped != nil { headers.add("Vary", "Accept-Encoding") }
-        if Conditional.notModified(request, etag: etag, lastModified: file.lastModified) {
+        if request.headers["if-none-match"] != nil || request.headers["if-modified-since"] != nil,
+            Conditional.notModified(request, etag: etag, lastModified: file.lastModified)
+        {
             headers.remove("Content-Type")
+            headers.remove("Content-Encoding")
             return Response(status: .notModified, headers: headers)
         }
         if useGzip, let gzipped = file.gzipped {
-            headers.add("Content-Encoding", "gzip")
             return Response(status: .ok, headers: headers, body: .bytes(gzipped))
         }
         let range = ByteRange.parse(request.headers["range"], size: file.size, ifRange: request.headers["if-range"], etag: etag)
@@ -119,6 +161,7 @@ public final class StaticFiles: Sendable {
     public func forget(folder: String) {
         let prefix = root + "/" + folder + "/"
         cache.withLock { table in table = table.filter { !$0.key.hasPrefix(prefix) } }
+        recent.withLock { $0.removeAll() }
     }
 
     /// The decoded path relative to the root, or nil when it is not a safe file path.
@@ -134,6 +177,25 @@ public final class StaticFiles: Sendable {
             segments.append(segment)
         }
         return segments.isEmpty ? nil : segments.joined(separator: "/")
+    }
+}
+
+/// Answers files served a moment ago before anything else runs (`StaticFiles.hot`): no
+/// routing, no page-cache key, no `stat`. Put it first; whatever it does not know goes on.
+public struct StaticFastPath: Middleware {
+    let folders: [StaticFiles]
+    public init(_ folders: [StaticFiles]) { self.folders = folders }
+
+    public func handle(_ request: Request, next: (Request) -> Outcome) -> Outcome {
+        if request.method == "GET" || request.method == "HEAD" {
+            for files in folders where request.path.hasPrefix(files.mount + "/") {
+                if var response = files.hot(request) {
+                    response.route = files.mount + "/*"
+                    return .now(response)
+                }
+            }
+        }
+        return next(request)
     }
 }
 

@@ -22,6 +22,8 @@ final class StaticFilesTests: XCTestCase {
         try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("link.txt"), withDestinationURL: outside)
         let files = StaticFiles(root: root.path)
         let router = Router()
+        // As the application runs them: a file served a moment ago comes from memory.
+        router.use(StaticFastPath([files]))
         router.fallback = { request in files.respond(to: request) ?? .text("nope", status: .notFound) }
         router.freeze()
         server = try TestServer(responder: router)
@@ -94,9 +96,34 @@ final class StaticFilesTests: XCTestCase {
         }
     }
 
+    /// A file served a moment ago may be answered from memory for up to a second; a change on
+    /// disk is seen after that.
     func testFileChangesAreSeen() throws {
         XCTAssertEqual(try get("/hello.txt").text, "hello file")
         try "changed!".write(to: root.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
-        XCTAssertEqual(try get("/hello.txt").text, "changed!")
+        try waitUntil(timeout: 10) { try get("/hello.txt").text == "changed!" }
+    }
+
+    /// The answer from memory is the same answer: headers, validators, 304s, gzip and ranges.
+    func testAFileAnsweredFromMemoryIsTheSameAnswer() throws {
+        let first = try get("/css/site.css", [("Accept-Encoding", "gzip")])
+        let again = try get("/css/site.css", [("Accept-Encoding", "gzip")])
+        XCTAssertEqual(again.status, 200)
+        XCTAssertEqual(again.body, first.body)
+        for name in ["Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Encoding", "Vary"] {
+            XCTAssertEqual(again.header(name), first.header(name), name)
+        }
+        XCTAssertEqual(again.header("X-Content-Type-Options"), "nosniff")
+        let etag = try XCTUnwrap(again.header("ETag"))
+        let cached = try get("/css/site.css", [("Accept-Encoding", "gzip"), ("If-None-Match", etag)])
+        XCTAssertEqual(cached.status, 304)
+        XCTAssertNil(cached.header("Content-Encoding"))
+        let plain = try get("/css/site.css")
+        XCTAssertNil(plain.header("Content-Encoding"))
+        XCTAssertEqual(plain.text, String(repeating: "body { color: black; }\n", count: 100))
+        let part = try get("/css/site.css", [("Range", "bytes=0-3")])
+        XCTAssertEqual(part.status, 206)
+        XCTAssertEqual(part.text, "body")
+        XCTAssertEqual(try get("/css/../../secret.txt").status, 404, "a path never served is never in memory")
     }
 }
