@@ -107,13 +107,22 @@ extension Connection {
         return lines == ["ok"] ? [] : lines
     }
 
-    /// Rows whose foreign key names a parent that does not exist (`PRAGMA foreign_key_check`).
-    public func foreignKeyProblems() throws -> [String] {
-        try query("PRAGMA foreign_key_check") { row in
-            let table = String(sqlValue: row.value(at: 0)) ?? "?"
-            let rowid = Int64(sqlValue: row.value(at: 1)).map(String.init) ?? "?"
-            let parent = String(sqlValue: row.value(at: 2)) ?? "?"
-            return "\(table) row \(rowid) refers to a missing \(parent) row"
+    /// Rows whose foreign key names a parent that does not exist (`PRAGMA foreign_key_check`):
+    /// the first `limit` described, and how many there are in all.
+    public func foreignKeyProblems(limit: Int = 50) throws -> (first: [String], total: Int) {
+        try withStatement("PRAGMA foreign_key_check", []) { statement in
+            var first: [String] = []
+            var total = 0
+            while try statement.step() {
+                total += 1
+                guard first.count < limit else { continue }
+                let row = statement.row
+                let table = String(sqlValue: row.value(at: 0)) ?? "?"
+                let rowid = Int64(sqlValue: row.value(at: 1)).map(String.init) ?? "?"
+                let parent = String(sqlValue: row.value(at: 2)) ?? "?"
+                first.append("\(table) row \(rowid) refers to a missing \(parent) row")
+            }
+            return (first, total)
         }
     }
 }

@@ -341,11 +341,15 @@ struct Check: ParsableCommand {
         }
         for problem in report.integrity { say("integrity: \(problem)") }
         for problem in report.foreignKeys { say("foreign key: \(problem)") }
-        for difference in report.differences { say(difference.description) }
+        if report.foreignKeyTotal > report.foreignKeys.count {
+            say("foreign key: … and \(report.foreignKeyTotal - report.foreignKeys.count) more rows like these")
+        }
+        for difference in report.differences.prefix(200) { say(difference.description) }
+        if report.differences.count > 200 { say("… and \(report.differences.count - 200) more differences") }
         if report.isClean {
             say("ok: integrity, foreign keys and \(report.countersChecked) kinds of counter all agree with their rows.")
         } else {
-            let count = report.integrity.count + report.foreignKeys.count + report.differences.count
+            let count = report.problemCount
             say(
                 "\(count) problem\(count == 1 ? "" : "s") found\(report.differences.isEmpty ? "" : "; `sanctuary check --repair` recomputes the counters")."
             )

@@ -141,10 +141,13 @@ public enum CounterStore {
     /// What `sanctuary check` found.
     public struct Report: Sendable {
         public var integrity: [String] = []
+        /// The first rows whose parent is missing, and how many there are.
         public var foreignKeys: [String] = []
+        public var foreignKeyTotal = 0
         public var differences: [Difference] = []
         public var countersChecked = 0
-        public var isClean: Bool { integrity.isEmpty && foreignKeys.isEmpty && differences.isEmpty }
+        public var isClean: Bool { integrity.isEmpty && foreignKeyTotal == 0 && differences.isEmpty }
+        public var problemCount: Int { integrity.count + foreignKeyTotal + differences.count }
     }
 
     /// Every kept counter against its rows, read in one snapshot so a signature arriving
@@ -168,7 +171,7 @@ public enum CounterStore {
     public static func check(_ db: Connection) throws -> Report {
         var report = Report()
         report.integrity = try db.integrityProblems()
-        report.foreignKeys = try db.foreignKeyProblems()
+        (report.foreignKeys, report.foreignKeyTotal) = try db.foreignKeyProblems()
         report.differences = try differences(db)
         report.countersChecked = all.count
         return report
