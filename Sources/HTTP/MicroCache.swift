@@ -5,22 +5,42 @@ import Synchronization
 /// per `ttl` (or once per database change), not once per visitor.
 ///
 /// Only what the application marks shareable is kept: `200`, a byte body, `Cache-Control`
-/// with `s-maxage` (what `CachePolicy.publicPage` sends), and no `Set-Cookie`. An entry
-/// also dies when `generation()` moves (the database committed a write), so a visitor who
-/// signs and reloads sees their signature counted. The key is the application's: it
-/// decides which requests may share an answer (the same page, language and encoding).
+/// with `s-maxage` (what `CachePolicy.publicPage` sends), and no `Set-Cookie`. The key is the
+/// application's: it decides which requests may share an answer (the same page, language and
+/// encoding).
+///
+/// Freshness has two speeds:
+/// - **Usually** an entry dies as soon as `generation()` moves (the database committed a
+///   write), so a visitor who signs and reloads sees their signature counted.
+/// - **Under a burst**, when more than `busyCommits` commits arrived in the last three
+///   seconds (a petition going viral), an entry lives its whole `ttl` whatever is committed,
+///   counts included: pages are built once a second instead of after every group commit.
+///   What `mustShow()` counts (staff changes) still ends every entry at once.
+///
+/// A handful of signatures, as a person or a test makes them, never makes it busy.
 public final class MicroCache: Middleware, Sendable {
     struct Entry {
         let response: Response
         let expires: UInt64
         let generation: UInt64
+        let mustShow: UInt64
+    }
+
+    /// Commits per second over the last three seconds, brought up to date lazily.
+    struct Load {
+        var since: UInt64 = 0
+        var generation: UInt64 = 0
+        var seconds: [UInt64] = [0, 0, 0]
     }
 
     let ttlNanoseconds: UInt64
     let maxEntries: Int
     let key: @Sendable (Request) -> String?
     let generation: @Sendable () -> UInt64
+    let mustShow: @Sendable () -> UInt64
+    let busyCommits: UInt64
     private let entries = Mutex<[String: Entry]>([:])
+    private let load = Mutex(Load())
     /// Pages answered from the cache, and pages that had to be built (counted when a metrics
     /// backend is given).
     private let hits: Counter?
@@ -28,9 +48,12 @@ public final class MicroCache: Middleware, Sendable {
 
     /// `key`: nil for a request that must not be answered from the cache.
     public init(
-        ttl seconds: Double, maxEntries: Int = 2_000, metrics: (any MetricsFactory)? = nil,
-        generation: @escaping @Sendable () -> UInt64, key: @escaping @Sendable (Request) -> String?
+        ttl seconds: Double, maxEntries: Int = 2_000, metrics: (any MetricsFactory)? = nil, busyCommits: UInt64 = 300,
+        generation: @escaping @Sendable () -> UInt64, mustShow: @escaping @Sendable () -> UInt64 = { 0 },
+        key: @escaping @Sendable (Request) -> String?
     ) {
+        self.busyCommits = busyCommits
+        self.mustShow = mustShow
         hits = metrics.map { Counter(label: "sanctuary_page_cache_hits_total", dimensions: [], factory: $0) }
         misses = metrics.map { Counter(label: "sanctuary_page_cache_misses_total", dimensions: [], factory: $0) }
         ttlNanoseconds = UInt64(seconds * 1e9)
@@ -43,7 +66,10 @@ public final class MicroCache: Middleware, Sendable {
         guard request.method == "GET" || request.method == "HEAD", let key = key(request) else { return next(request) }
         let now = monotonicNanoseconds()
         let current = generation()
-        if let hit = entries.withLock({ $0[key] }), hit.expires > now, hit.generation == current {
+        let shown = mustShow()
+        if let hit = entries.withLock({ $0[key] }), hit.expires > now, hit.mustShow == shown,
+            hit.generation == current || isBusy(now: now, generation: current)
+        {
             hits?.increment()
             return .now(hit.response)
         }
@@ -53,13 +79,31 @@ public final class MicroCache: Middleware, Sendable {
                 response.headers["Cache-Control"]?.containsBytes("s-maxage") == true,
                 !Self.variesBeyondKey(response.headers.values("Vary"))
             else { return response }
-            let entry = Entry(response: response, expires: now + ttlNanoseconds, generation: current)
+            let entry = Entry(response: response, expires: now + ttlNanoseconds, generation: current, mustShow: shown)
             entries.withLock { table in
                 // Random query strings must not grow it without bound: start afresh when full.
                 if table.count >= maxEntries { table.removeAll(keepingCapacity: true) }
                 table[key] = entry
             }
             return response
+        }
+    }
+
+    /// Whether more than `busyCommits` commits arrived in the last three seconds. Asked only
+    /// when an entry is older than the last commit; the window moves a second at a time.
+    func isBusy(now: UInt64, generation current: UInt64) -> Bool {
+        load.withLock { load in
+            let elapsed = now &- load.since
+            if elapsed >= 1_000_000_000 {
+                let seconds = min(3, elapsed / 1_000_000_000)
+                let commits = current &- load.generation
+                for _ in 1..<seconds { load.seconds.append(0) }
+                load.seconds.append(load.since == 0 ? 0 : commits)
+                load.seconds.removeFirst(load.seconds.count - 3)
+                load.since = now
+                load.generation = current
+            }
+            return load.seconds.reduce(0, &+) > busyCommits
         }
     }
 

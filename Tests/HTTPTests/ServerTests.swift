@@ -397,6 +397,51 @@ final class MicroCacheTests: XCTestCase {
         XCTAssertEqual(body("/d"), "render 10")
         XCTAssertEqual(body("/a"), "render 11", "full: it started afresh rather than grow")
     }
+
+    /// Under a burst of commits a page lives its whole time (counts may be a moment old);
+    /// what must show (staff changes) ends it at once; a few commits never make it busy.
+    func testABurstOfCommitsLetsPagesLiveWhatMustShowStillEndsThem() throws {
+        let counter = Counter()
+        let staff = Counter()
+        let cache = MicroCache(
+            ttl: 60, busyCommits: 300, generation: { counter.generation }, mustShow: { UInt64(staff.value) }, key: { $0.target })
+        let respond: (Request) -> Outcome = { _ in
+            counter.value += 1
+            var response = Response.text("render \(counter.value)")
+            response.headers["Cache-Control"] = "public, max-age=0, s-maxage=60"
+            return .now(response)
+        }
+        func body() -> String {
+            guard case .now(let response) = cache.handle(Request(method: "GET", target: "/"), next: respond),
+                case .bytes(let bytes) = response.body
+            else { return "" }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        // A few writes, as a visitor makes them: each one is seen on the next request.
+        for _ in 0..<20 {
+            let before = body()
+            counter.generation += 1
+            XCTAssertNotEqual(body(), before, "an ordinary write ends the page")
+        }
+        // A viral petition: commits pour in; once the cache sees the burst, pages stay.
+        try waitUntil(timeout: 20) {
+            counter.generation += 200
+            let first = body()
+            counter.generation += 1
+            return body() == first
+        }
+        let kept = body()
+        counter.generation += 5
+        XCTAssertEqual(body(), kept, "during the burst a commit does not end the page")
+        staff.value += 1
+        XCTAssertNotEqual(body(), kept, "a staff change ends it at once")
+        // The burst ends: after the window has moved on, every commit shows again.
+        try waitUntil(timeout: 20) {
+            let before = body()
+            counter.generation += 1
+            return body() != before
+        }
+    }
 }
 
 final class HeaderTokenTests: XCTestCase {

@@ -18,6 +18,8 @@ public final class Application: Sendable {
     public let mediaFiles: StaticFiles
     public let mediaDirectory: String
     let footerPages = FooterPages()
+    /// Staff form posts, counted: each ends every cached page at once.
+    let staffChanges = StaffChanges()
     let siteSettings = SiteSettingsCache()
 
     /// The site's name: as an admin set it, or as configured.
@@ -116,24 +118,31 @@ public final class Application: Sendable {
 
     /// The middleware, in the order a request meets them (a response meets them in reverse):
     ///
-    ///     request  ─▶ StaticFastPath ─▶ Language ─▶ MicroCache ─▶ SecurityHeaders ─▶ Compression ─▶ route
-    ///     response ◀──────────────── Language ◀─ MicroCache ◀─ SecurityHeaders ◀─ Compression ◀─┘
+    ///     request  ─▶ StaticFastPath ─▶ Language ─▶ StaffChanges ─▶ MicroCache ─▶ SecurityHeaders ─▶ Compression ─▶ route
+    ///     response ◀──────────────── Language ◀─ StaffChanges ◀─ MicroCache ◀─ SecurityHeaders ◀─ Compression ◀─┘
     ///
     /// - `StaticFastPath` before all: a file served less than a second ago is answered from
     ///   memory with its headers made once (`StaticFiles.hot`); anything else goes on.
     /// - `LanguageMiddleware` then: it strips `/fr` and marks the language, which the cache
     ///   key needs, and makes the final redirects French.
+    /// - `StaffChanges` counts staff form posts, which end every cached page at once.
     /// - `MicroCache` next: a hit skips everything inside it, so what it stores is the page as
-    ///   sent, security headers and compression included.
+    ///   sent, security headers and compression included. A page may live its whole second
+    ///   only under a burst of commits (a viral petition); otherwise any commit ends it.
     /// - Compression last before the route, so the cache keeps one gzip and one plain copy.
     private func configureRouter() {
         // Pictures first: "" is every path's prefix, "/media" is not.
         router.use(StaticFastPath([mediaFiles, staticFiles]))
         router.use(LanguageMiddleware(languages: languages))
+        router.use(staffChanges)
         if config.pageCacheSeconds > 0 {
             let database = database
+            let staffChanges = staffChanges
             router.use(
-                MicroCache(ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation }) { request in
+                MicroCache(
+                    ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation },
+                    mustShow: { staffChanges.count }
+                ) { request in
                     // Public pages are the same for everyone who asks in the same language and encoding.
                     "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
                 })
