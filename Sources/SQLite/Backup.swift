@@ -45,6 +45,7 @@ extension Connection {
             let report: BackupReport
             do {
                 let copy = try Connection(path: partial, mode: .readWrite)
+                try copy.execute("PRAGMA cache_size = -512")
                 report = try copy.receive(from: self, pagesPerStep: pagesPerStep)
                 try copy.execute("PRAGMA journal_mode = DELETE")
                 if verify {

@@ -18,6 +18,8 @@ public enum BackupStore {
             throw BackupError("the folder \(folder) does not exist")
         }
         let source = try Connection(path: databasePath, mode: .readOnly)
+        // Pages pass through once: a small page cache keeps a server's memory where it was.
+        try source.execute("PRAGMA cache_size = -512")
         return try source.backup(to: output)
     }
 
@@ -149,6 +151,8 @@ final class BackupSchedule: Sendable {
     }
 
     private func run() {
+        // Not in the first minute: a server starting (or restarting in a loop) serves first.
+        sleep(until: Date().addingTimeInterval(min(60, interval)))
         while !stopping.withLock({ $0 }) {
             let due = (BackupStore.newest(in: folder) ?? .distantPast).addingTimeInterval(interval)
             if due <= Date() {
