@@ -188,3 +188,25 @@ final class ManagedAtomicFlag: @unchecked Sendable {
         lock.unlock()
     }
 }
+
+/// Models read by their property names: `publishedAt` reads `published_at`, an initialism is
+/// one word (`eventID` → `event_id`, `onlineURLText` → `online_url_text`).
+final class RowDecodableTests: XCTestCase {
+    struct Sample: RowDecodable {
+        let eventID: Int64
+        let onlineURLText: String
+        let publishedAt: String?
+        let a: Int
+    }
+
+    func testPropertyNamesBecomeColumnNames() throws {
+        let connection = try Connection(path: ":memory:")
+        let row = try XCTUnwrap(
+            try connection.first(
+                "SELECT 7 AS event_id, 'https://example.org' AS online_url_text, NULL AS published_at, 1 AS a", row: Sample.init))
+        XCTAssertEqual(row.eventID, 7)
+        XCTAssertEqual(row.onlineURLText, "https://example.org")
+        XCTAssertNil(row.publishedAt)
+        XCTAssertEqual(row.a, 1)
+    }
+}
