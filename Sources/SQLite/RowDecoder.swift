@@ -67,20 +67,25 @@ private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func column(_ key: Key) -> String { columnName(key.stringValue) }
 
-    func contains(_ key: Key) -> Bool { row.statement.columnIndex[column(key)] != nil }
+    /// The value of the column `key` names (its index found once per statement).
+    private func value(_ key: Key) throws -> SQLValue {
+        guard let index = row.statement.index(forProperty: key.stringValue) else { throw DatabaseError.noSuchColumn(column(key)) }
+        return row.value(at: index)
+    }
 
-    func decodeNil(forKey key: Key) throws -> Bool { try row.value(column(key)) == .null }
+    func contains(_ key: Key) -> Bool { row.statement.index(forProperty: key.stringValue) != nil }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let name = column(key)
         if let columnType = T.self as? any SQLColumnDecodable.Type {
-            let value = try row.value(name)
-            guard let decoded = columnType.init(sqlValue: value) as? T else {
-                throw DatabaseError.typeMismatch(column: name, expected: columnType.sqlTypeName)
+            guard let decoded = columnType.init(sqlValue: try value(key)) as? T else {
+                throw DatabaseError.typeMismatch(column: column(key), expected: columnType.sqlTypeName)
             }
             return decoded
         }
         if let readsItself = T.self as? any RowColumnDecodable.Type {
+            let name = column(key)
             guard let decoded = try readsItself.init(row: row, column: name) as? T else {
                 throw DatabaseError.typeMismatch(column: name, expected: "\(T.self)")
             }

@@ -18,6 +18,17 @@ public final class Statement {
         return map
     }()
     var inUse = false
+    /// Model property names (`publishedAt`) → column index (`published_at`), found once per
+    /// statement: a cached statement reads the same model over and over (`RowDecodable`).
+    private var propertyColumns: [String: Int32?] = [:]
+
+    /// The column a model property reads, by `columnName`; nil when the row has none.
+    func index(forProperty property: String) -> Int32? {
+        if let known = propertyColumns[property] { return known }
+        let index = columnIndex[columnName(property)]
+        propertyColumns[property] = index
+        return index
+    }
 
     init(connection: Connection, sql: String) throws {
         var stmt: OpaquePointer?

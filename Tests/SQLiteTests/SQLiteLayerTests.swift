@@ -208,5 +208,16 @@ final class RowDecodableTests: XCTestCase {
         XCTAssertEqual(row.onlineURLText, "https://example.org")
         XCTAssertNil(row.publishedAt)
         XCTAssertEqual(row.a, 1)
+        // The same cached statement again, with other values: the columns found once still fit.
+        try connection.execute("CREATE TABLE t (event_id INTEGER, online_url_text TEXT, published_at TEXT, a INTEGER)")
+        try connection.run("INSERT INTO t VALUES (1, 'x', '2026-12-01', 2), (3, 'y', NULL, 4)")
+        let rows = try connection.query("SELECT * FROM t ORDER BY event_id", row: Sample.init)
+        XCTAssertEqual(rows.map(\.eventID), [1, 3])
+        XCTAssertEqual(rows.map(\.publishedAt), ["2026-12-01", nil])
+        XCTAssertEqual(try connection.query("SELECT * FROM t ORDER BY event_id", row: Sample.init).map(\.a), [2, 4])
+        XCTAssertThrowsError(try connection.first("SELECT 1 AS event_id, 'x' AS online_url_text, NULL AS published_at", row: Sample.init)) {
+            error in
+            XCTAssertTrue("\(error)".contains("a"), "the missing column is named: \(error)")
+        }
     }
 }
