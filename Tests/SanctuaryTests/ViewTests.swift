@@ -25,3 +25,19 @@ final class ViewTests: XCTestCase {
         XCTAssertEqual(t.plural("n", 12345), "12,345 items")
     }
 }
+
+/// The e-mail address rules, as the forms apply them.
+final class EmailAddressTests: XCTestCase {
+    func testAddressesAreTrimmedCaseFoldedAndChecked() {
+        XCTAssertEqual(Input.email("  Amal.Haddad+petition@Example.ORG \n"), "amal.haddad+petition@example.org")
+        XCTAssertEqual(Input.email("josé@exemple.québec"), "josé@exemple.québec", "letters of any script")
+        XCTAssertEqual(Input.email("a@sub-domain.example.org"), "a@sub-domain.example.org")
+        for bad in [
+            "", "plain", "a@b", "@example.org", "a@.example.org", "a@example..org", "a@-example.org", "a@example-.org",
+            ".a@example.org", "a.@example.org", "a..b@example.org", "a b@example.org", "a@exa mple.org", "a@example.123",
+            "a@exa_mple.org", "a\"b@example.org", String(repeating: "a", count: 65) + "@example.org",
+        ] {
+            XCTAssertNil(Input.email(bad), bad)
+        }
+    }
+}

@@ -30,6 +30,18 @@ public enum Input {
     }
 
     /// A case-folded e-mail address if it looks deliverable (`name@example.org`), else nil.
+    /// What a local part may hold (besides any non-ASCII character), made once.
+    static let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
+
+    /// A letter or digit (of any script) or `-`; ASCII is answered without Foundation's sets.
+    static func isDomainScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D: return true
+        case 0..<0x80: return false
+        default: return CharacterSet.alphanumerics.contains(scalar)
+        }
+    }
+
     public static func email(_ raw: String?) -> String? {
         let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         guard value.utf8.count <= 254, let at = value.lastIndex(of: "@") else { return nil }
@@ -38,13 +50,12 @@ public enum Input {
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             return nil
         }
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
         guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, let tld = labels.last, tld.count >= 2, !tld.allSatisfy(\.isNumber) else { return nil }
         for label in labels {
             guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-"),
-                label.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || $0 == "-" })
+                label.unicodeScalars.allSatisfy(isDomainScalar)
             else { return nil }
         }
         return value
