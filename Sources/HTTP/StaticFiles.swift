@@ -14,6 +14,8 @@ public final class StaticFiles: Sendable {
     private let maxAge: Int
     /// The URL path the folder answers under ("" for the site's root, "/media" for pictures).
     public let mount: String
+    /// `mount` with its slash: what every path it answers begins with (made once, not per request).
+    let pathPrefix: String
     /// Overrides `maxAge` (`.immutable` for files whose address changes with their content).
     private let policy: CachePolicy?
     private let cache = Mutex<[String: CachedFile]>([:])
@@ -38,6 +40,7 @@ public final class StaticFiles: Sendable {
 
     public init(root: String, maxAge: Int = 3600, mount: String = "", policy: CachePolicy? = nil) {
         self.mount = mount
+        self.pathPrefix = mount + "/"
         self.policy = policy
         let resolved = root.withCString { realpath($0, nil) }
         if let resolved {
@@ -72,7 +75,7 @@ public final class StaticFiles: Sendable {
 
     /// The response for `request`, or nil when no file answers to its path.
     public func respond(to request: Request) -> Response? {
-        guard request.path.hasPrefix(mount + "/"),
+        guard request.path.hasPrefix(pathPrefix),
             let relative = Self.safeRelativePath(String(request.path.dropFirst(mount.count)))
         else { return nil }
         let path = root + "/" + relative
@@ -188,7 +191,7 @@ public struct StaticFastPath: Middleware {
 
     public func handle(_ request: Request, next: (Request) -> Outcome) -> Outcome {
         if request.method == "GET" || request.method == "HEAD" {
-            for files in folders where request.path.hasPrefix(files.mount + "/") {
+            for files in folders where request.path.hasPrefix(files.pathPrefix) {
                 if var response = files.hot(request) {
                     response.route = files.mount + "/*"
                     return .now(response)

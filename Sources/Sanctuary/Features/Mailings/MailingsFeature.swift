@@ -53,9 +53,9 @@ enum MailingsFeature: Feature {
             let language = request.parameter("language")
             guard ["en", "fr"].contains(language) else { throw HTTPError(.notFound) }
             let message = try app.database.read { db in
-                try preview(app, db, mailing).messages.first { $0.language == mailing.language(for: language) }?.message
+                try sampleMessage(app, db, mailing, language: mailing.language(for: language))
             }
-            guard let html = message?.html else { throw HTTPError(.notFound) }
+            guard let html = message.html else { throw HTTPError(.notFound) }
             var response = Response.html(html)
             response.headers["Content-Security-Policy"] =
                 "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'self'; sandbox"
@@ -107,15 +107,20 @@ enum MailingsFeature: Feature {
     /// What one recipient will get, in each language someone will read it in, and the count.
     static func preview(_ app: Application, _ db: Connection, _ mailing: Mailing) throws -> MailingPreview {
         let count = try MailingStore.recipientCount(db, audience: mailing.audience, audienceID: mailing.audienceID)
-        var messages: [(language: String, message: MailMessage)] = []
-        for language in mailing.hasFrench ? ["en", "fr"] : ["en"] {
-            let sample =
-                try MailingStore.sampleRecipient(db, audience: mailing.audience, audienceID: mailing.audienceID, language: language)
-                ?? "supporter@example.org"
-            let addressID = try MailingStore.knownAddressID(db, sample) ?? 0
-            messages.append((language, message(app, mailing, to: sample, addressID: addressID, language: language)))
+        let messages = try (mailing.hasFrench ? ["en", "fr"] : ["en"]).map { language in
+            (language: language, message: try sampleMessage(app, db, mailing, language: language))
         }
         return MailingPreview(count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")))
+    }
+
+    /// The message one real recipient reading `language` would get (a placeholder address
+    /// when the audience has nobody in that language yet).
+    static func sampleMessage(_ app: Application, _ db: Connection, _ mailing: Mailing, language: String) throws -> MailMessage {
+        let sample =
+            try MailingStore.sampleRecipient(db, audience: mailing.audience, audienceID: mailing.audienceID, language: language)
+            ?? "supporter@example.org"
+        let addressID = try MailingStore.knownAddressID(db, sample) ?? 0
+        return message(app, mailing, to: sample, addressID: addressID, language: language)
     }
 
     static func audienceLabel(_ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {

@@ -26,44 +26,21 @@ public enum CounterStore {
     /// their retention while their counts stay, so a letter count may exceed its rows, never
     /// fall short of them; the campaign totals are the sums of the per-riding counts.
     static let all: [Kept] = [
-        Kept(
-            name: "petitions.signature_count",
-            differences: """
-                SELECT * FROM (
-                    SELECT 'petition ' || slug AS subject, signature_count AS kept,
-                           (SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL) AS rows
-                    FROM petitions) WHERE kept != rows
-                """,
-            repair: [
-                """
-                UPDATE petitions SET signature_count =
-                    (SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL)
-                """
-            ]),
+        column(
+            "signature_count", of: "petitions", named: "'petition ' || slug",
+            counting: "SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL"),
         grouped(
-            name: "petition_province_counts", table: "petition_province_counts", key: "province",
-            label: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', province ' || province"),
+            "petition_province_counts", by: "province",
+            named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', province ' || province"),
         grouped(
-            name: "petition_daily_counts", table: "petition_daily_counts", key: "day",
-            label: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', ' || day"),
-        Kept(
-            name: "events.rsvp_count",
-            differences: """
-                SELECT * FROM (
-                    SELECT 'event ' || slug AS subject, rsvp_count AS kept,
-                           (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'confirmed') AS rows
-                    FROM events) WHERE kept != rows
-                """,
-            repair: ["UPDATE events SET rsvp_count = (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'confirmed')"]),
-        Kept(
-            name: "events.waitlist_count",
-            differences: """
-                SELECT * FROM (
-                    SELECT 'event ' || slug AS subject, waitlist_count AS kept,
-                           (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'waitlist') AS rows
-                    FROM events) WHERE kept != rows
-                """,
-            repair: ["UPDATE events SET waitlist_count = (SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'waitlist')"]),
+            "petition_daily_counts", by: "day",
+            named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', ' || day"),
+        column(
+            "rsvp_count", of: "events", named: "'event ' || slug",
+            counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'confirmed'"),
+        column(
+            "waitlist_count", of: "events", named: "'event ' || slug",
+            counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'waitlist'"),
         Kept(
             name: "letter_counts.count",
             differences: """
@@ -94,34 +71,30 @@ public enum CounterStore {
                 ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = max(sent, excluded.sent), count = max(count, excluded.count)
                 """
             ]),
-        Kept(
-            name: "letter_campaigns.letter_count",
-            differences: """
-                SELECT * FROM (
-                    SELECT 'campaign ' || slug AS subject, letter_count AS kept,
-                           (SELECT coalesce(sum(count), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id) AS rows
-                    FROM letter_campaigns) WHERE kept != rows
-                """,
-            repair: [
-                "UPDATE letter_campaigns SET letter_count = (SELECT coalesce(sum(count), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id)"
-            ]),
-        Kept(
-            name: "letter_campaigns.sent_count",
-            differences: """
-                SELECT * FROM (
-                    SELECT 'campaign ' || slug AS subject, sent_count AS kept,
-                           (SELECT coalesce(sum(sent), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id) AS rows
-                    FROM letter_campaigns) WHERE kept != rows
-                """,
-            repair: [
-                "UPDATE letter_campaigns SET sent_count = (SELECT coalesce(sum(sent), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id)"
-            ]),
+        column(
+            "letter_count", of: "letter_campaigns", named: "'campaign ' || slug",
+            counting: "SELECT coalesce(sum(count), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id"),
+        column(
+            "sent_count", of: "letter_campaigns", named: "'campaign ' || slug",
+            counting: "SELECT coalesce(sum(sent), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id"),
     ]
 
-    /// A per-petition table of counts by `key` (province, day) against the confirmed signatures.
-    static func grouped(name: String, table: String, key: String, label: String) -> Kept {
+    /// A counter kept in a column of each row of `table` (`signature_count` of each petition)
+    /// against what `counting` (a subquery on that row) finds.
+    static func column(_ column: String, of table: String, named subject: String, counting: String) -> Kept {
         Kept(
-            name: name,
+            name: "\(table).\(column)",
+            differences: """
+                SELECT * FROM (SELECT \(subject) AS subject, \(column) AS kept, (\(counting)) AS rows FROM \(table))
+                WHERE kept != rows
+                """,
+            repair: ["UPDATE \(table) SET \(column) = (\(counting))"])
+    }
+
+    /// A per-petition table of counts by `key` (province, day) against the confirmed signatures.
+    static func grouped(_ table: String, by key: String, named label: String) -> Kept {
+        Kept(
+            name: table,
             differences: """
                 WITH actual AS (SELECT petition_id, \(key), count(*) AS n FROM (\(confirmed)) GROUP BY petition_id, \(key)),
                 compared AS (
