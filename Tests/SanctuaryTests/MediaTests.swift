@@ -63,35 +63,10 @@ final class MediaTests: XCTestCase {
         return Array(jpeg[0..<2]) + exif + xmp + comment + Array(jpeg[2...])
     }
 
-    func multipart(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?) -> [UInt8] {
-        let boundary = "----mediaBoundary"
-        var body: [UInt8] = []
-        for (name, value) in fields {
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
-        }
-        if let file {
-            body += Array(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: image/jpeg\r\n\r\n"
-                    .utf8)
-            body += file.bytes + Array("\r\n".utf8)
-        }
-        return body + Array("--\(boundary)--\r\n".utf8)
-    }
-
     func upload(_ path: String, _ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, as who: [(String, String)]? = nil)
         throws -> ClientResponse
     {
-        let headers = who ?? cookie
-        let page = try site.get(path, headers: headers)
-        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: page.text), "no form on \(path): \(page.status)")
-        let body = multipart([("_csrf", csrf)] + fields, file: file)
-        let client = try site.client()
-        let session = headers[0].1.split(separator: " ").last ?? ""
-        client.send(
-            "POST \(path)?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(session)\r\nContent-Type: multipart/form-data; boundary=----mediaBoundary\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        )
-        client.send(body)
-        return try client.readResponse()
+        try site.upload(path, fields, file: file, cookie: who ?? cookie)
     }
 
     func petitionID() throws -> Int { try scalar("SELECT id FROM petitions WHERE slug = 'waive-travel-loans'") }
@@ -295,22 +270,12 @@ final class SiteSettingsTests: XCTestCase {
 
     func testTheDefaultShareCardIsUsedWherePagesHaveNone() throws {
         let cookie = try site.signIn("admin@example.org")
-        let page = try site.get("/admin/settings/1/image", headers: cookie)
-        XCTAssertEqual(page.status, 200)
-        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        XCTAssertEqual(try site.get("/admin/settings/1/image", headers: cookie).status, 200)
         var pixels = [UInt8](repeating: 90, count: 1400 * 800 * 3)
         for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = 200 }
         let jpeg = try ImageCodec.encodeJPEG(Bitmap(width: 1400, height: 800, channels: 3, pixels: pixels))
-        let boundary = "----settingsBoundary"
-        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nOur banner at the march\r\n".utf8)
-        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"banner.jpg\"\r\n\r\n".utf8) + jpeg
-        body += Array("\r\n--\(boundary)--\r\n".utf8)
-        let client = try site.client()
-        client.send(
-            "POST /admin/settings/1/image?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        )
-        client.send(body)
-        let response = try client.readResponse()
+        let response = try site.upload(
+            "/admin/settings/1/image", [("alt", "Our banner at the march")], file: ("banner.jpg", jpeg), cookie: cookie)
         XCTAssertEqual(response.status, 303)
         XCTAssertEqual(response.header("Location"), "/admin/settings?saved=1")
         let petitions = try site.get("/petitions").text
@@ -322,23 +287,16 @@ final class SiteSettingsTests: XCTestCase {
     /// The logo heads the site and the mailings' HTML, as an absolute address.
     func testTheLogoHeadsThePagesAndTheMailings() throws {
         let cookie = try site.signIn("admin@example.org")
-        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/logo/1/image", headers: cookie).text))
         var pixels = [UInt8](repeating: 0, count: 240 * 80 * 4)
         for i in 0..<(240 * 80) {
             pixels[4 * i] = 29
             pixels[4 * i + 3] = 255
         }
         let png = try ImageCodec.encodePNG(Bitmap(width: 240, height: 80, channels: 4, pixels: pixels))
-        let boundary = "----logoBoundary"
-        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"alt\"\r\n\r\nOur logo\r\n".utf8)
-        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"logo.png\"\r\n\r\n".utf8) + png
-        body += Array("\r\n--\(boundary)--\r\n".utf8)
-        let client = try site.client()
-        client.send(
-            "POST /admin/logo/1/image?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(cookie[0].1.split(separator: " ").last ?? "")\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        )
-        client.send(body)
-        XCTAssertEqual(try client.readResponse().status, 303)
+        XCTAssertEqual(
+            try site.upload("/admin/logo/1/image", [("alt", "Our logo")], file: ("logo.png", png), cookie: cookie, fileType: "image/png")
+                .status,
+            303)
         let logo = try XCTUnwrap(try site.app.database.read { try MediaStore.of($0, .logo, id: 1) })
         XCTAssertTrue(try site.get("/").text.contains("class=\"logo\" src=\"/media/\(logo.id)/"))
 

@@ -49,9 +49,7 @@ final class OperationsTests: XCTestCase {
             server.terminate()
             server.waitUntilExit()
         }
-        let page = try RawClient(port: port)
-        page.send("GET /petitions/waive-travel-loans HTTP/1.1\r\nHost: x\r\n\r\n")
-        let token = try XCTUnwrap(FormHelper.csrfToken(in: try page.readResponse().text))
+        let token = try RawClient(port: port).signToken("waive-travel-loans")
         let acknowledged = Acknowledged()
         let stop = Acknowledged()
         let group = DispatchGroup()
@@ -62,13 +60,7 @@ final class OperationsTests: XCTestCase {
                 guard let client = try? RawClient(port: port, receiveTimeout: 5) else { return }
                 for n in 0..<1_000_000 where stop.count == 0 {
                     let email = "w\(worker)-\(n)@example.org"
-                    let body = FormHelper.encode([
-                        ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
-                    ])
-                    let sent = client.send(
-                        "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-                    )
-                    guard sent, let response = try? client.readResponse() else { return }
+                    guard let response = try? client.sign("waive-travel-loans", email: email, token: token) else { return }
                     if response.status == 303 { acknowledged.add(email) }
                 }
             }.start()
@@ -106,18 +98,9 @@ final class OperationsTests: XCTestCase {
         let backup = folder.appendingPathComponent("backup.sqlite").path
         let (server, port) = try startServer(
             database: live, config: #"{"access_log": "off", "petitions": {"confirm_signatures": false}}"#)
-        let site = try RawClient(port: port)
-        site.send("GET /petitions/waive-travel-loans HTTP/1.1\r\nHost: x\r\n\r\n")
-        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.readResponse().text))
+        let token = try RawClient(port: port).signToken("waive-travel-loans")
         func sign(_ email: String) throws -> Int {
-            let body = FormHelper.encode([
-                ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
-            ])
-            let client = try RawClient(port: port)
-            client.send(
-                "POST /petitions/waive-travel-loans/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            )
-            return try client.readResponse().status
+            try RawClient(port: port).sign("waive-travel-loans", email: email, token: token).status
         }
         XCTAssertEqual(try sign("kept@example.org"), 303)
         XCTAssertEqual(try command(["backup", "--db", live, "--output", backup]).status, 0)

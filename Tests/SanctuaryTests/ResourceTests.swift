@@ -31,19 +31,7 @@ final class ResourceTests: XCTestCase {
     func multipart(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String = "----sanctuaryBoundary7MA4YWxk")
         -> [UInt8]
     {
-        var body: [UInt8] = []
-        for (name, value) in fields {
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
-        }
-        if let file {
-            body += Array(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                    .utf8)
-            body += file.bytes
-            body += Array("\r\n".utf8)
-        }
-        body += Array("--\(boundary)--\r\n".utf8)
-        return body
+        FormHelper.multipart(fields, file: file, boundary: boundary)
     }
 
     func upload(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?) throws -> ClientResponse {

@@ -108,3 +108,70 @@ extension TestApp {
         return try post(path, [("_csrf", token)])
     }
 }
+
+extension RawClient {
+    /// The sign form's token, read from the petition's page on this connection.
+    public func signToken(_ slug: String) throws -> String {
+        send("GET /petitions/\(slug) HTTP/1.1\r\nHost: x\r\n\r\n")
+        guard let token = FormHelper.csrfToken(in: try readResponse().text) else {
+            throw ClientError.malformed("no _csrf on /petitions/\(slug)")
+        }
+        return token
+    }
+
+    /// Signs `slug` as `email` on this connection (kept open, as a burst of visitors' browsers
+    /// would), with a valid form; throws when the connection fails.
+    public func sign(_ slug: String, email: String, token: String) throws -> ClientResponse {
+        let body = FormHelper.encode([
+            ("_csrf", token), ("first_name", "A"), ("last_name", "B"), ("email", email), ("postal_code", "K1A 0B1"),
+        ])
+        guard
+            send(
+                "POST /petitions/\(slug)/sign HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+        else { throw ClientError.closed }
+        return try readResponse()
+    }
+}
+
+extension FormHelper {
+    /// A `multipart/form-data` body: the text fields, then an optional file as `file`.
+    public static func multipart(
+        _ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String, fileType: String = "application/octet-stream"
+    ) -> [UInt8] {
+        var body: [UInt8] = []
+        for (name, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        if let file {
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: \(fileType)\r\n\r\n"
+                    .utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        return body + Array("--\(boundary)--\r\n".utf8)
+    }
+}
+
+extension TestApp {
+    /// Uploads through a staff form as a browser does: the form token read from the page at
+    /// `path`, then the multipart body posted back to it with that token in the address.
+    public func upload(
+        _ path: String, _ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, cookie: [(String, String)],
+        fileType: String = "image/jpeg"
+    ) throws -> ClientResponse {
+        let page = try get(path, headers: cookie)
+        guard let csrf = FormHelper.csrfToken(in: page.text) else {
+            throw RawClient.ClientError.malformed("no form on \(path): \(page.status)")
+        }
+        let boundary = "----uploadBoundary"
+        let body = FormHelper.multipart([("_csrf", csrf)] + fields, file: file, boundary: boundary, fileType: fileType)
+        let client = try client()
+        let session = cookie.first?.1.split(separator: " ").last ?? ""
+        client.send(
+            "POST \(path)?_csrf=\(csrf) HTTP/1.1\r\nHost: x\r\nCookie: \(session)\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        )
+        client.send(body)
+        return try client.readResponse()
+    }
+}
