@@ -183,6 +183,14 @@ public struct AppConfig: Sendable {
             }
             return v
         }
+        /// A number in `range`; `what` says what kind, for the message ("a number of hours from").
+        func number(_ range: ClosedRange<Double>, _ what: String = "a number from") throws -> Double {
+            guard let v = Double(text), range.contains(v) else {
+                let bounds = [range.lowerBound, range.upperBound].map { $0 == $0.rounded() ? String(Int($0)) : String($0) }
+                throw ConfigError(key: source, reason: "must be \(what) \(bounds[0]) to \(bounds[1]) (got \"\(text)\")")
+            }
+            return v
+        }
         func seconds() throws -> Double {
             guard let v = Double(text), v > 0, v <= 86_400 else {
                 throw ConfigError(key: source, reason: "must be a number of seconds above 0 (got \"\(text)\")")
@@ -251,10 +259,7 @@ public struct AppConfig: Sendable {
         case "letters.retention_days": letterRetentionDays = try integer(1...3650)
         case "cache.page_seconds":
             // 0 turns the page cache off.
-            guard let v = Double(text), v >= 0, v <= 60 else {
-                throw ConfigError(key: source, reason: "must be a number of seconds from 0 to 60 (got \"\(text)\")")
-            }
-            pageCacheSeconds = v
+            pageCacheSeconds = try number(0...60, "a number of seconds from")
         case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...1_073_741_824)
         case "mail.smtp_url":
             if text.isEmpty {
@@ -277,19 +282,13 @@ public struct AppConfig: Sendable {
             }
             if key == "mail.from" { mailFrom = text.isEmpty ? nil : text } else { mailReplyTo = text.isEmpty ? nil : text }
         case "mail.max_per_second":
-            guard let v = Double(text), v >= 0.1, v <= 100_000 else {
-                throw ConfigError(key: source, reason: "must be a number from 0.1 to 100000 (got \"\(text)\")")
-            }
-            mailMaxPerSecond = v
+            mailMaxPerSecond = try number(0.1...100_000)
         case "mail.retry_seconds": mailRetrySeconds = try seconds()
         case "mail.schedule_seconds": mailScheduleSeconds = try seconds()
         case "petitions.confirm_signatures": confirmSignatures = try boolean()
         case "events.reminder_hours": reminderHours = try integer(0...720)
         case "backup.every_hours":
-            guard let v = Double(text), v >= 0, v <= 8_760 else {
-                throw ConfigError(key: source, reason: "must be a number of hours from 0 (no backups) to 8760 (got \"\(text)\")")
-            }
-            backupEveryHours = v
+            backupEveryHours = try number(0...8_760, "a number of hours (0: no backups) from")
         case "backup.keep": backupKeep = try integer(1...10_000)
         case "metrics_token":
             // Any non-empty text; deploy/README.md asks for 16 or more random characters.
