@@ -132,7 +132,7 @@ final class Harness: Sendable {
         switch app.router.respond(to: request) {
         case .now(let response):
             return response
-        case .later(let work):
+        case .later(let work, _):
             let box = ResponseBox()
             let done = DispatchSemaphore(value: 0)
             Task.detached {

@@ -15,6 +15,11 @@ final class EventLoop: @unchecked Sendable {
     let epfd: Int32
     private let wakefd: Int32
     private let tasks = Mutex<[@Sendable () -> Void]>([])
+    /// Work this loop's own thread queued for itself: run after the events at hand, with
+    /// no lock and no wake-up.
+    private var localTasks: [@Sendable () -> Void] = []
+    /// The loop's thread, known once `run` starts.
+    private var thread: pthread_t?
     var connections: [Int32: HTTPConnection] = [:]
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     var logBuffer: [UInt8] = []
@@ -71,11 +76,36 @@ final class EventLoop: @unchecked Sendable {
 
     // MARK: Cross-thread work
 
+    /// Whether the caller is this loop's own thread.
+    var inLoop: Bool {
+        guard let thread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
     /// Runs `task` on this loop's thread (how async handlers hand back their response).
+    /// The loop is woken only by the task that finds the queue empty: it takes the whole
+    /// queue, so the writer answering a batch of 200 signatures wakes it once, not 200 times.
     func execute(_ task: @escaping @Sendable () -> Void) {
-        tasks.withLock { $0.append(task) }
+        if inLoop {
+            localTasks.append(task)
+            return
+        }
+        let wasEmpty = tasks.withLock { queue -> Bool in
+            queue.append(task)
+            return queue.count == 1
+        }
+        guard wasEmpty else { return }
         var one: UInt64 = 1
         _ = write(wakefd, &one, 8)
+    }
+
+    /// Runs what this thread queued for itself, including what that queues in turn.
+    private func runLocalTasks() {
+        while !localTasks.isEmpty {
+            let pending = localTasks
+            localTasks.removeAll(keepingCapacity: true)
+            for task in pending { task() }
+        }
     }
 
     private func runTasks() {
@@ -95,6 +125,7 @@ final class EventLoop: @unchecked Sendable {
     func wake() { execute {} }
 
     func run() {
+        thread = pthread_self()
         let capacity = 256
         var events = [epoll_event](repeating: epoll_event(), count: capacity)
         let tick = core.tickMilliseconds
@@ -115,6 +146,7 @@ final class EventLoop: @unchecked Sendable {
                     }
                 }
             }
+            runLocalTasks()
             if now &- lastSweep >= UInt64(tick) * 1_000_000 {
                 lastSweep = now
                 sweepTimeouts()
@@ -270,5 +302,16 @@ public enum ServerError: Error, CustomStringConvertible {
         case .system(let call, let code): return "\(call) failed: \(String(cString: strerror(code)))"
         case .address(let text): return text
         }
+    }
+}
+
+/// Async handlers placed on the event loop (`Outcome.Placement.eventLoop`) run here: each
+/// piece of the task between two waits is a task of this loop, so the handler runs on the
+/// thread that owns its connection, and leaves it only while it waits.
+extension EventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        execute { job.runSynchronously(on: executor) }
     }
 }

@@ -7,13 +7,25 @@ public struct FormFields: Sendable, Sequence {
     public init(pairs: [(name: String, value: String)] = []) { self.pairs = pairs }
 
     public init(urlEncoded text: String) {
+        var text = text
+        self = text.withUTF8 { FormFields(urlEncoded: $0) }
+    }
+
+    /// Decodes the bytes of a body or query directly, without making a `String` of it first.
+    public init(urlEncoded bytes: UnsafeBufferPointer<UInt8>) {
         var pairs: [(String, String)] = []
-        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
-            if let eq = part.firstIndex(of: "=") {
-                pairs.append((PercentEncoding.decodeForm(part[..<eq]), PercentEncoding.decodeForm(part[part.index(after: eq)...])))
-            } else {
-                pairs.append((PercentEncoding.decodeForm(part), ""))
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+            if end > start {
+                var eq = start
+                while eq < end && bytes[eq] != UInt8(ascii: "=") { eq += 1 }
+                let name = PercentEncoding.decodeForm(UnsafeBufferPointer(rebasing: bytes[start..<eq]))
+                let value = eq < end ? PercentEncoding.decodeForm(UnsafeBufferPointer(rebasing: bytes[(eq + 1)..<end])) : ""
+                pairs.append((name, value))
             }
+            start = end + 1
         }
         self.pairs = pairs
     }
@@ -30,17 +42,22 @@ public enum PercentEncoding {
     /// Decodes `%XX` escapes; with `plusIsSpace`, `+` too. Invalid escapes are kept as
     /// written; invalid UTF-8 becomes U+FFFD.
     public static func decode<S: StringProtocol>(_ text: S, plusIsSpace: Bool = false) -> String {
-        var utf8 = Array(text.utf8)
-        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
-            return String(text)
+        var text = String(text)
+        return text.withUTF8 { decode($0, plusIsSpace: plusIsSpace) }
+    }
+
+    /// The same on bytes: text without `%` (or `+`) is made into a `String` as it is.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool = false) -> String {
+        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(decoding: bytes, as: UTF8.self)
         }
         var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
+        out.reserveCapacity(bytes.count)
         var i = 0
-        while i < utf8.count {
-            let c = utf8[i]
-            if c == UInt8(ascii: "%"), i + 2 < utf8.count,
-                let hi = hexValue(utf8[i + 1]), let lo = hexValue(utf8[i + 2])
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "%"), i + 2 < bytes.count,
+                let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2])
             {
                 out.append(hi << 4 | lo)
                 i += 3
@@ -52,11 +69,11 @@ public enum PercentEncoding {
                 i += 1
             }
         }
-        utf8 = out
-        return String(decoding: utf8, as: UTF8.self)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func decodeForm<S: StringProtocol>(_ text: S) -> String { decode(text, plusIsSpace: true) }
+    public static func decodeForm(_ bytes: UnsafeBufferPointer<UInt8>) -> String { decode(bytes, plusIsSpace: true) }
 
     static func hexValue(_ c: UInt8) -> UInt8? {
         switch c {

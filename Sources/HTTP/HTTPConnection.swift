@@ -315,13 +315,17 @@ final class HTTPConnection: @unchecked Sendable {
         switch loop.core.responder.respond(to: request) {
         case .now(let response):
             write(response, for: request, keepAlive: keepAlive, started: started)
-        case .later(let work):
+        case .later(let work, let placement):
             awaitingHandler = true
             setInterest(interest & ~EPOLLIN.rawValue)
             let loop = self.loop
-            Task.detached { [self] in
-                let response = await work()
-                loop.execute { self.finishLater(response, request: request, keepAlive: keepAlive, started: started) }
+            let finish: @Sendable (Response) -> Void = { [self] response in
+                let done: @Sendable () -> Void = { self.finishLater(response, request: request, keepAlive: keepAlive, started: started) }
+                if loop.inLoop { done() } else { loop.execute(done) }
+            }
+            switch placement {
+            case .pool: Task.detached { finish(await work()) }
+            case .eventLoop: Task(executorPreference: loop) { finish(await work()) }
             }
         }
     }

@@ -66,7 +66,7 @@ public struct Request: Sendable {
     public var query: FormFields { FormFields(urlEncoded: queryString) }
 
     /// Decoded `application/x-www-form-urlencoded` body.
-    public var form: FormFields { FormFields(urlEncoded: String(decoding: body, as: UTF8.self)) }
+    public var form: FormFields { body.withUnsafeBufferPointer { FormFields(urlEncoded: $0) } }
 
     public var cookies: [String: String] { Cookies.parse(headers["cookie"] ?? "") }
 

@@ -8,7 +8,11 @@ public final class Router: Responder, @unchecked Sendable {
 
     public enum Handler: Sendable {
         case sync(SyncHandler)
+        /// Runs on Swift's shared pool (long computations: password hashes, pictures).
         case async(AsyncHandler)
+        /// Computes as little as a page, then waits for a database write (a public form):
+        /// runs on the connection's event loop (`Outcome.Placement.eventLoop`).
+        case writes(AsyncHandler)
     }
 
     struct Route {
@@ -67,6 +71,10 @@ public final class Router: Responder, @unchecked Sendable {
     }
     public func get(_ path: String, sensitive: Bool = false, async handler: @escaping AsyncHandler) {
         add("GET", path, .async(handler), sensitive: sensitive)
+    }
+    /// A form whose handler computes little and waits for its write: see `Handler.writes`.
+    public func post(_ path: String, sensitive: Bool = false, writes handler: @escaping AsyncHandler) {
+        add("POST", path, .writes(handler), sensitive: sensitive)
     }
 
     /// An upload route: the body (up to `maxBytes`) is written to a temporary file as it
@@ -224,14 +232,17 @@ public final class Router: Responder, @unchecked Sendable {
             var response = call(handler, request)
             response.route = template
             outcome = .now(response)
-        case .async(let handler):
+        case .async(let handler), .writes(let handler):
             let request = request
-            outcome = .later { [self] in
-                var response: Response
-                do { response = try await handler(request) } catch { response = answer(error, to: request) }
-                response.route = template
-                return response
-            }
+            let placement: Outcome.Placement
+            if case .writes = route.handler { placement = .eventLoop } else { placement = .pool }
+            outcome = .later(
+                { [self] in
+                    var response: Response
+                    do { response = try await handler(request) } catch { response = answer(error, to: request) }
+                    response.route = template
+                    return response
+                }, on: placement)
         }
         guard route.sensitive else { return outcome }
         return outcome.map { response in

@@ -14,7 +14,15 @@ public final class Connection: @unchecked Sendable {
 
     public enum Mode: Sendable { case readWrite, readOnly }
 
+    /// Process-wide SQLite settings, made once before the first connection opens.
+    private static let configured: Void = {
+        // Debian's SQLite counts memory use under a global mutex and has no lookaside
+        // allocator: without this every small allocation of every connection takes that lock.
+        _ = csqlite_disable_memory_statistics()
+    }()
+
     public init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 5_000) throws {
+        Self.configured
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         switch mode {
@@ -160,11 +168,12 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Runs `body` inside a savepoint, so its changes can be undone alone within a larger transaction.
+    /// Both statements are prepared once and cached (the writer runs one per job).
     public func savepoint<R>(_ name: String = "sp", _ body: () throws -> R) throws -> R {
-        try execute("SAVEPOINT \(name)")
+        try run("SAVEPOINT \(name)")
         do {
             let result = try body()
-            try execute("RELEASE \(name)")
+            try run("RELEASE \(name)")
             return result
         } catch {
             try? execute("ROLLBACK TO \(name)")

@@ -11,7 +11,15 @@ public enum Input {
 
     /// The cleaned text, or the problem with it. `multiline` allows line breaks (kept as `\n`).
     public static func text(_ raw: String?, required: Bool, maxLength: Int, multiline: Bool = false) -> Result<String, Problem> {
-        var value = (raw ?? "").precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let raw = raw ?? ""
+        // Printable ASCII (most names, most comments' words) is already in normal form C and
+        // holds no control character: only its spaces at either end need going.
+        if raw.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+            let value = raw.utf8.first == 0x20 || raw.utf8.last == 0x20 ? String(raw.trimmingASCIISpaces) : raw
+            if value.isEmpty && required { return .failure(.missing) }
+            return value.utf8.count > maxLength ? .failure(.tooLong(value.utf8.count)) : .success(value)
+        }
+        var value = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         if multiline && value.utf8.contains(13) {
             value = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
         }
@@ -29,9 +37,17 @@ public enum Input {
         return .success(value)
     }
 
-    /// A case-folded e-mail address if it looks deliverable (`name@example.org`), else nil.
-    /// What a local part may hold (besides any non-ASCII character), made once.
-    static let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~.-".unicodeScalars)
+    /// What a local part may hold besides letters, digits and any non-ASCII character.
+    static let localPunctuation = Array("!#$%&'*+/=?^_`{|}~.-".utf8)
+
+    /// Whether a (lower-cased) local part may hold `scalar`.
+    static func isLocalScalar(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x30...0x39, 0x61...0x7A, 0x80...: return true
+        case 0..<0x80: return localPunctuation.contains(UInt8(scalar.value))
+        default: return false
+        }
+    }
 
     /// A letter or digit (of any script) or `-`; ASCII is answered without Foundation's sets.
     static func isDomainScalar(_ scalar: Unicode.Scalar) -> Bool {
@@ -42,15 +58,19 @@ public enum Input {
         }
     }
 
+    /// A case-folded e-mail address if it looks deliverable (`name@example.org`), else nil.
     public static func email(_ raw: String?) -> String? {
-        let value = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let raw = raw ?? ""
+        let edgesAreASCIIText =
+            raw.utf8.first.map { $0 > 0x20 && $0 < 0x7f } == true && raw.utf8.last.map { $0 > 0x20 && $0 < 0x7f } == true
+        let value = (edgesAreASCIIText ? raw : raw.trimmingCharacters(in: .whitespacesAndNewlines)).lowercased()
         guard value.utf8.count <= 254, let at = value.lastIndex(of: "@") else { return nil }
         let local = value[..<at]
         let domain = value[value.index(after: at)...]
         guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             return nil
         }
-        guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }) else { return nil }
+        guard local.unicodeScalars.allSatisfy(isLocalScalar) else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, let tld = labels.last, tld.count >= 2, !tld.allSatisfy(\.isNumber) else { return nil }
         for label in labels {
@@ -66,20 +86,28 @@ public enum Input {
 public enum PostalCode {
     /// `k1a0b1`, ` K1A-0B1 ` → `K1A 0B1`; nil when it is not a valid code.
     public static func normalise(_ raw: String?) -> String? {
-        let compact = (raw ?? "").uppercased().filter { !$0.isWhitespace && $0 != "-" }
-        let chars = Array(compact.unicodeScalars)
-        guard chars.count == 6 else { return nil }
-        let forbidden = Set("DFIOQU".unicodeScalars)
-        for (i, c) in chars.enumerated() {
+        let raw = raw ?? ""
+        // Any whitespace (a no-break space too) and hyphens may separate the halves; what is
+        // left must be six ASCII letters and digits, so anything else ends the check early.
+        var code: [UInt8] = []
+        code.reserveCapacity(6)
+        for character in raw.uppercased() where !character.isWhitespace && character != "-" {
+            guard code.count < 6, let byte = character.asciiValue else { return nil }
+            code.append(byte)
+        }
+        guard code.count == 6, code[0] != UInt8(ascii: "W"), code[0] != UInt8(ascii: "Z") else { return nil }
+        for (i, c) in code.enumerated() {
             if i % 2 == 0 {
-                guard c.value >= 65, c.value <= 90, !forbidden.contains(c) else { return nil }
+                guard c >= 65, c <= 90, !forbiddenLetters.contains(c) else { return nil }
             } else {
-                guard c.value >= 48, c.value <= 57 else { return nil }
+                guard c >= 48, c <= 57 else { return nil }
             }
         }
-        guard chars[0] != "W", chars[0] != "Z" else { return nil }
-        return String(compact.prefix(3)) + " " + String(compact.suffix(3))
+        code.insert(UInt8(ascii: " "), at: 3)
+        return String(decoding: code, as: UTF8.self)
     }
+
+    private static let forbiddenLetters = Array("DFIOQU".utf8)
 
     /// The province or territory of a (normalised) postal code, from its first letter.
     public static func province(_ code: String) -> String {
@@ -98,5 +126,14 @@ public enum PostalCode {
         case "Y": return "YT"
         default: return ""
         }
+    }
+}
+
+extension String {
+    /// Without the ASCII spaces at either end.
+    var trimmingASCIISpaces: Substring {
+        let bytes = utf8
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 }), let last = bytes.lastIndex(where: { $0 != 0x20 }) else { return "" }
+        return self[first...last]
     }
 }

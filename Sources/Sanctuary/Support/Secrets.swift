@@ -5,11 +5,11 @@ import SQLite
 /// The server's secret key, made once and kept in the database (`settings.server_key`),
 /// so tokens stay valid across restarts and every instance on the same file agrees.
 public struct ServerKey: Sendable {
-    /// The raw key bytes (`SymmetricKey` itself is not `Sendable`).
-    private let bytes: Data
-    private var key: SymmetricKey { SymmetricKey(data: bytes) }
+    /// HMAC-SHA256 with the key already absorbed (its two padded blocks hashed once): each
+    /// MAC starts from a copy of it instead of from the key.
+    private let keyed: KeyedHMAC
 
-    public init(bytes: Data) { self.bytes = bytes }
+    public init(bytes: Data) { keyed = KeyedHMAC(HMAC<SHA256>(key: SymmetricKey(data: bytes))) }
 
     /// Loads the key, creating it on first run.
     public static func load(from database: Database) throws -> ServerKey {
@@ -28,10 +28,12 @@ public struct ServerKey: Sendable {
     /// HMAC-SHA256 of `message` under a purpose-specific subkey, so a value made for one
     /// use can never pass as another.
     public func mac(_ message: String, purpose: String) -> Data {
-        var hmac = HMAC<SHA256>(key: key)
-        hmac.update(data: Data(purpose.utf8))
-        hmac.update(data: [0])
-        hmac.update(data: Data(message.utf8))
+        var hmac = keyed.start
+        var purpose = purpose
+        var message = message
+        purpose.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hmac.update(data: $0) }
+        message.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
         return Data(hmac.finalize())
     }
 
@@ -44,6 +46,13 @@ public struct ServerKey: Sendable {
     public func clientHash(_ address: String) -> String {
         mac(address, purpose: "client-address").prefix(12).hexString
     }
+}
+
+/// swift-crypto's `HMAC` is a value (two hash states) without a `Sendable` conformance; this
+/// one is only ever copied, never changed, so sharing it between threads is safe.
+private struct KeyedHMAC: @unchecked Sendable {
+    let start: HMAC<SHA256>
+    init(_ start: HMAC<SHA256>) { self.start = start }
 }
 
 func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {

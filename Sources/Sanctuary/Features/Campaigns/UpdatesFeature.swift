@@ -6,11 +6,11 @@ import SQLite
 /// (CASL), and an unsubscribe link that works once.
 enum UpdatesFeature: Feature {
     static func register(in app: Application) {
-        app.router.post("/updates", async: { request in try await subscribe(app, request) })
+        app.router.post("/updates", writes: { request in try await subscribe(app, request) })
         app.router.get("/updates/sent", ErrorPages.handler(app, title: "updates.sent.title", body: "updates.sent.body"))
         app.router.get("/updates/confirmed", ErrorPages.handler(app, title: "updates.thanks.title", body: "updates.thanks.body"))
         app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm(app))
-        app.router.post("/updates/confirm/{token}", sensitive: true, async: confirm(app))
+        app.router.post("/updates/confirm/{token}", sensitive: true, writes: confirm(app))
         app.router.get(
             "/admin/subscribers.csv",
             async: { request in
@@ -41,7 +41,7 @@ enum UpdatesFeature: Feature {
         // One click (RFC 8058 style): the unguessable link is the authority, so no CSRF token.
         app.router.post(
             "/updates/unsubscribe/{id}/{token}", sensitive: true,
-            async: { request in
+            writes: { request in
                 guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
                     throw HTTPError.notFound
                 }

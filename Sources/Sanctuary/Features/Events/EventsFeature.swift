@@ -14,9 +14,9 @@ enum EventsFeature: Feature {
         app.router.get("/events.ics", calendarFeed(app))
         app.router.get("/events/{slug}/registered", registered(app))
         app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage(app))
-        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, async: cancel(app))
+        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, writes: cancel(app))
         app.router.get("/events/{slug}/unregistered", unregistered(app))
-        app.router.post("/events/{slug}/rsvp", async: { request in try await rsvp(app, request) })
+        app.router.post("/events/{slug}/rsvp", writes: { request in try await rsvp(app, request) })
     }
 
     /// `GET /events`.

@@ -10,7 +10,7 @@ enum LettersFeature: Feature {
         app.router.get("/representatives", representatives(app))
         app.router.get("/letters", list(app))
         app.router.get("/letters/{slug}", page(app))
-        app.router.post("/letters/{slug}", async: { request in try await makeLetter(app, request) })
+        app.router.post("/letters/{slug}", writes: { request in try await makeLetter(app, request) })
 
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true, letter(app))
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true, letterText(app))
@@ -20,7 +20,7 @@ enum LettersFeature: Feature {
         app.router.get(
             "/letters/{slug}/check-email", ErrorPages.handler(app, title: "letters.site.check.title", body: "letters.site.check.body"))
         app.router.get("/letters/{slug}/send/{token}", sensitive: true, askToSend(app))
-        app.router.post("/letters/{slug}/send/{token}", sensitive: true, async: send(app))
+        app.router.post("/letters/{slug}/send/{token}", sensitive: true, writes: send(app))
         app.router.get("/letters/{slug}/sent", sent(app))
     }
 

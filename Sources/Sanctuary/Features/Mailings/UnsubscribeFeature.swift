@@ -8,7 +8,7 @@ import HTTP
 enum UnsubscribeFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/unsubscribe/{address}/{mailing}/{token}", sensitive: true, page(app))
-        app.router.post("/unsubscribe/{address}/{mailing}/{token}", sensitive: true, async: unsubscribe(app))
+        app.router.post("/unsubscribe/{address}/{mailing}/{token}", sensitive: true, writes: unsubscribe(app))
     }
 
     static func token(_ app: Application, addressID: Int64, mailingID: Int64) -> String {

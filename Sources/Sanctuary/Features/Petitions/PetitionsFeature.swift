@@ -13,8 +13,8 @@ enum PetitionsFeature: Feature {
         app.router.get("/petitions/{slug}/thanks", thanks(app, confirmed: false))
         app.router.get("/petitions/{slug}/confirmed", thanks(app, confirmed: true))
         app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
-        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, async: confirm(app))
-        app.router.post("/petitions/{slug}/sign", async: { request in try await sign(app, request) })
+        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, writes: confirm(app))
+        app.router.post("/petitions/{slug}/sign", writes: { request in try await sign(app, request) })
     }
 
     /// `GET /petitions`.
