@@ -229,19 +229,26 @@ public enum HeaderEncoding {
     /// helped (RFC 5322 §2.2.3); continuation lines start with a space.
     public static func fold(_ line: String) -> String {
         guard line.utf8.count > 78 else { return line }
-        var lines: [String] = []
-        var current = ""
-        for (index, word) in line.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+        // On bytes, in one pass: `length` counts the bytes of the line being filled.
+        var out: [UInt8] = []
+        out.reserveCapacity(line.utf8.count + line.utf8.count / 26 + 3)
+        var length = 0
+        var folded = false
+        for (index, word) in line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).enumerated() {
             // Never right after the header's name: a value starting with a fold gains a space.
-            if index > 1 && !current.isEmpty && current.utf8.count + 1 + word.utf8.count > 78 {
-                lines.append(current)
-                current = String(word)
+            if index > 1 && length > 0 && length + 1 + word.count > 78 {
+                out += [13, 10, UInt8(ascii: " ")]
+                folded = true
+                length = word.count
+            } else if length == 0 && !folded {
+                length = word.count
             } else {
-                current = current.isEmpty && lines.isEmpty ? String(word) : current + " " + word
+                out.append(UInt8(ascii: " "))
+                length += 1 + word.count
             }
+            out += word
         }
-        lines.append(current)
-        return lines.joined(separator: "\r\n ")
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -20,6 +20,8 @@ public final class Application: Sendable {
     let footerPages = FooterPages()
     /// Staff form posts, counted: each ends every cached page at once.
     let staffChanges = StaffChanges()
+    /// Petitions as signing reads them (see `StaffEditedCache`).
+    let signingPetitions: StaffEditedCache<Petition>
     let siteSettings = SiteSettingsCache()
 
     /// The site's name: as an admin set it, or as configured.
@@ -58,6 +60,7 @@ public final class Application: Sendable {
     public init(config: AppConfig, logger: Logger = Logger(label: "sanctuary")) throws {
         self.config = config
         self.logger = logger
+        signingPetitions = StaffEditedCache(staffChanges)
         metrics = PrometheusCollectorRegistry()
         metricsFactory = MetricsFeature.factory(metrics)
         database = try Database(path: config.databasePath, metrics: metricsFactory)

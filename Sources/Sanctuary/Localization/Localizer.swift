@@ -38,15 +38,17 @@ public struct Localizer: Sendable {
         guard let text = strings[key] else { return key }
         guard !arguments.isEmpty, text.utf8.contains(UInt8(ascii: "{")) else { return text }
         // Fill `{name}` placeholders in one pass; unknown ones stay visible.
+        // On the UTF-8 bytes: braces are ASCII, so every index found is a character boundary.
         var out = ""
-        var rest = text[...]
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            out += rest[..<open]
-            let name = String(rest[rest.index(after: open)..<close])
-            out += arguments[name] ?? String(rest[open...close])
-            rest = rest[rest.index(after: close)...]
+        out.reserveCapacity(text.utf8.count + 64)
+        let utf8 = text.utf8
+        var rest = utf8.startIndex
+        while let open = utf8[rest...].firstIndex(of: UInt8(ascii: "{")), let close = utf8[open...].firstIndex(of: UInt8(ascii: "}")) {
+            out += text[rest..<open]
+            out += arguments[String(text[utf8.index(after: open)..<close])] ?? String(text[open...close])
+            rest = utf8.index(after: close)
         }
-        out += rest
+        out += text[rest...]
         return out
     }
 

@@ -21,13 +21,18 @@ public struct FormToken: Sendable {
     }
 
     public func isValid(_ token: String?, for action: String, now: Date = Date()) -> Bool {
-        guard let token else { return false }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let issued = Int(parts[0]), let mac = Data(base64URL: String(parts[2])) else { return false }
+        // `issued.nonce.mac`: the MAC covers `issued.nonce.action`, and is compared as the
+        // text we issued (18 bytes are exactly 24 base64url characters, so one text each).
+        guard let token, let firstDot = token.utf8.firstIndex(of: UInt8(ascii: ".")),
+            let secondDot = token.utf8[token.utf8.index(after: firstDot)...].firstIndex(of: UInt8(ascii: ".")),
+            let issued = Int(token[..<firstDot])
+        else { return false }
+        let mac = token.utf8[token.utf8.index(after: secondDot)...]
+        guard !mac.contains(UInt8(ascii: ".")) else { return false }
         let age = now.timeIntervalSince1970 - TimeInterval(issued)
         guard age >= -300, age <= lifetime else { return false }
-        let expected = key.mac("\(parts[0]).\(parts[1]).\(action)", purpose: "form-token").prefix(18)
-        return constantTimeEqual(Data(expected), mac)
+        let expected = key.mac("\(token[..<secondDot]).\(action)", purpose: "form-token").prefix(18).base64URL
+        return constantTimeEqual(Data(expected.utf8), Data(mac))
     }
 
     /// A state-changing request from another site's page: its `Origin` names another host.

@@ -43,6 +43,7 @@ public final class Mailer: Sendable {
     init(database: Database, settings: Settings, logger: Logger, outboxURL: @escaping @Sendable (Int64) -> String) {
         self.database = database
         self.settings = settings
+        domain = settings.from.address.split(separator: "@").last.map(String.init) ?? "localhost.localdomain"
         self.logger = logger
         self.outboxURL = outboxURL
     }
@@ -90,7 +91,8 @@ public final class Mailer: Sendable {
     public var from: MailAddress { settings.from }
     public var replyTo: MailAddress? { settings.replyTo }
     /// The domain of `Message-ID`s: the sender's.
-    public var domain: String { settings.from.address.split(separator: "@").last.map(String.init) ?? "localhost.localdomain" }
+    /// The sender's domain, for message ids (found once: every signature's mail asks).
+    public let domain: String
 
     private var isRunning: Bool { running.load(ordering: .acquiring) }
 

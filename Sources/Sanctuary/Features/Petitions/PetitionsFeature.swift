@@ -88,7 +88,8 @@ enum PetitionsFeature: Feature {
     /// once the signature is on disk.
     static func sign(_ app: Application, _ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
-        let petition = try app.database.read({ try PetitionStore.find($0, slug: slug) }).orNotFound()
+        let petition = try app.signingPetitions.value(slug) { try app.database.read { try PetitionStore.find($0, slug: slug) } }
+            .orNotFound()
         let t = app.t(request)
         let closed =
             petition.summary.isOpen()
