@@ -18,8 +18,8 @@ final class EventLoop: @unchecked Sendable {
     /// Work this loop's own thread queued for itself: run after the events at hand, with
     /// no lock and no wake-up.
     private var localTasks: [@Sendable () -> Void] = []
-    /// The loop's thread, known once `run` starts.
-    private var thread: pthread_t?
+    /// The loop's thread (`pthread_t`), known once `run` starts; asked from other threads.
+    private let thread = Atomic<UInt>(0)
     var connections: [Int32: HTTPConnection] = [:]
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
     var logBuffer: [UInt8] = []
@@ -82,8 +82,8 @@ final class EventLoop: @unchecked Sendable {
 
     /// Whether the caller is this loop's own thread.
     var inLoop: Bool {
-        guard let thread else { return false }
-        return pthread_equal(thread, pthread_self()) != 0
+        let thread = thread.load(ordering: .acquiring)
+        return thread != 0 && pthread_equal(thread, pthread_self()) != 0
     }
 
     /// Runs `task` on this loop's thread (how async handlers hand back their response).
@@ -129,7 +129,7 @@ final class EventLoop: @unchecked Sendable {
     func wake() { execute {} }
 
     func run() {
-        thread = pthread_self()
+        thread.store(pthread_self(), ordering: .releasing)
         let capacity = 256
         var events = [epoll_event](repeating: epoll_event(), count: capacity)
         let tick = core.tickMilliseconds
