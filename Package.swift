@@ -37,7 +37,8 @@ let package = Package(
         .target(
             name: "SQLite",
             dependencies: [
-                "CSQLite", .product(name: "Crypto", package: "swift-crypto"), .product(name: "CoreMetrics", package: "swift-metrics"),
+                "CSQLite", "CLinux", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ], swiftSettings: strict),
 
         // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.

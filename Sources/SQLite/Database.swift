@@ -1,3 +1,4 @@
+import CLinux
 import CSQLite
 import CoreMetrics
 import Foundation
@@ -166,8 +167,10 @@ private final class Writer: @unchecked Sendable {
     init(connection: Connection, metrics: WriterMetrics?) {
         self.connection = connection
         self.metrics = metrics
-        let thread = Thread { [unowned self] in self.loop() }
-        thread.name = "sanctuary-db-writer"
+        let thread = Thread { [unowned self] in
+            _ = pthread_setname_np(pthread_self(), "sanctuary-write")
+            self.loop()
+        }
         self.thread = thread
         thread.start()
     }
@@ -303,7 +306,10 @@ private final class Checkpointer: @unchecked Sendable {
         connection = try Connection(path: path, mode: .readWrite)
         self.writer = writer
         try connection.execute("PRAGMA synchronous = FULL")
-        let thread = Thread { [unowned self] in self.loop() }
+        let thread = Thread { [unowned self] in
+            _ = pthread_setname_np(pthread_self(), "sanctuary-ckpt")
+            self.loop()
+        }
         thread.start()
         let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(

@@ -357,6 +357,49 @@ final class ServerTests: XCTestCase {
 
 final class Counter: @unchecked Sendable { var value = 0 }
 
+/// Where async handlers run: a form that only waits for its write on its connection's own
+/// event loop, before and after the wait; long work on Swift's pool, never on a loop.
+final class HandlerPlacementTests: XCTestCase {
+    /// The name of the thread running the caller (our loops are `sanctuary-io-N`).
+    static func threadName() -> String { Thread.current.name ?? "" }
+
+    /// Waits for another thread to answer, as a handler waits for the database's writer.
+    static func answerFromAnotherThread() async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) {
+                continuation.resume(returning: threadName())
+            }
+        }
+    }
+
+    func testFormsThatOnlyWriteStayOnTheirLoopAndLongWorkDoesNot() throws {
+        let router = Router()
+        router.post(
+            "/form",
+            writes: { _ in
+                let before = Self.threadName()
+                let answeredOn = await Self.answerFromAnotherThread()
+                let after = Self.threadName()
+                return .text("\(before)|\(answeredOn)|\(after)")
+            })
+        router.post("/long", async: { _ in .text(Self.threadName()) })
+        router.freeze()
+        let server = try TestServer(responder: router)
+        defer { server.stop() }
+        let client = try server.client()
+        for _ in 0..<3 {
+            client.send("POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let parts = try client.readResponse().text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            XCTAssertEqual(parts.count, 3)
+            XCTAssertTrue(parts[0].hasPrefix("sanctuary-io-"), "runs on an event loop: \(parts[0])")
+            XCTAssertFalse(parts[1].hasPrefix("sanctuary-io-"), "answered from elsewhere: \(parts[1])")
+            XCTAssertEqual(parts[2], parts[0], "back on the same loop after the wait")
+        }
+        client.send("POST /long HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        XCTAssertFalse(try client.readResponse().text.hasPrefix("sanctuary-io-"), "long work leaves the loops free")
+    }
+}
+
 /// The micro-cache on its own: what it keeps, for how long, and its bound.
 final class MicroCacheTests: XCTestCase {
     final class Counter: @unchecked Sendable {

@@ -49,10 +49,15 @@ final class AdminContentTests: XCTestCase {
         let duplicate = try site.post("/admin/petitions", fields, headers: cookie)
         XCTAssertEqual(duplicate.status, 422)
         XCTAssertTrue(duplicate.text.contains("already used"))
+        // Signing reads the petition once a second; a staff edit must still end that at once.
+        let token = try site.signToken("status-for-all")
+        XCTAssertEqual(try site.sign("status-for-all", ["email": "before@example.org"], token: token).status, 303)
         // Close it.
         let id = location.split(separator: "/")[2]
         fields = fields.map { $0.0 == "state" ? ("state", "closed") : $0 }
         XCTAssertEqual(try site.post("/admin/petitions/\(id)", fields, headers: cookie).status, 303)
+        XCTAssertEqual(
+            try site.sign("status-for-all", ["email": "after@example.org"], token: token).status, 410, "closed at once for signing too")
         XCTAssertTrue(try site.get("/petitions/status-for-all").text.contains("This petition is closed"))
         let audit = try site.app.database.read { try StaffStore.recentAudit($0).map { "\($0.action) \($0.subject)" } }
         XCTAssertTrue(audit.contains { $0.hasPrefix("create petitions “") && $0.hasSuffix("” (#\(id))") }, "named by title: \(audit)")
