@@ -157,22 +157,15 @@ private final class Writer: @unchecked Sendable {
     private let connection: Connection
     private let metrics: WriterMetrics?
     let generation = Atomic<UInt64>(0)
-    private let condition = NSCondition()
+    private let worker = WorkerThread()
+    /// Guarded by `worker`'s lock.
     private var pending: [Job] = []
-    private var stopping = false
-    private var stopped = false
-    private var thread: Thread?
     static let maxBatch = 2_000
 
     init(connection: Connection, metrics: WriterMetrics?) {
         self.connection = connection
         self.metrics = metrics
-        let thread = Thread { [unowned self] in
-            _ = pthread_setname_np(pthread_self(), "sanctuary-write")
-            self.loop()
-        }
-        self.thread = thread
-        thread.start()
+        worker.start(name: "sanctuary-write") { [unowned self] in self.loop() }
     }
 
     func submit<R>(
@@ -197,46 +190,29 @@ private final class Writer: @unchecked Sendable {
         } fail: { error in
             completion(.failure(error))
         }
-        condition.lock()
-        if stopped {
-            condition.unlock()
+        guard worker.wake({ pending.append(job) }) else {
             completion(.failure(SQLiteError(code: SQLITE_MISUSE, message: "the database is closed")))
             return
         }
-        pending.append(job)
-        condition.signal()
-        condition.unlock()
     }
 
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !stopped { condition.wait() }
-        condition.unlock()
-    }
+    func stop() { worker.stop() }
 
     private func loop() {
         while true {
-            condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
-            if pending.isEmpty && stopping {
-                stopped = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            // Take one `alone` job by itself, or every batched job up to the next `alone` one.
             var batch: [Job] = []
-            if pending[0].kind == .alone {
-                batch.append(pending.removeFirst())
-            } else {
-                let end = pending.firstIndex(where: { $0.kind == .alone }) ?? pending.count
-                let take = min(end, Self.maxBatch)
-                batch.append(contentsOf: pending[0..<take])
-                pending.removeFirst(take)
+            let working = worker.next(hasWork: { !pending.isEmpty }) {
+                // Take one `alone` job by itself, or every batched job up to the next `alone` one.
+                if pending[0].kind == .alone {
+                    batch.append(pending.removeFirst())
+                } else {
+                    let end = pending.firstIndex(where: { $0.kind == .alone }) ?? pending.count
+                    let take = min(end, Self.maxBatch)
+                    batch.append(contentsOf: pending[0..<take])
+                    pending.removeFirst(take)
+                }
             }
-            condition.unlock()
+            guard working else { return }
             if batch[0].kind == .alone {
                 let report = batch[0].run(connection)
                 generation.add(1, ordering: .releasing)
@@ -293,10 +269,9 @@ private final class Checkpointer: @unchecked Sendable {
     static let step: Int32 = 500
     private let connection: Connection
     private let writer: OpaquePointer
-    private let condition = NSCondition()
+    private let worker = WorkerThread()
+    /// Guarded by `worker`'s lock.
     private var due = false
-    private var stopping = false
-    private var stopped = false
     /// Frames of the current WAL the thread has copied (0 after the WAL starts over).
     private let copied = Atomic<Int32>(0)
     /// The frame count at which the thread was last asked (the writer's thread only).
@@ -306,11 +281,7 @@ private final class Checkpointer: @unchecked Sendable {
         connection = try Connection(path: path, mode: .readWrite)
         self.writer = writer
         try connection.execute("PRAGMA synchronous = FULL")
-        let thread = Thread { [unowned self] in
-            _ = pthread_setname_np(pthread_self(), "sanctuary-ckpt")
-            self.loop()
-        }
-        thread.start()
+        worker.start(name: "sanctuary-ckpt") { [unowned self] in self.loop() }
         let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(
             writer,
@@ -334,10 +305,7 @@ private final class Checkpointer: @unchecked Sendable {
             }
         } else if frames - requestedAt >= Self.step {
             requestedAt = frames
-            condition.lock()
-            due = true
-            condition.signal()
-            condition.unlock()
+            _ = worker.wake { due = true }
         }
     }
 
@@ -348,31 +316,69 @@ private final class Checkpointer: @unchecked Sendable {
     /// Call once the writer has stopped: its connection stops calling here.
     func stop() {
         sqlite3_wal_hook(writer, nil, nil)
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !stopped { condition.wait() }
-        condition.unlock()
+        worker.stop()
     }
 
     private func loop() {
-        while true {
-            condition.lock()
-            while !due && !stopping { condition.wait() }
-            if stopping {
-                stopped = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            due = false
-            condition.unlock()
+        while worker.next(hasWork: { due }, take: { due = false }) {
             var log: Int32 = 0
             var done: Int32 = 0
             if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK {
                 copied.store(done, ordering: .releasing)
             }
         }
+    }
+}
+
+/// A thread of its own that sleeps until there is work or it is told to stop: the sleep and
+/// the stop handshake shared by the writer and the checkpointer. What the thread works on
+/// is guarded by this lock (`wake` and `next` run their closures under it).
+private final class WorkerThread: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var stopping = false
+    private var stopped = false
+
+    func start(name: String, _ body: @escaping @Sendable () -> Void) {
+        Thread {
+            // The system's own name for the thread (15 bytes at most), for `top -H` and `perf`.
+            _ = pthread_setname_np(pthread_self(), name)
+            body()
+        }.start()
+    }
+
+    /// Runs `change` under the lock and wakes the thread; false (and nothing run) once it
+    /// has stopped.
+    func wake(_ change: () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopped else { return false }
+        change()
+        condition.signal()
+        return true
+    }
+
+    /// On the thread: sleeps until `hasWork` or a stop, then runs `take` under the lock and
+    /// answers true; answers false when told to stop with no work left (the thread ends).
+    func next(hasWork: () -> Bool, take: () -> Void) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !hasWork() && !stopping { condition.wait() }
+        guard hasWork() else {
+            stopped = true
+            condition.broadcast()
+            return false
+        }
+        take()
+        return true
+    }
+
+    /// Lets the thread finish its work, and returns once it has ended.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        condition.unlock()
     }
 }
 
