@@ -201,18 +201,18 @@ private final class Writer: @unchecked Sendable {
     private func loop() {
         while true {
             var batch: [Job] = []
-            let working = worker.next(hasWork: { !pending.isEmpty }) {
-                // Take one `alone` job by itself, or every batched job up to the next `alone` one.
-                if pending[0].kind == .alone {
-                    batch.append(pending.removeFirst())
+            // Take one `alone` job by itself, or every batched job up to the next `alone` one.
+            let takeBatch = {
+                if self.pending[0].kind == .alone {
+                    batch.append(self.pending.removeFirst())
                 } else {
-                    let end = pending.firstIndex(where: { $0.kind == .alone }) ?? pending.count
+                    let end = self.pending.firstIndex(where: { $0.kind == .alone }) ?? self.pending.count
                     let take = min(end, Self.maxBatch)
-                    batch.append(contentsOf: pending[0..<take])
-                    pending.removeFirst(take)
+                    batch.append(contentsOf: self.pending[0..<take])
+                    self.pending.removeFirst(take)
                 }
             }
-            guard working else { return }
+            guard worker.next(hasWork: { !pending.isEmpty }, take: takeBatch) else { return }
             if batch[0].kind == .alone {
                 let report = batch[0].run(connection)
                 generation.add(1, ordering: .releasing)
