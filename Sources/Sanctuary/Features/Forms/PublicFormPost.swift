@@ -97,13 +97,13 @@ struct FieldChecks {
 
     /// A normalised postal code (`A1A 1A1`); when not `required`, "" for an empty field.
     mutating func postalCode(_ name: String = "postal_code", required: Bool = true) -> String? {
-        let raw = (form[name] ?? "").trimmingCharacters(in: .whitespaces)
-        if raw.isEmpty && !required { return "" }
-        guard let code = PostalCode.normalise(raw) else {
-            state.errors[name] = raw.isEmpty ? t("sign.error.postal_code.missing") : t("sign.error.postal_code.invalid")
-            return nil
-        }
-        return code
+        let raw = form[name] ?? ""
+        // A valid code first: `normalise` drops spaces itself, so only a refusal needs trimming.
+        if let code = PostalCode.normalise(raw) { return code }
+        let empty = raw.trimmingCharacters(in: .whitespaces).isEmpty
+        if empty && !required { return "" }
+        state.errors[name] = empty ? t("sign.error.postal_code.missing") : t("sign.error.postal_code.invalid")
+        return nil
     }
 
     /// Whether a box was ticked (`value` "yes"); when `required`, the message if it was not.

@@ -8,43 +8,22 @@ enum SignatureForm {
     static let maxNameLength = 100
     static let maxCommentLength = 1000
 
-    /// Cleans and checks a posted form: the signature, or the form state with errors.
+    /// Cleans and checks a posted form: the signature, or the form state with errors (the
+    /// checks and messages every public form shares, `FieldChecks`).
     static func validate(_ form: FormFields, t: Localizer) -> Result<SignatureInput, FormStateError> {
-        var state = FormState(values: [:], errors: [:])
-        for name in order { state.values[name] = form[name] ?? "" }
-        state.values["consent_updates"] = form["consent_updates"] == "yes" ? "yes" : ""
-        state.values["notify_outcome"] = form["notify_outcome"] == "yes" ? "yes" : ""
-
-        func text(_ name: String, required: Bool, max: Int, multiline: Bool = false) -> String {
-            switch Input.text(form[name], required: required, maxLength: max, multiline: multiline) {
-            case .success(let value): return value
-            case .failure(.missing): state.errors[name] = t("sign.error.\(name).missing")
-            case .failure(.tooLong(let count)):
-                state.errors[name] = t("sign.error.too_long", ["max": t.formatNumber(max), "count": t.formatNumber(count)])
-            case .failure(.invalidCharacters): state.errors[name] = t("sign.error.invalid_characters")
-            }
-            return ""
-        }
-        let first = text("first_name", required: true, max: maxNameLength)
-        let last = text("last_name", required: true, max: maxNameLength)
-        let comment = text("comment", required: false, max: maxCommentLength, multiline: true)
-        let email = Input.email(form["email"])
-        if email == nil {
-            state.errors["email"] =
-                (form["email"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-                ? t("sign.error.email.missing") : t("sign.error.email.invalid")
-        }
-        let postal = PostalCode.normalise(form["postal_code"])
-        if postal == nil {
-            state.errors["postal_code"] =
-                (form["postal_code"] ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-                ? t("sign.error.postal_code.missing") : t("sign.error.postal_code.invalid")
-        }
-        guard state.isValid, let email, let postal else { return .failure(FormStateError(state: state)) }
+        var check = FieldChecks(form, t: t, fields: order)
+        let first = check.text("first_name", required: true, max: maxNameLength, missing: "sign.error.first_name.missing")
+        let last = check.text("last_name", required: true, max: maxNameLength, missing: "sign.error.last_name.missing")
+        let comment = check.text("comment", required: false, max: maxCommentLength, multiline: true)
+        let email = check.email()
+        let postal = check.postalCode()
+        let consent = check.ticked("consent_updates")
+        let notify = check.ticked("notify_outcome")
+        guard check.isValid, let email, let postal else { return .failure(check.failure) }
         return .success(
             SignatureInput(
-                firstName: first, lastName: last, email: email, postalCode: postal, comment: comment,
-                consentUpdates: form["consent_updates"] == "yes", notifyOutcome: form["notify_outcome"] == "yes", clientHash: ""))
+                firstName: first, lastName: last, email: email, postalCode: postal, comment: comment, consentUpdates: consent,
+                notifyOutcome: notify, clientHash: ""))
     }
 
     static func fields(t: Localizer) -> [Form.Field] {
