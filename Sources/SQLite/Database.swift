@@ -236,9 +236,11 @@ private final class Writer: @unchecked Sendable {
         for job in batch { reports.append(job.run(connection)) }
         var commitError: Error?
         do {
+            try connection.writeCounters()
             try connection.execute("COMMIT")
         } catch {
             commitError = error
+            connection.discardCounters()
             try? connection.execute("ROLLBACK")
         }
         generation.add(1, ordering: .releasing)

@@ -120,6 +120,42 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(try database.read { try $0.scalar("SELECT count(DISTINCT i) FROM t", as: Int.self) }, 500)
     }
 
+    /// Counters kept in rows are added up over a batch and written once, yet each job sees
+    /// the running total as if it had written alone (each value once: what the goal mail
+    /// relies on), and a job that fails takes its increment back with it.
+    func testCountersAddUpOverABatchAndFailedJobsTakeTheirShareBack() async throws {
+        struct Boom: Error {}
+        let database = self.database!
+        try database.writeAndWait { db in try db.run("INSERT INTO t (id, i) VALUES (1, 10)") }
+        let update = "UPDATE t SET i = i + ?1 WHERE id = ?2"
+        let seen = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for n in 0..<300 {
+                group.addTask { @Sendable () async throws -> Int? in
+                    do {
+                        return try await database.write { db in
+                            let total = try db.addToCounter(update, key: [.integer(1)]) {
+                                try db.scalar("SELECT i FROM t WHERE id = 1", as: Int.self) ?? 0
+                            }
+                            if n % 10 == 0 { throw Boom() }
+                            return total
+                        }
+                    } catch is Boom {
+                        return nil
+                    }
+                }
+            }
+            var seen: [Int] = []
+            for try await total in group { if let total { seen.append(total) } }
+            return seen
+        }
+        XCTAssertEqual(seen.count, 270)
+        XCTAssertEqual(seen.sorted(), Array(11...280), "each running total once, none from a failed job")
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT i FROM t WHERE id = 1", as: Int.self) }, 280)
+        // Outside a transaction the change is written at once.
+        try database.exclusive { db in try db.addToCounter(update, key: [.integer(1)], by: 5) }
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT i FROM t WHERE id = 1", as: Int.self) }, 285)
+    }
+
     func testReadersSeeConsistentSnapshotsWhileTheWriterWrites() throws {
         try database.writeAndWait { db in
             try db.run("INSERT INTO t (id, i) VALUES (1, 0), (2, 0)")

@@ -220,26 +220,38 @@ public enum PetitionStore {
     }
 
     /// The kept counters move with each counted signature: the petition's total, its
-    /// province's and its day's. True when this one made the total reach the goal (exactly
-    /// once per petition: the count moves by one).
+    /// province's and its day's, added up over the writer's batch and written once before it
+    /// commits (`Connection.addToCounter`). True when this one made the total reach the goal
+    /// (exactly once per petition: the count moves by one, and the batch's total is read
+    /// once, then counted on).
     private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Bool {
-        let reached =
-            try connection.scalar(
-                """
-                UPDATE petitions SET signature_count = signature_count + 1,
-                    goal_reached_at = CASE WHEN goal > 0 AND signature_count + 1 = goal THEN ? ELSE goal_reached_at END
-                WHERE id = ? RETURNING goal > 0 AND signature_count = goal
-                """, now, petitionID, as: Bool.self) ?? false
-        try connection.run(
+        let id = SQLValue.integer(petitionID)
+        var goal = 0
+        let total = try connection.addToCounter(
             """
-            INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?, ?, 1)
-            ON CONFLICT (petition_id, province) DO UPDATE SET count = count + 1
-            """, petitionID, province)
-        try connection.run(
+            UPDATE petitions SET signature_count = signature_count + ?1,
+                goal_reached_at = CASE WHEN goal > 0 AND signature_count < goal AND signature_count + ?1 >= goal
+                                       THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE goal_reached_at END
+            WHERE id = ?2
+            """, key: [id],
+            current: {
+                let row = try connection.first("SELECT signature_count, goal FROM petitions WHERE id = ?", petitionID) {
+                    (try $0.get("signature_count", as: Int.self), try $0.get("goal", as: Int.self))
+                }
+                goal = row?.1 ?? 0
+                return row?.0 ?? 0
+            })
+        if goal == 0 { goal = try connection.scalar("SELECT goal FROM petitions WHERE id = ?", petitionID, as: Int.self) ?? 0 }
+        try connection.addToCounter(
             """
-            INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?, ?, 1)
-            ON CONFLICT (petition_id, day) DO UPDATE SET count = count + 1
-            """, petitionID, day)
-        return reached
+            INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?2, ?3, ?1)
+            ON CONFLICT (petition_id, province) DO UPDATE SET count = count + excluded.count
+            """, key: [id, .text(province)])
+        try connection.addToCounter(
+            """
+            INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?2, ?3, ?1)
+            ON CONFLICT (petition_id, day) DO UPDATE SET count = count + excluded.count
+            """, key: [id, .text(day)])
+        return goal > 0 && total == goal
     }
 }
