@@ -226,7 +226,7 @@ public enum PetitionStore {
     /// once, then counted on).
     private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Bool {
         let id = SQLValue.integer(petitionID)
-        var goal = 0
+        var goal: Int?
         let total = try connection.addToCounter(
             """
             UPDATE petitions SET signature_count = signature_count + ?1,
@@ -241,7 +241,8 @@ public enum PetitionStore {
                 goal = row?.1 ?? 0
                 return row?.0 ?? 0
             })
-        if goal == 0 { goal = try connection.scalar("SELECT goal FROM petitions WHERE id = ?", petitionID, as: Int.self) ?? 0 }
+        // Read with the total when this batch first counts the petition; after that, alone.
+        let target = try goal ?? connection.scalar("SELECT goal FROM petitions WHERE id = ?", petitionID, as: Int.self) ?? 0
         try connection.addToCounter(
             """
             INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?2, ?3, ?1)
@@ -252,6 +253,6 @@ public enum PetitionStore {
             INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?2, ?3, ?1)
             ON CONFLICT (petition_id, day) DO UPDATE SET count = count + excluded.count
             """, key: [id, .text(day)])
-        return goal > 0 && total == goal
+        return target > 0 && total == target
     }
 }
