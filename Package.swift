@@ -51,7 +51,7 @@ let package = Package(
             ], swiftSettings: strict),
 
         // Layer 1: mail transport. MIME messages, and SMTP through libcurl.
-        .target(name: "Mail", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "Mail", dependencies: ["CCurl", "CLinux"], swiftSettings: strict),
 
         // Layer 1: pictures. Decode, turn upright, scale down (an area filter of ours),
         // encode again: nothing but pixels survives.
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "Sanctuary",
             dependencies: [
-                "SQLite", "HTTP", "Mail", "Images",
+                "SQLite", "HTTP", "Mail", "Images", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

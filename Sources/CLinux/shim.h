@@ -8,3 +8,21 @@ extern char *strptime(const char *s, const char *format, struct tm *tm);
 #include <pthread.h>
 // The system's name for a thread (15 bytes at most), as `top -H` and `perf` show it.
 extern int pthread_setname_np(pthread_t thread, const char *name);
+#include <sys/random.h>
+#include <errno.h>
+#include <stdlib.h>
+// Fills `buffer` with `count` bytes from the kernel's generator: one getrandom(2) call for
+// up to 256 bytes, where Swift's SystemRandomNumberGenerator makes one per 8. Like Swift's
+// generator, it stops the process if the kernel cannot give randomness (no getrandom).
+static inline void sanctuary_random_bytes(void *buffer, size_t count) {
+    unsigned char *next = buffer;
+    while (count > 0) {
+        ssize_t got = getrandom(next, count, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            abort();
+        }
+        next += got;
+        count -= (size_t)got;
+    }
+}

@@ -298,7 +298,15 @@ struct Pattern {
     }
 
     static func split(_ path: String) -> [String] {
-        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        // On bytes: `/` is ASCII, so it never falls inside a multi-byte character.
+        var segments: [String] = []
+        var start = path.utf8.startIndex
+        for index in path.utf8.indices where path.utf8[index] == UInt8(ascii: "/") {
+            if start < index { segments.append(String(decoding: path.utf8[start..<index], as: UTF8.self)) }
+            start = path.utf8.index(after: index)
+        }
+        if start < path.utf8.endIndex { segments.append(String(decoding: path.utf8[start...], as: UTF8.self)) }
+        return segments
     }
 
     func match(_ path: [String]) -> [String: String]? {

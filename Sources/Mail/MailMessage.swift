@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 /// An address with an optional display name: `Sanctuary <news@example.org>`.
@@ -84,19 +85,25 @@ public struct MailMessage: Sendable {
 
     /// A fresh `Message-ID` on the sender's domain: `<random@domain>`.
     public static func makeID(domain: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let (a, b) = (generator.next() as UInt64, generator.next() as UInt64)
+        var random: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &random) { sanctuary_random_bytes($0.baseAddress, $0.count) }
         func hex(_ n: UInt64) -> String {
             let digits = String(n, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
         }
-        return "<\(hex(a))\(hex(b))@\(domain)>"
+        return "<\(hex(random.0))\(hex(random.1))@\(domain)>"
     }
 
     /// The message as sent: CRLF line ends, every line under 998 bytes.
     public func rendered() -> String {
-        var lines: [String] = []
-        func header(_ name: String, _ value: String) { lines.append(HeaderEncoding.fold("\(name): \(value)")) }
+        // One string grown in place, each line ended as it is added.
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 11 / 10 + (html?.utf8.count ?? 0) * 11 / 10 + 1024)
+        func line(_ text: String) {
+            out += text
+            out += "\r\n"
+        }
+        func header(_ name: String, _ value: String) { line(HeaderEncoding.fold("\(name): \(value)")) }
         header("Date", MailMessage.rfc5322Date(date))
         header("From", from.header(used: 6))
         header("To", to.header(used: 4))
@@ -130,26 +137,26 @@ public struct MailMessage: Sendable {
                 ]
         }
         if attachments.isEmpty {
-            lines += content
+            content.forEach(line)
         } else {
-            lines.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
-            lines.append("")
-            lines.append("--\(boundary)")
-            lines += content
+            line("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
+            line("")
+            line("--\(boundary)")
+            content.forEach(line)
             for attachment in attachments {
-                lines.append("--\(boundary)")
-                lines.append("Content-Type: \(attachment.contentType); name=\"\(attachment.filename)\"")
-                lines.append("Content-Disposition: attachment; filename=\"\(attachment.filename)\"")
-                lines.append("Content-Transfer-Encoding: base64")
-                lines.append("")
-                lines.append(
+                line("--\(boundary)")
+                line("Content-Type: \(attachment.contentType); name=\"\(attachment.filename)\"")
+                line("Content-Disposition: attachment; filename=\"\(attachment.filename)\"")
+                line("Content-Transfer-Encoding: base64")
+                line("")
+                line(
                     Data(attachment.data).base64EncodedString(options: [
                         .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
                     ]))
             }
-            lines.append("--\(boundary)--")
+            line("--\(boundary)--")
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        return out
     }
 
     /// `Thu, 01 Jan 1970 00:00:00 +0000` (RFC 5322 §3.3), in UTC, without a formatter
@@ -256,61 +263,71 @@ public enum HeaderEncoding {
 /// soft breaks, `=` and bytes outside printable ASCII as `=XX`, and a space or tab at a
 /// line's end encoded so no relay strips it.
 public enum QuotedPrintable {
-    /// Works on the UTF-8 bytes in one pass (line ends normalised to CRLF on the way): a
-    /// confirmation mail is rendered for every signature, on the request's thread.
+    /// Works on the UTF-8 bytes in one pass, straight into the result's storage (line ends
+    /// normalised to CRLF on the way): a confirmation mail is rendered for every signature,
+    /// on the request's thread.
     public static func encode(_ text: String) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + text.utf8.count / 8 + 16)
-        var line: [UInt8] = []
-        var previousWasCR = false
-        for byte in text.utf8 {
-            if byte == 10 && previousWasCR {
-                previousWasCR = false
-                continue
-            }
-            previousWasCR = byte == 13
-            if byte == 10 || byte == 13 {
-                encodeLine(line, into: &out)
-                out.append(13)
-                out.append(10)
-                line.removeAll(keepingCapacity: true)
-            } else {
-                line.append(byte)
-            }
+        var text = text
+        return text.withUTF8 { bytes in
+            // At most 3 bytes out per byte in, a CRLF per line end, and a 3-byte soft break
+            // per 25 encoded bytes of a line.
+            let capacity = bytes.count * 3 + bytes.count / 8 + 16
+            return String(unsafeUninitializedCapacity: capacity) { out in encode(bytes, into: out) }
         }
-        encodeLine(line, into: &out)
-        return String(decoding: out, as: UTF8.self)
     }
 
     static let hex = Array("0123456789ABCDEF".utf8)
 
-    static func encodeLine(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        encodeLine(bytes, into: &out)
-        return String(decoding: out, as: UTF8.self)
+    /// Encodes `bytes` into `out` (large enough: see `encode`); returns the length written.
+    static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = 0
+        var lineStart = 0
+        var index = 0
+        while index <= bytes.count {
+            guard index == bytes.count || bytes[index] == 10 || bytes[index] == 13 else {
+                index += 1
+                continue
+            }
+            written = encodeLine(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), into: out, at: written)
+            guard index < bytes.count else { break }
+            out[written] = 13
+            out[written + 1] = 10
+            written += 2
+            // CRLF is one line end, not two.
+            index += bytes[index] == 13 && index + 1 < bytes.count && bytes[index + 1] == 10 ? 2 : 1
+            lineStart = index
+        }
+        return written
     }
 
-    static func encodeLine(_ bytes: [UInt8], into out: inout [UInt8]) {
+    /// One line without its end: at most 76 characters a line with soft breaks; `=`, bytes
+    /// outside printable ASCII, and a space or tab ending the line as `=XX`.
+    static func encodeLine(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
+        var written = start
         var lineLength = 0
-        for (index, byte) in bytes.enumerated() {
+        for index in bytes.indices {
+            let byte = bytes[index]
             let last = index == bytes.count - 1
             let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !last)
             let width = literal ? 1 : 3
             if lineLength + width > 75 {
                 // A soft line break.
-                out.append(61)
-                out.append(13)
-                out.append(10)
+                out[written] = 61
+                out[written + 1] = 13
+                out[written + 2] = 10
+                written += 3
                 lineLength = 0
             }
             if literal {
-                out.append(byte)
+                out[written] = byte
             } else {
-                out.append(61)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 15)])
+                out[written] = 61
+                out[written + 1] = hex[Int(byte >> 4)]
+                out[written + 2] = hex[Int(byte & 15)]
             }
+            written += width
             lineLength += width
         }
+        return written
     }
 }

@@ -168,6 +168,49 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try count(), before)
     }
 
+    /// Link tokens start with the time they were made, so a burst of signatures appends
+    /// its tokens to the table instead of writing a random page each; only their hash is
+    /// stored, and a link of the earlier form (32 random bytes, stored by hash alone) still
+    /// works after the upgrade.
+    func testLinkTokensAreStoredInOrderHashedAndOldLinksStillWork() throws {
+        for n in 0..<5 { XCTAssertEqual(try site.sign(slug, ["email": "order\(n)@example.org"]).status, 303) }
+        let links = try smtp.waitForMessages(5).compactMap { $0.link(containing: "/confirm/") }
+        XCTAssertEqual(links.count, 5)
+        let keys = try site.app.database.read { db in
+            try db.query("SELECT token_hash FROM mail_tokens WHERE purpose = 'signature' ORDER BY subject_id") { row in
+                try row.get("token_hash", as: [UInt8].self)
+            }
+        }
+        XCTAssertEqual(keys.count, 5)
+        for link in links {
+            let token = String(link.split(separator: "/").last ?? "")
+            XCTAssertEqual(token.count, 54)
+            let key = MailTokenStore.key(token)
+            XCTAssertEqual(key.count, 40)
+            XCTAssertEqual(Array(key.suffix(32)), SecretToken.digest(token), "only the token's hash is stored, after its time")
+            XCTAssertTrue(keys.contains(key))
+        }
+        XCTAssertEqual(keys.map { Array($0.prefix(8)) }, keys.map { Array($0.prefix(8)) }.sorted { $0.lexicographicallyPrecedes($1) })
+
+        // A token of the earlier form, as a mail sent before the upgrade carries it.
+        let old = SecretToken.make()
+        XCTAssertEqual(old.count, 43)
+        XCTAssertEqual(MailTokenStore.key(old), SecretToken.digest(old))
+        let id = try XCTUnwrap(
+            try site.app.database.read { try $0.scalar("SELECT id FROM signatures WHERE email = 'order0@example.org'", as: Int64.self) })
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE mail_tokens SET used_at = '2026-01-01T00:00:00Z' WHERE subject_id = ?", id)
+            try db.run(
+                "INSERT INTO mail_tokens (token_hash, purpose, subject_id, expires_at) VALUES (?, 'signature', ?, '2999-01-01T00:00:00Z')",
+                SecretToken.digest(old), id)
+        }
+        let before = try count()
+        XCTAssertEqual(try press(site.app.config.publicBaseURL + "/petitions/\(slug)/confirm/\(old)").status, 303)
+        XCTAssertEqual(try count(), before + 1)
+        // A token of the new length that is not ours finds nothing.
+        XCTAssertEqual(try site.get("/petitions/\(slug)/confirm/" + String(repeating: "A", count: 54)).status, 404)
+    }
+
     func testFrenchVisitorGetsFrenchMailWithFrenchLinks() throws {
         let page = try site.get("/fr/petitions/\(slug)")
         let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))

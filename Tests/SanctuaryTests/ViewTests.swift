@@ -40,4 +40,25 @@ final class EmailAddressTests: XCTestCase {
             XCTAssertNil(Input.email(bad), bad)
         }
     }
+
+    /// Printable ASCII is checked on its bytes, anything else by the general rules; a
+    /// trailing space sends the same address down the general path, and both must agree.
+    func testTheASCIIPathAgreesWithTheGeneralOne() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aZ09.-_+@@..--\"'!x".utf8)
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 1...14, using: &generator)
+            let candidate = String(decoding: (0..<length).map { _ in alphabet.randomElement(using: &generator) ?? 0 }, as: UTF8.self)
+            let fast = Input.email(candidate)
+            XCTAssertEqual(fast, Input.email(candidate + " "), candidate)
+            if fast != nil { accepted += 1 }
+        }
+        for sample in [
+            "Amal.Haddad+petition@Example.ORG", "a..b@example.org", "a@example.123", String(repeating: "a", count: 65) + "@x.org",
+        ] {
+            XCTAssertEqual(Input.email(sample), Input.email(sample + " "), sample)
+        }
+        XCTAssertGreaterThan(accepted, 0, "some random addresses pass, so both paths were compared on good ones too")
+    }
 }

@@ -61,6 +61,13 @@ public enum Input {
     /// A case-folded e-mail address if it looks deliverable (`name@example.org`), else nil.
     public static func email(_ raw: String?) -> String? {
         let raw = raw ?? ""
+        // Printable ASCII without spaces (nearly every address) is checked on its bytes.
+        if raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) { return asciiEmail(raw) }
+        return anyEmail(raw)
+    }
+
+    /// `email` for any text: trimmed, lower-cased, letters of any script.
+    static func anyEmail(_ raw: String) -> String? {
         let edgesAreASCIIText =
             raw.utf8.first.map { $0 > 0x20 && $0 < 0x7f } == true && raw.utf8.last.map { $0 > 0x20 && $0 < 0x7f } == true
         let value = (edgesAreASCIIText ? raw : raw.trimmingCharacters(in: .whitespacesAndNewlines)).lowercased()
@@ -79,6 +86,34 @@ public enum Input {
             else { return nil }
         }
         return value
+    }
+}
+
+extension Input {
+    /// `email` for printable ASCII with no space: the same rules, on bytes, with no
+    /// Foundation call (lower-casing ASCII is a byte's business).
+    static func asciiEmail(_ raw: String) -> String? {
+        guard raw.utf8.count <= 254 else { return nil }
+        var bytes = Array(raw.utf8)
+        for i in bytes.indices where bytes[i] >= 0x41 && bytes[i] <= 0x5A { bytes[i] |= 0x20 }
+        guard let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return nil }
+        let dot = UInt8(ascii: ".")
+        let hyphen = UInt8(ascii: "-")
+        let local = bytes[..<at]
+        guard !local.isEmpty, local.count <= 64, local.first != dot, local.last != dot else { return nil }
+        var previous: UInt8 = 0
+        for byte in local {
+            guard isLocalScalar(Unicode.Scalar(byte)), !(byte == dot && previous == dot) else { return nil }
+            previous = byte
+        }
+        let labels = bytes[(at + 1)...].split(separator: dot, omittingEmptySubsequences: false)
+        guard labels.count >= 2, let tld = labels.last, tld.count >= 2, !tld.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63, label.first != hyphen, label.last != hyphen,
+                label.allSatisfy({ isDomainScalar(Unicode.Scalar($0)) })
+            else { return nil }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

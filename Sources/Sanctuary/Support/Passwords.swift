@@ -1,3 +1,4 @@
+import CLinux
 import Crypto
 import Foundation
 import _CryptoExtras
@@ -63,13 +64,17 @@ public struct PasswordHasher: Sendable {
 
 /// Random tokens for cookies and links (≥ 128 bits), and their stored form.
 public enum SecretToken {
-    /// `bytes` random bytes (rounded up to whole 8-byte words), base64url: one call of the
-    /// system generator per 8 bytes, not one per byte.
+    /// `bytes` random bytes, base64url, from one call of the kernel's generator.
     public static func make(bytes: Int = 32) -> String {
-        var generator = SystemRandomNumberGenerator()
-        var data = Data(capacity: bytes + 7)
-        for _ in 0..<(bytes + 7) / 8 { withUnsafeBytes(of: generator.next() as UInt64) { data.append(contentsOf: $0) } }
-        return data.prefix(bytes).base64URL
+        Data(randomBytes(bytes)).base64URL
+    }
+
+    /// `count` bytes from the kernel's generator (getrandom), in one call.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            sanctuary_random_bytes(buffer.baseAddress, count)
+            initialized = count
+        }
     }
 
     /// What we store: SHA-256 of the token, so a database leak gives no working token.

@@ -97,22 +97,31 @@ extension Data {
         }
     }
 
-    /// Base64 the URL-safe alphabet and no padding, in one pass over the bytes (tokens
-    /// are made for every signature and form).
+    /// Base64 in the URL-safe alphabet and no padding (RFC 4648 §5), straight from the
+    /// bytes (tokens are made for every signature and form).
     var base64URL: String {
-        let bytes = Array(base64EncodedString().utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count)
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
-            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
-            case UInt8(ascii: "="): continue
-            default: out.append(byte)
+        withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { out in
+                let alphabet = Data.base64URLAlphabet
+                var written = 0
+                var index = 0
+                while index < bytes.count {
+                    let count = Swift.min(3, bytes.count - index)
+                    var group = UInt32(bytes[index]) << 16
+                    if count > 1 { group |= UInt32(bytes[index + 1]) << 8 }
+                    if count > 2 { group |= UInt32(bytes[index + 2]) }
+                    for shift in stride(from: 18, through: 18 - 6 * count, by: -6) {
+                        out[written] = alphabet[Int((group >> UInt32(shift)) & 63)]
+                        written += 1
+                    }
+                    index += 3
+                }
+                return written
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    static let base64URLAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     init?(base64URL: String) {
         var bytes = base64URL.utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "+") : $0 == UInt8(ascii: "_") ? UInt8(ascii: "/") : $0 }

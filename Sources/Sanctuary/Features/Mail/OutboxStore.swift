@@ -251,15 +251,31 @@ public struct NewMailToken: Sendable {
     public let digest: [UInt8]
     public let expiresAt: String
 
+    /// The token is 8 bytes of the time it was made (microseconds, big-endian) and 32
+    /// random bytes; see `MailTokenStore.key`.
     public init(lifetime: TimeInterval, now: Date = Date()) {
-        token = SecretToken.make()
-        digest = SecretToken.digest(token)
+        let micros = UInt64(max(0, now.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let bytes = withUnsafeBytes(of: micros.bigEndian) { Array($0) } + SecretToken.randomBytes(32)
+        token = Data(bytes).base64URL
+        digest = MailTokenStore.key(token)
         expiresAt = Timestamp.format(now.addingTimeInterval(lifetime))
     }
 }
 
-/// Tokens for links in mail: random, single use, stored as SHA-256 only.
+/// Tokens for links in mail: random, single use, stored hashed.
 public enum MailTokenStore {
+    /// Where a token is stored: the time it was made, then SHA-256 of the whole token.
+    /// Keys made one after another sort one after another, so a burst of signatures adds its
+    /// tokens at the end of the table, a page or two per commit, where a random key (the hash
+    /// alone) wrote one page of the table per signature. The time tells nothing a mail's
+    /// `Date` does not, and the hash still gives no working link to whoever reads the file.
+    /// A token of the earlier form (32 random bytes, 43 characters) is stored by its hash alone.
+    public static func key(_ token: String) -> [UInt8] {
+        let hash = SecretToken.digest(token)
+        guard token.utf8.count == 54, let bytes = Data(base64URL: token), bytes.count == 40 else { return hash }
+        return Array(bytes.prefix(8)) + hash
+    }
+
     /// Makes a token for `purpose`, valid for `lifetime` seconds; returns the token for the link.
     public static func make(
         _ db: Connection, purpose: MailTokenPurpose, subjectID: Int64?, payload: String = "", lifetime: TimeInterval,
@@ -285,7 +301,7 @@ public enum MailTokenStore {
         guard token.utf8.count <= 100 else { return nil }
         return try db.first(
             "SELECT subject_id, payload, expires_at, used_at FROM mail_tokens WHERE token_hash = ? AND purpose = ?",
-            SecretToken.digest(token), purpose
+            key(token), purpose
         ) { row in
             let used = try row.optional("used_at", as: String.self) != nil
             let expired = try row.get("expires_at", as: String.self) <= now
@@ -300,7 +316,7 @@ public enum MailTokenStore {
     public static func use(_ db: Connection, token: String, purpose: MailTokenPurpose, now: String = Timestamp.now()) throws -> MailToken? {
         guard let found = try find(db, token: token, purpose: purpose, now: now) else { return nil }
         if found.status == .valid {
-            try db.run("UPDATE mail_tokens SET used_at = ? WHERE token_hash = ?", now, SecretToken.digest(token))
+            try db.run("UPDATE mail_tokens SET used_at = ? WHERE token_hash = ?", now, key(token))
         }
         return found
     }
