@@ -165,11 +165,41 @@ public struct MailMessage: Sendable {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(days[Int(parts.tm_wday) % 7]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon) % 12]) \(1900 + Int(parts.tm_year)) "
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) +0000"
+        // Written on bytes: this runs for every mail, on the request's thread.
+        return String(unsafeUninitializedCapacity: 31) { out in
+            var written = 0
+            func put(_ text: StaticString) {
+                for index in 0..<text.utf8CodeUnitCount {
+                    out[written] = text.utf8Start[index]
+                    written += 1
+                }
+            }
+            func two(_ n: Int32) {
+                let n = Int(max(0, min(99, n)))
+                out[written] = UInt8(48 + n / 10)
+                out[written + 1] = UInt8(48 + n % 10)
+                written += 2
+            }
+            let days: [StaticString] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+            let months: [StaticString] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+            put(days[Int(parts.tm_wday) % 7])
+            put(", ")
+            two(parts.tm_mday)
+            put(" ")
+            put(months[Int(parts.tm_mon) % 12])
+            put(" ")
+            let year = max(0, min(9999, 1900 + Int(parts.tm_year)))
+            two(Int32(year / 100))
+            two(Int32(year % 100))
+            put(" ")
+            two(parts.tm_hour)
+            put(":")
+            two(parts.tm_min)
+            put(":")
+            two(parts.tm_sec)
+            put(" +0000")
+            return written
+        }
     }
 }
 
@@ -236,26 +266,47 @@ public enum HeaderEncoding {
     /// helped (RFC 5322 §2.2.3); continuation lines start with a space.
     public static func fold(_ line: String) -> String {
         guard line.utf8.count > 78 else { return line }
-        // On bytes, in one pass: `length` counts the bytes of the line being filled.
-        var out: [UInt8] = []
-        out.reserveCapacity(line.utf8.count + line.utf8.count / 26 + 3)
-        var length = 0
-        var folded = false
-        for (index, word) in line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).enumerated() {
-            // Never right after the header's name: a value starting with a fold gains a space.
-            if index > 1 && length > 0 && length + 1 + word.count > 78 {
-                out += [13, 10, UInt8(ascii: " ")]
-                folded = true
-                length = word.count
-            } else if length == 0 && !folded {
-                length = word.count
-            } else {
-                out.append(UInt8(ascii: " "))
-                length += 1 + word.count
+        var line = line
+        return line.withUTF8 { bytes in
+            // In one pass over the bytes, straight into the result: a fold turns a space into
+            // CRLF and a space, so the result is at most twice as long.
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                var written = 0
+                var length = 0  // bytes of the line being filled
+                var folded = false
+                var word = 0
+                var start = 0
+                while true {
+                    var end = start
+                    while end < bytes.count && bytes[end] != UInt8(ascii: " ") { end += 1 }
+                    let count = end - start
+                    // Never right after the header's name: a value starting with a fold gains a space.
+                    if word > 1 && length > 0 && length + 1 + count > 78 {
+                        out[written] = 13
+                        out[written + 1] = 10
+                        written += 2
+                        out[written] = UInt8(ascii: " ")
+                        written += 1
+                        folded = true
+                        length = 1 + count  // the continuation's space counts too
+                    } else if length == 0 && !folded {
+                        length = count
+                    } else {
+                        out[written] = UInt8(ascii: " ")
+                        written += 1
+                        length += 1 + count
+                    }
+                    for index in start..<end {
+                        out[written] = bytes[index]
+                        written += 1
+                    }
+                    guard end < bytes.count else { break }
+                    start = end + 1
+                    word += 1
+                }
+                return written
             }
-            out += word
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

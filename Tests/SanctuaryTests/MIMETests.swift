@@ -44,6 +44,27 @@ final class MIMETests: XCTestCase {
         XCTAssertFalse(line.hasPrefix("Subject:\r\n"), "the value starts on the header's own line")
     }
 
+    /// Folding only ever turns a space into CRLF and a space (unfolding gives the line back),
+    /// keeps lines within 78 characters where the words allow it, and never folds right
+    /// after the header's name.
+    func testFoldingKeepsTheLineAndItsLimit() {
+        var generator = SystemRandomNumberGenerator()
+        let words = ["a", "réfugiées", "=?UTF-8?B?w6k=?=", String(repeating: "x", count: 90), "", "petition", "Subject:"]
+        for _ in 0..<2_000 {
+            let line =
+                "Subject: "
+                + (0..<Int.random(in: 1...30, using: &generator)).map { _ in words.randomElement(using: &generator) ?? "" }
+                .joined(separator: " ")
+            let folded = HeaderEncoding.fold(line)
+            XCTAssertEqual(folded.replacingOccurrences(of: "\r\n ", with: " "), line)
+            XCTAssertFalse(folded.hasPrefix("Subject:\r\n"))
+            for part in folded.components(separatedBy: "\r\n").dropFirst() where part.utf8.count > 78 {
+                XCTAssertEqual(part.split(separator: " ").count, 1, "a long line is one word: \(part)")
+            }
+        }
+        XCTAssertEqual(HeaderEncoding.fold("To: short"), "To: short")
+    }
+
     func testHeadersCannotBeInjected() {
         let message = MailMessage(
             from: MailAddress(name: "Site", address: "site@example.org"),
@@ -71,6 +92,8 @@ final class MIMETests: XCTestCase {
         XCTAssertTrue(text.contains("Content-Disposition: attachment; filename=\"e.ics\""))
         XCTAssertTrue(text.contains(Data("BEGIN:VCALENDAR".utf8).base64EncodedString()))
         XCTAssertTrue(text.hasSuffix("--\r\n"))
+        message.date = Date(timeIntervalSince1970: 1_796_213_096)
+        XCTAssertTrue(message.rendered().contains("Date: Wed, 02 Dec 2026 12:04:56 +0000\r\n"))
         XCTAssertFalse(text.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "CRLF line ends only")
     }
 }

@@ -41,6 +41,15 @@ final class EmailAddressTests: XCTestCase {
         }
     }
 
+    func testPostalCodesAreNormalisedTheSameWhateverTheirSpacing() {
+        for typed in ["K1A 0B1", "k1a0b1", " K1A-0B1 ", "k1a\t0b1", "K1A\u{00A0}0B1", "k1a\r\n0b1", "ｋ1a 0b1"] {
+            XCTAssertEqual(PostalCode.normalise(typed), typed == "ｋ1a 0b1" ? nil : "K1A 0B1", typed)
+        }
+        for bad in ["", "K1A 0B", "K1A 0B12", "W1A 0B1", "Z1A 0B1", "D1A 0B1", "K1A 0B1 X", "KKA 0B1", "K1A_0B1", "K1A 0B1é"] {
+            XCTAssertNil(PostalCode.normalise(bad), bad)
+        }
+    }
+
     /// Printable ASCII is checked on its bytes, anything else by the general rules; a
     /// trailing space sends the same address down the general path, and both must agree.
     func testTheASCIIPathAgreesWithTheGeneralOne() {

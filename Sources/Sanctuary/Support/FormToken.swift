@@ -32,7 +32,7 @@ public struct FormToken: Sendable {
         let age = now.timeIntervalSince1970 - TimeInterval(issued)
         guard age >= -300, age <= lifetime else { return false }
         let expected = key.mac("\(token[..<secondDot]).\(action)", purpose: "form-token").prefix(18).base64URL
-        return constantTimeEqual(Data(expected.utf8), Data(mac))
+        return constantTimeEqual(expected.utf8, mac)
     }
 
     /// A state-changing request from another site's page: its `Origin` names another host.

@@ -126,9 +126,17 @@ public enum PostalCode {
         // left must be six ASCII letters and digits, so anything else ends the check early.
         var code: [UInt8] = []
         code.reserveCapacity(6)
-        for character in raw.uppercased() where !character.isWhitespace && character != "-" {
-            guard code.count < 6, let byte = character.asciiValue else { return nil }
-            code.append(byte)
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (nearly every code typed) on its bytes: its whitespace is 9–13 and space.
+            for byte in raw.utf8 where !(byte == 0x20 || (byte >= 9 && byte <= 13) || byte == UInt8(ascii: "-")) {
+                guard code.count < 6 else { return nil }
+                code.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+            }
+        } else {
+            for character in raw.uppercased() where !character.isWhitespace && character != "-" {
+                guard code.count < 6, let byte = character.asciiValue else { return nil }
+                code.append(byte)
+            }
         }
         guard code.count == 6, code[0] != UInt8(ascii: "W"), code[0] != UInt8(ascii: "Z") else { return nil }
         for (i, c) in code.enumerated() {

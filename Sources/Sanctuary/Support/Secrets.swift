@@ -55,7 +55,8 @@ private struct KeyedHMAC: @unchecked Sendable {
     init(_ start: HMAC<SHA256>) { self.start = start }
 }
 
-func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+/// Whether two byte strings are equal, in a time that does not depend on where they differ.
+func constantTimeEqual<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {
     guard a.count == b.count else { return false }
     var difference: UInt8 = 0
     for (x, y) in zip(a, b) { difference |= x ^ y }

@@ -39,7 +39,7 @@ enum AdminAuth {
     {
         let session = try require(app, request, area)
         guard !FormToken.isCrossSite(request), let sent = csrf ?? request.form["_csrf"],
-            constantTimeEqual(Data(sent.utf8), Data(csrfToken(app, session).utf8))
+            constantTimeEqual(sent.utf8, csrfToken(app, session).utf8)
         else {
             throw HTTPError(response: ErrorPages.invalidForm(app, request))
         }

@@ -62,7 +62,7 @@ enum UpdatesFeature: Feature {
     }
 
     static func isValid(_ app: Application, id: Int64, token: String) -> Bool {
-        constantTimeEqual(Data(self.token(app, id: id).utf8), Data(token.utf8))
+        constantTimeEqual(self.token(app, id: id).utf8, token.utf8)
     }
 
     /// The subscriber's own link, in the language they signed up in.

@@ -257,7 +257,7 @@ public struct NewMailToken: Sendable {
         let micros = UInt64(max(0, now.timeIntervalSince1970 * 1_000_000).rounded(.down))
         let bytes = withUnsafeBytes(of: micros.bigEndian) { Array($0) } + SecretToken.randomBytes(32)
         token = Data(bytes).base64URL
-        digest = MailTokenStore.key(token)
+        digest = bytes.prefix(8) + SecretToken.digest(token)
         expiresAt = Timestamp.format(now.addingTimeInterval(lifetime))
     }
 }
