@@ -25,6 +25,9 @@ public struct Headers: Sendable, Sequence {
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    /// How many fields of this name there are.
+    public func count(of name: String) -> Int { fields.reduce(0) { $0 + (Self.sameName($1.name, name) ? 1 : 0) } }
+
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
 
     public mutating func remove(_ name: String) {

@@ -40,9 +40,10 @@ public struct Request: Sendable {
     ) {
         self.method = method
         self.target = target
-        if let q = target.firstIndex(of: "?") {
-            self.path = String(target[..<q])
-            self.queryString = String(target[target.index(after: q)...])
+        // On bytes: `?` is ASCII, so where it is found is a character boundary.
+        if let q = target.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            self.path = String(decoding: target.utf8[..<q], as: UTF8.self)
+            self.queryString = String(decoding: target.utf8[target.utf8.index(after: q)...], as: UTF8.self)
         } else {
             self.path = target
             self.queryString = ""

@@ -193,7 +193,7 @@ public struct RequestParser: Sendable {
         if headEnd - 1 - (requestLineEnd + 1) > limits.maxHeaderBytes {  // (the loop has checked this already)
             return .reject(.headerFieldsTooLarge, "request header too large")
         }
-        if version == .http11 && headers.values("host").count != 1 {
+        if version == .http11 && headers.count(of: "host") != 1 {
             return .reject(.badRequest, "HTTP/1.1 requests need exactly one Host header")
         }
         var request = Request(method: method, target: target, version: version, headers: headers, remoteAddress: remoteAddress)

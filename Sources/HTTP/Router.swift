@@ -34,7 +34,9 @@ public final class Router: Responder, @unchecked Sendable {
     /// `freeze()`: a request is compared with the few routes of its shape, not all of them
     /// (a static file used to be compared with every route, each copy of a route costing
     /// atomic retains that two cores fought over).
-    private var byShape: [String: [Int]] = [:]
+    private var byShape: [Shape: [Int]] = [:]
+    /// The shapes holding an upload route: a post of any other shape is buffered at once.
+    private var uploadShapes: Set<Shape> = []
     private var hasUploads = false
     private var middleware: [any Middleware] = []
     private var frozen = false
@@ -97,6 +99,11 @@ public final class Router: Responder, @unchecked Sendable {
         }
         let path = middleware.reduce(head.path) { $1.routedPath($0) }
         let segments = Pattern.split(path)
+        if frozen && !uploadShapes.contains(Shape(count: segments.count, first: segments.first ?? ""))
+            && !uploadShapes.contains(Shape(count: segments.count, first: "*"))
+        {
+            return .buffer
+        }
         guard
             let index = candidates(segments).first(where: {
                 routes[$0].upload != nil && routes[$0].method == head.method && routes[$0].pattern.match(segments) != nil
@@ -146,6 +153,7 @@ public final class Router: Responder, @unchecked Sendable {
         frozen = true
         hasUploads = routes.contains { $0.upload != nil }
         byShape = [:]
+        uploadShapes = []
         for (index, route) in routes.enumerated() {
             let first: String
             switch route.pattern.segments.first {
@@ -153,15 +161,23 @@ public final class Router: Responder, @unchecked Sendable {
             case .parameter: first = "*"
             case nil: first = ""
             }
-            byShape["\(route.pattern.segments.count) \(first)", default: []].append(index)
+            let shape = Shape(count: route.pattern.segments.count, first: first)
+            byShape[shape, default: []].append(index)
+            if route.upload != nil { uploadShapes.insert(shape) }
         }
+    }
+
+    /// A path's shape: its number of segments and its first one (`*` for a parameter).
+    private struct Shape: Hashable {
+        let count: Int
+        let first: String
     }
 
     /// The routes a path of these segments could match, in specificity order.
     private func candidates(_ segments: [String]) -> [Int] {
         guard frozen else { return Array(routes.indices) }
-        let literal = byShape["\(segments.count) \(segments.first ?? "")"] ?? []
-        let wild = segments.isEmpty ? [] : byShape["\(segments.count) *"] ?? []
+        let literal = byShape[Shape(count: segments.count, first: segments.first ?? "")] ?? []
+        let wild = segments.isEmpty ? [] : byShape[Shape(count: segments.count, first: "*")] ?? []
         if wild.isEmpty { return literal }
         if literal.isEmpty { return wild }
         return (literal + wild).sorted()
@@ -317,10 +333,15 @@ struct Pattern {
             case .literal(let text):
                 guard text == raw else { return nil }
             case .parameter(let name, let prefix, let suffix):
-                guard raw.count > prefix.count + suffix.count, raw.hasPrefix(prefix), raw.hasSuffix(suffix) else { return nil }
-                let value = raw.dropFirst(prefix.count).dropLast(suffix.count)
-                let decoded = PercentEncoding.decode(value)
-                guard !decoded.contains("/") else { return nil }
+                // A whole segment (the usual `{slug}`) needs no counting of characters.
+                let whole = prefix.isEmpty && suffix.isEmpty
+                guard whole || (raw.count > prefix.count + suffix.count && raw.hasPrefix(prefix) && raw.hasSuffix(suffix)) else {
+                    return nil
+                }
+                let decoded =
+                    whole && !raw.utf8.contains(UInt8(ascii: "%"))
+                    ? raw : PercentEncoding.decode(whole ? raw[...] : raw.dropFirst(prefix.count).dropLast(suffix.count))
+                guard !decoded.utf8.contains(UInt8(ascii: "/")) else { return nil }
                 parameters[name] = decoded
             }
         }
