@@ -45,7 +45,13 @@ public struct Localizer: Sendable {
         var rest = utf8.startIndex
         while let open = utf8[rest...].firstIndex(of: UInt8(ascii: "{")), let close = utf8[open...].firstIndex(of: UInt8(ascii: "}")) {
             out += text[rest..<open]
-            out += arguments[String(text[utf8.index(after: open)..<close])] ?? String(text[open...close])
+            // The few arguments are compared with the name's bytes: no key string is made.
+            let name = utf8[utf8.index(after: open)..<close]
+            if let value = arguments.first(where: { $0.key.utf8.elementsEqual(name) })?.value {
+                out += value
+            } else {
+                out += text[open...close]
+            }
             rest = utf8.index(after: close)
         }
         out += text[rest...]
