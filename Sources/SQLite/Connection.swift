@@ -41,7 +41,9 @@ public final class Connection: @unchecked Sendable {
         self.path = path
         sqlite3_extended_result_codes(db, 1)
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
-        try execute("PRAGMA foreign_keys = ON")
+        // Deleted rows (a signature its owner asked us to forget) are overwritten in the file,
+        // not left in free space: Debian's SQLite does this by default, other builds may not.
+        try execute("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON")
     }
 
     deinit {

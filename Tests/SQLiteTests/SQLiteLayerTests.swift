@@ -207,6 +207,13 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(try database.read { try $0.scalar("PRAGMA integrity_check", as: String.self) }, "ok")
     }
 
+    /// A deleted row's bytes are overwritten in the file (`secure_delete`) on every
+    /// connection, whatever SQLite's build default.
+    func testEveryConnectionOverwritesDeletedRows() throws {
+        XCTAssertEqual(try database.writeAndWait { try $0.scalar("PRAGMA secure_delete", as: Int.self) }, 1)
+        XCTAssertEqual(try database.read { try $0.scalar("PRAGMA secure_delete", as: Int.self) }, 1)
+    }
+
     func testReaderConnectionsRefuseWrites() {
         XCTAssertThrowsError(try database.read { db in try db.run("INSERT INTO t (i) VALUES (1)") })
     }
