@@ -41,6 +41,11 @@ public final class MicroCache: Middleware, Sendable {
     let busyCommits: UInt64
     private let entries = Mutex<[String: Entry]>([:])
     private let load = Mutex(Load())
+    /// The answer of `isBusy` and when the window last moved: within that second the answer
+    /// cannot change, so the loops read it without taking `load`'s lock (in a burst every
+    /// page served asks).
+    private let busy = Atomic<Bool>(false)
+    private let windowMoved = Atomic<UInt64>(0)
     /// Pages answered from the cache, and pages that had to be built (counted when a metrics
     /// backend is given).
     private let hits: Counter?
@@ -91,11 +96,17 @@ public final class MicroCache: Middleware, Sendable {
 
     /// Whether more than `busyCommits` commits arrived in the last three seconds. Asked only
     /// when an entry is older than the last commit; the window moves a second at a time.
-    func isBusy(now: UInt64, generation current: UInt64) -> Bool {
-        load.withLock { load in
-            let elapsed = now &- load.since
-            if elapsed >= 1_000_000_000 {
-                let seconds = min(3, elapsed / 1_000_000_000)
+    /// `now`: `monotonicNanoseconds()`, as each loop read it.
+    public func isBusy(now: UInt64, generation current: UInt64) -> Bool {
+        let moved = windowMoved.load(ordering: .acquiring)
+        if moved != 0 && now < moved + 1_000_000_000 { return busy.load(ordering: .relaxed) }
+        return load.withLock { load in
+            // `now` was read before the lock: another loop may have moved the window past it
+            // meanwhile. Then it stays (an unsigned `now - since` once wrapped round, moved
+            // the window three seconds and forgot the burst).
+            if load.since == 0 || now >= load.since + 1_000_000_000 {
+                let elapsed = now - load.since
+                let seconds = max(1, min(3, elapsed / 1_000_000_000))
                 let commits = current &- load.generation
                 for _ in 1..<seconds { load.seconds.append(0) }
                 load.seconds.append(load.since == 0 ? 0 : commits)
@@ -103,7 +114,10 @@ public final class MicroCache: Middleware, Sendable {
                 load.since = now
                 load.generation = current
             }
-            return load.seconds.reduce(0, &+) > busyCommits
+            let answer = load.seconds.reduce(0, &+) > busyCommits
+            busy.store(answer, ordering: .relaxed)
+            windowMoved.store(load.since, ordering: .releasing)
+            return answer
         }
     }
 

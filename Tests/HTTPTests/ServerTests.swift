@@ -441,6 +441,20 @@ final class MicroCacheTests: XCTestCase {
         XCTAssertEqual(body("/a"), "render 11", "full: it started afresh rather than grow")
     }
 
+    /// Two loops read the clock, then ask in turn: the one whose reading is a moment older
+    /// than the window's last move must not move it again (an unsigned difference once
+    /// wrapped round, moved the window three seconds and forgot the burst).
+    func testAnOlderClockReadingKeepsTheBurst() {
+        let cache = MicroCache(ttl: 1, busyCommits: 300, generation: { 0 }, key: { $0.target })
+        let start: UInt64 = 50_000_000_000
+        XCTAssertFalse(cache.isBusy(now: start, generation: 0))
+        XCTAssertTrue(cache.isBusy(now: start + 1_100_000_000, generation: 400), "400 commits in a second")
+        XCTAssertTrue(cache.isBusy(now: start + 1_099_999_000, generation: 400), "a reading from just before")
+        XCTAssertTrue(cache.isBusy(now: start + 1_500_000_000, generation: 450))
+        XCTAssertTrue(cache.isBusy(now: start + 2_200_000_000, generation: 500), "the burst still fills the window")
+        XCTAssertFalse(cache.isBusy(now: start + 6_000_000_000, generation: 500), "three quiet seconds end it")
+    }
+
     /// Under a burst of commits a page lives its whole time (counts may be a moment old);
     /// what must show (staff changes) ends it at once; a few commits never make it busy.
     func testABurstOfCommitsLetsPagesLiveWhatMustShowStillEndsThem() throws {
