@@ -6,8 +6,18 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 #include <time.h>
 extern char *strptime(const char *s, const char *format, struct tm *tm);
 #include <pthread.h>
+#include <string.h>
 // The system's name for a thread (15 bytes at most), as `top -H` and `perf` show it.
 extern int pthread_setname_np(pthread_t thread, const char *name);
+// Names the calling thread; a longer name is cut to the kernel's 15 bytes rather than
+// refused (pthread_setname_np fails with ERANGE). Foundation's Thread.name never reaches
+// the kernel on Linux.
+static inline void sanctuary_name_thread(const char *name) {
+    char kept[16];
+    strncpy(kept, name, 15);
+    kept[15] = 0;
+    pthread_setname_np(pthread_self(), kept);
+}
 #include <sys/random.h>
 #include <errno.h>
 #include <stdlib.h>

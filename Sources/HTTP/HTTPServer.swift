@@ -83,7 +83,7 @@ public final class HTTPServer: Sendable {
             let thread = Thread {
                 // The system's own name for the thread (15 bytes at most), as `top -H` and
                 // `perf` show it: Foundation's `Thread.name` does not reach it on Linux.
-                _ = pthread_setname_np(pthread_self(), "sanctuary-io-\(index)")
+                sanctuary_name_thread("sanctuary-io-\(index)")
                 loop.run()
                 done.signal()
             }

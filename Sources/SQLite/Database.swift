@@ -342,8 +342,7 @@ private final class WorkerThread: @unchecked Sendable {
 
     func start(name: String, _ body: @escaping @Sendable () -> Void) {
         Thread {
-            // The system's own name for the thread (15 bytes at most), for `top -H` and `perf`.
-            _ = pthread_setname_np(pthread_self(), name)
+            sanctuary_name_thread(name)
             body()
         }.start()
     }

@@ -47,6 +47,21 @@ final class AppHardeningTests: XCTestCase {
     // MARK: One-request crashes
 
     /// `(page - 1) * pageSize` with a page near `Int.max` trapped and stopped the server.
+    /// Every long-lived thread carries a system name, so `top -H` and `perf` tell them apart.
+    func testTheServersThreadsCarryTheirNames() throws {
+        func names() -> Set<String> {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return Set(
+                tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }.map {
+                    $0.trimmingCharacters(in: .whitespacesAndNewlines)
+                })
+        }
+        let expected: Set = ["sanctuary-io-0", "sanctuary-write", "sanctuary-ckpt", "sanctuary-mail"]
+        // Threads name themselves once they run, a moment after the server starts.
+        try waitUntil(timeout: 10) { names().isSuperset(of: expected) }
+        XCTAssertTrue(names().isSuperset(of: expected), "\(names().sorted())")
+    }
+
     func testAHugePageNumberIsA404NotACrash() throws {
         for page in ["9223372036854775807", "922337203685477580", "1000000000000000000"] {
             XCTAssertEqual(try site.get("/news?page=\(page)").status, 404, page)

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import Mail
@@ -59,12 +60,11 @@ public final class Mailer: Sendable {
         if settings.smtp != nil && !SMTPTransport.isAvailable {
             logger.error("mail: libcurl.so.4 could not be loaded (install libcurl4); mail waits in the outbox")
         }
-        let thread = Thread { [self] in
+        Thread { [self] in
+            sanctuary_name_thread("sanctuary-mail")
             run()
             finished.signal()
-        }
-        thread.name = "mailer"
-        thread.start()
+        }.start()
     }
 
     /// New mail is in the outbox: look now rather than at the next poll. Coalesced: many

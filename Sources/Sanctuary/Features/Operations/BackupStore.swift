@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import SQLite
@@ -134,12 +135,11 @@ final class BackupSchedule: Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
+        Thread { [self] in
+            sanctuary_name_thread("sanctuary-bkup")
             run()
             finished.signal()
-        }
-        thread.name = "sanctuary-backups"
-        thread.start()
+        }.start()
     }
 
     func stop() {
