@@ -41,10 +41,11 @@ public final class MicroCache: Middleware, Sendable {
     let busyCommits: UInt64
     private let entries = Mutex<[String: Entry]>([:])
     private let load = Mutex(Load())
-    /// The answer of `isBusy` and when the window last moved: within that second the answer
-    /// cannot change, so the loops read it without taking `load`'s lock (in a burst every
-    /// page served asks).
-    private let busy = Atomic<Bool>(false)
+    /// The window as it last moved (its commits, the generation then, and when): within the
+    /// next second the loops read it without taking `load`'s lock (in a burst every page
+    /// served asks).
+    private let windowCommits = Atomic<UInt64>(0)
+    private let windowGeneration = Atomic<UInt64>(0)
     private let windowMoved = Atomic<UInt64>(0)
     /// Pages answered from the cache, and pages that had to be built (counted when a metrics
     /// backend is given).
@@ -94,12 +95,17 @@ public final class MicroCache: Middleware, Sendable {
         }
     }
 
-    /// Whether more than `busyCommits` commits arrived in the last three seconds. Asked only
-    /// when an entry is older than the last commit; the window moves a second at a time.
+    /// Whether more than `busyCommits` commits arrived in the last three seconds and the one
+    /// under way (so a burst is seen within its first two seconds). Asked only when an entry
+    /// is older than the last commit; the window moves a second at a time.
     /// `now`: `monotonicNanoseconds()`, as each loop read it.
     public func isBusy(now: UInt64, generation current: UInt64) -> Bool {
         let moved = windowMoved.load(ordering: .acquiring)
-        if moved != 0 && now < moved + 1_000_000_000 { return busy.load(ordering: .relaxed) }
+        if moved != 0 && now < moved + 1_000_000_000 {
+            // The seconds in the window and the one under way: a burst counts from its start.
+            let sinceMoved = current &- windowGeneration.load(ordering: .relaxed)
+            return windowCommits.load(ordering: .relaxed) &+ sinceMoved > busyCommits
+        }
         return load.withLock { load in
             // `now` was read before the lock: another loop may have moved the window past it
             // meanwhile. Then it stays (an unsigned `now - since` once wrapped round, moved
@@ -114,10 +120,11 @@ public final class MicroCache: Middleware, Sendable {
                 load.since = now
                 load.generation = current
             }
-            let answer = load.seconds.reduce(0, &+) > busyCommits
-            busy.store(answer, ordering: .relaxed)
+            let commits = load.seconds.reduce(0, &+)
+            windowCommits.store(commits, ordering: .relaxed)
+            windowGeneration.store(load.generation, ordering: .relaxed)
             windowMoved.store(load.since, ordering: .releasing)
-            return answer
+            return commits &+ (current &- load.generation) > busyCommits
         }
     }
 

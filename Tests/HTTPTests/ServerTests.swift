@@ -453,6 +453,8 @@ final class MicroCacheTests: XCTestCase {
         XCTAssertTrue(cache.isBusy(now: start + 1_500_000_000, generation: 450))
         XCTAssertTrue(cache.isBusy(now: start + 2_200_000_000, generation: 500), "the burst still fills the window")
         XCTAssertFalse(cache.isBusy(now: start + 6_000_000_000, generation: 500), "three quiet seconds end it")
+        XCTAssertFalse(cache.isBusy(now: start + 6_100_000_000, generation: 700))
+        XCTAssertTrue(cache.isBusy(now: start + 6_400_000_000, generation: 801), "the second under way counts too")
     }
 
     /// Under a burst of commits a page lives its whole time (counts may be a moment old);
