@@ -254,7 +254,7 @@ public struct NewMailToken: Sendable {
     /// The token is 8 bytes of the time it was made (microseconds, big-endian) and 32
     /// random bytes; see `MailTokenStore.key`.
     public init(lifetime: TimeInterval, now: Date = Date()) {
-        let micros = UInt64(max(0, now.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let micros = UInt64(min(max(0, now.timeIntervalSince1970 * 1_000_000), 1e18).rounded(.down))
         let bytes = withUnsafeBytes(of: micros.bigEndian) { Array($0) } + SecretToken.randomBytes(32)
         token = Data(bytes).base64URL
         digest = bytes.prefix(8) + SecretToken.digest(token)
