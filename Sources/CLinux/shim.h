@@ -36,3 +36,6 @@ static inline void sanctuary_random_bytes(void *buffer, size_t count) {
         count -= (size_t)got;
     }
 }
+#include <malloc.h>
+// Gives the heap's free pages back to the system (glibc keeps them by default).
+extern int malloc_trim(size_t pad);
