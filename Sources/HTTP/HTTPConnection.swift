@@ -364,11 +364,23 @@ final class HTTPConnection: @unchecked Sendable {
         let status = response.status
         let isHead = request.method == "HEAD"
         let hasBody = !(status.code < 200 || status.code == 204 || status.code == 304)
-        var head = "HTTP/1.1 \(status.code) \(status.reason)\r\n"
+        // The head goes straight into the output bytes: no String is built per response.
+        output.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(status.code)
+        output.append(32)
+        output.append(contentsOf: status.reason.utf8)
+        appendLineEnd()
         for field in response.headers {
-            let lower = field.name.lowercased()
-            if lower == "content-length" || lower == "connection" || lower == "transfer-encoding" { continue }
-            head += "\(field.name): \(field.value)\r\n"
+            if Headers.sameName(field.name, "content-length") || Headers.sameName(field.name, "connection")
+                || Headers.sameName(field.name, "transfer-encoding")
+            {
+                continue
+            }
+            output.append(contentsOf: field.name.utf8)
+            output.append(58)
+            output.append(32)
+            output.append(contentsOf: field.value.utf8)
+            appendLineEnd()
         }
         var bodyBytes: [UInt8] = []
         var bodyLength = 0
@@ -378,18 +390,18 @@ final class HTTPConnection: @unchecked Sendable {
         case .bytes(let bytes):
             bodyBytes = bytes
             bodyLength = bytes.count
-            if hasBody { head += "Content-Length: \(bytes.count)\r\n" }
+            if hasBody { appendContentLength(bytes.count) }
         case .stream(let body):
             if !hasBody || isHead {
                 body.finish()
-                if let length = body.length, hasBody { head += "Content-Length: \(length)\r\n" }
+                if let length = body.length, hasBody { appendContentLength(length) }
             } else {
                 streamed = body
                 if let length = body.length {
-                    head += "Content-Length: \(length)\r\n"
+                    appendContentLength(length)
                     bodyLength = length
                 } else if request.version == .http11 {
-                    head += "Transfer-Encoding: chunked\r\n"
+                    output.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
                     chunked = true
                 } else {
                     keepAlive = false  // HTTP/1.0: the end of the body is the end of the connection
@@ -397,12 +409,11 @@ final class HTTPConnection: @unchecked Sendable {
             }
         }
         if !keepAlive {
-            head += "Connection: close\r\n"
+            output.append(contentsOf: "Connection: close\r\n".utf8)
             closeAfterWrite = true
         } else if request.version == .http10 {
-            head += "Connection: keep-alive\r\n"
+            output.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
-        output.append(contentsOf: head.utf8)
         output.append(contentsOf: loop.dateLine)
         output.append(13)
         output.append(10)
@@ -415,6 +426,28 @@ final class HTTPConnection: @unchecked Sendable {
             metrics.record(route: response.route, status: status.code, nanoseconds: monotonicNanoseconds() &- started, on: loop)
         }
         if let file = request.bodyFile { unlink(file) }  // a handler keeps an upload by moving it
+    }
+
+    private func appendLineEnd() {
+        output.append(13)
+        output.append(10)
+    }
+
+    private func appendContentLength(_ length: Int) {
+        output.append(contentsOf: "Content-Length: ".utf8)
+        appendDecimal(length)
+        appendLineEnd()
+    }
+
+    /// `value` in decimal ASCII: the digits from the last, then turned round in place.
+    private func appendDecimal(_ value: Int) {
+        let start = output.count
+        var rest = value.magnitude
+        repeat {
+            output.append(UInt8(truncatingIfNeeded: 48 &+ rest % 10))
+            rest /= 10
+        } while rest > 0
+        output[start...].reverse()
     }
 
     private func log(_ request: Request, path: String, status: Int, bytes: Int, started: UInt64) {

@@ -40,13 +40,28 @@ public struct Headers: Sendable, Sequence {
         let x = a.utf8
         let y = b.utf8
         guard x.count == y.count else { return false }
+        // Native strings (all of ours) compare as two buffers; a bridged one byte by byte.
+        if let same = x.withContiguousStorageIfAvailable({ p in y.withContiguousStorageIfAvailable { q in sameBytes(p, q) } }),
+            let same
+        {
+            return same
+        }
         for (p, q) in zip(x, y) where p != q {
-            let lp = p >= 65 && p <= 90 ? p | 0x20 : p
-            let lq = q >= 65 && q <= 90 ? q | 0x20 : q
-            if lp != lq { return false }
+            if lowered(p) != lowered(q) { return false }
         }
         return true
     }
+
+    @inline(__always)
+    private static func sameBytes(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<Swift.min(p.count, q.count) where p[i] != q[i] {
+            if lowered(p[i]) != lowered(q[i]) { return false }
+        }
+        return p.count == q.count
+    }
+
+    @inline(__always)
+    private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
 
