@@ -599,4 +599,35 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'recent@example.org'"), 1)
     }
 
+    /// Housekeeping (at every start and every hour) and the pending count (every /metrics
+    /// scrape, every dashboard view) must not read whole tables: a viral petition makes
+    /// signatures, outbox and mail_tokens the largest. The statements are those of
+    /// `OutboxStore.purgeIsDue`, `OutboxStore.purge`, `OutboxStore.purgeExpired`,
+    /// `PetitionStore.purgeUnconfirmed` and `PetitionStore.pendingCount`.
+    func testHousekeepingAndThePendingCountUseIndexesNotWholeTables() throws {
+        let statements = [
+            """
+            SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?)
+                OR EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)
+                OR EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)
+            """,
+            "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?",
+            "DELETE FROM mail_tokens WHERE expires_at < ?",
+            "DELETE FROM signatures WHERE confirmed_at IS NULL AND created_at < ?",
+            "SELECT count(*) FROM signatures WHERE confirmed_at IS NULL",
+        ]
+        for statement in statements {
+            let plan = try site.app.database.read { db in
+                try db.query(
+                    "EXPLAIN QUERY PLAN " + statement, parameters: ["x", "x", "x"].prefix(statement.count { $0 == "?" }).map { $0 }
+                ) {
+                    try $0.get("detail", as: String.self)
+                }
+            }
+            for step in plan {
+                XCTAssertTrue(step.contains("INDEX") || step.contains("CONSTANT ROW") || step.contains("SUBQUERY"), "\(statement): \(step)")
+            }
+        }
+    }
+
 }
