@@ -603,7 +603,8 @@ final class MailTests: XCTestCase {
     /// scrape, every dashboard view) must not read whole tables: a viral petition makes
     /// signatures, outbox and mail_tokens the largest. The statements are those of
     /// `OutboxStore.purgeIsDue`, `OutboxStore.purge`, `OutboxStore.purgeExpired`,
-    /// `PetitionStore.purgeUnconfirmed` and `PetitionStore.pendingCount`.
+    /// `PetitionStore.purgeUnconfirmed`, `PetitionStore.pendingCount` and `OutboxStore.counts`
+    /// (also /metrics).
     func testHousekeepingAndThePendingCountUseIndexesNotWholeTables() throws {
         let statements = [
             """
@@ -615,6 +616,7 @@ final class MailTests: XCTestCase {
             "DELETE FROM mail_tokens WHERE expires_at < ?",
             "DELETE FROM signatures WHERE confirmed_at IS NULL AND created_at < ?",
             "SELECT count(*) FROM signatures WHERE confirmed_at IS NULL",
+            "SELECT state, count(*) AS n FROM outbox GROUP BY state",
         ]
         for statement in statements {
             let plan = try site.app.database.read { db in

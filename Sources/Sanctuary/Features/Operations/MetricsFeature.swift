@@ -65,9 +65,7 @@ enum MetricsFeature: Feature {
             (
                 try db.scalar("SELECT coalesce(sum(signature_count), 0) FROM petitions", as: Int.self) ?? 0,
                 try PetitionStore.pendingCount(db),
-                try db.query("SELECT state, count(*) AS n FROM outbox GROUP BY state") {
-                    (try $0.get("state", as: String.self), try $0.get("n", as: Int.self))
-                }
+                try OutboxStore.counts(db)
             )
         }
         let signatures = MetricNameDescriptor(
@@ -77,9 +75,8 @@ enum MetricsFeature: Feature {
         registry.makeGauge(descriptor: signatures, labels: [("state", "pending")]).set(Double(pending))
         let outboxName = MetricNameDescriptor(
             namespace: "sanctuary", metricName: "outbox", unitName: "messages", helpText: "Messages in the outbox by state.")
-        let counts = Dictionary(outbox, uniquingKeysWith: +)
-        for state in ["waiting", "retrying", "sent", "failed"] {
-            registry.makeGauge(descriptor: outboxName, labels: [("state", state)]).set(Double(counts[state] ?? 0))
+        for state in OutboxState.allCases {
+            registry.makeGauge(descriptor: outboxName, labels: [("state", state.rawValue)]).set(Double(outbox[state] ?? 0))
         }
         let open = app.server.withLock { $0?.openConnections } ?? 0
         registry.makeGauge(
