@@ -257,7 +257,7 @@ public struct NewMailToken: Sendable {
         let micros = UInt64(min(max(0, now.timeIntervalSince1970 * 1_000_000), 1e18).rounded(.down))
         let bytes = withUnsafeBytes(of: micros.bigEndian) { Array($0) } + SecretToken.randomBytes(32)
         token = Data(bytes).base64URL
-        digest = bytes.prefix(8) + SecretToken.digest(token)
+        digest = MailTokenStore.key(time: bytes.prefix(8), token: token)
         expiresAt = Timestamp.format(now.addingTimeInterval(lifetime))
     }
 }
@@ -271,9 +271,14 @@ public enum MailTokenStore {
     /// `Date` does not, and the hash still gives no working link to whoever reads the file.
     /// A token of the earlier form (32 random bytes, 43 characters) is stored by its hash alone.
     public static func key(_ token: String) -> [UInt8] {
-        let hash = SecretToken.digest(token)
-        guard token.utf8.count == 54, let bytes = Data(base64URL: token), bytes.count == 40 else { return hash }
-        return Array(bytes.prefix(8)) + hash
+        guard token.utf8.count == 54, let bytes = Data(base64URL: token), bytes.count == 40 else { return SecretToken.digest(token) }
+        return key(time: bytes.prefix(8), token: token)
+    }
+
+    /// The key of a token of the current form, whose first 8 bytes are `time`: the one place
+    /// the key's layout is written.
+    static func key(time: some Sequence<UInt8>, token: String) -> [UInt8] {
+        Array(time) + SecretToken.digest(token)
     }
 
     /// Makes a token for `purpose`, valid for `lifetime` seconds; returns the token for the link.
