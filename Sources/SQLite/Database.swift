@@ -24,7 +24,11 @@ public final class Database: Sendable {
     private let checkpointer: Checkpointer?
 
     /// `metrics`: where to count group commits (their sizes and how long each took); none by default.
-    public init(path: String, maxIdleReaders: Int = 8, metrics: (any MetricsFactory)? = nil) throws {
+    /// `forgetAfterIdleSeconds`: once no commit has come for this long, the WAL file is emptied
+    /// (see `Checkpointer`).
+    public init(
+        path: String, maxIdleReaders: Int = 8, metrics: (any MetricsFactory)? = nil, forgetAfterIdleSeconds: Double = 2
+    ) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         // Readable by the server's user only: the file holds signers' names and the server key.
@@ -52,7 +56,7 @@ public final class Database: Sendable {
         let inWAL = try connection.scalar("PRAGMA journal_mode", as: String.self) == "wal"
         // (Its WAL hook replaces SQLite's automatic checkpoint: `PRAGMA wal_autocheckpoint`
         // would in turn replace the hook, so the two are never set together.)
-        self.checkpointer = inWAL ? try Checkpointer(path: path, writer: connection) : nil
+        self.checkpointer = inWAL ? try Checkpointer(path: path, writer: connection, idleSeconds: forgetAfterIdleSeconds) : nil
         self.writer = Writer(connection: connection, metrics: metrics.map(WriterMetrics.init))
         self.readers = Mutex([])
         self.maxIdleReaders = maxIdleReaders
@@ -278,10 +282,16 @@ private final class Checkpointer: @unchecked Sendable {
     private let copied = Atomic<Int32>(0)
     /// The frame count at which the thread was last asked (the writer's thread only).
     private var requestedAt: Int32 = 0
+    /// Commits so far, counted by the writer; the thread compares readings to see quiet.
+    private let commits = Atomic<Int>(0)
+    private let idleSeconds: Double
 
-    init(path: String, writer: OpaquePointer) throws {
-        connection = try Connection(path: path, mode: .readWrite)
+    init(path: String, writer: OpaquePointer, idleSeconds: Double) throws {
+        // No busy wait: emptying the WAL must never hold the writer back while a reader
+        // (an export, say) is still on the WAL; it is tried again at the next quiet moment.
+        connection = try Connection(path: path, mode: .readWrite, busyTimeoutMilliseconds: 0)
         self.writer = writer
+        self.idleSeconds = idleSeconds
         try connection.execute("PRAGMA synchronous = FULL")
         worker.start(name: "sanctuary-ckpt") { [unowned self] in self.loop() }
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -295,6 +305,7 @@ private final class Checkpointer: @unchecked Sendable {
 
     /// Called on the writer after each commit, with the frames now in the WAL.
     private func committed(frames: Int32) {
+        commits.add(1, ordering: .relaxed)
         if frames < requestedAt { requestedAt = 0 }  // the WAL started over
         // Twice the threshold: the thread is starved, so the writer copies it all, as SQLite would.
         if frames >= Self.threshold && (frames - copied.load(ordering: .acquiring) <= 2 * Self.step || frames >= 2 * Self.threshold) {
@@ -311,8 +322,8 @@ private final class Checkpointer: @unchecked Sendable {
         }
     }
 
-    convenience init(path: String, writer: Connection) throws {
-        try self.init(path: path, writer: writer.handle)
+    convenience init(path: String, writer: Connection, idleSeconds: Double) throws {
+        try self.init(path: path, writer: writer.handle, idleSeconds: idleSeconds)
     }
 
     /// Call once the writer has stopped: its connection stops calling here.
@@ -321,12 +332,36 @@ private final class Checkpointer: @unchecked Sendable {
         worker.stop()
     }
 
+    /// Copies frames when asked; and once the database has been quiet for `idleSeconds`
+    /// after a commit, empties the WAL file (`SQLITE_CHECKPOINT_TRUNCATE`). The WAL keeps old
+    /// versions of pages until it is written over, so a row deleted from the database (a
+    /// cancelled RSVP, a signature purged, a letter past its retention) would otherwise stay
+    /// readable in the `-wal` file for as long as the site is quiet. Under load the WAL starts
+    /// over every `threshold` frames and writes over them anyway.
     private func loop() {
-        while worker.next(hasWork: { due }, take: { due = false }) {
-            var log: Int32 = 0
-            var done: Int32 = 0
-            if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK {
-                copied.store(done, ordering: .releasing)
+        var emptiedAt = -1  // the commit count when the WAL was last emptied; -1: at start, once
+        while true {
+            let seen = commits.load(ordering: .relaxed)
+            let woke =
+                seen == emptiedAt
+                ? worker.next(hasWork: { due }, take: { due = false })
+                : worker.next(hasWork: { due }, take: { due = false }, orAfter: idleSeconds)
+            switch woke {
+            case false:
+                return
+            case true:
+                var log: Int32 = 0
+                var done: Int32 = 0
+                if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &log, &done) == SQLITE_OK {
+                    copied.store(done, ordering: .releasing)
+                }
+            case nil:
+                // Quiet only if no commit came while we waited.
+                guard commits.load(ordering: .relaxed) == seen else { continue }
+                if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK {
+                    copied.store(0, ordering: .releasing)
+                    emptiedAt = seen
+                }
             }
         }
     }
@@ -364,6 +399,23 @@ private final class WorkerThread: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !hasWork() && !stopping { condition.wait() }
+        guard hasWork() else {
+            stopped = true
+            condition.broadcast()
+            return false
+        }
+        take()
+        return true
+    }
+
+    /// Like `next`, but also returns nil when `seconds` pass with no work and no stop.
+    func next(hasWork: () -> Bool, take: () -> Void, orAfter seconds: Double) -> Bool? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while !hasWork() && !stopping {
+            if !condition.wait(until: deadline) && !hasWork() && !stopping { return nil }
+        }
         guard hasWork() else {
             stopped = true
             condition.broadcast()

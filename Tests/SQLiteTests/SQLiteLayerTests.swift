@@ -214,6 +214,41 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(try database.read { try $0.scalar("PRAGMA secure_delete", as: Int.self) }, 1)
     }
 
+    /// The WAL keeps old versions of pages: a deleted row stays readable in the `-wal` file
+    /// until it is written over. Once the database has been quiet for a moment, the WAL is
+    /// emptied, so a row deleted on a quiet site is gone from every file.
+    func testADeletedRowIsGoneFromEveryFileOnceTheDatabaseIsQuiet() throws {
+        let marker = "Zephyrine Okonkwo-7731"
+        func deleteOne(_ database: Database) throws {
+            try database.writeAndWait { try $0.execute("CREATE TABLE people (name TEXT)") }
+            try database.writeAndWait { try $0.run("INSERT INTO people (name) VALUES (?)", marker) }
+            try database.writeAndWait { try $0.run("DELETE FROM people WHERE name = ?", marker) }
+        }
+        func holdsMarker(_ path: String) -> Bool {
+            ((try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()).range(of: Data(marker.utf8)) != nil
+        }
+        // Why it matters: with the WAL left as it is, the deleted name is still in it.
+        let kept = directory.appendingPathComponent("kept.sqlite").path
+        let keeping = try Database(path: kept, forgetAfterIdleSeconds: 3600)
+        try deleteOne(keeping)
+        XCTAssertTrue(holdsMarker(kept + "-wal"), "the WAL holds the deleted row's old page")
+        keeping.close()
+
+        let path = directory.appendingPathComponent("forgets.sqlite").path
+        let forgetting = try Database(path: path, forgetAfterIdleSeconds: 0.2)
+        defer { forgetting.close() }
+        try deleteOne(forgetting)
+        try waitUntil {
+            ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) == 0
+        }
+        XCTAssertFalse(holdsMarker(path + "-wal"))
+        XCTAssertFalse(holdsMarker(path), "the database file holds no copy either (secure_delete)")
+        XCTAssertEqual(try forgetting.read { try $0.scalar("SELECT count(*) FROM people", as: Int.self) }, 0)
+        // And it goes on working: the next write starts the WAL again.
+        try forgetting.writeAndWait { try $0.run("INSERT INTO people (name) VALUES ('Ada')") }
+        XCTAssertEqual(try forgetting.read { try $0.scalar("SELECT count(*) FROM people", as: Int.self) }, 1)
+    }
+
     func testReaderConnectionsRefuseWrites() {
         XCTAssertThrowsError(try database.read { db in try db.run("INSERT INTO t (i) VALUES (1)") })
     }
