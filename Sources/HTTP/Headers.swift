@@ -37,27 +37,17 @@ public struct Headers: Sendable, Sequence {
     /// ASCII case-insensitive comparison without allocating (field names are ASCII tokens).
     @inline(__always)
     static func sameName(_ a: String, _ b: String) -> Bool {
-        let x = a.utf8
-        let y = b.utf8
-        guard x.count == y.count else { return false }
-        // Native strings (all of ours) compare as two buffers; a bridged one byte by byte.
-        if let same = x.withContiguousStorageIfAvailable({ p in y.withContiguousStorageIfAvailable { q in sameBytes(p, q) } }),
-            let same
-        {
-            return same
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a
+        var b = b
+        return a.withUTF8 { p in
+            b.withUTF8 { q in
+                for i in 0..<p.count where p[i] != q[i] {
+                    if lowered(p[i]) != lowered(q[i]) { return false }
+                }
+                return true
+            }
         }
-        for (p, q) in zip(x, y) where p != q {
-            if lowered(p) != lowered(q) { return false }
-        }
-        return true
-    }
-
-    @inline(__always)
-    private static func sameBytes(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>) -> Bool {
-        for i in 0..<Swift.min(p.count, q.count) where p[i] != q[i] {
-            if lowered(p[i]) != lowered(q[i]) { return false }
-        }
-        return p.count == q.count
     }
 
     @inline(__always)

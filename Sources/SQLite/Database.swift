@@ -284,6 +284,9 @@ private final class Checkpointer: @unchecked Sendable {
     private var requestedAt: Int32 = 0
     /// Commits so far, counted by the writer; the thread compares readings to see quiet.
     private let commits = Atomic<Int>(0)
+    /// Set when the thread has emptied the WAL and sleeps until asked: the next commit wakes
+    /// it, so that it waits for the next quiet moment.
+    private let emptied = Atomic<Bool>(false)
     private let idleSeconds: Double
 
     init(path: String, writer: OpaquePointer, idleSeconds: Double) throws {
@@ -306,6 +309,7 @@ private final class Checkpointer: @unchecked Sendable {
     /// Called on the writer after each commit, with the frames now in the WAL.
     private func committed(frames: Int32) {
         commits.add(1, ordering: .relaxed)
+        if emptied.exchange(false, ordering: .acquiringAndReleasing) { _ = worker.wake { due = true } }
         if frames < requestedAt { requestedAt = 0 }  // the WAL started over
         // Twice the threshold: the thread is starved, so the writer copies it all, as SQLite would.
         if frames >= Self.threshold && (frames - copied.load(ordering: .acquiring) <= 2 * Self.step || frames >= 2 * Self.threshold) {
@@ -342,11 +346,8 @@ private final class Checkpointer: @unchecked Sendable {
         var emptiedAt = -1  // the commit count when the WAL was last emptied; -1: at start, once
         while true {
             let seen = commits.load(ordering: .relaxed)
-            let woke =
-                seen == emptiedAt
-                ? worker.next(hasWork: { due }, take: { due = false })
-                : worker.next(hasWork: { due }, take: { due = false }, orAfter: idleSeconds)
-            switch woke {
+            // With nothing written since the WAL was emptied, there is no quiet to wait for.
+            switch worker.next(hasWork: { due }, take: { due = false }, orAfter: seen == emptiedAt ? nil : idleSeconds) {
             case false:
                 return
             case true:
@@ -361,6 +362,7 @@ private final class Checkpointer: @unchecked Sendable {
                 if sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil) == SQLITE_OK {
                     copied.store(0, ordering: .releasing)
                     emptiedAt = seen
+                    emptied.store(true, ordering: .releasing)
                 }
             }
         }
@@ -396,24 +398,19 @@ private final class WorkerThread: @unchecked Sendable {
     /// On the thread: sleeps until `hasWork` or a stop, then runs `take` under the lock and
     /// answers true; answers false when told to stop with no work left (the thread ends).
     func next(hasWork: () -> Bool, take: () -> Void) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while !hasWork() && !stopping { condition.wait() }
-        guard hasWork() else {
-            stopped = true
-            condition.broadcast()
-            return false
-        }
-        take()
-        return true
+        next(hasWork: hasWork, take: take, orAfter: nil) ?? false
     }
 
-    /// Like `next`, but also returns nil when `seconds` pass with no work and no stop.
-    func next(hasWork: () -> Bool, take: () -> Void, orAfter seconds: Double) -> Bool? {
+    /// Like `next`, but also returns nil when `seconds` (if given) pass with no work and no stop.
+    func next(hasWork: () -> Bool, take: () -> Void, orAfter seconds: Double?) -> Bool? {
         condition.lock()
         defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: seconds)
+        let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
         while !hasWork() && !stopping {
+            guard let deadline else {
+                condition.wait()
+                continue
+            }
             if !condition.wait(until: deadline) && !hasWork() && !stopping { return nil }
         }
         guard hasWork() else {

@@ -247,6 +247,14 @@ final class SQLiteLayerTests: XCTestCase {
         // And it goes on working: the next write starts the WAL again.
         try forgetting.writeAndWait { try $0.run("INSERT INTO people (name) VALUES ('Ada')") }
         XCTAssertEqual(try forgetting.read { try $0.scalar("SELECT count(*) FROM people", as: Int.self) }, 1)
+        // The next quiet moment empties it again: a row deleted long after start goes too.
+        try forgetting.writeAndWait { try $0.run("INSERT INTO people (name) VALUES (?)", marker) }
+        try forgetting.writeAndWait { try $0.run("DELETE FROM people WHERE name = ?", marker) }
+        try waitUntil {
+            ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int) == 0
+        }
+        XCTAssertFalse(holdsMarker(path + "-wal"))
+        XCTAssertFalse(holdsMarker(path))
     }
 
     func testReaderConnectionsRefuseWrites() {
