@@ -9,8 +9,8 @@ import Synchronization
 /// Concurrency model:
 /// - **One writer.** A single read-write connection lives on its own thread. Writes are
 ///   submitted as jobs; the thread takes every job waiting, runs them in ONE
-///   `BEGIN IMMEDIATE … COMMIT` transaction (each job inside its own savepoint, so one
-///   job's failure undoes only its own changes), and only after the commit has reached
+///   `BEGIN IMMEDIATE … COMMIT` transaction (one job's failure undoes only its own
+///   changes: see `Writer.runBatch`), and only after the commit has reached
 ///   the disk (`synchronous = FULL`) tells each caller its result. Under a burst this is
 ///   group commit: hundreds of signatures share one fsync instead of one each.
 /// - **Many readers.** Read-only connections are kept in a pool; WAL lets them read a
@@ -101,6 +101,8 @@ public final class Database: Sendable {
     /// Runs `body` on the writer inside the next group-committed transaction and
     /// returns once that transaction is durable. If `body` throws, its own changes are
     /// rolled back and the error is rethrown here; other jobs in the batch are unaffected.
+    /// `body` may run twice (when another job in its batch throws), so it must do nothing
+    /// but read and write through the connection it is given.
     @discardableResult
     public func write<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
@@ -152,8 +154,10 @@ private final class Writer: @unchecked Sendable {
 
     struct Job {
         let kind: Kind
-        /// Runs the work; returns a closure that reports the outcome once the commit is known.
-        let run: (Connection) -> (_ commitError: Error?) -> Void
+        /// Runs the work, inside a savepoint of its own when `isolated`; returns a closure that
+        /// reports the outcome once the commit is known, or nil when the work threw outside a
+        /// savepoint (the whole transaction must then be rolled back and the batch run again).
+        let run: (Connection, _ isolated: Bool) -> ((_ commitError: Error?) -> Void)?
         /// Reports a failure without running the work (the transaction could not begin).
         let fail: (Error) -> Void
     }
@@ -176,13 +180,15 @@ private final class Writer: @unchecked Sendable {
         _ kind: Kind, _ body: @escaping @Sendable (Connection) throws -> R,
         completion: @escaping (Result<R, Error>) -> Void
     ) {
-        let job = Job(kind: kind) { connection in
+        let job = Job(kind: kind) { connection, isolated in
             let outcome: Result<R, Error>
-            switch kind {
-            case .alone:
-                outcome = Result { try body(connection) }
-            case .batched:
+            if kind == .batched && isolated {
                 outcome = Result { try connection.savepoint("job") { try body(connection) } }
+            } else {
+                outcome = Result { try body(connection) }
+                // Thrown (or the transaction ended under it) with nothing to undo it alone.
+                if kind == .batched, case .failure = outcome { return nil }
+                if kind == .batched && !connection.isInTransaction { return nil }
             }
             return { commitError in
                 if let commitError, case .success = outcome {
@@ -218,26 +224,41 @@ private final class Writer: @unchecked Sendable {
             }
             guard worker.next(hasWork: { !pending.isEmpty }, take: takeBatch) else { return }
             if batch[0].kind == .alone {
-                let report = batch[0].run(connection)
+                let report = batch[0].run(connection, false)
                 generation.add(1, ordering: .releasing)
-                report(nil)
+                report?(nil)
             } else {
                 runBatch(batch)
             }
         }
     }
 
+    /// Runs a batch in one transaction. The jobs first run one after another with nothing
+    /// between them; only when one throws is the transaction rolled back and the batch run
+    /// again with each job in a savepoint of its own, so the failure undoes only its job's
+    /// changes. A savepoint per job (its statements, and a copy of every page it changes)
+    /// cost about a twelfth of a signature's CPU, for a case that almost never comes.
+    /// So a job may run twice: it must do nothing but read and write through its connection.
     private func runBatch(_ batch: [Job]) {
+        let started = metrics != nil ? DispatchTime.now().uptimeNanoseconds : 0
         var reports: [(Error?) -> Void] = []
         reports.reserveCapacity(batch.count)
-        let started = metrics != nil ? DispatchTime.now().uptimeNanoseconds : 0
-        do {
-            try connection.execute("BEGIN IMMEDIATE")
-        } catch {
-            for job in batch { job.fail(error) }
-            return
+        for isolated in [false, true] {
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+            } catch {
+                for job in batch { job.fail(error) }
+                return
+            }
+            reports.removeAll(keepingCapacity: true)
+            for job in batch {
+                guard let report = job.run(connection, isolated) else { break }
+                reports.append(report)
+            }
+            if reports.count == batch.count { break }
+            connection.discardCounters()
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         }
-        for job in batch { reports.append(job.run(connection)) }
         var commitError: Error?
         do {
             try connection.writeCounters()

@@ -107,6 +107,29 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(values, [1])
     }
 
+    /// A batch runs its jobs without a savepoint each until one throws. A job that catches a
+    /// failed statement and goes on must still keep its other changes, and so must its
+    /// neighbours: SQLite undoes only the failed statement.
+    func testAJobThatCatchesAFailedStatementKeepsItsOtherChanges() async throws {
+        let database = self.database!
+        try database.writeAndWait { db in try db.run("INSERT INTO t (id, i) VALUES (1, 1)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 2..<40 {
+                group.addTask { @Sendable () async throws -> Void in
+                    try await database.write { db in
+                        if n % 3 == 0 {
+                            XCTAssertThrowsError(try db.run("INSERT INTO t (id, i) VALUES (1, ?)", n))
+                        }
+                        try db.run("INSERT INTO t (id, i) VALUES (?, ?)", n, n)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let values = try database.read { try $0.query("SELECT i FROM t ORDER BY id") { try $0.get("i", as: Int.self) } }
+        XCTAssertEqual(values, Array(1..<40))
+    }
+
     func testGroupCommitOfManyConcurrentWrites() async throws {
         let database = self.database!
         try await withThrowingTaskGroup(of: Void.self) { group in
