@@ -75,10 +75,23 @@ public struct Migrator: Sendable {
             }
         }
         var done: [String] = []
+        // Foreign keys are off while migrations run, as SQLite's way of changing a table asks
+        // (build the new table, copy, drop the old, rename): dropping a table that others refer
+        // to would otherwise delete their rows with it (`ON DELETE CASCADE`). Each migration
+        // must leave every reference whole: it is checked before the migration commits.
+        try connection.execute("PRAGMA foreign_keys = OFF")
+        defer { try? connection.execute("PRAGMA foreign_keys = ON") }
         for migration in migrations where !applied.contains(where: { $0.0 == migration.version }) {
             do {
                 try connection.transaction(.immediate) {
                     try connection.execute(migration.sql)
+                    let broken = try connection.query("PRAGMA foreign_key_check") { row in
+                        "\(try row.get("table", as: String.self)) row \(try row.optional("rowid", as: Int64.self).map(String.init) ?? "?")"
+                            + " refers to a missing \(try row.get("parent", as: String.self))"
+                    }
+                    if let first = broken.first {
+                        throw DatabaseError.migration("it leaves \(broken.count) broken references, the first: \(first)")
+                    }
                     try connection.run(
                         "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
                         migration.version, migration.name, migration.checksum)

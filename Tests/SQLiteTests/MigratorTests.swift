@@ -60,6 +60,60 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM schema_migrations", as: Int.self) }, 1)
     }
 
+    /// SQLite changes a column's CHECK by rebuilding the table: new table, copy, drop the old,
+    /// rename. With foreign keys on, dropping the old table would delete the rows that refer
+    /// to it (`ON DELETE CASCADE`); the migrator turns them off while a migration runs.
+    func testRebuildingATableKeepsTheRowsThatReferToIt() throws {
+        let folder = try makeFolder([
+            "0001_first.sql": """
+            CREATE TABLE parent (id INTEGER PRIMARY KEY, state TEXT CHECK (state IN ('a', 'b', 'c')));
+            CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE);
+            INSERT INTO parent VALUES (1, 'a'), (2, 'b');
+            INSERT INTO child VALUES (10, 1), (20, 2);
+            """,
+            "0002_rebuild.sql": """
+            CREATE TABLE parent_new (id INTEGER PRIMARY KEY, state TEXT CHECK (state = 'a' OR state = 'b' OR state = 'c'));
+            INSERT INTO parent_new (id, state) SELECT id, state FROM parent;
+            DROP TABLE parent;
+            ALTER TABLE parent_new RENAME TO parent;
+            """,
+        ])
+        let database = try Database(path: folder.appendingPathComponent("db.sqlite").path)
+        defer { database.close() }
+        XCTAssertEqual(try Migrator(directory: folder).migrate(database), ["0001_first", "0002_rebuild"])
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM child", as: Int.self) }, 2)
+        // Foreign keys are on again for the writer afterwards, and refer to the new table.
+        XCTAssertEqual(try database.exclusive { try $0.scalar("PRAGMA foreign_keys", as: Int.self) }, 1)
+        XCTAssertThrowsError(try database.writeAndWait { try $0.run("INSERT INTO child VALUES (30, 3)") })
+        try database.writeAndWait { try $0.run("DELETE FROM parent WHERE id = 1") }
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM child", as: Int.self) }, 1, "the cascade still works")
+        XCTAssertThrowsError(try database.writeAndWait { try $0.run("INSERT INTO parent VALUES (5, 'z')") }, "the new CHECK holds")
+    }
+
+    /// With foreign keys off, a migration could leave a row referring to nothing; it is checked
+    /// before the migration commits, and refused whole.
+    func testAMigrationThatBreaksAReferenceIsRefused() throws {
+        let folder = try makeFolder([
+            "0001_first.sql": """
+            CREATE TABLE parent (id INTEGER PRIMARY KEY);
+            CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parent(id));
+            INSERT INTO parent VALUES (1);
+            INSERT INTO child VALUES (10, 1);
+            """,
+            "0002_orphan.sql": "CREATE TABLE other (x INTEGER); DELETE FROM parent;",
+        ])
+        let database = try Database(path: folder.appendingPathComponent("db.sqlite").path)
+        defer { database.close() }
+        XCTAssertThrowsError(try Migrator(directory: folder).migrate(database)) { error in
+            XCTAssertTrue("\(error)".contains("0002_orphan.sql failed"), "\(error)")
+            XCTAssertTrue("\(error)".contains("child row 10 refers to a missing parent"), "\(error)")
+        }
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM parent", as: Int.self) }, 1)
+        XCTAssertEqual(
+            try database.read { try $0.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'other'", as: Int.self) }, 0)
+        XCTAssertEqual(try database.exclusive { try $0.scalar("PRAGMA foreign_keys", as: Int.self) }, 1)
+    }
+
     func testBadlyNamedFileIsRefused() throws {
         let folder = try makeFolder(["1_oops.sql": "SELECT 1;"])
         XCTAssertThrowsError(try Migrator(directory: folder).migrations())

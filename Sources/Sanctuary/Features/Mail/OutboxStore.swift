@@ -213,13 +213,14 @@ public enum OutboxStore {
     public static let cappedKinds = ["subscribe.confirm", "subscribe.already", "staff.reset"]
 
     /// How many messages of `kind` (one of `cappedKinds`) went to `recipient` since `since`.
-    /// The `IN` list repeats the partial index's condition, so SQLite uses that index.
+    /// The query repeats the partial index's condition word for word, so SQLite uses that index.
     public static func recentCount(_ db: Connection, recipient: String, kind: String, since: String) throws -> Int {
         precondition(cappedKinds.contains(kind), "only capped kinds are indexed by recipient")
         return try db.scalar(
             """
             SELECT count(*) FROM outbox
-            WHERE recipient = ? AND kind IN ('subscribe.confirm', 'subscribe.already', 'staff.reset') AND kind = ? AND created_at >= ?
+            WHERE recipient = ? AND (kind = 'subscribe.confirm' OR kind = 'subscribe.already' OR kind = 'staff.reset')
+              AND kind = ? AND created_at >= ?
             """, recipient, kind, since, as: Int.self) ?? 0
     }
 }
