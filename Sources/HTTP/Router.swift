@@ -315,36 +315,46 @@ struct Pattern {
 
     static func split(_ path: String) -> [String] {
         // On bytes: `/` is ASCII, so it never falls inside a multi-byte character.
-        var segments: [String] = []
-        var start = path.utf8.startIndex
-        for index in path.utf8.indices where path.utf8[index] == UInt8(ascii: "/") {
-            if start < index { segments.append(String(decoding: path.utf8[start..<index], as: UTF8.self)) }
-            start = path.utf8.index(after: index)
+        var path = path
+        return path.withUTF8 { bytes in
+            var segments: [String] = []
+            var start = 0
+            for index in bytes.indices where bytes[index] == UInt8(ascii: "/") {
+                if start < index { segments.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) }
+                start = index + 1
+            }
+            if start < bytes.count { segments.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
+            return segments
         }
-        if start < path.utf8.endIndex { segments.append(String(decoding: path.utf8[start...], as: UTF8.self)) }
-        return segments
     }
 
     func match(_ path: [String]) -> [String: String]? {
         guard path.count == segments.count else { return nil }
+        // Literals first: most candidates differ from the path in one (`/petitions/{slug}/thanks`
+        // against `…/sign`), and need no parameter decoded to tell.
+        for (segment, raw) in zip(segments, path) {
+            if case .literal(let text) = segment, text != raw { return nil }
+        }
         var parameters: [String: String] = [:]
         for (segment, raw) in zip(segments, path) {
-            switch segment {
-            case .literal(let text):
-                guard text == raw else { return nil }
-            case .parameter(let name, let prefix, let suffix):
-                // A whole segment (the usual `{slug}`) needs no counting of characters.
-                let whole = prefix.isEmpty && suffix.isEmpty
-                guard whole || (raw.count > prefix.count + suffix.count && raw.hasPrefix(prefix) && raw.hasSuffix(suffix)) else {
-                    return nil
-                }
-                let decoded =
-                    whole && !raw.utf8.contains(UInt8(ascii: "%"))
-                    ? raw : PercentEncoding.decode(whole ? raw[...] : raw.dropFirst(prefix.count).dropLast(suffix.count))
-                guard !decoded.utf8.contains(UInt8(ascii: "/")) else { return nil }
-                parameters[name] = decoded
+            guard case .parameter(let name, let prefix, let suffix) = segment else { continue }
+            // A whole segment (the usual `{slug}`) needs no counting of characters.
+            let whole = prefix.isEmpty && suffix.isEmpty
+            guard whole || (raw.count > prefix.count + suffix.count && raw.hasPrefix(prefix) && raw.hasSuffix(suffix)) else {
+                return nil
             }
+            let decoded =
+                whole && !Self.contains(raw, UInt8(ascii: "%"))
+                ? raw : PercentEncoding.decode(whole ? raw[...] : raw.dropFirst(prefix.count).dropLast(suffix.count))
+            guard !Self.contains(decoded, UInt8(ascii: "/")) else { return nil }
+            parameters[name] = decoded
         }
         return parameters
+    }
+
+    /// Whether `text` holds `byte`, looked for in its contiguous UTF-8.
+    private static func contains(_ text: String, _ byte: UInt8) -> Bool {
+        var text = text
+        return text.withUTF8 { $0.contains(byte) }
     }
 }

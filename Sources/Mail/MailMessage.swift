@@ -228,17 +228,21 @@ public enum HeaderEncoding {
 
     /// Printable ASCII with no `=?` (which would read as the start of an encoded word).
     static func isPlainASCII(_ text: String) -> Bool {
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            guard byte >= 32 && byte < 127, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
-            previous = byte
+        var text = text
+        return text.withUTF8 { bytes in
+            var previous: UInt8 = 0
+            for byte in bytes {
+                guard byte >= 32 && byte < 127, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
+                previous = byte
+            }
+            return true
         }
-        return true
     }
 
     /// Line breaks become spaces: a header value is one line.
     static func oneLine(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 10 || $0 == 13 }) else { return text }
+        var text = text
+        guard text.withUTF8({ $0.contains { $0 == 10 || $0 == 13 } }) else { return text }
         return String(text.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 })
     }
 
@@ -327,8 +331,6 @@ public enum QuotedPrintable {
         }
     }
 
-    static let hex = Array("0123456789ABCDEF".utf8)
-
     /// Encodes `bytes` into `out` (large enough: see `encode`); returns the length written.
     static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var written = 0
@@ -356,13 +358,12 @@ public enum QuotedPrintable {
     static func encodeLine(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
         var written = start
         var lineLength = 0
+        let last = bytes.count - 1
         for index in bytes.indices {
             let byte = bytes[index]
-            let last = index == bytes.count - 1
-            let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && !last)
-            let width = literal ? 1 : 3
-            if lineLength + width > 75 {
-                // A soft line break.
+            let literal = (byte >= 33 && byte <= 126 && byte != 61) || ((byte == 32 || byte == 9) && index != last)
+            // A soft line break when this byte would pass 75 characters.
+            if lineLength > (literal ? 74 : 72) {
                 out[written] = 61
                 out[written + 1] = 13
                 out[written + 2] = 10
@@ -371,14 +372,19 @@ public enum QuotedPrintable {
             }
             if literal {
                 out[written] = byte
+                written += 1
+                lineLength += 1
             } else {
                 out[written] = 61
-                out[written + 1] = hex[Int(byte >> 4)]
-                out[written + 2] = hex[Int(byte & 15)]
+                out[written + 1] = hexDigit(byte >> 4)
+                out[written + 2] = hexDigit(byte & 15)
+                written += 3
+                lineLength += 3
             }
-            written += width
-            lineLength += width
         }
         return written
     }
+
+    /// `0`…`9`, `A`…`F` for 0…15, without a table to look up.
+    @inline(__always) static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 48 + nibble : 55 + nibble }
 }

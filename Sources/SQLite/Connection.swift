@@ -10,6 +10,8 @@ public final class Connection: @unchecked Sendable {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// The same statements by where their SQL's bytes lie (see `cached`).
+    private var cacheByAddress: [TextAddress: Statement] = [:]
     /// Counter increments waiting for the transaction's end (`addToCounter`).
     private var counters: [CounterKey: PendingCount] = [:]
     private static let cacheLimit = 128
@@ -48,6 +50,7 @@ public final class Connection: @unchecked Sendable {
 
     deinit {
         cache.removeAll()
+        cacheByAddress.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -76,12 +79,15 @@ public final class Connection: @unchecked Sendable {
         _ body: (Statement) throws -> R
     ) throws -> R {
         let statement: Statement
-        if let cached = cache[sql], !cached.inUse {
+        if let cached = cached(sql), !cached.inUse {
             statement = cached
         } else {
             statement = try Statement(connection: self, sql: sql)
             if cache[sql] == nil {
-                if cache.count >= Self.cacheLimit { cache.removeAll() }
+                if cache.count >= Self.cacheLimit {
+                    cache.removeAll()
+                    cacheByAddress.removeAll()
+                }
                 cache[sql] = statement
             }
         }
@@ -92,6 +98,21 @@ public final class Connection: @unchecked Sendable {
         }
         try statement.bind(parameters)
         return try body(statement)
+    }
+
+    /// The cached statement for `sql`. The SQL is nearly always a literal, whose bytes never
+    /// move, so the statement is first looked up by their address: no hash of a long text per
+    /// query. The text is still compared (at once, when it is the same literal), so a string
+    /// built later in memory another one used never gets that one's statement.
+    private func cached(_ sql: String) -> Statement? {
+        let address = sql.utf8.withContiguousStorageIfAvailable { TextAddress(start: UInt(bitPattern: $0.baseAddress), count: $0.count) }
+        if let address, let statement = cacheByAddress[address], statement.sql == sql { return statement }
+        guard let statement = cache[sql] else { return nil }
+        if let address {
+            if cacheByAddress.count >= Self.cacheLimit { cacheByAddress.removeAll() }
+            cacheByAddress[address] = statement
+        }
+        return statement
     }
 
     /// Runs a statement that returns no rows; answers the number of rows changed.
@@ -233,6 +254,11 @@ public final class Connection: @unchecked Sendable {
 
     /// Forgets pending counters (the transaction rolled back).
     public func discardCounters() { counters.removeAll(keepingCapacity: true) }
+}
+
+private struct TextAddress: Hashable {
+    let start: UInt
+    let count: Int
 }
 
 private struct CounterKey: Hashable {

@@ -130,6 +130,21 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(values, Array(1..<40))
     }
 
+    /// Cached statements are found by where their SQL lies before by what it says. SQL built
+    /// at run time is freed after use, and the next text of the same length is usually made
+    /// in the same memory: it must still get its own statement.
+    func testSQLBuiltInReusedMemoryNeverGetsAnotherStatement() throws {
+        try database.read { db in
+            for n in 100..<400 {
+                // Asked twice, each time in a new string: the second is found by its text and
+                // remembered by its address, which the next number's text then reuses.
+                for _ in 0..<2 {
+                    XCTAssertEqual(try db.scalar("SELECT \(n) AS the_number_asked", as: Int.self), n)
+                }
+            }
+        }
+    }
+
     func testGroupCommitOfManyConcurrentWrites() async throws {
         let database = self.database!
         try await withThrowingTaskGroup(of: Void.self) { group in

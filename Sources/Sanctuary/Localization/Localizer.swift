@@ -35,27 +35,32 @@ public struct Localizer: Sendable {
     /// The text for `key` with `{name}` placeholders filled; the key itself when missing,
     /// so a gap is visible rather than blank.
     public func callAsFunction(_ key: String, _ arguments: [String: String] = [:]) -> String {
-        guard let text = strings[key] else { return key }
-        guard !arguments.isEmpty, text.utf8.contains(UInt8(ascii: "{")) else { return text }
-        // Fill `{name}` placeholders in one pass; unknown ones stay visible.
-        // On the UTF-8 bytes: braces are ASCII, so every index found is a character boundary.
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 64)
-        let utf8 = text.utf8
-        var rest = utf8.startIndex
-        while let open = utf8[rest...].firstIndex(of: UInt8(ascii: "{")), let close = utf8[open...].firstIndex(of: UInt8(ascii: "}")) {
-            out += text[rest..<open]
-            // The few arguments are compared with the name's bytes: no key string is made.
-            let name = utf8[utf8.index(after: open)..<close]
-            if let value = arguments.first(where: { $0.key.utf8.elementsEqual(name) })?.value {
-                out += value
-            } else {
-                out += text[open...close]
+        guard var text = strings[key] else { return key }
+        guard !arguments.isEmpty else { return text }
+        // Fill `{name}` placeholders in one pass over the UTF-8 bytes (a mail's body is rendered
+        // for every signature); unknown ones stay visible. Braces are ASCII, so every cut falls
+        // between characters.
+        return text.withUTF8 { bytes -> String in
+            guard var open = bytes.firstIndex(of: UInt8(ascii: "{")) else { return String(decoding: bytes, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 128)
+            var rest = 0
+            while let close = bytes[open...].firstIndex(of: UInt8(ascii: "}")) {
+                out.append(contentsOf: bytes[rest..<open])
+                // The few arguments are compared with the name's bytes: no key string is made.
+                let name = UnsafeBufferPointer(rebasing: bytes[(open + 1)..<close])
+                if let value = arguments.first(where: { $0.key.utf8.elementsEqual(name) })?.value {
+                    out.append(contentsOf: value.utf8)
+                } else {
+                    out.append(contentsOf: bytes[open...close])
+                }
+                rest = close + 1
+                guard let next = bytes[rest...].firstIndex(of: UInt8(ascii: "{")) else { break }
+                open = next
             }
-            rest = utf8.index(after: close)
+            out.append(contentsOf: bytes[rest...])
+            return String(decoding: out, as: UTF8.self)
         }
-        out += text[rest...]
-        return out
     }
 
     /// A count with the catalogue's singular (`key.one`) or plural (`key.other`) form,
