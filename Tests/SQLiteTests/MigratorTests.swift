@@ -114,6 +114,80 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(try database.exclusive { try $0.scalar("PRAGMA foreign_keys", as: Int.self) }, 1)
     }
 
+    /// Migration 0014 changes three CHECK constraints in the schema's text instead of copying
+    /// the tables. On a database with mail in it: the rows stay readable and whole, the new
+    /// checks refuse what the old ones did, and inserts no longer build temporary tables.
+    func testChangingChecksInPlaceKeepsTheRowsWhole() throws {
+        let project = packageRoot.appendingPathComponent("Migrations")
+        let folder = makeTemporaryDirectory()
+        let files = try FileManager.default.contentsOfDirectory(atPath: project.path).filter { $0.hasSuffix(".sql") }.sorted()
+        for file in files where file < "0014" {
+            try FileManager.default.copyItem(at: project.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+        }
+        let database = try Database(path: folder.appendingPathComponent("db.sqlite").path)
+        defer { database.close() }
+        try Migrator(directory: folder).migrate(database)
+        try database.writeAndWait { db in
+            for n in 1...200 {
+                try db.run(
+                    "INSERT INTO outbox (kind, recipient, subject, message, state, next_attempt_at, created_at) VALUES (?, ?, 's', ?, ?, 't', 't')",
+                    n % 2 == 0 ? "subscribe.confirm" : "signature.confirm", "p\(n)@example.org", String(repeating: "x", count: 900),
+                    n % 3 == 0 ? "sent" : "waiting")
+                try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, 't', 'sent')", n)
+                try db.run(
+                    "INSERT INTO mail_tokens (token_hash, purpose, subject_id, expires_at) VALUES (?, 'signature', ?, 't')",
+                    [UInt8(n % 256), 1, 2],
+                    n)
+            }
+        }
+        try FileManager.default.copyItem(
+            at: project.appendingPathComponent("0014_checks_without_lists.sql"),
+            to: folder.appendingPathComponent("0014_checks_without_lists.sql"))
+        XCTAssertEqual(try Migrator(directory: folder).migrate(database), ["0014_checks_without_lists"])
+        XCTAssertEqual(try database.read { try $0.scalar("PRAGMA integrity_check", as: String.self) }, "ok")
+        XCTAssertEqual(
+            try database.read { try $0.scalar("SELECT count(*) FROM outbox WHERE length(message) = 900", as: Int.self) }, 200)
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM outbox_attempts", as: Int.self) }, 200)
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM mail_tokens", as: Int.self) }, 200)
+        XCTAssertEqual(
+            try database.read {
+                try $0.scalar(
+                    """
+                    SELECT count(*) FROM outbox
+                    WHERE recipient = 'p2@example.org' AND (kind = 'subscribe.confirm' OR kind = 'subscribe.already' OR kind = 'staff.reset')
+                    """, as: Int.self)
+            }, 1)
+        // The writer, which ran the migration, checks with the new words at once.
+        let program = try database.exclusive { db in
+            try db.query(
+                "EXPLAIN INSERT INTO outbox (kind, recipient, subject, message, next_attempt_at, created_at) VALUES ('k', 'r', 's', 'm', 't', 't')"
+            ) {
+                try $0.get("opcode", as: String.self)
+            }
+        }
+        XCTAssertFalse(program.contains("OpenEphemeral"))
+        XCTAssertThrowsError(
+            try database.writeAndWait {
+                try $0.run(
+                    "INSERT INTO outbox (kind, recipient, subject, message, state, next_attempt_at, created_at) VALUES ('k', 'r', 's', 'm', 'lost', 't', 't')"
+                )
+            })
+        XCTAssertThrowsError(
+            try database.writeAndWait {
+                try $0.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (1, 't', 'maybe')")
+            })
+        XCTAssertThrowsError(
+            try database.writeAndWait {
+                try $0.run("INSERT INTO mail_tokens (token_hash, purpose, expires_at) VALUES (x'00ff', 'anything', 't')")
+            })
+        // A new connection reads the same schema.
+        let fresh = try Database(path: folder.appendingPathComponent("db.sqlite").path)
+        defer { fresh.close() }
+        XCTAssertThrowsError(
+            try fresh.writeAndWait { try $0.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (1, 't', 'maybe')") }
+        )
+    }
+
     func testBadlyNamedFileIsRefused() throws {
         let folder = try makeFolder(["1_oops.sql": "SELECT 1;"])
         XCTAssertThrowsError(try Migrator(directory: folder).migrations())
