@@ -103,18 +103,10 @@ public final class Database: Sendable {
     /// rolled back and the error is rethrown here; other jobs in the batch are unaffected.
     /// `body` may run twice (when another job in its batch throws), so it must do nothing
     /// but read and write through the connection it is given.
-    ///
-    /// `gathered`: a write many visitors make at once (a signature, an RSVP). When such writes
-    /// come as a stream, one every few milliseconds (a petition going viral), each would be
-    /// a commit of its own, with its `fdatasync` and the writer's sleep and wake: six times
-    /// what a signature costs in a burst. A small batch of them, taken within
-    /// `Writer.gatherWindow` of the last commit's end, waits for the rest of that window so
-    /// that the next ones share its commit. A lone visitor on a quiet site, or a burst, waits
-    /// for nothing. Never for a caller that writes one job after another (each would wait).
     @discardableResult
-    public func write<R: Sendable>(gathered: Bool = false, _ body: @escaping @Sendable (Connection) throws -> R) async throws -> R {
+    public func write<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) async throws -> R {
         try await withCheckedThrowingContinuation { continuation in
-            writer.submit(.batched, gathers: gathered, body) { continuation.resume(with: $0) }
+            writer.submit(.batched, body) { continuation.resume(with: $0) }
         }
     }
 
@@ -162,8 +154,6 @@ private final class Writer: @unchecked Sendable {
 
     struct Job {
         let kind: Kind
-        /// May wait for company (`Database.write(gathered:)`).
-        let gathers: Bool
         /// Runs the work, inside a savepoint of its own when `isolated`; returns a closure that
         /// reports the outcome once the commit is known, or nil when the work threw outside a
         /// savepoint (the whole transaction must then be rolled back and the batch run again).
@@ -179,14 +169,6 @@ private final class Writer: @unchecked Sendable {
     /// Guarded by `worker`'s lock.
     private var pending: [Job] = []
     static let maxBatch = 2_000
-    /// Gathered writes (`Database.write(gathered:)`): a batch of fewer than this many, taken
-    /// less than this long after the last commit ended, waits for more until it has this many
-    /// or that time is out. 10 ms: a stream of 200 signatures a second shares commits two or
-    /// three at a time; a burst from many visitors has its four at once, and waits for nothing.
-    static let gatherBelow = 4
-    static let gatherWindow: UInt64 = 10_000_000
-    /// When the last batch's commit ended (`DispatchTime` nanoseconds); on the writer's thread only.
-    private var lastCommitEnded: UInt64 = 0
 
     init(connection: Connection, metrics: WriterMetrics?) {
         self.connection = connection
@@ -195,10 +177,10 @@ private final class Writer: @unchecked Sendable {
     }
 
     func submit<R>(
-        _ kind: Kind, gathers: Bool = false, _ body: @escaping @Sendable (Connection) throws -> R,
+        _ kind: Kind, _ body: @escaping @Sendable (Connection) throws -> R,
         completion: @escaping (Result<R, Error>) -> Void
     ) {
-        let job = Job(kind: kind, gathers: gathers) { connection, isolated in
+        let job = Job(kind: kind) { connection, isolated in
             let outcome: Result<R, Error>
             if kind == .batched && isolated {
                 outcome = Result { try connection.savepoint("job") { try body(connection) } }
@@ -229,12 +211,9 @@ private final class Writer: @unchecked Sendable {
     private func loop() {
         while true {
             var batch: [Job] = []
-            // Take one `alone` job by itself, or every batched job up to the next `alone` one
-            // (called again after a wait, it adds the batched jobs that came meanwhile).
+            // Take one `alone` job by itself, or every batched job up to the next `alone` one.
             let takeBatch = {
-                if self.pending.isEmpty || !batch.isEmpty && self.pending[0].kind == .alone {
-                    return
-                } else if self.pending[0].kind == .alone {
+                if self.pending[0].kind == .alone {
                     batch.append(self.pending.removeFirst())
                 } else {
                     let end = self.pending.firstIndex(where: { $0.kind == .alone }) ?? self.pending.count
@@ -244,18 +223,6 @@ private final class Writer: @unchecked Sendable {
                 }
             }
             guard worker.next(hasWork: { !pending.isEmpty }, take: takeBatch) else { return }
-            if batch.count < Self.gatherBelow, batch.allSatisfy(\.gathers) {
-                let sinceCommit = DispatchTime.now().uptimeNanoseconds &- lastCommitEnded
-                if sinceCommit < Self.gatherWindow {
-                    // Until the batch would be large enough or the window ends: a stream of
-                    // single jobs shares the rest of the window, a burst hardly waits.
-                    let enough = { batch.count + self.pending.count >= Self.gatherBelow }
-                    let seconds = Double(Self.gatherWindow - sinceCommit) / 1e9
-                    if worker.next(hasWork: enough, take: takeBatch, orAfter: seconds) == nil {
-                        _ = worker.next(hasWork: { true }, take: takeBatch)
-                    }
-                }
-            }
             if batch[0].kind == .alone {
                 let report = batch[0].run(connection, false)
                 generation.add(1, ordering: .releasing)
@@ -307,7 +274,6 @@ private final class Writer: @unchecked Sendable {
             metrics.commitTime.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
         }
         for report in reports { report(commitError) }
-        lastCommitEnded = DispatchTime.now().uptimeNanoseconds
     }
 }
 
