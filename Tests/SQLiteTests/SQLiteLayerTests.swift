@@ -145,6 +145,52 @@ final class SQLiteLayerTests: XCTestCase {
         }
     }
 
+    /// Gathered writes that come as a stream share commits. A job taken soon after a commit
+    /// waits out the rest of the window, and one submitted 2 ms later joins its commit;
+    /// without that wait the first is committed alone before the second exists. A slow
+    /// machine may start a task late, so it is tried 20 times and one shared commit is
+    /// enough; writes not gathered do not wait.
+    func testAStreamOfGatheredWritesSharesCommits() async throws {
+        let database = self.database!
+        func pair(_ n: Int, gathered: Bool) async throws -> UInt64 {
+            try await database.write(gathered: gathered) { db in try db.run("INSERT INTO t (i) VALUES (?)", n * 10) }
+            let before = database.generation
+            async let first: Void = database.write(gathered: gathered) { db in try db.run("INSERT INTO t (i) VALUES (?)", n * 10 + 1) }
+            try await Task.sleep(for: .milliseconds(2))
+            async let second: Void = database.write(gathered: gathered) { db in try db.run("INSERT INTO t (i) VALUES (?)", n * 10 + 2) }
+            _ = try await (first, second)
+            return database.generation - before
+        }
+        var shared = 0
+        for n in 0..<20 where try await pair(n, gathered: true) == 1 { shared += 1 }
+        XCTAssertGreaterThan(shared, 0, "no two gathered writes shared a commit in 20 tries")
+        // Not gathered: the first is committed alone (unless the writer woke late, so most).
+        var alone = 0
+        for n in 20..<30 where try await pair(n, gathered: false) == 2 { alone += 1 }
+        XCTAssertGreaterThanOrEqual(alone, 5, "writes not gathered waited for company")
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 90)
+    }
+
+    /// One client that sends its next write only once the last is answered gains nothing by
+    /// waiting: after eight futile waits in a row the writer rests a second. Each write here
+    /// comes within the window of the last commit, so without the rest each would wait.
+    /// Bounded by the time the loop took (eight waits per second begun), so a slow machine, where
+    /// writes come too late to wait at all, passes too; no wait may gain anything, as
+    /// nothing else writes.
+    func testOneClientWritingInALoopIsNotHeldBack() async throws {
+        let database = self.database!
+        let before = database.gathering
+        let started = ContinuousClock.now
+        for n in 0..<60 {
+            try await database.write(gathered: true) { db in try db.run("INSERT INTO t (i) VALUES (?)", n) }
+        }
+        let seconds = Int((ContinuousClock.now - started).components.seconds)
+        let after = database.gathering
+        XCTAssertEqual(after.gains, before.gains, "a wait gained a write that nobody sent")
+        XCTAssertLessThanOrEqual(after.waits - before.waits, UInt64(8 * (seconds + 1)), "a client writing in a loop kept waiting")
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 60)
+    }
+
     func testGroupCommitOfManyConcurrentWrites() async throws {
         let database = self.database!
         try await withThrowingTaskGroup(of: Void.self) { group in

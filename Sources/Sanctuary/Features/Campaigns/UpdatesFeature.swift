@@ -95,7 +95,7 @@ enum UpdatesFeature: Feature {
                 let pending = PendingSubscription(
                     email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaign?.id,
                     consentText: t("updates.consent"), consentedAt: Timestamp.now(), clientHash: clientHash, language: t.language)
-                try await app.database.write { db in try mailAbout(app, db, pending) }
+                try await app.database.write(gathered: true) { db in try mailAbout(app, db, pending) }
                 app.mailer.wake()
                 // The same answer for a new address, a subscribed one and an unsubscribed one.
                 return .redirect(to: "/updates/sent")

@@ -119,7 +119,7 @@ enum EventsFeature: Feature {
             },
             accept: { input, _ in
                 let (eventID, language) = (event.summary.id, t.language)
-                let waitlisted = try await app.database.write { db -> Bool in
+                let waitlisted = try await app.database.write(gathered: true) { db -> Bool in
                     let outcome = try EventStore.rsvp(
                         db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates,
                         language: language)

@@ -217,7 +217,7 @@ enum LettersFeature: Feature {
         let delivery: LetterDelivery = campaign.sentBySite && MailAddress.isPlausible(recipientEmail) ? .site : .visitor
         let personal = sender.personal
         let confirmation = delivery == .site ? sendLink(app, campaign: campaign, letter: letter, to: email, name: name, t: t) : nil
-        let saved = try await app.database.write { db -> String? in
+        let saved = try await app.database.write(gathered: true) { db -> String? in
             guard
                 let (token, id) = try LetterStore.save(
                     db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,

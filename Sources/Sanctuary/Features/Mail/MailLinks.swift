@@ -44,7 +44,7 @@ extension Application {
     ) async throws -> Response {
         if let forged = ErrorPages.rejectForgedForm(self, request, request.form, action: action) { return forged }
         let token = request.parameter("token")
-        let status = try await database.write { db -> MailToken.Status? in
+        let status = try await database.write(gathered: true) { db -> MailToken.Status? in
             guard let found = try MailTokenStore.use(db, token: token, purpose: purpose) else { return nil }
             guard found.status == .valid else { return found.status }
             return try act(db, found) ? .valid : .used

@@ -109,7 +109,7 @@ enum PetitionsFeature: Feature {
                 // every signature waits for) only inserts rows.
                 let prepared =
                     confirm ? confirmationMail(app, petition: petition, to: stored.email, name: stored.firstName, language: language) : nil
-                try await app.database.write { db in
+                try await app.database.write(gathered: true) { db in
                     let outcome = try PetitionStore.sign(db, petitionID: petitionID, stored, language: language, confirm: confirm)
                     try mailAbout(app, db, outcome, petition: petition, input: stored, language: language, prepared: prepared)
                 }
