@@ -344,17 +344,11 @@ struct Pattern {
                 return nil
             }
             let decoded =
-                whole && !Self.contains(raw, UInt8(ascii: "%"))
+                whole && !raw.containsBytes("%")
                 ? raw : PercentEncoding.decode(whole ? raw[...] : raw.dropFirst(prefix.count).dropLast(suffix.count))
-            guard !Self.contains(decoded, UInt8(ascii: "/")) else { return nil }
+            guard !decoded.containsBytes("/") else { return nil }
             parameters[name] = decoded
         }
         return parameters
-    }
-
-    /// Whether `text` holds `byte`, looked for in its contiguous UTF-8.
-    private static func contains(_ text: String, _ byte: UInt8) -> Bool {
-        var text = text
-        return text.withUTF8 { $0.contains(byte) }
     }
 }
