@@ -274,9 +274,7 @@ private final class Writer: @unchecked Sendable {
                     let before = batch.count
                     let enough = { batch.count + self.pending.count >= Self.gatherBelow }
                     let seconds = Double(Self.gatherWindow - sinceCommit) / 1e9
-                    if worker.next(hasWork: enough, take: takeBatch, orAfter: seconds) == nil {
-                        _ = worker.next(hasWork: { true }, take: takeBatch)
-                    }
+                    worker.gather(until: enough, take: takeBatch, orAfter: seconds)
                     gatheringWaits.add(1, ordering: .relaxed)
                     metrics?.gatheringWaits.increment()
                     if batch.count > before {
@@ -511,6 +509,17 @@ private final class WorkerThread: @unchecked Sendable {
         }
         take()
         return true
+    }
+
+    /// On the thread, holding work already taken: sleeps until `enough`, a stop, or `seconds`
+    /// pass, then runs `take` under the lock (for whatever came meanwhile). Unlike `next`, a
+    /// stop does not end the thread here: the work in hand is still to be done.
+    func gather(until enough: () -> Bool, take: () -> Void, orAfter seconds: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while !enough() && !stopping && condition.wait(until: deadline) {}
+        take()
     }
 
     /// Lets the thread finish its work, and returns once it has ended.

@@ -191,6 +191,23 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 60)
     }
 
+    /// A gathered write waiting for company when the database closes is still committed, and
+    /// `close` returns only after it is (a stop once ended the writer's thread with the
+    /// write in hand, and `close` returned before its commit).
+    func testClosingWhileAGatheredWriteWaitsCommitsItFirst() async throws {
+        let database = self.database!
+        try await database.write(gathered: true) { db in try db.run("INSERT INTO t (i) VALUES (1)") }
+        let before = database.generation
+        async let waiting: Void = database.write(gathered: true) { db in try db.run("INSERT INTO t (i) VALUES (2)") }
+        try await Task.sleep(for: .milliseconds(2))
+        database.close()
+        XCTAssertEqual(database.generation, before + 1, "close returned before the waiting write was committed")
+        try await waiting
+        let reopened = try Database(path: directory.appendingPathComponent("t.sqlite").path)
+        defer { reopened.close() }
+        XCTAssertEqual(try reopened.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 2)
+    }
+
     func testGroupCommitOfManyConcurrentWrites() async throws {
         let database = self.database!
         try await withThrowingTaskGroup(of: Void.self) { group in
