@@ -96,6 +96,10 @@ public final class Database: Sendable {
     /// cache of anything read from the database can tell whether it may be stale.
     public var generation: UInt64 { writer.generation.load(ordering: .acquiring) }
 
+    /// Writes committed in the last three seconds and the one under way (a burst of
+    /// signatures shows here whether or not they shared commits). Read without a lock.
+    public var recentWrites: UInt64 { writer.rate.recent() }
+
     /// Gathered writes (`write(gathered:)`) that waited for company so far, and how many of
     /// those waits gained some.
     public var gathering: (waits: UInt64, gains: UInt64) {
@@ -183,6 +187,7 @@ private final class Writer: @unchecked Sendable {
     private let connection: Connection
     private let metrics: WriterMetrics?
     let generation = Atomic<UInt64>(0)
+    let rate = WriteRate()
     private let worker = WorkerThread()
     /// Guarded by `worker`'s lock.
     private var pending: [Job] = []
@@ -335,6 +340,7 @@ private final class Writer: @unchecked Sendable {
             connection.discardCounters()
             try? connection.execute("ROLLBACK")
         }
+        if commitError == nil { rate.record(batch.count) }
         generation.add(1, ordering: .releasing)
         if let metrics {
             metrics.batchSize.record(batch.count)

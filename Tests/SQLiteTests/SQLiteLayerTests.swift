@@ -208,6 +208,43 @@ final class SQLiteLayerTests: XCTestCase {
         XCTAssertEqual(try reopened.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 2)
     }
 
+    /// The write window: counts by the second, forgets seconds as they leave it, and a
+    /// reading from a moment before its second counts in the second under way.
+    func testTheWriteWindowCountsTheLastThreeSecondsAndTheOneUnderWay() {
+        var window = WriteWindow()
+        window.add(100, second: 50)
+        window.add(200, second: 51)
+        XCTAssertEqual(window.total(at: 51), 300)
+        window.add(5, second: 50)
+        XCTAssertEqual(window.second, 51, "the window never moves back")
+        XCTAssertEqual(window.total(at: 51), 305)
+        XCTAssertEqual(window.total(at: 50), 305, "a reading a moment older counts the window whole")
+        XCTAssertEqual(window.total(at: 53), 305, "50 and 51 are still among the last three seconds at 53")
+        XCTAssertEqual(window.total(at: 54), 205, "50 has left")
+        XCTAssertEqual(window.total(at: 55), 0)
+        window.add(1, second: 60)
+        XCTAssertEqual(window.counts, [0, 0, 0, 1], "a quiet spell empties it")
+    }
+
+    /// The database counts writes, not commits: fifty writes that share a few commits are
+    /// fifty (what tells the page cache a petition went viral, however writes are gathered).
+    func testRecentWritesCountWritesNotCommits() async throws {
+        let database = self.database!
+        XCTAssertEqual(database.recentWrites, 0)
+        let before = database.generation
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<50 {
+                group.addTask { @Sendable () async throws -> Void in
+                    try await database.write(gathered: true) { db in try db.run("INSERT INTO t (i) VALUES (?)", n) }
+                    return
+                }
+            }
+            try await group.waitForAll()
+        }
+        XCTAssertEqual(database.recentWrites, 50)
+        XCTAssertLessThan(database.generation - before, 50, "no commit was shared")
+    }
+
     func testGroupCommitOfManyConcurrentWrites() async throws {
         let database = self.database!
         try await withThrowingTaskGroup(of: Void.self) { group in

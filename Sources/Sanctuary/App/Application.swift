@@ -148,7 +148,7 @@ public final class Application: Sendable {
             router.use(
                 MicroCache(
                     ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation },
-                    mustShow: { staffChanges.count }
+                    recentWrites: { database.recentWrites }, mustShow: { staffChanges.count }
                 ) { request in
                     // Public pages are the same for everyone who asks in the same language and encoding.
                     "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
