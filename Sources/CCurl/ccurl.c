@@ -68,7 +68,70 @@ typedef struct {
     size_t length;
     size_t offset;
     void *recipients;
+    int stage;
+    int quitting;
+    // The reply being read: its lines joined by " / ". `complete` once its last line
+    // ("250 ok", a space after the code) has come, so the next line starts a new reply.
+    char reply[1024];
+    size_t reply_length;
+    int complete;
 } sender;
+
+// libcurl's curl_infotype values.
+enum { INFO_TEXT = 0, INFO_HEADER_IN = 1, INFO_HEADER_OUT = 2, INFO_DATA_OUT = 4 };
+
+static int starts_with(const char *data, size_t size, const char *word) {
+    size_t n = strlen(word);
+    if (size < n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = data[i];
+        if (c >= 'a' && c <= 'z') c = (char)(c - 32);
+        if (c != word[i]) return 0;
+    }
+    return 1;
+}
+
+// CURLOPT_DEBUGFUNCTION: follows the SMTP conversation. Commands only move the stage (their
+// arguments, AUTH's credentials among them, are not looked at); replies are kept whole.
+static int trace(void *handle, int type, char *data, size_t size, void *user) {
+    (void)handle;
+    sender *s = user;
+    if (type == INFO_HEADER_OUT) {
+        if (starts_with(data, size, "EHLO") || starts_with(data, size, "HELO") || starts_with(data, size, "STARTTLS"))
+            s->stage = CCURL_STAGE_HELLO;
+        else if (starts_with(data, size, "AUTH")) s->stage = CCURL_STAGE_AUTH;
+        else if (starts_with(data, size, "MAIL")) s->stage = CCURL_STAGE_MAIL;
+        else if (starts_with(data, size, "RCPT")) s->stage = CCURL_STAGE_RCPT;
+        else if (starts_with(data, size, "DATA")) s->stage = CCURL_STAGE_DATA;
+        else if (starts_with(data, size, "QUIT")) s->quitting = 1;
+    } else if (s->quitting) {
+        // After QUIT (sent as a failed transfer closes): the failure's reply stays the one kept.
+        return 0;
+    } else if (type == INFO_DATA_OUT) {
+        if (s->stage == CCURL_STAGE_DATA) s->stage = CCURL_STAGE_MESSAGE;
+    } else if (type == INFO_HEADER_IN) {
+        while (size > 0 && (data[size - 1] == '\r' || data[size - 1] == '\n')) size--;
+        if (s->complete) {
+            s->reply_length = 0;
+            s->complete = 0;
+        }
+        if (s->reply_length > 0 && s->reply_length + 3 < sizeof s->reply) {
+            memcpy(s->reply + s->reply_length, " / ", 3);
+            s->reply_length += 3;
+        }
+        size_t room = sizeof s->reply - 1 - s->reply_length;
+        size_t n = size < room ? size : room;
+        for (size_t i = 0; i < n; i++) {
+            char c = data[i];
+            s->reply[s->reply_length + i] = (c >= 32 && c < 127) ? c : '?';
+        }
+        s->reply_length += n;
+        s->reply[s->reply_length] = 0;
+        // "250-more" continues a reply; "250 last" (or a bare code) ends it.
+        if (size < 4 || data[3] != '-') s->complete = 1;
+    }
+    return 0;
+}
 
 // The handle given to Swift is our `sender`; libcurl's handle is inside it.
 void *ccurl_easy_init(void) {
@@ -130,7 +193,16 @@ int ccurl_set_message(void *handle, const char *data, size_t length) {
     s->data = data;
     s->length = length;
     s->offset = 0;
-    int code = curl.easy_setopt(s->handle, 20012 /* CURLOPT_READFUNCTION */, read_message);
+    if (!data) return 0;
+    s->stage = CCURL_STAGE_CONNECT;
+    s->quitting = 0;
+    s->reply_length = 0;
+    s->reply[0] = 0;
+    s->complete = 0;
+    int code = curl.easy_setopt(s->handle, 20094 /* CURLOPT_DEBUGFUNCTION */, trace);
+    if (code == 0) code = curl.easy_setopt(s->handle, 10095 /* CURLOPT_DEBUGDATA */, (void *)s);
+    if (code == 0) code = curl.easy_setopt(s->handle, 41 /* CURLOPT_VERBOSE */, 1L);
+    if (code == 0) code = curl.easy_setopt(s->handle, 20012 /* CURLOPT_READFUNCTION */, read_message);
     if (code == 0) code = curl.easy_setopt(s->handle, 10009 /* CURLOPT_READDATA */, (void *)s);
     if (code == 0) code = curl.easy_setopt(s->handle, 46 /* CURLOPT_UPLOAD */, 1L);
     if (code == 0) code = curl.easy_setopt(s->handle, 30115 /* CURLOPT_INFILESIZE_LARGE */, (long long)length);
@@ -138,6 +210,10 @@ int ccurl_set_message(void *handle, const char *data, size_t length) {
 }
 
 int ccurl_easy_perform(void *handle) { return curl.easy_perform(((sender *)handle)->handle); }
+
+int ccurl_stage(void *handle) { return ((sender *)handle)->stage; }
+
+const char *ccurl_last_reply(void *handle) { return ((sender *)handle)->reply; }
 
 long ccurl_response_code(void *handle) {
     long code = 0;

@@ -23,10 +23,107 @@ public struct SMTPSettings: Sendable {
 /// What one delivery attempt came to.
 public enum DeliveryResult: Sendable, Equatable {
     case sent
-    /// Try again later: a `4xx` reply, no connection, a timeout.
-    case temporary(String)
-    /// Do not try again: a `5xx` reply (unknown mailbox, refused content).
-    case permanent(String)
+    case failed(DeliveryFailure)
+
+    /// A failure with no SMTP reply behind it (no connection, libcurl missing), the relay's.
+    public static func unreachable(_ text: String) -> DeliveryResult { .failed(DeliveryFailure(stage: .connect, code: 0, reply: text)) }
+}
+
+/// Where in the SMTP conversation a delivery stopped (RFC 5321 §3.3).
+public enum SMTPStage: String, Sendable {
+    case connect, hello, auth
+    case mailFrom = "mail"
+    case recipient = "rcpt"
+    case data, message
+
+    /// How staff read it beside the server's reply.
+    public var command: String {
+        switch self {
+        case .connect: "connect"
+        case .hello: "EHLO"
+        case .auth: "AUTH"
+        case .mailFrom: "MAIL FROM"
+        case .recipient: "RCPT TO"
+        case .data: "DATA"
+        case .message: "end of data"
+        }
+    }
+}
+
+/// A delivery that did not happen: where it stopped, the reply code, its enhanced status
+/// code (RFC 3463) when the server gave one, and the server's whole reply as written.
+public struct DeliveryFailure: Sendable, Equatable {
+    public let stage: SMTPStage
+    public let code: Int
+    public let reply: String
+
+    public init(stage: SMTPStage, code: Int, reply: String) {
+        self.stage = stage
+        self.code = code
+        self.reply = reply
+    }
+
+    /// The enhanced status code (`5.1.1`) after the reply code, if any.
+    public var enhancedCode: (klass: Int, subject: Int, detail: Int)? {
+        var text = Substring(reply)
+        if text.count >= 3, text.prefix(3).allSatisfy(\.isNumber) { text = text.dropFirst(3).drop { $0 == " " || $0 == "-" } }
+        let word = text.prefix { !$0.isWhitespace }
+        let parts = word.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ (1...3).contains($0.count) && $0.allSatisfy(\.isNumber) }),
+            let klass = Int(parts[0]), let subject = Int(parts[1]), let detail = Int(parts[2]), [2, 4, 5].contains(klass)
+        else { return nil }
+        return (klass, subject, detail)
+    }
+
+    /// What the failure says about whom (see `DeliveryVerdict`).
+    public var verdict: DeliveryVerdict {
+        let enhanced = enhancedCode
+        switch stage {
+        case .connect, .hello, .auth, .mailFrom, .data:
+            // The session failed before the recipient was named, or for every recipient:
+            // the relay (or our account with it) is at fault, not the address.
+            return .relay
+        case .recipient, .message:
+            if code == 421 || code == 530 || (400...499).contains(code) && stage == .message { return .relay }
+            if (400...499).contains(code) { return .retryLater }
+            guard (500...599).contains(code) else { return .relay }
+            if let (_, subject, detail) = enhanced {
+                switch (subject, detail) {
+                case (1, 7), (1, 8): return .relay  // our sender address is refused
+                case (1, _), (2, 1): return .hardBounce  // no such mailbox, bad domain, disabled mailbox
+                case (7, 0), (7, 8), (7, 9), (7, 11), (7, 14), (5, _), (4, _): return .relay  // authentication, protocol, routing
+                case (3, 4), (6, _): return .messageRefused  // too big, or its content refused
+                case (7, 1) where reply.lowercased().contains("relay"): return .relay  // "Relay access denied"
+                default: return .softBounce  // full mailbox, policy, spam: not the address's fault for good
+                }
+            }
+            if reply.lowercased().contains("relay") { return .relay }
+            return stage == .message ? .relay : .softBounce
+        }
+    }
+
+    /// The line staff read: the command, and the server's reply as written.
+    public var description: String {
+        let said = reply.isEmpty ? (code > 0 ? String(code) : "no reply") : reply
+        return "\(stage.command): \(said)"
+    }
+}
+
+/// Whom a failed delivery is about, and so what the sender does.
+public enum DeliveryVerdict: String, Sendable {
+    /// The relay failed the session (connection, TLS, AUTH, MAIL FROM, DATA): sending
+    /// pauses, every recipient is kept, and it is tried again later.
+    case relay
+    /// A temporary refusal of this recipient (`4xx` at RCPT): this message is retried.
+    case retryLater
+    /// The mailbox does not exist or is disabled for good (`5.1.x`, `5.2.1`): suppressed.
+    case hardBounce
+    /// A permanent refusal that says nothing final about the address (a full mailbox, a
+    /// policy or spam refusal): this message fails; the address is suppressed only after
+    /// several within a window.
+    case softBounce
+    /// The message itself was refused (too big, its content): it fails, nobody is suppressed.
+    case messageRefused
 }
 
 /// Delivers messages over SMTP with libcurl, reusing one connection while messages keep
@@ -57,8 +154,8 @@ public final class SMTPTransport {
 
     /// Sends `message` (RFC 5322 text, CRLF) from `from` to each of `recipients`.
     public func send(from: String, to recipients: [String], message: [UInt8]) -> DeliveryResult {
-        guard SMTPTransport.isAvailable else { return .temporary("libcurl.so.4 could not be loaded") }
-        guard let handle = handle ?? ccurl_easy_init() else { return .temporary("libcurl could not start a transfer") }
+        guard SMTPTransport.isAvailable else { return .unreachable("libcurl.so.4 could not be loaded") }
+        guard let handle = handle ?? ccurl_easy_init() else { return .unreachable("libcurl could not start a transfer") }
         self.handle = handle
         var code = configure(handle, from: from, recipients: recipients)
         if code == 0 {
@@ -70,15 +167,22 @@ public final class SMTPTransport {
                 }
             }
         }
-        let reply = ccurl_response_code(handle)
+        let replyCode = ccurl_response_code(handle)
+        let stage = SMTPStage(ccurl_stage(handle))
+        let reply = String(cString: ccurl_last_reply(handle))
         ccurl_set_message(handle, nil, 0)
         guard code != 0 else { return .sent }
-        let detail = String(cString: errorBuffer)
-        let text = (detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail) + (reply > 0 ? " (SMTP \(reply))" : "")
         // A broken connection must not be reused for the next message.
         ccurl_easy_cleanup(handle)
         self.handle = nil
-        return (500...599).contains(reply) ? .permanent(text) : .temporary(text)
+        let replied = (200...599).contains(replyCode) && reply.hasPrefix(String(replyCode))
+        guard replied else {
+            // No reply explains it: libcurl's own words (refused connection, TLS, timeout).
+            let detail = String(cString: errorBuffer)
+            let text = detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail
+            return .failed(DeliveryFailure(stage: stage == .message ? .message : .connect, code: 0, reply: text))
+        }
+        return .failed(DeliveryFailure(stage: stage, code: replyCode, reply: reply))
     }
 
     private func configure(_ handle: UnsafeMutableRawPointer, from: String, recipients: [String]) -> Int32 {
@@ -109,5 +213,20 @@ public final class SMTPTransport {
         let pointers: [UnsafePointer<CChar>?] = envelope.map { UnsafePointer(strdup($0)) }
         defer { for pointer in pointers { free(UnsafeMutableRawPointer(mutating: pointer)) } }
         return pointers.withUnsafeBufferPointer { ccurl_set_recipients(handle, $0.baseAddress, Int32($0.count)) }
+    }
+}
+
+extension SMTPStage {
+    /// From `ccurl_stage`'s `CCURL_STAGE_…`.
+    init(_ stage: Int32) {
+        switch Int(stage) {
+        case Int(CCURL_STAGE_HELLO): self = .hello
+        case Int(CCURL_STAGE_AUTH): self = .auth
+        case Int(CCURL_STAGE_MAIL): self = .mailFrom
+        case Int(CCURL_STAGE_RCPT): self = .recipient
+        case Int(CCURL_STAGE_DATA): self = .data
+        case Int(CCURL_STAGE_MESSAGE): self = .message
+        default: self = .connect
+        }
     }
 }

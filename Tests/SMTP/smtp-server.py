@@ -5,7 +5,12 @@ else the standard library's smtpd (Python 3.11 and older).
 Every message received is written to --dir as N.eml (as received) and N.json (envelope,
 and the subject, text and headers as Python's email package decodes them: an independent
 check of our MIME and RFC 2047 encoding). Recipients whose local part starts with
-"reject" get a 550, "tempfail" a 451. Prints "PORT n" once listening.
+"reject" get a 550 5.1.1, "tempfail" a 451, "full" a 552 5.2.2, "policy" a 554 5.7.1.
+
+A relay's faults, for tests: while --dir holds a file named "fault" whose text is
+"mail REPLY" or "data REPLY", every MAIL FROM (or every message, at its end) is answered
+with REPLY, e.g. "mail 530 5.7.0 Authentication required". Deleting the file mends it.
+Prints "PORT n" once listening.
 """
 import argparse, email, email.policy, json, os, socket, sys, threading, time
 
@@ -30,7 +35,21 @@ def verdict(address):
         return "550 5.1.1 No such mailbox"
     if local.startswith("tempfail"):
         return "451 4.3.0 Try again later"
+    if local.startswith("full"):
+        return "552 5.2.2 Mailbox full"
+    if local.startswith("policy"):
+        return "554 5.7.1 Message refused by local policy"
     return None
+
+
+def fault(stage):
+    """The reply the relay's current fault gives at `stage` ("mail" or "data"), if any."""
+    try:
+        with open(os.path.join(args.dir, "fault")) as f:
+            words = f.read().strip().split(" ", 1)
+    except OSError:
+        return None
+    return words[1] if len(words) == 2 and words[0] == stage else None
 
 
 def save(mail_from, rcpt_tos, data, session=None):
@@ -86,6 +105,14 @@ if use_aiosmtpd:
     import ssl
 
     class Handler:
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            refusal = fault("mail")
+            if refusal:
+                return refusal
+            envelope.mail_from = address
+            envelope.mail_options.extend(mail_options)
+            return "250 OK"
+
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             refusal = verdict(address)
             if refusal:
@@ -94,6 +121,9 @@ if use_aiosmtpd:
             return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):
+            refusal = fault("data")
+            if refusal:
+                return refusal
             save(envelope.mail_from, envelope.rcpt_tos, envelope.original_content or envelope.content, session)
             return "250 Message accepted for delivery"
 
@@ -128,8 +158,30 @@ else:
     warnings.simplefilter("ignore")
     import asyncore, smtpd
 
+    class Channel(smtpd.SMTPChannel):
+        def smtp_MAIL(self, arg):
+            refusal = fault("mail")
+            if refusal:
+                self.push(refusal)
+                return
+            super().smtp_MAIL(arg)
+
+        def smtp_RCPT(self, arg):
+            # Refused at RCPT, as a real server does (the stdlib would only refuse the whole message).
+            address = (arg or "").split(":", 1)[-1].strip().strip("<>")
+            refusal = verdict(address) if self.mailfrom is not None else None
+            if refusal:
+                self.push(refusal)
+                return
+            super().smtp_RCPT(arg)
+
     class Server(smtpd.SMTPServer):
+        channel_class = Channel
+
         def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            refusal = fault("data")
+            if refusal:
+                return refusal
             for address in rcpttos:
                 refusal = verdict(address)
                 if refusal:

@@ -26,6 +26,18 @@ enum {
     CCURL_OPT_MAIL_FROM = 10186,
 };
 
+// Where an SMTP transfer stood when it ended, told by the last command libcurl sent
+// (read from its protocol trace, CURLOPT_DEBUGFUNCTION): what a failure's reply answers.
+enum {
+    CCURL_STAGE_CONNECT = 0,  // nothing sent yet: connecting, TLS, the greeting
+    CCURL_STAGE_HELLO = 1,    // EHLO / HELO / STARTTLS
+    CCURL_STAGE_AUTH = 2,
+    CCURL_STAGE_MAIL = 3,     // MAIL FROM
+    CCURL_STAGE_RCPT = 4,     // RCPT TO
+    CCURL_STAGE_DATA = 5,     // the DATA command, before the message
+    CCURL_STAGE_MESSAGE = 6,  // the message sent: the reply to its final dot
+};
+
 // CURLOPT_USE_SSL values.
 enum { CCURL_USESSL_NONE = 0, CCURL_USESSL_TRY = 1, CCURL_USESSL_ALL = 3 };
 
@@ -57,6 +69,11 @@ int ccurl_set_recipients(void *handle, const char *const *addresses, int count);
 /// `data` must stay valid until ccurl_easy_perform returns.
 int ccurl_set_message(void *handle, const char *data, size_t length);
 int ccurl_easy_perform(void *handle);
+/// Where the last transfer stood (CCURL_STAGE_…), and the server's last reply as it was
+/// written, every line of it (at most 1 KiB; commands' arguments are never kept, so no
+/// credentials either). Both reset at each ccurl_set_message.
+int ccurl_stage(void *handle);
+const char *ccurl_last_reply(void *handle);
 /// The last SMTP reply code (CURLINFO_RESPONSE_CODE), 0 if none.
 long ccurl_response_code(void *handle);
 const char *ccurl_easy_strerror(int code);

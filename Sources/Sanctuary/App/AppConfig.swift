@@ -77,6 +77,14 @@ public struct AppConfig: Sendable {
     public var reminderHours = 24
     /// How often the mailer looks for scheduled mail (reminders).
     public var mailScheduleSeconds = 30.0
+    /// Soft bounces (a full mailbox, a policy refusal) suppress an address once this many
+    /// come within `softBounceDays`; a hard bounce (no such mailbox) at once.
+    public var softBounceLimit = 3
+    public var softBounceDays = 14
+    /// The envelope sender's address for VERP (`bounce@bounces.example.org` sends as
+    /// `bounce+{token}@bounces.example.org`), so a bounce after acceptance names its message;
+    /// nil: the `From` address.
+    public var bounceAddress: String?
 
     /// The sender's address, from `mail.from` or made from the site's name and host.
     public var mailSender: String {
@@ -285,6 +293,14 @@ public struct AppConfig: Sendable {
             mailMaxPerSecond = try number(0.1...100_000)
         case "mail.retry_seconds": mailRetrySeconds = try seconds()
         case "mail.schedule_seconds": mailScheduleSeconds = try seconds()
+        case "mail.soft_bounce_limit": softBounceLimit = try integer(1...100)
+        case "mail.soft_bounce_days": softBounceDays = try integer(1...365)
+        case "mail.bounce_address":
+            guard text.isEmpty || (MailAddress.isPlausible(text) && !text.contains("+")) else {
+                throw ConfigError(
+                    key: source, reason: "must be a plain address without +, such as bounce@bounces.example.org (got \"\(text)\")")
+            }
+            bounceAddress = text.isEmpty ? nil : text
         case "petitions.confirm_signatures": confirmSignatures = try boolean()
         case "events.reminder_hours": reminderHours = try integer(0...720)
         case "backup.every_hours":

@@ -114,7 +114,7 @@ public final class Application: Sendable {
             }
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
-        mailer = Application.makeMailer(config: config, database: database, logger: logger)
+        mailer = Application.makeMailer(config: config, database: database, serverKey: serverKey, logger: logger)
         siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in self?.runScheduledMail() }
@@ -160,7 +160,8 @@ public final class Application: Sendable {
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
-            UnsubscribeFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self, SiteSettingsFeature.self,
+            UnsubscribeFeature.self, SuppressionsFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self,
+            SiteSettingsFeature.self,
             MetricsFeature.self,
         ]
         for feature in features { feature.register(in: self) }

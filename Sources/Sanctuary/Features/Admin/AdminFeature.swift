@@ -181,16 +181,20 @@ enum AdminFeature: Feature {
     static func dashboard(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
         let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(
             String.init)
-        let (petitions, daily, rsvps, letters, pending) = try app.database.read { db in
+        let (petitions, daily, rsvps, letters, pending, relay) = try app.database.read { db in
             (
                 try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
-                try EventStore.recentRSVPCounts(db), try LetterStore.countsWithTopRidings(db), try PetitionStore.pendingCount(db)
+                try EventStore.recentRSVPCounts(db), try LetterStore.countsWithTopRidings(db), try PetitionStore.pendingCount(db),
+                try RelayStatusStore.current(db)
             )
         }
-        return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, _ in
-            AdminViews.dashboard(
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, csrf in
+            """
+            \(SuppressionViews.relayWarning(relay, csrf: session.user.may(.outbox) ? csrf : nil, timeZone: app.config.siteTimeZone, t: c.t))
+            \(AdminViews.dashboard(
                 user: session.user, petitions: petitions, pending: pending, daily: daily, days: calendar, rsvps: rsvps, letters: letters,
-                t: c.t)
+                t: c.t))
+            """
         }
     }
 }

@@ -15,13 +15,20 @@ import Synchronization
 public final class Mailer: Sendable {
     public struct Settings: Sendable {
         public var smtp: SMTPSettings?
-        /// `mail.from`, parsed once: the `From` of every message and the envelope sender.
+        /// `mail.from`, parsed once: the `From` of every message, and the envelope sender
+        /// unless `returnPath` makes one per message.
         public var from: MailAddress
         public var replyTo: MailAddress?
         public var maxPerSecond: Double
         public var retryBase: Double
         /// How often the scheduled jobs run.
         public var scheduleSeconds: Double = 30
+        /// When soft bounces suppress an address.
+        public var bouncePolicy = BouncePolicy()
+        /// The envelope sender of one message (VERP), given its outbox id; nil: `from`.
+        public var returnPath: (@Sendable (Int64) -> String)?
+        /// The longest pause after the relay failed a session (it doubles from `retryBase`).
+        public var relayPauseLimit: Double = 300
     }
 
     let database: Database
@@ -96,6 +103,27 @@ public final class Mailer: Sendable {
 
     private var isRunning: Bool { running.load(ordering: .acquiring) }
 
+    /// What a pass over the outbox did, and so how long the sender rests before the next.
+    enum Pass: Equatable {
+        /// It attempted at least one message: look again at once.
+        case worked
+        /// Nothing was sendable: rest until woken, or a second.
+        case idle
+        /// The relay failed a session: rest until `until` (or staff ask to try now).
+        case relayPaused(until: Date)
+    }
+
+    /// While the relay is failing: when to try it again, and how many sessions failed in a row.
+    private let relayPause = Mutex<(until: Date, failures: Int)?>(nil)
+    /// Passes over the outbox since start (a test reads it to see the sender rest).
+    public let passes = Atomic<Int>(0)
+
+    /// Staff fixed the relay: the paused sender tries it now.
+    public func tryRelayNow() {
+        relayPause.withLock { if $0 != nil { $0?.until = .distantPast } }
+        wakeup.signal()
+    }
+
     private func run() {
         let transport = settings.smtp.map(SMTPTransport.init)
         var lastLogged: Int64 = 0
@@ -103,9 +131,11 @@ public final class Mailer: Sendable {
             let waiting = (try? database.read { try OutboxStore.counts($0)[.waiting] ?? 0 }) ?? 0
             lastLogged = (try? database.read { try OutboxStore.lastID($0) }) ?? 0
             logger.notice("mail: no SMTP server configured (mail.smtp_url); \(waiting) messages wait in the outbox: \(outboxURL(0))")
+        } else if let status = try? database.read({ try RelayStatusStore.current($0) }), status.isFailing {
+            // Failing when the server stopped: tried once at start, then paced as before.
+            relayPause.withLock { $0 = (Date(), min(status.failures, 20)) }
         }
         var nextSchedule = Date()
-        var interval = 1.0 / max(0.1, settings.maxPerSecond)
         var lastSend = Date.distantPast
         while isRunning {
             if Date() >= nextSchedule {
@@ -122,51 +152,111 @@ public final class Mailer: Sendable {
                 sleep(1)
                 continue
             }
-            let due: [DueMessage]
-            do { due = try database.read { try OutboxStore.due($0, limit: 100) } } catch {
-                logger.error("mail: could not read the outbox: \(error)")
-                sleep(5)
+            switch pass(transport, lastSend: &lastSend) {
+            case .worked: continue
+            case .idle: sleep(min(1, max(0.05, nextSchedule.timeIntervalSinceNow)))
+            case .relayPaused(let until):
+                // Woken early only by staff (`tryRelayNow`) or a stop: new mail waits for the relay.
+                let rest = min(max(0.05, until.timeIntervalSinceNow), max(0.05, nextSchedule.timeIntervalSinceNow))
+                _ = wakeup.wait(timeout: .now() + rest)
+                wakePending.store(false, ordering: .releasing)
+            }
+        }
+    }
+
+    /// One pass: the due messages, in order, until one fails at the relay. Every message it
+    /// takes is either attempted and recorded, or set aside (held or failed): none stays
+    /// due without being sendable, so a pass that sends nothing ends in a rest, never a spin.
+    func pass(_ transport: SMTPTransport, lastSend: inout Date) -> Pass {
+        passes.add(1, ordering: .relaxed)
+        if let pause = relayPause.withLock({ $0 }), pause.until > Date() { return .relayPaused(until: pause.until) }
+        let due: [DueMessage]
+        do { due = try database.read { try OutboxStore.due($0, limit: 100) } } catch {
+            logger.error("mail: could not read the outbox: \(error)")
+            return .relayPaused(until: Date().addingTimeInterval(5))
+        }
+        let render = renderer.withLock { $0 }
+        let interval = 1.0 / max(0.1, settings.maxPerSecond)
+        var attempted = false
+        for message in due where isRunning {
+            // Rendered (and its mailing's state read) just before it goes.
+            let text = message.message.isEmpty ? render?(message) : message.message
+            guard let text else {
+                // A mailing paused or cancelled since the batch was read, or gone: held or
+                // failed, never left due.
+                setAside(message)
                 continue
             }
-            if due.isEmpty {
-                sleep(1)
-                continue
+            // The planned time of this send, not when the sleep ended: oversleeping a
+            // little on every message would otherwise add up to a tenth of the rate.
+            let wait = interval - Date().timeIntervalSince(lastSend)
+            let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            lastSend = slot
+            attempted = true
+            let sender = settings.returnPath?(message.id) ?? settings.from.address
+            let result = transport.send(from: sender, to: [message.recipient], message: Array(text.utf8))
+            if let pause = record(message, result) { return .relayPaused(until: pause) }
+        }
+        return attempted ? .worked : .idle
+    }
+
+    /// Records an attempt; answers when to try the relay again if it failed the session.
+    private func record(_ message: DueMessage, _ result: DeliveryResult) -> Date? {
+        var pauseUntil: Date?
+        if case .failed(let failure) = result, failure.verdict == .relay {
+            let failures = (relayPause.withLock { $0?.failures } ?? 0) + 1
+            let until = Date().addingTimeInterval(min(settings.relayPauseLimit, settings.retryBase * pow(2, Double(min(failures - 1, 20)))))
+            relayPause.withLock { $0 = (until, failures) }
+            pauseUntil = until
+        }
+        let wasPaused =
+            pauseUntil == nil
+            && relayPause.withLock { pause in
+                defer { pause = nil }
+                return pause != nil
             }
-            let render = renderer.withLock { $0 }
-            for message in due where isRunning {
-                // The planned time of this send, not when the sleep ended: oversleeping a
-                // little on every message would otherwise add up to a tenth of the rate.
-                let wait = interval - Date().timeIntervalSince(lastSend)
-                let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
-                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-                // Rendered (and its mailing's state read) just before it goes.
-                let text = message.message.isEmpty ? render?(message) : message.message
-                // A mailing paused or cancelled since this batch was read: not now (its rows
-                // are held or gone, and the next read will not return them).
-                if text == nil && message.mailingID != nil { continue }
-                lastSend = slot
-                let result =
-                    text.map { transport.send(from: settings.from.address, to: [message.recipient], message: Array($0.utf8)) }
-                    ?? .permanent("the message could not be made (its mailing is gone)")
-                do {
-                    let (id, retryBase) = (message.id, settings.retryBase)
-                    try database.writeAndWait { db in try OutboxStore.record(db, id: id, result: result, retryBase: retryBase) }
-                } catch {
-                    logger.error("mail: could not record delivery of #\(message.id): \(error)")
+        do {
+            let (id, retryBase, policy, pauseUntil) = (message.id, settings.retryBase, settings.bouncePolicy, pauseUntil)
+            try database.writeAndWait { db in
+                try OutboxStore.record(db, id: id, result: result, retryBase: retryBase, policy: policy, relayRetry: pauseUntil)
+                if let pauseUntil, case .failed(let failure) = result {
+                    try RelayStatusStore.failed(db, reply: failure.description, nextTry: pauseUntil)
+                } else if wasPaused {
+                    try RelayStatusStore.recovered(db)
                 }
-                switch result {
-                case .sent:
-                    deliveredCount.add(1, ordering: .relaxed)
-                case .permanent(let detail):
-                    logger.warning("mail: #\(message.id) failed for good: \(detail)")
-                case .temporary(let detail):
-                    logger.warning("mail: #\(message.id) will be retried: \(detail)")
-                    // The server is away: stop this batch; the rest stay due and are tried after a pause.
-                    if !detail.contains("(SMTP 4") { sleep(min(settings.retryBase, 5)) }
-                }
-                if case .temporary(let detail) = result, !detail.contains("(SMTP 4") { break }
             }
-            interval = 1.0 / max(0.1, settings.maxPerSecond)
+        } catch {
+            logger.error("mail: could not record delivery of #\(message.id): \(error)")
+        }
+        switch result {
+        case .sent:
+            deliveredCount.add(1, ordering: .relaxed)
+            if wasPaused { logger.notice("mail: the relay accepts mail again; sending resumes") }
+        case .failed(let failure):
+            switch failure.verdict {
+            case .relay:
+                logger.error("mail: the relay failed (\(failure.description)); sending pauses, every message is kept: \(outboxURL(0))")
+            case .retryLater: logger.warning("mail: #\(message.id) will be retried: \(failure.description)")
+            case .hardBounce, .softBounce, .messageRefused:
+                logger.warning("mail: #\(message.id) failed (\(failure.verdict.rawValue)): \(failure.description)")
+            }
+        }
+        return pauseUntil
+    }
+
+    /// A mailing's message that cannot be made now: held while its mailing is paused, else failed.
+    private func setAside(_ message: DueMessage) {
+        let held = message.mailingID.map { id in (try? database.read { try MailingStore.find($0, id: id)?.state }) == .paused } ?? false
+        do {
+            try database.writeAndWait { db in
+                try OutboxStore.setAside(db, id: message.id, held: held, reason: "its mailing was cancelled or deleted")
+                if !held, let mailingID = message.mailingID {
+                    try MailingStore.record(db, mailingID: mailingID, sent: false, now: Timestamp.now())
+                }
+            }
+        } catch {
+            logger.error("mail: could not set #\(message.id) aside: \(error)")
         }
     }
 }

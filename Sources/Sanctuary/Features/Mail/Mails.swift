@@ -25,18 +25,23 @@ extension Application {
     }
 
     /// The mail sender, from the configuration.
-    static func makeMailer(config: AppConfig, database: Database, logger: Logger) -> Mailer {
+    static func makeMailer(config: AppConfig, database: Database, serverKey: ServerKey, logger: Logger) -> Mailer {
         var smtp = config.smtpURL.map { SMTPSettings(url: $0, username: config.smtpUsername, password: config.smtpPassword) }
         smtp?.requireTLS = config.smtpRequireTLS
         smtp?.caFile = config.smtpCAFile
         let from = MailAddress(parsing: config.mailSender) ?? MailAddress(name: config.siteName, address: "no-reply@localhost.localdomain")
         let base = config.publicBaseURL
+        var settings = Mailer.Settings(
+            smtp: smtp, from: from, replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)),
+            maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
+            scheduleSeconds: config.mailScheduleSeconds)
+        settings.bouncePolicy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
+        settings.relayPauseLimit = max(config.mailRetrySeconds, min(300, config.mailRetrySeconds * 32))
+        if let bounce = config.bounceAddress {
+            settings.returnPath = { id in ReturnPath.address(bounce, outboxID: id, key: serverKey) }
+        }
         return Mailer(
-            database: database,
-            settings: Mailer.Settings(
-                smtp: smtp, from: from, replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)),
-                maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
-                scheduleSeconds: config.mailScheduleSeconds),
+            database: database, settings: settings,
             logger: logger, outboxURL: { id in id == 0 ? "\(base)/admin/outbox" : "\(base)/admin/outbox/\(id)" })
     }
 }
@@ -51,5 +56,31 @@ extension Application {
         } catch {
             logger.error("mail: scheduled mail failed: \(error)")
         }
+    }
+}
+
+/// VERP return paths (`bounce+{id}-{mac}@domain`): a bounce that arrives after the relay
+/// accepted a message names the message it answers, and nobody can forge one for another.
+public enum ReturnPath {
+    public static func address(_ bounce: String, outboxID: Int64, key: ServerKey) -> String {
+        let (local, domain) = split(bounce)
+        return "\(local)+\(outboxID)-\(tag(outboxID, key: key))@\(domain)"
+    }
+
+    /// The outbox id a return path names, if its tag is ours.
+    public static func outboxID(in address: String, key: ServerKey) -> Int64? {
+        let (local, _) = split(address)
+        guard let plus = local.lastIndex(of: "+") else { return nil }
+        let token = local[local.index(after: plus)...]
+        let parts = token.split(separator: "-")
+        guard parts.count == 2, parts[0].count <= 18, let id = Int64(parts[0]), id > 0, parts[1] == tag(id, key: key) else { return nil }
+        return id
+    }
+
+    private static func tag(_ id: Int64, key: ServerKey) -> String { key.mac(String(id), purpose: "return-path").prefix(5).hexString }
+
+    private static func split(_ address: String) -> (Substring, Substring) {
+        guard let at = address.lastIndex(of: "@") else { return (Substring(address), "") }
+        return (address[..<at], address[address.index(after: at)...])
     }
 }

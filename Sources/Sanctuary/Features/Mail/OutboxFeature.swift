@@ -14,9 +14,17 @@ enum OutboxFeature: Feature {
         { request in
             let session = try AdminAuth.require(app, request, .outbox)
             let state = request.query["state"].flatMap(OutboxState.init(rawValue:))
-            let (messages, counts) = try app.database.read { db in (try OutboxStore.list(db, state: state), try OutboxStore.counts(db)) }
-            return AdminViews.page(app, request, session, title: app.t(request)("admin.outbox.title")) { c, _ in
-                OutboxViews.list(messages, counts: counts, state: state, configured: app.config.smtpURL != nil, t: c.t)
+            let (messages, counts, relay) = try app.database.read { db in
+                (try OutboxStore.list(db, state: state), try OutboxStore.counts(db), try RelayStatusStore.current(db))
+            }
+            let t = app.t(request)
+            return AdminViews.page(
+                app, request, session, title: t("admin.outbox.title"), flash: request.query["relay"] == "1" ? t("admin.relay.retried") : nil
+            ) { c, csrf in
+                """
+                \(SuppressionViews.relayWarning(relay, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t))
+                \(OutboxViews.list(messages, counts: counts, state: state, configured: app.config.smtpURL != nil, t: c.t))
+                """
             }
         }
     }
@@ -37,7 +45,9 @@ enum OutboxFeature: Feature {
             let skipped = try app.database.read { try MailingStore.skipReason($0, address: message.recipient) }
             return AdminViews.page(
                 app, request, session, title: message.subject,
-                flash: request.query["retried"] == "1" ? app.t(request)("admin.outbox.retried") : nil
+                flash: request.query["retried"].flatMap {
+                    ["1": "admin.outbox.retried", "held": "admin.outbox.retried.held", "cancelled": "admin.outbox.retried.cancelled"][$0]
+                }.map { app.t(request)($0) }
             ) { c, csrf in
                 OutboxViews.message(
                     message, text: text, attempts: attempts, skipped: skipped, csrf: csrf, base: app.config.publicBaseURL, t: c.t)
@@ -50,14 +60,17 @@ enum OutboxFeature: Feature {
             let session = try AdminAuth.requirePost(app, request, .outbox)
             let id = try Int64(request.parameter("id")).orNotFound()
             let user = session.user
-            let retried = try await app.database.write { db -> Bool in
-                guard try OutboxStore.retryNow(db, id: id) else { return false }
-                try StaffStore.record(db, user: user, action: "retry", subject: "mail \(id)")
-                return true
+            let retried = try await app.database.write { db -> OutboxStore.Retry in
+                let retry = try OutboxStore.retryNow(db, id: id)
+                if retry == .due || retry == .held { try StaffStore.record(db, user: user, action: "retry", subject: "mail \(id)") }
+                return retry
             }
-            guard retried else { throw HTTPError.notFound }
-            app.mailer.wake()
-            return .redirect(to: "/admin/outbox/\(id)?retried=1")
+            switch retried {
+            case .notFound: throw HTTPError.notFound
+            case .due: app.mailer.wake()
+            case .held, .mailingCancelled: break
+            }
+            return .redirect(to: "/admin/outbox/\(id)?retried=\(retried == .due ? "1" : retried == .held ? "held" : "cancelled")")
         }
     }
 }

@@ -89,53 +89,120 @@ public enum OutboxStore {
     /// the sender's index skips them without a look.
     public static let heldUntil = "9999-12-31T23:59:59Z"
 
-    /// Records one attempt: sent; a temporary failure retried after `retryAfter` seconds
-    /// (doubling from `retryBase`, at most an hour) until 24 hours after it was queued; or a
-    /// permanent failure.
+    /// Records one attempt, by what its failure says about whom (`DeliveryVerdict`):
+    /// - sent: the body is dropped (nothing but the listing is kept of a sent message);
+    /// - the relay's fault: the message stays due from `relayRetry`, is never given up on
+    ///   for it, and counts as no failure of its mailing;
+    /// - a temporary refusal of the recipient: retried after a delay doubling from
+    ///   `retryBase` (at most an hour) until 24 hours after it was queued;
+    /// - a bounce or a refused message: failed for good; a bounce is recorded, and
+    ///   suppresses the address as `policy` says.
     public static func record(
-        _ db: Connection, id: Int64, result: DeliveryResult, retryBase: Double, now: Date = Date()
+        _ db: Connection, id: Int64, result: DeliveryResult, retryBase: Double, policy: BouncePolicy = BouncePolicy(),
+        relayRetry: Date? = nil, now: Date = Date()
     ) throws {
         let at = Timestamp.format(now)
-        let (recipient, mailingID) =
-            try db.first("SELECT recipient, mailing_id FROM outbox WHERE id = ?", id) {
-                (try $0.get("recipient", as: String.self), try $0.optional("mailing_id", as: Int64.self))
-            } ?? ("", nil)
-        switch result {
-        case .sent:
-            try db.run("UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '' WHERE id = ?", at, id)
+        guard
+            let (recipient, mailingID, attempts, created) = try db.first(
+                "SELECT recipient, mailing_id, attempts, created_at FROM outbox WHERE id = ?", id,
+                row: {
+                    (
+                        try $0.get("recipient", as: String.self), try $0.optional("mailing_id", as: Int64.self),
+                        try $0.get("attempts", as: Int.self), try $0.get("created_at", as: String.self)
+                    )
+                })
+        else { return }
+        guard case .failed(let failure) = result else {
+            try db.run(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '', message = '' WHERE id = ?", at, id
+            )
             try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, ?, 'sent')", id, at)
             try MailingStore.markDelivered(db, address: recipient)
             if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: true, now: at) }
-        case .permanent(let detail):
-            try db.run("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?", detail, id)
+            return
+        }
+        let detail = failure.description
+        func attempt(_ outcome: String) throws {
             try db.run(
-                "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, 'permanent', ?)", id, at, detail)
-            // A bounce: bulk mail skips the address from now on.
-            if !recipient.isEmpty { try MailingStore.markUndeliverable(db, address: recipient, reason: detail, now: at) }
-            if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
-        case .temporary(let detail):
-            let (attempts, created) =
-                try db.first("SELECT attempts, created_at FROM outbox WHERE id = ?", id) {
-                    (try $0.get("attempts", as: Int.self), try $0.get("created_at", as: String.self))
-                } ?? (0, at)
+                "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, ?, ?)", id, at, outcome,
+                String(detail.prefix(2000)))
+        }
+        switch failure.verdict {
+        case .relay:
+            let next = relayRetry ?? now.addingTimeInterval(retryBase)
+            try db.run(
+                """
+                UPDATE outbox SET state = 'retrying', attempts = attempts + 1, last_error = ?,
+                    next_attempt_at = max(next_attempt_at, ?) WHERE id = ? AND next_attempt_at <> ?
+                """, detail, Timestamp.format(next), id, heldUntil)
+            try attempt("temporary")
+        case .retryLater:
             let delay = min(3600, retryBase * pow(2, Double(min(attempts, 20))))
             let next = now.addingTimeInterval(delay)
             let giveUp = (Timestamp.parse(created) ?? now).addingTimeInterval(24 * 3600)
             try db.run(
                 "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
                 next > giveUp ? OutboxState.failed : OutboxState.retrying, detail, Timestamp.format(next), id)
-            try db.run(
-                "INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome, detail) VALUES (?, ?, 'temporary', ?)", id, at, detail)
+            try attempt("temporary")
             if next > giveUp, let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
+        case .hardBounce, .softBounce, .messageRefused:
+            try db.run("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?", detail, id)
+            try attempt("permanent")
+            if failure.verdict != .messageRefused, !recipient.isEmpty {
+                try SuppressionStore.record(
+                    db, address: recipient, kind: failure.verdict == .hardBounce ? .hard : .soft, source: .smtp, detail: detail,
+                    outboxID: id, policy: policy, now: now)
+            }
+            if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
         }
     }
 
-    /// "Retry now" for a failed or retrying message; false when it is sent or unknown.
-    public static func retryNow(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
-        try db.run(
-            "UPDATE outbox SET state = 'retrying', next_attempt_at = ? WHERE id = ? AND state IN ('failed', 'retrying', 'waiting')", now, id
-        )
-            == 1
+    /// A message that cannot go now and must not stay due: held while its mailing is paused,
+    /// failed (without blaming the address) when its mailing is cancelled or gone.
+    public static func setAside(_ db: Connection, id: Int64, held: Bool, reason: String, now: Date = Date()) throws {
+        if held {
+            try db.run("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state IN ('waiting', 'retrying')", heldUntil, id)
+        } else {
+            try db.run(
+                "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('waiting', 'retrying')", reason, id)
+        }
+    }
+
+    /// What "Retry now" came to.
+    public enum Retry: Sendable, Equatable {
+        /// Due now.
+        case due
+        /// Its mailing is paused: it goes when the mailing is resumed.
+        case held
+        /// Its mailing was cancelled: it cannot go.
+        case mailingCancelled
+        /// Sent already, or unknown.
+        case notFound
+    }
+
+    /// "Retry now" for a failed, retrying or waiting message. A message of a mailing is due
+    /// only while its mailing may send (sending, or sent already: a single message again);
+    /// of a paused one it is held, so it never stays due without being sendable.
+    public static func retryNow(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Retry {
+        guard
+            let (state, mailingID) = try db.first(
+                "SELECT state, mailing_id FROM outbox WHERE id = ? AND state IN ('failed', 'retrying', 'waiting')", id,
+                row: { (try $0.get("state", as: OutboxState.self), try $0.optional("mailing_id", as: Int64.self)) })
+        else { return .notFound }
+        var next = now
+        if let mailingID {
+            switch try MailingStore.find(db, id: mailingID)?.state {
+            case .paused?: next = heldUntil
+            case .sending?, .sent?: break
+            default: return .mailingCancelled
+            }
+            // A failed message counted as its mailing's failure: it is not one any more.
+            if state == .failed { try db.run("UPDATE mailings SET failed = max(0, failed - 1) WHERE id = ?", mailingID) }
+            try db.run(
+                "UPDATE mailings SET state = 'sending', finished_at = NULL WHERE id = ? AND state = 'sent'", mailingID)
+        }
+        try db.run("UPDATE outbox SET state = 'retrying', next_attempt_at = ? WHERE id = ?", next, id)
+        return next == heldUntil ? .held : .due
     }
 
     /// The newest messages, for `/admin/outbox` (optionally in one state).

@@ -20,6 +20,7 @@ enum OutboxViews {
         return """
             <h1>\(t("admin.outbox.title"))</h1>
             <p class="lede">\(configured ? t("admin.outbox.intro.smtp") : t("admin.outbox.intro.none"))</p>
+            <p><a href="\(t.path("/admin/suppressions"))">\(t("admin.suppressions.link"))</a></p>
             <nav aria-label="\(t("admin.outbox.filter"))"><ul class="filters">\(filters)</ul></nav>
             \(messages.isEmpty ? Layout.emptyState(t("admin.outbox.empty")) : """
             <div class="table-wrap"><table>

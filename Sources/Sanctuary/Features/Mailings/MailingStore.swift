@@ -46,6 +46,15 @@ public struct MailingDraft: Sendable {
     public var bodyFr: String
     public var audience: MailingAudience
     public var audienceID: Int64?
+
+    public init(subjectEn: String, bodyEn: String, subjectFr: String, bodyFr: String, audience: MailingAudience, audienceID: Int64?) {
+        self.subjectEn = subjectEn
+        self.bodyEn = bodyEn
+        self.subjectFr = subjectFr
+        self.bodyFr = bodyFr
+        self.audience = audience
+        self.audienceID = audienceID
+    }
 }
 
 /// A mailing's progress while it goes: messages by outbox state.
@@ -280,19 +289,13 @@ public enum MailingStore {
         try db.run("UPDATE mail_addresses SET unsubscribed_at = NULL WHERE address = ? AND unsubscribed_at IS NOT NULL", address)
     }
 
-    /// A permanent failure at delivery: later bulk mail skips the address.
-    static func markUndeliverable(_ db: Connection, address: String, reason: String, now: String) throws {
-        try db.run(
-            """
-            INSERT INTO mail_addresses (address, undeliverable_at, undeliverable_reason) VALUES (?, ?, ?)
-            ON CONFLICT (address) DO UPDATE SET undeliverable_at = excluded.undeliverable_at, undeliverable_reason = excluded.undeliverable_reason
-            """, address, now, reason)
-    }
-
     /// A message reached the address after all: it is deliverable again.
     static func markDelivered(_ db: Connection, address: String) throws {
         try db.run(
-            "UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '' WHERE address = ? AND undeliverable_at IS NOT NULL",
+            """
+            UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = ''
+            WHERE address = ? AND undeliverable_at IS NOT NULL
+            """,
             address)
     }
 

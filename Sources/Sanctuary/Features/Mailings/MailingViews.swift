@@ -15,6 +15,7 @@ enum MailingViews {
         return """
             <h1>\(t("admin.mailings.title"))</h1>
             <p class="lede">\(t("admin.mailings.intro"))</p>
+            <p><a href="\(t.path("/admin/suppressions"))">\(t("admin.suppressions.link"))</a></p>
             <p><a class="button" href="\(t.path("/admin/mailings/new"))">\(t("admin.mailing.new"))</a></p>
             \(mailings.isEmpty ? Layout.emptyState(t("admin.mailings.empty")) : """
             <div class="table-wrap"><table>

@@ -310,7 +310,11 @@ enum MailingsFeature: Feature {
                 return (mailing, id)
             })
         else { return nil }
-        return message(app, mailing, to: due.recipient, addressID: addressID, language: due.language).rendered()
+        var message = message(app, mailing, to: due.recipient, addressID: addressID, language: due.language)
+        // Fixed by the queued row, so a message sent again (after a crash between the relay's
+        // answer and our record of it) is recognisably the same message.
+        message.messageID = "<mailing-\(mailing.id).\(due.id)@\(app.mailer.domain)>"
+        return message.rendered()
     }
 
     /// Scheduled mailings whose time has come are queued (the mailer's scheduled jobs).

@@ -1,0 +1,264 @@
+import Foundation
+import HTTP
+import Mail
+import SQLite
+import Sanctuary
+import TestSupport
+import XCTest
+
+/// A bad relay and bounces, through a real SMTP server told to misbehave (`Tests/SMTP`'s
+/// "fault" file): the relay's faults pause sending and keep every recipient; only a refusal
+/// of the mailbox itself suppresses it.
+final class RelayTests: XCTestCase {
+    var smtp: SMTPTestServer!
+    var site: TestApp!
+
+    override func setUpWithError() throws {
+        smtp = try SMTPTestServer()
+        site = try makeSite()
+    }
+
+    override func tearDown() {
+        site?.stop()
+        smtp?.stop()
+    }
+
+    func makeSite(_ configure: @escaping (inout AppConfig) -> Void = { _ in }) throws -> TestApp {
+        let url = smtp.url
+        return try TestApp(sampleContent: true) {
+            $0.confirmSignatures = true
+            $0.smtpURL = url
+            $0.signaturesPerMinute = 100_000
+            $0.mailRetrySeconds = 0.2
+            $0.mailMaxPerSecond = 100_000
+            $0.mailScheduleSeconds = 0.2
+            $0.passwordCost = 10
+            configure(&$0)
+        }
+    }
+
+    func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+
+    /// The relay answers `reply` at `stage` ("mail" or "data") until `mend()`.
+    func breakRelay(_ stage: String, _ reply: String) throws {
+        try "\(stage) \(reply)".write(to: smtp.directory.appendingPathComponent("fault"), atomically: true, encoding: .utf8)
+    }
+
+    func mendRelay() { try? FileManager.default.removeItem(at: smtp.directory.appendingPathComponent("fault")) }
+
+    func admin() throws -> [(String, String)] {
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "admin@example.org", name: "", role: .admin, passwordHash: hash)
+        }
+        return try site.signIn("admin@example.org")
+    }
+
+    func press(_ path: String, from page: String, _ headers: [(String, String)]) throws -> ClientResponse {
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get(page, headers: headers).text))
+        return try site.post(path, [("_csrf", token)], headers: headers)
+    }
+
+    /// A mailing to `addresses` (confirmed subscribers), queued: its id.
+    func queueMailing(to addresses: [String]) throws -> Int64 {
+        try site.app.database.writeAndWait { db -> Int64 in
+            for address in addresses {
+                try db.run(
+                    """
+                    INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at)
+                    VALUES (?, 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')
+                    """, address)
+            }
+            let id = try MailingStore.create(
+                db,
+                MailingDraft(subjectEn: "News", bodyEn: "Hello.", subjectFr: "", bodyFr: "", audience: .subscribers, audienceID: nil),
+                by: "test")
+            try MailingStore.queue(db, id: id)
+            return id
+        }
+    }
+
+    // MARK: The relay's faults
+
+    func testARelayRefusingMailFromPausesSendingKeepsEveryoneAndDeliversEachOnceWhenFixed() throws {
+        let staff = try admin()
+        try breakRelay("mail", "530 5.7.0 Authentication required")
+        let addresses = (1...2000).map { "reader\($0)@example.org" }
+        let id = try queueMailing(to: addresses)
+        site.app.mailer.wake()
+        try waitUntil { try self.scalar("SELECT failures FROM mail_relay_status WHERE failing_since IS NOT NULL") >= 2 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_addresses WHERE undeliverable_at IS NOT NULL"), 0, "nobody suppressed")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_bounces"), 0)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state = 'failed'"), 0)
+        XCTAssertEqual(try scalar("SELECT failed FROM mailings WHERE id = \(id)"), 0)
+        XCTAssertEqual(try scalar("SELECT state = 'sending' FROM mailings WHERE id = \(id)"), 1)
+        // Paused, not hammering: one message tried per pause.
+        XCTAssertLessThan(try scalar("SELECT count(*) FROM outbox_attempts"), 20)
+        // Staff see the relay's own words on the dashboard and the outbox.
+        for page in ["/admin", "/admin/outbox"] {
+            let text = try site.get(page, headers: staff).text
+            XCTAssertTrue(text.contains("530 5.7.0 Authentication required"), page)
+            XCTAssertTrue(text.contains("MAIL FROM"), page)
+        }
+        mendRelay()
+        XCTAssertEqual(try press("/admin/outbox/relay/retry", from: "/admin/outbox", staff).status, 303)
+        try smtp.waitForMessages(2000, timeout: 120)
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        let received = smtp.messages().flatMap(\.recipients)
+        XCTAssertEqual(received.count, 2000, "each message once")
+        XCTAssertEqual(Set(received), Set(addresses))
+        XCTAssertEqual(try scalar("SELECT sent FROM mailings WHERE id = \(id)"), 2000)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_relay_status WHERE failing_since IS NULL AND recovered_at IS NOT NULL"), 1)
+        XCTAssertFalse(try site.get("/admin", headers: staff).text.contains("530 5.7.0"), "the warning goes once mail flows")
+    }
+
+    func testARelayRefusingEveryMessageAtItsEndSuppressesNobody() throws {
+        try breakRelay("data", "500 Unrecognised command")
+        _ = try queueMailing(to: (1...30).map { "sink\($0)@example.org" })
+        site.app.mailer.wake()
+        try waitUntil { try self.scalar("SELECT failures FROM mail_relay_status") >= 2 }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_addresses WHERE undeliverable_at IS NOT NULL"), 0)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state = 'failed'"), 0)
+        let reply = try site.app.database.read { try RelayStatusStore.current($0)?.lastReply } ?? ""
+        XCTAssertEqual(reply, "end of data: 500 Unrecognised command")
+        mendRelay()
+        // Without staff: the paused sender tries again by itself.
+        try smtp.waitForMessages(30, timeout: 60)
+        XCTAssertEqual(smtp.messages().count, 30)
+    }
+
+    func testAWrongPasswordIsTheRelaysFaultNotTheRecipients() throws {
+        guard SMTPTestServer.hasAiosmtpd else { throw XCTSkip("python3-aiosmtpd is not installed (.ci/run installs it)") }
+        let authenticating = try SMTPTestServer(auth: "sanctuary:s3cret")
+        defer { authenticating.stop() }
+        site.stop()
+        site = try makeSite {
+            $0.smtpURL = authenticating.url
+            $0.smtpUsername = "sanctuary"
+            $0.smtpPassword = "rotated"
+        }
+        _ = try site.sign("waive-travel-loans", ["email": "signer@example.org"])
+        try waitUntil { try self.scalar("SELECT failures FROM mail_relay_status") >= 1 }
+        let reply = try site.app.database.read { try RelayStatusStore.current($0)?.lastReply } ?? ""
+        XCTAssertTrue(reply.hasPrefix("AUTH: 535"), reply)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state = 'failed'"), 0)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_addresses WHERE undeliverable_at IS NOT NULL"), 0)
+    }
+
+    // MARK: Bounces
+
+    func testOnlyAMissingMailboxSuppressesAtOnceAndSoftBouncesAddUp() throws {
+        let staff = try admin()
+        let first = try queueMailing(to: ["reject-me@example.org", "full-box@example.org", "policy-says@example.org", "ok@example.org"])
+        site.app.mailer.wake()
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(first)") == 1 }
+        XCTAssertEqual(try scalar("SELECT failed FROM mailings WHERE id = \(first)"), 3)
+        func suppressed(_ address: String) throws -> Bool {
+            try scalar("SELECT count(*) FROM mail_addresses WHERE address = '\(address)' AND undeliverable_at IS NOT NULL") == 1
+        }
+        XCTAssertTrue(try suppressed("reject-me@example.org"), "550 5.1.1: a hard bounce")
+        XCTAssertFalse(try suppressed("full-box@example.org"), "552 5.2.2: soft, once")
+        XCTAssertFalse(try suppressed("policy-says@example.org"), "554 5.7.1: soft, once")
+        // The whole reply is kept.
+        XCTAssertEqual(
+            try site.app.database.read {
+                try $0.scalar("SELECT last_error FROM outbox WHERE recipient = 'full-box@example.org'", as: String.self)
+            }, "RCPT TO: 552 5.2.2 Mailbox full")
+        // Two more soft bounces within the window (3 by default): suppressed.
+        for _ in 1...2 {
+            let next = try site.app.database.writeAndWait { db -> Int64 in
+                let id = try MailingStore.create(
+                    db,
+                    MailingDraft(subjectEn: "More", bodyEn: "Hi.", subjectFr: "", bodyFr: "", audience: .subscribers, audienceID: nil),
+                    by: "test")
+                try MailingStore.queue(db, id: id)
+                return id
+            }
+            site.app.mailer.wake()
+            try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(next)") == 1 }
+        }
+        XCTAssertTrue(try suppressed("full-box@example.org"))
+        XCTAssertTrue(try suppressed("policy-says@example.org"))
+        XCTAssertFalse(try suppressed("ok@example.org"))
+        let page = try site.get("/admin/suppressions", headers: staff)
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("full-box@example.org"))
+        XCTAssertTrue(page.text.contains("3 soft bounces in 14 days"), "why, in the server's words")
+        XCTAssertTrue(page.text.contains("550 5.1.1 No such mailbox"))
+    }
+
+    func testReplyClassification() {
+        let cases: [(SMTPStage, Int, String, DeliveryVerdict)] = [
+            (.connect, 0, "Failed to connect to 127.0.0.1 port 1: Connection refused", .relay),
+            (.auth, 535, "535 5.7.8 Authentication credentials invalid", .relay),
+            (.mailFrom, 530, "530 5.7.0 Authentication required", .relay),
+            (.mailFrom, 550, "550 5.7.1 SPF check failed", .relay),
+            (.data, 554, "554 5.5.1 No valid recipients", .relay),
+            (.message, 500, "500 Unrecognised command", .relay),
+            (.message, 451, "451 4.3.0 Try again", .relay),
+            (.recipient, 550, "550 5.1.1 No such user", .hardBounce),
+            (
+                .recipient, 550, "550-5.1.1 The email account that you tried to reach does not exist. / 550 5.1.1 Please try again",
+                .hardBounce
+            ),
+            (.recipient, 550, "550 5.2.1 Mailbox disabled", .hardBounce),
+            (.recipient, 552, "552 5.2.2 Mailbox full", .softBounce),
+            (.recipient, 554, "554 5.7.1 Message refused by policy", .softBounce),
+            (.recipient, 554, "554 5.7.1 <a@b.org>: Relay access denied", .relay),
+            (.recipient, 530, "530 5.7.0 Authentication required", .relay),
+            (.recipient, 550, "550 Requested action not taken", .softBounce),
+            (.recipient, 451, "451 4.7.1 Greylisted", .retryLater),
+            (.recipient, 421, "421 4.3.2 Shutting down", .relay),
+            (.recipient, 553, "553 5.1.8 Sender address rejected", .relay),
+            (.message, 552, "552 5.3.4 Message too big", .messageRefused),
+            (.message, 550, "550 5.1.1 No such user", .hardBounce),
+        ]
+        for (stage, code, reply, verdict) in cases {
+            XCTAssertEqual(DeliveryFailure(stage: stage, code: code, reply: reply).verdict, verdict, reply)
+        }
+    }
+
+    // MARK: Retry never spins
+
+    func testRetryingAMessageOfAPausedOrFinishedMailingNeverLeavesItDue() throws {
+        let staff = try admin()
+        let id = try queueMailing(to: ["reject-a@example.org", "fine@example.org"])
+        site.app.mailer.wake()
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        let failed = try scalar("SELECT id FROM outbox WHERE recipient = 'reject-a@example.org'")
+        let page = "/admin/outbox/\(failed)"
+        // A finished mailing: the one message goes again (and is refused again), counted once.
+        XCTAssertEqual(try press("\(page)/retry", from: page, staff).status, 303)
+        try waitUntil { try self.scalar("SELECT attempts FROM outbox WHERE id = \(failed)") == 2 }
+        try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
+        XCTAssertEqual(try scalar("SELECT failed FROM mailings WHERE id = \(id)"), 1)
+
+        // A paused mailing: its message is held, not due.
+        let paused = try queueMailing(to: ["reject-b@example.org"])
+        XCTAssertTrue(try site.app.database.writeAndWait { try MailingStore.pause($0, id: paused) })
+        let held = try scalar("SELECT id FROM outbox WHERE mailing_id = \(paused)")
+        XCTAssertEqual(try press("/admin/outbox/\(held)/retry", from: "/admin/outbox/\(held)", staff).status, 303)
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT next_attempt_at FROM outbox WHERE id = \(held)", as: String.self) },
+            OutboxStore.heldUntil)
+        // A cancelled one: refused with a word, nothing due.
+        XCTAssertTrue(try site.app.database.writeAndWait { try MailingStore.resume($0, id: paused) })
+        XCTAssertTrue(try site.app.database.writeAndWait { try MailingStore.cancel($0, id: paused) })
+
+        // A due row whose mailing can no longer send (as a crash or an old bug left it): the
+        // sender sets it aside once instead of skipping it on every pass.
+        let stuck = try queueMailing(to: ["stuck@example.org"])
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE mailings SET state = 'cancelled' WHERE id = ?", stuck)
+            try db.run("UPDATE outbox SET state = 'retrying', next_attempt_at = '2000-01-01T00:00:00Z' WHERE mailing_id = ?", stuck)
+        }
+        site.app.mailer.wake()
+        try waitUntil { try self.scalar("SELECT state = 'failed' FROM outbox WHERE mailing_id = \(stuck)") == 1 }
+        // And it rests: over five scheduled runs (a second), a handful of passes, not millions.
+        let before = site.app.mailer.passes.load(ordering: .relaxed)
+        let runs = site.app.mailer.scheduledRuns.load(ordering: .relaxed)
+        try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .relaxed) >= runs + 5 }
+        XCTAssertLessThan(site.app.mailer.passes.load(ordering: .relaxed) - before, 100)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state IN ('waiting', 'retrying') AND next_attempt_at < '9999'"), 0)
+    }
+}
