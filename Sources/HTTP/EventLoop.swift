@@ -260,16 +260,13 @@ final class EventLoop: @unchecked Sendable {
         spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
-    /// What the per-address cap counts by: the IPv4 address, or the IPv6 /64 (one subscriber
-    /// commonly holds a whole /64, so single IPv6 addresses would be no limit at all).
+    /// What the per-address cap counts by (`ClientKey`: the IPv4 address, or the IPv6 /64).
     static func addressKey(_ storage: sockaddr_storage, text: String) -> String {
         guard Int32(storage.ss_family) == AF_INET6, !text.hasPrefix("::ffff:") else { return text }
         var storage = storage
         return withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
-                withUnsafeBytes(of: pointer.pointee.sin6_addr) { bytes in
-                    bytes.prefix(8).map { String($0, radix: 16) }.joined(separator: ":") + "/64"
-                }
+                withUnsafeBytes(of: pointer.pointee.sin6_addr) { ClientKey.of(ipv6: $0) }
             }
         }
     }

@@ -338,6 +338,41 @@ final class AppHardeningTests: XCTestCase {
         XCTAssertFalse(try site.get("/language/fr?next=/").header("Set-Cookie")?.contains("Secure") == true)
     }
 
+    /// One subscriber holds a whole IPv6 /64 and may sign from any address in it: limits count
+    /// the /64, as the connection cap does.
+    func testSignaturesAndSignInsFromOneIPv6SlashSixtyFourMeetOneLimit() throws {
+        site.stop()
+        site = try TestApp(sampleContent: true) {
+            $0.signaturesPerMinute = 60
+            $0.limits.trustedProxies = try! TrustedProxies(["127.0.0.1"])
+        }
+        var statuses: [Int] = []
+        for n in 1...70 {
+            let client = "2001:db8:7:1::\(String(n, radix: 16))"
+            statuses.append(
+                try site.sign("waive-travel-loans", ["email": "v6-\(n)@example.org"], headers: [("X-Forwarded-For", client)]).status)
+        }
+        XCTAssertEqual(statuses.filter { $0 == 303 }.count, 60, "\(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == 429 }.count, 10)
+        XCTAssertEqual(
+            try site.sign("waive-travel-loans", ["email": "next-door@example.org"], headers: [("X-Forwarded-For", "2001:db8:7:2::1")]).status,
+            303, "the next /64 is somebody else")
+        // Sign-in guesses rotated through the /64: 10 from one address (key), then 429.
+        var logins: [Int] = []
+        for n in 1...12 {
+            let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
+            logins.append(
+                try site.post(
+                    "/admin/login", [("_csrf", token), ("email", "guess\(n)@example.org"), ("password", "wrong")],
+                    headers: [("X-Forwarded-For", "2001:db8:9:9:\(n)::1")]
+                ).status)
+        }
+        XCTAssertEqual(logins.suffix(2), [429, 429], "\(logins)")
+        XCTAssertEqual(ClientKey.of("2001:db8:7:1:ffff::1"), "2001:db8:7:1::/64")
+        XCTAssertEqual(ClientKey.of("203.0.113.7"), "203.0.113.7")
+        XCTAssertEqual(ClientKey.of("::ffff:203.0.113.7"), "::ffff:203.0.113.7")
+    }
+
     func testWithoutTrustedProxiesForwardedHeadersAreIgnored() throws {
         site.stop()
         site = try TestApp(sampleContent: true) { $0.signaturesPerMinute = 2 }

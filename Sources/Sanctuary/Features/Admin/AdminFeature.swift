@@ -31,14 +31,14 @@ enum AdminFeature: Feature {
                 // An attempt is counted before the password is checked, in one step with the check of
                 // the limit: checking first and counting after a slow KDF let a burst of parallel
                 // guesses all pass the check. A correct password gives its attempt back.
-                for (limiter, key) in [(loginsByAddress, request.remoteAddress), (loginsByAccount, email)] {
+                for (limiter, key) in [(loginsByAddress, request.clientKey), (loginsByAccount, email)] {
                     if case .limited(let wait) = limiter.take(key) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
                 }
                 let found = try app.database.read { try StaffStore.find($0, email: email) }
                 // Always run the KDF, so a missing account takes as long as a wrong password.
                 let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
                 guard verified, let user = found?.0, !user.disabled else {
-                    let clientHash = app.serverKey.clientHash(request.remoteAddress)
+                    let clientHash = app.serverKey.clientHash(request.clientKey)
                     if let user = found?.0 {
                         try await app.database.write { db in
                             try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash)
@@ -46,10 +46,10 @@ enum AdminFeature: Feature {
                     }
                     return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
                 }
-                loginsByAddress.giveBack(request.remoteAddress)
+                loginsByAddress.giveBack(request.clientKey)
                 loginsByAccount.giveBack(email)
                 let old = request.cookies[AdminAuth.cookieName]
-                let clientHash = app.serverKey.clientHash(request.remoteAddress)
+                let clientHash = app.serverKey.clientHash(request.clientKey)
                 // A hash made with other parameters than the configured ones is remade now, so every
                 // account costs the same to check (and a raised cost reaches old accounts).
                 let stored = found.flatMap { PasswordHasher.parse($0.1) }

@@ -149,7 +149,7 @@ enum StaffLinksFeature: Feature {
     static func requestReset(_ app: Application, limiter: RateLimiter) -> Router.AsyncHandler {
         { request in
             if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset") { return forged }
-            if case .limited(let wait) = limiter.take(request.remoteAddress) {
+            if case .limited(let wait) = limiter.take(request.clientKey) {
                 return ErrorPages.rateLimited(app, request, retryAfter: wait)
             }
             guard let email = Input.email(request.form["email"]) else {

@@ -41,10 +41,10 @@ extension Application {
             response.cache(.noStore)
             return response
         case .valid(let input):
-            if case .limited(let retryAfter) = actionLimiter.take(request.remoteAddress) {
+            if case .limited(let retryAfter) = actionLimiter.take(request.clientKey) {
                 return ErrorPages.rateLimited(self, request, retryAfter: retryAfter)
             }
-            return try await accept(input, serverKey.clientHash(request.remoteAddress))
+            return try await accept(input, serverKey.clientHash(request.clientKey))
         }
     }
 }
