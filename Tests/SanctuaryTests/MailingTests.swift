@@ -479,9 +479,16 @@ final class SiteLetterTests: XCTestCase {
         XCTAssertFalse(try site.get("/letters/\(slug)/check-email").text.contains(mpEmail))
         let ask = try XCTUnwrap(smtp.waitForMessages(1).first)
         XCTAssertEqual(ask.recipients, ["zoe@example.org"], "first the sender's own address")
+        // The address is not confirmed yet: nothing the writer typed is in the mail, so the
+        // form cannot send a stranger text of anyone's choosing.
+        for typed in ["My cousin", "Zo", "Neil", "Rue Principale"] {
+            XCTAssertFalse(ask.text.contains(typed) || (ask.headers["To"] ?? "").contains(typed), typed)
+        }
         let link = try XCTUnwrap(ask.link(containing: "/send/"))
         let path = String(link.dropFirst(site.app.config.publicBaseURL.count))
-        XCTAssertEqual(try site.get(path).status, 200)
+        let confirmPage = try site.get(path)
+        XCTAssertEqual(confirmPage.status, 200)
+        XCTAssertTrue(confirmPage.text.contains("My cousin waited four years"), "the letter is shown beside the button")
         XCTAssertEqual(smtp.messages().count, 1, "opening the link sends nothing")
         XCTAssertEqual(try scalar("SELECT sent_count FROM letter_campaigns WHERE slug = '\(slug)'"), 0)
 

@@ -119,16 +119,16 @@ enum UpdatesFeature: Feature {
         let t = app.localizer(pending.language)
         if try SubscriberStore.isSubscribed(db, email: pending.email, campaignID: pending.campaignID) {
             let message = app.mail(
-                to: pending.email, name: pending.name, language: pending.language, subject: t("mail.subscribe.already.subject"),
-                text: t("mail.subscribe.already.body", ["name": pending.name, "link": app.absoluteURL(t.path("/"))]))
+                to: pending.email, language: pending.language, subject: t("mail.subscribe.already.subject"),
+                text: t("mail.subscribe.already.body", ["link": app.absoluteURL(t.path("/"))]))
             try OutboxStore.enqueue(db, kind: "subscribe.already", message: message)
             return
         }
         let payload = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
         let token = try MailTokenStore.make(db, purpose: .subscribe, subjectID: nil, payload: payload, lifetime: 7 * 86_400)
         let message = app.mail(
-            to: pending.email, name: pending.name, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
-            text: t("mail.subscribe.confirm.body", ["name": pending.name, "link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))
+            to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
+            text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))
         try OutboxStore.enqueue(db, kind: "subscribe.confirm", message: message)
     }
 

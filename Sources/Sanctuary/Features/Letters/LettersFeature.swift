@@ -244,13 +244,15 @@ enum LettersFeature: Feature {
         _ app: Application, campaign: LetterCampaign, letter: Letter, to email: String, name: String, t: Localizer
     ) -> (token: NewMailToken, mail: RenderedMail) {
         let token = NewMailToken(lifetime: 7 * 86_400)
+        // The address has not been confirmed: nothing the visitor typed (their name, their
+        // words) goes into this mail, so the form cannot send a stranger the text of a
+        // stranger's choosing from the site's domain. The letter is shown after the link.
         let vars = [
-            "name": name, "recipient": letter.recipientName, "title": campaign.title.text(t),
+            "recipient": letter.recipientName, "title": campaign.title.text(t),
             "link": app.absoluteURL(t.path("/letters/\(campaign.slug)/send/\(token.token)")),
         ]
         let message = app.mail(
-            to: email, name: name, language: t.language, subject: t("mail.letter.confirm.subject", vars),
-            text: t("mail.letter.confirm.body", vars) + "\n\n----\n\n" + letter.text)
+            to: email, language: t.language, subject: t("mail.letter.confirm.subject", vars), text: t("mail.letter.confirm.body", vars))
         return (token, RenderedMail(message))
     }
 

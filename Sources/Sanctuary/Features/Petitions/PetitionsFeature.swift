@@ -126,11 +126,11 @@ enum PetitionsFeature: Feature {
         let t = app.localizer(language)
         let token = NewMailToken(lifetime: 30 * 86_400)
         let vars = [
-            "title": petition.title.text(t), "name": name,
-            "link": app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token.token)")),
+            "title": petition.title.text(t), "link": app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token.token)")),
         ]
+        // Nothing the signer typed goes to an address nobody has confirmed (not even a name).
         let message = app.mail(
-            to: email, name: name, language: language, subject: t("mail.signature.confirm.subject", vars),
+            to: email, language: language, subject: t("mail.signature.confirm.subject", vars),
             text: t("mail.signature.confirm.body", vars))
         return (token, RenderedMail(message))
     }
@@ -159,9 +159,9 @@ enum PetitionsFeature: Feature {
                 return try send(id, confirmationMail(app, petition: petition, to: input.email, name: firstName, language: language))
             }
             let t = app.localizer(language)
-            let vars = ["title": petition.title.text(t), "name": firstName, "link": app.absoluteURL(t.path("/petitions/\(petition.slug)"))]
+            let vars = ["title": petition.title.text(t), "link": app.absoluteURL(t.path("/petitions/\(petition.slug)"))]
             let message = app.mail(
-                to: input.email, name: firstName, language: language, subject: t("mail.signature.already.subject", vars),
+                to: input.email, language: language, subject: t("mail.signature.already.subject", vars),
                 text: t("mail.signature.already.body", vars))
             try OutboxStore.enqueue(db, kind: "signature.already", message: message)
         }
