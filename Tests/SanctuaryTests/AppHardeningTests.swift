@@ -355,7 +355,8 @@ final class AppHardeningTests: XCTestCase {
         XCTAssertEqual(statuses.filter { $0 == 303 }.count, 60, "\(statuses)")
         XCTAssertEqual(statuses.filter { $0 == 429 }.count, 10)
         XCTAssertEqual(
-            try site.sign("waive-travel-loans", ["email": "next-door@example.org"], headers: [("X-Forwarded-For", "2001:db8:7:2::1")]).status,
+            try site.sign("waive-travel-loans", ["email": "next-door@example.org"], headers: [("X-Forwarded-For", "2001:db8:7:2::1")])
+                .status,
             303, "the next /64 is somebody else")
         // Sign-in guesses rotated through the /64: 10 from one address (key), then 429.
         var logins: [Int] = []

@@ -262,3 +262,44 @@ final class RelayTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state IN ('waiting', 'retrying') AND next_attempt_at < '9999'"), 0)
     }
 }
+
+/// Caps on mail to addresses nobody has confirmed count people, not strings.
+final class UnconfirmedMailCapTests: XCTestCase {
+    func testAddressesAreCountedAsThePeopleBehindThem() {
+        XCTAssertEqual(UnconfirmedMailCaps.key(of: "Victim+1@Gmail.com"), "victim@gmail.com")
+        XCTAssertEqual(UnconfirmedMailCaps.key(of: "v.i.c.t.i.m+x@googlemail.com"), "victim@gmail.com")
+        XCTAssertEqual(UnconfirmedMailCaps.key(of: "first.last+news@example.org"), "first.last@example.org", "dots count elsewhere")
+        XCTAssertEqual(UnconfirmedMailCaps.key(of: "+only@example.org"), "+only@example.org")
+    }
+
+    func testSigningAsOnePersonUnderManyAddressesGetsThemFiveMailsAndADomainIsPaced() throws {
+        let site = try TestApp(sampleContent: true) {
+            $0.confirmSignatures = true
+            $0.signaturesPerMinute = 100_000
+            $0.passwordCost = 10
+            $0.unconfirmedMailCaps.perDomain = 3
+        }
+        defer { site.stop() }
+        func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+        for n in 1...8 {
+            let address = n % 2 == 0 ? "Vic.Tim+\(n)@gmail.com" : "victim+\(n)@googlemail.com"
+            XCTAssertEqual(try site.sign("waive-travel-loans", ["email": address]).status, 303, "the page says the same")
+        }
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'signature.confirm'"), 5)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM signatures WHERE email LIKE '%+%'"), 8, "every signature is kept")
+        // gmail.com is exempt from the domain cap; a small domain is not, and its mail is paced.
+        for n in 1...5 { _ = try site.sign("waive-travel-loans", ["email": "staff\(n)@small-charity.example"]) }
+        let now = Timestamp.now()
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM outbox WHERE recipient LIKE '%small-charity%' AND next_attempt_at <= '\(now)'"), 3)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient LIKE '%small-charity%' AND next_attempt_at > '\(now)'"), 2)
+        // Staff are told.
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait {
+            try StaffStore.create($0, email: "o@example.org", name: "", role: .organizer, passwordHash: hash)
+        }
+        let dashboard = try site.get("/admin", headers: try site.signIn("o@example.org")).text
+        XCTAssertTrue(dashboard.contains("Confirmation mail was held back"), dashboard)
+        XCTAssertTrue(dashboard.contains("small-charity.example"))
+    }
+}

@@ -81,6 +81,8 @@ public struct AppConfig: Sendable {
     /// come within `softBounceDays`; a hard bounce (no such mailbox) at once.
     public var softBounceLimit = 3
     public var softBounceDays = 14
+    /// Caps on confirmation mail to unconfirmed addresses (`UnconfirmedMailCaps`).
+    public var unconfirmedMailCaps = UnconfirmedMailCaps.Settings()
     /// The envelope sender's address for VERP (`bounce@bounces.example.org` sends as
     /// `bounce+{token}@bounces.example.org`), so a bounce after acceptance names its message;
     /// nil: the `From` address.
@@ -293,6 +295,11 @@ public struct AppConfig: Sendable {
             mailMaxPerSecond = try number(0.1...100_000)
         case "mail.retry_seconds": mailRetrySeconds = try seconds()
         case "mail.schedule_seconds": mailScheduleSeconds = try seconds()
+        case "mail.unconfirmed_per_address_per_hour": unconfirmedMailCaps.perAddress = try integer(1...1_000)
+        case "mail.unconfirmed_per_domain_per_hour": unconfirmedMailCaps.perDomain = try integer(0...10_000_000)
+        case "mail.unconfirmed_per_hour": unconfirmedMailCaps.perSite = try integer(0...100_000_000)
+        case "mail.cap_exempt_domains":
+            unconfirmedMailCaps.exemptDomains = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         case "mail.soft_bounce_limit": softBounceLimit = try integer(1...100)
         case "mail.soft_bounce_days": softBounceDays = try integer(1...365)
         case "mail.bounce_address":

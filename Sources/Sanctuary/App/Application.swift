@@ -46,6 +46,8 @@ public final class Application: Sendable {
     public let resourcesDirectory: String
     /// Delivers the outbox (started with the server).
     public let mailer: Mailer
+    /// Caps on confirmation mail to addresses nobody has confirmed.
+    public let unconfirmedMail: UnconfirmedMailCaps
     /// The housekeeping timer of a running server.
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
     /// Everything counted for `GET /metrics`, in Prometheus form.
@@ -71,6 +73,7 @@ public final class Application: Sendable {
         serverKey = try ServerKey.load(from: database)
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
+        unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
         for folder in [resourcesDirectory, config.spoolDirectory] {

@@ -190,7 +190,8 @@ enum AdminFeature: Feature {
         }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, csrf in
             """
-            \(SuppressionViews.relayWarning(relay, csrf: session.user.may(.outbox) ? csrf : nil, timeZone: app.config.siteTimeZone, t: c.t))
+            \(MailStatusViews.relayWarning(relay, csrf: session.user.may(.outbox) ? csrf : nil, timeZone: app.config.siteTimeZone, t: c.t))
+            \(session.user.may(.mailings) ? MailStatusViews.capsWarning(app.unconfirmedMail.bites, t: c.t) : .empty)
             \(AdminViews.dashboard(
                 user: session.user, petitions: petitions, pending: pending, daily: daily, days: calendar, rsvps: rsvps, letters: letters,
                 t: c.t))

@@ -129,7 +129,7 @@ enum UpdatesFeature: Feature {
         let message = app.mail(
             to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
             text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))
-        try OutboxStore.enqueue(db, kind: "subscribe.confirm", message: message)
+        try app.enqueueUnconfirmed(db, kind: "subscribe.confirm", RenderedMail(message))
     }
 
     static let confirmAction = "updates-confirm"

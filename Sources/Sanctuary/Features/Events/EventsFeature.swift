@@ -180,7 +180,13 @@ enum EventsFeature: Feature {
         let message = app.mail(
             to: rsvp.email, name: rsvp.name, language: rsvp.language, subject: t("mail.rsvp.\(kind.rawValue).subject", vars),
             text: t("mail.rsvp.\(kind.rawValue).body", vars), attachments: attachments)
-        try OutboxStore.enqueue(db, kind: "rsvp.\(kind.rawValue)", message: message)
+        switch kind {
+        case .confirmed, .waitlist, .again:
+            // Caused by a form anyone can fill with any address.
+            guard try app.enqueueUnconfirmed(db, kind: "rsvp.\(kind.rawValue)", RenderedMail(message)) else { return }
+        case .promoted, .reminder:
+            try OutboxStore.enqueue(db, kind: "rsvp.\(kind.rawValue)", message: message)
+        }
         try EventStore.noteMail(db, rsvpID: rsvp.id)
     }
 

@@ -224,9 +224,8 @@ enum LettersFeature: Feature {
                     senderAddress: senderAddress, postalCode: postal, letter: letter, delivery: delivery, personal: personal,
                     retentionDays: retention)
             else { return nil }
-            if let confirmation {
+            if let confirmation, try app.enqueueUnconfirmed(db, kind: "letter.confirm", confirmation.mail) {
                 try MailTokenStore.insert(db, confirmation.token, purpose: .letter, subjectID: id)
-                try OutboxStore.enqueue(db, kind: "letter.confirm", confirmation.mail)
             }
             return token
         }

@@ -24,6 +24,18 @@ extension Application {
         return message
     }
 
+    /// Queues a mail to an address nobody has confirmed (a confirmation link) within the
+    /// caps (`UnconfirmedMailCaps`): now, later, or not at all. Answers whether it was queued.
+    @discardableResult
+    func enqueueUnconfirmed(_ db: Connection, kind: String, _ mail: RenderedMail) throws -> Bool {
+        switch unconfirmedMail.admit(mail.recipient) {
+        case .now: try OutboxStore.enqueue(db, kind: kind, mail)
+        case .later(let date): try OutboxStore.enqueue(db, kind: kind, mail, notBefore: date)
+        case .dropped: return false
+        }
+        return true
+    }
+
     /// The mail sender, from the configuration.
     static func makeMailer(config: AppConfig, database: Database, serverKey: ServerKey, logger: Logger) -> Mailer {
         var smtp = config.smtpURL.map { SMTPSettings(url: $0, username: config.smtpUsername, password: config.smtpPassword) }

@@ -22,7 +22,7 @@ enum OutboxFeature: Feature {
                 app, request, session, title: t("admin.outbox.title"), flash: request.query["relay"] == "1" ? t("admin.relay.retried") : nil
             ) { c, csrf in
                 """
-                \(SuppressionViews.relayWarning(relay, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t))
+                \(MailStatusViews.relayWarning(relay, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t))
                 \(OutboxViews.list(messages, counts: counts, state: state, configured: app.config.smtpURL != nil, t: c.t))
                 """
             }

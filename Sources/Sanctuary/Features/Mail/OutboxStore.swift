@@ -58,15 +58,17 @@ public enum OutboxStore {
         try enqueue(db, kind: kind, priority: priority, RenderedMail(message), now: now)
     }
 
-    /// A message rendered before the write (off the writer thread), written as it is.
+    /// A message rendered before the write (off the writer thread), written as it is; due
+    /// at once, or not before `notBefore`.
     @discardableResult
     public static func enqueue(
-        _ db: Connection, kind: String, priority: Priority = .transactional, _ mail: RenderedMail, now: String = Timestamp.now()
+        _ db: Connection, kind: String, priority: Priority = .transactional, _ mail: RenderedMail, now: String = Timestamp.now(),
+        notBefore: Date? = nil
     ) throws -> Int64 {
         try db.run(
             """
             INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, kind, priority.rawValue, mail.recipient, mail.subject, mail.text, now, now)
+            """, kind, priority.rawValue, mail.recipient, mail.subject, mail.text, notBefore.map(Timestamp.format) ?? now, now)
         return db.lastInsertRowID
     }
 

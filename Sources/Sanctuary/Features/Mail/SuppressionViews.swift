@@ -75,26 +75,4 @@ enum SuppressionViews {
         <p><a href="\(t.path("/admin/suppressions"))">\(t("admin.suppressions.back"))</a></p>
         """
     }
-
-    /// Shown while the relay fails: since when, its own words, when it is tried again, and
-    /// (for admins) a button to try it now.
-    static func relayWarning(_ status: RelayStatus?, csrf: String?, timeZone: String, t: Localizer) -> HTML {
-        guard let status, let since = status.failingSince else { return .empty }
-        let button: HTML =
-            csrf.map { csrf in
-                """
-                <form method="post" action="\(t.path("/admin/outbox/relay/retry"))"><input type="hidden" name="_csrf" value="\(csrf)">
-                <button type="submit" class="button">\(t("admin.relay.retry"))</button></form>
-                """
-            } ?? .empty
-        return """
-            <div class="warning-box" role="status">
-            <h2>\(t("admin.relay.title"))</h2>
-            <p>\(t("admin.relay.body", ["since": DateText.dateTime(since, t: t, timeZone: timeZone), "count": t.formatNumber(status.failures)]))</p>
-            <p class="reply"><code>\(status.lastReply)</code></p>
-            \(status.nextTryAt.map { "<p>\(t("admin.relay.next", ["when": DateText.dateTime($0, t: t, timeZone: timeZone)]))</p>" as HTML })
-            \(button)
-            </div>
-            """
-    }
 }

@@ -143,8 +143,8 @@ enum PetitionsFeature: Feature {
         language: String, prepared: (token: NewMailToken, mail: RenderedMail)?
     ) throws {
         func send(_ signatureID: Int64, _ confirmation: (token: NewMailToken, mail: RenderedMail)) throws {
+            guard try app.enqueueUnconfirmed(db, kind: "signature.confirm", confirmation.mail) else { return }
             try MailTokenStore.insert(db, confirmation.token, purpose: .signature, subjectID: signatureID)
-            try OutboxStore.enqueue(db, kind: "signature.confirm", confirmation.mail)
         }
         switch outcome {
         case .counted(_, let goalReached):
