@@ -32,3 +32,7 @@ CREATE INDEX mail_bounces_by_time ON mail_bounces (created_at);
 ALTER TABLE mail_addresses ADD COLUMN suppression TEXT NOT NULL DEFAULT '';
 UPDATE mail_addresses SET suppression = 'hard' WHERE undeliverable_at IS NOT NULL;
 CREATE INDEX mail_addresses_suppressed ON mail_addresses (undeliverable_at) WHERE undeliverable_at IS NOT NULL;
+
+-- Mail about letters follows letters.retention_days, sent or not: found by age without
+-- reading the whole outbox (the index holds letter mail only).
+CREATE INDEX outbox_letters ON outbox (created_at) WHERE kind >= 'letter.' AND kind < 'letter/';

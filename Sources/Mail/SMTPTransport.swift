@@ -175,12 +175,13 @@ public final class SMTPTransport {
         // A broken connection must not be reused for the next message.
         ccurl_easy_cleanup(handle)
         self.handle = nil
-        let replied = (200...599).contains(replyCode) && reply.hasPrefix(String(replyCode))
+        // A refusal is a 4xx or 5xx reply; after a 2xx or 3xx (AUTH's 334 challenge) the
+        // server went quiet or away, and libcurl's own words say how.
+        let replied = (400...599).contains(replyCode) && reply.hasPrefix(String(replyCode))
         guard replied else {
-            // No reply explains it: libcurl's own words (refused connection, TLS, timeout).
             let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail
-            return .failed(DeliveryFailure(stage: stage == .message ? .message : .connect, code: 0, reply: text))
+            return .failed(DeliveryFailure(stage: stage, code: 0, reply: text))
         }
         return .failed(DeliveryFailure(stage: stage, code: replyCode, reply: reply))
     }

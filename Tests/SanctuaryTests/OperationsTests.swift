@@ -244,3 +244,52 @@ final class OperationsTests: XCTestCase {
         XCTAssertTrue(scraper.text.contains("http_requests_total"))
     }
 }
+
+/// The outbox keeps no secrets: a backup taken while mail waits holds no link that works.
+final class OutboxSecretsTests: XCTestCase {
+    func testNoRowOfTheOutboxInABackupHoldsALinkThatAnyRouteAccepts() throws {
+        let site = try TestApp(sampleContent: true) {
+            $0.confirmSignatures = true
+            $0.smtpURL = nil
+            $0.signaturesPerMinute = 100_000
+            $0.passwordCost = 10
+        }
+        defer { site.stop() }
+        // Mail that waits: a signature, a sign-up, an RSVP and a password reset.
+        XCTAssertEqual(try site.sign("waive-travel-loans", ["email": "signer@example.org"]).status, 303)
+        let updates = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/").text))
+        _ = try site.post("/updates", [("_csrf", updates), ("name", "Sam"), ("email", "sam@example.org"), ("consent_updates", "yes")])
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait {
+            try StaffStore.create($0, email: "staff@example.org", name: "", role: .admin, passwordHash: hash)
+        }
+        let reset = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/password-reset").text))
+        XCTAssertEqual(try site.post("/admin/password-reset", [("_csrf", reset), ("email", "staff@example.org")]).status, 303)
+        let waiting = try site.app.database.read { try $0.scalar("SELECT count(*) FROM outbox WHERE state = 'waiting'", as: Int.self) }
+        XCTAssertGreaterThanOrEqual(waiting ?? 0, 3)
+
+        let backup = makeTemporaryDirectory().appendingPathComponent("b.sqlite").path
+        _ = try BackupStore.backup(databasePath: site.app.config.databasePath, to: backup)
+        let rows = try Connection(path: backup, mode: .readOnly).query("SELECT message FROM outbox") {
+            try $0.get("message", as: String.self)
+        }
+        let base = site.app.config.publicBaseURL
+        var tried = 0
+        for raw in rows {
+            let text = raw.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+            for word in text.split(whereSeparator: { $0.isWhitespace }) where word.hasPrefix(base + "/") {
+                let path = String(word.dropFirst(base.count))
+                guard let last = path.split(separator: "/").last, last.count >= 40 else { continue }
+                tried += 1
+                XCTAssertEqual(try site.get(path).status, 404, "a link read from a backup: \(path)")
+            }
+        }
+        XCTAssertGreaterThanOrEqual(tried, 3, "the links were found")
+        // As sent (or read by an admin), the same messages' links work.
+        let link = try site.mailedLink(to: "signer@example.org", containing: "/confirm/")
+        XCTAssertEqual(try site.get(link).status, 200)
+        let resetLink = try site.mailedLink(to: "staff@example.org", containing: "/admin/password-reset/")
+        XCTAssertEqual(try site.get(resetLink).status, 200)
+        for raw in rows { XCTAssertFalse(raw.replacingOccurrences(of: "=\r\n", with: "").contains(String(link.suffix(54)))) }
+    }
+}

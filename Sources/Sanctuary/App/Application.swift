@@ -46,6 +46,8 @@ public final class Application: Sendable {
     public let resourcesDirectory: String
     /// Delivers the outbox (started with the server).
     public let mailer: Mailer
+    /// Makes the tokens of mailed links from the placeholders the outbox stores.
+    public let mailLinks: MailLinkKey
     /// Caps on confirmation mail to addresses nobody has confirmed.
     public let unconfirmedMail: UnconfirmedMailCaps
     /// The housekeeping timer of a running server.
@@ -74,6 +76,7 @@ public final class Application: Sendable {
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
+        mailLinks = try MailLinkKey.load(directory: config.dataDirectory)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
         for folder in [resourcesDirectory, config.spoolDirectory] {
@@ -117,7 +120,7 @@ public final class Application: Sendable {
             }
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
-        mailer = Application.makeMailer(config: config, database: database, serverKey: serverKey, logger: logger)
+        mailer = Application.makeMailer(config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger)
         siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in self?.runScheduledMail() }

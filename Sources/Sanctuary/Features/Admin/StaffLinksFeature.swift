@@ -47,7 +47,8 @@ enum StaffLinksFeature: Feature {
             let sent = try await app.database.write { db -> Bool in
                 guard try StaffStore.find(db, email: email) == nil else { return false }
                 let payload = String(decoding: try JSONEncoder().encode(invitation), as: UTF8.self)
-                let token = try MailTokenStore.make(db, purpose: .invite, subjectID: nil, payload: payload, lifetime: inviteLifetime)
+                let token = try MailTokenStore.make(
+                    db, purpose: .invite, subjectID: nil, payload: payload, lifetime: inviteLifetime, key: app.mailLinks)
                 let mt = app.localizer(language)
                 let vars = [
                     "site": app.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(role.rawValue)"),
@@ -163,7 +164,7 @@ enum StaffLinksFeature: Feature {
                 // At most three links an hour per account: the form cannot flood a colleague.
                 let since = Timestamp.format(Date().addingTimeInterval(-3600))
                 guard try OutboxStore.recentCount(db, recipient: user.email, kind: "staff.reset", since: since) < 3 else { return }
-                let token = try MailTokenStore.make(db, purpose: .reset, subjectID: user.id, lifetime: resetLifetime)
+                let token = try MailTokenStore.make(db, purpose: .reset, subjectID: user.id, lifetime: resetLifetime, key: app.mailLinks)
                 let t = app.localizer(language)
                 let vars = ["site": app.siteName, "link": app.absoluteURL(t.path("/admin/password-reset/\(token)"))]
                 try OutboxStore.enqueue(

@@ -125,7 +125,8 @@ enum UpdatesFeature: Feature {
             return
         }
         let payload = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
-        let token = try MailTokenStore.make(db, purpose: .subscribe, subjectID: nil, payload: payload, lifetime: 7 * 86_400)
+        let token = try MailTokenStore.make(
+            db, purpose: .subscribe, subjectID: nil, payload: payload, lifetime: 7 * 86_400, key: app.mailLinks)
         let message = app.mail(
             to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
             text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))

@@ -159,7 +159,7 @@ enum EventsFeature: Feature {
         let t = app.localizer(rsvp.language)
         let s = event.summary
         let lifetime = max(86_400, (Timestamp.parse(s.endsAt ?? s.startsAt)?.timeIntervalSinceNow ?? 0) + 86_400)
-        let token = try MailTokenStore.make(db, purpose: .rsvp, subjectID: rsvp.id, lifetime: lifetime)
+        let token = try MailTokenStore.make(db, purpose: .rsvp, subjectID: rsvp.id, lifetime: lifetime, key: app.mailLinks)
         let place = [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", ")
         let vars = [
             "name": rsvp.name, "title": s.title.text(t), "when": EventViews.when(s, t: t),

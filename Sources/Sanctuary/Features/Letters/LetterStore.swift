@@ -190,16 +190,23 @@ public enum LetterStore {
 
     /// Whether any letter is past its retention.
     public static func hasExpired(_ db: Connection, retentionDays: Int, now: Date = Date()) throws -> Bool {
-        try db.scalar(
-            "SELECT EXISTS (SELECT 1 FROM letters WHERE created_at < ?)", keptSince(retentionDays: retentionDays, now: now), as: Int.self)
-            == 1
+        let since = keptSince(retentionDays: retentionDays, now: now)
+        return try db.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM letters WHERE created_at < ?)
+                OR EXISTS (SELECT 1 FROM outbox WHERE kind >= 'letter.' AND kind < 'letter/' AND created_at < ?)
+            """, since, since, as: Int.self) == 1
     }
 
     /// Letters hold personal data: keep them only as long as configured. Run when a letter
     /// is made and on a timer (a quiet campaign would otherwise keep its letters for ever).
     @discardableResult
+    /// Mail about letters (the letter itself, its copy, its confirmation) keeps the sender's
+    /// words and address: it goes from the outbox at the same age, sent or not.
     public static func purge(_ db: Connection, retentionDays: Int, now: Date = Date()) throws -> Int {
-        try db.run("DELETE FROM letters WHERE created_at < ?", keptSince(retentionDays: retentionDays, now: now))
+        let since = keptSince(retentionDays: retentionDays, now: now)
+        return try db.run("DELETE FROM letters WHERE created_at < ?", since)
+            + db.run("DELETE FROM outbox WHERE kind >= 'letter.' AND kind < 'letter/' AND created_at < ?", since)
     }
 
     /// A letter by its link, if it is still within the retention period (gone on read even

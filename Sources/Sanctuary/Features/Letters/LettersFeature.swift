@@ -242,13 +242,13 @@ enum LettersFeature: Feature {
     static func sendLink(
         _ app: Application, campaign: LetterCampaign, letter: Letter, to email: String, name: String, t: Localizer
     ) -> (token: NewMailToken, mail: RenderedMail) {
-        let token = NewMailToken(lifetime: 7 * 86_400)
+        let token = NewMailToken(lifetime: 7 * 86_400, key: app.mailLinks)
         // The address has not been confirmed: nothing the visitor typed (their name, their
         // words) goes into this mail, so the form cannot send a stranger the text of a
         // stranger's choosing from the site's domain. The letter is shown after the link.
         let vars = [
             "recipient": letter.recipientName, "title": campaign.title.text(t),
-            "link": app.absoluteURL(t.path("/letters/\(campaign.slug)/send/\(token.token)")),
+            "link": app.absoluteURL(t.path("/letters/\(campaign.slug)/send/\(token.placeholder)")),
         ]
         let message = app.mail(
             to: email, language: t.language, subject: t("mail.letter.confirm.subject", vars), text: t("mail.letter.confirm.body", vars))

@@ -23,6 +23,8 @@ public final class Mailer: Sendable {
         public var retryBase: Double
         /// How often the scheduled jobs run.
         public var scheduleSeconds: Double = 30
+        /// Turns the link placeholders of a stored message into tokens, as it is sent.
+        public var revealLinks: @Sendable (String) -> String = { $0 }
         /// When soft bounces suppress an address.
         public var bouncePolicy = BouncePolicy()
         /// The envelope sender of one message (VERP), given its outbox id; nil: `from`.
@@ -180,7 +182,7 @@ public final class Mailer: Sendable {
         var attempted = false
         for message in due where isRunning {
             // Rendered (and its mailing's state read) just before it goes.
-            let text = message.message.isEmpty ? render?(message) : message.message
+            let text = message.message.isEmpty ? render?(message) : settings.revealLinks(message.message)
             guard let text else {
                 // A mailing paused or cancelled since the batch was read, or gone: held or
                 // failed, never left due.

@@ -37,7 +37,7 @@ extension Application {
     }
 
     /// The mail sender, from the configuration.
-    static func makeMailer(config: AppConfig, database: Database, serverKey: ServerKey, logger: Logger) -> Mailer {
+    static func makeMailer(config: AppConfig, database: Database, serverKey: ServerKey, mailLinks: MailLinkKey, logger: Logger) -> Mailer {
         var smtp = config.smtpURL.map { SMTPSettings(url: $0, username: config.smtpUsername, password: config.smtpPassword) }
         smtp?.requireTLS = config.smtpRequireTLS
         smtp?.caFile = config.smtpCAFile
@@ -47,6 +47,7 @@ extension Application {
             smtp: smtp, from: from, replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)),
             maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
             scheduleSeconds: config.mailScheduleSeconds)
+        settings.revealLinks = { mailLinks.reveal($0) }
         settings.bouncePolicy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
         settings.relayPauseLimit = max(config.mailRetrySeconds, min(300, config.mailRetrySeconds * 32))
         if let bounce = config.bounceAddress {

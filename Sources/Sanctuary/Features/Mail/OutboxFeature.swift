@@ -41,7 +41,7 @@ enum OutboxFeature: Feature {
                     app,
                     DueMessage(id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language),
                     sending: false)
-                    ?? "" : stored
+                    ?? "" : app.mailLinks.reveal(stored)
             let skipped = try app.database.read { try MailingStore.skipReason($0, address: message.recipient) }
             return AdminViews.page(
                 app, request, session, title: message.subject,

@@ -315,19 +315,18 @@ public struct MailToken: Sendable {
     public let status: Status
 }
 
-/// A fresh token for a link, with what is stored of it.
+/// A fresh token for a link, with what is stored of it: the message carries a placeholder
+/// that the sender turns into the token (`MailLinkKey`), the database the token's key.
 public struct NewMailToken: Sendable {
-    public let token: String
+    /// What goes into the link in the stored message.
+    public let placeholder: String
     public let digest: [UInt8]
     public let expiresAt: String
 
-    /// The token is 8 bytes of the time it was made (microseconds, big-endian) and 32
-    /// random bytes; see `MailTokenStore.key`.
-    public init(lifetime: TimeInterval, now: Date = Date()) {
-        let micros = UInt64(min(max(0, now.timeIntervalSince1970 * 1_000_000), 1e18).rounded(.down))
-        let bytes = withUnsafeBytes(of: micros.bigEndian) { Array($0) } + SecretToken.randomBytes(32)
-        token = Data(bytes).base64URL
-        digest = MailTokenStore.key(time: bytes.prefix(8), token: token)
+    /// The token is 8 bytes of the time it was made (microseconds, big-endian) and 32 bytes
+    /// of an HMAC under the link key; see `MailTokenStore.key`.
+    public init(lifetime: TimeInterval, key: MailLinkKey, now: Date = Date()) {
+        (placeholder, digest) = key.makeLink(now: now)
         expiresAt = Timestamp.format(now.addingTimeInterval(lifetime))
     }
 }
@@ -351,14 +350,15 @@ public enum MailTokenStore {
         Array(time) + SecretToken.digest(token)
     }
 
-    /// Makes a token for `purpose`, valid for `lifetime` seconds; returns the token for the link.
+    /// Makes a token for `purpose`, valid for `lifetime` seconds; returns what the link in the
+    /// stored message carries (the sender makes it the token).
     public static func make(
-        _ db: Connection, purpose: MailTokenPurpose, subjectID: Int64?, payload: String = "", lifetime: TimeInterval,
+        _ db: Connection, purpose: MailTokenPurpose, subjectID: Int64?, payload: String = "", lifetime: TimeInterval, key: MailLinkKey,
         now: Date = Date()
     ) throws -> String {
-        let token = NewMailToken(lifetime: lifetime, now: now)
+        let token = NewMailToken(lifetime: lifetime, key: key, now: now)
         try insert(db, token, purpose: purpose, subjectID: subjectID, payload: payload)
-        return token.token
+        return token.placeholder
     }
 
     /// Stores a token made before the write (its randomness and hash off the writer thread).

@@ -58,7 +58,7 @@ enum OutboxViews {
             """ as HTML : .empty)
             \(tried.isEmpty ? HTML.empty : "<h2>\(t("admin.outbox.attempts"))</h2><ol>\(tried)</ol>")
             <h2>\(t("admin.outbox.text"))</h2>
-            <pre class="mail-text">\(linked(readable(text), base: base))</pre>
+            \(text.isEmpty ? "<p>\(t("admin.outbox.text.dropped"))</p>" as HTML : "<pre class=\"mail-text\">\(linked(readable(text), base: base))</pre>")
             """
     }
 

@@ -124,9 +124,9 @@ enum PetitionsFeature: Feature {
         _ app: Application, petition: Petition, to email: String, name: String, language: String
     ) -> (token: NewMailToken, mail: RenderedMail) {
         let t = app.localizer(language)
-        let token = NewMailToken(lifetime: 30 * 86_400)
+        let token = NewMailToken(lifetime: 30 * 86_400, key: app.mailLinks)
         let vars = [
-            "title": petition.title.text(t), "link": app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token.token)")),
+            "title": petition.title.text(t), "link": app.absoluteURL(t.path("/petitions/\(petition.slug)/confirm/\(token.placeholder)")),
         ]
         // Nothing the signer typed goes to an address nobody has confirmed (not even a name).
         let message = app.mail(
