@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "sanctuary",
             dependencies: [
-                "Sanctuary", "SQLite",
+                "Sanctuary", "SQLite", "Mail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], swiftSettings: strict),
 

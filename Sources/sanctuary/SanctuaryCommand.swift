@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HTTP
 import Logging
+import Mail
 import SQLite
 import Sanctuary
 
@@ -29,7 +30,7 @@ struct SanctuaryCommand: ParsableCommand {
         abstract: "A self-hosted campaign website for refugee-rights groups.",
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self, Backup.self, Restore.self,
-            Check.self,
+            Check.self, MailCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -354,6 +355,47 @@ struct Check: ParsableCommand {
                 "\(count) problem\(count == 1 ? "" : "s") found\(report.differences.isEmpty ? "" : "; `sanctuary check --repair` recomputes the counters")."
             )
             throw ExitCode(1)
+        }
+    }
+}
+
+struct MailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mail", abstract: "Mail the site sent: reports that come back.", subcommands: [MailBounce.self])
+}
+
+/// For a mail server's pipe transport: one delivery status notification (RFC 3464) or
+/// complaint (RFC 5965) on standard input. Exits 0 when it was read (acted on or not, so the
+/// mail server does not bounce the bounce), 75 (EX_TEMPFAIL: try again later) when the
+/// database could not be written.
+struct MailBounce: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bounce",
+        abstract: "Record one bounce report or complaint read from standard input (for a mail server's pipe transport).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The address the report was delivered to (Postfix: ${recipient}), our VERP return path.") var recipient: String?
+
+    func run() throws {
+        let input = FileHandle.standardInput.readData(ofLength: 16 << 20)
+        guard let report = MailReport.parse(Array(input)) else {
+            say("ignored: not a delivery status notification nor a feedback report")
+            return
+        }
+        do {
+            let config = try common.load()
+            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+                throw UserError("there is no database at \(config.databasePath)")
+            }
+            let db = try Connection(path: config.databasePath, mode: .readWrite)
+            guard let key = try ServerKey.read(db) else { throw UserError("the database has no server key yet: start the site once") }
+            let policy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
+            let lines = try db.transaction {
+                try BounceIntake.record(db, report: report, envelopeRecipient: recipient, key: key, policy: policy)
+            }
+            for line in lines { say(line) }
+        } catch {
+            FileHandle.standardError.write(Data("sanctuary: \(error)\n".utf8))
+            throw ExitCode(75)
         }
     }
 }

@@ -305,3 +305,181 @@ final class UnconfirmedMailCapTests: XCTestCase {
         XCTAssertTrue(dashboard.contains("small-charity.example"))
     }
 }
+
+/// Bounces after acceptance: VERP return paths, and reports piped to `sanctuary mail bounce`
+/// (the real binary), as a mail server's pipe transport runs it.
+final class BounceReportTests: XCTestCase {
+    var smtp: SMTPTestServer!
+    var site: TestApp!
+
+    override func setUpWithError() throws {
+        smtp = try SMTPTestServer()
+        let url = smtp.url
+        site = try TestApp(sampleContent: true) {
+            $0.smtpURL = url
+            $0.mailRetrySeconds = 0.2
+            $0.mailMaxPerSecond = 100_000
+            $0.passwordCost = 10
+            $0.bounceAddress = "bounce@bounces.example.org"
+        }
+    }
+
+    override func tearDown() {
+        site?.stop()
+        smtp?.stop()
+    }
+
+    func scalar(_ sql: String) throws -> Int { try site.app.database.read { try $0.scalar(sql, as: Int.self) } ?? -1 }
+
+    /// Pipes `report` to `sanctuary mail bounce`; its exit status and output.
+    func pipe(_ report: String, recipient: String?) throws -> (Int32, String) {
+        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "sanctuary")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        let process = Process()
+        process.executableURL = binary
+        process.currentDirectoryURL = packageRoot
+        process.arguments = ["mail", "bounce", "--db", site.app.config.databasePath] + (recipient.map { ["--recipient", $0] } ?? [])
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(report.replacingOccurrences(of: "\n", with: "\r\n").utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    func dsn(to returnPath: String, recipient: String, status: String, diagnostic: String) -> String {
+        """
+        From: MAILER-DAEMON@mx.example.net
+        To: \(returnPath)
+        Subject: Undelivered Mail Returned to Sender
+        MIME-Version: 1.0
+        Content-Type: multipart/report; report-type=delivery-status;
+            boundary="B0UND"
+
+        --B0UND
+        Content-Type: text/plain
+
+        Your message could not be delivered.
+
+        --B0UND
+        Content-Type: message/delivery-status
+
+        Reporting-MTA: dns; mx.example.net
+        Arrival-Date: Sun, 6 Dec 2026 02:00:00 +0000
+
+        Final-Recipient: rfc822; \(recipient)
+        Original-Recipient: rfc822;\(recipient)
+        Action: failed
+        Status: \(status)
+        Diagnostic-Code: smtp; \(diagnostic)
+
+        --B0UND
+        Content-Type: text/rfc822-headers
+
+        From: Sanctuary <no-reply@example.org>
+        To: \(recipient)
+        Subject: News
+
+        --B0UND--
+        """
+    }
+
+    func testReportsAfterAcceptanceSuppressAndUnsubscribeOnlyTheMessagesTheyName() throws {
+        try site.app.database.writeAndWait { db in
+            for address in ["gone@example.net", "crowded@example.net", "annoyed@example.net"] {
+                try db.run(
+                    "INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at) VALUES (?, 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
+                    address)
+            }
+            let id = try MailingStore.create(
+                db, MailingDraft(subjectEn: "News", bodyEn: "Hi.", subjectFr: "", bodyFr: "", audience: .subscribers, audienceID: nil),
+                by: "test")
+            try MailingStore.queue(db, id: id)
+        }
+        site.app.mailer.wake()
+        let mails = try smtp.waitForMessages(3)
+        func mail(to address: String) throws -> ReceivedMail { try XCTUnwrap(mails.first { $0.recipients == [address] }) }
+        // Each message's envelope sender names it: bounce+{id}-{tag}@ the bounce domain.
+        let gone = try mail(to: "gone@example.net")
+        XCTAssertTrue(gone.mailFrom.hasPrefix("bounce+"), gone.mailFrom)
+        XCTAssertTrue(gone.mailFrom.hasSuffix("@bounces.example.org"))
+        XCTAssertNotEqual(gone.mailFrom, try mail(to: "crowded@example.net").mailFrom)
+
+        // A hard bounce (5.1.1) delivered to the return path: suppressed.
+        var (status, output) = try pipe(
+            dsn(
+                to: gone.mailFrom, recipient: "gone@example.net", status: "5.1.1", diagnostic: "550 5.1.1 <gone@example.net>: unknown user"),
+            recipient: gone.mailFrom)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("hard bounce for gone@example.net"), output)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'gone@example.net' AND suppression = 'hard'"), 1)
+        // A soft one (a full mailbox), once: noted, not suppressed.
+        let full = try mail(to: "crowded@example.net")
+        (status, output) = try pipe(
+            dsn(to: full.mailFrom, recipient: "crowded@example.net", status: "5.2.2", diagnostic: "552 5.2.2 Mailbox full"), recipient: nil)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM mail_bounces WHERE address = 'crowded@example.net' AND kind = 'soft' AND source = 'dsn'"), 1)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'crowded@example.net' AND undeliverable_at IS NOT NULL"), 0)
+
+        // A complaint from a feedback loop, quoting the message's tagged Message-ID: unsubscribed at once.
+        let annoyed = try mail(to: "annoyed@example.net")
+        let messageID = try XCTUnwrap(annoyed.headers["Message-ID"])
+        let arf = """
+            From: fbl@isp.example
+            To: abuse@example.org
+            Subject: Complaint
+            MIME-Version: 1.0
+            Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"
+
+            --ARF
+            Content-Type: text/plain
+
+            A complaint.
+            --ARF
+            Content-Type: message/feedback-report
+
+            Feedback-Type: abuse
+            User-Agent: FBL/1.0
+            Version: 1
+
+            --ARF
+            Content-Type: message/rfc822
+
+            From: Sanctuary <no-reply@example.org>
+            To: redacted@isp.example
+            Message-ID: \(messageID)
+            Subject: News
+
+            Hi.
+            --ARF--
+            """
+        (status, output) = try pipe(arf, recipient: nil)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("unsubscribed annoyed@example.net"), output)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'annoyed@example.net' AND unsubscribed_at IS NOT NULL"), 1)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'annoyed@example.net' AND unsubscribed_at IS NULL"), 0)
+
+        // Forged: a made-up tag, or no tag at all, changes nothing.
+        let before = try scalar("SELECT count(*) FROM mail_bounces")
+        let forged = gone.mailFrom.replacingOccurrences(of: "-", with: "-0")
+        (status, output) = try pipe(
+            dsn(to: forged, recipient: "crowded@example.net", status: "5.1.1", diagnostic: "550 unknown"), recipient: forged)
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(output.contains("ignored"), output)
+        (status, output) = try pipe("Subject: hello\n\nnot a report\n", recipient: nil)
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(output.contains("ignored"), output)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mail_bounces"), before)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'crowded@example.net' AND undeliverable_at IS NOT NULL"), 0)
+    }
+}

@@ -25,6 +25,12 @@ public struct ServerKey: Sendable {
         return ServerKey(bytes: data)
     }
 
+    /// The key a running site made, read on a connection of a command (nil: none yet).
+    public static func read(_ db: Connection) throws -> ServerKey? {
+        guard let hex = try SettingsStore.value(db, key: "server_key"), let data = Data(hex: hex), data.count == 32 else { return nil }
+        return ServerKey(bytes: data)
+    }
+
     /// HMAC-SHA256 of `message` under a purpose-specific subkey, so a value made for one
     /// use can never pass as another.
     public func mac(_ message: String, purpose: String) -> Data {

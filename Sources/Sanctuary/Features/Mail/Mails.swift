@@ -90,7 +90,22 @@ public enum ReturnPath {
         return id
     }
 
-    private static func tag(_ id: Int64, key: ServerKey) -> String { key.mac(String(id), purpose: "return-path").prefix(5).hexString }
+    static func tag(_ id: Int64, key: ServerKey) -> String { key.mac(String(id), purpose: "return-path").prefix(5).hexString }
+
+    /// A mailing message's `Message-ID`, fixed by its outbox row and tagged like a return
+    /// path, so a complaint quoting it names the message (and nobody can forge one for another).
+    public static func messageID(mailingID: Int64, outboxID: Int64, domain: String, key: ServerKey) -> String {
+        "<mailing-\(mailingID).\(outboxID).\(tag(outboxID, key: key))@\(domain)>"
+    }
+
+    /// The outbox id a `Message-ID` of ours names, if its tag is ours.
+    public static func outboxID(inMessageID messageID: String, key: ServerKey) -> Int64? {
+        let inner = messageID.trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+        guard inner.hasPrefix("mailing-"), let at = inner.firstIndex(of: "@") else { return nil }
+        let parts = inner[inner.index(inner.startIndex, offsetBy: 8)..<at].split(separator: ".")
+        guard parts.count == 3, parts[1].count <= 18, let id = Int64(parts[1]), id > 0, parts[2] == tag(id, key: key) else { return nil }
+        return id
+    }
 
     private static func split(_ address: String) -> (Substring, Substring) {
         guard let at = address.lastIndex(of: "@") else { return (Substring(address), "") }

@@ -313,7 +313,7 @@ enum MailingsFeature: Feature {
         var message = message(app, mailing, to: due.recipient, addressID: addressID, language: due.language)
         // Fixed by the queued row, so a message sent again (after a crash between the relay's
         // answer and our record of it) is recognisably the same message.
-        message.messageID = "<mailing-\(mailing.id).\(due.id)@\(app.mailer.domain)>"
+        message.messageID = ReturnPath.messageID(mailingID: mailing.id, outboxID: due.id, domain: app.mailer.domain, key: app.serverKey)
         return message.rendered()
     }
 
