@@ -37,6 +37,14 @@ public struct MailReport: Sendable, Equatable {
     /// with VERP, our return path is among them.
     public var deliveredTo: [String] = []
 
+    /// The addresses a message was delivered to (`Delivered-To`, `X-Original-To`, `To`),
+    /// report or not.
+    public static func deliveredTo(_ bytes: [UInt8]) -> [String] {
+        let (headers, _) = MIMEPart.split(String(decoding: bytes.prefix(1 << 20), as: UTF8.self))
+        return headers.filter { ["delivered-to", "x-original-to", "to", "envelope-to"].contains($0.name) }
+            .flatMap { MIMEPart.addresses($0.value) }
+    }
+
     /// Reads one report (RFC 5322 text, as a pipe transport hands it over); nil when it is
     /// not a delivery status notification nor a feedback report.
     public static func parse(_ bytes: [UInt8]) -> MailReport? {

@@ -364,8 +364,9 @@ struct MailCommand: ParsableCommand {
         commandName: "mail", abstract: "Mail the site sent: reports that come back.", subcommands: [MailBounce.self])
 }
 
-/// For a mail server's pipe transport: one delivery status notification (RFC 3464) or
-/// complaint (RFC 5965) on standard input. Exits 0 when it was read (acted on or not, so the
+/// For a mail server's pipe transport: one delivery status notification (RFC 3464),
+/// complaint (RFC 5965) or unsubscribe mail (to a mailing's `List-Unsubscribe` mailto) on
+/// standard input. Exits 0 when it was read (acted on or not, so the
 /// mail server does not bounce the bounce), 75 (EX_TEMPFAIL: try again later) when the
 /// database could not be written.
 struct MailBounce: ParsableCommand {
@@ -376,11 +377,8 @@ struct MailBounce: ParsableCommand {
     @Option(help: "The address the report was delivered to (Postfix: ${recipient}), our VERP return path.") var recipient: String?
 
     func run() throws {
-        let input = FileHandle.standardInput.readData(ofLength: 16 << 20)
-        guard let report = MailReport.parse(Array(input)) else {
-            say("ignored: not a delivery status notification nor a feedback report")
-            return
-        }
+        let input = Array(FileHandle.standardInput.readData(ofLength: 16 << 20))
+        let report = MailReport.parse(input)
         do {
             let config = try common.load()
             guard FileManager.default.fileExists(atPath: config.databasePath) else {
@@ -389,8 +387,12 @@ struct MailBounce: ParsableCommand {
             let db = try Connection(path: config.databasePath, mode: .readWrite)
             guard let key = try ServerKey.read(db) else { throw UserError("the database has no server key yet: start the site once") }
             let policy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
-            let lines = try db.transaction {
-                try BounceIntake.record(db, report: report, envelopeRecipient: recipient, key: key, policy: policy)
+            let addresses = [recipient].compactMap { $0 } + MailReport.deliveredTo(input)
+            let lines = try db.transaction { () throws -> [String] in
+                // A person's "unsubscribe" mail to a mailing's List-Unsubscribe address.
+                if report == nil, let done = try BounceIntake.unsubscribe(db, addresses: addresses, key: key) { return done }
+                guard let report else { return ["ignored: not a delivery status notification, a feedback report or an unsubscribe"] }
+                return try BounceIntake.record(db, report: report, envelopeRecipient: recipient, key: key, policy: policy)
             }
             for line in lines { say(line) }
         } catch {

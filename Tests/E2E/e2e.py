@@ -363,6 +363,13 @@ check("Saved." in driver.page_source and "Browser-made kit" in driver.page_sourc
 kit_links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href*='/resources/']") if "Training-kit.pdf" in (a.get_attribute("href") or "")]
 check(kit_links and urllib.request.urlopen(kit_links[0]).read()[:8] == b"%PDF-1.4", "the uploaded file is served")
 
+# --- An admin sets the organisation's postal address, which every mailing carries (CASL).
+login("admin@example.org")
+visit("/admin/settings")
+fill({"postal_address": "Sanctuary Network\n123 Bank Street\nOttawa ON  K1P 5N2"})
+submit("main form[action$='/admin/settings']")
+check("Saved." in driver.page_source and "123 Bank Street" in driver.page_source, "the postal address is saved")
+
 # --- An organizer downloads the signatures CSV.
 login("organizer@example.org")
 visit("/admin/petitions")
@@ -424,6 +431,10 @@ page_checks("mailing status")
 got = find_mail("amal.e2e@example.org", lambda m: m["subject"] == "The hearing is Thursday")
 check(got is not None and "Come to the **hearing**" in got["text"], "the signer who asked for updates gets the mailing")
 check(got is not None and "List-Unsubscribe-Post" in str(got.get("headers", "")), "with the RFC 8058 headers")
+check(got is not None and "List-Id" in str(got.get("headers", "")), "with a List-Id")
+body_text = (got or {}).get("text", "")
+check("123 Bank Street" in body_text and body_text.find("/unsubscribe/") < body_text.find("\n-- \n"),
+      "the unsubscribe line and the postal address come before the signature")
 leave = mailed_link("amal.e2e@example.org", "/unsubscribe/")
 check(leave is not None, "the mailing has an unsubscribe link")
 if leave:

@@ -16,6 +16,7 @@ final class MailingTests: XCTestCase {
         smtp = try SMTPTestServer()
         folder = makeTemporaryDirectory()
         site = try makeSite()
+        try site.setPostalAddress()
     }
 
     override func tearDown() {
@@ -149,9 +150,16 @@ final class MailingTests: XCTestCase {
         XCTAssertTrue(ana.raw.contains("text/html"), "an HTML alternative")
         XCTAssertEqual(ana.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
         let header = try XCTUnwrap(ana.headers["List-Unsubscribe"])
-        XCTAssertTrue(header.contains("mailto:"), header)
+        XCTAssertFalse(header.contains("mailto:"), "no mailto without a bounce domain the site reads: never a person's inbox")
         let link = try XCTUnwrap(header.range(of: #"http[^>]+"#, options: .regularExpression).map { String(header[$0]) })
         XCTAssertTrue(ana.text.contains(link), "the footer carries the same link")
+        XCTAssertEqual(ana.headers["List-Id"], "\"Sanctuary\" <mailings.localhost.localdomain>")
+        // Why, how to leave, and who sends it, above the "-- " that mail programs fold away.
+        let text = ana.text.replacingOccurrences(of: "\r\n", with: "\n")
+        let signature = try XCTUnwrap(text.range(of: "\n-- \n"), text)
+        let before = String(text[..<signature.lowerBound])
+        XCTAssertTrue(before.contains(link) && before.contains("123 Bank Street\nOttawa ON  K1P 5N2"), ana.text)
+        XCTAssertTrue(ana.headers["Message-ID"]?.hasPrefix("<mailing-\(id).") ?? false, "fixed by the outbox row")
         try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
         let status = try site.get("/admin/mailings/\(id)", headers: staff).text
         XCTAssertTrue(status.contains("Sent"))
@@ -294,6 +302,25 @@ final class MailingTests: XCTestCase {
                     "more\(n)@example.org")
             }
         }
+    }
+
+    func testNothingIsSentUntilTheOrganisationsPostalAddressIsSet() throws {
+        site.stop()
+        site = try makeSite()
+        try site.app.database.writeAndWait { try $0.run("UPDATE site_settings SET postal_address = '' WHERE id = 1") }
+        site.stop()
+        site = try makeSite()
+        try seedSubscribers([("ana@example.org", "en")])
+        let staff = try organizer()
+        let id = try compose(staff, french: nil)
+        let editor = try site.get("/admin/mailings/\(id)", headers: staff).text
+        XCTAssertTrue(editor.contains("postal address first"), editor)
+        XCTAssertFalse(editor.contains("/admin/mailings/\(id)/send\""), "no send button")
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 409)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id)"), 0, "nothing queued")
+        try site.setPostalAddress()
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id)"), 1)
     }
 
     func testABounceMarksTheAddressAndLaterMailingsSkipIt() throws {

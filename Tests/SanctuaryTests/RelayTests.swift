@@ -468,6 +468,21 @@ final class BounceReportTests: XCTestCase {
             try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'annoyed@example.net' AND unsubscribed_at IS NOT NULL"), 1)
         XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'annoyed@example.net' AND unsubscribed_at IS NULL"), 0)
 
+        // The mailto of List-Unsubscribe is the site's own (read by the same pipe), never a person's inbox.
+        let crowded = try mail(to: "crowded@example.net")
+        let unsubscribeHeader = try XCTUnwrap(crowded.headers["List-Unsubscribe"])
+        let mailto = try XCTUnwrap(
+            unsubscribeHeader.range(of: #"mailto:[^?>]+"#, options: .regularExpression).map { String(unsubscribeHeader[$0].dropFirst(7)) })
+        XCTAssertTrue(mailto.hasPrefix("bounce+unsubscribe-") && mailto.hasSuffix("@bounces.example.org"), mailto)
+        let forgedUnsubscribe = mailto.replacingOccurrences(of: "unsubscribe-", with: "unsubscribe-1")
+        (status, output) = try pipe("To: \(forgedUnsubscribe)\nSubject: unsubscribe\n\n", recipient: forgedUnsubscribe)
+        XCTAssertTrue(output.contains("ignored"), output)
+        (status, output) = try pipe("From: crowded@example.net\nTo: \(mailto)\nSubject: unsubscribe\n\nunsubscribe\n", recipient: mailto)
+        XCTAssertEqual(status, 0, output)
+        XCTAssertTrue(output.contains("unsubscribed crowded@example.net by mail"), output)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'crowded@example.net' AND unsubscribed_at IS NOT NULL"), 1)
+
         // Forged: a made-up tag, or no tag at all, changes nothing.
         let before = try scalar("SELECT count(*) FROM mail_bounces")
         let forged = gone.mailFrom.replacingOccurrences(of: "-", with: "-0")

@@ -176,3 +176,24 @@ extension TestApp {
         return try client.readResponse()
     }
 }
+
+extension TestApp {
+    /// An admin sets the organisation's postal address through `/admin/settings`, as every
+    /// mailing needs one before it can be sent.
+    public func setPostalAddress(_ text: String = "Sanctuary Network\n123 Bank Street\nOttawa ON  K1P 5N2") throws {
+        let hash = try app.passwordHasher.hash("a long enough passphrase")
+        try app.database.writeAndWait { db in
+            try db.run(
+                "INSERT INTO users (email, role, password_hash) VALUES ('settings-admin@example.org', 'admin', ?) ON CONFLICT DO NOTHING",
+                hash)
+        }
+        let admin = try signIn("settings-admin@example.org")
+        let page = try get("/admin/settings", headers: admin)
+        guard let token = FormHelper.csrfToken(in: page.text) else { throw RawClient.ClientError.malformed("no settings form") }
+        let saved = try post(
+            "/admin/settings",
+            [("_csrf", token), ("title", ""), ("tagline", ""), ("tagline_fr", ""), ("accent", ""), ("postal_address", text)],
+            headers: admin)
+        guard saved.status == 303 else { throw RawClient.ClientError.malformed("the settings were not saved: \(saved.status)") }
+    }
+}

@@ -52,6 +52,21 @@ public enum BounceIntake {
         }
     }
 
+    /// A message to a mailing's `List-Unsubscribe` mailto (`bounce+unsubscribe-{id}-{tag}@…`):
+    /// its recipient leaves every list, as with the link. Nil when `addresses` hold no such
+    /// address of ours.
+    public static func unsubscribe(_ db: Connection, addresses: [String], key: ServerKey, now: Date = Date()) throws -> [String]? {
+        guard let outboxID = addresses.lazy.compactMap({ ReturnPath.unsubscribeID(in: $0, key: key) }).first else { return nil }
+        guard
+            let (recipient, mailingID) = try db.first(
+                "SELECT recipient, mailing_id FROM outbox WHERE id = ?", outboxID,
+                row: { (try $0.get("recipient", as: String.self), try $0.optional("mailing_id", as: Int64.self)) })
+        else { return ["ignored: message #\(outboxID) is no longer kept"] }
+        let id = try MailingStore.addressID(db, recipient.lowercased())
+        let left = try MailingStore.unsubscribe(db, addressID: id, mailingID: mailingID, now: Timestamp.format(now))
+        return [left ? "unsubscribed \(recipient) by mail (message #\(outboxID))" : "noted: \(recipient) had left already"]
+    }
+
     /// The message's page on `/admin/outbox` says what became of it.
     private static func note(_ db: Connection, _ outboxID: Int64, _ detail: String) throws {
         try db.run("UPDATE outbox SET last_error = ? WHERE id = ?", String(detail.prefix(2000)), outboxID)

@@ -82,15 +82,37 @@ public enum ReturnPath {
 
     /// The outbox id a return path names, if its tag is ours.
     public static func outboxID(in address: String, key: ServerKey) -> Int64? {
-        let (local, _) = split(address)
-        guard let plus = local.lastIndex(of: "+") else { return nil }
-        let token = local[local.index(after: plus)...]
-        let parts = token.split(separator: "-")
+        let parts = token(address)
         guard parts.count == 2, parts[0].count <= 18, let id = Int64(parts[0]), id > 0, parts[1] == tag(id, key: key) else { return nil }
         return id
     }
 
-    static func tag(_ id: Int64, key: ServerKey) -> String { key.mac(String(id), purpose: "return-path").prefix(5).hexString }
+    /// The mailto of a mailing message's `List-Unsubscribe`: `bounce+unsubscribe-{id}-{tag}@…`,
+    /// read by `sanctuary mail bounce` like a bounce.
+    public static func unsubscribeAddress(_ bounce: String, outboxID: Int64, key: ServerKey) -> String {
+        let (local, domain) = split(bounce)
+        return "\(local)+unsubscribe-\(outboxID)-\(tag(outboxID, key: key, purpose: "unsubscribe"))@\(domain)"
+    }
+
+    /// The outbox id an unsubscribe address names, if its tag is ours.
+    public static func unsubscribeID(in address: String, key: ServerKey) -> Int64? {
+        let parts = token(address)
+        guard parts.count == 3, parts[0] == "unsubscribe", parts[1].count <= 18, let id = Int64(parts[1]), id > 0,
+            parts[2] == tag(id, key: key, purpose: "unsubscribe")
+        else { return nil }
+        return id
+    }
+
+    /// What follows the `+` of the local part, split at `-`.
+    private static func token(_ address: String) -> [Substring] {
+        let (local, _) = split(address)
+        guard let plus = local.lastIndex(of: "+") else { return [] }
+        return local[local.index(after: plus)...].split(separator: "-")
+    }
+
+    static func tag(_ id: Int64, key: ServerKey, purpose: String = "return-path") -> String {
+        key.mac(String(id), purpose: purpose).prefix(5).hexString
+    }
 
     /// A mailing message's `Message-ID`, fixed by its outbox row and tagged like a return
     /// path, so a complaint quoting it names the message (and nobody can forge one for another).

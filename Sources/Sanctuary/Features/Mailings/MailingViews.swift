@@ -98,16 +98,26 @@ enum MailingViews {
             \(messages)
             <form method="post" action="\(t.path("/admin/mailings/\(m.id)/test"))">\(token)
             <div class="actions"><button type="submit" class="button secondary">\(t("admin.mailing.test"))</button></div></form>
-            <form method="post" action="\(t.path("/admin/mailings/\(m.id)/send"))">\(token)
-            <div class="actions"><button type="submit" class="button">\(t.plural("admin.mailing.send_now", preview.count))</button></div></form>
-            <form method="post" action="\(t.path("/admin/mailings/\(m.id)/schedule"))" novalidate>\(token)
-            <fieldset><legend>\(t("admin.mailing.schedule"))</legend>
-            \(Form.input(Form.Field(name: "send_at", label: t("admin.mailing.send_at"), type: "datetime-local", required: true), FormState(errors: scheduleError.map { ["send_at": $0] } ?? [:]), t: t))
-            \(Form.select(name: "time_zone", label: t("admin.mailing.time_zone"), options: MailingForm.timeZones.map { ($0, $0.replacingOccurrences(of: "America/", with: "").replacingOccurrences(of: "_", with: " ")) }, selected: "America/Toronto"))
-            <div class="actions"><button type="submit" class="button secondary">\(t("admin.mailing.schedule.submit"))</button></div>
-            </fieldset></form>
+            \(preview.needsPostalAddress ? """
+            <div class="warning-box" role="alert"><h3>\(t("admin.mailing.postal.title"))</h3>
+            <p>\(t("admin.mailing.postal.body"))</p><p><a href="\(t.path("/admin/settings#f-postal_address"))">\(t("admin.mailing.postal.link"))</a></p></div>
+            """ as HTML : sendForms(m, preview, scheduleError: scheduleError, token: token, t: t))
             </section>
             """
+    }
+
+    /// Send now, or at a set time.
+    static func sendForms(_ m: Mailing, _ preview: MailingPreview, scheduleError: String?, token: HTML, t: Localizer) -> HTML {
+        """
+        <form method="post" action="\(t.path("/admin/mailings/\(m.id)/send"))">\(token)
+        <div class="actions"><button type="submit" class="button">\(t.plural("admin.mailing.send_now", preview.count))</button></div></form>
+        <form method="post" action="\(t.path("/admin/mailings/\(m.id)/schedule"))" novalidate>\(token)
+        <fieldset><legend>\(t("admin.mailing.schedule"))</legend>
+        \(Form.input(Form.Field(name: "send_at", label: t("admin.mailing.send_at"), type: "datetime-local", required: true), FormState(errors: scheduleError.map { ["send_at": $0] } ?? [:]), t: t))
+        \(Form.select(name: "time_zone", label: t("admin.mailing.time_zone"), options: MailingForm.timeZones.map { ($0, $0.replacingOccurrences(of: "America/", with: "").replacingOccurrences(of: "_", with: " ")) }, selected: "America/Toronto"))
+        <div class="actions"><button type="submit" class="button secondary">\(t("admin.mailing.schedule.submit"))</button></div>
+        </fieldset></form>
+        """
     }
 
     /// A mailing going out or gone: numbers, progress, pause / resume / cancel.

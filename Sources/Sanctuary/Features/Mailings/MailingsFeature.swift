@@ -110,7 +110,9 @@ enum MailingsFeature: Feature {
         let messages = try (mailing.hasFrench ? ["en", "fr"] : ["en"]).map { language in
             (language: language, message: try sampleMessage(app, db, mailing, language: language))
         }
-        return MailingPreview(count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")))
+        return MailingPreview(
+            count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")),
+            needsPostalAddress: app.siteSettings.current.settings.postalAddress.isEmpty)
     }
 
     /// The message one real recipient reading `language` would get (a placeholder address
@@ -198,6 +200,7 @@ enum MailingsFeature: Feature {
         { request in
             let session = try AdminAuth.requirePost(app, request, .mailings)
             let mailing = try find(app, request)
+            if let refusal = try refuseWithoutPostalAddress(app, request, session, mailing) { return refusal }
             let (user, id, started) = (session.user, mailing.id, Date())
             let queued = try await app.database.write { try queue($0, id: id, by: user) }
             guard let queued else { return try alreadyGone(app, request) }
@@ -211,6 +214,7 @@ enum MailingsFeature: Feature {
         { request in
             let session = try AdminAuth.requirePost(app, request, .mailings)
             let mailing = try find(app, request)
+            if let refusal = try refuseWithoutPostalAddress(app, request, session, mailing) { return refusal }
             switch MailingForm.sendAt(request.form, t: app.t(request)) {
             case .failure(let invalid):
                 return try editor(
@@ -227,6 +231,15 @@ enum MailingsFeature: Feature {
                 return try scheduled ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
             }
         }
+    }
+
+    /// Every mailing carries the organisation's postal address (CASL): until an admin sets
+    /// one, sending and scheduling answer `409` with the editor, which says where to set it.
+    static func refuseWithoutPostalAddress(
+        _ app: Application, _ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing
+    ) throws -> Response? {
+        guard app.siteSettings.current.settings.postalAddress.isEmpty else { return nil }
+        return try editor(app, request, session, mailing: mailing, state: MailingForm.values(mailing), status: .conflict)
     }
 
     /// Pause, resume, cancel: each recorded in the audit log.
@@ -265,14 +278,20 @@ enum MailingsFeature: Feature {
 
     /// The message one recipient gets: the text (and its HTML alternative) in their
     /// language, the site's signature, an unsubscribe footer, and the RFC 8058 headers.
-    static func message(_ app: Application, _ mailing: Mailing, to address: String, addressID: Int64, language: String) -> MailMessage {
+    static func message(
+        _ app: Application, _ mailing: Mailing, to address: String, addressID: Int64, language: String, outboxID: Int64? = nil
+    ) -> MailMessage {
         let language = mailing.language(for: language)
         let t = app.localizer(language)
         let unsubscribe = UnsubscribeFeature.url(app, addressID: addressID, mailingID: mailing.id, t: t)
         let body = mailing.body(language)
-        var message = app.mail(to: address, language: language, subject: mailing.subject(language), text: MailText.plain(body, app: app))
-        let footer = t("mail.mailing.footer", ["link": unsubscribe])
-        message.text += "\n\n" + footer
+        let postal = app.siteSettings.current.settings.postalAddress
+        // Why they get it, how to stop, and who sends it: above the signature's "-- ", which
+        // mail programs fold away.
+        let footer = t("mail.mailing.footer", ["link": unsubscribe]) + (postal.isEmpty ? "" : "\n\n" + postal)
+        var message = app.mail(
+            to: address, language: language, subject: mailing.subject(language),
+            text: MailText.plain(body, app: app) + "\n\n" + footer)
         let base = app.config.publicBaseURL
         // The site's logo and name head the message, as on the site (the logo's smallest copy).
         let logo: HTML =
@@ -289,12 +308,18 @@ enum MailingsFeature: Feature {
             \(MailText.absoluteLinks(Markdown.render(body), base: base))
             <hr><p style="font-size: 0.9em; color: #555">\(app.siteName) · <a href="\(base)/">\(base)</a><br>
             <a href="\(unsubscribe)">\(t("mail.mailing.unsubscribe"))</a></p>
+            \(postal.isEmpty ? HTML.empty : "<p style=\"font-size: 0.9em; color: #555\">\(HTML.join(postal.split(separator: "\n").map { HTML(stringLiteral: HTML.escape(String($0))) }, separator: "<br>"))</p>")
             </body></html>
             """
         message.html = html.rendered
-        let mailto = (app.mailer.replyTo ?? app.mailer.from).address
-        message.headers.append(("List-Unsubscribe", "<\(unsubscribe)>, <mailto:\(mailto)?subject=unsubscribe>"))
+        // A mailto the site itself reads (through `sanctuary mail bounce`), when it has a
+        // bounce domain; never a person's inbox.
+        let mailto = outboxID.flatMap { id in
+            app.config.bounceAddress.map { ReturnPath.unsubscribeAddress($0, outboxID: id, key: app.serverKey) }
+        }
+        message.headers.append(("List-Unsubscribe", "<\(unsubscribe)>" + (mailto.map { ", <mailto:\($0)?subject=unsubscribe>" } ?? "")))
         message.headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        message.headers.append(("List-Id", "\(HeaderEncoding.phrase(app.siteName, used: 9)) <mailings.\(app.mailer.domain)>"))
         message.headers.append(("Precedence", "bulk"))
         return message
     }
@@ -310,7 +335,7 @@ enum MailingsFeature: Feature {
                 return (mailing, id)
             })
         else { return nil }
-        var message = message(app, mailing, to: due.recipient, addressID: addressID, language: due.language)
+        var message = message(app, mailing, to: due.recipient, addressID: addressID, language: due.language, outboxID: due.id)
         // Fixed by the queued row, so a message sent again (after a crash between the relay's
         // answer and our record of it) is recognisably the same message.
         message.messageID = ReturnPath.messageID(mailingID: mailing.id, outboxID: due.id, domain: app.mailer.domain, key: app.serverKey)
@@ -351,6 +376,8 @@ struct MailingPreview {
     let count: Int
     let messages: [(language: String, message: MailMessage)]
     let audience: String
+    /// No postal address is set: nothing can be sent until an admin sets one.
+    var needsPostalAddress = false
 }
 
 /// Markdown as the plain text of a mail: readable as it is, links spelled out.

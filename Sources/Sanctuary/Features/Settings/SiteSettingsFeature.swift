@@ -12,7 +12,7 @@ enum SiteSettingsFeature: Feature {
             let s = app.siteSettings.current.settings
             let state = FormState(values: [
                 "title": s.title, "tagline": s.tagline.english, "tagline_fr": s.tagline.french,
-                "accent": s.accent.isEmpty ? defaultAccent : s.accent,
+                "accent": s.accent.isEmpty ? defaultAccent : s.accent, "postal_address": s.postalAddress,
             ])
             return page(app, request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
@@ -62,7 +62,7 @@ enum SiteSettingsFeature: Feature {
 /// The settings form: a name, a tagline in each language, and an accent colour light text
 /// can be read on.
 enum SiteSettingsForm {
-    static let order = ["title", "tagline", "tagline_fr", "accent"]
+    static let order = ["title", "tagline", "tagline_fr", "accent", "postal_address"]
 
     struct Color {
         let red: Int, green: Int, blue: Int
@@ -90,8 +90,8 @@ enum SiteSettingsForm {
     static func validate(_ form: FormFields, t: Localizer) -> Result<SiteSettings, FormStateError> {
         var state = FormState()
         for name in order { state.values[name] = form[name] ?? "" }
-        func text(_ name: String, max: Int) -> String {
-            switch Input.text(form[name], required: false, maxLength: max) {
+        func text(_ name: String, max: Int, multiline: Bool = false) -> String {
+            switch Input.text(form[name], required: false, maxLength: max, multiline: multiline) {
             case .success(let value): return value
             case .failure(.tooLong): state.errors[name] = t("admin.field.too_long", ["max": t.formatNumber(max)])
             case .failure: state.errors[name] = t("sign.error.invalid_characters")
@@ -100,6 +100,8 @@ enum SiteSettingsForm {
         }
         let title = text("title", max: 80)
         let tagline = Bilingual(text("tagline", max: 160), french: text("tagline_fr", max: 160))
+        let postalAddress = text("postal_address", max: 300, multiline: true).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }.joined(separator: "\n")
         var accent = ""
         let raw = (form["accent"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         if !raw.isEmpty && raw != SiteSettingsFeature.defaultAccent {
@@ -114,6 +116,6 @@ enum SiteSettingsForm {
             }
         }
         guard state.isValid else { return .failure(FormStateError(state: state)) }
-        return .success(SiteSettings(title: title, tagline: tagline, accent: accent))
+        return .success(SiteSettings(title: title, tagline: tagline, accent: accent, postalAddress: postalAddress))
     }
 }

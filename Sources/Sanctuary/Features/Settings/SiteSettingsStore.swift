@@ -7,9 +7,11 @@ public struct SiteSettings: Sendable, RowDecodable {
     public let title: String
     public let tagline: Bilingual
     public let accent: String
+    /// The organisation's postal address (lines), at the foot of every mailing.
+    public let postalAddress: String
 
-    static let columns = "title, tagline, tagline_fr, accent"
-    static let empty = SiteSettings(title: "", tagline: Bilingual(""), accent: "")
+    static let columns = "title, tagline, tagline_fr, accent, postal_address"
+    static let empty = SiteSettings(title: "", tagline: Bilingual(""), accent: "", postalAddress: "")
 }
 
 public enum SiteSettingsStore {
@@ -19,8 +21,8 @@ public enum SiteSettingsStore {
 
     public static func save(_ db: Connection, _ settings: SiteSettings, now: String = Timestamp.now()) throws {
         try db.run(
-            "UPDATE site_settings SET title = ?, tagline = ?, tagline_fr = ?, accent = ?, updated_at = ? WHERE id = 1", settings.title,
-            settings.tagline.english, settings.tagline.french, settings.accent, now)
+            "UPDATE site_settings SET title = ?, tagline = ?, tagline_fr = ?, accent = ?, postal_address = ?, updated_at = ? WHERE id = 1",
+            settings.title, settings.tagline.english, settings.tagline.french, settings.accent, settings.postalAddress, now)
     }
 }
 

@@ -7,6 +7,9 @@ enum SiteSettingsViews {
             Form.Field(name: "tagline", label: t("admin.settings.tagline"), hint: t("admin.settings.tagline.hint"), maxLength: 160),
             Form.Field(name: "tagline_fr", label: t("admin.settings.tagline_fr"), maxLength: 160, language: "fr"),
             Form.Field(name: "accent", label: t("admin.settings.accent"), type: "color", hint: t("admin.settings.accent.hint")),
+            Form.Field(
+                name: "postal_address", label: t("admin.settings.postal_address"), type: "textarea", autocomplete: "street-address",
+                hint: t("admin.settings.postal_address.hint"), maxLength: 300, rows: 3),
         ]
         func picture(_ media: Media?, owner: MediaOwner, heading: String, hint: String) -> HTML {
             """
