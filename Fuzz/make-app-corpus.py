@@ -40,7 +40,8 @@ for path in ["/", "/petitions", "/petitions/waive-travel-loans", "/petitions/wai
              "/resources/1/kit.pdf", "/updates/unsubscribe/1/abc", "/admin/setup/abc", "/letters/waive-travel-loans-mp/letter/abc",
              "/letters/waive-travel-loans-mp/letter/abc.txt", "/letters/waive-travel-loans-mp/letter/abc.docx", "/nothing-here",
              "/petitions/waive-travel-loans/confirmed", "/petitions/waive-travel-loans/confirm/abc", "/events/stca-public-meeting/rsvp/abc",
-             "/events/stca-public-meeting/unregistered", "/updates/sent", "/updates/confirmed", "/updates/confirm/abc",
+             "/events/stca-public-meeting/unregistered", "/events/stca-public-meeting/check-email",
+             "/events/stca-public-meeting/confirm/abc", "/updates/sent", "/updates/confirmed", "/updates/confirm/abc",
              "/admin/invite/abc", "/admin/password-reset", "/admin/password-reset/sent", "/admin/password-reset/abc"]:
     slug = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "_") or "home"
     add("get_" + slug, req("GET", path))
@@ -85,6 +86,7 @@ add("unsubscribe", req("POST", "/updates/unsubscribe/1/abc", body=form({"_csrf":
 # Links from mail: confirm, cancel, join, reset (tokens unknown here; the button's form token is real).
 add("confirm_signature", req("POST", "/petitions/waive-travel-loans/confirm/abc", body=form({"_csrf": FORM})))
 add("cancel_rsvp", req("POST", "/events/stca-public-meeting/rsvp/abc", body=form({"_csrf": FORM})))
+add("confirm_rsvp", req("POST", "/events/stca-public-meeting/confirm/abc", body=form({"_csrf": FORM})))
 add("confirm_updates", req("POST", "/fr/updates/confirm/abc", body=form({"_csrf": FORM})))
 add("accept_invite", req("POST", "/admin/invite/abc", body=form({"_csrf": FORM, "name": "N", "password": "a long enough passphrase",
                                                                  "password_confirm": "a long enough passphrase"})))
@@ -97,7 +99,7 @@ add("setup", req("POST", "/admin/setup/abc", body=form({"email": "x@example.org"
 
 # The admin area, signed in as an admin.
 for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/admin/subscribers.csv", "/admin/outbox",
-             "/admin/outbox?state=failed", "/admin/outbox/1",
+             "/admin/outbox?state=failed", "/admin/outbox/1", "/admin/suppressions", "/admin/suppressions?kind=soft&q=example",
              "/admin/petitions/1/signatures.csv", "/admin/events/1/rsvps.csv", "/admin/login"]:
     add("admin_get" + path.replace("/", "_").replace(".", "_"), req("GET", path, staff=True))
 for key in ["petitions", "news", "events", "letters", "campaigns", "pages"]:
@@ -126,6 +128,12 @@ add("admin_account", req("POST", "/admin/accounts", body=form({"_csrf": CSRF, "e
 add("admin_invite", req("POST", "/admin/accounts/invite", body=form({"_csrf": CSRF, "email": "new@example.org", "name": "New", "role": "organizer"}),
                         staff=True))
 add("admin_outbox_retry", req("POST", "/admin/outbox/1/retry", body=form({"_csrf": CSRF}), staff=True))
+add("admin_relay_retry", req("POST", "/admin/outbox/relay/retry", body=form({"_csrf": CSRF}), staff=True))
+add("admin_suppression_lift", req("POST", "/admin/suppressions/1/lift", body=form({"_csrf": CSRF}), staff=True))
+add("admin_suppressions_range", req("POST", "/admin/suppressions/lift", body=form({"_csrf": CSRF, "kind": "hard", "from": "2026-01-01",
+                                                                                   "to": "2026-12-31"}), staff=True))
+add("admin_suppressions_range_confirm", req("POST", "/admin/suppressions/lift", body=form({"_csrf": CSRF, "kind": "", "from": "2026-13-01",
+                                                                                           "to": "2026-12-31", "confirm": "yes"}), staff=True))
 add("admin_account_disable", req("POST", "/admin/accounts/2/disable", body=form({"_csrf": CSRF}), staff=True))
 add("admin_resource_delete", req("POST", "/admin/resources/1/delete", body=form({"_csrf": CSRF}), staff=True))
 add("admin_logout", req("POST", "/admin/logout", body=form({"_csrf": CSRF}), staff=True))

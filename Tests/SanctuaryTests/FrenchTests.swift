@@ -168,8 +168,11 @@ final class FrenchTests: XCTestCase {
         let done = try site.post(
             "/fr/events/focus-group-welcome-here/rsvp", [("_csrf", token), ("name", "Luc"), ("email", "luc@example.org")])
         XCTAssertEqual(done.status, 303)
-        XCTAssertEqual(done.header("Location"), "/fr/events/focus-group-welcome-here/registered")
-        XCTAssertTrue(try site.get(done.header("Location") ?? "").text.contains("Votre inscription est confirmée"))
+        XCTAssertEqual(done.header("Location"), "/fr/events/focus-group-welcome-here/check-email")
+        XCTAssertTrue(try site.get(done.header("Location") ?? "").text.contains("Consultez vos courriels pour confirmer votre place"))
+        let confirm = try site.press(try site.mailedLink(to: "luc@example.org", containing: "/fr/events/focus-group-welcome-here/confirm/"))
+        XCTAssertEqual(confirm.header("Location"), "/fr/events/focus-group-welcome-here/registered")
+        XCTAssertTrue(try site.get(confirm.header("Location") ?? "").text.contains("Votre inscription est confirmée"))
 
         let home = try site.get("/fr/").text
         let updatesToken = try XCTUnwrap(

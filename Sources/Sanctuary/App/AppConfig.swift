@@ -75,6 +75,8 @@ public struct AppConfig: Sendable {
     public var confirmSignatures = true
     /// Hours before an event's start when attendees get a reminder (0: none).
     public var reminderHours = 24
+    /// Hours an RSVP waits for its owner to confirm the address before it is dropped.
+    public var rsvpConfirmHours = 2.0
     /// How often the mailer looks for scheduled mail (reminders).
     public var mailScheduleSeconds = 30.0
     /// Soft bounces (a full mailbox, a policy refusal) suppress an address once this many
@@ -310,6 +312,7 @@ public struct AppConfig: Sendable {
             bounceAddress = text.isEmpty ? nil : text
         case "petitions.confirm_signatures": confirmSignatures = try boolean()
         case "events.reminder_hours": reminderHours = try integer(0...720)
+        case "events.rsvp_confirm_hours": rsvpConfirmHours = try number(0.1...720, "a number of hours from")
         case "backup.every_hours":
             backupEveryHours = try number(0...8_760, "a number of hours (0: no backups) from")
         case "backup.keep": backupKeep = try integer(1...10_000)

@@ -297,6 +297,7 @@ public final class Application: Sendable {
     private func startMaintenance() {
         let database = database
         let retention = config.letterRetentionDays
+        let rsvpHours = config.rsvpConfirmHours
         let logger = logger
         let interval = UInt64(max(0.05, config.maintenanceSeconds) * 1e9)
         let task = Task.detached {
@@ -307,6 +308,10 @@ public final class Application: Sendable {
                     if try database.read({ try LetterStore.hasExpired($0, retentionDays: retention) }) {
                         let purged = try await database.write { db in try LetterStore.purge(db, retentionDays: retention) }
                         logger.info("purged \(purged) letters past their retention")
+                    }
+                    if try database.read({ try EventStore.expiredRequestsExist($0, hours: rsvpHours) }) {
+                        let purged = try await database.write { db in try EventStore.purgeRequests(db, hours: rsvpHours) }
+                        logger.info("purged \(purged) registrations never confirmed")
                     }
                     if try database.read({ try OutboxStore.purgeIsDue($0) }) {
                         let purged = try await database.write { db in try OutboxStore.purge(db) }

@@ -145,6 +145,67 @@ public enum EventStore {
         return full ? .waitlisted(rsvpID: id) : .confirmed(rsvpID: id)
     }
 
+    // MARK: Registrations waiting for their owner
+
+    /// What `request` came to: a registration already made from this address (its owner
+    /// hears again), or a request waiting for its owner's confirmation (new or asked again).
+    public enum RequestOutcome: Sendable, Equatable {
+        case already(RSVPRecord)
+        case waiting(RSVPRequest)
+    }
+
+    /// A registration from the form (on the writer): it holds no place until its owner
+    /// confirms (`confirm`). The same address again is the same request.
+    public static func request(
+        _ connection: Connection, eventID: Int64, name: String, email: String, note: String, consent: Bool, language: String,
+        now: String = Timestamp.now()
+    ) throws -> RequestOutcome {
+        if let existing = try connection.first(
+            "SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRecord.init)
+        {
+            return .already(existing)
+        }
+        try connection.run(
+            """
+            INSERT INTO rsvp_requests (event_id, name, email, note, consent_updates, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (event_id, email) DO NOTHING
+            """, eventID, name, email, note, consent, language, now)
+        guard
+            let request = try connection.first(
+                "SELECT \(RSVPRequest.columns) FROM rsvp_requests WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRequest.init)
+        else { throw SQLiteError(code: 0, message: "the registration request was not stored") }
+        return .waiting(request)
+    }
+
+    public static func request(_ connection: Connection, id: Int64) throws -> RSVPRequest? {
+        try connection.first("SELECT \(RSVPRequest.columns) FROM rsvp_requests WHERE id = ?", id, row: RSVPRequest.init)
+    }
+
+    /// One more mail went to a request's address (repeats are capped).
+    public static func noteRequestMail(_ connection: Connection, requestID: Int64) throws {
+        try connection.run("UPDATE rsvp_requests SET mails_sent = mails_sent + 1 WHERE id = ?", requestID)
+    }
+
+    /// Its owner confirmed: the request becomes an RSVP (a place while one is left, else the
+    /// waiting list), in the caller's transaction.
+    public static func confirm(_ connection: Connection, request: RSVPRequest, now: String = Timestamp.now()) throws -> RSVPOutcome {
+        try connection.run("DELETE FROM rsvp_requests WHERE id = ?", request.id)
+        return try rsvp(
+            connection, eventID: request.eventID, name: request.name, email: request.email, note: request.note, consent: request.consent,
+            language: request.language, now: now)
+    }
+
+    /// Requests never confirmed within `hours` go (they hold nothing, but keep an address).
+    public static func expiredRequestsExist(_ connection: Connection, hours: Double, now: Date = Date()) throws -> Bool {
+        try connection.scalar(
+            "SELECT EXISTS (SELECT 1 FROM rsvp_requests WHERE created_at < ?)", Timestamp.format(now.addingTimeInterval(-hours * 3600)),
+            as: Int.self) == 1
+    }
+
+    public static func purgeRequests(_ connection: Connection, hours: Double, now: Date = Date()) throws -> Int {
+        try connection.run("DELETE FROM rsvp_requests WHERE created_at < ?", Timestamp.format(now.addingTimeInterval(-hours * 3600)))
+    }
+
     public static func rsvp(_ connection: Connection, id: Int64) throws -> RSVPRecord? {
         try connection.first("SELECT \(RSVPRecord.columns) FROM rsvps WHERE id = ?", id, row: RSVPRecord.init)
     }
@@ -217,4 +278,19 @@ public struct RSVPRecord: Sendable, Equatable, RowDecodable {
     public let createdAt: String
 
     static let columns = "id, event_id, name, email, status, language, mails_sent, created_at"
+}
+
+/// A registration waiting for its owner to confirm the address.
+public struct RSVPRequest: Sendable, Equatable, RowDecodable {
+    public let id: Int64
+    public let eventID: Int64
+    public let name: String
+    public let email: String
+    public let note: String
+    public let consent: Bool
+    public let language: String
+    public let mailsSent: Int
+    public let createdAt: String
+
+    static let columns = "id, event_id, name, email, note, consent_updates AS consent, language, mails_sent, created_at"
 }

@@ -137,6 +137,19 @@ enum EventViews {
             """
     }
 
+    /// After the form: the registration waits for its owner to confirm it by mail.
+    static func checkEmail(_ event: Event, t: Localizer) -> HTML {
+        let s = event.summary
+        return """
+            <section class="thanks">
+            <h1>\(t("rsvp.check.title"))</h1>
+            <p class="lede">\(t("rsvp.check.body", ["title": s.title.text(t)]))</p>
+            <p>\(t("thanks.check_email.spam"))</p>
+            <p><a href="\(t.path("/events/\(s.slug)"))">\(t("rsvp.back"))</a></p>
+            </section>
+            """
+    }
+
     /// The manage page an RSVP mail links to.
     static func manage(_ event: Event, rsvp: RSVPRecord?, action: String, csrf: String, t: Localizer) -> HTML {
         let s = event.summary

@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import Mail
 import SQLite
+import Synchronization
 
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
@@ -13,6 +14,9 @@ enum EventsFeature: Feature {
         app.router.get("/events/{slug}.ics", calendar(app))
         app.router.get("/events.ics", calendarFeed(app))
         app.router.get("/events/{slug}/registered", registered(app))
+        app.router.get("/events/{slug}/check-email", checkEmail(app))
+        app.router.get("/events/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
+        app.router.post("/events/{slug}/confirm/{token}", sensitive: true, writes: confirm(app))
         app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage(app))
         app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, writes: cancel(app))
         app.router.get("/events/{slug}/unregistered", unregistered(app))
@@ -119,23 +123,121 @@ enum EventsFeature: Feature {
             },
             accept: { input, _ in
                 let (eventID, language) = (event.summary.id, t.language)
-                let waitlisted = try await app.database.write(gathered: true) { db -> Bool in
-                    let outcome = try EventStore.rsvp(
+                try await app.database.write(gathered: true) { db in
+                    let outcome = try EventStore.request(
                         db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates,
                         language: language)
-                    return try mailAbout(app, db, outcome, event: event)
+                    try mailAbout(app, db, outcome, event: event)
                 }
                 app.mailer.wake()
-                // A second RSVP from the same address gets the answer a first would get now:
-                // the page never tells whether an address had registered (the mail tells its owner).
-                return .redirect(to: "/events/\(slug)/registered" + (waitlisted ? "?list=\(RSVPStatus.waitlist.rawValue)" : ""))
+                // The same answer whether or not the address had registered (its mail tells
+                // its owner), and no place is held until the owner confirms.
+                return .redirect(to: "/events/\(slug)/check-email")
             })
     }
 
-    /// The mail an RSVP causes, written with it: the confirmation (with the event as an
-    /// `.ics` file) or the waiting-list notice, each with the link to cancel; for an address
-    /// that had registered, its link again (at most three times). Answers whether the page
-    /// should say "waiting list".
+    /// The mail a registration causes: the button that confirms it (nothing the visitor
+    /// typed in it: the address is not confirmed yet), or, for an address already
+    /// registered, its manage link again; at most three per address and event.
+    static func mailAbout(_ app: Application, _ db: Connection, _ outcome: EventStore.RequestOutcome, event: Event) throws {
+        switch outcome {
+        case .already(let rsvp):
+            if rsvp.mailsSent < 3 { try mail(app, db, kind: .again, rsvp: rsvp, event: event) }
+        case .waiting(let request):
+            guard request.mailsSent < 3 else { return }
+            let t = app.localizer(request.language)
+            let s = event.summary
+            let token = try MailTokenStore.make(
+                db, purpose: .rsvp, subjectID: request.id, payload: requestPayload, lifetime: app.config.rsvpConfirmHours * 3600,
+                key: app.mailLinks)
+            let vars = [
+                "title": s.title.text(t), "when": EventViews.when(s, t: t),
+                "link": app.absoluteURL(t.path("/events/\(s.slug)/confirm/\(token)")),
+                "hours": t.formatNumber(Int(app.config.rsvpConfirmHours.rounded(.up))),
+            ]
+            let message = app.mail(
+                to: request.email, language: request.language, subject: t("mail.rsvp.request.subject", vars),
+                text: t("mail.rsvp.request.body", vars))
+            guard try app.enqueueUnconfirmed(db, kind: "rsvp.request", RenderedMail(message)) else { return }
+            try EventStore.noteRequestMail(db, requestID: request.id)
+        }
+    }
+
+    /// A confirmation link's token carries this payload; a manage link's carries none.
+    static let requestPayload = "request"
+    static let confirmAction = "rsvp-confirm"
+    static let confirmTexts = MailLinkTexts(
+        usedTitle: "rsvp.confirm.used.title", usedBody: "rsvp.confirm.used.body", expiredBody: "rsvp.confirm.expired")
+
+    /// `/events/{slug}/check-email`: what every registration is answered with.
+    static func checkEmail(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+            let t = app.t(request)
+            var response = app.page(request, title: t("rsvp.check.title")) { c in EventViews.checkEmail(event, t: c.t) }
+            response.cache(.noStore)
+            return response
+        }
+    }
+
+    /// The request and the link's token, when the token confirms a registration for this event.
+    static func requestLink(_ app: Application, _ request: Request) throws -> (Event, RSVPRequest?, MailToken) {
+        try app.database.read { db -> (Event, RSVPRequest?, MailToken)? in
+            guard let event = try EventStore.find(db, slug: request.parameter("slug")),
+                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp),
+                token.payload == requestPayload, let id = token.subjectID
+            else { return nil }
+            let pending = try EventStore.request(db, id: id)
+            if let pending, pending.eventID != event.summary.id { return nil }
+            return (event, pending, token)
+        }.orNotFound()
+    }
+
+    /// The page the confirmation mail opens: the event, and one button.
+    static func askToConfirm(_ app: Application) -> Router.SyncHandler {
+        { request in
+            let (event, pending, token) = try requestLink(app, request)
+            let t = app.t(request)
+            return try app.mailLink(request, pending == nil ? .used : token.status, confirmTexts) {
+                app.mailLinkPage(
+                    request, title: t("rsvp.confirm.title"),
+                    body:
+                        "<p class=\"lede\">\(t("rsvp.confirm.body", ["title": event.summary.title.text(t), "when": EventViews.when(event.summary, t: t)]))</p>",
+                    button: t("rsvp.confirm.submit"), action: confirmAction)
+            }
+        }
+    }
+
+    /// `POST /events/{slug}/confirm/{token}`: the registration takes a place (or joins the
+    /// waiting list) now, and its owner gets the details and the manage link; one transaction.
+    static func confirm(_ app: Application) -> Router.AsyncHandler {
+        { request in
+            let (event, _, _) = try requestLink(app, request)
+            let slug = event.summary.slug
+            guard event.takesRSVPs() else {
+                let t = app.t(request)
+                return ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
+            }
+            let outcome = Mutex<EventStore.RSVPOutcome?>(nil)
+            let response = try await app.mailLinkPost(
+                request, action: confirmAction, purpose: .rsvp, confirmTexts,
+                act: { db, token in
+                    guard token.payload == requestPayload, let id = token.subjectID, let pending = try EventStore.request(db, id: id)
+                    else { return false }
+                    let result = try EventStore.confirm(db, request: pending)
+                    outcome.withLock { $0 = result }
+                    _ = try mailAbout(app, db, result, event: event)
+                    return true
+                }, done: { .redirect(to: "/events/\(slug)/registered") })
+            guard case .waitlisted = outcome.withLock({ $0 }) else { return response }
+            return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
+        }
+    }
+
+    /// The mail a confirmed registration causes, written with it: the place (with the event
+    /// as an `.ics` file) or the waiting-list notice, each with the link to cancel; for an
+    /// address that had registered, its link again (at most three times). Answers whether
+    /// the page should say "waiting list".
     static func mailAbout(_ app: Application, _ db: Connection, _ outcome: EventStore.RSVPOutcome, event: Event) throws -> Bool {
         switch outcome {
         case .confirmed(let id):
@@ -181,10 +283,10 @@ enum EventsFeature: Feature {
             to: rsvp.email, name: rsvp.name, language: rsvp.language, subject: t("mail.rsvp.\(kind.rawValue).subject", vars),
             text: t("mail.rsvp.\(kind.rawValue).body", vars), attachments: attachments)
         switch kind {
-        case .confirmed, .waitlist, .again:
-            // Caused by a form anyone can fill with any address.
+        case .again:
+            // Caused by the form, which anyone can fill with this address.
             guard try app.enqueueUnconfirmed(db, kind: "rsvp.\(kind.rawValue)", RenderedMail(message)) else { return }
-        case .promoted, .reminder:
+        case .confirmed, .waitlist, .promoted, .reminder:
             try OutboxStore.enqueue(db, kind: "rsvp.\(kind.rawValue)", message: message)
         }
         try EventStore.noteMail(db, rsvpID: rsvp.id)
@@ -266,7 +368,8 @@ enum EventsFeature: Feature {
     static func rsvpLink(_ app: Application, _ request: Request) throws -> (Event, RSVPRecord?, MailToken) {
         try app.database.read { db -> (Event, RSVPRecord?, MailToken)? in
             guard let event = try EventStore.find(db, slug: request.parameter("slug")),
-                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp), let id = token.subjectID
+                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp), token.payload != requestPayload,
+                let id = token.subjectID
             else { return nil }
             let rsvp = try EventStore.rsvp(db, id: id)
             if let rsvp, rsvp.eventID != event.summary.id { return nil }
