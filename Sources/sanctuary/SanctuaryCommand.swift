@@ -30,7 +30,7 @@ struct SanctuaryCommand: ParsableCommand {
         abstract: "A self-hosted campaign website for refugee-rights groups.",
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self, Backup.self, Restore.self,
-            Check.self, MailCommand.self,
+            Check.self, MailCommand.self, SubscribersCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -398,6 +398,75 @@ struct MailBounce: ParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("sanctuary: \(error)\n".utf8))
             throw ExitCode(75)
+        }
+    }
+}
+
+struct SubscribersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscribers", abstract: "The mailing list: bring an existing one.", subcommands: [ImportSubscribers.self])
+}
+
+/// The command-line twin of `/admin/subscribers/import`: the same reading, counts and
+/// all-or-nothing import, recorded in the audit log as done from the command line.
+struct ImportSubscribers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import supporters from a CSV file (email, name, postal_code, language), with where and when they agreed.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The CSV file.") var file: String
+    @Option(help: "Where and how these people agreed (kept with each as their consent).") var consent: String
+    @Option(help: "The day they agreed, YYYY-MM-DD.") var consentedOn: String
+    @Option(help: "A campaign's slug (default: the general list).") var campaign: String?
+    @Flag(help: "Show the counts and import nothing.") var dryRun = false
+
+    func run() throws {
+        do {
+            let config = try common.load()
+            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+                throw UserError("there is no database at \(config.databasePath)")
+            }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw UserError("\(file) cannot be read as UTF-8 text")
+            }
+            guard let agreed = SubscriberImport.consent(note: consent, day: consentedOn) else {
+                throw UserError(
+                    "--consent must say where they agreed (10 characters or more) and --consented-on be a day no later than today")
+            }
+            let imported: SubscriberImport
+            switch SubscriberImport.read(text) {
+            case .success(let read): imported = read
+            case .failure(.notCSV(let line, let reason)): throw UserError("\(file) is not CSV (line \(line): \(reason)); nothing imported")
+            case .failure(.noEmailColumn): throw UserError("the first row must name the columns, one of them email; nothing imported")
+            case .failure(.empty): throw UserError("\(file) is empty")
+            case .failure(.tooManyRows(let count)):
+                throw UserError("\(count) rows; import at most \(SubscriberImport.maxRows) at a time")
+            }
+            let db = try Connection(path: config.databasePath, mode: .readWrite)
+            var campaignID: Int64?
+            if let campaign {
+                guard let id = try db.scalar("SELECT id FROM campaigns WHERE slug = ?", campaign, as: Int64.self) else {
+                    throw UserError("there is no campaign \(campaign)")
+                }
+                campaignID = id
+            }
+            for problem in imported.invalid.prefix(50) {
+                say("line \(problem.line): left out (\(problem.reason.split(separator: ".").last ?? ""))")
+            }
+            let preview =
+                try dryRun
+                ? imported.preview(db, campaignID: campaignID)
+                : db.transaction {
+                    try imported.commit(
+                        db, campaignID: campaignID, consentNote: agreed.note, consentedOn: agreed.consentedAt, actor: nil,
+                        actorName: "command line")
+                }
+            say(
+                "\(dryRun ? "would import" : "imported") \(preview.new.count) new; \(preview.already) already subscribed, "
+                    + "\(preview.suppressed) unsubscribed or suppressed (never imported), \(imported.invalid.count) invalid, "
+                    + "\(imported.repeated) repeated in the file")
+        } catch {
+            fail(error)
         }
     }
 }

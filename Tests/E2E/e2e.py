@@ -482,7 +482,8 @@ login("admin@example.org")
 for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"), ("outbox", "/admin/outbox"),
                    ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
                    ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new"),
-                   ("site settings", "/admin/settings"), ("logo", "/admin/logo/1/image")]:
+                   ("site settings", "/admin/settings"), ("logo", "/admin/logo/1/image"),
+                   ("suppressions", "/admin/suppressions"), ("import supporters", "/admin/subscribers/import")]:
     page_checks(name, path, keyboard=name in ("accounts",))
 
 # --- Screenshots, phone and desktop.

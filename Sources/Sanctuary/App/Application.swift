@@ -166,7 +166,8 @@ public final class Application: Sendable {
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
-            UnsubscribeFeature.self, SuppressionsFeature.self, OutcomesFeature.self, MediaFeature.self, PagesFeature.self,
+            UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,
+            PagesFeature.self,
             SiteSettingsFeature.self,
             MetricsFeature.self,
         ]

@@ -43,7 +43,7 @@ public enum SubscriberStore {
     static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
     static let exportSQL = """
         SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
-               'updates', subscribers.consent_text, subscribers.id, subscribers.language
+               subscribers.source, subscribers.consent_text, subscribers.id, subscribers.language
         FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id
         WHERE subscribers.unsubscribed_at IS NULL AND subscribers.confirmed_at IS NOT NULL
         UNION ALL

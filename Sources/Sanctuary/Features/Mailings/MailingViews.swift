@@ -15,7 +15,8 @@ enum MailingViews {
         return """
             <h1>\(t("admin.mailings.title"))</h1>
             <p class="lede">\(t("admin.mailings.intro"))</p>
-            <p><a href="\(t.path("/admin/suppressions"))">\(t("admin.suppressions.link"))</a></p>
+            <ul class="links"><li><a href="\(t.path("/admin/suppressions"))">\(t("admin.suppressions.link"))</a></li>
+            <li><a href="\(t.path("/admin/subscribers/import"))">\(t("admin.mailings.import"))</a></li></ul>
             <p><a class="button" href="\(t.path("/admin/mailings/new"))">\(t("admin.mailing.new"))</a></p>
             \(mailings.isEmpty ? Layout.emptyState(t("admin.mailings.empty")) : """
             <div class="table-wrap"><table>
