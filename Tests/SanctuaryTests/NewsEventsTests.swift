@@ -189,6 +189,11 @@ final class EventTests: XCTestCase {
         XCTAssertTrue(old.contains("3:00 PM PST (America/Vancouver)"))
     }
 
+    /// The button in the confirmation mail (read from the outbox), pressed: where it led.
+    func confirm(_ slug: String, _ email: String) throws -> String? {
+        try site.press(try site.mailedLink(to: email, containing: "/events/\(slug)/confirm/")).header("Location")
+    }
+
     func testCapacityThenWaitingListAtExactlyCapacityPlusOne() throws {
         XCTAssertTrue(try site.get("/events/summer").text.contains("2 places left"))
         for (i, expected) in ["/events/summer/registered", "/events/summer/registered", "/events/summer/registered?list=waitlist"]
@@ -196,7 +201,8 @@ final class EventTests: XCTestCase {
         {
             let response = try rsvp("summer", ["email": "p\(i)@example.org"])
             XCTAssertEqual(response.status, 303)
-            XCTAssertEqual(response.header("Location"), expected, "RSVP \(i + 1)")
+            XCTAssertEqual(response.header("Location"), "/events/summer/check-email", "RSVP \(i + 1)")
+            XCTAssertEqual(try confirm("summer", "p\(i)@example.org"), expected, "RSVP \(i + 1)")
         }
         XCTAssertTrue(try site.get("/events/summer/registered?list=waitlist").text.contains("waiting list"))
         let counts = try site.app.database.read {
@@ -211,8 +217,12 @@ final class EventTests: XCTestCase {
 
     func testSameEmailTwiceIsOneRSVP() throws {
         XCTAssertEqual(try rsvp("summer", ["email": "dup@example.org"]).status, 303)
-        XCTAssertEqual(try rsvp("summer", ["email": " DUP@example.org"]).header("Location"), "/events/summer/registered")
+        XCTAssertEqual(try rsvp("summer", ["email": " DUP@example.org"]).header("Location"), "/events/summer/check-email")
+        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM rsvp_requests", as: Int.self) }, 1)
+        XCTAssertEqual(try confirm("summer", "dup@example.org"), "/events/summer/registered")
+        XCTAssertEqual(try rsvp("summer", ["email": "Dup@Example.org"]).header("Location"), "/events/summer/check-email")
         XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM rsvps", as: Int.self) }, 1)
+        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM rsvp_requests", as: Int.self) }, 0)
     }
 
     func testAfterTheDeadlineTheFormClosesAndPostIs410() throws {
