@@ -498,3 +498,21 @@ final class BounceReportTests: XCTestCase {
             try scalar("SELECT count(*) FROM mail_addresses WHERE address = 'crowded@example.net' AND undeliverable_at IS NOT NULL"), 0)
     }
 }
+
+extension UnconfirmedMailCapTests {
+    /// A viral hour's distinct addresses do not make each new one pay for the rest: the
+    /// table is pruned once it doubles, keeping the most recent, and a repeat is still caught.
+    func testTheCapsForgetTheLongestSeenWhenTheTableDoubles() {
+        var settings = UnconfirmedMailCaps.Settings()
+        settings.perDomain = 0
+        let caps = UnconfirmedMailCaps(settings: settings)
+        let start = Date()
+        for n in 0..<(2 * UnconfirmedMailCaps.keptKeys + 10) {
+            _ = caps.admit("person\(n)@example.org", now: start.addingTimeInterval(Double(n) / 1000))
+        }
+        let later = start.addingTimeInterval(Double(2 * UnconfirmedMailCaps.keptKeys) / 1000)
+        for _ in 0..<4 { XCTAssertEqual(caps.admit("Person\(2 * UnconfirmedMailCaps.keptKeys + 5)@example.org", now: later), .now) }
+        XCTAssertEqual(
+            caps.admit("person\(2 * UnconfirmedMailCaps.keptKeys + 5)+x@example.org", now: later), .dropped, "a recent one is remembered")
+    }
+}

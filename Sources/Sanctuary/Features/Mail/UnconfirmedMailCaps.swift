@@ -89,8 +89,8 @@ public final class UnconfirmedMailCaps: Sendable {
         let clock = now.timeIntervalSince1970
         return state.withLock { state in
             if state.bites.since < now.addingTimeInterval(-3600) { state.bites = Bites(since: now) }
-            if state.addresses.count > 100_000 { state.addresses = state.addresses.filter { clock - $0.value.updated < 3600 } }
-            if state.domains.count > 100_000 { state.domains = state.domains.filter { clock - $0.value.updated < 3600 } }
+            Self.prune(&state.addresses, keeping: Self.keptKeys)
+            Self.prune(&state.domains, keeping: Self.keptKeys)
             // The person first: past their cap nothing is taken anywhere else.
             guard
                 Self.take(
@@ -133,6 +133,18 @@ public final class UnconfirmedMailCaps: Sendable {
     /// How the caps bit in the last hour.
     public var bites: Bites {
         state.withLock { $0.bites.since < Date().addingTimeInterval(-3600) ? Bites() : $0.bites }
+    }
+
+    /// How many people (and domains) are remembered at most. A viral hour brings far more
+    /// distinct addresses than that; each counts only against itself, so when the table
+    /// doubles past this the half seen longest ago is forgotten, once, rather than every
+    /// new address paying for a scan of the rest.
+    public static let keptKeys = 100_000
+
+    static func prune(_ buckets: inout [String: Bucket], keeping kept: Int) {
+        guard buckets.count > 2 * kept else { return }
+        let cutoff = buckets.values.map(\.updated).sorted(by: >)[kept - 1]
+        buckets = buckets.filter { $0.value.updated >= cutoff }
     }
 
     /// Takes one token, refilled at `capacity` an hour. Answers the wait before it may go
