@@ -152,6 +152,7 @@ final class MarkdownTests: XCTestCase {
         let cases = [
             "<script>x</script>", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))", "[a](JaVaScRiPt:alert(1))",
             "[a]( javascript:alert(1))", "[a](data:text/html,<script>)", "[a](//evil.example)", "[x\" onmouseover=\"y](https://ok.example)",
+            "[a](/\\evil.example)", "[a](/ \\evil.example)",
         ]
         for source in cases {
             let html = Markdown.render(source).rendered
@@ -160,6 +161,7 @@ final class MarkdownTests: XCTestCase {
             XCTAssertFalse(html.lowercased().contains("href=\"javascript"), source)
             XCTAssertFalse(html.contains("href=\"data:"), source)
             XCTAssertFalse(html.contains("href=\"//"), source)
+            XCTAssertFalse(html.contains("href=\"/\\"), "browsers read /\\ as //, another site: \(source)")
             XCTAssertFalse(html.contains("\" onmouseover=\""), source)
         }
         XCTAssertEqual(

@@ -594,6 +594,45 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'staff.reset'"), 3)
     }
 
+    /// A reset link dies with the account's disabling, and a reset uses up the account's
+    /// other reset links.
+    func testResetLinksEndWithADisabledAccountAndWithAReset() throws {
+        _ = try signAdmin()
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        let userID = try site.app.database.writeAndWait {
+            try StaffStore.create($0, email: "volunteer@example.org", name: "", role: .editor, passwordHash: hash)
+        }
+        func ask() throws -> String {
+            let before = smtp.messages(to: "volunteer@example.org").count
+            let page = try site.get("/admin/password-reset")
+            _ = try site.post(
+                "/admin/password-reset",
+                [("_csrf", try XCTUnwrap(FormHelper.csrfToken(in: page.text))), ("email", "volunteer@example.org")])
+            try waitUntil { self.smtp.messages(to: "volunteer@example.org").count > before }
+            return path(try XCTUnwrap(smtp.messages(to: "volunteer@example.org").last?.link(containing: "/admin/password-reset/")))
+        }
+        func choose(_ link: String) throws -> ClientResponse {
+            let form = try XCTUnwrap(FormHelper.csrfToken(in: try site.get(link).text), "no form at \(link)")
+            return try site.post(
+                link, [("_csrf", form), ("password", "a brand new passphrase"), ("password_confirm", "a brand new passphrase")])
+        }
+        let first = try ask()
+        let second = try ask()
+        XCTAssertEqual(try choose(second).header("Location"), "/admin/login?reset=1")
+        XCTAssertTrue(try site.get(first).text.contains("already been used"), "a reset uses up the other links")
+        let third = try ask()
+        XCTAssertTrue(try site.app.database.writeAndWait { try StaffStore.setDisabled($0, userID: userID, true) })
+        XCTAssertTrue(try site.get(third).text.contains("already been used"), "disabling ends the account's links")
+        XCTAssertNotEqual(
+            try site.post(
+                third,
+                [
+                    ("_csrf", site.app.formTokens.make(for: "/admin/password-reset/new")), ("password", "another long passphrase"),
+                    ("password_confirm", "another long passphrase"),
+                ]
+            ).status, 303)
+    }
+
     // MARK: Stay informed
 
     func testUpdatesAreDoubleOptIn() throws {

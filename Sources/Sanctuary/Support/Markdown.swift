@@ -357,7 +357,10 @@ public enum Markdown {
             significant.append(c >= 65 && c <= 90 ? c | 0x20 : c)
         }
         for scheme in ["https://", "http://", "mailto:"] where significant.starts(with: scheme.utf8) { return true }
-        return significant.first == UInt8(ascii: "/") && significant.dropFirst().first != UInt8(ascii: "/")
+        // A path on this site: `/` then anything but a second `/` or a `\`, which browsers read
+        // as `/` (`/\evil.example` is `//evil.example`, another site).
+        let second = significant.dropFirst().first
+        return significant.first == UInt8(ascii: "/") && second != UInt8(ascii: "/") && second != UInt8(ascii: "\\")
             && (significant.count > 1 || i >= target.endIndex)
     }
 
@@ -365,6 +368,6 @@ public enum Markdown {
     static func isSafeLink(_ target: String) -> Bool {
         let lower = target.lowercased().filter { !$0.isWhitespace && !$0.isNewline && $0 != "\0" }
         if lower.hasPrefix("https://") || lower.hasPrefix("http://") || lower.hasPrefix("mailto:") { return true }
-        return lower.hasPrefix("/") && !lower.hasPrefix("//")
+        return lower.hasPrefix("/") && !lower.hasPrefix("//") && !lower.hasPrefix("/\\")
     }
 }

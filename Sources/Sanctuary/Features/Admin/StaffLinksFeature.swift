@@ -215,9 +215,12 @@ enum StaffLinksFeature: Feature {
             }
             let hash = try app.passwordHasher.hash(password)
             let done = try await app.database.write { db -> Bool in
-                guard let used = try MailTokenStore.use(db, token: raw, purpose: .reset), used.status == .valid, let id = used.subjectID
+                guard let used = try MailTokenStore.use(db, token: raw, purpose: .reset), used.status == .valid, let id = used.subjectID,
+                    try StaffStore.isEnabled(db, userID: id)
                 else { return false }
                 try StaffStore.setPasswordHash(db, userID: id, hash: hash)
+                // The account's other reset links (asked for earlier, perhaps by someone else) are used up.
+                try MailTokenStore.retire(db, purpose: .reset, subjectID: id)
                 // Whoever knew the old password is signed out everywhere.
                 try StaffStore.endAllSessions(db, userID: id)
                 try StaffStore.record(db, user: nil, actor: "user \(id)", action: "password_reset", subject: "user \(id)")

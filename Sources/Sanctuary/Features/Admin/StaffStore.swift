@@ -55,11 +55,20 @@ public enum StaffStore {
         try db.query("SELECT \(StaffUser.columns) FROM users ORDER BY disabled, role, email", row: StaffUser.init)
     }
 
-    /// Disables (ending every session) or enables an account; false when there is no such account.
+    /// Disables (ending every session and every password-reset link) or enables an account;
+    /// false when there is no such account.
     public static func setDisabled(_ db: Connection, userID: Int64, _ disabled: Bool) throws -> Bool {
         guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, userID) == 1 else { return false }
-        if disabled { try db.run("DELETE FROM sessions WHERE user_id = ?", userID) }
+        if disabled {
+            try db.run("DELETE FROM sessions WHERE user_id = ?", userID)
+            try MailTokenStore.retire(db, purpose: .reset, subjectID: userID)
+        }
         return true
+    }
+
+    /// Whether the account exists and is not disabled.
+    public static func isEnabled(_ db: Connection, userID: Int64) throws -> Bool {
+        try db.scalar("SELECT disabled = 0 FROM users WHERE id = ?", userID, as: Bool.self) == true
     }
 
     /// Signs an account out everywhere (a new password).
