@@ -101,6 +101,32 @@ int sanctuary_jpeg_size(const unsigned char *data, size_t size, int *width, int 
     return 0;
 }
 
+// What one JPEG may cost before a pixel is decoded. The whole picture, at full resolution,
+// is refused past SOURCE_PIXELS whatever the scale it would be decoded at (scaling saves
+// the output, not the reading). A progressive JPEG keeps every coefficient of the whole
+// picture (2 bytes a sample) until its last scan: past PROGRESSIVE_SAMPLES it is refused.
+// libjpeg's own allocations stop at MEMORY_LIMIT, and SCAN_LIMIT scans (what djpeg's
+// -maxscans guards against: a small file of thousands of scans takes minutes of CPU).
+enum {
+    SOURCE_PIXELS = 100 * 1000 * 1000,
+    PROGRESSIVE_SAMPLES = 64 * 1000 * 1000,
+    SCAN_LIMIT = 64,
+};
+static const long MEMORY_LIMIT = 192L * 1024 * 1024;
+
+static void refuse(j_common_ptr info, const char *why) {
+    struct jump_error *e = (struct jump_error *)info->err;
+    copy_message(e->message, sizeof e->message, why);
+    longjmp(e->jump, 2);
+}
+
+// The progress monitor: called by libjpeg as it reads; stops a file of too many scans.
+static void count_scans(j_common_ptr info) {
+    if (!info->is_decompressor) return;
+    j_decompress_ptr decompress = (j_decompress_ptr)info;
+    if (decompress->input_scan_number > SCAN_LIMIT) refuse(info, "the image has too many scans");
+}
+
 int sanctuary_jpeg_decode(const unsigned char *data, size_t size, int scale_denom, long max_pixels,
                           unsigned char **pixels, int *width, int *height, int *orientation,
                           char *error, size_t error_size) {
@@ -108,19 +134,34 @@ int sanctuary_jpeg_decode(const unsigned char *data, size_t size, int scale_deno
     struct jump_error e;
     unsigned char *volatile buffer = NULL;
     unsigned char *volatile row = NULL;
+    struct jpeg_progress_mgr progress = {.progress_monitor = count_scans};
     *pixels = NULL;
     info.err = jump_errors(&e);
-    if (setjmp(e.jump)) {
+    int jumped = setjmp(e.jump);
+    if (jumped) {
+        // Past libjpeg's memory limit is "too large" too, not a damaged file.
+        int code = e.manager.msg_code;
+        if (code == JERR_OUT_OF_MEMORY || code == JERR_NO_BACKING_STORE) jumped = 2;
         copy_message(error, error_size, e.message);
         jpeg_destroy_decompress(&info);
         free(buffer);
         free(row);
-        return 1;
+        return jumped == 2 ? 2 : 1;
     }
     jpeg_create_decompress(&info);
+    info.mem->max_memory_to_use = MEMORY_LIMIT;
+    info.progress = &progress;
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&info, TRUE);
+    // Before anything is decoded: the picture's own size, not the scaled one.
+    long source_pixels = (long)info.image_width * (long)info.image_height;
+    if (info.num_components > 4 || source_pixels > SOURCE_PIXELS ||
+        (jpeg_has_multiple_scans(&info) && source_pixels * info.num_components > PROGRESSIVE_SAMPLES)) {
+        copy_message(error, error_size, "the image is too large");
+        jpeg_destroy_decompress(&info);
+        return 2;
+    }
     *orientation = 1;
     for (jpeg_saved_marker_ptr m = info.marker_list; m != NULL; m = m->next) {
         if (m->marker == JPEG_APP0 + 1) {

@@ -27,8 +27,11 @@ public struct ImageError: Error, CustomStringConvertible, Sendable {
 /// picture is decoded to pixels and encoded again, so nothing but pixels survives: no EXIF,
 /// GPS, XMP, ICC or comment, whatever the upload carried.
 public enum ImageCodec {
-    /// Pixels decoded at most (after JPEG's DCT scaling): 40 megapixels, 160 MB as RGBA.
-    public static let maxPixels = 40_000_000
+    /// Pixels decoded at most (after JPEG's DCT scaling): 24 megapixels, 96 MB as RGBA, so
+    /// that an upload with its copies stays within about 300 MB. A JPEG is also refused
+    /// before decoding past 100 megapixels at full size, or a progressive one past 64 million
+    /// samples, more than 64 scans, or 192 MB of libjpeg's own memory (`CImageCodec`).
+    public static let maxPixels = 24_000_000
 
     /// Decodes a JPEG or PNG, turned upright by its EXIF orientation. A JPEG much larger than
     /// `atLeast` pixels wide and tall is decoded at 1/2, 1/4 or 1/8 by libjpeg itself (fast,

@@ -92,6 +92,64 @@ final class ImageCodecTests: XCTestCase {
         }
     }
 
+    /// `jpeg` with its frame header (SOF) claiming `width` × `height`.
+    func claiming(_ jpeg: [UInt8], width: Int, height: Int) throws -> [UInt8] {
+        var bytes = jpeg
+        let sof = try XCTUnwrap(bytes.indices.dropLast().first { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) })
+        bytes[sof + 5] = UInt8(height >> 8)
+        bytes[sof + 6] = UInt8(height & 0xFF)
+        bytes[sof + 7] = UInt8(width >> 8)
+        bytes[sof + 8] = UInt8(width & 0xFF)
+        return bytes
+    }
+
+    /// What an editor could upload to take the machine: a progressive JPEG of 65000 × 39000
+    /// (which libjpeg would hold whole, coefficients and all, even when decoding at 1/8), a
+    /// baseline one past 100 megapixels, and a small one of thousands of repeated scans. All
+    /// are refused before the work starts, as too large.
+    func testHostileJPEGsAreRefusedBeforeTheyCostMemoryOrTime() throws {
+        let progressive = try ImageCodec.encodeJPEG(sample(width: 64, height: 48))
+        XCTAssertTrue(
+            progressive.indices.dropLast().contains { progressive[$0] == 0xFF && progressive[$0 + 1] == 0xC2 },
+            "our encoder writes progressive")
+        for hostile in [
+            try claiming(progressive, width: 65000, height: 39000), try claiming(progressive, width: 9000, height: 9000),
+        ] {
+            XCTAssertThrowsError(try ImageCodec.decode(hostile, atLeast: (1600, 900))) { error in
+                XCTAssertEqual((error as? ImageError)?.kind, .tooLarge, "\(error)")
+            }
+        }
+        // Baseline: decoded scanline by scanline at a DCT scale, but read at full size.
+        let baseline = try XCTUnwrap(Self.baselineJPEG)
+        XCTAssertThrowsError(try ImageCodec.decode(try claiming(baseline, width: 12000, height: 9000), atLeast: (1600, 900))) { error in
+            XCTAssertEqual((error as? ImageError)?.kind, .tooLarge, "\(error)")
+        }
+        // Thousands of scans in a small file: the first scan (the DC one) again and again.
+        let sos = try XCTUnwrap(progressive.indices.dropLast().first { progressive[$0] == 0xFF && progressive[$0 + 1] == 0xDA })
+        var end = sos + 2 + (Int(progressive[sos + 2]) << 8 | Int(progressive[sos + 3]))
+        while end + 1 < progressive.count,
+            !(progressive[end] == 0xFF && progressive[end + 1] != 0x00 && !(0xD0...0xD7).contains(progressive[end + 1]))
+        {
+            end += 1
+        }
+        let firstScan = Array(progressive[sos..<end])
+        var repeated = Array(progressive[..<end])
+        for _ in 0..<2000 { repeated += firstScan }
+        repeated += progressive[end...]
+        XCTAssertThrowsError(try ImageCodec.decode(repeated)) { error in
+            XCTAssertEqual((error as? ImageError)?.kind, .tooLarge, "\(error)")
+            XCTAssertTrue("\(error)".contains("too many scans"), "\(error)")
+        }
+        // An honest picture still decodes.
+        XCTAssertEqual(try ImageCodec.decode(progressive).width, 64)
+    }
+
+    /// A tiny baseline JPEG (8 × 8 grey), written by libjpeg's cjpeg, as bytes.
+    static let baselineJPEG = Data(
+        base64Encoded:
+            "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/wAALCAAIAAgBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AVN//2Q=="
+    ).map { [UInt8]($0) }
+
     func testALargeJPEGIsDecodedScaledByLibjpeg() throws {
         let big = try ImageCodec.encodeJPEG(sample(width: 1600, height: 1200))
         let small = try ImageCodec.decode(big, atLeast: (400, 300))

@@ -143,6 +143,14 @@ final class MediaTests: XCTestCase {
         let damaged = try upload(
             "/admin/petitions/\(id)/image", [("alt", "A picture")], file: ("photo.jpg", Array(try phonePhoto().prefix(900))))
         XCTAssertEqual(damaged.status, 422)
+        // A progressive JPEG claiming 65000 × 39000 (libjpeg would hold every coefficient): refused
+        // from its header, as too large, while a sign-in still answers.
+        var huge = try ImageCodec.encodeJPEG(Bitmap(width: 16, height: 16, channels: 3, pixels: [UInt8](repeating: 90, count: 16 * 16 * 3)))
+        let sof = try XCTUnwrap(huge.indices.dropLast().first { huge[$0] == 0xFF && huge[$0 + 1] == 0xC2 })
+        huge.replaceSubrange((sof + 5)...(sof + 8), with: [0x98, 0x58, 0xFD, 0xE8])
+        let tooLarge = try upload("/admin/petitions/\(id)/image", [("alt", "A picture")], file: ("huge.jpg", huge))
+        XCTAssertEqual(tooLarge.status, 422)
+        XCTAssertTrue(tooLarge.text.contains("This picture is too large"), tooLarge.text)
         XCTAssertEqual(try scalar("SELECT count(*) FROM media"), 0)
         XCTAssertEqual(try scalar("SELECT count(*) FROM petitions WHERE image_id IS NOT NULL"), 0)
         let folder = site.app.mediaDirectory

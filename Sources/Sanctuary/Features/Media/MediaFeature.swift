@@ -84,18 +84,26 @@ enum MediaFeature: Feature {
         }
         let filePart = parts.first { $0.name == "file" && $0.size > 0 }
         var renditions: MediaRenditions?
+        var busy = false
         if let filePart, let file = filePart.file, let data = FileManager.default.contents(atPath: file) {
+            let (bytes, name) = ([UInt8](data), MediaRenditions.stem(filePart.filename ?? "image"))
             do {
-                renditions = try MediaRenditions.make([UInt8](data), name: MediaRenditions.stem(filePart.filename ?? "image"))
+                renditions = try await app.imageWorkers.run { try MediaRenditions.make(bytes, name: name) }
             } catch let error as ImageError {
                 state.errors["file"] = t(
                     "admin.media.error.\(error.kind == .unsupported ? "type" : error.kind == .tooLarge ? "too_large" : "damaged")")
+            } catch is ImageWorkers.Busy {
+                busy = true
+                state.errors["file"] = t("admin.media.error.busy")
             }
         } else {
             state.errors["file"] = t("admin.media.error.file")
         }
         guard let words, let renditions, state.isValid else {
-            return try editor(app, request, session, owner: owner, id: id, state: state, status: .unprocessableContent)
+            var response = try editor(
+                app, request, session, owner: owner, id: id, state: state, status: busy ? .serviceUnavailable : .unprocessableContent)
+            if busy { response.headers["Retry-After"] = "10" }
+            return response
         }
         // The copies go to a folder of their own first; the row names it only once written.
         let staging = app.mediaDirectory + "/.new-" + SecretToken.make()
