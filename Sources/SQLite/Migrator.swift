@@ -15,11 +15,40 @@ public struct Migrator: Sendable {
     }
 
     public let directory: URL
+    /// The migrations the running build was made with (name → checksum), when it says: a file
+    /// in the folder that is not among them (a newer release's, left beside an older binary
+    /// by a rollback) or differs from it is refused before anything is applied.
+    public let known: [String: String]?
 
-    public init(directory: URL) { self.directory = directory }
+    public init(directory: URL, known: [String: String]? = nil) {
+        self.directory = directory
+        self.known = known
+    }
 
-    /// Reads and orders the migration files; rejects badly named or duplicate versions.
+    /// Reads and orders the migration files; rejects badly named or duplicate versions, and
+    /// (with `known`) files this build was not made with.
     public func migrations() throws -> [Migration] {
+        let found = try files()
+        guard let known else { return found }
+        let newest = known.keys.max() ?? "none"
+        for migration in found {
+            guard let checksum = known[migration.name] else {
+                throw DatabaseError.migration(
+                    "Migrations/\(migration.name).sql is not one this build was made with (its newest is \(newest)): an older binary beside a newer release's migrations. Run each release from its own folder (deploy/README.md, Updating) so a rollback brings its own migrations back"
+                )
+            }
+            if checksum != migration.checksum {
+                throw DatabaseError.migration(
+                    "Migrations/\(migration.name).sql differs from the one this build was made with: restore the release's own file")
+            }
+        }
+        if let missing = known.keys.sorted().first(where: { name in !found.contains { $0.name == name } }) {
+            throw DatabaseError.migration("Migrations/\(missing).sql, which this build was made with, is missing")
+        }
+        return found
+    }
+
+    private func files() throws -> [Migration] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)

@@ -303,7 +303,7 @@ struct Restore: ParsableCommand {
     func run() throws {
         do {
             let config = try common.load()
-            let migrations = try Migrator(directory: config.migrationsDirectory).migrations().map(\.name)
+            let migrations = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrations().map(\.name)
             let result = try BackupStore.restore(file: file, databasePath: config.databasePath, migrations: migrations)
             if let previous = result.previous { say("The database that was there is kept as \(previous).") }
             say("Restored \(file) into \(config.databasePath): \(result.report.pages) pages, integrity ok.")

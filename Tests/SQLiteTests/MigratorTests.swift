@@ -205,3 +205,29 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(mode, "wal")
     }
 }
+
+/// A binary applies only the migrations it was made with: a rollback that leaves a newer
+/// release's migration beside an older binary gets a clear refusal and an untouched database.
+final class KnownMigrationTests: XCTestCase {
+    func testAMigrationTheBuildDoesNotKnowIsRefusedBeforeAnythingIsApplied() throws {
+        let folder = makeTemporaryDirectory()
+        try "CREATE TABLE a (x INTEGER);".write(to: folder.appendingPathComponent("0001_first.sql"), atomically: true, encoding: .utf8)
+        let first = try Migrator(directory: folder).migrations()[0]
+        let known = ["0001_first": first.checksum]
+        let database = try Database(path: folder.appendingPathComponent("db.sqlite").path)
+        defer { database.close() }
+        XCTAssertEqual(try Migrator(directory: folder, known: known).migrate(database), ["0001_first"])
+        // The newer release's file, left behind by a rollback.
+        try "CREATE TABLE b (y INTEGER);".write(to: folder.appendingPathComponent("0002_newer.sql"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Migrator(directory: folder, known: known).migrate(database)) { error in
+            XCTAssertTrue("\(error)".contains("0002_newer.sql is not one this build was made with (its newest is 0001_first)"), "\(error)")
+        }
+        XCTAssertEqual(try database.read { try $0.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'b'", as: Int.self) }, 0)
+        // Its own file, edited: refused too.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("0002_newer.sql"))
+        try "CREATE TABLE a (x TEXT);".write(to: folder.appendingPathComponent("0001_first.sql"), atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Migrator(directory: folder, known: known).migrations()) { error in
+            XCTAssertTrue("\(error)".contains("differs from the one this build was made with"), "\(error)")
+        }
+    }
+}

@@ -293,3 +293,17 @@ final class OutboxSecretsTests: XCTestCase {
         for raw in rows { XCTAssertFalse(raw.replacingOccurrences(of: "=\r\n", with: "").contains(String(link.suffix(54)))) }
     }
 }
+
+/// The list of migrations compiled into the binary is the folder's.
+final class KnownMigrationsListTests: XCTestCase {
+    func testTheBuildKnowsExactlyTheMigrationsInTheFolder() throws {
+        let folder = packageRoot.appendingPathComponent("Migrations")
+        let files = try Migrator(directory: folder).migrations()
+        XCTAssertEqual(
+            Set(files.map(\.name)), Set(KnownMigrations.checksums.keys),
+            "Sources/Sanctuary/App/KnownMigrations.swift is out of date: run Migrations/known")
+        XCTAssertNoThrow(
+            try Migrator(directory: folder, known: KnownMigrations.checksums).migrations(),
+            "a migration was edited after Migrations/known listed it: run Migrations/known (or put the change in a new migration)")
+    }
+}

@@ -71,7 +71,7 @@ public final class Application: Sendable {
         metrics = PrometheusCollectorRegistry()
         metricsFactory = MetricsFeature.factory(metrics)
         database = try Database(path: config.databasePath, metrics: metricsFactory)
-        let applied = try Migrator(directory: config.migrationsDirectory).migrate(database)
+        let applied = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
         languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"))
         serverKey = try ServerKey.load(from: database)
