@@ -230,6 +230,11 @@ final class OperationsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(
             value(second, "sanctuary_page_cache_hits_total") + value(second, "sanctuary_page_cache_misses_total"), 3)
         XCTAssertTrue(second.contains(#"sanctuary_outbox_messages{state="waiting"}"#))
+        // What an operator pages on for mail: the oldest message still waiting, a relay refusing, suppressions.
+        XCTAssertTrue(second.contains("sanctuary_mail_oldest_unsent_seconds "), second)
+        XCTAssertEqual(value(second, "sanctuary_mail_relay_failing"), 0)
+        XCTAssertTrue(second.contains(#"sanctuary_mail_suppressed_addresses{kind="hard"} 0"#), second)
+        XCTAssertTrue(second.contains("# HELP sanctuary_mail_relay_failing"))
         XCTAssertGreaterThanOrEqual(value(second, "http_open_connections"), 1)
         XCTAssertFalse(second.contains("example.org"), "no address, path or personal detail in the metrics")
 

@@ -248,6 +248,16 @@ public enum OutboxStore {
         }
     }
 
+    /// When the oldest message not yet sent was queued (by the state index: the lowest id of
+    /// each unsent state, not a scan of the outbox); nil when everything went.
+    public static func oldestUnsent(_ db: Connection) throws -> String? {
+        try db.scalar(
+            """
+            SELECT created_at FROM outbox WHERE id = (SELECT min(id) FROM (
+                SELECT min(id) AS id FROM outbox WHERE state = 'waiting' UNION ALL SELECT min(id) FROM outbox WHERE state = 'retrying'))
+            """, as: String.self)
+    }
+
     public static func lastID(_ db: Connection) throws -> Int64 {
         try db.scalar("SELECT coalesce(max(id), 0) FROM outbox", as: Int64.self) ?? 0
     }

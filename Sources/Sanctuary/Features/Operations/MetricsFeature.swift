@@ -78,6 +78,25 @@ enum MetricsFeature: Feature {
         for state in OutboxState.allCases {
             registry.makeGauge(descriptor: outboxName, labels: [("state", state.rawValue)]).set(Double(outbox[state] ?? 0))
         }
+        let (oldest, relay, suppressed) = try app.database.read { db in
+            (try OutboxStore.oldestUnsent(db), try RelayStatusStore.current(db), try SuppressionStore.counts(db))
+        }
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sanctuary", metricName: "mail_oldest_unsent", unitName: "seconds",
+                helpText: "How long the oldest message not yet sent has waited (0: none waits).")
+        ).set(Double(oldest.flatMap(Timestamp.parse).map { max(0, Date().timeIntervalSince($0)) } ?? 0))
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sanctuary", metricName: "mail_relay_failing", unitName: "",
+                helpText: "1 while the mail relay refuses the site (sending is paused; see /admin/outbox), else 0.")
+        ).set(Double(relay?.isFailing == true ? 1 : 0))
+        let suppressedName = MetricNameDescriptor(
+            namespace: "sanctuary", metricName: "mail_suppressed", unitName: "addresses",
+            helpText: "Addresses bulk mail skips, by why: hard and soft bounces, complaints, staff.")
+        for kind in [Suppression.hard, .soft, .complaint, .staff] {
+            registry.makeGauge(descriptor: suppressedName, labels: [("kind", kind.rawValue)]).set(Double(suppressed[kind] ?? 0))
+        }
         let open = app.server.withLock { $0?.openConnections } ?? 0
         registry.makeGauge(
             descriptor: MetricNameDescriptor(
