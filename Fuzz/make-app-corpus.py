@@ -100,7 +100,7 @@ add("setup", req("POST", "/admin/setup/abc", body=form({"email": "x@example.org"
 # The admin area, signed in as an admin.
 for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/admin/subscribers.csv", "/admin/outbox",
              "/admin/outbox?state=failed", "/admin/outbox/1", "/admin/suppressions", "/admin/suppressions?kind=soft&q=example",
-             "/admin/subscribers/import",
+             "/admin/subscribers/import", "/admin/sessions",
              "/admin/petitions/1/signatures.csv", "/admin/events/1/rsvps.csv", "/admin/login"]:
     add("admin_get" + path.replace("/", "_").replace(".", "_"), req("GET", path, staff=True))
 for key in ["petitions", "news", "events", "letters", "campaigns", "pages"]:
@@ -132,6 +132,7 @@ add("admin_outbox_retry", req("POST", "/admin/outbox/1/retry", body=form({"_csrf
 add("admin_import_confirm", req("POST", "/admin/subscribers/import/confirm", body=form({"_csrf": CSRF, "import": "a" * 43, "campaign_id": "",
                                                                                  "consent_note": "At our stall, in person", "consented_on": "2026-01-01"}),
                                   staff=True))
+add("admin_sessions_end", req("POST", "/admin/sessions/others/end", body=form({"_csrf": CSRF}), staff=True))
 add("admin_relay_retry", req("POST", "/admin/outbox/relay/retry", body=form({"_csrf": CSRF}), staff=True))
 add("admin_suppression_lift", req("POST", "/admin/suppressions/1/lift", body=form({"_csrf": CSRF}), staff=True))
 add("admin_suppressions_range", req("POST", "/admin/suppressions/lift", body=form({"_csrf": CSRF, "kind": "hard", "from": "2026-01-01",

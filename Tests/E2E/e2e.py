@@ -483,7 +483,8 @@ for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("a
                    ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
                    ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new"),
                    ("site settings", "/admin/settings"), ("logo", "/admin/logo/1/image"),
-                   ("suppressions", "/admin/suppressions"), ("import supporters", "/admin/subscribers/import")]:
+                   ("suppressions", "/admin/suppressions"), ("import supporters", "/admin/subscribers/import"),
+                   ("sessions", "/admin/sessions")]:
     page_checks(name, path, keyboard=name in ("accounts",))
 
 # --- Screenshots, phone and desktop.

@@ -32,6 +32,29 @@ final class AdminTests: XCTestCase {
             headers: cookie.map { [("Cookie", "sanctuary_session=\($0)")] } ?? [])
     }
 
+    /// A lost phone: its owner sees where the account is signed in and signs out everywhere else.
+    func testStaffSeeTheirSessionsAndSignOutEverywhereElse() throws {
+        let phone = try login("editor@example.org")
+        let laptop = try login("editor@example.org")
+        let other = try login("organizer@example.org")
+        let headers = [("Cookie", "sanctuary_session=\(laptop)")]
+        let page = try site.get("/admin/sessions", headers: headers)
+        XCTAssertEqual(page.status, 200)
+        XCTAssertEqual(page.text.components(separatedBy: "<tr><td><time").count - 1, 2, "the editor's two sessions, not the organizer's")
+        XCTAssertTrue(page.text.contains("(this browser)"))
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        let ended = try site.post("/admin/sessions/others/end", [("_csrf", token)], headers: headers)
+        XCTAssertEqual(ended.header("Location"), "/admin/sessions?ended=1")
+        XCTAssertEqual(try site.get("/admin", headers: [("Cookie", "sanctuary_session=\(phone)")]).status, 303, "the phone is signed out")
+        XCTAssertEqual(try site.get("/admin", headers: headers).status, 200, "this browser stays")
+        XCTAssertEqual(try site.get("/admin", headers: [("Cookie", "sanctuary_session=\(other)")]).status, 200, "nobody else's")
+        XCTAssertEqual(
+            try site.app.database.read {
+                try $0.scalar("SELECT count(*) FROM audit_log WHERE action = 'sign out elsewhere'", as: Int.self)
+            }, 1)
+        XCTAssertEqual(try site.post("/admin/sessions/others/end", [("_csrf", "forged")], headers: headers).status, 403)
+    }
+
     /// Signs in and returns the session token from the cookie.
     func login(_ email: String = "admin@example.org") throws -> String {
         let response = try loginResponse(email, password)

@@ -167,7 +167,8 @@ public final class Application: Sendable {
         let features: [any Feature.Type] = [
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-            SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, OutboxFeature.self, MailingsFeature.self,
+            SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, StaffSessionsFeature.self,
+            OutboxFeature.self, MailingsFeature.self,
             UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,
             PagesFeature.self,
             SiteSettingsFeature.self,

@@ -26,7 +26,7 @@ enum AdminViews {
                 <nav class="admin-nav" aria-label="\(t("admin.nav.label"))">
                 <ul>\(items)</ul>
                 <form method="post" action="\(t.path("/admin/logout"))" class="logout"><input type="hidden" name="_csrf" value="\(csrf)">
-                <span class="meta">\(session.user.email) · \(t("admin.role.\(session.user.role.rawValue)"))</span>
+                <span class="meta"><a href="\(t.path("/admin/sessions"))" title="\(t("admin.sessions.title"))">\(session.user.email)</a> · \(t("admin.role.\(session.user.role.rawValue)"))</span>
                 <button type="submit" class="button secondary">\(t("admin.logout"))</button></form>
                 </nav>
                 \(flash.map { "<p class=\"flash\" role=\"status\">\($0)\(flashLink.map { " <a href=\"\(t.path($0.href))\">\($0.label)</a>" as HTML } ?? .empty)</p>" as HTML })

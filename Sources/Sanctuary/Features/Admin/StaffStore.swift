@@ -66,6 +66,31 @@ public enum StaffStore {
         return true
     }
 
+    /// One of an account's sessions, for the list on `/admin/sessions`.
+    public struct SessionRow: Sendable {
+        public let id: Int64
+        public let createdAt: String
+        public let expiresAt: String
+        public let isCurrent: Bool
+    }
+
+    /// The account's sessions still open, newest first; `current` is this browser's token.
+    public static func sessions(_ db: Connection, userID: Int64, current: String) throws -> [SessionRow] {
+        try db.query(
+            "SELECT id, created_at, expires_at, token_hash = ? AS current FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY id DESC",
+            SecretToken.digest(current), userID, Timestamp.now()
+        ) {
+            SessionRow(
+                id: try $0.get("id", as: Int64.self), createdAt: try $0.get("created_at", as: String.self),
+                expiresAt: try $0.get("expires_at", as: String.self), isCurrent: try $0.get("current", as: Bool.self))
+        }
+    }
+
+    /// Signs the account out everywhere but this browser; answers how many sessions ended.
+    public static func endOtherSessions(_ db: Connection, userID: Int64, keeping current: String) throws -> Int {
+        try db.run("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", userID, SecretToken.digest(current))
+    }
+
     /// Whether the account exists and is not disabled.
     public static func isEnabled(_ db: Connection, userID: Int64) throws -> Bool {
         try db.scalar("SELECT disabled = 0 FROM users WHERE id = ?", userID, as: Bool.self) == true
