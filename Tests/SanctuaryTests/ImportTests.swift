@@ -111,21 +111,9 @@ final class ImportTests: XCTestCase {
     }
 
     func testTheCommandLineImportsTheSameWayAndRefusesABrokenFileWhole() throws {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "sanctuary")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("binary not built") }
         func run(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = binary
-            process.currentDirectoryURL = packageRoot
-            process.arguments = arguments + ["--db", site.app.config.databasePath]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            try SanctuaryBinary.run(arguments + ["--db", site.app.config.databasePath])
         }
         let folder = makeTemporaryDirectory()
         let good = folder.appendingPathComponent("list.csv")

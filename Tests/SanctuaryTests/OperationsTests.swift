@@ -10,20 +10,8 @@ import XCTest
 final class OperationsTests: XCTestCase {
     /// Runs `sanctuary …` to its end; answers its exit status and everything it printed.
     func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "sanctuary")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
-        let process = Process()
-        process.executableURL = binary
-        process.currentDirectoryURL = packageRoot
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("binary not built") }
+        return try SanctuaryBinary.run(arguments)
     }
 
     func emails(in path: String) throws -> Set<String> {

@@ -59,8 +59,8 @@ final class RelayTests: XCTestCase {
         return try site.post(path, [("_csrf", token)], headers: headers)
     }
 
-    /// A mailing to `addresses` (confirmed subscribers), queued: its id.
-    func queueMailing(to addresses: [String]) throws -> Int64 {
+    /// A mailing to every confirmed subscriber, `addresses` made subscribers first, queued: its id.
+    func queueMailing(to addresses: [String] = []) throws -> Int64 {
         try site.app.database.writeAndWait { db -> Int64 in
             for address in addresses {
                 try db.run(
@@ -168,14 +168,7 @@ final class RelayTests: XCTestCase {
             }, "RCPT TO: 552 5.2.2 Mailbox full")
         // Two more soft bounces within the window (3 by default): suppressed.
         for _ in 1...2 {
-            let next = try site.app.database.writeAndWait { db -> Int64 in
-                let id = try MailingStore.create(
-                    db,
-                    MailingDraft(subjectEn: "More", bodyEn: "Hi.", subjectFr: "", bodyFr: "", audience: .subscribers, audienceID: nil),
-                    by: "test")
-                try MailingStore.queue(db, id: id)
-                return id
-            }
+            let next = try queueMailing()
             site.app.mailer.wake()
             try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(next)") == 1 }
         }
@@ -333,24 +326,10 @@ final class BounceReportTests: XCTestCase {
 
     /// Pipes `report` to `sanctuary mail bounce`; its exit status and output.
     func pipe(_ report: String, recipient: String?) throws -> (Int32, String) {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "sanctuary")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
-        let process = Process()
-        process.executableURL = binary
-        process.currentDirectoryURL = packageRoot
-        process.arguments = ["mail", "bounce", "--db", site.app.config.databasePath] + (recipient.map { ["--recipient", $0] } ?? [])
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(report.replacingOccurrences(of: "\n", with: "\r\n").utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("binary not built") }
+        return try SanctuaryBinary.run(
+            ["mail", "bounce", "--db", site.app.config.databasePath] + (recipient.map { ["--recipient", $0] } ?? []),
+            input: report.replacingOccurrences(of: "\n", with: "\r\n"))
     }
 
     func dsn(to returnPath: String, recipient: String, status: String, diagnostic: String) -> String {

@@ -37,14 +37,7 @@ enum SubscriberImportFeature: Feature {
 
     static func choices(_ app: Application, _ fields: [String: String], t: Localizer) throws -> Result<Choices, FormStateError> {
         var state = FormState(values: fields)
-        var campaignID: Int64?
-        if let raw = fields["campaign_id"], !raw.isEmpty {
-            if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) {
-                campaignID = id
-            } else {
-                state.errors["campaign_id"] = t("admin.field.no_such_row")
-            }
-        }
+        let campaignID = try app.campaignField(fields["campaign_id"], state: &state, t: t)
         let consent = SubscriberImport.consent(note: fields["consent_note"] ?? "", day: fields["consented_on"] ?? "")
         if consent == nil {
             if (fields["consent_note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).count < 10 {

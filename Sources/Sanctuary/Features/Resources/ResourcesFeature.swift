@@ -150,15 +150,7 @@ enum ResourcesFeature: Feature {
         }
         let description = (try? Input.text(fields["description"], required: false, maxLength: 2000, multiline: true).get()) ?? ""
         let language = ["en", "fr"].contains(fields["language"] ?? "") ? (fields["language"] ?? "en") : "en"
-        var campaignID: Int64?
-        if let raw = fields["campaign_id"], !raw.isEmpty {
-            // An id that names no campaign is the staff member's mistake (or a stale page), not a 500.
-            if let id = Int64(raw), try app.database.read({ try CampaignStore.exists($0, id: id) }) {
-                campaignID = id
-            } else {
-                state.errors["campaign_id"] = t("admin.field.no_such_row")
-            }
-        }
+        let campaignID = try app.campaignField(fields["campaign_id"], state: &state, t: t)
         let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
         let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
         var stored: (file: String, name: String, type: String, size: Int)?
