@@ -223,6 +223,13 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(value(second, "sanctuary_mail_relay_failing"), 0)
         XCTAssertTrue(second.contains(#"sanctuary_mail_suppressed_addresses{kind="hard"} 0"#), second)
         XCTAssertTrue(second.contains("# HELP sanctuary_mail_relay_failing"))
+        // The database and its WAL on disk, the process, and which build answers.
+        XCTAssertGreaterThan(value(second, "sanctuary_database_bytes") + value(second, "sanctuary_database_wal_bytes"), 100_000)
+        XCTAssertGreaterThan(value(second, "sanctuary_process_resident_memory_bytes"), 1_000_000)
+        XCTAssertGreaterThan(value(second, "sanctuary_process_cpu_seconds"), 0)
+        XCTAssertGreaterThan(value(second, "sanctuary_process_open_files"), 3)
+        let newest = try XCTUnwrap(KnownMigrations.checksums.keys.max())
+        XCTAssertTrue(second.contains("sanctuary_build_info{schema=\"\(newest)\"} 1"), second)
         XCTAssertGreaterThanOrEqual(value(second, "http_open_connections"), 1)
         XCTAssertFalse(second.contains("example.org"), "no address, path or personal detail in the metrics")
 

@@ -102,6 +102,7 @@ enum MetricsFeature: Feature {
             descriptor: MetricNameDescriptor(
                 namespace: "http", metricName: "open", unitName: "connections", helpText: "Client connections open now.")
         ).set(Double(open))
+        sampleProcess(app)
         if let newest = BackupStore.newest(in: app.config.backupDirectory) {
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(
@@ -109,5 +110,42 @@ enum MetricsFeature: Feature {
                     helpText: "When the newest rotating backup was written.")
             ).set(newest.timeIntervalSince1970)
         }
+    }
+
+    /// What the operating system sees: the database and its WAL on disk, the process's
+    /// memory, CPU and open files, and which build this is (its newest migration).
+    static func sampleProcess(_ app: Application) {
+        let registry = app.metrics
+        func gauge(_ name: String, _ unit: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "sanctuary", metricName: name, unitName: unit, helpText: help), labels: labels)
+        }
+        func size(_ path: String) -> Double {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.doubleValue ?? 0
+        }
+        let database = app.config.databasePath
+        gauge("database", "bytes", "The SQLite file on disk.").set(size(database))
+        gauge("database_wal", "bytes", "The SQLite write-ahead log on disk (emptied at quiet moments).").set(size(database + "-wal"))
+        // /proc/self/statm: sizes in pages; the second is what is resident.
+        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let resident = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        {
+            gauge("process_resident_memory", "bytes", "Memory the server holds (resident set).").set(
+                resident * Double(sysconf(Int32(_SC_PAGESIZE))))
+        }
+        var usage = rusage()
+        if getrusage(RUSAGE_SELF.rawValue, &usage) == 0 {
+            let seconds =
+                Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+                + Double(usage.ru_stime.tv_usec) / 1e6
+            gauge("process_cpu", "seconds", "CPU time the server has used, user and system.").set(seconds)
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        gauge("process_open_files", "", "File descriptors open (connections, the database, logs).").set(Double(files))
+        let schema = KnownMigrations.checksums.keys.max() ?? ""
+        gauge(
+            "build_info", "", "Always 1; its label names the build by the newest migration it was made with.", labels: [("schema", schema)]
+        )
+        .set(Double(1))
     }
 }
