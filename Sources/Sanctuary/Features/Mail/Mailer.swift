@@ -99,7 +99,6 @@ public final class Mailer: Sendable {
 
     public var from: MailAddress { settings.from }
     public var replyTo: MailAddress? { settings.replyTo }
-    /// The domain of `Message-ID`s: the sender's.
     /// The sender's domain, for message ids (found once: every signature's mail asks).
     public let domain: String
 
@@ -158,7 +157,8 @@ public final class Mailer: Sendable {
             case .worked: continue
             case .idle: sleep(min(1, max(0.05, nextSchedule.timeIntervalSinceNow)))
             case .relayPaused(let until):
-                // Woken early only by staff (`tryRelayNow`) or a stop: new mail waits for the relay.
+                // New mail wakes it but finds the relay still paused; staff (`tryRelayNow`) or a
+                // stop end the rest early.
                 let rest = min(max(0.05, until.timeIntervalSinceNow), max(0.05, nextSchedule.timeIntervalSinceNow))
                 _ = wakeup.wait(timeout: .now() + rest)
                 wakePending.store(false, ordering: .releasing)
