@@ -23,7 +23,8 @@ enum OutboxFeature: Feature {
             ) { c, csrf in
                 """
                 \(MailStatusViews.relayWarning(relay, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t))
-                \(OutboxViews.list(messages, counts: counts, state: state, configured: app.config.smtpURL != nil, t: c.t))
+                \(OutboxViews.list(
+                    messages, counts: counts, state: state, configured: app.config.smtpURL != nil, timeZone: app.config.siteTimeZone, t: c.t))
                 """
             }
         }
@@ -50,7 +51,8 @@ enum OutboxFeature: Feature {
                 }.map { app.t(request)($0) }
             ) { c, csrf in
                 OutboxViews.message(
-                    message, text: text, attempts: attempts, skipped: skipped, csrf: csrf, base: app.config.publicBaseURL, t: c.t)
+                    message, text: text, attempts: attempts, skipped: skipped, csrf: csrf, base: app.config.publicBaseURL,
+                    timeZone: app.config.siteTimeZone, t: c.t)
             }
         }
     }
