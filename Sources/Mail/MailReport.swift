@@ -40,9 +40,11 @@ public struct MailReport: Sendable, Equatable {
     /// The addresses a message was delivered to (`Delivered-To`, `X-Original-To`, `To`),
     /// report or not.
     public static func deliveredTo(_ bytes: [UInt8]) -> [String] {
-        let (headers, _) = MIMEPart.split(String(decoding: bytes.prefix(1 << 20), as: UTF8.self))
-        return headers.filter { ["delivered-to", "x-original-to", "to", "envelope-to"].contains($0.name) }
-            .flatMap { MIMEPart.addresses($0.value) }
+        deliveredTo(MIMEPart.split(String(decoding: bytes.prefix(1 << 20), as: UTF8.self)).0)
+    }
+
+    static func deliveredTo(_ headers: [MIMEPart.Field]) -> [String] {
+        headers.filter { ["delivered-to", "x-original-to", "to", "envelope-to"].contains($0.name) }.flatMap { MIMEPart.addresses($0.value) }
     }
 
     /// Reads one report (RFC 5322 text, as a pipe transport hands it over); nil when it is
@@ -61,9 +63,7 @@ public struct MailReport: Sendable, Equatable {
         case "feedback-report": report = MailReport(kind: .feedback)
         default: return nil
         }
-        for header in headers where ["delivered-to", "x-original-to", "to", "envelope-to"].contains(header.name) {
-            report.deliveredTo += MIMEPart.addresses(header.value)
-        }
+        report.deliveredTo = deliveredTo(headers)
         for part in MIMEPart.parts(body, boundary: boundary) {
             let (partHeaders, partBody) = MIMEPart.split(part)
             let partType = MIMEPart.ContentType(partHeaders.first { $0.name == "content-type" }?.value ?? "text/plain").type

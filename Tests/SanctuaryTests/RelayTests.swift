@@ -495,3 +495,24 @@ extension UnconfirmedMailCapTests {
             caps.admit("person\(2 * UnconfirmedMailCaps.keptKeys + 5)+x@example.org", now: later), .dropped, "a recent one is remembered")
     }
 }
+
+extension UnconfirmedMailCapTests {
+    /// Bounce records name addresses: housekeeping drops them past the soft-bounce window (and
+    /// 30 days), keeping the suppression they led to.
+    func testOldBounceRecordsGoWithHousekeeping() throws {
+        let site = try TestApp(sampleContent: true) { $0.maintenanceSeconds = 0.1 }
+        defer { site.stop() }
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                "INSERT INTO mail_bounces (address, kind, source, detail, created_at) VALUES ('old@example.org', 'hard', 'smtp', '550', '2020-01-01T00:00:00Z')"
+            )
+            try SuppressionStore.record(db, address: "new@example.org", kind: .soft, source: .smtp, detail: "552", policy: BouncePolicy())
+        }
+        try waitUntil {
+            try site.app.database.read {
+                try $0.scalar("SELECT count(*) FROM mail_bounces WHERE address = 'old@example.org'", as: Int.self)
+            } == 0
+        }
+        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM mail_bounces", as: Int.self) }, 1)
+    }
+}

@@ -302,6 +302,7 @@ public final class Application: Sendable {
         let database = database
         let retention = config.letterRetentionDays
         let rsvpHours = config.rsvpConfirmHours
+        let bouncePolicy = mailer.settings.bouncePolicy
         let logger = logger
         let interval = UInt64(max(0.05, config.maintenanceSeconds) * 1e9)
         let task = Task.detached {
@@ -316,6 +317,10 @@ public final class Application: Sendable {
                     if try database.read({ try EventStore.expiredRequestsExist($0, hours: rsvpHours) }) {
                         let purged = try await database.write { db in try EventStore.purgeRequests(db, hours: rsvpHours) }
                         logger.info("purged \(purged) registrations never confirmed")
+                    }
+                    if try database.read({ try SuppressionStore.purgeIsDue($0, policy: bouncePolicy) }) {
+                        let purged = try await database.write { db in try SuppressionStore.purge(db, policy: bouncePolicy) }
+                        logger.info("purged \(purged) old bounce records")
                     }
                     if try database.read({ try OutboxStore.purgeIsDue($0) }) {
                         let purged = try await database.write { db in try OutboxStore.purge(db) }

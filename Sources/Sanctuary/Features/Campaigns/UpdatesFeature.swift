@@ -125,12 +125,13 @@ enum UpdatesFeature: Feature {
             return
         }
         let payload = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
-        let token = try MailTokenStore.make(
-            db, purpose: .subscribe, subjectID: nil, payload: payload, lifetime: 7 * 86_400, key: app.mailLinks)
+        let token = NewMailToken(lifetime: 7 * 86_400, key: app.mailLinks)
         let message = app.mail(
             to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
-            text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token)"))]))
-        try app.enqueueUnconfirmed(db, kind: "subscribe.confirm", RenderedMail(message))
+            text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token.placeholder)"))]))
+        // The link is stored only with a mail that goes (a capped one is not sent).
+        guard try app.enqueueUnconfirmed(db, kind: "subscribe.confirm", RenderedMail(message)) else { return }
+        try MailTokenStore.insert(db, token, purpose: .subscribe, subjectID: nil, payload: payload)
     }
 
     static let confirmAction = "updates-confirm"

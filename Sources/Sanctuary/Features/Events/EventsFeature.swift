@@ -147,18 +147,18 @@ enum EventsFeature: Feature {
             guard request.mailsSent < 3 else { return }
             let t = app.localizer(request.language)
             let s = event.summary
-            let token = try MailTokenStore.make(
-                db, purpose: .rsvp, subjectID: request.id, payload: requestPayload, lifetime: app.config.rsvpConfirmHours * 3600,
-                key: app.mailLinks)
+            let token = NewMailToken(lifetime: app.config.rsvpConfirmHours * 3600, key: app.mailLinks)
             let vars = [
                 "title": s.title.text(t), "when": EventViews.when(s, t: t),
-                "link": app.absoluteURL(t.path("/events/\(s.slug)/confirm/\(token)")),
+                "link": app.absoluteURL(t.path("/events/\(s.slug)/confirm/\(token.placeholder)")),
                 "hours": t.formatNumber(Int(app.config.rsvpConfirmHours.rounded(.up))),
             ]
             let message = app.mail(
                 to: request.email, language: request.language, subject: t("mail.rsvp.request.subject", vars),
                 text: t("mail.rsvp.request.body", vars))
+            // The link is stored only with a mail that goes (a capped one is not sent).
             guard try app.enqueueUnconfirmed(db, kind: "rsvp.request", RenderedMail(message)) else { return }
+            try MailTokenStore.insert(db, token, purpose: .rsvp, subjectID: request.id, payload: requestPayload)
             try EventStore.noteRequestMail(db, requestID: request.id)
         }
     }

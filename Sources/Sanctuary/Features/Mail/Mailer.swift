@@ -205,26 +205,26 @@ public final class Mailer: Sendable {
 
     /// Records an attempt; answers when to try the relay again if it failed the session.
     private func record(_ message: DueMessage, _ result: DeliveryResult) -> Date? {
-        var pauseUntil: Date?
-        if case .failed(let failure) = result, failure.verdict == .relay {
-            let failures = (relayPause.withLock { $0?.failures } ?? 0) + 1
-            let until = Date().addingTimeInterval(min(settings.relayPauseLimit, settings.retryBase * pow(2, Double(min(failures - 1, 20)))))
-            relayPause.withLock { $0 = (until, failures) }
-            pauseUntil = until
-        }
-        let wasPaused =
-            pauseUntil == nil
-            && relayPause.withLock { pause in
+        var relayFailure: DeliveryFailure?
+        if case .failed(let failure) = result, failure.verdict == .relay { relayFailure = failure }
+        // One step on the pause: a relay failure lengthens it; anything else ends it.
+        let (pauseUntil, recovered) = relayPause.withLock { pause -> (Date?, Bool) in
+            guard relayFailure != nil else {
                 defer { pause = nil }
-                return pause != nil
+                return (nil, pause != nil)
             }
+            let failures = (pause?.failures ?? 0) + 1
+            let until = Date().addingTimeInterval(min(settings.relayPauseLimit, settings.retryBase * pow(2, Double(min(failures - 1, 20)))))
+            pause = (until, failures)
+            return (until, false)
+        }
         do {
-            let (id, retryBase, policy, pauseUntil) = (message.id, settings.retryBase, settings.bouncePolicy, pauseUntil)
+            let (id, retryBase, policy, relayFailure) = (message.id, settings.retryBase, settings.bouncePolicy, relayFailure)
             try database.writeAndWait { db in
                 try OutboxStore.record(db, id: id, result: result, retryBase: retryBase, policy: policy, relayRetry: pauseUntil)
-                if let pauseUntil, case .failed(let failure) = result {
-                    try RelayStatusStore.failed(db, reply: failure.description, nextTry: pauseUntil)
-                } else if wasPaused {
+                if let pauseUntil, let relayFailure {
+                    try RelayStatusStore.failed(db, reply: relayFailure.description, nextTry: pauseUntil)
+                } else if recovered {
                     try RelayStatusStore.recovered(db)
                 }
             }
@@ -234,7 +234,7 @@ public final class Mailer: Sendable {
         switch result {
         case .sent:
             deliveredCount.add(1, ordering: .relaxed)
-            if wasPaused { logger.notice("mail: the relay accepts mail again; sending resumes") }
+            if recovered { logger.notice("mail: the relay accepts mail again; sending resumes") }
         case .failed(let failure):
             switch failure.verdict {
             case .relay:

@@ -137,37 +137,38 @@ public enum SuppressionStore {
 
     /// How many `lift(kind:from:to:)` would lift.
     public static func liftable(_ db: Connection, kind: Suppression?, from: String, to: String) throws -> Int {
-        try db.scalar(
-            """
-            SELECT count(*) FROM mail_addresses WHERE undeliverable_at IS NOT NULL AND undeliverable_at >= ? AND undeliverable_at <= ?
-            AND suppression <> 'complaint' AND suppression <> '' AND (? IS NULL OR suppression = ?)
-            """, from, to, kind, kind, as: Int.self) ?? 0
+        try db.scalar("SELECT count(*) FROM mail_addresses WHERE \(liftableRange)", from, to, kind, kind, as: Int.self) ?? 0
     }
 
     public static func lift(_ db: Connection, kind: Suppression?, from: String, to: String) throws -> Int {
-        let kinds: [Suppression] = kind.map { [$0] } ?? [.hard, .soft, .staff]
-        var lifted = 0
-        for kind in kinds where kind != .complaint {
-            try db.run(
-                """
-                DELETE FROM mail_bounces WHERE kind <> 'complaint' AND address IN (
-                    SELECT address FROM mail_addresses WHERE undeliverable_at IS NOT NULL AND suppression = ?
-                    AND undeliverable_at >= ? AND undeliverable_at <= ?)
-                """, kind, from, to)
-            lifted += try db.run(
-                """
-                UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = ''
-                WHERE undeliverable_at IS NOT NULL AND suppression = ? AND undeliverable_at >= ? AND undeliverable_at <= ?
-                """, kind, from, to)
-        }
-        return lifted
+        try db.run(
+            "DELETE FROM mail_bounces WHERE kind <> 'complaint' AND address IN (SELECT address FROM mail_addresses WHERE \(liftableRange))",
+            from, to, kind, kind)
+        return try db.run(
+            "UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = '' WHERE \(liftableRange)",
+            from, to, kind, kind)
     }
+
+    /// Bounce suppressions (not complaints) made between two times, of one kind or any;
+    /// bound: from, to, kind twice.
+    private static let liftableRange = """
+        undeliverable_at IS NOT NULL AND undeliverable_at >= ? AND undeliverable_at <= ?
+        AND suppression <> 'complaint' AND suppression <> '' AND (? IS NULL OR suppression = ?)
+        """
 
     /// Bounce records are personal data: kept as long as the soft-bounce window needs them,
     /// and at most `OutboxStore.retentionDays` (the suppression itself stays with its reason).
     public static func purge(_ db: Connection, policy: BouncePolicy, now: Date = Date()) throws -> Int {
-        let days = max(Double(policy.softDays), OutboxStore.retentionDays)
-        return try db.run("DELETE FROM mail_bounces WHERE created_at < ?", Timestamp.format(now.addingTimeInterval(-days * 86_400)))
+        try db.run("DELETE FROM mail_bounces WHERE created_at < ?", keptSince(policy, now: now))
+    }
+
+    /// Whether `purge` has anything to do (on a reader: a write ends every cached page).
+    public static func purgeIsDue(_ db: Connection, policy: BouncePolicy, now: Date = Date()) throws -> Bool {
+        try db.scalar("SELECT EXISTS (SELECT 1 FROM mail_bounces WHERE created_at < ?)", keptSince(policy, now: now), as: Int.self) == 1
+    }
+
+    private static func keptSince(_ policy: BouncePolicy, now: Date) -> String {
+        Timestamp.format(now.addingTimeInterval(-max(Double(policy.softDays), OutboxStore.retentionDays) * 86_400))
     }
 }
 
