@@ -25,9 +25,12 @@ extension Connection {
     /// mode a reader never blocks a writer. The copy is made `pagesPerStep` pages at a time,
     /// written to `destination.partial` (mode 0600), switched to a self-contained rollback
     /// journal, checked, flushed to disk and only then renamed into place: a failed or
-    /// interrupted backup never leaves a file that looks whole.
+    /// interrupted backup never leaves a file that looks whole. `adding` may write more into
+    /// the copy (still inside the snapshot) before it is checked.
     @discardableResult
-    public func backup(to destination: String, pagesPerStep: Int32 = 256, verify: Bool = true) throws -> BackupReport {
+    public func backup(
+        to destination: String, pagesPerStep: Int32 = 256, verify: Bool = true, adding: ((Connection) throws -> Void)? = nil
+    ) throws -> BackupReport {
         let partial = destination + ".partial"
         unlink(partial)
         let fd = open(partial, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -46,7 +49,14 @@ extension Connection {
             do {
                 let copy = try Connection(path: partial, mode: .readWrite)
                 try copy.execute("PRAGMA cache_size = -512")
-                report = try copy.receive(from: self, pagesPerStep: pagesPerStep)
+                let copied = try copy.receive(from: self, pagesPerStep: pagesPerStep)
+                if let adding {
+                    try adding(copy)
+                    let pages = try copy.scalar("PRAGMA page_count", as: Int.self) ?? copied.pages
+                    report = BackupReport(pages: pages, pageSize: copied.pageSize, steps: copied.steps)
+                } else {
+                    report = copied
+                }
                 try copy.execute("PRAGMA journal_mode = DELETE")
                 if verify {
                     let problems = try copy.integrityProblems()

@@ -48,7 +48,16 @@ public final class Connection: @unchecked Sendable {
         try execute("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON")
     }
 
-    deinit {
+    deinit { close() }
+
+    private var closed = false
+
+    /// Finalizes the cached statements and closes the file now, rather than when the last
+    /// reference goes (a stopped application may be kept alive by its routes). Nothing may use
+    /// the connection afterwards.
+    public func close() {
+        guard !closed else { return }
+        closed = true
         cache.removeAll()
         cacheByAddress.removeAll()
         sqlite3_close_v2(handle)

@@ -160,6 +160,7 @@ public final class Database: Sendable {
     public func close() {
         writer.stop()
         checkpointer?.stop()
+        writer.close()
         readers.withLock { $0.removeAll() }
     }
 }
@@ -251,6 +252,9 @@ private final class Writer: @unchecked Sendable {
     }
 
     func stop() { worker.stop() }
+
+    /// Closes the writer's connection; after `stop`, and after the checkpointer stopped hooking it.
+    func close() { connection.close() }
 
     private func loop() {
         while true {
@@ -429,6 +433,7 @@ private final class Checkpointer: @unchecked Sendable {
     func stop() {
         sqlite3_wal_hook(writer, nil, nil)
         worker.stop()
+        connection.close()
     }
 
     /// Copies frames when asked; and once the database has been quiet for `idleSeconds`

@@ -273,7 +273,9 @@ struct ImportRepresentatives: ParsableCommand {
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy the live database to FILE (SQLite's online backup; the server may keep running), then check the copy.")
+        abstract:
+            "Copy the whole site to FILE: the live database (SQLite's online backup; the server may keep running) and its uploaded files, then check the copy."
+    )
     @OptionGroup var common: CommonOptions
     @Option(help: "The file to write (mode 0600; replaced if it exists).") var output: String
 
@@ -281,11 +283,9 @@ struct Backup: ParsableCommand {
         do {
             let config = try common.load()
             let started = Date()
-            let report = try BackupStore.backup(databasePath: config.databasePath, to: output)
+            let made = try BackupStore.backup(databasePath: config.databasePath, to: output)
             let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-            say(
-                "Backed up \(config.databasePath) to \(output): \(report.pages) pages, \(report.bytes) bytes, integrity ok, in \(seconds) s."
-            )
+            say("Backed up \(config.databasePath) to \(output): \(made.description), integrity ok, in \(seconds) s.")
         } catch {
             fail(error)
         }
@@ -295,7 +295,7 @@ struct Backup: ParsableCommand {
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Replace the database with a backup FILE. Refused while the database is in use: stop the server first. The database replaced is kept beside it."
+            "Replace the site with a backup FILE: the database and its uploaded files. Refused while the database is in use: stop the server first. What it replaces is kept beside it."
     )
     @OptionGroup var common: CommonOptions
     @Argument(help: "The backup file.") var file: String
@@ -306,7 +306,15 @@ struct Restore: ParsableCommand {
             let migrations = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrations().map(\.name)
             let result = try BackupStore.restore(file: file, databasePath: config.databasePath, migrations: migrations)
             if let previous = result.previous { say("The database that was there is kept as \(previous).") }
+            for folder in result.previousFolders { say("The folder that was there is kept as \(folder).") }
             say("Restored \(file) into \(config.databasePath): \(result.report.pages) pages, integrity ok.")
+            if let files = result.files {
+                say("Put back \(files) uploaded files (pictures and resources).")
+            } else {
+                say(
+                    "This backup holds no uploaded files (it was made before backups carried them): the pictures and resources folders were left as they were."
+                )
+            }
             say("Run `sanctuary check` to compare its counters with their rows, then start the server.")
         } catch {
             fail(error)

@@ -124,6 +124,114 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(try command(["check", "--db", live]).status, 0)
     }
 
+    /// A backup is the whole site: after the data folder is wiped, `restore` brings back the
+    /// database and every picture and resource, each answering byte for byte; `sqlite3 -A`
+    /// reads the archive too. A backup made before backups carried files leaves the folders be.
+    func testABackupIsTheWholeSiteAndRestoreBringsBackEveryFileByteForByte() throws {
+        let site = try TestApp(sampleContent: true) {
+            $0.loadSampleMedia = true
+            $0.passwordCost = 10
+        }
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "org@example.org", name: "", role: .organizer, passwordHash: hash)
+        }
+        let staff = try site.signIn("org@example.org")
+        var document = Array("%PDF-1.4\n".utf8)
+        while document.count < 300_000 { document.append(UInt8(truncatingIfNeeded: document.count &* 31 % 253)) }
+        let uploaded = try site.upload(
+            "/admin/resources", [("title", "Know your rights"), ("description", ""), ("language", "en"), ("campaign_id", "")],
+            file: ("rights.pdf", document), cookie: staff, fileType: "application/pdf")
+        XCTAssertEqual(uploaded.status, 303, uploaded.text)
+
+        // Every file the site serves from its data folder, and its bytes.
+        let data = site.directory.path
+        var addresses: [String] = []
+        for name in (FileManager.default.subpaths(atPath: data + "/media") ?? []).sorted() {
+            var folder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: data + "/media/" + name, isDirectory: &folder), !folder.boolValue {
+                addresses.append("/media/" + name)
+            }
+        }
+        let resources = try site.app.database.read { db in
+            try db.query("SELECT id, filename FROM resources WHERE kind = 'file'") {
+                "/resources/\(try $0.get("id", as: Int.self))/\(try $0.get("filename", as: String.self))"
+            }
+        }
+        addresses += resources
+        XCTAssertGreaterThan(addresses.filter { $0.hasPrefix("/media/") }.count, 3, "the sample pictures, in several sizes")
+        XCTAssertGreaterThanOrEqual(resources.count, 2, "a sample resource and the upload")
+        var before: [String: [UInt8]] = [:]
+        for address in addresses {
+            let response = try site.get(address)
+            XCTAssertEqual(response.status, 200, address)
+            before[address] = response.body
+        }
+        let databasePath = site.app.config.databasePath
+        site.stop(keepingFiles: true)
+
+        let elsewhere = makeTemporaryDirectory()
+        let backup = elsewhere.appendingPathComponent("site.sqlite").path
+        let made = try command(["backup", "--db", databasePath, "--output", backup])
+        XCTAssertEqual(made.status, 0, made.output)
+        XCTAssertTrue(made.output.contains("uploaded files"), made.output)
+        XCTAssertEqual(try mode(backup), 0o600)
+        // SQLite's own shell lists the archive: an operator can take one file out by hand.
+        let listing = Process()
+        listing.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") {
+            let out = Pipe()
+            listing.arguments = [backup, "-At"]
+            listing.standardOutput = out
+            try listing.run()
+            let names = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            listing.waitUntilExit()
+            XCTAssertTrue(names.contains("resources/"), names)
+            XCTAssertTrue(names.contains("media/"), names)
+        }
+
+        // The machine is lost: nothing of the data folder is left.
+        try FileManager.default.removeItem(atPath: data)
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let restored = try command(["restore", "--db", databasePath, backup])
+        XCTAssertEqual(restored.status, 0, restored.output)
+        XCTAssertTrue(restored.output.contains("Put back \(addresses.count) uploaded files"), restored.output)
+        let database = try Connection(path: databasePath, mode: .readOnly)
+        XCTAssertEqual(
+            try database.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlar'", as: Int.self), 0,
+            "the archive does not stay in the live database")
+        XCTAssertEqual(try command(["check", "--db", databasePath]).status, 0)
+
+        let again = try TestApp { $0.database = databasePath }
+        defer { again.stop() }
+        for address in addresses {
+            let response = try again.get(address)
+            XCTAssertEqual(response.status, 200, address)
+            XCTAssertEqual(response.body, before[address], "\(address) byte for byte")
+        }
+        XCTAssertEqual(try mode(data + "/resources"), 0o700, "resources stay the server's user's alone")
+    }
+
+    /// A crafted backup whose archive names a file outside the data folder is refused before
+    /// anything is touched.
+    func testRestoreRefusesAnArchiveThatWouldWriteOutsideTheDataFolder() throws {
+        let site = try TestApp(sampleContent: true)
+        let databasePath = site.app.config.databasePath
+        site.stop(keepingFiles: true)
+        let elsewhere = makeTemporaryDirectory()
+        let backup = elsewhere.appendingPathComponent("crafted.sqlite").path
+        XCTAssertEqual(try command(["backup", "--db", databasePath, "--output", backup]).status, 0)
+        try Connection(path: backup).execute(
+            "INSERT INTO sqlar (name, mode, mtime, sz, data) VALUES ('media/../../escaped', 33188, 0, 4, x'41424344')")
+        let refused = try command(["restore", "--db", databasePath, backup])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("restore refuses"), refused.output)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: site.directory.deletingLastPathComponent().appendingPathComponent("escaped").path))
+        let left = try FileManager.default.contentsOfDirectory(atPath: site.directory.path)
+        XCTAssertFalse(left.contains { $0.contains("before-restore") || $0.hasPrefix(".restoring") }, "\(left)")
+    }
+
     /// A counter changed behind the application's back is found, named and mended.
     func testCheckFindsCountersThatDifferFromTheirRowsAndRepairMendsThem() throws {
         let site = try TestApp(sampleContent: true)

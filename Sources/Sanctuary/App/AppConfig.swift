@@ -272,7 +272,8 @@ public struct AppConfig: Sendable {
         case "cache.page_seconds":
             // 0 turns the page cache off.
             pageCacheSeconds = try number(0...60, "a number of seconds from")
-        case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...1_073_741_824)
+        // At most 900 MiB: a backup carries each file as one SQLite value, which cannot pass 1 GB.
+        case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...943_718_400)
         case "mail.smtp_url":
             if text.isEmpty {
                 smtpURL = nil

@@ -204,7 +204,11 @@ public final class Application: Sendable {
         if config.backupEveryHours > 0 {
             let schedule = BackupSchedule(
                 databasePath: config.databasePath, folder: config.backupDirectory, everyHours: config.backupEveryHours,
-                keep: config.backupKeep, logger: logger)
+                keep: config.backupKeep, logger: logger,
+                failures: metrics.makeCounter(
+                    descriptor: MetricNameDescriptor(
+                        namespace: "sanctuary", metricName: "backup_failures", unitName: "",
+                        helpText: "Rotating backups that failed (the disk full, a file unreadable); the log says why.")))
             backups.withLock { old in
                 if old == nil {
                     schedule.start()

@@ -1,17 +1,32 @@
 import CLinux
 import Foundation
 import Logging
+import Prometheus
 import SQLite
 import Synchronization
 
-/// Backups of the live database ("Operating it" in the SPEC): one made on demand
+/// Backups of the whole site ("Operating it" in the SPEC): one made on demand
 /// (`sanctuary backup`), the rotating ones a running server keeps in `var/backups/`, and the
-/// way back (`sanctuary restore`).
+/// way back (`sanctuary restore`). A backup is one SQLite file: the database, and the
+/// uploaded files beside it as a SQLite Archive (`SiteArchive`).
 public enum BackupStore {
+    /// What a backup holds: the database's pages, and the files it carries.
+    public struct Made: Sendable {
+        public let report: BackupReport
+        public let files: Int
+        public let fileBytes: Int
+
+        /// "1234 pages, 5058560 bytes, with 12 uploaded files (3145728 bytes)".
+        public var description: String {
+            "\(report.pages) pages, \(report.bytes) bytes, with \(files) uploaded files (\(fileBytes) bytes)"
+        }
+    }
+
     /// Copies the database at `databasePath` to `output` while the server may be writing
-    /// to it, and checks the copy (see `Connection.backup`).
+    /// to it, with the uploaded files of its data folder, and checks the copy (see
+    /// `Connection.backup`).
     @discardableResult
-    public static func backup(databasePath: String, to output: String) throws -> BackupReport {
+    public static func backup(databasePath: String, to output: String) throws -> Made {
         guard FileManager.default.fileExists(atPath: databasePath) else { throw BackupError("there is no database at \(databasePath)") }
         let folder = (output as NSString).deletingLastPathComponent
         var isFolder: ObjCBool = false
@@ -21,7 +36,12 @@ public enum BackupStore {
         let source = try Connection(path: databasePath, mode: .readOnly)
         // Pages pass through once: a small page cache keeps a server's memory where it was.
         try source.execute("PRAGMA cache_size = -512")
-        return try source.backup(to: output)
+        let dataDirectory = (databasePath as NSString).deletingLastPathComponent
+        var files = SiteArchive.Summary()
+        let report = try source.backup(to: output) { copy in
+            files = try SiteArchive.add(from: dataDirectory.isEmpty ? "." : dataDirectory, into: copy)
+        }
+        return Made(report: report, files: files.files, fileBytes: files.bytes)
     }
 
     // MARK: Rotating backups
@@ -50,7 +70,7 @@ public enum BackupStore {
     /// Takes a rotating backup into `folder` (made 0700) and removes the oldest beyond `keep`.
     /// Answers the new file's path.
     @discardableResult
-    public static func rotate(databasePath: String, folder: String, keep: Int, now: Date = Date()) throws -> (String, BackupReport) {
+    public static func rotate(databasePath: String, folder: String, keep: Int, now: Date = Date()) throws -> (String, Made) {
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(folder, 0o700)
         let path = folder + "/" + name(at: now)
@@ -66,6 +86,10 @@ public enum BackupStore {
         /// Where the database that was replaced went (nil: there was none).
         public let previous: String?
         public let report: BackupReport
+        /// The uploaded files put back (nil: the backup held none, and the folders were left as they were).
+        public let files: Int?
+        /// Where the folders that were replaced went.
+        public let previousFolders: [String]
     }
 
     /// Replaces the database at `databasePath` with the backup `file`:
@@ -74,7 +98,9 @@ public enum BackupStore {
     /// - nobody may have the database open (a running server, another command): it is
     ///   locked exclusively first, and refused if that fails;
     /// - the database replaced is kept beside it as `….before-restore-<time>`;
-    /// - the copy goes in with SQLite's backup API in one transaction, and is checked again.
+    /// - the copy goes in with SQLite's backup API in one transaction, and is checked again;
+    /// - the uploaded files it carries are written to a staging folder first (so a failure
+    ///   leaves everything as it was), then put in place, the folders there kept beside.
     public static func restore(file: String, databasePath: String, migrations: [String], now: Date = Date()) throws -> RestoreReport {
         guard FileManager.default.fileExists(atPath: file) else { throw BackupError("there is no file \(file)") }
         let source = try Connection(path: file, mode: .readOnly)
@@ -99,17 +125,42 @@ public enum BackupStore {
             throw BackupError(
                 "the database \(databasePath) is in use (is the server running?): stop it first, then restore")
         }
-        var previous: String?
-        if try target.scalar("SELECT count(*) FROM sqlite_schema", as: Int.self) ?? 0 > 0 {
-            let stamp = Timestamp.format(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-            let kept = databasePath + ".before-restore-" + stamp
-            try target.backup(to: kept, verify: false)
-            previous = kept
+        let stamp = Timestamp.format(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        let folder = (databasePath as NSString).deletingLastPathComponent
+        let dataDirectory = folder.isEmpty ? "." : folder
+        let staging = dataDirectory + "/.restoring-" + stamp
+        var files: SiteArchive.Summary?
+        if try SiteArchive.summary(of: source) != nil {
+            do {
+                files = try SiteArchive.extract(from: source, into: staging)
+            } catch {
+                try? FileManager.default.removeItem(atPath: staging)
+                throw error
+            }
         }
-        let report = try target.receive(from: source)
-        let after = try target.integrityProblems()
-        guard after.isEmpty else { throw BackupError("the restored database failed its check: \(after.prefix(3).joined(separator: "; "))") }
-        return RestoreReport(previous: previous, report: report)
+        var previous: String?
+        do {
+            if try target.scalar("SELECT count(*) FROM sqlite_schema", as: Int.self) ?? 0 > 0 {
+                let kept = databasePath + ".before-restore-" + stamp
+                try target.backup(to: kept, verify: false)
+                previous = kept
+            }
+            let report = try target.receive(from: source)
+            if files != nil {
+                // The archive's pages leave the live database: it holds what the server's own would.
+                try target.execute("DROP TABLE sqlar")
+                try target.execute("VACUUM")
+            }
+            let after = try target.integrityProblems()
+            guard after.isEmpty else {
+                throw BackupError("the restored database failed its check: \(after.prefix(3).joined(separator: "; "))")
+            }
+            let folders = files == nil ? [] : try SiteArchive.swapIn(staging: staging, dataDirectory: dataDirectory, stamp: stamp)
+            return RestoreReport(previous: previous, report: report, files: files?.files, previousFolders: folders)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        }
     }
 }
 
@@ -122,11 +173,13 @@ final class BackupSchedule: Sendable {
     private let keep: Int
     private let interval: TimeInterval
     private let logger: Logger
+    private let failures: Prometheus.Counter
     private let stopping = Mutex(false)
     private let wake = NSCondition()
     private let finished = DispatchSemaphore(value: 0)
 
-    init(databasePath: String, folder: String, everyHours: Double, keep: Int, logger: Logger) {
+    init(databasePath: String, folder: String, everyHours: Double, keep: Int, logger: Logger, failures: Prometheus.Counter) {
+        self.failures = failures
         self.databasePath = databasePath
         self.folder = folder
         self.keep = keep
@@ -158,11 +211,12 @@ final class BackupSchedule: Sendable {
             if due <= Date() {
                 let started = Date()
                 do {
-                    let (path, report) = try BackupStore.rotate(databasePath: databasePath, folder: folder, keep: keep)
+                    let (path, made) = try BackupStore.rotate(databasePath: databasePath, folder: folder, keep: keep)
                     let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
-                    logger.info("backup written to \(path): \(report.bytes) bytes, integrity ok, in \(seconds) s")
+                    logger.info("backup written to \(path): \(made.description), integrity ok, in \(seconds) s")
                 } catch {
                     logger.error("backup failed: \(error)")
+                    failures.increment()
                 }
                 // After a failure, try again after a tenth of the period (at least a minute).
                 if BackupStore.newest(in: folder).map({ $0 < started }) ?? true {
