@@ -32,6 +32,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         // libcurl's easy interface, opened with dlopen("libcurl.so.4"): no headers, no -dev package.
         .target(name: "CCurl", path: "Sources/CCurl", linkerSettings: [.linkedLibrary("dl")]),
+        // libqrencode, opened with dlopen("libqrencode.so.4") when installed: the picture of a
+        // second-factor key is a convenience (the key is shown as text too).
+        .target(name: "CQRCode", path: "Sources/CQRCode", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
 
         // Layer 1: storage. Our small Swift layer over SQLite.
         .target(
@@ -63,7 +66,7 @@ let package = Package(
         .target(
             name: "Sanctuary",
             dependencies: [
-                "SQLite", "HTTP", "Mail", "Images", "CLinux",
+                "SQLite", "HTTP", "Mail", "Images", "CLinux", "CQRCode",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

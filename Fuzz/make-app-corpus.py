@@ -100,7 +100,7 @@ add("setup", req("POST", "/admin/setup/abc", body=form({"email": "x@example.org"
 # The admin area, signed in as an admin.
 for path in ["/admin", "/admin/accounts", "/admin/audit", "/admin/resources", "/admin/subscribers.csv", "/admin/outbox",
              "/admin/outbox?state=failed", "/admin/outbox/1", "/admin/suppressions", "/admin/suppressions?kind=soft&q=example",
-             "/admin/subscribers/import", "/admin/sessions",
+             "/admin/subscribers/import", "/admin/sessions", "/admin/account/security", "/admin/account/security?required=1&off=1",
              "/admin/petitions/1/signatures.csv", "/admin/events/1/rsvps.csv", "/admin/login"]:
     add("admin_get" + path.replace("/", "_").replace(".", "_"), req("GET", path, staff=True))
 for key in ["petitions", "news", "events", "letters", "campaigns", "pages"]:
@@ -133,6 +133,16 @@ add("admin_import_confirm", req("POST", "/admin/subscribers/import/confirm", bod
                                                                                  "consent_note": "At our stall, in person", "consented_on": "2026-01-01"}),
                                   staff=True))
 add("admin_sessions_end", req("POST", "/admin/sessions/others/end", body=form({"_csrf": CSRF}), staff=True))
+add("second_factor_start", req("POST", "/admin/account/security/start", body=form({"_csrf": CSRF}), staff=True),
+    req("GET", "/admin/account/security", staff=True))
+for name, code in [("digits", "123456"), ("recovery", "abcd-efgh-2345"), ("junk", "\u0661" * 6), ("long", "9" * 5000)]:
+    add(f"second_factor_confirm_{name}", req("POST", "/admin/account/security/confirm", body=form({"_csrf": CSRF, "code": code}), staff=True))
+    add(f"second_factor_off_{name}", req("POST", "/admin/account/security/off", body=form({"_csrf": CSRF, "code": code}), staff=True))
+    add(f"second_factor_codes_{name}", req("POST", "/admin/account/security/codes", body=form({"_csrf": CSRF, "code": code}), staff=True))
+    add(f"sign_in_code_{name}", req("POST", "/admin/login/code", body=form({"_csrf": FORM, "code": code}),
+                                    headers="Cookie: sanctuary_sign_in=" + "A" * 43 + "\r\n"))
+add("second_factor_remove", req("POST", "/admin/accounts/99999999999999999999/second-factor/remove", body=form({"_csrf": CSRF}), staff=True))
+add("sign_in_code_page", req("GET", "/admin/login/code", headers="Cookie: sanctuary_sign_in=" + "x" * 300 + "\r\n"))
 add("admin_relay_retry", req("POST", "/admin/outbox/relay/retry", body=form({"_csrf": CSRF}), staff=True))
 add("admin_suppression_lift", req("POST", "/admin/suppressions/1/lift", body=form({"_csrf": CSRF}), staff=True))
 add("admin_suppressions_range", req("POST", "/admin/suppressions/lift", body=form({"_csrf": CSRF, "kind": "hard", "from": "2026-01-01",

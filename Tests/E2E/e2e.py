@@ -486,6 +486,11 @@ for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("a
                    ("suppressions", "/admin/suppressions"), ("import supporters", "/admin/subscribers/import"),
                    ("sessions", "/admin/sessions")]:
     page_checks(name, path, keyboard=name in ("accounts",))
+visit("/admin/account/security")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "form[action$='/security/start'] button"))
+page_checks("two-step sign-in set-up", keyboard=True)
+check("secret-key" in driver.page_source and "otpauth://totp/" in driver.page_source, "the key is shown to type, and as a link for the app")
+check("<svg class=\"qr\"" in driver.page_source, "and as a QR code (libqrencode is installed)")
 
 # --- Screenshots, phone and desktop.
 for width, height in [(390, 844), (1280, 800)]:
@@ -501,7 +506,8 @@ for width, height in [(390, 844), (1280, 800)]:
                        ("admin-news-editor", "/admin/news/1/edit"), ("admin-picture", "/admin/news/1/image"), ("admin-delete", "/admin/news/1/delete"),
                        ("admin-accounts", "/admin/accounts"), ("admin-audit", "/admin/audit"), ("admin-outbox", "/admin/outbox"),
                        ("mailings", "/admin/mailings"), ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome"),
-                       ("admin-pages", "/admin/pages"), ("admin-settings", "/admin/settings"), ("admin-login", "/admin/login")]:
+                       ("admin-pages", "/admin/pages"), ("admin-settings", "/admin/settings"), ("admin-login", "/admin/login"),
+                       ("admin-two-step", "/admin/account/security")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

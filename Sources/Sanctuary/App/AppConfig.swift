@@ -38,6 +38,8 @@ public struct AppConfig: Sendable {
     public var signaturesPerMinute = 60
     /// scrypt cost as log2(N) for new password hashes (15 = OWASP's N=2^15, r=8, p=3).
     public var passwordCost = 15
+    /// Admins must sign in with a code from an authenticator app too (`security.require_admin_second_factor`).
+    public var requireAdminSecondFactor = false
     /// Days a made letter (with the sender's details) is kept before it is purged.
     public var letterRetentionDays = 30
     /// Largest resource file staff may upload.
@@ -268,6 +270,7 @@ public struct AppConfig: Sendable {
         case "limits.shutdown_grace_seconds": limits.shutdownGrace = try seconds()
         case "rate_limits.signatures_per_minute": signaturesPerMinute = try integer(1...1_000_000)
         case "security.password_scrypt_log_n": passwordCost = try integer(10...20)
+        case "security.require_admin_second_factor": requireAdminSecondFactor = try boolean()
         case "letters.retention_days": letterRetentionDays = try integer(1...3650)
         case "cache.page_seconds":
             // 0 turns the page cache off.

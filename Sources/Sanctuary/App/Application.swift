@@ -168,6 +168,7 @@ public final class Application: Sendable {
             HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
             CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
             SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, StaffSessionsFeature.self,
+            SecondFactorFeature.self,
             OutboxFeature.self, MailingsFeature.self,
             UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,
             PagesFeature.self,

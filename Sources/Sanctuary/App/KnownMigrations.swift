@@ -19,5 +19,6 @@ public enum KnownMigrations {
         "0016_postal_address": "64f8fa73ba09b30a102a828c2d26a339fa3ffcc3b1128aacb7d92ba6ce78147b",
         "0017_rsvp_requests": "45431c11cb00c751edf908b05fa90a0ba9a25a665ebd9b9862380a89d2475384",
         "0018_subscriber_source": "091b7f472d6704361f65c3836c20150ce101e0263f035f44aafac0bbcb42ff43",
+        "0019_staff_second_factor": "c642c2891fe4900bd0397b3462fd31de97e53106db643d98eba4840496f3ad93",
     ]
 }

@@ -146,9 +146,13 @@ enum AccountsAdmin {
                     : """
                     <form method="post" action="\(t.path("/admin/accounts/\(user.id)/\(action)"))"><input type="hidden" name="_csrf" value="\(csrf)">
                     <button type="submit" class="button secondary">\(t("admin.account.\(action)"))</button></form>
+                    \(user.secondFactor ? """
+                    <form method="post" action="\(t.path("/admin/accounts/\(user.id)/second-factor/remove"))"><input type="hidden" name="_csrf" value="\(csrf)">
+                    <button type="submit" class="button secondary">\(t("admin.account.remove_second_factor"))</button></form>
+                    """ as HTML : .empty)
                     """
                 return
-                    "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))</td><td>\(button)</td></tr>"
+                    "<tr><td>\(user.email)</td><td>\(user.name)</td><td>\(t("admin.role.\(user.role.rawValue)"))</td><td>\(user.disabled ? t("admin.account.disabled") : t("admin.account.active"))\(user.secondFactor ? " · \(t("admin.account.two_step"))" : "")</td><td>\(button)</td></tr>"
             }
             let roles = StaffUser.Role.allCases.map {
                 ($0.rawValue, t("admin.role.\($0.rawValue)") + " — " + t("admin.role.\($0.rawValue).hint"))

@@ -17,10 +17,17 @@ enum AdminAuth {
     }
 
     /// The signed-in session allowed into `area`; otherwise it throws the answer to send
-    /// instead: `303` to the login form when signed out, `403` for the wrong role.
-    static func require(_ app: Application, _ request: Request, _ area: StaffUser.Area) throws(HTTPError) -> Session {
+    /// instead: `303` to the login form when signed out, `403` for the wrong role, `303` to
+    /// `/admin/account/security` for an admin without the second factor the site requires
+    /// (unless `beforeSecondFactor`: the pages that set it up, and signing out).
+    static func require(_ app: Application, _ request: Request, _ area: StaffUser.Area, beforeSecondFactor: Bool = false) throws(HTTPError)
+        -> Session
+    {
         guard let session = session(app, request) else {
             throw HTTPError(response: .redirect(to: "/admin/login"))
+        }
+        if !beforeSecondFactor, mustSetUpSecondFactor(app, session.user) {
+            throw HTTPError(response: .redirect(to: "/admin/account/security?required=1"))
         }
         guard session.user.may(area) else {
             throw HTTPError(
@@ -34,10 +41,10 @@ enum AdminAuth {
     /// `require`, plus a valid `_csrf` for a state-changing form. `csrf` is the token when
     /// it did not come in a urlencoded body (a multipart upload's field).
     @discardableResult
-    static func requirePost(_ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil) throws(HTTPError)
-        -> Session
-    {
-        let session = try require(app, request, area)
+    static func requirePost(
+        _ app: Application, _ request: Request, _ area: StaffUser.Area, csrf: String? = nil, beforeSecondFactor: Bool = false
+    ) throws(HTTPError) -> Session {
+        let session = try require(app, request, area, beforeSecondFactor: beforeSecondFactor)
         guard !FormToken.isCrossSite(request), let sent = csrf ?? request.form["_csrf"],
             constantTimeEqual(sent.utf8, csrfToken(app, session).utf8)
         else {
@@ -59,6 +66,11 @@ enum AdminAuth {
                 return error.response ?? .text("Forbidden\n", status: .forbidden)
             }
         }
+    }
+
+    /// An admin the site requires a second factor of, who has none yet.
+    static func mustSetUpSecondFactor(_ app: Application, _ user: StaffUser) -> Bool {
+        app.config.requireAdminSecondFactor && user.role == .admin && !user.secondFactor
     }
 
     /// The session's form token: an HMAC of the session token, so it changes with every login.

@@ -56,6 +56,16 @@ enum AdminFeature: Feature {
                 let rehashed =
                     stored?.logN == app.passwordHasher.logN && stored?.r == app.passwordHasher.r && stored?.p == app.passwordHasher.p
                     ? nil : try? app.passwordHasher.hash(password)
+                if user.secondFactor {
+                    // The password was right; the code comes next, on its own page, within minutes.
+                    let challenge = try await app.database.write { db -> String in
+                        if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
+                        return try SecondFactorStore.startChallenge(db, userID: user.id)
+                    }
+                    var response = Response.redirect(to: "/admin/login/code")
+                    response.headers.add("Set-Cookie", SecondFactorFeature.challengeCookie(app, request, token: challenge))
+                    return response
+                }
                 let token = try await app.database.write { db -> String in
                     if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
                     let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
@@ -67,10 +77,12 @@ enum AdminFeature: Feature {
                 return response
             })
 
+        SecondFactorFeature.registerSignIn(in: app, limiter: loginsByAccount)
+
         router.post(
             "/admin/logout",
             async: { request in
-                let session = try AdminAuth.requirePost(app, request, .dashboard)
+                let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
                 try await app.database.write { db in
                     try StaffStore.endSession(db, token: session.token)
                     try StaffStore.record(db, user: session.user, action: "logout")

@@ -45,6 +45,7 @@ enum StaffSessionsFeature: Feature {
         return """
             <h1>\(t("admin.sessions.title"))</h1>
             <p class="lede">\(t("admin.sessions.intro"))</p>
+            <p><a href="\(t.path("/admin/account/security"))">\(t("admin.security.title"))</a></p>
             <div class="table-wrap"><table>
             <thead><tr><th scope="col">\(t("admin.sessions.started"))</th><th scope="col">\(t("admin.sessions.expires"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>

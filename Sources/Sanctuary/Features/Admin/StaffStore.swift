@@ -11,8 +11,10 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
     public let name: String
     public let role: Role
     public let disabled: Bool
+    /// Signs in with a code from an authenticator app after the password.
+    public let secondFactor: Bool
 
-    static let columns = "users.id, users.email, users.name, users.role, users.disabled"
+    static let columns = "users.id, users.email, users.name, users.role, users.disabled, users.totp_key IS NOT NULL AS second_factor"
 
     /// What each role may do. Admins may do everything.
     public func may(_ area: Area) -> Bool {
@@ -61,6 +63,7 @@ public enum StaffStore {
         guard try db.run("UPDATE users SET disabled = ? WHERE id = ?", disabled, userID) == 1 else { return false }
         if disabled {
             try db.run("DELETE FROM sessions WHERE user_id = ?", userID)
+            try db.run("DELETE FROM sign_in_challenges WHERE user_id = ?", userID)
             try MailTokenStore.retire(db, purpose: .reset, subjectID: userID)
         }
         return true
@@ -99,6 +102,7 @@ public enum StaffStore {
     /// Signs an account out everywhere (a new password).
     public static func endAllSessions(_ db: Connection, userID: Int64) throws {
         try db.run("DELETE FROM sessions WHERE user_id = ?", userID)
+        try db.run("DELETE FROM sign_in_challenges WHERE user_id = ?", userID)
     }
 
     public static func setPasswordHash(_ db: Connection, userID: Int64, hash: String) throws {
