@@ -64,7 +64,10 @@ enum SecondFactorStore {
         try db.run("DELETE FROM recovery_codes WHERE user_id = ?", userID)
     }
 
-    enum Method: String, Sendable { case code, recoveryCode = "recovery code" }
+    enum Method: String, Sendable {
+        case code
+        case recoveryCode = "recovery code"
+    }
 
     /// Checks a code typed at sign-in (or to confirm a change): the app's current code, used
     /// once (the step is remembered), or an unused recovery code, used up. Nil: neither.
