@@ -26,6 +26,8 @@ final class EventLoop: @unchecked Sendable {
     /// This loop's request counters by route and status: found here without a lock; the
     /// shared table is asked only the first time a pair is seen on this loop.
     var requestCounters: [ServerMetrics.Key: Counter] = [:]
+    /// The latency histogram of each route, as `requestCounters`.
+    var routeTimers: [String: CoreMetrics.Timer] = [:]
     private(set) var now: UInt64 = monotonicNanoseconds()
     private var wallSecond: time_t = 0
     private(set) var dateLine: [UInt8] = []

@@ -2,7 +2,7 @@ import CoreMetrics
 import Synchronization
 
 /// What the server counts through swift-metrics: requests by route pattern and status, and
-/// how long each took from its first byte to its response being queued. The backend (the
+/// how long each took from its first byte to its response being queued, by route pattern. The backend (the
 /// application's Prometheus registry) is given, not global, so two servers in one process
 /// (tests) can count apart.
 public final class ServerMetrics: Sendable {
@@ -13,7 +13,7 @@ public final class ServerMetrics: Sendable {
 
     private let factory: any MetricsFactory
     private let requests = Mutex<[Key: Counter]>([:])
-    private let latency: CoreMetrics.Timer
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
     /// Route labels come from registered patterns, so the table stays small; this bounds it anyway.
     static let maxSeries = 4_096
 
@@ -22,7 +22,6 @@ public final class ServerMetrics: Sendable {
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
-        latency = CoreMetrics.Timer(label: Self.latencyLabel, dimensions: [], factory: factory)
     }
 
     /// One answered request. `route` is the pattern that answered it (`/petitions/{slug}`),
@@ -36,7 +35,22 @@ public final class ServerMetrics: Sendable {
             if loop.requestCounters.count < Self.maxSeries { loop.requestCounters[key] = counter }
             counter.increment()
         }
-        latency.recordNanoseconds(Int64(clamping: nanoseconds))
+        if let timer = loop.routeTimers[key.route] {
+            timer.recordNanoseconds(Int64(clamping: nanoseconds))
+        } else if let timer = timer(for: key.route) {
+            if loop.routeTimers.count < Self.maxSeries { loop.routeTimers[key.route] = timer }
+            timer.recordNanoseconds(Int64(clamping: nanoseconds))
+        }
+    }
+
+    private func timer(for route: String) -> CoreMetrics.Timer? {
+        timers.withLock { table -> CoreMetrics.Timer? in
+            if let known = table[route] { return known }
+            guard table.count < Self.maxSeries / 8 else { return nil }
+            let made = CoreMetrics.Timer(label: Self.latencyLabel, dimensions: [("route", route)], factory: factory)
+            table[route] = made
+            return made
+        }
     }
 
     private func counter(for key: Key) -> Counter? {

@@ -159,6 +159,14 @@ final class RelayTests: XCTestCase {
             try scalar("SELECT count(*) FROM mail_addresses WHERE address = '\(address)' AND undeliverable_at IS NOT NULL") == 1
         }
         XCTAssertTrue(try suppressed("reject-me@example.org"), "550 5.1.1: a hard bounce")
+        // An operator's counters: one sent, three failed (and the test message and others before, if any).
+        let metrics = try site.get("/metrics").text
+        func count(_ result: String) -> Double {
+            metrics.split(separator: "\n").first { $0.hasPrefix("sanctuary_mail_attempts_total{result=\"\(result)\"} ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        XCTAssertGreaterThanOrEqual(count("sent"), 1)
+        XCTAssertEqual(count("failed"), 3)
         XCTAssertFalse(try suppressed("full-box@example.org"), "552 5.2.2: soft, once")
         XCTAssertFalse(try suppressed("policy-says@example.org"), "554 5.7.1: soft, once")
         // The whole reply is kept.

@@ -52,11 +52,13 @@ public final class Application: Sendable {
     let imageWorkers = ImageWorkers()
     /// Caps on confirmation mail to addresses nobody has confirmed.
     public let unconfirmedMail: UnconfirmedMailCaps
+    /// Resource downloads counted in memory, written every few seconds.
+    public let downloads: DownloadTally
     /// The housekeeping timer of a running server.
     private let maintenance = Mutex<Task<Void, Never>?>(nil)
     /// Everything counted for `GET /metrics`, in Prometheus form.
     public let metrics: PrometheusCollectorRegistry
-    let metricsFactory: PrometheusMetricsFactory
+    let metricsFactory: DescribedMetricsFactory
     /// The server made by `makeServer` (its open connections are a metric).
     let server = Mutex<HTTPServer?>(nil)
     /// The rotating backups of a running server (when `backup.every_hours` is above 0).
@@ -78,6 +80,7 @@ public final class Application: Sendable {
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
+        downloads = DownloadTally(metrics: metricsFactory)
         mailLinks = try MailLinkKey.load(directory: config.dataDirectory)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
@@ -122,7 +125,8 @@ public final class Application: Sendable {
             }
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
-        mailer = Application.makeMailer(config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger)
+        mailer = Application.makeMailer(
+            config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger, metrics: metricsFactory)
         siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in self?.runScheduledMail() }
@@ -208,7 +212,7 @@ public final class Application: Sendable {
                 keep: config.backupKeep, logger: logger,
                 failures: metrics.makeCounter(
                     descriptor: MetricNameDescriptor(
-                        namespace: "sanctuary", metricName: "backup_failures", unitName: "",
+                        namespace: "sanctuary", metricName: "backup_failures", unitName: "total",
                         helpText: "Rotating backups that failed (the disk full, a file unreadable); the log says why.")))
             backups.withLock { old in
                 if old == nil {
@@ -292,6 +296,7 @@ public final class Application: Sendable {
 
     public func close() {
         maintenance.withLock { $0?.cancel() }
+        downloads.flushAndWait(database)
         mailer.stop()
         backups.withLock { schedule in
             schedule?.stop()
@@ -309,6 +314,7 @@ public final class Application: Sendable {
         let rsvpHours = config.rsvpConfirmHours
         let bouncePolicy = mailer.settings.bouncePolicy
         let logger = logger
+        let downloads = downloads
         let interval = UInt64(max(0.05, config.maintenanceSeconds) * 1e9)
         let task = Task.detached {
             while !Task.isCancelled {
@@ -327,6 +333,7 @@ public final class Application: Sendable {
                         let purged = try await database.write { db in try SuppressionStore.purge(db, policy: bouncePolicy) }
                         logger.info("purged \(purged) old bounce records")
                     }
+                    await downloads.flush(database)
                     if try database.read({ try OutboxStore.purgeIsDue($0) }) {
                         let purged = try await database.write { db in try OutboxStore.purge(db) }
                         logger.info("purged \(purged) old mails, unconfirmed signatures and expired links")

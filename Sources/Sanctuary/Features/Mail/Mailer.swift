@@ -1,4 +1,5 @@
 import CLinux
+import CoreMetrics
 import Foundation
 import Logging
 import Mail
@@ -50,7 +51,19 @@ public final class Mailer: Sendable {
     /// How many times the scheduled jobs have run (tests wait on it instead of the clock).
     public let scheduledRuns = Atomic<Int>(0)
 
-    init(database: Database, settings: Settings, logger: Logger, outboxURL: @escaping @Sendable (Int64) -> String) {
+    /// Deliveries tried, by result (`sanctuary_mail_attempts_total`).
+    private let attempts: (sent: CoreMetrics.Counter, deferred: CoreMetrics.Counter, failed: CoreMetrics.Counter)?
+
+    init(
+        database: Database, settings: Settings, logger: Logger, metrics: (any MetricsFactory)? = nil,
+        outboxURL: @escaping @Sendable (Int64) -> String
+    ) {
+        attempts = metrics.map { factory in
+            let counter = { (result: String) in
+                CoreMetrics.Counter(label: "sanctuary_mail_attempts_total", dimensions: [("result", result)], factory: factory)
+            }
+            return (counter("sent"), counter("deferred"), counter("failed"))
+        }
         self.database = database
         self.settings = settings
         domain = settings.from.address.split(separator: "@").last.map(String.init) ?? "localhost.localdomain"
@@ -234,8 +247,13 @@ public final class Mailer: Sendable {
         switch result {
         case .sent:
             deliveredCount.add(1, ordering: .relaxed)
+            attempts?.sent.increment()
             if recovered { logger.notice("mail: the relay accepts mail again; sending resumes") }
         case .failed(let failure):
+            switch failure.verdict {
+            case .relay, .retryLater: attempts?.deferred.increment()
+            case .hardBounce, .softBounce, .messageRefused: attempts?.failed.increment()
+            }
             switch failure.verdict {
             case .relay:
                 logger.error("mail: the relay failed (\(failure.description)); sending pauses, every message is kept: \(outboxURL(0))")

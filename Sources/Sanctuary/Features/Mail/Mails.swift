@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import Mail
@@ -37,7 +38,10 @@ extension Application {
     }
 
     /// The mail sender, from the configuration.
-    static func makeMailer(config: AppConfig, database: Database, serverKey: ServerKey, mailLinks: MailLinkKey, logger: Logger) -> Mailer {
+    static func makeMailer(
+        config: AppConfig, database: Database, serverKey: ServerKey, mailLinks: MailLinkKey, logger: Logger,
+        metrics: (any MetricsFactory)? = nil
+    ) -> Mailer {
         var smtp = config.smtpURL.map { SMTPSettings(url: $0, username: config.smtpUsername, password: config.smtpPassword) }
         smtp?.requireTLS = config.smtpRequireTLS
         smtp?.caFile = config.smtpCAFile
@@ -55,7 +59,7 @@ extension Application {
         }
         return Mailer(
             database: database, settings: settings,
-            logger: logger, outboxURL: { id in id == 0 ? "\(base)/admin/outbox" : "\(base)/admin/outbox/\(id)" })
+            logger: logger, metrics: metrics, outboxURL: { id in id == 0 ? "\(base)/admin/outbox" : "\(base)/admin/outbox/\(id)" })
     }
 }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Crypto
 import Foundation
 import HTTP
@@ -32,9 +33,25 @@ enum MetricsFeature: Feature {
         }
     }
 
+    /// What each family counted through swift-metrics means: its `# HELP` line.
+    static let help: [String: String] = [
+        "http_requests_total": "Requests answered, by the route pattern that answered them (never the path) and status.",
+        "http_request_duration_seconds":
+            "Time from a request's first byte to its answer being queued, by route pattern (the page cache's hits included).",
+        "sanctuary_db_write_batch_size": "Writes that shared one group commit.",
+        "sanctuary_db_commit_seconds": "Each group commit, from BEGIN to COMMIT on disk.",
+        "sanctuary_db_gathering_waits_total": "Gathered writes (a signature, an RSVP) that waited for company before their commit.",
+        "sanctuary_db_gathering_gains_total": "Of those waits, the ones that gained a write to share the commit with.",
+        "sanctuary_page_cache_hits_total": "Public pages answered from the page cache.",
+        "sanctuary_page_cache_misses_total": "Public pages made afresh (then kept in the page cache).",
+        "sanctuary_mail_attempts_total":
+            "Deliveries tried, by result: sent; deferred (the relay failed, or a 4xx: tried again); failed (a bounce or a refusal).",
+        "sanctuary_resource_downloads_total": "Whole-file resource downloads, counted in memory and written to the database in batches.",
+    ]
+
     /// The backend for swift-metrics: this application's registry, with latency buckets fine
-    /// enough for answers that take well under a millisecond.
-    static func factory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+    /// enough for answers that take well under a millisecond, and a `HELP` for every family.
+    static func factory(_ registry: PrometheusCollectorRegistry) -> DescribedMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -42,7 +59,7 @@ enum MetricsFeature: Feature {
             .milliseconds(2500), .seconds(10),
         ]
         factory.valueHistogramBuckets = ["sanctuary_db_write_batch_size": [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000]]
-        return factory
+        return DescribedMetricsFactory(base: factory, help: help)
     }
 
     /// Loopback, as the request really came (not through a proxy: a proxy on this machine
@@ -116,7 +133,7 @@ enum MetricsFeature: Feature {
     /// memory, CPU and open files, and which build this is (its newest migration).
     static func sampleProcess(_ app: Application) {
         let registry = app.metrics
-        func gauge(_ name: String, _ unit: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        func gauge(_ name: String, _ unit: String, _ help: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(namespace: "sanctuary", metricName: name, unitName: unit, helpText: help), labels: labels)
         }
@@ -126,6 +143,13 @@ enum MetricsFeature: Feature {
         let database = app.config.databasePath
         gauge("database", "bytes", "The SQLite file on disk.").set(size(database))
         gauge("database_wal", "bytes", "The SQLite write-ahead log on disk (emptied at quiet moments).").set(size(database + "-wal"))
+        var disk = statvfs()
+        if statvfs(app.config.dataDirectory.isEmpty ? "." : app.config.dataDirectory, &disk) == 0 {
+            let block = Double(disk.f_frsize)
+            gauge("disk_available", "bytes", "Free space the server may use on the disk holding the data folder.").set(
+                Double(disk.f_bavail) * block)
+            gauge("disk_size", "bytes", "The size of the disk holding the data folder.").set(Double(disk.f_blocks) * block)
+        }
         // /proc/self/statm: sizes in pages; the second is what is resident.
         if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
             let resident = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
@@ -148,4 +172,48 @@ enum MetricsFeature: Feature {
         )
         .set(Double(1))
     }
+}
+
+/// swift-prometheus' factory, with a `# HELP` line for the families it knows a text for:
+/// the factory itself makes every family without one, and the registry refuses two texts
+/// for one name, so a family's text must come with its first series.
+struct DescribedMetricsFactory: CoreMetrics.MetricsFactory {
+    let base: PrometheusMetricsFactory
+    let help: [String: String]
+
+    var registry: PrometheusCollectorRegistry { base.registry }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        guard let text = help[label] else { return base.makeCounter(label: label, dimensions: dimensions) }
+        return base.registry.makeCounter(name: label, labels: dimensions, help: text)
+    }
+
+    func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+        guard let text = help[label] else { return base.makeFloatingPointCounter(label: label, dimensions: dimensions) }
+        return base.registry.makeCounter(name: label, labels: dimensions, help: text)
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        guard let text = help[label] else { return base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate) }
+        guard aggregate else { return base.registry.makeGauge(name: label, labels: dimensions, help: text) }
+        let buckets = base.valueHistogramBuckets[label] ?? base.defaultValueHistogramBuckets
+        return base.registry.makeValueHistogram(name: label, labels: dimensions, buckets: buckets, help: text)
+    }
+
+    func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+        guard let text = help[label] else { return base.makeMeter(label: label, dimensions: dimensions) }
+        return base.registry.makeGauge(name: label, labels: dimensions, help: text)
+    }
+
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+        guard let text = help[label] else { return base.makeTimer(label: label, dimensions: dimensions) }
+        let buckets = base.durationHistogramBuckets[label] ?? base.defaultDurationHistogramBuckets
+        return base.registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets, help: text)
+    }
+
+    func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
+    func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }
+    func destroyRecorder(_ handler: any RecorderHandler) { base.destroyRecorder(handler) }
+    func destroyMeter(_ handler: any MeterHandler) { base.destroyMeter(handler) }
+    func destroyTimer(_ handler: any TimerHandler) { base.destroyTimer(handler) }
 }

@@ -48,8 +48,11 @@ public enum ResourceStore {
         return db.lastInsertRowID
     }
 
-    public static func countDownload(_ db: Connection, id: Int64) throws {
-        try db.run("UPDATE resources SET download_count = download_count + 1 WHERE id = ?", id)
+    /// Adds downloads counted in memory (`DownloadTally`); a resource deleted meanwhile is skipped.
+    static func addDownloads(_ db: Connection, _ counts: [Int64: Int]) throws {
+        for (id, count) in counts.sorted(by: { $0.key < $1.key }) {
+            try db.run("UPDATE resources SET download_count = download_count + ? WHERE id = ?", count, id)
+        }
     }
 
     public static func delete(_ db: Connection, id: Int64) throws {

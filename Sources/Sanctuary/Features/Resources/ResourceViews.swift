@@ -3,12 +3,13 @@ import HTTP
 /// The resources screen for staff: the list and the upload form.
 enum ResourceViews {
     static func admin(
-        _ resources: [Resource], campaigns: [(Int64, String)], state: FormState, csrf: String, maxUploadBytes: Int, t: Localizer
+        _ resources: [Resource], campaigns: [(Int64, String)], state: FormState, csrf: String, maxUploadBytes: Int,
+        pendingDownloads: (Int64) -> Int = { _ in 0 }, t: Localizer
     ) -> HTML {
         let rows: [HTML] = resources.map { r in
             """
             <tr><td><a href="\(r.href)">\(r.title)</a></td><td>\(r.kind == .file ? "\(r.filename) (\(t.formatNumber(r.size)) B)" : r.url)</td>
-            <td class="number">\(t.formatNumber(r.downloadCount))</td>
+            <td class="number">\(t.formatNumber(r.downloadCount + pendingDownloads(r.id)))</td>
             <td><form method="post" action="\(t.path("/admin/resources/\(r.id)/delete"))"><input type="hidden" name="_csrf" value="\(csrf)"><button class="button secondary" type="submit">\(t("admin.delete"))</button></form></td></tr>
             """
         }

@@ -100,8 +100,8 @@ enum ResourcesFeature: Feature {
                 }
                 let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
                 if range == .whole || request.headers["range"] == nil {
-                    // Count whole downloads (not the follow-up ranges of one download).
-                    try await app.database.write { db in try ResourceStore.countDownload(db, id: id) }
+                    // Count whole downloads (not the follow-up ranges of one download), in memory.
+                    if app.downloads.add(id) { await app.downloads.flush(app.database) }
                 }
                 return range.response(headers: headers, size: resource.size, path: path)
             })
@@ -208,7 +208,8 @@ enum ResourcesFeature: Feature {
         return AdminViews.page(app, request, session, title: app.t(request)("admin.resources.title"), status: status, flash: flash) {
             c, csrf in
             ResourceViews.admin(
-                resources, campaigns: campaigns, state: state, csrf: csrf, maxUploadBytes: app.config.maxUploadBytes, t: c.t)
+                resources, campaigns: campaigns, state: state, csrf: csrf, maxUploadBytes: app.config.maxUploadBytes,
+                pendingDownloads: app.downloads.pending, t: c.t)
         }
     }
 }
