@@ -2,8 +2,10 @@ import Foundation
 import Synchronization
 
 /// One line per request: time, client, method, path (never the query string, which may
-/// carry tokens), status, bytes, duration. Lines are buffered per I/O thread and written
-/// once per turn of its event loop, so logging costs no system call per request.
+/// carry tokens), status, bytes, duration. Lines are kept per I/O thread (`LogBuffer`) and
+/// written in blocks: when a loop has a quiet turn, its buffer is half full, or its oldest
+/// line is `flushNanoseconds` old; at shutdown; and by a crash's signal handler. So logging
+/// costs one system call per many requests, and no line is lost to a crash or a SIGTERM.
 public final class AccessLog: Sendable {
     public enum Destination: Sendable, Equatable {
         case off, standardOutput, standardError
@@ -34,22 +36,23 @@ public final class AccessLog: Sendable {
     deinit { if ownsDescriptor { close(fd) } }
 
     public var isEnabled: Bool { fd >= 0 }
+    var descriptor: Int32 { fd }
 
-    /// Writes a buffer of complete lines.
-    func write(_ bytes: [UInt8]) {
-        guard fd >= 0, !bytes.isEmpty else { return }
+    /// How old a buffered line may grow under load before its buffer is written.
+    static let flushNanoseconds: UInt64 = 100_000_000
+
+    /// Writes a block of complete lines (one `write` when the file takes it all).
+    func write(_ raw: UnsafeRawBufferPointer) {
+        guard fd >= 0, let base = raw.baseAddress, !raw.isEmpty else { return }
         lock.withLock { _ in
-            bytes.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return }
-                var offset = 0
-                while offset < raw.count {
-                    let n = Foundation.write(fd, base + offset, raw.count - offset)
-                    if n <= 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    offset += n
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, base + offset, raw.count - offset)
+                if n <= 0 {
+                    if errno == EINTR { continue }
+                    return
                 }
+                offset += n
             }
         }
     }

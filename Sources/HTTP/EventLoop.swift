@@ -22,7 +22,9 @@ final class EventLoop: @unchecked Sendable {
     private let thread = Atomic<UInt>(0)
     var connections: [Int32: HTTPConnection] = [:]
     var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
-    var logBuffer: [UInt8] = []
+    /// Access-log lines not yet written (see `LogBuffer` for when they are).
+    let logBuffer: LogBuffer
+    private var lastLogFlush: UInt64 = 0
     /// This loop's request counters by route and status: found here without a lock; the
     /// shared table is asked only the first time a pair is seen on this loop.
     var requestCounters: [ServerMetrics.Key: Counter] = [:]
@@ -31,7 +33,8 @@ final class EventLoop: @unchecked Sendable {
     private(set) var now: UInt64 = monotonicNanoseconds()
     private var wallSecond: time_t = 0
     private(set) var dateLine: [UInt8] = []
-    private(set) var logTimestamp = ""
+    /// The access log's time field for the current second, as bytes.
+    private(set) var logTimestamp: [UInt8] = []
     private var lastSweep: UInt64 = 0
     private(set) var draining = false
     /// Draining, or about to: responses from now on close their connection.
@@ -41,6 +44,7 @@ final class EventLoop: @unchecked Sendable {
 
     init(core: ServerCore) throws {
         self.core = core
+        logBuffer = LogBuffer(fd: core.accessLog.descriptor)
         epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakefd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard epfd >= 0, wakefd >= 0 else { throw ServerError.system("epoll/eventfd", errno) }
@@ -157,7 +161,10 @@ final class EventLoop: @unchecked Sendable {
                 lastSweep = now
                 sweepTimeouts()
             }
-            flushLog()
+            // A quiet turn, a buffer half full, or lines older than the interval: write them.
+            if n == 0 || logBuffer.used >= LogBuffer.capacity / 2 || now &- lastLogFlush >= AccessLog.flushNanoseconds {
+                flushLog()
+            }
             if core.stopRequested.load(ordering: .acquiring) && !draining { beginDrain() }
             if draining {
                 if connections.isEmpty { break }
@@ -176,7 +183,7 @@ final class EventLoop: @unchecked Sendable {
         if second != wallSecond {
             wallSecond = second
             dateLine = Array("Date: \(HTTPDate.format(second))\r\n".utf8)
-            logTimestamp = HTTPDate.iso(second)
+            logTimestamp = Array(HTTPDate.iso(second).utf8)
         }
     }
 
@@ -193,10 +200,39 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Appends one access-log line to this loop's buffer, byte by byte: no `String` is made
+    /// (formatting through interpolation and `String(format:)` was most of the log's cost).
+    func appendLogLine(address: String, method: String, path: String, status: Int, bytes: Int, micros: UInt64) {
+        let needed = logTimestamp.count + address.utf8.count + method.utf8.count + path.utf8.count + 64
+        if needed > logBuffer.room { flushLog() }
+        logBuffer.append(contentsOf: logTimestamp)
+        logBuffer.append(0x20)
+        logBuffer.append(address)
+        logBuffer.append(0x20)
+        logBuffer.append(method)
+        logBuffer.append(0x20)
+        // A path longer than the buffer (never, with the request line's limit) is cut short.
+        logBuffer.append(path.utf8.count + 64 > logBuffer.room ? String(path.utf8.prefix(1024)) ?? "" : path)
+        logBuffer.append(0x20)
+        logBuffer.appendDecimal(UInt64(clamping: status))
+        logBuffer.append(0x20)
+        logBuffer.appendDecimal(UInt64(clamping: bytes))
+        logBuffer.append(0x20)
+        logBuffer.appendDecimal(micros / 1000)
+        logBuffer.append(0x2E)
+        let fraction = micros % 1000
+        logBuffer.append(UInt8(truncatingIfNeeded: 48 &+ fraction / 100))
+        logBuffer.append(UInt8(truncatingIfNeeded: 48 &+ fraction / 10 % 10))
+        logBuffer.append(UInt8(truncatingIfNeeded: 48 &+ fraction % 10))
+        logBuffer.append(0x6D)  // "ms\n"
+        logBuffer.append(0x73)
+        logBuffer.append(0x0A)
+    }
+
     func flushLog() {
+        lastLogFlush = now
         guard !logBuffer.isEmpty else { return }
-        core.accessLog.write(logBuffer)
-        logBuffer.removeAll(keepingCapacity: true)
+        logBuffer.drain { core.accessLog.write($0) }
     }
 
     // MARK: Accepting

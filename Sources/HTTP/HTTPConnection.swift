@@ -453,9 +453,7 @@ final class HTTPConnection: @unchecked Sendable {
     private func log(_ request: Request, path: String, status: Int, bytes: Int, started: UInt64) {
         guard loop.core.accessLog.isEnabled else { return }
         let micros = (monotonicNanoseconds() &- started) / 1000
-        let millis = "\(micros / 1000).\(String(format: "%03d", Int(micros % 1000)))"
-        let line = "\(loop.logTimestamp) \(request.remoteAddress) \(request.method) \(path) \(status) \(bytes) \(millis)ms\n"
-        loop.logBuffer.append(contentsOf: line.utf8)
+        loop.appendLogLine(address: request.remoteAddress, method: request.method, path: path, status: status, bytes: bytes, micros: micros)
     }
 
     /// Writes as much as the socket takes; refills from a streamed body; closes or

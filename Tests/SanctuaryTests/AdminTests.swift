@@ -315,9 +315,79 @@ final class AccessLogTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("GET /admin/setup/{token} 200") }, log)
         XCTAssertTrue(lines.contains { $0.contains("GET /news 200") }, log)
         XCTAssertTrue(lines.contains { $0.contains("POST /admin/login 403") }, log)
+        // Time, client, method, path, status, bytes, milliseconds with three decimals.
+        for line in lines {
+            XCTAssertNotNil(
+                line.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1 (GET|POST) \S+ \d{3} \d+ \d+\.\d{3}ms/), String(line))
+        }
         let token = String(link.dropFirst("/admin/setup/".count))
         for secret in [token, "secret-query-value", "hunter2-password-value", "a@example.org"] {
             XCTAssertFalse(log.contains(secret), secret)
         }
+    }
+}
+
+/// The access log is written in blocks (`LogBuffer`), yet loses no line when the server is
+/// stopped or crashes: SIGTERM drains the buffers, and a crash's signal (a Swift trap raises
+/// SIGILL) writes them out before the process dies. Every response here was answered before
+/// the signal, so every one must be in the file.
+final class AccessLogCrashTests: XCTestCase {
+    func run(until signal: Int32) throws -> (lines: [Substring], requests: Int, reason: Process.TerminationReason) {
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("binary not built") }
+        let folder = makeTemporaryDirectory()
+        let log = folder.appendingPathComponent("access.log").path
+        let config = folder.appendingPathComponent("config.json").path
+        try #"{"access_log": "\#(log)"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = SanctuaryBinary.url
+        process.currentDirectoryURL = packageRoot
+        process.arguments = ["serve", "--port", "0", "--db", folder.appendingPathComponent("site.sqlite").path, "--config", config]
+        // The runtime's backtracer (on in debug builds) would take the signal next and wait
+        // for its helper; without it the process dies of the signal, as a release build does.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var banner = ""
+        while !banner.contains("listening on") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
+        else {
+            process.terminate()
+            throw RawClient.ClientError.malformed("no port in \(banner)")
+        }
+        // Many requests on a few connections, answered one after another: the last ones are
+        // still in the loops' buffers when the signal comes.
+        var answered = 0
+        for _ in 0..<4 {
+            let client = try RawClient(port: port)
+            for _ in 0..<50 {
+                client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                if try client.readResponse().status == 200 { answered += 1 }
+            }
+        }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return (text.split(separator: "\n").filter { $0.contains(" GET /healthz 200 ") }, answered, process.terminationReason)
+    }
+
+    func testACrashLosesNoLine() throws {
+        let (lines, requests, reason) = try run(until: SIGILL)
+        XCTAssertEqual(requests, 200)
+        XCTAssertEqual(reason, .uncaughtSignal, "the process died of the crash, as it would have")
+        XCTAssertEqual(lines.count, requests, "every answered request is in the log")
+    }
+
+    func testSIGTERMLosesNoLine() throws {
+        let (lines, requests, _) = try run(until: SIGTERM)
+        XCTAssertEqual(requests, 200)
+        XCTAssertEqual(lines.count, requests)
     }
 }

@@ -183,32 +183,37 @@ struct DescribedMetricsFactory: CoreMetrics.MetricsFactory {
 
     var registry: PrometheusCollectorRegistry { base.registry }
 
+    /// The whole label as the metric's name, with its text.
+    private func described(_ label: String, _ text: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: text)
+    }
+
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         guard let text = help[label] else { return base.makeCounter(label: label, dimensions: dimensions) }
-        return base.registry.makeCounter(name: label, labels: dimensions, help: text)
+        return base.registry.makeCounter(descriptor: described(label, text), labels: dimensions)
     }
 
     func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         guard let text = help[label] else { return base.makeFloatingPointCounter(label: label, dimensions: dimensions) }
-        return base.registry.makeCounter(name: label, labels: dimensions, help: text)
+        return base.registry.makeCounter(descriptor: described(label, text), labels: dimensions)
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         guard let text = help[label] else { return base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate) }
-        guard aggregate else { return base.registry.makeGauge(name: label, labels: dimensions, help: text) }
+        guard aggregate else { return base.registry.makeGauge(descriptor: described(label, text), labels: dimensions) }
         let buckets = base.valueHistogramBuckets[label] ?? base.defaultValueHistogramBuckets
-        return base.registry.makeValueHistogram(name: label, labels: dimensions, buckets: buckets, help: text)
+        return base.registry.makeValueHistogram(descriptor: described(label, text), labels: dimensions, buckets: buckets)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         guard let text = help[label] else { return base.makeMeter(label: label, dimensions: dimensions) }
-        return base.registry.makeGauge(name: label, labels: dimensions, help: text)
+        return base.registry.makeGauge(descriptor: described(label, text), labels: dimensions)
     }
 
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         guard let text = help[label] else { return base.makeTimer(label: label, dimensions: dimensions) }
         let buckets = base.durationHistogramBuckets[label] ?? base.defaultDurationHistogramBuckets
-        return base.registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets, help: text)
+        return base.registry.makeDurationHistogram(descriptor: described(label, text), labels: dimensions, buckets: buckets)
     }
 
     func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
