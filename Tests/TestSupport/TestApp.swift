@@ -38,7 +38,7 @@ public final class TestApp: Sendable {
     public let directory: URL
     public var port: Int { server.port }
 
-    public init(sampleContent: Bool = false, configure: (inout AppConfig) -> Void = { _ in }) throws {
+    public init(sampleContent: Bool = false, features: [any Feature.Type] = [], configure: (inout AppConfig) -> Void = { _ in }) throws {
         directory = makeTemporaryDirectory()
         var config = AppConfig(root: packageRoot)
         config.port = 0
@@ -54,7 +54,7 @@ public final class TestApp: Sendable {
         configure(&config)
         var logger = Logger(label: "sanctuary-test")
         logger.logLevel = .warning
-        app = try Application(config: config, logger: logger)
+        app = try Application(config: config, logger: logger, features: features)
         server = try app.makeServer()
         try server.start()
     }

@@ -54,20 +54,40 @@ public final class Application: Sendable {
     public let unconfirmedMail: UnconfirmedMailCaps
     /// Resource downloads counted in memory, written every few seconds.
     public let downloads: DownloadTally
-    /// The housekeeping timer of a running server.
-    private let maintenance = Mutex<Task<Void, Never>?>(nil)
     /// Everything counted for `GET /metrics`, in Prometheus form.
     public let metrics: PrometheusCollectorRegistry
     let metricsFactory: DescribedMetricsFactory
     /// The server made by `makeServer` (its open connections are a metric).
     let server = Mutex<HTTPServer?>(nil)
+    /// Every feature, in the order their routes are registered: the one list that names them.
+    static let builtInFeatures: [any Feature.Type] = [
+        HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
+        CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
+        SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, StaffSessionsFeature.self,
+        SecondFactorFeature.self,
+        OutboxFeature.self, MailingsFeature.self,
+        UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,
+        PagesFeature.self,
+        SiteSettingsFeature.self,
+        MetricsFeature.self,
+    ]
+    /// The features this application runs: the built-in ones and any given to `init`.
+    public let features: [any Feature.Type]
+    /// The main navigation and the staff navigation, gathered from the features.
+    public let navigation: [NavigationEntry]
+    public let adminNavigation: [AdminNavigationEntry]
+    /// The clock's work, gathered from the features (see `startScheduler`).
+    private let scheduler = Mutex<Scheduler?>(nil)
     /// The rotating backups of a running server (when `backup.every_hours` is above 0).
     private let backups = Mutex<BackupSchedule?>(nil)
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
-    public init(config: AppConfig, logger: Logger = Logger(label: "sanctuary")) throws {
+    public init(config: AppConfig, logger: Logger = Logger(label: "sanctuary"), features extra: [any Feature.Type] = []) throws {
         self.config = config
+        features = Application.builtInFeatures + extra
+        navigation = features.flatMap { $0.navigation }.sorted { $0.order < $1.order }
+        adminNavigation = features.flatMap { $0.adminNavigation }.sorted { $0.order < $1.order }
         self.logger = logger
         signingPetitions = StaffEditedCache(staffChanges)
         metrics = PrometheusCollectorRegistry()
@@ -107,29 +127,25 @@ public final class Application: Sendable {
         try database.writeAndWait { db in
             _ = try RepresentativeStore.loadRidingsIfEmpty(db, file: configDirectory.appendingPathComponent("ridings-2023.csv"))
         }
+        var sampleLoaded = false
         if config.loadSampleContent {
-            let loaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
+            sampleLoaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
                 .loadIfEmpty(into: database)
-            if loaded {
+            if sampleLoaded {
                 logger.info("loaded the sample content from Config/sample-content.json")
-            }
-            if loaded {
-                try ResourcesFeature.loadSamples(
-                    from: config.configDirectory.appendingPathComponent("sample-content.json"), into: database,
-                    directory: resourcesDirectory)
-            }
-            if loaded && config.loadSampleMedia {
-                try MediaFeature.loadSamples(
-                    from: config.configDirectory.appendingPathComponent("sample-content.json"), into: database,
-                    mediaDirectory: mediaDirectory)
             }
             try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
         mailer = Application.makeMailer(
             config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger, metrics: metricsFactory)
+        if sampleLoaded {
+            // What each feature keeps beside the rows (files, pictures) for the sample content.
+            let file = config.configDirectory.appendingPathComponent("sample-content.json")
+            for feature in features { try feature.loadSampleContent(self, from: file) }
+        }
         siteSettings.reload(database)
         configureRouter()
-        mailer.schedule { [weak self] in self?.runScheduledMail() }
+        mailer.schedule { [weak self] in if let self { Scheduler.runMailJobs(self) } }
         // Start-up is done. On a first start, decoding the sample pictures grew the heap by
         // about 25 MB that glibc would otherwise keep for the server's whole life.
         malloc_trim(0)
@@ -168,17 +184,6 @@ public final class Application: Sendable {
         }
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        let features: [any Feature.Type] = [
-            HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
-            CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-            SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, StaffSessionsFeature.self,
-            SecondFactorFeature.self,
-            OutboxFeature.self, MailingsFeature.self,
-            UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,
-            PagesFeature.self,
-            SiteSettingsFeature.self,
-            MetricsFeature.self,
-        ]
         for feature in features { feature.register(in: self) }
         router.fallback = { [self] request in
             // Pictures live under their own mount: one lookup, not a miss in Public/ first.
@@ -204,7 +209,13 @@ public final class Application: Sendable {
     /// The server for this application, listening but not yet started. Starts the
     /// housekeeping timer too.
     public func makeServer() throws -> HTTPServer {
-        startMaintenance()
+        scheduler.withLock { scheduler in
+            if scheduler == nil {
+                let made = Scheduler(app: self)
+                made.start()
+                scheduler = made
+            }
+        }
         mailer.start()
         if config.backupEveryHours > 0 {
             let schedule = BackupSchedule(
@@ -249,6 +260,7 @@ public final class Application: Sendable {
         let settings = siteSettings.current
         var context = PageContext(
             t: t, languages: languages, siteName: siteName, path: request.path, alternatePath: path, baseURL: baseURL(request))
+        context.navigation = navigation.map { ($0.path, t($0.label)) }
         context.footerLinks = footerPages.pages(self).map { ("/pages/\($0.slug)", $0.title.text(t)) }
         context.tagline = tagline(t)
         context.theme = settings.settings.accent.isEmpty ? nil : "/theme/\(settings.settings.accent.dropFirst()).css"
@@ -295,7 +307,10 @@ public final class Application: Sendable {
     public func secureCookies(_ request: Request) -> Bool { config.secureCookies || request.isSecure }
 
     public func close() {
-        maintenance.withLock { $0?.cancel() }
+        scheduler.withLock { scheduler in
+            scheduler?.stop()
+            scheduler = nil
+        }
         downloads.flushAndWait(database)
         mailer.stop()
         backups.withLock { schedule in
@@ -305,53 +320,4 @@ public final class Application: Sendable {
         database.close()
     }
 
-    /// Housekeeping at once and then every `maintenanceSeconds`: letters past their retention
-    /// are deleted even when no new letter is made (the lookup refuses them already); old
-    /// mail, signatures never confirmed and expired links go too (`OutboxStore.purge`).
-    private func startMaintenance() {
-        let database = database
-        let retention = config.letterRetentionDays
-        let rsvpHours = config.rsvpConfirmHours
-        let bouncePolicy = mailer.settings.bouncePolicy
-        let logger = logger
-        let downloads = downloads
-        let interval = UInt64(max(0.05, config.maintenanceSeconds) * 1e9)
-        let task = Task.detached {
-            while !Task.isCancelled {
-                do {
-                    // Looked for on a reader first: a write, even one that deletes nothing, ends
-                    // every cached page (it moves `Database.generation`).
-                    if try database.read({ try LetterStore.hasExpired($0, retentionDays: retention) }) {
-                        let purged = try await database.write { db in try LetterStore.purge(db, retentionDays: retention) }
-                        logger.info("purged \(purged) letters past their retention")
-                    }
-                    if try database.read({ try EventStore.expiredRequestsExist($0, hours: rsvpHours) }) {
-                        let purged = try await database.write { db in try EventStore.purgeRequests(db, hours: rsvpHours) }
-                        logger.info("purged \(purged) registrations never confirmed")
-                    }
-                    if try database.read({ try SuppressionStore.purgeIsDue($0, policy: bouncePolicy) }) {
-                        let purged = try await database.write { db in try SuppressionStore.purge(db, policy: bouncePolicy) }
-                        logger.info("purged \(purged) old bounce records")
-                    }
-                    await downloads.flush(database)
-                    if try database.read({ try OutboxStore.purgeIsDue($0) }) {
-                        let purged = try await database.write { db in try OutboxStore.purge(db) }
-                        logger.info("purged \(purged) old mails, unconfirmed signatures and expired links")
-                    }
-                } catch {
-                    logger.error("housekeeping failed: \(error)")
-                }
-                try? await Task.sleep(nanoseconds: interval)
-            }
-        }
-        maintenance.withLock { old in
-            old?.cancel()
-            old = task
-        }
-    }
-}
-
-/// A feature registers its routes on the application's router.
-public protocol Feature {
-    static func register(in app: Application)
 }

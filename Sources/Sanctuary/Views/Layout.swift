@@ -10,6 +10,8 @@ public struct PageContext: Sendable {
     /// The same content in any language, without prefix (path and query).
     public let alternatePath: String
     public let baseURL: String
+    /// The main navigation, gathered from the features: path and label.
+    public var navigation: [(href: String, label: String)] = []
     /// Staff pages linked from the footer (About, Privacy policy…): path and title.
     public var footerLinks: [(href: String, title: String)] = []
     /// The site's tagline in this language (the default description).
@@ -65,15 +67,7 @@ public enum Layout {
         head: HTML = .empty, share: SharePreview = SharePreview(), body: HTML
     ) -> HTML {
         let t = context.t
-        let navigation: [(String, String)] = [
-            ("/campaigns", t("nav.campaigns")),
-            ("/petitions", t("nav.petitions")),
-            ("/letters", t("nav.letters")),
-            ("/events", t("nav.events")),
-            ("/news", t("nav.news")),
-            ("/representatives", t("nav.representatives")),
-        ]
-        let links: [HTML] = navigation.map { href, label in
+        let links: [HTML] = context.navigation.map { href, label in
             let current = context.path == href || context.path.hasPrefix(href + "/")
             return "<li><a href=\"\(t.path(href))\"\(current ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
         }

@@ -5,6 +5,21 @@ import SQLite
 /// The admin area: sign-in and out, the first-run setup link, the dashboard, petitions
 /// with their exports, accounts and the audit log.
 enum AdminFeature: Feature {
+    static var adminNavigation: [AdminNavigationEntry] {
+        [AdminNavigationEntry(path: "/admin", label: "admin.nav.dashboard", area: .dashboard, order: 0)]
+            + AdminResources.all.enumerated().map { index, resource in
+                AdminNavigationEntry(path: resource.path, label: "admin.nav.\(resource.key)", area: resource.area, order: 10 + index * 10)
+            }
+            + [
+                AdminNavigationEntry(path: "/admin/accounts", label: "admin.nav.accounts", area: .accounts, order: 100),
+                AdminNavigationEntry(path: "/admin/audit", label: "admin.nav.audit", area: .audit, order: 110),
+            ]
+    }
+
+    static var personalData: [PersonalData] {
+        [PersonalData("staff accounts", table: "users", email: "email", columns: ["email", "name", "role", "created_at", "last_login_at"])]
+    }
+
     static func register(in app: Application) {
         let router = app.router
         let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
@@ -200,6 +215,7 @@ enum AdminFeature: Feature {
                 try RelayStatusStore.current(db)
             )
         }
+        let cards = try app.features.flatMap { try $0.dashboardCards(app, session.user, app.t(request)) }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, csrf in
             """
             \(MailStatusViews.relayWarning(relay, csrf: session.user.may(.outbox) ? csrf : nil, timeZone: app.config.siteTimeZone, t: c.t))
@@ -207,6 +223,7 @@ enum AdminFeature: Feature {
             \(AdminViews.dashboard(
                 user: session.user, petitions: petitions, pending: pending, daily: daily, days: calendar, rsvps: rsvps, letters: letters,
                 t: c.t))
+            \(cards)
             """
         }
     }

@@ -9,16 +9,7 @@ enum AdminViews {
         let csrf = AdminAuth.csrfToken(app, session)
         var response = app.page(request, title: title, status: status) { c in
             let t = c.t
-            var links: [(String, String)] = [("/admin", t("admin.nav.dashboard"))]
-            for resource in AdminResources.all where session.user.may(resource.area) {
-                links.append((resource.path, t("admin.nav.\(resource.key)")))
-            }
-            if session.user.may(.mailings) { links.append(("/admin/mailings", t("admin.nav.mailings"))) }
-            if session.user.may(.resources) { links.append(("/admin/resources", t("admin.nav.resources"))) }
-            if session.user.may(.accounts) { links.append(("/admin/accounts", t("admin.nav.accounts"))) }
-            if session.user.may(.audit) { links.append(("/admin/audit", t("admin.nav.audit"))) }
-            if session.user.may(.outbox) { links.append(("/admin/outbox", t("admin.nav.outbox"))) }
-            if session.user.may(.settings) { links.append(("/admin/settings", t("admin.nav.settings"))) }
+            let links = app.adminNavigation.filter { session.user.may($0.area) }.map { ($0.path, t($0.label)) }
             let items: [HTML] = links.map { href, label in
                 "<li><a href=\"\(t.path(href))\"\(request.path == href || (href != "/admin" && request.path.hasPrefix(href + "/")) ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(label)</a></li>"
             }

@@ -16,21 +16,34 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
 
     static let columns = "users.id, users.email, users.name, users.role, users.disabled, users.totp_key IS NOT NULL AS second_factor"
 
-    /// What each role may do. Admins may do everything.
-    public func may(_ area: Area) -> Bool {
-        switch (role, area) {
-        case (.admin, _): return true
-        case (.organizer, .petitions), (.organizer, .letters), (.organizer, .exports), (.organizer, .campaigns), (.organizer, .resources),
-            (.organizer, .mailings):
-            return true
-        case (.editor, .news), (.editor, .events), (.editor, .campaigns), (.editor, .resources), (.editor, .pages): return true
-        case (_, .dashboard): return true
-        default: return false
-        }
-    }
+    /// What each role may do: admins everything, the others the areas that name them.
+    public func may(_ area: Area) -> Bool { role == .admin || area.roles.contains(role) }
 
-    public enum Area: Sendable {
-        case dashboard, campaigns, resources, petitions, letters, exports, news, events, accounts, audit, outbox, mailings, pages, settings
+    /// A part of the staff screens, and the roles besides admin that may use it. A feature
+    /// declares its own (`static let stories = Area("stories", roles: [.organizer])`).
+    public struct Area: Sendable, Hashable {
+        public let key: String
+        public let roles: Set<Role>
+
+        public init(_ key: String, roles: Set<Role>) {
+            self.key = key
+            self.roles = roles
+        }
+
+        public static let dashboard = Area("dashboard", roles: [.organizer, .editor])
+        public static let campaigns = Area("campaigns", roles: [.organizer, .editor])
+        public static let resources = Area("resources", roles: [.organizer, .editor])
+        public static let petitions = Area("petitions", roles: [.organizer])
+        public static let letters = Area("letters", roles: [.organizer])
+        public static let exports = Area("exports", roles: [.organizer])
+        public static let mailings = Area("mailings", roles: [.organizer])
+        public static let news = Area("news", roles: [.editor])
+        public static let events = Area("events", roles: [.editor])
+        public static let pages = Area("pages", roles: [.editor])
+        public static let accounts = Area("accounts", roles: [])
+        public static let audit = Area("audit", roles: [])
+        public static let outbox = Area("outbox", roles: [])
+        public static let settings = Area("settings", roles: [])
     }
 }
 

@@ -1,7 +1,14 @@
 import HTTP
+import SQLite
 
 /// `/campaigns` and `/campaigns/{slug}`: the case, the asks, and every open way to act.
 enum CampaignsFeature: Feature {
+    static var navigation: [NavigationEntry] { [NavigationEntry(path: "/campaigns", label: "nav.campaigns", order: 10)] }
+
+    static func sitemap(_ db: Connection) throws -> [String] {
+        ["/campaigns"] + (try CampaignStore.active(db).map { "/campaigns/\($0.slug)" })
+    }
+
     static func register(in app: Application) {
         app.router.get("/campaigns", list(app))
         app.router.get("/campaigns/{slug}", hub(app))

@@ -5,6 +5,14 @@ import SQLite
 /// "Stay informed": a sign-up with explicit, unticked consent stored verbatim with its time
 /// (CASL), and an unsubscribe link that works once.
 enum UpdatesFeature: Feature {
+    static var personalData: [PersonalData] {
+        [
+            PersonalData(
+                "subscriptions to updates", table: "subscribers", email: "email",
+                columns: ["email", "name", "postal_code", "campaign_id", "consent_text", "consented_at", "unsubscribed_at"])
+        ]
+    }
+
     static func register(in app: Application) {
         app.router.post("/updates", writes: { request in try await subscribe(app, request) })
         app.router.get("/updates/sent", ErrorPages.handler(app, title: "updates.sent.title", body: "updates.sent.body"))

@@ -7,6 +7,34 @@ import Synchronization
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
 enum EventsFeature: Feature {
+    static var personalData: [PersonalData] {
+        [
+            PersonalData(
+                "event registrations", table: "rsvps", email: "email",
+                columns: ["event_id", "name", "email", "note", "status", "created_at"]),
+            PersonalData(
+                "registrations waiting for their e-mail link", table: "rsvp_requests", email: "email",
+                columns: ["event_id", "name", "email", "note", "created_at"]),
+        ]
+    }
+
+    static var navigation: [NavigationEntry] { [NavigationEntry(path: "/events", label: "nav.events", order: 40)] }
+
+    static func sitemap(_ db: Connection) throws -> [String] {
+        ["/events", "/events?past=1"] + (try (EventStore.upcoming(db) + EventStore.past(db)).map { "/events/\($0.slug)" })
+    }
+
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        let (database, logger, hours) = (app.database, app.logger, app.config.rsvpConfirmHours)
+        return [
+            ScheduledJob("event reminders", .mail) { try sendReminders(app) },
+            ScheduledJob("registrations never confirmed", .housekeeping) {
+                guard try database.read({ try EventStore.expiredRequestsExist($0, hours: hours) }) else { return }
+                let purged = try database.writeAndWait { db in try EventStore.purgeRequests(db, hours: hours) }
+                logger.info("purged \(purged) registrations never confirmed")
+            },
+        ]
+    }
 
     static func register(in app: Application) {
         app.router.get("/events", list(app))

@@ -1,7 +1,10 @@
 import HTTP
+import SQLite
 
 /// `GET /`: what to act on now, the latest news and the next events.
 enum HomeFeature: Feature {
+    static func sitemap(_ db: Connection) throws -> [String] { ["/"] }
+
     static func register(in app: Application) {
         app.router.get("/", home(app))
     }

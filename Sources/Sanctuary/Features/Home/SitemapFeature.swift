@@ -5,16 +5,8 @@ import HTTP
 enum SitemapFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/sitemap.xml") { request in
-            let paths = try app.database.read { db -> [String] in
-                var paths = ["/", "/campaigns", "/petitions", "/letters", "/events", "/events?past=1", "/news"]
-                paths += try CampaignStore.active(db).map { "/campaigns/\($0.slug)" }
-                paths += try LetterStore.open(db).map { "/letters/\($0.slug)" }
-                paths += try PetitionStore.all(db).map { "/petitions/\($0.slug)" }
-                paths += try (EventStore.upcoming(db) + EventStore.past(db)).map { "/events/\($0.slug)" }
-                paths += try NewsStore.page(db, offset: 0, limit: 1000).map { "/news/\($0.slug)" }
-                paths += try PageStore.published(db).map { "/pages/\($0.slug)" }
-                return paths
-            }
+            // Every feature's public pages.
+            let paths = try app.database.read { db in try app.features.flatMap { try $0.sitemap(db) } }
             let languages = app.languages.all
             let urls = paths.flatMap { path in
                 let twins = languages.map {

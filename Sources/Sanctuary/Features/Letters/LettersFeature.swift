@@ -1,10 +1,44 @@
 import Foundation
 import HTTP
 import Mail
+import SQLite
 
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
 enum LettersFeature: Feature {
+    static var personalData: [PersonalData] {
+        [
+            PersonalData(
+                "letters to representatives", table: "letters", email: "sender_email",
+                columns: [
+                    "campaign_id", "sender_name", "sender_email", "sender_address", "postal_code", "recipient_name", "subject", "body",
+                    "created_at",
+                ])
+        ]
+    }
+
+    static var navigation: [NavigationEntry] {
+        [
+            NavigationEntry(path: "/letters", label: "nav.letters", order: 30),
+            NavigationEntry(path: "/representatives", label: "nav.representatives", order: 60),
+        ]
+    }
+
+    static func sitemap(_ db: Connection) throws -> [String] {
+        ["/letters"] + (try LetterStore.open(db).map { "/letters/\($0.slug)" })
+    }
+
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        let (database, logger, retention) = (app.database, app.logger, app.config.letterRetentionDays)
+        return [
+            ScheduledJob("letters past their retention", .housekeeping) {
+                // Looked for on a reader first: a write, even one that deletes nothing, ends every cached page.
+                guard try database.read({ try LetterStore.hasExpired($0, retentionDays: retention) }) else { return }
+                let purged = try database.writeAndWait { db in try LetterStore.purge(db, retentionDays: retention) }
+                logger.info("purged \(purged) letters past their retention")
+            }
+        ]
+    }
 
     static func register(in app: Application) {
         app.router.get("/representatives", representatives(app))

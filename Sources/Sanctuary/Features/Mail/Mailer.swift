@@ -11,7 +11,7 @@ import Synchronization
 /// most `maxPerSecond`, and records every attempt. With no SMTP server configured it
 /// delivers nothing and logs, once per message, where an admin can read it.
 ///
-/// Every few seconds it also runs the scheduled jobs (event reminders) the application
+/// Every few seconds it also runs the features' `.mail` jobs (event reminders, scheduled mailings) the application
 /// gives it: they write their mail into the outbox like any action.
 public final class Mailer: Sendable {
     public struct Settings: Sendable {

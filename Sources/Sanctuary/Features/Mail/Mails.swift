@@ -63,19 +63,6 @@ extension Application {
     }
 }
 
-extension Application {
-    /// The mail nobody's action causes, due by the clock: event reminders and scheduled
-    /// mailings. Run by the mailer's thread every `mail.schedule_seconds`.
-    func runScheduledMail() {
-        do {
-            try EventsFeature.sendReminders(self)
-            try MailingsFeature.sendDue(self)
-        } catch {
-            logger.error("mail: scheduled mail failed: \(error)")
-        }
-    }
-}
-
 /// VERP return paths (`bounce+{id}-{mac}@domain`): a bounce that arrives after the relay
 /// accepted a message names the message it answers, and nobody can forge one for another.
 public enum ReturnPath {

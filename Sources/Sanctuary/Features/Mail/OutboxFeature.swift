@@ -4,6 +4,32 @@ import HTTP
 /// `/admin/outbox` (admins): every message with its state and attempts, the text of each,
 /// and "retry now". With no SMTP server configured this is where mail is read.
 enum OutboxFeature: Feature {
+    static var adminNavigation: [AdminNavigationEntry] {
+        [AdminNavigationEntry(path: "/admin/outbox", label: "admin.nav.outbox", area: .outbox, order: 120)]
+    }
+
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        let (database, logger) = (app.database, app.logger)
+        return [
+            ScheduledJob("old mail, unconfirmed signatures and expired links", .housekeeping) {
+                guard try database.read({ try OutboxStore.purgeIsDue($0) }) else { return }
+                let purged = try database.writeAndWait { db in try OutboxStore.purge(db) }
+                logger.info("purged \(purged) old mails, unconfirmed signatures and expired links")
+            }
+        ]
+    }
+
+    static var personalData: [PersonalData] {
+        [
+            PersonalData(
+                "mail waiting or sent", table: "outbox", email: "recipient",
+                columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
+            PersonalData(
+                "addresses mail may not reach", table: "mail_addresses", email: "address",
+                columns: ["address", "unsubscribed_at", "undeliverable_at", "undeliverable_reason"]),
+        ]
+    }
+
     static func register(in app: Application) {
         app.router.get("/admin/outbox", list(app))
         app.router.get("/admin/outbox/{id}", message(app))

@@ -8,6 +8,17 @@ import SQLite
 /// are unsubscriptions: only their owner undoes them, by confirming again.
 /// `/admin/outbox/relay/retry` (admins): the relay was fixed, try it now.
 enum SuppressionsFeature: Feature {
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        let (database, logger, policy) = (app.database, app.logger, app.mailer.settings.bouncePolicy)
+        return [
+            ScheduledJob("old bounce records", .housekeeping) {
+                guard try database.read({ try SuppressionStore.purgeIsDue($0, policy: policy) }) else { return }
+                let purged = try database.writeAndWait { db in try SuppressionStore.purge(db, policy: policy) }
+                logger.info("purged \(purged) old bounce records")
+            }
+        ]
+    }
+
     static func register(in app: Application) {
         app.router.get("/admin/suppressions", list(app))
         app.router.post("/admin/suppressions/{id}/lift", async: liftOne(app))

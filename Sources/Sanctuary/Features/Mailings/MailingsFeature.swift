@@ -8,6 +8,12 @@ import SQLite
 /// a set time; watch it go, pause, resume, cancel. Messages go into the outbox behind
 /// transactional mail and are rendered one by one as the sender takes them.
 enum MailingsFeature: Feature {
+    static var adminNavigation: [AdminNavigationEntry] {
+        [AdminNavigationEntry(path: "/admin/mailings", label: "admin.nav.mailings", area: .mailings, order: 80)]
+    }
+
+    static func jobs(_ app: Application) -> [ScheduledJob] { [ScheduledJob("scheduled mailings", .mail) { try sendDue(app) }] }
+
     static func register(in app: Application) {
         app.router.get("/admin/mailings", list(app))
         app.router.get("/admin/mailings/new", new(app))

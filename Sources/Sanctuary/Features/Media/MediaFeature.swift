@@ -6,6 +6,11 @@ import SQLite
 /// Pictures for campaigns, petitions, news and events: `/admin/{kind}/{id}/image` to add,
 /// replace or remove one. The copies are served by `Application.mediaFiles` at `/media/…`.
 enum MediaFeature: Feature {
+    static func loadSampleContent(_ app: Application, from file: URL) throws {
+        guard app.config.loadSampleMedia else { return }
+        try loadSamples(from: file, into: app.database, mediaDirectory: app.mediaDirectory)
+    }
+
     static func register(in app: Application) {
         for owner in MediaOwner.allCases {
             let path = "/admin/\(owner.rawValue)/{id}/image"

@@ -1,8 +1,15 @@
 import Foundation
 import HTTP
+import SQLite
 
 /// `/news` (10 a page), `/news/{slug}`, `/news.atom`.
 enum NewsFeature: Feature {
+    static var navigation: [NavigationEntry] { [NavigationEntry(path: "/news", label: "nav.news", order: 50)] }
+
+    static func sitemap(_ db: Connection) throws -> [String] {
+        ["/news"] + (try NewsStore.page(db, offset: 0, limit: 1000).map { "/news/\($0.slug)" })
+    }
+
     static let pageSize = 10
 
     static func register(in app: Application) {

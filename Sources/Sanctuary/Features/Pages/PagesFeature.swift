@@ -1,10 +1,13 @@
 import Foundation
 import HTTP
+import SQLite
 import Synchronization
 
 /// `/pages/{slug}`: About, Privacy policy and the like, written by staff in both languages
 /// (`/admin/pages`) and linked from every page's footer.
 enum PagesFeature: Feature {
+    static func sitemap(_ db: Connection) throws -> [String] { try PageStore.published(db).map { "/pages/\($0.slug)" } }
+
     static func register(in app: Application) {
         app.router.get("/pages/{slug}") { request in
             let page = try app.database.read({ try PageStore.find($0, slug: request.parameter("slug")) }).orNotFound()

@@ -4,6 +4,22 @@ import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
+    static var navigation: [NavigationEntry] { [NavigationEntry(path: "/petitions", label: "nav.petitions", order: 20)] }
+
+    static func sitemap(_ db: Connection) throws -> [String] {
+        ["/petitions"] + (try PetitionStore.all(db).map { "/petitions/\($0.slug)" })
+    }
+
+    static var personalData: [PersonalData] {
+        [
+            PersonalData(
+                "petition signatures", table: "signatures", email: "email",
+                columns: [
+                    "petition_id", "first_name", "last_name", "email", "postal_code", "province", "comment", "created_at", "confirmed_at",
+                ])
+        ]
+    }
+
     static let publicCaching = CachePolicy.publicPage(shared: 5)
 
     static func register(in app: Application) {

@@ -5,6 +5,18 @@ import SQLite
 
 /// Files staff upload and external links, served with ETag and Range, counted.
 enum ResourcesFeature: Feature {
+    static func loadSampleContent(_ app: Application, from file: URL) throws {
+        try loadSamples(from: file, into: app.database, directory: app.resourcesDirectory)
+    }
+
+    static var adminNavigation: [AdminNavigationEntry] {
+        [AdminNavigationEntry(path: "/admin/resources", label: "admin.nav.resources", area: .resources, order: 90)]
+    }
+
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        [ScheduledJob("download counts", .housekeeping) { app.downloads.flushAndWait(app.database) }]
+    }
+
     /// Accepted file types, recognised by their content, with the extension they must carry.
     static let kinds: [(ext: [String], type: String, magic: [UInt8], offset: Int)] = [
         (["pdf"], "application/pdf", Array("%PDF-".utf8), 0),

@@ -6,6 +6,10 @@ import HTTP
 /// is the colour itself (`/theme/1d4e89.css`), so it is cached for good and the content
 /// security policy needs no inline style.
 enum SiteSettingsFeature: Feature {
+    static var adminNavigation: [AdminNavigationEntry] {
+        [AdminNavigationEntry(path: "/admin/settings", label: "admin.nav.settings", area: .settings, order: 130)]
+    }
+
     static func register(in app: Application) {
         app.router.get("/admin/settings") { request in
             let session = try AdminAuth.require(app, request, .settings)

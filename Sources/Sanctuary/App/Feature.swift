@@ -1,0 +1,114 @@
+import Foundation
+import HTTP
+import SQLite
+
+/// A feature plugs into the application through these hooks, which the application loops
+/// over (`Application.features`); no shared file names a feature. Every hook but `register`
+/// has a default that adds nothing, so a feature declares only what it has.
+public protocol Feature {
+    /// Routes, and anything else set up once.
+    static func register(in app: Application)
+
+    /// Links in the site's main navigation (the header of every public page).
+    static var navigation: [NavigationEntry] { get }
+
+    /// Links in the staff navigation, each shown to those who may use its area.
+    static var adminNavigation: [AdminNavigationEntry] { get }
+
+    /// Public pages for `/sitemap.xml` (paths without a language prefix).
+    static func sitemap(_ db: Connection) throws -> [String]
+
+    /// Work the clock causes: reminders, scheduled sends, housekeeping and retention.
+    static func jobs(_ app: Application) -> [ScheduledJob]
+
+    /// Where the feature keeps what a supporter gave: for the privacy work (find, export
+    /// and erase by e-mail address).
+    static var personalData: [PersonalData] { get }
+
+    /// Cards on the staff dashboard, below the site's own figures.
+    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML]
+
+    /// On a first start with `sample_content`, after the sample rows went in: what the
+    /// feature keeps beside them (files, pictures), from `Config/sample-content.json`.
+    static func loadSampleContent(_ app: Application, from file: URL) throws
+}
+
+extension Feature {
+    public static var navigation: [NavigationEntry] { [] }
+    public static var adminNavigation: [AdminNavigationEntry] { [] }
+    public static func sitemap(_ db: Connection) throws -> [String] { [] }
+    public static func jobs(_ app: Application) -> [ScheduledJob] { [] }
+    public static var personalData: [PersonalData] { [] }
+    public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
+    public static func loadSampleContent(_ app: Application, from file: URL) throws {}
+}
+
+/// A link in the main navigation: where, its label's locale key, and its place (lower first).
+public struct NavigationEntry: Sendable {
+    public let path: String
+    public let label: String
+    public let order: Int
+
+    public init(path: String, label: String, order: Int) {
+        self.path = path
+        self.label = label
+        self.order = order
+    }
+}
+
+/// A link in the staff navigation, for those who may use `area`.
+public struct AdminNavigationEntry: Sendable {
+    public let path: String
+    public let label: String
+    public let area: StaffUser.Area
+    public let order: Int
+
+    public init(path: String, label: String, area: StaffUser.Area, order: Int) {
+        self.path = path
+        self.label = label
+        self.area = area
+        self.order = order
+    }
+}
+
+/// Work that runs by the clock, off the threads that answer requests.
+public struct ScheduledJob: Sendable {
+    public enum Cadence: Sendable, Equatable {
+        /// As often as the mailer looks for due mail (`mail.schedule_seconds`); the mailer is
+        /// woken after, so what the job queued goes at once.
+        case mail
+        /// Housekeeping (`maintenance_seconds`, hourly by default).
+        case housekeeping
+        case every(TimeInterval)
+    }
+
+    public let name: String
+    public let cadence: Cadence
+    /// Runs on a thread of its own (the mailer's for `.mail`), never one that answers requests:
+    /// it may wait for the database (`writeAndWait`).
+    public let run: @Sendable () throws -> Void
+
+    public init(_ name: String, _ cadence: Cadence, run: @escaping @Sendable () throws -> Void) {
+        self.name = name
+        self.cadence = cadence
+        self.run = run
+    }
+}
+
+/// A table that holds a supporter's data, found by their e-mail address.
+public struct PersonalData: Sendable {
+    /// What it is, for people (a locale key is not needed: this is for staff and operators).
+    public let what: String
+    public let table: String
+    /// The column holding the e-mail address (compared case-insensitively).
+    public let email: String
+    /// The columns a supporter's export holds.
+    public let columns: [String]
+
+    public init(_ what: String, table: String, email: String, columns: [String]) {
+        self.what = what
+        self.table = table
+        self.email = email
+        self.columns = columns
+    }
+}

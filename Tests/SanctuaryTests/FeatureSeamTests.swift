@@ -1,0 +1,126 @@
+import Foundation
+import HTTP
+import SQLite
+import Synchronization
+import TestSupport
+import XCTest
+
+@testable import Sanctuary
+
+/// A feature written only here, in the test target, and plugged in by listing it: its
+/// public page, its navigation entry, its admin screen with its own staff area, its sitemap
+/// entry, its scheduled job, its dashboard card and the personal data it declares all work,
+/// with no shared file of the application naming it.
+enum GreetingsFeature: Feature {
+    static let area = StaffUser.Area("greetings", roles: [.organizer])
+    static let runs = Atomic<Int>(0)
+
+    static func register(in app: Application) {
+        try? app.database.writeAndWait { db in
+            try db.execute("CREATE TABLE IF NOT EXISTS greetings (id INTEGER PRIMARY KEY, email TEXT NOT NULL, words TEXT NOT NULL)")
+        }
+        app.router.get("/greetings") { request in
+            app.page(request, title: "Greetings") { _ in "<h1>Greetings from a plugged-in feature</h1>" }
+        }
+        app.router.get("/admin/greetings") { request in
+            let session = try AdminAuth.require(app, request, area)
+            return AdminViews.page(app, request, session, title: "Greetings to moderate") { _, _ in "<h1>Greetings to moderate</h1>" }
+        }
+    }
+
+    static var navigation: [NavigationEntry] { [NavigationEntry(path: "/greetings", label: "Greetings", order: 45)] }
+
+    static var adminNavigation: [AdminNavigationEntry] {
+        [AdminNavigationEntry(path: "/admin/greetings", label: "Greetings to moderate", area: area, order: 85)]
+    }
+
+    static func sitemap(_ db: Connection) throws -> [String] { ["/greetings"] }
+
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        [ScheduledJob("count greetings", .every(0.05)) { runs.add(1, ordering: .relaxed) }]
+    }
+
+    static var personalData: [PersonalData] {
+        [PersonalData("greetings", table: "greetings", email: "email", columns: ["email", "words"])]
+    }
+
+    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+        guard user.may(area) else { return [] }
+        let count = try app.database.read { try $0.scalar("SELECT count(*) FROM greetings", as: Int.self) } ?? 0
+        return ["<section class=\"card\"><h2>Greetings</h2><p>\(count) waiting</p></section>"]
+    }
+}
+
+final class FeatureSeamTests: XCTestCase {
+    func testAFeatureOutsideTheAppPlugsInByBeingListed() throws {
+        let site = try TestApp(sampleContent: true, features: [GreetingsFeature.self]) {
+            $0.passwordCost = 10
+            $0.maintenanceSeconds = 3600
+        }
+        defer { site.stop() }
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try StaffStore.create(db, email: "org@example.org", name: "", role: .organizer, passwordHash: hash)
+            try StaffStore.create(db, email: "ed@example.org", name: "", role: .editor, passwordHash: hash)
+            try db.run("INSERT INTO greetings (email, words) VALUES ('Amal@Example.org', 'Welcome, neighbours')")
+        }
+
+        // Its page, and its place in every page's navigation (after Events, before News).
+        let page = try site.get("/greetings")
+        XCTAssertEqual(page.status, 200)
+        XCTAssertTrue(page.text.contains("Greetings from a plugged-in feature"))
+        let home = try site.get("/").text
+        let events = try XCTUnwrap(home.range(of: ">Events</a>"))
+        let greetings = try XCTUnwrap(home.range(of: "href=\"/greetings\">Greetings</a>"), home)
+        let news = try XCTUnwrap(home.range(of: ">News</a>"))
+        XCTAssertTrue(events.lowerBound < greetings.lowerBound && greetings.lowerBound < news.lowerBound)
+
+        // Its admin screen, for its own area: organizers yes, editors no; in the staff navigation of those who may.
+        let organizer = try site.signIn("org@example.org")
+        let editor = try site.signIn("ed@example.org")
+        XCTAssertEqual(try site.get("/admin/greetings", headers: organizer).status, 200)
+        XCTAssertEqual(try site.get("/admin/greetings", headers: editor).status, 403)
+        let dashboard = try site.get("/admin", headers: organizer).text
+        XCTAssertTrue(dashboard.contains("href=\"/admin/greetings\""), "in the staff navigation")
+        XCTAssertTrue(dashboard.contains("<h2>Greetings</h2><p>1 waiting</p>"), "its dashboard card")
+        XCTAssertFalse(try site.get("/admin", headers: editor).text.contains("/admin/greetings"))
+
+        // Its sitemap entry, in both languages.
+        let sitemap = try site.get("/sitemap.xml").text
+        XCTAssertTrue(sitemap.contains("/greetings</loc>") && sitemap.contains("/fr/greetings</loc>"), sitemap)
+
+        // Its job, run by the clock.
+        let before = GreetingsFeature.runs.load(ordering: .relaxed)
+        try waitUntil { GreetingsFeature.runs.load(ordering: .relaxed) >= before + 3 }
+
+        // Its personal data, found and exported by e-mail address (in any case) with everyone else's.
+        let export = try site.app.database.read { db in
+            try PersonalDataStore.exportJSON(db, email: "amal@example.org", in: site.app.personalData)
+        }
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: export) as? [String: Any])
+        let tables = try XCTUnwrap(json["tables"] as? [[String: Any]])
+        let found = try XCTUnwrap(tables.first { $0["table"] as? String == "greetings" })
+        XCTAssertEqual((found["rows"] as? [[String: String]])?.first?["words"], "Welcome, neighbours")
+        XCTAssertTrue(site.app.personalData.contains { $0.table == "signatures" }, "the built-in features declare theirs too")
+    }
+
+    /// Every table a feature declares exists with every column it names: a renamed column
+    /// cannot silently drop out of a supporter's export.
+    func testEveryDeclaredPersonalDataColumnExists() throws {
+        let site = try TestApp()
+        defer { site.stop() }
+        XCTAssertGreaterThanOrEqual(site.app.personalData.count, 8)
+        try site.app.database.read { db in
+            for declaration in site.app.personalData {
+                let columns = Set(
+                    try db.query("SELECT name FROM pragma_table_info(?)", declaration.table) { try $0.get("name", as: String.self) })
+                XCTAssertFalse(columns.isEmpty, "no table \(declaration.table)")
+                for column in declaration.columns + [declaration.email] {
+                    XCTAssertTrue(columns.contains(column), "\(declaration.table).\(column)")
+                }
+            }
+            // And the lookup runs on each of them.
+            _ = try PersonalDataStore.find(db, email: "nobody@example.org", in: site.app.personalData)
+        }
+    }
+}
