@@ -57,7 +57,8 @@ public struct Response: Sendable {
 
 /// A body written in pieces. `next` is called on the server's I/O thread whenever the
 /// socket can take more; it returns nil when the body is complete. `finish` is called
-/// exactly once, when the body ends or the connection drops.
+/// exactly once, when the body ends or the connection drops. Unchecked: one connection owns
+/// it, and a connection is served by one I/O thread.
 public final class BodyStream: @unchecked Sendable {
     public let length: Int?
     private let produce: () throws -> [UInt8]?

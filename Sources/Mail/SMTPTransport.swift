@@ -150,7 +150,6 @@ public final class SMTPTransport {
 
     /// Whether libcurl could be loaded.
     public static var isAvailable: Bool { ccurl_load() == 1 }
-    public static var libraryVersion: String { String(cString: ccurl_version()) }
 
     /// Sends `message` (RFC 5322 text, CRLF) from `from` to each of `recipients`.
     public func send(from: String, to recipients: [String], message: [UInt8]) -> DeliveryResult {

@@ -165,11 +165,14 @@ public final class Database: Sendable {
     }
 }
 
+/// Carries a write's result from the writer's thread to the caller blocked on a semaphore.
+/// Unchecked: written once before the semaphore is signalled, read only after the wait.
 private final class ResultBox<R>: @unchecked Sendable {
     var result: Result<R, Error>?
 }
 
-/// The single writer thread and its queue of jobs.
+/// The single writer thread and its queue of jobs. Unchecked: the queue is touched only
+/// under its `WorkerThread`'s lock, the connection only by the writer's thread.
 private final class Writer: @unchecked Sendable {
     enum Kind { case batched, alone }
 
@@ -367,6 +370,9 @@ private final class Writer: @unchecked Sendable {
 /// under a steady stream of commits the thread never quite catches up: once the WAL holds
 /// `threshold` frames, the writer itself checkpoints the few frames the thread has not
 /// copied yet, and the WAL starts over (it grew past 1.7 GB in ten seconds without that).
+///
+/// Unchecked: `due` is guarded by the worker's lock, the counters are atomics, `requestedAt`
+/// is the writer's thread's alone (the WAL hook), the connection the checkpoint thread's.
 private final class Checkpointer: @unchecked Sendable {
     /// The WAL's size before it starts over: 4,000 pages (16 MB), as the automatic checkpoint had.
     static let threshold: Int32 = 4_000

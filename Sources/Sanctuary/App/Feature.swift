@@ -5,7 +5,7 @@ import SQLite
 /// A feature plugs into the application through these hooks, which the application loops
 /// over (`Application.features`); no shared file names a feature. Every hook but `register`
 /// has a default that adds nothing, so a feature declares only what it has.
-public protocol Feature {
+public protocol Feature: Sendable {
     /// Routes, and anything else set up once.
     static func register(in app: Application)
 

@@ -86,6 +86,8 @@ public struct CSVExport: Sendable {
     public static let yesNo: @Sendable (Row, Int32) -> String = { row, index in row.int64(at: index) == 1 ? "yes" : "no" }
 }
 
+/// What an export has written so far. Unchecked: the body stream that owns it runs on one
+/// I/O thread at a time (`BodyStream`), and nothing else holds it.
 final class RowCounter: @unchecked Sendable {
     var startedHeader = false
     var finished = false

@@ -311,11 +311,4 @@ public enum MailingStore {
             return unsubscribed == nil && undeliverable == nil ? nil : (unsubscribed, undeliverable)
         } ?? nil
     }
-
-    /// How many addresses are skipped, and why (the outbox screen).
-    public static func skippedCounts(_ db: Connection) throws -> (unsubscribed: Int, undeliverable: Int) {
-        try db.first(
-            "SELECT count(unsubscribed_at) AS u, count(undeliverable_at) AS d FROM mail_addresses",
-            row: { (try $0.get("u", as: Int.self), try $0.get("d", as: Int.self)) }) ?? (0, 0)
-    }
 }
