@@ -338,30 +338,10 @@ final class AccessLogCrashTests: XCTestCase {
         let log = folder.appendingPathComponent("access.log").path
         let config = folder.appendingPathComponent("config.json").path
         try #"{"access_log": "\#(log)"}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = SanctuaryBinary.url
-        process.currentDirectoryURL = packageRoot
-        process.arguments = ["serve", "--port", "0", "--db", folder.appendingPathComponent("site.sqlite").path, "--config", config]
         // The runtime's backtracer (on in debug builds) would take the signal next and wait
         // for its helper; without it the process dies of the signal, as a release build does.
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var banner = ""
-        while !banner.contains("listening on") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            banner += String(decoding: data, as: UTF8.self)
-        }
-        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
-        else {
-            process.terminate()
-            throw RawClient.ClientError.malformed("no port in \(banner)")
-        }
+        let (process, port) = try SanctuaryBinary.serve(
+            ["--db", folder.appendingPathComponent("site.sqlite").path, "--config", config], environment: ["SWIFT_BACKTRACE": "enable=no"])
         // Many requests on a few connections, answered one after another: the last ones are
         // still in the loops' buffers when the signal comes.
         var answered = 0

@@ -59,31 +59,10 @@ final class DurabilityTests: XCTestCase {
 extension XCTestCase {
     /// The real `sanctuary` binary, serving `database` with `config` on a free port.
     func startServer(database: String, config: String) throws -> (Process, Int) {
-        let binary = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-            "sanctuary")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("binary not built") }
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("binary not built") }
         let configPath = (database as NSString).deletingLastPathComponent + "/config-\(UUID().uuidString).json"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = binary
-        process.currentDirectoryURL = packageRoot
-        process.arguments = ["serve", "--port", "0", "--db", database, "--config", configPath]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        var banner = ""
-        while !banner.contains("listening on") {
-            let data = out.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            banner += String(decoding: data, as: UTF8.self)
-        }
-        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
-        else {
-            process.terminate()
-            throw RawClient.ClientError.malformed("no port in \(banner)")
-        }
-        return (process, port)
+        return try SanctuaryBinary.serve(["--db", database, "--config", configPath])
     }
 }
 

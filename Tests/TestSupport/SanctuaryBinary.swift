@@ -29,4 +29,30 @@ public enum SanctuaryBinary {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// Starts `sanctuary serve --port 0 …` with `arguments` added (from the package root) and
+    /// answers it with the port it printed; the caller stops it.
+    public static func serve(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Int) {
+        let process = Process()
+        process.executableURL = url
+        process.currentDirectoryURL = packageRoot
+        process.arguments = ["serve", "--port", "0"] + arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        var banner = ""
+        while !banner.contains("listening on") {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            banner += String(decoding: data, as: UTF8.self)
+        }
+        guard let match = banner.range(of: #":(\d+)/"#, options: .regularExpression), let port = Int(banner[match].dropFirst().dropLast())
+        else {
+            process.terminate()
+            throw RawClient.ClientError.malformed("no port in \(banner)")
+        }
+        return (process, port)
+    }
 }

@@ -112,3 +112,20 @@ public struct PersonalData: Sendable {
         self.columns = columns
     }
 }
+
+extension ScheduledJob {
+    /// Housekeeping that deletes what is past its time: looked for on a reader first (a
+    /// write, even one that deletes nothing, ends every cached page), deleted in one write,
+    /// and logged as "purged N `what`".
+    public static func purge(
+        _ what: String, _ app: Application, isDue: @escaping @Sendable (Connection) throws -> Bool,
+        purge: @escaping @Sendable (Connection) throws -> Int
+    ) -> ScheduledJob {
+        let (database, logger) = (app.database, app.logger)
+        return ScheduledJob(what, .housekeeping) {
+            guard try database.read(isDue) else { return }
+            let purged = try database.writeAndWait(purge)
+            logger.info("purged \(purged) \(what)")
+        }
+    }
+}

@@ -1,7 +1,5 @@
-import CLinux
 import Foundation
 import Logging
-import Synchronization
 
 /// Runs the features' jobs by the clock (`Feature.jobs`): the `.mail` ones on the mailer's
 /// thread before it looks for due mail (so what they queue goes at once), the others on a
@@ -10,27 +8,13 @@ import Synchronization
 /// is let go.
 final class Scheduler: Sendable {
     private weak let app: Application?
-    private let stopping = Mutex(false)
-    private let wake = NSCondition()
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = TimedThread(name: "sanctuary-jobs")
 
     init(app: Application) { self.app = app }
 
-    func start() {
-        Thread { [self] in
-            sanctuary_name_thread("sanctuary-jobs")
-            run()
-            finished.signal()
-        }.start()
-    }
+    func start() { thread.start { [self] in run() } }
 
-    func stop() {
-        stopping.withLock { $0 = true }
-        wake.lock()
-        wake.broadcast()
-        wake.unlock()
-        finished.wait()
-    }
+    func stop() { thread.stop() }
 
     /// The jobs the mailer runs every `mail.schedule_seconds`.
     static func runMailJobs(_ app: Application) {
@@ -45,7 +29,7 @@ final class Scheduler: Sendable {
 
     private func run() {
         var next: [String: Date] = [:]
-        while !stopping.withLock({ $0 }) {
+        while !thread.isStopping {
             guard let app else { return }
             let now = Date()
             var soonest = now.addingTimeInterval(3600)
@@ -65,13 +49,7 @@ final class Scheduler: Sendable {
                 next[job.name] = due
                 soonest = min(soonest, due)
             }
-            sleep(until: soonest)
+            thread.sleep(until: soonest)
         }
-    }
-
-    private func sleep(until date: Date) {
-        wake.lock()
-        if !stopping.withLock({ $0 }) { _ = wake.wait(until: date) }
-        wake.unlock()
     }
 }

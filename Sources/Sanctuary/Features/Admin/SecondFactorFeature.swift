@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import SQLite
 
 /// Two-step sign-in for staff: after the password, a code from an authenticator app (RFC
 /// 6238) or a one-use recovery code.
@@ -102,13 +103,13 @@ enum SecondFactorFeature: Feature {
         return response
     }
 
-    /// The field a code is typed in: digits on a phone's keyboard, filled from an SMS or a
-    /// password manager where they offer it.
+    /// The field a code is typed in: digits on a phone's keyboard, never filled from a
+    /// browser's saved values (axe refuses `one-time-code`, which browsers keep for SMS codes).
     static func codeField(_ t: Localizer, hint: String, id: String = "f-code", autofocus: Bool = false) -> HTML {
         """
         <div class="field"><label for="\(id)">\(t("admin.code.label"))</label>
         <p class="hint" id="\(id)-hint">\(hint)</p>
-        <input id="\(id)" name="code" type="text" required autocomplete="one-time-code" inputmode="numeric" spellcheck="false" maxlength="20" aria-describedby="\(id)-hint"\(autofocus ? " autofocus" as HTML : .empty)></div>
+        <input id="\(id)" name="code" type="text" required autocomplete="off" inputmode="numeric" spellcheck="false" maxlength="20" aria-describedby="\(id)-hint"\(autofocus ? " autofocus" as HTML : .empty)></div>
         """
     }
 
@@ -223,34 +224,45 @@ enum SecondFactorFeature: Feature {
 
     static func newCodes(_ app: Application) -> Router.AsyncHandler {
         { request in
-            let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
-            let user = session.user
-            let typed = String((request.form["code"] ?? "").prefix(64))
-            let codes = try await app.database.write { db -> [String]? in
-                guard try SecondFactorStore.verify(db, userID: user.id, typed: typed) != nil else { return nil }
+            try await withCurrentCode(app, request) { db, user in
                 try StaffStore.record(db, user: user, action: "recovery codes renewed", subject: "user \(user.id)")
                 return try SecondFactorStore.newRecoveryCodes(db, userID: user.id)
+            } then: { session, codes in
+                codesPage(app, request, session, codes: codes)
             }
-            guard let codes else { return try wrongCode(app, request, session) }
-            return codesPage(app, request, session, codes: codes)
         }
     }
 
     static func turnOff(_ app: Application) -> Router.AsyncHandler {
         { request in
-            let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
-            let user = session.user
-            guard !(app.config.requireAdminSecondFactor && user.role == .admin) else { throw HTTPError(.forbidden) }
-            let typed = String((request.form["code"] ?? "").prefix(64))
-            let done = try await app.database.write { db -> Bool in
-                guard try SecondFactorStore.verify(db, userID: user.id, typed: typed) != nil else { return false }
+            // Where the site requires it of admins, an admin cannot turn it off.
+            if let session = AdminAuth.session(app, request), app.config.requireAdminSecondFactor, session.user.role == .admin {
+                throw HTTPError(.forbidden)
+            }
+            return try await withCurrentCode(app, request) { db, user in
                 try SecondFactorStore.turnOff(db, userID: user.id)
                 try StaffStore.record(db, user: user, action: "second factor off", subject: "user \(user.id)")
-                return true
+            } then: { _, _ in
+                .redirect(to: "/admin/account/security?off=1")
             }
-            guard done else { return try wrongCode(app, request, session) }
-            return .redirect(to: "/admin/account/security?off=1")
         }
+    }
+
+    /// A change to one's own second factor: the form's code must be current (the app's, or a
+    /// recovery code) before `act` runs, in the same write; a wrong one shows the page again.
+    static func withCurrentCode<R: Sendable>(
+        _ app: Application, _ request: Request, act: @escaping @Sendable (Connection, StaffUser) throws -> R,
+        then answer: (AdminAuth.Session, R) -> Response
+    ) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
+        let user = session.user
+        let typed = String((request.form["code"] ?? "").prefix(64))
+        let done = try await app.database.write { db -> R? in
+            guard try SecondFactorStore.verify(db, userID: user.id, typed: typed) != nil else { return nil }
+            return try act(db, user)
+        }
+        guard let done else { return try wrongCode(app, request, session) }
+        return answer(session, done)
     }
 
     static func wrongCode(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {

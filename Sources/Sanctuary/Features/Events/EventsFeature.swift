@@ -25,14 +25,12 @@ enum EventsFeature: Feature {
     }
 
     static func jobs(_ app: Application) -> [ScheduledJob] {
-        let (database, logger, hours) = (app.database, app.logger, app.config.rsvpConfirmHours)
+        let hours = app.config.rsvpConfirmHours
         return [
             ScheduledJob("event reminders", .mail) { try sendReminders(app) },
-            ScheduledJob("registrations never confirmed", .housekeeping) {
-                guard try database.read({ try EventStore.expiredRequestsExist($0, hours: hours) }) else { return }
-                let purged = try database.writeAndWait { db in try EventStore.purgeRequests(db, hours: hours) }
-                logger.info("purged \(purged) registrations never confirmed")
-            },
+            .purge(
+                "registrations never confirmed", app, isDue: { try EventStore.expiredRequestsExist($0, hours: hours) },
+                purge: { try EventStore.purgeRequests($0, hours: hours) }),
         ]
     }
 

@@ -29,14 +29,11 @@ enum LettersFeature: Feature {
     }
 
     static func jobs(_ app: Application) -> [ScheduledJob] {
-        let (database, logger, retention) = (app.database, app.logger, app.config.letterRetentionDays)
+        let retention = app.config.letterRetentionDays
         return [
-            ScheduledJob("letters past their retention", .housekeeping) {
-                // Looked for on a reader first: a write, even one that deletes nothing, ends every cached page.
-                guard try database.read({ try LetterStore.hasExpired($0, retentionDays: retention) }) else { return }
-                let purged = try database.writeAndWait { db in try LetterStore.purge(db, retentionDays: retention) }
-                logger.info("purged \(purged) letters past their retention")
-            }
+            .purge(
+                "letters past their retention", app, isDue: { try LetterStore.hasExpired($0, retentionDays: retention) },
+                purge: { try LetterStore.purge($0, retentionDays: retention) })
         ]
     }
 

@@ -9,13 +9,10 @@ enum OutboxFeature: Feature {
     }
 
     static func jobs(_ app: Application) -> [ScheduledJob] {
-        let (database, logger) = (app.database, app.logger)
-        return [
-            ScheduledJob("old mail, unconfirmed signatures and expired links", .housekeeping) {
-                guard try database.read({ try OutboxStore.purgeIsDue($0) }) else { return }
-                let purged = try database.writeAndWait { db in try OutboxStore.purge(db) }
-                logger.info("purged \(purged) old mails, unconfirmed signatures and expired links")
-            }
+        [
+            .purge(
+                "old mails, unconfirmed signatures and expired links", app, isDue: { try OutboxStore.purgeIsDue($0) },
+                purge: { try OutboxStore.purge($0) })
         ]
     }
 

@@ -9,13 +9,11 @@ import SQLite
 /// `/admin/outbox/relay/retry` (admins): the relay was fixed, try it now.
 enum SuppressionsFeature: Feature {
     static func jobs(_ app: Application) -> [ScheduledJob] {
-        let (database, logger, policy) = (app.database, app.logger, app.mailer.settings.bouncePolicy)
+        let policy = app.mailer.settings.bouncePolicy
         return [
-            ScheduledJob("old bounce records", .housekeeping) {
-                guard try database.read({ try SuppressionStore.purgeIsDue($0, policy: policy) }) else { return }
-                let purged = try database.writeAndWait { db in try SuppressionStore.purge(db, policy: policy) }
-                logger.info("purged \(purged) old bounce records")
-            }
+            .purge(
+                "old bounce records", app, isDue: { try SuppressionStore.purgeIsDue($0, policy: policy) },
+                purge: { try SuppressionStore.purge($0, policy: policy) })
         ]
     }
 

@@ -174,9 +174,7 @@ final class BackupSchedule: Sendable {
     private let interval: TimeInterval
     private let logger: Logger
     private let failures: Prometheus.Counter
-    private let stopping = Mutex(false)
-    private let wake = NSCondition()
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = TimedThread(name: "sanctuary-bkup")
 
     init(databasePath: String, folder: String, everyHours: Double, keep: Int, logger: Logger, failures: Prometheus.Counter) {
         self.failures = failures
@@ -187,26 +185,14 @@ final class BackupSchedule: Sendable {
         self.logger = logger
     }
 
-    func start() {
-        Thread { [self] in
-            sanctuary_name_thread("sanctuary-bkup")
-            run()
-            finished.signal()
-        }.start()
-    }
+    func start() { thread.start { [self] in run() } }
 
-    func stop() {
-        stopping.withLock { $0 = true }
-        wake.lock()
-        wake.broadcast()
-        wake.unlock()
-        finished.wait()
-    }
+    func stop() { thread.stop() }
 
     private func run() {
         // Not in the first minute: a server starting (or restarting in a loop) serves first.
-        sleep(until: Date().addingTimeInterval(min(60, interval)))
-        while !stopping.withLock({ $0 }) {
+        thread.sleep(until: Date().addingTimeInterval(min(60, interval)))
+        while !thread.isStopping {
             let due = (BackupStore.newest(in: folder) ?? .distantPast).addingTimeInterval(interval)
             if due <= Date() {
                 let started = Date()
@@ -220,17 +206,11 @@ final class BackupSchedule: Sendable {
                 }
                 // After a failure, try again after a tenth of the period (at least a minute).
                 if BackupStore.newest(in: folder).map({ $0 < started }) ?? true {
-                    sleep(until: Date().addingTimeInterval(max(60, interval / 10)))
+                    thread.sleep(until: Date().addingTimeInterval(max(60, interval / 10)))
                 }
                 continue
             }
-            sleep(until: due)
+            thread.sleep(until: due)
         }
-    }
-
-    private func sleep(until date: Date) {
-        wake.lock()
-        if !stopping.withLock({ $0 }) { _ = wake.wait(until: date) }
-        wake.unlock()
     }
 }
