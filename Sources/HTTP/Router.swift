@@ -2,6 +2,9 @@
 /// runs them through middleware, answers `405` with `Allow` for a known path with the
 /// wrong method, turns `HEAD` into `GET` without a body, and hands everything else to
 /// the fallback (static files, then the 404 page).
+///
+/// Unchecked `Sendable`: routes and middleware are added before `freeze()`, on one thread,
+/// before the server starts; from then on every thread only reads them.
 public final class Router: Responder, @unchecked Sendable {
     public typealias SyncHandler = @Sendable (Request) throws -> Response
     public typealias AsyncHandler = @Sendable (Request) async throws -> Response
@@ -140,6 +143,27 @@ public final class Router: Responder, @unchecked Sendable {
                 precheck: precheck, template: path))
         // Most specific first: literal segments beat parameters, longer literals beat shorter.
         routes.sort { $0.pattern.specificity > $1.pattern.specificity }
+    }
+
+    /// A registered route, as `sanctuary routes` lists it.
+    public struct Listing: Sendable {
+        public let method: String
+        public let path: String
+        /// The path carries a secret (a one-time link's token).
+        public let sensitive: Bool
+        /// An upload route's size limit.
+        public let upload: Int?
+    }
+
+    /// Every route, sorted by path and method.
+    public var listing: [Listing] {
+        routes.map { Listing(method: $0.method, path: $0.template, sensitive: $0.sensitive, upload: $0.upload) }
+            .sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
+
+    /// Runs an upload route's precheck (what its head must pass before the body is read), if it has one.
+    public func precheck(method: String, path: String, _ request: Request) -> Response? {
+        routes.first { $0.method == method && $0.template == path }?.precheck?(request)
     }
 
     /// Middleware run in the order added, outermost first, around every request

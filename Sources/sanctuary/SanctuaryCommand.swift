@@ -5,6 +5,7 @@ import Logging
 import Mail
 import SQLite
 import Sanctuary
+import Synchronization
 
 /// Options every command shares: where the project folder is and which settings to use.
 struct CommonOptions: ParsableArguments {
@@ -30,7 +31,7 @@ struct SanctuaryCommand: ParsableCommand {
         abstract: "A self-hosted campaign website for refugee-rights groups.",
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self, Backup.self, Restore.self,
-            Check.self, MailCommand.self, SubscribersCommand.self,
+            Check.self, MailCommand.self, SubscribersCommand.self, Routes.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -473,6 +474,52 @@ struct ImportSubscribers: ParsableCommand {
                 "\(dryRun ? "would import" : "imported") \(preview.new.count) new; \(preview.already) already subscribed, "
                     + "\(preview.suppressed) unsubscribed or suppressed (never imported), \(imported.invalid.count) invalid, "
                     + "\(imported.repeated) repeated in the file")
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct Routes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "List every route: method, path, who may use it, and its Cache-Control. Found by asking each route once on a scratch copy of the sample site."
+    )
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        do {
+            var config = try common.load()
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sanctuary-routes-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            config.database = scratch.appendingPathComponent("routes.sqlite").path
+            config.loadSampleContent = true
+            config.loadSampleMedia = false
+            config.smtpURL = nil
+            config.accessLog = .off
+            config.backupEveryHours = 0
+            var logger = Logger(label: "sanctuary")
+            logger.logLevel = .error
+            let app = try Application(config: config, logger: logger)
+            defer { app.close() }
+            let done = DispatchSemaphore(value: 0)
+            let rows = Mutex<[RouteListing.Row]>([])
+            Task {
+                let listed = await RouteListing.rows(app)
+                rows.withLock { $0 = listed }
+                done.signal()
+            }
+            done.wait()
+            let all: [RouteListing.Row] = rows.withLock { $0 }
+            let pathWidth = min(60, all.map { $0.path.count }.max() ?? 0)
+            let accessWidth = all.map { $0.access.count }.max() ?? 0
+            for row in all {
+                let method = row.method.padding(toLength: 5, withPad: " ", startingAt: 0)
+                let path = row.path.padding(toLength: max(pathWidth, row.path.count), withPad: " ", startingAt: 0)
+                let access = row.access.padding(toLength: accessWidth, withPad: " ", startingAt: 0)
+                say("\(method) \(path)  \(access)  \(row.cache)")
+            }
         } catch {
             fail(error)
         }

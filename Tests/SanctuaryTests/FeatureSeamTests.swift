@@ -124,3 +124,34 @@ final class FeatureSeamTests: XCTestCase {
         }
     }
 }
+
+/// `sanctuary routes`: every route, with who may use it and how it is cached, asked of the
+/// routes themselves.
+final class RoutesCommandTests: XCTestCase {
+    func testEveryRouteIsListedWithItsRoleAndCachePolicy() throws {
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("binary not built") }
+        let (status, output) = try SanctuaryBinary.run(["routes"])
+        XCTAssertEqual(status, 0, output)
+        let lines = output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        let site = try TestApp()
+        defer { site.stop() }
+        XCTAssertEqual(lines.count, site.app.router.listing.count, "one line per route")
+        for expected in [
+            "GET /admin/accounts admin no-store",
+            "GET /admin/events admin, editor no-store",
+            "GET /admin/mailings admin, organizer no-store",
+            "GET /admin admin, organizer, editor no-store",
+            "GET /petitions/{slug} anyone public, max-age=0, s-maxage=5, stale-while-revalidate=30",
+            "GET /sitemap.xml anyone public, max-age=3600",
+            "POST /petitions/{slug}/sign anyone -",
+            "GET /petitions/{slug}/confirm/{token} anyone with the link -",
+            "POST /admin/resources admin, organizer, editor no-store",
+        ] {
+            XCTAssertTrue(lines.contains(expected), "\(expected)\n\(output)")
+        }
+        // Every staff page is never stored; every public page says how it may be cached.
+        for line in lines where line.hasPrefix("GET /admin/") && !line.contains("anyone") {
+            XCTAssertTrue(line.hasSuffix("no-store"), line)
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Synchronization
 
 /// Who is signed in, what they may do, and the per-session CSRF token of admin forms.
 enum AdminAuth {
@@ -8,6 +9,14 @@ enum AdminAuth {
     struct Session {
         let user: StaffUser
         let token: String
+    }
+
+    /// Set while `sanctuary routes` runs each route once: `require` records the area the
+    /// route asks for and stops the handler there.
+    @TaskLocal static var probe: AreaProbe?
+
+    final class AreaProbe: Sendable {
+        let area = Mutex<StaffUser.Area?>(nil)
     }
 
     static func session(_ app: Application, _ request: Request) -> Session? {
@@ -23,6 +32,11 @@ enum AdminAuth {
     static func require(_ app: Application, _ request: Request, _ area: StaffUser.Area, beforeSecondFactor: Bool = false) throws(HTTPError)
         -> Session
     {
+        if let probe = Self.probe {
+            // `sanctuary routes` asking which area this route needs: told, and nothing runs.
+            probe.area.withLock { $0 = area }
+            throw HTTPError(.forbidden)
+        }
         guard let session = session(app, request) else {
             throw HTTPError(response: .redirect(to: "/admin/login"))
         }

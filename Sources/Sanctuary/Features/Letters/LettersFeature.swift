@@ -61,10 +61,12 @@ enum LettersFeature: Feature {
             let raw = request.query["postal_code"] ?? ""
             let wantsJSON = request.headers["accept"]?.contains("application/json") ?? false
             let code = PostalCode.normalise(raw)
-            // One address, two representations: caches must keep them apart.
+            // One address, two representations: caches must keep them apart. A postal code
+            // says roughly where the visitor lives: its answer stays in their browser alone.
             func varying(_ response: Response) -> Response {
                 var response = response
                 response.headers["Vary"] = "Accept"
+                response.cache(raw.isEmpty ? .publicPage(shared: 30) : .privateNoStore)
                 return response
             }
             let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
@@ -87,7 +89,9 @@ enum LettersFeature: Feature {
     static func list(_ app: Application) -> Router.SyncHandler {
         { request in
             let campaigns = try app.database.read { try LetterStore.open($0) }
-            return app.page(request, title: app.t(request)("letters.title")) { LetterViews.list(campaigns, t: $0.t) }
+            var response = app.page(request, title: app.t(request)("letters.title")) { LetterViews.list(campaigns, t: $0.t) }
+            response.cache(.publicPage(shared: 30))
+            return response
         }
     }
 
