@@ -21,8 +21,14 @@ enum AdminAuth {
 
     static func session(_ app: Application, _ request: Request) -> Session? {
         guard let token = request.cookies[cookieName], !token.isEmpty, token.count < 200 else { return nil }
-        guard let user = try? app.database.read({ try StaffStore.user($0, sessionToken: token) }) else { return nil }
-        return Session(user: user, token: token)
+        do {
+            guard let user = try app.database.read({ try StaffStore.user($0, sessionToken: token) }) else { return nil }
+            return Session(user: user, token: token)
+        } catch {
+            // Treated as signed out (the safe side), but never silently.
+            app.logger.error("the session could not be read: \(error)")
+            return nil
+        }
     }
 
     /// The signed-in session allowed into `area`; otherwise it throws the answer to send

@@ -191,7 +191,12 @@ enum AdminResourceRoutes {
         state: FormState, status: Status = .ok, flash: String? = nil, flashLink: (href: String, label: String)? = nil, preview: Bool = false
     ) -> Response {
         let title = id == nil ? app.t(request)("admin.\(resource.key).new") : app.t(request)("admin.\(resource.key).edit")
-        let campaignChoices = (try? app.database.read { try CampaignStore.choices($0) }) ?? []
+        let campaignChoices: [(Int64, String)]
+        do {
+            campaignChoices = try app.database.read { try CampaignStore.choices($0) }
+        } catch {
+            return ErrorPages.readFailed(app, request, error)
+        }
         return AdminViews.page(app, request, session, title: title, status: status, flash: flash, flashLink: flashLink) { c, csrf in
             let t = c.t
             func label(_ field: AdminField) -> String {

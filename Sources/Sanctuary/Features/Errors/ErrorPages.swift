@@ -37,6 +37,13 @@ enum ErrorPages {
         return invalidForm(app, request)
     }
 
+    /// A read that a page needs failed: logged, and the visitor told (`500`), never a page
+    /// that silently shows less.
+    static func readFailed(_ app: Application, _ request: Request, _ error: any Error) -> Response {
+        app.logger.error("\(request.method) \(request.path): a read failed: \(error)")
+        return serverError(app, request)
+    }
+
     /// `429` with `Retry-After`.
     static func rateLimited(_ app: Application, _ request: Request, retryAfter: Int) -> Response {
         var response = message(

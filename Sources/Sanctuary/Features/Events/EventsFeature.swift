@@ -101,7 +101,13 @@ enum EventsFeature: Feature {
         let s = event.summary
         let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
-        let media = (try? app.database.read { try MediaStore.of($0, .events, id: s.id) }) ?? nil
+        let media: Media?
+        do {
+            media = try app.database.read { try MediaStore.of($0, .events, id: s.id) }
+        } catch {
+            // Never a page that silently shows less: the error is logged and said.
+            return ErrorPages.readFailed(app, request, error)
+        }
         return app.page(
             request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)",
             share: SharePreview(image: MediaFeature.shareImage(media, t: t))

@@ -70,7 +70,7 @@ enum LettersFeature: Feature {
                 return response
             }
             let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
-            let writeTo = found.isEmpty ? [] : ((try? app.database.read { try LetterStore.open($0) }) ?? []).filter(\.toMP)
+            let writeTo = found.isEmpty ? [] : try app.database.read { try LetterStore.open($0) }.filter(\.toMP)
             if wantsJSON {
                 guard let code else { return varying(.json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent)) }
                 let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()

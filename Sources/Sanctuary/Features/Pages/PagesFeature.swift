@@ -37,7 +37,14 @@ final class FooterPages: Sendable {
     func pages(_ app: Application) -> [(slug: String, title: Bilingual)] {
         let now = Date()
         if let fresh = state.withLock({ now.timeIntervalSince($0.read) < seconds ? $0.pages : nil }) { return fresh }
-        let pages = (try? app.database.read { try PageStore.published($0) }) ?? []
+        let pages: [(slug: String, title: Bilingual)]
+        do {
+            pages = try app.database.read { try PageStore.published($0) }
+        } catch {
+            // The footer's links wait for the next read; the page itself is still served.
+            app.logger.error("the footer's pages could not be read: \(error)")
+            return state.withLock { $0.pages }
+        }
         state.withLock { $0 = (now, pages) }
         return pages
     }

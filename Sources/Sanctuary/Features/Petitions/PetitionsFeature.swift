@@ -85,10 +85,15 @@ enum PetitionsFeature: Feature {
     ) -> Response {
         let csrf = app.formTokens.make(for: SignatureForm.action(slug: petition.slug))
         let t = app.t(request)
-        let (outcomes, media) =
-            (try? app.database.read { db in
+        let outcomes: [PetitionOutcome]
+        let media: Media?
+        do {
+            (outcomes, media) = try app.database.read { db in
                 (try OutcomeStore.all(db, petitionID: petition.id), try MediaStore.of(db, .petitions, id: petition.id))
-            }) ?? ([], nil)
+            }
+        } catch {
+            return ErrorPages.readFailed(app, request, error)
+        }
         return app.page(
             request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
             alternate: "/petitions/\(petition.slug)", share: SharePreview(image: MediaFeature.shareImage(media, t: t))
