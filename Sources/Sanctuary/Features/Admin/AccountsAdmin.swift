@@ -67,26 +67,27 @@ enum AccountsAdmin {
         app.router.post(
             "/admin/accounts",
             async: { request in
-                let session = try AdminAuth.requirePost(app, request, .accounts)
-                switch validate(request.form, t: app.t(request), withRole: true) {
-                case .failure(let invalid):
-                    return try page(app, request, session, state: invalid.state, creating: true, status: .unprocessableContent)
-                case .success(let account):
-                    let hash = try app.passwordHasher.hash(account.password)
-                    let user = session.user
-                    let created = try await app.database.write { db -> Bool in
-                        guard try StaffStore.find(db, email: account.email) == nil else { return false }
-                        let id = try StaffStore.create(db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
-                        try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
-                        return true
-                    }
-                    guard created else {
-                        var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
-                        state.errors["email"] = app.t(request)("admin.account.email.taken")
-                        return try page(app, request, session, state: state, creating: true, status: .unprocessableContent)
-                    }
-                    return .redirect(to: "/admin/accounts?saved=1")
-                }
+                try await app.staffFormPost(
+                    request, .accounts, validate: { validate($0, t: app.t(request), withRole: true) },
+                    again: { session, state in try page(app, request, session, state: state, creating: true, status: .unprocessableContent)
+                    },
+                    accept: { session, account in
+                        let hash = try app.passwordHasher.hash(account.password)
+                        let user = session.user
+                        let created = try await app.database.write { db -> Bool in
+                            guard try StaffStore.find(db, email: account.email) == nil else { return false }
+                            let id = try StaffStore.create(
+                                db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
+                            try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
+                            return true
+                        }
+                        guard created else {
+                            var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
+                            state.errors["email"] = app.t(request)("admin.account.email.taken")
+                            return try page(app, request, session, state: state, creating: true, status: .unprocessableContent)
+                        }
+                        return .redirect(to: "/admin/accounts?saved=1")
+                    })
             })
 
         for (action, disabled) in [("disable", true), ("enable", false)] {

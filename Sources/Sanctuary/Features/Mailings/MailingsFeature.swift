@@ -144,42 +144,44 @@ enum MailingsFeature: Feature {
 
     static func create(_ app: Application) -> Router.AsyncHandler {
         { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
             let t = app.t(request)
-            let choices = try app.database.read { try MailingForm.choices($0, t: t) }
-            switch MailingForm.validate(request.form, choices: choices, t: t) {
-            case .failure(let invalid):
-                return try editor(app, request, session, mailing: nil, state: invalid.state, status: .unprocessableContent)
-            case .success(let draft):
-                let user = session.user
-                let id = try await app.database.write { db in
-                    let id = try MailingStore.create(db, draft, by: user.email)
-                    try StaffStore.record(db, user: user, action: "create", subject: "mailing \(id)")
-                    return id
-                }
-                return .redirect(to: "/admin/mailings/\(id)?saved=1")
-            }
+            return try await app.staffFormPost(
+                request, .mailings,
+                validate: { form in MailingForm.validate(form, choices: try app.database.read { try MailingForm.choices($0, t: t) }, t: t)
+                },
+                again: { session, state in try editor(app, request, session, mailing: nil, state: state, status: .unprocessableContent) },
+                accept: { session, draft in
+                    let user = session.user
+                    let id = try await app.database.write { db in
+                        let id = try MailingStore.create(db, draft, by: user.email)
+                        try StaffStore.record(db, user: user, action: "create", subject: "mailing \(id)")
+                        return id
+                    }
+                    return .redirect(to: "/admin/mailings/\(id)?saved=1")
+                })
         }
     }
 
     static func save(_ app: Application) -> Router.AsyncHandler {
         { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
+            try AdminAuth.requirePost(app, request, .mailings)
             let mailing = try find(app, request)
             let t = app.t(request)
-            let choices = try app.database.read { try MailingForm.choices($0, t: t) }
-            switch MailingForm.validate(request.form, choices: choices, t: t) {
-            case .failure(let invalid):
-                return try editor(app, request, session, mailing: mailing, state: invalid.state, status: .unprocessableContent)
-            case .success(let draft):
-                let (user, id) = (session.user, mailing.id)
-                let saved = try await app.database.write { db -> Bool in
-                    guard try MailingStore.update(db, id: id, draft) else { return false }
-                    try StaffStore.record(db, user: user, action: "update", subject: "mailing \(id)")
-                    return true
-                }
-                return try saved ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
-            }
+            return try await app.staffFormPost(
+                request, .mailings,
+                validate: { form in MailingForm.validate(form, choices: try app.database.read { try MailingForm.choices($0, t: t) }, t: t)
+                },
+                again: { session, state in try editor(app, request, session, mailing: mailing, state: state, status: .unprocessableContent)
+                },
+                accept: { session, draft in
+                    let (user, id) = (session.user, mailing.id)
+                    let saved = try await app.database.write { db -> Bool in
+                        guard try MailingStore.update(db, id: id, draft) else { return false }
+                        try StaffStore.record(db, user: user, action: "update", subject: "mailing \(id)")
+                        return true
+                    }
+                    return try saved ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
+                })
         }
     }
 

@@ -75,31 +75,33 @@ enum OutcomesFeature: Feature {
 
     static func post(_ app: Application) -> Router.AsyncHandler {
         { request in
-            let session = try AdminAuth.requirePost(app, request, .petitions)
+            try AdminAuth.requirePost(app, request, .petitions)
             let (petition, outcomes, notify) = try petition(app, request)
-            switch validate(request.form, t: app.t(request)) {
-            case .failure(let invalid):
-                return page(app, request, session, petition, outcomes, notify: notify, state: invalid.state, status: .unprocessableContent)
-            case .success(let input):
-                let user = session.user
-                let draft = input.notify ? mailing(app, petition, input) : nil
-                try await app.database.write { db in
-                    var mailingID: Int64?
-                    if let draft {
-                        let id = try MailingStore.create(db, draft, by: user.email)
-                        try MailingStore.queue(db, id: id)
-                        mailingID = id
+            return try await app.staffFormPost(
+                request, .petitions, validate: { validate($0, t: app.t(request)) },
+                again: { session, state in
+                    page(app, request, session, petition, outcomes, notify: notify, state: state, status: .unprocessableContent)
+                },
+                accept: { session, input in
+                    let user = session.user
+                    let draft = input.notify ? mailing(app, petition, input) : nil
+                    try await app.database.write { db in
+                        var mailingID: Int64?
+                        if let draft {
+                            let id = try MailingStore.create(db, draft, by: user.email)
+                            try MailingStore.queue(db, id: id)
+                            mailingID = id
+                        }
+                        let id = try OutcomeStore.add(
+                            db, petitionID: petition.id, kind: input.kind, bodyEn: input.bodyEn, bodyFr: input.bodyFr,
+                            happenedOn: input.happenedOn, by: user.email, mailingID: mailingID)
+                        try StaffStore.record(
+                            db, user: user, action: "outcome", subject: "petition \(petition.id)",
+                            detail: "outcome \(id)\(mailingID.map { ", mailing \($0)" } ?? "")")
                     }
-                    let id = try OutcomeStore.add(
-                        db, petitionID: petition.id, kind: input.kind, bodyEn: input.bodyEn, bodyFr: input.bodyFr,
-                        happenedOn: input.happenedOn, by: user.email, mailingID: mailingID)
-                    try StaffStore.record(
-                        db, user: user, action: "outcome", subject: "petition \(petition.id)",
-                        detail: "outcome \(id)\(mailingID.map { ", mailing \($0)" } ?? "")")
-                }
-                app.mailer.wake()
-                return .redirect(to: "/admin/petitions/\(petition.id)/outcome?posted=1")
-            }
+                    app.mailer.wake()
+                    return .redirect(to: "/admin/petitions/\(petition.id)/outcome?posted=1")
+                })
         }
     }
 

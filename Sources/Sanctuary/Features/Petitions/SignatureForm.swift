@@ -44,8 +44,3 @@ enum SignatureForm {
         ]
     }
 }
-
-/// A form that did not pass its checks, with the visitor's values and the messages.
-struct FormStateError: Error {
-    let state: FormState
-}

@@ -23,19 +23,18 @@ enum SiteSettingsFeature: Feature {
         app.router.post(
             "/admin/settings",
             async: { request in
-                let session = try AdminAuth.requirePost(app, request, .settings)
-                switch SiteSettingsForm.validate(request.form, t: app.t(request)) {
-                case .failure(let invalid):
-                    return page(app, request, session, state: invalid.state, status: .unprocessableContent)
-                case .success(let settings):
-                    let user = session.user
-                    try await app.database.write { db in
-                        try SiteSettingsStore.save(db, settings)
-                        try StaffStore.record(db, user: user, action: "edit", subject: "site settings")
-                    }
-                    app.siteSettings.reload(app.database)
-                    return .redirect(to: "/admin/settings?saved=1")
-                }
+                try await app.staffFormPost(
+                    request, .settings, validate: { SiteSettingsForm.validate($0, t: app.t(request)) },
+                    again: { session, state in page(app, request, session, state: state, status: .unprocessableContent) },
+                    accept: { session, settings in
+                        let user = session.user
+                        try await app.database.write { db in
+                            try SiteSettingsStore.save(db, settings)
+                            try StaffStore.record(db, user: user, action: "edit", subject: "site settings")
+                        }
+                        app.siteSettings.reload(app.database)
+                        return .redirect(to: "/admin/settings?saved=1")
+                    })
             })
         app.router.get("/theme/{file}") { request in
             let file = request.parameter("file")
