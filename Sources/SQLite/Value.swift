@@ -107,3 +107,16 @@ extension SQLTextEnum {
     }
     public static var sqlTypeName: String { "one of the known values (text)" }
 }
+
+extension SQLTextEnum {
+    /// The value as a SQL string literal, for a statement that must name it in its text: a
+    /// partial index (`… WHERE state IN ('waiting', 'retrying')`) serves only queries whose
+    /// condition the planner can see implies the index's, which a bound parameter does not
+    /// show. Made from the case, so renaming a case changes every statement that names it.
+    public var sqlLiteral: String { "'" + rawValue.replacingOccurrences(of: "'", with: "''") + "'" }
+}
+
+extension Sequence where Element: SQLTextEnum {
+    /// `('a', 'b')`, for `IN`.
+    public var sqlList: String { "(" + map(\.sqlLiteral).joined(separator: ", ") + ")" }
+}

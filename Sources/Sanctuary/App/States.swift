@@ -14,14 +14,17 @@ public enum EventState: String, SQLTextEnum, CaseIterable, Sendable {
     case draft, published, cancelled
 }
 
-/// A news post's state.
-public enum PageState: String, SQLTextEnum, CaseIterable, Sendable {
-    case draft, published
+extension EventState {
+    /// The events visitors see: a cancelled one keeps its page, saying so.
+    public static let visible: [EventState] = [.published, .cancelled]
 }
 
-public enum NewsState: String, SQLTextEnum, CaseIterable, Sendable {
+/// A news post's or a staff page's state.
+public enum PublicationState: String, SQLTextEnum, CaseIterable, Sendable {
     case draft, published
 }
+public typealias NewsState = PublicationState
+public typealias PageState = PublicationState
 
 /// A campaign hub's state.
 public enum CampaignState: String, SQLTextEnum, CaseIterable, Sendable {
@@ -57,6 +60,13 @@ public enum OutboxState: String, SQLTextEnum, CaseIterable, Sendable {
     case sent
     /// A permanent failure (`5xx`), or 24 hours of temporary ones.
     case failed
+}
+
+extension OutboxState {
+    /// Still to send: what the sender's partial index (`outbox_due`) holds.
+    public static let unsent: [OutboxState] = [.waiting, .retrying]
+    /// Finished with, sent or not: what housekeeping's partial index (`outbox_done`) holds.
+    public static let done: [OutboxState] = [.sent, .failed]
 }
 
 /// What a one-time link in a mail does.

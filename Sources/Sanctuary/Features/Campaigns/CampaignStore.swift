@@ -32,13 +32,14 @@ public enum CampaignStore {
     /// Active campaigns, featured first (the list and the home page).
     public static func active(_ db: Connection, featuredOnly: Bool = false) throws -> [Campaign] {
         try db.query(
-            "SELECT \(columns) FROM campaigns WHERE state = 'active' \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
+            "SELECT \(columns) FROM campaigns WHERE state = \(CampaignState.active.sqlLiteral) \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
             row: Campaign.init)
     }
 
     /// Active or archived (archived ones stay reachable by their address, marked).
     public static func find(_ db: Connection, slug: String) throws -> Campaign? {
-        try db.first("SELECT \(columns) FROM campaigns WHERE slug = ? AND state != 'draft'", slug, row: Campaign.init)
+        try db.first(
+            "SELECT \(columns) FROM campaigns WHERE slug = ? AND state != \(CampaignState.draft.sqlLiteral)", slug, row: Campaign.init)
     }
 
     public static func exists(_ db: Connection, id: Int64) throws -> Bool {
@@ -87,15 +88,15 @@ public enum CampaignStore {
     {
         let petitions = try db.query(
             """
-            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = 'open'
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral)
               AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?) ORDER BY featured DESC, id
             """, campaignID, now, now, row: PetitionSummary.init)
         let letters = try db.query(
-            "SELECT \(LetterStore.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = 'open' ORDER BY id",
+            "SELECT \(LetterStore.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral) ORDER BY id",
             campaignID, row: LetterCampaign.init)
         let events = try db.query(
             """
-            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = 'published' AND coalesce(ends_at, starts_at) >= ?
+            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = \(EventState.published.sqlLiteral) AND coalesce(ends_at, starts_at) >= ?
             ORDER BY starts_at
             """, campaignID, now, row: EventSummary.init)
         let news = try db.query(

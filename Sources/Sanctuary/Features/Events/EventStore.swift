@@ -64,12 +64,14 @@ public enum EventStore {
 
     /// The ten latest events that are not drafts: title, places taken, waiting list (the dashboard).
     public static func recentRSVPCounts(_ db: Connection) throws -> [(title: String, confirmed: Int, waitlist: Int)] {
-        try db.query("SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != 'draft' ORDER BY starts_at DESC LIMIT 10") {
+        try db.query(
+            "SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != \(EventState.draft.sqlLiteral) ORDER BY starts_at DESC LIMIT 10"
+        ) {
             (try $0.get("title", as: String.self), try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
         }
     }
 
-    static let visible = "state IN ('published', 'cancelled')"
+    static let visible = "state IN \(EventState.visible.sqlList)"
 
     public static func upcoming(_ connection: Connection, limit: Int = 200, now: String = Timestamp.now()) throws -> [EventSummary] {
         try connection.query(
@@ -227,12 +229,12 @@ public enum EventStore {
         guard
             let next = try connection.first(
                 """
-                SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND status = 'waitlist'
+                SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND status = \(RSVPStatus.waitlist.sqlLiteral)
                 AND (SELECT capacity IS NULL OR rsvp_count < capacity FROM events WHERE id = ?)
                 ORDER BY created_at, id LIMIT 1
                 """, rsvp.eventID, rsvp.eventID, row: RSVPRecord.init)
         else { return nil }
-        try connection.run("UPDATE rsvps SET status = 'confirmed' WHERE id = ?", next.id)
+        try connection.run("UPDATE rsvps SET status = ? WHERE id = ?", RSVPStatus.confirmed, next.id)
         try connection.run(
             "UPDATE events SET rsvp_count = rsvp_count + 1, waitlist_count = waitlist_count - 1 WHERE id = ?", rsvp.eventID)
         return try self.rsvp(connection, id: next.id)
@@ -248,7 +250,7 @@ public enum EventStore {
             SELECT \(RSVPRecord.columns.split(separator: ",").map { "rsvps." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
                    events.slug, events.starts_at
             FROM rsvps JOIN events ON events.id = rsvps.event_id
-            WHERE rsvps.status = 'confirmed' AND rsvps.reminded_at IS NULL AND events.state = 'published'
+            WHERE rsvps.status = \(RSVPStatus.confirmed.sqlLiteral) AND rsvps.reminded_at IS NULL AND events.state = \(EventState.published.sqlLiteral)
               AND events.starts_at > ? AND events.starts_at <= ?
             ORDER BY rsvps.id LIMIT 500
             """, Timestamp.format(now), Timestamp.format(now.addingTimeInterval(Double(hours) * 3600))

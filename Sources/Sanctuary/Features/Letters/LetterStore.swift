@@ -98,11 +98,15 @@ public enum LetterStore {
         """
 
     public static func open(_ db: Connection) throws -> [LetterCampaign] {
-        try db.query("SELECT \(columns) FROM letter_campaigns WHERE state = 'open' ORDER BY featured DESC, id", row: LetterCampaign.init)
+        try db.query(
+            "SELECT \(columns) FROM letter_campaigns WHERE state = \(ActionState.open.sqlLiteral) ORDER BY featured DESC, id",
+            row: LetterCampaign.init)
     }
 
     public static func find(_ db: Connection, slug: String) throws -> LetterCampaign? {
-        try db.first("SELECT \(columns) FROM letter_campaigns WHERE slug = ? AND state != 'draft'", slug, row: LetterCampaign.init)
+        try db.first(
+            "SELECT \(columns) FROM letter_campaigns WHERE slug = ? AND state != \(ActionState.draft.sqlLiteral)", slug,
+            row: LetterCampaign.init)
     }
 
     /// Stores a letter and counts it per campaign and riding (on the writer); returns its

@@ -77,7 +77,7 @@ public enum OutboxStore {
         try db.query(
             """
             SELECT id, recipient, message, mailing_id, language FROM outbox
-            WHERE state IN ('waiting', 'retrying') AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
+            WHERE state IN \(OutboxState.unsent.sqlList) AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
             """, now, limit
         ) {
             DueMessage(
@@ -116,7 +116,8 @@ public enum OutboxStore {
         else { return }
         guard case .failed(let failure) = result else {
             try db.run(
-                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = '', message = '' WHERE id = ?", at, id
+                "UPDATE outbox SET state = \(OutboxState.sent.sqlLiteral), attempts = attempts + 1, sent_at = ?, last_error = '', message = '' WHERE id = ?",
+                at, id
             )
             try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, ?, 'sent')", id, at)
             try MailingStore.markDelivered(db, address: recipient)
@@ -134,7 +135,7 @@ public enum OutboxStore {
             let next = relayRetry ?? now.addingTimeInterval(retryBase)
             try db.run(
                 """
-                UPDATE outbox SET state = 'retrying', attempts = attempts + 1, last_error = ?,
+                UPDATE outbox SET state = \(OutboxState.retrying.sqlLiteral), attempts = attempts + 1, last_error = ?,
                     next_attempt_at = max(next_attempt_at, ?) WHERE id = ? AND next_attempt_at <> ?
                 """, detail, Timestamp.format(next), id, heldUntil)
             try attempt("temporary")
@@ -148,7 +149,9 @@ public enum OutboxStore {
             try attempt("temporary")
             if next > giveUp, let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
         case .hardBounce, .softBounce, .messageRefused:
-            try db.run("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?", detail, id)
+            try db.run(
+                "UPDATE outbox SET state = \(OutboxState.failed.sqlLiteral), attempts = attempts + 1, last_error = ? WHERE id = ?", detail,
+                id)
             try attempt("permanent")
             if failure.verdict != .messageRefused, !recipient.isEmpty {
                 try SuppressionStore.record(
@@ -163,10 +166,11 @@ public enum OutboxStore {
     /// failed (without blaming the address) when its mailing is cancelled or gone.
     public static func setAside(_ db: Connection, id: Int64, held: Bool, reason: String, now: Date = Date()) throws {
         if held {
-            try db.run("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state IN ('waiting', 'retrying')", heldUntil, id)
+            try db.run("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state IN \(OutboxState.unsent.sqlList)", heldUntil, id)
         } else {
             try db.run(
-                "UPDATE outbox SET state = 'failed', last_error = ? WHERE id = ? AND state IN ('waiting', 'retrying')", reason, id)
+                "UPDATE outbox SET state = \(OutboxState.failed.sqlLiteral), last_error = ? WHERE id = ? AND state IN \(OutboxState.unsent.sqlList)",
+                reason, id)
         }
     }
 
@@ -188,7 +192,8 @@ public enum OutboxStore {
     public static func retryNow(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Retry {
         guard
             let (state, mailingID) = try db.first(
-                "SELECT state, mailing_id FROM outbox WHERE id = ? AND state IN ('failed', 'retrying', 'waiting')", id,
+                "SELECT state, mailing_id FROM outbox WHERE id = ? AND state IN \(([.failed, .retrying, .waiting] as [OutboxState]).sqlList)",
+                id,
                 row: { (try $0.get("state", as: OutboxState.self), try $0.optional("mailing_id", as: Int64.self)) })
         else { return .notFound }
         var next = now
@@ -201,9 +206,10 @@ public enum OutboxStore {
             // A failed message counted as its mailing's failure: it is not one any more.
             if state == .failed { try db.run("UPDATE mailings SET failed = max(0, failed - 1) WHERE id = ?", mailingID) }
             try db.run(
-                "UPDATE mailings SET state = 'sending', finished_at = NULL WHERE id = ? AND state = 'sent'", mailingID)
+                "UPDATE mailings SET state = \(MailingState.sending.sqlLiteral), finished_at = NULL WHERE id = ? AND state = \(MailingState.sent.sqlLiteral)",
+                mailingID)
         }
-        try db.run("UPDATE outbox SET state = 'retrying', next_attempt_at = ? WHERE id = ?", next, id)
+        try db.run("UPDATE outbox SET state = \(OutboxState.retrying.sqlLiteral), next_attempt_at = ? WHERE id = ?", next, id)
         return next == heldUntil ? .held : .due
     }
 
@@ -243,7 +249,7 @@ public enum OutboxStore {
 
     /// Messages after `id` still waiting (for the log line that says where to read them).
     public static func waiting(_ db: Connection, after id: Int64) throws -> [(id: Int64, kind: String)] {
-        try db.query("SELECT id, kind FROM outbox WHERE id > ? AND state = 'waiting' ORDER BY id LIMIT 1000", id) {
+        try db.query("SELECT id, kind FROM outbox WHERE id > ? AND state = \(OutboxState.waiting.sqlLiteral) ORDER BY id LIMIT 1000", id) {
             (try $0.get("id", as: Int64.self), try $0.get("kind", as: String.self))
         }
     }
@@ -254,7 +260,7 @@ public enum OutboxStore {
         try db.scalar(
             """
             SELECT created_at FROM outbox WHERE id = (SELECT min(id) FROM (
-                SELECT min(id) AS id FROM outbox WHERE state = 'waiting' UNION ALL SELECT min(id) FROM outbox WHERE state = 'retrying'))
+                SELECT min(id) AS id FROM outbox WHERE state = \(OutboxState.waiting.sqlLiteral) UNION ALL SELECT min(id) FROM outbox WHERE state = \(OutboxState.retrying.sqlLiteral)))
             """, as: String.self)
     }
 
@@ -273,7 +279,7 @@ public enum OutboxStore {
         let tokens = Timestamp.format(now.addingTimeInterval(-86_400))
         return try db.scalar(
             """
-            SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?)
+            SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?)
                 OR EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)
                 OR EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)
             """, cutoff, cutoff, tokens, as: Int.self) == 1
@@ -282,7 +288,7 @@ public enum OutboxStore {
     /// Deletes what `purgeIsDue` found; answers how many rows went.
     public static func purge(_ db: Connection, now: Date = Date()) throws -> Int {
         let cutoff = Timestamp.format(now.addingTimeInterval(-retentionDays * 86_400))
-        let mails = try db.run("DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?", cutoff)
+        let mails = try db.run("DELETE FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?", cutoff)
         let pending = try PetitionStore.purgeUnconfirmed(db, olderThan: cutoff)
         return mails + pending + (try MailTokenStore.purgeExpired(db, now: now))
     }

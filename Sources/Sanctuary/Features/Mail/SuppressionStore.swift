@@ -71,7 +71,8 @@ public enum SuppressionStore {
             let since = Timestamp.format(now.addingTimeInterval(-Double(policy.softDays) * 86_400))
             let recent =
                 try db.scalar(
-                    "SELECT count(*) FROM mail_bounces WHERE address = ? AND kind = 'soft' AND created_at >= ?", address, since,
+                    "SELECT count(*) FROM mail_bounces WHERE address = ? AND kind = \(BounceKind.soft.sqlLiteral) AND created_at >= ?",
+                    address, since,
                     as: Int.self) ?? 0
             guard recent >= policy.softLimit else { return false }
             try suppress(
@@ -131,7 +132,7 @@ public enum SuppressionStore {
                 as: String.self)
         else { return nil }
         try db.run("UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = '' WHERE id = ?", id)
-        try db.run("DELETE FROM mail_bounces WHERE address = ? AND kind <> 'complaint'", address)
+        try db.run("DELETE FROM mail_bounces WHERE address = ? AND kind <> \(BounceKind.complaint.sqlLiteral)", address)
         return address
     }
 
@@ -142,7 +143,7 @@ public enum SuppressionStore {
 
     public static func lift(_ db: Connection, kind: Suppression?, from: String, to: String) throws -> Int {
         try db.run(
-            "DELETE FROM mail_bounces WHERE kind <> 'complaint' AND address IN (SELECT address FROM mail_addresses WHERE \(liftableRange))",
+            "DELETE FROM mail_bounces WHERE kind <> \(BounceKind.complaint.sqlLiteral) AND address IN (SELECT address FROM mail_addresses WHERE \(liftableRange))",
             from, to, kind, kind)
         return try db.run(
             "UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = '' WHERE \(liftableRange)",

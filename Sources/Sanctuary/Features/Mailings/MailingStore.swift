@@ -88,7 +88,7 @@ public enum MailingStore {
                 WHERE petition_id = ? AND ? IS NOT NULL AND confirmed_at IS NOT NULL AND notify_outcome = 1
                 """
         case .attendees:
-            return "SELECT email, language FROM rsvps WHERE event_id = ? AND ? IS NOT NULL AND status = 'confirmed'"
+            return "SELECT email, language FROM rsvps WHERE event_id = ? AND ? IS NOT NULL AND status = \(RSVPStatus.confirmed.sqlLiteral)"
         }
     }
 
@@ -125,7 +125,7 @@ public enum MailingStore {
         try db.run(
             """
             UPDATE mailings SET subject_en = ?, body_en = ?, subject_fr = ?, body_fr = ?, audience = ?, audience_id = ?, updated_at = ?
-            WHERE id = ? AND state IN ('draft', 'scheduled')
+            WHERE id = ? AND state IN \(([.draft, .scheduled] as [MailingState]).sqlList)
             """, draft.subjectEn, draft.bodyEn, draft.subjectFr, draft.bodyFr, draft.audience, draft.audienceID, now, id) == 1
     }
 
@@ -160,13 +160,14 @@ public enum MailingStore {
     /// Schedules a draft for `at`; false when it is not a draft.
     public static func schedule(_ db: Connection, id: Int64, at: String) throws -> Bool {
         try db.run(
-            "UPDATE mailings SET state = 'scheduled', send_at = ?, updated_at = ? WHERE id = ? AND state IN ('draft', 'scheduled')", at,
+            "UPDATE mailings SET state = \(MailingState.scheduled.sqlLiteral), send_at = ?, updated_at = ? WHERE id = ? AND state IN \(([.draft, .scheduled] as [MailingState]).sqlList)",
+            at,
             Timestamp.now(), id) == 1
     }
 
     /// Drafts whose time has come.
     public static func due(_ db: Connection, now: String = Timestamp.now()) throws -> [Int64] {
-        try db.query("SELECT id FROM mailings WHERE state = 'scheduled' AND send_at <= ? ORDER BY send_at", now) {
+        try db.query("SELECT id FROM mailings WHERE state = \(MailingState.scheduled.sqlLiteral) AND send_at <= ? ORDER BY send_at", now) {
             try $0.get("id", as: Int64.self)
         }
     }
@@ -199,20 +200,30 @@ public enum MailingStore {
 
     /// Pauses a mailing that is going out: its unsent messages are held.
     public static func pause(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
-        guard try db.run("UPDATE mailings SET state = 'paused', updated_at = ? WHERE id = ? AND state = 'sending'", now, id) == 1 else {
+        guard
+            try db.run(
+                "UPDATE mailings SET state = \(MailingState.paused.sqlLiteral), updated_at = ? WHERE id = ? AND state = \(MailingState.sending.sqlLiteral)",
+                now, id) == 1
+        else {
             return false
         }
         try db.run(
-            "UPDATE outbox SET next_attempt_at = ? WHERE mailing_id = ? AND state IN ('waiting', 'retrying')", OutboxStore.heldUntil, id)
+            "UPDATE outbox SET next_attempt_at = ? WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList)", OutboxStore.heldUntil,
+            id)
         return true
     }
 
     public static func resume(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
-        guard try db.run("UPDATE mailings SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'paused'", now, id) == 1 else {
+        guard
+            try db.run(
+                "UPDATE mailings SET state = \(MailingState.sending.sqlLiteral), updated_at = ? WHERE id = ? AND state = \(MailingState.paused.sqlLiteral)",
+                now, id) == 1
+        else {
             return false
         }
         try db.run(
-            "UPDATE outbox SET next_attempt_at = ? WHERE mailing_id = ? AND state IN ('waiting', 'retrying') AND next_attempt_at = ?", now,
+            "UPDATE outbox SET next_attempt_at = ? WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList) AND next_attempt_at = ?",
+            now,
             id, OutboxStore.heldUntil)
         try finishIfDone(db, id: id, now: now)
         return true
@@ -222,10 +233,10 @@ public enum MailingStore {
     public static func cancel(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
         guard
             try db.run(
-                "UPDATE mailings SET state = 'cancelled', finished_at = ?, updated_at = ? WHERE id = ? AND state IN ('scheduled', 'sending', 'paused')",
+                "UPDATE mailings SET state = \(MailingState.cancelled.sqlLiteral), finished_at = ?, updated_at = ? WHERE id = ? AND state IN \(([.scheduled, .sending, .paused] as [MailingState]).sqlList)",
                 now, now, id) == 1
         else { return false }
-        try db.run("DELETE FROM outbox WHERE mailing_id = ? AND state IN ('waiting', 'retrying')", id)
+        try db.run("DELETE FROM outbox WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList)", id)
         return true
     }
 
@@ -240,8 +251,8 @@ public enum MailingStore {
     static func finishIfDone(_ db: Connection, id: Int64, now: String) throws {
         try db.run(
             """
-            UPDATE mailings SET state = 'sent', finished_at = ? WHERE id = ? AND state = 'sending'
-            AND NOT EXISTS (SELECT 1 FROM outbox WHERE mailing_id = ? AND state IN ('waiting', 'retrying'))
+            UPDATE mailings SET state = \(MailingState.sent.sqlLiteral), finished_at = ? WHERE id = ? AND state = \(MailingState.sending.sqlLiteral)
+            AND NOT EXISTS (SELECT 1 FROM outbox WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList))
             """, now, id, id)
     }
 
@@ -272,7 +283,8 @@ public enum MailingStore {
         else { return false }
         try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE email = ? AND unsubscribed_at IS NULL", now, address)
         let withdrawn = try db.query(
-            "SELECT id, mailing_id FROM outbox WHERE recipient = ? AND mailing_id IS NOT NULL AND state IN ('waiting', 'retrying')", address
+            "SELECT id, mailing_id FROM outbox WHERE recipient = ? AND mailing_id IS NOT NULL AND state IN \(OutboxState.unsent.sqlList)",
+            address
         ) { (try $0.get("id", as: Int64.self), try $0.get("mailing_id", as: Int64.self)) }
         for (id, mailing) in withdrawn {
             try db.run("DELETE FROM outbox WHERE id = ?", id)

@@ -18,7 +18,7 @@ public struct NewsPost: Sendable, RowDecodable {
 
 /// Reading news. Drafts and posts dated in the future never show publicly.
 public enum NewsStore {
-    static let visible = "state = 'published' AND published_at IS NOT NULL AND published_at <= ?"
+    static let visible = "state = \(NewsState.published.sqlLiteral) AND published_at IS NOT NULL AND published_at <= ?"
 
     /// For the home page: featured first, then newest.
     public static func latest(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {

@@ -37,10 +37,10 @@ public enum CounterStore {
             named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', ' || day"),
         column(
             "rsvp_count", of: "events", named: "'event ' || slug",
-            counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'confirmed'"),
+            counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = \(RSVPStatus.confirmed.sqlLiteral)"),
         column(
             "waitlist_count", of: "events", named: "'event ' || slug",
-            counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = 'waitlist'"),
+            counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = \(RSVPStatus.waitlist.sqlLiteral)"),
         Kept(
             name: "letter_counts.count",
             differences: """

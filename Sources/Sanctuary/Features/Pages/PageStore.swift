@@ -14,12 +14,14 @@ public struct StaffPage: Sendable, RowDecodable {
 
 public enum PageStore {
     public static func find(_ db: Connection, slug: String) throws -> StaffPage? {
-        try db.first("SELECT \(StaffPage.columns) FROM pages WHERE slug = ? AND state = 'published'", slug, row: StaffPage.init)
+        try db.first(
+            "SELECT \(StaffPage.columns) FROM pages WHERE slug = ? AND state = \(PageState.published.sqlLiteral)", slug, row: StaffPage.init
+        )
     }
 
     /// The published pages, in footer order.
     public static func published(_ db: Connection) throws -> [(slug: String, title: Bilingual)] {
-        try db.query("SELECT slug, title, title_fr FROM pages WHERE state = 'published' ORDER BY position, title") {
+        try db.query("SELECT slug, title, title_fr FROM pages WHERE state = \(PageState.published.sqlLiteral) ORDER BY position, title") {
             (try $0.get("slug", as: String.self), try $0.bilingual("title"))
         }
     }

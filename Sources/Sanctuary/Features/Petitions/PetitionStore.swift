@@ -69,7 +69,7 @@ public enum PetitionStore {
         try connection.query(
             """
             SELECT \(PetitionSummary.columns) FROM petitions
-            WHERE state = 'open' AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?)
+            WHERE state = \(ActionState.open.sqlLiteral) AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?)
             ORDER BY featured DESC, signature_count DESC, id LIMIT ?
             """, now, now, limit, row: PetitionSummary.init)
     }
@@ -78,8 +78,8 @@ public enum PetitionStore {
     public static func all(_ connection: Connection, now: String = Timestamp.now()) throws -> [PetitionSummary] {
         try connection.query(
             """
-            SELECT \(PetitionSummary.columns) FROM petitions WHERE state != 'draft'
-            ORDER BY (state = 'open' AND (closes_at IS NULL OR closes_at > ?)) DESC, featured DESC, created_at DESC, id DESC
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE state != \(ActionState.draft.sqlLiteral)
+            ORDER BY (state = \(ActionState.open.sqlLiteral) AND (closes_at IS NULL OR closes_at > ?)) DESC, featured DESC, created_at DESC, id DESC
             """, now, row: PetitionSummary.init)
     }
 
@@ -87,7 +87,7 @@ public enum PetitionStore {
     public static func find(_ connection: Connection, slug: String) throws -> Petition? {
         try connection.first(
             """
-            SELECT \(PetitionSummary.columns), body, body_fr, target, target_fr FROM petitions WHERE slug = ? AND state != 'draft'
+            SELECT \(PetitionSummary.columns), body, body_fr, target, target_fr FROM petitions WHERE slug = ? AND state != \(ActionState.draft.sqlLiteral)
             """, slug, row: Petition.init)
     }
 
