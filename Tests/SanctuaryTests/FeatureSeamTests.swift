@@ -9,7 +9,7 @@ import XCTest
 
 /// A feature written only here, in the test target, and plugged in by listing it: its
 /// public page, its navigation entry, its admin screen with its own staff area, its sitemap
-/// entry, its scheduled job, its dashboard card and the personal data it declares all work,
+/// entry, its scheduled job, its dashboard card, its metrics and the personal data it declares all work,
 /// with no shared file of the application naming it.
 enum GreetingsFeature: Feature {
     static let area = StaffUser.Area("greetings", roles: [.organizer])
@@ -42,6 +42,11 @@ enum GreetingsFeature: Feature {
 
     static var personalData: [PersonalData] {
         [PersonalData("greetings", table: "greetings", email: "email", columns: ["email", "words"])]
+    }
+
+    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+        let count = try app.database.read { try $0.scalar("SELECT count(*) FROM greetings", as: Int.self) } ?? 0
+        gauges.set("greetings_waiting", help: "Greetings waiting for staff.", Double(count))
     }
 
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
@@ -84,6 +89,11 @@ final class FeatureSeamTests: XCTestCase {
         XCTAssertTrue(dashboard.contains("href=\"/admin/greetings\""), "in the staff navigation")
         XCTAssertTrue(dashboard.contains("<h2>Greetings</h2><p>1 waiting</p>"), "its dashboard card")
         XCTAssertFalse(try site.get("/admin", headers: editor).text.contains("/admin/greetings"))
+
+        // Its metrics, with their HELP.
+        let metrics = try site.get("/metrics").text
+        XCTAssertTrue(metrics.contains("# HELP sanctuary_greetings_waiting Greetings waiting for staff."), metrics)
+        XCTAssertTrue(metrics.contains("\nsanctuary_greetings_waiting 1"), metrics)
 
         // Its sitemap entry, in both languages.
         let sitemap = try site.get("/sitemap.xml").text

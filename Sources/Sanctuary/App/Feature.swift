@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import Prometheus
 import SQLite
 
 /// A feature plugs into the application through these hooks, which the application loops
@@ -28,6 +29,9 @@ public protocol Feature: Sendable {
     /// Cards on the staff dashboard, below the site's own figures.
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML]
 
+    /// At each scrape of `/metrics`: the gauges read from the database (counts by state).
+    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws
+
     /// On a first start with `sample_content`, after the sample rows went in: what the
     /// feature keeps beside them (files, pictures), from `Config/sample-content.json`.
     static func loadSampleContent(_ app: Application, from file: URL) throws
@@ -41,6 +45,19 @@ extension Feature {
     public static var personalData: [PersonalData] { [] }
     public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public static func loadSampleContent(_ app: Application, from file: URL) throws {}
+    public static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {}
+}
+
+/// The gauges a feature sets at each scrape of `/metrics`, named `sanctuary_<name>_<unit>`,
+/// each with its `HELP`.
+public struct MetricGauges: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    public func set(_ name: String, unit: String = "", help: String, labels: [(String, String)] = [], _ value: Double) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "sanctuary", metricName: name, unitName: unit, helpText: help), labels: labels
+        ).set(value)
+    }
 }
 
 /// A link in the main navigation: where, its label's locale key, and its place (lower first).

@@ -4,6 +4,23 @@ import HTTP
 /// `/admin/outbox` (admins): every message with its state and attempts, the text of each,
 /// and "retry now". With no SMTP server configured this is where mail is read.
 enum OutboxFeature: Feature {
+    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+        let (outbox, oldest, relay) = try app.database.read { db in
+            (try OutboxStore.counts(db), try OutboxStore.oldestUnsent(db), try RelayStatusStore.current(db))
+        }
+        for state in OutboxState.allCases {
+            gauges.set(
+                "outbox", unit: "messages", help: "Messages in the outbox by state.", labels: [("state", state.rawValue)],
+                Double(outbox[state] ?? 0))
+        }
+        gauges.set(
+            "mail_oldest_unsent", unit: "seconds", help: "How long the oldest message not yet sent has waited (0: none waits).",
+            oldest.flatMap(Timestamp.parse).map { max(0, Date().timeIntervalSince($0)) } ?? 0)
+        gauges.set(
+            "mail_relay_failing", help: "1 while the mail relay refuses the site (sending is paused; see /admin/outbox), else 0.",
+            relay?.isFailing == true ? 1 : 0)
+    }
+
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/outbox", label: "admin.nav.outbox", area: .outbox, order: 120)]
     }

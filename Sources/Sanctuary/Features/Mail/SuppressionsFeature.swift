@@ -8,6 +8,15 @@ import SQLite
 /// are unsubscriptions: only their owner undoes them, by confirming again.
 /// `/admin/outbox/relay/retry` (admins): the relay was fixed, try it now.
 enum SuppressionsFeature: Feature {
+    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+        let suppressed = try app.database.read { try SuppressionStore.counts($0) }
+        for kind in [Suppression.hard, .soft, .complaint, .staff] {
+            gauges.set(
+                "mail_suppressed", unit: "addresses", help: "Addresses bulk mail skips, by why: hard and soft bounces, complaints, staff.",
+                labels: [("kind", kind.rawValue)], Double(suppressed[kind] ?? 0))
+        }
+    }
+
     static func jobs(_ app: Application) -> [ScheduledJob] {
         let policy = app.mailer.settings.bouncePolicy
         return [

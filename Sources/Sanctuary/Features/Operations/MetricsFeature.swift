@@ -11,8 +11,8 @@ import SQLite
 ///
 /// Counted as they happen (through swift-metrics, by the layer that sees them): requests by
 /// route pattern and status, their latency, page-cache hits and misses, group-commit sizes
-/// and commit times. Read at each scrape: signatures by state, the outbox by state, open
-/// connections and the newest rotating backup's time.
+/// and commit times. Read at each scrape: what each feature reports (`Feature.sampleMetrics`:
+/// signatures by state, the outbox…), open connections, the process, the newest backup's time.
 enum MetricsFeature: Feature {
     static func register(in app: Application) {
         app.router.get("/metrics") { request in
@@ -78,42 +78,9 @@ enum MetricsFeature: Feature {
     /// Sets the gauges read from the database and the server.
     static func sample(_ app: Application) throws {
         let registry = app.metrics
-        let (confirmed, pending, outbox) = try app.database.read { db in
-            (
-                try db.scalar("SELECT coalesce(sum(signature_count), 0) FROM petitions", as: Int.self) ?? 0,
-                try PetitionStore.pendingCount(db),
-                try OutboxStore.counts(db)
-            )
-        }
-        let signatures = MetricNameDescriptor(
-            namespace: "sanctuary", metricName: "signatures", unitName: "",
-            helpText: "Signatures: confirmed (counted) and pending (waiting for their e-mail link).")
-        registry.makeGauge(descriptor: signatures, labels: [("state", "confirmed")]).set(Double(confirmed))
-        registry.makeGauge(descriptor: signatures, labels: [("state", "pending")]).set(Double(pending))
-        let outboxName = MetricNameDescriptor(
-            namespace: "sanctuary", metricName: "outbox", unitName: "messages", helpText: "Messages in the outbox by state.")
-        for state in OutboxState.allCases {
-            registry.makeGauge(descriptor: outboxName, labels: [("state", state.rawValue)]).set(Double(outbox[state] ?? 0))
-        }
-        let (oldest, relay, suppressed) = try app.database.read { db in
-            (try OutboxStore.oldestUnsent(db), try RelayStatusStore.current(db), try SuppressionStore.counts(db))
-        }
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "sanctuary", metricName: "mail_oldest_unsent", unitName: "seconds",
-                helpText: "How long the oldest message not yet sent has waited (0: none waits).")
-        ).set(Double(oldest.flatMap(Timestamp.parse).map { max(0, Date().timeIntervalSince($0)) } ?? 0))
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "sanctuary", metricName: "mail_relay_failing", unitName: "",
-                helpText: "1 while the mail relay refuses the site (sending is paused; see /admin/outbox), else 0.")
-        ).set(Double(relay?.isFailing == true ? 1 : 0))
-        let suppressedName = MetricNameDescriptor(
-            namespace: "sanctuary", metricName: "mail_suppressed", unitName: "addresses",
-            helpText: "Addresses bulk mail skips, by why: hard and soft bounces, complaints, staff.")
-        for kind in [Suppression.hard, .soft, .complaint, .staff] {
-            registry.makeGauge(descriptor: suppressedName, labels: [("kind", kind.rawValue)]).set(Double(suppressed[kind] ?? 0))
-        }
+        // What each feature counts (signatures, the outbox, suppressions…).
+        let gauges = MetricGauges(registry: registry)
+        for feature in app.features { try feature.sampleMetrics(app, gauges) }
         let open = app.server.withLock { $0?.openConnections } ?? 0
         registry.makeGauge(
             descriptor: MetricNameDescriptor(

@@ -59,6 +59,11 @@ public enum PetitionStore {
         FROM signatures WHERE petition_id = ? AND confirmed_at IS NOT NULL ORDER BY created_at, id
         """
 
+    /// Confirmed signatures across every petition (the kept counters' sum).
+    public static func confirmedTotal(_ db: Connection) throws -> Int {
+        try db.scalar("SELECT coalesce(sum(signature_count), 0) FROM petitions", as: Int.self) ?? 0
+    }
+
     /// A petition's slug by id (any state; for staff screens).
     public static func slug(_ db: Connection, id: Int64) throws -> String? {
         try db.scalar("SELECT slug FROM petitions WHERE id = ?", id, as: String.self)

@@ -4,6 +4,14 @@ import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
+    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+        let (confirmed, pending) = try app.database.read { db in (try PetitionStore.confirmedTotal(db), try PetitionStore.pendingCount(db))
+        }
+        let help = "Signatures: confirmed (counted) and pending (waiting for their e-mail link)."
+        gauges.set("signatures", help: help, labels: [("state", "confirmed")], Double(confirmed))
+        gauges.set("signatures", help: help, labels: [("state", "pending")], Double(pending))
+    }
+
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/petitions", label: "nav.petitions", order: 20)] }
 
     static func sitemap(_ db: Connection) throws -> [String] {
