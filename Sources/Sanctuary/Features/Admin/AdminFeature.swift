@@ -206,25 +206,16 @@ enum AdminFeature: Feature {
     }
 
     static func dashboard(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
-        let calendar = (0..<30).reversed().map { Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10) }.map(
-            String.init)
-        let (petitions, daily, rsvps, letters, pending, relay) = try app.database.read { db in
-            (
-                try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]),
-                try EventStore.recentRSVPCounts(db), try LetterStore.countsWithTopRidings(db), try PetitionStore.pendingCount(db),
-                try RelayStatusStore.current(db)
-            )
-        }
+        let relay = try app.database.read { try RelayStatusStore.current($0) }
         let cards = try app.features.flatMap { try $0.dashboardCards(app, session.user, app.t(request)) }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, csrf in
             """
             \(MailStatusViews.relayWarning(relay, csrf: session.user.may(.outbox) ? csrf : nil, timeZone: app.config.siteTimeZone, t: c.t))
             \(session.user.may(.mailings) ? MailStatusViews.capsWarning(app.unconfirmedMail.bites, t: c.t) : .empty)
-            \(AdminViews.dashboard(
-                user: session.user, petitions: petitions, pending: pending, daily: daily, days: calendar, rsvps: rsvps, letters: letters,
-                t: c.t))
+            \(AdminViews.dashboard(user: session.user, t: c.t))
             \(cards)
             """
         }
     }
+
 }

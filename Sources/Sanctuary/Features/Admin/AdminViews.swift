@@ -105,37 +105,12 @@ enum AdminViews {
     }
 
     /// The dashboard: signatures (with the chart), letters and RSVPs.
-    static func dashboard(
-        user: StaffUser, petitions: [PetitionSummary], pending: Int, daily: [String: Int], days calendar: [String],
-        rsvps: [(title: String, confirmed: Int, waitlist: Int)], letters: [(title: String, total: Int, sent: Int, ridings: String)],
-        t: Localizer
-    ) -> HTML {
-        let total = petitions.reduce(0) { $0 + $1.signatureCount }
-        let petitionRows: [HTML] = petitions.map { p in
-            "<tr><td>\(p.title.html(t))</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
-        }
-        let eventRows: [HTML] = rsvps.map { title, confirmed, waitlist in
-            "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
-        }
-        return """
-            <h1>\(t("admin.dashboard.title"))</h1>
-            <p class="lede">\(t("admin.dashboard.welcome", ["name": user.name.isEmpty ? user.email : user.name]))</p>
-            <section aria-labelledby="signatures-heading">
-            <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
-            \(pending > 0 ? "<p>\(t.plural("admin.dashboard.pending", pending))</p>" as HTML : .empty)
-            \(AdminViews.chart(daily, days: calendar, t: t))
-            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
-            <tbody>\(petitionRows)</tbody></table></div>
-            </section>
-            <section aria-labelledby="letters-heading">
-            <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
-            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.letters_by_site"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(letters.map { l in "<tr><td>\(l.title)</td><td class=\"number\">\(t.formatNumber(l.total))</td><td class=\"number\">\(t.formatNumber(l.sent))</td><td>\(l.ridings)</td></tr>" as HTML })</tbody></table></div>")
-            </section>
-            <section aria-labelledby="rsvps-heading">
-            <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
-            \(eventRows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(eventRows)</tbody></table></div>")
-            </section>
-            """
+    /// The dashboard's head; the features' cards follow (`Feature.dashboardCards`).
+    static func dashboard(user: StaffUser, t: Localizer) -> HTML {
+        """
+        <h1>\(t("admin.dashboard.title"))</h1>
+        <p class="lede">\(t("admin.dashboard.welcome", ["name": user.name.isEmpty ? user.email : user.name]))</p>
+        """
     }
 }
 

@@ -7,6 +7,22 @@ import Synchronization
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
 enum EventsFeature: Feature {
+    /// Registrations and waiting lists of the latest events.
+    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+        let rsvps = try app.database.read { try EventStore.recentRSVPCounts($0) }
+        let rows: [HTML] = rsvps.map { title, confirmed, waitlist in
+            "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
+        }
+        return [
+            """
+            <section aria-labelledby="rsvps-heading">
+            <h2 id="rsvps-heading">\(t("admin.dashboard.rsvps"))</h2>
+            \(rows.isEmpty ? Layout.emptyState(t("home.no_events")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.event"))</th><th scope=\"col\">\(t("admin.dashboard.confirmed"))</th><th scope=\"col\">\(t("admin.dashboard.waitlist"))</th></tr></thead><tbody>\(rows)</tbody></table></div>")
+            </section>
+            """
+        ]
+    }
+
     static var personalData: [PersonalData] {
         [
             PersonalData(

@@ -6,6 +6,22 @@ import SQLite
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
 enum LettersFeature: Feature {
+    /// Letters sent per campaign, those the site delivered, and the ridings written to most.
+    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+        let letters = try app.database.read { try LetterStore.countsWithTopRidings($0) }
+        let rows: [HTML] = letters.map { l in
+            "<tr><td>\(l.title)</td><td class=\"number\">\(t.formatNumber(l.total))</td><td class=\"number\">\(t.formatNumber(l.sent))</td><td>\(l.ridings)</td></tr>"
+        }
+        return [
+            """
+            <section aria-labelledby="letters-heading">
+            <h2 id="letters-heading">\(t("admin.dashboard.letters"))</h2>
+            \(letters.isEmpty ? Layout.emptyState(t("letters.none")) : "<div class=\"table-wrap\"><table><thead><tr><th scope=\"col\">\(t("admin.dashboard.campaign"))</th><th scope=\"col\">\(t("admin.dashboard.letters_sent"))</th><th scope=\"col\">\(t("admin.dashboard.letters_by_site"))</th><th scope=\"col\">\(t("admin.dashboard.top_ridings"))</th></tr></thead><tbody>\(rows)</tbody></table></div>")
+            </section>
+            """
+        ]
+    }
+
     static var personalData: [PersonalData] {
         [
             PersonalData(

@@ -4,6 +4,29 @@ import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
+    /// Signatures: the total, those waiting for their link, a chart of the last 30 days, each petition.
+    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+        let calendar = (0..<30).reversed().map { String(Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
+        let (petitions, daily, pending) = try app.database.read { db in
+            (try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]), try PetitionStore.pendingCount(db))
+        }
+        let total = petitions.reduce(0) { $0 + $1.signatureCount }
+        let rows: [HTML] = petitions.map { p in
+            "<tr><td>\(p.title.html(t))</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
+        }
+        return [
+            """
+            <section aria-labelledby="signatures-heading">
+            <h2 id="signatures-heading">\(t("admin.dashboard.signatures", ["count": t.formatNumber(total)]))</h2>
+            \(pending > 0 ? "<p>\(t.plural("admin.dashboard.pending", pending))</p>" as HTML : .empty)
+            \(AdminViews.chart(daily, days: calendar, t: t))
+            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.petitions.col.title"))</th><th scope="col">\(t("admin.petitions.col.signatures"))</th><th scope="col">\(t("admin.petitions.col.goal"))</th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
+            </section>
+            """
+        ]
+    }
+
     static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
         let (confirmed, pending) = try app.database.read { db in (try PetitionStore.confirmedTotal(db), try PetitionStore.pendingCount(db))
         }
