@@ -63,7 +63,8 @@ public final class Application: Sendable {
     static let builtInFeatures: [any Feature.Type] = [
         HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
         CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-        SitemapFeature.self, LanguageFeature.self, AdminFeature.self, StaffLinksFeature.self, StaffSessionsFeature.self,
+        SitemapFeature.self, LanguageFeature.self, AdminFeature.self, AccountsFeature.self, StaffLinksFeature.self,
+        StaffSessionsFeature.self,
         SecondFactorFeature.self,
         OutboxFeature.self, MailingsFeature.self,
         UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,

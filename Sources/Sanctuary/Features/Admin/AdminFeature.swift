@@ -10,10 +10,6 @@ enum AdminFeature: Feature {
             + AdminResources.all.enumerated().map { index, resource in
                 AdminNavigationEntry(path: resource.path, label: "admin.nav.\(resource.key)", area: resource.area, order: 10 + index * 10)
             }
-            + [
-                AdminNavigationEntry(path: "/admin/accounts", label: "admin.nav.accounts", area: .accounts, order: 100),
-                AdminNavigationEntry(path: "/admin/audit", label: "admin.nav.audit", area: .audit, order: 110),
-            ]
     }
 
     static var personalData: [PersonalData] {
@@ -37,60 +33,7 @@ enum AdminFeature: Feature {
 
         router.post(
             "/admin/login",
-            async: { request in
-                let t = app.t(request)
-                let form = request.form
-                if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
-                let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
-                let password = form["password"] ?? ""
-                // An attempt is counted before the password is checked, in one step with the check of
-                // the limit: checking first and counting after a slow KDF let a burst of parallel
-                // guesses all pass the check. A correct password gives its attempt back.
-                for (limiter, key) in [(loginsByAddress, request.clientKey), (loginsByAccount, email)] {
-                    if case .limited(let wait) = limiter.take(key) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
-                }
-                let found = try app.database.read { try StaffStore.find($0, email: email) }
-                // Always run the KDF, so a missing account takes as long as a wrong password.
-                let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
-                guard verified, let user = found?.0, !user.disabled else {
-                    let clientHash = app.serverKey.clientHash(request.clientKey)
-                    if let user = found?.0 {
-                        try await app.database.write { db in
-                            try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash)
-                        }
-                    }
-                    return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
-                }
-                loginsByAddress.giveBack(request.clientKey)
-                loginsByAccount.giveBack(email)
-                let old = request.cookies[AdminAuth.cookieName]
-                let clientHash = app.serverKey.clientHash(request.clientKey)
-                // A hash made with other parameters than the configured ones is remade now, so every
-                // account costs the same to check (and a raised cost reaches old accounts).
-                let stored = found.flatMap { PasswordHasher.parse($0.1) }
-                let rehashed =
-                    stored?.logN == app.passwordHasher.logN && stored?.r == app.passwordHasher.r && stored?.p == app.passwordHasher.p
-                    ? nil : try? app.passwordHasher.hash(password)
-                if user.secondFactor {
-                    // The password was right; the code comes next, on its own page, within minutes.
-                    let challenge = try await app.database.write { db -> String in
-                        if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
-                        return try SecondFactorStore.startChallenge(db, userID: user.id)
-                    }
-                    var response = Response.redirect(to: "/admin/login/code")
-                    response.headers.add("Set-Cookie", SecondFactorFeature.challengeCookie(app, request, token: challenge))
-                    return response
-                }
-                let token = try await app.database.write { db -> String in
-                    if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
-                    let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
-                    try StaffStore.record(db, user: user, action: "login", clientHash: clientHash)
-                    return token
-                }
-                var response = Response.redirect(to: "/admin")
-                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: token))
-                return response
-            })
+            async: { request in try await login(app, request, throttles: (loginsByAddress, loginsByAccount), dummyHash: dummyHash) })
 
         SecondFactorFeature.registerSignIn(in: app, limiter: loginsByAccount)
 
@@ -120,16 +63,68 @@ enum AdminFeature: Feature {
             return try dashboard(app, request, session)
         }
 
-        exportRoute(
-            app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
-            slug: { db, id in try PetitionStore.slug(db, id: id) },
-            stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
-        exportRoute(
-            app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
-            slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
-
-        AccountsAdmin.register(in: app)
         for resource in AdminResources.all { AdminResourceRoutes.register(resource, in: app) }
+    }
+
+    /// `POST /admin/login`: the password, throttled per address and per account (an attempt
+    /// counted before the slow check, given back when right), then a session, or the
+    /// second-factor step for an account that has one.
+    static func login(
+        _ app: Application, _ request: Request, throttles: (byAddress: RateLimiter, byAccount: RateLimiter), dummyHash: LazyValue<String>
+    ) async throws -> Response {
+        let (loginsByAddress, loginsByAccount) = throttles
+        let t = app.t(request)
+        let form = request.form
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }
+        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        let password = form["password"] ?? ""
+        // An attempt is counted before the password is checked, in one step with the check of
+        // the limit: checking first and counting after a slow KDF let a burst of parallel
+        // guesses all pass the check. A correct password gives its attempt back.
+        for (limiter, key) in [(loginsByAddress, request.clientKey), (loginsByAccount, email)] {
+            if case .limited(let wait) = limiter.take(key) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
+        }
+        let found = try app.database.read { try StaffStore.find($0, email: email) }
+        // Always run the KDF, so a missing account takes as long as a wrong password.
+        let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
+        guard verified, let user = found?.0, !user.disabled else {
+            let clientHash = app.serverKey.clientHash(request.clientKey)
+            if let user = found?.0 {
+                try await app.database.write { db in
+                    try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash)
+                }
+            }
+            return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
+        }
+        loginsByAddress.giveBack(request.clientKey)
+        loginsByAccount.giveBack(email)
+        let old = request.cookies[AdminAuth.cookieName]
+        let clientHash = app.serverKey.clientHash(request.clientKey)
+        // A hash made with other parameters than the configured ones is remade now, so every
+        // account costs the same to check (and a raised cost reaches old accounts).
+        let stored = found.flatMap { PasswordHasher.parse($0.1) }
+        let rehashed =
+            stored?.logN == app.passwordHasher.logN && stored?.r == app.passwordHasher.r && stored?.p == app.passwordHasher.p
+            ? nil : try? app.passwordHasher.hash(password)
+        if user.secondFactor {
+            // The password was right; the code comes next, on its own page, within minutes.
+            let challenge = try await app.database.write { db -> String in
+                if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
+                return try SecondFactorStore.startChallenge(db, userID: user.id)
+            }
+            var response = Response.redirect(to: "/admin/login/code")
+            response.headers.add("Set-Cookie", SecondFactorFeature.challengeCookie(app, request, token: challenge))
+            return response
+        }
+        let token = try await app.database.write { db -> String in
+            if let rehashed { try StaffStore.setPasswordHash(db, userID: user.id, hash: rehashed) }
+            let token = try StaffStore.startSession(db, userID: user.id, replacing: old)
+            try StaffStore.record(db, user: user, action: "login", clientHash: clientHash)
+            return token
+        }
+        var response = Response.redirect(to: "/admin")
+        response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: token))
+        return response
     }
 
     /// A CSV download for organizers and admins, named after the row's slug, written to the audit log.
@@ -186,7 +181,7 @@ enum AdminFeature: Feature {
         let form = request.form
         guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/setup") { return forged }
-        switch AccountsAdmin.validate(form, t: app.t(request), withRole: false) {
+        switch AccountsFeature.validate(form, t: app.t(request), withRole: false) {
         case .failure(let invalid):
             return setupPage(app, request, token: token, state: invalid.state, status: .unprocessableContent)
         case .success(let account):

@@ -93,12 +93,12 @@ enum AdminViews {
 
     /// The first-run page that creates the first admin account.
     static func setup(token: String, state: FormState, csrf: String, t: Localizer) -> HTML {
-        let fields = AccountsAdmin.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
+        let fields = AccountsFeature.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
         return """
             <section class="narrow">
             <h1>\(t("admin.setup.title"))</h1>
             <p>\(t("admin.setup.intro"))</p>
-            \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsAdmin.order))
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: AccountsFeature.order))
             \(Form.form(action: t.path("/admin/setup/\(token)"), csrf: csrf, "\(fields)\(Form.submit(t("admin.setup.submit")))"))
             </section>
             """

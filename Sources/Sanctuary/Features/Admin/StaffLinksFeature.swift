@@ -39,7 +39,7 @@ enum StaffLinksFeature: Feature {
             let role = StaffUser.Role(rawValue: request.form["role"] ?? "")
             if role == nil { checks.state.errors["role"] = t("admin.account.role.invalid") }
             guard checks.isValid, let email, let role else {
-                return try AccountsAdmin.page(app, request, session, state: checks.state, status: .unprocessableContent)
+                return try AccountsFeature.page(app, request, session, state: checks.state, status: .unprocessableContent)
             }
             let invitation = Invitation(
                 email: email, name: name, role: role, invitedBy: session.user.name.isEmpty ? session.user.email : session.user.name)
@@ -65,7 +65,7 @@ enum StaffLinksFeature: Feature {
             guard sent else {
                 var state = checks.state
                 state.errors["email"] = t("admin.account.email.taken")
-                return try AccountsAdmin.page(app, request, session, state: state, status: .unprocessableContent)
+                return try AccountsFeature.page(app, request, session, state: state, status: .unprocessableContent)
             }
             app.mailer.wake()
             return .redirect(to: "/admin/accounts?invited=1")
@@ -261,7 +261,7 @@ enum StaffLinksFeature: Feature {
         let csrf = app.formTokens.make(for: csrfAction)
         var response = app.page(request, title: app.t(request)(title), status: status) { c in
             let t = c.t
-            let fields = AccountsAdmin.fields(t: t, withRole: false).filter { $0.name != "email" && (withName || $0.name != "name") }
+            let fields = AccountsFeature.fields(t: t, withRole: false).filter { $0.name != "email" && (withName || $0.name != "name") }
                 .map { Form.input($0, state, t: t) }
             return """
                 <section class="narrow">

@@ -51,6 +51,9 @@ enum EventsFeature: Feature {
     }
 
     static func register(in app: Application) {
+        AdminFeature.exportRoute(
+            app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
+            slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
         app.router.get("/events", list(app))
         app.router.get("/events/{slug}", page(app))
         app.router.get("/events/{slug}.ics", calendar(app))

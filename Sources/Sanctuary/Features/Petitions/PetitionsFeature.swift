@@ -54,6 +54,10 @@ enum PetitionsFeature: Feature {
     static let publicCaching = CachePolicy.publicPage(shared: 5)
 
     static func register(in app: Application) {
+        AdminFeature.exportRoute(
+            app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
+            slug: { db, id in try PetitionStore.slug(db, id: id) },
+            stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
         app.router.get("/petitions", list(app))
         app.router.get("/petitions/{slug}", page(app))
         app.router.get("/petitions/{slug}.json", openData(app))

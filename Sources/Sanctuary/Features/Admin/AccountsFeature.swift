@@ -3,7 +3,14 @@ import HTTP
 import SQLite
 
 /// Accounts (admins only): list, create, disable and enable; and the audit log.
-enum AccountsAdmin {
+enum AccountsFeature: Feature {
+    static var adminNavigation: [AdminNavigationEntry] {
+        [
+            AdminNavigationEntry(path: "/admin/accounts", label: "admin.nav.accounts", area: .accounts, order: 100),
+            AdminNavigationEntry(path: "/admin/audit", label: "admin.nav.audit", area: .audit, order: 110),
+        ]
+    }
+
     static let order = ["email", "name", "role", "password", "password_confirm"]
 
     struct NewAccount {
