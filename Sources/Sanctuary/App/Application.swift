@@ -147,6 +147,11 @@ public final class Application: Sendable {
         siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in if let self { Scheduler.runMailJobs(self) } }
+        mailer.render { [weak self] due in
+            guard let self else { return nil }
+            for feature in features { if let text = feature.renderStoredMail(self, due) { return text } }
+            return nil
+        }
         // Start-up is done. On a first start, decoding the sample pictures grew the heap by
         // about 25 MB that glibc would otherwise keep for the server's whole life.
         malloc_trim(0)

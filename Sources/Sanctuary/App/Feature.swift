@@ -29,6 +29,10 @@ public protocol Feature: Sendable {
     /// Cards on the staff dashboard, below the site's own figures.
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML]
 
+    /// A message the outbox holds without its text (a mailing's: one row per recipient),
+    /// made when the sender takes it; nil when it is not this feature's.
+    static func renderStoredMail(_ app: Application, _ message: DueMessage) -> String?
+
     /// At each scrape of `/metrics`: the gauges read from the database (counts by state).
     static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws
 
@@ -46,6 +50,7 @@ extension Feature {
     public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public static func loadSampleContent(_ app: Application, from file: URL) throws {}
     public static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {}
+    public static func renderStoredMail(_ app: Application, _ message: DueMessage) -> String? { nil }
 }
 
 /// The gauges a feature sets at each scrape of `/metrics`, named `sanctuary_<name>_<unit>`,

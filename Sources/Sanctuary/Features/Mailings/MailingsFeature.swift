@@ -8,6 +8,9 @@ import SQLite
 /// a set time; watch it go, pause, resume, cancel. Messages go into the outbox behind
 /// transactional mail and are rendered one by one as the sender takes them.
 enum MailingsFeature: Feature {
+    /// A mailing's message, stored without its text, made as the sender takes it.
+    static func renderStoredMail(_ app: Application, _ message: DueMessage) -> String? { renderForSender(app, message) }
+
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/mailings", label: "admin.nav.mailings", area: .mailings, order: 80)]
     }
@@ -27,7 +30,6 @@ enum MailingsFeature: Feature {
         for (action, change) in [("pause", MailingStore.pause), ("resume", MailingStore.resume), ("cancel", MailingStore.cancel)] {
             app.router.post("/admin/mailings/{id}/\(action)", async: control(app, action: action, change))
         }
-        app.mailer.render { [weak app] due in app.flatMap { renderForSender($0, due) } }
     }
 
     // MARK: Pages
