@@ -36,7 +36,15 @@ extension Application {
         let form = request.form
         if let forged = ErrorPages.rejectForgedForm(self, request, form, action: action) { return forged }
         if !(form[PublicFormFields.honeypot] ?? "").isEmpty { return honeypot() }
-        switch try check(form) {
+        return try await finishPublicForm(request, try check(form), accept: accept)
+    }
+
+    /// The last steps every public form shares: the checks' answer (never cached), or the
+    /// client's rate (only posts that would be stored count), then the write.
+    func finishPublicForm<Input: Sendable>(
+        _ request: Request, _ checked: PublicFormCheck<Input>, accept: (Input, _ clientHash: String) async throws -> Response
+    ) async throws -> Response {
+        switch checked {
         case .answer(var response):
             response.cache(.noStore)
             return response

@@ -49,15 +49,6 @@ extension Application {
             return ErrorPages.invalidForm(self, request)
         }
         if !(fields[PublicFormFields.honeypot] ?? "").isEmpty { return honeypot() }
-        switch try await check(PublicUpload(fields: fields, parts: parts)) {
-        case .answer(var response):
-            response.cache(.noStore)
-            return response
-        case .valid(let input):
-            if case .limited(let retryAfter) = actionLimiter.take(request.clientKey) {
-                return ErrorPages.rateLimited(self, request, retryAfter: retryAfter)
-            }
-            return try await accept(input, serverKey.clientHash(request.clientKey))
-        }
+        return try await finishPublicForm(request, try await check(PublicUpload(fields: fields, parts: parts)), accept: accept)
     }
 }
