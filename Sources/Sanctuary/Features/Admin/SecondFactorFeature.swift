@@ -282,7 +282,7 @@ enum SecondFactorFeature: Feature {
             let id = try Int64(request.parameter("id")).orNotFound()
             let admin = session.user
             try await app.database.write { db in
-                guard try db.scalar("SELECT count(*) FROM users WHERE id = ?", id, as: Int.self) == 1 else { throw HTTPError(.notFound) }
+                guard try StaffStore.exists(db, userID: id) else { throw HTTPError(.notFound) }
                 try SecondFactorStore.turnOff(db, userID: id)
                 try StaffStore.endAllSessions(db, userID: id)
                 try StaffStore.record(db, user: admin, action: "second factor removed", subject: "user \(id)")

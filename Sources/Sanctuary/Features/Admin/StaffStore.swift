@@ -107,6 +107,11 @@ public enum StaffStore {
         try db.run("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", userID, SecretToken.digest(current))
     }
 
+    /// Whether an account has this id.
+    public static func exists(_ db: Connection, userID: Int64) throws -> Bool {
+        try db.scalar("SELECT count(*) FROM users WHERE id = ?", userID, as: Int.self) == 1
+    }
+
     /// Whether the account exists and is not disabled.
     public static func isEnabled(_ db: Connection, userID: Int64) throws -> Bool {
         try db.scalar("SELECT disabled = 0 FROM users WHERE id = ?", userID, as: Bool.self) == true

@@ -106,4 +106,9 @@ public enum CampaignStore {
             """, campaignID, now, row: NewsSummary.init)
         return (petitions, letters, events, news)
     }
+
+    /// A campaign's id by slug (any state).
+    public static func id(_ db: Connection, slug: String) throws -> Int64? {
+        try db.scalar("SELECT id FROM campaigns WHERE slug = ?", slug, as: Int64.self)
+    }
 }

@@ -109,14 +109,7 @@ public struct SubscriberImport: Sendable {
     public func preview(_ db: Connection, campaignID: Int64?) throws -> Preview {
         var preview = Preview()
         for row in rows {
-            let suppressed =
-                try db.scalar(
-                    """
-                    SELECT EXISTS (SELECT 1 FROM mail_addresses WHERE address = ?
-                        AND (unsubscribed_at IS NOT NULL OR undeliverable_at IS NOT NULL OR suppression = 'complaint'))
-                      OR EXISTS (SELECT 1 FROM subscribers WHERE email = ? AND unsubscribed_at IS NOT NULL)
-                    """, row.email, row.email, as: Int.self) == 1
-            if suppressed {
+            if try SubscriberStore.mayNotBeImported(db, email: row.email) {
                 preview.suppressed += 1
             } else if try SubscriberStore.isSubscribed(db, email: row.email, campaignID: campaignID) {
                 preview.already += 1
@@ -135,13 +128,7 @@ public struct SubscriberImport: Sendable {
     ) throws -> Preview {
         let preview = try preview(db, campaignID: campaignID)
         for row in preview.new {
-            try db.run(
-                """
-                INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, language, confirmed_at, source)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')
-                ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET consent_text = excluded.consent_text,
-                    consented_at = excluded.consented_at, confirmed_at = excluded.confirmed_at, source = 'import'
-                """, row.email, row.name, row.postalCode, campaignID, consentNote, consentedOn, row.language, consentedOn)
+            try SubscriberStore.imported(db, row, campaignID: campaignID, consentNote: consentNote, consentedOn: consentedOn)
         }
         try StaffStore.record(
             db, user: actor, actor: actorName, action: "import", subject: "subscribers",

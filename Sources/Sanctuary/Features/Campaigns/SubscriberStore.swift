@@ -59,4 +59,27 @@ public enum SubscriberStore {
           AND NOT EXISTS (SELECT 1 FROM mail_addresses m WHERE m.address = rsvps.email AND m.unsubscribed_at IS NOT NULL)
         ORDER BY 1
         """
+
+    /// Whether an address must not come back by an import: it unsubscribed (from the list or
+    /// any mailing), bounced for good, or complained.
+    static func mayNotBeImported(_ db: Connection, email: String) throws -> Bool {
+        try db.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM mail_addresses WHERE address = ?
+                AND (unsubscribed_at IS NOT NULL OR undeliverable_at IS NOT NULL OR suppression = ?))
+              OR EXISTS (SELECT 1 FROM subscribers WHERE email = ? AND unsubscribed_at IS NOT NULL)
+            """, email, Suppression.complaint, email, as: Int.self) == 1
+    }
+
+    /// One imported supporter, subscribed with the consent note and day (source `import`).
+    static func imported(_ db: Connection, _ row: SubscriberImport.Row, campaignID: Int64?, consentNote: String, consentedOn: String) throws
+    {
+        try db.run(
+            """
+            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, language, confirmed_at, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'import')
+            ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET consent_text = excluded.consent_text,
+                consented_at = excluded.consented_at, confirmed_at = excluded.confirmed_at, source = 'import'
+            """, row.email, row.name, row.postalCode, campaignID, consentNote, consentedOn, row.language, consentedOn)
+    }
 }

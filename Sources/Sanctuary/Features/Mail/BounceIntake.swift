@@ -17,7 +17,7 @@ public enum BounceIntake {
             ([envelopeRecipient].compactMap { $0 } + report.deliveredTo).lazy.compactMap { ReturnPath.outboxID(in: $0, key: key) }
             .first ?? report.originalMessageID.flatMap { ReturnPath.outboxID(inMessageID: $0, key: key) }
         guard let outboxID = named else { return ["ignored: the report names no message of ours (no tagged return path or Message-ID)"] }
-        guard let recipient = try db.scalar("SELECT recipient FROM outbox WHERE id = ?", outboxID, as: String.self) else {
+        guard let recipient = try OutboxStore.recipient(db, id: outboxID) else {
             return ["ignored: message #\(outboxID) is no longer kept"]
         }
         switch report.kind {
@@ -69,6 +69,6 @@ public enum BounceIntake {
 
     /// The message's page on `/admin/outbox` says what became of it.
     private static func note(_ db: Connection, _ outboxID: Int64, _ detail: String) throws {
-        try db.run("UPDATE outbox SET last_error = ? WHERE id = ?", String(detail.prefix(2000)), outboxID)
+        try OutboxStore.note(db, id: outboxID, String(detail.prefix(2000)))
     }
 }

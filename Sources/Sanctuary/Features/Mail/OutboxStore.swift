@@ -308,6 +308,16 @@ public enum OutboxStore {
               AND kind = ? AND created_at >= ?
             """, recipient, kind, since, as: Int.self) ?? 0
     }
+
+    /// Whom a message kept in the outbox went to.
+    public static func recipient(_ db: Connection, id: Int64) throws -> String? {
+        try db.scalar("SELECT recipient FROM outbox WHERE id = ?", id, as: String.self)
+    }
+
+    /// Says on the message's page what became of it (a bounce that came later).
+    public static func note(_ db: Connection, id: Int64, _ detail: String) throws {
+        try db.run("UPDATE outbox SET last_error = ? WHERE id = ?", detail, id)
+    }
 }
 
 /// A message as the outbox stores it: the envelope address, the subject to list, the text to send.

@@ -135,7 +135,7 @@ enum MailingsFeature: Feature {
 
     static func audienceLabel(_ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
         if mailing.audience == .outcome {
-            let title = try mailing.audienceID.flatMap { try db.scalar("SELECT title FROM petitions WHERE id = ?", $0, as: String.self) }
+            let title = try mailing.audienceID.flatMap { try PetitionStore.title(db, id: $0) }
             return t("admin.mailing.audience.outcome", ["title": title ?? "?"])
         }
         let value = MailingForm.choice(mailing.audience, mailing.audienceID)

@@ -55,7 +55,7 @@ enum MediaFeature: Feature {
     ) throws -> Response {
         guard
             let (title, current) = try app.database.read({ db -> (String, Media?)? in
-                guard let title = try db.scalar("SELECT title FROM \(owner.table) WHERE id = ?", id, as: String.self) else { return nil }
+                guard let title = try MediaStore.ownerTitle(db, owner, id: id) else { return nil }
                 return (title.isEmpty ? app.siteName : title, try MediaStore.of(db, owner, id: id))
             })
         else { throw HTTPError.notFound }
@@ -114,7 +114,7 @@ enum MediaFeature: Feature {
         let user = session.user
         let name = MediaRenditions.stem(filePart?.filename ?? "image")
         let mediaID: Int64? = try await app.database.write { db in
-            guard try db.scalar("SELECT 1 FROM \(owner.table) WHERE id = ?", id, as: Int.self) != nil else { return nil }
+            guard try MediaStore.ownerTitle(db, owner, id: id) != nil else { return nil }
             let mediaID = try MediaStore.insert(db, renditions, name: name, words: words, by: user.email)
             _ = try MediaStore.attach(db, owner, id: id, mediaID: mediaID)
             try StaffStore.record(db, user: user, action: "add image", subject: "\(owner.rawValue) #\(id)", detail: "media \(mediaID)")
@@ -192,7 +192,7 @@ enum MediaFeature: Feature {
             let name = MediaRenditions.stem(path.split(separator: "/").last.map(String.init) ?? "image")
             let renditions = try MediaRenditions.make([UInt8](bytes), name: name)
             let mediaID: Int64? = try database.writeAndWait { db in
-                guard let id = try db.scalar("SELECT id FROM \(owner.table) WHERE slug = ?", slug, as: Int64.self) else { return nil }
+                guard let id = try MediaStore.ownerID(db, owner, slug: slug) else { return nil }
                 let words = MediaForm.Words(
                     alt: Bilingual(entry["alt"] ?? name, french: entry["alt_fr"] ?? ""),
                     caption: Bilingual(entry["caption"] ?? "", french: entry["caption_fr"] ?? ""), credit: entry["credit"] ?? "")

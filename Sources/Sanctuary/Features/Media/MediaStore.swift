@@ -110,4 +110,14 @@ public enum MediaStore {
     public static func delete(_ db: Connection, id: Int64) throws {
         try db.run("DELETE FROM media WHERE id = ?", id)
     }
+
+    /// The title of the item a picture belongs to (the site's settings: its name), if it exists.
+    static func ownerTitle(_ db: Connection, _ owner: MediaOwner, id: Int64) throws -> String? {
+        try db.scalar("SELECT title FROM \(owner.table) WHERE id = ?", id, as: String.self)
+    }
+
+    /// An item's id by slug (the sample content names items so).
+    static func ownerID(_ db: Connection, _ owner: MediaOwner, slug: String) throws -> Int64? {
+        try db.scalar("SELECT id FROM \(owner.table) WHERE slug = ?", slug, as: Int64.self)
+    }
 }

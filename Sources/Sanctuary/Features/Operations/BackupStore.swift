@@ -8,7 +8,7 @@ import Synchronization
 /// Backups of the whole site ("Operating it" in the SPEC): one made on demand
 /// (`sanctuary backup`), the rotating ones a running server keeps in `var/backups/`, and the
 /// way back (`sanctuary restore`). A backup is one SQLite file: the database, and the
-/// uploaded files beside it as a SQLite Archive (`SiteArchive`).
+/// uploaded files beside it as a SQLite Archive (`SiteArchiveStore`).
 public enum BackupStore {
     /// What a backup holds: the database's pages, and the files it carries.
     public struct Made: Sendable {
@@ -37,9 +37,9 @@ public enum BackupStore {
         // Pages pass through once: a small page cache keeps a server's memory where it was.
         try source.execute("PRAGMA cache_size = -512")
         let dataDirectory = (databasePath as NSString).deletingLastPathComponent
-        var files = SiteArchive.Summary()
+        var files = SiteArchiveStore.Summary()
         let report = try source.backup(to: output) { copy in
-            files = try SiteArchive.add(from: dataDirectory.isEmpty ? "." : dataDirectory, into: copy)
+            files = try SiteArchiveStore.add(from: dataDirectory.isEmpty ? "." : dataDirectory, into: copy)
         }
         return Made(report: report, files: files.files, fileBytes: files.bytes)
     }
@@ -129,10 +129,10 @@ public enum BackupStore {
         let folder = (databasePath as NSString).deletingLastPathComponent
         let dataDirectory = folder.isEmpty ? "." : folder
         let staging = dataDirectory + "/.restoring-" + stamp
-        var files: SiteArchive.Summary?
-        if try SiteArchive.summary(of: source) != nil {
+        var files: SiteArchiveStore.Summary?
+        if try SiteArchiveStore.summary(of: source) != nil {
             do {
-                files = try SiteArchive.extract(from: source, into: staging)
+                files = try SiteArchiveStore.extract(from: source, into: staging)
             } catch {
                 try? FileManager.default.removeItem(atPath: staging)
                 throw error
@@ -155,7 +155,7 @@ public enum BackupStore {
             guard after.isEmpty else {
                 throw BackupError("the restored database failed its check: \(after.prefix(3).joined(separator: "; "))")
             }
-            let folders = files == nil ? [] : try SiteArchive.swapIn(staging: staging, dataDirectory: dataDirectory, stamp: stamp)
+            let folders = files == nil ? [] : try SiteArchiveStore.swapIn(staging: staging, dataDirectory: dataDirectory, stamp: stamp)
             return RestoreReport(previous: previous, report: report, files: files?.files, previousFolders: folders)
         } catch {
             try? FileManager.default.removeItem(atPath: staging)

@@ -260,4 +260,9 @@ public enum PetitionStore {
             """, key: [id, .text(day)])
         return target > 0 && total == target
     }
+
+    /// A petition's English title by id (any state; for staff screens).
+    public static func title(_ db: Connection, id: Int64) throws -> String? {
+        try db.scalar("SELECT title FROM petitions WHERE id = ?", id, as: String.self)
+    }
 }

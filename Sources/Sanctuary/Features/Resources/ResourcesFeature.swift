@@ -71,9 +71,7 @@ enum ResourcesFeature: Feature {
             }
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             let id: Int64 = try database.writeAndWait { db in
-                let campaign = try entry["campaign"].flatMap {
-                    try db.scalar("SELECT id FROM campaigns WHERE slug = ?", $0, as: Int64.self)
-                }
+                let campaign = try entry["campaign"].flatMap { try CampaignStore.id(db, slug: $0) }
                 return try ResourceStore.insert(
                     db, campaignID: campaign, title: title, description: entry["description"] ?? "", language: entry["language"] ?? "en",
                     kind: .file, url: "", filename: filename, contentType: type, size: bytes.count, sha256: digest)

@@ -10,7 +10,7 @@ import SQLite
 /// SQLite file: checked by `integrity_check`, rotated and copied off-site like before.
 /// The link key beside the database (`mail-link.key`) is left out on purpose: a backup
 /// never holds a mail link that works.
-enum SiteArchive {
+enum SiteArchiveStore {
     /// The folders of the data folder a backup carries.
     static let folders = ["media", "resources"]
 
