@@ -46,7 +46,8 @@ struct AdminResource: Sendable {
 /// with the item's id as `?1`; `export` the address of its CSV, offered first.
 struct AdminDependent: Sendable {
     let key: String  // catalogue: admin.dependents.{key} (plural)
-    let count: String
+    /// How many rows of this kind hang on the item with this id (a store's query).
+    let count: @Sendable (Connection, Int64) throws -> Int
     var export: (@Sendable (Int64) -> String)? = nil
 }
 
@@ -120,7 +121,7 @@ enum AdminResources {
         },
         dependents: [
             AdminDependent(
-                key: "signatures", count: "SELECT count(*) FROM signatures WHERE petition_id = ?1",
+                key: "signatures", count: { try PetitionStore.signatureRows($0, petitionID: $1) },
                 export: { "/admin/petitions/\($0)/signatures.csv" })
         ], archivedState: ActionState.closed.rawValue)
 
@@ -168,7 +169,7 @@ enum AdminResources {
         listDate: ("starts_at", "time_zone"),
         dependents: [
             AdminDependent(
-                key: "rsvps", count: "SELECT count(*) FROM rsvps WHERE event_id = ?1", export: { "/admin/events/\($0)/rsvps.csv" })
+                key: "rsvps", count: { try EventStore.rsvpRows($0, eventID: $1) }, export: { "/admin/events/\($0)/rsvps.csv" })
         ], archivedState: EventState.draft.rawValue)
 
     static let letters = AdminResource(
@@ -188,7 +189,7 @@ enum AdminResources {
             AdminField("state", .choice(ActionState.choices), required: true),
             AdminField("featured", .flag),
         ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns",
-        dependents: [AdminDependent(key: "letters", count: "SELECT letter_count FROM letter_campaigns WHERE id = ?1")],
+        dependents: [AdminDependent(key: "letters", count: { try LetterStore.letterCount($0, campaignID: $1) })],
         archivedState: ActionState.closed.rawValue)
 
     static let campaigns = AdminResource(
@@ -207,11 +208,11 @@ enum AdminResources {
         dependents: [
             AdminDependent(
                 key: "signatures",
-                count: "SELECT count(*) FROM signatures JOIN petitions ON petitions.id = petition_id WHERE campaign_id = ?1"),
-            AdminDependent(key: "rsvps", count: "SELECT count(*) FROM rsvps JOIN events ON events.id = event_id WHERE campaign_id = ?1"),
-            AdminDependent(key: "letters", count: "SELECT coalesce(sum(letter_count), 0) FROM letter_campaigns WHERE campaign_id = ?1"),
+                count: { try CampaignStore.signatureRows($0, campaignID: $1) }),
+            AdminDependent(key: "rsvps", count: { try CampaignStore.rsvpRows($0, campaignID: $1) }),
+            AdminDependent(key: "letters", count: { try CampaignStore.letterCount($0, campaignID: $1) }),
             AdminDependent(
-                key: "subscribers", count: "SELECT count(*) FROM subscribers WHERE campaign_id = ?1 AND unsubscribed_at IS NULL"),
+                key: "subscribers", count: { try CampaignStore.subscriberCount($0, campaignID: $1) }),
         ], archivedState: CampaignState.archived.rawValue)
 
     static let pages = AdminResource(

@@ -70,7 +70,7 @@ extension AdminResource {
 
     /// How many of each dependent the item has, in `dependents` order.
     func dependentCounts(_ connection: Connection, id: Int64) throws -> [(dependent: AdminDependent, count: Int)] {
-        try dependents.map { ($0, try connection.scalar($0.count, id, as: Int.self) ?? 0) }
+        try dependents.map { ($0, try $0.count(connection, id)) }
     }
 
     /// Takes the item off the site by its archived state; false when there was none.

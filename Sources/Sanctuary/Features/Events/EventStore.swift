@@ -266,6 +266,18 @@ public enum EventStore {
         guard let slug = try slug(connection, id: id) else { return nil }
         return try find(connection, slug: slug)
     }
+
+    /// Every registration of an event, confirmed or waiting.
+    public static func rsvpRows(_ db: Connection, eventID: Int64) throws -> Int {
+        try db.scalar("SELECT count(*) FROM rsvps WHERE event_id = ?", eventID, as: Int.self) ?? 0
+    }
+
+    /// Events for a chooser, newest first: id and title.
+    public static func choices(_ db: Connection, limit: Int = 200) throws -> [(Int64, String)] {
+        try db.query("SELECT id, title FROM events ORDER BY starts_at DESC LIMIT ?", limit) {
+            (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
+        }
+    }
 }
 
 /// One RSVP, for mail and the manage page.

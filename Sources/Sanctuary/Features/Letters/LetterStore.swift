@@ -232,4 +232,9 @@ public enum LetterStore {
                 language: try row.get("language"), createdAt: try row.get("created_at"))
         }
     }
+
+    /// Letters a campaign has sent (the kept count: letters themselves go after their retention).
+    public static func letterCount(_ db: Connection, campaignID: Int64) throws -> Int {
+        try db.scalar("SELECT letter_count FROM letter_campaigns WHERE id = ?", campaignID, as: Int.self) ?? 0
+    }
 }

@@ -58,9 +58,7 @@ public enum BounceIntake {
     public static func unsubscribe(_ db: Connection, addresses: [String], key: ServerKey, now: Date = Date()) throws -> [String]? {
         guard let outboxID = addresses.lazy.compactMap({ ReturnPath.unsubscribeID(in: $0, key: key) }).first else { return nil }
         guard
-            let (recipient, mailingID) = try db.first(
-                "SELECT recipient, mailing_id FROM outbox WHERE id = ?", outboxID,
-                row: { (try $0.get("recipient", as: String.self), try $0.optional("mailing_id", as: Int64.self)) })
+            let (recipient, mailingID) = try OutboxStore.recipientAndMailing(db, id: outboxID)
         else { return ["ignored: message #\(outboxID) is no longer kept"] }
         let id = try MailingStore.addressID(db, recipient.lowercased())
         let left = try MailingStore.unsubscribe(db, addressID: id, mailingID: mailingID, now: Timestamp.format(now))

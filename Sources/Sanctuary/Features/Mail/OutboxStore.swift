@@ -318,6 +318,13 @@ public enum OutboxStore {
     public static func note(_ db: Connection, id: Int64, _ detail: String) throws {
         try db.run("UPDATE outbox SET last_error = ? WHERE id = ?", detail, id)
     }
+
+    /// Whom a kept message went to, and the mailing it was part of.
+    public static func recipientAndMailing(_ db: Connection, id: Int64) throws -> (String, Int64?)? {
+        try db.first("SELECT recipient, mailing_id FROM outbox WHERE id = ?", id) {
+            (try $0.get("recipient", as: String.self), try $0.optional("mailing_id", as: Int64.self))
+        }
+    }
 }
 
 /// A message as the outbox stores it: the envelope address, the subject to list, the text to send.

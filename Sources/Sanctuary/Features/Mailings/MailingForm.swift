@@ -32,12 +32,7 @@ enum MailingForm {
         for petition in try PetitionStore.allForStaff(db) {
             choices.append((choice(.signers, petition.id), t("admin.mailing.audience.signers", ["title": petition.title.text(t)])))
         }
-        for (id, title) in try db.query(
-            "SELECT id, title FROM events ORDER BY starts_at DESC LIMIT 200",
-            row: {
-                (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
-            })
-        {
+        for (id, title) in try EventStore.choices(db) {
             choices.append((choice(.attendees, id), t("admin.mailing.audience.attendees", ["title": title])))
         }
         return choices

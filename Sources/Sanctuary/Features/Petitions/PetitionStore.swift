@@ -265,4 +265,9 @@ public enum PetitionStore {
     public static func title(_ db: Connection, id: Int64) throws -> String? {
         try db.scalar("SELECT title FROM petitions WHERE id = ?", id, as: String.self)
     }
+
+    /// Every signature row of a petition, confirmed or not (what deleting it would lose).
+    public static func signatureRows(_ db: Connection, petitionID: Int64) throws -> Int {
+        try db.scalar("SELECT count(*) FROM signatures WHERE petition_id = ?", petitionID, as: Int.self) ?? 0
+    }
 }
