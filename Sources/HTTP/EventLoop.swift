@@ -27,9 +27,7 @@ final class EventLoop: @unchecked Sendable {
     private var lastLogFlush: UInt64 = 0
     /// This loop's request counters by route and status: found here without a lock; the
     /// shared table is asked only the first time a pair is seen on this loop.
-    var requestCounters: [ServerMetrics.Key: Counter] = [:]
-    /// The latency histogram of each route, as `requestCounters`.
-    var routeTimers: [String: CoreMetrics.Timer] = [:]
+    var requestCounters: [ServerMetrics.Key: (counter: Counter, timer: CoreMetrics.Timer?)] = [:]
     private(set) var now: UInt64 = monotonicNanoseconds()
     private var wallSecond: time_t = 0
     private(set) var dateLine: [UInt8] = []
@@ -211,8 +209,7 @@ final class EventLoop: @unchecked Sendable {
         logBuffer.append(0x20)
         logBuffer.append(method)
         logBuffer.append(0x20)
-        // A path longer than the buffer (never, with the request line's limit) is cut short.
-        logBuffer.append(path.utf8.count + 64 > logBuffer.room ? String(path.utf8.prefix(1024)) ?? "" : path)
+        logBuffer.append(path)  // within the request line's limit, so it fits once flushed
         logBuffer.append(0x20)
         logBuffer.appendDecimal(UInt64(clamping: status))
         logBuffer.append(0x20)

@@ -60,27 +60,16 @@ final class LogBuffer {
         }
     }
 
-    /// Appends `value` in decimal.
+    /// Appends `value` in decimal: the digits from the last, then turned round in place.
     func appendDecimal(_ value: UInt64) {
-        var digits:
-            (
-                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                UInt8, UInt8, UInt8
-            ) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
+        let start = count.pointee
         var rest = value
-        withUnsafeMutableBytes(of: &digits) { raw in
-            repeat {
-                raw[n] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
-                rest /= 10
-                n += 1
-            } while rest > 0 && n < raw.count
-            while n > 0 {
-                n -= 1
-                append(raw[n])
-            }
-        }
+        repeat {
+            append(UInt8(truncatingIfNeeded: 48 &+ rest % 10))
+            rest /= 10
+        } while rest > 0
+        var digits = UnsafeMutableBufferPointer(start: storage + start, count: count.pointee - start)
+        digits.reverse()
     }
 
     /// Hands the lines to `write` and empties the buffer.

@@ -29,17 +29,15 @@ public final class ServerMetrics: Sendable {
     /// The loop keeps its own handles, so counting takes no lock once a pair has been seen.
     func record(route: String?, status: Int, nanoseconds: UInt64, on loop: EventLoop) {
         let key = Key(route: route ?? "(none)", status: status)
-        if let counter = loop.requestCounters[key] {
-            counter.increment()
+        // One lookup per request: the loop keeps the counter and its route's timer together.
+        if let known = loop.requestCounters[key] {
+            known.counter.increment()
+            known.timer?.recordNanoseconds(Int64(clamping: nanoseconds))
         } else if let counter = counter(for: key) {
-            if loop.requestCounters.count < Self.maxSeries { loop.requestCounters[key] = counter }
+            let timer = timer(for: key.route)
+            if loop.requestCounters.count < Self.maxSeries { loop.requestCounters[key] = (counter, timer) }
             counter.increment()
-        }
-        if let timer = loop.routeTimers[key.route] {
-            timer.recordNanoseconds(Int64(clamping: nanoseconds))
-        } else if let timer = timer(for: key.route) {
-            if loop.routeTimers.count < Self.maxSeries { loop.routeTimers[key.route] = timer }
-            timer.recordNanoseconds(Int64(clamping: nanoseconds))
+            timer?.recordNanoseconds(Int64(clamping: nanoseconds))
         }
     }
 

@@ -36,12 +36,16 @@ public enum BackupStore {
         let source = try Connection(path: databasePath, mode: .readOnly)
         // Pages pass through once: a small page cache keeps a server's memory where it was.
         try source.execute("PRAGMA cache_size = -512")
-        let dataDirectory = (databasePath as NSString).deletingLastPathComponent
+        let uploads = dataDirectory(of: databasePath)
         var files = SiteArchiveStore.Summary()
-        let report = try source.backup(to: output) { copy in
-            files = try SiteArchiveStore.add(from: dataDirectory.isEmpty ? "." : dataDirectory, into: copy)
-        }
+        let report = try source.backup(to: output) { copy in files = try SiteArchiveStore.add(from: uploads, into: copy) }
         return Made(report: report, files: files.files, fileBytes: files.bytes)
+    }
+
+    /// The folder beside the database, where its uploaded files are.
+    static func dataDirectory(of databasePath: String) -> String {
+        let folder = (databasePath as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     // MARK: Rotating backups
@@ -126,8 +130,7 @@ public enum BackupStore {
                 "the database \(databasePath) is in use (is the server running?): stop it first, then restore")
         }
         let stamp = Timestamp.format(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-        let folder = (databasePath as NSString).deletingLastPathComponent
-        let dataDirectory = folder.isEmpty ? "." : folder
+        let dataDirectory = dataDirectory(of: databasePath)
         let staging = dataDirectory + "/.restoring-" + stamp
         var files: SiteArchiveStore.Summary?
         if try SiteArchiveStore.summary(of: source) != nil {

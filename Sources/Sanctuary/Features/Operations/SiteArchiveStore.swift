@@ -59,7 +59,7 @@ enum SiteArchiveStore {
         guard fstat(fd, &opened) == 0 else { throw BackupError("cannot read \(path): \(String(cString: strerror(errno)))") }
         let size = Int(opened.st_size)
         try copy.run("INSERT INTO sqlar (name, mode, mtime, sz, data) VALUES (?, ?, ?, ?, zeroblob(?))", name, mode, mtime, size, size)
-        let rowid = try copy.scalar("SELECT last_insert_rowid()", as: Int64.self) ?? 0
+        let rowid = copy.lastInsertRowID
         do {
             try copy.writeBlob(table: "sqlar", column: "data", rowid: rowid, size: size, from: fd)
         } catch {
