@@ -685,7 +685,7 @@ final class MailTests: XCTestCase {
     /// scrape, every dashboard view) must not read whole tables: a viral petition makes
     /// signatures, outbox and mail_tokens the largest. The statements are those of
     /// `OutboxStore.purgeIsDue`, `OutboxStore.purge`, `OutboxStore.purgeExpired`,
-    /// `PetitionStore.purgeUnconfirmed`, `PetitionStore.pendingCount` and `OutboxStore.counts`
+    /// `PetitionStore.unconfirmedPurgeIsDue`, `PetitionStore.purgeUnconfirmed`, `PetitionStore.pendingCount` and `OutboxStore.counts`
     /// (also /metrics).
     /// SQLite builds a temporary b-tree for an `IN` list of three or more constants, each time
     /// a statement evaluates one: a CHECK or a partial index's WHERE written that way costs
@@ -726,9 +726,9 @@ final class MailTests: XCTestCase {
         let statements = [
             """
             SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?)
-                OR EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)
                 OR EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)
             """,
+            "SELECT EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)",
             "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?",
             "DELETE FROM mail_tokens WHERE expires_at < ?",
             "DELETE FROM signatures WHERE confirmed_at IS NULL AND created_at < ?",

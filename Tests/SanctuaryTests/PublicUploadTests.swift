@@ -31,7 +31,7 @@ enum PhotoWallFeature: Feature {
                 try await app.publicUploadPost(
                     request, action: "/photos", honeypot: .text("Thank you\n"),
                     check: { upload in
-                        switch await MediaFeature.picture(app, upload.file("file")) {
+                        switch await PictureIntake.make(app, upload.file("file")) {
                         case .made(let pictures): return .valid((upload.fields["caption"] ?? "", pictures))
                         case .refused(let key, _): return .answer(.text(app.t(request)(key) + "\n", status: .unprocessableContent))
                         }

@@ -77,6 +77,10 @@ public final class Application: Sendable {
     /// The main navigation and the staff navigation, gathered from the features.
     public let navigation: [NavigationEntry]
     public let adminNavigation: [AdminNavigationEntry]
+    /// The kinds of item that carry a picture, and the content staff edit through the generic
+    /// screens (each with what hangs on its items), gathered from the features.
+    public let pictureOwners: [MediaOwner]
+    let adminResources: [AdminResource]
     /// The clock's work, gathered from the features (see `startScheduler`).
     private let scheduler = Mutex<Scheduler?>(nil)
     /// The rotating backups of a running server (when `backup.every_hours` is above 0).
@@ -88,7 +92,10 @@ public final class Application: Sendable {
         self.config = config
         features = Application.builtInFeatures + extra
         navigation = features.flatMap { $0.navigation }.sorted { $0.order < $1.order }
-        adminNavigation = features.flatMap { $0.adminNavigation }.sorted { $0.order < $1.order }
+        pictureOwners = features.flatMap { $0.pictureOwners }
+        let dependents = Dictionary(features.flatMap { $0.adminDependents }, uniquingKeysWith: +)
+        adminResources = features.flatMap { $0.adminResources }.map { $0.adding(dependents[$0.key] ?? []) }
+        adminNavigation = (features.flatMap { $0.adminNavigation } + adminResources.map(\.navigation)).sorted { $0.order < $1.order }
         self.logger = logger
         signingPetitions = StaffEditedCache(staffChanges)
         metrics = PrometheusCollectorRegistry()
@@ -147,11 +154,7 @@ public final class Application: Sendable {
         siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in if let self { Scheduler.runMailJobs(self) } }
-        mailer.render { [weak self] due in
-            guard let self else { return nil }
-            for feature in features { if let text = feature.renderStoredMail(self, due) { return text } }
-            return nil
-        }
+        mailer.render { [weak self] due in self?.storedMailText(due, sending: true) }
         // Start-up is done. On a first start, decoding the sample pictures grew the heap by
         // about 25 MB that glibc would otherwise keep for the server's whole life.
         malloc_trim(0)
@@ -274,7 +277,7 @@ public final class Application: Sendable {
             let width = logo.sizes.first ?? logo.width
             return (logo.path(width: width), width, logo.height(forWidth: width))
         }
-        context.defaultShare = MediaFeature.shareImage(settings.shareImage, t: t)
+        context.defaultShare = settings.shareImage?.shareImage(t)
         return context
     }
 
@@ -326,4 +329,9 @@ public final class Application: Sendable {
         database.close()
     }
 
+    /// The text of a message the outbox holds without it (`Feature.renderStoredMail`).
+    func storedMailText(_ due: DueMessage, sending: Bool) -> String? {
+        for feature in features { if let text = feature.renderStoredMail(self, due, sending: sending) { return text } }
+        return nil
+    }
 }

@@ -22,6 +22,16 @@ public protocol Feature: Sendable {
     /// Work the clock causes: reminders, scheduled sends, housekeeping and retention.
     static func jobs(_ app: Application) -> [ScheduledJob]
 
+    /// Kinds of content staff create and edit through the generic screens (`AdminResource`).
+    static var adminResources: [AdminResource] { get }
+
+    /// What people did through another feature's item (its signatures on a campaign): counted
+    /// before that item may be deleted, by the key of the resource it hangs on.
+    static var adminDependents: [String: [AdminDependent]] { get }
+
+    /// The kinds of item of this feature that carry a picture (`/admin/{key}/{id}/image`).
+    static var pictureOwners: [MediaOwner] { get }
+
     /// Where the feature keeps what a supporter gave: for the privacy work (find, export
     /// and erase by e-mail address).
     static var personalData: [PersonalData] { get }
@@ -30,8 +40,9 @@ public protocol Feature: Sendable {
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML]
 
     /// A message the outbox holds without its text (a mailing's: one row per recipient),
-    /// made when the sender takes it; nil when it is not this feature's.
-    static func renderStoredMail(_ app: Application, _ message: DueMessage) -> String?
+    /// made when the sender takes it (`sending`) or staff look at it; nil when it is not this
+    /// feature's, or when it may not go now.
+    static func renderStoredMail(_ app: Application, _ message: DueMessage, sending: Bool) -> String?
 
     /// At each scrape of `/metrics`: the gauges read from the database (counts by state).
     static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws
@@ -47,10 +58,13 @@ extension Feature {
     public static func sitemap(_ db: Connection) throws -> [String] { [] }
     public static func jobs(_ app: Application) -> [ScheduledJob] { [] }
     public static var personalData: [PersonalData] { [] }
+    public static var adminResources: [AdminResource] { [] }
+    public static var adminDependents: [String: [AdminDependent]] { [:] }
+    public static var pictureOwners: [MediaOwner] { [] }
     public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public static func loadSampleContent(_ app: Application, from file: URL) throws {}
     public static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {}
-    public static func renderStoredMail(_ app: Application, _ message: DueMessage) -> String? { nil }
+    public static func renderStoredMail(_ app: Application, _ message: DueMessage, sending: Bool) -> String? { nil }
 }
 
 /// The gauges a feature sets at each scrape of `/metrics`, named `sanctuary_<name>_<unit>`,

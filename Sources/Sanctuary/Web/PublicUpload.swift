@@ -25,7 +25,7 @@ extension Application {
     /// A public form with a file, in the steps of `publicFormPost`, on a body spooled to disk:
     /// closed → `closed`; the token checked again; the honeypot filled → a thank-you that
     /// stores nothing; `check` (which turns a photo into pictures with
-    /// `MediaFeature.picture`) → the form again, never cached; too many from one address →
+    /// `PictureIntake.make`) → the form again, never cached; too many from one address →
     /// `429`; then `accept`. Every spooled file is removed whatever happened: what `accept`
     /// keeps, it has made its own copy of (re-encoded pictures, never the file as sent).
     func publicUploadPost<Input: Sendable>(

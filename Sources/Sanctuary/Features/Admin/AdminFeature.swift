@@ -7,9 +7,6 @@ import SQLite
 enum AdminFeature: Feature {
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin", label: "admin.nav.dashboard", area: .dashboard, order: 0)]
-            + AdminResources.all.enumerated().map { index, resource in
-                AdminNavigationEntry(path: resource.path, label: "admin.nav.\(resource.key)", area: resource.area, order: 10 + index * 10)
-            }
     }
 
     static var personalData: [PersonalData] {
@@ -63,7 +60,7 @@ enum AdminFeature: Feature {
             return try dashboard(app, request, session)
         }
 
-        for resource in AdminResources.all { AdminResourceRoutes.register(resource, in: app) }
+        for resource in app.adminResources { AdminResourceRoutes.register(resource, in: app) }
     }
 
     /// `POST /admin/login`: the password, throttled per address and per account (an attempt
@@ -125,35 +122,6 @@ enum AdminFeature: Feature {
         var response = Response.redirect(to: "/admin")
         response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: token))
         return response
-    }
-
-    /// A CSV download for organizers and admins, named after the row's slug, written to the audit log.
-    static func exportRoute(
-        _ app: Application, _ path: String, subject: String, file: String,
-        slug: @escaping @Sendable (Connection, Int64) throws -> String?, stream: @escaping @Sendable (Int64) throws -> BodyStream
-    ) {
-        app.router.get(
-            path,
-            async: { request in
-                let session = try AdminAuth.require(app, request, .exports)
-                let id = try Int64(request.parameter("id")).orNotFound()
-                let name = try app.database.read { try slug($0, id) }.orNotFound()
-                try await app.database.write { db in
-                    try StaffStore.record(db, user: session.user, action: "export", subject: "\(subject) \(id)", detail: file)
-                }
-                return csvResponse(try stream(id), filename: "\(name)-\(file)")
-            })
-    }
-
-    static func csvResponse(_ body: BodyStream, filename: String) -> Response {
-        let safe = filename.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." || $0 == "_" }
-        return Response(
-            status: .ok,
-            headers: Headers([
-                ("Content-Type", "text/csv; charset=utf-8"),
-                ("Content-Disposition", "attachment; filename=\"\(safe)\""),
-                ("Cache-Control", CachePolicy.noStore.headerValue),
-            ]), body: .stream(body))
     }
 
     static func loginPage(

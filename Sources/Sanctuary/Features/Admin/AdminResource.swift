@@ -6,7 +6,7 @@ import SQLite
 /// fields. From the description come the list, new, edit, save and delete screens, the
 /// checks with messages beside each field, and the SQL (column names come from this
 /// description in our code, never from input; values are always bound).
-struct AdminResource: Sendable {
+public struct AdminResource: Sendable {
     let key: String  // "petitions": URL segment, table, catalogue prefix
     let area: StaffUser.Area
     /// Every column edited, a bilingual field followed by its French twin.
@@ -23,13 +23,26 @@ struct AdminResource: Sendable {
     var archivedState: String? = nil
     /// A date shown in the list beside the title (an event's start), with its zone column.
     var listDate: (column: String, zoneColumn: String?)? = nil
+    /// Its place in the staff navigation (lower first).
+    var order = 100
+    /// What a new item's form starts with, by field (a choice's first option otherwise).
+    var defaults: [String: String] = [:]
+    /// The kind of picture its items carry, if they do (a link from the editor to its screen).
+    var picture: MediaOwner? = nil
+    /// Run after an item is saved or deleted (a cache of the feature's to end).
+    var afterChange: (@Sendable (Application) -> Void)? = nil
 
     init(
         key: String, area: StaffUser.Area, fields: [AdminField],
         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
         tableName: String? = nil, listDate: (column: String, zoneColumn: String?)? = nil, dependents: [AdminDependent] = [],
-        archivedState: String? = nil
+        archivedState: String? = nil, order: Int = 100, defaults: [String: String] = [:], picture: MediaOwner? = nil,
+        afterChange: (@Sendable (Application) -> Void)? = nil
     ) {
+        self.order = order
+        self.defaults = defaults
+        self.picture = picture
+        self.afterChange = afterChange
         self.listDate = listDate
         self.key = key
         self.area = area
@@ -40,20 +53,37 @@ struct AdminResource: Sendable {
         self.archivedState = archivedState
     }
     var path: String { "/admin/\(key)" }
+    var navigation: AdminNavigationEntry { AdminNavigationEntry(path: path, label: "admin.nav.\(key)", area: area, order: order) }
+    /// The tables reference fields name.
+    var referencedTables: [String] {
+        fields.compactMap { if case .reference(let table, _) = $0.kind { table } else { nil } }
+    }
+
+    /// The same resource with more dependents (another feature's, `Feature.adminDependents`).
+    func adding(_ more: [AdminDependent]) -> AdminResource {
+        var copy = self
+        copy.dependents = more + copy.dependents
+        return copy
+    }
 }
 
 /// Something people did through an item, counted before it may be deleted: `count` is SQL
 /// with the item's id as `?1`; `export` the address of its CSV, offered first.
-struct AdminDependent: Sendable {
+public struct AdminDependent: Sendable {
     let key: String  // catalogue: admin.dependents.{key} (plural)
     /// How many rows of this kind hang on the item with this id (a store's query).
     let count: @Sendable (Connection, Int64) throws -> Int
     var export: (@Sendable (Int64) -> String)? = nil
 }
 
-struct AdminField: Sendable {
+public struct AdminField: Sendable {
     enum Kind: Sendable, Equatable {
-        case text, slug, textarea, markdown, template, campaign
+        case text, slug, textarea, markdown
+        /// Text with `{{name}}` placeholders, these names only.
+        case template(placeholders: [String])
+        /// The id of a row of another table (its `id` and `title`), or none: `none` is the
+        /// locale key of the empty choice.
+        case reference(table: String, none: String)
         case integer(ClosedRange<Int>)
         case dateTime
         case choice([String])
@@ -98,142 +128,12 @@ struct AdminField: Sendable {
     }
 }
 
-enum AdminResources {
-    static let petitions = AdminResource(
-        key: "petitions", area: .petitions,
-        fields: [
-            AdminField("title", .text, required: true, bilingual: true),
-            AdminField("slug", .slug, required: true, maxLength: 80),
-            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-            AdminField("body", .textarea, maxLength: 20_000, bilingual: true),
-            AdminField("target", .text, maxLength: 200, bilingual: true),
-            AdminField("goal", .integer(0...100_000_000), whenEmpty: 0),
-            AdminField("closes_at", .dateTime),
-            AdminField("campaign_id", .campaign),
-            AdminField("state", .choice(ActionState.choices), required: true),
-            AdminField("featured", .flag),
-        ],
-        rowLinks: { id, slug, t in
-            [
-                ("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export")),
-                ("/admin/petitions/\(id)/outcome", t("admin.petitions.outcome")),
-            ]
-        },
-        dependents: [
-            AdminDependent(
-                key: "signatures", count: { try PetitionStore.signatureRows($0, petitionID: $1) },
-                export: { "/admin/petitions/\($0)/signatures.csv" })
-        ], archivedState: ActionState.closed.rawValue)
-
-    static let news = AdminResource(
-        key: "news", area: .news,
-        fields: [
-            AdminField("title", .text, required: true, bilingual: true),
-            AdminField("slug", .slug, required: true, maxLength: 80),
-            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-            AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
-            AdminField("author_name", .text, maxLength: 100),
-            AdminField("published_at", .dateTime, defaultsToNow: true),
-            AdminField("campaign_id", .campaign),
-            AdminField("state", .choice(NewsState.choices), required: true),
-            AdminField("featured", .flag),
-        ], rowLinks: { _, slug, t in [("/news/\(slug)", t("admin.view"))] })
-
-    static let events = AdminResource(
-        key: "events", area: .events,
-        fields: [
-            AdminField("title", .text, required: true, bilingual: true),
-            AdminField("slug", .slug, required: true, maxLength: 80),
-            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-            AdminField("body", .markdown, maxLength: 20_000, bilingual: true),
-            AdminField(
-                "time_zone",
-                .choice([
-                    "America/St_Johns", "America/Halifax", "America/Moncton", "America/Toronto", "America/Winnipeg",
-                    "America/Regina", "America/Edmonton", "America/Vancouver", "America/Whitehorse",
-                ]), required: true),
-            AdminField("starts_at", .dateTime, required: true, zoneField: "time_zone"),
-            AdminField("ends_at", .dateTime, zoneField: "time_zone"),
-            AdminField("venue", .text, bilingual: true),
-            AdminField("address", .text),
-            AdminField("online_url", .text, maxLength: 500),
-            AdminField("moderator", .text),
-            AdminField("rsvp_enabled", .flag),
-            AdminField("capacity", .integer(0...1_000_000)),
-            AdminField("rsvp_deadline", .dateTime, zoneField: "time_zone"),
-            AdminField("campaign_id", .campaign),
-            AdminField("state", .choice(EventState.choices), required: true),
-            AdminField("featured", .flag),
-        ],
-        rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] },
-        listDate: ("starts_at", "time_zone"),
-        dependents: [
-            AdminDependent(
-                key: "rsvps", count: { try EventStore.rsvpRows($0, eventID: $1) }, export: { "/admin/events/\($0)/rsvps.csv" })
-        ], archivedState: EventState.draft.rawValue)
-
-    static let letters = AdminResource(
-        key: "letters", area: .letters,
-        fields: [
-            AdminField("title", .text, required: true, bilingual: true),
-            AdminField("slug", .slug, required: true, maxLength: 80),
-            AdminField("intro", .textarea, maxLength: 2000, bilingual: true),
-            AdminField("recipient_kind", .choice(RecipientKind.choices), required: true),
-            AdminField("recipient_name", .text, bilingual: true),
-            AdminField("recipient_address", .textarea, maxLength: 500, bilingual: true),
-            AdminField("recipient_email", .text),
-            AdminField("delivery", .choice(LetterDelivery.choices)),
-            AdminField("subject", .text, required: true, bilingual: true),
-            AdminField("body_template", .template, required: true, maxLength: 20_000, bilingual: true),
-            AdminField("campaign_id", .campaign),
-            AdminField("state", .choice(ActionState.choices), required: true),
-            AdminField("featured", .flag),
-        ], rowLinks: { _, slug, t in [("/letters/\(slug)", t("admin.view"))] }, tableName: "letter_campaigns",
-        dependents: [AdminDependent(key: "letters", count: { try LetterStore.letterCount($0, campaignID: $1) })],
-        archivedState: ActionState.closed.rawValue)
-
-    static let campaigns = AdminResource(
-        key: "campaigns", area: .campaigns,
-        fields: [
-            AdminField("title", .text, required: true, bilingual: true),
-            AdminField("slug", .slug, required: true, maxLength: 80),
-            AdminField("tagline", .text, bilingual: true),
-            AdminField("summary", .textarea, maxLength: 1000, bilingual: true),
-            AdminField("body", .markdown, maxLength: 50_000, bilingual: true),
-            AdminField("asks", .textarea, maxLength: 10_000, bilingual: true),
-            AdminField("key_dates", .textarea, maxLength: 5_000, bilingual: true),
-            AdminField("state", .choice(CampaignState.choices), required: true),
-            AdminField("featured", .flag),
-        ], rowLinks: { _, slug, t in [("/campaigns/\(slug)", t("admin.view"))] },
-        dependents: [
-            AdminDependent(
-                key: "signatures",
-                count: { try CampaignStore.signatureRows($0, campaignID: $1) }),
-            AdminDependent(key: "rsvps", count: { try CampaignStore.rsvpRows($0, campaignID: $1) }),
-            AdminDependent(key: "letters", count: { try CampaignStore.letterCount($0, campaignID: $1) }),
-            AdminDependent(
-                key: "subscribers", count: { try CampaignStore.subscriberCount($0, campaignID: $1) }),
-        ], archivedState: CampaignState.archived.rawValue)
-
-    static let pages = AdminResource(
-        key: "pages", area: .pages,
-        fields: [
-            AdminField("title", .text, required: true, bilingual: true),
-            AdminField("slug", .slug, required: true, maxLength: 80),
-            AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-            AdminField("body", .markdown, maxLength: 100_000, bilingual: true),
-            AdminField("position", .integer(0...1000), whenEmpty: 0),
-            AdminField("state", .choice(PageState.choices), required: true),
-        ], rowLinks: { _, slug, t in [("/pages/\(slug)", t("admin.view"))] })
-
-    static let all = [campaigns, petitions, letters, news, events, pages]
-}
-
 extension AdminResource {
     /// Checks a posted form. Returns the values to store, by column, or the form with errors.
-    /// `campaigns`: the ids a campaign field may name (an id of no row is a message by the field, not a failed insert).
+    /// `references`: by table, the ids a reference field may name (an id of no row is a
+    /// message by the field, not a failed insert).
     /// `zone`: the site's time zone, for times without a zone of their own.
-    func validate(_ form: FormFields, t: Localizer, campaigns: Set<Int64>, zone siteZone: String = "UTC") -> Result<
+    func validate(_ form: FormFields, t: Localizer, references: [String: Set<Int64>], zone siteZone: String = "UTC") -> Result<
         [String: SQLValue], FormStateError
     > {
         var state = FormState()
@@ -248,7 +148,11 @@ extension AdminResource {
                 continue
             default: break
             }
-            let multiline = field.kind == .textarea || field.kind == .markdown || field.kind == .template
+            let multiline: Bool
+            switch field.kind {
+            case .textarea, .markdown, .template: multiline = true
+            default: multiline = false
+            }
             let text: String
             switch Input.text(raw, required: field.required, maxLength: field.maxLength, multiline: multiline) {
             case .success(let value): text = value
@@ -287,8 +191,8 @@ extension AdminResource {
                 } else {
                     fail("admin.field.date_time")
                 }
-            case .template:
-                let unknown = LetterTemplate.unknown(in: text)
+            case .template(let placeholders):
+                let unknown = Template.unknown(in: text, known: placeholders)
                 if unknown.isEmpty {
                     values[field.name] = .text(text)
                 } else {
@@ -296,13 +200,13 @@ extension AdminResource {
                         "admin.field.placeholders",
                         [
                             "unknown": unknown.map { "{{\($0)}}" }.joined(separator: ", "),
-                            "known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " "),
+                            "known": placeholders.map { "{{\($0)}}" }.joined(separator: " "),
                         ])
                 }
-            case .campaign:
+            case .reference(let table, _):
                 if text.isEmpty {
                     values[field.name] = .null
-                } else if let id = Int64(text), campaigns.contains(id) {
+                } else if let id = Int64(text), references[table]?.contains(id) == true {
                     values[field.name] = .integer(id)
                 } else {
                     fail("admin.field.no_such_row")

@@ -18,7 +18,7 @@ enum AdminResourceRoutes {
             for field in resource.fields {
                 if case .choice(let options) = field.kind { state.values[field.name] = options.first == "draft" ? "draft" : options.first }
             }
-            if resource.key == "events" { state.values["time_zone"] = "America/Toronto" }
+            state.values.merge(resource.defaults) { _, given in given }
             return editor(resource, app, request, session, id: nil, state: state)
         }
         router.get("\(path)/{id}/edit") { request in
@@ -66,7 +66,7 @@ enum AdminResourceRoutes {
                 case .missing: throw HTTPError.notFound
                 case .hasDependents: return try confirmDelete(resource, app, request, session, id: id, status: .conflict)
                 case .deleted:
-                    if resource.key == "pages" { app.footerPages.invalidate() }
+                    resource.afterChange?(app)
                     return .redirect(to: "\(path)?deleted=1")
                 }
             })
@@ -110,14 +110,14 @@ enum AdminResourceRoutes {
     static func save(_ resource: AdminResource, _ app: Application, _ request: Request, id: Int64?) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, resource.area)
         let form = request.form
-        let campaigns = Set(try app.database.read { try CampaignStore.choices($0) }.map(\.0))
+        let references = try app.database.read { try resource.referenceChoices($0) }.mapValues { Set($0.map(\.id)) }
         // A preview shows what was typed, whatever else is not finished yet: nothing is saved.
         if form["action"] == "preview" {
             var state = FormState()
             for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
             return editor(resource, app, request, session, id: id, state: state, preview: true)
         }
-        switch resource.validate(form, t: app.t(request), campaigns: campaigns, zone: app.config.siteTimeZone) {
+        switch resource.validate(form, t: app.t(request), references: references, zone: app.config.siteTimeZone) {
         case .failure(let invalid):
             return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
         case .success(let values):
@@ -146,7 +146,7 @@ enum AdminResourceRoutes {
             case .success(let saved) where saved < 0:
                 throw HTTPError.notFound
             case .success(let saved):
-                if resource.key == "pages" { app.footerPages.invalidate() }
+                resource.afterChange?(app)
                 return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
             case .failure:
                 var state = FormState()
@@ -191,9 +191,13 @@ enum AdminResourceRoutes {
         state: FormState, status: Status = .ok, flash: String? = nil, flashLink: (href: String, label: String)? = nil, preview: Bool = false
     ) -> Response {
         let title = id == nil ? app.t(request)("admin.\(resource.key).new") : app.t(request)("admin.\(resource.key).edit")
-        let campaignChoices: [(Int64, String)]
+        let references: [String: [(id: Int64, title: String)]]
+        let currentPicture: Media?
         do {
-            campaignChoices = try app.database.read { try CampaignStore.choices($0) }
+            (references, currentPicture) = try app.database.read { db in
+                let picture = try resource.picture.flatMap { owner in try id.flatMap { try MediaStore.of(db, owner, id: $0) } }
+                return (try resource.referenceChoices(db), picture)
+            }
         } catch {
             return ErrorPages.readFailed(app, request, error)
         }
@@ -207,10 +211,10 @@ enum AdminResourceRoutes {
                 switch field.kind {
                 case .flag:
                     return Form.checkbox(name: field.name, label: label, checked: state[field.name] == "yes")
-                case .campaign:
+                case .reference(let table, let none):
                     return Form.select(
                         name: field.name, label: label,
-                        options: [("", t("admin.field.no_campaign"))] + campaignChoices.map { (String($0.0), $0.1) },
+                        options: [("", t(none))] + (references[table] ?? []).map { (String($0.id), $0.title) },
                         selected: state[field.name], error: state.errors[field.name])
                 case .choice(let options):
                     return Form.select(
@@ -231,10 +235,10 @@ enum AdminResourceRoutes {
                         type = "textarea"
                         hint = t("admin.field.markdown_hint")
                         rows = 16
-                    case .template:
+                    case .template(let placeholders):
                         type = "textarea"
                         hint = t(
-                            "admin.field.template_hint", ["known": LetterTemplate.placeholders.map { "{{\($0)}}" }.joined(separator: " ")])
+                            "admin.field.template_hint", ["known": placeholders.map { "{{\($0)}}" }.joined(separator: " ")])
                         rows = 16
                     case .integer: type = "number"
                     case .dateTime:
@@ -276,8 +280,8 @@ enum AdminResourceRoutes {
             // Kinds that carry a picture: a link to its screen, with the picture's alt text.
             let picture: HTML =
                 id.flatMap { id in
-                    MediaOwner(rawValue: resource.key).map { owner in
-                        let current = (try? app.database.read { try MediaStore.of($0, owner, id: id) }) ?? nil
+                    resource.picture.map { _ in
+                        let current = currentPicture
                         return """
                             <p class="picture-link">\(current.map { "<span class=\"meta\">\(t("admin.media.has", ["alt": $0.alt.english]))</span> " as HTML } ?? .empty)\
                             <a class="button secondary" href="\(t.path("\(resource.path)/\(id)/image"))">\(current == nil ? t("admin.media.add") : t("admin.media.change"))</a></p>

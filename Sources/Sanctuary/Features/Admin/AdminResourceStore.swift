@@ -4,6 +4,17 @@ import SQLite
 /// The SQL of the admin's content screens. Table and column names come from the
 /// `AdminResource` description in our code, never from input; every value is bound.
 extension AdminResource {
+    /// For each table a reference field names: its rows' ids and titles, by title.
+    func referenceChoices(_ connection: Connection) throws -> [String: [(id: Int64, title: String)]] {
+        var choices: [String: [(id: Int64, title: String)]] = [:]
+        for table in referencedTables where choices[table] == nil {
+            choices[table] = try connection.query("SELECT id, title FROM \(table) ORDER BY title") {
+                (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
+            }
+        }
+        return choices
+    }
+
     /// Every row for the list: id, slug, title, state, last change; the latest first.
     /// The list: newest change first; `date` is `listDate` (with its zone) when the kind has one.
     func list(_ connection: Connection) throws -> [(

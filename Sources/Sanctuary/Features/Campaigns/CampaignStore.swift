@@ -111,25 +111,4 @@ public enum CampaignStore {
     public static func id(_ db: Connection, slug: String) throws -> Int64? {
         try db.scalar("SELECT id FROM campaigns WHERE slug = ?", slug, as: Int64.self)
     }
-
-    /// What hangs on a campaign: its petitions' signatures, its events' registrations, its
-    /// letter campaigns' letters, its subscribers.
-    public static func signatureRows(_ db: Connection, campaignID: Int64) throws -> Int {
-        try db.scalar(
-            "SELECT count(*) FROM signatures JOIN petitions ON petitions.id = petition_id WHERE campaign_id = ?", campaignID, as: Int.self)
-            ?? 0
-    }
-
-    public static func rsvpRows(_ db: Connection, campaignID: Int64) throws -> Int {
-        try db.scalar("SELECT count(*) FROM rsvps JOIN events ON events.id = event_id WHERE campaign_id = ?", campaignID, as: Int.self)
-            ?? 0
-    }
-
-    public static func letterCount(_ db: Connection, campaignID: Int64) throws -> Int {
-        try db.scalar("SELECT coalesce(sum(letter_count), 0) FROM letter_campaigns WHERE campaign_id = ?", campaignID, as: Int.self) ?? 0
-    }
-
-    public static func subscriberCount(_ db: Connection, campaignID: Int64) throws -> Int {
-        try db.scalar("SELECT count(*) FROM subscribers WHERE campaign_id = ? AND unsubscribed_at IS NULL", campaignID, as: Int.self) ?? 0
-    }
 }

@@ -3,6 +3,9 @@ import SQLite
 
 /// `/campaigns` and `/campaigns/{slug}`: the case, the asks, and every open way to act.
 enum CampaignsFeature: Feature {
+    static var adminResources: [AdminResource] { [.campaigns] }
+    static var pictureOwners: [MediaOwner] { [.campaigns] }
+
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/campaigns", label: "nav.campaigns", order: 10)] }
 
     static func sitemap(_ db: Connection) throws -> [String] {
@@ -49,7 +52,7 @@ enum CampaignsFeature: Feature {
             let updates = UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t)
             var response = app.page(
                 request, title: campaign.title.text(t), description: campaign.summary.text(t),
-                share: SharePreview(image: MediaFeature.shareImage(media, t: t))
+                share: SharePreview(image: media?.shareImage(t))
             ) { _ in
                 CampaignViews.page(
                     campaign, actions: actions, resources: resources, media: media, shareURL: shareURL, updatesForm: updates, t: t)

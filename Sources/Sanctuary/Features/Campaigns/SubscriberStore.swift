@@ -18,7 +18,7 @@ public enum SubscriberStore {
                 consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language,
                 confirmed_at = excluded.confirmed_at
             """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now())
-        try MailingStore.resubscribe(db, address: email)
+        try BulkMailStore.resubscribe(db, address: email)
     }
 
     /// Whether the address has a current subscription (to this campaign, or the general list).
@@ -81,5 +81,10 @@ public enum SubscriberStore {
             ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET consent_text = excluded.consent_text,
                 consented_at = excluded.consented_at, confirmed_at = excluded.confirmed_at, source = 'import'
             """, row.email, row.name, row.postalCode, campaignID, consentNote, consentedOn, row.language, consentedOn)
+    }
+
+    /// A campaign's subscribers still subscribed.
+    public static func count(_ db: Connection, campaignID: Int64) throws -> Int {
+        try db.scalar("SELECT count(*) FROM subscribers WHERE campaign_id = ? AND unsubscribed_at IS NULL", campaignID, as: Int.self) ?? 0
     }
 }

@@ -26,7 +26,7 @@ enum UpdatesFeature: Feature {
                 try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers")
                 }
                 let consent = app.t(request)("sign.consent_updates")
-                return AdminFeature.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
+                return StaffExport.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
             })
 
         app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true) { request in

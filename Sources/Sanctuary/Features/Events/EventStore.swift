@@ -268,6 +268,12 @@ public enum EventStore {
     }
 
     /// Every registration of an event, confirmed or waiting.
+    /// The registrations for a campaign's events.
+    public static func rsvpRows(_ db: Connection, campaignID: Int64) throws -> Int {
+        try db.scalar("SELECT count(*) FROM rsvps JOIN events ON events.id = event_id WHERE campaign_id = ?", campaignID, as: Int.self)
+            ?? 0
+    }
+
     public static func rsvpRows(_ db: Connection, eventID: Int64) throws -> Int {
         try db.scalar("SELECT count(*) FROM rsvps WHERE event_id = ?", eventID, as: Int.self) ?? 0
     }

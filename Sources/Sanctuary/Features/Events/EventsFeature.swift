@@ -7,6 +7,12 @@ import Synchronization
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
 enum EventsFeature: Feature {
+    static var adminResources: [AdminResource] { [.events] }
+    static var pictureOwners: [MediaOwner] { [.events] }
+    static var adminDependents: [String: [AdminDependent]] {
+        ["campaigns": [AdminDependent(key: "rsvps", count: { try EventStore.rsvpRows($0, campaignID: $1) })]]
+    }
+
     /// Registrations and waiting lists of the latest events.
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
         let rsvps = try app.database.read { try EventStore.recentRSVPCounts($0) }
@@ -51,7 +57,7 @@ enum EventsFeature: Feature {
     }
 
     static func register(in app: Application) {
-        AdminFeature.exportRoute(
+        StaffExport.route(
             app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
             slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
         app.router.get("/events", list(app))
@@ -129,7 +135,7 @@ enum EventsFeature: Feature {
         }
         return app.page(
             request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)",
-            share: SharePreview(image: MediaFeature.shareImage(media, t: t))
+            share: SharePreview(image: media?.shareImage(t))
         ) {
             EventViews.page(event, media: media, form: form, csrf: csrf, t: $0.t)
         }

@@ -42,34 +42,10 @@ public struct Letter: Sendable {
 
 /// The placeholders a letter template may use; anything else is an error when saving.
 public enum LetterTemplate {
+    /// What a letter's body may name (`{{mp_name}}`), filled for each sender.
     public static let placeholders = ["mp_name", "riding", "sender_name", "sender_address", "date"]
 
-    /// Every `{{name}}` in the template.
-    public static func names(in template: String) -> [String] {
-        var names: [String] = []
-        var rest = template[...]
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
-            rest = rest[close.upperBound...]
-        }
-        return names
-    }
-
-    public static func unknown(in template: String) -> [String] {
-        names(in: template).filter { !placeholders.contains($0) }
-    }
-
-    public static func fill(_ template: String, _ values: [String: String]) -> String {
-        var out = ""
-        var rest = template[...]
-        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            out += rest[..<open.lowerBound]
-            let name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            out += values[name] ?? ""
-            rest = rest[close.upperBound...]
-        }
-        return out + rest
-    }
+    public static func unknown(in template: String) -> [String] { Template.unknown(in: template, known: placeholders) }
 }
 
 public enum LetterStore {
@@ -234,7 +210,12 @@ public enum LetterStore {
     }
 
     /// Letters a campaign has sent (the kept count: letters themselves go after their retention).
-    public static func letterCount(_ db: Connection, campaignID: Int64) throws -> Int {
-        try db.scalar("SELECT letter_count FROM letter_campaigns WHERE id = ?", campaignID, as: Int.self) ?? 0
+    public static func letterCount(_ db: Connection, letterCampaignID: Int64) throws -> Int {
+        try db.scalar("SELECT letter_count FROM letter_campaigns WHERE id = ?", letterCampaignID, as: Int.self) ?? 0
+    }
+
+    /// The letters sent through a campaign's letter campaigns.
+    public static func letterCount(_ db: Connection, inCampaign campaignID: Int64) throws -> Int {
+        try db.scalar("SELECT coalesce(sum(letter_count), 0) FROM letter_campaigns WHERE campaign_id = ?", campaignID, as: Int.self) ?? 0
     }
 }

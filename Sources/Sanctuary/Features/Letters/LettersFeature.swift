@@ -6,6 +6,11 @@ import SQLite
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
 enum LettersFeature: Feature {
+    static var adminResources: [AdminResource] { [.letters] }
+    static var adminDependents: [String: [AdminDependent]] {
+        ["campaigns": [AdminDependent(key: "letters", count: { try LetterStore.letterCount($0, inCampaign: $1) })]]
+    }
+
     /// Letters sent per campaign, those the site delivered, and the ridings written to most.
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
         let letters = try app.database.read { try LetterStore.countsWithTopRidings($0) }
@@ -247,7 +252,7 @@ enum LettersFeature: Feature {
             : campaign.recipientAddress.text(lt)
         let recipientEmail = campaign.toMP ? (representative?.email ?? "") : campaign.recipientEmail
         let date = DateText.day(Timestamp.now(), t: lt)
-        let body = LetterTemplate.fill(
+        let body = Template.fill(
             campaign.bodyTemplate.text(lt),
             [
                 "mp_name": recipientName, "riding": representative?.ridingName(lt) ?? "", "sender_name": name,

@@ -28,7 +28,7 @@ enum OutboxFeature: Feature {
     static func jobs(_ app: Application) -> [ScheduledJob] {
         [
             .purge(
-                "old mails, unconfirmed signatures and expired links", app, isDue: { try OutboxStore.purgeIsDue($0) },
+                "old mails and expired links", app, isDue: { try OutboxStore.purgeIsDue($0) },
                 purge: { try OutboxStore.purge($0) })
         ]
     }
@@ -78,12 +78,11 @@ enum OutboxFeature: Feature {
             // A mailing's message is made when it is sent: show it as it will be (or was).
             let text =
                 stored.isEmpty
-                ? MailingsFeature.renderForSender(
-                    app,
+                ? app.storedMailText(
                     DueMessage(id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language),
                     sending: false)
                     ?? "" : app.mailLinks.reveal(stored)
-            let skipped = try app.database.read { try MailingStore.skipReason($0, address: message.recipient) }
+            let skipped = try app.database.read { try BulkMailStore.skipReason($0, address: message.recipient) }
             return AdminViews.page(
                 app, request, session, title: message.subject,
                 flash: request.query["retried"].flatMap {

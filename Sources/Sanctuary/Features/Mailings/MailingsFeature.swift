@@ -9,7 +9,9 @@ import SQLite
 /// transactional mail and are rendered one by one as the sender takes them.
 enum MailingsFeature: Feature {
     /// A mailing's message, stored without its text, made as the sender takes it.
-    static func renderStoredMail(_ app: Application, _ message: DueMessage) -> String? { renderForSender(app, message) }
+    static func renderStoredMail(_ app: Application, _ message: DueMessage, sending: Bool) -> String? {
+        renderForSender(app, message, sending: sending)
+    }
 
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/mailings", label: "admin.nav.mailings", area: .mailings, order: 80)]
@@ -129,7 +131,7 @@ enum MailingsFeature: Feature {
         let sample =
             try MailingStore.sampleRecipient(db, audience: mailing.audience, audienceID: mailing.audienceID, language: language)
             ?? "supporter@example.org"
-        let addressID = try MailingStore.knownAddressID(db, sample) ?? 0
+        let addressID = try BulkMailStore.knownAddressID(db, sample) ?? 0
         return message(app, mailing, to: sample, addressID: addressID, language: language)
     }
 
@@ -194,7 +196,7 @@ enum MailingsFeature: Feature {
             let mailing = try find(app, request)
             let (user, language) = (session.user, app.t(request).language)
             try await app.database.write { db in
-                let addressID = try MailingStore.addressID(db, user.email)
+                let addressID = try BulkMailStore.addressID(db, user.email)
                 var test = message(app, mailing, to: user.email, addressID: addressID, language: language)
                 test.subject = app.localizer(language)("admin.mailing.test_prefix") + " " + test.subject
                 try OutboxStore.enqueue(db, kind: "mailing.test", message: test)
@@ -340,7 +342,7 @@ enum MailingsFeature: Feature {
         guard let mailingID = due.mailingID,
             let (mailing, addressID) = try? app.database.read({ db -> (Mailing, Int64)? in
                 guard let mailing = try MailingStore.find(db, id: mailingID), !sending || mailing.state == .sending,
-                    let id = try MailingStore.knownAddressID(db, due.recipient)
+                    let id = try BulkMailStore.knownAddressID(db, due.recipient)
                 else { return nil }
                 return (mailing, id)
             })

@@ -33,7 +33,7 @@ enum UnsubscribeFeature: Feature {
         { request in
             let (address, _) = try link(app, request)
             let t = app.t(request)
-            guard try app.database.read({ try MailingStore.isSubscribed($0, addressID: address) }).orNotFound() else {
+            guard try app.database.read({ try BulkMailStore.isSubscribed($0, addressID: address) }).orNotFound() else {
                 return done(app, request)
             }
             var response = app.page(request, title: t("unsubscribe.title")) { c in
@@ -54,7 +54,7 @@ enum UnsubscribeFeature: Feature {
         { request in
             let (address, mailing) = try link(app, request)
             _ = try await app.database.write { db in
-                try MailingStore.unsubscribe(db, addressID: address, mailingID: mailing == 0 ? nil : mailing)
+                try BulkMailStore.unsubscribe(db, addressID: address, mailingID: mailing == 0 ? nil : mailing)
             }
             return done(app, request)
         }

@@ -8,13 +8,13 @@ import SQLite
 enum MediaFeature: Feature {
     static func loadSampleContent(_ app: Application, from file: URL) throws {
         guard app.config.loadSampleMedia else { return }
-        try loadSamples(from: file, into: app.database, mediaDirectory: app.mediaDirectory)
+        try loadSamples(from: file, into: app.database, mediaDirectory: app.mediaDirectory, owners: app.pictureOwners)
     }
 
     static func register(in app: Application) {
-        for owner in MediaOwner.allCases {
-            let path = "/admin/\(owner.rawValue)/{id}/image"
-            let area = area(owner)
+        for owner in app.pictureOwners {
+            let path = "/admin/\(owner.key)/{id}/image"
+            let area = owner.area
             app.router.get(path) { request in
                 let session = try AdminAuth.require(app, request, area)
                 return try editor(app, request, session, owner: owner, id: try itemID(request), state: FormState())
@@ -29,19 +29,15 @@ enum MediaFeature: Feature {
                     let (id, user) = (try itemID(request), session.user)
                     let removed = try await app.database.write { db -> Bool in
                         guard try MediaStore.attach(db, owner, id: id, mediaID: nil) else { return false }
-                        try StaffStore.record(db, user: user, action: "remove image", subject: "\(owner.rawValue) #\(id)")
+                        try StaffStore.record(db, user: user, action: "remove image", subject: "\(owner.key) #\(id)")
                         return true
                     }
                     guard removed else { throw HTTPError.notFound }
                     try await removeUnused(app)
-                    if owner.table == "site_settings" { app.siteSettings.reload(app.database) }
+                    owner.afterChange?(app)
                     return .redirect(to: owner.editPath(id) + "?saved=1")
                 })
         }
-    }
-
-    static func area(_ owner: MediaOwner) -> StaffUser.Area {
-        owner.table == "site_settings" ? .settings : AdminResources.all.first { $0.key == owner.rawValue }?.area ?? .campaigns
     }
 
     static func itemID(_ request: Request) throws(HTTPError) -> Int64 {
@@ -65,12 +61,12 @@ enum MediaFeature: Feature {
         }
     }
 
-    /// The upload: spooled to disk as it arrives (see `ResourcesFeature`), decoded, copied at
+    /// The upload: spooled to disk as it arrives (as resources are), decoded, copied at
     /// each width and as a share card, the copies written to a folder of their own, then the
     /// row and the item's link to it in one transaction. Nothing is kept half way.
     static func upload(_ app: Application, _ request: Request, owner: MediaOwner) async throws -> Response {
         let id = try itemID(request)
-        return try await StaffUpload.handle(app, request, area: area(owner)) { upload in
+        return try await StaffUpload.handle(app, request, area: owner.area) { upload in
             try await store(app, request, upload, owner: owner, id: id)
         }
     }
@@ -90,7 +86,7 @@ enum MediaFeature: Feature {
         let filePart = parts.first { $0.name == "file" && $0.size > 0 }
         var renditions: MediaRenditions?
         var busy = false
-        switch await picture(app, filePart) {
+        switch await PictureIntake.make(app, filePart) {
         case .made(let made): renditions = made
         case .refused(let key, let isBusy):
             busy = isBusy
@@ -117,7 +113,7 @@ enum MediaFeature: Feature {
             guard try MediaStore.ownerTitle(db, owner, id: id) != nil else { return nil }
             let mediaID = try MediaStore.insert(db, renditions, name: name, words: words, by: user.email)
             _ = try MediaStore.attach(db, owner, id: id, mediaID: mediaID)
-            try StaffStore.record(db, user: user, action: "add image", subject: "\(owner.rawValue) #\(id)", detail: "media \(mediaID)")
+            try StaffStore.record(db, user: user, action: "add image", subject: "\(owner.key) #\(id)", detail: "media \(mediaID)")
             return mediaID
         }
         guard let mediaID else {
@@ -135,41 +131,14 @@ enum MediaFeature: Feature {
             return .text("Could not store the picture\n", status: .internalServerError)
         }
         try await removeUnused(app)
-        if owner.table == "site_settings" { app.siteSettings.reload(app.database) }
+        owner.afterChange?(app)
         return .redirect(to: owner.editPath(id) + "?saved=1")
-    }
-
-    enum Picture {
-        case made(MediaRenditions)
-        /// Why not, as a catalogue key; `busy`: every image worker was taken (try again soon).
-        case refused(String, busy: Bool)
-    }
-
-    /// A sent file made into pictures: decoded within the image budget on the image workers
-    /// (never the pool staff requests need), turned upright, copied at each width and as a
-    /// share card, every byte of metadata left behind. The one step every upload of a
-    /// picture goes through, staff's and visitors'.
-    static func picture(_ app: Application, _ part: Multipart.Part?) async -> Picture {
-        guard let part, part.size > 0, let file = part.file, let data = FileManager.default.contents(atPath: file) else {
-            return .refused("admin.media.error.file", busy: false)
-        }
-        let (bytes, name) = ([UInt8](data), MediaRenditions.stem(part.filename ?? "image"))
-        do {
-            return .made(try await app.imageWorkers.run { try MediaRenditions.make(bytes, name: name) })
-        } catch let error as ImageError {
-            return .refused(
-                "admin.media.error.\(error.kind == .unsupported ? "type" : error.kind == .tooLarge ? "too_large" : "damaged")", busy: false)
-        } catch is ImageWorkers.Busy {
-            return .refused("admin.media.error.busy", busy: true)
-        } catch {
-            return .refused("admin.media.error.damaged", busy: false)
-        }
     }
 
     /// Pictures no item uses (replaced or removed), and their files.
     static func removeUnused(_ app: Application) async throws {
         let unused = try await app.database.write { db -> [Int64] in
-            let ids = try MediaStore.unused(db)
+            let ids = try MediaStore.unused(db, owners: app.pictureOwners)
             for id in ids { try MediaStore.delete(db, id: id) }
             return ids
         }
@@ -181,12 +150,12 @@ enum MediaFeature: Feature {
 
     /// The sample pictures (`"media"` in `Config/sample-content.json`), made like uploads:
     /// a new install shows pictures, share cards and `srcset` at once.
-    static func loadSamples(from file: URL, into database: Database, mediaDirectory: String) throws {
+    static func loadSamples(from file: URL, into database: Database, mediaDirectory: String, owners: [MediaOwner]) throws {
         guard let data = try? Data(contentsOf: file),
             let root = try JSONSerialization.jsonObject(with: data) as? [String: Any], let entries = root["media"] as? [[String: String]]
         else { return }
         for entry in entries {
-            guard let path = entry["file"], let owner = entry["owner"].flatMap(MediaOwner.init(rawValue:)), let slug = entry["slug"],
+            guard let path = entry["file"], let owner = owners.first(where: { $0.key == entry["owner"] }), let slug = entry["slug"],
                 let bytes = FileManager.default.contents(atPath: file.deletingLastPathComponent().appendingPathComponent(path).path)
             else { continue }
             let name = MediaRenditions.stem(path.split(separator: "/").last.map(String.init) ?? "image")
@@ -207,8 +176,4 @@ enum MediaFeature: Feature {
         }
     }
 
-    /// The share card of a page's picture, for Open Graph.
-    static func shareImage(_ media: Media?, t: Localizer) -> ShareImage? {
-        media.map { ShareImage(path: $0.sharePath, width: $0.shareWidth, height: $0.shareHeight, alt: $0.alt.text(t)) }
-    }
 }

@@ -44,7 +44,7 @@ enum MediaViews {
         owner: MediaOwner, id: Int64, title: String, current: Media?, state: FormState, csrf: String, t: Localizer
     ) -> HTML {
         let fields = MediaForm.fields(t: t)
-        let action = "/admin/\(owner.rawValue)/\(id)/image"
+        let action = "/admin/\(owner.key)/\(id)/image"
         return """
             <p><a href="\(t.path(owner.editPath(id)))">\(t("admin.media.back", ["title": title]))</a></p>
             <h1>\(t("admin.media.title", ["title": title]))</h1>

@@ -4,6 +4,9 @@ import SQLite
 
 /// `/news` (10 a page), `/news/{slug}`, `/news.atom`.
 enum NewsFeature: Feature {
+    static var adminResources: [AdminResource] { [.news] }
+    static var pictureOwners: [MediaOwner] { [.news] }
+
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/news", label: "nav.news", order: 50)] }
 
     static func sitemap(_ db: Connection) throws -> [String] {
@@ -64,7 +67,7 @@ enum NewsFeature: Feature {
             let t = app.t(request)
             var response = app.page(
                 request, title: post.summary.title.text(t), description: post.summary.summary.text(t),
-                share: SharePreview(type: "article", image: MediaFeature.shareImage(media, t: t))
+                share: SharePreview(type: "article", image: media?.shareImage(t))
             ) {
                 NewsViews.post(post, media: media, t: $0.t)
             }

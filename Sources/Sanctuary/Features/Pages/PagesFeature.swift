@@ -6,6 +6,8 @@ import Synchronization
 /// `/pages/{slug}`: About, Privacy policy and the like, written by staff in both languages
 /// (`/admin/pages`) and linked from every page's footer.
 enum PagesFeature: Feature {
+    static var adminResources: [AdminResource] { [.pages] }
+
     static func sitemap(_ db: Connection) throws -> [String] { try PageStore.published(db).map { "/pages/\($0.slug)" } }
 
     static func register(in app: Application) {

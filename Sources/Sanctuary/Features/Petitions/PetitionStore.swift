@@ -200,7 +200,7 @@ public enum PetitionStore {
         try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
         let reached = try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)), now: now)
         // A consent its owner has just confirmed stands over an earlier unsubscribe.
-        if consent { try MailingStore.resubscribe(connection, address: email) }
+        if consent { try BulkMailStore.resubscribe(connection, address: email) }
         return .counted(petitionID: petitionID, goalReached: reached)
     }
 
@@ -219,9 +219,18 @@ public enum PetitionStore {
         try connection.run("UPDATE signatures SET mails_sent = mails_sent + 1 WHERE id = ?", signatureID)
     }
 
-    /// Pending signatures whose link has expired are deleted: never counted, never kept.
-    public static func purgeUnconfirmed(_ connection: Connection, olderThan cutoff: String) throws -> Int {
-        try connection.run("DELETE FROM signatures WHERE confirmed_at IS NULL AND created_at < ?", cutoff)
+    /// A pending signature whose 30-day link has expired is deleted: never counted, never kept.
+    static let unconfirmedDays = 30.0
+
+    static func unconfirmedPurgeIsDue(_ connection: Connection, now: Date = Date()) throws -> Bool {
+        let cutoff = Timestamp.format(now.addingTimeInterval(-unconfirmedDays * 86_400))
+        return try connection.scalar(
+            "SELECT EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)", cutoff, as: Int.self) == 1
+    }
+
+    public static func purgeUnconfirmed(_ connection: Connection, now: Date = Date()) throws -> Int {
+        let cutoff = Timestamp.format(now.addingTimeInterval(-unconfirmedDays * 86_400))
+        return try connection.run("DELETE FROM signatures WHERE confirmed_at IS NULL AND created_at < ?", cutoff)
     }
 
     /// The kept counters move with each counted signature: the petition's total, its
@@ -269,5 +278,12 @@ public enum PetitionStore {
     /// Every signature row of a petition, confirmed or not (what deleting it would lose).
     public static func signatureRows(_ db: Connection, petitionID: Int64) throws -> Int {
         try db.scalar("SELECT count(*) FROM signatures WHERE petition_id = ?", petitionID, as: Int.self) ?? 0
+    }
+
+    /// The signatures on a campaign's petitions (while any exist, the campaign cannot be deleted).
+    public static func signatureRows(_ db: Connection, campaignID: Int64) throws -> Int {
+        try db.scalar(
+            "SELECT count(*) FROM signatures JOIN petitions ON petitions.id = petition_id WHERE campaign_id = ?", campaignID, as: Int.self)
+            ?? 0
     }
 }

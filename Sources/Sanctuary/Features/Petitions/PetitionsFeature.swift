@@ -4,6 +4,12 @@ import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
+    static var adminResources: [AdminResource] { [.petitions] }
+    static var pictureOwners: [MediaOwner] { [.petitions] }
+    static var adminDependents: [String: [AdminDependent]] {
+        ["campaigns": [AdminDependent(key: "signatures", count: { try PetitionStore.signatureRows($0, campaignID: $1) })]]
+    }
+
     /// Signatures: the total, those waiting for their link, a chart of the last 30 days, each petition.
     static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
         let calendar = (0..<30).reversed().map { String(Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
@@ -41,6 +47,14 @@ enum PetitionsFeature: Feature {
         ["/petitions"] + (try PetitionStore.all(db).map { "/petitions/\($0.slug)" })
     }
 
+    static func jobs(_ app: Application) -> [ScheduledJob] {
+        [
+            .purge(
+                "unconfirmed signatures", app, isDue: { try PetitionStore.unconfirmedPurgeIsDue($0) },
+                purge: { try PetitionStore.purgeUnconfirmed($0) })
+        ]
+    }
+
     static var personalData: [PersonalData] {
         [
             PersonalData(
@@ -54,7 +68,7 @@ enum PetitionsFeature: Feature {
     static let publicCaching = CachePolicy.publicPage(shared: 5)
 
     static func register(in app: Application) {
-        AdminFeature.exportRoute(
+        StaffExport.route(
             app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
             slug: { db, id in try PetitionStore.slug(db, id: id) },
             stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
@@ -131,7 +145,7 @@ enum PetitionsFeature: Feature {
         }
         return app.page(
             request, title: petition.title.text(t), status: status, description: petition.summary.summary.text(t),
-            alternate: "/petitions/\(petition.slug)", share: SharePreview(image: MediaFeature.shareImage(media, t: t))
+            alternate: "/petitions/\(petition.slug)", share: SharePreview(image: media?.shareImage(t))
         ) { c in
             PetitionViews.page(
                 petition, outcomes: outcomes, media: media, form: form, csrf: csrf,

@@ -6,6 +6,8 @@ import HTTP
 /// is the colour itself (`/theme/1d4e89.css`), so it is cached for good and the content
 /// security policy needs no inline style.
 enum SiteSettingsFeature: Feature {
+    static var pictureOwners: [MediaOwner] { [.settings, .logo] }
+
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/settings", label: "admin.nav.settings", area: .settings, order: 130)]
     }

@@ -46,3 +46,13 @@ final class SiteSettingsCache: Sendable {
         if let loaded { value.withLock { $0 = loaded } }
     }
 }
+
+extension MediaOwner {
+    /// The site's default share card and its logo (`site_settings`, one row).
+    public static let settings = MediaOwner(
+        "settings", area: .settings, table: "site_settings", editPath: "/admin/settings",
+        afterChange: { $0.siteSettings.reload($0.database) })
+    public static let logo = MediaOwner(
+        "logo", area: .settings, table: "site_settings", column: "logo_id", editPath: "/admin/settings",
+        afterChange: { $0.siteSettings.reload($0.database) })
+}

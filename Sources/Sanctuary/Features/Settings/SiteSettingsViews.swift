@@ -13,9 +13,9 @@ enum SiteSettingsViews {
         ]
         func picture(_ media: Media?, owner: MediaOwner, heading: String, hint: String) -> HTML {
             """
-            <section aria-labelledby="\(owner.rawValue)-heading"><h2 id="\(owner.rawValue)-heading">\(heading)</h2><p class="hint">\(hint)</p>
+            <section aria-labelledby="\(owner.key)-heading"><h2 id="\(owner.key)-heading">\(heading)</h2><p class="hint">\(hint)</p>
             \(media.map { MediaViews.figure($0, t: t, sizes: "20rem", eager: false) } ?? .empty)
-            <p><a class="button secondary" href="\(t.path("/admin/\(owner.rawValue)/1/image"))">\(media == nil ? t("admin.media.add") : t("admin.media.change"))</a></p>
+            <p><a class="button secondary" href="\(t.path("/admin/\(owner.key)/1/image"))">\(media == nil ? t("admin.media.add") : t("admin.media.change"))</a></p>
             </section>
             """
         }

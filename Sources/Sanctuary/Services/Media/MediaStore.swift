@@ -25,21 +25,43 @@ public struct Media: Sendable, RowDecodable {
     var sharePath: String { "/media/\(id)/\(name)-share.jpg" }
     /// Every copy with its width, for `srcset`.
     var srcset: String { sizes.map { "\(path(width: $0)) \($0)w" }.joined(separator: ", ") }
+    /// Its share card, for Open Graph.
+    func shareImage(_ t: Localizer) -> ShareImage { ShareImage(path: sharePath, width: shareWidth, height: shareHeight, alt: alt.text(t)) }
     /// The height of the copy `width` wide.
     func height(forWidth copyWidth: Int) -> Int { max(1, Int((Double(height) * Double(copyWidth) / Double(width)).rounded())) }
 }
 
-/// What carries a picture: the content kinds, and the site's own logo and share card.
-/// Table and column names come from here, never from input.
-public enum MediaOwner: String, CaseIterable, Sendable {
-    case campaigns, petitions, news, events
-    /// The site's default share card and its logo (`site_settings`, one row).
-    case settings, logo
+/// What carries a picture: a kind of content (its table, one picture per row), or the
+/// site's own logo and share card. Each feature lists the kinds it owns (`Feature.pictureOwners`);
+/// table and column names come from here, never from input.
+public struct MediaOwner: Sendable, Hashable {
+    /// The kind in addresses (`/admin/{key}/{id}/image`) and in `Config/sample-content.json`.
+    public let key: String
+    public let table: String
+    public let column: String
+    /// Who may change it.
+    public let area: StaffUser.Area
+    /// The staff screen to go back to (`{id}` stands for the item's id).
+    let editPath: String
+    /// Run after a picture is set or removed (a cache of the feature's to end).
+    let afterChange: (@Sendable (Application) -> Void)?
 
-    var table: String { self == .settings || self == .logo ? "site_settings" : rawValue }
-    var column: String { self == .logo ? "logo_id" : "image_id" }
-    /// The staff screen to go back to.
-    func editPath(_ id: Int64) -> String { table == "site_settings" ? "/admin/settings" : "/admin/\(rawValue)/\(id)/edit" }
+    init(
+        _ key: String, area: StaffUser.Area, table: String? = nil, column: String = "image_id", editPath: String? = nil,
+        afterChange: (@Sendable (Application) -> Void)? = nil
+    ) {
+        self.afterChange = afterChange
+        self.key = key
+        self.table = table ?? key
+        self.column = column
+        self.area = area
+        self.editPath = editPath ?? "/admin/\(key)/{id}/edit"
+    }
+
+    func editPath(_ id: Int64) -> String { editPath.replacingOccurrences(of: "{id}", with: String(id)) }
+
+    public static func == (a: MediaOwner, b: MediaOwner) -> Bool { a.key == b.key }
+    public func hash(into hasher: inout Hasher) { hasher.combine(key) }
 }
 
 public enum MediaStore {
@@ -95,16 +117,10 @@ public enum MediaStore {
         try db.run("UPDATE \(owner.table) SET \(owner.column) = ?, updated_at = ? WHERE id = ?", mediaID, now, id) == 1
     }
 
-    /// Pictures no item uses any more (their files go too).
-    public static func unused(_ db: Connection) throws -> [Int64] {
-        try db.query(
-            """
-            SELECT id FROM media WHERE id NOT IN (
-                SELECT image_id FROM campaigns WHERE image_id IS NOT NULL UNION SELECT image_id FROM petitions WHERE image_id IS NOT NULL
-                UNION SELECT image_id FROM news WHERE image_id IS NOT NULL UNION SELECT image_id FROM events WHERE image_id IS NOT NULL
-                UNION SELECT image_id FROM site_settings WHERE image_id IS NOT NULL UNION SELECT logo_id FROM site_settings WHERE logo_id IS NOT NULL)
-            """
-        ) { try $0.get("id", as: Int64.self) }
+    /// Pictures no item of these kinds uses any more (their files go too).
+    public static func unused(_ db: Connection, owners: [MediaOwner]) throws -> [Int64] {
+        let used = owners.map { "SELECT \($0.column) FROM \($0.table) WHERE \($0.column) IS NOT NULL" }.joined(separator: " UNION ")
+        return try db.query("SELECT id FROM media\(used.isEmpty ? "" : " WHERE id NOT IN (\(used))")") { try $0.get("id", as: Int64.self) }
     }
 
     public static func delete(_ db: Connection, id: Int64) throws {

@@ -267,12 +267,12 @@ public final class Mailer: Sendable {
 
     /// A mailing's message that cannot be made now: held while its mailing is paused, else failed.
     private func setAside(_ message: DueMessage) {
-        let held = message.mailingID.map { id in (try? database.read { try MailingStore.find($0, id: id)?.state }) == .paused } ?? false
         do {
             try database.writeAndWait { db in
+                let held = try message.mailingID.map { try BulkMailStore.mailingState(db, id: $0) } == .paused
                 try OutboxStore.setAside(db, id: message.id, held: held, reason: "its mailing was cancelled or deleted")
                 if !held, let mailingID = message.mailingID {
-                    try MailingStore.record(db, mailingID: mailingID, sent: false, now: Timestamp.now())
+                    try BulkMailStore.record(db, mailingID: mailingID, sent: false, now: Timestamp.now())
                 }
             }
         } catch {

@@ -60,8 +60,8 @@ public enum BounceIntake {
         guard
             let (recipient, mailingID) = try OutboxStore.recipientAndMailing(db, id: outboxID)
         else { return ["ignored: message #\(outboxID) is no longer kept"] }
-        let id = try MailingStore.addressID(db, recipient.lowercased())
-        let left = try MailingStore.unsubscribe(db, addressID: id, mailingID: mailingID, now: Timestamp.format(now))
+        let id = try BulkMailStore.addressID(db, recipient.lowercased())
+        let left = try BulkMailStore.unsubscribe(db, addressID: id, mailingID: mailingID, now: Timestamp.format(now))
         return [left ? "unsubscribed \(recipient) by mail (message #\(outboxID))" : "noted: \(recipient) had left already"]
     }
 

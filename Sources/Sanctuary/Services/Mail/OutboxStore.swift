@@ -120,8 +120,8 @@ public enum OutboxStore {
                 at, id
             )
             try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, ?, 'sent')", id, at)
-            try MailingStore.markDelivered(db, address: recipient)
-            if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: true, now: at) }
+            try BulkMailStore.markDelivered(db, address: recipient)
+            if let mailingID { try BulkMailStore.record(db, mailingID: mailingID, sent: true, now: at) }
             return
         }
         let detail = failure.description
@@ -147,7 +147,7 @@ public enum OutboxStore {
                 "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
                 next > giveUp ? OutboxState.failed : OutboxState.retrying, detail, Timestamp.format(next), id)
             try attempt("temporary")
-            if next > giveUp, let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
+            if next > giveUp, let mailingID { try BulkMailStore.record(db, mailingID: mailingID, sent: false, now: at) }
         case .hardBounce, .softBounce, .messageRefused:
             try db.run(
                 "UPDATE outbox SET state = \(OutboxState.failed.sqlLiteral), attempts = attempts + 1, last_error = ? WHERE id = ?", detail,
@@ -158,7 +158,7 @@ public enum OutboxStore {
                     db, address: recipient, kind: failure.verdict == .hardBounce ? .hard : .soft, source: .smtp, detail: detail,
                     outboxID: id, policy: policy, now: now)
             }
-            if let mailingID { try MailingStore.record(db, mailingID: mailingID, sent: false, now: at) }
+            if let mailingID { try BulkMailStore.record(db, mailingID: mailingID, sent: false, now: at) }
         }
     }
 
@@ -198,7 +198,7 @@ public enum OutboxStore {
         else { return .notFound }
         var next = now
         if let mailingID {
-            switch try MailingStore.find(db, id: mailingID)?.state {
+            switch try BulkMailStore.mailingState(db, id: mailingID) {
             case .paused?: next = heldUntil
             case .sending?, .sent?: break
             default: return .mailingCancelled
@@ -269,8 +269,7 @@ public enum OutboxStore {
     }
 
     /// Mail keeps personal data and live links: a message leaves the outbox 30 days after it
-    /// was sent or given up on; a pending signature whose 30-day link has expired is
-    /// deleted (never counted, never kept); tokens a day after they expire.
+    /// was sent or given up on; tokens a day after they expire.
     public static let retentionDays = 30.0
 
     /// Whether any of that is due (checked on a reader: a write ends every cached page).
@@ -280,17 +279,15 @@ public enum OutboxStore {
         return try db.scalar(
             """
             SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?)
-                OR EXISTS (SELECT 1 FROM signatures WHERE confirmed_at IS NULL AND created_at < ?)
                 OR EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)
-            """, cutoff, cutoff, tokens, as: Int.self) == 1
+            """, cutoff, tokens, as: Int.self) == 1
     }
 
     /// Deletes what `purgeIsDue` found; answers how many rows went.
     public static func purge(_ db: Connection, now: Date = Date()) throws -> Int {
         let cutoff = Timestamp.format(now.addingTimeInterval(-retentionDays * 86_400))
         let mails = try db.run("DELETE FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?", cutoff)
-        let pending = try PetitionStore.purgeUnconfirmed(db, olderThan: cutoff)
-        return mails + pending + (try MailTokenStore.purgeExpired(db, now: now))
+        return mails + (try MailTokenStore.purgeExpired(db, now: now))
     }
 
     /// The kinds whose repeats to one address are capped (`recentCount`), as the partial

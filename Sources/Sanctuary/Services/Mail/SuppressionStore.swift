@@ -79,8 +79,8 @@ public enum SuppressionStore {
                 db, address: address, as: .soft, reason: "\(recent) soft bounces in \(policy.softDays) days; the last: \(detail)", now: at)
             return true
         case .complaint:
-            let id = try MailingStore.addressID(db, address)
-            _ = try MailingStore.unsubscribe(db, addressID: id, mailingID: nil, now: at)
+            let id = try BulkMailStore.addressID(db, address)
+            _ = try BulkMailStore.unsubscribe(db, addressID: id, mailingID: nil, now: at)
             try db.run("UPDATE mail_addresses SET suppression = 'complaint', undeliverable_reason = ? WHERE id = ?", detail, id)
             return true
         }
