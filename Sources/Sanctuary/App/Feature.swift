@@ -32,6 +32,10 @@ public protocol Feature: Sendable {
     /// The kinds of item of this feature that carry a picture (`/admin/{key}/{id}/image`).
     static var pictureOwners: [MediaOwner] { get }
 
+    /// What the feature offers to pages that gather several features' (the home page, a
+    /// campaign's page, "what next" after an action), read on `db` and rendered in `t`.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup]
+
     /// Where the feature keeps what a supporter gave: for the privacy work (find, export
     /// and erase by e-mail address).
     static var personalData: [PersonalData] { get }
@@ -61,6 +65,7 @@ extension Feature {
     public static var adminResources: [AdminResource] { [] }
     public static var adminDependents: [String: [AdminDependent]] { [:] }
     public static var pictureOwners: [MediaOwner] { [] }
+    public static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
     public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public static func loadSampleContent(_ app: Application, from file: URL) throws {}
     public static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {}

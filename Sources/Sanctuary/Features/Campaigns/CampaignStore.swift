@@ -52,59 +52,9 @@ public enum CampaignStore {
         }
     }
 
-    /// The campaign's open actions.
-    /// What to do next after acting on one item (`table` from our code: petitions, events,
-    /// letter_campaigns): its campaign's other open actions, or, without a campaign, the
-    /// site's featured ones. At most three, the item itself left out.
-    public static func nextSteps(_ db: Connection, after table: String, id: Int64, now: String = Timestamp.now()) throws -> (
-        petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary]
-    ) {
-        let campaignID = try db.scalar("SELECT campaign_id FROM \(table) WHERE id = ?", id, as: Int64.self)
-        var petitions: [PetitionSummary]
-        var letters: [LetterCampaign]
-        var events: [EventSummary]
-        if let campaignID {
-            let all = try actions(db, campaignID: campaignID, now: now)
-            (petitions, letters, events) = (all.petitions, all.letters, all.events)
-        } else {
-            (petitions, letters, events) = ([], [], [])
-        }
-        if petitions.count + letters.count + events.count <= 1 {
-            petitions = try PetitionStore.featured(db, limit: 3).filter { $0.isOpen() }
-            letters = try LetterStore.open(db)
-            events = try EventStore.upcoming(db, limit: 2)
-        }
-        petitions.removeAll { table == "petitions" && $0.id == id }
-        letters.removeAll { table == "letter_campaigns" && $0.id == id }
-        events.removeAll { table == "events" && $0.id == id }
-        let p = Array(petitions.prefix(2))
-        let l = Array(letters.prefix(3 - p.count > 0 ? 1 : 0))
-        let e = Array(events.prefix(max(0, 3 - p.count - l.count)))
-        return (p, l, e)
-    }
-
-    public static func actions(_ db: Connection, campaignID: Int64, now: String = Timestamp.now())
-        throws -> (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary])
-    {
-        let petitions = try db.query(
-            """
-            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral)
-              AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?) ORDER BY featured DESC, id
-            """, campaignID, now, now, row: PetitionSummary.init)
-        let letters = try db.query(
-            "SELECT \(LetterStore.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral) ORDER BY id",
-            campaignID, row: LetterCampaign.init)
-        let events = try db.query(
-            """
-            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = \(EventState.published.sqlLiteral) AND coalesce(ends_at, starts_at) >= ?
-            ORDER BY starts_at
-            """, campaignID, now, row: EventSummary.init)
-        let news = try db.query(
-            """
-            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE campaign_id = ? AND \(NewsStore.visible)
-            ORDER BY published_at DESC LIMIT 5
-            """, campaignID, now, row: NewsSummary.init)
-        return (petitions, letters, events, news)
+    /// A campaign's slug by id (any state).
+    public static func slug(_ db: Connection, id: Int64) throws -> String? {
+        try db.scalar("SELECT slug FROM campaigns WHERE id = ?", id, as: String.self)
     }
 
     /// A campaign's id by slug (any state).

@@ -3,6 +3,18 @@ import SQLite
 
 /// `/campaigns` and `/campaigns/{slug}`: the case, the asks, and every open way to act.
 enum CampaignsFeature: Feature {
+    /// The featured campaigns on the home page.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        guard scope == .home else { return [] }
+        let campaigns = try CampaignStore.active(db, featuredOnly: true)
+        let media = try MediaStore.of(db, .campaigns, ids: campaigns.map(\.id))
+        var group = OfferGroup(
+            kind: "campaigns", role: .action, heading: "home.campaigns", order: 10,
+            items: campaigns.map { .init(id: $0.id, html: CampaignViews.card($0, media: media[$0.id], t: t)) })
+        group.picture = campaigns.lazy.compactMap { media[$0.id] }.first
+        return [group]
+    }
+
     static var adminResources: [AdminResource] { [.campaigns] }
     static var pictureOwners: [MediaOwner] { [.campaigns] }
 
@@ -35,27 +47,18 @@ enum CampaignsFeature: Feature {
     /// `GET /campaigns/{slug}`.
     static func hub(_ app: Application) -> Router.SyncHandler {
         { request in
-            let found = try app.database.read {
-                db -> (
-                    Campaign, (petitions: [PetitionSummary], letters: [LetterCampaign], events: [EventSummary], news: [NewsSummary]),
-                    [Resource], Media?
-                )? in
-                guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (
-                    campaign, try CampaignStore.actions(db, campaignID: campaign.id),
-                    try ResourceStore.forCampaign(db, campaignID: campaign.id), try MediaStore.of(db, .campaigns, id: campaign.id)
-                )
-            }
-            guard let (campaign, actions, resources, media) = found else { throw HTTPError.notFound }
             let t = app.t(request)
+            let found = try app.database.read { db -> (Campaign, [OfferGroup], Media?)? in
+                guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
+                return (campaign, try app.offers(db, .campaign(campaign.id), t), try MediaStore.of(db, .campaigns, id: campaign.id))
+            }
+            guard let (campaign, offers, media) = found else { throw HTTPError.notFound }
             let shareURL = app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request)
-            let updates = UpdatesFeature.form(app, campaignSlug: campaign.slug, t: t)
             var response = app.page(
                 request, title: campaign.title.text(t), description: campaign.summary.text(t),
                 share: SharePreview(image: media?.shareImage(t))
             ) { _ in
-                CampaignViews.page(
-                    campaign, actions: actions, resources: resources, media: media, shareURL: shareURL, updatesForm: updates, t: t)
+                CampaignViews.page(campaign, offers: offers, media: media, shareURL: shareURL, t: t)
             }
             response.cache(.publicPage(shared: 5))
             return response

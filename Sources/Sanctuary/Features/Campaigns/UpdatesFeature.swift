@@ -5,6 +5,21 @@ import SQLite
 /// "Stay informed": a sign-up with explicit, unticked consent stored verbatim with its time
 /// (CASL), and an unsubscribe link that works once.
 enum UpdatesFeature: Feature {
+    /// "Stay informed" at the foot of the home page and of each campaign's page.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        let slug: String?
+        switch scope {
+        case .home: slug = nil
+        case .campaign(let id): slug = try CampaignStore.slug(db, id: id)
+        case .featuredActions: return []
+        }
+        return [
+            OfferGroup(
+                kind: "updates", role: .aside, heading: "updates.heading", order: 100,
+                items: [.init(id: 0, html: form(app, campaignSlug: slug, t: t))])
+        ]
+    }
+
     static var personalData: [PersonalData] {
         [
             PersonalData(

@@ -11,8 +11,10 @@ public struct EventSummary: Sendable, RowDecodable {
     public let timeZone: String
     public let venue: Bilingual
     public let state: EventState
+    public let campaignID: Int64?
 
-    static let columns = "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, venue_fr, state"
+    static let columns =
+        "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, venue_fr, state, campaign_id"
 }
 
 public struct Event: Sendable {
@@ -54,6 +56,16 @@ public struct Event: Sendable {
 
 /// Reading events and taking RSVPs.
 public enum EventStore {
+    /// A campaign's events still to come (or under way), soonest first.
+    public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {
+        try db.query(
+            """
+            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = \(EventState.published.sqlLiteral)
+              AND coalesce(ends_at, starts_at) >= ?
+            ORDER BY starts_at
+            """, campaignID, now, row: EventSummary.init)
+    }
+
     /// An event's RSVPs for the export, in the order they came. Bound: the event's id.
     static let rsvpsExportSQL = "SELECT created_at, name, email, status, note, consent_updates FROM rsvps WHERE event_id = ? ORDER BY id"
 

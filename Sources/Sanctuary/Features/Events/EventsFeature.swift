@@ -7,6 +7,31 @@ import Synchronization
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
 enum EventsFeature: Feature {
+    /// The next events on the home page (a list), a campaign's as cards.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        switch scope {
+        case .home:
+            let items: [OfferGroup.Item] = try EventStore.upcoming(db, limit: 3).map { event in
+                .init(
+                    id: event.id,
+                    html:
+                        "<li><a href=\"\(t.path("/events/\(event.slug)"))\">\(event.title.html(t))</a> <span class=\"meta\">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</span></li>"
+                )
+            }
+            var group = OfferGroup(kind: "events", role: .reading, heading: "home.next_events", order: 70, items: items)
+            (group.empty, group.more) = ("home.no_events", ("/events", "home.all_events"))
+            return [group]
+        case .campaign(let id): return [actions(try EventStore.upcoming(db, campaignID: id), t)]
+        case .featuredActions: return [actions(try EventStore.upcoming(db, limit: 2), t)]
+        }
+    }
+
+    private static func actions(_ events: [EventSummary], _ t: Localizer) -> OfferGroup {
+        OfferGroup(
+            kind: "events", role: .action, heading: "campaigns.attend", order: 40,
+            items: events.map { .init(id: $0.id, html: EventViews.card($0, t: t)) })
+    }
+
     static var adminResources: [AdminResource] { [.events] }
     static var pictureOwners: [MediaOwner] { [.events] }
     static var adminDependents: [String: [AdminDependent]] {
@@ -356,7 +381,7 @@ enum EventsFeature: Feature {
                 guard let event = try EventStore.find(db, slug: request.parameter("slug")) else { return nil }
                 return (
                     event,
-                    CampaignViews.nextSteps(try CampaignStore.nextSteps(db, after: "events", id: event.summary.id), t: app.t(request))
+                    try app.nextSteps(db, after: "events", id: event.summary.id, campaignID: event.summary.campaignID, app.t(request))
                 )
             }
             guard let (event, next) = found else { throw HTTPError.notFound }

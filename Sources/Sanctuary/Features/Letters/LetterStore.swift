@@ -16,6 +16,7 @@ public struct LetterCampaign: Sendable, RowDecodable {
     public let letterCount: Int
     public let delivery: LetterDelivery
     public let sentCount: Int
+    public let campaignID: Int64?
 
     public var isOpen: Bool { state == .open }
     /// The site sends this campaign's letters, when it has an address to send them to (a
@@ -49,6 +50,13 @@ public enum LetterTemplate {
 }
 
 public enum LetterStore {
+    /// A campaign's open letter campaigns.
+    public static func open(_ db: Connection, campaignID: Int64) throws -> [LetterCampaign] {
+        try db.query(
+            "SELECT \(columns) FROM letter_campaigns WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral) ORDER BY id",
+            campaignID, row: LetterCampaign.init)
+    }
+
     /// Every campaign's title, letters made and sent by the site, and its five busiest ridings
     /// with the same two numbers (`Ottawa Centre (12, ✉ 5)`; the dashboard).
     public static func countsWithTopRidings(_ db: Connection) throws -> [(title: String, total: Int, sent: Int, ridings: String)] {
@@ -70,7 +78,7 @@ public enum LetterStore {
 
     static let columns = """
         id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_name_fr, recipient_address, recipient_address_fr, recipient_email,
-        subject, subject_fr, body_template, body_template_fr, state, letter_count, delivery, sent_count
+        subject, subject_fr, body_template, body_template_fr, state, letter_count, delivery, sent_count, campaign_id
         """
 
     public static func open(_ db: Connection) throws -> [LetterCampaign] {

@@ -30,17 +30,20 @@ enum LetterViews {
 
     /// `/letters`: the open letter campaigns.
     static func list(_ campaigns: [LetterCampaign], t: Localizer) -> HTML {
-        let items: [HTML] = campaigns.map { campaign in
-            """
-            <li class="card"><h2 class="card-title"><a href="\(t.path("/letters/\(campaign.slug)"))">\(campaign.title.html(t))</a></h2>
-            <p\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p><p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
-            \(Layout.cardAction(t("cta.write"), href: t.path("/letters/\(campaign.slug)"), title: campaign.title.text(t)))</li>
-            """
-        }
+        let items: [HTML] = campaigns.map { card($0, t: t) }
         return """
             <h1>\(t("letters.title"))</h1>
             \(campaigns.isEmpty ? Layout.emptyState(t("letters.none")) : "<ul class=\"cards\">\(items)</ul>")
             """
+    }
+
+    /// A letter campaign as a card: its intro, the letters sent, and a button.
+    static func card(_ campaign: LetterCampaign, t: Localizer) -> HTML {
+        """
+        <li class="card"><h2 class="card-title"><a href="\(t.path("/letters/\(campaign.slug)"))">\(campaign.title.html(t))</a></h2>
+        <p\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p><p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
+        \(Layout.cardAction(t("cta.write"), href: t.path("/letters/\(campaign.slug)"), title: campaign.title.text(t)))</li>
+        """
     }
 
     /// A riding and its MP, as the lookup shows them.

@@ -6,6 +6,21 @@ import SQLite
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
 enum LettersFeature: Feature {
+    /// A campaign's open letter campaigns (or the site's, for "what next").
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        let letters: [LetterCampaign]
+        switch scope {
+        case .home: return []
+        case .campaign(let id): letters = try LetterStore.open(db, campaignID: id)
+        case .featuredActions: letters = try LetterStore.open(db)
+        }
+        var group = OfferGroup(
+            kind: "letter_campaigns", role: .action, heading: "campaigns.write", order: 30,
+            items: letters.map { .init(id: $0.id, html: LetterViews.card($0, t: t)) })
+        group.mostNext = 1
+        return [group]
+    }
+
     static var adminResources: [AdminResource] { [.letters] }
     static var adminDependents: [String: [AdminDependent]] {
         ["campaigns": [AdminDependent(key: "letters", count: { try LetterStore.letterCount($0, inCampaign: $1) })]]
@@ -389,7 +404,7 @@ enum LettersFeature: Feature {
             let t = app.t(request)
             let found = try app.database.read { db -> HTML? in
                 guard let campaign = try LetterStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return CampaignViews.nextSteps(try CampaignStore.nextSteps(db, after: "letter_campaigns", id: campaign.id), t: t)
+                return try app.nextSteps(db, after: "letter_campaigns", id: campaign.id, campaignID: campaign.campaignID, t)
             }
             guard let next = found else { throw HTTPError.notFound }
             var response = app.page(request, title: t("letters.site.sent.title")) { c in

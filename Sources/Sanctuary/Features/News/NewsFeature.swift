@@ -4,6 +4,29 @@ import SQLite
 
 /// `/news` (10 a page), `/news/{slug}`, `/news.atom`.
 enum NewsFeature: Feature {
+    /// The latest posts: the site's on the home page, a campaign's on its page.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        switch scope {
+        case .home:
+            let items: [OfferGroup.Item] = try NewsStore.latest(db, limit: 3).enumerated().map { index, item in
+                .init(
+                    id: Int64(index),
+                    html:
+                        "<li><a href=\"\(t.path("/news/\(item.slug)"))\">\(item.title.html(t))</a> <span class=\"meta\">\(DateText.day(item.publishedAt, t: t))</span></li>"
+                )
+            }
+            var group = OfferGroup(kind: "news", role: .reading, heading: "home.latest_news", order: 60, items: items)
+            (group.empty, group.more) = ("home.no_news", ("/news", "home.all_news"))
+            return [group]
+        case .campaign(let id):
+            let items: [OfferGroup.Item] = try NewsStore.latest(db, campaignID: id, limit: 5).enumerated().map { index, item in
+                .init(id: Int64(index), html: "<li><a href=\"\(t.path("/news/\(item.slug)"))\">\(item.title.html(t))</a></li>")
+            }
+            return items.isEmpty ? [] : [OfferGroup(kind: "news", role: .reading, heading: "home.latest_news", order: 60, items: items)]
+        case .featuredActions: return []
+        }
+    }
+
     static var adminResources: [AdminResource] { [.news] }
     static var pictureOwners: [MediaOwner] { [.news] }
 

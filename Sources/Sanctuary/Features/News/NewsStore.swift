@@ -18,6 +18,15 @@ public struct NewsPost: Sendable, RowDecodable {
 
 /// Reading news. Drafts and posts dated in the future never show publicly.
 public enum NewsStore {
+    /// A campaign's latest posts.
+    public static func latest(_ db: Connection, campaignID: Int64, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
+        try db.query(
+            """
+            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE campaign_id = ? AND \(visible)
+            ORDER BY published_at DESC LIMIT ?
+            """, campaignID, now, limit, row: NewsSummary.init)
+    }
+
     static let visible = "state = \(NewsState.published.sqlLiteral) AND published_at IS NOT NULL AND published_at <= ?"
 
     /// For the home page: featured first, then newest.

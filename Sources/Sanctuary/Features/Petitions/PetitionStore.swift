@@ -12,8 +12,9 @@ public struct PetitionSummary: Sendable, RowDecodable {
     public let state: ActionState
     public let opensAt: String?
     public let closesAt: String?
+    public let campaignID: Int64?
 
-    static let columns = "id, slug, title, title_fr, summary, summary_fr, goal, signature_count, state, opens_at, closes_at"
+    static let columns = "id, slug, title, title_fr, summary, summary_fr, goal, signature_count, state, opens_at, closes_at, campaign_id"
 
     /// Whether it takes signatures at `now`: open, past its opening, before its deadline.
     public func isOpen(at now: String = Timestamp.now()) -> Bool {
@@ -52,6 +53,15 @@ public struct SignatureInput: Sendable {
 
 /// Reading and writing petitions and their signatures.
 public enum PetitionStore {
+    /// A campaign's open petitions, featured first.
+    public static func open(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [PetitionSummary] {
+        try db.query(
+            """
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral)
+              AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?) ORDER BY featured DESC, id
+            """, campaignID, now, now, row: PetitionSummary.init)
+    }
+
     /// A petition's signatures in the SPEC's export columns, in the order the index gives
     /// (signing time, then id: no sort of a million rows). Bound: the petition's id.
     static let signaturesExportSQL = """

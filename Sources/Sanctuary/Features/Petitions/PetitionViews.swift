@@ -21,7 +21,7 @@ enum PetitionViews {
             \(pending ? "<p>\(t("thanks.check_email.spam"))</p>" as HTML : progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: t))
             <p>\(t("thanks.share_ask"))</p>
             </section>
-            \(shareLinks(title: title, url: shareURL, t: t))
+            \(ShareViews.links(title: title, url: shareURL, t: t))
             <p><a href="\(t.path("/petitions/\(petition.slug)"))">\(t("thanks.back"))</a></p>
             """
     }
@@ -67,27 +67,6 @@ enum PetitionViews {
         }
         if !current.isEmpty { paragraphs.append("<p>\(current.joined(separator: "\n"))</p>") }
         return HTML.join(paragraphs)
-    }
-
-    /// Share links that work without JavaScript or third-party scripts.
-    static func shareLinks(title: String, url: String, t: Localizer) -> HTML {
-        let text = PercentEncoding.encode(title)
-        let link = PercentEncoding.encode(url)
-        let body = PercentEncoding.encode("\(title)\n\n\(url)")
-        let links: [(String, String)] = [
-            ("mailto:?subject=\(text)&body=\(body)", t("share.email")),
-            ("https://x.com/intent/post?text=\(text)&url=\(link)", t("share.x")),
-            ("https://www.facebook.com/sharer/sharer.php?u=\(link)", t("share.facebook")),
-            ("https://wa.me/?text=\(body)", t("share.whatsapp")),
-        ]
-        let items: [HTML] = links.map { href, label in "<li><a href=\"\(href)\" rel=\"noopener\">\(label)</a></li>" }
-        return """
-            <section class="share" aria-labelledby="share-heading">
-            <h2 id="share-heading">\(t("share.heading"))</h2>
-            <ul class="share-links">\(items)</ul>
-            <p><label for="share-url">\(t("share.copy_link"))</label><input id="share-url" class="share-url" type="text" readonly value="\(url)"></p>
-            </section>
-            """
     }
 
     /// The petition's page: text, count, deadline, and the sign form while it is open.
@@ -140,7 +119,7 @@ enum PetitionViews {
             \(formHTML)
             </aside>
             </div>
-            \(shareLinks(title: petition.title.text(t), url: shareURL, t: t))
+            \(ShareViews.links(title: petition.title.text(t), url: shareURL, t: t))
             </article>
             """
     }

@@ -4,6 +4,38 @@ import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
+    /// Featured petitions on the home page (the first open one its call to action), and
+    /// the open ones of a campaign.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        switch scope {
+        case .home:
+            let petitions = try PetitionStore.featured(db, limit: 3)
+            let media = try MediaStore.of(db, .petitions, ids: petitions.map(\.id))
+            var group = OfferGroup(
+                kind: "petitions", role: .action, heading: "home.act_now", order: 20,
+                items: petitions.map { .init(id: $0.id, html: PetitionViews.card($0, media: media[$0.id], t: t)) })
+            group.empty = "home.no_petitions"
+            if let lead = petitions.first(where: { $0.isOpen() }) {
+                group.lead =
+                    "<p><a class=\"button button-large\" href=\"\(t.path("/petitions/\(lead.slug)"))\">\(t("home.lead", ["title": lead.title.text(t)]))</a></p>"
+                group.picture = media[lead.id]
+            }
+            return [group]
+        case .campaign(let id):
+            return [actions(try PetitionStore.open(db, campaignID: id), t)]
+        case .featuredActions:
+            return [actions(try PetitionStore.featured(db, limit: 3).filter { $0.isOpen() }, t)]
+        }
+    }
+
+    private static func actions(_ petitions: [PetitionSummary], _ t: Localizer) -> OfferGroup {
+        var group = OfferGroup(
+            kind: "petitions", role: .action, heading: "campaigns.sign", order: 20,
+            items: petitions.map { .init(id: $0.id, html: PetitionViews.card($0, t: t)) })
+        group.mostNext = 2
+        return group
+    }
+
     static var adminResources: [AdminResource] { [.petitions] }
     static var pictureOwners: [MediaOwner] { [.petitions] }
     static var adminDependents: [String: [AdminDependent]] {
@@ -259,7 +291,7 @@ enum PetitionsFeature: Feature {
                 guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
                 return (
                     petition,
-                    CampaignViews.nextSteps(try CampaignStore.nextSteps(db, after: "petitions", id: petition.id), t: app.t(request))
+                    try app.nextSteps(db, after: "petitions", id: petition.id, campaignID: petition.summary.campaignID, app.t(request))
                 )
             }
             guard let (petition, next) = found else { throw HTTPError.notFound }

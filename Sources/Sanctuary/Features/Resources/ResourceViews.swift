@@ -29,4 +29,19 @@ enum ResourceViews {
             </form>
             """
     }
+
+    /// Resources in the page's language first; one in another language says so (its title
+    /// and description are in that language, so the item is marked with it).
+    static func items(_ resources: [Resource], t: Localizer) -> [HTML] {
+        let ordered = resources.filter { $0.language == t.language } + resources.filter { $0.language != t.language }
+        return ordered.map { r in
+            let other = r.language != t.language
+            // A link to a page of this site stays in the visitor's language.
+            let href = r.kind == .link && r.href.hasPrefix("/") && !r.href.hasPrefix("//") ? t.path(r.href) : r.href
+            return """
+                <li\(other ? " lang=\"\(r.language)\"" as HTML : .empty)><a href="\(href)"\(other ? " hreflang=\"\(r.language)\"" as HTML : .empty)>\(r.title)</a>\
+                \(r.description.isEmpty ? HTML.empty : " — \(r.description)")\(other ? " <span class=\"meta\">(\(t("language.name.\(r.language)")))</span>" as HTML : .empty)</li>
+                """
+        }
+    }
 }

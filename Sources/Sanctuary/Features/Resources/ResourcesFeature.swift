@@ -5,6 +5,14 @@ import SQLite
 
 /// Files staff upload and external links, served with ETag and Range, counted.
 enum ResourcesFeature: Feature {
+    /// A campaign's resources, on its page.
+    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        guard case .campaign(let id) = scope else { return [] }
+        let resources = try ResourceStore.forCampaign(db, campaignID: id)
+        let items = ResourceViews.items(resources, t: t).enumerated().map { OfferGroup.Item(id: Int64($0.offset), html: $0.element) }
+        return items.isEmpty ? [] : [OfferGroup(kind: "resources", role: .reading, heading: "campaigns.resources", order: 50, items: items)]
+    }
+
     static func loadSampleContent(_ app: Application, from file: URL) throws {
         try loadSamples(from: file, into: app.database, directory: app.resourcesDirectory)
     }
