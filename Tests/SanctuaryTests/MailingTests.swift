@@ -284,8 +284,9 @@ final class MailingTests: XCTestCase {
         // Cancel: a paused mailing's unsent messages leave the outbox.
         try seedMore(20)
         let other = try compose(staff, subject: "To cancel", french: nil)
+        let audiences = site.app.mailingAudiences
         try site.app.database.writeAndWait { db in
-            _ = try MailingStore.queue(db, id: Int64(other))
+            _ = try BulkMailStore.queue(db, id: Int64(other), audiences: audiences)
             _ = try MailingStore.pause(db, id: Int64(other))
         }
         XCTAssertEqual(try press("/admin/mailings/\(other)/cancel", staff).status, 303)

@@ -69,11 +69,11 @@ final class RelayTests: XCTestCase {
                     VALUES (?, 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')
                     """, address)
             }
-            let id = try MailingStore.create(
+            let id = try BulkMailStore.create(
                 db,
                 MailingDraft(subjectEn: "News", bodyEn: "Hello.", subjectFr: "", bodyFr: "", audience: .subscribers, audienceID: nil),
                 by: "test")
-            try MailingStore.queue(db, id: id)
+            try BulkMailStore.queue(db, id: id, audiences: [.subscribers])
             return id
         }
     }
@@ -384,10 +384,10 @@ final class BounceReportTests: XCTestCase {
                     "INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at) VALUES (?, 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
                     address)
             }
-            let id = try MailingStore.create(
+            let id = try BulkMailStore.create(
                 db, MailingDraft(subjectEn: "News", bodyEn: "Hi.", subjectFr: "", bodyFr: "", audience: .subscribers, audienceID: nil),
                 by: "test")
-            try MailingStore.queue(db, id: id)
+            try BulkMailStore.queue(db, id: id, audiences: [.subscribers])
         }
         site.app.mailer.wake()
         let mails = try smtp.waitForMessages(3)

@@ -80,6 +80,7 @@ public final class Application: Sendable {
     /// The kinds of item that carry a picture, and the content staff edit through the generic
     /// screens (each with what hangs on its items), gathered from the features.
     public let pictureOwners: [MediaOwner]
+    public let mailingAudiences: [MailingAudience]
     let adminResources: [AdminResource]
     /// The clock's work, gathered from the features (see `startScheduler`).
     private let scheduler = Mutex<Scheduler?>(nil)
@@ -93,6 +94,7 @@ public final class Application: Sendable {
         features = Application.builtInFeatures + extra
         navigation = features.flatMap { $0.navigation }.sorted { $0.order < $1.order }
         pictureOwners = features.flatMap { $0.pictureOwners }
+        mailingAudiences = features.flatMap { $0.mailingAudiences }
         let dependents = Dictionary(features.flatMap { $0.adminDependents }, uniquingKeysWith: +)
         adminResources = features.flatMap { $0.adminResources }.map { $0.adding(dependents[$0.key] ?? []) }
         adminNavigation = (features.flatMap { $0.adminNavigation } + adminResources.map(\.navigation)).sorted { $0.order < $1.order }

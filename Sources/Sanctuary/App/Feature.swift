@@ -36,6 +36,9 @@ public protocol Feature: Sendable {
     /// campaign's page, "what next" after an action), read on `db` and rendered in `t`.
     static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup]
 
+    /// The people a mailing can go to that this feature holds.
+    static var mailingAudiences: [MailingAudience] { get }
+
     /// Where the feature keeps what a supporter gave: for the privacy work (find, export
     /// and erase by e-mail address).
     static var personalData: [PersonalData] { get }
@@ -65,6 +68,7 @@ extension Feature {
     public static var adminResources: [AdminResource] { [] }
     public static var adminDependents: [String: [AdminDependent]] { [:] }
     public static var pictureOwners: [MediaOwner] { [] }
+    public static var mailingAudiences: [MailingAudience] { [] }
     public static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
     public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public static func loadSampleContent(_ app: Application, from file: URL) throws {}

@@ -79,13 +79,6 @@ public enum MailingState: String, SQLTextEnum, CaseIterable, Sendable {
     case draft, scheduled, sending, paused, sent, cancelled
 }
 
-/// Whom a mailing goes to: confirmed subscribers (of one campaign, or all), a petition's
-/// confirmed signers who consented to updates, an event's attendees, or a petition's
-/// signers who asked to hear its outcome.
-public enum MailingAudience: String, SQLTextEnum, CaseIterable, Sendable {
-    case subscribers, signers, attendees, outcome
-}
-
 /// How a letter campaign's letters go: from the visitor's own mail program (or on paper),
 /// or sent by the site once the sender confirms their address.
 public enum LetterDelivery: String, SQLTextEnum, CaseIterable, Sendable {

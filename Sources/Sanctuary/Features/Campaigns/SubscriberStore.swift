@@ -88,3 +88,20 @@ public enum SubscriberStore {
         try db.scalar("SELECT count(*) FROM subscribers WHERE campaign_id = ? AND unsubscribed_at IS NULL", campaignID, as: Int.self) ?? 0
     }
 }
+
+extension MailingAudience {
+    /// Confirmed subscribers, of one campaign or all: one row per address (the newest
+    /// subscription's language).
+    public static let subscribers = MailingAudience(
+        "subscribers",
+        sql: """
+            SELECT email, language FROM (
+                SELECT email, language, max(id) FROM subscribers
+                WHERE unsubscribed_at IS NULL AND confirmed_at IS NOT NULL AND (? IS NULL OR campaign_id = ?)
+                GROUP BY email)
+            """, allowsAll: true,
+        choices: { db, t in
+            [(nil, t("admin.mailing.audience.all"))]
+                + (try CampaignStore.choices(db)).map { (Optional($0.0), t("admin.mailing.audience.campaign", ["title": $0.1])) }
+        })
+}

@@ -5,6 +5,8 @@ import SQLite
 /// "Stay informed": a sign-up with explicit, unticked consent stored verbatim with its time
 /// (CASL), and an unsubscribe link that works once.
 enum UpdatesFeature: Feature {
+    static var mailingAudiences: [MailingAudience] { [.subscribers] }
+
     /// "Stay informed" at the foot of the home page and of each campaign's page.
     static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         let slug: String?

@@ -326,3 +326,13 @@ public struct RSVPRequest: Sendable, Equatable, RowDecodable {
 
     static let columns = "id, event_id, name, email, note, consent_updates AS consent, language, mails_sent, created_at"
 }
+
+extension MailingAudience {
+    /// An event's confirmed attendees.
+    public static let attendees = MailingAudience(
+        "attendees",
+        sql: "SELECT email, language FROM rsvps WHERE event_id = ? AND ? IS NOT NULL AND status = \(RSVPStatus.confirmed.sqlLiteral)",
+        choices: { db, t in
+            try EventStore.choices(db).map { (Optional($0.0), t("admin.mailing.audience.attendees", ["title": $0.1])) }
+        })
+}

@@ -7,6 +7,8 @@ import Synchronization
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
 enum EventsFeature: Feature {
+    static var mailingAudiences: [MailingAudience] { [.attendees] }
+
     /// The next events on the home page (a list), a campaign's as cards.
     static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         switch scope {

@@ -10,36 +10,30 @@ enum MailingForm {
 
     /// An audience as one choice of the select: `subscribers`, `subscribers:3`,
     /// `signers:7`, `attendees:2`.
-    static func choice(_ audience: MailingAudience, _ id: Int64?) -> String {
-        id.map { "\(audience.rawValue):\($0)" } ?? audience.rawValue
+    static func choice(_ audience: String, _ id: Int64?) -> String {
+        id.map { "\(audience):\($0)" } ?? audience
     }
 
-    static func parseChoice(_ text: String) -> (MailingAudience, Int64?)? {
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        guard let audience = parts.first.flatMap(MailingAudience.init(rawValue:)), audience != .outcome else { return nil }
-        guard parts.count == 2 else { return audience == .subscribers ? (audience, nil) : nil }
-        guard let id = Int64(parts[1]), id > 0 else { return nil }
-        return (audience, id)
+    /// The audiences staff may choose, with labels, as the features offer them (everyone
+    /// subscribed, each campaign's subscribers, each petition's signers, each event's
+    /// attendees), each with the audience and item it stands for.
+    static func choices(_ db: Connection, _ audiences: [MailingAudience], t: Localizer) throws -> [Choice] {
+        try audiences.flatMap { audience in
+            try (audience.choices?(db, t) ?? []).map {
+                Choice(value: choice(audience.key, $0.id), label: $0.label, audience: audience, id: $0.id)
+            }
+        }
     }
 
-    /// The audiences staff may choose, with labels: everyone subscribed, each campaign's
-    /// subscribers, each petition's signers, each event's attendees.
-    static func choices(_ db: Connection, t: Localizer) throws -> [(value: String, label: String)] {
-        var choices: [(value: String, label: String)] = [(choice(.subscribers, nil), t("admin.mailing.audience.all"))]
-        for (id, title) in try CampaignStore.choices(db) {
-            choices.append((choice(.subscribers, id), t("admin.mailing.audience.campaign", ["title": title])))
-        }
-        for petition in try PetitionStore.allForStaff(db) {
-            choices.append((choice(.signers, petition.id), t("admin.mailing.audience.signers", ["title": petition.title.text(t)])))
-        }
-        for (id, title) in try EventStore.choices(db) {
-            choices.append((choice(.attendees, id), t("admin.mailing.audience.attendees", ["title": title])))
-        }
-        return choices
+    struct Choice: Sendable {
+        let value: String
+        let label: String
+        let audience: MailingAudience
+        let id: Int64?
     }
 
     /// Cleans and checks the editor's form: the draft, or the form state with errors.
-    static func validate(_ form: FormFields, choices: [(value: String, label: String)], t: Localizer) -> Result<
+    static func validate(_ form: FormFields, choices: [Choice], t: Localizer) -> Result<
         MailingDraft, FormStateError
     > {
         var state = FormState()
@@ -64,11 +58,13 @@ enum MailingForm {
             state.errors[subjectFr.isEmpty ? "subject_fr" : "body_fr"] = t("admin.mailing.error.french_half")
         }
         let audience = form["audience"] ?? ""
-        let parsed = choices.contains { $0.value == audience } ? parseChoice(audience) : nil
-        if parsed == nil { state.errors["audience"] = t("admin.mailing.error.audience") }
-        guard state.isValid, let (kind, id) = parsed else { return .failure(FormStateError(state: state)) }
+        let chosen = choices.first { $0.value == audience }
+        if chosen == nil { state.errors["audience"] = t("admin.mailing.error.audience") }
+        guard state.isValid, let chosen else { return .failure(FormStateError(state: state)) }
         return .success(
-            MailingDraft(subjectEn: subjectEn, bodyEn: bodyEn, subjectFr: subjectFr, bodyFr: bodyFr, audience: kind, audienceID: id))
+            MailingDraft(
+                subjectEn: subjectEn, bodyEn: bodyEn, subjectFr: subjectFr, bodyFr: bodyFr, audience: chosen.audience, audienceID: chosen.id
+            ))
     }
 
     static func values(_ mailing: Mailing) -> FormState {

@@ -91,7 +91,10 @@ enum MailingsFeature: Feature {
     ) throws -> Response {
         let t = app.t(request)
         let (choices, preview) = try app.database.read { db in
-            (try MailingForm.choices(db, t: t), try mailing.map { try self.preview(app, db, $0) })
+            (
+                try MailingForm.choices(db, app.mailingAudiences, t: t).map { ($0.value, $0.label) },
+                try mailing.map { try self.preview(app, db, $0) }
+            )
         }
         let flash = ["saved": "admin.saved", "tested": "admin.mailing.tested"].first { request.query[$0.key] == "1" }.map { t($0.value) }
         return AdminViews.page(
@@ -106,7 +109,7 @@ enum MailingsFeature: Feature {
     static func status(_ app: Application, _ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing) throws -> Response {
         let t = app.t(request)
         let (progress, audience) = try app.database.read { db in
-            (try MailingStore.progress(db, id: mailing.id), try audienceLabel(db, mailing, t: t))
+            (try MailingStore.progress(db, id: mailing.id), try audienceLabel(app, db, mailing, t: t))
         }
         let flash = ["sent", "paused", "resumed", "cancelled"].first { request.query[$0] == "1" }.map { t("admin.mailing.flash.\($0)") }
         return AdminViews.page(app, request, session, title: mailing.subjectEn, flash: flash) { c, csrf in
@@ -116,12 +119,15 @@ enum MailingsFeature: Feature {
 
     /// What one recipient will get, in each language someone will read it in, and the count.
     static func preview(_ app: Application, _ db: Connection, _ mailing: Mailing) throws -> MailingPreview {
-        let count = try MailingStore.recipientCount(db, audience: mailing.audience, audienceID: mailing.audienceID)
+        let count =
+            try app.mailingAudience(mailing.audience).map {
+                try BulkMailStore.recipientCount(db, audience: $0, audienceID: mailing.audienceID)
+            } ?? 0
         let messages = try (mailing.hasFrench ? ["en", "fr"] : ["en"]).map { language in
             (language: language, message: try sampleMessage(app, db, mailing, language: language))
         }
         return MailingPreview(
-            count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")),
+            count: count, messages: messages, audience: try audienceLabel(app, db, mailing, t: app.localizer("en")),
             needsPostalAddress: app.siteSettings.current.settings.postalAddress.isEmpty)
     }
 
@@ -129,19 +135,16 @@ enum MailingsFeature: Feature {
     /// when the audience has nobody in that language yet).
     static func sampleMessage(_ app: Application, _ db: Connection, _ mailing: Mailing, language: String) throws -> MailMessage {
         let sample =
-            try MailingStore.sampleRecipient(db, audience: mailing.audience, audienceID: mailing.audienceID, language: language)
-            ?? "supporter@example.org"
+            try app.mailingAudience(mailing.audience).flatMap {
+                try BulkMailStore.sampleRecipient(db, audience: $0, audienceID: mailing.audienceID, language: language)
+            } ?? "supporter@example.org"
         let addressID = try BulkMailStore.knownAddressID(db, sample) ?? 0
         return message(app, mailing, to: sample, addressID: addressID, language: language)
     }
 
-    static func audienceLabel(_ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
-        if mailing.audience == .outcome {
-            let title = try mailing.audienceID.flatMap { try PetitionStore.title(db, id: $0) }
-            return t("admin.mailing.audience.outcome", ["title": title ?? "?"])
-        }
-        let value = MailingForm.choice(mailing.audience, mailing.audienceID)
-        return try MailingForm.choices(db, t: t).first { $0.value == value }?.label ?? value
+    static func audienceLabel(_ app: Application, _ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
+        try app.mailingAudience(mailing.audience)?.label(db, mailing.audienceID, t)
+            ?? MailingForm.choice(mailing.audience, mailing.audienceID)
     }
 
     // MARK: Actions
@@ -151,13 +154,15 @@ enum MailingsFeature: Feature {
             let t = app.t(request)
             return try await app.staffFormPost(
                 request, .mailings,
-                validate: { form in MailingForm.validate(form, choices: try app.database.read { try MailingForm.choices($0, t: t) }, t: t)
+                validate: { form in
+                    MailingForm.validate(
+                        form, choices: try app.database.read { try MailingForm.choices($0, app.mailingAudiences, t: t) }, t: t)
                 },
                 again: { session, state in try editor(app, request, session, mailing: nil, state: state, status: .unprocessableContent) },
                 accept: { session, draft in
                     let user = session.user
                     let id = try await app.database.write { db in
-                        let id = try MailingStore.create(db, draft, by: user.email)
+                        let id = try BulkMailStore.create(db, draft, by: user.email)
                         try StaffStore.record(db, user: user, action: "create", subject: "mailing \(id)")
                         return id
                     }
@@ -173,7 +178,9 @@ enum MailingsFeature: Feature {
             let t = app.t(request)
             return try await app.staffFormPost(
                 request, .mailings,
-                validate: { form in MailingForm.validate(form, choices: try app.database.read { try MailingForm.choices($0, t: t) }, t: t)
+                validate: { form in
+                    MailingForm.validate(
+                        form, choices: try app.database.read { try MailingForm.choices($0, app.mailingAudiences, t: t) }, t: t)
                 },
                 again: { session, state in try editor(app, request, session, mailing: mailing, state: state, status: .unprocessableContent)
                 },
@@ -214,7 +221,7 @@ enum MailingsFeature: Feature {
             let mailing = try find(app, request)
             if let refusal = try refuseWithoutPostalAddress(app, request, session, mailing) { return refusal }
             let (user, id, started) = (session.user, mailing.id, Date())
-            let queued = try await app.database.write { try queue($0, id: id, by: user) }
+            let queued = try await app.database.write { try queue(app, $0, id: id, by: user) }
             guard let queued else { return try alreadyGone(app, request) }
             logQueued(app, id: id, count: queued, since: started)
             app.mailer.wake()
@@ -359,7 +366,7 @@ enum MailingsFeature: Feature {
         let due = try app.database.read { try MailingStore.due($0) }
         for id in due {
             let started = Date()
-            if let queued = try app.database.writeAndWait({ try queue($0, id: id, by: nil) }) {
+            if let queued = try app.database.writeAndWait({ try queue(app, $0, id: id, by: nil) }) {
                 logQueued(app, id: id, count: queued, since: started)
             }
         }
@@ -368,8 +375,8 @@ enum MailingsFeature: Feature {
 
     /// Queues every recipient of a draft or scheduled mailing in the caller's transaction and
     /// records who sent it (nil: the scheduler) in the audit log.
-    static func queue(_ db: Connection, id: Int64, by user: StaffUser?) throws -> Int? {
-        guard let queued = try MailingStore.queue(db, id: id) else { return nil }
+    static func queue(_ app: Application, _ db: Connection, id: Int64, by user: StaffUser?) throws -> Int? {
+        guard let queued = try BulkMailStore.queue(db, id: id, audiences: app.mailingAudiences) else { return nil }
         try StaffStore.record(
             db, user: user, actor: user == nil ? "scheduler" : nil, action: "send", subject: "mailing \(id)",
             detail: "\(queued) recipients")

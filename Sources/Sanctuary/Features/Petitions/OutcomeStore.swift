@@ -37,6 +37,6 @@ public enum OutcomeStore {
 
     /// How many confirmed signers asked to hear the outcome.
     public static func notifyCount(_ db: Connection, petitionID: Int64) throws -> Int {
-        try MailingStore.recipientCount(db, audience: .outcome, audienceID: petitionID)
+        try BulkMailStore.recipientCount(db, audience: .outcome, audienceID: petitionID)
     }
 }

@@ -88,8 +88,8 @@ enum OutcomesFeature: Feature {
                     try await app.database.write { db in
                         var mailingID: Int64?
                         if let draft {
-                            let id = try MailingStore.create(db, draft, by: user.email)
-                            try MailingStore.queue(db, id: id)
+                            let id = try BulkMailStore.create(db, draft, by: user.email)
+                            try BulkMailStore.queue(db, id: id, audiences: [.outcome])
                             mailingID = id
                         }
                         let id = try OutcomeStore.add(

@@ -297,3 +297,26 @@ public enum PetitionStore {
             ?? 0
     }
 }
+
+extension MailingAudience {
+    /// A petition's confirmed signers who consented to updates.
+    public static let signers = MailingAudience(
+        "signers",
+        sql: """
+            SELECT email, language FROM signatures
+            WHERE petition_id = ? AND ? IS NOT NULL AND confirmed_at IS NOT NULL AND consent_updates = 1
+            """,
+        choices: { db, t in
+            try PetitionStore.allForStaff(db).map { (Optional($0.id), t("admin.mailing.audience.signers", ["title": $0.title.text(t)])) }
+        })
+
+    /// A petition's confirmed signers who asked to hear its outcome (sent from the outcome screen).
+    public static let outcome = MailingAudience(
+        "outcome",
+        sql: """
+            SELECT email, language FROM signatures
+            WHERE petition_id = ? AND ? IS NOT NULL AND confirmed_at IS NOT NULL AND notify_outcome = 1
+            """,
+        label: { db, id, t in t("admin.mailing.audience.outcome", ["title": try id.flatMap { try PetitionStore.title(db, id: $0) } ?? "?"])
+        })
+}

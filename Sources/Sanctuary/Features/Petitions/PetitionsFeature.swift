@@ -4,6 +4,8 @@ import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 enum PetitionsFeature: Feature {
+    static var mailingAudiences: [MailingAudience] { [.signers, .outcome] }
+
     /// Featured petitions on the home page (the first open one its call to action), and
     /// the open ones of a campaign.
     static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {

@@ -1,11 +1,125 @@
 import SQLite
 
+/// A mailing as staff write it and watch it go.
+public struct Mailing: Sendable, RowDecodable {
+    public let id: Int64
+    public let subjectEn: String
+    public let bodyEn: String
+    public let subjectFr: String
+    public let bodyFr: String
+    /// Its audience's key (`MailingAudience.key`).
+    public let audience: String
+    public let audienceID: Int64?
+    public let state: MailingState
+    public let sendAt: String?
+    public let recipients: Int
+    public let sent: Int
+    public let failed: Int
+    public let unsubscribes: Int
+    public let createdBy: String
+    public let createdAt: String
+    public let startedAt: String?
+    public let finishedAt: String?
+
+    static let columns = """
+        id, subject_en, body_en, subject_fr, body_fr, audience, audience_id, state, send_at, recipients, sent, failed, unsubscribes,
+        created_by, created_at, started_at, finished_at
+        """
+
+    /// French readers get the French only when there is a whole French version.
+    public var hasFrench: Bool { !subjectFr.isEmpty && !bodyFr.isEmpty }
+
+    /// The language a recipient who uses `language` gets it in.
+    public func language(for language: String) -> String { language == "fr" && hasFrench ? "fr" : "en" }
+    public func subject(_ language: String) -> String { self.language(for: language) == "fr" ? subjectFr : subjectEn }
+    public func body(_ language: String) -> String { self.language(for: language) == "fr" ? bodyFr : bodyEn }
+
+    /// Whether it can still be edited (nothing has been queued).
+    public var isDraft: Bool { state == .draft || state == .scheduled }
+}
+
+/// What staff typed: the message and its audience.
+public struct MailingDraft: Sendable {
+    public var subjectEn: String
+    public var bodyEn: String
+    public var subjectFr: String
+    public var bodyFr: String
+    public var audience: MailingAudience
+    public var audienceID: Int64?
+
+    public init(subjectEn: String, bodyEn: String, subjectFr: String, bodyFr: String, audience: MailingAudience, audienceID: Int64?) {
+        self.subjectEn = subjectEn
+        self.bodyEn = bodyEn
+        self.subjectFr = subjectFr
+        self.bodyFr = bodyFr
+        self.audience = audience
+        self.audienceID = audienceID
+    }
+}
+
 /// The bulk-mail bookkeeping the outbox, the mailings and the unsubscribe links share: the
 /// addresses bulk mail skips (`mail_addresses`) and each mailing's running counts.
 public enum BulkMailStore {
     /// A mailing's state, for the sender (a paused mailing's messages wait).
     static func mailingState(_ db: Connection, id: Int64) throws -> MailingState? {
         try db.scalar("SELECT state FROM mailings WHERE id = ?", id, as: MailingState.self)
+    }
+
+    // MARK: Mailings
+
+    /// How many would get it now: the audience less unsubscribed and undeliverable addresses.
+    public static func recipientCount(_ db: Connection, audience: MailingAudience, audienceID: Int64?) throws -> Int {
+        try db.scalar(
+            """
+            SELECT count(*) FROM (\(audience.sql)) a LEFT JOIN mail_addresses m ON m.address = a.email
+            WHERE m.unsubscribed_at IS NULL AND m.undeliverable_at IS NULL
+            """, audienceID, audienceID, as: Int.self) ?? 0
+    }
+
+    /// One recipient, for the preview: the first in the audience who reads `language`, if any.
+    public static func sampleRecipient(_ db: Connection, audience: MailingAudience, audienceID: Int64?, language: String) throws -> String?
+    {
+        try db.scalar(
+            """
+            SELECT a.email FROM (\(audience.sql)) a LEFT JOIN mail_addresses m ON m.address = a.email
+            WHERE m.unsubscribed_at IS NULL AND m.undeliverable_at IS NULL AND a.language = ? LIMIT 1
+            """, audienceID, audienceID, language, as: String.self)
+    }
+
+    public static func create(_ db: Connection, _ draft: MailingDraft, by author: String, now: String = Timestamp.now()) throws -> Int64 {
+        try db.run(
+            """
+            INSERT INTO mailings (subject_en, body_en, subject_fr, body_fr, audience, audience_id, created_by, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, draft.subjectEn, draft.bodyEn, draft.subjectFr, draft.bodyFr, draft.audience.key, draft.audienceID, author, now, now)
+        return db.lastInsertRowID
+    }
+
+    /// Starts sending: every recipient gets one small outbox row (bulk priority; the text is
+    /// rendered when sent), all in this transaction, so a restart finds each either queued or
+    /// not. Answers the number queued, nil when the mailing was not a draft.
+    @discardableResult
+    public static func queue(_ db: Connection, id: Int64, audiences: [MailingAudience], now: String = Timestamp.now()) throws -> Int? {
+        guard let mailing = try db.first("SELECT \(Mailing.columns) FROM mailings WHERE id = ?", id, row: Mailing.init), mailing.isDraft,
+            let audience = audiences.first(where: { $0.key == mailing.audience })?.sql
+        else { return nil }
+        try db.run(
+            "INSERT INTO mail_addresses (address) SELECT email FROM (\(audience)) WHERE true ON CONFLICT (address) DO NOTHING",
+            mailing.audienceID, mailing.audienceID)
+        let queued = try db.run(
+            """
+            INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at, mailing_id, language)
+            SELECT 'mailing', ?, a.email, CASE WHEN a.language = 'fr' AND ? THEN ? ELSE ? END, '', ?, ?, ?,
+                   CASE WHEN a.language = 'fr' AND ? THEN 'fr' ELSE 'en' END
+            FROM (\(audience)) a JOIN mail_addresses m ON m.address = a.email
+            WHERE m.unsubscribed_at IS NULL AND m.undeliverable_at IS NULL
+            ORDER BY m.id
+            """, OutboxStore.Priority.bulk.rawValue, mailing.hasFrench, mailing.subjectFr, mailing.subjectEn, now, now, id,
+            mailing.hasFrench, mailing.audienceID, mailing.audienceID)
+        try db.run(
+            "UPDATE mailings SET state = ?, recipients = ?, started_at = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+            queued == 0 ? MailingState.sent : MailingState.sending, queued, now, queued == 0 ? now : nil, now, id)
+        return queued
     }
 
     /// One of its messages was sent or failed for good: count it, and the mailing is done
