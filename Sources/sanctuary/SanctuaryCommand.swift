@@ -126,22 +126,18 @@ struct ExportSignatures: ParsableCommand {
             config.loadSampleContent = false
             let app = try Application(config: config)
             defer { app.close() }
-            guard let petitionID = try app.database.read({ try PetitionStore.id(forSlug: petition, $0) }) else {
-                throw ExportError.noSuchPetition(petition)
+            // The file is made only once the petition is known.
+            var opened: FileHandle?
+            let written = try app.exportSignatures(petition: petition) {
+                guard let output else { return FileHandle.standardOutput }
+                guard FileManager.default.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output)
+                else { throw ExportError.cannotWrite(output) }
+                opened = handle
+                return handle
             }
-            let handle: FileHandle
-            if let output {
-                guard FileManager.default.createFile(atPath: output, contents: nil), let opened = FileHandle(forWritingAtPath: output)
-                else {
-                    throw ExportError.cannotWrite(output)
-                }
-                handle = opened
-            } else {
-                handle = FileHandle.standardOutput
-            }
-            let rows = try SignatureExport.write(app.database, petitionID: petitionID, to: handle)
-            if output != nil {
-                try handle.close()
+            guard let rows = written else { throw ExportError.noSuchPetition(petition) }
+            if let opened {
+                try opened.close()
                 FileHandle.standardError.write(Data("exported \(rows) signatures to \(output ?? "")\n".utf8))
             }
         } catch {
@@ -256,12 +252,12 @@ struct ImportRepresentatives: ParsableCommand {
             defer { app.close() }
             if let file {
                 let text = try String(contentsOfFile: file, encoding: .utf8)
-                let report = try app.database.exclusive { db in try RepresentativeStore.importMembers(db, csv: text) }
+                let report = try app.importMembers(csv: text)
                 say("members from \(file): \(report)")
             }
             if let fsa {
                 let text = try String(contentsOfFile: fsa, encoding: .utf8)
-                let report = try app.database.exclusive { db in try RepresentativeStore.importFSA(db, csv: text) }
+                let report = try app.importFSA(csv: text)
                 say("FSA rows from \(fsa): \(report)")
             }
         } catch let error as CSV.ParseError {

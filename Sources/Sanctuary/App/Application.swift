@@ -133,10 +133,9 @@ public final class Application: Sendable {
         try? FileManager.default.createDirectory(atPath: mediaDirectory, withIntermediateDirectories: true)
         mediaFiles = StaticFiles(root: mediaDirectory, mount: "/media", policy: .immutable)
         router = Router()
-        let configDirectory = config.configDirectory
-        try database.writeAndWait { db in
-            _ = try RepresentativeStore.loadRidingsIfEmpty(db, file: configDirectory.appendingPathComponent("ridings-2023.csv"))
-        }
+        mailer = Application.makeMailer(
+            config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger, metrics: metricsFactory)
+        for feature in features { try feature.prepare(self) }
         var sampleLoaded = false
         if config.loadSampleContent {
             sampleLoaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
@@ -144,10 +143,7 @@ public final class Application: Sendable {
             if sampleLoaded {
                 logger.info("loaded the sample content from Config/sample-content.json")
             }
-            try SampleContent.loadSampleRepresentatives(into: database, directory: config.configDirectory)
         }
-        mailer = Application.makeMailer(
-            config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger, metrics: metricsFactory)
         if sampleLoaded {
             // What each feature keeps beside the rows (files, pictures) for the sample content.
             let file = config.configDirectory.appendingPathComponent("sample-content.json")

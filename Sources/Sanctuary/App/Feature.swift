@@ -10,6 +10,10 @@ public protocol Feature: Sendable {
     /// Routes, and anything else set up once.
     static func register(in app: Application)
 
+    /// At each start, before sample content and before serving: reference data the feature
+    /// needs (the ridings), loaded when missing.
+    static func prepare(_ app: Application) throws
+
     /// Links in the site's main navigation (the header of every public page).
     static var navigation: [NavigationEntry] { get }
 
@@ -60,6 +64,7 @@ public protocol Feature: Sendable {
 }
 
 extension Feature {
+    public static func prepare(_ app: Application) throws {}
     public static var navigation: [NavigationEntry] { [] }
     public static var adminNavigation: [AdminNavigationEntry] { [] }
     public static func sitemap(_ db: Connection) throws -> [String] { [] }

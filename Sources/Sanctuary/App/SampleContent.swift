@@ -65,18 +65,6 @@ struct SampleContent {
 
     static func isEmpty(_ db: Connection) throws -> Bool { try SampleContentStore.isEmpty(db) }
 
-    /// Sample MPs and FSA rows, marked `is_sample`, when no member exists yet. No open
-    /// source of MP e-mails or FSA → riding mappings exists; organisations import their own.
-    static func loadSampleRepresentatives(into database: Database, directory: URL) throws {
-        let members = try String(contentsOf: directory.appendingPathComponent("sample-members.csv"), encoding: .utf8)
-        let fsa = try String(contentsOf: directory.appendingPathComponent("sample-fsa.csv"), encoding: .utf8)
-        try database.exclusive { db in
-            guard try !RepresentativeStore.hasMembers(db) else { return }
-            _ = try RepresentativeStore.importMembers(db, csv: members, sample: true)
-            _ = try RepresentativeStore.importFSA(db, csv: fsa, sample: true)
-        }
-    }
-
     static func value(_ any: Any) throws -> SQLValue {
         switch any {
         case let text as String:

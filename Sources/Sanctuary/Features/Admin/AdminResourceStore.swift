@@ -8,9 +8,7 @@ extension AdminResource {
     func referenceChoices(_ connection: Connection) throws -> [String: [(id: Int64, title: String)]] {
         var choices: [String: [(id: Int64, title: String)]] = [:]
         for table in referencedTables where choices[table] == nil {
-            choices[table] = try connection.query("SELECT id, title FROM \(table) ORDER BY title") {
-                (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
-            }
+            choices[table] = try ReferenceStore.choices(connection, table: table)
         }
         return choices
     }

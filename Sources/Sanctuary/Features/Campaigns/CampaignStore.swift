@@ -42,10 +42,6 @@ public enum CampaignStore {
             "SELECT \(columns) FROM campaigns WHERE slug = ? AND state != \(CampaignState.draft.sqlLiteral)", slug, row: Campaign.init)
     }
 
-    public static func exists(_ db: Connection, id: Int64) throws -> Bool {
-        try db.scalar("SELECT 1 FROM campaigns WHERE id = ?", id, as: Int.self) == 1
-    }
-
     public static func choices(_ db: Connection) throws -> [(Int64, String)] {
         try db.query("SELECT id, title FROM campaigns ORDER BY title") {
             (try $0.get("id", as: Int64.self), try $0.get("title", as: String.self))
@@ -57,8 +53,4 @@ public enum CampaignStore {
         try db.scalar("SELECT slug FROM campaigns WHERE id = ?", id, as: String.self)
     }
 
-    /// A campaign's id by slug (any state).
-    public static func id(_ db: Connection, slug: String) throws -> Int64? {
-        try db.scalar("SELECT id FROM campaigns WHERE slug = ?", slug, as: Int64.self)
-    }
 }

@@ -65,15 +65,3 @@ enum CampaignsFeature: Feature {
         }
     }
 }
-
-extension Application {
-    /// A form's `campaign_id`: nil for none (empty), or a campaign that exists. An id that
-    /// names no campaign is the staff member's mistake (or a stale page), not a 500: the
-    /// field's error is set and nil answered.
-    func campaignField(_ raw: String?, state: inout FormState, t: Localizer) throws -> Int64? {
-        guard let raw, !raw.isEmpty else { return nil }
-        if let id = Int64(raw), try database.read({ try CampaignStore.exists($0, id: id) }) { return id }
-        state.errors["campaign_id"] = t("admin.field.no_such_row")
-        return nil
-    }
-}

@@ -37,7 +37,7 @@ enum SubscriberImportFeature: Feature {
 
     static func choices(_ app: Application, _ fields: [String: String], t: Localizer) throws -> Result<Choices, FormStateError> {
         var state = FormState(values: fields)
-        let campaignID = try app.campaignField(fields["campaign_id"], state: &state, t: t)
+        let campaignID = try app.referenceField(fields["campaign_id"], table: "campaigns", field: "campaign_id", state: &state, t: t)
         let consent = SubscriberImport.consent(note: fields["consent_note"] ?? "", day: fields["consented_on"] ?? "")
         if consent == nil {
             if (fields["consent_note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).count < 10 {

@@ -6,6 +6,24 @@ import SQLite
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
 enum LettersFeature: Feature {
+    /// The ridings (at every start, when missing) and, with `sample_content`, sample MPs and
+    /// FSA rows marked `is_sample` when no member exists yet: no open source of MP e-mails or
+    /// FSA → riding mappings exists, so organisations import their own.
+    static func prepare(_ app: Application) throws {
+        let directory = app.config.configDirectory
+        try app.database.writeAndWait { db in
+            _ = try RepresentativeStore.loadRidingsIfEmpty(db, file: directory.appendingPathComponent("ridings-2023.csv"))
+        }
+        guard app.config.loadSampleContent else { return }
+        let members = try String(contentsOf: directory.appendingPathComponent("sample-members.csv"), encoding: .utf8)
+        let fsa = try String(contentsOf: directory.appendingPathComponent("sample-fsa.csv"), encoding: .utf8)
+        try app.database.exclusive { db in
+            guard try !RepresentativeStore.hasMembers(db) else { return }
+            _ = try RepresentativeStore.importMembers(db, csv: members, sample: true)
+            _ = try RepresentativeStore.importFSA(db, csv: fsa, sample: true)
+        }
+    }
+
     /// A campaign's open letter campaigns (or the site's, for "what next").
     static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         let letters: [LetterCampaign]

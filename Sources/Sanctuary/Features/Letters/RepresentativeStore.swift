@@ -165,3 +165,16 @@ public enum RepresentativeStore {
         return report
     }
 }
+
+extension Application {
+    /// `sanctuary import-representatives`: members (name, riding, e-mail…) from a CSV, in one
+    /// transaction; nothing is imported when the file is refused.
+    public func importMembers(csv text: String) throws -> RepresentativeStore.ImportReport {
+        try database.exclusive { db in try RepresentativeStore.importMembers(db, csv: text) }
+    }
+
+    /// `sanctuary import-representatives --fsa`: postal-code areas (FSA) and their ridings.
+    public func importFSA(csv text: String) throws -> RepresentativeStore.ImportReport {
+        try database.exclusive { db in try RepresentativeStore.importFSA(db, csv: text) }
+    }
+}

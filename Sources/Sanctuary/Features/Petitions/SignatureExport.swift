@@ -22,3 +22,12 @@ public enum SignatureExport {
         try export.write(database, parameters: [petitionID], to: handle)
     }
 }
+
+extension Application {
+    /// `sanctuary export-signatures`: the petition's signatures written to `handle`; the rows
+    /// written, or nil when no petition has this slug.
+    public func exportSignatures(petition slug: String, to handle: () throws -> FileHandle) throws -> Int? {
+        guard let petitionID = try database.read({ try PetitionStore.id(forSlug: slug, $0) }) else { return nil }
+        return try SignatureExport.write(database, petitionID: petitionID, to: try handle())
+    }
+}

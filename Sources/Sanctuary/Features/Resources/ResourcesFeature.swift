@@ -79,7 +79,7 @@ enum ResourcesFeature: Feature {
             }
             let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
             let id: Int64 = try database.writeAndWait { db in
-                let campaign = try entry["campaign"].flatMap { try CampaignStore.id(db, slug: $0) }
+                let campaign = try entry["campaign"].flatMap { try ReferenceStore.id(db, table: "campaigns", slug: $0) }
                 return try ResourceStore.insert(
                     db, campaignID: campaign, title: title, description: entry["description"] ?? "", language: entry["language"] ?? "en",
                     kind: .file, url: "", filename: filename, contentType: type, size: bytes.count, sha256: digest)
@@ -168,7 +168,7 @@ enum ResourcesFeature: Feature {
         }
         let description = (try? Input.text(fields["description"], required: false, maxLength: 2000, multiline: true).get()) ?? ""
         let language = ["en", "fr"].contains(fields["language"] ?? "") ? (fields["language"] ?? "en") : "en"
-        let campaignID = try app.campaignField(fields["campaign_id"], state: &state, t: t)
+        let campaignID = try app.referenceField(fields["campaign_id"], table: "campaigns", field: "campaign_id", state: &state, t: t)
         let link = (fields["url"] ?? "").trimmingCharacters(in: .whitespaces)
         let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
         var stored: (file: String, name: String, type: String, size: Int)?
@@ -221,7 +221,7 @@ enum ResourcesFeature: Feature {
         status: Status = .ok, flash: String? = nil
     ) throws -> Response {
         let (resources, campaigns) = try app.database.read { db in
-            (try ResourceStore.all(db), try CampaignStore.choices(db))
+            (try ResourceStore.all(db), try ReferenceStore.choices(db, table: "campaigns").map { ($0.id, $0.title) })
         }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.resources.title"), status: status, flash: flash) {
             c, csrf in
