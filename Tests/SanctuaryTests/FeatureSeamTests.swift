@@ -9,23 +9,39 @@ import XCTest
 
 /// A feature written only here, in the test target, and plugged in by listing it: its
 /// public page, its navigation entry, its admin screen with its own staff area, its sitemap
-/// entry, its scheduled job, its dashboard card, its metrics and the personal data it declares all work,
-/// with no shared file of the application naming it.
-enum GreetingsFeature: Feature {
+/// entry, its scheduled job, its dashboard card, its offer on the home page, its metrics and
+/// the personal data it declares all work, with no shared file of the application naming it.
+/// Like the built-in ones, it is a value made once per application, holding its state (how
+/// often its job ran), with named handlers.
+struct GreetingsFeature: Feature {
     static let area = StaffUser.Area("greetings", roles: [.organizer])
-    static let runs = Atomic<Int>(0)
+    let app: Application
+    let runs = RunCount()
 
-    static func register(in app: Application) {
-        try? app.database.writeAndWait { db in
+    final class RunCount: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    func prepare() throws {
+        try app.database.writeAndWait { db in
             try db.execute("CREATE TABLE IF NOT EXISTS greetings (id INTEGER PRIMARY KEY, email TEXT NOT NULL, words TEXT NOT NULL)")
         }
-        app.router.get("/greetings") { request in
-            app.page(request, title: "Greetings") { _ in "<h1>Greetings from a plugged-in feature</h1>" }
-        }
-        app.router.get("/admin/greetings") { request in
-            let session = try AdminAuth.require(app, request, area)
-            return AdminViews.page(app, request, session, title: "Greetings to moderate") { _, _ in "<h1>Greetings to moderate</h1>" }
-        }
+    }
+
+    func register() {
+        app.router.get("/greetings", page)
+        app.router.get("/admin/greetings", moderate)
+    }
+
+    func page(_ request: Request) throws -> Response {
+        app.page(request, title: "Greetings") { _ in "<h1>Greetings from a plugged-in feature</h1>" }
+    }
+
+    func moderate(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, Self.area)
+        return AdminViews.page(app, request, session, title: "Greetings to moderate") { _, _ in "<h1>Greetings to moderate</h1>" }
     }
 
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/greetings", label: "Greetings", order: 45)] }
@@ -34,23 +50,31 @@ enum GreetingsFeature: Feature {
         [AdminNavigationEntry(path: "/admin/greetings", label: "Greetings to moderate", area: area, order: 85)]
     }
 
-    static func sitemap(_ db: Connection) throws -> [String] { ["/greetings"] }
+    func sitemap(_ db: Connection) throws -> [String] { ["/greetings"] }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
-        [ScheduledJob("count greetings", .every(0.05)) { runs.add(1, ordering: .relaxed) }]
+    func jobs() -> [ScheduledJob] {
+        [ScheduledJob("count greetings", .every(0.05)) { runs.add() }]
     }
 
     static var personalData: [PersonalData] {
         [PersonalData("greetings", table: "greetings", email: "email", columns: ["email", "words"])]
     }
 
-    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+        guard scope == .home else { return [] }
+        let words = try db.query("SELECT id, words FROM greetings ORDER BY id") {
+            OfferGroup.Item(id: try $0.get("id"), html: "<li>\(try $0.get("words", as: String.self))</li>")
+        }
+        return [OfferGroup(kind: "greetings", role: .reading, heading: "Greetings", order: 65, items: words)]
+    }
+
+    func sampleMetrics(_ gauges: MetricGauges) throws {
         let count = try app.database.read { try $0.scalar("SELECT count(*) FROM greetings", as: Int.self) } ?? 0
         gauges.set("greetings_waiting", help: "Greetings waiting for staff.", Double(count))
     }
 
-    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
-        guard user.may(area) else { return [] }
+    func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+        guard user.may(Self.area) else { return [] }
         let count = try app.database.read { try $0.scalar("SELECT count(*) FROM greetings", as: Int.self) } ?? 0
         return ["<section class=\"card\"><h2>Greetings</h2><p>\(count) waiting</p></section>"]
     }
@@ -99,9 +123,14 @@ final class FeatureSeamTests: XCTestCase {
         let sitemap = try site.get("/sitemap.xml").text
         XCTAssertTrue(sitemap.contains("/greetings</loc>") && sitemap.contains("/fr/greetings</loc>"), sitemap)
 
-        // Its job, run by the clock.
-        let before = GreetingsFeature.runs.load(ordering: .relaxed)
-        try waitUntil { GreetingsFeature.runs.load(ordering: .relaxed) >= before + 3 }
+        // Its offer on the home page, rendered by it, among the others.
+        let offered = try site.get("/").text
+        XCTAssertTrue(offered.contains("<li>Welcome, neighbours</li>"), offered)
+
+        // Its job, run by the clock, counted in the feature's own state.
+        let feature = try XCTUnwrap(site.app.feature(GreetingsFeature.self))
+        let before = feature.runs.value
+        try waitUntil { feature.runs.value >= before + 3 }
 
         // Its personal data, found and exported by e-mail address (in any case) with everyone else's.
         let export = try site.app.database.read { db in

@@ -12,10 +12,11 @@ import XCTest
 /// public form (token, honeypot, rate), the photo made into pictures by the same step as
 /// staff uploads (no metadata survives), and no spooled file left whatever happens. The
 /// feature using it is written here, as the stories feature will be.
-enum PhotoWallFeature: Feature {
+struct PhotoWallFeature: Feature {
     static let stored = Mutex<[String]>([])
+    let app: Application
 
-    static func register(in app: Application) {
+    func register() {
         app.router.get("/photos/new") { request in
             let csrf = app.formTokens.make(for: "/photos")
             return app.page(request, title: "Send a photo") { _ in
@@ -40,7 +41,7 @@ enum PhotoWallFeature: Feature {
                         let folder = app.mediaDirectory + "/.photo-" + SecretToken.make()
                         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                         try input.1.write(to: folder)
-                        stored.withLock { $0.append(folder) }
+                        Self.stored.withLock { $0.append(folder) }
                         return .redirect(to: "/photos/new?sent=1")
                     })
             })

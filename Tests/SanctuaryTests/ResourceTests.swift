@@ -1,9 +1,10 @@
 import Foundation
 import HTTP
 import SQLite
-import Sanctuary
 import TestSupport
 import XCTest
+
+@testable import Sanctuary
 
 final class ResourceTests: XCTestCase {
     var site: TestApp!
@@ -81,17 +82,18 @@ final class ResourceTests: XCTestCase {
         XCTAssertEqual(part.header("Content-Range"), "bytes 0-99/\(file.count)")
         XCTAssertEqual(try site.get("/resources/\(row.0)/\(row.1)", headers: [("If-None-Match", etag)]).status, 304)
         // Counted in memory (a write per download would end every cached page), written together.
+        let downloads = try XCTUnwrap(site.app.feature(ResourcesFeature.self)).downloads
         func stored() throws -> Int? {
             try site.app.database.read { try $0.scalar("SELECT download_count FROM resources WHERE id = ?", row.0, as: Int.self) }
         }
-        XCTAssertEqual(site.app.downloads.pending(row.0), 1, "the whole download counts; the range and the 304 do not")
+        XCTAssertEqual(downloads.pending(row.0), 1, "the whole download counts; the range and the 304 do not")
         _ = try site.get("/resources/\(row.0)/\(row.1)")
-        XCTAssertEqual(site.app.downloads.pending(row.0), 2)
+        XCTAssertEqual(downloads.pending(row.0), 2)
         XCTAssertTrue(
             try site.get("/admin/resources", headers: cookie).text.contains("<td class=\"number\">2</td>"), "staff see them at once")
-        site.app.downloads.flushAndWait(site.app.database)
+        downloads.flushAndWait(site.app.database)
         XCTAssertEqual(try stored(), 2)
-        XCTAssertEqual(site.app.downloads.pending(row.0), 0)
+        XCTAssertEqual(downloads.pending(row.0), 0)
         XCTAssertTrue(try site.get("/campaigns/refugees-welcome-here").text.contains("Training kit"))
         let spool = try FileManager.default.contentsOfDirectory(atPath: site.app.config.dataDirectory + "/uploads")
         XCTAssertEqual(spool, [], "temporary files are gone")

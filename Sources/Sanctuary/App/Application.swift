@@ -18,11 +18,8 @@ public final class Application: Sendable {
     /// Pictures' copies, at `/media/{id}/{file}`, immutable (a new picture is a new id).
     public let mediaFiles: StaticFiles
     public let mediaDirectory: String
-    let footerPages = FooterPages()
     /// Staff form posts, counted: each ends every cached page at once.
     let staffChanges = StaffChanges()
-    /// Petitions as signing reads them (see `StaffEditedCache`).
-    let signingPetitions: StaffEditedCache<Petition>
     let siteSettings = SiteSettingsCache()
 
     /// The site's name: as an admin set it, or as configured.
@@ -52,8 +49,6 @@ public final class Application: Sendable {
     let imageWorkers = ImageWorkers()
     /// Caps on confirmation mail to addresses nobody has confirmed.
     public let unconfirmedMail: UnconfirmedMailCaps
-    /// Resource downloads counted in memory, written every few seconds.
-    public let downloads: DownloadTally
     /// Everything counted for `GET /metrics`, in Prometheus form.
     public let metrics: PrometheusCollectorRegistry
     let metricsFactory: DescribedMetricsFactory
@@ -72,8 +67,12 @@ public final class Application: Sendable {
         SiteSettingsFeature.self,
         MetricsFeature.self,
     ]
-    /// The features this application runs: the built-in ones and any given to `init`.
-    public let features: [any Feature.Type]
+    /// The kinds of feature this application runs: the built-in ones and any given to `init`.
+    public let featureTypes: [any Feature.Type]
+    /// One value of each, made once the application is whole (at the end of its first phase
+    /// of `init`) and never changed after: set before anything else can see the application,
+    /// so read from any thread without a lock.
+    public nonisolated(unsafe) private(set) var features: [any Feature] = []
     /// The main navigation and the staff navigation, gathered from the features.
     public let navigation: [NavigationEntry]
     public let adminNavigation: [AdminNavigationEntry]
@@ -91,15 +90,15 @@ public final class Application: Sendable {
     /// empty database when configured, and registers every feature's routes.
     public init(config: AppConfig, logger: Logger = Logger(label: "sanctuary"), features extra: [any Feature.Type] = []) throws {
         self.config = config
-        features = Application.builtInFeatures + extra
-        navigation = features.flatMap { $0.navigation }.sorted { $0.order < $1.order }
-        pictureOwners = features.flatMap { $0.pictureOwners }
-        mailingAudiences = features.flatMap { $0.mailingAudiences }
-        let dependents = Dictionary(features.flatMap { $0.adminDependents }, uniquingKeysWith: +)
-        adminResources = features.flatMap { $0.adminResources }.map { $0.adding(dependents[$0.key] ?? []) }
-        adminNavigation = (features.flatMap { $0.adminNavigation } + adminResources.map(\.navigation)).sorted { $0.order < $1.order }
+        featureTypes = Application.builtInFeatures + extra
+        let types = featureTypes
+        navigation = types.flatMap { $0.navigation }.sorted { $0.order < $1.order }
+        pictureOwners = types.flatMap { $0.pictureOwners }
+        mailingAudiences = types.flatMap { $0.mailingAudiences }
+        let dependents = Dictionary(types.flatMap { $0.adminDependents }, uniquingKeysWith: +)
+        adminResources = types.flatMap { $0.adminResources }.map { $0.adding(dependents[$0.key] ?? []) }
+        adminNavigation = (types.flatMap { $0.adminNavigation } + adminResources.map(\.navigation)).sorted { $0.order < $1.order }
         self.logger = logger
-        signingPetitions = StaffEditedCache(staffChanges)
         metrics = PrometheusCollectorRegistry()
         metricsFactory = MetricsFeature.factory(metrics)
         database = try Database(path: config.databasePath, metrics: metricsFactory)
@@ -110,7 +109,6 @@ public final class Application: Sendable {
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
-        downloads = DownloadTally(metrics: metricsFactory)
         mailLinks = try MailLinkKey.load(directory: config.dataDirectory)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
@@ -135,7 +133,8 @@ public final class Application: Sendable {
         router = Router()
         mailer = Application.makeMailer(
             config: config, database: database, serverKey: serverKey, mailLinks: mailLinks, logger: logger, metrics: metricsFactory)
-        for feature in features { try feature.prepare(self) }
+        features = featureTypes.map { $0.init(app: self) }
+        for feature in features { try feature.prepare() }
         var sampleLoaded = false
         if config.loadSampleContent {
             sampleLoaded = try SampleContent(file: config.configDirectory.appendingPathComponent("sample-content.json"))
@@ -147,7 +146,7 @@ public final class Application: Sendable {
         if sampleLoaded {
             // What each feature keeps beside the rows (files, pictures) for the sample content.
             let file = config.configDirectory.appendingPathComponent("sample-content.json")
-            for feature in features { try feature.loadSampleContent(self, from: file) }
+            for feature in features { try feature.loadSampleContent(from: file) }
         }
         siteSettings.reload(database)
         configureRouter()
@@ -191,7 +190,7 @@ public final class Application: Sendable {
         }
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
-        for feature in features { feature.register(in: self) }
+        for feature in features { feature.register() }
         router.fallback = { [self] request in
             // Pictures live under their own mount: one lookup, not a miss in Public/ first.
             let files = request.path.hasPrefix("/media/") ? mediaFiles : staticFiles
@@ -268,7 +267,7 @@ public final class Application: Sendable {
         var context = PageContext(
             t: t, languages: languages, siteName: siteName, path: request.path, alternatePath: path, baseURL: baseURL(request))
         context.navigation = navigation.map { ($0.path, t($0.label)) }
-        context.footerLinks = footerPages.pages(self).map { ("/pages/\($0.slug)", $0.title.text(t)) }
+        context.footerLinks = features.flatMap { $0.footerLinks(t) }.map { ($0.path, $0.label) }
         context.tagline = tagline(t)
         context.theme = settings.settings.accent.isEmpty ? nil : "/theme/\(settings.settings.accent.dropFirst()).css"
         context.logo = settings.logo.map { logo in
@@ -318,7 +317,7 @@ public final class Application: Sendable {
             scheduler?.stop()
             scheduler = nil
         }
-        downloads.flushAndWait(database)
+        for feature in features { feature.stop() }
         mailer.stop()
         backups.withLock { schedule in
             schedule?.stop()
@@ -329,7 +328,10 @@ public final class Application: Sendable {
 
     /// The text of a message the outbox holds without it (`Feature.renderStoredMail`).
     func storedMailText(_ due: DueMessage, sending: Bool) -> String? {
-        for feature in features { if let text = feature.renderStoredMail(self, due, sending: sending) { return text } }
+        for feature in features { if let text = feature.renderStoredMail(due, sending: sending) { return text } }
         return nil
     }
+
+    /// The running value of a feature (its state, for tests and tools).
+    func feature<F: Feature>(_ type: F.Type) -> F? { features.lazy.compactMap { $0 as? F }.first }
 }

@@ -4,27 +4,36 @@ import Prometheus
 import SQLite
 
 /// A feature plugs into the application through these hooks, which the application loops
-/// over (`Application.features`); no shared file names a feature. Every hook but `register`
-/// has a default that adds nothing, so a feature declares only what it has.
+/// over (`Application.features`); no shared file names a feature. A feature is a value made
+/// once per application (`init(app:)`), holding what it needs, its state among it; its
+/// handlers are named methods (`app.router.get("/events", list)`). Its declarations (what it
+/// adds to the navigation, the staff screens, the pictures, the mailings, the personal data)
+/// are static, read before the application is whole. Every hook has a default that adds
+/// nothing, so a feature declares only what it has.
 public protocol Feature: Sendable {
+    init(app: Application)
+
     /// Routes, and anything else set up once.
-    static func register(in app: Application)
+    func register()
 
     /// At each start, before sample content and before serving: reference data the feature
     /// needs (the ridings), loaded when missing.
-    static func prepare(_ app: Application) throws
+    func prepare() throws
 
     /// Links in the site's main navigation (the header of every public page).
     static var navigation: [NavigationEntry] { get }
+
+    /// Links in every public page's footer (path, label), in the page's language.
+    func footerLinks(_ t: Localizer) -> [(path: String, label: String)]
 
     /// Links in the staff navigation, each shown to those who may use its area.
     static var adminNavigation: [AdminNavigationEntry] { get }
 
     /// Public pages for `/sitemap.xml` (paths without a language prefix).
-    static func sitemap(_ db: Connection) throws -> [String]
+    func sitemap(_ db: Connection) throws -> [String]
 
     /// Work the clock causes: reminders, scheduled sends, housekeeping and retention.
-    static func jobs(_ app: Application) -> [ScheduledJob]
+    func jobs() -> [ScheduledJob]
 
     /// Kinds of content staff create and edit through the generic screens (`AdminResource`).
     static var adminResources: [AdminResource] { get }
@@ -36,49 +45,55 @@ public protocol Feature: Sendable {
     /// The kinds of item of this feature that carry a picture (`/admin/{key}/{id}/image`).
     static var pictureOwners: [MediaOwner] { get }
 
-    /// What the feature offers to pages that gather several features' (the home page, a
-    /// campaign's page, "what next" after an action), read on `db` and rendered in `t`.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup]
-
     /// The people a mailing can go to that this feature holds.
     static var mailingAudiences: [MailingAudience] { get }
+
+    /// What the feature offers to pages that gather several features' (the home page, a
+    /// campaign's page, "what next" after an action), read on `db` and rendered in `t`.
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup]
 
     /// Where the feature keeps what a supporter gave: for the privacy work (find, export
     /// and erase by e-mail address).
     static var personalData: [PersonalData] { get }
 
     /// Cards on the staff dashboard, below the site's own figures.
-    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML]
+    func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML]
 
     /// A message the outbox holds without its text (a mailing's: one row per recipient),
     /// made when the sender takes it (`sending`) or staff look at it; nil when it is not this
     /// feature's, or when it may not go now.
-    static func renderStoredMail(_ app: Application, _ message: DueMessage, sending: Bool) -> String?
+    func renderStoredMail(_ message: DueMessage, sending: Bool) -> String?
 
     /// At each scrape of `/metrics`: the gauges read from the database (counts by state).
-    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws
+    func sampleMetrics(_ gauges: MetricGauges) throws
 
     /// On a first start with `sample_content`, after the sample rows went in: what the
     /// feature keeps beside them (files, pictures), from `Config/sample-content.json`.
-    static func loadSampleContent(_ app: Application, from file: URL) throws
+    func loadSampleContent(from file: URL) throws
+
+    /// When the application closes: what the feature keeps in memory, written.
+    func stop()
 }
 
 extension Feature {
-    public static func prepare(_ app: Application) throws {}
+    public func register() {}
+    public func prepare() throws {}
     public static var navigation: [NavigationEntry] { [] }
     public static var adminNavigation: [AdminNavigationEntry] { [] }
-    public static func sitemap(_ db: Connection) throws -> [String] { [] }
-    public static func jobs(_ app: Application) -> [ScheduledJob] { [] }
-    public static var personalData: [PersonalData] { [] }
+    public func sitemap(_ db: Connection) throws -> [String] { [] }
+    public func jobs() -> [ScheduledJob] { [] }
     public static var adminResources: [AdminResource] { [] }
     public static var adminDependents: [String: [AdminDependent]] { [:] }
     public static var pictureOwners: [MediaOwner] { [] }
     public static var mailingAudiences: [MailingAudience] { [] }
-    public static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
-    public static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
-    public static func loadSampleContent(_ app: Application, from file: URL) throws {}
-    public static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {}
-    public static func renderStoredMail(_ app: Application, _ message: DueMessage, sending: Bool) -> String? { nil }
+    public func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
+    public static var personalData: [PersonalData] { [] }
+    public func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
+    public func renderStoredMail(_ message: DueMessage, sending: Bool) -> String? { nil }
+    public func sampleMetrics(_ gauges: MetricGauges) throws {}
+    public func loadSampleContent(from file: URL) throws {}
+    public func footerLinks(_ t: Localizer) -> [(path: String, label: String)] { [] }
+    public func stop() {}
 }
 
 /// The gauges a feature sets at each scrape of `/metrics`, named `sanctuary_<name>_<unit>`,

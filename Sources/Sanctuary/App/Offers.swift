@@ -67,7 +67,7 @@ public struct OfferGroup: Sendable {
 extension Application {
     /// Every feature's offers for `scope`, in order.
     func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
-        try features.flatMap { try $0.offers(self, db, scope, t) }.sorted { $0.order < $1.order }
+        try features.flatMap { try $0.offers(db, scope, t) }.sorted { $0.order < $1.order }
     }
 
     /// "What next?" after acting on an item (`kind` and `id`) of a campaign: the campaign's

@@ -18,7 +18,7 @@ final class Scheduler: Sendable {
 
     /// The jobs the mailer runs every `mail.schedule_seconds`.
     static func runMailJobs(_ app: Application) {
-        for job in app.features.flatMap({ $0.jobs(app) }) where job.cadence == .mail {
+        for job in app.features.flatMap({ $0.jobs() }) where job.cadence == .mail {
             run(job, logger: app.logger)
         }
     }
@@ -33,7 +33,7 @@ final class Scheduler: Sendable {
             guard let app else { return }
             let now = Date()
             var soonest = now.addingTimeInterval(3600)
-            for job in app.features.flatMap({ $0.jobs(app) }) {
+            for job in app.features.flatMap({ $0.jobs() }) {
                 let period: TimeInterval
                 switch job.cadence {
                 case .mail: continue

@@ -3,7 +3,9 @@ import HTTP
 import SQLite
 
 /// Accounts (admins only): list, create, disable and enable; and the audit log.
-enum AccountsFeature: Feature {
+struct AccountsFeature: Feature {
+    let app: Application
+
     static var adminNavigation: [AdminNavigationEntry] {
         [
             AdminNavigationEntry(path: "/admin/accounts", label: "admin.nav.accounts", area: .accounts, order: 100),
@@ -58,25 +60,25 @@ enum AccountsFeature: Feature {
         return .success(NewAccount(email: email, name: name, role: role, password: password))
     }
 
-    static func register(in app: Application) {
+    func register() {
         app.router.get("/admin/accounts") { request in
             let session = try AdminAuth.require(app, request, .accounts)
             let flash = request.query["invited"] == "1" ? "admin.accounts.invited" : request.query["saved"] == "1" ? "admin.saved" : nil
-            return try page(app, request, session, state: FormState(), flash: flash.map { app.t(request)($0) })
+            return try page(request, session, state: FormState(), flash: flash.map { app.t(request)($0) })
         }
 
         // Sites without mail: an account with a password the admin passes on.
         app.router.get("/admin/accounts/new") { request in
             let session = try AdminAuth.require(app, request, .accounts)
-            return try page(app, request, session, state: FormState(), creating: true)
+            return try page(request, session, state: FormState(), creating: true)
         }
 
         app.router.post(
             "/admin/accounts",
             async: { request in
                 try await app.staffFormPost(
-                    request, .accounts, validate: { validate($0, t: app.t(request), withRole: true) },
-                    again: { session, state in try page(app, request, session, state: state, creating: true, status: .unprocessableContent)
+                    request, .accounts, validate: { Self.validate($0, t: app.t(request), withRole: true) },
+                    again: { session, state in try page(request, session, state: state, creating: true, status: .unprocessableContent)
                     },
                     accept: { session, account in
                         let hash = try app.passwordHasher.hash(account.password)
@@ -91,7 +93,7 @@ enum AccountsFeature: Feature {
                         guard created else {
                             var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
                             state.errors["email"] = app.t(request)("admin.account.email.taken")
-                            return try page(app, request, session, state: state, creating: true, status: .unprocessableContent)
+                            return try page(request, session, state: state, creating: true, status: .unprocessableContent)
                         }
                         return .redirect(to: "/admin/accounts?saved=1")
                     })
@@ -138,8 +140,8 @@ enum AccountsFeature: Feature {
     }
 
     /// The accounts and one form: the invitation, or (`creating`) an account with a password.
-    static func page(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState, creating: Bool = false,
+    func page(
+        _ request: Request, _ session: AdminAuth.Session, state: FormState, creating: Bool = false,
         status: Status = .ok, flash: String? = nil
     ) throws -> Response {
         let users = try app.database.read { try StaffStore.all($0) }
@@ -171,11 +173,11 @@ enum AccountsFeature: Feature {
                 error: state.errors["role"])
             let form: HTML
             if creating {
-                let passwordFields = fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
+                let passwordFields = Self.fields(t: t, withRole: false).map { Form.input($0, state, t: t) }
                 form = """
                     <h2 id="new-account">\(t("admin.accounts.new"))</h2>
                     <p>\(t("admin.accounts.new_intro"))</p>
-                    \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+                    \(Form.errorSummary(state, title: t("form.error_summary"), order: Self.order))
                     <form method="post" action="\(t.path("/admin/accounts"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
                     \(passwordFields)
                     \(role)
@@ -184,13 +186,13 @@ enum AccountsFeature: Feature {
                     <p><a href="\(t.path("/admin/accounts"))">\(t("admin.accounts.invite_instead"))</a></p>
                     """
             } else {
-                let inviteFields = fields(t: t, withRole: false).filter { $0.name == "email" || $0.name == "name" }.map {
+                let inviteFields = Self.fields(t: t, withRole: false).filter { $0.name == "email" || $0.name == "name" }.map {
                     Form.input($0, state, t: t)
                 }
                 form = """
                     <h2>\(t("admin.accounts.invite"))</h2>
                     <p>\(t("admin.accounts.invite_intro"))</p>
-                    \(Form.errorSummary(state, title: t("form.error_summary"), order: order))
+                    \(Form.errorSummary(state, title: t("form.error_summary"), order: Self.order))
                     <form method="post" action="\(t.path("/admin/accounts/invite"))" novalidate><input type="hidden" name="_csrf" value="\(csrf)">
                     \(inviteFields)
                     \(role)

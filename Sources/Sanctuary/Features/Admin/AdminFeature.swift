@@ -4,7 +4,9 @@ import SQLite
 
 /// The admin area: sign-in and out, the first-run setup link, the dashboard, petitions
 /// with their exports, accounts and the audit log.
-enum AdminFeature: Feature {
+struct AdminFeature: Feature {
+    let app: Application
+
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin", label: "admin.nav.dashboard", area: .dashboard, order: 0)]
     }
@@ -13,7 +15,7 @@ enum AdminFeature: Feature {
         [PersonalData("staff accounts", table: "users", email: "email", columns: ["email", "name", "role", "created_at", "last_login_at"])]
     }
 
-    static func register(in app: Application) {
+    func register() {
         let router = app.router
         let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
         let loginsByAccount = RateLimiter(capacity: 5, per: 15 * 60)
@@ -25,14 +27,14 @@ enum AdminFeature: Feature {
         router.get("/admin/login") { request in
             if AdminAuth.session(app, request) != nil { return .redirect(to: "/admin") }
             return loginPage(
-                app, request, email: "", error: nil, notice: request.query["reset"] == "1" ? app.t(request)("admin.reset.done") : nil)
+                request, email: "", error: nil, notice: request.query["reset"] == "1" ? app.t(request)("admin.reset.done") : nil)
         }
 
         router.post(
             "/admin/login",
-            async: { request in try await login(app, request, throttles: (loginsByAddress, loginsByAccount), dummyHash: dummyHash) })
+            async: { request in try await login(request, throttles: (loginsByAddress, loginsByAccount), dummyHash: dummyHash) })
 
-        SecondFactorFeature.registerSignIn(in: app, limiter: loginsByAccount)
+        SecondFactorFeature(app: app).registerSignIn(limiter: loginsByAccount)
 
         router.post(
             "/admin/logout",
@@ -50,14 +52,14 @@ enum AdminFeature: Feature {
         router.get("/admin/setup/{token}", sensitive: true) { request in
             let token = request.parameter("token")
             guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
-            return setupPage(app, request, token: token, state: FormState())
+            return setupPage(request, token: token, state: FormState())
         }
 
-        router.post("/admin/setup/{token}", sensitive: true, async: { request in try await setup(app, request) })
+        router.post("/admin/setup/{token}", sensitive: true, async: { request in try await setup(request) })
 
         router.get("/admin") { request in
             let session = try AdminAuth.require(app, request, .dashboard)
-            return try dashboard(app, request, session)
+            return try dashboard(request, session)
         }
 
         for resource in app.adminResources { AdminResourceRoutes.register(resource, in: app) }
@@ -66,8 +68,8 @@ enum AdminFeature: Feature {
     /// `POST /admin/login`: the password, throttled per address and per account (an attempt
     /// counted before the slow check, given back when right), then a session, or the
     /// second-factor step for an account that has one.
-    static func login(
-        _ app: Application, _ request: Request, throttles: (byAddress: RateLimiter, byAccount: RateLimiter), dummyHash: LazyValue<String>
+    func login(
+        _ request: Request, throttles: (byAddress: RateLimiter, byAccount: RateLimiter), dummyHash: LazyValue<String>
     ) async throws -> Response {
         let (loginsByAddress, loginsByAccount) = throttles
         let t = app.t(request)
@@ -91,7 +93,7 @@ enum AdminFeature: Feature {
                     try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash)
                 }
             }
-            return loginPage(app, request, email: email, error: t("admin.login.failed"), status: .unauthorized)
+            return loginPage(request, email: email, error: t("admin.login.failed"), status: .unauthorized)
         }
         loginsByAddress.giveBack(request.clientKey)
         loginsByAccount.giveBack(email)
@@ -110,7 +112,7 @@ enum AdminFeature: Feature {
                 return try SecondFactorStore.startChallenge(db, userID: user.id)
             }
             var response = Response.redirect(to: "/admin/login/code")
-            response.headers.add("Set-Cookie", SecondFactorFeature.challengeCookie(app, request, token: challenge))
+            response.headers.add("Set-Cookie", SecondFactorFeature(app: app).challengeCookie(request, token: challenge))
             return response
         }
         let token = try await app.database.write { db -> String in
@@ -124,8 +126,8 @@ enum AdminFeature: Feature {
         return response
     }
 
-    static func loginPage(
-        _ app: Application, _ request: Request, email: String, error: String?, notice: String? = nil, status: Status = .ok
+    func loginPage(
+        _ request: Request, email: String, error: String?, notice: String? = nil, status: Status = .ok
     ) -> Response {
         let csrf = app.formTokens.make(for: "/admin/login")
         var response = app.page(request, title: app.t(request)("admin.login.title"), status: status) {
@@ -135,7 +137,7 @@ enum AdminFeature: Feature {
         return response
     }
 
-    static func setupPage(_ app: Application, _ request: Request, token: String, state: FormState, status: Status = .ok) -> Response {
+    func setupPage(_ request: Request, token: String, state: FormState, status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/admin/setup")
         var response = app.page(request, title: app.t(request)("admin.setup.title"), status: status) {
             AdminViews.setup(token: token, state: state, csrf: csrf, t: $0.t)
@@ -144,14 +146,14 @@ enum AdminFeature: Feature {
         return response
     }
 
-    static func setup(_ app: Application, _ request: Request) async throws -> Response {
+    func setup(_ request: Request) async throws -> Response {
         let token = request.parameter("token")
         let form = request.form
         guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/setup") { return forged }
         switch AccountsFeature.validate(form, t: app.t(request), withRole: false) {
         case .failure(let invalid):
-            return setupPage(app, request, token: token, state: invalid.state, status: .unprocessableContent)
+            return setupPage(request, token: token, state: invalid.state, status: .unprocessableContent)
         case .success(let account):
             let hash = try app.passwordHasher.hash(account.password)
             let token = token
@@ -168,9 +170,9 @@ enum AdminFeature: Feature {
         }
     }
 
-    static func dashboard(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
+    func dashboard(_ request: Request, _ session: AdminAuth.Session) throws -> Response {
         let relay = try app.database.read { try RelayStatusStore.current($0) }
-        let cards = try app.features.flatMap { try $0.dashboardCards(app, session.user, app.t(request)) }
+        let cards = try app.features.flatMap { try $0.dashboardCards(session.user, app.t(request)) }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.dashboard.title")) { c, csrf in
             """
             \(MailStatusViews.relayWarning(relay, csrf: session.user.may(.outbox) ? csrf : nil, timeZone: app.config.siteTimeZone, t: c.t))

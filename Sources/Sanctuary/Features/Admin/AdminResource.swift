@@ -29,20 +29,16 @@ public struct AdminResource: Sendable {
     var defaults: [String: String] = [:]
     /// The kind of picture its items carry, if they do (a link from the editor to its screen).
     var picture: MediaOwner? = nil
-    /// Run after an item is saved or deleted (a cache of the feature's to end).
-    var afterChange: (@Sendable (Application) -> Void)? = nil
 
     init(
         key: String, area: StaffUser.Area, fields: [AdminField],
         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
         tableName: String? = nil, listDate: (column: String, zoneColumn: String?)? = nil, dependents: [AdminDependent] = [],
-        archivedState: String? = nil, order: Int = 100, defaults: [String: String] = [:], picture: MediaOwner? = nil,
-        afterChange: (@Sendable (Application) -> Void)? = nil
+        archivedState: String? = nil, order: Int = 100, defaults: [String: String] = [:], picture: MediaOwner? = nil
     ) {
         self.order = order
         self.defaults = defaults
         self.picture = picture
-        self.afterChange = afterChange
         self.listDate = listDate
         self.key = key
         self.area = area

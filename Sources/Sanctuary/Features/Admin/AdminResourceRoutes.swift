@@ -66,7 +66,6 @@ enum AdminResourceRoutes {
                 case .missing: throw HTTPError.notFound
                 case .hasDependents: return try confirmDelete(resource, app, request, session, id: id, status: .conflict)
                 case .deleted:
-                    resource.afterChange?(app)
                     return .redirect(to: "\(path)?deleted=1")
                 }
             })
@@ -146,7 +145,6 @@ enum AdminResourceRoutes {
             case .success(let saved) where saved < 0:
                 throw HTTPError.notFound
             case .success(let saved):
-                resource.afterChange?(app)
                 return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
             case .failure:
                 var state = FormState()

@@ -13,26 +13,28 @@ import SQLite
 ///   a current code, and each is audited. With `security.require_admin_second_factor`, an
 ///   admin without it is sent here before any other admin page.
 /// - Admins can take it off another account (a lost phone), which ends that account's sessions.
-enum SecondFactorFeature: Feature {
+struct SecondFactorFeature: Feature {
+    let app: Application
+
     static let challengeCookieName = "sanctuary_sign_in"
 
-    static func register(in app: Application) {
-        app.router.get("/admin/account/security", securityPage(app))
-        app.router.post("/admin/account/security/start", async: start(app))
-        app.router.post("/admin/account/security/confirm", async: confirm(app))
-        app.router.post("/admin/account/security/codes", async: newCodes(app))
-        app.router.post("/admin/account/security/off", async: turnOff(app))
-        app.router.post("/admin/accounts/{id}/second-factor/remove", async: removeForLostPhone(app))
+    func register() {
+        app.router.get("/admin/account/security", securityPage)
+        app.router.post("/admin/account/security/start", async: start)
+        app.router.post("/admin/account/security/confirm", async: confirm)
+        app.router.post("/admin/account/security/codes", async: newCodes)
+        app.router.post("/admin/account/security/off", async: turnOff)
+        app.router.post("/admin/accounts/{id}/second-factor/remove", async: removeForLostPhone)
     }
 
     // MARK: Signing in
 
-    static func registerSignIn(in app: Application, limiter: RateLimiter) {
+    func registerSignIn(limiter: RateLimiter) {
         app.router.get("/admin/login/code") { request in
-            guard let token = request.cookies[challengeCookieName], token.count < 200,
+            guard let token = request.cookies[Self.challengeCookieName], token.count < 200,
                 try app.database.read({ try SecondFactorStore.challengeUser($0, token: token) }) != nil
             else { return .redirect(to: "/admin/login") }
-            return codePage(app, request, error: nil)
+            return codePage(request, error: nil)
         }
 
         app.router.post(
@@ -40,12 +42,12 @@ enum SecondFactorFeature: Feature {
             async: { request in
                 let form = request.form
                 if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login/code") { return forged }
-                guard let token = request.cookies[challengeCookieName], token.count < 200,
+                guard let token = request.cookies[Self.challengeCookieName], token.count < 200,
                     let user = try app.database.read({ try SecondFactorStore.challengeUser($0, token: token) })
                 else {
                     // Expired, used up, or never there: the password again.
-                    return AdminFeature.loginPage(
-                        app, request, email: "", error: app.t(request)("admin.code.expired"), status: .unauthorized)
+                    return AdminFeature(app: app).loginPage(
+                        request, email: "", error: app.t(request)("admin.code.expired"), status: .unauthorized)
                 }
                 if case .limited(let wait) = limiter.take(user.email) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
                 let typed = String((form["code"] ?? "").prefix(64))
@@ -63,26 +65,26 @@ enum SecondFactorFeature: Feature {
                     return session
                 }
                 guard let session = outcome else {
-                    return codePage(app, request, error: app.t(request)("admin.code.wrong"), status: .unauthorized)
+                    return codePage(request, error: app.t(request)("admin.code.wrong"), status: .unauthorized)
                 }
                 limiter.giveBack(user.email)
                 var response = Response.redirect(to: "/admin")
                 response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
-                response.headers.add("Set-Cookie", challengeCookie(app, request, token: nil))
+                response.headers.add("Set-Cookie", challengeCookie(request, token: nil))
                 return response
             })
     }
 
     /// The cookie that carries a sign-in between the password and the code (or, with nil,
     /// one that deletes it). Only the code page sees it.
-    static func challengeCookie(_ app: Application, _ request: Request, token: String?) -> String {
+    func challengeCookie(_ request: Request, token: String?) -> String {
         Cookies.setCookie(
-            name: challengeCookieName, value: token ?? "", path: "/admin/login",
+            name: Self.challengeCookieName, value: token ?? "", path: "/admin/login",
             maxAge: token == nil ? 0 : Int(SecondFactorStore.challengeSeconds), httpOnly: true, secure: app.secureCookies(request),
             sameSite: "Strict")
     }
 
-    static func codePage(_ app: Application, _ request: Request, error: String?, status: Status = .ok) -> Response {
+    func codePage(_ request: Request, error: String?, status: Status = .ok) -> Response {
         let csrf = app.formTokens.make(for: "/admin/login/code")
         var response = app.page(request, title: app.t(request)("admin.code.title"), status: status) { c in
             let t = c.t
@@ -92,7 +94,7 @@ enum SecondFactorFeature: Feature {
                 \(error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" as HTML })
                 <p>\(t("admin.code.intro"))</p>
                 \(Form.form(action: t.path("/admin/login/code"), csrf: csrf, """
-                \(codeField(t, hint: t("admin.code.hint"), autofocus: true))
+                \(Self.codeField(t, hint: t("admin.code.hint"), autofocus: true))
                 \(Form.submit(t("admin.code.submit")))
                 """))
                 <p><a href="\(t.path("/admin/login"))">\(t("admin.code.start_over"))</a></p>
@@ -115,24 +117,22 @@ enum SecondFactorFeature: Feature {
 
     // MARK: Setting it up
 
-    static func securityPage(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .dashboard, beforeSecondFactor: true)
-            let status = try app.database.read { try SecondFactorStore.status($0, userID: session.user.id) }
-            let t = app.t(request)
-            let flash: String? =
-                request.query["off"] == "1"
-                ? t("admin.security.turned_off")
-                : request.query["required"] == "1" && AdminAuth.mustSetUpSecondFactor(app, session.user)
-                    ? t("admin.security.required") : nil
-            return AdminViews.page(app, request, session, title: t("admin.security.title"), flash: flash) { c, csrf in
-                view(app, session.user, status, issuer: c.siteName, csrf: csrf, error: nil, t: c.t)
-            }
+    func securityPage(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .dashboard, beforeSecondFactor: true)
+        let status = try app.database.read { try SecondFactorStore.status($0, userID: session.user.id) }
+        let t = app.t(request)
+        let flash: String? =
+            request.query["off"] == "1"
+            ? t("admin.security.turned_off")
+            : request.query["required"] == "1" && AdminAuth.mustSetUpSecondFactor(app, session.user)
+                ? t("admin.security.required") : nil
+        return AdminViews.page(app, request, session, title: t("admin.security.title"), flash: flash) { c, csrf in
+            view(session.user, status, issuer: c.siteName, csrf: csrf, error: nil, t: c.t)
         }
     }
 
-    static func view(
-        _ app: Application, _ user: StaffUser, _ status: SecondFactorStore.Status, issuer: String, csrf: String, error: String?,
+    func view(
+        _ user: StaffUser, _ status: SecondFactorStore.Status, issuer: String, csrf: String, error: String?,
         t: Localizer
     ) -> HTML {
         let errorBox: HTML = error.map { "<div class=\"error-summary\" role=\"alert\"><p>\($0)</p></div>" } ?? .empty
@@ -144,11 +144,11 @@ enum SecondFactorFeature: Feature {
                 <p>\(t.plural("admin.security.codes_left", status.recoveryCodesLeft))</p>
                 <h2>\(t("admin.security.new_codes"))</h2>
                 <p>\(t("admin.security.new_codes_intro"))</p>
-                \(Form.form(action: t.path("/admin/account/security/codes"), csrf: csrf, "\(codeField(t, hint: t("admin.security.code_hint")))\(Form.submit(t("admin.security.new_codes")))"))
+                \(Form.form(action: t.path("/admin/account/security/codes"), csrf: csrf, "\(Self.codeField(t, hint: t("admin.security.code_hint")))\(Form.submit(t("admin.security.new_codes")))"))
                 \(mayTurnOff ? """
                 <h2>\(t("admin.security.off"))</h2>
                 <p>\(t("admin.security.off_intro"))</p>
-                \(Form.form(action: t.path("/admin/account/security/off"), csrf: csrf, "\(codeField(t, hint: t("admin.security.code_hint"), id: "f-code-off"))<button type=\"submit\" class=\"button secondary\">\(t("admin.security.off"))</button>"))
+                \(Form.form(action: t.path("/admin/account/security/off"), csrf: csrf, "\(Self.codeField(t, hint: t("admin.security.code_hint"), id: "f-code-off"))<button type=\"submit\" class=\"button secondary\">\(t("admin.security.off"))</button>"))
                 """ as HTML : "<p>\(t("admin.security.off_required"))</p>")
                 """
         } else if let key = status.pendingKey {
@@ -163,7 +163,7 @@ enum SecondFactorFeature: Feature {
                 <p><code class="secret-key">\(Base32.grouped(key))</code></p>
                 <p><a href="\(uri)">\(t("admin.security.open_app"))</a></p></li>
                 <li>\(t("admin.security.step_confirm"))
-                \(Form.form(action: t.path("/admin/account/security/confirm"), csrf: csrf, "\(codeField(t, hint: t("admin.security.confirm_hint")))\(Form.submit(t("admin.security.confirm")))"))</li>
+                \(Form.form(action: t.path("/admin/account/security/confirm"), csrf: csrf, "\(Self.codeField(t, hint: t("admin.security.confirm_hint")))\(Form.submit(t("admin.security.confirm")))"))</li>
                 </ol>
                 """
         } else {
@@ -181,7 +181,7 @@ enum SecondFactorFeature: Feature {
     }
 
     /// The page that shows new recovery codes, once: they are not kept anywhere readable.
-    static func codesPage(_ app: Application, _ request: Request, _ session: AdminAuth.Session, codes: [String]) -> Response {
+    func codesPage(_ request: Request, _ session: AdminAuth.Session, codes: [String]) -> Response {
         let t = app.t(request)
         var response = AdminViews.page(app, request, session, title: t("admin.security.codes_title")) { c, _ in
             let items: [HTML] = codes.map { "<li><code>\($0)</code></li>" }
@@ -197,61 +197,53 @@ enum SecondFactorFeature: Feature {
         return response
     }
 
-    static func start(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
-            let user = session.user
-            guard !user.secondFactor else { return .redirect(to: "/admin/account/security") }
-            try await app.database.write { db in _ = try SecondFactorStore.startSetup(db, userID: user.id) }
-            return .redirect(to: "/admin/account/security")
+    func start(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
+        let user = session.user
+        guard !user.secondFactor else { return .redirect(to: "/admin/account/security") }
+        try await app.database.write { db in _ = try SecondFactorStore.startSetup(db, userID: user.id) }
+        return .redirect(to: "/admin/account/security")
+    }
+
+    func confirm(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
+        let user = session.user
+        let typed = String((request.form["code"] ?? "").prefix(64))
+        let codes = try await app.database.write { db -> [String]? in
+            guard let codes = try SecondFactorStore.confirmSetup(db, userID: user.id, typed: typed) else { return nil }
+            try StaffStore.record(db, user: user, action: "second factor on", subject: "user \(user.id)")
+            return codes
+        }
+        guard let codes else { return try wrongCode(request, session) }
+        return codesPage(request, session, codes: codes)
+    }
+
+    func newCodes(_ request: Request) async throws -> Response {
+        try await withCurrentCode(request) { db, user in
+            try StaffStore.record(db, user: user, action: "recovery codes renewed", subject: "user \(user.id)")
+            return try SecondFactorStore.newRecoveryCodes(db, userID: user.id)
+        } then: { session, codes in
+            codesPage(request, session, codes: codes)
         }
     }
 
-    static func confirm(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
-            let user = session.user
-            let typed = String((request.form["code"] ?? "").prefix(64))
-            let codes = try await app.database.write { db -> [String]? in
-                guard let codes = try SecondFactorStore.confirmSetup(db, userID: user.id, typed: typed) else { return nil }
-                try StaffStore.record(db, user: user, action: "second factor on", subject: "user \(user.id)")
-                return codes
-            }
-            guard let codes else { return try wrongCode(app, request, session) }
-            return codesPage(app, request, session, codes: codes)
+    func turnOff(_ request: Request) async throws -> Response {
+        // Where the site requires it of admins, an admin cannot turn it off.
+        if let session = AdminAuth.session(app, request), app.config.requireAdminSecondFactor, session.user.role == .admin {
+            throw HTTPError(.forbidden)
         }
-    }
-
-    static func newCodes(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            try await withCurrentCode(app, request) { db, user in
-                try StaffStore.record(db, user: user, action: "recovery codes renewed", subject: "user \(user.id)")
-                return try SecondFactorStore.newRecoveryCodes(db, userID: user.id)
-            } then: { session, codes in
-                codesPage(app, request, session, codes: codes)
-            }
-        }
-    }
-
-    static func turnOff(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            // Where the site requires it of admins, an admin cannot turn it off.
-            if let session = AdminAuth.session(app, request), app.config.requireAdminSecondFactor, session.user.role == .admin {
-                throw HTTPError(.forbidden)
-            }
-            return try await withCurrentCode(app, request) { db, user in
-                try SecondFactorStore.turnOff(db, userID: user.id)
-                try StaffStore.record(db, user: user, action: "second factor off", subject: "user \(user.id)")
-            } then: { _, _ in
-                .redirect(to: "/admin/account/security?off=1")
-            }
+        return try await withCurrentCode(request) { db, user in
+            try SecondFactorStore.turnOff(db, userID: user.id)
+            try StaffStore.record(db, user: user, action: "second factor off", subject: "user \(user.id)")
+        } then: { _, _ in
+            .redirect(to: "/admin/account/security?off=1")
         }
     }
 
     /// A change to one's own second factor: the form's code must be current (the app's, or a
     /// recovery code) before `act` runs, in the same write; a wrong one shows the page again.
-    static func withCurrentCode<R: Sendable>(
-        _ app: Application, _ request: Request, act: @escaping @Sendable (Connection, StaffUser) throws -> R,
+    func withCurrentCode<R: Sendable>(
+        _ request: Request, act: @escaping @Sendable (Connection, StaffUser) throws -> R,
         then answer: (AdminAuth.Session, R) -> Response
     ) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
@@ -261,33 +253,31 @@ enum SecondFactorFeature: Feature {
             guard try SecondFactorStore.verify(db, userID: user.id, typed: typed) != nil else { return nil }
             return try act(db, user)
         }
-        guard let done else { return try wrongCode(app, request, session) }
+        guard let done else { return try wrongCode(request, session) }
         return answer(session, done)
     }
 
-    static func wrongCode(_ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
+    func wrongCode(_ request: Request, _ session: AdminAuth.Session) throws -> Response {
         let status = try app.database.read { try SecondFactorStore.status($0, userID: session.user.id) }
         let t = app.t(request)
         return AdminViews.page(app, request, session, title: t("admin.security.title"), status: .unprocessableContent) { c, csrf in
-            view(app, session.user, status, issuer: c.siteName, csrf: csrf, error: c.t("admin.code.wrong"), t: c.t)
+            view(session.user, status, issuer: c.siteName, csrf: csrf, error: c.t("admin.code.wrong"), t: c.t)
         }
     }
 
     /// An admin takes the second factor off another account (a lost phone, no recovery code):
     /// that account is signed out everywhere, and signs in with its password alone until it
     /// sets one up again.
-    static func removeForLostPhone(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .accounts)
-            let id = try Int64(request.parameter("id")).orNotFound()
-            let admin = session.user
-            try await app.database.write { db in
-                guard try StaffStore.exists(db, userID: id) else { throw HTTPError(.notFound) }
-                try SecondFactorStore.turnOff(db, userID: id)
-                try StaffStore.endAllSessions(db, userID: id)
-                try StaffStore.record(db, user: admin, action: "second factor removed", subject: "user \(id)")
-            }
-            return .redirect(to: "/admin/accounts")
+    func removeForLostPhone(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .accounts)
+        let id = try Int64(request.parameter("id")).orNotFound()
+        let admin = session.user
+        try await app.database.write { db in
+            guard try StaffStore.exists(db, userID: id) else { throw HTTPError(.notFound) }
+            try SecondFactorStore.turnOff(db, userID: id)
+            try StaffStore.endAllSessions(db, userID: id)
+            try StaffStore.record(db, user: admin, action: "second factor removed", subject: "user \(id)")
         }
+        return .redirect(to: "/admin/accounts")
     }
 }

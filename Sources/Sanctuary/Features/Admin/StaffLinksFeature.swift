@@ -6,20 +6,22 @@ import SQLite
 /// "Forgot your password?" (`/admin/password-reset/{token}`, 1 hour). Both single use; the
 /// reset request answers the same whether or not the account exists, and a new password
 /// ends the account's sessions.
-enum StaffLinksFeature: Feature {
+struct StaffLinksFeature: Feature {
+    let app: Application
+
     static let inviteLifetime: TimeInterval = 7 * 86_400
     static let resetLifetime: TimeInterval = 3600
 
-    static func register(in app: Application) {
+    func register() {
         let resetsByAddress = RateLimiter(capacity: 5, per: 15 * 60)
-        app.router.post("/admin/accounts/invite", async: invite(app))
-        app.router.get("/admin/invite/{token}", sensitive: true, invitation(app))
-        app.router.post("/admin/invite/{token}", sensitive: true, async: acceptInvitation(app))
-        app.router.get("/admin/password-reset", resetRequestPage(app))
-        app.router.post("/admin/password-reset", async: requestReset(app, limiter: resetsByAddress))
-        app.router.get("/admin/password-reset/sent", resetSent(app))
-        app.router.get("/admin/password-reset/{token}", sensitive: true, resetPage(app))
-        app.router.post("/admin/password-reset/{token}", sensitive: true, async: reset(app))
+        app.router.post("/admin/accounts/invite", async: invite)
+        app.router.get("/admin/invite/{token}", sensitive: true, invitation)
+        app.router.post("/admin/invite/{token}", sensitive: true, async: acceptInvitation)
+        app.router.get("/admin/password-reset", resetRequestPage())
+        app.router.post("/admin/password-reset", async: requestReset(limiter: resetsByAddress))
+        app.router.get("/admin/password-reset/sent", resetSent)
+        app.router.get("/admin/password-reset/{token}", sensitive: true, resetPage)
+        app.router.post("/admin/password-reset/{token}", sensitive: true, async: reset)
     }
 
     /// What an invitation will create, carried in its token.
@@ -29,103 +31,97 @@ enum StaffLinksFeature: Feature {
 
     // MARK: Invitations
 
-    static func invite(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .accounts)
-            let t = app.t(request)
-            var checks = FieldChecks(request.form, t: t, fields: ["email", "name", "role"])
-            let email = checks.email()
-            let name = checks.text("name", required: false, max: 100)
-            let role = StaffUser.Role(rawValue: request.form["role"] ?? "")
-            if role == nil { checks.state.errors["role"] = t("admin.account.role.invalid") }
-            guard checks.isValid, let email, let role else {
-                return try AccountsFeature.page(app, request, session, state: checks.state, status: .unprocessableContent)
-            }
-            let invitation = Invitation(
-                email: email, name: name, role: role, invitedBy: session.user.name.isEmpty ? session.user.email : session.user.name)
-            let (user, language) = (session.user, t.language)
-            let sent = try await app.database.write { db -> Bool in
-                guard try StaffStore.find(db, email: email) == nil else { return false }
-                let payload = String(decoding: try JSONEncoder().encode(invitation), as: UTF8.self)
-                let token = try MailTokenStore.make(
-                    db, purpose: .invite, subjectID: nil, payload: payload, lifetime: inviteLifetime, key: app.mailLinks)
-                let mt = app.localizer(language)
-                let vars = [
-                    "site": app.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(role.rawValue)"),
-                    "link": app.absoluteURL(mt.path("/admin/invite/\(token)")), "name": name,
-                ]
-                try OutboxStore.enqueue(
-                    db, kind: "staff.invite",
-                    message: app.mail(
-                        to: email, name: name, language: language, subject: mt("mail.invite.subject", vars),
-                        text: mt("mail.invite.body", vars)))
-                try StaffStore.record(db, user: user, action: "invite", subject: email, detail: role.rawValue)
-                return true
-            }
-            guard sent else {
-                var state = checks.state
-                state.errors["email"] = t("admin.account.email.taken")
-                return try AccountsFeature.page(app, request, session, state: state, status: .unprocessableContent)
-            }
-            app.mailer.wake()
-            return .redirect(to: "/admin/accounts?invited=1")
+    func invite(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .accounts)
+        let t = app.t(request)
+        var checks = FieldChecks(request.form, t: t, fields: ["email", "name", "role"])
+        let email = checks.email()
+        let name = checks.text("name", required: false, max: 100)
+        let role = StaffUser.Role(rawValue: request.form["role"] ?? "")
+        if role == nil { checks.state.errors["role"] = t("admin.account.role.invalid") }
+        guard checks.isValid, let email, let role else {
+            return try AccountsFeature(app: app).page(request, session, state: checks.state, status: .unprocessableContent)
         }
+        let invitation = Invitation(
+            email: email, name: name, role: role, invitedBy: session.user.name.isEmpty ? session.user.email : session.user.name)
+        let (user, language) = (session.user, t.language)
+        let sent = try await app.database.write { db -> Bool in
+            guard try StaffStore.find(db, email: email) == nil else { return false }
+            let payload = String(decoding: try JSONEncoder().encode(invitation), as: UTF8.self)
+            let token = try MailTokenStore.make(
+                db, purpose: .invite, subjectID: nil, payload: payload, lifetime: Self.inviteLifetime, key: app.mailLinks)
+            let mt = app.localizer(language)
+            let vars = [
+                "site": app.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(role.rawValue)"),
+                "link": app.absoluteURL(mt.path("/admin/invite/\(token)")), "name": name,
+            ]
+            try OutboxStore.enqueue(
+                db, kind: "staff.invite",
+                message: app.mail(
+                    to: email, name: name, language: language, subject: mt("mail.invite.subject", vars),
+                    text: mt("mail.invite.body", vars)))
+            try StaffStore.record(db, user: user, action: "invite", subject: email, detail: role.rawValue)
+            return true
+        }
+        guard sent else {
+            var state = checks.state
+            state.errors["email"] = t("admin.account.email.taken")
+            return try AccountsFeature(app: app).page(request, session, state: state, status: .unprocessableContent)
+        }
+        app.mailer.wake()
+        return .redirect(to: "/admin/accounts?invited=1")
     }
 
-    static func invitation(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .invite) }
-            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
-            let invitation = try decode(token.orNotFound())
+    func invitation(_ request: Request) throws -> Response {
+        let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .invite) }
+        if let refusal = try app.mailLinkRefusal(request, token?.status, Self.linkTexts) { return refusal }
+        let invitation = try Self.decode(token.orNotFound())
+        return passwordPage(
+            request, title: "admin.invite.title",
+            intro: app.t(request)(
+                "admin.invite.intro", ["email": invitation.email, "role": app.t(request)("admin.role.\(invitation.role.rawValue)")]),
+            action: "/admin/invite/\(request.parameter("token"))", csrfAction: "/admin/invite",
+            state: FormState(values: ["name": invitation.name]),
+            withName: true)
+    }
+
+    func acceptInvitation(_ request: Request) async throws -> Response {
+        if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/invite") { return forged }
+        let raw = request.parameter("token")
+        let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .invite) }
+        if let refusal = try app.mailLinkRefusal(request, token?.status, Self.linkTexts) { return refusal }
+        let invitation = try Self.decode(token.orNotFound())
+        let t = app.t(request)
+        var checks = FieldChecks(request.form, t: t, fields: ["name"])
+        let name = checks.text("name", required: false, max: 100)
+        let password = Self.newPassword(&checks)
+        guard checks.isValid, let password else {
             return passwordPage(
-                app, request, title: "admin.invite.title",
-                intro: app.t(request)(
-                    "admin.invite.intro", ["email": invitation.email, "role": app.t(request)("admin.role.\(invitation.role.rawValue)")]),
-                action: "/admin/invite/\(request.parameter("token"))", csrfAction: "/admin/invite",
-                state: FormState(values: ["name": invitation.name]),
-                withName: true)
+                request, title: "admin.invite.title",
+                intro: t("admin.invite.intro", ["email": invitation.email, "role": t("admin.role.\(invitation.role.rawValue)")]),
+                action: "/admin/invite/\(raw)", csrfAction: "/admin/invite", state: checks.state, withName: true,
+                status: .unprocessableContent)
         }
-    }
-
-    static func acceptInvitation(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/invite") { return forged }
-            let raw = request.parameter("token")
-            let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .invite) }
-            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
-            let invitation = try decode(token.orNotFound())
-            let t = app.t(request)
-            var checks = FieldChecks(request.form, t: t, fields: ["name"])
-            let name = checks.text("name", required: false, max: 100)
-            let password = newPassword(&checks)
-            guard checks.isValid, let password else {
-                return passwordPage(
-                    app, request, title: "admin.invite.title",
-                    intro: t("admin.invite.intro", ["email": invitation.email, "role": t("admin.role.\(invitation.role.rawValue)")]),
-                    action: "/admin/invite/\(raw)", csrfAction: "/admin/invite", state: checks.state, withName: true,
-                    status: .unprocessableContent)
-            }
-            let hash = try app.passwordHasher.hash(password)
-            let session = try await app.database.write { db -> String? in
-                guard try MailTokenStore.use(db, token: raw, purpose: .invite)?.status == .valid,
-                    try StaffStore.find(db, email: invitation.email) == nil
-                else { return nil }
-                let id = try StaffStore.create(db, email: invitation.email, name: name, role: invitation.role, passwordHash: hash)
-                try StaffStore.record(
-                    db, user: nil, actor: invitation.email, action: "create", subject: "user \(id)",
-                    detail: "invited by \(invitation.invitedBy)")
-                return try StaffStore.startSession(db, userID: id, replacing: nil)
-            }
-            guard let session else { return try app.mailLinkRefusal(request, .used, linkTexts) ?? .redirect(to: "/admin/login") }
-            var response = Response.redirect(to: "/admin")
-            response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
-            return response
+        let hash = try app.passwordHasher.hash(password)
+        let session = try await app.database.write { db -> String? in
+            guard try MailTokenStore.use(db, token: raw, purpose: .invite)?.status == .valid,
+                try StaffStore.find(db, email: invitation.email) == nil
+            else { return nil }
+            let id = try StaffStore.create(db, email: invitation.email, name: name, role: invitation.role, passwordHash: hash)
+            try StaffStore.record(
+                db, user: nil, actor: invitation.email, action: "create", subject: "user \(id)",
+                detail: "invited by \(invitation.invitedBy)")
+            return try StaffStore.startSession(db, userID: id, replacing: nil)
         }
+        guard let session else { return try app.mailLinkRefusal(request, .used, Self.linkTexts) ?? .redirect(to: "/admin/login") }
+        var response = Response.redirect(to: "/admin")
+        response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
+        return response
     }
 
     // MARK: Password reset
 
-    static func resetRequestPage(_ app: Application, state: FormState = FormState(), status: Status = .ok) -> Router.SyncHandler {
+    func resetRequestPage(state: FormState = FormState(), status: Status = .ok) -> Router.SyncHandler {
         { request in
             let csrf = app.formTokens.make(for: "/admin/password-reset")
             var response = app.page(request, title: app.t(request)("admin.reset.title"), status: status) { c in
@@ -147,7 +143,7 @@ enum StaffLinksFeature: Feature {
     }
 
     /// Always `303` to the same page: whether an account exists is not for the asker to learn.
-    static func requestReset(_ app: Application, limiter: RateLimiter) -> Router.AsyncHandler {
+    func requestReset(limiter: RateLimiter) -> Router.AsyncHandler {
         { request in
             if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset") { return forged }
             if case .limited(let wait) = limiter.take(request.clientKey) {
@@ -156,7 +152,7 @@ enum StaffLinksFeature: Feature {
             guard let email = Input.email(request.form["email"]) else {
                 var state = FormState(values: ["email": request.form["email"] ?? ""])
                 state.errors["email"] = app.t(request)("sign.error.email.invalid")
-                return try resetRequestPage(app, state: state, status: .unprocessableContent)(request)
+                return try resetRequestPage(state: state, status: .unprocessableContent)(request)
             }
             let language = app.t(request).language
             try await app.database.write { db in
@@ -164,7 +160,8 @@ enum StaffLinksFeature: Feature {
                 // At most three links an hour per account: the form cannot flood a colleague.
                 let since = Timestamp.format(Date().addingTimeInterval(-3600))
                 guard try OutboxStore.recentCount(db, recipient: user.email, kind: "staff.reset", since: since) < 3 else { return }
-                let token = try MailTokenStore.make(db, purpose: .reset, subjectID: user.id, lifetime: resetLifetime, key: app.mailLinks)
+                let token = try MailTokenStore.make(
+                    db, purpose: .reset, subjectID: user.id, lifetime: Self.resetLifetime, key: app.mailLinks)
                 let t = app.localizer(language)
                 let vars = ["site": app.siteName, "link": app.absoluteURL(t.path("/admin/password-reset/\(token)"))]
                 try OutboxStore.enqueue(
@@ -179,56 +176,50 @@ enum StaffLinksFeature: Feature {
         }
     }
 
-    static func resetSent(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let t = app.t(request)
-            var response = ErrorPages.message(
-                app, request, status: .ok, title: t("admin.reset.sent.title"), body: t("admin.reset.sent.body"))
-            response.cache(.noStore)
-            return response
-        }
+    func resetSent(_ request: Request) throws -> Response {
+        let t = app.t(request)
+        var response = ErrorPages.message(
+            app, request, status: .ok, title: t("admin.reset.sent.title"), body: t("admin.reset.sent.body"))
+        response.cache(.noStore)
+        return response
     }
 
-    static func resetPage(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .reset) }
-            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
+    func resetPage(_ request: Request) throws -> Response {
+        let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .reset) }
+        if let refusal = try app.mailLinkRefusal(request, token?.status, Self.linkTexts) { return refusal }
+        return passwordPage(
+            request, title: "admin.reset.choose", intro: app.t(request)("admin.reset.choose_intro"),
+            action: "/admin/password-reset/\(request.parameter("token"))", csrfAction: "/admin/password-reset/new", state: FormState(),
+            withName: false)
+    }
+
+    func reset(_ request: Request) async throws -> Response {
+        if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset/new") { return forged }
+        let raw = request.parameter("token")
+        let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .reset) }
+        if let refusal = try app.mailLinkRefusal(request, token?.status, Self.linkTexts) { return refusal }
+        var checks = FieldChecks(request.form, t: app.t(request), fields: [])
+        guard let password = Self.newPassword(&checks), checks.isValid else {
             return passwordPage(
-                app, request, title: "admin.reset.choose", intro: app.t(request)("admin.reset.choose_intro"),
-                action: "/admin/password-reset/\(request.parameter("token"))", csrfAction: "/admin/password-reset/new", state: FormState(),
-                withName: false)
+                request, title: "admin.reset.choose", intro: app.t(request)("admin.reset.choose_intro"),
+                action: "/admin/password-reset/\(raw)",
+                csrfAction: "/admin/password-reset/new", state: checks.state, withName: false, status: .unprocessableContent)
         }
-    }
-
-    static func reset(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset/new") { return forged }
-            let raw = request.parameter("token")
-            let token = try app.database.read { try MailTokenStore.find($0, token: raw, purpose: .reset) }
-            if let refusal = try app.mailLinkRefusal(request, token?.status, linkTexts) { return refusal }
-            var checks = FieldChecks(request.form, t: app.t(request), fields: [])
-            guard let password = newPassword(&checks), checks.isValid else {
-                return passwordPage(
-                    app, request, title: "admin.reset.choose", intro: app.t(request)("admin.reset.choose_intro"),
-                    action: "/admin/password-reset/\(raw)",
-                    csrfAction: "/admin/password-reset/new", state: checks.state, withName: false, status: .unprocessableContent)
-            }
-            let hash = try app.passwordHasher.hash(password)
-            let done = try await app.database.write { db -> Bool in
-                guard let used = try MailTokenStore.use(db, token: raw, purpose: .reset), used.status == .valid, let id = used.subjectID,
-                    try StaffStore.isEnabled(db, userID: id)
-                else { return false }
-                try StaffStore.setPasswordHash(db, userID: id, hash: hash)
-                // The account's other reset links (asked for earlier, perhaps by someone else) are used up.
-                try MailTokenStore.retire(db, purpose: .reset, subjectID: id)
-                // Whoever knew the old password is signed out everywhere.
-                try StaffStore.endAllSessions(db, userID: id)
-                try StaffStore.record(db, user: nil, actor: "user \(id)", action: "password_reset", subject: "user \(id)")
-                return true
-            }
-            guard done else { return try app.mailLinkRefusal(request, .used, linkTexts) ?? .redirect(to: "/admin/login") }
-            return .redirect(to: "/admin/login?reset=1")
+        let hash = try app.passwordHasher.hash(password)
+        let done = try await app.database.write { db -> Bool in
+            guard let used = try MailTokenStore.use(db, token: raw, purpose: .reset), used.status == .valid, let id = used.subjectID,
+                try StaffStore.isEnabled(db, userID: id)
+            else { return false }
+            try StaffStore.setPasswordHash(db, userID: id, hash: hash)
+            // The account's other reset links (asked for earlier, perhaps by someone else) are used up.
+            try MailTokenStore.retire(db, purpose: .reset, subjectID: id)
+            // Whoever knew the old password is signed out everywhere.
+            try StaffStore.endAllSessions(db, userID: id)
+            try StaffStore.record(db, user: nil, actor: "user \(id)", action: "password_reset", subject: "user \(id)")
+            return true
         }
+        guard done else { return try app.mailLinkRefusal(request, .used, Self.linkTexts) ?? .redirect(to: "/admin/login") }
+        return .redirect(to: "/admin/login?reset=1")
     }
 
     // MARK: Shared pieces
@@ -254,8 +245,8 @@ enum StaffLinksFeature: Feature {
         return password
     }
 
-    static func passwordPage(
-        _ app: Application, _ request: Request, title: String, intro: String, action: String, csrfAction: String, state: FormState,
+    func passwordPage(
+        _ request: Request, title: String, intro: String, action: String, csrfAction: String, state: FormState,
         withName: Bool, status: Status = .ok
     ) -> Response {
         let csrf = app.formTokens.make(for: csrfAction)

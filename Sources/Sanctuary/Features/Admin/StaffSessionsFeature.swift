@@ -3,35 +3,33 @@ import HTTP
 
 /// `/admin/sessions` (every staff member, their own): where their account is signed in, and
 /// "sign out everywhere else" (a lost phone, a shared computer), audited.
-enum StaffSessionsFeature: Feature {
-    static func register(in app: Application) {
-        app.router.get("/admin/sessions", list(app))
-        app.router.post("/admin/sessions/others/end", async: endOthers(app))
+struct StaffSessionsFeature: Feature {
+    let app: Application
+
+    func register() {
+        app.router.get("/admin/sessions", list)
+        app.router.post("/admin/sessions/others/end", async: endOthers)
     }
 
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .dashboard)
-            let sessions = try app.database.read { try StaffStore.sessions($0, userID: session.user.id, current: session.token) }
-            let t = app.t(request)
-            let flash = request.query["ended"].flatMap { Int($0) }.map { t.plural("admin.sessions.ended", $0) }
-            return AdminViews.page(app, request, session, title: t("admin.sessions.title"), flash: flash) { c, csrf in
-                view(sessions, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t)
-            }
+    func list(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .dashboard)
+        let sessions = try app.database.read { try StaffStore.sessions($0, userID: session.user.id, current: session.token) }
+        let t = app.t(request)
+        let flash = request.query["ended"].flatMap { Int($0) }.map { t.plural("admin.sessions.ended", $0) }
+        return AdminViews.page(app, request, session, title: t("admin.sessions.title"), flash: flash) { c, csrf in
+            Self.view(sessions, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t)
         }
     }
 
-    static func endOthers(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .dashboard)
-            let (user, token) = (session.user, session.token)
-            let ended = try await app.database.write { db -> Int in
-                let ended = try StaffStore.endOtherSessions(db, userID: user.id, keeping: token)
-                try StaffStore.record(db, user: user, action: "sign out elsewhere", detail: "\(ended) sessions")
-                return ended
-            }
-            return .redirect(to: "/admin/sessions?ended=\(ended)")
+    func endOthers(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .dashboard)
+        let (user, token) = (session.user, session.token)
+        let ended = try await app.database.write { db -> Int in
+            let ended = try StaffStore.endOtherSessions(db, userID: user.id, keeping: token)
+            try StaffStore.record(db, user: user, action: "sign out elsewhere", detail: "\(ended) sessions")
+            return ended
         }
+        return .redirect(to: "/admin/sessions?ended=\(ended)")
     }
 
     static func view(_ sessions: [StaffStore.SessionRow], csrf: String, timeZone: String, t: Localizer) -> HTML {

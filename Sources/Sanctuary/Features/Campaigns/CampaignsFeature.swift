@@ -2,9 +2,11 @@ import HTTP
 import SQLite
 
 /// `/campaigns` and `/campaigns/{slug}`: the case, the asks, and every open way to act.
-enum CampaignsFeature: Feature {
+struct CampaignsFeature: Feature {
+    let app: Application
+
     /// The featured campaigns on the home page.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         guard scope == .home else { return [] }
         let campaigns = try CampaignStore.active(db, featuredOnly: true)
         let media = try MediaStore.of(db, .campaigns, ids: campaigns.map(\.id))
@@ -20,48 +22,44 @@ enum CampaignsFeature: Feature {
 
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/campaigns", label: "nav.campaigns", order: 10)] }
 
-    static func sitemap(_ db: Connection) throws -> [String] {
+    func sitemap(_ db: Connection) throws -> [String] {
         ["/campaigns"] + (try CampaignStore.active(db).map { "/campaigns/\($0.slug)" })
     }
 
-    static func register(in app: Application) {
-        app.router.get("/campaigns", list(app))
-        app.router.get("/campaigns/{slug}", hub(app))
+    func register() {
+        app.router.get("/campaigns", list)
+        app.router.get("/campaigns/{slug}", hub)
     }
 
     /// `GET /campaigns`.
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let (campaigns, media) = try app.database.read { db in
-                let campaigns = try CampaignStore.active(db)
-                return (campaigns, try MediaStore.of(db, .campaigns, ids: campaigns.map(\.id)))
-            }
-            var response = app.page(request, title: app.t(request)("campaigns.title")) {
-                CampaignViews.list(campaigns, media: media, t: $0.t)
-            }
-            response.cache(.publicPage(shared: 30))
-            return response
+    func list(_ request: Request) throws -> Response {
+        let (campaigns, media) = try app.database.read { db in
+            let campaigns = try CampaignStore.active(db)
+            return (campaigns, try MediaStore.of(db, .campaigns, ids: campaigns.map(\.id)))
         }
+        var response = app.page(request, title: app.t(request)("campaigns.title")) {
+            CampaignViews.list(campaigns, media: media, t: $0.t)
+        }
+        response.cache(.publicPage(shared: 30))
+        return response
     }
 
     /// `GET /campaigns/{slug}`.
-    static func hub(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let t = app.t(request)
-            let found = try app.database.read { db -> (Campaign, [OfferGroup], Media?)? in
-                guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (campaign, try app.offers(db, .campaign(campaign.id), t), try MediaStore.of(db, .campaigns, id: campaign.id))
-            }
-            guard let (campaign, offers, media) = found else { throw HTTPError.notFound }
-            let shareURL = app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request)
-            var response = app.page(
-                request, title: campaign.title.text(t), description: campaign.summary.text(t),
-                share: SharePreview(image: media?.shareImage(t))
-            ) { _ in
-                CampaignViews.page(campaign, offers: offers, media: media, shareURL: shareURL, t: t)
-            }
-            response.cache(.publicPage(shared: 5))
-            return response
+    func hub(_ request: Request) throws -> Response {
+        let t = app.t(request)
+        let found = try app.database.read { db -> (Campaign, [OfferGroup], Media?)? in
+            guard let campaign = try CampaignStore.find(db, slug: request.parameter("slug")) else { return nil }
+            return (campaign, try app.offers(db, .campaign(campaign.id), t), try MediaStore.of(db, .campaigns, id: campaign.id))
         }
+        guard let (campaign, offers, media) = found else { throw HTTPError.notFound }
+        let shareURL = app.absoluteURL(t.path("/campaigns/\(campaign.slug)"), request)
+        var response = app.page(
+            request, title: campaign.title.text(t), description: campaign.summary.text(t),
+            share: SharePreview(image: media?.shareImage(t))
+        ) { _ in
+            CampaignViews.page(campaign, offers: offers, media: media, shareURL: shareURL, t: t)
+        }
+        response.cache(.publicPage(shared: 5))
+        return response
     }
 }

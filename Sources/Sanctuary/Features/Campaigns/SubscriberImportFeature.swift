@@ -6,24 +6,24 @@ import SQLite
 /// elsewhere, with the note of where and when. The upload is read and previewed with counts;
 /// the file waits in the spool folder (readable by the server's user only) under a random
 /// name until staff confirm, which imports it all or nothing and deletes it.
-enum SubscriberImportFeature: Feature {
-    static func register(in app: Application) {
-        app.router.get("/admin/subscribers/import", form(app))
+struct SubscriberImportFeature: Feature {
+    let app: Application
+
+    func register() {
+        app.router.get("/admin/subscribers/import", form)
         app.router.post(
             "/admin/subscribers/import", upload: 5 << 20, precheck: AdminAuth.uploadPrecheck(app, .mailings),
-            async: { request in try await preview(app, request) })
-        app.router.post("/admin/subscribers/import/confirm", async: confirm(app))
+            async: { request in try await preview(request) })
+        app.router.post("/admin/subscribers/import/confirm", async: confirm)
     }
 
-    static func form(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .mailings)
-            let campaigns = try app.database.read { try CampaignStore.choices($0) }
-            let t = app.t(request)
-            let flash = request.query["imported"].flatMap { Int($0) }.map { t.plural("import.done", $0) }
-            return AdminViews.page(app, request, session, title: t("import.title"), flash: flash) { c, csrf in
-                SubscriberImportViews.form(campaigns: campaigns, state: FormState(), csrf: csrf, t: c.t)
-            }
+    func form(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .mailings)
+        let campaigns = try app.database.read { try CampaignStore.choices($0) }
+        let t = app.t(request)
+        let flash = request.query["imported"].flatMap { Int($0) }.map { t.plural("import.done", $0) }
+        return AdminViews.page(app, request, session, title: t("import.title"), flash: flash) { c, csrf in
+            SubscriberImportViews.form(campaigns: campaigns, state: FormState(), csrf: csrf, t: c.t)
         }
     }
 
@@ -35,7 +35,7 @@ enum SubscriberImportFeature: Feature {
         var consentedAt: String
     }
 
-    static func choices(_ app: Application, _ fields: [String: String], t: Localizer) throws -> Result<Choices, FormStateError> {
+    func choices(_ fields: [String: String], t: Localizer) throws -> Result<Choices, FormStateError> {
         var state = FormState(values: fields)
         let campaignID = try app.referenceField(fields["campaign_id"], table: "campaigns", field: "campaign_id", state: &state, t: t)
         let consent = SubscriberImport.consent(note: fields["consent_note"] ?? "", day: fields["consented_on"] ?? "")
@@ -51,7 +51,7 @@ enum SubscriberImportFeature: Feature {
     }
 
     /// The upload: read, checked, counted against the database; the preview, or the form again.
-    static func preview(_ app: Application, _ request: Request) async throws -> Response {
+    func preview(_ request: Request) async throws -> Response {
         try await StaffUpload.handle(app, request, area: .mailings) { upload in
             let t = app.t(request)
             let campaigns = try app.database.read { try CampaignStore.choices($0) }
@@ -63,7 +63,7 @@ enum SubscriberImportFeature: Feature {
             var fields = upload.fields
             fields["_csrf"] = nil
             let choices: Choices
-            switch try Self.choices(app, fields, t: t) {
+            switch try self.choices(fields, t: t) {
             case .failure(let invalid): return again(invalid.state)
             case .success(let valid): choices = valid
             }
@@ -78,7 +78,7 @@ enum SubscriberImportFeature: Feature {
             let preview = try app.database.read { try imported.preview($0, campaignID: choices.campaignID) }
             // The file waits for the confirmation under a random name.
             let stash = SecretToken.make()
-            guard (try? FileManager.default.copyItem(atPath: file, toPath: stashPath(app, stash))) != nil else {
+            guard (try? FileManager.default.copyItem(atPath: file, toPath: stashPath(stash))) != nil else {
                 return again(FormState(values: fields, errors: ["file": t("import.error.file")]))
             }
             return AdminViews.page(app, request, upload.session, title: t("import.preview.title")) { c, csrf in
@@ -91,39 +91,37 @@ enum SubscriberImportFeature: Feature {
     }
 
     /// Imports the previewed file: everything decided again in the importing transaction.
-    static func confirm(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let t = app.t(request)
-            let form = request.form
-            let stash = form["import"] ?? ""
-            guard stash.utf8.count == 43,
-                stash.utf8.allSatisfy({
-                    $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0)
-                }),
-                let text = try? String(contentsOfFile: stashPath(app, stash), encoding: .utf8),
-                case .success(let imported) = SubscriberImport.read(text)
-            else {
-                return ErrorPages.message(app, request, status: .gone, title: t("import.gone.title"), body: t("import.gone.body"))
-            }
-            var fields: [String: String] = [:]
-            for name in ["campaign_id", "consent_note", "consented_on"] { fields[name] = form[name] ?? "" }
-            guard case .success(let choices) = try Self.choices(app, fields, t: t) else { throw HTTPError(.unprocessableContent) }
-            let user = session.user
-            let done = try await app.database.write { db in
-                try imported.commit(
-                    db, campaignID: choices.campaignID, consentNote: choices.note, consentedOn: choices.consentedAt, actor: user)
-            }
-            unlink(stashPath(app, stash))
-            return .redirect(to: "/admin/subscribers/import?imported=\(done.new.count)")
+    func confirm(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let t = app.t(request)
+        let form = request.form
+        let stash = form["import"] ?? ""
+        guard stash.utf8.count == 43,
+            stash.utf8.allSatisfy({
+                $0 == 45 || $0 == 95 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0)
+            }),
+            let text = try? String(contentsOfFile: stashPath(stash), encoding: .utf8),
+            case .success(let imported) = SubscriberImport.read(text)
+        else {
+            return ErrorPages.message(app, request, status: .gone, title: t("import.gone.title"), body: t("import.gone.body"))
         }
+        var fields: [String: String] = [:]
+        for name in ["campaign_id", "consent_note", "consented_on"] { fields[name] = form[name] ?? "" }
+        guard case .success(let choices) = try choices(fields, t: t) else { throw HTTPError(.unprocessableContent) }
+        let user = session.user
+        let done = try await app.database.write { db in
+            try imported.commit(
+                db, campaignID: choices.campaignID, consentNote: choices.note, consentedOn: choices.consentedAt, actor: user)
+        }
+        unlink(stashPath(stash))
+        return .redirect(to: "/admin/subscribers/import?imported=\(done.new.count)")
     }
 
     /// Where a previewed file waits: its own folder beside the database, the server's user's
     /// only; files left there (a preview never confirmed) go after an hour.
-    static func stashPath(_ app: Application, _ stash: String) -> String { stashFolder(app) + "/" + stash + ".csv" }
+    func stashPath(_ stash: String) -> String { stashFolder() + "/" + stash + ".csv" }
 
-    static func stashFolder(_ app: Application) -> String {
+    func stashFolder() -> String {
         let folder = app.config.dataDirectory + "/imports"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let stale = Date().addingTimeInterval(-3600)

@@ -4,11 +4,13 @@ import SQLite
 
 /// "Stay informed": a sign-up with explicit, unticked consent stored verbatim with its time
 /// (CASL), and an unsubscribe link that works once.
-enum UpdatesFeature: Feature {
+struct UpdatesFeature: Feature {
+    let app: Application
+
     static var mailingAudiences: [MailingAudience] { [.subscribers] }
 
     /// "Stay informed" at the foot of the home page and of each campaign's page.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         let slug: String?
         switch scope {
         case .home: slug = nil
@@ -18,7 +20,7 @@ enum UpdatesFeature: Feature {
         return [
             OfferGroup(
                 kind: "updates", role: .aside, heading: "updates.heading", order: 100,
-                items: [.init(id: 0, html: form(app, campaignSlug: slug, t: t))])
+                items: [.init(id: 0, html: form(campaignSlug: slug, t: t))])
         ]
     }
 
@@ -30,12 +32,12 @@ enum UpdatesFeature: Feature {
         ]
     }
 
-    static func register(in app: Application) {
-        app.router.post("/updates", writes: { request in try await subscribe(app, request) })
+    func register() {
+        app.router.post("/updates", writes: { request in try await subscribe(request) })
         app.router.get("/updates/sent", ErrorPages.handler(app, title: "updates.sent.title", body: "updates.sent.body"))
         app.router.get("/updates/confirmed", ErrorPages.handler(app, title: "updates.thanks.title", body: "updates.thanks.body"))
-        app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm(app))
-        app.router.post("/updates/confirm/{token}", sensitive: true, writes: confirm(app))
+        app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm)
+        app.router.post("/updates/confirm/{token}", sensitive: true, writes: confirm)
         app.router.get(
             "/admin/subscribers.csv",
             async: { request in
@@ -43,11 +45,11 @@ enum UpdatesFeature: Feature {
                 try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers")
                 }
                 let consent = app.t(request)("sign.consent_updates")
-                return StaffExport.csvResponse(try export(app).stream(app.database, consent, consent), filename: "subscribers.csv")
+                return StaffExport.csvResponse(try export().stream(app.database, consent, consent), filename: "subscribers.csv")
             })
 
         app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true) { request in
-            guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
+            guard let id = Int64(request.parameter("id")), isValid(id: id, token: request.parameter("token")) else {
                 throw HTTPError.notFound
             }
             guard try app.database.read({ try SubscriberStore.isSubscribed($0, id: id) }) else {
@@ -67,7 +69,7 @@ enum UpdatesFeature: Feature {
         app.router.post(
             "/updates/unsubscribe/{id}/{token}", sensitive: true,
             writes: { request in
-                guard let id = Int64(request.parameter("id")), isValid(app, id: id, token: request.parameter("token")) else {
+                guard let id = Int64(request.parameter("id")), isValid(id: id, token: request.parameter("token")) else {
                     throw HTTPError.notFound
                 }
                 guard try await app.database.write({ db in try SubscriberStore.unsubscribe(db, id: id) }) else {
@@ -82,27 +84,27 @@ enum UpdatesFeature: Feature {
 
     /// The token in an unsubscribe link: an HMAC of the subscriber's id, so exports can
     /// print each person's link without storing it.
-    static func token(_ app: Application, id: Int64) -> String {
+    func token(id: Int64) -> String {
         app.serverKey.mac(String(id), purpose: "unsubscribe").prefix(24).base64URL
     }
 
-    static func isValid(_ app: Application, id: Int64, token: String) -> Bool {
-        constantTimeEqual(self.token(app, id: id).utf8, token.utf8)
+    func isValid(id: Int64, token: String) -> Bool {
+        constantTimeEqual(self.token(id: id).utf8, token.utf8)
     }
 
     /// The subscriber's own link, in the language they signed up in.
-    static func unsubscribeURL(_ app: Application, id: Int64, language: String) -> String {
+    func unsubscribeURL(id: Int64, language: String) -> String {
         let t = app.languages.localizer(language) ?? app.languages.english
-        return app.absoluteURL(t.path("/updates/unsubscribe/\(id)/\(token(app, id: id))"))
+        return app.absoluteURL(t.path("/updates/unsubscribe/\(id)/\(token(id: id))"))
     }
 
     /// The "stay informed" form, with a fresh form token.
-    static func form(_ app: Application, campaignSlug: String?, t: Localizer, state: FormState = FormState()) -> HTML {
+    func form(campaignSlug: String?, t: Localizer, state: FormState = FormState()) -> HTML {
         UpdatesViews.form(campaignSlug: campaignSlug, csrf: app.formTokens.make(for: UpdatesForm.action), state: state, t: t)
     }
 
     /// `POST /updates`, through the public-form pipeline (token, honeypot, 422, 429).
-    static func subscribe(_ app: Application, _ request: Request) async throws -> Response {
+    func subscribe(_ request: Request) async throws -> Response {
         let t = app.t(request)
         let campaign = try request.form["campaign"].flatMap { $0.isEmpty ? nil : $0 }.flatMap { slug in
             try app.database.read { try CampaignStore.find($0, slug: slug) }
@@ -112,7 +114,7 @@ enum UpdatesFeature: Feature {
             check: { form in
                 PublicFormCheck(UpdatesForm.validate(form, t: t)) { state in
                     app.page(request, title: t("updates.heading"), status: .unprocessableContent) { c in
-                        "<h1>\(c.t("updates.heading"))</h1>\(UpdatesFeature.form(app, campaignSlug: campaign?.slug, t: c.t, state: state))"
+                        "<h1>\(c.t("updates.heading"))</h1>\(self.form(campaignSlug: campaign?.slug, t: c.t, state: state))"
                     }
                 }
             },
@@ -120,7 +122,7 @@ enum UpdatesFeature: Feature {
                 let pending = PendingSubscription(
                     email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaign?.id,
                     consentText: t("updates.consent"), consentedAt: Timestamp.now(), clientHash: clientHash, language: t.language)
-                try await app.database.write(gathered: true) { db in try mailAbout(app, db, pending) }
+                try await app.database.write(gathered: true) { db in try mailAbout(db, pending) }
                 app.mailer.wake()
                 // The same answer for a new address, a subscribed one and an unsubscribed one.
                 return .redirect(to: "/updates/sent")
@@ -135,7 +137,7 @@ enum UpdatesFeature: Feature {
     }
 
     /// The confirmation mail (or "you are already subscribed"), at most three a day per address.
-    static func mailAbout(_ app: Application, _ db: Connection, _ pending: PendingSubscription) throws {
+    func mailAbout(_ db: Connection, _ pending: PendingSubscription) throws {
         let since = Timestamp.format(Date().addingTimeInterval(-86_400))
         guard
             try OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.confirm", since: since)
@@ -164,42 +166,38 @@ enum UpdatesFeature: Feature {
     static let linkTexts = MailLinkTexts(
         usedTitle: "updates.thanks.title", usedBody: "updates.confirm.used", expiredBody: "updates.confirm.expired")
 
-    static func askToConfirm(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .subscribe) }
-            let t = app.t(request)
-            return try app.mailLink(request, token?.status, linkTexts) {
-                app.mailLinkPage(
-                    request, title: t("updates.confirm.title"), body: "<p class=\"lede\">\(t("updates.confirm.body"))</p>",
-                    button: t("updates.confirm.submit"), action: confirmAction)
-            }
+    func askToConfirm(_ request: Request) throws -> Response {
+        let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .subscribe) }
+        let t = app.t(request)
+        return try app.mailLink(request, token?.status, Self.linkTexts) {
+            app.mailLinkPage(
+                request, title: t("updates.confirm.title"), body: "<p class=\"lede\">\(t("updates.confirm.body"))</p>",
+                button: t("updates.confirm.submit"), action: Self.confirmAction)
         }
     }
 
     /// `POST /updates/confirm/{token}`: the subscription is made from the token's payload.
-    static func confirm(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            try await app.mailLinkPost(
-                request, action: confirmAction, purpose: .subscribe, linkTexts,
-                act: { db, token in
-                    let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(token.payload.utf8))
-                    try SubscriberStore.subscribe(
-                        db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
-                        consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
-                    return true
-                }, done: { .redirect(to: "/updates/confirmed") })
-        }
+    func confirm(_ request: Request) async throws -> Response {
+        try await app.mailLinkPost(
+            request, action: Self.confirmAction, purpose: .subscribe, Self.linkTexts,
+            act: { db, token in
+                let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(token.payload.utf8))
+                try SubscriberStore.subscribe(
+                    db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
+                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
+                return true
+            }, done: { .redirect(to: "/updates/confirmed") })
     }
 
     /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
     /// with where each consent came from.
-    static func export(_ app: Application) -> CSVExport {
+    func export() -> CSVExport {
         CSVExport(
             header: SubscriberStore.exportColumns, sql: SubscriberStore.exportSQL,
             cell: { row, index in
                 if index == 7 {
                     guard !row.isNull(at: 7) else { return "" }
-                    return unsubscribeURL(app, id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
+                    return unsubscribeURL(id: row.int64(at: 7), language: row.withText(at: 8) { String(decoding: $0, as: UTF8.self) })
                 }
                 return nil
             })

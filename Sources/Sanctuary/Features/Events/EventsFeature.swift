@@ -6,11 +6,13 @@ import Synchronization
 
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,
 /// `POST /events/{slug}/rsvp`, and iCalendar feeds.
-enum EventsFeature: Feature {
+struct EventsFeature: Feature {
+    let app: Application
+
     static var mailingAudiences: [MailingAudience] { [.attendees] }
 
     /// The next events on the home page (a list), a campaign's as cards.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         switch scope {
         case .home:
             let items: [OfferGroup.Item] = try EventStore.upcoming(db, limit: 3).map { event in
@@ -23,8 +25,8 @@ enum EventsFeature: Feature {
             var group = OfferGroup(kind: "events", role: .reading, heading: "home.next_events", order: 70, items: items)
             (group.empty, group.more) = ("home.no_events", ("/events", "home.all_events"))
             return [group]
-        case .campaign(let id): return [actions(try EventStore.upcoming(db, campaignID: id), t)]
-        case .featuredActions: return [actions(try EventStore.upcoming(db, limit: 2), t)]
+        case .campaign(let id): return [Self.actions(try EventStore.upcoming(db, campaignID: id), t)]
+        case .featuredActions: return [Self.actions(try EventStore.upcoming(db, limit: 2), t)]
         }
     }
 
@@ -41,7 +43,7 @@ enum EventsFeature: Feature {
     }
 
     /// Registrations and waiting lists of the latest events.
-    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+    func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] {
         let rsvps = try app.database.read { try EventStore.recentRSVPCounts($0) }
         let rows: [HTML] = rsvps.map { title, confirmed, waitlist in
             "<tr><td>\(title)</td><td class=\"number\">\(t.formatNumber(confirmed))</td><td class=\"number\">\(t.formatNumber(waitlist))</td></tr>"
@@ -69,87 +71,79 @@ enum EventsFeature: Feature {
 
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/events", label: "nav.events", order: 40)] }
 
-    static func sitemap(_ db: Connection) throws -> [String] {
+    func sitemap(_ db: Connection) throws -> [String] {
         ["/events", "/events?past=1"] + (try (EventStore.upcoming(db) + EventStore.past(db)).map { "/events/\($0.slug)" })
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
+    func jobs() -> [ScheduledJob] {
         let hours = app.config.rsvpConfirmHours
         return [
-            ScheduledJob("event reminders", .mail) { try sendReminders(app) },
+            ScheduledJob("event reminders", .mail) { try sendReminders() },
             .purge(
                 "registrations never confirmed", app, isDue: { try EventStore.expiredRequestsExist($0, hours: hours) },
                 purge: { try EventStore.purgeRequests($0, hours: hours) }),
         ]
     }
 
-    static func register(in app: Application) {
+    func register() {
         StaffExport.route(
             app, "/admin/events/{id}/rsvps.csv", subject: "event", file: "rsvps.csv",
             slug: { db, id in try EventStore.slug(db, id: id) }, stream: { id in try RSVPExport.stream(app.database, eventID: id) })
-        app.router.get("/events", list(app))
-        app.router.get("/events/{slug}", page(app))
-        app.router.get("/events/{slug}.ics", calendar(app))
-        app.router.get("/events.ics", calendarFeed(app))
-        app.router.get("/events/{slug}/registered", registered(app))
-        app.router.get("/events/{slug}/check-email", checkEmail(app))
-        app.router.get("/events/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
-        app.router.post("/events/{slug}/confirm/{token}", sensitive: true, writes: confirm(app))
-        app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage(app))
-        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, writes: cancel(app))
-        app.router.get("/events/{slug}/unregistered", unregistered(app))
-        app.router.post("/events/{slug}/rsvp", writes: { request in try await rsvp(app, request) })
+        app.router.get("/events", list)
+        app.router.get("/events/{slug}", page)
+        app.router.get("/events/{slug}.ics", calendar)
+        app.router.get("/events.ics", calendarFeed)
+        app.router.get("/events/{slug}/registered", registered)
+        app.router.get("/events/{slug}/check-email", checkEmail)
+        app.router.get("/events/{slug}/confirm/{token}", sensitive: true, askToConfirm)
+        app.router.post("/events/{slug}/confirm/{token}", sensitive: true, writes: confirm)
+        app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage)
+        app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, writes: cancel)
+        app.router.get("/events/{slug}/unregistered", unregistered)
+        app.router.post("/events/{slug}/rsvp", writes: { request in try await rsvp(request) })
     }
 
     /// `GET /events`.
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let past = request.query["past"] == "1"
-            let events = try app.database.read { past ? try EventStore.past($0) : try EventStore.upcoming($0) }
-            var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) {
-                EventViews.list(events, past: past, t: $0.t)
-            }
-            response.cache(.publicPage(shared: 30))
-            return response
+    func list(_ request: Request) throws -> Response {
+        let past = request.query["past"] == "1"
+        let events = try app.database.read { past ? try EventStore.past($0) : try EventStore.upcoming($0) }
+        var response = app.page(request, title: app.t(request)(past ? "events.past_title" : "events.title")) {
+            EventViews.list(events, past: past, t: $0.t)
         }
+        response.cache(.publicPage(shared: 30))
+        return response
     }
 
     /// `GET /events/{slug}`.
-    static func page(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            var response = eventPage(app, request, event, form: FormState())
-            response.cache(.publicPage(shared: 5))
-            return response
-        }
+    func page(_ request: Request) throws -> Response {
+        let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        var response = eventPage(request, event, form: FormState())
+        response.cache(.publicPage(shared: 5))
+        return response
     }
 
     /// `GET /events/{slug}.ics`.
-    static func calendar(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            let t = app.t(request)
-            var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
-            calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request)))
-            return calendarResponse(calendar, filename: "\(event.summary.slug).ics")
-        }
+    func calendar(_ request: Request) throws -> Response {
+        let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        let t = app.t(request)
+        var calendar = ICalendar(name: event.summary.title.text(t), language: t.language)
+        calendar.add(calendarEvent(event, t: t, base: app.baseURL(request)))
+        return Self.calendarResponse(calendar, filename: "\(event.summary.slug).ics")
     }
 
     /// `GET /events.ics`.
-    static func calendarFeed(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let events = try app.database.read { db -> [Event] in
-                let summaries = try EventStore.upcoming(db) + EventStore.past(db, limit: 50)
-                return try summaries.compactMap { try EventStore.find(db, slug: $0.slug) }
-            }
-            let t = app.t(request)
-            var calendar = ICalendar(name: "\(app.siteName) · \(t("events.title"))", language: t.language)
-            for event in events { calendar.add(calendarEvent(app, event, t: t, base: app.baseURL(request))) }
-            return calendarResponse(calendar, filename: "events.ics")
+    func calendarFeed(_ request: Request) throws -> Response {
+        let events = try app.database.read { db -> [Event] in
+            let summaries = try EventStore.upcoming(db) + EventStore.past(db, limit: 50)
+            return try summaries.compactMap { try EventStore.find(db, slug: $0.slug) }
         }
+        let t = app.t(request)
+        var calendar = ICalendar(name: "\(app.siteName) · \(t("events.title"))", language: t.language)
+        for event in events { calendar.add(calendarEvent(event, t: t, base: app.baseURL(request))) }
+        return Self.calendarResponse(calendar, filename: "events.ics")
     }
 
-    static func eventPage(_ app: Application, _ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {
+    func eventPage(_ request: Request, _ event: Event, form: FormState, status: Status = .ok) -> Response {
         let s = event.summary
         let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
@@ -168,7 +162,7 @@ enum EventsFeature: Feature {
         }
     }
 
-    static func calendarEvent(_ app: Application, _ event: Event, t: Localizer, base: String) -> ICalendar.Event {
+    func calendarEvent(_ event: Event, t: Localizer, base: String) -> ICalendar.Event {
         let s = event.summary
         let host = URL(string: app.config.publicBaseURL)?.host ?? "sanctuary"
         var description = s.summary.text(t)
@@ -191,7 +185,7 @@ enum EventsFeature: Feature {
     /// `POST /events/{slug}/rsvp`, through the public-form pipeline (closed → 410, token,
     /// honeypot, 422, 429), then a group-committed write that takes a place or joins the
     /// waiting list.
-    static func rsvp(_ app: Application, _ request: Request) async throws -> Response {
+    func rsvp(_ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
         let t = app.t(request)
         guard let event = try app.database.read({ try EventStore.find($0, slug: slug) }), event.rsvpEnabled else {
@@ -203,7 +197,7 @@ enum EventsFeature: Feature {
         return try await app.publicFormPost(
             request, action: RSVPForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/events/\(slug)/registered"),
             check: { form in
-                PublicFormCheck(RSVPForm.validate(form, t: t)) { eventPage(app, request, event, form: $0, status: .unprocessableContent) }
+                PublicFormCheck(RSVPForm.validate(form, t: t)) { eventPage(request, event, form: $0, status: .unprocessableContent) }
             },
             accept: { input, _ in
                 let (eventID, language) = (event.summary.id, t.language)
@@ -211,7 +205,7 @@ enum EventsFeature: Feature {
                     let outcome = try EventStore.request(
                         db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates,
                         language: language)
-                    try mailAbout(app, db, outcome, event: event)
+                    try mailAbout(db, outcome, event: event)
                 }
                 app.mailer.wake()
                 // The same answer whether or not the address had registered (its mail tells
@@ -223,10 +217,10 @@ enum EventsFeature: Feature {
     /// The mail a registration causes: the button that confirms it (nothing the visitor
     /// typed in it: the address is not confirmed yet), or, for an address already
     /// registered, its manage link again; at most three per address and event.
-    static func mailAbout(_ app: Application, _ db: Connection, _ outcome: EventStore.RequestOutcome, event: Event) throws {
+    func mailAbout(_ db: Connection, _ outcome: EventStore.RequestOutcome, event: Event) throws {
         switch outcome {
         case .already(let rsvp):
-            if rsvp.mailsSent < 3 { try mail(app, db, kind: .again, rsvp: rsvp, event: event) }
+            if rsvp.mailsSent < 3 { try mail(db, kind: .again, rsvp: rsvp, event: event) }
         case .waiting(let request):
             guard request.mailsSent < 3 else { return }
             let t = app.localizer(request.language)
@@ -242,7 +236,7 @@ enum EventsFeature: Feature {
                 text: t("mail.rsvp.request.body", vars))
             // The link is stored only with a mail that goes (a capped one is not sent).
             guard try app.enqueueUnconfirmed(db, kind: "rsvp.request", RenderedMail(message)) else { return }
-            try MailTokenStore.insert(db, token, purpose: .rsvp, subjectID: request.id, payload: requestPayload)
+            try MailTokenStore.insert(db, token, purpose: .rsvp, subjectID: request.id, payload: Self.requestPayload)
             try EventStore.noteRequestMail(db, requestID: request.id)
         }
     }
@@ -254,22 +248,20 @@ enum EventsFeature: Feature {
         usedTitle: "rsvp.confirm.used.title", usedBody: "rsvp.confirm.used.body", expiredBody: "rsvp.confirm.expired")
 
     /// `/events/{slug}/check-email`: what every registration is answered with.
-    static func checkEmail(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            let t = app.t(request)
-            var response = app.page(request, title: t("rsvp.check.title")) { c in EventViews.checkEmail(event, t: c.t) }
-            response.cache(.noStore)
-            return response
-        }
+    func checkEmail(_ request: Request) throws -> Response {
+        let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        let t = app.t(request)
+        var response = app.page(request, title: t("rsvp.check.title")) { c in EventViews.checkEmail(event, t: c.t) }
+        response.cache(.noStore)
+        return response
     }
 
     /// The request and the link's token, when the token confirms a registration for this event.
-    static func requestLink(_ app: Application, _ request: Request) throws -> (Event, RSVPRequest?, MailToken) {
+    func requestLink(_ request: Request) throws -> (Event, RSVPRequest?, MailToken) {
         try app.database.read { db -> (Event, RSVPRequest?, MailToken)? in
             guard let event = try EventStore.find(db, slug: request.parameter("slug")),
                 let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp),
-                token.payload == requestPayload, let id = token.subjectID
+                token.payload == Self.requestPayload, let id = token.subjectID
             else { return nil }
             let pending = try EventStore.request(db, id: id)
             if let pending, pending.eventID != event.summary.id { return nil }
@@ -278,62 +270,58 @@ enum EventsFeature: Feature {
     }
 
     /// The page the confirmation mail opens: the event, and one button.
-    static func askToConfirm(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let (event, pending, token) = try requestLink(app, request)
-            let t = app.t(request)
-            return try app.mailLink(request, pending == nil ? .used : token.status, confirmTexts) {
-                app.mailLinkPage(
-                    request, title: t("rsvp.confirm.title"),
-                    body:
-                        "<p class=\"lede\">\(t("rsvp.confirm.body", ["title": event.summary.title.text(t), "when": EventViews.when(event.summary, t: t)]))</p>",
-                    button: t("rsvp.confirm.submit"), action: confirmAction)
-            }
+    func askToConfirm(_ request: Request) throws -> Response {
+        let (event, pending, token) = try requestLink(request)
+        let t = app.t(request)
+        return try app.mailLink(request, pending == nil ? .used : token.status, Self.confirmTexts) {
+            app.mailLinkPage(
+                request, title: t("rsvp.confirm.title"),
+                body:
+                    "<p class=\"lede\">\(t("rsvp.confirm.body", ["title": event.summary.title.text(t), "when": EventViews.when(event.summary, t: t)]))</p>",
+                button: t("rsvp.confirm.submit"), action: Self.confirmAction)
         }
     }
 
     /// `POST /events/{slug}/confirm/{token}`: the registration takes a place (or joins the
     /// waiting list) now, and its owner gets the details and the manage link; one transaction.
-    static func confirm(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let (event, _, _) = try requestLink(app, request)
-            let slug = event.summary.slug
-            guard event.takesRSVPs() else {
-                let t = app.t(request)
-                return ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
-            }
-            let outcome = Mutex<EventStore.RSVPOutcome?>(nil)
-            let response = try await app.mailLinkPost(
-                request, action: confirmAction, purpose: .rsvp, confirmTexts,
-                act: { db, token in
-                    guard token.payload == requestPayload, let id = token.subjectID, let pending = try EventStore.request(db, id: id)
-                    else { return false }
-                    let result = try EventStore.confirm(db, request: pending)
-                    outcome.withLock { $0 = result }
-                    _ = try mailAbout(app, db, result, event: event)
-                    return true
-                }, done: { .redirect(to: "/events/\(slug)/registered") })
-            guard case .waitlisted = outcome.withLock({ $0 }) else { return response }
-            return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
+    func confirm(_ request: Request) async throws -> Response {
+        let (event, _, _) = try requestLink(request)
+        let slug = event.summary.slug
+        guard event.takesRSVPs() else {
+            let t = app.t(request)
+            return ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
         }
+        let outcome = Mutex<EventStore.RSVPOutcome?>(nil)
+        let response = try await app.mailLinkPost(
+            request, action: Self.confirmAction, purpose: .rsvp, Self.confirmTexts,
+            act: { db, token in
+                guard token.payload == Self.requestPayload, let id = token.subjectID, let pending = try EventStore.request(db, id: id)
+                else { return false }
+                let result = try EventStore.confirm(db, request: pending)
+                outcome.withLock { $0 = result }
+                _ = try mailAbout(db, result, event: event)
+                return true
+            }, done: { .redirect(to: "/events/\(slug)/registered") })
+        guard case .waitlisted = outcome.withLock({ $0 }) else { return response }
+        return .redirect(to: "/events/\(slug)/registered?list=\(RSVPStatus.waitlist.rawValue)")
     }
 
     /// The mail a confirmed registration causes, written with it: the place (with the event
     /// as an `.ics` file) or the waiting-list notice, each with the link to cancel; for an
     /// address that had registered, its link again (at most three times). Answers whether
     /// the page should say "waiting list".
-    static func mailAbout(_ app: Application, _ db: Connection, _ outcome: EventStore.RSVPOutcome, event: Event) throws -> Bool {
+    func mailAbout(_ db: Connection, _ outcome: EventStore.RSVPOutcome, event: Event) throws -> Bool {
         switch outcome {
         case .confirmed(let id):
             guard let rsvp = try EventStore.rsvp(db, id: id) else { return false }
-            try mail(app, db, kind: .confirmed, rsvp: rsvp, event: event)
+            try mail(db, kind: .confirmed, rsvp: rsvp, event: event)
             return false
         case .waitlisted(let id):
             guard let rsvp = try EventStore.rsvp(db, id: id) else { return true }
-            try mail(app, db, kind: .waitlist, rsvp: rsvp, event: event)
+            try mail(db, kind: .waitlist, rsvp: rsvp, event: event)
             return true
         case .already(let rsvp, let full):
-            if rsvp.mailsSent < 3 { try mail(app, db, kind: .again, rsvp: rsvp, event: event) }
+            if rsvp.mailsSent < 3 { try mail(db, kind: .again, rsvp: rsvp, event: event) }
             return full
         }
     }
@@ -341,7 +329,7 @@ enum EventsFeature: Feature {
     enum MailKind: String { case confirmed, waitlist, again, promoted, reminder }
 
     /// Writes one mail about an RSVP into the outbox, with a fresh link to its manage page.
-    static func mail(_ app: Application, _ db: Connection, kind: MailKind, rsvp: RSVPRecord, event: Event) throws {
+    func mail(_ db: Connection, kind: MailKind, rsvp: RSVPRecord, event: Event) throws {
         let t = app.localizer(rsvp.language)
         let s = event.summary
         let lifetime = max(86_400, (Timestamp.parse(s.endsAt ?? s.startsAt)?.timeIntervalSinceNow ?? 0) + 86_400)
@@ -357,7 +345,7 @@ enum EventsFeature: Feature {
         var attachments: [MailAttachment] = []
         if rsvp.status == .confirmed {
             var calendar = ICalendar(name: s.title.text(t), language: t.language)
-            calendar.add(calendarEvent(app, event, t: t, base: app.config.publicBaseURL))
+            calendar.add(calendarEvent(event, t: t, base: app.config.publicBaseURL))
             attachments.append(
                 MailAttachment(
                     filename: "\(s.slug).ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH",
@@ -377,37 +365,33 @@ enum EventsFeature: Feature {
     }
 
     /// `/events/{slug}/registered`: the place is taken, or the visitor is on the waiting list.
-    static func registered(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let found = try app.database.read { db -> (Event, HTML)? in
-                guard let event = try EventStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (
-                    event,
-                    try app.nextSteps(db, after: "events", id: event.summary.id, campaignID: event.summary.campaignID, app.t(request))
-                )
-            }
-            guard let (event, next) = found else { throw HTTPError.notFound }
-            let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
-            var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
-                EventViews.registered(event, waitlisted: waitlisted, t: c.t) + next
-            }
-            response.cache(.noStore)
-            return response
+    func registered(_ request: Request) throws -> Response {
+        let found = try app.database.read { db -> (Event, HTML)? in
+            guard let event = try EventStore.find(db, slug: request.parameter("slug")) else { return nil }
+            return (
+                event,
+                try app.nextSteps(db, after: "events", id: event.summary.id, campaignID: event.summary.campaignID, app.t(request))
+            )
         }
+        guard let (event, next) = found else { throw HTTPError.notFound }
+        let waitlisted = request.query["list"].flatMap(RSVPStatus.init) == .waitlist
+        var response = app.page(request, title: app.t(request)(waitlisted ? "rsvp.waitlist.title" : "rsvp.confirmed.title")) { c in
+            EventViews.registered(event, waitlisted: waitlisted, t: c.t) + next
+        }
+        response.cache(.noStore)
+        return response
     }
 
     /// The page an RSVP mail links to: the registration, and a button to cancel it.
-    static func manage(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let (event, rsvp, token) = try rsvpLink(app, request)
-            return try app.mailLink(request, rsvp == nil ? .used : token.status, linkTexts) {
-                let csrf = app.formTokens.make(for: cancelAction)
-                var response = app.page(request, title: app.t(request)("rsvp.manage.title")) { c in
-                    EventViews.manage(event, rsvp: rsvp, action: c.t.path(request.path), csrf: csrf, t: c.t)
-                }
-                response.cache(.privateNoStore)
-                return response
+    func manage(_ request: Request) throws -> Response {
+        let (event, rsvp, token) = try rsvpLink(request)
+        return try app.mailLink(request, rsvp == nil ? .used : token.status, Self.linkTexts) {
+            let csrf = app.formTokens.make(for: Self.cancelAction)
+            var response = app.page(request, title: app.t(request)("rsvp.manage.title")) { c in
+                EventViews.manage(event, rsvp: rsvp, action: c.t.path(request.path), csrf: csrf, t: c.t)
             }
+            response.cache(.privateNoStore)
+            return response
         }
     }
 
@@ -417,42 +401,39 @@ enum EventsFeature: Feature {
 
     /// `POST /events/{slug}/rsvp/{token}`: cancels, gives the place to the first person
     /// waiting and mails them, all in one transaction; then `303` to a page that says so.
-    static func cancel(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let (event, _, _) = try rsvpLink(app, request)
-            return try await app.mailLinkPost(
-                request, action: cancelAction, purpose: .rsvp, linkTexts,
-                act: { db, token in
-                    guard let id = token.subjectID else { return false }
-                    // The RSVP's other links (from "you registered again" mails) go with it.
-                    try MailTokenStore.retire(db, purpose: .rsvp, subjectID: id)
-                    guard let rsvp = try EventStore.rsvp(db, id: id) else { return false }
-                    if let promoted = try EventStore.cancel(db, rsvp: rsvp) {
-                        try mail(app, db, kind: .promoted, rsvp: promoted, event: event)
-                    }
-                    return true
-                }, done: { .redirect(to: "/events/\(event.summary.slug)/unregistered") })
-        }
+    func cancel(_ request: Request) async throws -> Response {
+        let (event, _, _) = try rsvpLink(request)
+        return try await app.mailLinkPost(
+            request, action: Self.cancelAction, purpose: .rsvp, Self.linkTexts,
+            act: { db, token in
+                guard let id = token.subjectID else { return false }
+                // The RSVP's other links (from "you registered again" mails) go with it.
+                try MailTokenStore.retire(db, purpose: .rsvp, subjectID: id)
+                guard let rsvp = try EventStore.rsvp(db, id: id) else { return false }
+                if let promoted = try EventStore.cancel(db, rsvp: rsvp) {
+                    try mail(db, kind: .promoted, rsvp: promoted, event: event)
+                }
+                return true
+            }, done: { .redirect(to: "/events/\(event.summary.slug)/unregistered") })
     }
 
-    static func unregistered(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            let t = app.t(request)
-            var response = ErrorPages.message(
-                app, request, status: .ok, title: t("rsvp.cancelled.title"),
-                body: t("rsvp.cancelled.body", ["title": event.summary.title.text(t)]))
-            response.cache(.noStore)
-            return response
-        }
+    func unregistered(_ request: Request) throws -> Response {
+        let event = try app.database.read({ try EventStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        let t = app.t(request)
+        var response = ErrorPages.message(
+            app, request, status: .ok, title: t("rsvp.cancelled.title"),
+            body: t("rsvp.cancelled.body", ["title": event.summary.title.text(t)]))
+        response.cache(.noStore)
+        return response
     }
 
     /// The event, the RSVP (nil once cancelled) and the link's token; `404` when the token is
     /// unknown or was made for another event.
-    static func rsvpLink(_ app: Application, _ request: Request) throws -> (Event, RSVPRecord?, MailToken) {
+    func rsvpLink(_ request: Request) throws -> (Event, RSVPRecord?, MailToken) {
         try app.database.read { db -> (Event, RSVPRecord?, MailToken)? in
             guard let event = try EventStore.find(db, slug: request.parameter("slug")),
-                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp), token.payload != requestPayload,
+                let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .rsvp),
+                token.payload != Self.requestPayload,
                 let id = token.subjectID
             else { return nil }
             let rsvp = try EventStore.rsvp(db, id: id)
@@ -465,7 +446,7 @@ enum EventsFeature: Feature {
     /// and the mark that it went are one transaction, so a restart never sends one twice.
     /// Someone who registered inside that window has just had their confirmation; they are
     /// marked and not reminded.
-    static func sendReminders(_ app: Application) throws {
+    func sendReminders() throws {
         let hours = app.config.reminderHours
         guard hours > 0 else { return }
         let due = try app.database.read { try EventStore.dueReminders($0, hours: hours) }
@@ -475,7 +456,7 @@ enum EventsFeature: Feature {
                 try EventStore.markReminded(db, rsvpID: rsvp.id)
                 let windowOpened = Timestamp.parse(startsAt).map { Timestamp.format($0.addingTimeInterval(-Double(hours) * 3600)) } ?? ""
                 guard rsvp.createdAt < windowOpened, let event = try EventStore.find(db, slug: slug) else { continue }
-                try mail(app, db, kind: .reminder, rsvp: rsvp, event: event)
+                try mail(db, kind: .reminder, rsvp: rsvp, event: event)
             }
         }
         app.mailer.wake()

@@ -1,8 +1,10 @@
 import HTTP
 
 /// `GET /healthz`: `ok` when the database answers.
-enum HealthFeature: Feature {
-    static func register(in app: Application) {
+struct HealthFeature: Feature {
+    let app: Application
+
+    func register() {
         app.router.get("/healthz") { _ in
             var response: Response
             do {

@@ -2,8 +2,10 @@ import HTTP
 
 /// `/sitemap.xml`: every public page in every language, each naming its twins
 /// (`xhtml:link rel="alternate" hreflang`, as search engines read them in sitemaps).
-enum SitemapFeature: Feature {
-    static func register(in app: Application) {
+struct SitemapFeature: Feature {
+    let app: Application
+
+    func register() {
         app.router.get("/sitemap.xml") { request in
             // Every feature's public pages.
             let paths = try app.database.read { db in try app.features.flatMap { try $0.sitemap(db) } }

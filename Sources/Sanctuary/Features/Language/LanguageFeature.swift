@@ -3,11 +3,13 @@ import HTTP
 /// `GET /language/{code}?next=/path`: the language switch. Records the choice in a cookie
 /// (so `/` stops guessing from `Accept-Language`) and goes to the same content in that
 /// language. `next` must be a local path, so the switch cannot send anyone elsewhere.
-enum LanguageFeature: Feature {
-    static func register(in app: Application) {
+struct LanguageFeature: Feature {
+    let app: Application
+
+    func register() {
         app.router.get("/language/{code}") { request in
             guard let language = app.languages.localizer(request.parameter("code")) else { throw HTTPError.notFound }
-            let next = request.query["next"].flatMap(localPath) ?? "/"
+            let next = request.query["next"].flatMap(Self.localPath) ?? "/"
             var response = Response.redirect(to: language.path(next))
             var cookie = "\(Languages.cookie)=\(language.language); Path=/; Max-Age=31536000; SameSite=Lax"
             if app.secureCookies(request) { cookie += "; Secure" }

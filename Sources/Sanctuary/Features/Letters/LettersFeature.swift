@@ -5,11 +5,13 @@ import SQLite
 
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.
-enum LettersFeature: Feature {
+struct LettersFeature: Feature {
+    let app: Application
+
     /// The ridings (at every start, when missing) and, with `sample_content`, sample MPs and
     /// FSA rows marked `is_sample` when no member exists yet: no open source of MP e-mails or
     /// FSA → riding mappings exists, so organisations import their own.
-    static func prepare(_ app: Application) throws {
+    func prepare() throws {
         let directory = app.config.configDirectory
         try app.database.writeAndWait { db in
             _ = try RepresentativeStore.loadRidingsIfEmpty(db, file: directory.appendingPathComponent("ridings-2023.csv"))
@@ -25,7 +27,7 @@ enum LettersFeature: Feature {
     }
 
     /// A campaign's open letter campaigns (or the site's, for "what next").
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         let letters: [LetterCampaign]
         switch scope {
         case .home: return []
@@ -45,7 +47,7 @@ enum LettersFeature: Feature {
     }
 
     /// Letters sent per campaign, those the site delivered, and the ridings written to most.
-    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+    func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] {
         let letters = try app.database.read { try LetterStore.countsWithTopRidings($0) }
         let rows: [HTML] = letters.map { l in
             "<tr><td>\(l.title)</td><td class=\"number\">\(t.formatNumber(l.total))</td><td class=\"number\">\(t.formatNumber(l.sent))</td><td>\(l.ridings)</td></tr>"
@@ -78,11 +80,11 @@ enum LettersFeature: Feature {
         ]
     }
 
-    static func sitemap(_ db: Connection) throws -> [String] {
+    func sitemap(_ db: Connection) throws -> [String] {
         ["/letters"] + (try LetterStore.open(db).map { "/letters/\($0.slug)" })
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
+    func jobs() -> [ScheduledJob] {
         let retention = app.config.letterRetentionDays
         return [
             .purge(
@@ -91,116 +93,104 @@ enum LettersFeature: Feature {
         ]
     }
 
-    static func register(in app: Application) {
-        app.router.get("/representatives", representatives(app))
-        app.router.get("/letters", list(app))
-        app.router.get("/letters/{slug}", page(app))
-        app.router.post("/letters/{slug}", writes: { request in try await makeLetter(app, request) })
+    func register() {
+        app.router.get("/representatives", representatives)
+        app.router.get("/letters", list)
+        app.router.get("/letters/{slug}", page)
+        app.router.post("/letters/{slug}", writes: { request in try await makeLetter(request) })
 
-        app.router.get("/letters/{slug}/letter/{token}", sensitive: true, letter(app))
-        app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true, letterText(app))
-        app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true, letterDocx(app))
+        app.router.get("/letters/{slug}/letter/{token}", sensitive: true, letter)
+        app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true, letterText)
+        app.router.get("/letters/{slug}/letter/{token}.docx", sensitive: true, letterDocx)
 
         // Letters the site sends: check your e-mail, the mailed link's page and button, done.
         app.router.get(
             "/letters/{slug}/check-email", ErrorPages.handler(app, title: "letters.site.check.title", body: "letters.site.check.body"))
-        app.router.get("/letters/{slug}/send/{token}", sensitive: true, askToSend(app))
-        app.router.post("/letters/{slug}/send/{token}", sensitive: true, writes: send(app))
-        app.router.get("/letters/{slug}/sent", sent(app))
+        app.router.get("/letters/{slug}/send/{token}", sensitive: true, askToSend)
+        app.router.post("/letters/{slug}/send/{token}", sensitive: true, writes: send)
+        app.router.get("/letters/{slug}/sent", sent)
     }
 
     /// `GET /representatives`.
-    static func representatives(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let raw = request.query["postal_code"] ?? ""
-            let wantsJSON = request.headers["accept"]?.contains("application/json") ?? false
-            let code = PostalCode.normalise(raw)
-            // One address, two representations: caches must keep them apart. A postal code
-            // says roughly where the visitor lives: its answer stays in their browser alone.
-            func varying(_ response: Response) -> Response {
-                var response = response
-                response.headers["Vary"] = "Accept"
-                response.cache(raw.isEmpty ? .publicPage(shared: 30) : .privateNoStore)
-                return response
-            }
-            let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
-            let writeTo = found.isEmpty ? [] : try app.database.read { try LetterStore.open($0) }.filter(\.toMP)
-            if wantsJSON {
-                guard let code else { return varying(.json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent)) }
-                let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()
-                return varying(.json(body, status: found.isEmpty ? .notFound : .ok))
-            }
-            let t = app.t(request)
-            let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
-            return varying(
-                app.page(request, title: t("reps.title"), status: status) {
-                    LetterViews.representatives(raw: raw, code: code, found: found, campaigns: writeTo, t: $0.t)
-                })
+    func representatives(_ request: Request) throws -> Response {
+        let raw = request.query["postal_code"] ?? ""
+        let wantsJSON = request.headers["accept"]?.contains("application/json") ?? false
+        let code = PostalCode.normalise(raw)
+        // One address, two representations: caches must keep them apart. A postal code
+        // says roughly where the visitor lives: its answer stays in their browser alone.
+        func varying(_ response: Response) -> Response {
+            var response = response
+            response.headers["Vary"] = "Accept"
+            response.cache(raw.isEmpty ? .publicPage(shared: 30) : .privateNoStore)
+            return response
         }
+        let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
+        let writeTo = found.isEmpty ? [] : try app.database.read { try LetterStore.open($0) }.filter(\.toMP)
+        if wantsJSON {
+            guard let code else { return varying(.json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent)) }
+            let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()
+            return varying(.json(body, status: found.isEmpty ? .notFound : .ok))
+        }
+        let t = app.t(request)
+        let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
+        return varying(
+            app.page(request, title: t("reps.title"), status: status) {
+                LetterViews.representatives(raw: raw, code: code, found: found, campaigns: writeTo, t: $0.t)
+            })
     }
 
     /// `GET /letters`.
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let campaigns = try app.database.read { try LetterStore.open($0) }
-            var response = app.page(request, title: app.t(request)("letters.title")) { LetterViews.list(campaigns, t: $0.t) }
-            response.cache(.publicPage(shared: 30))
-            return response
-        }
+    func list(_ request: Request) throws -> Response {
+        let campaigns = try app.database.read { try LetterStore.open($0) }
+        var response = app.page(request, title: app.t(request)("letters.title")) { LetterViews.list(campaigns, t: $0.t) }
+        response.cache(.publicPage(shared: 30))
+        return response
     }
 
     /// `GET /letters/{slug}`.
-    static func page(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            return formPage(app, request, campaign, state: FormState(), choices: [])
-        }
+    func page(_ request: Request) throws -> Response {
+        let campaign = try app.database.read({ try LetterStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        return formPage(request, campaign, state: FormState(), choices: [])
     }
 
     /// `GET /letters/{slug}/letter/{token}`.
-    static func letter(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let letter = try app.database.read({
-                try LetterStore.letter(
-                    $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
-            }).orNotFound()
-            return letterPage(app, request, letter, token: request.parameter("token"))
-        }
+    func letter(_ request: Request) throws -> Response {
+        let letter = try app.database.read({
+            try LetterStore.letter(
+                $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
+        }).orNotFound()
+        return letterPage(request, letter, token: request.parameter("token"))
     }
 
     /// `GET /letters/{slug}/letter/{token}.txt`.
-    static func letterText(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let letter = try app.database.read({
-                try LetterStore.letter(
-                    $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
-            }).orNotFound()
-            var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
-            response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
-            response.cache(.privateNoStore)
-            return response
-        }
+    func letterText(_ request: Request) throws -> Response {
+        let letter = try app.database.read({
+            try LetterStore.letter(
+                $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
+        }).orNotFound()
+        var response = Response(status: .ok, contentType: "text/plain; charset=utf-8", body: Array(letter.text.utf8))
+        response.headers["Content-Disposition"] = "attachment; filename=\"letter.txt\""
+        response.cache(.privateNoStore)
+        return response
     }
 
     /// `GET /letters/{slug}/letter/{token}.docx`.
-    static func letterDocx(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let letter = try app.database.read({
-                try LetterStore.letter(
-                    $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
-            }).orNotFound()
-            let data = try Docx.make(
-                title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA",
-                paragraphs: letter.text.components(separatedBy: "\n"))
-            var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
-            response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""
-            response.cache(.privateNoStore)
-            return response
-        }
+    func letterDocx(_ request: Request) throws -> Response {
+        let letter = try app.database.read({
+            try LetterStore.letter(
+                $0, slug: request.parameter("slug"), token: request.parameter("token"), retentionDays: app.config.letterRetentionDays)
+        }).orNotFound()
+        let data = try Docx.make(
+            title: letter.subject, language: letter.language == "fr" ? "fr-CA" : "en-CA",
+            paragraphs: letter.text.components(separatedBy: "\n"))
+        var response = Response(status: .ok, contentType: MediaType.forPath("x.docx"), body: [UInt8](data))
+        response.headers["Content-Disposition"] = "attachment; filename=\"letter.docx\""
+        response.cache(.privateNoStore)
+        return response
     }
 
-    static func formPage(
-        _ app: Application, _ request: Request, _ campaign: LetterCampaign, state: FormState,
+    func formPage(
+        _ request: Request, _ campaign: LetterCampaign, state: FormState,
         choices: [Representative], status: Status = .ok
     ) -> Response {
         let csrf = app.formTokens.make(for: LetterForm.action(slug: campaign.slug))
@@ -216,7 +206,7 @@ enum LettersFeature: Feature {
     /// `POST /letters/{slug}`, through the public-form pipeline (closed → 410, token, honeypot,
     /// 422, 429). When the postal code's FSA spans several ridings the check asks which one,
     /// keeping everything typed.
-    static func makeLetter(_ app: Application, _ request: Request) async throws -> Response {
+    func makeLetter(_ request: Request) async throws -> Response {
         let t = app.t(request)
         let slug = request.parameter("slug")
         guard let campaign = try app.database.read({ try LetterStore.find($0, slug: slug) }) else { throw HTTPError.notFound }
@@ -225,8 +215,8 @@ enum LettersFeature: Feature {
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body"))
         return try await app.publicFormPost(
             request, action: LetterForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/letters/\(slug)"),
-            check: { form in try checkSender(app, request, campaign, form: form, t: t) },
-            accept: { sender, _ in try await writeLetter(app, request, campaign, sender.input, representative: sender.representative, t: t)
+            check: { form in try checkSender(request, campaign, form: form, t: t) },
+            accept: { sender, _ in try await writeLetter(request, campaign, sender.input, representative: sender.representative, t: t)
             })
     }
 
@@ -236,7 +226,7 @@ enum LettersFeature: Feature {
         let representative: Representative?
     }
 
-    static func checkSender(_ app: Application, _ request: Request, _ campaign: LetterCampaign, form: FormFields, t: Localizer) throws
+    func checkSender(_ request: Request, _ campaign: LetterCampaign, form: FormFields, t: Localizer) throws
         -> PublicFormCheck<Sender>
     {
         var checks = FieldChecks(form, t: t, fields: LetterForm.order)
@@ -254,22 +244,22 @@ enum LettersFeature: Feature {
                 representative = chosen
             } else if checks.isValid {
                 // Several ridings share this FSA: ask, keeping everything typed.
-                return .answer(formPage(app, request, campaign, state: checks.state, choices: choices))
+                return .answer(formPage(request, campaign, state: checks.state, choices: choices))
             }
         }
         if campaign.toMP, let rep = representative, rep.memberName == nil || rep.email.isEmpty {
             checks.state.errors["postal_code"] = t("reps.no_member_for", ["riding": rep.ridingName(t)])
         }
         guard checks.isValid, let input else {
-            return .answer(formPage(app, request, campaign, state: checks.state, choices: choices, status: .unprocessableContent))
+            return .answer(formPage(request, campaign, state: checks.state, choices: choices, status: .unprocessableContent))
         }
         return .valid(Sender(input: input, representative: representative))
     }
 
     /// Fills the template, stores the letter (counted per campaign and riding) and sends the
     /// visitor to it.
-    static func writeLetter(
-        _ app: Application, _ request: Request, _ campaign: LetterCampaign, _ sender: LetterInput,
+    func writeLetter(
+        _ request: Request, _ campaign: LetterCampaign, _ sender: LetterInput,
         representative: Representative?, t: Localizer
     ) async throws -> Response {
         let slug = campaign.slug
@@ -305,7 +295,7 @@ enum LettersFeature: Feature {
         // Sent by the site when it has somewhere to send it; else by the visitor's mail program.
         let delivery: LetterDelivery = campaign.sentBySite && MailAddress.isPlausible(recipientEmail) ? .site : .visitor
         let personal = sender.personal
-        let confirmation = delivery == .site ? sendLink(app, campaign: campaign, letter: letter, to: email, name: name, t: t) : nil
+        let confirmation = delivery == .site ? sendLink(campaign: campaign, letter: letter, to: email, name: name, t: t) : nil
         let saved = try await app.database.write(gathered: true) { db -> String? in
             guard
                 let (token, id) = try LetterStore.save(
@@ -328,8 +318,8 @@ enum LettersFeature: Feature {
     }
 
     /// The mail that asks the sender to confirm their address, with its link, made before the write.
-    static func sendLink(
-        _ app: Application, campaign: LetterCampaign, letter: Letter, to email: String, name: String, t: Localizer
+    func sendLink(
+        campaign: LetterCampaign, letter: Letter, to email: String, name: String, t: Localizer
     ) -> (token: NewMailToken, mail: RenderedMail) {
         let token = NewMailToken(lifetime: 7 * 86_400, key: app.mailLinks)
         // The address has not been confirmed: nothing the visitor typed (their name, their
@@ -349,7 +339,7 @@ enum LettersFeature: Feature {
         usedTitle: "letters.site.sent.title", usedBody: "letters.site.used.body", expiredBody: "letters.site.expired.body")
 
     /// The letter and the link's token, when the token was made for a letter of this campaign; else `404`.
-    static func sendLinkTarget(_ app: Application, _ request: Request) throws -> (LetterStore.SiteLetter, MailToken) {
+    func sendLinkTarget(_ request: Request) throws -> (LetterStore.SiteLetter, MailToken) {
         try app.database.read { db -> (LetterStore.SiteLetter, MailToken)? in
             guard let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .letter),
                 let id = token.subjectID, let letter = try LetterStore.siteLetter(db, id: id),
@@ -360,47 +350,43 @@ enum LettersFeature: Feature {
     }
 
     /// The page the mail links to: the letter as it will go, and one button.
-    static func askToSend(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let (site, token) = try sendLinkTarget(app, request)
-            let t = app.t(request)
-            return try app.mailLink(request, token.status, linkTexts) {
-                app.mailLinkPage(
-                    request, title: t("letters.site.confirm.title"),
-                    body: """
-                        <p class="lede">\(t("letters.site.confirm.body", ["recipient": site.letter.recipientName]))</p>
-                        <article class="letter" aria-label="\(t("letters.letter"))"\(site.letter.language == t.language ? HTML.empty : " lang=\"\(site.letter.language)\"")>
-                        <p>\(HTML.join(site.letter.text.components(separatedBy: "\n").map { HTML(stringLiteral: HTML.escape($0)) }, separator: "<br>"))</p>
-                        </article>
-                        """,
-                    button: t("letters.site.confirm.submit"), action: sendAction)
-            }
+    func askToSend(_ request: Request) throws -> Response {
+        let (site, token) = try sendLinkTarget(request)
+        let t = app.t(request)
+        return try app.mailLink(request, token.status, Self.linkTexts) {
+            app.mailLinkPage(
+                request, title: t("letters.site.confirm.title"),
+                body: """
+                    <p class="lede">\(t("letters.site.confirm.body", ["recipient": site.letter.recipientName]))</p>
+                    <article class="letter" aria-label="\(t("letters.letter"))"\(site.letter.language == t.language ? HTML.empty : " lang=\"\(site.letter.language)\"")>
+                    <p>\(HTML.join(site.letter.text.components(separatedBy: "\n").map { HTML(stringLiteral: HTML.escape($0)) }, separator: "<br>"))</p>
+                    </article>
+                    """,
+                button: t("letters.site.confirm.submit"), action: Self.sendAction)
         }
     }
 
     /// `POST /letters/{slug}/send/{token}`: the letter goes to its recipient from the site,
     /// with `Reply-To` the sender, and a copy to the sender; counted as sent; one transaction.
-    static func send(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let (site, _) = try sendLinkTarget(app, request)
-            let slug = site.letter.campaignSlug
-            let (toRecipient, copy) = letterMails(app, site, t: app.t(request))
-            return try await app.mailLinkPost(
-                request, action: sendAction, purpose: .letter, linkTexts,
-                act: { db, _ in
-                    guard let current = try LetterStore.siteLetter(db, id: site.id), try LetterStore.markSent(db, current) else {
-                        return false
-                    }
-                    try OutboxStore.enqueue(db, kind: "letter.send", message: toRecipient)
-                    try OutboxStore.enqueue(db, kind: "letter.copy", message: copy)
-                    return true
-                }, done: { .redirect(to: "/letters/\(slug)/sent") })
-        }
+    func send(_ request: Request) async throws -> Response {
+        let (site, _) = try sendLinkTarget(request)
+        let slug = site.letter.campaignSlug
+        let (toRecipient, copy) = letterMails(site, t: app.t(request))
+        return try await app.mailLinkPost(
+            request, action: Self.sendAction, purpose: .letter, Self.linkTexts,
+            act: { db, _ in
+                guard let current = try LetterStore.siteLetter(db, id: site.id), try LetterStore.markSent(db, current) else {
+                    return false
+                }
+                try OutboxStore.enqueue(db, kind: "letter.send", message: toRecipient)
+                try OutboxStore.enqueue(db, kind: "letter.copy", message: copy)
+                return true
+            }, done: { .redirect(to: "/letters/\(slug)/sent") })
     }
 
     /// The letter as the recipient gets it (from the site, replies to the sender), and the
     /// sender's copy.
-    static func letterMails(_ app: Application, _ site: LetterStore.SiteLetter, t: Localizer) -> (MailMessage, MailMessage) {
+    func letterMails(_ site: LetterStore.SiteLetter, t: Localizer) -> (MailMessage, MailMessage) {
         let letter = site.letter
         let lt = app.localizer(letter.language)
         var toRecipient = MailMessage(
@@ -417,21 +403,19 @@ enum LettersFeature: Feature {
     }
 
     /// `/letters/{slug}/sent`: the letter went; what to do next (the campaign's other actions).
-    static func sent(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let t = app.t(request)
-            let found = try app.database.read { db -> HTML? in
-                guard let campaign = try LetterStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return try app.nextSteps(db, after: "letter_campaigns", id: campaign.id, campaignID: campaign.campaignID, t)
-            }
-            guard let next = found else { throw HTTPError.notFound }
-            var response = app.page(request, title: t("letters.site.sent.title")) { c in
-                "<section class=\"thanks\"><h1>\(c.t("letters.site.sent.title"))</h1><p class=\"lede\">\(c.t("letters.site.sent.body"))</p></section>"
-                    + next
-            }
-            response.cache(.noStore)
-            return response
+    func sent(_ request: Request) throws -> Response {
+        let t = app.t(request)
+        let found = try app.database.read { db -> HTML? in
+            guard let campaign = try LetterStore.find(db, slug: request.parameter("slug")) else { return nil }
+            return try app.nextSteps(db, after: "letter_campaigns", id: campaign.id, campaignID: campaign.campaignID, t)
         }
+        guard let next = found else { throw HTTPError.notFound }
+        var response = app.page(request, title: t("letters.site.sent.title")) { c in
+            "<section class=\"thanks\"><h1>\(c.t("letters.site.sent.title"))</h1><p class=\"lede\">\(c.t("letters.site.sent.body"))</p></section>"
+                + next
+        }
+        response.cache(.noStore)
+        return response
     }
 
     /// `mailto:` with subject and body encoded per RFC 6068 (`%20` for spaces, `%0D%0A` for line breaks).
@@ -441,9 +425,10 @@ enum LettersFeature: Feature {
             "mailto:\(PercentEncoding.encode(letter.recipientEmail, keep: "@"))?subject=\(PercentEncoding.encode(letter.subject))&body=\(PercentEncoding.encode(body))"
     }
 
-    static func letterPage(_ app: Application, _ request: Request, _ letter: Letter, token: String) -> Response {
+    func letterPage(_ request: Request, _ letter: Letter, token: String) -> Response {
         var response = app.page(request, title: letter.subject) {
-            LetterViews.letter(letter, base: $0.t.path("/letters/\(letter.campaignSlug)/letter/\(token)"), mailto: mailto(letter), t: $0.t)
+            LetterViews.letter(
+                letter, base: $0.t.path("/letters/\(letter.campaignSlug)/letter/\(token)"), mailto: Self.mailto(letter), t: $0.t)
         }
         response.cache(.privateNoStore)
         response.headers["X-Robots-Tag"] = "noindex"

@@ -3,8 +3,10 @@ import HTTP
 
 /// `/admin/outbox` (admins): every message with its state and attempts, the text of each,
 /// and "retry now". With no SMTP server configured this is where mail is read.
-enum OutboxFeature: Feature {
-    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+struct OutboxFeature: Feature {
+    let app: Application
+
+    func sampleMetrics(_ gauges: MetricGauges) throws {
         let (outbox, oldest, relay) = try app.database.read { db in
             (try OutboxStore.counts(db), try OutboxStore.oldestUnsent(db), try RelayStatusStore.current(db))
         }
@@ -25,7 +27,7 @@ enum OutboxFeature: Feature {
         [AdminNavigationEntry(path: "/admin/outbox", label: "admin.nav.outbox", area: .outbox, order: 120)]
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
+    func jobs() -> [ScheduledJob] {
         [
             .purge(
                 "old mails and expired links", app, isDue: { try OutboxStore.purgeIsDue($0) },
@@ -44,74 +46,68 @@ enum OutboxFeature: Feature {
         ]
     }
 
-    static func register(in app: Application) {
-        app.router.get("/admin/outbox", list(app))
-        app.router.get("/admin/outbox/{id}", message(app))
-        app.router.post("/admin/outbox/{id}/retry", async: retry(app))
+    func register() {
+        app.router.get("/admin/outbox", list)
+        app.router.get("/admin/outbox/{id}", message)
+        app.router.post("/admin/outbox/{id}/retry", async: retry)
     }
 
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .outbox)
-            let state = request.query["state"].flatMap(OutboxState.init(rawValue:))
-            let (messages, counts, relay) = try app.database.read { db in
-                (try OutboxStore.list(db, state: state), try OutboxStore.counts(db), try RelayStatusStore.current(db))
-            }
-            let t = app.t(request)
-            return AdminViews.page(
-                app, request, session, title: t("admin.outbox.title"), flash: request.query["relay"] == "1" ? t("admin.relay.retried") : nil
-            ) { c, csrf in
-                """
-                \(MailStatusViews.relayWarning(relay, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t))
-                \(OutboxViews.list(
-                    messages, counts: counts, state: state, configured: app.config.smtpURL != nil, timeZone: app.config.siteTimeZone, t: c.t))
-                """
-            }
+    func list(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .outbox)
+        let state = request.query["state"].flatMap(OutboxState.init(rawValue:))
+        let (messages, counts, relay) = try app.database.read { db in
+            (try OutboxStore.list(db, state: state), try OutboxStore.counts(db), try RelayStatusStore.current(db))
+        }
+        let t = app.t(request)
+        return AdminViews.page(
+            app, request, session, title: t("admin.outbox.title"), flash: request.query["relay"] == "1" ? t("admin.relay.retried") : nil
+        ) { c, csrf in
+            """
+            \(MailStatusViews.relayWarning(relay, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t))
+            \(OutboxViews.list(
+                messages, counts: counts, state: state, configured: app.config.smtpURL != nil, timeZone: app.config.siteTimeZone, t: c.t))
+            """
         }
     }
 
-    static func message(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .outbox)
-            let id = try Int64(request.parameter("id")).orNotFound()
-            let (message, stored, attempts) = try app.database.read { try OutboxStore.find($0, id: id) }.orNotFound()
-            // A mailing's message is made when it is sent: show it as it will be (or was).
-            let text =
-                stored.isEmpty
-                ? app.storedMailText(
-                    DueMessage(id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language),
-                    sending: false)
-                    ?? "" : app.mailLinks.reveal(stored)
-            let skipped = try app.database.read { try BulkMailStore.skipReason($0, address: message.recipient) }
-            return AdminViews.page(
-                app, request, session, title: message.subject,
-                flash: request.query["retried"].flatMap {
-                    ["1": "admin.outbox.retried", "held": "admin.outbox.retried.held", "cancelled": "admin.outbox.retried.cancelled"][$0]
-                }.map { app.t(request)($0) }
-            ) { c, csrf in
-                OutboxViews.message(
-                    message, text: text, attempts: attempts, skipped: skipped, csrf: csrf, base: app.config.publicBaseURL,
-                    timeZone: app.config.siteTimeZone, t: c.t)
-            }
+    func message(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .outbox)
+        let id = try Int64(request.parameter("id")).orNotFound()
+        let (message, stored, attempts) = try app.database.read { try OutboxStore.find($0, id: id) }.orNotFound()
+        // A mailing's message is made when it is sent: show it as it will be (or was).
+        let text =
+            stored.isEmpty
+            ? app.storedMailText(
+                DueMessage(id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language),
+                sending: false)
+                ?? "" : app.mailLinks.reveal(stored)
+        let skipped = try app.database.read { try BulkMailStore.skipReason($0, address: message.recipient) }
+        return AdminViews.page(
+            app, request, session, title: message.subject,
+            flash: request.query["retried"].flatMap {
+                ["1": "admin.outbox.retried", "held": "admin.outbox.retried.held", "cancelled": "admin.outbox.retried.cancelled"][$0]
+            }.map { app.t(request)($0) }
+        ) { c, csrf in
+            OutboxViews.message(
+                message, text: text, attempts: attempts, skipped: skipped, csrf: csrf, base: app.config.publicBaseURL,
+                timeZone: app.config.siteTimeZone, t: c.t)
         }
     }
 
-    static func retry(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .outbox)
-            let id = try Int64(request.parameter("id")).orNotFound()
-            let user = session.user
-            let retried = try await app.database.write { db -> OutboxStore.Retry in
-                let retry = try OutboxStore.retryNow(db, id: id)
-                if retry == .due || retry == .held { try StaffStore.record(db, user: user, action: "retry", subject: "mail \(id)") }
-                return retry
-            }
-            switch retried {
-            case .notFound: throw HTTPError.notFound
-            case .due: app.mailer.wake()
-            case .held, .mailingCancelled: break
-            }
-            return .redirect(to: "/admin/outbox/\(id)?retried=\(retried == .due ? "1" : retried == .held ? "held" : "cancelled")")
+    func retry(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .outbox)
+        let id = try Int64(request.parameter("id")).orNotFound()
+        let user = session.user
+        let retried = try await app.database.write { db -> OutboxStore.Retry in
+            let retry = try OutboxStore.retryNow(db, id: id)
+            if retry == .due || retry == .held { try StaffStore.record(db, user: user, action: "retry", subject: "mail \(id)") }
+            return retry
         }
+        switch retried {
+        case .notFound: throw HTTPError.notFound
+        case .due: app.mailer.wake()
+        case .held, .mailingCancelled: break
+        }
+        return .redirect(to: "/admin/outbox/\(id)?retried=\(retried == .due ? "1" : retried == .held ? "held" : "cancelled")")
     }
 }

@@ -7,8 +7,10 @@ import SQLite
 /// lifted one by one, or all of a kind from a date range (asked first, audited). Complaints
 /// are unsubscriptions: only their owner undoes them, by confirming again.
 /// `/admin/outbox/relay/retry` (admins): the relay was fixed, try it now.
-enum SuppressionsFeature: Feature {
-    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+struct SuppressionsFeature: Feature {
+    let app: Application
+
+    func sampleMetrics(_ gauges: MetricGauges) throws {
         let suppressed = try app.database.read { try SuppressionStore.counts($0) }
         for kind in [Suppression.hard, .soft, .complaint, .staff] {
             gauges.set(
@@ -17,7 +19,7 @@ enum SuppressionsFeature: Feature {
         }
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
+    func jobs() -> [ScheduledJob] {
         let policy = app.mailer.settings.bouncePolicy
         return [
             .purge(
@@ -26,78 +28,73 @@ enum SuppressionsFeature: Feature {
         ]
     }
 
-    static func register(in app: Application) {
-        app.router.get("/admin/suppressions", list(app))
-        app.router.post("/admin/suppressions/{id}/lift", async: liftOne(app))
-        app.router.post("/admin/suppressions/lift", async: liftRange(app))
-        app.router.post("/admin/outbox/relay/retry", async: retryRelay(app))
+    func register() {
+        app.router.get("/admin/suppressions", list)
+        app.router.post("/admin/suppressions/{id}/lift", async: liftOne)
+        app.router.post("/admin/suppressions/lift", async: liftRange)
+        app.router.post("/admin/outbox/relay/retry", async: retryRelay)
     }
 
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .mailings)
-            let kind = request.query["kind"].flatMap(Suppression.init(rawValue:)).flatMap { $0 == .unsuppressed ? nil : $0 }
-            let search = String((request.query["q"] ?? "").prefix(254))
-            let (rows, counts) = try app.database.read { db in
-                (try SuppressionStore.list(db, kind: kind, search: search), try SuppressionStore.counts(db))
-            }
-            let t = app.t(request)
-            let flash = request.query["lifted"].flatMap { Int($0) }.map { t.plural("admin.suppressions.lifted", $0) }
-            return AdminViews.page(app, request, session, title: t("admin.suppressions.title"), flash: flash) { c, csrf in
-                SuppressionViews.list(
-                    rows, counts: counts, kind: kind, search: search, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t)
-            }
+    func list(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .mailings)
+        let kind = request.query["kind"].flatMap(Suppression.init(rawValue:)).flatMap { $0 == .unsuppressed ? nil : $0 }
+        let search = String((request.query["q"] ?? "").prefix(254))
+        let (rows, counts) = try app.database.read { db in
+            (try SuppressionStore.list(db, kind: kind, search: search), try SuppressionStore.counts(db))
+        }
+        let t = app.t(request)
+        let flash = request.query["lifted"].flatMap { Int($0) }.map { t.plural("admin.suppressions.lifted", $0) }
+        return AdminViews.page(app, request, session, title: t("admin.suppressions.title"), flash: flash) { c, csrf in
+            SuppressionViews.list(
+                rows, counts: counts, kind: kind, search: search, csrf: csrf, timeZone: app.config.siteTimeZone, t: c.t)
         }
     }
 
-    static func liftOne(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let id = try Int64(request.parameter("id")).orNotFound()
-            let user = session.user
-            let lifted = try await app.database.write { db -> Bool in
-                guard let address = try SuppressionStore.lift(db, id: id) else { return false }
-                try StaffStore.record(db, user: user, action: "lift suppression", subject: address)
-                return true
-            }
-            guard lifted else { throw HTTPError.notFound }
-            return .redirect(to: "/admin/suppressions?lifted=1")
+    func liftOne(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let id = try Int64(request.parameter("id")).orNotFound()
+        let user = session.user
+        let lifted = try await app.database.write { db -> Bool in
+            guard let address = try SuppressionStore.lift(db, id: id) else { return false }
+            try StaffStore.record(db, user: user, action: "lift suppression", subject: address)
+            return true
         }
+        guard lifted else { throw HTTPError.notFound }
+        return .redirect(to: "/admin/suppressions?lifted=1")
     }
 
     /// Lifts every bounce suppression of a kind made between two days (in the site's time
     /// zone): the first post shows how many and asks; `confirm=yes` lifts them.
-    static func liftRange(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let t = app.t(request)
-            let form = request.form
-            let kind = form["kind"].flatMap(Suppression.init(rawValue:)).flatMap { $0 == .unsuppressed || $0 == .complaint ? nil : $0 }
-            let zone = TimeZone(identifier: app.config.siteTimeZone) ?? .gmt
-            guard let from = day(form["from"] ?? "", zone: zone), let through = day(form["to"] ?? "", zone: zone), from <= through else {
-                return AdminViews.page(app, request, session, title: t("admin.suppressions.title"), status: .unprocessableContent) {
-                    c, csrf in
-                    SuppressionViews.rangeError(t: c.t)
-                }
+    func liftRange(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let t = app.t(request)
+        let form = request.form
+        let kind = form["kind"].flatMap(Suppression.init(rawValue:)).flatMap { $0 == .unsuppressed || $0 == .complaint ? nil : $0 }
+        let zone = TimeZone(identifier: app.config.siteTimeZone) ?? .gmt
+        guard let from = Self.day(form["from"] ?? "", zone: zone), let through = Self.day(form["to"] ?? "", zone: zone), from <= through
+        else {
+            return AdminViews.page(app, request, session, title: t("admin.suppressions.title"), status: .unprocessableContent) {
+                c, csrf in
+                SuppressionViews.rangeError(t: c.t)
             }
-            let (start, end) = (Timestamp.format(from), Timestamp.format(through.addingTimeInterval(86_400 - 0.001)))
-            guard form["confirm"] == "yes" else {
-                let count = try app.database.read { try SuppressionStore.liftable($0, kind: kind, from: start, to: end) }
-                return AdminViews.page(app, request, session, title: t("admin.suppressions.lift.title")) { c, csrf in
-                    SuppressionViews.confirmRange(
-                        count: count, kind: kind, from: form["from"] ?? "", to: form["to"] ?? "", csrf: csrf, t: c.t)
-                }
-            }
-            let user = session.user
-            let lifted = try await app.database.write { db -> Int in
-                let lifted = try SuppressionStore.lift(db, kind: kind, from: start, to: end)
-                try StaffStore.record(
-                    db, user: user, action: "lift suppressions", subject: "\(lifted) addresses",
-                    detail: "\(kind?.rawValue ?? "all bounces") from \(form["from"] ?? "") to \(form["to"] ?? "")")
-                return lifted
-            }
-            return .redirect(to: "/admin/suppressions?lifted=\(lifted)")
         }
+        let (start, end) = (Timestamp.format(from), Timestamp.format(through.addingTimeInterval(86_400 - 0.001)))
+        guard form["confirm"] == "yes" else {
+            let count = try app.database.read { try SuppressionStore.liftable($0, kind: kind, from: start, to: end) }
+            return AdminViews.page(app, request, session, title: t("admin.suppressions.lift.title")) { c, csrf in
+                SuppressionViews.confirmRange(
+                    count: count, kind: kind, from: form["from"] ?? "", to: form["to"] ?? "", csrf: csrf, t: c.t)
+            }
+        }
+        let user = session.user
+        let lifted = try await app.database.write { db -> Int in
+            let lifted = try SuppressionStore.lift(db, kind: kind, from: start, to: end)
+            try StaffStore.record(
+                db, user: user, action: "lift suppressions", subject: "\(lifted) addresses",
+                detail: "\(kind?.rawValue ?? "all bounces") from \(form["from"] ?? "") to \(form["to"] ?? "")")
+            return lifted
+        }
+        return .redirect(to: "/admin/suppressions?lifted=\(lifted)")
     }
 
     /// `YYYY-MM-DD` as the start of that day in `zone`.
@@ -111,15 +108,13 @@ enum SuppressionsFeature: Feature {
         return calendar.date(from: DateComponents(year: year, month: month, day: day))
     }
 
-    static func retryRelay(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .outbox)
-            let user = session.user
-            try await app.database.write { db in
-                if try RelayStatusStore.tryNow(db) { try StaffStore.record(db, user: user, action: "retry relay") }
-            }
-            app.mailer.tryRelayNow()
-            return .redirect(to: "/admin/outbox?relay=1")
+    func retryRelay(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .outbox)
+        let user = session.user
+        try await app.database.write { db in
+            if try RelayStatusStore.tryNow(db) { try StaffStore.record(db, user: user, action: "retry relay") }
         }
+        app.mailer.tryRelayNow()
+        return .redirect(to: "/admin/outbox?relay=1")
     }
 }

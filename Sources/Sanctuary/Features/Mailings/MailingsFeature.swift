@@ -7,93 +7,87 @@ import SQLite
 /// preview one recipient's message and the count, send a test to yourself, send now or at
 /// a set time; watch it go, pause, resume, cancel. Messages go into the outbox behind
 /// transactional mail and are rendered one by one as the sender takes them.
-enum MailingsFeature: Feature {
+struct MailingsFeature: Feature {
+    let app: Application
+
     /// A mailing's message, stored without its text, made as the sender takes it.
-    static func renderStoredMail(_ app: Application, _ message: DueMessage, sending: Bool) -> String? {
-        renderForSender(app, message, sending: sending)
+    func renderStoredMail(_ message: DueMessage, sending: Bool) -> String? {
+        renderForSender(message, sending: sending)
     }
 
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/mailings", label: "admin.nav.mailings", area: .mailings, order: 80)]
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] { [ScheduledJob("scheduled mailings", .mail) { try sendDue(app) }] }
+    func jobs() -> [ScheduledJob] { [ScheduledJob("scheduled mailings", .mail) { try sendDue() }] }
 
-    static func register(in app: Application) {
-        app.router.get("/admin/mailings", list(app))
-        app.router.get("/admin/mailings/new", new(app))
-        app.router.post("/admin/mailings", async: create(app))
-        app.router.get("/admin/mailings/{id}", show(app))
-        app.router.get("/admin/mailings/{id}/preview/{language}", previewHTML(app))
-        app.router.post("/admin/mailings/{id}", async: save(app))
-        app.router.post("/admin/mailings/{id}/test", async: test(app))
-        app.router.post("/admin/mailings/{id}/send", async: send(app))
-        app.router.post("/admin/mailings/{id}/schedule", async: schedule(app))
+    func register() {
+        app.router.get("/admin/mailings", list)
+        app.router.get("/admin/mailings/new", new)
+        app.router.post("/admin/mailings", async: create)
+        app.router.get("/admin/mailings/{id}", show)
+        app.router.get("/admin/mailings/{id}/preview/{language}", previewHTML)
+        app.router.post("/admin/mailings/{id}", async: save)
+        app.router.post("/admin/mailings/{id}/test", async: test)
+        app.router.post("/admin/mailings/{id}/send", async: send)
+        app.router.post("/admin/mailings/{id}/schedule", async: schedule)
         for (action, change) in [("pause", MailingStore.pause), ("resume", MailingStore.resume), ("cancel", MailingStore.cancel)] {
-            app.router.post("/admin/mailings/{id}/\(action)", async: control(app, action: action, change))
+            app.router.post("/admin/mailings/{id}/\(action)", async: control(action: action, change))
         }
     }
 
     // MARK: Pages
 
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .mailings)
-            let mailings = try app.database.read { try MailingStore.all($0) }
-            return AdminViews.page(app, request, session, title: app.t(request)("admin.mailings.title")) { c, _ in
-                MailingViews.list(mailings, t: c.t)
-            }
+    func list(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .mailings)
+        let mailings = try app.database.read { try MailingStore.all($0) }
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.mailings.title")) { c, _ in
+            MailingViews.list(mailings, t: c.t)
         }
     }
 
-    static func new(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .mailings)
-            return try editor(app, request, session, mailing: nil, state: FormState())
-        }
+    func new(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .mailings)
+        return try editor(request, session, mailing: nil, state: FormState())
     }
 
     /// The HTML one recipient gets, alone, for the editor's preview frame. Its own policy
     /// lets the message's inline styles apply (the site's pages allow none) and runs nothing:
     /// no script, no form, sandboxed even when opened directly.
-    static func previewHTML(_ app: Application) -> Router.SyncHandler {
-        { request in
-            _ = try AdminAuth.require(app, request, .mailings)
-            let mailing = try find(app, request)
-            let language = request.parameter("language")
-            guard ["en", "fr"].contains(language) else { throw HTTPError(.notFound) }
-            let message = try app.database.read { db in
-                try sampleMessage(app, db, mailing, language: mailing.language(for: language))
-            }
-            guard let html = message.html else { throw HTTPError(.notFound) }
-            var response = Response.html(html)
-            response.headers["Content-Security-Policy"] =
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'self'; sandbox"
-            response.headers["X-Frame-Options"] = "SAMEORIGIN"
-            response.cache(.noStore)
-            return response
+    func previewHTML(_ request: Request) throws -> Response {
+        _ = try AdminAuth.require(app, request, .mailings)
+        let mailing = try find(request)
+        let language = request.parameter("language")
+        guard ["en", "fr"].contains(language) else { throw HTTPError(.notFound) }
+        let message = try app.database.read { db in
+            try sampleMessage(db, mailing, language: mailing.language(for: language))
         }
+        guard let html = message.html else { throw HTTPError(.notFound) }
+        var response = Response.html(html)
+        response.headers["Content-Security-Policy"] =
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; frame-ancestors 'self'; sandbox"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.cache(.noStore)
+        return response
     }
 
-    static func show(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .mailings)
-            let mailing = try find(app, request)
-            guard mailing.isDraft else { return try status(app, request, session, mailing) }
-            return try editor(app, request, session, mailing: mailing, state: MailingForm.values(mailing))
-        }
+    func show(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .mailings)
+        let mailing = try find(request)
+        guard mailing.isDraft else { return try status(request, session, mailing) }
+        return try editor(request, session, mailing: mailing, state: MailingForm.values(mailing))
     }
 
     /// The editor, and for a saved draft its preview, count, test and send buttons.
-    static func editor(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, mailing: Mailing?, state: FormState,
+    func editor(
+        _ request: Request, _ session: AdminAuth.Session, mailing: Mailing?, state: FormState,
         scheduleError: String? = nil, status: Status = .ok
     ) throws -> Response {
         let t = app.t(request)
         let (choices, preview) = try app.database.read { db in
             (
                 try MailingForm.choices(db, app.mailingAudiences, t: t).map { ($0.value, $0.label) },
-                try mailing.map { try self.preview(app, db, $0) }
+                try mailing.map { try self.preview(db, $0) }
             )
         }
         let flash = ["saved": "admin.saved", "tested": "admin.mailing.tested"].first { request.query[$0.key] == "1" }.map { t($0.value) }
@@ -106,10 +100,10 @@ enum MailingsFeature: Feature {
     }
 
     /// A mailing that went (or goes): its numbers and what can still be done.
-    static func status(_ app: Application, _ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing) throws -> Response {
+    func status(_ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing) throws -> Response {
         let t = app.t(request)
         let (progress, audience) = try app.database.read { db in
-            (try MailingStore.progress(db, id: mailing.id), try audienceLabel(app, db, mailing, t: t))
+            (try MailingStore.progress(db, id: mailing.id), try audienceLabel(db, mailing, t: t))
         }
         let flash = ["sent", "paused", "resumed", "cancelled"].first { request.query[$0] == "1" }.map { t("admin.mailing.flash.\($0)") }
         return AdminViews.page(app, request, session, title: mailing.subjectEn, flash: flash) { c, csrf in
@@ -118,176 +112,166 @@ enum MailingsFeature: Feature {
     }
 
     /// What one recipient will get, in each language someone will read it in, and the count.
-    static func preview(_ app: Application, _ db: Connection, _ mailing: Mailing) throws -> MailingPreview {
+    func preview(_ db: Connection, _ mailing: Mailing) throws -> MailingPreview {
         let count =
             try app.mailingAudience(mailing.audience).map {
                 try BulkMailStore.recipientCount(db, audience: $0, audienceID: mailing.audienceID)
             } ?? 0
         let messages = try (mailing.hasFrench ? ["en", "fr"] : ["en"]).map { language in
-            (language: language, message: try sampleMessage(app, db, mailing, language: language))
+            (language: language, message: try sampleMessage(db, mailing, language: language))
         }
         return MailingPreview(
-            count: count, messages: messages, audience: try audienceLabel(app, db, mailing, t: app.localizer("en")),
+            count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")),
             needsPostalAddress: app.siteSettings.current.settings.postalAddress.isEmpty)
     }
 
     /// The message one real recipient reading `language` would get (a placeholder address
     /// when the audience has nobody in that language yet).
-    static func sampleMessage(_ app: Application, _ db: Connection, _ mailing: Mailing, language: String) throws -> MailMessage {
+    func sampleMessage(_ db: Connection, _ mailing: Mailing, language: String) throws -> MailMessage {
         let sample =
             try app.mailingAudience(mailing.audience).flatMap {
                 try BulkMailStore.sampleRecipient(db, audience: $0, audienceID: mailing.audienceID, language: language)
             } ?? "supporter@example.org"
         let addressID = try BulkMailStore.knownAddressID(db, sample) ?? 0
-        return message(app, mailing, to: sample, addressID: addressID, language: language)
+        return message(mailing, to: sample, addressID: addressID, language: language)
     }
 
-    static func audienceLabel(_ app: Application, _ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
+    func audienceLabel(_ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
         try app.mailingAudience(mailing.audience)?.label(db, mailing.audienceID, t)
             ?? MailingForm.choice(mailing.audience, mailing.audienceID)
     }
 
     // MARK: Actions
 
-    static func create(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let t = app.t(request)
-            return try await app.staffFormPost(
-                request, .mailings,
-                validate: { form in
-                    MailingForm.validate(
-                        form, choices: try app.database.read { try MailingForm.choices($0, app.mailingAudiences, t: t) }, t: t)
-                },
-                again: { session, state in try editor(app, request, session, mailing: nil, state: state, status: .unprocessableContent) },
-                accept: { session, draft in
-                    let user = session.user
-                    let id = try await app.database.write { db in
-                        let id = try BulkMailStore.create(db, draft, by: user.email)
-                        try StaffStore.record(db, user: user, action: "create", subject: "mailing \(id)")
-                        return id
-                    }
-                    return .redirect(to: "/admin/mailings/\(id)?saved=1")
-                })
-        }
+    func create(_ request: Request) async throws -> Response {
+        let t = app.t(request)
+        return try await app.staffFormPost(
+            request, .mailings,
+            validate: { form in
+                MailingForm.validate(
+                    form, choices: try app.database.read { try MailingForm.choices($0, app.mailingAudiences, t: t) }, t: t)
+            },
+            again: { session, state in try editor(request, session, mailing: nil, state: state, status: .unprocessableContent) },
+            accept: { session, draft in
+                let user = session.user
+                let id = try await app.database.write { db in
+                    let id = try BulkMailStore.create(db, draft, by: user.email)
+                    try StaffStore.record(db, user: user, action: "create", subject: "mailing \(id)")
+                    return id
+                }
+                return .redirect(to: "/admin/mailings/\(id)?saved=1")
+            })
     }
 
-    static func save(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            try AdminAuth.requirePost(app, request, .mailings)
-            let mailing = try find(app, request)
-            let t = app.t(request)
-            return try await app.staffFormPost(
-                request, .mailings,
-                validate: { form in
-                    MailingForm.validate(
-                        form, choices: try app.database.read { try MailingForm.choices($0, app.mailingAudiences, t: t) }, t: t)
-                },
-                again: { session, state in try editor(app, request, session, mailing: mailing, state: state, status: .unprocessableContent)
-                },
-                accept: { session, draft in
-                    let (user, id) = (session.user, mailing.id)
-                    let saved = try await app.database.write { db -> Bool in
-                        guard try MailingStore.update(db, id: id, draft) else { return false }
-                        try StaffStore.record(db, user: user, action: "update", subject: "mailing \(id)")
-                        return true
-                    }
-                    return try saved ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
-                })
-        }
+    func save(_ request: Request) async throws -> Response {
+        try AdminAuth.requirePost(app, request, .mailings)
+        let mailing = try find(request)
+        let t = app.t(request)
+        return try await app.staffFormPost(
+            request, .mailings,
+            validate: { form in
+                MailingForm.validate(
+                    form, choices: try app.database.read { try MailingForm.choices($0, app.mailingAudiences, t: t) }, t: t)
+            },
+            again: { session, state in try editor(request, session, mailing: mailing, state: state, status: .unprocessableContent)
+            },
+            accept: { session, draft in
+                let (user, id) = (session.user, mailing.id)
+                let saved = try await app.database.write { db -> Bool in
+                    guard try MailingStore.update(db, id: id, draft) else { return false }
+                    try StaffStore.record(db, user: user, action: "update", subject: "mailing \(id)")
+                    return true
+                }
+                return try saved ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(request)
+            })
     }
 
     /// A test to the author's own address, in the language of the page, marked as a test.
-    static func test(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let mailing = try find(app, request)
-            let (user, language) = (session.user, app.t(request).language)
-            try await app.database.write { db in
-                let addressID = try BulkMailStore.addressID(db, user.email)
-                var test = message(app, mailing, to: user.email, addressID: addressID, language: language)
-                test.subject = app.localizer(language)("admin.mailing.test_prefix") + " " + test.subject
-                try OutboxStore.enqueue(db, kind: "mailing.test", message: test)
-                try StaffStore.record(db, user: user, action: "test", subject: "mailing \(mailing.id)")
-            }
-            app.mailer.wake()
-            return .redirect(to: "/admin/mailings/\(mailing.id)?tested=1")
+    func test(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let mailing = try find(request)
+        let (user, language) = (session.user, app.t(request).language)
+        try await app.database.write { db in
+            let addressID = try BulkMailStore.addressID(db, user.email)
+            var test = message(mailing, to: user.email, addressID: addressID, language: language)
+            test.subject = app.localizer(language)("admin.mailing.test_prefix") + " " + test.subject
+            try OutboxStore.enqueue(db, kind: "mailing.test", message: test)
+            try StaffStore.record(db, user: user, action: "test", subject: "mailing \(mailing.id)")
         }
+        app.mailer.wake()
+        return .redirect(to: "/admin/mailings/\(mailing.id)?tested=1")
     }
 
     /// Send now: every recipient queued in one transaction.
-    static func send(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let mailing = try find(app, request)
-            if let refusal = try refuseWithoutPostalAddress(app, request, session, mailing) { return refusal }
-            let (user, id, started) = (session.user, mailing.id, Date())
-            let queued = try await app.database.write { try queue(app, $0, id: id, by: user) }
-            guard let queued else { return try alreadyGone(app, request) }
-            logQueued(app, id: id, count: queued, since: started)
-            app.mailer.wake()
-            return .redirect(to: "/admin/mailings/\(id)?sent=1")
-        }
+    func send(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let mailing = try find(request)
+        if let refusal = try refuseWithoutPostalAddress(request, session, mailing) { return refusal }
+        let (user, id, started) = (session.user, mailing.id, Date())
+        let queued = try await app.database.write { try queue($0, id: id, by: user) }
+        guard let queued else { return try alreadyGone(request) }
+        logQueued(id: id, count: queued, since: started)
+        app.mailer.wake()
+        return .redirect(to: "/admin/mailings/\(id)?sent=1")
     }
 
-    static func schedule(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let mailing = try find(app, request)
-            if let refusal = try refuseWithoutPostalAddress(app, request, session, mailing) { return refusal }
-            switch MailingForm.sendAt(request.form, t: app.t(request)) {
-            case .failure(let invalid):
-                return try editor(
-                    app, request, session, mailing: mailing, state: MailingForm.values(mailing),
-                    scheduleError: invalid.state.errors["send_at"],
-                    status: .unprocessableContent)
-            case .success(let date):
-                let (user, id, at) = (session.user, mailing.id, Timestamp.format(date))
-                let scheduled = try await app.database.write { db -> Bool in
-                    guard try MailingStore.schedule(db, id: id, at: at) else { return false }
-                    try StaffStore.record(db, user: user, action: "schedule", subject: "mailing \(id)", detail: at)
-                    return true
-                }
-                return try scheduled ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(app, request)
+    func schedule(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let mailing = try find(request)
+        if let refusal = try refuseWithoutPostalAddress(request, session, mailing) { return refusal }
+        switch MailingForm.sendAt(request.form, t: app.t(request)) {
+        case .failure(let invalid):
+            return try editor(
+                request, session, mailing: mailing, state: MailingForm.values(mailing),
+                scheduleError: invalid.state.errors["send_at"],
+                status: .unprocessableContent)
+        case .success(let date):
+            let (user, id, at) = (session.user, mailing.id, Timestamp.format(date))
+            let scheduled = try await app.database.write { db -> Bool in
+                guard try MailingStore.schedule(db, id: id, at: at) else { return false }
+                try StaffStore.record(db, user: user, action: "schedule", subject: "mailing \(id)", detail: at)
+                return true
             }
+            return try scheduled ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(request)
         }
     }
 
     /// Every mailing carries the organisation's postal address (CASL): until an admin sets
     /// one, sending and scheduling answer `409` with the editor, which says where to set it.
-    static func refuseWithoutPostalAddress(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing
+    func refuseWithoutPostalAddress(
+        _ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing
     ) throws -> Response? {
         guard app.siteSettings.current.settings.postalAddress.isEmpty else { return nil }
-        return try editor(app, request, session, mailing: mailing, state: MailingForm.values(mailing), status: .conflict)
+        return try editor(request, session, mailing: mailing, state: MailingForm.values(mailing), status: .conflict)
     }
 
     /// Pause, resume, cancel: each recorded in the audit log.
-    static func control(
-        _ app: Application, action: String, _ change: @escaping @Sendable (Connection, Int64, String) throws -> Bool
+    func control(
+        action: String, _ change: @escaping @Sendable (Connection, Int64, String) throws -> Bool
     ) -> Router.AsyncHandler {
         { request in
             let session = try AdminAuth.requirePost(app, request, .mailings)
-            let mailing = try find(app, request)
+            let mailing = try find(request)
             let (user, id) = (session.user, mailing.id)
             let changed = try await app.database.write { db -> Bool in
                 guard try change(db, id, Timestamp.now()) else { return false }
                 try StaffStore.record(db, user: user, action: action, subject: "mailing \(id)")
                 return true
             }
-            guard changed else { return try alreadyGone(app, request) }
+            guard changed else { return try alreadyGone(request) }
             app.mailer.wake()
             let flash = ["pause": "paused", "resume": "resumed", "cancel": "cancelled"][action] ?? "saved"
             return .redirect(to: "/admin/mailings/\(id)?\(flash)=1")
         }
     }
 
-    static func find(_ app: Application, _ request: Request) throws -> Mailing {
+    func find(_ request: Request) throws -> Mailing {
         let id = try Int64(request.parameter("id")).orNotFound()
         return try app.database.read { try MailingStore.find($0, id: id) }.orNotFound()
     }
 
     /// The mailing moved on meanwhile (another tab sent or cancelled it).
-    static func alreadyGone(_ app: Application, _ request: Request) throws -> Response {
+    func alreadyGone(_ request: Request) throws -> Response {
         let t = app.t(request)
         return ErrorPages.message(
             app, request, status: .conflict, title: t("admin.mailing.conflict.title"), body: t("admin.mailing.conflict.body"))
@@ -297,12 +281,12 @@ enum MailingsFeature: Feature {
 
     /// The message one recipient gets: the text (and its HTML alternative) in their
     /// language, the site's signature, an unsubscribe footer, and the RFC 8058 headers.
-    static func message(
-        _ app: Application, _ mailing: Mailing, to address: String, addressID: Int64, language: String, outboxID: Int64? = nil
+    func message(
+        _ mailing: Mailing, to address: String, addressID: Int64, language: String, outboxID: Int64? = nil
     ) -> MailMessage {
         let language = mailing.language(for: language)
         let t = app.localizer(language)
-        let unsubscribe = UnsubscribeFeature.url(app, addressID: addressID, mailingID: mailing.id, t: t)
+        let unsubscribe = UnsubscribeFeature(app: app).url(addressID: addressID, mailingID: mailing.id, t: t)
         let body = mailing.body(language)
         let postal = app.siteSettings.current.settings.postalAddress
         // Why they get it, how to stop, and who sends it: above the signature's "-- ", which
@@ -345,7 +329,7 @@ enum MailingsFeature: Feature {
 
     /// The sender's renderer: a mailing's message for one queued recipient. Nil when the
     /// mailing is gone, or (`sending`) no longer going out: paused or cancelled meanwhile.
-    static func renderForSender(_ app: Application, _ due: DueMessage, sending: Bool = true) -> String? {
+    func renderForSender(_ due: DueMessage, sending: Bool = true) -> String? {
         guard let mailingID = due.mailingID,
             let (mailing, addressID) = try? app.database.read({ db -> (Mailing, Int64)? in
                 guard let mailing = try MailingStore.find(db, id: mailingID), !sending || mailing.state == .sending,
@@ -354,7 +338,7 @@ enum MailingsFeature: Feature {
                 return (mailing, id)
             })
         else { return nil }
-        var message = message(app, mailing, to: due.recipient, addressID: addressID, language: due.language, outboxID: due.id)
+        var message = message(mailing, to: due.recipient, addressID: addressID, language: due.language, outboxID: due.id)
         // Fixed by the queued row, so a message sent again (after a crash between the relay's
         // answer and our record of it) is recognisably the same message.
         message.messageID = ReturnPath.messageID(mailingID: mailing.id, outboxID: due.id, domain: app.mailer.domain, key: app.serverKey)
@@ -362,12 +346,12 @@ enum MailingsFeature: Feature {
     }
 
     /// Scheduled mailings whose time has come are queued (the mailer's scheduled jobs).
-    static func sendDue(_ app: Application) throws {
+    func sendDue() throws {
         let due = try app.database.read { try MailingStore.due($0) }
         for id in due {
             let started = Date()
-            if let queued = try app.database.writeAndWait({ try queue(app, $0, id: id, by: nil) }) {
-                logQueued(app, id: id, count: queued, since: started)
+            if let queued = try app.database.writeAndWait({ try queue($0, id: id, by: nil) }) {
+                logQueued(id: id, count: queued, since: started)
             }
         }
         if !due.isEmpty { app.mailer.wake() }
@@ -375,7 +359,7 @@ enum MailingsFeature: Feature {
 
     /// Queues every recipient of a draft or scheduled mailing in the caller's transaction and
     /// records who sent it (nil: the scheduler) in the audit log.
-    static func queue(_ app: Application, _ db: Connection, id: Int64, by user: StaffUser?) throws -> Int? {
+    func queue(_ db: Connection, id: Int64, by user: StaffUser?) throws -> Int? {
         guard let queued = try BulkMailStore.queue(db, id: id, audiences: app.mailingAudiences) else { return nil }
         try StaffStore.record(
             db, user: user, actor: user == nil ? "scheduler" : nil, action: "send", subject: "mailing \(id)",
@@ -384,7 +368,7 @@ enum MailingsFeature: Feature {
     }
 
     /// One line for the operator: how many and how long (no addresses).
-    static func logQueued(_ app: Application, id: Int64, count: Int, since started: Date) {
+    func logQueued(id: Int64, count: Int, since started: Date) {
         let seconds = Date().timeIntervalSince(started)
         app.logger.notice("mail: mailing \(id): \(count) recipients queued in \(String(format: "%.2f", seconds)) s")
     }

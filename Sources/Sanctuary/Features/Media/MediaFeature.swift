@@ -5,35 +5,37 @@ import SQLite
 
 /// Pictures for campaigns, petitions, news and events: `/admin/{kind}/{id}/image` to add,
 /// replace or remove one. The copies are served by `Application.mediaFiles` at `/media/…`.
-enum MediaFeature: Feature {
-    static func loadSampleContent(_ app: Application, from file: URL) throws {
+struct MediaFeature: Feature {
+    let app: Application
+
+    func loadSampleContent(from file: URL) throws {
         guard app.config.loadSampleMedia else { return }
-        try loadSamples(from: file, into: app.database, mediaDirectory: app.mediaDirectory, owners: app.pictureOwners)
+        try Self.loadSamples(from: file, into: app.database, mediaDirectory: app.mediaDirectory, owners: app.pictureOwners)
     }
 
-    static func register(in app: Application) {
+    func register() {
         for owner in app.pictureOwners {
             let path = "/admin/\(owner.key)/{id}/image"
             let area = owner.area
             app.router.get(path) { request in
                 let session = try AdminAuth.require(app, request, area)
-                return try editor(app, request, session, owner: owner, id: try itemID(request), state: FormState())
+                return try editor(request, session, owner: owner, id: try Self.itemID(request), state: FormState())
             }
             app.router.post(
                 path, upload: MediaForm.maxBytes, precheck: AdminAuth.uploadPrecheck(app, area),
-                async: { request in try await upload(app, request, owner: owner) })
+                async: { request in try await upload(request, owner: owner) })
             app.router.post(
                 path + "/remove",
                 async: { request in
                     let session = try AdminAuth.requirePost(app, request, area)
-                    let (id, user) = (try itemID(request), session.user)
+                    let (id, user) = (try Self.itemID(request), session.user)
                     let removed = try await app.database.write { db -> Bool in
                         guard try MediaStore.attach(db, owner, id: id, mediaID: nil) else { return false }
                         try StaffStore.record(db, user: user, action: "remove image", subject: "\(owner.key) #\(id)")
                         return true
                     }
                     guard removed else { throw HTTPError.notFound }
-                    try await removeUnused(app)
+                    try await removeUnused()
                     owner.afterChange?(app)
                     return .redirect(to: owner.editPath(id) + "?saved=1")
                 })
@@ -45,8 +47,8 @@ enum MediaFeature: Feature {
         return id
     }
 
-    static func editor(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, owner: MediaOwner, id: Int64, state: FormState,
+    func editor(
+        _ request: Request, _ session: AdminAuth.Session, owner: MediaOwner, id: Int64, state: FormState,
         status: Status = .ok
     ) throws -> Response {
         guard
@@ -64,15 +66,14 @@ enum MediaFeature: Feature {
     /// The upload: spooled to disk as it arrives (as resources are), decoded, copied at
     /// each width and as a share card, the copies written to a folder of their own, then the
     /// row and the item's link to it in one transaction. Nothing is kept half way.
-    static func upload(_ app: Application, _ request: Request, owner: MediaOwner) async throws -> Response {
-        let id = try itemID(request)
+    func upload(_ request: Request, owner: MediaOwner) async throws -> Response {
+        let id = try Self.itemID(request)
         return try await StaffUpload.handle(app, request, area: owner.area) { upload in
-            try await store(app, request, upload, owner: owner, id: id)
+            try await store(request, upload, owner: owner, id: id)
         }
     }
 
-    static func store(_ app: Application, _ request: Request, _ upload: StaffUpload, owner: MediaOwner, id: Int64) async throws -> Response
-    {
+    func store(_ request: Request, _ upload: StaffUpload, owner: MediaOwner, id: Int64) async throws -> Response {
         let t = app.t(request)
         let (parts, fields, session) = (upload.parts, upload.fields, upload.session)
         var state = FormState(values: fields)
@@ -94,7 +95,7 @@ enum MediaFeature: Feature {
         }
         guard let words, let renditions, state.isValid else {
             var response = try editor(
-                app, request, session, owner: owner, id: id, state: state, status: busy ? .serviceUnavailable : .unprocessableContent)
+                request, session, owner: owner, id: id, state: state, status: busy ? .serviceUnavailable : .unprocessableContent)
             if busy { response.headers["Retry-After"] = "10" }
             return response
         }
@@ -130,13 +131,13 @@ enum MediaFeature: Feature {
             }
             return .text("Could not store the picture\n", status: .internalServerError)
         }
-        try await removeUnused(app)
+        try await removeUnused()
         owner.afterChange?(app)
         return .redirect(to: owner.editPath(id) + "?saved=1")
     }
 
     /// Pictures no item uses (replaced or removed), and their files.
-    static func removeUnused(_ app: Application) async throws {
+    func removeUnused() async throws {
         let unused = try await app.database.write { db -> [Int64] in
             let ids = try MediaStore.unused(db, owners: app.pictureOwners)
             for id in ids { try MediaStore.delete(db, id: id) }

@@ -3,9 +3,11 @@ import HTTP
 import SQLite
 
 /// `/news` (10 a page), `/news/{slug}`, `/news.atom`.
-enum NewsFeature: Feature {
+struct NewsFeature: Feature {
+    let app: Application
+
     /// The latest posts: the site's on the home page, a campaign's on its page.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         switch scope {
         case .home:
             let items: [OfferGroup.Item] = try NewsStore.latest(db, limit: 3).enumerated().map { index, item in
@@ -32,94 +34,88 @@ enum NewsFeature: Feature {
 
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/news", label: "nav.news", order: 50)] }
 
-    static func sitemap(_ db: Connection) throws -> [String] {
+    func sitemap(_ db: Connection) throws -> [String] {
         ["/news"] + (try NewsStore.page(db, offset: 0, limit: 1000).map { "/news/\($0.slug)" })
     }
 
     static let pageSize = 10
 
-    static func register(in app: Application) {
-        app.router.get("/news", list(app))
-        app.router.get("/news/{slug}", post(app))
-        app.router.get("/news.atom", feed(app))
+    func register() {
+        app.router.get("/news", list)
+        app.router.get("/news/{slug}", post)
+        app.router.get("/news.atom", feed)
     }
 
     /// `GET /news`.
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let raw = request.query["page"]
-            let t = app.t(request)
-            let page: Int
-            if let raw {
-                guard let n = Int(raw), n >= 1 else { return .redirect(to: "/news", status: .movedPermanently) }
-                page = n
-            } else {
-                page = 1
-            }
-            // The page number is checked against the page count before any arithmetic on it:
-            // `(page - 1) * pageSize` with `?page=` near `Int.max` once trapped and stopped the server.
-            let (pages, items) = try app.database.read { db -> (Int, [NewsSummary]) in
-                let pages = max(1, (try NewsStore.count(db) + pageSize - 1) / pageSize)
-                guard page <= pages else { return (pages, []) }
-                return (pages, try NewsStore.page(db, offset: (page - 1) * pageSize, limit: pageSize))
-            }
-            guard page <= pages else {
-                return ErrorPages.message(
-                    app, request, status: .notFound, title: t("news.out_of_range.title"),
-                    body: t("news.out_of_range.body", ["pages": String(pages)]))
-            }
-            let title = page == 1 ? t("news.title") : t("news.title_page", ["page": String(page)])
-            var response = app.page(
-                request, title: title,
-                head:
-                    "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n"
-            ) { _ in NewsViews.list(items, page: page, pages: pages, t: t) }
-            response.cache(.publicPage(shared: 30))
-            return response
+    func list(_ request: Request) throws -> Response {
+        let raw = request.query["page"]
+        let t = app.t(request)
+        let page: Int
+        if let raw {
+            guard let n = Int(raw), n >= 1 else { return .redirect(to: "/news", status: .movedPermanently) }
+            page = n
+        } else {
+            page = 1
         }
+        // The page number is checked against the page count before any arithmetic on it:
+        // `(page - 1) * pageSize` with `?page=` near `Int.max` once trapped and stopped the server.
+        let (pages, items) = try app.database.read { db -> (Int, [NewsSummary]) in
+            let pages = max(1, (try NewsStore.count(db) + Self.pageSize - 1) / Self.pageSize)
+            guard page <= pages else { return (pages, []) }
+            return (pages, try NewsStore.page(db, offset: (page - 1) * Self.pageSize, limit: Self.pageSize))
+        }
+        guard page <= pages else {
+            return ErrorPages.message(
+                app, request, status: .notFound, title: t("news.out_of_range.title"),
+                body: t("news.out_of_range.body", ["pages": String(pages)]))
+        }
+        let title = page == 1 ? t("news.title") : t("news.title_page", ["page": String(page)])
+        var response = app.page(
+            request, title: title,
+            head:
+                "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n"
+        ) { _ in NewsViews.list(items, page: page, pages: pages, t: t) }
+        response.cache(.publicPage(shared: 30))
+        return response
     }
 
     /// `GET /news/{slug}`.
-    static func post(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let slug = request.parameter("slug")
-            let (found, media) = try app.database.read { db in
-                (try NewsStore.find(db, slug: slug), try MediaStore.of(db, .news, slug: slug))
-            }
-            let post = try found.orNotFound()
-            let t = app.t(request)
-            var response = app.page(
-                request, title: post.summary.title.text(t), description: post.summary.summary.text(t),
-                share: SharePreview(type: "article", image: media?.shareImage(t))
-            ) {
-                NewsViews.post(post, media: media, t: $0.t)
-            }
-            response.cache(.publicPage(shared: 60))
-            return response
+    func post(_ request: Request) throws -> Response {
+        let slug = request.parameter("slug")
+        let (found, media) = try app.database.read { db in
+            (try NewsStore.find(db, slug: slug), try MediaStore.of(db, .news, slug: slug))
         }
+        let post = try found.orNotFound()
+        let t = app.t(request)
+        var response = app.page(
+            request, title: post.summary.title.text(t), description: post.summary.summary.text(t),
+            share: SharePreview(type: "article", image: media?.shareImage(t))
+        ) {
+            NewsViews.post(post, media: media, t: $0.t)
+        }
+        response.cache(.publicPage(shared: 60))
+        return response
     }
 
     /// `GET /news.atom`.
-    static func feed(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let t = app.t(request)
-            let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
-            var feed = AtomFeed(
-                id: app.absoluteURL(t.path("/news.atom"), request), title: "\(app.siteName) · \(t("news.title"))",
-                selfLink: app.absoluteURL(t.path("/news.atom"), request), alternate: app.absoluteURL(t.path("/news"), request),
-                author: app.siteName, language: t.language)
-            feed.entries = posts.map { post in
-                AtomFeed.Entry(
-                    id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
-                    link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
-                    updated: max(post.updatedAt, post.summary.publishedAt),
-                    author: post.authorName.isEmpty ? app.siteName : post.authorName,
-                    summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
-            }
-            var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
-            // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).
-            response.cache(.publicData(seconds: 300))
-            return response
+    func feed(_ request: Request) throws -> Response {
+        let t = app.t(request)
+        let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
+        var feed = AtomFeed(
+            id: app.absoluteURL(t.path("/news.atom"), request), title: "\(app.siteName) · \(t("news.title"))",
+            selfLink: app.absoluteURL(t.path("/news.atom"), request), alternate: app.absoluteURL(t.path("/news"), request),
+            author: app.siteName, language: t.language)
+        feed.entries = posts.map { post in
+            AtomFeed.Entry(
+                id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
+                link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
+                updated: max(post.updatedAt, post.summary.publishedAt),
+                author: post.authorName.isEmpty ? app.siteName : post.authorName,
+                summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
         }
+        var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
+        // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).
+        response.cache(.publicData(seconds: 300))
+        return response
     }
 }

@@ -13,10 +13,12 @@ import SQLite
 /// route pattern and status, their latency, page-cache hits and misses, group-commit sizes
 /// and commit times. Read at each scrape: what each feature reports (`Feature.sampleMetrics`:
 /// signatures by state, the outbox…), open connections, the process, the newest backup's time.
-enum MetricsFeature: Feature {
-    static func register(in app: Application) {
+struct MetricsFeature: Feature {
+    let app: Application
+
+    func register() {
         app.router.get("/metrics") { request in
-            guard allowed(request, token: app.config.metricsToken) else {
+            guard Self.allowed(request, token: app.config.metricsToken) else {
                 if app.config.metricsToken != nil, request.headers["authorization"] != nil {
                     var response = Response.text("Unauthorized\n", status: .unauthorized)
                     response.headers["WWW-Authenticate"] = "Bearer"
@@ -25,7 +27,7 @@ enum MetricsFeature: Feature {
                 }
                 throw HTTPError(.notFound)
             }
-            try sample(app)
+            try sample()
             var response = Response(status: .ok, body: .bytes(app.metrics.emitToBuffer()))
             response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
             response.cache(.noStore)
@@ -76,17 +78,17 @@ enum MetricsFeature: Feature {
     }
 
     /// Sets the gauges read from the database and the server.
-    static func sample(_ app: Application) throws {
+    func sample() throws {
         let registry = app.metrics
         // What each feature counts (signatures, the outbox, suppressions…).
         let gauges = MetricGauges(registry: registry)
-        for feature in app.features { try feature.sampleMetrics(app, gauges) }
+        for feature in app.features { try feature.sampleMetrics(gauges) }
         let open = app.server.withLock { $0?.openConnections } ?? 0
         registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "http", metricName: "open", unitName: "connections", helpText: "Client connections open now.")
         ).set(Double(open))
-        sampleProcess(app)
+        sampleProcess()
         if let newest = BackupStore.newest(in: app.config.backupDirectory) {
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(
@@ -98,7 +100,7 @@ enum MetricsFeature: Feature {
 
     /// What the operating system sees: the database and its WAL on disk, the process's
     /// memory, CPU and open files, and which build this is (its newest migration).
-    static func sampleProcess(_ app: Application) {
+    func sampleProcess() {
         let registry = app.metrics
         func gauge(_ name: String, _ unit: String, _ help: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
             registry.makeGauge(

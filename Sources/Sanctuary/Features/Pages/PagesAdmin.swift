@@ -11,5 +11,5 @@ extension AdminResource {
             AdminField("body", .markdown, maxLength: 100_000, bilingual: true),
             AdminField("position", .integer(0...1000), whenEmpty: 0),
             AdminField("state", .choice(PublicationState.choices), required: true),
-        ], rowLinks: { _, slug, t in [("/pages/\(slug)", t("admin.view"))] }, order: 60, afterChange: { $0.footerPages.invalidate() })
+        ], rowLinks: { _, slug, t in [("/pages/\(slug)", t("admin.view"))] }, order: 60)
 }

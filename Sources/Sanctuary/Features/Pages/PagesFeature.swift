@@ -5,12 +5,34 @@ import Synchronization
 
 /// `/pages/{slug}`: About, Privacy policy and the like, written by staff in both languages
 /// (`/admin/pages`) and linked from every page's footer.
-enum PagesFeature: Feature {
+struct PagesFeature: Feature {
+    let app: Application
+    /// The footer's pages, read at most every few seconds and again after any staff change:
+    /// every page shows them, and a signature (which ends cached pages) should not cost a
+    /// query per page view for them.
+    let footer: StaffEditedCache<[(slug: String, title: Bilingual)]>
+
+    init(app: Application) {
+        self.app = app
+        footer = StaffEditedCache(app.staffChanges, lifetimeNanoseconds: 5_000_000_000)
+    }
+
+    func footerLinks(_ t: Localizer) -> [(path: String, label: String)] {
+        do {
+            let pages = try footer.value("") { try app.database.read { try PageStore.published($0) } } ?? []
+            return pages.map { ("/pages/\($0.slug)", $0.title.text(t)) }
+        } catch {
+            // The footer's links wait for the next read; the page itself is still served.
+            app.logger.error("the footer's pages could not be read: \(error)")
+            return []
+        }
+    }
+
     static var adminResources: [AdminResource] { [.pages] }
 
-    static func sitemap(_ db: Connection) throws -> [String] { try PageStore.published(db).map { "/pages/\($0.slug)" } }
+    func sitemap(_ db: Connection) throws -> [String] { try PageStore.published(db).map { "/pages/\($0.slug)" } }
 
-    static func register(in app: Application) {
+    func register() {
         app.router.get("/pages/{slug}") { request in
             let page = try app.database.read({ try PageStore.find($0, slug: request.parameter("slug")) }).orNotFound()
             let t = app.t(request)
@@ -22,32 +44,5 @@ enum PagesFeature: Feature {
             response.cache(.publicPage(shared: 60))
             return response
         }
-    }
-}
-
-/// The footer's pages, read at most every few seconds: every page shows them, and a
-/// signature (which ends cached pages) should not cost a query per page view for them.
-final class FooterPages: Sendable {
-    private let state = Mutex<(read: Date, pages: [(slug: String, title: Bilingual)])>((.distantPast, []))
-    private let seconds: TimeInterval
-
-    init(seconds: TimeInterval = 5) { self.seconds = seconds }
-
-    /// After staff change a page: read again at the next page view.
-    func invalidate() { state.withLock { $0.read = .distantPast } }
-
-    func pages(_ app: Application) -> [(slug: String, title: Bilingual)] {
-        let now = Date()
-        if let fresh = state.withLock({ now.timeIntervalSince($0.read) < seconds ? $0.pages : nil }) { return fresh }
-        let pages: [(slug: String, title: Bilingual)]
-        do {
-            pages = try app.database.read { try PageStore.published($0) }
-        } catch {
-            // The footer's links wait for the next read; the page itself is still served.
-            app.logger.error("the footer's pages could not be read: \(error)")
-            return state.withLock { $0.pages }
-        }
-        state.withLock { $0 = (now, pages) }
-        return pages
     }
 }

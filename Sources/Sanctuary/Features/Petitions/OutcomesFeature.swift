@@ -5,10 +5,12 @@ import SQLite
 /// Petition outcomes (organizers): a response or a delivery note, in English and French,
 /// shown on the petition and in its JSON, and mailed, as a mailing of its own, to the
 /// confirmed signers who ticked "tell me the outcome".
-enum OutcomesFeature: Feature {
-    static func register(in app: Application) {
-        app.router.get("/admin/petitions/{id}/outcome", editor(app))
-        app.router.post("/admin/petitions/{id}/outcome", async: post(app))
+struct OutcomesFeature: Feature {
+    let app: Application
+
+    func register() {
+        app.router.get("/admin/petitions/{id}/outcome", editor)
+        app.router.post("/admin/petitions/{id}/outcome", async: post)
     }
 
     static let order = ["kind", "happened_on", "body_en", "body_fr"]
@@ -44,7 +46,7 @@ enum OutcomesFeature: Feature {
                 notify: form["notify"] == "yes"))
     }
 
-    static func petition(_ app: Application, _ request: Request) throws -> (Petition, [PetitionOutcome], Int) {
+    func petition(_ request: Request) throws -> (Petition, [PetitionOutcome], Int) {
         let id = try Int64(request.parameter("id")).orNotFound()
         return try app.database.read { db -> (Petition, [PetitionOutcome], Int)? in
             guard let slug = try PetitionStore.slug(db, id: id), let petition = try PetitionStore.find(db, slug: slug) else { return nil }
@@ -52,20 +54,18 @@ enum OutcomesFeature: Feature {
         }.orNotFound()
     }
 
-    static func editor(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let session = try AdminAuth.require(app, request, .petitions)
-            let (petition, outcomes, notify) = try petition(app, request)
-            let today = String(Timestamp.now().prefix(10))
-            return page(
-                app, request, session, petition, outcomes, notify: notify,
-                state: FormState(values: ["kind": "response", "happened_on": today, "notify": "yes"]),
-                flash: request.query["posted"] == "1" ? app.t(request)("admin.outcome.posted") : nil)
-        }
+    func editor(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .petitions)
+        let (petition, outcomes, notify) = try petition(request)
+        let today = String(Timestamp.now().prefix(10))
+        return page(
+            request, session, petition, outcomes, notify: notify,
+            state: FormState(values: ["kind": "response", "happened_on": today, "notify": "yes"]),
+            flash: request.query["posted"] == "1" ? app.t(request)("admin.outcome.posted") : nil)
     }
 
-    static func page(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, _ petition: Petition, _ outcomes: [PetitionOutcome],
+    func page(
+        _ request: Request, _ session: AdminAuth.Session, _ petition: Petition, _ outcomes: [PetitionOutcome],
         notify: Int, state: FormState, flash: String? = nil, status: Status = .ok
     ) -> Response {
         AdminViews.page(app, request, session, title: app.t(request)("admin.outcome.title"), status: status, flash: flash) { c, csrf in
@@ -73,41 +73,39 @@ enum OutcomesFeature: Feature {
         }
     }
 
-    static func post(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            try AdminAuth.requirePost(app, request, .petitions)
-            let (petition, outcomes, notify) = try petition(app, request)
-            return try await app.staffFormPost(
-                request, .petitions, validate: { validate($0, t: app.t(request)) },
-                again: { session, state in
-                    page(app, request, session, petition, outcomes, notify: notify, state: state, status: .unprocessableContent)
-                },
-                accept: { session, input in
-                    let user = session.user
-                    let draft = input.notify ? mailing(app, petition, input) : nil
-                    try await app.database.write { db in
-                        var mailingID: Int64?
-                        if let draft {
-                            let id = try BulkMailStore.create(db, draft, by: user.email)
-                            try BulkMailStore.queue(db, id: id, audiences: [.outcome])
-                            mailingID = id
-                        }
-                        let id = try OutcomeStore.add(
-                            db, petitionID: petition.id, kind: input.kind, bodyEn: input.bodyEn, bodyFr: input.bodyFr,
-                            happenedOn: input.happenedOn, by: user.email, mailingID: mailingID)
-                        try StaffStore.record(
-                            db, user: user, action: "outcome", subject: "petition \(petition.id)",
-                            detail: "outcome \(id)\(mailingID.map { ", mailing \($0)" } ?? "")")
+    func post(_ request: Request) async throws -> Response {
+        try AdminAuth.requirePost(app, request, .petitions)
+        let (petition, outcomes, notify) = try petition(request)
+        return try await app.staffFormPost(
+            request, .petitions, validate: { Self.validate($0, t: app.t(request)) },
+            again: { session, state in
+                page(request, session, petition, outcomes, notify: notify, state: state, status: .unprocessableContent)
+            },
+            accept: { session, input in
+                let user = session.user
+                let draft = input.notify ? mailing(petition, input) : nil
+                try await app.database.write { db in
+                    var mailingID: Int64?
+                    if let draft {
+                        let id = try BulkMailStore.create(db, draft, by: user.email)
+                        try BulkMailStore.queue(db, id: id, audiences: [.outcome])
+                        mailingID = id
                     }
-                    app.mailer.wake()
-                    return .redirect(to: "/admin/petitions/\(petition.id)/outcome?posted=1")
-                })
-        }
+                    let id = try OutcomeStore.add(
+                        db, petitionID: petition.id, kind: input.kind, bodyEn: input.bodyEn, bodyFr: input.bodyFr,
+                        happenedOn: input.happenedOn, by: user.email, mailingID: mailingID)
+                    try StaffStore.record(
+                        db, user: user, action: "outcome", subject: "petition \(petition.id)",
+                        detail: "outcome \(id)\(mailingID.map { ", mailing \($0)" } ?? "")")
+                }
+                app.mailer.wake()
+                return .redirect(to: "/admin/petitions/\(petition.id)/outcome?posted=1")
+            })
     }
 
     /// The mail to signers who asked: what happened, the text, a link to the petition;
     /// in French too when the outcome has a French text.
-    static func mailing(_ app: Application, _ petition: Petition, _ input: OutcomeInput) -> MailingDraft {
+    func mailing(_ petition: Petition, _ input: OutcomeInput) -> MailingDraft {
         func text(_ language: String, body: String) -> (subject: String, body: String) {
             let t = app.localizer(language)
             let vars = [

@@ -3,12 +3,21 @@ import HTTP
 import SQLite
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
-enum PetitionsFeature: Feature {
+struct PetitionsFeature: Feature {
+    let app: Application
+    /// Petitions as signing reads them (see `StaffEditedCache`).
+    let signing: StaffEditedCache<Petition>
+
+    init(app: Application) {
+        self.app = app
+        signing = StaffEditedCache(app.staffChanges)
+    }
+
     static var mailingAudiences: [MailingAudience] { [.signers, .outcome] }
 
     /// Featured petitions on the home page (the first open one its call to action), and
     /// the open ones of a campaign.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         switch scope {
         case .home:
             let petitions = try PetitionStore.featured(db, limit: 3)
@@ -24,9 +33,9 @@ enum PetitionsFeature: Feature {
             }
             return [group]
         case .campaign(let id):
-            return [actions(try PetitionStore.open(db, campaignID: id), t)]
+            return [Self.actions(try PetitionStore.open(db, campaignID: id), t)]
         case .featuredActions:
-            return [actions(try PetitionStore.featured(db, limit: 3).filter { $0.isOpen() }, t)]
+            return [Self.actions(try PetitionStore.featured(db, limit: 3).filter { $0.isOpen() }, t)]
         }
     }
 
@@ -45,7 +54,7 @@ enum PetitionsFeature: Feature {
     }
 
     /// Signatures: the total, those waiting for their link, a chart of the last 30 days, each petition.
-    static func dashboardCards(_ app: Application, _ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+    func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] {
         let calendar = (0..<30).reversed().map { String(Timestamp.format(Date().addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
         let (petitions, daily, pending) = try app.database.read { db in
             (try PetitionStore.allForStaff(db), try PetitionStore.dailyTotals(db, fromDay: calendar[0]), try PetitionStore.pendingCount(db))
@@ -67,7 +76,7 @@ enum PetitionsFeature: Feature {
         ]
     }
 
-    static func sampleMetrics(_ app: Application, _ gauges: MetricGauges) throws {
+    func sampleMetrics(_ gauges: MetricGauges) throws {
         let (confirmed, pending) = try app.database.read { db in (try PetitionStore.confirmedTotal(db), try PetitionStore.pendingCount(db))
         }
         let help = "Signatures: confirmed (counted) and pending (waiting for their e-mail link)."
@@ -77,11 +86,11 @@ enum PetitionsFeature: Feature {
 
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/petitions", label: "nav.petitions", order: 20)] }
 
-    static func sitemap(_ db: Connection) throws -> [String] {
+    func sitemap(_ db: Connection) throws -> [String] {
         ["/petitions"] + (try PetitionStore.all(db).map { "/petitions/\($0.slug)" })
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
+    func jobs() -> [ScheduledJob] {
         [
             .purge(
                 "unconfirmed signatures", app, isDue: { try PetitionStore.unconfirmedPurgeIsDue($0) },
@@ -101,69 +110,63 @@ enum PetitionsFeature: Feature {
 
     static let publicCaching = CachePolicy.publicPage(shared: 5)
 
-    static func register(in app: Application) {
+    func register() {
         StaffExport.route(
             app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
             slug: { db, id in try PetitionStore.slug(db, id: id) },
             stream: { id in try SignatureExport.stream(app.database, petitionID: id) })
-        app.router.get("/petitions", list(app))
-        app.router.get("/petitions/{slug}", page(app))
-        app.router.get("/petitions/{slug}.json", openData(app))
-        app.router.get("/petitions/{slug}/thanks", thanks(app, confirmed: false))
-        app.router.get("/petitions/{slug}/confirmed", thanks(app, confirmed: true))
-        app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm(app))
-        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, writes: confirm(app))
-        app.router.post("/petitions/{slug}/sign", writes: { request in try await sign(app, request) })
+        app.router.get("/petitions", list)
+        app.router.get("/petitions/{slug}", page)
+        app.router.get("/petitions/{slug}.json", openData)
+        app.router.get("/petitions/{slug}/thanks", thanks(confirmed: false))
+        app.router.get("/petitions/{slug}/confirmed", thanks(confirmed: true))
+        app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm)
+        app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, writes: confirm)
+        app.router.post("/petitions/{slug}/sign", writes: { request in try await sign(request) })
     }
 
     /// `GET /petitions`.
-    static func list(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let (petitions, media) = try app.database.read { db in
-                let petitions = try PetitionStore.all(db)
-                return (petitions, try MediaStore.of(db, .petitions, ids: petitions.map(\.id)))
-            }
-            var response = app.page(request, title: app.t(request)("petitions.title")) {
-                PetitionViews.list(petitions, media: media, t: $0.t)
-            }
-            response.cache(publicCaching)
-            return response
+    func list(_ request: Request) throws -> Response {
+        let (petitions, media) = try app.database.read { db in
+            let petitions = try PetitionStore.all(db)
+            return (petitions, try MediaStore.of(db, .petitions, ids: petitions.map(\.id)))
         }
+        var response = app.page(request, title: app.t(request)("petitions.title")) {
+            PetitionViews.list(petitions, media: media, t: $0.t)
+        }
+        response.cache(Self.publicCaching)
+        return response
     }
 
     /// `GET /petitions/{slug}`.
-    static func page(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            var response = petitionPage(app, request, petition, form: FormState())
-            response.cache(publicCaching)
-            return response
-        }
+    func page(_ request: Request) throws -> Response {
+        let petition = try app.database.read({ try PetitionStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        var response = petitionPage(request, petition, form: FormState())
+        response.cache(Self.publicCaching)
+        return response
     }
 
     /// `GET /petitions/{slug}.json`.
-    static func openData(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let found = try app.database.read { db -> (Petition, [(String, Int)], PetitionOutcome?)? in
-                guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (
-                    petition, try PetitionStore.countsByProvince(db, petitionID: petition.id),
-                    try OutcomeStore.all(db, petitionID: petition.id).first
-                )
-            }
-            guard let (petition, provinces, outcome) = found else {
-                return .json("{\"error\":\"not found\"}", status: .notFound)
-            }
-            var response = Response.json(
-                PetitionJSON(petition: petition, provinces: provinces, response: outcome, t: app.t(request)).encoded())
-            response.cache(.publicData(seconds: 5))
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            return response
+    func openData(_ request: Request) throws -> Response {
+        let found = try app.database.read { db -> (Petition, [(String, Int)], PetitionOutcome?)? in
+            guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
+            return (
+                petition, try PetitionStore.countsByProvince(db, petitionID: petition.id),
+                try OutcomeStore.all(db, petitionID: petition.id).first
+            )
         }
+        guard let (petition, provinces, outcome) = found else {
+            return .json("{\"error\":\"not found\"}", status: .notFound)
+        }
+        var response = Response.json(
+            PetitionJSON(petition: petition, provinces: provinces, response: outcome, t: app.t(request)).encoded())
+        response.cache(.publicData(seconds: 5))
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
     }
 
-    static func petitionPage(
-        _ app: Application, _ request: Request, _ petition: Petition, form: FormState,
+    func petitionPage(
+        _ request: Request, _ petition: Petition, form: FormState,
         status: Status = .ok
     ) -> Response {
         let csrf = app.formTokens.make(for: SignatureForm.action(slug: petition.slug))
@@ -190,9 +193,9 @@ enum PetitionsFeature: Feature {
     /// `POST /petitions/{slug}/sign`, through the public-form pipeline (closed → 410, token,
     /// honeypot, 422, 429), then a group-committed write: the visitor hears "thank you" only
     /// once the signature is on disk.
-    static func sign(_ app: Application, _ request: Request) async throws -> Response {
+    func sign(_ request: Request) async throws -> Response {
         let slug = request.parameter("slug")
-        let petition = try app.signingPetitions.value(slug) { try app.database.read { try PetitionStore.find($0, slug: slug) } }
+        let petition = try signing.value(slug) { try app.database.read { try PetitionStore.find($0, slug: slug) } }
             .orNotFound()
         let t = app.t(request)
         let closed =
@@ -202,7 +205,7 @@ enum PetitionsFeature: Feature {
             request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/petitions/\(slug)/thanks"),
             check: { form in
                 PublicFormCheck(SignatureForm.validate(form, t: t)) {
-                    petitionPage(app, request, petition, form: $0, status: .unprocessableContent)
+                    petitionPage(request, petition, form: $0, status: .unprocessableContent)
                 }
             },
             accept: { input, clientHash in
@@ -212,10 +215,10 @@ enum PetitionsFeature: Feature {
                 // The likely mail is made here, on the event loop, so the writer thread (which
                 // every signature waits for) only inserts rows.
                 let prepared =
-                    confirm ? confirmationMail(app, petition: petition, to: stored.email, name: stored.firstName, language: language) : nil
+                    confirm ? confirmationMail(petition: petition, to: stored.email, name: stored.firstName, language: language) : nil
                 try await app.database.write(gathered: true) { db in
                     let outcome = try PetitionStore.sign(db, petitionID: petitionID, stored, language: language, confirm: confirm)
-                    try mailAbout(app, db, outcome, petition: petition, input: stored, language: language, prepared: prepared)
+                    try mailAbout(db, outcome, petition: petition, input: stored, language: language, prepared: prepared)
                 }
                 app.mailer.wake()
                 // The same answer whether or not this address had signed: the mail tells its owner.
@@ -224,8 +227,8 @@ enum PetitionsFeature: Feature {
     }
 
     /// A confirmation mail with its new link, made before the write.
-    static func confirmationMail(
-        _ app: Application, petition: Petition, to email: String, name: String, language: String
+    func confirmationMail(
+        petition: Petition, to email: String, name: String, language: String
     ) -> (token: NewMailToken, mail: RenderedMail) {
         let t = app.localizer(language)
         let token = NewMailToken(lifetime: 30 * 86_400, key: app.mailLinks)
@@ -242,8 +245,8 @@ enum PetitionsFeature: Feature {
     /// The mail a signature causes, written with it: the confirmation link for a new or
     /// still-pending signature, "you have already signed" for a confirmed one; at most
     /// three per address and petition, so the form cannot be used to flood someone.
-    static func mailAbout(
-        _ app: Application, _ db: Connection, _ outcome: PetitionStore.SignOutcome, petition: Petition, input: SignatureInput,
+    func mailAbout(
+        _ db: Connection, _ outcome: PetitionStore.SignOutcome, petition: Petition, input: SignatureInput,
         language: String, prepared: (token: NewMailToken, mail: RenderedMail)?
     ) throws {
         func send(_ signatureID: Int64, _ confirmation: (token: NewMailToken, mail: RenderedMail)) throws {
@@ -252,15 +255,15 @@ enum PetitionsFeature: Feature {
         }
         switch outcome {
         case .counted(_, let goalReached):
-            if goalReached { try goalMail(app, db, petition: petition) }
+            if goalReached { try goalMail(db, petition: petition) }
         case .pending(let id):
             // Its mail is counted in the row already (`mails_sent` = 1).
-            try send(id, prepared ?? confirmationMail(app, petition: petition, to: input.email, name: input.firstName, language: language))
+            try send(id, prepared ?? confirmationMail(petition: petition, to: input.email, name: input.firstName, language: language))
         case .again(let id, let confirmed, let firstName, let mailsSent):
             guard mailsSent < 3 else { return }
             try PetitionStore.noteMail(db, signatureID: id)
             guard confirmed else {
-                return try send(id, confirmationMail(app, petition: petition, to: input.email, name: firstName, language: language))
+                return try send(id, confirmationMail(petition: petition, to: input.email, name: firstName, language: language))
             }
             let t = app.localizer(language)
             let vars = ["title": petition.title.text(t), "link": app.absoluteURL(t.path("/petitions/\(petition.slug)"))]
@@ -272,7 +275,7 @@ enum PetitionsFeature: Feature {
     }
 
     /// The goal is reached: organizers and admins hear of it, in the same transaction.
-    static func goalMail(_ app: Application, _ db: Connection, petition: Petition) throws {
+    func goalMail(_ db: Connection, petition: Petition) throws {
         let t = app.localizer("en")
         let vars = [
             "title": petition.title.english, "goal": t.formatNumber(petition.summary.goal),
@@ -287,7 +290,7 @@ enum PetitionsFeature: Feature {
 
     /// `/petitions/{slug}/thanks` (after signing: "check your e-mail" when signatures are
     /// confirmed) and `/petitions/{slug}/confirmed` (after confirming).
-    static func thanks(_ app: Application, confirmed: Bool) -> Router.SyncHandler {
+    func thanks(confirmed: Bool) -> Router.SyncHandler {
         { request in
             let found = try app.database.read { db -> (Petition, HTML)? in
                 guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
@@ -310,16 +313,14 @@ enum PetitionsFeature: Feature {
 
     /// The page a confirmation mail links to: a button, because mail scanners open links
     /// and a GET must change nothing.
-    static func askToConfirm(_ app: Application) -> Router.SyncHandler {
-        { request in
-            let (petition, token) = try confirmationLink(app, request)
-            let t = app.t(request)
-            return try app.mailLink(request, token.status, linkTexts, vars: ["title": petition.title.text(t)]) {
-                app.mailLinkPage(
-                    request, title: t("confirm.title"),
-                    body: "<p class=\"lede\">\(t("confirm.body", ["title": petition.title.text(t)]))</p>",
-                    button: t("confirm.submit"), action: confirmAction)
-            }
+    func askToConfirm(_ request: Request) throws -> Response {
+        let (petition, token) = try confirmationLink(request)
+        let t = app.t(request)
+        return try app.mailLink(request, token.status, Self.linkTexts, vars: ["title": petition.title.text(t)]) {
+            app.mailLinkPage(
+                request, title: t("confirm.title"),
+                body: "<p class=\"lede\">\(t("confirm.body", ["title": petition.title.text(t)]))</p>",
+                button: t("confirm.submit"), action: Self.confirmAction)
         }
     }
 
@@ -329,22 +330,20 @@ enum PetitionsFeature: Feature {
 
     /// `POST /petitions/{slug}/confirm/{token}`: uses the token and counts the signature in
     /// one transaction, then `303` to the confirmed page.
-    static func confirm(_ app: Application) -> Router.AsyncHandler {
-        { request in
-            let (petition, _) = try confirmationLink(app, request)
-            return try await app.mailLinkPost(
-                request, action: confirmAction, purpose: .signature, linkTexts, vars: ["title": petition.title.text(app.t(request))],
-                act: { db, token in
-                    guard let id = token.subjectID else { return false }
-                    guard case .counted(_, let goalReached) = try PetitionStore.confirm(db, signatureID: id) else { return false }
-                    if goalReached { try goalMail(app, db, petition: petition) }
-                    return true
-                }, done: { .redirect(to: "/petitions/\(petition.slug)/confirmed") })
-        }
+    func confirm(_ request: Request) async throws -> Response {
+        let (petition, _) = try confirmationLink(request)
+        return try await app.mailLinkPost(
+            request, action: Self.confirmAction, purpose: .signature, Self.linkTexts, vars: ["title": petition.title.text(app.t(request))],
+            act: { db, token in
+                guard let id = token.subjectID else { return false }
+                guard case .counted(_, let goalReached) = try PetitionStore.confirm(db, signatureID: id) else { return false }
+                if goalReached { try goalMail(db, petition: petition) }
+                return true
+            }, done: { .redirect(to: "/petitions/\(petition.slug)/confirmed") })
     }
 
     /// The petition and the link's token, when the token was made for a signature on it; else `404`.
-    static func confirmationLink(_ app: Application, _ request: Request) throws -> (Petition, MailToken) {
+    func confirmationLink(_ request: Request) throws -> (Petition, MailToken) {
         try app.database.read { db -> (Petition, MailToken)? in
             guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")),
                 let token = try MailTokenStore.find(db, token: request.parameter("token"), purpose: .signature),

@@ -4,25 +4,36 @@ import HTTP
 import SQLite
 
 /// Files staff upload and external links, served with ETag and Range, counted.
-enum ResourcesFeature: Feature {
+struct ResourcesFeature: Feature {
+    let app: Application
+    /// Whole downloads counted in memory, written every few seconds.
+    let downloads: DownloadTally
+
+    init(app: Application) {
+        self.app = app
+        downloads = DownloadTally(metrics: app.metricsFactory)
+    }
+
+    func stop() { downloads.flushAndWait(app.database) }
+
     /// A campaign's resources, on its page.
-    static func offers(_ app: Application, _ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
+    func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         guard case .campaign(let id) = scope else { return [] }
         let resources = try ResourceStore.forCampaign(db, campaignID: id)
         let items = ResourceViews.items(resources, t: t).enumerated().map { OfferGroup.Item(id: Int64($0.offset), html: $0.element) }
         return items.isEmpty ? [] : [OfferGroup(kind: "resources", role: .reading, heading: "campaigns.resources", order: 50, items: items)]
     }
 
-    static func loadSampleContent(_ app: Application, from file: URL) throws {
-        try loadSamples(from: file, into: app.database, directory: app.resourcesDirectory)
+    func loadSampleContent(from file: URL) throws {
+        try Self.loadSamples(from: file, into: app.database, directory: app.resourcesDirectory)
     }
 
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/resources", label: "admin.nav.resources", area: .resources, order: 90)]
     }
 
-    static func jobs(_ app: Application) -> [ScheduledJob] {
-        [ScheduledJob("download counts", .housekeeping) { app.downloads.flushAndWait(app.database) }]
+    func jobs() -> [ScheduledJob] {
+        [ScheduledJob("download counts", .housekeeping) { downloads.flushAndWait(app.database) }]
     }
 
     /// Accepted file types, recognised by their content, with the extension they must carry.
@@ -90,7 +101,7 @@ enum ResourcesFeature: Feature {
         }
     }
 
-    static func register(in app: Application) {
+    func register() {
         let directory = app.resourcesDirectory
 
         app.router.get(
@@ -119,7 +130,7 @@ enum ResourcesFeature: Feature {
                 let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
                 if range == .whole || request.headers["range"] == nil {
                     // Count whole downloads (not the follow-up ranges of one download), in memory.
-                    if app.downloads.add(id) { await app.downloads.flush(app.database) }
+                    if downloads.add(id) { await downloads.flush(app.database) }
                 }
                 return range.response(headers: headers, size: resource.size, path: path)
             })
@@ -127,12 +138,12 @@ enum ResourcesFeature: Feature {
         app.router.get("/admin/resources") { request in
             let session = try AdminAuth.require(app, request, .resources)
             return try adminPage(
-                app, request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+                request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
 
         app.router.post(
             "/admin/resources", upload: app.config.maxUploadBytes, precheck: AdminAuth.uploadPrecheck(app, .resources),
-            async: { request in try await upload(app, request, directory: directory) })
+            async: { request in try await upload(request, directory: directory) })
 
         app.router.post(
             "/admin/resources/{id}/delete",
@@ -149,15 +160,15 @@ enum ResourcesFeature: Feature {
             })
     }
 
-    static func upload(_ app: Application, _ request: Request, directory: String) async throws -> Response {
+    func upload(_ request: Request, directory: String) async throws -> Response {
         // The session and token were checked on the head (the token in the action's query);
         // `StaffUpload` checks them again, in case the session ended while the file arrived.
         try await StaffUpload.handle(app, request, area: .resources) { upload in
-            try await store(app, request, upload, directory: directory)
+            try await store(request, upload, directory: directory)
         }
     }
 
-    static func store(_ app: Application, _ request: Request, _ upload: StaffUpload, directory: String) async throws -> Response {
+    func store(_ request: Request, _ upload: StaffUpload, directory: String) async throws -> Response {
         let t = app.t(request)
         let (parts, fields, session) = (upload.parts, upload.fields, upload.session)
         var state = FormState(values: fields)
@@ -173,8 +184,8 @@ enum ResourcesFeature: Feature {
         let filePart = parts.first { $0.name == "file" && $0.filename.map { !$0.isEmpty } == true && $0.size > 0 }
         var stored: (file: String, name: String, type: String, size: Int)?
         if let filePart, let file = filePart.file {
-            let name = safeFilename(filePart.filename ?? "file")
-            if let type = detect(file: file, filename: name) {
+            let name = Self.safeFilename(filePart.filename ?? "file")
+            if let type = Self.detect(file: file, filename: name) {
                 stored = (file, name, type, filePart.size)
             } else {
                 state.errors["file"] = t("admin.resources.bad_type")
@@ -184,7 +195,7 @@ enum ResourcesFeature: Feature {
         } else if !(link.hasPrefix("https://") || link.hasPrefix("http://")) {
             state.errors["url"] = t("admin.resources.bad_url")
         }
-        guard state.isValid else { return try adminPage(app, request, session, state: state, status: .unprocessableContent) }
+        guard state.isValid else { return try adminPage(request, session, state: state, status: .unprocessableContent) }
         let digest =
             stored.map { file -> String in
                 var hasher = SHA256()
@@ -216,8 +227,8 @@ enum ResourcesFeature: Feature {
         return .redirect(to: "/admin/resources?saved=1")
     }
 
-    static func adminPage(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState,
+    func adminPage(
+        _ request: Request, _ session: AdminAuth.Session, state: FormState,
         status: Status = .ok, flash: String? = nil
     ) throws -> Response {
         let (resources, campaigns) = try app.database.read { db in
@@ -227,7 +238,7 @@ enum ResourcesFeature: Feature {
             c, csrf in
             ResourceViews.admin(
                 resources, campaigns: campaigns, state: state, csrf: csrf, maxUploadBytes: app.config.maxUploadBytes,
-                pendingDownloads: app.downloads.pending, t: c.t)
+                pendingDownloads: downloads.pending, t: c.t)
         }
     }
 }

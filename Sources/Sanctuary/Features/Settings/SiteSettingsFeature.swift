@@ -5,29 +5,31 @@ import HTTP
 /// logo and default share card. The accent reaches pages as a tiny stylesheet whose address
 /// is the colour itself (`/theme/1d4e89.css`), so it is cached for good and the content
 /// security policy needs no inline style.
-enum SiteSettingsFeature: Feature {
+struct SiteSettingsFeature: Feature {
+    let app: Application
+
     static var pictureOwners: [MediaOwner] { [.settings, .logo] }
 
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin/settings", label: "admin.nav.settings", area: .settings, order: 130)]
     }
 
-    static func register(in app: Application) {
+    func register() {
         app.router.get("/admin/settings") { request in
             let session = try AdminAuth.require(app, request, .settings)
             let s = app.siteSettings.current.settings
             let state = FormState(values: [
                 "title": s.title, "tagline": s.tagline.english, "tagline_fr": s.tagline.french,
-                "accent": s.accent.isEmpty ? defaultAccent : s.accent, "postal_address": s.postalAddress,
+                "accent": s.accent.isEmpty ? Self.defaultAccent : s.accent, "postal_address": s.postalAddress,
             ])
-            return page(app, request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+            return page(request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
         }
         app.router.post(
             "/admin/settings",
             async: { request in
                 try await app.staffFormPost(
                     request, .settings, validate: { SiteSettingsForm.validate($0, t: app.t(request)) },
-                    again: { session, state in page(app, request, session, state: state, status: .unprocessableContent) },
+                    again: { session, state in page(request, session, state: state, status: .unprocessableContent) },
                     accept: { session, settings in
                         let user = session.user
                         try await app.database.write { db in
@@ -53,8 +55,8 @@ enum SiteSettingsFeature: Feature {
 
     static let defaultAccent = "#1d4e89"
 
-    static func page(
-        _ app: Application, _ request: Request, _ session: AdminAuth.Session, state: FormState, status: Status = .ok, flash: String? = nil
+    func page(
+        _ request: Request, _ session: AdminAuth.Session, state: FormState, status: Status = .ok, flash: String? = nil
     ) -> Response {
         let t = app.t(request)
         let current = app.siteSettings.current

@@ -56,5 +56,5 @@ public enum PersonalDataStore {
 
 extension Application {
     /// Every table the features declare holds personal data.
-    public var personalData: [PersonalData] { features.flatMap { $0.personalData } }
+    public var personalData: [PersonalData] { featureTypes.flatMap { $0.personalData } }
 }
