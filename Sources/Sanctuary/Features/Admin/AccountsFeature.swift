@@ -61,81 +61,88 @@ struct AccountsFeature: Feature {
     }
 
     func register() {
-        app.router.get("/admin/accounts") { request in
-            let session = try AdminAuth.require(app, request, .accounts)
-            let flash = request.query["invited"] == "1" ? "admin.accounts.invited" : request.query["saved"] == "1" ? "admin.saved" : nil
-            return try page(request, session, state: FormState(), flash: flash.map { app.t(request)($0) })
-        }
+        app.router.get("/admin/accounts", list)
 
         // Sites without mail: an account with a password the admin passes on.
-        app.router.get("/admin/accounts/new") { request in
-            let session = try AdminAuth.require(app, request, .accounts)
-            return try page(request, session, state: FormState(), creating: true)
+        app.router.get("/admin/accounts/new", new)
+
+        app.router.post("/admin/accounts", async: create)
+
+        app.router.post("/admin/accounts/{id}/disable", async: { request in try await setDisabled(request, true) })
+        app.router.post("/admin/accounts/{id}/enable", async: { request in try await setDisabled(request, false) })
+
+        app.router.get("/admin/audit", audit)
+    }
+
+    /// `POST /admin/accounts/{id}/disable` and `…/enable` (never one's own account).
+    func setDisabled(_ request: Request, _ disabled: Bool) async throws -> Response {
+        let action = disabled ? "disable" : "enable"
+        let session = try AdminAuth.requirePost(app, request, .accounts)
+        guard let id = Int64(request.parameter("id")), id != session.user.id else {
+            return ErrorPages.message(
+                app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
+                body: app.t(request)("admin.account.self.body"))
         }
-
-        app.router.post(
-            "/admin/accounts",
-            async: { request in
-                try await app.staffFormPost(
-                    request, .accounts, validate: { Self.validate($0, t: app.t(request), withRole: true) },
-                    again: { session, state in try page(request, session, state: state, creating: true, status: .unprocessableContent)
-                    },
-                    accept: { session, account in
-                        let hash = try app.passwordHasher.hash(account.password)
-                        let user = session.user
-                        let created = try await app.database.write { db -> Bool in
-                            guard try StaffStore.find(db, email: account.email) == nil else { return false }
-                            let id = try StaffStore.create(
-                                db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
-                            try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
-                            return true
-                        }
-                        guard created else {
-                            var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
-                            state.errors["email"] = app.t(request)("admin.account.email.taken")
-                            return try page(request, session, state: state, creating: true, status: .unprocessableContent)
-                        }
-                        return .redirect(to: "/admin/accounts?saved=1")
-                    })
-            })
-
-        for (action, disabled) in [("disable", true), ("enable", false)] {
-            app.router.post(
-                "/admin/accounts/{id}/\(action)",
-                async: { request in
-                    let session = try AdminAuth.requirePost(app, request, .accounts)
-                    guard let id = Int64(request.parameter("id")), id != session.user.id else {
-                        return ErrorPages.message(
-                            app, request, status: .unprocessableContent, title: app.t(request)("admin.account.self.title"),
-                            body: app.t(request)("admin.account.self.body"))
-                    }
-                    let user = session.user
-                    // An id that names no account changes nothing and says so (it once said "Saved."
-                    // and wrote an audit entry about nobody).
-                    let changed = try await app.database.write { db -> Bool in
-                        guard try StaffStore.setDisabled(db, userID: id, disabled) else { return false }
-                        try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
-                        return true
-                    }
-                    guard changed else { throw HTTPError.notFound }
-                    return .redirect(to: "/admin/accounts?saved=1")
-                })
+        let user = session.user
+        // An id that names no account changes nothing and says so (it once said "Saved."
+        // and wrote an audit entry about nobody).
+        let changed = try await app.database.write { db -> Bool in
+            guard try StaffStore.setDisabled(db, userID: id, disabled) else { return false }
+            try StaffStore.record(db, user: user, action: action, subject: "user \(id)")
+            return true
         }
+        guard changed else { throw HTTPError.notFound }
+        return .redirect(to: "/admin/accounts?saved=1")
+    }
 
-        app.router.get("/admin/audit") { request in
-            let session = try AdminAuth.require(app, request, .audit)
-            let entries = try app.database.read { try StaffStore.recentAudit($0) }
-            return AdminViews.page(app, request, session, title: app.t(request)("admin.audit.title")) { c, _ in
-                let rows: [HTML] = entries.map { e in
-                    "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
+    func list(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .accounts)
+        let flash = request.query["invited"] == "1" ? "admin.accounts.invited" : request.query["saved"] == "1" ? "admin.saved" : nil
+        return try page(request, session, state: FormState(), flash: flash.map { app.t(request)($0) })
+    }
+
+    func new(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .accounts)
+        return try page(request, session, state: FormState(), creating: true)
+    }
+
+    func create(_ request: Request) async throws -> Response {
+        try await app.staffFormPost(
+            request, .accounts, validate: { Self.validate($0, t: app.t(request), withRole: true) },
+            again: { session, state in try page(request, session, state: state, creating: true, status: .unprocessableContent)
+            },
+            accept: { session, account in
+                let hash = try app.passwordHasher.hash(account.password)
+                let user = session.user
+                let created = try await app.database.write { db -> Bool in
+                    guard try StaffStore.find(db, email: account.email) == nil else { return false }
+                    let id = try StaffStore.create(
+                        db, email: account.email, name: account.name, role: account.role, passwordHash: hash)
+                    try StaffStore.record(db, user: user, action: "create", subject: "user \(id)", detail: account.role.rawValue)
+                    return true
                 }
-                return """
-                    <h1>\(c.t("admin.audit.title"))</h1>
-                    <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
-                    <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
-                    <tbody>\(rows)</tbody></table></div>
-                    """
+                guard created else {
+                    var state = FormState(values: ["email": account.email, "name": account.name, "role": account.role.rawValue])
+                    state.errors["email"] = app.t(request)("admin.account.email.taken")
+                    return try page(request, session, state: state, creating: true, status: .unprocessableContent)
+                }
+                return .redirect(to: "/admin/accounts?saved=1")
+            })
+    }
+
+    func audit(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .audit)
+        let entries = try app.database.read { try StaffStore.recentAudit($0) }
+        return AdminViews.page(app, request, session, title: app.t(request)("admin.audit.title")) { c, _ in
+            let rows: [HTML] = entries.map { e in
+                "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
             }
+            return """
+                <h1>\(c.t("admin.audit.title"))</h1>
+                <div class="table-wrap"><table><thead><tr><th scope="col">\(c.t("admin.audit.when"))</th><th scope="col">\(c.t("admin.audit.who"))</th>
+                <th scope="col">\(c.t("admin.audit.action"))</th><th scope="col">\(c.t("admin.audit.subject"))</th><th scope="col">\(c.t("admin.audit.detail"))</th></tr></thead>
+                <tbody>\(rows)</tbody></table></div>
+                """
         }
     }
 

@@ -6,6 +6,18 @@ import SQLite
 /// with their exports, accounts and the audit log.
 struct AdminFeature: Feature {
     let app: Application
+    /// Sign-in attempts, throttled per address and per account.
+    let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
+    let loginsByAccount = RateLimiter(capacity: 5, per: 15 * 60)
+    /// Verified when the account does not exist, so a missing account takes as long as a
+    /// wrong password: made with the configured cost (a fixed cost 15 beside accounts hashed
+    /// at another cost told who has an account), once, on the first attempt.
+    let dummyHash: LazyValue<String>
+
+    init(app: Application) {
+        self.app = app
+        dummyHash = LazyValue { (try? app.passwordHasher.hash(SecretToken.make())) ?? "" }
+    }
 
     static var adminNavigation: [AdminNavigationEntry] {
         [AdminNavigationEntry(path: "/admin", label: "admin.nav.dashboard", area: .dashboard, order: 0)]
@@ -17,61 +29,58 @@ struct AdminFeature: Feature {
 
     func register() {
         let router = app.router
-        let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
-        let loginsByAccount = RateLimiter(capacity: 5, per: 15 * 60)
-        // Verified when the account does not exist, so a missing account takes as long as a
-        // wrong password: made with the configured cost (a fixed cost 15 beside accounts
-        // hashed at another cost told who has an account), once, on the first attempt.
-        let dummyHash = LazyValue { (try? app.passwordHasher.hash(SecretToken.make())) ?? "" }
 
-        router.get("/admin/login") { request in
-            if AdminAuth.session(app, request) != nil { return .redirect(to: "/admin") }
-            return loginPage(
-                request, email: "", error: nil, notice: request.query["reset"] == "1" ? app.t(request)("admin.reset.done") : nil)
-        }
+        router.get("/admin/login", loginForm)
 
-        router.post(
-            "/admin/login",
-            async: { request in try await login(request, throttles: (loginsByAddress, loginsByAccount), dummyHash: dummyHash) })
+        router.post("/admin/login", async: login)
 
         SecondFactorFeature(app: app).registerSignIn(limiter: loginsByAccount)
 
         router.post(
             "/admin/logout",
-            async: { request in
-                let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
-                try await app.database.write { db in
-                    try StaffStore.endSession(db, token: session.token)
-                    try StaffStore.record(db, user: session.user, action: "logout")
-                }
-                var response = Response.redirect(to: "/admin/login")
-                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
-                return response
-            })
+            async: logout)
 
-        router.get("/admin/setup/{token}", sensitive: true) { request in
-            let token = request.parameter("token")
-            guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
-            return setupPage(request, token: token, state: FormState())
+        router.get("/admin/setup/{token}", sensitive: true, setupForm)
+
+        router.post("/admin/setup/{token}", sensitive: true, async: setup)
+
+        router.get("/admin", home)
+
+        for resource in app.adminResources { AdminResourceScreens(app: app, resource: resource).register() }
+    }
+
+    func loginForm(_ request: Request) throws -> Response {
+        if AdminAuth.session(app, request) != nil { return .redirect(to: "/admin") }
+        return loginPage(
+            request, email: "", error: nil, notice: request.query["reset"] == "1" ? app.t(request)("admin.reset.done") : nil)
+    }
+
+    func logout(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .dashboard, beforeSecondFactor: true)
+        try await app.database.write { db in
+            try StaffStore.endSession(db, token: session.token)
+            try StaffStore.record(db, user: session.user, action: "logout")
         }
+        var response = Response.redirect(to: "/admin/login")
+        response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: nil))
+        return response
+    }
 
-        router.post("/admin/setup/{token}", sensitive: true, async: { request in try await setup(request) })
+    func setupForm(_ request: Request) throws -> Response {
+        let token = request.parameter("token")
+        guard try app.database.read({ try StaffStore.setupTokenIsValid($0, token) }) else { throw HTTPError.notFound }
+        return setupPage(request, token: token, state: FormState())
+    }
 
-        router.get("/admin") { request in
-            let session = try AdminAuth.require(app, request, .dashboard)
-            return try dashboard(request, session)
-        }
-
-        for resource in app.adminResources { AdminResourceRoutes.register(resource, in: app) }
+    func home(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .dashboard)
+        return try dashboard(request, session)
     }
 
     /// `POST /admin/login`: the password, throttled per address and per account (an attempt
     /// counted before the slow check, given back when right), then a session, or the
     /// second-factor step for an account that has one.
-    func login(
-        _ request: Request, throttles: (byAddress: RateLimiter, byAccount: RateLimiter), dummyHash: LazyValue<String>
-    ) async throws -> Response {
-        let (loginsByAddress, loginsByAccount) = throttles
+    func login(_ request: Request) async throws -> Response {
         let t = app.t(request)
         let form = request.form
         if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login") { return forged }

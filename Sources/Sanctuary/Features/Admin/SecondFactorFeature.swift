@@ -30,49 +30,55 @@ struct SecondFactorFeature: Feature {
     // MARK: Signing in
 
     func registerSignIn(limiter: RateLimiter) {
-        app.router.get("/admin/login/code") { request in
-            guard let token = request.cookies[Self.challengeCookieName], token.count < 200,
-                try app.database.read({ try SecondFactorStore.challengeUser($0, token: token) }) != nil
-            else { return .redirect(to: "/admin/login") }
-            return codePage(request, error: nil)
-        }
+        app.router.get("/admin/login/code", codeForm)
 
         app.router.post(
             "/admin/login/code",
-            async: { request in
-                let form = request.form
-                if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login/code") { return forged }
-                guard let token = request.cookies[Self.challengeCookieName], token.count < 200,
-                    let user = try app.database.read({ try SecondFactorStore.challengeUser($0, token: token) })
-                else {
-                    // Expired, used up, or never there: the password again.
-                    return AdminFeature(app: app).loginPage(
-                        request, email: "", error: app.t(request)("admin.code.expired"), status: .unauthorized)
-                }
-                if case .limited(let wait) = limiter.take(user.email) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
-                let typed = String((form["code"] ?? "").prefix(64))
-                let clientHash = app.serverKey.clientHash(request.clientKey)
-                let old = request.cookies[AdminAuth.cookieName]
-                let outcome = try await app.database.write { db -> String? in
-                    guard let method = try SecondFactorStore.verify(db, userID: user.id, typed: typed) else {
-                        try SecondFactorStore.failChallenge(db, token: token)
-                        try StaffStore.record(db, user: user, action: "login_failed", detail: "wrong code", clientHash: clientHash)
-                        return nil
-                    }
-                    try SecondFactorStore.endChallenge(db, token: token)
-                    let session = try StaffStore.startSession(db, userID: user.id, replacing: old)
-                    try StaffStore.record(db, user: user, action: "login", detail: "with a \(method.rawValue)", clientHash: clientHash)
-                    return session
-                }
-                guard let session = outcome else {
-                    return codePage(request, error: app.t(request)("admin.code.wrong"), status: .unauthorized)
-                }
-                limiter.giveBack(user.email)
-                var response = Response.redirect(to: "/admin")
-                response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
-                response.headers.add("Set-Cookie", challengeCookie(request, token: nil))
-                return response
-            })
+            async: { request in try await checkCode(request, limiter: limiter) })
+    }
+
+    /// `POST /admin/login/code`: the code from the app (or a recovery code) for the sign-in
+    /// the challenge cookie carries, counted against the account's sign-in throttle.
+    func checkCode(_ request: Request, limiter: RateLimiter) async throws -> Response {
+        let form = request.form
+        if let forged = ErrorPages.rejectForgedForm(app, request, form, action: "/admin/login/code") { return forged }
+        guard let token = request.cookies[Self.challengeCookieName], token.count < 200,
+            let user = try app.database.read({ try SecondFactorStore.challengeUser($0, token: token) })
+        else {
+            // Expired, used up, or never there: the password again.
+            return AdminFeature(app: app).loginPage(
+                request, email: "", error: app.t(request)("admin.code.expired"), status: .unauthorized)
+        }
+        if case .limited(let wait) = limiter.take(user.email) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
+        let typed = String((form["code"] ?? "").prefix(64))
+        let clientHash = app.serverKey.clientHash(request.clientKey)
+        let old = request.cookies[AdminAuth.cookieName]
+        let outcome = try await app.database.write { db -> String? in
+            guard let method = try SecondFactorStore.verify(db, userID: user.id, typed: typed) else {
+                try SecondFactorStore.failChallenge(db, token: token)
+                try StaffStore.record(db, user: user, action: "login_failed", detail: "wrong code", clientHash: clientHash)
+                return nil
+            }
+            try SecondFactorStore.endChallenge(db, token: token)
+            let session = try StaffStore.startSession(db, userID: user.id, replacing: old)
+            try StaffStore.record(db, user: user, action: "login", detail: "with a \(method.rawValue)", clientHash: clientHash)
+            return session
+        }
+        guard let session = outcome else {
+            return codePage(request, error: app.t(request)("admin.code.wrong"), status: .unauthorized)
+        }
+        limiter.giveBack(user.email)
+        var response = Response.redirect(to: "/admin")
+        response.headers.add("Set-Cookie", AdminAuth.cookie(app, request, token: session))
+        response.headers.add("Set-Cookie", challengeCookie(request, token: nil))
+        return response
+    }
+
+    func codeForm(_ request: Request) throws -> Response {
+        guard let token = request.cookies[Self.challengeCookieName], token.count < 200,
+            try app.database.read({ try SecondFactorStore.challengeUser($0, token: token) }) != nil
+        else { return .redirect(to: "/admin/login") }
+        return codePage(request, error: nil)
     }
 
     /// The cookie that carries a sign-in between the password and the code (or, with nil,

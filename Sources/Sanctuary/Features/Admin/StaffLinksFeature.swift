@@ -11,14 +11,15 @@ struct StaffLinksFeature: Feature {
 
     static let inviteLifetime: TimeInterval = 7 * 86_400
     static let resetLifetime: TimeInterval = 3600
+    /// Reset requests, throttled per address.
+    let resetsByAddress = RateLimiter(capacity: 5, per: 15 * 60)
 
     func register() {
-        let resetsByAddress = RateLimiter(capacity: 5, per: 15 * 60)
         app.router.post("/admin/accounts/invite", async: invite)
         app.router.get("/admin/invite/{token}", sensitive: true, invitation)
         app.router.post("/admin/invite/{token}", sensitive: true, async: acceptInvitation)
-        app.router.get("/admin/password-reset", resetRequestPage())
-        app.router.post("/admin/password-reset", async: requestReset(limiter: resetsByAddress))
+        app.router.get("/admin/password-reset") { request in try resetRequestPage(request) }
+        app.router.post("/admin/password-reset", async: requestReset)
         app.router.get("/admin/password-reset/sent", resetSent)
         app.router.get("/admin/password-reset/{token}", sensitive: true, resetPage)
         app.router.post("/admin/password-reset/{token}", sensitive: true, async: reset)
@@ -121,59 +122,55 @@ struct StaffLinksFeature: Feature {
 
     // MARK: Password reset
 
-    func resetRequestPage(state: FormState = FormState(), status: Status = .ok) -> Router.SyncHandler {
-        { request in
-            let csrf = app.formTokens.make(for: "/admin/password-reset")
-            var response = app.page(request, title: app.t(request)("admin.reset.title"), status: status) { c in
-                """
-                <section class="narrow">
-                <h1>\(c.t("admin.reset.title"))</h1>
-                <p>\(c.t("admin.reset.intro"))</p>
-                \(Form.form(action: c.t.path("/admin/password-reset"), csrf: csrf, """
-                \(Form.input(Form.Field(name: "email", label: c.t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), state, t: c.t))
-                \(Form.submit(c.t("admin.reset.submit")))
-                """))
-                <p><a href="\(c.t.path("/admin/login"))">\(c.t("admin.reset.back"))</a></p>
-                </section>
-                """
-            }
-            response.cache(.noStore)
-            return response
+    func resetRequestPage(_ request: Request, state: FormState = FormState(), status: Status = .ok) throws -> Response {
+        let csrf = app.formTokens.make(for: "/admin/password-reset")
+        var response = app.page(request, title: app.t(request)("admin.reset.title"), status: status) { c in
+            """
+            <section class="narrow">
+            <h1>\(c.t("admin.reset.title"))</h1>
+            <p>\(c.t("admin.reset.intro"))</p>
+            \(Form.form(action: c.t.path("/admin/password-reset"), csrf: csrf, """
+            \(Form.input(Form.Field(name: "email", label: c.t("admin.login.email"), type: "text", required: true, autocomplete: "username", inputMode: "email"), state, t: c.t))
+            \(Form.submit(c.t("admin.reset.submit")))
+            """))
+            <p><a href="\(c.t.path("/admin/login"))">\(c.t("admin.reset.back"))</a></p>
+            </section>
+            """
         }
+        response.cache(.noStore)
+        return response
     }
 
     /// Always `303` to the same page: whether an account exists is not for the asker to learn.
-    func requestReset(limiter: RateLimiter) -> Router.AsyncHandler {
-        { request in
-            if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset") { return forged }
-            if case .limited(let wait) = limiter.take(request.clientKey) {
-                return ErrorPages.rateLimited(app, request, retryAfter: wait)
-            }
-            guard let email = Input.email(request.form["email"]) else {
-                var state = FormState(values: ["email": request.form["email"] ?? ""])
-                state.errors["email"] = app.t(request)("sign.error.email.invalid")
-                return try resetRequestPage(state: state, status: .unprocessableContent)(request)
-            }
-            let language = app.t(request).language
-            try await app.database.write { db in
-                guard let (user, _) = try StaffStore.find(db, email: email), !user.disabled else { return }
-                // At most three links an hour per account: the form cannot flood a colleague.
-                let since = Timestamp.format(Date().addingTimeInterval(-3600))
-                guard try OutboxStore.recentCount(db, recipient: user.email, kind: "staff.reset", since: since) < 3 else { return }
-                let token = try MailTokenStore.make(
-                    db, purpose: .reset, subjectID: user.id, lifetime: Self.resetLifetime, key: app.mailLinks)
-                let t = app.localizer(language)
-                let vars = ["site": app.siteName, "link": app.absoluteURL(t.path("/admin/password-reset/\(token)"))]
-                try OutboxStore.enqueue(
-                    db, kind: "staff.reset",
-                    message: app.mail(
-                        to: user.email, name: user.name, language: language, subject: t("mail.reset.subject", vars),
-                        text: t("mail.reset.body", vars)))
-                try StaffStore.record(db, user: user, action: "password_reset_requested")
-            }
-            app.mailer.wake()
-            return .redirect(to: "/admin/password-reset/sent")
+    func requestReset(_ request: Request) async throws -> Response {
+        if let forged = ErrorPages.rejectForgedForm(app, request, request.form, action: "/admin/password-reset") { return forged }
+        if case .limited(let wait) = resetsByAddress.take(request.clientKey) {
+            return ErrorPages.rateLimited(app, request, retryAfter: wait)
         }
+        guard let email = Input.email(request.form["email"]) else {
+            var state = FormState(values: ["email": request.form["email"] ?? ""])
+            state.errors["email"] = app.t(request)("sign.error.email.invalid")
+            return try resetRequestPage(request, state: state, status: .unprocessableContent)
+        }
+        let language = app.t(request).language
+        try await app.database.write { db in
+            guard let (user, _) = try StaffStore.find(db, email: email), !user.disabled else { return }
+            // At most three links an hour per account: the form cannot flood a colleague.
+            let since = Timestamp.format(Date().addingTimeInterval(-3600))
+            guard try OutboxStore.recentCount(db, recipient: user.email, kind: "staff.reset", since: since) < 3 else { return }
+            let token = try MailTokenStore.make(
+                db, purpose: .reset, subjectID: user.id, lifetime: Self.resetLifetime, key: app.mailLinks)
+            let t = app.localizer(language)
+            let vars = ["site": app.siteName, "link": app.absoluteURL(t.path("/admin/password-reset/\(token)"))]
+            try OutboxStore.enqueue(
+                db, kind: "staff.reset",
+                message: app.mail(
+                    to: user.email, name: user.name, language: language, subject: t("mail.reset.subject", vars),
+                    text: t("mail.reset.body", vars)))
+            try StaffStore.record(db, user: user, action: "password_reset_requested")
+        }
+        app.mailer.wake()
+        return .redirect(to: "/admin/password-reset/sent")
     }
 
     func resetSent(_ request: Request) throws -> Response {

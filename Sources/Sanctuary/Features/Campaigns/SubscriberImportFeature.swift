@@ -13,7 +13,7 @@ struct SubscriberImportFeature: Feature {
         app.router.get("/admin/subscribers/import", form)
         app.router.post(
             "/admin/subscribers/import", upload: 5 << 20, precheck: AdminAuth.uploadPrecheck(app, .mailings),
-            async: { request in try await preview(request) })
+            async: preview)
         app.router.post("/admin/subscribers/import/confirm", async: confirm)
     }
 

@@ -33,53 +33,59 @@ struct UpdatesFeature: Feature {
     }
 
     func register() {
-        app.router.post("/updates", writes: { request in try await subscribe(request) })
+        app.router.post("/updates", writes: subscribe)
         app.router.get("/updates/sent", ErrorPages.handler(app, title: "updates.sent.title", body: "updates.sent.body"))
         app.router.get("/updates/confirmed", ErrorPages.handler(app, title: "updates.thanks.title", body: "updates.thanks.body"))
         app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm)
         app.router.post("/updates/confirm/{token}", sensitive: true, writes: confirm)
         app.router.get(
             "/admin/subscribers.csv",
-            async: { request in
-                let session = try AdminAuth.require(app, request, .exports)
-                try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers")
-                }
-                let consent = app.t(request)("sign.consent_updates")
-                return StaffExport.csvResponse(try export().stream(app.database, consent, consent), filename: "subscribers.csv")
-            })
+            async: exportSubscribers)
 
-        app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true) { request in
-            guard let id = Int64(request.parameter("id")), isValid(id: id, token: request.parameter("token")) else {
-                throw HTTPError.notFound
-            }
-            guard try app.database.read({ try SubscriberStore.isSubscribed($0, id: id) }) else {
-                return ErrorPages.message(
-                    app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
-            }
-            return app.page(request, title: app.t(request)("updates.unsubscribe.title")) { c in
-                """
-                <section class="narrow"><h1>\(c.t("updates.unsubscribe.title"))</h1>
-                <form method="post" action="\(c.t.path("/updates/unsubscribe/\(id)/\(request.parameter("token"))"))">\(Form.submit(c.t("updates.unsubscribe.submit")))</form>
-                </section>
-                """
-            }
-        }
+        app.router.get("/updates/unsubscribe/{id}/{token}", sensitive: true, askToUnsubscribe)
 
         // One click (RFC 8058 style): the unguessable link is the authority, so no CSRF token.
         app.router.post(
             "/updates/unsubscribe/{id}/{token}", sensitive: true,
-            writes: { request in
-                guard let id = Int64(request.parameter("id")), isValid(id: id, token: request.parameter("token")) else {
-                    throw HTTPError.notFound
-                }
-                guard try await app.database.write({ db in try SubscriberStore.unsubscribe(db, id: id) }) else {
-                    return ErrorPages.message(
-                        app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
-                }
-                return ErrorPages.message(
-                    app, request, status: .ok, title: app.t(request)("updates.unsubscribed.title"),
-                    body: app.t(request)("updates.unsubscribed.body"))
-            })
+            writes: unsubscribe)
+    }
+
+    func exportSubscribers(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.require(app, request, .exports)
+        try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers")
+        }
+        let consent = app.t(request)("sign.consent_updates")
+        return StaffExport.csvResponse(try export().stream(app.database, consent, consent), filename: "subscribers.csv")
+    }
+
+    func askToUnsubscribe(_ request: Request) throws -> Response {
+        guard let id = Int64(request.parameter("id")), isValid(id: id, token: request.parameter("token")) else {
+            throw HTTPError.notFound
+        }
+        guard try app.database.read({ try SubscriberStore.isSubscribed($0, id: id) }) else {
+            return ErrorPages.message(
+                app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
+        }
+        return app.page(request, title: app.t(request)("updates.unsubscribe.title")) { c in
+            """
+            <section class="narrow"><h1>\(c.t("updates.unsubscribe.title"))</h1>
+            <form method="post" action="\(c.t.path("/updates/unsubscribe/\(id)/\(request.parameter("token"))"))">\(Form.submit(c.t("updates.unsubscribe.submit")))</form>
+            </section>
+            """
+        }
+    }
+
+    func unsubscribe(_ request: Request) async throws -> Response {
+        guard let id = Int64(request.parameter("id")), isValid(id: id, token: request.parameter("token")) else {
+            throw HTTPError.notFound
+        }
+        guard try await app.database.write({ db in try SubscriberStore.unsubscribe(db, id: id) }) else {
+            return ErrorPages.message(
+                app, request, status: .gone, title: app.t(request)("updates.used.title"), body: app.t(request)("updates.used.body"))
+        }
+        return ErrorPages.message(
+            app, request, status: .ok, title: app.t(request)("updates.unsubscribed.title"),
+            body: app.t(request)("updates.unsubscribed.body"))
     }
 
     /// The token in an unsubscribe link: an HMAC of the subscriber's id, so exports can

@@ -100,7 +100,7 @@ struct EventsFeature: Feature {
         app.router.get("/events/{slug}/rsvp/{token}", sensitive: true, manage)
         app.router.post("/events/{slug}/rsvp/{token}", sensitive: true, writes: cancel)
         app.router.get("/events/{slug}/unregistered", unregistered)
-        app.router.post("/events/{slug}/rsvp", writes: { request in try await rsvp(request) })
+        app.router.post("/events/{slug}/rsvp", writes: rsvp)
     }
 
     /// `GET /events`.

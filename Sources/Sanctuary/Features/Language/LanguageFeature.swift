@@ -7,16 +7,18 @@ struct LanguageFeature: Feature {
     let app: Application
 
     func register() {
-        app.router.get("/language/{code}") { request in
-            guard let language = app.languages.localizer(request.parameter("code")) else { throw HTTPError.notFound }
-            let next = request.query["next"].flatMap(Self.localPath) ?? "/"
-            var response = Response.redirect(to: language.path(next))
-            var cookie = "\(Languages.cookie)=\(language.language); Path=/; Max-Age=31536000; SameSite=Lax"
-            if app.secureCookies(request) { cookie += "; Secure" }
-            response.headers.add("Set-Cookie", cookie)
-            response.cache(.noStore)
-            return response
-        }
+        app.router.get("/language/{code}", choose)
+    }
+
+    func choose(_ request: Request) throws -> Response {
+        guard let language = app.languages.localizer(request.parameter("code")) else { throw HTTPError.notFound }
+        let next = request.query["next"].flatMap(Self.localPath) ?? "/"
+        var response = Response.redirect(to: language.path(next))
+        var cookie = "\(Languages.cookie)=\(language.language); Path=/; Max-Age=31536000; SameSite=Lax"
+        if app.secureCookies(request) { cookie += "; Secure" }
+        response.headers.add("Set-Cookie", cookie)
+        response.cache(.noStore)
+        return response
     }
 
     /// `next` when every browser reads it as a path on this site: it starts with one `/`,

@@ -97,7 +97,7 @@ struct LettersFeature: Feature {
         app.router.get("/representatives", representatives)
         app.router.get("/letters", list)
         app.router.get("/letters/{slug}", page)
-        app.router.post("/letters/{slug}", writes: { request in try await makeLetter(request) })
+        app.router.post("/letters/{slug}", writes: makeLetter)
 
         app.router.get("/letters/{slug}/letter/{token}", sensitive: true, letter)
         app.router.get("/letters/{slug}/letter/{token}.txt", sensitive: true, letterText)

@@ -32,7 +32,7 @@ struct MailingsFeature: Feature {
         app.router.post("/admin/mailings/{id}/send", async: send)
         app.router.post("/admin/mailings/{id}/schedule", async: schedule)
         for (action, change) in [("pause", MailingStore.pause), ("resume", MailingStore.resume), ("cancel", MailingStore.cancel)] {
-            app.router.post("/admin/mailings/{id}/\(action)", async: control(action: action, change))
+            app.router.post("/admin/mailings/{id}/\(action)", async: { request in try await control(request, action: action, change) })
         }
     }
 
@@ -247,22 +247,20 @@ struct MailingsFeature: Feature {
 
     /// Pause, resume, cancel: each recorded in the audit log.
     func control(
-        action: String, _ change: @escaping @Sendable (Connection, Int64, String) throws -> Bool
-    ) -> Router.AsyncHandler {
-        { request in
-            let session = try AdminAuth.requirePost(app, request, .mailings)
-            let mailing = try find(request)
-            let (user, id) = (session.user, mailing.id)
-            let changed = try await app.database.write { db -> Bool in
-                guard try change(db, id, Timestamp.now()) else { return false }
-                try StaffStore.record(db, user: user, action: action, subject: "mailing \(id)")
-                return true
-            }
-            guard changed else { return try alreadyGone(request) }
-            app.mailer.wake()
-            let flash = ["pause": "paused", "resume": "resumed", "cancel": "cancelled"][action] ?? "saved"
-            return .redirect(to: "/admin/mailings/\(id)?\(flash)=1")
+        _ request: Request, action: String, _ change: @escaping @Sendable (Connection, Int64, String) throws -> Bool
+    ) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .mailings)
+        let mailing = try find(request)
+        let (user, id) = (session.user, mailing.id)
+        let changed = try await app.database.write { db -> Bool in
+            guard try change(db, id, Timestamp.now()) else { return false }
+            try StaffStore.record(db, user: user, action: action, subject: "mailing \(id)")
+            return true
         }
+        guard changed else { return try alreadyGone(request) }
+        app.mailer.wake()
+        let flash = ["pause": "paused", "resume": "resumed", "cancel": "cancelled"][action] ?? "saved"
+        return .redirect(to: "/admin/mailings/\(id)?\(flash)=1")
     }
 
     func find(_ request: Request) throws -> Mailing {

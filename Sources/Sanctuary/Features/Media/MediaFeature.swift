@@ -16,30 +16,34 @@ struct MediaFeature: Feature {
     func register() {
         for owner in app.pictureOwners {
             let path = "/admin/\(owner.key)/{id}/image"
-            let area = owner.area
-            app.router.get(path) { request in
-                let session = try AdminAuth.require(app, request, area)
-                return try editor(request, session, owner: owner, id: try Self.itemID(request), state: FormState())
-            }
+            app.router.get(path) { request in try editor(request, owner: owner) }
             app.router.post(
-                path, upload: MediaForm.maxBytes, precheck: AdminAuth.uploadPrecheck(app, area),
+                path, upload: MediaForm.maxBytes, precheck: AdminAuth.uploadPrecheck(app, owner.area),
                 async: { request in try await upload(request, owner: owner) })
-            app.router.post(
-                path + "/remove",
-                async: { request in
-                    let session = try AdminAuth.requirePost(app, request, area)
-                    let (id, user) = (try Self.itemID(request), session.user)
-                    let removed = try await app.database.write { db -> Bool in
-                        guard try MediaStore.attach(db, owner, id: id, mediaID: nil) else { return false }
-                        try StaffStore.record(db, user: user, action: "remove image", subject: "\(owner.key) #\(id)")
-                        return true
-                    }
-                    guard removed else { throw HTTPError.notFound }
-                    try await removeUnused()
-                    owner.afterChange?(app)
-                    return .redirect(to: owner.editPath(id) + "?saved=1")
-                })
+            app.router.post(path + "/remove", async: { request in try await remove(request, owner: owner) })
         }
+    }
+
+    /// `GET /admin/{kind}/{id}/image`.
+    func editor(_ request: Request, owner: MediaOwner) throws -> Response {
+        let session = try AdminAuth.require(app, request, owner.area)
+        return try editor(request, session, owner: owner, id: try Self.itemID(request), state: FormState())
+    }
+
+    /// `POST /admin/{kind}/{id}/image/remove`: the item shows no picture; the picture goes
+    /// when nothing else uses it.
+    func remove(_ request: Request, owner: MediaOwner) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, owner.area)
+        let (id, user) = (try Self.itemID(request), session.user)
+        let removed = try await app.database.write { db -> Bool in
+            guard try MediaStore.attach(db, owner, id: id, mediaID: nil) else { return false }
+            try StaffStore.record(db, user: user, action: "remove image", subject: "\(owner.key) #\(id)")
+            return true
+        }
+        guard removed else { throw HTTPError.notFound }
+        try await removeUnused()
+        owner.afterChange?(app)
+        return .redirect(to: owner.editPath(id) + "?saved=1")
     }
 
     static func itemID(_ request: Request) throws(HTTPError) -> Int64 {

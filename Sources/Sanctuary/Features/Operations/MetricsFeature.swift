@@ -17,22 +17,24 @@ struct MetricsFeature: Feature {
     let app: Application
 
     func register() {
-        app.router.get("/metrics") { request in
-            guard Self.allowed(request, token: app.config.metricsToken) else {
-                if app.config.metricsToken != nil, request.headers["authorization"] != nil {
-                    var response = Response.text("Unauthorized\n", status: .unauthorized)
-                    response.headers["WWW-Authenticate"] = "Bearer"
-                    response.cache(.noStore)
-                    return response
-                }
-                throw HTTPError(.notFound)
+        app.router.get("/metrics", metrics)
+    }
+
+    func metrics(_ request: Request) throws -> Response {
+        guard Self.allowed(request, token: app.config.metricsToken) else {
+            if app.config.metricsToken != nil, request.headers["authorization"] != nil {
+                var response = Response.text("Unauthorized\n", status: .unauthorized)
+                response.headers["WWW-Authenticate"] = "Bearer"
+                response.cache(.noStore)
+                return response
             }
-            try sample()
-            var response = Response(status: .ok, body: .bytes(app.metrics.emitToBuffer()))
-            response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
-            response.cache(.noStore)
-            return response
+            throw HTTPError(.notFound)
         }
+        try sample()
+        var response = Response(status: .ok, body: .bytes(app.metrics.emitToBuffer()))
+        response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
+        response.cache(.noStore)
+        return response
     }
 
     /// What each family counted through swift-metrics means: its `# HELP` line.

@@ -33,16 +33,18 @@ struct PagesFeature: Feature {
     func sitemap(_ db: Connection) throws -> [String] { try PageStore.published(db).map { "/pages/\($0.slug)" } }
 
     func register() {
-        app.router.get("/pages/{slug}") { request in
-            let page = try app.database.read({ try PageStore.find($0, slug: request.parameter("slug")) }).orNotFound()
-            let t = app.t(request)
-            var response = app.page(
-                request, title: page.title.text(t), description: page.summary.english.isEmpty ? nil : page.summary.text(t)
-            ) {
-                PageViews.page(page, t: $0.t)
-            }
-            response.cache(.publicPage(shared: 60))
-            return response
+        app.router.get("/pages/{slug}", show)
+    }
+
+    func show(_ request: Request) throws -> Response {
+        let page = try app.database.read({ try PageStore.find($0, slug: request.parameter("slug")) }).orNotFound()
+        let t = app.t(request)
+        var response = app.page(
+            request, title: page.title.text(t), description: page.summary.english.isEmpty ? nil : page.summary.text(t)
+        ) {
+            PageViews.page(page, t: $0.t)
         }
+        response.cache(.publicPage(shared: 60))
+        return response
     }
 }

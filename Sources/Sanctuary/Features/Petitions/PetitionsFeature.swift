@@ -118,11 +118,11 @@ struct PetitionsFeature: Feature {
         app.router.get("/petitions", list)
         app.router.get("/petitions/{slug}", page)
         app.router.get("/petitions/{slug}.json", openData)
-        app.router.get("/petitions/{slug}/thanks", thanks(confirmed: false))
-        app.router.get("/petitions/{slug}/confirmed", thanks(confirmed: true))
+        app.router.get("/petitions/{slug}/thanks") { request in try thanks(request, confirmed: false) }
+        app.router.get("/petitions/{slug}/confirmed") { request in try thanks(request, confirmed: true) }
         app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm)
         app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, writes: confirm)
-        app.router.post("/petitions/{slug}/sign", writes: { request in try await sign(request) })
+        app.router.post("/petitions/{slug}/sign", writes: sign)
     }
 
     /// `GET /petitions`.
@@ -290,25 +290,23 @@ struct PetitionsFeature: Feature {
 
     /// `/petitions/{slug}/thanks` (after signing: "check your e-mail" when signatures are
     /// confirmed) and `/petitions/{slug}/confirmed` (after confirming).
-    func thanks(confirmed: Bool) -> Router.SyncHandler {
-        { request in
-            let found = try app.database.read { db -> (Petition, HTML)? in
-                guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
-                return (
-                    petition,
-                    try app.nextSteps(db, after: "petitions", id: petition.id, campaignID: petition.summary.campaignID, app.t(request))
-                )
-            }
-            guard let (petition, next) = found else { throw HTTPError.notFound }
-            let pending = !confirmed && app.config.confirmSignatures
-            var response = app.page(request, title: app.t(request)(pending ? "thanks.check_email.title" : "thanks.title")) { c in
-                PetitionViews.thanks(
-                    petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t)
-                    + next
-            }
-            response.cache(.noStore)
-            return response
+    func thanks(_ request: Request, confirmed: Bool) throws -> Response {
+        let found = try app.database.read { db -> (Petition, HTML)? in
+            guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
+            return (
+                petition,
+                try app.nextSteps(db, after: "petitions", id: petition.id, campaignID: petition.summary.campaignID, app.t(request))
+            )
         }
+        guard let (petition, next) = found else { throw HTTPError.notFound }
+        let pending = !confirmed && app.config.confirmSignatures
+        var response = app.page(request, title: app.t(request)(pending ? "thanks.check_email.title" : "thanks.title")) { c in
+            PetitionViews.thanks(
+                petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t)
+                + next
+        }
+        response.cache(.noStore)
+        return response
     }
 
     /// The page a confirmation mail links to: a button, because mail scanners open links

@@ -102,73 +102,79 @@ struct ResourcesFeature: Feature {
     }
 
     func register() {
-        let directory = app.resourcesDirectory
 
         app.router.get(
             "/resources/{id}/{filename}",
-            async: { request in
-                guard let id = Int64(request.parameter("id")),
-                    let resource = try app.database.read({ try ResourceStore.file($0, id: id) }),
-                    resource.filename == request.parameter("filename")
-                else {
-                    throw HTTPError.notFound
-                }
-                let path = directory + "/\(resource.id)"
-                guard FileManager.default.fileExists(atPath: path) else { throw HTTPError.notFound }
-                let etag = "\"\(resource.sha256.prefix(32))\""
-                let headers = Headers([
-                    ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
-                    ("Cache-Control", CachePolicy.publicFor(seconds: 3600).headerValue),
-                    (
-                        "Content-Disposition",
-                        "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""
-                    ),
-                ])
-                if Conditional.notModified(request, etag: etag, lastModified: nil) {
-                    return Response(status: .notModified, headers: headers)
-                }
-                let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
-                if range == .whole || request.headers["range"] == nil {
-                    // Count whole downloads (not the follow-up ranges of one download), in memory.
-                    if downloads.add(id) { await downloads.flush(app.database) }
-                }
-                return range.response(headers: headers, size: resource.size, path: path)
-            })
+            async: download)
 
-        app.router.get("/admin/resources") { request in
-            let session = try AdminAuth.require(app, request, .resources)
-            return try adminPage(
-                request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
-        }
+        app.router.get("/admin/resources", adminList)
 
         app.router.post(
             "/admin/resources", upload: app.config.maxUploadBytes, precheck: AdminAuth.uploadPrecheck(app, .resources),
-            async: { request in try await upload(request, directory: directory) })
+            async: upload)
 
         app.router.post(
             "/admin/resources/{id}/delete",
-            async: { request in
-                let session = try AdminAuth.requirePost(app, request, .resources)
-                guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
-                let user = session.user
-                try await app.database.write { db in
-                    try ResourceStore.delete(db, id: id)
-                    try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
-                }
-                unlink(directory + "/\(id)")
-                return .redirect(to: "/admin/resources?saved=1")
-            })
+            async: delete)
     }
 
-    func upload(_ request: Request, directory: String) async throws -> Response {
+    func download(_ request: Request) async throws -> Response {
+        guard let id = Int64(request.parameter("id")),
+            let resource = try app.database.read({ try ResourceStore.file($0, id: id) }),
+            resource.filename == request.parameter("filename")
+        else {
+            throw HTTPError.notFound
+        }
+        let path = app.resourcesDirectory + "/\(resource.id)"
+        guard FileManager.default.fileExists(atPath: path) else { throw HTTPError.notFound }
+        let etag = "\"\(resource.sha256.prefix(32))\""
+        let headers = Headers([
+            ("Content-Type", resource.contentType), ("ETag", etag), ("Accept-Ranges", "bytes"),
+            ("Cache-Control", CachePolicy.publicFor(seconds: 3600).headerValue),
+            (
+                "Content-Disposition",
+                "\(resource.contentType == "application/pdf" || resource.contentType.hasPrefix("image/") ? "inline" : "attachment"); filename=\"\(resource.filename)\""
+            ),
+        ])
+        if Conditional.notModified(request, etag: etag, lastModified: nil) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let range = ByteRange.parse(request.headers["range"], size: resource.size, ifRange: request.headers["if-range"], etag: etag)
+        if range == .whole || request.headers["range"] == nil {
+            // Count whole downloads (not the follow-up ranges of one download), in memory.
+            if downloads.add(id) { await downloads.flush(app.database) }
+        }
+        return range.response(headers: headers, size: resource.size, path: path)
+    }
+
+    func adminList(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .resources)
+        return try adminPage(
+            request, session, state: FormState(), flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+    }
+
+    func delete(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .resources)
+        guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+        let user = session.user
+        try await app.database.write { db in
+            try ResourceStore.delete(db, id: id)
+            try StaffStore.record(db, user: user, action: "delete", subject: "resource \(id)")
+        }
+        unlink(app.resourcesDirectory + "/\(id)")
+        return .redirect(to: "/admin/resources?saved=1")
+    }
+
+    func upload(_ request: Request) async throws -> Response {
         // The session and token were checked on the head (the token in the action's query);
         // `StaffUpload` checks them again, in case the session ended while the file arrived.
         try await StaffUpload.handle(app, request, area: .resources) { upload in
-            try await store(request, upload, directory: directory)
+            try await store(request, upload)
         }
     }
 
-    func store(_ request: Request, _ upload: StaffUpload, directory: String) async throws -> Response {
+    func store(_ request: Request, _ upload: StaffUpload) async throws -> Response {
+        let directory = app.resourcesDirectory
         let t = app.t(request)
         let (parts, fields, session) = (upload.parts, upload.fields, upload.session)
         var state = FormState(values: fields)

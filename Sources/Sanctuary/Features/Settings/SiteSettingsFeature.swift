@@ -15,42 +15,48 @@ struct SiteSettingsFeature: Feature {
     }
 
     func register() {
-        app.router.get("/admin/settings") { request in
-            let session = try AdminAuth.require(app, request, .settings)
-            let s = app.siteSettings.current.settings
-            let state = FormState(values: [
-                "title": s.title, "tagline": s.tagline.english, "tagline_fr": s.tagline.french,
-                "accent": s.accent.isEmpty ? Self.defaultAccent : s.accent, "postal_address": s.postalAddress,
-            ])
-            return page(request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
-        }
+        app.router.get("/admin/settings", edit)
         app.router.post(
             "/admin/settings",
-            async: { request in
-                try await app.staffFormPost(
-                    request, .settings, validate: { SiteSettingsForm.validate($0, t: app.t(request)) },
-                    again: { session, state in page(request, session, state: state, status: .unprocessableContent) },
-                    accept: { session, settings in
-                        let user = session.user
-                        try await app.database.write { db in
-                            try SiteSettingsStore.save(db, settings)
-                            try StaffStore.record(db, user: user, action: "edit", subject: "site settings")
-                        }
-                        app.siteSettings.reload(app.database)
-                        return .redirect(to: "/admin/settings?saved=1")
-                    })
+            async: save)
+        app.router.get("/theme/{file}", theme)
+    }
+
+    func edit(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, .settings)
+        let s = app.siteSettings.current.settings
+        let state = FormState(values: [
+            "title": s.title, "tagline": s.tagline.english, "tagline_fr": s.tagline.french,
+            "accent": s.accent.isEmpty ? Self.defaultAccent : s.accent, "postal_address": s.postalAddress,
+        ])
+        return page(request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
+    }
+
+    func save(_ request: Request) async throws -> Response {
+        try await app.staffFormPost(
+            request, .settings, validate: { SiteSettingsForm.validate($0, t: app.t(request)) },
+            again: { session, state in page(request, session, state: state, status: .unprocessableContent) },
+            accept: { session, settings in
+                let user = session.user
+                try await app.database.write { db in
+                    try SiteSettingsStore.save(db, settings)
+                    try StaffStore.record(db, user: user, action: "edit", subject: "site settings")
+                }
+                app.siteSettings.reload(app.database)
+                return .redirect(to: "/admin/settings?saved=1")
             })
-        app.router.get("/theme/{file}") { request in
-            let file = request.parameter("file")
-            guard file.hasSuffix(".css"), let accent = SiteSettingsForm.color("#" + String(file.dropLast(4))) else {
-                throw HTTPError.notFound
-            }
-            var response = Response(
-                status: .ok, contentType: "text/css; charset=utf-8",
-                body: Array(":root { --brand: \(accent.hex); --brand-dark: \(accent.darker.hex); }\n".utf8))
-            response.cache(.immutable)
-            return response
+    }
+
+    func theme(_ request: Request) throws -> Response {
+        let file = request.parameter("file")
+        guard file.hasSuffix(".css"), let accent = SiteSettingsForm.color("#" + String(file.dropLast(4))) else {
+            throw HTTPError.notFound
         }
+        var response = Response(
+            status: .ok, contentType: "text/css; charset=utf-8",
+            body: Array(":root { --brand: \(accent.hex); --brand-dark: \(accent.darker.hex); }\n".utf8))
+        response.cache(.immutable)
+        return response
     }
 
     static let defaultAccent = "#1d4e89"

@@ -2,96 +2,115 @@ import Foundation
 import HTTP
 import SQLite
 
-/// The list, new, edit, save, preview and delete screens of an `AdminResource`.
-enum AdminResourceRoutes {
-    static func register(_ resource: AdminResource, in app: Application) {
-        let router = app.router
-        let path = resource.path
+/// The list, new, edit, save, preview and delete screens of an `AdminResource`: one value
+/// per resource, its handlers named methods.
+struct AdminResourceScreens {
+    let app: Application
+    let resource: AdminResource
+    var path: String { resource.path }
 
-        router.get(path) { request in
-            let session = try AdminAuth.require(app, request, resource.area)
-            return try list(resource, app, request, session)
+    func register() {
+        let router = app.router
+        router.get(path, list)
+        router.get("\(path)/new", new)
+        router.get("\(path)/{id}/edit", edit)
+        router.post(path, async: create)
+        router.post("\(path)/{id}", async: update)
+        router.get("\(path)/{id}/delete", askToDelete)
+        router.post("\(path)/{id}/delete", async: delete)
+        router.post("\(path)/{id}/archive", async: archive)
+    }
+
+    /// `GET /admin/{kind}`.
+    func list(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, resource.area)
+        return try listPage(request, session)
+    }
+
+    /// `GET /admin/{kind}/new`: a choice's first option (a state: draft), and the resource's defaults.
+    func new(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, resource.area)
+        var state = FormState()
+        for field in resource.fields {
+            if case .choice(let options) = field.kind { state.values[field.name] = options.first == "draft" ? "draft" : options.first }
         }
-        router.get("\(path)/new") { request in
-            let session = try AdminAuth.require(app, request, resource.area)
-            var state = FormState()
-            for field in resource.fields {
-                if case .choice(let options) = field.kind { state.values[field.name] = options.first == "draft" ? "draft" : options.first }
-            }
-            state.values.merge(resource.defaults) { _, given in given }
-            return editor(resource, app, request, session, id: nil, state: state)
+        state.values.merge(resource.defaults) { _, given in given }
+        return editor(request, session, id: nil, state: state)
+    }
+
+    /// `GET /admin/{kind}/{id}/edit`.
+    func edit(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, resource.area)
+        guard let id = Int64(request.parameter("id")),
+            let state = try app.database.read({ try resource.formValues($0, id: id, zone: app.config.siteTimeZone) })
+        else { throw HTTPError.notFound }
+        let t = app.t(request)
+        let flash = ["saved": "admin.saved", "archived": "admin.archived"].first { request.query[$0.key] == "1" }.map { t($0.value) }
+        // "Saved — view it": the live page, once it is on the site.
+        let live = !["draft", ""].contains(state["state"]) && !state["slug"].isEmpty
+        return editor(
+            request, session, id: id, state: state, flash: flash,
+            flashLink: flash != nil && live ? ("/\(resource.key)/\(state["slug"])", t("admin.saved.view")) : nil)
+    }
+
+    /// `POST /admin/{kind}`.
+    func create(_ request: Request) async throws -> Response { try await save(request, id: nil) }
+
+    /// `POST /admin/{kind}/{id}`.
+    func update(_ request: Request) async throws -> Response {
+        guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+        return try await save(request, id: id)
+    }
+
+    /// `GET /admin/{kind}/{id}/delete`.
+    func askToDelete(_ request: Request) throws -> Response {
+        let session = try AdminAuth.require(app, request, resource.area)
+        guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+        return try confirmDelete(request, session, id: id)
+    }
+
+    /// `POST /admin/{kind}/{id}/delete`: refused (409) while people's actions hang on it.
+    func delete(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, resource.area)
+        guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+        let (user, resource) = (session.user, resource)
+        let outcome = try await app.database.write { db -> DeleteOutcome in
+            guard let title = try resource.title(db, id: id) else { return .missing }
+            // Checked again in the deleting transaction: a signature that came in
+            // after the confirmation page was shown still stops the delete.
+            guard try resource.dependentCounts(db, id: id).allSatisfy({ $0.count == 0 }) else { return .hasDependents }
+            guard try resource.delete(db, id: id) else { return .missing }
+            try StaffStore.record(db, user: user, action: "delete", subject: AdminResource.auditSubject(resource.key, id: id, title: title))
+            return .deleted
         }
-        router.get("\(path)/{id}/edit") { request in
-            let session = try AdminAuth.require(app, request, resource.area)
-            guard let id = Int64(request.parameter("id")),
-                let state = try app.database.read({ try resource.formValues($0, id: id, zone: app.config.siteTimeZone) })
-            else { throw HTTPError.notFound }
-            let t = app.t(request)
-            let flash = ["saved": "admin.saved", "archived": "admin.archived"].first { request.query[$0.key] == "1" }.map { t($0.value) }
-            // "Saved — view it": the live page, once it is on the site.
-            let live = !["draft", ""].contains(state["state"]) && !state["slug"].isEmpty
-            return editor(
-                resource, app, request, session, id: id, state: state, flash: flash,
-                flashLink: flash != nil && live ? ("/\(resource.key)/\(state["slug"])", t("admin.saved.view")) : nil)
+        switch outcome {
+        case .missing: throw HTTPError.notFound
+        case .hasDependents: return try confirmDelete(request, session, id: id, status: .conflict)
+        case .deleted: return .redirect(to: "\(path)?deleted=1")
         }
-        router.post(path, async: { request in try await save(resource, app, request, id: nil) })
-        router.post(
-            "\(path)/{id}",
-            async: { request in
-                guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
-                return try await save(resource, app, request, id: id)
-            })
-        router.get("\(path)/{id}/delete") { request in
-            let session = try AdminAuth.require(app, request, resource.area)
-            guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
-            return try confirmDelete(resource, app, request, session, id: id)
+    }
+
+    /// `POST /admin/{kind}/{id}/archive`.
+    func archive(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, resource.area)
+        guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
+        let (user, resource) = (session.user, resource)
+        let archived = try await app.database.write { db -> Bool in
+            guard let title = try resource.title(db, id: id), try resource.archive(db, id: id) else { return false }
+            try StaffStore.record(
+                db, user: user, action: "archive", subject: AdminResource.auditSubject(resource.key, id: id, title: title))
+            return true
         }
-        router.post(
-            "\(path)/{id}/delete",
-            async: { request in
-                let session = try AdminAuth.requirePost(app, request, resource.area)
-                guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
-                let user = session.user
-                let outcome = try await app.database.write { db -> DeleteOutcome in
-                    guard let title = try resource.title(db, id: id) else { return .missing }
-                    // Checked again in the deleting transaction: a signature that came in
-                    // after the confirmation page was shown still stops the delete.
-                    guard try resource.dependentCounts(db, id: id).allSatisfy({ $0.count == 0 }) else { return .hasDependents }
-                    guard try resource.delete(db, id: id) else { return .missing }
-                    try StaffStore.record(
-                        db, user: user, action: "delete", subject: AdminResource.auditSubject(resource.key, id: id, title: title))
-                    return .deleted
-                }
-                switch outcome {
-                case .missing: throw HTTPError.notFound
-                case .hasDependents: return try confirmDelete(resource, app, request, session, id: id, status: .conflict)
-                case .deleted:
-                    return .redirect(to: "\(path)?deleted=1")
-                }
-            })
-        router.post(
-            "\(path)/{id}/archive",
-            async: { request in
-                let session = try AdminAuth.requirePost(app, request, resource.area)
-                guard let id = Int64(request.parameter("id")) else { throw HTTPError.notFound }
-                let user = session.user
-                let archived = try await app.database.write { db -> Bool in
-                    guard let title = try resource.title(db, id: id), try resource.archive(db, id: id) else { return false }
-                    try StaffStore.record(
-                        db, user: user, action: "archive", subject: AdminResource.auditSubject(resource.key, id: id, title: title))
-                    return true
-                }
-                guard archived else { throw HTTPError.notFound }
-                return .redirect(to: "\(path)/\(id)/edit?archived=1")
-            })
+        guard archived else { throw HTTPError.notFound }
+        return .redirect(to: "\(path)/\(id)/edit?archived=1")
     }
 
     enum DeleteOutcome: Sendable { case missing, hasDependents, deleted }
 
     /// Delete, asked first on its own page: what will be lost, or, when people have acted
     /// through the item, why it can only be archived (with its export offered first).
-    static func confirmDelete(
-        _ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session, id: Int64, status: Status = .ok
+    func confirmDelete(
+        _ request: Request, _ session: AdminAuth.Session, id: Int64, status: Status = .ok
     ) throws -> Response {
         guard
             let (title, counts) = try app.database.read({ db -> (String, [(dependent: AdminDependent, count: Int)])? in
@@ -106,7 +125,7 @@ enum AdminResourceRoutes {
         }
     }
 
-    static func save(_ resource: AdminResource, _ app: Application, _ request: Request, id: Int64?) async throws -> Response {
+    func save(_ request: Request, id: Int64?) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, resource.area)
         let form = request.form
         let references = try app.database.read { try resource.referenceChoices($0) }.mapValues { Set($0.map(\.id)) }
@@ -114,11 +133,11 @@ enum AdminResourceRoutes {
         if form["action"] == "preview" {
             var state = FormState()
             for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
-            return editor(resource, app, request, session, id: id, state: state, preview: true)
+            return editor(request, session, id: id, state: state, preview: true)
         }
         switch resource.validate(form, t: app.t(request), references: references, zone: app.config.siteTimeZone) {
         case .failure(let invalid):
-            return editor(resource, app, request, session, id: id, state: invalid.state, status: .unprocessableContent)
+            return editor(request, session, id: id, state: invalid.state, status: .unprocessableContent)
         case .success(let values):
             let user = session.user
             let outcome: Result<Int64, SQLiteError> = try await app.database.write { db in
@@ -150,12 +169,12 @@ enum AdminResourceRoutes {
                 var state = FormState()
                 for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
                 state.errors["slug"] = app.t(request)("admin.field.slug_taken")
-                return editor(resource, app, request, session, id: id, state: state, status: .unprocessableContent)
+                return editor(request, session, id: id, state: state, status: .unprocessableContent)
             }
         }
     }
 
-    static func list(_ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session) throws -> Response {
+    func listPage(_ request: Request, _ session: AdminAuth.Session) throws -> Response {
         let rows = try app.database.read { try resource.list($0) }
         let flash = request.query["deleted"] == "1" ? app.t(request)("admin.deleted") : nil
         return AdminViews.page(app, request, session, title: app.t(request)("admin.\(resource.key).title"), flash: flash) { c, _ in
@@ -184,8 +203,8 @@ enum AdminResourceRoutes {
         }
     }
 
-    static func editor(
-        _ resource: AdminResource, _ app: Application, _ request: Request, _ session: AdminAuth.Session, id: Int64?,
+    func editor(
+        _ request: Request, _ session: AdminAuth.Session, id: Int64?,
         state: FormState, status: Status = .ok, flash: String? = nil, flashLink: (href: String, label: String)? = nil, preview: Bool = false
     ) -> Response {
         let title = id == nil ? app.t(request)("admin.\(resource.key).new") : app.t(request)("admin.\(resource.key).edit")
