@@ -17,8 +17,10 @@ extension RowDecodable {
 }
 
 /// A value read from a row by the column a property names, in its own way.
-public protocol RowColumnDecodable {
+public protocol RowColumnDecodable: ColumnPlaceholder {
     init(row: Row, column: String) throws
+    /// The columns it reads for a property named `column` (for `SelectList`).
+    static func columns(named column: String) -> [String]
 }
 
 /// `publishedAt` → `published_at`; an initialism is one word: `eventID` → `event_id`,

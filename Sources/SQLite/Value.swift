@@ -109,10 +109,12 @@ extension SQLTextEnum {
 }
 
 extension SQLTextEnum {
-    /// The value as a SQL string literal, for a statement that must name it in its text: a
-    /// partial index (`… WHERE state IN ('waiting', 'retrying')`) serves only queries whose
+    /// The value as a SQL string literal, only for a statement that must name it in its text:
+    /// a partial index (`… WHERE state IN ('waiting', 'retrying')`) serves only queries whose
     /// condition the planner can see implies the index's, which a bound parameter does not
-    /// show. Made from the case, so renaming a case changes every statement that names it.
+    /// show; and a condition kept as a fragment several statements share (`visible`). Every
+    /// other state is bound like any value. Made from the case, so renaming a case changes
+    /// every statement that names it.
     public var sqlLiteral: String { "'" + rawValue.replacingOccurrences(of: "'", with: "''") + "'" }
 }
 

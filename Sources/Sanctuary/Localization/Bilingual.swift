@@ -49,4 +49,7 @@ extension Bilingual: Decodable, RowColumnDecodable {
     public init(row: Row, column: String) throws {
         self = try row.bilingual(column)
     }
+
+    public static func columns(named column: String) -> [String] { [column, column + "_fr"] }
+    public static var columnPlaceholder: Bilingual { Bilingual("", french: "") }
 }

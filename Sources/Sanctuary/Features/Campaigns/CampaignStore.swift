@@ -1,6 +1,7 @@
 import SQLite
 
 public struct Campaign: Sendable, RowDecodable {
+    static let columns = SelectList(of: Campaign.self)
     public let id: Int64
     public let slug: String
     public let title: Bilingual
@@ -26,20 +27,17 @@ public struct Campaign: Sendable, RowDecodable {
 }
 
 public enum CampaignStore {
-    static let columns =
-        "id, slug, title, title_fr, tagline, tagline_fr, summary, summary_fr, body, body_fr, asks, asks_fr, key_dates, key_dates_fr, state"
-
     /// Active campaigns, featured first (the list and the home page).
     public static func active(_ db: Connection, featuredOnly: Bool = false) throws -> [Campaign] {
         try db.query(
-            "SELECT \(columns) FROM campaigns WHERE state = \(CampaignState.active.sqlLiteral) \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
-            row: Campaign.init)
+            "SELECT \(Campaign.columns) FROM campaigns WHERE state = ? \(featuredOnly ? "AND featured = 1" : "") ORDER BY featured DESC, id",
+            CampaignState.active, row: Campaign.init)
     }
 
     /// Active or archived (archived ones stay reachable by their address, marked).
     public static func find(_ db: Connection, slug: String) throws -> Campaign? {
         try db.first(
-            "SELECT \(columns) FROM campaigns WHERE slug = ? AND state != \(CampaignState.draft.sqlLiteral)", slug, row: Campaign.init)
+            "SELECT \(Campaign.columns) FROM campaigns WHERE slug = ? AND state != ?", slug, CampaignState.draft, row: Campaign.init)
     }
 
     public static func choices(_ db: Connection) throws -> [(Int64, String)] {

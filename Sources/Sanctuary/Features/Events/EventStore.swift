@@ -13,11 +13,10 @@ public struct EventSummary: Sendable, RowDecodable {
     public let state: EventState
     public let campaignID: Int64?
 
-    static let columns =
-        "id, slug, title, title_fr, summary, summary_fr, starts_at, ends_at, time_zone, venue, venue_fr, state, campaign_id"
+    static let columns = SelectList(of: EventSummary.self)
 }
 
-public struct Event: Sendable {
+public struct Event: Sendable, RowDecodable {
     public let summary: EventSummary
     public let body: Bilingual
     public let address: String
@@ -29,22 +28,16 @@ public struct Event: Sendable {
     public let rsvpCount: Int
     public let waitlistCount: Int
     public let updatedAt: String
+    /// Read after the row, from their own tables.
     public var speakers: [(name: String, bio: Bilingual)] = []
     public var links: [(label: Bilingual, url: String)] = []
 
-    init(_ row: Row) throws {
-        summary = try EventSummary(row)
-        body = try row.bilingual("body")
-        address = try row.get("address")
-        onlineURL = try row.get("online_url")
-        moderator = try row.get("moderator")
-        rsvpEnabled = try row.get("rsvp_enabled")
-        capacity = try row.optional("capacity")
-        rsvpDeadline = try row.optional("rsvp_deadline")
-        rsvpCount = try row.get("rsvp_count")
-        waitlistCount = try row.get("waitlist_count")
-        updatedAt = try row.get("updated_at")
+    /// What the event's row holds (the speakers and links come from their own tables).
+    enum CodingKeys: String, CodingKey {
+        case summary, body, address, onlineURL, moderator, rsvpEnabled, capacity, rsvpDeadline, rsvpCount, waitlistCount, updatedAt
     }
+
+    static let columns = SelectList(of: Event.self)
 
     /// Whether the RSVP form is open at `now`.
     public func takesRSVPs(at now: String = Timestamp.now()) -> Bool {
@@ -60,10 +53,10 @@ public enum EventStore {
     public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {
         try db.query(
             """
-            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = \(EventState.published.sqlLiteral)
+            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = ?
               AND coalesce(ends_at, starts_at) >= ?
             ORDER BY starts_at
-            """, campaignID, now, row: EventSummary.init)
+            """, campaignID, EventState.published, now, row: EventSummary.init)
     }
 
     /// An event's RSVPs for the export, in the order they came. Bound: the event's id.
@@ -77,7 +70,7 @@ public enum EventStore {
     /// The ten latest events that are not drafts: title, places taken, waiting list (the dashboard).
     public static func recentRSVPCounts(_ db: Connection) throws -> [(title: String, confirmed: Int, waitlist: Int)] {
         try db.query(
-            "SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != \(EventState.draft.sqlLiteral) ORDER BY starts_at DESC LIMIT 10"
+            "SELECT slug, title, rsvp_count, waitlist_count FROM events WHERE state != ? ORDER BY starts_at DESC LIMIT 10", EventState.draft
         ) {
             (try $0.get("title", as: String.self), try $0.get("rsvp_count", as: Int.self), try $0.get("waitlist_count", as: Int.self))
         }
@@ -105,9 +98,7 @@ public enum EventStore {
         guard
             var event = try connection.first(
                 """
-                SELECT \(EventSummary.columns), body, body_fr, address, online_url, moderator, rsvp_enabled, capacity, rsvp_deadline,
-                       rsvp_count, waitlist_count, updated_at
-                FROM events WHERE slug = ? AND \(visible)
+                SELECT \(Event.columns) FROM events WHERE slug = ? AND \(visible)
                 """, slug, row: Event.init)
         else { return nil }
         event.speakers = try connection.query(
@@ -241,10 +232,10 @@ public enum EventStore {
         guard
             let next = try connection.first(
                 """
-                SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND status = \(RSVPStatus.waitlist.sqlLiteral)
+                SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND status = ?
                 AND (SELECT capacity IS NULL OR rsvp_count < capacity FROM events WHERE id = ?)
                 ORDER BY created_at, id LIMIT 1
-                """, rsvp.eventID, rsvp.eventID, row: RSVPRecord.init)
+                """, rsvp.eventID, RSVPStatus.waitlist, rsvp.eventID, row: RSVPRecord.init)
         else { return nil }
         try connection.run("UPDATE rsvps SET status = ? WHERE id = ?", RSVPStatus.confirmed, next.id)
         try connection.run(
@@ -259,13 +250,14 @@ public enum EventStore {
     )] {
         try connection.query(
             """
-            SELECT \(RSVPRecord.columns.split(separator: ",").map { "rsvps." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+            SELECT \(RSVPRecord.columns.qualified(by: "rsvps")),
                    events.slug, events.starts_at
             FROM rsvps JOIN events ON events.id = rsvps.event_id
-            WHERE rsvps.status = \(RSVPStatus.confirmed.sqlLiteral) AND rsvps.reminded_at IS NULL AND events.state = \(EventState.published.sqlLiteral)
+            WHERE rsvps.status = ? AND rsvps.reminded_at IS NULL AND events.state = ?
               AND events.starts_at > ? AND events.starts_at <= ?
             ORDER BY rsvps.id LIMIT 500
-            """, Timestamp.format(now), Timestamp.format(now.addingTimeInterval(Double(hours) * 3600))
+            """, RSVPStatus.confirmed, EventState.published, Timestamp.format(now),
+            Timestamp.format(now.addingTimeInterval(Double(hours) * 3600))
         ) { (try RSVPRecord($0), try $0.get("slug", as: String.self), try $0.get("starts_at", as: String.self)) }
     }
 
@@ -309,7 +301,7 @@ public struct RSVPRecord: Sendable, Equatable, RowDecodable {
     public let mailsSent: Int
     public let createdAt: String
 
-    static let columns = "id, event_id, name, email, status, language, mails_sent, created_at"
+    static let columns = SelectList(of: RSVPRecord.self)
 }
 
 /// A registration waiting for its owner to confirm the address.
@@ -324,7 +316,7 @@ public struct RSVPRequest: Sendable, Equatable, RowDecodable {
     public let mailsSent: Int
     public let createdAt: String
 
-    static let columns = "id, event_id, name, email, note, consent_updates AS consent, language, mails_sent, created_at"
+    static let columns = SelectList(of: RSVPRequest.self, expressions: ["consent": "consent_updates"])
 }
 
 extension MailingAudience {

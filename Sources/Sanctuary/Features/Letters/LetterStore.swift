@@ -2,6 +2,7 @@ import Foundation
 import SQLite
 
 public struct LetterCampaign: Sendable, RowDecodable {
+    static let columns = SelectList(of: LetterCampaign.self)
     public let id: Int64
     public let slug: String
     public let title: Bilingual
@@ -53,8 +54,8 @@ public enum LetterStore {
     /// A campaign's open letter campaigns.
     public static func open(_ db: Connection, campaignID: Int64) throws -> [LetterCampaign] {
         try db.query(
-            "SELECT \(columns) FROM letter_campaigns WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral) ORDER BY id",
-            campaignID, row: LetterCampaign.init)
+            "SELECT \(LetterCampaign.columns) FROM letter_campaigns WHERE campaign_id = ? AND state = ? ORDER BY id",
+            campaignID, ActionState.open, row: LetterCampaign.init)
     }
 
     /// Every campaign's title, letters made and sent by the site, and its five busiest ridings
@@ -76,20 +77,15 @@ public enum LetterStore {
         }
     }
 
-    static let columns = """
-        id, slug, title, title_fr, intro, intro_fr, recipient_kind, recipient_name, recipient_name_fr, recipient_address, recipient_address_fr, recipient_email,
-        subject, subject_fr, body_template, body_template_fr, state, letter_count, delivery, sent_count, campaign_id
-        """
-
     public static func open(_ db: Connection) throws -> [LetterCampaign] {
         try db.query(
-            "SELECT \(columns) FROM letter_campaigns WHERE state = \(ActionState.open.sqlLiteral) ORDER BY featured DESC, id",
-            row: LetterCampaign.init)
+            "SELECT \(LetterCampaign.columns) FROM letter_campaigns WHERE state = ? ORDER BY featured DESC, id",
+            ActionState.open, row: LetterCampaign.init)
     }
 
     public static func find(_ db: Connection, slug: String) throws -> LetterCampaign? {
         try db.first(
-            "SELECT \(columns) FROM letter_campaigns WHERE slug = ? AND state != \(ActionState.draft.sqlLiteral)", slug,
+            "SELECT \(LetterCampaign.columns) FROM letter_campaigns WHERE slug = ? AND state != ?", slug, ActionState.draft,
             row: LetterCampaign.init)
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import SQLite
 
 /// A riding and, when we have it, its Member of Parliament.
-public struct Representative: Sendable, Equatable {
+public struct Representative: Sendable, Equatable, RowDecodable {
     public let ridingCode: String
     public let ridingName: String
     public let ridingNameFr: String
@@ -15,19 +15,16 @@ public struct Representative: Sendable, Equatable {
     public let hillOffice: String
     public let isSample: Bool
 
-    init(_ row: Row) throws {
-        ridingCode = try row.get("code")
-        ridingName = try row.get("name_en")
-        ridingNameFr = try row.get("name_fr")
-        province = try row.get("province")
-        memberName = try row.optional("name")
-        honorific = try row.optional("honorific") ?? ""
-        party = try row.optional("party") ?? ""
-        email = try row.optional("email") ?? ""
-        constituencyOffice = try row.optional("constituency_office") ?? ""
-        hillOffice = try row.optional("hill_office") ?? ""
-        isSample = try row.optional("is_sample", as: Bool.self) ?? false
-    }
+    /// A riding joined with its member, if any (a riding without one reads empty texts).
+    static let columns = SelectList(
+        of: Representative.self,
+        expressions: [
+            "riding_code": "ridings.code", "riding_name": "ridings.name_en", "riding_name_fr": "ridings.name_fr",
+            "province": "ridings.province", "member_name": "members.name", "honorific": "coalesce(members.honorific, '')",
+            "party": "coalesce(members.party, '')", "email": "coalesce(members.email, '')",
+            "constituency_office": "coalesce(members.constituency_office, '')", "hill_office": "coalesce(members.hill_office, '')",
+            "is_sample": "coalesce(members.is_sample, 0)",
+        ])
 
     /// The riding's name in `t`'s language (the shipped list has both official names).
     public func ridingName(_ t: Localizer) -> String {
@@ -43,11 +40,7 @@ public enum RepresentativeStore {
         try db.scalar("SELECT EXISTS (SELECT 1 FROM members)", as: Int.self) == 1
     }
 
-    static let select = """
-        SELECT ridings.code, ridings.name_en, ridings.name_fr, ridings.province, members.name, members.honorific, members.party,
-               members.email, members.constituency_office, members.hill_office, members.is_sample
-        FROM ridings LEFT JOIN members ON members.riding_code = ridings.code
-        """
+    static let select = "SELECT \(Representative.columns) FROM ridings LEFT JOIN members ON members.riding_code = ridings.code"
 
     /// The ridings (with MPs) for a normalised postal code's FSA.
     public static func lookup(_ db: Connection, postalCode: String) throws -> [Representative] {

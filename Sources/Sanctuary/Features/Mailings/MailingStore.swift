@@ -15,8 +15,9 @@ public enum MailingStore {
         try db.run(
             """
             UPDATE mailings SET subject_en = ?, body_en = ?, subject_fr = ?, body_fr = ?, audience = ?, audience_id = ?, updated_at = ?
-            WHERE id = ? AND state IN \(([.draft, .scheduled] as [MailingState]).sqlList)
-            """, draft.subjectEn, draft.bodyEn, draft.subjectFr, draft.bodyFr, draft.audience.key, draft.audienceID, now, id) == 1
+            WHERE id = ? AND state IN (?, ?)
+            """, draft.subjectEn, draft.bodyEn, draft.subjectFr, draft.bodyFr, draft.audience.key, draft.audienceID, now, id,
+            MailingState.draft, MailingState.scheduled) == 1
     }
 
     public static func find(_ db: Connection, id: Int64) throws -> Mailing? {
@@ -50,12 +51,12 @@ public enum MailingStore {
     /// Schedules a draft for `at`; false when it is not a draft.
     public static func schedule(_ db: Connection, id: Int64, at: String) throws -> Bool {
         try db.run(
-            "UPDATE mailings SET state = \(MailingState.scheduled.sqlLiteral), send_at = ?, updated_at = ? WHERE id = ? AND state IN \(([.draft, .scheduled] as [MailingState]).sqlList)",
-            at,
-            Timestamp.now(), id) == 1
+            "UPDATE mailings SET state = ?, send_at = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
+            MailingState.scheduled, at, Timestamp.now(), id, MailingState.draft, MailingState.scheduled) == 1
     }
 
-    /// Drafts whose time has come.
+    /// Drafts whose time has come (the state written in the statement: the partial index
+    /// `mailings_scheduled` serves only a condition it can see).
     public static func due(_ db: Connection, now: String = Timestamp.now()) throws -> [Int64] {
         try db.query("SELECT id FROM mailings WHERE state = \(MailingState.scheduled.sqlLiteral) AND send_at <= ? ORDER BY send_at", now) {
             try $0.get("id", as: Int64.self)
@@ -66,8 +67,9 @@ public enum MailingStore {
     public static func pause(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
         guard
             try db.run(
-                "UPDATE mailings SET state = \(MailingState.paused.sqlLiteral), updated_at = ? WHERE id = ? AND state = \(MailingState.sending.sqlLiteral)",
-                now, id) == 1
+                "UPDATE mailings SET state = ?, updated_at = ? WHERE id = ? AND state = ?", MailingState.paused, now, id,
+                MailingState.sending)
+                == 1
         else {
             return false
         }
@@ -80,8 +82,9 @@ public enum MailingStore {
     public static func resume(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
         guard
             try db.run(
-                "UPDATE mailings SET state = \(MailingState.sending.sqlLiteral), updated_at = ? WHERE id = ? AND state = \(MailingState.paused.sqlLiteral)",
-                now, id) == 1
+                "UPDATE mailings SET state = ?, updated_at = ? WHERE id = ? AND state = ?", MailingState.sending, now, id,
+                MailingState.paused)
+                == 1
         else {
             return false
         }
@@ -97,8 +100,8 @@ public enum MailingStore {
     public static func cancel(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
         guard
             try db.run(
-                "UPDATE mailings SET state = \(MailingState.cancelled.sqlLiteral), finished_at = ?, updated_at = ? WHERE id = ? AND state IN \(([.scheduled, .sending, .paused] as [MailingState]).sqlList)",
-                now, now, id) == 1
+                "UPDATE mailings SET state = ?, finished_at = ?, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
+                MailingState.cancelled, now, now, id, MailingState.scheduled, MailingState.sending, MailingState.paused) == 1
         else { return false }
         try db.run("DELETE FROM outbox WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList)", id)
         return true

@@ -10,7 +10,7 @@ public struct PetitionOutcome: Sendable, RowDecodable {
     public let happenedOn: String
     public let createdAt: String
 
-    static let columns = "id, kind, body_en, body_fr, happened_on, created_at"
+    static let columns = SelectList(of: PetitionOutcome.self)
 
     public func body(_ language: String) -> String { language == "fr" && !bodyFr.isEmpty ? bodyFr : bodyEn }
 }

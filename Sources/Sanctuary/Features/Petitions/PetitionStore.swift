@@ -14,7 +14,7 @@ public struct PetitionSummary: Sendable, RowDecodable {
     public let closesAt: String?
     public let campaignID: Int64?
 
-    static let columns = "id, slug, title, title_fr, summary, summary_fr, goal, signature_count, state, opens_at, closes_at, campaign_id"
+    static let columns = SelectList(of: PetitionSummary.self)
 
     /// Whether it takes signatures at `now`: open, past its opening, before its deadline.
     public func isOpen(at now: String = Timestamp.now()) -> Bool {
@@ -23,7 +23,7 @@ public struct PetitionSummary: Sendable, RowDecodable {
 }
 
 /// A whole petition, for its page.
-public struct Petition: Sendable {
+public struct Petition: Sendable, RowDecodable {
     public let summary: PetitionSummary
     public let body: Bilingual
     public let target: Bilingual
@@ -31,11 +31,7 @@ public struct Petition: Sendable {
     public var slug: String { summary.slug }
     public var title: Bilingual { summary.title }
 
-    init(_ row: Row) throws {
-        summary = try PetitionSummary(row)
-        body = try row.bilingual("body")
-        target = try row.bilingual("target")
-    }
+    static let columns = SelectList(of: Petition.self)
 }
 
 /// A signature as the visitor gave it, already cleaned and checked.
@@ -57,9 +53,9 @@ public enum PetitionStore {
     public static func open(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [PetitionSummary] {
         try db.query(
             """
-            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = \(ActionState.open.sqlLiteral)
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE campaign_id = ? AND state = ?
               AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?) ORDER BY featured DESC, id
-            """, campaignID, now, now, row: PetitionSummary.init)
+            """, campaignID, ActionState.open, now, now, row: PetitionSummary.init)
     }
 
     /// A petition's signatures in the SPEC's export columns, in the order the index gives
@@ -84,26 +80,26 @@ public enum PetitionStore {
         try connection.query(
             """
             SELECT \(PetitionSummary.columns) FROM petitions
-            WHERE state = \(ActionState.open.sqlLiteral) AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?)
+            WHERE state = ? AND (closes_at IS NULL OR closes_at > ?) AND (opens_at IS NULL OR opens_at <= ?)
             ORDER BY featured DESC, signature_count DESC, id LIMIT ?
-            """, now, now, limit, row: PetitionSummary.init)
+            """, ActionState.open, now, now, limit, row: PetitionSummary.init)
     }
 
     /// Every public petition: the ones taking signatures first, then closed ones, newest first.
     public static func all(_ connection: Connection, now: String = Timestamp.now()) throws -> [PetitionSummary] {
         try connection.query(
             """
-            SELECT \(PetitionSummary.columns) FROM petitions WHERE state != \(ActionState.draft.sqlLiteral)
-            ORDER BY (state = \(ActionState.open.sqlLiteral) AND (closes_at IS NULL OR closes_at > ?)) DESC, featured DESC, created_at DESC, id DESC
-            """, now, row: PetitionSummary.init)
+            SELECT \(PetitionSummary.columns) FROM petitions WHERE state != ?
+            ORDER BY (state = ? AND (closes_at IS NULL OR closes_at > ?)) DESC, featured DESC, created_at DESC, id DESC
+            """, ActionState.draft, ActionState.open, now, row: PetitionSummary.init)
     }
 
     /// A public petition by slug (drafts are not public).
     public static func find(_ connection: Connection, slug: String) throws -> Petition? {
         try connection.first(
             """
-            SELECT \(PetitionSummary.columns), body, body_fr, target, target_fr FROM petitions WHERE slug = ? AND state != \(ActionState.draft.sqlLiteral)
-            """, slug, row: Petition.init)
+            SELECT \(Petition.columns) FROM petitions WHERE slug = ? AND state != ?
+            """, slug, ActionState.draft, row: Petition.init)
     }
 
     /// Signatures per day (UTC) across all petitions since `fromDay` (`YYYY-MM-DD`).

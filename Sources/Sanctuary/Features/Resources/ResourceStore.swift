@@ -13,7 +13,7 @@ public struct Resource: Sendable, RowDecodable {
     public let sha256: String
     public let downloadCount: Int
 
-    static let columns = "id, title, description, language, kind, url, filename, content_type, size, sha256, download_count"
+    static let columns = SelectList(of: Resource.self)
 
     /// Where visitors get it.
     public var href: String { kind == .link ? url : "/resources/\(id)/\(filename)" }

@@ -10,7 +10,7 @@ public struct SiteSettings: Sendable, RowDecodable {
     /// The organisation's postal address (lines), at the foot of every mailing.
     public let postalAddress: String
 
-    static let columns = "title, tagline, tagline_fr, accent, postal_address"
+    static let columns = SelectList(of: SiteSettings.self)
     static let empty = SiteSettings(title: "", tagline: Bilingual(""), accent: "", postalAddress: "")
 }
 

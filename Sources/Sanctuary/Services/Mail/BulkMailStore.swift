@@ -21,10 +21,7 @@ public struct Mailing: Sendable, RowDecodable {
     public let startedAt: String?
     public let finishedAt: String?
 
-    static let columns = """
-        id, subject_en, body_en, subject_fr, body_fr, audience, audience_id, state, send_at, recipients, sent, failed, unsubscribes,
-        created_by, created_at, started_at, finished_at
-        """
+    static let columns = SelectList(of: Mailing.self)
 
     /// French readers get the French only when there is a whole French version.
     public var hasFrench: Bool { !subjectFr.isEmpty && !bodyFr.isEmpty }
@@ -133,9 +130,9 @@ public enum BulkMailStore {
     static func finishIfDone(_ db: Connection, id: Int64, now: String) throws {
         try db.run(
             """
-            UPDATE mailings SET state = \(MailingState.sent.sqlLiteral), finished_at = ? WHERE id = ? AND state = \(MailingState.sending.sqlLiteral)
+            UPDATE mailings SET state = ?, finished_at = ? WHERE id = ? AND state = ?
             AND NOT EXISTS (SELECT 1 FROM outbox WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList))
-            """, now, id, id)
+            """, MailingState.sent, now, id, MailingState.sending, id)
     }
 
     // MARK: Addresses bulk mail skips

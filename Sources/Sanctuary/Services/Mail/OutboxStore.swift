@@ -19,8 +19,7 @@ public struct OutboxMessage: Sendable, RowDecodable {
     public let mailingID: Int64?
     public let language: String
 
-    static let columns =
-        "id, kind, priority, recipient, subject, state, attempts, next_attempt_at, last_error, created_at, sent_at, mailing_id, language"
+    static let columns = SelectList(of: OutboxMessage.self)
 
     /// Held back because its mailing is paused.
     public var isHeld: Bool { nextAttemptAt == OutboxStore.heldUntil }
@@ -116,9 +115,8 @@ public enum OutboxStore {
         else { return }
         guard case .failed(let failure) = result else {
             try db.run(
-                "UPDATE outbox SET state = \(OutboxState.sent.sqlLiteral), attempts = attempts + 1, sent_at = ?, last_error = '', message = '' WHERE id = ?",
-                at, id
-            )
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, sent_at = ?, last_error = '', message = '' WHERE id = ?",
+                OutboxState.sent, at, id)
             try db.run("INSERT INTO outbox_attempts (outbox_id, attempted_at, outcome) VALUES (?, ?, 'sent')", id, at)
             try BulkMailStore.markDelivered(db, address: recipient)
             if let mailingID { try BulkMailStore.record(db, mailingID: mailingID, sent: true, now: at) }
@@ -135,9 +133,9 @@ public enum OutboxStore {
             let next = relayRetry ?? now.addingTimeInterval(retryBase)
             try db.run(
                 """
-                UPDATE outbox SET state = \(OutboxState.retrying.sqlLiteral), attempts = attempts + 1, last_error = ?,
+                UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,
                     next_attempt_at = max(next_attempt_at, ?) WHERE id = ? AND next_attempt_at <> ?
-                """, detail, Timestamp.format(next), id, heldUntil)
+                """, OutboxState.retrying, detail, Timestamp.format(next), id, heldUntil)
             try attempt("temporary")
         case .retryLater:
             let delay = min(3600, retryBase * pow(2, Double(min(attempts, 20))))
@@ -150,8 +148,7 @@ public enum OutboxStore {
             if next > giveUp, let mailingID { try BulkMailStore.record(db, mailingID: mailingID, sent: false, now: at) }
         case .hardBounce, .softBounce, .messageRefused:
             try db.run(
-                "UPDATE outbox SET state = \(OutboxState.failed.sqlLiteral), attempts = attempts + 1, last_error = ? WHERE id = ?", detail,
-                id)
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?", OutboxState.failed, detail, id)
             try attempt("permanent")
             if failure.verdict != .messageRefused, !recipient.isEmpty {
                 try SuppressionStore.record(
@@ -169,7 +166,7 @@ public enum OutboxStore {
             try db.run("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state IN \(OutboxState.unsent.sqlList)", heldUntil, id)
         } else {
             try db.run(
-                "UPDATE outbox SET state = \(OutboxState.failed.sqlLiteral), last_error = ? WHERE id = ? AND state IN \(OutboxState.unsent.sqlList)",
+                "UPDATE outbox SET state = ?, last_error = ? WHERE id = ? AND state IN \(OutboxState.unsent.sqlList)", OutboxState.failed,
                 reason, id)
         }
     }
@@ -206,10 +203,10 @@ public enum OutboxStore {
             // A failed message counted as its mailing's failure: it is not one any more.
             if state == .failed { try db.run("UPDATE mailings SET failed = max(0, failed - 1) WHERE id = ?", mailingID) }
             try db.run(
-                "UPDATE mailings SET state = \(MailingState.sending.sqlLiteral), finished_at = NULL WHERE id = ? AND state = \(MailingState.sent.sqlLiteral)",
-                mailingID)
+                "UPDATE mailings SET state = ?, finished_at = NULL WHERE id = ? AND state = ?", MailingState.sending, mailingID,
+                MailingState.sent)
         }
-        try db.run("UPDATE outbox SET state = \(OutboxState.retrying.sqlLiteral), next_attempt_at = ? WHERE id = ?", next, id)
+        try db.run("UPDATE outbox SET state = ?, next_attempt_at = ? WHERE id = ?", OutboxState.retrying, next, id)
         return next == heldUntil ? .held : .due
     }
 

@@ -31,8 +31,9 @@ public struct SuppressedAddress: Sendable, RowDecodable {
     public let suppressedAt: String
     public let reason: String
 
-    static let columns =
-        "id, address, suppression, coalesce(undeliverable_at, unsubscribed_at) AS suppressed_at, undeliverable_reason AS reason"
+    static let columns = SelectList(
+        of: SuppressedAddress.self,
+        expressions: ["suppressed_at": "coalesce(undeliverable_at, unsubscribed_at)", "reason": "undeliverable_reason"])
 }
 
 /// When soft bounces add up to a suppression.
@@ -71,8 +72,7 @@ public enum SuppressionStore {
             let since = Timestamp.format(now.addingTimeInterval(-Double(policy.softDays) * 86_400))
             let recent =
                 try db.scalar(
-                    "SELECT count(*) FROM mail_bounces WHERE address = ? AND kind = \(BounceKind.soft.sqlLiteral) AND created_at >= ?",
-                    address, since,
+                    "SELECT count(*) FROM mail_bounces WHERE address = ? AND kind = ? AND created_at >= ?", address, BounceKind.soft, since,
                     as: Int.self) ?? 0
             guard recent >= policy.softLimit else { return false }
             try suppress(
@@ -132,7 +132,7 @@ public enum SuppressionStore {
                 as: String.self)
         else { return nil }
         try db.run("UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = '' WHERE id = ?", id)
-        try db.run("DELETE FROM mail_bounces WHERE address = ? AND kind <> \(BounceKind.complaint.sqlLiteral)", address)
+        try db.run("DELETE FROM mail_bounces WHERE address = ? AND kind <> ?", address, BounceKind.complaint)
         return address
     }
 
@@ -143,8 +143,8 @@ public enum SuppressionStore {
 
     public static func lift(_ db: Connection, kind: Suppression?, from: String, to: String) throws -> Int {
         try db.run(
-            "DELETE FROM mail_bounces WHERE kind <> \(BounceKind.complaint.sqlLiteral) AND address IN (SELECT address FROM mail_addresses WHERE \(liftableRange))",
-            from, to, kind, kind)
+            "DELETE FROM mail_bounces WHERE kind <> ? AND address IN (SELECT address FROM mail_addresses WHERE \(liftableRange))",
+            BounceKind.complaint, from, to, kind, kind)
         return try db.run(
             "UPDATE mail_addresses SET undeliverable_at = NULL, undeliverable_reason = '', suppression = '' WHERE \(liftableRange)",
             from, to, kind, kind)

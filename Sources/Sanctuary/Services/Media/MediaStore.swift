@@ -15,8 +15,7 @@ public struct Media: Sendable, RowDecodable {
     public let caption: Bilingual
     public let credit: String
 
-    static let columns =
-        "media.id, name, format, widths, width, height, share_width, share_height, alt, alt_fr, caption, caption_fr, credit"
+    static let columns = SelectList(of: Media.self, table: "media")
 
     var fileExtension: String { format == "png" ? "png" : "jpg" }
     /// The copies' widths, smallest first.

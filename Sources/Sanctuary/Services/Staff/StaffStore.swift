@@ -14,7 +14,7 @@ public struct StaffUser: Sendable, Equatable, RowDecodable {
     /// Signs in with a code from an authenticator app after the password.
     public let secondFactor: Bool
 
-    static let columns = "users.id, users.email, users.name, users.role, users.disabled, users.totp_key IS NOT NULL AS second_factor"
+    static let columns = SelectList(of: StaffUser.self, table: "users", expressions: ["second_factor": "users.totp_key IS NOT NULL"])
 
     /// What each role may do: admins everything, the others the areas that name them.
     public func may(_ area: Area) -> Bool { role == .admin || area.roles.contains(role) }
