@@ -461,4 +461,51 @@ final class RowDecodableTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("a"), "the missing column is named: \(error)")
         }
     }
+
+    enum Kind: String, SQLTextEnum, CaseIterable { case open, closed }
+
+    struct Pair: RowColumnDecodable, Decodable {
+        let first: String
+        let second: String
+        init(row: Row, column: String) throws {
+            (first, second) = (try row.get(column), try row.get(column + "_two"))
+        }
+        static func columns(named column: String) -> [String] { [column, column + "_two"] }
+        static var columnPlaceholder: Pair { Pair(first: "", second: "") }
+        init(first: String, second: String) { (self.first, self.second) = (first, second) }
+    }
+
+    struct Whole: RowDecodable {
+        let sample: Sample
+        let kind: Kind
+        let name: Pair
+        let note: String?
+        let renamed: Int
+        static let columns = SelectList(of: Whole.self, expressions: ["renamed": "count_column"])
+    }
+
+    /// A model names its columns once: the list for a `SELECT` is made from its properties,
+    /// nested models, a value that reads two columns, optionals, a state, and a column stored
+    /// under another name; and the same list reads the model back.
+    func testTheSelectListIsMadeFromTheModel() throws {
+        XCTAssertEqual(
+            Whole.columns.description,
+            "event_id, online_url_text, published_at, a, kind, name, name_two, note, count_column AS renamed")
+        XCTAssertEqual(
+            SelectList(of: Sample.self).qualified(by: "t"),
+            "t.event_id AS event_id, t.online_url_text AS online_url_text, t.published_at AS published_at, t.a AS a")
+        let connection = try Connection(path: ":memory:")
+        try connection.execute(
+            """
+            CREATE TABLE w (event_id INTEGER, online_url_text TEXT, published_at TEXT, a INTEGER, kind TEXT, name TEXT, name_two TEXT,
+                            note TEXT, count_column INTEGER)
+            """)
+        try connection.run("INSERT INTO w VALUES (1, 'u', NULL, 2, 'closed', 'x', 'y', NULL, 9)")
+        let whole = try XCTUnwrap(try connection.first("SELECT \(Whole.columns) FROM w", row: Whole.init))
+        XCTAssertEqual(whole.sample.eventID, 1)
+        XCTAssertEqual(whole.kind, .closed)
+        XCTAssertEqual(whole.name.second, "y")
+        XCTAssertNil(whole.note)
+        XCTAssertEqual(whole.renamed, 9)
+    }
 }
