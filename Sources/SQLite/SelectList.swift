@@ -83,30 +83,29 @@ private struct RecordedColumns<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        let name = columnName(key.stringValue)
-        if let readsItself = T.self as? any RowColumnDecodable.Type {
-            recorder.note(readsItself.columns(named: name))
-        } else if T.self is any SQLColumnDecodable.Type {
-            recorder.note([name])
-        } else {
-            _ = try? T(from: recorder)  // a nested model: its columns, from the same row
-        }
+        if !noteColumns(of: T.self, key) { _ = try? T(from: recorder) }  // a nested model, from the same row
         return nil
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        guard noteColumns(of: T.self, key) else { return try T(from: recorder) }
+        guard let placeholder = placeholder(T.self) else {
+            throw DecodingError.valueNotFound(T.self, .init(codingPath: [key], debugDescription: "no stand-in value"))
+        }
+        return placeholder
+    }
+
+    /// Notes the columns a value of `T` reads for `key`; false when `T` is a nested model.
+    private func noteColumns<T>(of type: T.Type, _ key: Key) -> Bool {
         let name = columnName(key.stringValue)
         if let readsItself = T.self as? any RowColumnDecodable.Type {
             recorder.note(readsItself.columns(named: name))
         } else if T.self is any SQLColumnDecodable.Type {
             recorder.note([name])
         } else {
-            return try T(from: recorder)
+            return false
         }
-        guard let placeholder = placeholder(T.self) else {
-            throw DecodingError.valueNotFound(T.self, .init(codingPath: [key], debugDescription: "no stand-in value"))
-        }
-        return placeholder
+        return true
     }
 
     private func placeholder<T>(_ type: T.Type) -> T? {

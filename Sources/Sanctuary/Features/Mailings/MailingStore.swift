@@ -65,35 +65,26 @@ public enum MailingStore {
 
     /// Pauses a mailing that is going out: its unsent messages are held.
     public static func pause(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
-        guard
-            try db.run(
-                "UPDATE mailings SET state = ?, updated_at = ? WHERE id = ? AND state = ?", MailingState.paused, now, id,
-                MailingState.sending)
-                == 1
-        else {
-            return false
-        }
+        guard try move(db, id: id, from: .sending, to: .paused, now: now) else { return false }
         try db.run(
             "UPDATE outbox SET next_attempt_at = ? WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList)", OutboxStore.heldUntil,
             id)
         return true
     }
 
+    /// Its held messages are due again.
     public static func resume(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws -> Bool {
-        guard
-            try db.run(
-                "UPDATE mailings SET state = ?, updated_at = ? WHERE id = ? AND state = ?", MailingState.sending, now, id,
-                MailingState.paused)
-                == 1
-        else {
-            return false
-        }
+        guard try move(db, id: id, from: .paused, to: .sending, now: now) else { return false }
         try db.run(
             "UPDATE outbox SET next_attempt_at = ? WHERE mailing_id = ? AND state IN \(OutboxState.unsent.sqlList) AND next_attempt_at = ?",
-            now,
-            id, OutboxStore.heldUntil)
+            now, id, OutboxStore.heldUntil)
         try BulkMailStore.finishIfDone(db, id: id, now: now)
         return true
+    }
+
+    /// From one state to another; false when the mailing was not in `from`.
+    private static func move(_ db: Connection, id: Int64, from: MailingState, to: MailingState, now: String) throws -> Bool {
+        try db.run("UPDATE mailings SET state = ?, updated_at = ? WHERE id = ? AND state = ?", to, now, id, from) == 1
     }
 
     /// Cancels a scheduled, sending or paused mailing: what has not gone leaves the outbox.
