@@ -151,7 +151,7 @@ public final class Application: Sendable {
         siteSettings.reload(database)
         configureRouter()
         mailer.schedule { [weak self] in if let self { Scheduler.runMailJobs(self) } }
-        mailer.render { [weak self] due in self?.storedMailText(due, sending: true) }
+        mailer.render { [weak self] due in try self?.storedMailText(due, sending: true) }
         // Start-up is done. On a first start, decoding the sample pictures grew the heap by
         // about 25 MB that glibc would otherwise keep for the server's whole life.
         malloc_trim(0)
@@ -327,8 +327,8 @@ public final class Application: Sendable {
     }
 
     /// The text of a message the outbox holds without it (`Feature.renderStoredMail`).
-    func storedMailText(_ due: DueMessage, sending: Bool) -> String? {
-        for feature in features { if let text = feature.renderStoredMail(due, sending: sending) { return text } }
+    func storedMailText(_ due: DueMessage, sending: Bool) throws -> String? {
+        for feature in features { if let text = try feature.renderStoredMail(due, sending: sending) { return text } }
         return nil
     }
 

@@ -62,7 +62,7 @@ public protocol Feature: Sendable {
     /// A message the outbox holds without its text (a mailing's: one row per recipient),
     /// made when the sender takes it (`sending`) or staff look at it; nil when it is not this
     /// feature's, or when it may not go now.
-    func renderStoredMail(_ message: DueMessage, sending: Bool) -> String?
+    func renderStoredMail(_ message: DueMessage, sending: Bool) throws -> String?
 
     /// At each scrape of `/metrics`: the gauges read from the database (counts by state).
     func sampleMetrics(_ gauges: MetricGauges) throws
@@ -89,7 +89,7 @@ extension Feature {
     public func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
     public static var personalData: [PersonalData] { [] }
     public func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
-    public func renderStoredMail(_ message: DueMessage, sending: Bool) -> String? { nil }
+    public func renderStoredMail(_ message: DueMessage, sending: Bool) throws -> String? { nil }
     public func sampleMetrics(_ gauges: MetricGauges) throws {}
     public func loadSampleContent(from file: URL) throws {}
     public func footerLinks(_ t: Localizer) -> [(path: String, label: String)] { [] }

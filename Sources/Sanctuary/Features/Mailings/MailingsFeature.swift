@@ -11,8 +11,8 @@ struct MailingsFeature: Feature {
     let app: Application
 
     /// A mailing's message, stored without its text, made as the sender takes it.
-    func renderStoredMail(_ message: DueMessage, sending: Bool) -> String? {
-        renderForSender(message, sending: sending)
+    func renderStoredMail(_ message: DueMessage, sending: Bool) throws -> String? {
+        try renderForSender(message, sending: sending)
     }
 
     static var adminNavigation: [AdminNavigationEntry] {
@@ -327,9 +327,9 @@ struct MailingsFeature: Feature {
 
     /// The sender's renderer: a mailing's message for one queued recipient. Nil when the
     /// mailing is gone, or (`sending`) no longer going out: paused or cancelled meanwhile.
-    func renderForSender(_ due: DueMessage, sending: Bool = true) -> String? {
+    func renderForSender(_ due: DueMessage, sending: Bool = true) throws -> String? {
         guard let mailingID = due.mailingID,
-            let (mailing, addressID) = try? app.database.read({ db -> (Mailing, Int64)? in
+            let (mailing, addressID) = try app.database.read({ db -> (Mailing, Int64)? in
                 guard let mailing = try MailingStore.find(db, id: mailingID), !sending || mailing.state == .sending,
                     let id = try BulkMailStore.knownAddressID(db, due.recipient)
                 else { return nil }

@@ -40,7 +40,7 @@ public final class Mailer: Sendable {
     let outboxURL: @Sendable (Int64) -> String
     private let scheduled = Mutex<(@Sendable () -> Void)?>(nil)
     /// Renders a mailing's message for one recipient when it is sent (nil: it cannot go).
-    private let renderer = Mutex<(@Sendable (DueMessage) -> String?)?>(nil)
+    private let renderer = Mutex<(@Sendable (DueMessage) throws -> String?)?>(nil)
     private let wakeup = DispatchSemaphore(value: 0)
     /// A wake-up is already on its way: a burst of signatures wakes the sender once, not once each.
     private let wakePending = Atomic<Bool>(false)
@@ -75,7 +75,7 @@ public final class Mailer: Sendable {
     func schedule(_ jobs: @escaping @Sendable () -> Void) { scheduled.withLock { $0 = jobs } }
 
     /// How a message stored without its text (a mailing's) is rendered (set once).
-    func render(with renderer: @escaping @Sendable (DueMessage) -> String?) { self.renderer.withLock { $0 = renderer } }
+    func render(with renderer: @escaping @Sendable (DueMessage) throws -> String?) { self.renderer.withLock { $0 = renderer } }
 
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -195,7 +195,14 @@ public final class Mailer: Sendable {
         var attempted = false
         for message in due where isRunning {
             // Rendered (and its mailing's state read) just before it goes.
-            let text = message.message.isEmpty ? render?(message) : settings.revealLinks(message.message)
+            let text: String?
+            do {
+                text = message.message.isEmpty ? try render?(message) : settings.revealLinks(message.message)
+            } catch {
+                // Its mailing could not be read: it stays due, and the round ends.
+                logger.error("mail: could not make #\(message.id): \(error)")
+                return .relayPaused(until: Date().addingTimeInterval(5))
+            }
             guard let text else {
                 // A mailing paused or cancelled since the batch was read, or gone: held or
                 // failed, never left due.
