@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
         // Our C glue over libjpeg and libpng: libjpeg reports errors by longjmp, which Swift cannot catch.
         // (C code does not autolink from module maps, so the libraries are named here too.)
         .target(
@@ -43,6 +44,10 @@ let package = Package(
                 "CSQLite", "CLinux", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ], swiftSettings: strict),
+
+        // Layer 1: storage past one machine. Our small Swift layer over libpq, shaped like `SQLite`
+        // (its values and placeholders), for the PostgreSQL backend.
+        .target(name: "Postgres", dependencies: ["CPostgres", "SQLite"], swiftSettings: strict),
 
         // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.
         .target(
@@ -100,6 +105,7 @@ let package = Package(
             path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], swiftSettings: strict),
         .testTarget(
             name: "SanctuaryTests",

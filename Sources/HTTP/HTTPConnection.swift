@@ -59,7 +59,6 @@ final class HTTPConnection: @unchecked Sendable {
     private var lastProgress: UInt64 = 0
 
     private static let outputHighWater = 256 * 1024
-    private static let streamPiece = 64 * 1024
 
     /// `fromProxy`: the peer is a trusted proxy, whose forwarded headers are believed.
     init(fd: Int32, loop: EventLoop, remoteAddress: String, addressKey: String?, fromProxy: Bool) {
