@@ -7,6 +7,8 @@ public enum OfferScope: Sendable, Equatable {
     case home
     /// A campaign's page: everything open in it.
     case campaign(Int64)
+    /// "What next" after acting in a campaign: its open actions only (nothing to read).
+    case campaignActions(Int64)
     /// "What next" when the item acted on has no campaign (or a campaign with nothing else
     /// open): the site's featured actions.
     case featuredActions
@@ -75,7 +77,7 @@ extension Application {
     /// featured ones. Three at most, no more of a kind than its group allows, the item itself
     /// left out.
     func nextSteps(_ db: Connection, after kind: String, id: Int64, campaignID: Int64?, _ t: Localizer) throws -> HTML {
-        var groups = try campaignID.map { try offers(db, .campaign($0), t) } ?? []
+        var groups = try campaignID.map { try offers(db, .campaignActions($0), t) } ?? []
         groups.removeAll { $0.role != .action }
         if groups.reduce(0, { $0 + $1.items.count }) <= 1 {
             groups = try offers(db, .featuredActions, t).filter { $0.role == .action }

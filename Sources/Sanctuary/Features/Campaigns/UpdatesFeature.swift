@@ -15,7 +15,7 @@ struct UpdatesFeature: Feature {
         switch scope {
         case .home: slug = nil
         case .campaign(let id): slug = try CampaignStore.slug(db, id: id)
-        case .featuredActions: return []
+        case .featuredActions, .campaignActions: return []
         }
         return [
             OfferGroup(

@@ -25,7 +25,7 @@ struct EventsFeature: Feature {
             var group = OfferGroup(kind: "events", role: .reading, heading: "home.next_events", order: 70, items: items)
             (group.empty, group.more) = ("home.no_events", ("/events", "home.all_events"))
             return [group]
-        case .campaign(let id): return [Self.actions(try EventStore.upcoming(db, campaignID: id), t)]
+        case .campaign(let id), .campaignActions(let id): return [Self.actions(try EventStore.upcoming(db, campaignID: id), t)]
         case .featuredActions: return [Self.actions(try EventStore.upcoming(db, limit: 2), t)]
         }
     }

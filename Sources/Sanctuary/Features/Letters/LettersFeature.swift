@@ -31,7 +31,7 @@ struct LettersFeature: Feature {
         let letters: [LetterCampaign]
         switch scope {
         case .home: return []
-        case .campaign(let id): letters = try LetterStore.open(db, campaignID: id)
+        case .campaign(let id), .campaignActions(let id): letters = try LetterStore.open(db, campaignID: id)
         case .featuredActions: letters = try LetterStore.open(db)
         }
         var group = OfferGroup(

@@ -25,7 +25,7 @@ struct NewsFeature: Feature {
                 .init(id: Int64(index), html: "<li><a href=\"\(t.path("/news/\(item.slug)"))\">\(item.title.html(t))</a></li>")
             }
             return items.isEmpty ? [] : [OfferGroup(kind: "news", role: .reading, heading: "home.latest_news", order: 60, items: items)]
-        case .featuredActions: return []
+        case .featuredActions, .campaignActions: return []
         }
     }
 

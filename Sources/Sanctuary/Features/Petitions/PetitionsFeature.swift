@@ -32,7 +32,7 @@ struct PetitionsFeature: Feature {
                 group.picture = media[lead.id]
             }
             return [group]
-        case .campaign(let id):
+        case .campaign(let id), .campaignActions(let id):
             return [Self.actions(try PetitionStore.open(db, campaignID: id), t)]
         case .featuredActions:
             return [Self.actions(try PetitionStore.featured(db, limit: 3).filter { $0.isOpen() }, t)]
