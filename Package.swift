@@ -37,17 +37,26 @@ let package = Package(
         // second-factor key is a convenience (the key is shown as text too).
         .target(name: "CQRCode", path: "Sources/CQRCode", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
 
-        // Layer 1: storage. Our small Swift layer over SQLite.
+        // Layer 1: storage. What both engines share: values and binding, rows read into models,
+        // select lists, typed failures, and the group-commit writer.
+        .target(
+            name: "SQL", dependencies: ["CLinux", .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: strict),
+        // Our small Swift layer over SQLite: the embedded default.
         .target(
             name: "SQLite",
+            dependencies: ["SQL", "CSQLite", "CLinux", .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: strict),
+        // Our small Swift layer over libpq, shaped like `SQLite`: past one machine.
+        .target(name: "Postgres", dependencies: ["SQL", "CPostgres", "CLinux"], swiftSettings: strict),
+        // The seam the stores talk to: one `Database`, `Connection` and `Row` over either engine,
+        // chosen by the `database` setting; and the migrations for both.
+        .target(
+            name: "Storage",
             dependencies: [
-                "CSQLite", "CLinux", .product(name: "Crypto", package: "swift-crypto"),
+                "SQL", "SQLite", "Postgres", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ], swiftSettings: strict),
-
-        // Layer 1: storage past one machine. Our small Swift layer over libpq, shaped like `SQLite`
-        // (its values and placeholders), for the PostgreSQL backend.
-        .target(name: "Postgres", dependencies: ["CPostgres", "SQLite"], swiftSettings: strict),
 
         // Layer 1: transport. Our HTTP/1.1 server on POSIX sockets + epoll.
         .target(
@@ -71,7 +80,7 @@ let package = Package(
         .target(
             name: "Sanctuary",
             dependencies: [
-                "SQLite", "HTTP", "Mail", "Images", "CLinux", "CQRCode",
+                "Storage", "SQLite", "HTTP", "Mail", "Images", "CLinux", "CQRCode",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -84,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "sanctuary",
             dependencies: [
-                "Sanctuary", "SQLite", "Mail",
+                "Sanctuary", "Storage", "SQLite", "Mail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], swiftSettings: strict),
 
@@ -94,23 +103,23 @@ let package = Package(
         .executableTarget(
             name: "SanctuaryFuzz",
             dependencies: [
-                "Sanctuary", "HTTP", "SQLite", .product(name: "Logging", package: "swift-log"),
+                "Sanctuary", "HTTP", "Storage", .product(name: "Logging", package: "swift-log"),
             ], path: "Fuzz/App", swiftSettings: strict),
 
         // Benchmarks/markdown: the renderer on 1 MiB pathological inputs.
         .executableTarget(name: "MarkdownBenchmark", dependencies: ["Sanctuary"], path: "Benchmarks/Markdown", swiftSettings: strict),
 
         .target(
-            name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "SQLite", .product(name: "Logging", package: "swift-log")],
+            name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "Storage", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Storage", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ImagesTests", dependencies: ["Images"], swiftSettings: strict),
         .testTarget(
             name: "SanctuaryTests",
             dependencies: [
-                "Sanctuary", "TestSupport", "Images", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "Sanctuary", "Storage", "SQLite", "TestSupport", "Images", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ], swiftSettings: strict),
     ]
 )

@@ -16,7 +16,7 @@
 import Foundation
 import HTTP
 import Logging
-import SQLite
+import Storage
 import Sanctuary
 
 final class Harness: Sendable {

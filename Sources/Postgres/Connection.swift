@@ -1,6 +1,6 @@
 import CPostgres
 import Foundation
-import SQLite
+import SQL
 
 /// One connection to PostgreSQL through libpq: statements with bound values (sent as text,
 /// PostgreSQL's own format for every type), prepared once per connection by name, results
@@ -14,6 +14,9 @@ public final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Statement text → the name it was prepared under on this connection.
     private var prepared: [String: String] = [:]
+    /// Counter increments waiting for the transaction's end (`addToCounter`).
+    private var counters = PendingCounters()
+    private var closed = false
 
     /// `url`: `postgres://user@host:port/database?…` or `host=… dbname=…`.
     public init(url: String) throws(PostgresError) {
@@ -30,7 +33,14 @@ public final class PGConnection: @unchecked Sendable {
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
     }
 
-    deinit { PQfinish(handle) }
+    deinit { close() }
+
+    /// Ends the session now; nothing may use the connection afterwards.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        PQfinish(handle)
+    }
 
     /// Whether the connection is up (false after the server went away).
     public var isConnected: Bool { PQstatus(handle) == CONNECTION_OK }
@@ -71,6 +81,87 @@ public final class PGConnection: @unchecked Sendable {
             throw error
         }
         return PGResult(result)
+    }
+
+    /// Sends a prepared statement and asks for its rows one at a time (`PGStream`).
+    func sendStreamed(_ sql: String, _ values: [any SQLBindable]) throws(PostgresError) {
+        let name = try statementName(for: sql)
+        let texts = values.map { Self.text($0.sqlValue) }
+        let sent = Self.withCStrings(texts) { pointers in
+            PQsendQueryPrepared(handle, name, Int32(pointers.count), pointers, nil, nil, 0)
+        }
+        guard sent == 1, PQsetSingleRowMode(handle) == 1 else {
+            throw PostgresError(kind: .connectionLost, message: Self.message(PQerrorMessage(handle)))
+        }
+    }
+
+    /// The next result of a streamed statement: a single row, the empty end, or nil once
+    /// every result has been read.
+    func nextStreamedResult() throws(PostgresError) -> PGResult? {
+        guard let result = PQgetResult(handle) else { return nil }
+        do {
+            try check(result)
+        } catch {
+            PQclear(result)
+            while let rest = PQgetResult(handle) { PQclear(rest) }
+            throw error
+        }
+        return PGResult(result)
+    }
+
+    /// Whether a transaction is open (or failed and not yet rolled back).
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+    }
+
+    /// The id the last insert into a table with an identity column took, in this session.
+    public func lastInsertID() throws(PostgresError) -> Int64 {
+        let result = try run("SELECT lastval()")
+        guard case .integer(let id) = result.value(row: 0, column: 0) else {
+            throw PostgresError(kind: .other, message: "lastval() answered no number")
+        }
+        return id
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try execute("BEGIN")
+        do {
+            let result = try body()
+            try commitBatch()
+            return result
+        } catch {
+            rollbackBatch()
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint, so its changes can be undone alone within a larger transaction.
+    public func savepoint<R>(_ name: String, _ body: () throws -> R) throws -> R {
+        try execute("SAVEPOINT \(name)")
+        let countersBefore = counters
+        do {
+            let result = try body()
+            try execute("RELEASE \(name)")
+            return result
+        } catch {
+            counters = countersBefore
+            try? execute("ROLLBACK TO \(name)")
+            try? execute("RELEASE \(name)")
+            throw error
+        }
+    }
+
+    /// Adds `amount` to a counter kept in a row, written once per transaction (see `PendingCounters`).
+    @discardableResult
+    public func addToCounter(_ update: String, key: [SQLValue], by amount: Int = 1, current: (() throws -> Int)? = nil) throws -> Int {
+        guard isInTransaction else {
+            let before = try current?() ?? 0
+            try run(update, [SQLValue.integer(Int64(amount))] + key)
+            return before + amount
+        }
+        return try counters.add(update, key: key, by: amount, current: current)
     }
 
     /// Rows of a statement, each made into a model by `row`.
@@ -130,7 +221,7 @@ public final class PGConnection: @unchecked Sendable {
             throw PostgresError(kind: .connectionLost, message: Self.message(PQerrorMessage(handle)))
         }
         switch PQresultStatus(result) {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE: return
         default:
             let state = PQresultErrorField(result, 67).map { String(cString: $0) } ?? ""  // PG_DIAG_SQLSTATE, 'C'
             let message = Self.message(PQresultErrorMessage(result))
@@ -165,5 +256,64 @@ public final class PGConnection: @unchecked Sendable {
         let copies: [UnsafeMutablePointer<CChar>?] = texts.map { $0.flatMap { strdup($0) } }
         defer { for copy in copies { free(copy) } }
         return body(copies.map { UnsafePointer($0) })
+    }
+}
+
+extension PGConnection: BatchConnection {
+    /// A batch's transaction, on a connection made again first if the server went away (a
+    /// failover: libpq finds the new primary among the URL's hosts).
+    public func beginBatch() throws {
+        if !isConnected { try reconnect() }
+        try execute("BEGIN")
+    }
+
+    public func commitBatch() throws {
+        try counters.write { update, parameters in try run(update, parameters) }
+        try execute("COMMIT")
+    }
+
+    public func rollbackBatch() {
+        counters.discard()
+        if isInTransaction { try? execute("ROLLBACK") }
+    }
+}
+
+/// A query's rows as they arrive, one at a time (libpq's single-row mode), for a result too
+/// large to hold (a streamed export). The connection runs nothing else until it is closed.
+public final class PGStream {
+    private let connection: PGConnection
+    private var done = false
+
+    init(connection: PGConnection) { self.connection = connection }
+
+    /// The next row, or nil at the end.
+    public func next() throws(PostgresError) -> PGRow? {
+        guard !done else { return nil }
+        guard let result = try connection.nextStreamedResult() else {
+            done = true
+            return nil
+        }
+        if result.count == 0 {
+            close()
+            return nil
+        }
+        return PGRow(result: result, index: 0)
+    }
+
+    /// Reads and drops whatever is left of the result.
+    public func close() {
+        guard !done else { return }
+        done = true
+        while (try? connection.nextStreamedResult()) ?? nil != nil {}
+    }
+
+    deinit { close() }
+}
+
+extension PGConnection {
+    /// Sends `sql` and streams its rows (see `PGStream`).
+    public func stream(_ sql: String, _ values: [any SQLBindable]) throws(PostgresError) -> PGStream {
+        try sendStreamed(sql, values)
+        return PGStream(connection: self)
     }
 }

@@ -8,7 +8,7 @@ import Synchronization
 public final class PGPool: Sendable {
     private let url: String
     private let size: Int
-    private let state = Mutex<(idle: [PGConnection], open: Int)>(([], 0))
+    private let state = Mutex<(idle: [PGConnection], open: Int, closed: Bool)>(([], 0, false))
     private let freed = DispatchSemaphore(value: 0)
 
     public init(url: String, size: Int = 4) {
@@ -41,7 +41,8 @@ public final class PGPool: Sendable {
                 case lend(PGConnection)
                 case open, wait
             }
-            let next: Next = state.withLock { state in
+            let next: Next? = state.withLock { state in
+                if state.closed { return nil }
                 if let connection = state.idle.popLast() { return .lend(connection) }
                 if state.open < size {
                     state.open += 1
@@ -49,6 +50,7 @@ public final class PGPool: Sendable {
                 }
                 return .wait
             }
+            guard let next else { throw PostgresError(kind: .connectionLost, message: "the database is closed") }
             switch next {
             case .lend(let connection):
                 if !connection.isConnected { try connection.reconnect() }
@@ -67,8 +69,23 @@ public final class PGPool: Sendable {
         }
     }
 
+    /// Closes the idle connections; those lent out close when given back.
+    public func close() {
+        let idle = state.withLock { state in
+            defer { state.idle.removeAll() }
+            state.closed = true
+            return state.idle
+        }
+        for connection in idle { connection.close() }
+        freed.signal()
+    }
+
     private func giveBack(_ connection: PGConnection) {
-        state.withLock { $0.idle.append(connection) }
+        let closed = state.withLock { state in
+            if !state.closed { state.idle.append(connection) }
+            return state.closed
+        }
+        if closed { connection.close() }
         freed.signal()
     }
 }

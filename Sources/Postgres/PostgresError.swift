@@ -1,7 +1,9 @@
 /// What PostgreSQL (or the way to it) answered instead of a result, typed by what the caller
 /// does about it: a unique violation is the visitor's (a slug taken), a serialization failure
 /// is tried again, a lost connection is reconnected.
-public struct PostgresError: Error, CustomStringConvertible, Sendable {
+import SQL
+
+public struct PostgresError: StorageError, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// `23505`: a row with the same key exists.
         case uniqueViolation
@@ -36,6 +38,15 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         default: kind = .other
         }
         self.init(kind: kind, sqlState: sqlState, message: message)
+    }
+
+    public var failure: StorageFailure {
+        switch kind {
+        case .uniqueViolation: return .uniqueViolation
+        case .serializationFailure: return .serializationFailure
+        case .connectionLost: return .connectionLost
+        case .other: return sqlState == "53100" ? .full : .other  // disk_full
+        }
     }
 
     public var description: String {

@@ -1,5 +1,5 @@
 import CPostgres
-import SQLite
+import SQL
 
 /// A statement's result: its rows, read as `SQLValue`s by column type (integers, reals,
 /// booleans as 0 or 1, `bytea` as bytes, the rest as text), and how many rows it changed.
@@ -27,6 +27,9 @@ public final class PGResult: @unchecked Sendable {
 
     public func index(of column: String) -> Int? { columns[column] }
 
+    /// The column a model property reads (`publishedAt` → `published_at`).
+    func index(forProperty property: String) -> Int32? { columns[columnName(property)].map { Int32($0) } }
+
     public func value(row: Int, column: Int) -> SQLValue {
         guard row < count, column < columnCount else { return .null }
         let (r, c) = (Int32(row), Int32(column))
@@ -35,7 +38,10 @@ public final class PGResult: @unchecked Sendable {
         switch PQftype(handle, c) {
         case 20, 21, 23, 26:  // int8, int2, int4, oid
             return Int64(text).map(SQLValue.integer) ?? .text(text)
-        case 700, 701, 1700:  // float4, float8, numeric
+        case 1700:  // numeric: a whole one (a sum of integers) is an integer
+            if !text.contains("."), let whole = Int64(text) { return .integer(whole) }
+            return Double(text).map(SQLValue.real) ?? .text(text)
+        case 700, 701:  // float4, float8
             return Double(text).map(SQLValue.real) ?? .text(text)
         case 16:  // bool: t or f
             return .integer(text == "t" ? 1 : 0)
@@ -46,6 +52,14 @@ public final class PGResult: @unchecked Sendable {
         }
     }
 
+    func withText<R>(row: Int, column: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        guard row < count, column < columnCount, PQgetisnull(handle, Int32(row), Int32(column)) == 0,
+            let text = PQgetvalue(handle, Int32(row), Int32(column))
+        else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        return try text.withMemoryRebound(to: UInt8.self, capacity: length) { try body(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+
     static func bytes(hex text: String) -> [UInt8] {
         let digits = Array(text.utf8.dropFirst(2))
         func value(_ byte: UInt8) -> UInt8 { byte >= 97 ? byte - 87 : byte >= 65 ? byte - 55 : byte - 48 }
@@ -53,24 +67,22 @@ public final class PGResult: @unchecked Sendable {
     }
 }
 
-/// One row of a result, read by column name.
-public struct PGRow {
+/// One row of a result.
+public struct PGRow: ColumnSource {
     let result: PGResult
     let index: Int
 
-    public func value(_ column: String) -> SQLValue {
-        result.index(of: column).map { result.value(row: index, column: $0) } ?? .null
+    public init(result: PGResult, index: Int) {
+        self.result = result
+        self.index = index
     }
 
-    public func get<T: SQLColumnDecodable>(_ column: String, as type: T.Type = T.self) throws(PostgresError) -> T {
-        guard result.index(of: column) != nil else { throw PostgresError(kind: .other, message: "no column \(column)") }
-        guard let decoded = T(sqlValue: value(column)) else {
-            throw PostgresError(kind: .other, message: "column \(column) is not \(T.sqlTypeName)")
-        }
-        return decoded
-    }
+    public func index(forProperty property: String) -> Int32? { result.index(forProperty: property) }
+    public func index(ofColumn name: String) -> Int32? { result.index(of: name).map { Int32($0) } }
+    public func value(at column: Int32) -> SQLValue { result.value(row: index, column: Int(column)) }
 
-    public func optional<T: SQLColumnDecodable>(_ column: String, as type: T.Type = T.self) throws(PostgresError) -> T? {
-        value(column) == .null ? nil : try get(column, as: type)
+    /// The column's text as PostgreSQL sent it, without a `String` (CSV export).
+    public func withText<R>(at column: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try result.withText(row: index, column: Int(column), body)
     }
 }

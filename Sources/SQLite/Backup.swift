@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import SQL
 
 /// What a copy made with SQLite's online backup API holds.
 public struct BackupReport: Sendable, Equatable {
@@ -16,7 +17,7 @@ public struct BackupError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-extension Connection {
+extension SQLiteConnection {
     /// Copies this connection's database to a new file at `destination` with SQLite's online
     /// backup API, then checks the copy with `integrity_check`.
     ///
@@ -29,7 +30,7 @@ extension Connection {
     /// the copy (still inside the snapshot) before it is checked.
     @discardableResult
     public func backup(
-        to destination: String, pagesPerStep: Int32 = 256, verify: Bool = true, adding: ((Connection) throws -> Void)? = nil
+        to destination: String, pagesPerStep: Int32 = 256, verify: Bool = true, adding: ((SQLiteConnection) throws -> Void)? = nil
     ) throws -> BackupReport {
         let partial = destination + ".partial"
         unlink(partial)
@@ -47,7 +48,7 @@ extension Connection {
             defer { if ownTransaction, isInTransaction { try? execute("COMMIT") } }
             let report: BackupReport
             do {
-                let copy = try Connection(path: partial, mode: .readWrite)
+                let copy = try SQLiteConnection(path: partial, mode: .readWrite)
                 try copy.execute("PRAGMA cache_size = -512")
                 let copied = try copy.receive(from: self, pagesPerStep: pagesPerStep)
                 if let adding {
@@ -91,7 +92,7 @@ extension Connection {
     /// Replaces this connection's whole database with `source`'s, in one step (a restore).
     /// The caller holds whatever lock keeps others out.
     @discardableResult
-    public func receive(from source: Connection, pagesPerStep: Int32 = -1) throws -> BackupReport {
+    public func receive(from source: SQLiteConnection, pagesPerStep: Int32 = -1) throws -> BackupReport {
         guard let backup = sqlite3_backup_init(handle, "main", source.handle, "main") else {
             throw error(code: sqlite3_errcode(handle), sql: nil)
         }
@@ -138,12 +139,12 @@ extension Connection {
     }
 }
 
-extension Database {
-    /// A consistent copy of the live database at `destination` (see `Connection.backup`), made
+extension SQLiteDatabase {
+    /// A consistent copy of the live database at `destination` (see `SQLiteConnection.backup`), made
     /// on a connection of its own: the writer and the readers carry on meanwhile.
     @discardableResult
     public func backup(to destination: String, pagesPerStep: Int32 = 256) throws -> BackupReport {
-        let source = try Connection(path: path, mode: .readOnly)
+        let source = try SQLiteConnection(path: path, mode: .readOnly)
         return try source.backup(to: destination, pagesPerStep: pagesPerStep)
     }
 }

@@ -1,9 +1,10 @@
 import CSQLite
 import Foundation
+import SQL
 
 /// Large values streamed between a file and a blob column with SQLite's incremental blob
 /// I/O, a chunk at a time: a file of a gigabyte never sits in memory whole.
-extension Connection {
+extension SQLiteConnection {
     /// The chunk a stream moves at once.
     static let blobChunk = 1 << 20
 

@@ -1,19 +1,20 @@
 import CSQLite
 import Foundation
+import SQL
 
 /// One SQLite connection with a cache of prepared statements.
 ///
-/// Concurrency: a connection is used by one thread at a time. `Database` owns all
+/// Concurrency: a connection is used by one thread at a time. `SQLiteDatabase` owns all
 /// connections and hands each one out exclusively (the writer to its own thread,
 /// readers from a pool), which is why this type is `@unchecked Sendable`.
-public final class Connection: @unchecked Sendable {
+public final class SQLiteConnection: @unchecked Sendable {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
     /// The same statements by where their SQL's bytes lie (see `cached`).
     private var cacheByAddress: [TextAddress: Statement] = [:]
     /// Counter increments waiting for the transaction's end (`addToCounter`).
-    private var counters: [CounterKey: PendingCount] = [:]
+    private var counters = PendingCounters()
     private static let cacheLimit = 128
 
     public enum Mode: Sendable { case readWrite, readOnly }
@@ -141,14 +142,14 @@ public final class Connection: @unchecked Sendable {
     /// Maps every result row through `transform`.
     public func query<T>(
         _ sql: String, _ parameters: any SQLBindable...,
-        row transform: (Row) throws -> T
+        row transform: (SQLiteRow) throws -> T
     ) throws -> [T] {
         try query(sql, parameters: parameters, row: transform)
     }
 
     public func query<T>(
         _ sql: String, parameters: [any SQLBindable],
-        row transform: (Row) throws -> T
+        row transform: (SQLiteRow) throws -> T
     ) throws -> [T] {
         try withStatement(sql, parameters) { statement in
             var results: [T] = []
@@ -160,7 +161,14 @@ public final class Connection: @unchecked Sendable {
     /// The first row mapped through `transform`, or nil when there is none.
     public func first<T>(
         _ sql: String, _ parameters: any SQLBindable...,
-        row transform: (Row) throws -> T
+        row transform: (SQLiteRow) throws -> T
+    ) throws -> T? {
+        try first(sql, parameters: parameters, row: transform)
+    }
+
+    public func first<T>(
+        _ sql: String, parameters: [any SQLBindable],
+        row transform: (SQLiteRow) throws -> T
     ) throws -> T? {
         try withStatement(sql, parameters) { statement in
             try statement.step() ? try transform(statement.row) : nil
@@ -170,6 +178,13 @@ public final class Connection: @unchecked Sendable {
     /// The first column of the first row.
     public func scalar<T: SQLColumnDecodable>(
         _ sql: String, _ parameters: any SQLBindable...,
+        as type: T.Type = T.self
+    ) throws -> T? {
+        try scalar(sql, parameters: parameters, as: type)
+    }
+
+    public func scalar<T: SQLColumnDecodable>(
+        _ sql: String, parameters: [any SQLBindable],
         as type: T.Type = T.self
     ) throws -> T? {
         try withStatement(sql, parameters) { statement in
@@ -224,15 +239,7 @@ public final class Connection: @unchecked Sendable {
     // MARK: Counters kept in rows
 
     /// Adds `amount` to a counter kept in a row (a petition's total, a province's count),
-    /// written once per transaction instead of once per change: the writer's batch of 25
-    /// signatures runs each counter's UPDATE once, not 25 times. `update` adds the
-    /// transaction's total: its first parameter is the amount, then `key`. Outside a
-    /// transaction it runs at once. `current`, when given, reads the value in the database
-    /// (once per transaction and counter), and the answer is the counter's value after this
-    /// change as this transaction sees it; without it, the answer is the pending amount.
-    /// The caller's transaction (`transaction`, or the writer's batch) writes the counters
-    /// with `writeCounters()` before it commits; a savepoint that rolls back undoes its own.
-    /// A transaction begun any other way (`execute("BEGIN")`) must call it too.
+    /// written once per transaction instead of once per change (see `PendingCounters`).
     @discardableResult
     public func addToCounter(_ update: String, key: [SQLValue], by amount: Int = 1, current: (() throws -> Int)? = nil) throws -> Int {
         guard isInTransaction else {
@@ -240,42 +247,33 @@ public final class Connection: @unchecked Sendable {
             try run(update, parameters: [SQLValue.integer(Int64(amount))] + key)
             return before + amount
         }
-        let counterKey = CounterKey(update: update, key: key)
-        if var pending = counters[counterKey] {
-            pending.amount += amount
-            counters[counterKey] = pending
-            return pending.base + pending.amount
-        }
-        let base = try current?() ?? 0
-        counters[counterKey] = PendingCount(base: base, amount: amount)
-        return base + amount
+        return try counters.add(update, key: key, by: amount, current: current)
     }
 
     /// Writes every counter's pending total (call before `COMMIT`).
     public func writeCounters() throws {
-        guard !counters.isEmpty else { return }
-        let pending = counters
-        counters.removeAll(keepingCapacity: true)
-        for (key, count) in pending where count.amount != 0 {
-            try run(key.update, parameters: [SQLValue.integer(Int64(count.amount))] + key.key)
-        }
+        try counters.write { update, parameters in try run(update, parameters: parameters) }
     }
 
     /// Forgets pending counters (the transaction rolled back).
-    public func discardCounters() { counters.removeAll(keepingCapacity: true) }
+    public func discardCounters() { counters.discard() }
+}
+
+extension SQLiteConnection: BatchConnection {
+    public func beginBatch() throws { try execute("BEGIN IMMEDIATE") }
+
+    public func commitBatch() throws {
+        try writeCounters()
+        try execute("COMMIT")
+    }
+
+    public func rollbackBatch() {
+        discardCounters()
+        if isInTransaction { try? execute("ROLLBACK") }
+    }
 }
 
 private struct TextAddress: Hashable {
     let start: UInt
     let count: Int
-}
-
-private struct CounterKey: Hashable {
-    let update: String
-    let key: [SQLValue]
-}
-
-private struct PendingCount {
-    let base: Int
-    var amount: Int
 }

@@ -1,19 +1,20 @@
 import CSQLite
+import SQL
 
 /// Steps through a query's rows one call at a time, for results too large to collect
 /// (a streamed export). It owns its own prepared statement, so it can outlive one closure;
 /// use it on one thread, and `close()` it (or let it go) when done.
-public final class Cursor {
+public final class SQLiteCursor {
     private let statement: Statement
     private var done = false
 
-    public init(connection: Connection, sql: String, parameters: [any SQLBindable]) throws {
+    public init(connection: SQLiteConnection, sql: String, parameters: [any SQLBindable]) throws {
         statement = try Statement(connection: connection, sql: sql)
         try statement.bind(parameters)
     }
 
     /// The next row (valid until the following call), or nil at the end.
-    public func next() throws -> Row? {
+    public func next() throws -> SQLiteRow? {
         guard !done else { return nil }
         if try statement.step() { return statement.row }
         close()
@@ -29,9 +30,9 @@ public final class Cursor {
     deinit { close() }
 }
 
-extension Connection {
+extension SQLiteConnection {
     /// A cursor over `sql`'s rows.
-    public func cursor(_ sql: String, _ parameters: any SQLBindable...) throws -> Cursor {
-        try Cursor(connection: self, sql: sql, parameters: parameters)
+    public func cursor(_ sql: String, _ parameters: any SQLBindable...) throws -> SQLiteCursor {
+        try SQLiteCursor(connection: self, sql: sql, parameters: parameters)
     }
 }

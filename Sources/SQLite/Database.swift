@@ -2,6 +2,7 @@ import CLinux
 import CSQLite
 import CoreMetrics
 import Foundation
+import SQL
 import Synchronization
 
 /// The application's database: one SQLite file in WAL mode.
@@ -16,11 +17,11 @@ import Synchronization
 /// - **Many readers.** Read-only connections are kept in a pool; WAL lets them read a
 ///   consistent snapshot while the writer writes. `read` borrows one for the duration
 ///   of a closure and never blocks on the writer.
-public final class Database: Sendable {
+public final class SQLiteDatabase: Sendable {
     public let path: String
-    private let readers: Mutex<[Connection]>
+    private let readers: Mutex<[SQLiteConnection]>
     private let maxIdleReaders: Int
-    private let writer: Writer
+    private let writer: Writer<SQLiteConnection>
     private let checkpointer: Checkpointer?
 
     /// `metrics`: where to count group commits (their sizes and how long each took); none by default.
@@ -44,7 +45,7 @@ public final class Database: Sendable {
                 Glibc.close(created)
             }
         }
-        let connection = try Connection(path: path, mode: .readWrite)
+        let connection = try SQLiteConnection(path: path, mode: .readWrite)
         try connection.execute(
             """
             PRAGMA journal_mode = WAL;
@@ -57,7 +58,7 @@ public final class Database: Sendable {
         // (Its WAL hook replaces SQLite's automatic checkpoint: `PRAGMA wal_autocheckpoint`
         // would in turn replace the hook, so the two are never set together.)
         self.checkpointer = inWAL ? try Checkpointer(path: path, writer: connection, idleSeconds: forgetAfterIdleSeconds) : nil
-        self.writer = Writer(connection: connection, metrics: metrics.map(WriterMetrics.init))
+        self.writer = Writer(connection: connection, metrics: metrics)
         self.readers = Mutex([])
         self.maxIdleReaders = maxIdleReaders
     }
@@ -65,7 +66,7 @@ public final class Database: Sendable {
     // MARK: Reading
 
     /// Runs `body` with a read-only connection borrowed from the pool.
-    public func read<R>(_ body: (Connection) throws -> R) throws -> R {
+    public func read<R>(_ body: (SQLiteConnection) throws -> R) throws -> R {
         let connection = try borrowReader()
         defer { returnReader(connection) }
         return try body(connection)
@@ -78,14 +79,14 @@ public final class Database: Sendable {
 
     /// Borrows a reader for longer than one closure (a streamed export); give it back
     /// with `returnReader`.
-    public func borrowReader() throws -> Connection {
+    public func borrowReader() throws -> SQLiteConnection {
         if let pooled = readers.withLock({ $0.popLast() }) { return pooled }
-        let connection = try Connection(path: path, mode: .readOnly)
+        let connection = try SQLiteConnection(path: path, mode: .readOnly)
         try connection.execute("PRAGMA query_only = ON")
         return connection
     }
 
-    public func returnReader(_ connection: Connection) {
+    public func returnReader(_ connection: SQLiteConnection) {
         if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         readers.withLock { pool in
             if pool.count < maxIdleReaders { pool.append(connection) }
@@ -118,42 +119,28 @@ public final class Database: Sendable {
     /// come as a stream, one every few milliseconds (a petition going viral), each would be
     /// a commit of its own, with its `fdatasync` and the writer's sleep and wake: six times
     /// what a signature costs in a burst. A small batch of them, taken within
-    /// `Writer.gatherWindow` of the last commit's end, waits for the rest of that window so
+    /// `GroupCommit.gatherWindow` of the last commit's end, waits for the rest of that window so
     /// that the next ones share its commit. A lone visitor on a quiet site, or a burst, waits
     /// for nothing. One client writing in a loop gains nothing by waiting (nothing comes
-    /// while it waits for its answer): after `Writer.futileWaitsBeforeRest` waits in a row
-    /// that gathered nothing, the writer stops waiting for `Writer.restAfterFutileWaits`.
+    /// while it waits for its answer): after `GroupCommit.futileWaitsBeforeRest` waits in a row
+    /// that gathered nothing, the writer stops waiting for `GroupCommit.restAfterFutileWaits`.
     @discardableResult
-    public func write<R: Sendable>(gathered: Bool = false, _ body: @escaping @Sendable (Connection) throws -> R) async throws -> R {
-        try await withCheckedThrowingContinuation { continuation in
-            writer.submit(.batched, gathers: gathered, body) { continuation.resume(with: $0) }
-        }
+    public func write<R: Sendable>(gathered: Bool = false, _ body: @escaping @Sendable (SQLiteConnection) throws -> R) async throws -> R {
+        try await writer.write(gathered: gathered, body)
     }
 
     /// The blocking form of `write`, for command-line tools, start-up and tests.
     /// Never call it from the writer's own thread.
     @discardableResult
-    public func writeAndWait<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) throws -> R {
-        try wait(.batched, body)
+    public func writeAndWait<R: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> R) throws -> R {
+        try writer.wait(.batched, body)
     }
 
     /// Runs `body` alone on the writer connection with no transaction opened for it
     /// (migrations, bulk imports that manage their own transaction). Blocking.
     @discardableResult
-    public func exclusive<R: Sendable>(_ body: @escaping @Sendable (Connection) throws -> R) throws -> R {
-        try wait(.alone, body)
-    }
-
-    private func wait<R: Sendable>(_ kind: Writer.Kind, _ body: @escaping @Sendable (Connection) throws -> R) throws -> R {
-        let done = DispatchSemaphore(value: 0)
-        let box = ResultBox<R>()
-        writer.submit(kind, body) { result in
-            box.result = result
-            done.signal()
-        }
-        done.wait()
-        guard let result = box.result else { throw SQLiteError(code: SQLITE_MISUSE, message: "write finished without a result") }
-        return try result.get()
+    public func exclusive<R: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> R) throws -> R {
+        try writer.wait(.alone, body)
     }
 
     /// Finishes pending writes and closes every connection.
@@ -162,199 +149,6 @@ public final class Database: Sendable {
         checkpointer?.stop()
         writer.close()
         readers.withLock { $0.removeAll() }
-    }
-}
-
-/// Carries a write's result from the writer's thread to the caller blocked on a semaphore.
-/// Unchecked: written once before the semaphore is signalled, read only after the wait.
-private final class ResultBox<R>: @unchecked Sendable {
-    var result: Result<R, Error>?
-}
-
-/// The single writer thread and its queue of jobs. Unchecked: the queue is touched only
-/// under its `WorkerThread`'s lock, the connection only by the writer's thread.
-private final class Writer: @unchecked Sendable {
-    enum Kind { case batched, alone }
-
-    struct Job {
-        let kind: Kind
-        /// May wait for company (`Database.write(gathered:)`).
-        let gathers: Bool
-        /// Runs the work, inside a savepoint of its own when `isolated`; returns a closure that
-        /// reports the outcome once the commit is known, or nil when the work threw outside a
-        /// savepoint (the whole transaction must then be rolled back and the batch run again).
-        let run: (Connection, _ isolated: Bool) -> ((_ commitError: Error?) -> Void)?
-        /// Reports a failure without running the work (the transaction could not begin).
-        let fail: (Error) -> Void
-    }
-
-    private let connection: Connection
-    private let metrics: WriterMetrics?
-    let generation = Atomic<UInt64>(0)
-    let rate = WriteRate()
-    private let worker = WorkerThread()
-    /// Guarded by `worker`'s lock.
-    private var pending: [Job] = []
-    static let maxBatch = 2_000
-    /// Gathered writes (`Database.write(gathered:)`): a batch of fewer than this many, taken
-    /// less than this long after the last commit ended, waits for more until it has this many
-    /// or that time is out. 10 ms: a stream of 200 signatures a second shares commits two or
-    /// three at a time; a burst from many visitors has its four at once, and waits for nothing.
-    static let gatherBelow = 4
-    static let gatherWindow: UInt64 = 10_000_000
-    /// Waits that gathered nothing, in a row, after which gathering rests for a second: a
-    /// client that sends its next write only once the last is answered (a script, a test,
-    /// the closed-loop benchmark) never gains by waiting, and is then held back eight times
-    /// a second at most. Independent visitors at 200 a second gain a companion in about two
-    /// waits out of three, so eight futile waits in a row come once in thousands.
-    static let futileWaitsBeforeRest = 8
-    static let restAfterFutileWaits: UInt64 = 1_000_000_000
-    /// On the writer's thread only: futile waits in a row, and when gathering may start again.
-    private var futileWaits = 0
-    private var restingUntil: UInt64 = 0
-    /// Waits for company so far, and those that gained some (`Database.gathering`).
-    let gatheringWaits = Atomic<UInt64>(0)
-    let gatheringGains = Atomic<UInt64>(0)
-    /// When the last batch's commit ended (`DispatchTime` nanoseconds); on the writer's thread only.
-    private var lastCommitEnded: UInt64 = 0
-
-    init(connection: Connection, metrics: WriterMetrics?) {
-        self.connection = connection
-        self.metrics = metrics
-        worker.start(name: "sanctuary-write") { [unowned self] in self.loop() }
-    }
-
-    func submit<R>(
-        _ kind: Kind, gathers: Bool = false, _ body: @escaping @Sendable (Connection) throws -> R,
-        completion: @escaping (Result<R, Error>) -> Void
-    ) {
-        let job = Job(kind: kind, gathers: gathers) { connection, isolated in
-            let outcome: Result<R, Error>
-            if kind == .batched && isolated {
-                outcome = Result { try connection.savepoint("job") { try body(connection) } }
-            } else {
-                outcome = Result { try body(connection) }
-                // Thrown (or the transaction ended under it) with nothing to undo it alone.
-                if kind == .batched, case .failure = outcome { return nil }
-                if kind == .batched && !connection.isInTransaction { return nil }
-            }
-            return { commitError in
-                if let commitError, case .success = outcome {
-                    completion(.failure(commitError))
-                } else {
-                    completion(outcome)
-                }
-            }
-        } fail: { error in
-            completion(.failure(error))
-        }
-        guard worker.wake({ pending.append(job) }) else {
-            completion(.failure(SQLiteError(code: SQLITE_MISUSE, message: "the database is closed")))
-            return
-        }
-    }
-
-    func stop() { worker.stop() }
-
-    /// Closes the writer's connection; after `stop`, and after the checkpointer stopped hooking it.
-    func close() { connection.close() }
-
-    private func loop() {
-        while true {
-            var batch: [Job] = []
-            // Take one `alone` job by itself, or every batched job up to the next `alone` one
-            // (called again after a wait, it adds the batched jobs that came meanwhile).
-            let takeBatch = {
-                if self.pending.isEmpty || !batch.isEmpty && self.pending[0].kind == .alone {
-                    return
-                } else if self.pending[0].kind == .alone {
-                    batch.append(self.pending.removeFirst())
-                } else {
-                    let end = self.pending.firstIndex(where: { $0.kind == .alone }) ?? self.pending.count
-                    let take = min(end, Self.maxBatch)
-                    batch.append(contentsOf: self.pending[0..<take])
-                    self.pending.removeFirst(take)
-                }
-            }
-            guard worker.next(hasWork: { !pending.isEmpty }, take: takeBatch) else { return }
-            if batch.count < Self.gatherBelow, batch.allSatisfy(\.gathers) {
-                let now = DispatchTime.now().uptimeNanoseconds
-                let sinceCommit = now &- lastCommitEnded
-                if sinceCommit < Self.gatherWindow && now >= restingUntil {
-                    // Until the batch would be large enough or the window ends: a stream of
-                    // single jobs shares the rest of the window, a burst hardly waits.
-                    let before = batch.count
-                    let enough = { batch.count + self.pending.count >= Self.gatherBelow }
-                    let seconds = Double(Self.gatherWindow - sinceCommit) / 1e9
-                    worker.gather(until: enough, take: takeBatch, orAfter: seconds)
-                    gatheringWaits.add(1, ordering: .relaxed)
-                    metrics?.gatheringWaits.increment()
-                    if batch.count > before {
-                        gatheringGains.add(1, ordering: .relaxed)
-                        metrics?.gatheringGains.increment()
-                        futileWaits = 0
-                    } else {
-                        futileWaits += 1
-                        if futileWaits >= Self.futileWaitsBeforeRest {
-                            futileWaits = 0
-                            restingUntil = DispatchTime.now().uptimeNanoseconds &+ Self.restAfterFutileWaits
-                        }
-                    }
-                }
-            }
-            if batch[0].kind == .alone {
-                let report = batch[0].run(connection, false)
-                generation.add(1, ordering: .releasing)
-                report?(nil)
-            } else {
-                runBatch(batch)
-            }
-        }
-    }
-
-    /// Runs a batch in one transaction. The jobs first run one after another with nothing
-    /// between them; only when one throws is the transaction rolled back and the batch run
-    /// again with each job in a savepoint of its own, so the failure undoes only its job's
-    /// changes. A savepoint per job (its statements, and a copy of every page it changes)
-    /// cost about a twelfth of a signature's CPU, for a case that almost never comes.
-    /// So a job may run twice: it must do nothing but read and write through its connection.
-    private func runBatch(_ batch: [Job]) {
-        let started = metrics != nil ? DispatchTime.now().uptimeNanoseconds : 0
-        var reports: [(Error?) -> Void] = []
-        reports.reserveCapacity(batch.count)
-        for isolated in [false, true] {
-            do {
-                try connection.execute("BEGIN IMMEDIATE")
-            } catch {
-                for job in batch { job.fail(error) }
-                return
-            }
-            reports.removeAll(keepingCapacity: true)
-            for job in batch {
-                guard let report = job.run(connection, isolated) else { break }
-                reports.append(report)
-            }
-            if reports.count == batch.count { break }
-            connection.discardCounters()
-            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
-        }
-        var commitError: Error?
-        do {
-            try connection.writeCounters()
-            try connection.execute("COMMIT")
-        } catch {
-            commitError = error
-            connection.discardCounters()
-            try? connection.execute("ROLLBACK")
-        }
-        if commitError == nil { rate.record(batch.count) }
-        generation.add(1, ordering: .releasing)
-        if let metrics {
-            metrics.batchSize.record(batch.count)
-            metrics.commitTime.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
-        }
-        for report in reports { report(commitError) }
-        lastCommitEnded = DispatchTime.now().uptimeNanoseconds
     }
 }
 
@@ -378,7 +172,7 @@ private final class Checkpointer: @unchecked Sendable {
     static let threshold: Int32 = 4_000
     /// How many new frames wake the thread.
     static let step: Int32 = 500
-    private let connection: Connection
+    private let connection: SQLiteConnection
     private let writer: OpaquePointer
     private let worker = WorkerThread()
     /// Guarded by `worker`'s lock.
@@ -397,7 +191,7 @@ private final class Checkpointer: @unchecked Sendable {
     init(path: String, writer: OpaquePointer, idleSeconds: Double) throws {
         // No busy wait: emptying the WAL must never hold the writer back while a reader
         // (an export, say) is still on the WAL; it is tried again at the next quiet moment.
-        connection = try Connection(path: path, mode: .readWrite, busyTimeoutMilliseconds: 0)
+        connection = try SQLiteConnection(path: path, mode: .readWrite, busyTimeoutMilliseconds: 0)
         self.writer = writer
         self.idleSeconds = idleSeconds
         try connection.execute("PRAGMA synchronous = FULL")
@@ -431,7 +225,7 @@ private final class Checkpointer: @unchecked Sendable {
         }
     }
 
-    convenience init(path: String, writer: Connection, idleSeconds: Double) throws {
+    convenience init(path: String, writer: SQLiteConnection, idleSeconds: Double) throws {
         try self.init(path: path, writer: writer.handle, idleSeconds: idleSeconds)
     }
 
@@ -472,98 +266,5 @@ private final class Checkpointer: @unchecked Sendable {
                 }
             }
         }
-    }
-}
-
-/// A thread of its own that sleeps until there is work or it is told to stop: the sleep and
-/// the stop handshake shared by the writer and the checkpointer. What the thread works on
-/// is guarded by this lock (`wake` and `next` run their closures under it).
-private final class WorkerThread: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var stopping = false
-    private var stopped = false
-
-    func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        Thread {
-            sanctuary_name_thread(name)
-            body()
-        }.start()
-    }
-
-    /// Runs `change` under the lock and wakes the thread; false (and nothing run) once it
-    /// has stopped.
-    func wake(_ change: () -> Void) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopped else { return false }
-        change()
-        condition.signal()
-        return true
-    }
-
-    /// On the thread: sleeps until `hasWork` or a stop, then runs `take` under the lock and
-    /// answers true; answers false when told to stop with no work left (the thread ends).
-    func next(hasWork: () -> Bool, take: () -> Void) -> Bool {
-        next(hasWork: hasWork, take: take, orAfter: nil) ?? false
-    }
-
-    /// Like `next`, but also returns nil when `seconds` (if given) pass with no work and no stop.
-    func next(hasWork: () -> Bool, take: () -> Void, orAfter seconds: Double?) -> Bool? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = seconds.map { Date(timeIntervalSinceNow: $0) }
-        while !hasWork() && !stopping {
-            guard let deadline else {
-                condition.wait()
-                continue
-            }
-            if !condition.wait(until: deadline) && !hasWork() && !stopping { return nil }
-        }
-        guard hasWork() else {
-            stopped = true
-            condition.broadcast()
-            return false
-        }
-        take()
-        return true
-    }
-
-    /// On the thread, holding work already taken: sleeps until `enough`, a stop, or `seconds`
-    /// pass, then runs `take` under the lock (for whatever came meanwhile). Unlike `next`, a
-    /// stop does not end the thread here: the work in hand is still to be done.
-    func gather(until enough: () -> Bool, take: () -> Void, orAfter seconds: Double) {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        while !enough() && !stopping && condition.wait(until: deadline) {}
-        take()
-    }
-
-    /// Lets the thread finish its work, and returns once it has ended.
-    func stop() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !stopped { condition.wait() }
-        condition.unlock()
-    }
-}
-
-/// Group commits, counted: how many jobs shared each transaction, and how long each took
-/// from `BEGIN` to its `COMMIT` on disk.
-struct WriterMetrics {
-    static let batchSizeLabel = "sanctuary_db_write_batch_size"
-    static let commitTimeLabel = "sanctuary_db_commit_seconds"
-    let batchSize: Recorder
-    let commitTime: CoreMetrics.Timer
-    /// Gathered writes that waited for company, and those whose wait gained some.
-    let gatheringWaits: Counter
-    let gatheringGains: Counter
-
-    init(factory: any MetricsFactory) {
-        batchSize = Recorder(label: Self.batchSizeLabel, dimensions: [], aggregate: true, factory: factory)
-        commitTime = CoreMetrics.Timer(label: Self.commitTimeLabel, dimensions: [], factory: factory)
-        gatheringWaits = Counter(label: "sanctuary_db_gathering_waits_total", dimensions: [], factory: factory)
-        gatheringGains = Counter(label: "sanctuary_db_gathering_gains_total", dimensions: [], factory: factory)
     }
 }

@@ -1,8 +1,9 @@
 import CSQLite
+import SQL
 
 /// An error reported by SQLite, carrying its (extended) result code and message,
 /// and the SQL that caused it when known.
-public struct SQLiteError: Error, CustomStringConvertible, Sendable {
+public struct SQLiteError: StorageError, CustomStringConvertible, Sendable {
     public let code: Int32
     public let message: String
     public let sql: String?
@@ -37,6 +38,14 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// What the application does about it, the same words for both engines.
+    public var failure: StorageFailure {
+        if isUniqueViolation { return .uniqueViolation }
+        if isBusy { return .busy }
+        if primaryCode == SQLITE_FULL || primaryCode == SQLITE_IOERR { return .full }
+        return .other
+    }
+
     public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
     /// A `UNIQUE` or primary key already taken.
     public var isUniqueViolation: Bool { kind == .constraintUnique || kind == .constraintPrimaryKey }
@@ -47,20 +56,5 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         var text = "SQLite error \(code): \(message)"
         if let sql { text += " (in: \(sql.prefix(200)))" }
         return text
-    }
-}
-
-/// Errors from our own layer rather than from SQLite itself.
-public enum DatabaseError: Error, CustomStringConvertible, Sendable {
-    case noSuchColumn(String)
-    case typeMismatch(column: String, expected: String)
-    case migration(String)
-
-    public var description: String {
-        switch self {
-        case .noSuchColumn(let name): return "no column named \(name) in the result"
-        case .typeMismatch(let column, let expected): return "column \(column) is not \(expected)"
-        case .migration(let message): return message
-        }
     }
 }

@@ -1,13 +1,14 @@
 import CSQLite
+import SQL
 
 /// SQLite's `SQLITE_TRANSIENT`: SQLite copies the bound bytes before the call
 /// returns, so a binding never outlives the Swift value it came from.
 let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
-/// A prepared statement. Owned by one `Connection` and used on its thread only.
+/// A prepared statement. Owned by one `SQLiteConnection` and used on its thread only.
 public final class Statement {
     let handle: OpaquePointer
-    unowned let connection: Connection
+    unowned let connection: SQLiteConnection
     public let sql: String
     private(set) lazy var columnIndex: [String: Int32] = {
         var map: [String: Int32] = [:]
@@ -30,7 +31,7 @@ public final class Statement {
         return index
     }
 
-    init(connection: Connection, sql: String) throws {
+    init(connection: SQLiteConnection, sql: String) throws {
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else {
@@ -96,12 +97,15 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
-    public var row: Row { Row(statement: self) }
+    public var row: SQLiteRow { SQLiteRow(statement: self) }
 }
 
 /// The current row of a stepping statement. Valid only until the next `step()`.
-public struct Row {
+public struct SQLiteRow: ColumnSource {
     let statement: Statement
+
+    public func index(forProperty property: String) -> Int32? { statement.index(forProperty: property) }
+    public func index(ofColumn name: String) -> Int32? { statement.columnIndex[name] }
 
     public var columnCount: Int { Int(sqlite3_column_count(statement.handle)) }
 
@@ -120,30 +124,6 @@ public struct Row {
             return .blob(Array(UnsafeRawBufferPointer(start: p, count: n)))
         default: return .null
         }
-    }
-
-    public func value(_ column: String) throws -> SQLValue {
-        guard let index = statement.columnIndex[column] else { throw DatabaseError.noSuchColumn(column) }
-        return value(at: index)
-    }
-
-    /// The column's value, decoded; throws if the column is missing or NULL or of another type.
-    public func get<T: SQLColumnDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
-        let v = try value(column)
-        guard let decoded = T(sqlValue: v) else {
-            throw DatabaseError.typeMismatch(column: column, expected: T.sqlTypeName)
-        }
-        return decoded
-    }
-
-    /// The column's value, or nil when it is NULL.
-    public func optional<T: SQLColumnDecodable>(_ column: String, as type: T.Type = T.self) throws -> T? {
-        let v = try value(column)
-        if v == .null { return nil }
-        guard let decoded = T(sqlValue: v) else {
-            throw DatabaseError.typeMismatch(column: column, expected: T.sqlTypeName)
-        }
-        return decoded
     }
 
     /// Column text without an intermediate `SQLValue`, for hot loops (CSV export).

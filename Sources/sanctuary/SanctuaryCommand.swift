@@ -3,8 +3,8 @@ import Foundation
 import HTTP
 import Logging
 import Mail
-import SQLite
 import Sanctuary
+import Storage
 import Synchronization
 
 /// Options every command shares: where the project folder is and which settings to use.
@@ -279,6 +279,7 @@ struct Backup: ParsableCommand {
     func run() throws {
         do {
             let config = try common.load()
+            if config.isPostgres { throw UserError(BackupStore.onPostgres) }
             let started = Date()
             let made = try BackupStore.backup(databasePath: config.databasePath, to: output)
             let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
@@ -300,6 +301,7 @@ struct Restore: ParsableCommand {
     func run() throws {
         do {
             let config = try common.load()
+            if config.isPostgres { throw UserError(BackupStore.onPostgres) }
             let migrations = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrations().map(\.name)
             let result = try BackupStore.restore(file: file, databasePath: config.databasePath, migrations: migrations)
             if let previous = result.previous { say("The database that was there is kept as \(previous).") }
@@ -331,16 +333,16 @@ struct Check: ParsableCommand {
         let report: CounterStore.Report
         do {
             let config = try common.load()
-            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+            guard Connection.exists(config.databasePath) else {
                 throw UserError("there is no database at \(config.databasePath)")
             }
             if repair {
-                let writer = try Connection(path: config.databasePath, mode: .readWrite)
+                let writer = try Connection.open(config.databasePath)
                 let mended = try CounterStore.repair(writer)
                 for difference in mended { say("repaired \(difference)") }
                 if mended.isEmpty { say("No counter needed repair.") }
             }
-            let reader = try Connection(path: config.databasePath, mode: .readOnly)
+            let reader = try Connection.open(config.databasePath, readOnly: true)
             report = try CounterStore.check(reader)
         } catch {
             fail(error)
@@ -386,10 +388,10 @@ struct MailBounce: ParsableCommand {
         let report = MailReport.parse(input)
         do {
             let config = try common.load()
-            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+            guard Connection.exists(config.databasePath) else {
                 throw UserError("there is no database at \(config.databasePath)")
             }
-            let db = try Connection(path: config.databasePath, mode: .readWrite)
+            let db = try Connection.open(config.databasePath)
             guard let key = try ServerKey.read(db) else { throw UserError("the database has no server key yet: start the site once") }
             let policy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
             let addresses = [recipient].compactMap { $0 } + MailReport.deliveredTo(input)
@@ -428,7 +430,7 @@ struct ImportSubscribers: ParsableCommand {
     func run() throws {
         do {
             let config = try common.load()
-            guard FileManager.default.fileExists(atPath: config.databasePath) else {
+            guard Connection.exists(config.databasePath) else {
                 throw UserError("there is no database at \(config.databasePath)")
             }
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -447,7 +449,7 @@ struct ImportSubscribers: ParsableCommand {
             case .failure(.tooManyRows(let count)):
                 throw UserError("\(count) rows; import at most \(SubscriberImport.maxRows) at a time")
             }
-            let db = try Connection(path: config.databasePath, mode: .readWrite)
+            let db = try Connection.open(config.databasePath)
             var campaignID: Int64?
             if let campaign {
                 guard let id = try db.scalar("SELECT id FROM campaigns WHERE slug = ?", campaign, as: Int64.self) else {

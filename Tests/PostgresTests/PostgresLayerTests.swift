@@ -1,6 +1,6 @@
 import Foundation
 import Postgres
-import SQLite
+import Storage
 import Synchronization
 import TestSupport
 import XCTest
@@ -36,7 +36,7 @@ final class PostgresConnectionTests: XCTestCase {
             "INSERT INTO t (name, n, x, ok, data) VALUES (?, ?, ?, ?, ?)", [name, Int64.max, 2.5, true, SQLValue.blob([0, 255, 10])])
         try db.run("INSERT INTO t (name, n) VALUES (?, ?)", [SQLValue.null, 7])
         let rows = try db.query("SELECT name, n, x, ok, data FROM t ORDER BY id") { row in
-            (row.value("name"), row.value("n"), row.value("x"), row.value("ok"), row.value("data"))
+            (try row.value("name"), try row.value("n"), try row.value("x"), try row.value("ok"), try row.value("data"))
         }
         XCTAssertEqual(rows.count, 2)
         XCTAssertEqual(rows[0].0, .text(name), "a bound value is data, never SQL")

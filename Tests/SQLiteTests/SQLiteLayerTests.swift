@@ -1,15 +1,16 @@
 import Foundation
+import SQL
 import SQLite
 import TestSupport
 import XCTest
 
 final class SQLiteLayerTests: XCTestCase {
     var directory: URL!
-    var database: Database!
+    var database: SQLiteDatabase!
 
     override func setUpWithError() throws {
         directory = makeTemporaryDirectory()
-        database = try Database(path: directory.appendingPathComponent("t.sqlite").path)
+        database = try SQLiteDatabase(path: directory.appendingPathComponent("t.sqlite").path)
         try database.exclusive { db in
             try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, b BLOB, n TEXT, u TEXT UNIQUE)")
         }
@@ -203,7 +204,7 @@ final class SQLiteLayerTests: XCTestCase {
         database.close()
         XCTAssertEqual(database.generation, before + 1, "close returned before the waiting write was committed")
         try await waiting
-        let reopened = try Database(path: directory.appendingPathComponent("t.sqlite").path)
+        let reopened = try SQLiteDatabase(path: directory.appendingPathComponent("t.sqlite").path)
         defer { reopened.close() }
         XCTAssertEqual(try reopened.read { try $0.scalar("SELECT count(*) FROM t", as: Int.self) }, 2)
     }
@@ -357,7 +358,7 @@ final class SQLiteLayerTests: XCTestCase {
     /// emptied, so a row deleted on a quiet site is gone from every file.
     func testADeletedRowIsGoneFromEveryFileOnceTheDatabaseIsQuiet() throws {
         let marker = "Zephyrine Okonkwo-7731"
-        func deleteOne(_ database: Database) throws {
+        func deleteOne(_ database: SQLiteDatabase) throws {
             try database.writeAndWait { try $0.execute("CREATE TABLE people (name TEXT)") }
             try database.writeAndWait { try $0.run("INSERT INTO people (name) VALUES (?)", marker) }
             try database.writeAndWait { try $0.run("DELETE FROM people WHERE name = ?", marker) }
@@ -367,13 +368,13 @@ final class SQLiteLayerTests: XCTestCase {
         }
         // Why it matters: with the WAL left as it is, the deleted name is still in it.
         let kept = directory.appendingPathComponent("kept.sqlite").path
-        let keeping = try Database(path: kept, forgetAfterIdleSeconds: 3600)
+        let keeping = try SQLiteDatabase(path: kept, forgetAfterIdleSeconds: 3600)
         try deleteOne(keeping)
         XCTAssertTrue(holdsMarker(kept + "-wal"), "the WAL holds the deleted row's old page")
         keeping.close()
 
         let path = directory.appendingPathComponent("forgets.sqlite").path
-        let forgetting = try Database(path: path, forgetAfterIdleSeconds: 0.2)
+        let forgetting = try SQLiteDatabase(path: path, forgetAfterIdleSeconds: 0.2)
         defer { forgetting.close() }
         try deleteOne(forgetting)
         try waitUntil {
@@ -441,7 +442,7 @@ final class RowDecodableTests: XCTestCase {
     }
 
     func testPropertyNamesBecomeColumnNames() throws {
-        let connection = try Connection(path: ":memory:")
+        let connection = try SQLiteConnection(path: ":memory:")
         let row = try XCTUnwrap(
             try connection.first(
                 "SELECT 7 AS event_id, 'https://example.org' AS online_url_text, NULL AS published_at, 1 AS a", row: Sample.init))
@@ -467,7 +468,7 @@ final class RowDecodableTests: XCTestCase {
     struct Pair: RowColumnDecodable, Decodable {
         let first: String
         let second: String
-        init(row: Row, column: String) throws {
+        init<Source: ColumnSource>(row: Source, column: String) throws {
             (first, second) = (try row.get(column), try row.get(column + "_two"))
         }
         static func columns(named column: String) -> [String] { [column, column + "_two"] }
@@ -494,7 +495,7 @@ final class RowDecodableTests: XCTestCase {
         XCTAssertEqual(
             SelectList(of: Sample.self).qualified(by: "t"),
             "t.event_id AS event_id, t.online_url_text AS online_url_text, t.published_at AS published_at, t.a AS a")
-        let connection = try Connection(path: ":memory:")
+        let connection = try SQLiteConnection(path: ":memory:")
         try connection.execute(
             """
             CREATE TABLE w (event_id INTEGER, online_url_text TEXT, published_at TEXT, a INTEGER, kind TEXT, name TEXT, name_two TEXT,

@@ -1,6 +1,6 @@
 import Foundation
-import SQLite
 import Sanctuary
+import Storage
 import TestSupport
 import XCTest
 

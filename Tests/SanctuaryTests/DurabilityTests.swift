@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 import TestSupport
 import XCTest
 

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 import Synchronization
 import TestSupport
 import XCTest

@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import Images
-import SQLite
 import Sanctuary
+import Storage
 import TestSupport
 import XCTest
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTP
 import SQLite
 import Sanctuary
+import Storage
 import TestSupport
 import XCTest
 
@@ -15,7 +16,7 @@ final class OperationsTests: XCTestCase {
     }
 
     func emails(in path: String) throws -> Set<String> {
-        let connection = try Connection(path: path, mode: .readOnly)
+        let connection = try SQLiteConnection(path: path, mode: .readOnly)
         return Set(try connection.query("SELECT email FROM signatures") { try $0.get("email", as: String.self) })
     }
 
@@ -107,7 +108,7 @@ final class OperationsTests: XCTestCase {
         XCTAssertNotEqual(damaged.status, 0)
         XCTAssertTrue(damaged.output.contains("not a SQLite database"), damaged.output)
         let foreign = folder.appendingPathComponent("foreign.sqlite").path
-        try Connection(path: foreign).execute("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hello')")
+        try SQLiteConnection(path: foreign).execute("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('hello')")
         let notOurs = try command(["restore", "--db", live, foreign])
         XCTAssertNotEqual(notOurs.status, 0)
         XCTAssertTrue(notOurs.output.contains("not a Sanctuary database"), notOurs.output)
@@ -196,7 +197,7 @@ final class OperationsTests: XCTestCase {
         let restored = try command(["restore", "--db", databasePath, backup])
         XCTAssertEqual(restored.status, 0, restored.output)
         XCTAssertTrue(restored.output.contains("Put back \(addresses.count) uploaded files"), restored.output)
-        let database = try Connection(path: databasePath, mode: .readOnly)
+        let database = try SQLiteConnection(path: databasePath, mode: .readOnly)
         XCTAssertEqual(
             try database.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlar'", as: Int.self), 0,
             "the archive does not stay in the live database")
@@ -221,7 +222,7 @@ final class OperationsTests: XCTestCase {
         let elsewhere = makeTemporaryDirectory()
         let backup = elsewhere.appendingPathComponent("crafted.sqlite").path
         XCTAssertEqual(try command(["backup", "--db", databasePath, "--output", backup]).status, 0)
-        try Connection(path: backup).execute(
+        try SQLiteConnection(path: backup).execute(
             "INSERT INTO sqlar (name, mode, mtime, sz, data) VALUES ('media/../../escaped', 33188, 0, 4, x'41424344')")
         let refused = try command(["restore", "--db", databasePath, backup])
         XCTAssertNotEqual(refused.status, 0)
@@ -242,7 +243,7 @@ final class OperationsTests: XCTestCase {
 
         let clean = try command(["check", "--db", path])
         XCTAssertEqual(clean.status, 0, clean.output)
-        try Connection(path: path).execute(
+        try SQLiteConnection(path: path).execute(
             """
             UPDATE petitions SET signature_count = signature_count + 40 WHERE slug = 'waive-travel-loans';
             UPDATE petition_province_counts SET count = 7 WHERE province = 'QC';
@@ -260,7 +261,7 @@ final class OperationsTests: XCTestCase {
         let repaired = try command(["check", "--repair", "--db", path])
         XCTAssertEqual(repaired.status, 0, repaired.output)
         XCTAssertTrue(repaired.output.contains("repaired petitions.signature_count"), repaired.output)
-        let connection = try Connection(path: path, mode: .readOnly)
+        let connection = try Connection.open(path, readOnly: true)
         XCTAssertEqual(try connection.scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'", as: Int.self), 2)
         XCTAssertEqual(try CounterStore.check(connection).differences, [])
     }
@@ -283,7 +284,7 @@ final class OperationsTests: XCTestCase {
         XCTAssertEqual(try mode(folder), 0o700)
         for name in BackupStore.rotating(in: folder) {
             XCTAssertEqual(try mode(folder + "/" + name), 0o600)
-            let copy = try Connection(path: folder + "/" + name, mode: .readOnly)
+            let copy = try SQLiteConnection(path: folder + "/" + name, mode: .readOnly)
             XCTAssertEqual(try copy.integrityProblems(), [])
         }
     }
@@ -441,7 +442,7 @@ final class OutboxSecretsTests: XCTestCase {
 
         let backup = makeTemporaryDirectory().appendingPathComponent("b.sqlite").path
         _ = try BackupStore.backup(databasePath: site.app.config.databasePath, to: backup)
-        let rows = try Connection(path: backup, mode: .readOnly).query("SELECT message FROM outbox") {
+        let rows = try SQLiteConnection(path: backup, mode: .readOnly).query("SELECT message FROM outbox") {
             try $0.get("message", as: String.self)
         }
         let base = site.app.config.publicBaseURL

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
-import SQLite
 import Sanctuary
+import Storage
 import Synchronization
 import TestSupport
 import XCTest

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Images
-import SQLite
+import Storage
 import Synchronization
 import TestSupport
 import XCTest

@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import Mail
-import SQLite
 import Sanctuary
+import Storage
 import TestSupport
 import XCTest
 

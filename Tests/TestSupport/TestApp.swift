@@ -1,8 +1,8 @@
 import Foundation
 import HTTP
 import Logging
-import SQLite
 import Sanctuary
+import Storage
 
 /// The package's root folder (holding Migrations/, Public/, Config/), found from this file.
 public let packageRoot: URL = URL(fileURLWithPath: #filePath)

@@ -22,6 +22,8 @@ public struct AppConfig: Sendable {
     public var port = 8080
     /// The SQLite file; relative paths are taken from `root`.
     public var database = "var/sanctuary.sqlite"
+    /// `data_directory`: see `dataDirectory`.
+    public var dataFolder: String?
     public var secureCookies = false
     /// Absolute base for links in feeds and e-mails, e.g. `https://example.org`.
     public var publicBaseURL = "http://127.0.0.1:8080"
@@ -115,14 +117,23 @@ public struct AppConfig: Sendable {
             + "share previews and exports will point at the visitor's own computer. Set public_base_url to the site's public address."
     }
 
+    /// The SQLite file's absolute path, or the PostgreSQL URL as it is.
     public var databasePath: String {
-        database.hasPrefix("/") ? database : root.appendingPathComponent(database).path
+        database.hasPrefix("/") || isPostgres ? database : root.appendingPathComponent(database).path
     }
+    /// `database` is a `postgres://` URL.
+    public var isPostgres: Bool { database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") }
     public var migrationsDirectory: URL { root.appendingPathComponent("Migrations") }
     public var publicDirectory: URL { root.appendingPathComponent("Public") }
     public var configDirectory: URL { root.appendingPathComponent("Config") }
-    /// The folder beside the database file: uploaded resources and upload spooling live here.
-    public var dataDirectory: String { (databasePath as NSString).deletingLastPathComponent }
+    /// Where uploaded resources, pictures and upload spooling live: `data_directory`, or the
+    /// folder beside the SQLite file, or `var/` beside the site on PostgreSQL. Several nodes
+    /// on one PostgreSQL share it (a shared folder: see deploy/README.md).
+    public var dataDirectory: String {
+        if let dataFolder { return dataFolder.hasPrefix("/") ? dataFolder : root.appendingPathComponent(dataFolder).path }
+        if isPostgres { return root.appendingPathComponent("var").path }
+        return (databasePath as NSString).deletingLastPathComponent
+    }
     /// Where uploads are written while they arrive: inside the data folder, so a finished
     /// file is moved into place by a rename on the same file system (a tmpfs `/tmp` once
     /// made every upload fail), and readable by the server's user only.
@@ -152,7 +163,7 @@ public struct AppConfig: Sendable {
             throw ConfigError(key: "config", reason: "file \(fileURL.path) does not exist")
         }
         let environmentKeys = [
-            "SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database",
+            "SANCTUARY_HOST": "host", "SANCTUARY_PORT": "port", "SANCTUARY_DB": "database", "SANCTUARY_DATA": "data_directory",
             "SANCTUARY_SECURE_COOKIES": "secure_cookies", "SANCTUARY_PUBLIC_BASE_URL": "public_base_url",
             "SANCTUARY_ACCESS_LOG": "access_log", "SANCTUARY_TRUSTED_PROXIES": "trusted_proxies",
             "SANCTUARY_SMTP_URL": "mail.smtp_url", "SANCTUARY_METRICS_TOKEN": "metrics_token",
@@ -224,8 +235,11 @@ public struct AppConfig: Sendable {
             host = text
         case "port": port = try integer(0...65_535)
         case "database":
-            guard !text.isEmpty else { throw ConfigError(key: source, reason: "must be a file path") }
+            guard !text.isEmpty else { throw ConfigError(key: source, reason: "must be a file path or a postgres:// URL") }
             database = text
+        case "data_directory":
+            guard !text.isEmpty else { throw ConfigError(key: source, reason: "must be a folder") }
+            dataFolder = text
         case "secure_cookies": secureCookies = try boolean()
         case "public_base_url":
             guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {

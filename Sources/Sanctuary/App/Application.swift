@@ -3,7 +3,7 @@ import Foundation
 import HTTP
 import Logging
 import Prometheus
-import SQLite
+import Storage
 import Synchronization
 
 /// The whole application: configuration, database, interface strings and routes.
@@ -101,7 +101,7 @@ public final class Application: Sendable {
         self.logger = logger
         metrics = PrometheusCollectorRegistry()
         metricsFactory = MetricsFeature.factory(metrics)
-        database = try Database(path: config.databasePath, metrics: metricsFactory)
+        database = try Database(location: config.databasePath, metrics: metricsFactory)
         let applied = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
         languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"))
@@ -223,7 +223,8 @@ public final class Application: Sendable {
             }
         }
         mailer.start()
-        if config.backupEveryHours > 0 {
+        // On PostgreSQL the engine's own tools keep the copies (pg_dump, point-in-time recovery).
+        if config.backupEveryHours > 0 && !config.isPostgres {
             let schedule = BackupSchedule(
                 databasePath: config.databasePath, folder: config.backupDirectory, everyHours: config.backupEveryHours,
                 keep: config.backupKeep, logger: logger,

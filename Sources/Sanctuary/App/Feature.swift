@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Prometheus
-import SQLite
+import Storage
 
 /// A feature plugs into the application through these hooks, which the application loops
 /// over (`Application.features`); no shared file names a feature. A feature is a value made

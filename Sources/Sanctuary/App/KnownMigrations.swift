@@ -20,5 +20,6 @@ public enum KnownMigrations {
         "0017_rsvp_requests": "45431c11cb00c751edf908b05fa90a0ba9a25a665ebd9b9862380a89d2475384",
         "0018_subscriber_source": "091b7f472d6704361f65c3836c20150ce101e0263f035f44aafac0bbcb42ff43",
         "0019_staff_second_factor": "c642c2891fe4900bd0397b3462fd31de97e53106db643d98eba4840496f3ad93",
+        "postgres/0019_schema": "2807886b5741d74293711a13be2f3736cd1889574a9d4cc61841f5777e695f08",
     ]
 }

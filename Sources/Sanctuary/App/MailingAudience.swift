@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 /// People a mailing can go to, declared by the feature that holds them
 /// (`Feature.mailingAudiences`): a campaign's subscribers, a petition's signers who asked for

@@ -1,5 +1,5 @@
 import HTTP
-import SQLite
+import Storage
 
 /// Where a page gathers what several features offer (`Feature.offers`).
 public enum OfferScope: Sendable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// `sanctuary routes`: every route with its method, who may use it and how it is cached,
 /// found by asking each route once on a scratch copy of the site (the sample content), not

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// Loads `Config/sample-content.json` into an empty database so a newcomer sees a living
 /// site. The file maps table names to rows (`{"column": value}`), in insertion order.

@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 /// The SQL of loading the sample content. Table and column names come from
 /// `Config/sample-content.json`, checked to be plain names by `SampleContent`; values are bound.

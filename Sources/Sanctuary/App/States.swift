@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 // The states and kinds rows carry, as types: each binds to and reads from its text column
 // (`SQLTextEnum`), so a state is never compared as a string, and the admin's choices come

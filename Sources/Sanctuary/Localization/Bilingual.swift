@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 /// A text staff wrote in English and, optionally, in French (`title` and `title_fr`).
 /// French pages show the French when there is one; otherwise the English, marked
@@ -37,7 +37,7 @@ public struct Bilingual: Sendable, Equatable {
     private func needsMarking(_ t: Localizer) -> Bool { t.language != "en" && french.isEmpty && !english.isEmpty }
 }
 
-extension Row {
+extension ColumnSource {
     /// `column` and `column_fr` as one bilingual text.
     public func bilingual(_ column: String) throws -> Bilingual {
         Bilingual(try get(column), french: try get(column + "_fr"))
@@ -46,7 +46,7 @@ extension Row {
 
 /// Read from `column` and `column_fr` when a model is decoded from a row.
 extension Bilingual: Decodable, RowColumnDecodable {
-    public init(row: Row, column: String) throws {
+    public init<Source: ColumnSource>(row: Source, column: String) throws {
         self = try row.bilingual(column)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Any query's rows as the SPEC's CSV (BOM, CRLF, header, formula-safe cells), produced in
 /// ~64 KiB pieces through a cursor, so memory stays flat however many rows there are.
@@ -26,14 +26,7 @@ public struct CSVExport: Sendable {
     }
 
     func stream(_ database: Database, parameters: [any SQLBindable], counter: RowCounter) throws -> BodyStream {
-        let connection = try database.borrowReader()
-        let cursor: Cursor
-        do {
-            cursor = try Cursor(connection: connection, sql: sql, parameters: parameters)
-        } catch {
-            database.returnReader(connection)
-            throw error
-        }
+        let cursor = try database.cursor(sql, parameters: parameters)
         let header = self.header
         let cell = self.cell
         let columns = Int32(header.count)
@@ -66,10 +59,7 @@ public struct CSVExport: Sendable {
                 }
                 return piece.isEmpty ? nil : piece
             },
-            finish: {
-                cursor.close()
-                database.returnReader(connection)
-            })
+            finish: { cursor.close() })
     }
 
     /// Writes the CSV to a file handle; returns the number of data rows.

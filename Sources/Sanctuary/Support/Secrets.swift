@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import SQLite
+import Storage
 
 /// The server's secret key, made once and kept in the database (`settings.server_key`),
 /// so tokens stay valid across restarts and every instance on the same file agrees.

@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 /// The `settings` table: values the server keeps for itself (its key).
 public enum SettingsStore {

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// A CSV file staff download (signatures, registrations, subscribers): allowed to those
 /// who may export, written in the audit log, streamed, never cached.

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Accounts (admins only): list, create, disable and enable; and the audit log.
 struct AccountsFeature: Feature {

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// The admin area: sign-in and out, the first-run setup link, the dashboard, petitions
 /// with their exports, accounts and the audit log.

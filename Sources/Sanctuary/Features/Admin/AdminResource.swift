@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// One kind of content staff create and edit (petitions, news, events), described by its
 /// fields. From the description come the list, new, edit, save and delete screens, the

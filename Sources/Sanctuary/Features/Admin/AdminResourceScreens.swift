@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// The list, new, edit, save, preview and delete screens of an `AdminResource`: one value
 /// per resource, its handlers named methods.
@@ -140,32 +140,33 @@ struct AdminResourceScreens {
             return editor(request, session, id: id, state: invalid.state, status: .unprocessableContent)
         case .success(let values):
             let user = session.user
-            let outcome: Result<Int64, SQLiteError> = try await app.database.write { db in
+            // nil: the slug is taken.
+            let outcome: Int64? = try await app.database.write { db in
                 do {
                     if let id {
-                        guard try resource.update(db, id: id, values) else { return .success(-1) }
+                        guard try resource.update(db, id: id, values) else { return -1 }
                         try StaffStore.record(
                             db, user: user, action: "edit",
                             subject: AdminResource.auditSubject(
                                 resource.key, id: id, title: values["title"].flatMap(String.init(sqlValue:))))
-                        return .success(id)
+                        return id
                     }
                     let newID = try resource.insert(db, values)
                     try StaffStore.record(
                         db, user: user, action: "create",
                         subject: AdminResource.auditSubject(resource.key, id: newID, title: values["title"].flatMap(String.init(sqlValue:)))
                     )
-                    return .success(newID)
-                } catch let error as SQLiteError where error.isUniqueViolation {
-                    return .failure(error)
+                    return newID
+                } catch let error where error.storageFailure == .uniqueViolation {
+                    return nil
                 }
             }
             switch outcome {
-            case .success(let saved) where saved < 0:
+            case .some(let saved) where saved < 0:
                 throw HTTPError.notFound
-            case .success(let saved):
+            case .some(let saved):
                 return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
-            case .failure:
+            case .none:
                 var state = FormState()
                 for field in resource.fields { state.values[field.name] = form[field.name] ?? "" }
                 state.errors["slug"] = app.t(request)("admin.field.slug_taken")

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// The SQL of the admin's content screens. Table and column names come from the
 /// `AdminResource` description in our code, never from input; every value is bound.
@@ -56,7 +56,7 @@ extension AdminResource {
         try connection.run(
             "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))",
             parameters: columns.map { values[$0] ?? .null })
-        return connection.lastInsertRowID
+        return try connection.lastInsertRowID
     }
 
     func update(_ connection: Connection, id: Int64, _ values: [String: SQLValue]) throws -> Bool {

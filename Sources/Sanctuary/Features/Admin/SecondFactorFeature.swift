@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Two-step sign-in for staff: after the password, a code from an authenticator app (RFC
 /// 6238) or a one-use recovery code.

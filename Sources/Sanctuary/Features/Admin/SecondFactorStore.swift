@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A staff account's second factor: the key shared with an authenticator app, its recovery
 /// codes, and the step between a password accepted and a code typed (`sign_in_challenges`).

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Links mailed to staff: invitations from an admin (`/admin/invite/{token}`, 7 days) and
 /// "Forgot your password?" (`/admin/password-reset/{token}`, 1 hour). Both single use; the

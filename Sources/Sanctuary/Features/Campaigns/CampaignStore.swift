@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 public struct Campaign: Sendable, RowDecodable {
     static let columns = SelectList(of: Campaign.self)

@@ -1,5 +1,5 @@
 import HTTP
-import SQLite
+import Storage
 
 /// `/campaigns` and `/campaigns/{slug}`: the case, the asks, and every open way to act.
 struct CampaignsFeature: Feature {

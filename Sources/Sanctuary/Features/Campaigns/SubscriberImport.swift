@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// Bringing an existing list: a CSV of supporters who agreed elsewhere (a paper sign-up
 /// sheet, an older mailing tool), with a note of where and when they agreed, which Canada's

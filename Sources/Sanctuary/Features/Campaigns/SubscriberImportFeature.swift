@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// `/admin/subscribers/import` (organizers, admins): a CSV of supporters who agreed
 /// elsewhere, with the note of where and when. The upload is read and previewed with counts;

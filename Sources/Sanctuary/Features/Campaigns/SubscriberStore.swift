@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// "Stay informed" sign-ups: consent kept verbatim with its time, one row per address and
 /// campaign, unsubscribed once.

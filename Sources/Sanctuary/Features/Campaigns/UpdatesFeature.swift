@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// "Stay informed": a sign-up with explicit, unticked consent stored verbatim with its time
 /// (CASL), and an unsubscribe link that works once.

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 public struct EventSummary: Sendable, RowDecodable {
     public let id: Int64
@@ -142,7 +142,7 @@ public enum EventStore {
             """
             INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, eventID, name, email, note, status, consent, now, language)
-        let id = connection.lastInsertRowID
+        let id = try connection.lastInsertRowID
         try connection.run(
             full
                 ? "UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = ?"
@@ -178,7 +178,7 @@ public enum EventStore {
         guard
             let request = try connection.first(
                 "SELECT \(RSVPRequest.columns) FROM rsvp_requests WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRequest.init)
-        else { throw SQLiteError(code: 0, message: "the registration request was not stored") }
+        else { throw DatabaseError.noSuchColumn("rsvp_requests: the registration request was not stored") }
         return .waiting(request)
     }
 

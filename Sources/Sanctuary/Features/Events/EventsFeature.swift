@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Mail
-import SQLite
+import Storage
 import Synchronization
 
 /// `/events` (upcoming, or past with `?past=1`), `/events/{slug}` with its RSVP form,

@@ -1,5 +1,5 @@
 import HTTP
-import SQLite
+import Storage
 
 /// An event's RSVPs as CSV, with the same writer and rules as signatures.
 enum RSVPExport {

@@ -1,5 +1,5 @@
 import HTTP
-import SQLite
+import Storage
 
 /// `GET /`: what to act on now, the latest news and the next events, as the features offer
 /// them (`Feature.offers` with `.home`).

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 public struct LetterCampaign: Sendable, RowDecodable {
     static let columns = SelectList(of: LetterCampaign.self)
@@ -109,7 +109,7 @@ public enum LetterStore {
             letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, letter.language, now,
             delivery, personal)
         guard inserted == 1 else { return nil }
-        let id = db.lastInsertRowID
+        let id = try db.lastInsertRowID
         try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)
         try db.run(
             """

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Mail
-import SQLite
+import Storage
 
 /// Write to your MP: campaigns, the postal-code lookup, and personalised letters with
 /// mailto, print, .txt and .docx.

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A riding and, when we have it, its Member of Parliament.
 public struct Representative: Sendable, Equatable, RowDecodable {

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// `/admin/suppressions` (organizers, admins): the addresses bulk mail skips because they
 /// bounced or complained, with when and the server's own words; a bounce suppression can be

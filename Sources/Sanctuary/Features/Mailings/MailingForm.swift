@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// The mailing editor's fields, their checks and messages.
 enum MailingForm {

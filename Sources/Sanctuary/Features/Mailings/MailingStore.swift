@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A mailing's progress while it goes: messages by outbox state.
 public struct MailingProgress: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Mail
-import SQLite
+import Storage
 
 /// Mailings (organizers and admins): compose in English and French, choose the audience,
 /// preview one recipient's message and the count, send a test to yourself, send now or at

@@ -1,7 +1,7 @@
 import Foundation
 import HTTP
 import Images
-import SQLite
+import Storage
 
 /// Pictures for campaigns, petitions, news and events: `/admin/{kind}/{id}/image` to add,
 /// replace or remove one. The copies are served by `Application.mediaFiles` at `/media/…`.

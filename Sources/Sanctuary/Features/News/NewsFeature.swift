@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// `/news` (10 a page), `/news/{slug}`, `/news.atom`.
 struct NewsFeature: Feature {

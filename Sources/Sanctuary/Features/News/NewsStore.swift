@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 public struct NewsSummary: Sendable, RowDecodable {
     public let slug: String

@@ -3,7 +3,7 @@ import Crypto
 import Foundation
 import HTTP
 import Prometheus
-import SQLite
+import Storage
 
 /// `GET /metrics`: what the server counted, in Prometheus' text format, for the machine's
 /// own monitoring (loopback) or a scraper holding `metrics_token`. Anyone else gets 404:

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A page staff wrote: About, Privacy policy…
 public struct StaffPage: Sendable, RowDecodable {

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 import Synchronization
 
 /// `/pages/{slug}`: About, Privacy policy and the like, written by staff in both languages

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A petition's outcome: the target's response, or a note that it was delivered.
 public struct PetitionOutcome: Sendable, RowDecodable {
@@ -32,7 +32,7 @@ public enum OutcomeStore {
             INSERT INTO petition_outcomes (petition_id, kind, body_en, body_fr, happened_on, mailing_id, created_by, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, petitionID, kind, bodyEn, bodyFr, happenedOn, mailingID, author, now)
-        return db.lastInsertRowID
+        return try db.lastInsertRowID
     }
 
     /// How many confirmed signers asked to hear the outcome.

@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Petition outcomes (organizers): a response or a delivery note, in English and French,
 /// shown on the petition and in its JSON, and mailed, as a mailing of its own, to the

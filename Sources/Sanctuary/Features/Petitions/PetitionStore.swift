@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A petition as lists show it.
 public struct PetitionSummary: Sendable, RowDecodable {
@@ -176,7 +176,7 @@ public enum PetitionStore {
                     firstName: try $0.get("first_name", as: String.self), mailsSent: try $0.get("mails_sent", as: Int.self))
             } ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
         }
-        let id = connection.lastInsertRowID
+        let id = try connection.lastInsertRowID
         guard !confirm else { return .pending(signatureID: id) }
         let reached = try count(
             connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)

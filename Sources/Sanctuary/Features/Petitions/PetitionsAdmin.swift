@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 /// The staff screens for petitions: list, new, edit, preview, archive and delete (`AdminResource`).
 extension AdminResource {

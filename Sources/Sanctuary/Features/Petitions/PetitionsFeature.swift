@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 struct PetitionsFeature: Feature {

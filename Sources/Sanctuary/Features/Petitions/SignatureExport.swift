@@ -1,6 +1,6 @@
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// A petition's signatures in the SPEC's columns. The command line and the admin
 /// download share it.

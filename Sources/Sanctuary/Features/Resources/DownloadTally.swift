@@ -1,6 +1,6 @@
 import CoreMetrics
 import Foundation
-import SQLite
+import Storage
 import Synchronization
 
 /// Whole-file resource downloads, counted in memory and written together: one statement per

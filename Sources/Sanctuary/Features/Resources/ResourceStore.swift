@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 public struct Resource: Sendable, RowDecodable {
     public let id: Int64
@@ -45,7 +45,7 @@ public enum ResourceStore {
             INSERT INTO resources (campaign_id, title, description, language, kind, url, filename, content_type, size, sha256)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, campaignID, title, description, language, kind, url, filename, contentType, size, sha256)
-        return db.lastInsertRowID
+        return try db.lastInsertRowID
     }
 
     /// Adds downloads counted in memory (`DownloadTally`); a resource deleted meanwhile is skipped.

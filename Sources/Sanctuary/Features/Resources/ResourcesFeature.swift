@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HTTP
-import SQLite
+import Storage
 
 /// Files staff upload and external links, served with ETag and Range, counted.
 struct ResourcesFeature: Feature {

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 import Synchronization
 
 /// The site's name, tagline, accent colour, logo and default share card, as admins set them.

@@ -1,5 +1,5 @@
 import HTTP
-import SQLite
+import Storage
 
 /// The rows another feature's items may point at (a resource's campaign), by id and title:
 /// for a form's select, checked again on save. Table names come from our code, never from

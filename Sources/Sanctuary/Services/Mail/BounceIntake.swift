@@ -1,6 +1,6 @@
 import Foundation
 import Mail
-import SQLite
+import Storage
 
 /// Bounces and complaints that arrive after the relay accepted a message: a report piped to
 /// `sanctuary mail bounce` by the mail server that receives the return path's domain.

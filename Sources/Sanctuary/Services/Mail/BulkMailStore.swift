@@ -1,4 +1,4 @@
-import SQLite
+import Storage
 
 /// A mailing as staff write it and watch it go.
 public struct Mailing: Sendable, RowDecodable {
@@ -89,7 +89,7 @@ public enum BulkMailStore {
             INSERT INTO mailings (subject_en, body_en, subject_fr, body_fr, audience, audience_id, created_by, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, draft.subjectEn, draft.bodyEn, draft.subjectFr, draft.bodyFr, draft.audience.key, draft.audienceID, author, now, now)
-        return db.lastInsertRowID
+        return try db.lastInsertRowID
     }
 
     /// Starts sending: every recipient gets one small outbox row (bulk priority; the text is

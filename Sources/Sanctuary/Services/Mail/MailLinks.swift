@@ -1,5 +1,5 @@
 import HTTP
-import SQLite
+import Storage
 
 /// What a mailed link that acts (confirm, cancel, join, reset) says when it can act no more,
 /// as catalogue keys: used (`200`: it did its work) or expired (`410`).

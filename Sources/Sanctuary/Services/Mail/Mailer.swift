@@ -3,7 +3,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Mail
-import SQLite
+import Storage
 import Synchronization
 
 /// The sender: one thread, away from the event loops, that takes due messages from the

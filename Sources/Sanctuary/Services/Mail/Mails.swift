@@ -2,7 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Mail
-import SQLite
+import Storage
 
 extension Application {
     /// The interface strings in `language`, English when there is no such catalogue.

@@ -1,6 +1,6 @@
 import Foundation
 import Mail
-import SQLite
+import Storage
 
 /// A message as the outbox holds it.
 public struct OutboxMessage: Sendable, RowDecodable {
@@ -68,7 +68,7 @@ public enum OutboxStore {
             """
             INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, kind, priority.rawValue, mail.recipient, mail.subject, mail.text, notBefore.map(Timestamp.format) ?? now, now)
-        return db.lastInsertRowID
+        return try db.lastInsertRowID
     }
 
     /// Messages due for an attempt, transactional first, oldest first.

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// Where a bounce or complaint came from: an SMTP reply while sending, or a report piped to
 /// `sanctuary mail bounce` (a delivery status notification, RFC 3464, or a complaint, RFC 5965).

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A picture and its copies (see `Migrations/0010_media.sql`).
 public struct Media: Sendable, RowDecodable {
@@ -77,7 +77,7 @@ public enum MediaStore {
             """, name, renditions.format, renditions.widths.map(String.init).joined(separator: ","), renditions.width, renditions.height,
             renditions.shareWidth, renditions.shareHeight, words.alt.english, words.alt.french, words.caption.english,
             words.caption.french, words.credit, renditions.totalBytes, author, now)
-        return db.lastInsertRowID
+        return try db.lastInsertRowID
     }
 
     public static func find(_ db: Connection, id: Int64) throws -> Media? {

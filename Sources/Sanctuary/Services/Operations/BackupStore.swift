@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Prometheus
 import SQLite
+import Storage
 import Synchronization
 
 /// Backups of the whole site ("Operating it" in the SPEC): one made on demand
@@ -22,9 +23,13 @@ public enum BackupStore {
         }
     }
 
+    /// What `backup` and `restore` say on PostgreSQL, where the engine's tools do it better.
+    public static let onPostgres =
+        "the database is PostgreSQL: back it up with pg_dump (or continuous archiving for point-in-time recovery), and restore with pg_restore; the uploads folder (data_directory) is copied on its own. deploy/README.md, PostgreSQL, says how"
+
     /// Copies the database at `databasePath` to `output` while the server may be writing
     /// to it, with the uploaded files of its data folder, and checks the copy (see
-    /// `Connection.backup`).
+    /// `SQLiteConnection.backup`).
     @discardableResult
     public static func backup(databasePath: String, to output: String) throws -> Made {
         guard FileManager.default.fileExists(atPath: databasePath) else { throw BackupError("there is no database at \(databasePath)") }
@@ -33,7 +38,7 @@ public enum BackupStore {
         guard folder.isEmpty || (FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue) else {
             throw BackupError("the folder \(folder) does not exist")
         }
-        let source = try Connection(path: databasePath, mode: .readOnly)
+        let source = try SQLiteConnection(path: databasePath, mode: .readOnly)
         // Pages pass through once: a small page cache keeps a server's memory where it was.
         try source.execute("PRAGMA cache_size = -512")
         let uploads = dataDirectory(of: databasePath)
@@ -107,7 +112,7 @@ public enum BackupStore {
     ///   leaves everything as it was), then put in place, the folders there kept beside.
     public static func restore(file: String, databasePath: String, migrations: [String], now: Date = Date()) throws -> RestoreReport {
         guard FileManager.default.fileExists(atPath: file) else { throw BackupError("there is no file \(file)") }
-        let source = try Connection(path: file, mode: .readOnly)
+        let source = try SQLiteConnection(path: file, mode: .readOnly)
         let problems: [String]
         do { problems = try source.integrityProblems() } catch { throw BackupError("\(file) is not a SQLite database (\(error))") }
         guard problems.isEmpty else { throw BackupError("\(file) is damaged: \(problems.prefix(3).joined(separator: "; "))") }
@@ -120,7 +125,7 @@ public enum BackupStore {
             throw BackupError("\(file) was made by a newer Sanctuary (it has the migration \(unknown[0])); restore it with that version")
         }
 
-        let target = try Connection(path: databasePath, mode: .readWrite, busyTimeoutMilliseconds: 200)
+        let target = try SQLiteConnection(path: databasePath, mode: .readWrite, busyTimeoutMilliseconds: 200)
         try target.execute("PRAGMA locking_mode = EXCLUSIVE")
         do {
             try target.execute("BEGIN EXCLUSIVE")

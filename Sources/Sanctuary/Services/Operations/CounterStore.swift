@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// The counters kept beside their rows so pages never count (`sanctuary check`): each one
 /// knows how to list where it differs from its rows and how to recompute itself.
@@ -143,8 +143,11 @@ public enum CounterStore {
     /// Integrity, foreign keys and every counter.
     public static func check(_ db: Connection) throws -> Report {
         var report = Report()
-        report.integrity = try db.integrityProblems()
-        (report.foreignKeys, report.foreignKeyTotal) = try db.foreignKeyProblems()
+        // SQLite's own checks of its file; PostgreSQL checks every reference as it writes.
+        if let sqlite = db.sqlite {
+            report.integrity = try sqlite.integrityProblems()
+            (report.foreignKeys, report.foreignKeyTotal) = try sqlite.foreignKeyProblems()
+        }
         report.differences = try differences(db)
         report.countersChecked = all.count
         return report
@@ -152,7 +155,7 @@ public enum CounterStore {
 
     /// Recomputes every counter from its rows in one transaction; answers what was mended.
     public static func repair(_ db: Connection) throws -> [Difference] {
-        try db.transaction(.immediate) {
+        try db.transaction {
             let found = try differences(db)
             for counter in all where found.contains(where: { $0.counter == counter.name }) {
                 for sql in counter.repair { try db.run(sql) }

@@ -1,5 +1,6 @@
 import Foundation
 import SQLite
+import Storage
 
 /// The files a site keeps beside its database (uploaded pictures in `media/`, resources in
 /// `resources/`), carried inside a backup so that one file is the whole site.
@@ -24,7 +25,7 @@ enum SiteArchiveStore {
     /// Adds every file under `folders` of `dataDirectory` to `copy` (a backup being made).
     /// Hidden entries (a picture still being written) and symbolic links are skipped; a file
     /// removed while the backup runs is skipped too (the snapshot was taken before).
-    static func add(from dataDirectory: String, into copy: Connection) throws -> Summary {
+    static func add(from dataDirectory: String, into copy: SQLiteConnection) throws -> Summary {
         try copy.execute(schema)
         var summary = Summary()
         for folder in folders {
@@ -35,7 +36,7 @@ enum SiteArchiveStore {
         return summary
     }
 
-    private static func add(path: String, name: String, into copy: Connection, summary: inout Summary) throws {
+    private static func add(path: String, name: String, into copy: SQLiteConnection, summary: inout Summary) throws {
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         let mode = Int(info.st_mode)
@@ -70,7 +71,7 @@ enum SiteArchiveStore {
     }
 
     /// What a backup carries: nil when it has no archive (made before backups held files).
-    static func summary(of backup: Connection) throws -> Summary? {
+    static func summary(of backup: SQLiteConnection) throws -> Summary? {
         guard try backup.scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'sqlar'", as: Int.self) == 1 else {
             return nil
         }
@@ -82,7 +83,7 @@ enum SiteArchiveStore {
     /// Writes a backup's files into `staging` (made here, the server's user's only), each
     /// checked against its recorded size. Names that would leave the staging folder, or that
     /// are not under one of `folders`, are refused: a crafted file cannot write elsewhere.
-    static func extract(from backup: Connection, into staging: String) throws -> Summary {
+    static func extract(from backup: SQLiteConnection, into staging: String) throws -> Summary {
         guard mkdir(staging, 0o700) == 0 else { throw BackupError("cannot make \(staging): \(String(cString: strerror(errno)))") }
         struct Entry {
             let rowid: Int64

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A supporter's data across every feature, found by e-mail address through what each
 /// feature declares it holds (`Feature.personalData`): the ground the privacy screens and

@@ -1,5 +1,5 @@
 import Foundation
-import SQLite
+import Storage
 
 /// A staff account.
 public struct StaffUser: Sendable, Equatable, RowDecodable {
@@ -132,7 +132,7 @@ public enum StaffStore {
         try db.run(
             "INSERT INTO users (email, name, role, password_hash) VALUES (?, ?, ?, ?)",
             email.lowercased(), name, role.rawValue, passwordHash)
-        return db.lastInsertRowID
+        return try db.lastInsertRowID
     }
 
     /// Session lifetime.

@@ -11,14 +11,50 @@
 public protocol RowDecodable: Decodable {}
 
 extension RowDecodable {
-    public init(_ row: Row) throws {
+    public init<Source: ColumnSource>(_ row: Source) throws {
         try self.init(from: RowDecoder(row: row))
+    }
+}
+
+/// A result row as each engine gives it: its values by index, and which index a model's
+/// property reads (found once per statement by the engine that can cache it).
+public protocol ColumnSource {
+    /// The index of the column a model property reads (`publishedAt` → `published_at`), by
+    /// `columnName`; nil when the row has none.
+    func index(forProperty property: String) -> Int32?
+    /// The index of a column by its name in the result; nil when the row has none.
+    func index(ofColumn name: String) -> Int32?
+    func value(at index: Int32) -> SQLValue
+}
+
+extension ColumnSource {
+    public func value(_ column: String) throws -> SQLValue {
+        guard let index = index(ofColumn: column) else { throw DatabaseError.noSuchColumn(column) }
+        return value(at: index)
+    }
+
+    /// The column's value, decoded; throws if the column is missing or NULL or of another type.
+    public func get<T: SQLColumnDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        guard let decoded = T(sqlValue: try value(column)) else {
+            throw DatabaseError.typeMismatch(column: column, expected: T.sqlTypeName)
+        }
+        return decoded
+    }
+
+    /// The column's value, or nil when it is NULL.
+    public func optional<T: SQLColumnDecodable>(_ column: String, as type: T.Type = T.self) throws -> T? {
+        let value = try value(column)
+        if value == .null { return nil }
+        guard let decoded = T(sqlValue: value) else {
+            throw DatabaseError.typeMismatch(column: column, expected: T.sqlTypeName)
+        }
+        return decoded
     }
 }
 
 /// A value read from a row by the column a property names, in its own way.
 public protocol RowColumnDecodable: ColumnPlaceholder {
-    init(row: Row, column: String) throws
+    init<Source: ColumnSource>(row: Source, column: String) throws
     /// The columns it reads for a property named `column` (for `SelectList`).
     static func columns(named column: String) -> [String]
 }
@@ -27,7 +63,7 @@ public protocol RowColumnDecodable: ColumnPlaceholder {
 /// `onlineURLText` → `online_url_text`. Property names are ASCII, so this works on bytes:
 /// it runs for every column of every row read (with `Character` and its Unicode properties
 /// it was 3% of a signature's CPU).
-func columnName(_ property: String) -> String {
+public func columnName(_ property: String) -> String {
     let bytes = Array(property.utf8)
     var name: [UInt8] = []
     name.reserveCapacity(bytes.count + 4)
@@ -44,13 +80,13 @@ func columnName(_ property: String) -> String {
     return String(decoding: name, as: UTF8.self)
 }
 
-struct RowDecoder: Decoder {
-    let row: Row
+struct RowDecoder<Source: ColumnSource>: Decoder {
+    let row: Source
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        KeyedDecodingContainer(Columns<Key>(row: row))
+        KeyedDecodingContainer(Columns<Key, Source>(row: row))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -62,8 +98,8 @@ struct RowDecoder: Decoder {
     }
 }
 
-private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let row: Row
+private struct Columns<Key: CodingKey, Source: ColumnSource>: KeyedDecodingContainerProtocol {
+    let row: Source
     var codingPath: [any CodingKey] { [] }
     var allKeys: [Key] { [] }
 
@@ -71,11 +107,11 @@ private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     /// The value of the column `key` names (its index found once per statement).
     private func value(_ key: Key) throws -> SQLValue {
-        guard let index = row.statement.index(forProperty: key.stringValue) else { throw DatabaseError.noSuchColumn(column(key)) }
+        guard let index = row.index(forProperty: key.stringValue) else { throw DatabaseError.noSuchColumn(column(key)) }
         return row.value(at: index)
     }
 
-    func contains(_ key: Key) -> Bool { row.statement.index(forProperty: key.stringValue) != nil }
+    func contains(_ key: Key) -> Bool { row.index(forProperty: key.stringValue) != nil }
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(key) == .null }
 
@@ -97,7 +133,7 @@ private struct Columns<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        KeyedDecodingContainer(Columns<NestedKey>(row: row))
+        KeyedDecodingContainer(Columns<NestedKey, Source>(row: row))
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {

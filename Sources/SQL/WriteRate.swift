@@ -38,7 +38,9 @@ public struct WriteWindow: Sendable, Equatable {
 /// reads without a lock (the page cache asks on every page it serves during a burst).
 /// Counted in writes, not commits: gathered writes share commits, and 200 signatures a
 /// second are a burst however many commits carry them.
-final class WriteRate: @unchecked Sendable {
+public final class WriteRate: @unchecked Sendable {
+    public init() {}
+
     /// Only the writer's thread touches it.
     private var window = WriteWindow()
     /// The window's sum as of the last commit, and that commit's second. A reader after a
@@ -51,7 +53,7 @@ final class WriteRate: @unchecked Sendable {
     static func currentSecond() -> UInt64 { DispatchTime.now().uptimeNanoseconds / 1_000_000_000 }
 
     /// On the writer's thread, after a commit.
-    func record(_ writes: Int) {
+    public func record(_ writes: Int) {
         let second = Self.currentSecond()
         window.add(UInt64(max(0, writes)), second: second)
         publishedTotal.store(window.total(at: second), ordering: .relaxed)
@@ -59,7 +61,7 @@ final class WriteRate: @unchecked Sendable {
     }
 
     /// Writes in the last three seconds and the one under way.
-    func recent() -> UInt64 {
+    public func recent() -> UInt64 {
         let second = publishedSecond.load(ordering: .acquiring)
         guard Self.currentSecond() < second &+ 4 else { return 0 }
         return publishedTotal.load(ordering: .relaxed)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SQLite
 
 /// Applies `NNNN_name.sql` files from a folder, in order, each in its own transaction,
 /// and records each with a SHA-256 checksum. An applied migration whose file has since
@@ -27,9 +28,19 @@ public struct Migrator: Sendable {
 
     /// Reads and orders the migration files; rejects badly named or duplicate versions, and
     /// (with `known`) files this build was not made with.
-    public func migrations() throws -> [Migration] {
-        let found = try files()
-        guard let known else { return found }
+    /// Each engine has its own files: SQLite's in the folder, PostgreSQL's in its `postgres/`
+    /// folder, numbered alike (a migration that changes the schema comes as a pair), and
+    /// known to the build as `postgres/NNNN_name`.
+    public func migrations(for dialect: Dialect = .sqlite) throws -> [Migration] {
+        let folder = dialect == .postgres ? directory.appendingPathComponent("postgres") : directory
+        let prefix = dialect == .postgres ? "postgres/" : ""
+        let found = try files(in: folder)
+        guard let allKnown = known else { return found }
+        let known = Dictionary(
+            uniqueKeysWithValues: allKnown.compactMap { name, checksum -> (String, String)? in
+                guard name.hasPrefix(prefix), !name.dropFirst(prefix.count).contains("/") else { return nil }
+                return (String(name.dropFirst(prefix.count)), checksum)
+            })
         let newest = known.keys.max() ?? "none"
         for migration in found {
             guard let checksum = known[migration.name] else {
@@ -48,12 +59,12 @@ public struct Migrator: Sendable {
         return found
     }
 
-    private func files() throws -> [Migration] {
+    private func files(in folder: URL) throws -> [Migration] {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         } catch {
-            throw DatabaseError.migration("cannot read migrations folder \(directory.path)")
+            throw DatabaseError.migration("cannot read migrations folder \(folder.path)")
         }
         var result: [Migration] = []
         for file in names.sorted() where file.hasSuffix(".sql") {
@@ -66,7 +77,7 @@ public struct Migrator: Sendable {
             if result.contains(where: { $0.version == version }) {
                 throw DatabaseError.migration("two migrations share the number \(version)")
             }
-            let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            let sql = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
             result.append(Migration(version: version, name: String(stem), sql: sql))
         }
         return result
@@ -75,18 +86,21 @@ public struct Migrator: Sendable {
     /// Brings the database up to date. Returns the names of the migrations applied now.
     @discardableResult
     public func migrate(_ database: Database) throws -> [String] {
-        let migrations = try migrations()
+        let migrations = try migrations(for: database.dialect)
         return try database.exclusive { connection in try Self.apply(migrations, on: connection) }
     }
 
     static func apply(_ migrations: [Migration], on connection: Connection) throws -> [String] {
+        let now =
+            connection.dialect == .postgres
+            ? #"to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"# : "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
         try connection.execute(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY,
                 name TEXT NOT NULL,
                 checksum TEXT NOT NULL,
-                applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now'))
+                applied_at TEXT NOT NULL DEFAULT (\(now))
             )
             """)
         let applied = try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version") { row in
@@ -108,18 +122,22 @@ public struct Migrator: Sendable {
         // (build the new table, copy, drop the old, rename): dropping a table that others refer
         // to would otherwise delete their rows with it (`ON DELETE CASCADE`). Each migration
         // must leave every reference whole: it is checked before the migration commits.
-        try connection.execute("PRAGMA foreign_keys = OFF")
-        defer { try? connection.execute("PRAGMA foreign_keys = ON") }
+        // (PostgreSQL changes a table in place, and checks each reference as it goes.)
+        let sqlite = connection.sqlite
+        try sqlite?.execute("PRAGMA foreign_keys = OFF")
+        defer { try? sqlite?.execute("PRAGMA foreign_keys = ON") }
         for migration in migrations where !applied.contains(where: { $0.0 == migration.version }) {
             do {
-                try connection.transaction(.immediate) {
+                try connection.transaction {
                     try connection.execute(migration.sql)
-                    let broken = try connection.query("PRAGMA foreign_key_check") { row in
-                        "\(try row.get("table", as: String.self)) row \(try row.optional("rowid", as: Int64.self).map(String.init) ?? "?")"
-                            + " refers to a missing \(try row.get("parent", as: String.self))"
-                    }
-                    if let first = broken.first {
-                        throw DatabaseError.migration("it leaves \(broken.count) broken references, the first: \(first)")
+                    if let sqlite {
+                        let broken = try sqlite.query("PRAGMA foreign_key_check") { row in
+                            "\(try row.get("table", as: String.self)) row \(try row.optional("rowid", as: Int64.self).map(String.init) ?? "?")"
+                                + " refers to a missing \(try row.get("parent", as: String.self))"
+                        }
+                        if let first = broken.first {
+                            throw DatabaseError.migration("it leaves \(broken.count) broken references, the first: \(first)")
+                        }
                     }
                     try connection.run(
                         "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
