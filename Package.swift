@@ -119,7 +119,8 @@ let package = Package(
         .testTarget(
             name: "SanctuaryTests",
             dependencies: [
-                "Sanctuary", "Storage", "SQLite", "TestSupport", "Images", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "Sanctuary", "Storage", "SQLite", "Postgres", "TestSupport", "Images",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ], swiftSettings: strict),
     ]
 )

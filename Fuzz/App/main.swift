@@ -16,8 +16,8 @@
 import Foundation
 import HTTP
 import Logging
-import Storage
 import Sanctuary
+import Storage
 
 final class Harness: Sendable {
     static let shared = Harness()

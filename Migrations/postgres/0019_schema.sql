@@ -491,3 +491,6 @@ CREATE INDEX outbox_letters ON outbox (created_at) WHERE kind >= 'letter.' AND k
 CREATE INDEX rsvp_requests_by_time ON rsvp_requests (created_at);
 
 CREATE INDEX sign_in_challenges_by_user ON sign_in_challenges (user_id);
+
+-- The one row of the site's settings, as 0012_site_settings.sql makes it.
+INSERT INTO site_settings (id) VALUES (1);

@@ -17,6 +17,9 @@ public final class PGConnection: @unchecked Sendable {
     /// Counter increments waiting for the transaction's end (`addToCounter`).
     private var counters = PendingCounters()
     private var closed = false
+    /// A channel told of every batch this connection commits (the writer's: other nodes' page
+    /// caches hear of the change), and what it says (this node).
+    public var notifiesOnCommit: (channel: String, payload: String)?
 
     /// `url`: `postgres://user@host:port/database?…` or `host=… dbname=…`.
     public init(url: String) throws(PostgresError) {
@@ -25,7 +28,10 @@ public final class PGConnection: @unchecked Sendable {
         }
         self.handle = handle
         guard PQstatus(handle) == CONNECTION_OK else {
+            // Finished here, once: a class whose init throws once it is whole still runs its
+            // deinit, which must then find it closed (else libpq frees it twice).
             let message = Self.message(PQerrorMessage(handle))
+            closed = true
             PQfinish(handle)
             throw PostgresError(kind: .connectionLost, message: message)
         }
@@ -211,7 +217,11 @@ public final class PGConnection: @unchecked Sendable {
         let name = "s\(prepared.count + 1)"
         let result = PQprepare(handle, name, Placeholders.numbered(sql), 0, nil)
         defer { PQclear(result) }
-        try check(result)
+        do {
+            try check(result)
+        } catch {
+            throw PostgresError(kind: error.kind, sqlState: error.sqlState, message: error.message, sql: sql)
+        }
         prepared[sql] = name
         return name
     }
@@ -260,6 +270,8 @@ public final class PGConnection: @unchecked Sendable {
 }
 
 extension PGConnection: BatchConnection {
+    public var transactionFailed: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
+
     /// A batch's transaction, on a connection made again first if the server went away (a
     /// failover: libpq finds the new primary among the URL's hosts).
     public func beginBatch() throws {
@@ -269,6 +281,7 @@ extension PGConnection: BatchConnection {
 
     public func commitBatch() throws {
         try counters.write { update, parameters in try run(update, parameters) }
+        if let notifiesOnCommit { try notify(notifiesOnCommit.channel, payload: notifiesOnCommit.payload) }
         try execute("COMMIT")
     }
 

@@ -1,21 +1,34 @@
+import CLinux
 import CoreMetrics
 import Foundation
 import SQL
+import Synchronization
 
 /// The application's database on PostgreSQL, shaped like `SQLiteDatabase`: one writer
 /// connection on its own thread taking every job waiting into one transaction (the same
 /// group commit, `Writer`), and a pool of connections for reads. Several application nodes
 /// each have their own writer; PostgreSQL's row locks and `SKIP LOCKED` keep them apart.
+///
+/// Every batch the writer commits is announced (`NOTIFY sanctuary_commits`), and a thread of
+/// its own listens for the other nodes' announcements: `generation` grows with this node's
+/// commits and theirs, so a page cached here is made again once a staff edit on another node
+/// has committed (within the moment the notification takes to arrive).
 public final class PGDatabase: Sendable {
     public let url: String
     private let writer: Writer<PGConnection>
     private let readers: PGPool
+    private let listener: CommitListener
+
+    public static let commitChannel = "sanctuary_commits"
 
     public init(url: String, readers: Int = 8, metrics: (any MetricsFactory)? = nil) throws {
         self.url = url
+        let node = UUID().uuidString
         let connection = try PGConnection(url: url)
+        connection.notifiesOnCommit = (Self.commitChannel, node)
         writer = Writer(connection: connection, metrics: metrics)
         self.readers = PGPool(url: url, size: readers)
+        listener = try CommitListener(url: url, channel: Self.commitChannel, node: node)
     }
 
     /// Runs `body` with a connection of the read pool (tried once more on a fresh connection
@@ -24,7 +37,13 @@ public final class PGDatabase: Sendable {
         try readers.with(retry: true, body)
     }
 
-    public var generation: UInt64 { writer.generation.load(ordering: .acquiring) }
+    /// Commits other nodes announced.
+    public var changesByOthers: UInt64 { listener.heard.load(ordering: .acquiring) }
+
+    /// This node's commits and those other nodes announced.
+    public var generation: UInt64 {
+        writer.generation.load(ordering: .acquiring) &+ listener.heard.load(ordering: .acquiring)
+    }
     public var recentWrites: UInt64 { writer.rate.recent() }
     public var gathering: (waits: UInt64, gains: UInt64) {
         (writer.gatheringWaits.load(ordering: .relaxed), writer.gatheringGains.load(ordering: .relaxed))
@@ -43,8 +62,75 @@ public final class PGDatabase: Sendable {
     }
 
     public func close() {
+        listener.stop()
         writer.stop()
         writer.close()
         readers.close()
+    }
+}
+
+/// Listens for other nodes' commits on a connection of its own, and counts them. A lost
+/// connection is made again (and counted as a change: some may have been missed meanwhile).
+final class CommitListener: @unchecked Sendable {
+    let heard = Atomic<UInt64>(0)
+    private let url: String
+    private let channel: String
+    private let node: String
+    /// Written to by `stop`, to wake the thread from its wait at once.
+    private let wake: (read: Int32, write: Int32)
+    private let stopping = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(url: String, channel: String, node: String) throws {
+        self.url = url
+        self.channel = channel
+        self.node = node
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw PostgresError(kind: .other, message: "no pipe for the commit listener") }
+        wake = (ends[0], ends[1])
+        let connection = try PGConnection(url: url)
+        try connection.listen(channel)
+        Thread { [self] in
+            sanctuary_name_thread("sanctuary-lsn")
+            listen(on: connection)
+            done.signal()
+        }.start()
+    }
+
+    private func listen(on first: PGConnection) {
+        var connection: PGConnection? = first
+        while !stopping.load(ordering: .acquiring) {
+            guard let current = connection else {
+                // Reconnect (a failover): wait a moment, then listen again.
+                var fd = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
+                _ = poll(&fd, 1, 500)
+                if let made = try? PGConnection(url: url), (try? made.listen(channel)) != nil {
+                    connection = made
+                    heard.add(1, ordering: .releasing)
+                }
+                continue
+            }
+            var fds = [
+                pollfd(fd: current.socket, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
+            _ = poll(&fds, 2, 5_000)
+            do {
+                let others = try current.notifications().filter { $0.payload != node }.count
+                if others > 0 { heard.add(UInt64(others), ordering: .releasing) }
+            } catch {
+                current.close()
+                connection = nil
+            }
+        }
+        connection?.close()
+    }
+
+    func stop() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
+        done.wait()
+        close(wake.read)
+        close(wake.write)
     }
 }

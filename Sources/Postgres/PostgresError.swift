@@ -19,11 +19,14 @@ public struct PostgresError: StorageError, CustomStringConvertible, Sendable {
     /// The five-character SQLSTATE, empty when the error did not come from the server.
     public let sqlState: String
     public let message: String
+    /// The statement, when it was the statement that was refused.
+    public let sql: String?
 
-    public init(kind: Kind, sqlState: String = "", message: String) {
+    public init(kind: Kind, sqlState: String = "", message: String, sql: String? = nil) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
+        self.sql = sql
     }
 
     /// From a server's SQLSTATE: the classes a caller tells apart.
@@ -50,6 +53,7 @@ public struct PostgresError: StorageError, CustomStringConvertible, Sendable {
     }
 
     public var description: String {
-        sqlState.isEmpty ? "PostgreSQL: \(message)" : "PostgreSQL \(sqlState): \(message)"
+        let text = sqlState.isEmpty ? "PostgreSQL: \(message)" : "PostgreSQL \(sqlState): \(message)"
+        return sql.map { text + " (in: \($0.prefix(200)))" } ?? text
     }
 }

@@ -14,6 +14,8 @@ public protocol BatchConnection: AnyObject, SendableMetatype {
     /// Runs `body` inside a savepoint, so its changes can be undone alone.
     func savepoint<R>(_ name: String, _ body: () throws -> R) throws -> R
     var isInTransaction: Bool { get }
+    /// The transaction can only be rolled back (PostgreSQL, after a refused statement).
+    var transactionFailed: Bool { get }
     func close()
 }
 
@@ -92,7 +94,7 @@ public final class Writer<Connection: BatchConnection>: @unchecked Sendable {
                 outcome = Result { try body(connection) }
                 // Thrown (or the transaction ended under it) with nothing to undo it alone.
                 if kind == .batched, case .failure = outcome { return nil }
-                if kind == .batched && !connection.isInTransaction { return nil }
+                if kind == .batched && (!connection.isInTransaction || connection.transactionFailed) { return nil }
             }
             return { commitError in
                 if let commitError, case .success = outcome {

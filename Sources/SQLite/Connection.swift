@@ -260,6 +260,9 @@ public final class SQLiteConnection: @unchecked Sendable {
 }
 
 extension SQLiteConnection: BatchConnection {
+    /// A refused statement leaves SQLite's transaction as it was.
+    public var transactionFailed: Bool { false }
+
     public func beginBatch() throws { try execute("BEGIN IMMEDIATE") }
 
     public func commitBatch() throws {

@@ -5,8 +5,8 @@ import SQLite
 /// A connection lent by `Database` (the writer's or a reader's), on either engine. Statements
 /// are written once, with SQLite's `?` placeholders (PostgreSQL's are numbered for it), and
 /// every value is bound. Used on one thread at a time, like the connection it wraps.
-public struct Connection {
-    enum Engine {
+public struct Connection: Sendable {
+    enum Engine: Sendable {
         case sqlite(SQLiteConnection)
         case postgres(PGConnection)
     }
@@ -93,6 +93,19 @@ public struct Connection {
         switch engine {
         case .sqlite(let connection): return try connection.scalar(sql, parameters: parameters, as: type)
         case .postgres(let connection): return try connection.scalar(sql, parameters, as: type)
+        }
+    }
+
+    /// The names of a table's columns, in order (none when there is no such table).
+    public func columns(of table: String) throws -> [String] {
+        switch engine {
+        case .sqlite(let connection):
+            return try connection.query("SELECT name FROM pragma_table_info(?) ORDER BY cid", parameters: [table]) { try $0.get("name") }
+        case .postgres(let connection):
+            return try connection.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+                [table]
+            ) { try $0.get("column_name") }
         }
     }
 

@@ -31,7 +31,7 @@ struct SanctuaryCommand: ParsableCommand {
         abstract: "A self-hosted campaign website for refugee-rights groups.",
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self, Backup.self, Restore.self,
-            Check.self, MailCommand.self, SubscribersCommand.self, Routes.self,
+            Check.self, MailCommand.self, SubscribersCommand.self, Routes.self, CopyToPostgres.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -106,6 +106,41 @@ struct Migrate: ParsableCommand {
             let app = try Application(config: config)
             app.close()
             say("Database \(config.databasePath) is up to date.")
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct CopyToPostgres: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy-to-postgres",
+        abstract:
+            "Move a site's SQLite file into an empty PostgreSQL database in one transaction, then count every table's rows on both ends. Stop the server first."
+    )
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The SQLite file (default: the configured database).") var from: String?
+    @Option(help: "The empty PostgreSQL database, as a postgres:// URL.") var to: String
+
+    func run() throws {
+        do {
+            let config = try common.load()
+            let file = from ?? config.databasePath
+            guard !Database.isPostgres(file), FileManager.default.fileExists(atPath: file) else {
+                throw UserError("there is no SQLite file at \(file)")
+            }
+            guard Database.isPostgres(to) else { throw UserError("--to must be a postgres:// URL") }
+            let source = try Connection.open(file, readOnly: true)
+            let target = try Database(postgres: to)
+            defer { target.close() }
+            let started = Date()
+            let report = try CopyToPostgresStore.copy(
+                from: source, to: target, migrations: Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums))
+            for (table, rows) in report.tables where rows > 0 { say("\(table): \(rows) rows") }
+            let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
+            say(
+                "Copied \(report.rows) rows in \(report.tables.count) tables in \(seconds) s; every table counts the same on both ends. Copy the data folder (\(config.dataDirectory)) to the nodes' shared folder, set database to the URL, and start the site."
+            )
         } catch {
             fail(error)
         }

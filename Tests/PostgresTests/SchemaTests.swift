@@ -31,7 +31,9 @@ final class SchemaTests: XCTestCase {
         let sqlite = try sqliteDatabase.read { try SchemaShape.sqlite($0) }
         let postgres = try postgresDatabase.read { try SchemaShape.postgres($0) }
         XCTAssertGreaterThan(sqlite.tables.count, 30)
-        XCTAssertEqual(Set(sqlite.tables.keys), Set(postgres.tables.keys), "the same tables")
+        // Kept in memory by the one SQLite process, shared in the database by several nodes.
+        let postgresOnly: Set = ["rate_buckets"]
+        XCTAssertEqual(Set(sqlite.tables.keys), Set(postgres.tables.keys).subtracting(postgresOnly), "the same tables")
         for (name, table) in sqlite.tables.sorted(by: { $0.key < $1.key }) {
             guard let other = postgres.tables[name] else { continue }
             XCTAssertEqual(table.columns, other.columns, "\(name): the same columns, kinds, nullability and defaults")
@@ -40,7 +42,8 @@ final class SchemaTests: XCTestCase {
             XCTAssertEqual(table.references, other.references, "\(name): the same references")
             XCTAssertEqual(table.checks, other.checks, "\(name): as many checks")
         }
-        XCTAssertEqual(sqlite.indexes, postgres.indexes, "the same indexes")
+        XCTAssertEqual(
+            sqlite.indexes, postgres.indexes.filter { !postgresOnly.contains(String($0.value.prefix { $0 != "(" })) }, "the same indexes")
     }
 }
 

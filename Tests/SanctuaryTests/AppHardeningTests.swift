@@ -56,7 +56,10 @@ final class AppHardeningTests: XCTestCase {
                     $0.trimmingCharacters(in: .whitespacesAndNewlines)
                 })
         }
-        let expected: Set = ["sanctuary-io-0", "sanctuary-write", "sanctuary-ckpt", "sanctuary-mail"]
+        // SQLite's checkpoints have a thread, PostgreSQL's commit listener another.
+        let expected: Set = [
+            "sanctuary-io-0", "sanctuary-write", "sanctuary-mail", TestEngine.current == .postgres ? "sanctuary-lsn" : "sanctuary-ckpt",
+        ]
         // Threads name themselves once they run, a moment after the server starts.
         try waitUntil(timeout: 10) { names().isSuperset(of: expected) }
         XCTAssertTrue(names().isSuperset(of: expected), "\(names().sorted())")

@@ -26,7 +26,7 @@ struct GreetingsFeature: Feature {
 
     func prepare() throws {
         try app.database.writeAndWait { db in
-            try db.execute("CREATE TABLE IF NOT EXISTS greetings (id INTEGER PRIMARY KEY, email TEXT NOT NULL, words TEXT NOT NULL)")
+            try db.execute("CREATE TABLE IF NOT EXISTS greetings (\(db.dialect.idColumn), email TEXT NOT NULL, words TEXT NOT NULL)")
         }
     }
 
@@ -151,8 +151,7 @@ final class FeatureSeamTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(site.app.personalData.count, 8)
         try site.app.database.read { db in
             for declaration in site.app.personalData {
-                let columns = Set(
-                    try db.query("SELECT name FROM pragma_table_info(?)", declaration.table) { try $0.get("name", as: String.self) })
+                let columns = Set(try db.columns(of: declaration.table))
                 XCTAssertFalse(columns.isEmpty, "no table \(declaration.table)")
                 for column in declaration.columns + [declaration.email] {
                     XCTAssertTrue(columns.contains(column), "\(declaration.table).\(column)")

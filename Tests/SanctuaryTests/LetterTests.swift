@@ -165,8 +165,8 @@ final class LetterTests: XCTestCase {
             try db.run(
                 """
                 INSERT INTO letters (campaign_id, token_hash, sender_name, sender_email, sender_address, postal_code, recipient_name, subject, body, created_at)
-                SELECT id, x'00', 'Old', 'old@example.org', 'a', 'K1A 0B1', 'r', 's', 'b', '2000-01-01T00:00:00Z' FROM letter_campaigns LIMIT 1
-                """)
+                SELECT id, ?, 'Old', 'old@example.org', 'a', 'K1A 0B1', 'r', 's', 'b', '2000-01-01T00:00:00Z' FROM letter_campaigns LIMIT 1
+                """, [UInt8(0)])
         }
         XCTAssertEqual(try write("waive-travel-loans-mp", [:]).status, 303)
         XCTAssertEqual(

@@ -691,6 +691,7 @@ final class MailTests: XCTestCase {
     /// a statement evaluates one: a CHECK or a partial index's WHERE written that way costs
     /// every insert. The tables visitors and the mail sender write to use comparisons instead.
     func testWhatVisitorsAndTheMailSenderWriteBuildsNoTemporaryTables() throws {
+        try TestEngine.require(.sqlite, because: "it reads SQLite's query plans")
         let tables = [
             "signatures", "petition_province_counts", "petition_daily_counts", "rsvps", "letters", "letter_counts", "subscribers",
             "mail_addresses", "outbox", "outbox_attempts", "mail_tokens",
@@ -723,6 +724,7 @@ final class MailTests: XCTestCase {
     }
 
     func testHousekeepingAndThePendingCountUseIndexesNotWholeTables() throws {
+        try TestEngine.require(.sqlite, because: "it reads SQLite's query plans")
         let statements = [
             """
             SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('sent', 'failed') AND created_at < ?)

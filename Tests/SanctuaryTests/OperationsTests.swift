@@ -28,6 +28,11 @@ final class OperationsTests: XCTestCase {
     /// began, restores into a database `sanctuary check` finds sound, and is the server's
     /// user's alone.
     func testABackupDuringASigningBurstHoldsEverySignatureAcknowledgedBeforeIt() throws {
+        try TestEngine.require(
+            .sqlite,
+            because:
+                "SQLite's online backup and restore: on PostgreSQL, backup and restore name the engine's tools instead (testBackupAndRestoreOnPostgresNameTheEnginesTools)"
+        )
         let folder = makeTemporaryDirectory()
         let live = folder.appendingPathComponent("live.sqlite").path
         let (server, port) = try startServer(
@@ -82,6 +87,11 @@ final class OperationsTests: XCTestCase {
     /// it goes through and keeps the replaced database beside it. A damaged file or a foreign
     /// database is refused before anything is touched.
     func testRestoreRefusesADatabaseInUseAndFilesThatAreNotOurBackups() throws {
+        try TestEngine.require(
+            .sqlite,
+            because:
+                "SQLite's online backup and restore: on PostgreSQL, backup and restore name the engine's tools instead (testBackupAndRestoreOnPostgresNameTheEnginesTools)"
+        )
         let folder = makeTemporaryDirectory()
         let live = folder.appendingPathComponent("live.sqlite").path
         let backup = folder.appendingPathComponent("backup.sqlite").path
@@ -129,6 +139,11 @@ final class OperationsTests: XCTestCase {
     /// database and every picture and resource, each answering byte for byte; `sqlite3 -A`
     /// reads the archive too. A backup made before backups carried files leaves the folders be.
     func testABackupIsTheWholeSiteAndRestoreBringsBackEveryFileByteForByte() throws {
+        try TestEngine.require(
+            .sqlite,
+            because:
+                "SQLite's online backup and restore: on PostgreSQL, backup and restore name the engine's tools instead (testBackupAndRestoreOnPostgresNameTheEnginesTools)"
+        )
         let site = try TestApp(sampleContent: true) {
             $0.loadSampleMedia = true
             $0.passwordCost = 10
@@ -216,6 +231,11 @@ final class OperationsTests: XCTestCase {
     /// A crafted backup whose archive names a file outside the data folder is refused before
     /// anything is touched.
     func testRestoreRefusesAnArchiveThatWouldWriteOutsideTheDataFolder() throws {
+        try TestEngine.require(
+            .sqlite,
+            because:
+                "SQLite's online backup and restore: on PostgreSQL, backup and restore name the engine's tools instead (testBackupAndRestoreOnPostgresNameTheEnginesTools)"
+        )
         let site = try TestApp(sampleContent: true)
         let databasePath = site.app.config.databasePath
         site.stop(keepingFiles: true)
@@ -234,6 +254,19 @@ final class OperationsTests: XCTestCase {
     }
 
     /// A counter changed behind the application's back is found, named and mended.
+    func testBackupAndRestoreOnPostgresNameTheEnginesTools() throws {
+        try TestEngine.require(.postgres, because: "on SQLite the backup command makes the backup (the tests above)")
+        let site = try TestApp()
+        let url = site.app.config.databasePath
+        site.stop()
+        for arguments in [["backup", "--output", "/tmp/never.sqlite"], ["restore", "/tmp/never.sqlite"]] {
+            let answer = try command(arguments + ["--db", url])
+            XCTAssertNotEqual(answer.status, 0, answer.output)
+            XCTAssertTrue(answer.output.contains("pg_dump"), answer.output)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/never.sqlite"))
+    }
+
     func testCheckFindsCountersThatDifferFromTheirRowsAndRepairMendsThem() throws {
         let site = try TestApp(sampleContent: true)
         let path = site.app.config.databasePath
@@ -243,7 +276,7 @@ final class OperationsTests: XCTestCase {
 
         let clean = try command(["check", "--db", path])
         XCTAssertEqual(clean.status, 0, clean.output)
-        try SQLiteConnection(path: path).execute(
+        try Connection.open(path).execute(
             """
             UPDATE petitions SET signature_count = signature_count + 40 WHERE slug = 'waive-travel-loans';
             UPDATE petition_province_counts SET count = 7 WHERE province = 'QC';
@@ -269,6 +302,11 @@ final class OperationsTests: XCTestCase {
     /// Rotating backups appear in `var/backups/` (0700, files 0600) and only the newest
     /// `backup.keep` stay.
     func testTheServerKeepsRotatingBackups() throws {
+        try TestEngine.require(
+            .sqlite,
+            because:
+                "SQLite's online backup and restore: on PostgreSQL, backup and restore name the engine's tools instead (testBackupAndRestoreOnPostgresNameTheEnginesTools)"
+        )
         let site = try TestApp { config in
             config.backupEveryHours = 0.5 / 3600  // every half second
             config.backupKeep = 2
@@ -294,6 +332,10 @@ final class OperationsTests: XCTestCase {
     /// (CI installs it) it passes `promtool check rules` and its own unit tests: each alert
     /// fires on the series that should raise it and not on a healthy site.
     func testTheAlertFileNamesOnlyMetricsTheServerExportsAndItsRulesFireWhenTheyShould() throws {
+        try TestEngine.require(
+            .sqlite,
+            because: "the alerts read the rotating backups' series, which a site on PostgreSQL (backed up by its own tools) does not export"
+        )
         let site = try TestApp(sampleContent: true) { $0.backupEveryHours = 24 }
         defer { site.stop() }
         try BackupStore.rotate(databasePath: site.app.config.databasePath, folder: site.app.config.backupDirectory, keep: 2)
@@ -420,6 +462,11 @@ final class OperationsTests: XCTestCase {
 /// The outbox keeps no secrets: a backup taken while mail waits holds no link that works.
 final class OutboxSecretsTests: XCTestCase {
     func testNoRowOfTheOutboxInABackupHoldsALinkThatAnyRouteAccepts() throws {
+        try TestEngine.require(
+            .sqlite,
+            because:
+                "SQLite's online backup and restore: on PostgreSQL, backup and restore name the engine's tools instead (testBackupAndRestoreOnPostgresNameTheEnginesTools)"
+        )
         let site = try TestApp(sampleContent: true) {
             $0.confirmSignatures = true
             $0.smtpURL = nil
@@ -470,12 +517,16 @@ final class OutboxSecretsTests: XCTestCase {
 final class KnownMigrationsListTests: XCTestCase {
     func testTheBuildKnowsExactlyTheMigrationsInTheFolder() throws {
         let folder = packageRoot.appendingPathComponent("Migrations")
-        let files = try Migrator(directory: folder).migrations()
+        let files =
+            try Migrator(directory: folder).migrations(for: .sqlite).map(\.name)
+            + Migrator(directory: folder).migrations(for: .postgres).map { "postgres/" + $0.name }
         XCTAssertEqual(
-            Set(files.map(\.name)), Set(KnownMigrations.checksums.keys),
+            Set(files), Set(KnownMigrations.checksums.keys),
             "Sources/Sanctuary/App/KnownMigrations.swift is out of date: run Migrations/known")
-        XCTAssertNoThrow(
-            try Migrator(directory: folder, known: KnownMigrations.checksums).migrations(),
-            "a migration was edited after Migrations/known listed it: run Migrations/known (or put the change in a new migration)")
+        for dialect in [Dialect.sqlite, .postgres] {
+            XCTAssertNoThrow(
+                try Migrator(directory: folder, known: KnownMigrations.checksums).migrations(for: dialect),
+                "a migration was edited after Migrations/known listed it: run Migrations/known (or put the change in a new migration)")
+        }
     }
 }

@@ -25,12 +25,12 @@ public enum PostgresTestServer {
         return "\(base)/\(name)"
     }
 
-    private static func psql() -> String {
+    static func psql() -> String {
         ["/usr/bin/psql", "/usr/local/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "psql"
     }
 
     /// The folder of `initdb` and `pg_ctl`: Debian's versioned one, newest first.
-    private static func binaries() -> String? {
+    static func binaries() -> String? {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted(by: >)
         for version in versions where FileManager.default.isExecutableFile(atPath: "\(root)/\(version)/bin/initdb") {
@@ -77,8 +77,8 @@ public enum PostgresTestServer {
         }
     }
 
-    struct Failed: Error, CustomStringConvertible {
-        let description: String
+    public struct Failed: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Runs a program to its end (`posix_spawn` and `waitpid`: the server `pg_ctl` starts
@@ -107,7 +107,22 @@ public enum PostgresTestServer {
         }
     }
 
-    private static func freePort() -> Int {
+    /// Runs a program and answers what it printed.
+    static func output(_ program: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failed(description: "\(program) exited \(process.terminationStatus)") }
+        return text
+    }
+
+    static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -118,5 +133,104 @@ public enum PostgresTestServer {
         _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A primary and its synchronous standby, two clusters of their own in a temporary folder,
+/// for the failover test: `url` names both hosts, as a deployment's does, so libpq finds
+/// whichever is the primary (`target_session_attrs=read-write`).
+public final class PostgresPair: @unchecked Sendable {
+    public let primaryPort = PostgresTestServer.freePort()
+    public let standbyPort = PostgresTestServer.freePort()
+    private let bin: String
+    private let folder: String
+    private let asRoot = getuid() == 0
+
+    public var url: String {
+        "postgres://sanctuary@127.0.0.1:\(primaryPort),127.0.0.1:\(standbyPort)/sanctuary?target_session_attrs=read-write&connect_timeout=2"
+    }
+    /// The standby alone (to read what it holds once promoted).
+    public var standbyURL: String { "postgres://sanctuary@127.0.0.1:\(standbyPort)/sanctuary" }
+
+    public init() throws {
+        guard let bin = PostgresTestServer.binaries() else {
+            throw PostgresTestServer.Unavailable(description: "PostgreSQL is not installed (.ci/run installs postgresql-15)")
+        }
+        self.bin = bin
+        folder = NSTemporaryDirectory() + "sanctuary-pair-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if asRoot { try PostgresTestServer.run("/bin/chown", ["postgres:postgres", folder]) }
+        let primary = folder + "/primary"
+        try pg("initdb", ["-D", primary, "-A", "trust", "-U", "sanctuary", "-E", "UTF8", "--locale=C", "--no-sync"])
+        try start(primary, port: primaryPort, options: "-c wal_level=replica -c max_wal_senders=4 -c synchronous_commit=on")
+        try PostgresTestServer.run(
+            PostgresTestServer.psql(), ["postgres://sanctuary@127.0.0.1:\(primaryPort)/postgres", "-q", "-c", "CREATE DATABASE sanctuary"])
+        let standby = folder + "/standby"
+        try pg(
+            "pg_basebackup",
+            [
+                "-h", "127.0.0.1", "-p", String(primaryPort), "-U", "sanctuary", "-D", standby, "-R", "-X", "stream", "--no-sync",
+                "--checkpoint=fast",
+                "-d", "application_name=standby",
+            ])
+        try start(standby, port: standbyPort, options: "")
+        // Synchronous from now on (before, CREATE DATABASE would have waited for a standby not yet made).
+        try PostgresTestServer.run(
+            PostgresTestServer.psql(),
+            [
+                "postgres://sanctuary@127.0.0.1:\(primaryPort)/postgres", "-q", "-c",
+                "ALTER SYSTEM SET synchronous_standby_names = 'standby'",
+                "-c", "SELECT pg_reload_conf()",
+            ])
+        // Until the primary counts the standby as synchronous: before that a commit would not wait for it.
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let state = try? PostgresTestServer.output(
+                PostgresTestServer.psql(),
+                ["postgres://sanctuary@127.0.0.1:\(primaryPort)/postgres", "-Atq", "-c", "SELECT sync_state FROM pg_stat_replication"])
+            if state?.contains("sync") == true && state?.contains("async") == false { break }
+            guard Date() < deadline else { throw PostgresTestServer.Failed(description: "the standby never became synchronous") }
+            usleep(100_000)
+        }
+    }
+
+    private func pg(_ program: String, _ arguments: [String]) throws {
+        try PostgresTestServer.run(bin + "/" + program, arguments, asPostgres: asRoot)
+    }
+
+    private func start(_ data: String, port: Int, options: String) throws {
+        try pg(
+            "pg_ctl",
+            [
+                "-D", data, "-l", data + ".log", "-w", "-o",
+                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off \(options)", "start",
+            ])
+    }
+
+    /// The primary's machine lost: its postmaster and every backend killed at once (SIGKILL).
+    public func killPrimary() throws {
+        let pidFile = try String(contentsOfFile: folder + "/primary/postmaster.pid", encoding: .utf8)
+        guard let postmaster = pid_t(pidFile.split(separator: "\n").first ?? "") else {
+            throw PostgresTestServer.Failed(description: "no postmaster pid")
+        }
+        var victims = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8) else { continue }
+            // The fourth field, after the command in parentheses, is the parent.
+            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+            if fields.count > 1, pid_t(fields[1]) == postmaster { victims.append(pid) }
+        }
+        for pid in victims { kill(pid, SIGKILL) }
+    }
+
+    public func promoteStandby() throws {
+        try pg("pg_ctl", ["-D", folder + "/standby", "-w", "promote"])
+    }
+
+    public func stop() {
+        for data in ["primary", "standby"] {
+            try? pg("pg_ctl", ["-D", folder + "/" + data, "-m", "immediate", "-w", "stop"])
+        }
+        try? FileManager.default.removeItem(atPath: folder)
     }
 }

@@ -3,6 +3,7 @@ import HTTP
 import Logging
 import Sanctuary
 import Storage
+import XCTest
 
 /// The package's root folder (holding Migrations/, Public/, Config/), found from this file.
 public let packageRoot: URL = URL(fileURLWithPath: #filePath)
@@ -30,8 +31,22 @@ public struct WaitTimeout: Error, CustomStringConvertible {
     public var description: String { "condition not met within \(seconds) s" }
 }
 
-/// The real application on a real SQLite file in a temp folder, served by the real
-/// server on an ephemeral port.
+/// The engine the suite runs on: SQLite unless `SANCTUARY_TEST_ENGINE=postgres` (CI runs the
+/// suite once on each). A test about something only one engine has skips on the other with
+/// its reason (`TestEngine.require`).
+public enum TestEngine: Sendable, Equatable {
+    case sqlite, postgres
+
+    public static let current: TestEngine = ProcessInfo.processInfo.environment["SANCTUARY_TEST_ENGINE"] == "postgres" ? .postgres : .sqlite
+
+    /// Skips the test unless the suite runs on `engine`, saying why.
+    public static func require(_ engine: TestEngine, because reason: String) throws {
+        if current != engine { throw XCTSkip("\(engine) only: \(reason)") }
+    }
+}
+
+/// The real application on a real SQLite file in a temp folder (or a fresh PostgreSQL
+/// database, see `TestEngine`), served by the real server on an ephemeral port.
 public final class TestApp: Sendable {
     public let app: Application
     public let server: HTTPServer
@@ -43,6 +58,10 @@ public final class TestApp: Sendable {
         var config = AppConfig(root: packageRoot)
         config.port = 0
         config.database = directory.appendingPathComponent("test.sqlite").path
+        if TestEngine.current == .postgres {
+            config.database = try PostgresTestServer.database()
+            config.dataFolder = directory.path
+        }
         config.accessLog = .off
         config.loadSampleContent = sampleContent
         // The sample pictures cost a few hundred milliseconds; the tests about pictures upload their own.

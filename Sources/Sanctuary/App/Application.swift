@@ -102,12 +102,17 @@ public final class Application: Sendable {
         metrics = PrometheusCollectorRegistry()
         metricsFactory = MetricsFeature.factory(metrics)
         database = try Database(location: config.databasePath, metrics: metricsFactory)
+        // Several nodes starting at once on one PostgreSQL start one after another: the
+        // migrations, the keys and the sample content are made once.
+        let startup = try database.hold("startup")
+        defer { startup.release() }
         let applied = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
         languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"))
         serverKey = try ServerKey.load(from: database)
         formTokens = FormToken(key: serverKey)
-        actionLimiter = RateLimiter(capacity: config.signaturesPerMinute, per: 60)
+        actionLimiter = RateLimiter(
+            capacity: config.signaturesPerMinute, per: 60, shared: Self.sharedBuckets(database, serverKey: serverKey, limiter: "actions"))
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
         mailLinks = try MailLinkKey.load(directory: config.dataDirectory)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
@@ -207,7 +212,7 @@ public final class Application: Sendable {
         }
         router.errorResponse = { [self] request, error in
             logger.error("\(request.method) \(request.path) failed: \(error)")
-            return ErrorPages.serverError(self, request)
+            return ErrorPages.failed(self, request, error)
         }
         router.freeze()
     }
@@ -312,6 +317,17 @@ public final class Application: Sendable {
 
     /// Cookies carry `Secure` when configured, or when the visitor came over HTTPS (a trusted proxy said so).
     public func secureCookies(_ request: Request) -> Bool { config.secureCookies || request.isSecure }
+
+    /// Where a rate limiter keeps its buckets: shared by every node on PostgreSQL, nil (this
+    /// process's memory) on SQLite.
+    static func sharedBuckets(_ database: Database, serverKey: ServerKey, limiter: String) -> SharedRateBuckets? {
+        database.dialect == .postgres ? SharedRateBuckets(database, limiter: limiter, hash: { serverKey.clientHash($0) }) : nil
+    }
+
+    /// A rate limiter, shared by every node on PostgreSQL.
+    public func rateLimiter(_ name: String, capacity: Int, per period: TimeInterval) -> RateLimiter {
+        RateLimiter(capacity: capacity, per: period, shared: Self.sharedBuckets(database, serverKey: serverKey, limiter: name))
+    }
 
     public func close() {
         scheduler.withLock { scheduler in

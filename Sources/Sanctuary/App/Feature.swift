@@ -152,10 +152,14 @@ public struct ScheduledJob: Sendable {
     /// Runs on a thread of its own (the mailer's for `.mail`), never one that answers requests:
     /// it may wait for the database (`writeAndWait`).
     public let run: @Sendable () throws -> Void
+    /// Work for this node (its own caches), run by every node; the site's work (mail,
+    /// reminders, housekeeping) runs on one node at a time when several share a PostgreSQL.
+    public let onEveryNode: Bool
 
-    public init(_ name: String, _ cadence: Cadence, run: @escaping @Sendable () throws -> Void) {
+    public init(_ name: String, _ cadence: Cadence, onEveryNode: Bool = false, run: @escaping @Sendable () throws -> Void) {
         self.name = name
         self.cadence = cadence
+        self.onEveryNode = onEveryNode
         self.run = run
     }
 }

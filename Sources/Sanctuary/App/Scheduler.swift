@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Storage
 
 /// Runs the features' jobs by the clock (`Feature.jobs`): the `.mail` ones on the mailer's
 /// thread before it looks for due mail (so what they queue goes at once), the others on a
@@ -19,12 +20,17 @@ final class Scheduler: Sendable {
     /// The jobs the mailer runs every `mail.schedule_seconds`.
     static func runMailJobs(_ app: Application) {
         for job in app.features.flatMap({ $0.jobs() }) where job.cadence == .mail {
-            run(job, logger: app.logger)
+            run(job, in: app)
         }
     }
 
-    private static func run(_ job: ScheduledJob, logger: Logger) {
-        do { try job.run() } catch { logger.error("\(job.name) failed: \(error)") }
+    /// Runs a job, unless another node is running it (several nodes on one PostgreSQL).
+    private static func run(_ job: ScheduledJob, in app: Application) {
+        do {
+            if job.onEveryNode { try job.run() } else { try app.database.alone("job." + job.name) { try job.run() } }
+        } catch {
+            app.logger.error("\(job.name) failed: \(error)")
+        }
     }
 
     private func run() {
@@ -44,7 +50,7 @@ final class Scheduler: Sendable {
                     soonest = min(soonest, due)
                     continue
                 }
-                Self.run(job, logger: app.logger)
+                Self.run(job, in: app)
                 let due = Date().addingTimeInterval(period)
                 next[job.name] = due
                 soonest = min(soonest, due)

@@ -1,4 +1,5 @@
 import HTTP
+import Storage
 
 /// Error pages in the site layout.
 enum ErrorPages {
@@ -12,6 +13,25 @@ enum ErrorPages {
             </section>
             """
         }
+    }
+
+    /// What a failed request answers: `503` with `Retry-After` while the database cannot be
+    /// reached for a moment (a failover, a restart, a lock held too long), else `500`.
+    static func failed(_ app: Application, _ request: Request, _ error: any Error) -> Response {
+        switch error.storageFailure {
+        case .connectionLost, .busy, .serializationFailure: return unavailable(app, request)
+        default: return serverError(app, request)
+        }
+    }
+
+    /// `503` with `Retry-After`: the database could not be reached for a moment.
+    static func unavailable(_ app: Application, _ request: Request) -> Response {
+        var response = message(
+            app, request, status: .serviceUnavailable, title: app.t(request)("error.unavailable.title"),
+            body: app.t(request)("error.unavailable.body"))
+        response.headers["Retry-After"] = "5"
+        response.cache(.noStore)
+        return response
     }
 
     static func serverError(_ app: Application, _ request: Request) -> Response {
@@ -41,7 +61,7 @@ enum ErrorPages {
     /// that silently shows less.
     static func readFailed(_ app: Application, _ request: Request, _ error: any Error) -> Response {
         app.logger.error("\(request.method) \(request.path): a read failed: \(error)")
-        return serverError(app, request)
+        return failed(app, request, error)
     }
 
     /// `429` with `Retry-After`.

@@ -7,8 +7,8 @@ import Storage
 struct AdminFeature: Feature {
     let app: Application
     /// Sign-in attempts, throttled per address and per account.
-    let loginsByAddress = RateLimiter(capacity: 10, per: 15 * 60)
-    let loginsByAccount = RateLimiter(capacity: 5, per: 15 * 60)
+    let loginsByAddress: RateLimiter
+    let loginsByAccount: RateLimiter
     /// Verified when the account does not exist, so a missing account takes as long as a
     /// wrong password: made with the configured cost (a fixed cost 15 beside accounts hashed
     /// at another cost told who has an account), once, on the first attempt.
@@ -16,6 +16,8 @@ struct AdminFeature: Feature {
 
     init(app: Application) {
         self.app = app
+        loginsByAddress = app.rateLimiter("logins.address", capacity: 10, per: 15 * 60)
+        loginsByAccount = app.rateLimiter("logins.account", capacity: 5, per: 15 * 60)
         dummyHash = LazyValue { (try? app.passwordHasher.hash(SecretToken.make())) ?? "" }
     }
 

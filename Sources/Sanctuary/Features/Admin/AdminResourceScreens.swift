@@ -141,22 +141,26 @@ struct AdminResourceScreens {
         case .success(let values):
             let user = session.user
             // nil: the slug is taken.
+            // (In a savepoint: on PostgreSQL a refused statement spoils its whole transaction
+            // until what it did is rolled back.)
             let outcome: Int64? = try await app.database.write { db in
                 do {
-                    if let id {
-                        guard try resource.update(db, id: id, values) else { return -1 }
+                    return try db.savepoint("save") { () throws -> Int64? in
+                        if let id {
+                            guard try resource.update(db, id: id, values) else { return -1 }
+                            try StaffStore.record(
+                                db, user: user, action: "edit",
+                                subject: AdminResource.auditSubject(
+                                    resource.key, id: id, title: values["title"].flatMap(String.init(sqlValue:))))
+                            return id
+                        }
+                        let newID = try resource.insert(db, values)
                         try StaffStore.record(
-                            db, user: user, action: "edit",
+                            db, user: user, action: "create",
                             subject: AdminResource.auditSubject(
-                                resource.key, id: id, title: values["title"].flatMap(String.init(sqlValue:))))
-                        return id
+                                resource.key, id: newID, title: values["title"].flatMap(String.init(sqlValue:))))
+                        return newID
                     }
-                    let newID = try resource.insert(db, values)
-                    try StaffStore.record(
-                        db, user: user, action: "create",
-                        subject: AdminResource.auditSubject(resource.key, id: newID, title: values["title"].flatMap(String.init(sqlValue:)))
-                    )
-                    return newID
                 } catch let error where error.storageFailure == .uniqueViolation {
                     return nil
                 }

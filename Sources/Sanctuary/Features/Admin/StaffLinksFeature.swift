@@ -12,7 +12,12 @@ struct StaffLinksFeature: Feature {
     static let inviteLifetime: TimeInterval = 7 * 86_400
     static let resetLifetime: TimeInterval = 3600
     /// Reset requests, throttled per address.
-    let resetsByAddress = RateLimiter(capacity: 5, per: 15 * 60)
+    let resetsByAddress: RateLimiter
+
+    init(app: Application) {
+        self.app = app
+        resetsByAddress = app.rateLimiter("resets.address", capacity: 5, per: 15 * 60)
+    }
 
     func register() {
         app.router.post("/admin/accounts/invite", async: invite)

@@ -95,9 +95,9 @@ extension MailingAudience {
     public static let subscribers = MailingAudience(
         "subscribers",
         sql: """
-            SELECT email, language FROM (
-                SELECT email, language, max(id) FROM subscribers
-                WHERE unsubscribed_at IS NULL AND confirmed_at IS NOT NULL AND (? IS NULL OR campaign_id = ?)
+            SELECT email, language FROM subscribers WHERE id IN (
+                SELECT max(id) FROM subscribers
+                WHERE unsubscribed_at IS NULL AND confirmed_at IS NOT NULL AND (CAST(? AS BIGINT) IS NULL OR campaign_id = ?)
                 GROUP BY email)
             """, allowsAll: true,
         choices: { db, t in

@@ -323,7 +323,8 @@ extension MailingAudience {
     /// An event's confirmed attendees.
     public static let attendees = MailingAudience(
         "attendees",
-        sql: "SELECT email, language FROM rsvps WHERE event_id = ? AND ? IS NOT NULL AND status = \(RSVPStatus.confirmed.sqlLiteral)",
+        sql:
+            "SELECT email, language FROM rsvps WHERE event_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND status = \(RSVPStatus.confirmed.sqlLiteral)",
         choices: { db, t in
             try EventStore.choices(db).map { (Optional($0.0), t("admin.mailing.audience.attendees", ["title": $0.1])) }
         })

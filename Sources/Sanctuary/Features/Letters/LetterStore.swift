@@ -64,9 +64,9 @@ public enum LetterStore {
         try db.query(
             """
             SELECT letter_campaigns.title AS title, letter_campaigns.letter_count AS total, letter_campaigns.sent_count AS sent,
-                   coalesce((SELECT group_concat(name_en || ' (' || count || iif(sent > 0, ', ✉ ' || sent, '') || ')', ', ') FROM
+                   coalesce((SELECT \(db.dialect.joined("name_en || ' (' || count || CASE WHEN sent > 0 THEN ', ✉ ' || sent ELSE '' END || ')'", separator: "', '")) FROM
                        (SELECT ridings.name_en, letter_counts.count, letter_counts.sent FROM letter_counts JOIN ridings ON ridings.code = letter_counts.riding_code
-                        WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5)), '') AS ridings
+                        WHERE letter_counts.campaign_id = letter_campaigns.id ORDER BY letter_counts.count DESC LIMIT 5) AS top), '') AS ridings
             FROM letter_campaigns ORDER BY letter_campaigns.id
             """
         ) {
@@ -114,7 +114,7 @@ public enum LetterStore {
         try db.run(
             """
             INSERT INTO letter_counts (campaign_id, riding_code, count) VALUES (?, ?, 1)
-            ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = count + 1
+            ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = letter_counts.count + 1
             """, campaign.id, ridingCode)
         try purge(db, retentionDays: retentionDays)
         return (token, id)
@@ -162,7 +162,7 @@ public enum LetterStore {
         try db.run(
             """
             INSERT INTO letter_counts (campaign_id, riding_code, count, sent) VALUES (?, ?, 0, 1)
-            ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = sent + 1
+            ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = letter_counts.sent + 1
             """, letter.campaignID, letter.ridingCode)
         return true
     }

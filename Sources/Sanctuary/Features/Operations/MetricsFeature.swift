@@ -112,8 +112,14 @@ struct MetricsFeature: Feature {
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.doubleValue ?? 0
         }
         let database = app.config.databasePath
-        gauge("database", "bytes", "The SQLite file on disk.").set(size(database))
-        gauge("database_wal", "bytes", "The SQLite write-ahead log on disk (emptied at quiet moments).").set(size(database + "-wal"))
+        if app.database.dialect == .postgres {
+            let bytes = try? app.database.read { try $0.scalar("SELECT pg_database_size(current_database())", as: Int64.self) }
+            gauge("database", "bytes", "The database on disk (SQLite's file, or PostgreSQL's database).").set(
+                Double(bytes.flatMap { $0 } ?? 0))
+        } else {
+            gauge("database", "bytes", "The database on disk (SQLite's file, or PostgreSQL's database).").set(size(database))
+            gauge("database_wal", "bytes", "The SQLite write-ahead log on disk (emptied at quiet moments).").set(size(database + "-wal"))
+        }
         var disk = statvfs()
         if statvfs(app.config.dataDirectory.isEmpty ? "." : app.config.dataDirectory, &disk) == 0 {
             let block = Double(disk.f_frsize)

@@ -244,16 +244,23 @@ public enum PetitionStore {
     /// commits (`Connection.addToCounter`). True when this one made the total reach the goal
     /// (exactly once per petition: the count moves by one, and the batch's total is read
     /// once, then counted on).
+    /// A petition's total moved by a batch's signatures, and the moment its goal was reached.
+    private static func countUpdate(now: String) -> String {
+        """
+        UPDATE petitions SET signature_count = signature_count + ?1,
+            goal_reached_at = CASE WHEN goal > 0 AND signature_count < goal AND signature_count + ?1 >= goal
+                                   THEN \(now) ELSE goal_reached_at END
+        WHERE id = ?2
+        """
+    }
+    private static let countOnSQLite = countUpdate(now: Dialect.sqlite.now)
+    private static let countOnPostgres = countUpdate(now: Dialect.postgres.now)
+
     private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Bool {
         let id = SQLValue.integer(petitionID)
         var goal: Int?
         let total = try connection.addToCounter(
-            """
-            UPDATE petitions SET signature_count = signature_count + ?1,
-                goal_reached_at = CASE WHEN goal > 0 AND signature_count < goal AND signature_count + ?1 >= goal
-                                       THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE goal_reached_at END
-            WHERE id = ?2
-            """, key: [id],
+            connection.dialect == .postgres ? countOnPostgres : countOnSQLite, key: [id],
             current: {
                 let row = try connection.first("SELECT signature_count, goal FROM petitions WHERE id = ?", petitionID) {
                     (try $0.get("signature_count", as: Int.self), try $0.get("goal", as: Int.self))
@@ -266,12 +273,12 @@ public enum PetitionStore {
         try connection.addToCounter(
             """
             INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?2, ?3, ?1)
-            ON CONFLICT (petition_id, province) DO UPDATE SET count = count + excluded.count
+            ON CONFLICT (petition_id, province) DO UPDATE SET count = petition_province_counts.count + excluded.count
             """, key: [id, .text(province)])
         try connection.addToCounter(
             """
             INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?2, ?3, ?1)
-            ON CONFLICT (petition_id, day) DO UPDATE SET count = count + excluded.count
+            ON CONFLICT (petition_id, day) DO UPDATE SET count = petition_daily_counts.count + excluded.count
             """, key: [id, .text(day)])
         return target > 0 && total == target
     }
@@ -300,7 +307,7 @@ extension MailingAudience {
         "signers",
         sql: """
             SELECT email, language FROM signatures
-            WHERE petition_id = ? AND ? IS NOT NULL AND confirmed_at IS NOT NULL AND consent_updates = 1
+            WHERE petition_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND confirmed_at IS NOT NULL AND consent_updates = 1
             """,
         choices: { db, t in
             try PetitionStore.allForStaff(db).map { (Optional($0.id), t("admin.mailing.audience.signers", ["title": $0.title.text(t)])) }
@@ -311,7 +318,7 @@ extension MailingAudience {
         "outcome",
         sql: """
             SELECT email, language FROM signatures
-            WHERE petition_id = ? AND ? IS NOT NULL AND confirmed_at IS NOT NULL AND notify_outcome = 1
+            WHERE petition_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND confirmed_at IS NOT NULL AND notify_outcome = 1
             """,
         label: { db, id, t in t("admin.mailing.audience.outcome", ["title": try id.flatMap { try PetitionStore.title(db, id: $0) } ?? "?"])
         })

@@ -14,6 +14,11 @@ struct SiteSettingsFeature: Feature {
         [AdminNavigationEntry(path: "/admin/settings", label: "admin.nav.settings", area: .settings, order: 130)]
     }
 
+    /// Settings staff saved on another node show here within a second.
+    func jobs() -> [ScheduledJob] {
+        [ScheduledJob("settings.follow", .every(1), onEveryNode: true) { [app] in app.siteSettings.followOthers(app.database) }]
+    }
+
     func register() {
         app.router.get("/admin/settings", edit)
         app.router.post(

@@ -34,8 +34,18 @@ final class SiteSettingsCache: Sendable {
         var shareImage: Media?
     }
     private let value = Mutex(Value())
+    /// Other nodes' commits when the settings were last read (`followOthers`).
+    private let othersSeen = Atomic<UInt64>(0)
 
     var current: Value { value.withLock { $0 } }
+
+    /// Reads the settings again if another node has committed anything since they were read
+    /// (its staff may have changed them); nothing on SQLite, where every change is this node's.
+    func followOthers(_ database: Database) {
+        let others = database.changesByOthers
+        guard othersSeen.exchange(others, ordering: .acquiringAndReleasing) != others else { return }
+        reload(database)
+    }
 
     func reload(_ database: Database) {
         let loaded = try? database.read { db in

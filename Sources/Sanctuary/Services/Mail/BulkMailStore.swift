@@ -101,7 +101,7 @@ public enum BulkMailStore {
             let audience = audiences.first(where: { $0.key == mailing.audience })?.sql
         else { return nil }
         try db.run(
-            "INSERT INTO mail_addresses (address) SELECT email FROM (\(audience)) WHERE true ON CONFLICT (address) DO NOTHING",
+            "INSERT INTO mail_addresses (address) SELECT email FROM (\(audience)) AS a WHERE true ON CONFLICT (address) DO NOTHING",
             mailing.audienceID, mailing.audienceID)
         let queued = try db.run(
             """

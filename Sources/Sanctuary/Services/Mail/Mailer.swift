@@ -14,6 +14,9 @@ import Synchronization
 /// Every few seconds it also runs the features' `.mail` jobs (event reminders, scheduled mailings) the application
 /// gives it: they write their mail into the outbox like any action.
 public final class Mailer: Sendable {
+    /// How long a node holds the messages it claimed (PostgreSQL) before another may take them:
+    /// longer than a pass of 100 messages takes at any sending rate we allow.
+    static let claimLease: TimeInterval = 600
     public struct Settings: Sendable {
         public var smtp: SMTPSettings?
         /// `mail.from`, parsed once: the `From` of every message, and the envelope sender
@@ -186,9 +189,27 @@ public final class Mailer: Sendable {
         passes.add(1, ordering: .relaxed)
         if let pause = relayPause.withLock({ $0 }), pause.until > Date() { return .relayPaused(until: pause.until) }
         let due: [DueMessage]
-        do { due = try database.read { try OutboxStore.due($0, limit: 100) } } catch {
+        // Several nodes on one PostgreSQL each take their own messages (`OutboxStore.claim`).
+        let lease = database.dialect == .postgres ? Timestamp.format(Date().addingTimeInterval(Self.claimLease)) : nil
+        do {
+            if let lease {
+                due = try database.writeAndWait { try OutboxStore.claim($0, leaseUntil: lease, limit: 100) }
+            } else {
+                due = try database.read { try OutboxStore.due($0, limit: 100) }
+            }
+        } catch {
             logger.error("mail: could not read the outbox: \(error)")
             return .relayPaused(until: Date().addingTimeInterval(5))
+        }
+        // Claimed but neither attempted nor set aside when the pass ends: due again at once.
+        var unattempted = lease == nil ? [] : Set(due.map(\.id))
+        defer {
+            if let lease, !unattempted.isEmpty {
+                let ids = Array(unattempted)
+                do { try database.writeAndWait { try OutboxStore.release($0, ids: ids, leaseUntil: lease) } } catch {
+                    logger.error("mail: could not give back \(ids.count) messages (due again within \(Int(Self.claimLease)) s): \(error)")
+                }
+            }
         }
         let render = renderer.withLock { $0 }
         let interval = 1.0 / max(0.1, settings.maxPerSecond)
@@ -206,6 +227,7 @@ public final class Mailer: Sendable {
             guard let text else {
                 // A mailing paused or cancelled since the batch was read, or gone: held or
                 // failed, never left due.
+                unattempted.remove(message.id)
                 setAside(message)
                 continue
             }
@@ -216,15 +238,17 @@ public final class Mailer: Sendable {
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
             lastSend = slot
             attempted = true
+            unattempted.remove(message.id)
             let sender = settings.returnPath?(message.id) ?? settings.from.address
             let result = transport.send(from: sender, to: [message.recipient], message: Array(text.utf8))
-            if let pause = record(message, result) { return .relayPaused(until: pause) }
+            if let pause = record(message, result, lease: lease) { return .relayPaused(until: pause) }
         }
         return attempted ? .worked : .idle
     }
 
     /// Records an attempt; answers when to try the relay again if it failed the session.
-    private func record(_ message: DueMessage, _ result: DeliveryResult) -> Date? {
+    /// `lease`: until when this node claimed the message (PostgreSQL), which the record replaces.
+    private func record(_ message: DueMessage, _ result: DeliveryResult, lease: String?) -> Date? {
         var relayFailure: DeliveryFailure?
         if case .failed(let failure) = result, failure.verdict == .relay { relayFailure = failure }
         // One step on the pause: a relay failure lengthens it; anything else ends it.
@@ -241,7 +265,8 @@ public final class Mailer: Sendable {
         do {
             let (id, retryBase, policy, relayFailure) = (message.id, settings.retryBase, settings.bouncePolicy, relayFailure)
             try database.writeAndWait { db in
-                try OutboxStore.record(db, id: id, result: result, retryBase: retryBase, policy: policy, relayRetry: pauseUntil)
+                try OutboxStore.record(
+                    db, id: id, result: result, retryBase: retryBase, policy: policy, relayRetry: pauseUntil, claimedUntil: lease)
                 if let pauseUntil, let relayFailure {
                     try RelayStatusStore.failed(db, reply: relayFailure.description, nextTry: pauseUntil)
                 } else if recovered {

@@ -86,6 +86,39 @@ public enum OutboxStore {
         }
     }
 
+    /// Takes the due messages for this node when several nodes share a PostgreSQL: each is
+    /// leased (its next attempt moved to `leaseUntil`) in the same statement that finds it, and
+    /// rows another node is taking are skipped, so no message is sent by two nodes. A node
+    /// that dies holding a lease leaves its messages due again when the lease ends; `release`
+    /// gives back those a pass did not attempt.
+    public static func claim(_ db: Connection, now: String = Timestamp.now(), leaseUntil: String, limit: Int) throws -> [DueMessage] {
+        try db.query(
+            """
+            UPDATE outbox SET next_attempt_at = ? WHERE id IN (
+                SELECT id FROM outbox WHERE state IN \(OutboxState.unsent.sqlList) AND next_attempt_at <= ?
+                ORDER BY priority, next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+            RETURNING id, recipient, message, mailing_id, language, priority
+            """, leaseUntil, now, limit
+        ) {
+            (
+                priority: try $0.get("priority", as: Int.self),
+                message: DueMessage(
+                    id: try $0.get("id", as: Int64.self), recipient: try $0.get("recipient", as: String.self),
+                    message: try $0.get("message", as: String.self), mailingID: try $0.optional("mailing_id", as: Int64.self),
+                    language: try $0.get("language", as: String.self))
+            )
+        }.sorted { ($0.priority, $0.message.id) < ($1.priority, $1.message.id) }.map(\.message)
+    }
+
+    /// Gives back messages `claim` took and no attempt was made on: due again at once.
+    public static func release(_ db: Connection, ids: [Int64], leaseUntil: String, now: String = Timestamp.now()) throws {
+        for id in ids {
+            try db.run(
+                "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND next_attempt_at = ? AND state IN \(OutboxState.unsent.sqlList)",
+                now, id, leaseUntil)
+        }
+    }
+
     /// A paused mailing's messages wait with this as their next attempt: never due, and
     /// the sender's index skips them without a look.
     public static let heldUntil = "9999-12-31T23:59:59Z"
@@ -100,7 +133,7 @@ public enum OutboxStore {
     ///   suppresses the address as `policy` says.
     public static func record(
         _ db: Connection, id: Int64, result: DeliveryResult, retryBase: Double, policy: BouncePolicy = BouncePolicy(),
-        relayRetry: Date? = nil, now: Date = Date()
+        relayRetry: Date? = nil, claimedUntil: String? = nil, now: Date = Date()
     ) throws {
         let at = Timestamp.format(now)
         guard
@@ -133,9 +166,10 @@ public enum OutboxStore {
             let next = relayRetry ?? now.addingTimeInterval(retryBase)
             try db.run(
                 """
-                UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,
-                    next_attempt_at = max(next_attempt_at, ?) WHERE id = ? AND next_attempt_at <> ?
-                """, OutboxState.retrying, detail, Timestamp.format(next), id, heldUntil)
+                UPDATE outbox SET state = ?1, attempts = attempts + 1, last_error = ?2,
+                    next_attempt_at = CASE WHEN next_attempt_at > ?3 AND next_attempt_at IS DISTINCT FROM ?6 THEN next_attempt_at ELSE ?3 END
+                WHERE id = ?4 AND next_attempt_at <> ?5
+                """, OutboxState.retrying, detail, Timestamp.format(next), id, heldUntil, claimedUntil)
             try attempt("temporary")
         case .retryLater:
             let delay = min(3600, retryBase * pow(2, Double(min(attempts, 20))))
@@ -201,7 +235,9 @@ public enum OutboxStore {
             default: return .mailingCancelled
             }
             // A failed message counted as its mailing's failure: it is not one any more.
-            if state == .failed { try db.run("UPDATE mailings SET failed = max(0, failed - 1) WHERE id = ?", mailingID) }
+            if state == .failed {
+                try db.run("UPDATE mailings SET failed = CASE WHEN failed > 0 THEN failed - 1 ELSE 0 END WHERE id = ?", mailingID)
+            }
             try db.run(
                 "UPDATE mailings SET state = ?, finished_at = NULL WHERE id = ? AND state = ?", MailingState.sending, mailingID,
                 MailingState.sent)
@@ -257,7 +293,7 @@ public enum OutboxStore {
         try db.scalar(
             """
             SELECT created_at FROM outbox WHERE id = (SELECT min(id) FROM (
-                SELECT min(id) AS id FROM outbox WHERE state = \(OutboxState.waiting.sqlLiteral) UNION ALL SELECT min(id) FROM outbox WHERE state = \(OutboxState.retrying.sqlLiteral)))
+                SELECT min(id) AS id FROM outbox WHERE state = \(OutboxState.waiting.sqlLiteral) UNION ALL SELECT min(id) FROM outbox WHERE state = \(OutboxState.retrying.sqlLiteral)) AS unsent)
             """, as: String.self)
     }
 

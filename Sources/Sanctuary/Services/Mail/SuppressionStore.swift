@@ -104,8 +104,8 @@ public enum SuppressionStore {
         try db.query(
             """
             SELECT \(SuppressedAddress.columns) FROM mail_addresses
-            WHERE (undeliverable_at IS NOT NULL OR suppression = 'complaint') AND (? IS NULL OR suppression = ?)
-              AND (? = '' OR instr(address, ?) > 0)
+            WHERE (undeliverable_at IS NOT NULL OR suppression = 'complaint') AND (CAST(? AS TEXT) IS NULL OR suppression = ?)
+              AND (? = '' OR \(db.dialect.contains("address", "?")))
             ORDER BY suppressed_at DESC, id DESC LIMIT ?
             """, kind, kind, search.lowercased(), search.lowercased(), limit, row: SuppressedAddress.init)
     }
@@ -154,7 +154,7 @@ public enum SuppressionStore {
     /// bound: from, to, kind twice.
     private static let liftableRange = """
         undeliverable_at IS NOT NULL AND undeliverable_at >= ? AND undeliverable_at <= ?
-        AND suppression <> 'complaint' AND suppression <> '' AND (? IS NULL OR suppression = ?)
+        AND suppression <> 'complaint' AND suppression <> '' AND (CAST(? AS TEXT) IS NULL OR suppression = ?)
         """
 
     /// Bounce records are personal data: kept as long as the soft-bounce window needs them,
@@ -199,8 +199,8 @@ public enum RelayStatusStore {
         try db.run(
             """
             INSERT INTO mail_relay_status (id, failing_since, last_failure_at, last_reply, failures, next_try_at) VALUES (1, ?, ?, ?, 1, ?)
-            ON CONFLICT (id) DO UPDATE SET failing_since = coalesce(failing_since, excluded.failing_since),
-                last_failure_at = excluded.last_failure_at, last_reply = excluded.last_reply, failures = failures + 1,
+            ON CONFLICT (id) DO UPDATE SET failing_since = coalesce(mail_relay_status.failing_since, excluded.failing_since),
+                last_failure_at = excluded.last_failure_at, last_reply = excluded.last_reply, failures = mail_relay_status.failures + 1,
                 next_try_at = excluded.next_try_at
             """, at, at, String(reply.prefix(2000)), Timestamp.format(nextTry))
     }

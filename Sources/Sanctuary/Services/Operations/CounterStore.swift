@@ -31,10 +31,12 @@ public enum CounterStore {
             counting: "SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL"),
         grouped(
             "petition_province_counts", by: "province",
-            named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', province ' || province"),
+            named:
+                "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), CAST(petition_id AS TEXT)) || ', province ' || province"
+        ),
         grouped(
             "petition_daily_counts", by: "day",
-            named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), petition_id) || ', ' || day"),
+            named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), CAST(petition_id AS TEXT)) || ', ' || day"),
         column(
             "rsvp_count", of: "events", named: "'event ' || slug",
             counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = \(RSVPStatus.confirmed.sqlLiteral)"),
@@ -44,31 +46,36 @@ public enum CounterStore {
         Kept(
             name: "letter_counts.count",
             differences: """
-                SELECT 'campaign ' || (SELECT slug FROM letter_campaigns WHERE id = campaign_id) || ', riding ' || riding_code AS subject,
-                       coalesce((SELECT count FROM letter_counts k WHERE k.campaign_id = l.campaign_id AND k.riding_code = l.riding_code), 0) AS kept,
-                       count(*) AS rows
-                FROM letters l GROUP BY campaign_id, riding_code HAVING kept < rows
+                SELECT * FROM (
+                    SELECT 'campaign ' || (SELECT slug FROM letter_campaigns WHERE id = campaign_id) || ', riding ' || riding_code AS subject,
+                           coalesce((SELECT count FROM letter_counts k WHERE k.campaign_id = l.campaign_id AND k.riding_code = l.riding_code), 0) AS kept,
+                           count(*) AS counted
+                    FROM letters l GROUP BY campaign_id, riding_code) AS compared
+                WHERE kept < counted
                 """,
             repair: [
                 """
                 INSERT INTO letter_counts (campaign_id, riding_code, count)
                 SELECT campaign_id, riding_code, count(*) FROM letters WHERE true GROUP BY campaign_id, riding_code
-                ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = max(count, excluded.count)
+                ON CONFLICT (campaign_id, riding_code) DO UPDATE SET count = \(larger("letter_counts.count", "excluded.count"))
                 """
             ]),
         Kept(
             name: "letter_counts.sent",
             differences: """
-                SELECT 'campaign ' || (SELECT slug FROM letter_campaigns WHERE id = campaign_id) || ', riding ' || riding_code AS subject,
-                       coalesce((SELECT sent FROM letter_counts k WHERE k.campaign_id = l.campaign_id AND k.riding_code = l.riding_code), 0) AS kept,
-                       count(*) AS rows
-                FROM letters l WHERE sent_at IS NOT NULL GROUP BY campaign_id, riding_code HAVING kept < rows
+                SELECT * FROM (
+                    SELECT 'campaign ' || (SELECT slug FROM letter_campaigns WHERE id = campaign_id) || ', riding ' || riding_code AS subject,
+                           coalesce((SELECT sent FROM letter_counts k WHERE k.campaign_id = l.campaign_id AND k.riding_code = l.riding_code), 0) AS kept,
+                           count(*) AS counted
+                    FROM letters l WHERE sent_at IS NOT NULL GROUP BY campaign_id, riding_code) AS compared
+                WHERE kept < counted
                 """,
             repair: [
                 """
                 INSERT INTO letter_counts (campaign_id, riding_code, count, sent)
                 SELECT campaign_id, riding_code, count(*), count(*) FROM letters WHERE sent_at IS NOT NULL GROUP BY campaign_id, riding_code
-                ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = max(sent, excluded.sent), count = max(count, excluded.count)
+                ON CONFLICT (campaign_id, riding_code) DO UPDATE SET sent = \(larger("letter_counts.sent", "excluded.sent")),
+                    count = \(larger("letter_counts.count", "excluded.count"))
                 """
             ]),
         column(
@@ -79,14 +86,17 @@ public enum CounterStore {
             counting: "SELECT coalesce(sum(sent), 0) FROM letter_counts WHERE campaign_id = letter_campaigns.id"),
     ]
 
+    /// The larger of two values: `max(a, b)` in SQLite, `GREATEST` in PostgreSQL, this in both.
+    static func larger(_ a: String, _ b: String) -> String { "CASE WHEN \(a) > \(b) THEN \(a) ELSE \(b) END" }
+
     /// A counter kept in a column of each row of `table` (`signature_count` of each petition)
     /// against what `counting` (a subquery on that row) finds.
     static func column(_ column: String, of table: String, named subject: String, counting: String) -> Kept {
         Kept(
             name: "\(table).\(column)",
             differences: """
-                SELECT * FROM (SELECT \(subject) AS subject, \(column) AS kept, (\(counting)) AS rows FROM \(table))
-                WHERE kept != rows
+                SELECT * FROM (SELECT \(subject) AS subject, \(column) AS kept, (\(counting)) AS counted FROM \(table)) AS compared
+                WHERE kept != counted
                 """,
             repair: ["UPDATE \(table) SET \(column) = (\(counting))"])
     }
@@ -96,18 +106,18 @@ public enum CounterStore {
         Kept(
             name: table,
             differences: """
-                WITH actual AS (SELECT petition_id, \(key), count(*) AS n FROM (\(confirmed)) GROUP BY petition_id, \(key)),
+                WITH actual AS (SELECT petition_id, \(key), count(*) AS n FROM (\(confirmed)) AS confirmed GROUP BY petition_id, \(key)),
                 compared AS (
-                    SELECT k.petition_id AS petition_id, k.\(key) AS \(key), k.count AS kept, coalesce(a.n, 0) AS rows
+                    SELECT k.petition_id AS petition_id, k.\(key) AS \(key), k.count AS kept, coalesce(a.n, 0) AS counted
                     FROM \(table) k LEFT JOIN actual a ON a.petition_id = k.petition_id AND a.\(key) = k.\(key)
                     UNION ALL
                     SELECT a.petition_id, a.\(key), 0, a.n FROM actual a
                     WHERE NOT EXISTS (SELECT 1 FROM \(table) k WHERE k.petition_id = a.petition_id AND k.\(key) = a.\(key)))
-                SELECT \(label) AS subject, kept, rows FROM compared WHERE kept != rows
+                SELECT \(label) AS subject, kept, counted FROM compared WHERE kept != counted
                 """,
             repair: [
                 "DELETE FROM \(table)",
-                "INSERT INTO \(table) (petition_id, \(key), count) SELECT petition_id, \(key), count(*) FROM (\(confirmed)) GROUP BY petition_id, \(key)",
+                "INSERT INTO \(table) (petition_id, \(key), count) SELECT petition_id, \(key), count(*) FROM (\(confirmed)) AS confirmed GROUP BY petition_id, \(key)",
             ])
     }
 
@@ -127,14 +137,14 @@ public enum CounterStore {
     /// meanwhile cannot look like a difference.
     public static func differences(_ db: Connection) throws -> [Difference] {
         let ownTransaction = !db.isInTransaction
-        if ownTransaction { try db.execute("BEGIN DEFERRED") }
+        if ownTransaction { try db.execute(db.dialect == .postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ" : "BEGIN DEFERRED") }
         defer { if ownTransaction { try? db.execute("COMMIT") } }
         var found: [Difference] = []
         for counter in all {
             found += try db.query(counter.differences) { row in
                 Difference(
                     counter: counter.name, subject: try row.optional("subject", as: String.self) ?? "?", kept: try row.get("kept"),
-                    rows: try row.get("rows"))
+                    rows: try row.get("counted"))
             }
         }
         return found

@@ -20,7 +20,8 @@ public enum PersonalDataStore {
             let names = [declaration.table, declaration.email] + declaration.columns
             guard names.allSatisfy(isIdentifier) else { throw DatabaseError.noSuchColumn(names.first { !isIdentifier($0) } ?? "") }
             let columns = declaration.columns.map { "\"\($0)\"" }.joined(separator: ", ")
-            let sql = "SELECT \(columns) FROM \"\(declaration.table)\" WHERE lower(\"\(declaration.email)\") = lower(?) ORDER BY rowid"
+            let sql =
+                "SELECT \(columns) FROM \"\(declaration.table)\" WHERE lower(\"\(declaration.email)\") = lower(?) ORDER BY \(db.dialect.storedOrder)"
             let rows = try db.query(sql, email) { row in
                 var values: [String: String] = [:]
                 for column in declaration.columns {
