@@ -51,6 +51,8 @@ public enum CopyToPostgresStore {
         }
         let copied = try target.exclusive { db in
             try db.transaction { () -> [(String, Int)] in
+                // The rows the migrations made (the settings' one row) give way to the file's.
+                for (table, _, _) in plan.reversed() { try db.run("DELETE FROM \"\(table)\"") }
                 var counts: [(String, Int)] = []
                 for (table, targetColumns, sourceColumns) in plan {
                     let columns = sourceColumns.filter(targetColumns.contains)
