@@ -31,16 +31,23 @@ public struct PendingCounters: Sendable {
         guard !pending.isEmpty else { return }
         let counts = pending
         pending.removeAll(keepingCapacity: true)
-        for (key, count) in counts where count.amount != 0 {
+        // In one order on every connection, so two writers (PostgreSQL) locking the same rows
+        // take them in the same order and never deadlock.
+        for (key, count) in counts.sorted(by: { $0.key < $1.key }) where count.amount != 0 {
             try run(key.update, [SQLValue.integer(Int64(count.amount))] + key.key)
         }
     }
 
     public mutating func discard() { pending.removeAll(keepingCapacity: true) }
 
-    private struct Key: Hashable, Sendable {
+    private struct Key: Hashable, Sendable, Comparable {
         let update: String
         let key: [SQLValue]
+
+        static func < (a: Key, b: Key) -> Bool {
+            if a.update != b.update { return a.update < b.update }
+            return a.key.map(\.sortText).lexicographicallyPrecedes(b.key.map(\.sortText))
+        }
     }
 
     private struct Count: Sendable {

@@ -7,6 +7,19 @@ public enum SQLValue: Sendable, Equatable, Hashable {
     case blob([UInt8])
 }
 
+extension SQLValue {
+    /// A text by which counters are put in one order (any order, the same on every connection).
+    var sortText: String {
+        switch self {
+        case .null: return ""
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .text(let v): return v
+        case .blob(let v): return v.map { String($0) }.joined(separator: ",")
+        }
+    }
+}
+
 /// Something that can be bound to a `?` parameter.
 public protocol SQLBindable: Sendable {
     var sqlValue: SQLValue { get }

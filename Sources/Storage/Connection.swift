@@ -109,6 +109,20 @@ public struct Connection: Sendable {
         }
     }
 
+    /// Runs an `INSERT` of one row into a table with an `id` and answers the row's id, or nil
+    /// when no row went in (`ON CONFLICT … DO NOTHING`). One round trip on PostgreSQL
+    /// (`RETURNING id`), where `lastInsertRowID` takes a second.
+    public func insert(_ sql: String, _ parameters: any SQLBindable...) throws -> Int64? {
+        switch engine {
+        case .sqlite(let connection):
+            return try connection.run(sql, parameters: parameters) == 1 ? connection.lastInsertRowID : nil
+        case .postgres(let connection):
+            let result = try connection.run(sql + " RETURNING id", parameters)
+            guard result.count > 0, case .integer(let id) = result.value(row: 0, column: 0) else { return nil }
+            return id
+        }
+    }
+
     /// The id the last `INSERT` on this connection gave its row.
     public var lastInsertRowID: Int64 {
         get throws {

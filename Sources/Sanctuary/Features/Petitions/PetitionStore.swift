@@ -153,7 +153,7 @@ public enum PetitionStore {
         _ connection: Connection, petitionID: Int64, _ input: SignatureInput, language: String, confirm: Bool,
         now: String = Timestamp.now()
     ) throws -> SignOutcome {
-        let inserted = try connection.run(
+        let inserted = try connection.insert(
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
                                     consent_updates, client_hash, created_at, confirmed_at, language, mails_sent, notify_outcome)
@@ -166,7 +166,7 @@ public enum PetitionStore {
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
             input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome)
-        guard inserted == 1 else {
+        guard let id = inserted else {
             return try connection.first(
                 "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",
                 petitionID, input.email
@@ -176,7 +176,6 @@ public enum PetitionStore {
                     firstName: try $0.get("first_name", as: String.self), mailsSent: try $0.get("mails_sent", as: Int.self))
             } ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
         }
-        let id = try connection.lastInsertRowID
         guard !confirm else { return .pending(signatureID: id) }
         let reached = try count(
             connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)

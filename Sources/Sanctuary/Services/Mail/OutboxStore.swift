@@ -64,11 +64,12 @@ public enum OutboxStore {
         _ db: Connection, kind: String, priority: Priority = .transactional, _ mail: RenderedMail, now: String = Timestamp.now(),
         notBefore: Date? = nil
     ) throws -> Int64 {
-        try db.run(
+        let id = try db.insert(
             """
             INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, kind, priority.rawValue, mail.recipient, mail.subject, mail.text, notBefore.map(Timestamp.format) ?? now, now)
-        return try db.lastInsertRowID
+        guard let id else { throw DatabaseError.noSuchColumn("outbox: the message was not stored") }
+        return id
     }
 
     /// Messages due for an attempt, transactional first, oldest first.
