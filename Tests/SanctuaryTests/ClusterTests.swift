@@ -116,6 +116,9 @@ final class ClusterTests: XCTestCase {
         }
         for node in nodes { XCTAssertEqual(try node.get("/").status, 200) }  // every node's page cache holds the home page
         let cookie = try nodes[1].signIn("admin@example.org")
+        for node in nodes {
+            XCTAssertEqual(try node.get("/admin", headers: cookie).status, 200, "a session one node made is good on every node")
+        }
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try nodes[1].get("/admin/settings", headers: cookie).text))
         let saved = try nodes[1].post(
             "/admin/settings", [("_csrf", token), ("title", "Council for Refugees"), ("tagline", "Edited on node two."), ("accent", "")],
