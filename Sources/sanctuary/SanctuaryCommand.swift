@@ -13,7 +13,7 @@ struct CommonOptions: ParsableArguments {
     var root: String?
     @Option(help: "Settings file (default: Config/sanctuary.json under the root).")
     var config: String?
-    @Option(help: "SQLite database file (overrides SANCTUARY_DB and the settings file).")
+    @Option(help: "SQLite database file or postgres:// URL (overrides SANCTUARY_DB and the settings file).")
     var db: String?
 
     func load(overrides extra: [String: String] = [:]) throws -> AppConfig {

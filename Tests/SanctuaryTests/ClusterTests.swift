@@ -130,3 +130,126 @@ final class ClusterTests: XCTestCase {
         }
     }
 }
+
+/// Three `sanctuary serve` processes on one PostgreSQL behind a real nginx, as deploy/README.md
+/// sets them up: a visitor's requests land on any node, one after another.
+final class ClusterProcessTests: XCTestCase {
+    var servers: [Process] = []
+    var nginx: NginxTestServer?
+
+    override func tearDown() {
+        for server in servers where server.isRunning {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        nginx?.stop()
+    }
+
+    func testThreeServeProcessesBehindNginxShareTokensSessionsLimitsCountsAndCaches() throws {
+        try TestEngine.require(.postgres, because: "several serve processes share one PostgreSQL; a SQLite file is one process's")
+        guard SanctuaryBinary.isBuilt else { throw XCTSkip("the sanctuary binary is not built") }
+        let url = try PostgresTestServer.database()
+        let folder = makeTemporaryDirectory()
+        let config = folder.appendingPathComponent("config.json").path
+        try """
+        {"access_log": "off", "sample_content": true, "data_directory": "\(folder.path)/data", "backup": {"every_hours": 0},
+         "petitions": {"confirm_signatures": false}, "rate_limits": {"signatures_per_minute": 30},
+         "security": {"password_scrypt_log_n": 10}}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        // Started together, as three units at boot: one migrates and seeds, the others wait.
+        let started = Mutex<[Result<(Process, Int), any Error>]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { _ in
+            let node = Result { try SanctuaryBinary.serve(["--db", url, "--config", config]) }
+            started.withLock { $0.append(node) }
+        }
+        let nodes = try started.withLock { $0 }.map { try $0.get() }
+        servers = nodes.map(\.0)
+        let ports = nodes.map(\.1)
+        let front = try NginxTestServer(upstream: ports)
+        nginx = front
+        let site = Endpoint(port: front.port)
+        let slug = "waive-travel-loans"
+        XCTAssertEqual(try count("SELECT count(*) FROM petitions", in: url), 2, "sample content loaded once")
+
+        // A burst from one address, six at a time, each request on the next node: a form token
+        // any node issued is good on every node, and the limit of 30 a minute holds over all three.
+        let before = try site.total(slug)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/petitions/\(slug)").text))
+        let statuses = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 6) { lane in
+            for index in stride(from: lane, to: 90, by: 6) {
+                let status = (try? RawClient(port: front.port).sign(slug, email: "burst\(index)@example.org", token: token).status) ?? -1
+                statuses.withLock { $0.append(status) }
+            }
+        }
+        let answers = statuses.withLock { $0 }
+        let admitted = answers.filter { $0 == 303 }.count
+        XCTAssertEqual(answers.filter { $0 != 303 && $0 != 429 }, [], "every answer a 303 or a 429")
+        XCTAssertGreaterThanOrEqual(admitted, 30)
+        XCTAssertLessThanOrEqual(admitted, 33, "about 30 a minute from one address over three nodes, not 90")
+        for port in ports {
+            try waitUntil(timeout: 5) { try Endpoint(port: port).total(slug) == before + admitted }
+        }
+        XCTAssertEqual(
+            try count(
+                "SELECT count(*) FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE p.slug = 'waive-travel-loans'", in: url),
+            before + admitted, "the kept total equals the rows")
+
+        // A staff member signs in through nginx (the form from one node, the post to another),
+        // edits the settings, and every node shows the edit within a second or so.
+        let created = try SanctuaryBinary.run(
+            ["user", "create", "--db", url, "--config", config, "--email", "admin@example.org", "--role", "admin"],
+            input: "a long enough passphrase\n")
+        XCTAssertEqual(created.status, 0, created.output)
+        for port in ports {
+            XCTAssertTrue(try Endpoint(port: port).get("/").text.contains("<html"), "each node's cache holds the home page")
+        }
+        let login = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/login").text))
+        let signedIn = try site.post(
+            "/admin/login", [("_csrf", login), ("email", "admin@example.org"), ("password", "a long enough passphrase")])
+        let cookie = try XCTUnwrap(signedIn.header("Set-Cookie")?.split(separator: ";").first.map(String.init), "\(signedIn.status)")
+        for port in ports { XCTAssertEqual(try Endpoint(port: port).get("/admin", headers: [("Cookie", cookie)]).status, 200) }
+        let form = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/settings", headers: [("Cookie", cookie)]).text))
+        let saved = try site.post(
+            "/admin/settings", [("_csrf", form), ("title", "Council for Refugees"), ("tagline", "Edited behind nginx."), ("accent", "")],
+            headers: [("Cookie", cookie)])
+        XCTAssertEqual(saved.status, 303)
+        for port in ports {
+            try waitUntil(timeout: 3) { try Endpoint(port: port).get("/").text.contains("Edited behind nginx.") }
+        }
+    }
+}
+
+/// Requests to a server by port, each on a fresh connection.
+private struct Endpoint {
+    let port: Int
+
+    func request(_ method: String, _ target: String, headers: [(String, String)] = [], body: String? = nil) throws -> ClientResponse {
+        let client = try RawClient(port: port)
+        var text = "\(method) \(target) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        if let body { text += "Content-Length: \(body.utf8.count)\r\n" }
+        client.send(text + "\r\n" + (body ?? ""))
+        return try client.readResponse()
+    }
+
+    func get(_ target: String, headers: [(String, String)] = []) throws -> ClientResponse { try request("GET", target, headers: headers) }
+
+    func post(_ target: String, _ fields: [(String, String)], headers: [(String, String)] = []) throws -> ClientResponse {
+        try request(
+            "POST", target, headers: [("Content-Type", "application/x-www-form-urlencoded")] + headers, body: FormHelper.encode(fields))
+    }
+
+    /// The petition's public total.
+    func total(_ slug: String) throws -> Int {
+        let json = try JSONSerialization.jsonObject(with: Data(try get("/petitions/\(slug).json").body)) as? [String: Any]
+        return try XCTUnwrap(json?["signature_count"] as? Int)
+    }
+}
+
+/// One number read straight from the database, as an operator's psql would.
+private func count(_ sql: String, in url: String) throws -> Int {
+    let database = try Database(postgres: url, readers: 1)
+    defer { database.close() }
+    return try database.read { try $0.scalar(sql, as: Int.self) } ?? -1
+}

@@ -114,15 +114,18 @@ public final class Application: Sendable {
         actionLimiter = RateLimiter(
             capacity: config.signaturesPerMinute, per: 60, shared: Self.sharedBuckets(database, serverKey: serverKey, limiter: "actions"))
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
-        mailLinks = try MailLinkKey.load(directory: config.dataDirectory)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
+        // A new data_directory is made, the server's user's only (it holds the mail link key).
+        try? FileManager.default.createDirectory(
+            atPath: config.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for folder in [resourcesDirectory, config.spoolDirectory] {
             // Readable by the server's user only: uploads and the spool hold staff files.
             try? FileManager.default.createDirectory(
                 atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             chmod(folder, 0o700)
         }
+        mailLinks = try MailLinkKey.load(directory: config.dataDirectory)
         // Uploads left by a crash mid-upload (older than any upload may take): nobody waits for them.
         let stale = Date().addingTimeInterval(-3600)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: config.spoolDirectory)) ?? [] {
