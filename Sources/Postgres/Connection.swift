@@ -17,9 +17,9 @@ public final class PGConnection: @unchecked Sendable {
     /// Counter increments waiting for the transaction's end (`addToCounter`).
     private var counters = PendingCounters()
     private var closed = false
-    /// A channel told of every batch this connection commits (the writer's: other nodes' page
-    /// caches hear of the change), and what it says (this node).
-    public var notifiesOnCommit: (channel: String, payload: String)?
+    /// Called after each batch this connection commits (the writer's: the node's announcer
+    /// tells the other nodes, outside the transaction).
+    public var afterCommit: (@Sendable () -> Void)?
 
     /// `url`: `postgres://user@host:port/database?…` or `host=… dbname=…`.
     public init(url: String) throws(PostgresError) {
@@ -281,8 +281,8 @@ extension PGConnection: BatchConnection {
 
     public func commitBatch() throws {
         try counters.write { update, parameters in try run(update, parameters) }
-        if let notifiesOnCommit { try notify(notifiesOnCommit.channel, payload: notifiesOnCommit.payload) }
         try execute("COMMIT")
+        afterCommit?()
     }
 
     public func rollbackBatch() {
