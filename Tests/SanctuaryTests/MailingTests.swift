@@ -107,6 +107,81 @@ final class MailingTests: XCTestCase {
 
     // MARK: Tests
 
+    /// Every "send me updates" (a petition, an event's registration, the sign-up form) joins
+    /// one list once its address is confirmed: the campaign's audience and "everyone" count
+    /// it, the subscribers' export lists it with its source and consent, and an unticked box
+    /// or an unconfirmed address adds no one.
+    func testEveryOptInJoinsTheCampaignsListAndTheAudiencesCountIt() throws {
+        let staff = try organizer()
+        let campaign = try scalar("SELECT id FROM campaigns WHERE slug = 'safe-third-country'")
+        func audienceCounts() throws -> (everyone: Int, campaign: Int) {
+            func count(_ audience: String) throws -> Int {
+                let page = try site.get("/admin/mailings/\(try compose(staff, audience: audience))", headers: staff).text
+                guard let range = page.range(of: #"It would go to \d+ (people|person)"#, options: .regularExpression) else { return -1 }
+                return Int(page[range].split(separator: " ")[4]) ?? -1
+            }
+            return (try count("subscribers"), try count("subscribers:\(campaign)"))
+        }
+        XCTAssertEqual(try audienceCounts().everyone, 0)
+        func press(linkTo address: String, containing fragment: String) throws -> Int {
+            var link: String?
+            try waitUntil(timeout: 10) {
+                link = self.smtp.messages(to: address).last?.link(containing: fragment)
+                return link != nil
+            }
+            return try site.press(String(try XCTUnwrap(link).dropFirst(site.app.config.publicBaseURL.count))).status
+        }
+
+        // A signer who ticked the box, once their link is pressed.
+        XCTAssertEqual(
+            try site.sign("rescind-safe-third-country", ["email": "signer@example.org", "consent_updates": "yes"]).status, 303)
+        XCTAssertEqual(try site.sign("rescind-safe-third-country", ["email": "quiet@example.org"]).status, 303)
+        XCTAssertEqual(try audienceCounts().everyone, 0, "not before the address is confirmed")
+        XCTAssertEqual(try press(linkTo: "signer@example.org", containing: "/confirm/"), 303)
+        XCTAssertEqual(try press(linkTo: "quiet@example.org", containing: "/confirm/"), 303)
+        var counts = try audienceCounts()
+        XCTAssertEqual(counts.everyone, 1, "the signer who asked for updates, not the one who did not")
+        XCTAssertEqual(counts.campaign, 1, "on the petition's campaign's list")
+
+        // A registrant who ticked the box, once they confirm.
+        let eventToken = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/events/stca-public-meeting").text))
+        XCTAssertEqual(
+            try site.post(
+                "/events/stca-public-meeting/rsvp",
+                [("_csrf", eventToken), ("name", "Rae"), ("email", "rae@example.org"), ("note", ""), ("consent_updates", "yes")]
+            ).status, 303)
+        XCTAssertEqual(try press(linkTo: "rae@example.org", containing: "/confirm/"), 303)
+        counts = try audienceCounts()
+        XCTAssertEqual(counts.everyone, 2)
+        XCTAssertEqual(counts.campaign, 2)
+
+        // A sign-up on another campaign's page counts in "everyone", not in this campaign.
+        let updatesToken = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/campaigns/refugees-welcome-here").text))
+        XCTAssertEqual(
+            try site.post(
+                "/updates",
+                [
+                    ("_csrf", updatesToken), ("campaign", "refugees-welcome-here"), ("consent_updates", "yes"), ("email", "lee@example.org"),
+                    ("name", "Lee"), ("postal_code", ""),
+                ]
+            ).status, 303)
+        XCTAssertEqual(try press(linkTo: "lee@example.org", containing: "/updates/confirm/"), 303)
+        counts = try audienceCounts()
+        XCTAssertEqual(counts.everyone, 3)
+        XCTAssertEqual(counts.campaign, 2)
+
+        // The export lists each with where and in which words consent was given.
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('admin@example.org', 'admin', ?)", hash)
+        }
+        let csv = try site.get("/admin/subscribers.csv", headers: try site.signIn("admin@example.org")).text
+        XCTAssertTrue(csv.contains("signer@example.org,K1A 0B1,safe-third-country,petition:rescind-safe-third-country,\"Yes, send me updates"), csv)
+        XCTAssertTrue(csv.contains("rae@example.org,,safe-third-country,event:stca-public-meeting,"), csv)
+        XCTAssertTrue(csv.contains("lee@example.org"), csv)
+        XCTAssertFalse(csv.contains("quiet@example.org"), csv)
+    }
+
     func testMailingReachesExactlyItsAudienceInTheirLanguageWithOneClickUnsubscribe() throws {
         try seedSubscribers([("ana@example.org", "en"), ("bea@example.org", "fr")])
         let staff = try organizer()

@@ -1,24 +1,65 @@
 import Foundation
 import Storage
 
+/// Someone who ticked "send me updates" on an action's form (a petition, an event), joining
+/// the list once their address is confirmed (`SubscriberStore.join`).
+public struct ListOptIn: Sendable, Equatable {
+    public var email: String
+    public var name: String
+    public var postalCode: String = ""
+    public var campaignID: Int64?
+    /// `petition:{slug}`, `event:{slug}`.
+    public var source: String
+    public var language: String
+    /// When the box was ticked.
+    public var consentedAt: String
+    public var clientHash: String = ""
+
+    public init(
+        email: String, name: String, postalCode: String = "", campaignID: Int64?, source: String, language: String, consentedAt: String,
+        clientHash: String = ""
+    ) {
+        self.email = email
+        self.name = name
+        self.postalCode = postalCode
+        self.campaignID = campaignID
+        self.source = source
+        self.language = language
+        self.consentedAt = consentedAt
+        self.clientHash = clientHash
+    }
+}
+
 /// "Stay informed" sign-ups: consent kept verbatim with its time, one row per address and
 /// campaign, unsubscribed once.
 public enum SubscriberStore {
     /// Subscribes once the address's owner has confirmed (double opt-in); confirming again
     /// renews consent and undoes an earlier unsubscribe. `consentedAt`: when the box was ticked.
+    /// `source`: where the consent was given (`updates`, the sign-up form; `petition:{slug}`,
+    /// `event:{slug}`: the box on that action's form).
     public static func subscribe(
         _ db: Connection, email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String,
-        consentedAt: String, clientHash: String, language: String
+        consentedAt: String, clientHash: String, language: String, source: String = "updates"
     ) throws {
         try db.run(
             """
-            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language, confirmed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language, confirmed_at, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
                 consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language,
-                confirmed_at = excluded.confirmed_at
-            """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now())
+                confirmed_at = excluded.confirmed_at, source = excluded.source
+            """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now(), source)
         try BulkMailStore.resubscribe(db, address: email)
+    }
+
+    /// A "send me updates" ticked on an action's form, once its address is confirmed: the
+    /// person joins the action's campaign's list (the site's when it has none), with the
+    /// words they agreed to in their language.
+    public static func join(_ db: Connection, _ optIn: ListOptIn, consentText: String) throws {
+        try subscribe(
+            db, email: optIn.email, name: optIn.name, postalCode: optIn.postalCode, campaignID: optIn.campaignID, consentText: consentText,
+            consentedAt: optIn.consentedAt, clientHash: optIn.clientHash, language: optIn.language == "fr" ? "fr" : "en",
+            source: optIn.source)
     }
 
     /// Whether the address has a current subscription (to this campaign, or the general list).
@@ -37,26 +78,16 @@ public enum SubscriberStore {
         try db.run("UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL", Timestamp.now(), id) == 1
     }
 
-    /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
-    /// with where each consent came from (bound: the consent text twice). An address that
-    /// unsubscribed from mailings is left out: its old consents no longer stand.
+    /// Current subscribers (sign-ups, imports, and the signers and registrants who ticked
+    /// "send me updates"), with where each consent came from. An address that unsubscribed
+    /// from mailings is left out: its old consents no longer stand.
     static let exportColumns = ["consented_at", "name", "email", "postal_code", "campaign", "source", "consent_text", "unsubscribe_url"]
     static let exportSQL = """
         SELECT subscribers.consented_at, subscribers.name, subscribers.email, subscribers.postal_code, coalesce(campaigns.slug, ''),
                subscribers.source, subscribers.consent_text, subscribers.id, subscribers.language
         FROM subscribers LEFT JOIN campaigns ON campaigns.id = subscribers.campaign_id
         WHERE subscribers.unsubscribed_at IS NULL AND subscribers.confirmed_at IS NOT NULL
-        UNION ALL
-        SELECT signatures.created_at, signatures.first_name || ' ' || signatures.last_name, signatures.email, signatures.postal_code,
-               coalesce(campaigns.slug, ''), 'petition:' || petitions.slug, ?, NULL, NULL
-        FROM signatures JOIN petitions ON petitions.id = signatures.petition_id LEFT JOIN campaigns ON campaigns.id = petitions.campaign_id
-        WHERE signatures.consent_updates = 1 AND signatures.confirmed_at IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM mail_addresses m WHERE m.address = signatures.email AND m.unsubscribed_at IS NOT NULL)
-        UNION ALL
-        SELECT rsvps.created_at, rsvps.name, rsvps.email, '', coalesce(campaigns.slug, ''), 'event:' || events.slug, ?, NULL, NULL
-        FROM rsvps JOIN events ON events.id = rsvps.event_id LEFT JOIN campaigns ON campaigns.id = events.campaign_id
-        WHERE rsvps.consent_updates = 1
-          AND NOT EXISTS (SELECT 1 FROM mail_addresses m WHERE m.address = rsvps.email AND m.unsubscribed_at IS NOT NULL)
+          AND NOT EXISTS (SELECT 1 FROM mail_addresses m WHERE m.address = subscribers.email AND m.unsubscribed_at IS NOT NULL)
         ORDER BY 1
         """
 

@@ -54,8 +54,7 @@ struct UpdatesFeature: Feature {
         let session = try AdminAuth.require(app, request, .exports)
         try await app.database.write { db in try StaffStore.record(db, user: session.user, action: "export", subject: "subscribers")
         }
-        let consent = app.t(request)("sign.consent_updates")
-        return StaffExport.csvResponse(try export().stream(app.database, consent, consent), filename: "subscribers.csv")
+        return StaffExport.csvResponse(try export().stream(app.database), filename: "subscribers.csv")
     }
 
     func askToUnsubscribe(_ request: Request) throws -> Response {
@@ -195,8 +194,7 @@ struct UpdatesFeature: Feature {
             }, done: { .redirect(to: "/updates/confirmed") })
     }
 
-    /// Current subscribers, and petition signers and RSVPs who ticked "consent_updates",
-    /// with where each consent came from.
+    /// Current subscribers, with where each consent came from.
     func export() -> CSVExport {
         CSVExport(
             header: SubscriberStore.exportColumns, sql: SubscriberStore.exportSQL,
@@ -207,5 +205,13 @@ struct UpdatesFeature: Feature {
                 }
                 return nil
             })
+    }
+}
+
+extension Application {
+    /// A "send me updates" ticked on an action's form, its address now confirmed: the person
+    /// joins the list, with the words of that box in their language as the consent kept.
+    public func joinList(_ db: Connection, _ optIn: ListOptIn) throws {
+        try SubscriberStore.join(db, optIn, consentText: localizer(optIn.language)("sign.consent_updates"))
     }
 }

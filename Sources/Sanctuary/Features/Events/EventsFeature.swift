@@ -299,6 +299,13 @@ struct EventsFeature: Feature {
                 else { return false }
                 let result = try EventStore.confirm(db, request: pending)
                 outcome.withLock { $0 = result }
+                if pending.consent {
+                    try app.joinList(
+                        db,
+                        ListOptIn(
+                            email: pending.email, name: pending.name, campaignID: event.summary.campaignID, source: "event:" + slug,
+                            language: pending.language, consentedAt: pending.createdAt))
+                }
                 _ = try mailAbout(db, result, event: event)
                 return true
             }, done: { .redirect(to: "/events/\(slug)/registered") })

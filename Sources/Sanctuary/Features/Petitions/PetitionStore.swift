@@ -186,27 +186,40 @@ public enum PetitionStore {
     public enum Confirmation: Sendable, Equatable {
         /// Confirmed already, or gone.
         case nothing
-        /// Counted now; `goalReached` when it made the count reach the goal.
-        case counted(petitionID: Int64, goalReached: Bool)
+        /// Counted now; `goalReached` when it made the count reach the goal; `optIn` when the
+        /// signer asked for updates (they join the list now their address is confirmed).
+        case counted(petitionID: Int64, goalReached: Bool, optIn: ListOptIn?)
     }
 
     /// Confirms a pending signature and counts it, in the same transaction.
     public static func confirm(_ connection: Connection, signatureID: Int64, now: String = Timestamp.now()) throws -> Confirmation {
         guard
-            let (petitionID, province, email, consent) = try connection.first(
-                "SELECT petition_id, province, email, consent_updates FROM signatures WHERE id = ? AND confirmed_at IS NULL", signatureID,
-                row: {
+            let (petitionID, province, optIn) = try connection.first(
+                """
+                SELECT s.petition_id, s.province, s.email, s.consent_updates, s.first_name, s.last_name, s.postal_code, s.language,
+                       s.created_at, s.client_hash, p.campaign_id, p.slug
+                FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.id = ? AND s.confirmed_at IS NULL
+                """, signatureID,
+                row: { row in
                     (
-                        try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self),
-                        try $0.get("email", as: String.self), try $0.get("consent_updates", as: Bool.self)
+                        try row.get("petition_id", as: Int64.self), try row.get("province", as: String.self),
+                        try row.get("consent_updates", as: Bool.self)
+                            ? ListOptIn(
+                                email: try row.get("email", as: String.self),
+                                name: try row.get("first_name", as: String.self) + " " + (try row.get("last_name", as: String.self)),
+                                postalCode: try row.get("postal_code", as: String.self),
+                                campaignID: try row.optional("campaign_id", as: Int64.self),
+                                source: "petition:" + (try row.get("slug", as: String.self)),
+                                language: try row.get("language", as: String.self),
+                                consentedAt: try row.get("created_at", as: String.self),
+                                clientHash: try row.get("client_hash", as: String.self))
+                            : nil
                     )
                 })
         else { return .nothing }
         try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
         let reached = try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)), now: now)
-        // A consent its owner has just confirmed stands over an earlier unsubscribe.
-        if consent { try BulkMailStore.resubscribe(connection, address: email) }
-        return .counted(petitionID: petitionID, goalReached: reached)
+        return .counted(petitionID: petitionID, goalReached: reached, optIn: optIn)
     }
 
     /// Signatures waiting for their signer's confirmation, across all petitions (the dashboard).

@@ -218,6 +218,15 @@ struct PetitionsFeature: Feature {
                     confirm ? confirmationMail(petition: petition, to: stored.email, name: stored.firstName, language: language) : nil
                 try await app.database.write(gathered: true) { db in
                     let outcome = try PetitionStore.sign(db, petitionID: petitionID, stored, language: language, confirm: confirm)
+                    // Counted at once (no confirmation asked): a "send me updates" joins the list now.
+                    if case .counted = outcome, stored.consentUpdates {
+                        try app.joinList(
+                            db,
+                            ListOptIn(
+                                email: stored.email, name: stored.firstName + " " + stored.lastName, postalCode: stored.postalCode,
+                                campaignID: petition.summary.campaignID, source: "petition:" + petition.slug, language: language,
+                                consentedAt: Timestamp.now(), clientHash: stored.clientHash))
+                    }
                     try mailAbout(db, outcome, petition: petition, input: stored, language: language, prepared: prepared)
                 }
                 app.mailer.wake()
@@ -334,7 +343,8 @@ struct PetitionsFeature: Feature {
             request, action: Self.confirmAction, purpose: .signature, Self.linkTexts, vars: ["title": petition.title.text(app.t(request))],
             act: { db, token in
                 guard let id = token.subjectID else { return false }
-                guard case .counted(_, let goalReached) = try PetitionStore.confirm(db, signatureID: id) else { return false }
+                guard case .counted(_, let goalReached, let optIn) = try PetitionStore.confirm(db, signatureID: id) else { return false }
+                if let optIn { try app.joinList(db, optIn) }
                 if goalReached { try goalMail(db, petition: petition) }
                 return true
             }, done: { .redirect(to: "/petitions/\(petition.slug)/confirmed") })
