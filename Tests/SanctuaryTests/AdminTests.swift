@@ -170,6 +170,15 @@ final class AdminTests: XCTestCase {
         XCTAssertEqual(try get("/admin", token).status, 200, "still signed in")
     }
 
+    func testTheAuditLogShowsTimesInTheSitesZone() throws {
+        let token = try login("admin@example.org")
+        let page = try get("/admin/audit", token).text
+        XCTAssertTrue(page.contains("<td><time datetime=\""), page)
+        XCTAssertNil(page.range(of: #"<td>\d{4}-\d\d-\d\dT[0-9:]+Z</td>"#, options: .regularExpression), "no raw UTC times")
+        XCTAssertTrue(page.contains(" EST</time>") || page.contains(" EDT</time>"), "named in Toronto's zone")
+        XCTAssertFalse(page.contains("(UTC)"))
+    }
+
     func testEachRoleSeesOnlyItsScreens() throws {
         let expectations: [(String, [String: Int])] = [
             (

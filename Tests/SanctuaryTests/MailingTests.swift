@@ -499,6 +499,8 @@ final class OutcomeTests: XCTestCase {
 
         let page = try site.get("/petitions/\(slug)").text
         XCTAssertTrue(page.contains("<strong>review</strong>"), "shown on the petition")
+        XCTAssertTrue(page.contains("28 November 2026"), "the day as written, not the day before in Toronto")
+        XCTAssertFalse(page.contains("27 November 2026"))
         XCTAssertTrue(try site.get("/fr/petitions/\(slug)").text.contains("revoir"))
         let json = try site.petitionJSON(slug)
         let response = try XCTUnwrap(json["response"] as? [String: Any])

@@ -26,6 +26,27 @@ final class ViewTests: XCTestCase {
     }
 }
 
+/// Days and times in the site's zone, tried at 23:30 in Toronto (04:30 the next day in UTC).
+final class SiteTimeZoneTests: XCTestCase {
+    let toronto = Localizer(
+        language: "en", strings: ["format.locale": "en_CA", "format.date": "d MMMM yyyy"], timeZone: "America/Toronto")
+    let lateEvening = Timestamp.parse("2026-12-09T04:30:00Z") ?? Date()
+
+    func testADateAloneIsTheDayWrittenAndATimeFallsOnTheSitesDay() {
+        XCTAssertEqual(DateText.day("2026-12-08", t: toronto), "8 December 2026", "a date alone is not read as UTC midnight")
+        XCTAssertEqual(DateText.day("2026-12-09T04:30:00Z", t: toronto), "8 December 2026", "23:30 in Toronto is still the 8th")
+        XCTAssertEqual(DateText.day("2026-12-09T04:30:00Z", t: toronto, timeZone: "UTC"), "9 December 2026")
+        let vancouver = Localizer(
+            language: "en", strings: ["format.locale": "en_CA", "format.date": "d MMMM yyyy"], timeZone: "America/Vancouver")
+        XCTAssertEqual(DateText.day("2026-12-09T07:30:00Z", t: vancouver), "8 December 2026", "the site's zone, not Toronto's")
+    }
+
+    func testTodayIsTheSitesDateNotUTCs() {
+        XCTAssertEqual(DateText.today(t: toronto, now: lateEvening), "2026-12-08")
+        XCTAssertEqual(DateText.today(t: toronto, now: Timestamp.parse("2026-12-09T05:00:00Z") ?? Date()), "2026-12-09")
+    }
+}
+
 /// The e-mail address rules, as the forms apply them.
 final class EmailAddressTests: XCTestCase {
     func testAddressesAreTrimmedCaseFoldedAndChecked() {

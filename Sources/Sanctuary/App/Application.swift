@@ -108,7 +108,7 @@ public final class Application: Sendable {
         defer { startup.release() }
         let applied = try Migrator(directory: config.migrationsDirectory, known: KnownMigrations.checksums).migrate(database)
         for name in applied { logger.info("applied migration \(name)") }
-        languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"))
+        languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"), timeZone: config.siteTimeZone)
         serverKey = try ServerKey.load(from: database)
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(

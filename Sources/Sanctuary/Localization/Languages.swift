@@ -10,9 +10,10 @@ public struct Languages: Sendable {
     /// The cookie that records a visitor's explicit choice (set only by the language switch).
     public static let cookie = "sanctuary_lang"
 
-    public init(directory: URL) throws {
-        english = try Localizer.load(language: "en", directory: directory)
-        french = try Localizer.load(language: "fr", directory: directory, pathPrefix: "/fr")
+    /// `timeZone`: the site's, in which both show times and days.
+    public init(directory: URL, timeZone: String = "America/Toronto") throws {
+        english = try Localizer.load(language: "en", directory: directory, timeZone: timeZone)
+        french = try Localizer.load(language: "fr", directory: directory, pathPrefix: "/fr", timeZone: timeZone)
     }
 
     public func localizer(_ code: String) -> Localizer? { all.first { $0.language == code } }

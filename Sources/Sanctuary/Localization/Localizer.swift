@@ -7,11 +7,14 @@ public struct Localizer: Sendable {
     private let strings: [String: String]
     /// Where this language's pages live: `""` for English (the default), `/fr` for French.
     public let pathPrefix: String
+    /// The site's time zone (`site.time_zone`): times and days are shown in it.
+    public let timeZone: String
 
-    public init(language: String, strings: [String: String], pathPrefix: String = "") {
+    public init(language: String, strings: [String: String], pathPrefix: String = "", timeZone: String = "America/Toronto") {
         self.language = language
         self.strings = strings
         self.pathPrefix = pathPrefix
+        self.timeZone = timeZone
     }
 
     /// A site path in this language: `/petitions` → `/fr/petitions`, `/` → `/fr/`.
@@ -21,13 +24,15 @@ public struct Localizer: Sendable {
     }
 
     /// Loads `Config/locales/<language>.json`.
-    public static func load(language: String, directory: URL, pathPrefix: String = "") throws -> Localizer {
+    public static func load(
+        language: String, directory: URL, pathPrefix: String = "", timeZone: String = "America/Toronto"
+    ) throws -> Localizer {
         let url = directory.appendingPathComponent("\(language).json")
         let data = try Data(contentsOf: url)
         guard let table = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
             throw ConfigError(key: "locales/\(language).json", reason: "must be an object of strings")
         }
-        return Localizer(language: language, strings: table, pathPrefix: pathPrefix)
+        return Localizer(language: language, strings: table, pathPrefix: pathPrefix, timeZone: timeZone)
     }
 
     public var keys: Set<String> { Set(strings.keys) }

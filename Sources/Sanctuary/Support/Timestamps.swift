@@ -64,10 +64,17 @@ public enum Timestamp {
 
 /// Dates and times as visitors read them, in the catalogue's language.
 public enum DateText {
-    /// `24 November 2026`
-    public static func day(_ iso: String, t: Localizer, timeZone: String = "America/Toronto") -> String {
+    /// `24 November 2026`: the day a time falls on in the site's zone (or `timeZone`); a date
+    /// alone (`2026-11-24`) is that day wherever it is read.
+    public static func day(_ iso: String, t: Localizer, timeZone: String? = nil) -> String {
         guard let date = Timestamp.parse(iso) else { return iso }
-        return format(date, pattern: t("format.date"), t: t, timeZone: timeZone)
+        let zone = iso.utf8.count == 10 ? "UTC" : timeZone ?? t.timeZone
+        return format(date, pattern: t("format.date"), t: t, timeZone: zone)
+    }
+
+    /// Today's date (`2026-11-24`) in the site's zone: what a form's "today" is.
+    public static func today(t: Localizer, now: Date = Date()) -> String {
+        format(now, pattern: "yyyy-MM-dd", locale: "en_US_POSIX", timeZone: t.timeZone)
     }
 
     /// `Tuesday 8 December 2026, 7:00 PM EST`; `mardi 8 décembre 2026 à 19 h HNE`: in the
@@ -100,7 +107,11 @@ public enum DateText {
     }
 
     static func format(_ date: Date, pattern: String, t: Localizer, timeZone: String) -> String {
-        formatter(locale: t("format.locale"), pattern: pattern, timeZone: timeZone).string(from: date)
+        format(date, pattern: pattern, locale: t("format.locale"), timeZone: timeZone)
+    }
+
+    static func format(_ date: Date, pattern: String, locale: String, timeZone: String) -> String {
+        formatter(locale: locale, pattern: pattern, timeZone: timeZone).string(from: date)
     }
 
     /// Making a DateFormatter costs far more than using one, so each thread keeps its own

@@ -135,7 +135,7 @@ struct AccountsFeature: Feature {
         let entries = try app.database.read { try StaffStore.recentAudit($0) }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.audit.title")) { c, _ in
             let rows: [HTML] = entries.map { e in
-                "<tr><td>\(e.createdAt)</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
+                "<tr><td>\(AdminViews.time(e.createdAt, timeZone: app.config.siteTimeZone, t: c.t))</td><td>\(e.actor)</td><td>\(e.action)</td><td>\(e.subject)</td><td>\(e.detail)</td></tr>"
             }
             return """
                 <h1>\(c.t("admin.audit.title"))</h1>

@@ -2,6 +2,11 @@ import HTTP
 
 /// The admin area's pages: the site layout with the staff navigation and sign-out button.
 enum AdminViews {
+    /// A stored UTC time as staff read it: in the site's zone, named, the machine-readable one kept.
+    static func time(_ iso: String, timeZone: String, t: Localizer) -> HTML {
+        "<time datetime=\"\(iso)\">\(DateText.dateTime(iso, t: t, timeZone: timeZone))</time>"
+    }
+
     static func page(
         _ app: Application, _ request: Request, _ session: AdminAuth.Session, title: String,
         status: Status = .ok, flash: String? = nil, flashLink: (href: String, label: String)? = nil, _ body: (PageContext, String) -> HTML
@@ -45,7 +50,7 @@ enum AdminViews {
             let barHeight = value == 0 ? 1 : max(2, value * plotHeight / maximum)
             let x = left + index * (barWidth + gap)
             bars.append(
-                "<rect x=\"\(x)\" y=\"\(top + plotHeight - barHeight)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"#1d4e89\"><title>\(DateText.day(day + "T12:00:00Z", t: t)): \(t.formatNumber(value))</title></rect>"
+                "<rect x=\"\(x)\" y=\"\(top + plotHeight - barHeight)\" width=\"\(barWidth)\" height=\"\(barHeight)\" fill=\"#1d4e89\"><title>\(DateText.day(day, t: t)): \(t.formatNumber(value))</title></rect>"
             )
         }
         // The count axis: gridlines at 0, half and the most in a day.
@@ -62,7 +67,7 @@ enum AdminViews {
             let x = left + index * (barWidth + gap) + barWidth / 2
             let anchor = index == 0 ? "start" : index == days.count - 1 ? "end" : "middle"
             return
-                "<text x=\"\(index == 0 ? left : index == days.count - 1 ? width : x)\" y=\"\(height - 8)\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"#56606b\">\(DateText.day(days[index] + "T12:00:00Z", t: t))</text>"
+                "<text x=\"\(index == 0 ? left : index == days.count - 1 ? width : x)\" y=\"\(height - 8)\" text-anchor=\"\(anchor)\" font-size=\"12\" fill=\"#56606b\">\(DateText.day(days[index], t: t))</text>"
         }
         let total = days.reduce(0) { $0 + (totals[$1] ?? 0) }
         let label = t.plural("admin.chart.label", total, ["days": String(days.count)])

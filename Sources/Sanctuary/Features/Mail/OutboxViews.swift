@@ -2,11 +2,6 @@ import HTTP
 
 /// The outbox screens.
 enum OutboxViews {
-    /// A stored UTC time as staff read it: in the site's zone, the machine-readable one kept.
-    static func when(_ iso: String, timeZone: String, t: Localizer) -> HTML {
-        "<time datetime=\"\(iso)\">\(DateText.dateTime(iso, t: t, timeZone: timeZone))</time>"
-    }
-
     static func list(
         _ messages: [OutboxMessage], counts: [OutboxState: Int], state: OutboxState?, configured: Bool, timeZone: String, t: Localizer
     ) -> HTML {
@@ -19,7 +14,7 @@ enum OutboxViews {
             }
         let rows: [HTML] = messages.map { m in
             """
-            <tr><td><a href="\(t.path("/admin/outbox/\(m.id)"))">#\(m.id)</a></td><td>\(when(m.createdAt, timeZone: timeZone, t: t))</td>
+            <tr><td><a href="\(t.path("/admin/outbox/\(m.id)"))">#\(m.id)</a></td><td>\(AdminViews.time(m.createdAt, timeZone: timeZone, t: t))</td>
             <td>\(m.recipient)</td><td>\(m.subject)</td><td><span class="badge state-\(m.state.rawValue)">\(m.isHeld ? t("admin.outbox.held") : t("admin.outbox.state.\(m.state.rawValue)"))</span></td>
             <td>\(t.formatNumber(m.attempts))</td><td>\(m.lastError)</td></tr>
             """
@@ -42,7 +37,7 @@ enum OutboxViews {
         csrf: String, base: String, timeZone: String, t: Localizer
     ) -> HTML {
         let tried: [HTML] = attempts.map { a in
-            "<li>\(when(a.attemptedAt, timeZone: timeZone, t: t)) — \(t("admin.outbox.outcome.\(a.outcome)"))\(a.detail.isEmpty ? HTML.empty : ": \(a.detail)")</li>"
+            "<li>\(AdminViews.time(a.attemptedAt, timeZone: timeZone, t: t)) — \(t("admin.outbox.outcome.\(a.outcome)"))\(a.detail.isEmpty ? HTML.empty : ": \(a.detail)")</li>"
         }
         let canRetry = m.state == .failed || m.state == .retrying
         return """
@@ -51,13 +46,13 @@ enum OutboxViews {
             <dl class="facts">
             <dt>\(t("admin.outbox.recipient"))</dt><dd>\(m.recipient)</dd>
             <dt>\(t("admin.outbox.state"))</dt><dd>\(t("admin.outbox.state.\(m.state.rawValue)"))</dd>
-            <dt>\(t("admin.outbox.created"))</dt><dd>\(when(m.createdAt, timeZone: timeZone, t: t))</dd>
-            \(m.sentAt.map { "<dt>\(t("admin.outbox.sent"))</dt><dd>\(when($0, timeZone: timeZone, t: t))</dd>" as HTML })
-            \(m.state == .retrying && !m.isHeld ? "<dt>\(t("admin.outbox.next"))</dt><dd>\(when(m.nextAttemptAt, timeZone: timeZone, t: t))</dd>" as HTML : .empty)
+            <dt>\(t("admin.outbox.created"))</dt><dd>\(AdminViews.time(m.createdAt, timeZone: timeZone, t: t))</dd>
+            \(m.sentAt.map { "<dt>\(t("admin.outbox.sent"))</dt><dd>\(AdminViews.time($0, timeZone: timeZone, t: t))</dd>" as HTML })
+            \(m.state == .retrying && !m.isHeld ? "<dt>\(t("admin.outbox.next"))</dt><dd>\(AdminViews.time(m.nextAttemptAt, timeZone: timeZone, t: t))</dd>" as HTML : .empty)
             \(m.lastError.isEmpty ? HTML.empty : "<dt>\(t("admin.outbox.last_error"))</dt><dd>\(m.lastError)</dd>")
             \(m.isHeld ? "<dt>\(t("admin.outbox.next"))</dt><dd>\(t("admin.outbox.held"))</dd>" as HTML : .empty)
             \(skipped?.undeliverable.map { at, why in "<dt>\(t("admin.outbox.undeliverable"))</dt><dd>\(t("admin.outbox.undeliverable.detail", ["when": DateText.dateTime(at, t: t, timeZone: timeZone), "why": why]))</dd>" as HTML })
-            \(skipped?.unsubscribedAt.map { "<dt>\(t("admin.outbox.unsubscribed"))</dt><dd>\(when($0, timeZone: timeZone, t: t))</dd>" as HTML })
+            \(skipped?.unsubscribedAt.map { "<dt>\(t("admin.outbox.unsubscribed"))</dt><dd>\(AdminViews.time($0, timeZone: timeZone, t: t))</dd>" as HTML })
             </dl>
             \(canRetry ? """
             <form method="post" action="\(t.path("/admin/outbox/\(m.id)/retry"))"><input type="hidden" name="_csrf" value="\(csrf)">

@@ -57,7 +57,7 @@ struct OutcomesFeature: Feature {
     func editor(_ request: Request) throws -> Response {
         let session = try AdminAuth.require(app, request, .petitions)
         let (petition, outcomes, notify) = try petition(request)
-        let today = String(Timestamp.now().prefix(10))
+        let today = DateText.today(t: app.t(request))
         return page(
             request, session, petition, outcomes, notify: notify,
             state: FormState(values: ["kind": "response", "happened_on": today, "notify": "yes"]),
