@@ -277,7 +277,7 @@ final class FrenchTests: XCTestCase {
                 INSERT INTO events (slug, title, title_fr, starts_at, ends_at, time_zone, state)
                 VALUES ('vigil', 'Vigil', 'Veille', '2026-12-09T00:00:00Z', '2026-12-09T02:00:00Z', 'America/Toronto', 'published')
                 """)
-            _ = try db.run("UPDATE petitions SET goal = 12345 WHERE slug = 'rescind-safe-third-country'")
+            _ = try db.run("UPDATE petitions SET goal = 12345, signature_count = 150 WHERE slug = 'rescind-safe-third-country'")
         }
         let event = try site.get("/fr/events/vigil").text
         XCTAssertTrue(event.contains("le mardi 8 décembre 2026 de 19 h à 21 h HNE (America/Toronto)"), "French event time")
@@ -406,7 +406,7 @@ final class FrenchTests: XCTestCase {
         let editor = try site.get("/admin/petitions/new", headers: cookie).text
         XCTAssertTrue(editor.contains("<label for=\"f-title_fr\">Title in French"))
         XCTAssertTrue(
-            editor.contains("name=\"body_fr\" rows=\"10\" maxlength=\"20000\" lang=\"fr\""),
+            editor.contains("name=\"body_fr\" rows=\"16\" maxlength=\"20000\" lang=\"fr\""),
             "French fields are marked French for spell-checkers")
         let csrf = try XCTUnwrap(FormHelper.csrfToken(in: editor))
         let created = try site.post(

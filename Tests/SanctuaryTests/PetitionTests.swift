@@ -24,6 +24,39 @@ final class PetitionTests: XCTestCase {
         try site.app.database.read { try $0.scalar("SELECT count(*) FROM signatures", as: Int.self) } ?? -1
     }
 
+    /// A new petition invites its first signers instead of "0 signatures of 10,000"; its
+    /// text is Markdown, as news is; the e-mail hint says what will be sent.
+    func testANewPetitionInvitesItsFirstSignersAndItsTextIsMarkdown() throws {
+        let slug = self.slug
+        func set(_ count: Int) throws -> String {
+            try site.app.database.writeAndWait { db in
+                try db.run(
+                    "UPDATE petitions SET signature_count = ?, body = ? WHERE slug = ?", count,
+                    "We call on **the Minister** to act.\n\n- cancel the loans\n- pay for travel", slug)
+            }
+            return try site.get("/petitions/\(slug)").text
+        }
+        var page = try set(0)
+        XCTAssertTrue(page.contains("Be the first to sign."), page)
+        XCTAssertFalse(page.contains("0 signatures"))
+        XCTAssertTrue(page.contains("We call on <strong>the Minister</strong> to act."), "Markdown, not asterisks")
+        XCTAssertTrue(page.contains("<li>cancel the loans</li>"))
+        XCTAssertTrue(page.contains("We send nothing unless you tick a box below."), "no confirmation asked on this site")
+        page = try set(42)
+        XCTAssertTrue(page.contains("42 signatures <span class=\"meta\">Be one of the first 100.</span>"), page)
+        XCTAssertFalse(page.contains("<progress"))
+        page = try set(150)
+        XCTAssertTrue(page.contains("150 signatures <span class=\"meta\">of 10,000</span>"), page)
+        XCTAssertTrue(page.contains("<progress max=\"10000\" value=\"150\""))
+
+        let confirming = try TestApp(sampleContent: true) { $0.confirmSignatures = true }
+        defer { confirming.stop() }
+        let hint = try confirming.get("/petitions/\(slug)").text
+        XCTAssertTrue(hint.contains("We e-mail you a link to confirm your signature: it counts once you do."), hint)
+        XCTAssertFalse(hint.contains("We send nothing unless"))
+        XCTAssertTrue(try confirming.get("/fr/petitions/\(slug)").text.contains("Soyez la première personne à signer."))
+    }
+
     /// A petition going viral: once hundreds of signatures have come in the last seconds, its
     /// page lives its second (counts included) instead of being built after every commit,
     /// from the burst's first second, even though nobody asked for the page during it (the

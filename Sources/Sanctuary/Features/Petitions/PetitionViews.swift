@@ -42,8 +42,15 @@ enum PetitionViews {
             """
     }
 
+    /// The count and the way to the goal; while fewer than a hundred have signed, an
+    /// invitation to be among the first instead of "3 signatures of 5,000".
     static func progress(count: Int, goal: Int, t: Localizer) -> HTML {
         let counted = t.plural("petition.signatures", count)
+        if count == 0 { return "<p class=\"count\">\(t("petition.be_first"))</p>" }
+        if count < earlyCount {
+            return
+                "<p class=\"count\">\(counted) <span class=\"meta\">\(t("petition.first_hundred", ["n": t.formatNumber(earlyCount)]))</span></p>"
+        }
         guard goal > 0 else { return "<p class=\"count\">\(counted)</p>" }
         return """
             <p class="count">\(counted) <span class="meta">\(t("petition.goal", ["goal": t.formatNumber(goal)]))</span></p>
@@ -51,28 +58,13 @@ enum PetitionViews {
             """
     }
 
-    /// Paragraphs from plain text separated by blank lines.
-    static func paragraphs(_ text: String) -> HTML {
-        var paragraphs: [HTML] = []
-        var current: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.allSatisfy(\.isWhitespace) {
-                if !current.isEmpty {
-                    paragraphs.append("<p>\(current.joined(separator: "\n"))</p>")
-                    current = []
-                }
-            } else {
-                current.append(line)
-            }
-        }
-        if !current.isEmpty { paragraphs.append("<p>\(current.joined(separator: "\n"))</p>") }
-        return HTML.join(paragraphs)
-    }
+    /// Below this many signatures a petition invites the first signers rather than showing how far the goal is.
+    static let earlyCount = 100
 
     /// The petition's page: text, count, deadline, and the sign form while it is open.
     static func page(
         _ petition: Petition, outcomes: [PetitionOutcome] = [], media: Media? = nil, form state: FormState, csrf: String, shareURL: String,
-        c: PageContext
+        confirms: Bool = true, c: PageContext
     ) -> HTML {
         let t = c.t
         let s = petition.summary
@@ -84,7 +76,7 @@ enum PetitionViews {
         let action = t.path("/petitions/\(petition.slug)/sign")
         let formHTML: HTML
         if open {
-            let fields = SignatureForm.fields(t: t).map { Form.input($0, state, t: t) }
+            let fields = SignatureForm.fields(t: t, confirms: confirms).map { Form.input($0, state, t: t) }
             formHTML = """
                 <h2 id="sign-heading">\(t("sign.heading"))</h2>
                 \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
@@ -111,7 +103,7 @@ enum PetitionViews {
             \(MediaViews.figure(media, t: t, sizes: "(min-width: 72rem) 40rem, (min-width: 60rem) 58vw, 100vw"))
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
             \(outcomesSection(outcomes, t: t))
-            \(petition.body.block(t, paragraphs))
+            \(petition.body.block(t, Markdown.cached))
             </div>
             <aside class="sign-box" aria-labelledby="sign-heading">
             \(progress(count: s.signatureCount, goal: s.goal, t: t))

@@ -8,7 +8,7 @@ extension AdminResource {
             AdminField("title", .text, required: true, bilingual: true),
             AdminField("slug", .slug, required: true, maxLength: 80),
             AdminField("summary", .textarea, maxLength: 500, bilingual: true),
-            AdminField("body", .textarea, maxLength: 20_000, bilingual: true),
+            AdminField("body", .markdown, maxLength: 20_000, bilingual: true),
             AdminField("target", .text, maxLength: 200, bilingual: true),
             AdminField("goal", .integer(0...100_000_000), whenEmpty: 0),
             AdminField("closes_at", .dateTime),

@@ -186,7 +186,7 @@ struct PetitionsFeature: Feature {
         ) { c in
             PetitionViews.page(
                 petition, outcomes: outcomes, media: media, form: form, csrf: csrf,
-                shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), c: c)
+                shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), confirms: app.config.confirmSignatures, c: c)
         }
     }
 

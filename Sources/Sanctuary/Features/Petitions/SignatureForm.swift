@@ -26,7 +26,8 @@ enum SignatureForm {
                 notifyOutcome: notify, clientHash: ""))
     }
 
-    static func fields(t: Localizer) -> [Form.Field] {
+    /// `confirms`: signatures are confirmed by a mailed link (the e-mail hint says so).
+    static func fields(t: Localizer, confirms: Bool) -> [Form.Field] {
         [
             Form.Field(
                 name: "first_name", label: t("sign.first_name"), required: true, autocomplete: "given-name", maxLength: maxNameLength),
@@ -34,7 +35,7 @@ enum SignatureForm {
                 name: "last_name", label: t("sign.last_name"), required: true, autocomplete: "family-name", maxLength: maxNameLength),
             Form.Field(
                 name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email",
-                hint: t("sign.email.hint")),
+                hint: t(confirms ? "sign.email.hint" : "sign.email.hint_unconfirmed")),
             Form.Field(
                 name: "postal_code", label: t("sign.postal_code"), required: true, autocomplete: "postal-code",
                 hint: t("sign.postal_code.hint"), maxLength: 7),
