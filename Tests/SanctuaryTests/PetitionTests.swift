@@ -280,7 +280,12 @@ final class PetitionTests: XCTestCase {
         let html = try site.get("/petitions/\(slug)").text
         XCTAssertTrue(html.contains("href=\"mailto:?subject="))
         XCTAssertTrue(html.contains("https://wa.me/?text="))
-        XCTAssertFalse(html.contains("<script"))
+        XCTAssertTrue(html.contains("<textarea id=\"share-message\""), "the message to copy by hand")
+        // One script, our own and deferred: it only shows a copy button where the browser can copy.
+        XCTAssertEqual(html.components(separatedBy: "<script").count - 1, 1)
+        XCTAssertTrue(html.contains("<script src=\"/js/share.js\" defer></script>"))
+        XCTAssertTrue(
+            html.contains("data-copy=\"share-message\"") && html.contains(" hidden>Copy</button>"), "hidden until the script shows it")
     }
 
     func testManyConcurrentSignersAreAllCounted() throws {

@@ -58,7 +58,7 @@ public final class Application: Sendable {
     static let builtInFeatures: [any Feature.Type] = [
         HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
         CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
-        SitemapFeature.self, LanguageFeature.self, AdminFeature.self, AccountsFeature.self, StaffLinksFeature.self,
+        SitemapFeature.self, LanguageFeature.self, ShareFeature.self, AdminFeature.self, AccountsFeature.self, StaffLinksFeature.self,
         StaffSessionsFeature.self,
         SecondFactorFeature.self,
         OutboxFeature.self, MailingsFeature.self,

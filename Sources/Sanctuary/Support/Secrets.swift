@@ -48,6 +48,23 @@ public struct ServerKey: Sendable {
         constantTimeEqual(self.mac(message, purpose: purpose), mac)
     }
 
+    /// `text` encrypted and authenticated (AES-GCM under a purpose-specific subkey), as
+    /// base64url: for a value a visitor's browser keeps for us and can neither read nor change.
+    public func seal(_ text: String, purpose: String) -> String {
+        guard let box = try? AES.GCM.seal(Data(text.utf8), using: sealingKey(purpose)), let combined = box.combined else { return "" }
+        return combined.base64URL
+    }
+
+    /// What `seal` sealed for the same purpose; nil when changed, made for another purpose or not ours.
+    public func open(_ sealed: String, purpose: String) -> String? {
+        guard sealed.utf8.count < 4096, let data = Data(base64URL: sealed), let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: sealingKey(purpose))
+        else { return nil }
+        return String(bytes: plain, encoding: .utf8)
+    }
+
+    private func sealingKey(_ purpose: String) -> SymmetricKey { SymmetricKey(data: mac("", purpose: "seal:" + purpose)) }
+
     /// A keyed hash of a client address: lets us see repeats without storing the address.
     public func clientHash(_ address: String) -> String {
         mac(address, purpose: "client-address").prefix(12).hexString

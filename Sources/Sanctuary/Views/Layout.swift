@@ -30,10 +30,18 @@ public struct SharePreview: Sendable {
     public var type: String
     /// The page's own picture; nil: the site's default share image.
     public var image: ShareImage?
+    /// What a shared link is called, when not the page's own title (a thank-you page shares
+    /// its petition, not "Check your e-mail").
+    public var title: String?
+    /// The page a shared link stands for (canonical, `og:url`), when not this one: a
+    /// thank-you page stands for its petition.
+    public var path: String?
 
-    public init(type: String = "website", image: ShareImage? = nil) {
+    public init(type: String = "website", image: ShareImage? = nil, title: String? = nil, path: String? = nil) {
         self.type = type
         self.image = image
+        self.title = title
+        self.path = path
     }
 }
 
@@ -82,7 +90,7 @@ public enum Layout {
                 "<a class=\"language-switch\" href=\"\(href)\" lang=\"\(other.language)\" hreflang=\"\(other.language)\">\(other("language.switch"))</a>"
         }
         let summary = description ?? context.tagline ?? t("site.tagline")
-        let canonical = context.baseURL + t.path(context.alternatePath)
+        let canonical = context.baseURL + t.path(share.path ?? context.alternatePath)
         let image = share.image ?? context.defaultShare ?? .siteDefault(t)
         let imageURL = image.path.hasPrefix("/") ? context.baseURL + image.path : image.path
         let otherLocales: [HTML] = context.languages.all.filter { $0.language != t.language }.map {
@@ -91,7 +99,7 @@ public enum Layout {
         let sharing: HTML = """
             <link rel="canonical" href="\(canonical)">
             <meta property="og:site_name" content="\(context.siteName)">
-            <meta property="og:title" content="\(title)">
+            <meta property="og:title" content="\(share.title ?? title)">
             <meta property="og:description" content="\(summary)">
             <meta property="og:url" content="\(canonical)">
             <meta property="og:type" content="\(share.type)">

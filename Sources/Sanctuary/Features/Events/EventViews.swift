@@ -52,7 +52,7 @@ enum EventViews {
             ])
     }
 
-    static func page(_ event: Event, media: Media? = nil, form: FormState, csrf: String, t: Localizer) -> HTML {
+    static func page(_ event: Event, media: Media? = nil, form: FormState, csrf: String, shareURL: String, t: Localizer) -> HTML {
         let s = event.summary
         let speakers: [HTML] = event.speakers.map {
             "<li><strong>\($0.name)</strong>\($0.bio.english.isEmpty ? HTML.empty : " — \($0.bio.html(t))")</li>"
@@ -115,6 +115,7 @@ enum EventViews {
             </div>
             \(rsvp)
             </div>
+            \(ShareViews.links(title: s.title.text(t), url: shareURL, t: t))
             </article>
             """
     }

@@ -158,7 +158,8 @@ struct EventsFeature: Feature {
             request, title: s.title.text(t), status: status, description: s.summary.text(t), alternate: "/events/\(s.slug)",
             share: SharePreview(image: media?.shareImage(t))
         ) {
-            EventViews.page(event, media: media, form: form, csrf: csrf, t: $0.t)
+            EventViews.page(
+                event, media: media, form: form, csrf: csrf, shareURL: app.absoluteURL($0.t.path("/events/\(s.slug)"), request), t: $0.t)
         }
     }
 

@@ -91,7 +91,7 @@ struct NewsFeature: Feature {
             request, title: post.summary.title.text(t), description: post.summary.summary.text(t),
             share: SharePreview(type: "article", image: media?.shareImage(t))
         ) {
-            NewsViews.post(post, media: media, t: $0.t)
+            NewsViews.post(post, media: media, shareURL: app.absoluteURL($0.t.path("/news/\(slug)"), request), t: $0.t)
         }
         response.cache(.publicPage(shared: 60))
         return response

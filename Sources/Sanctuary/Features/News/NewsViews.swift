@@ -26,7 +26,7 @@ enum NewsViews {
     }
 
     /// A news post.
-    static func post(_ post: NewsPost, media: Media? = nil, t: Localizer) -> HTML {
+    static func post(_ post: NewsPost, media: Media? = nil, shareURL: String, t: Localizer) -> HTML {
         """
         <article class="news-post">
         <h1>\(post.summary.title.html(t))</h1>
@@ -35,6 +35,7 @@ enum NewsViews {
         \(MediaViews.figure(media, t: t, sizes: "(min-width: 48rem) 44rem, 100vw"))
         \(post.body.block(t, Markdown.cached))
         </article>
+        \(ShareViews.links(title: post.summary.title.text(t), url: shareURL, t: t))
         <p><a href="\(t.path("/news"))">\(t("news.all"))</a></p>
         """
     }

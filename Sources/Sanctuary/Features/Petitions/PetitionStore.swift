@@ -27,11 +27,19 @@ public struct Petition: Sendable, RowDecodable {
     public let summary: PetitionSummary
     public let body: Bilingual
     public let target: Bilingual
+    /// The message offered to signers to share; empty: the site's own.
+    public let shareText: Bilingual
     public var id: Int64 { summary.id }
     public var slug: String { summary.slug }
     public var title: Bilingual { summary.title }
 
     static let columns = SelectList(of: Petition.self)
+
+    /// What a signer is offered to say when sharing, in `t`'s language.
+    public func shareMessage(_ t: Localizer) -> String {
+        let own = shareText.text(t)
+        return own.isEmpty ? t("share.petition.message", ["title": title.text(t)]) : own
+    }
 }
 
 /// A signature as the visitor gave it, already cleaned and checked.
@@ -167,19 +175,25 @@ public enum PetitionStore {
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
             input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome)
         guard let id = inserted else {
-            return try connection.first(
-                "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",
-                petitionID, input.email
-            ) {
-                .again(
-                    signatureID: try $0.get("id", as: Int64.self), confirmed: try $0.get("confirmed", as: Bool.self),
-                    firstName: try $0.get("first_name", as: String.self), mailsSent: try $0.get("mails_sent", as: Int.self))
-            } ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
+            return try again(connection, petitionID: petitionID, email: input.email)
+                ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
         }
         guard !confirm else { return .pending(signatureID: id) }
         let reached = try count(
             connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)
         return .counted(signatureID: id, goalReached: reached)
+    }
+
+    /// An address's signature on a petition, as signing again finds it (nil: none).
+    public static func again(_ connection: Connection, petitionID: Int64, email: String) throws -> SignOutcome? {
+        try connection.first(
+            "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",
+            petitionID, email
+        ) {
+            .again(
+                signatureID: try $0.get("id", as: Int64.self), confirmed: try $0.get("confirmed", as: Bool.self),
+                firstName: try $0.get("first_name", as: String.self), mailsSent: try $0.get("mails_sent", as: Int.self))
+        }
     }
 
     /// What a confirmation did.

@@ -12,18 +12,46 @@ enum PetitionViews {
     }
 
     /// After signing (`pending`: "check your e-mail to confirm"), or after confirming.
-    static func thanks(_ petition: Petition, pending: Bool, shareURL: String, t: Localizer) -> HTML {
+    /// After signing (`pending`: check your e-mail, with the address typed when the visitor's
+    /// cookie holds it, the link sent again on request, and a way back for a wrong address) or
+    /// after confirming; then sharing, with the petition's message ready.
+    static func thanks(
+        _ petition: Petition, pending: Bool, shareURL: String, sent address: String? = nil, resent: Bool = false, resendCSRF: String,
+        t: Localizer
+    ) -> HTML {
         let title = petition.title.text(t)
+        let form = t.path("/petitions/\(petition.slug)") + "#sign-heading"
+        let checkEmail: HTML =
+            address.map { emphasized(t("thanks.check_email.sent_to", ["title": title, "address": "\u{1}"]), $0) }
+            ?? "\(t("thanks.check_email.body", ["title": title]))"
+        let pendingHTML: HTML = """
+            \(resent ? "<p class=\"flash\" role=\"status\">\(t("thanks.check_email.resent"))</p>" as HTML : .empty)
+            <p class="lede">\(checkEmail)</p>
+            <p>\(t("thanks.check_email.spam"))</p>
+            \(address == nil ? HTML.empty : """
+                <form method="post" action="\(t.path("/petitions/\(petition.slug)/resend"))" class="resend">
+                <input type="hidden" name="_csrf" value="\(resendCSRF)">
+                <button type="submit" class="button secondary">\(t("thanks.check_email.resend"))</button>
+                </form>
+                """)
+            <p>\(t("thanks.check_email.wrong_address")) <a href="\(form)">\(t("thanks.check_email.sign_again"))</a></p>
+            """
         return """
             <section class="thanks">
             <h1>\(t(pending ? "thanks.check_email.title" : "thanks.title"))</h1>
-            <p class="lede">\(t(pending ? "thanks.check_email.body" : "thanks.body", ["title": title]))</p>
-            \(pending ? "<p>\(t("thanks.check_email.spam"))</p>" as HTML : progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: t))
+            \(pending ? pendingHTML : "<p class=\"lede\">\(t("thanks.body", ["title": title]))</p>\(progress(count: petition.summary.signatureCount, goal: petition.summary.goal, t: t))")
             <p>\(t("thanks.share_ask"))</p>
             </section>
-            \(ShareViews.links(title: title, url: shareURL, t: t))
+            \(ShareViews.links(title: title, url: shareURL, message: petition.shareMessage(t), t: t))
             <p><a href="\(t.path("/petitions/\(petition.slug)"))">\(t("thanks.back"))</a></p>
             """
+    }
+
+    /// A sentence with `value` in bold where its `\u{1}` marker stands, each part escaped.
+    private static func emphasized(_ sentence: String, _ value: String) -> HTML {
+        let parts = sentence.components(separatedBy: "\u{1}")
+        guard parts.count == 2 else { return "\(sentence)" }
+        return "\(parts[0])<strong>\(value)</strong>\(parts[1])"
     }
 
     /// A petition card with its live count and progress towards the goal.

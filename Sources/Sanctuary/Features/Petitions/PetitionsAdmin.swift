@@ -10,6 +10,7 @@ extension AdminResource {
             AdminField("summary", .textarea, maxLength: 500, bilingual: true),
             AdminField("body", .markdown, maxLength: 20_000, bilingual: true),
             AdminField("target", .text, maxLength: 200, bilingual: true),
+            AdminField("share_text", .textarea, maxLength: 280, bilingual: true),
             AdminField("goal", .integer(0...100_000_000), whenEmpty: 0),
             AdminField("closes_at", .dateTime),
             AdminField("campaign_id", .reference(table: "campaigns", none: "admin.field.no_campaign")),

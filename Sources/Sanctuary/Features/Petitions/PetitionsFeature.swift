@@ -123,6 +123,7 @@ struct PetitionsFeature: Feature {
         app.router.get("/petitions/{slug}/confirm/{token}", sensitive: true, askToConfirm)
         app.router.post("/petitions/{slug}/confirm/{token}", sensitive: true, writes: confirm)
         app.router.post("/petitions/{slug}/sign", writes: sign)
+        app.router.post("/petitions/{slug}/resend", writes: resend)
     }
 
     /// `GET /petitions`.
@@ -231,7 +232,9 @@ struct PetitionsFeature: Feature {
                 }
                 app.mailer.wake()
                 // The same answer whether or not this address had signed: the mail tells its owner.
-                return .redirect(to: "/petitions/\(slug)/thanks")
+                var response = Response.redirect(to: "/petitions/\(slug)/thanks")
+                if confirm { response.headers.add("Set-Cookie", sentCookie(request, slug: slug, email: stored.email)) }
+                return response
             })
     }
 
@@ -297,6 +300,59 @@ struct PetitionsFeature: Feature {
         }
     }
 
+    // MARK: The address a visitor signed with, on the check-your-e-mail page
+
+    static let sentCookieName = "sanctuary_sent"
+    static let sentCookieSeconds = 3_600
+
+    /// A cookie that lets the check-your-e-mail page show the address the visitor typed and
+    /// send its link again: sealed (the browser can neither read nor change it), for this
+    /// petition, for an hour, out of scripts' reach. nil `email`: the cookie is removed.
+    func sentCookie(_ request: Request, slug: String, email: String?, now: Date = Date()) -> String {
+        let value = email.map { app.serverKey.seal("\(Int(now.timeIntervalSince1970))|\($0)", purpose: "sent:\(slug)") } ?? ""
+        var cookie = "\(Self.sentCookieName)=\(value); Path=/; Max-Age=\(email == nil ? 0 : Self.sentCookieSeconds); HttpOnly; SameSite=Lax"
+        if app.secureCookies(request) { cookie += "; Secure" }
+        return cookie
+    }
+
+    /// The address in the visitor's cookie for this petition, while it is at most an hour old.
+    func sentAddress(_ request: Request, slug: String, now: Date = Date()) -> String? {
+        guard let sealed = request.cookies[Self.sentCookieName], let text = app.serverKey.open(sealed, purpose: "sent:\(slug)"),
+            let bar = text.firstIndex(of: "|"), let issued = Double(text[..<bar])
+        else { return nil }
+        let age = now.timeIntervalSince1970 - issued
+        guard age >= -60, age < Double(Self.sentCookieSeconds) else { return nil }
+        return String(text[text.index(after: bar)...])
+    }
+
+    static func resendAction(slug: String) -> String { "/petitions/\(slug)/resend" }
+
+    /// `POST /petitions/{slug}/resend`: the confirmation link again, to the address in the
+    /// visitor's cookie (at most three mails per address and petition, as signing again); the
+    /// same answer whatever was found.
+    func resend(_ request: Request) async throws -> Response {
+        let slug = request.parameter("slug")
+        let petition = try signing.value(slug) { try app.database.read { try PetitionStore.find($0, slug: slug) } }.orNotFound()
+        let language = app.t(request).language
+        let back = Response.redirect(to: "/petitions/\(slug)/thanks?resent=1")
+        return try await app.publicFormPost(
+            request, action: Self.resendAction(slug: slug), honeypot: back,
+            check: { _ -> PublicFormCheck<String> in
+                guard let email = sentAddress(request, slug: slug) else { return .answer(.redirect(to: "/petitions/\(slug)/thanks")) }
+                return .valid(email)
+            },
+            accept: { (email: String, _) in
+                try await app.database.write { db in
+                    guard let again = try PetitionStore.again(db, petitionID: petition.id, email: email) else { return }
+                    let input = SignatureInput(
+                        firstName: "", lastName: "", email: email, postalCode: "", comment: "", consentUpdates: false, clientHash: "")
+                    try mailAbout(db, again, petition: petition, input: input, language: language, prepared: nil)
+                }
+                app.mailer.wake()
+                return back
+            })
+    }
+
     /// `/petitions/{slug}/thanks` (after signing: "check your e-mail" when signatures are
     /// confirmed) and `/petitions/{slug}/confirmed` (after confirming).
     func thanks(_ request: Request, confirmed: Bool) throws -> Response {
@@ -309,9 +365,19 @@ struct PetitionsFeature: Feature {
         }
         guard let (petition, next) = found else { throw HTTPError.notFound }
         let pending = !confirmed && app.config.confirmSignatures
-        var response = app.page(request, title: app.t(request)(pending ? "thanks.check_email.title" : "thanks.title")) { c in
+        let t = app.t(request)
+        // A link to this page, shared, is a link to the petition: its address, title and picture.
+        let media = try? app.database.read { try MediaStore.of($0, .petitions, id: petition.id) }
+        var response = app.page(
+            request, title: t(pending ? "thanks.check_email.title" : "thanks.title"), description: petition.summary.summary.text(t),
+            head: "<meta name=\"robots\" content=\"noindex\">",
+            share: SharePreview(
+                image: media.flatMap { $0 }?.shareImage(t), title: petition.title.text(t), path: "/petitions/\(petition.slug)")
+        ) { c in
             PetitionViews.thanks(
-                petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), t: c.t)
+                petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request),
+                sent: pending ? sentAddress(request, slug: petition.slug) : nil, resent: request.query["resent"] == "1",
+                resendCSRF: app.formTokens.make(for: Self.resendAction(slug: petition.slug)), t: c.t)
                 + next
         }
         response.cache(.noStore)
