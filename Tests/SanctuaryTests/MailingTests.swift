@@ -100,12 +100,75 @@ final class MailingTests: XCTestCase {
         return try XCTUnwrap(Int(location.split(separator: "/").last?.split(separator: "?").first ?? ""))
     }
 
+    /// Sends the author a test, then sends now through the confirmation page (which names
+    /// the count), as an organiser would.
+    func sendNow(_ id: Int, _ headers: [(String, String)]) throws -> ClientResponse {
+        XCTAssertEqual(try press("/admin/mailings/\(id)/test", headers).status, 303)
+        let asked = try press("/admin/mailings/\(id)/send", headers)
+        guard asked.status == 200, let range = asked.text.range(of: #"name="confirm" value="\d+""#, options: .regularExpression) else {
+            return asked
+        }
+        let count = String(asked.text[range].split(separator: "\"")[3])
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: asked.text))
+        return try site.post("/admin/mailings/\(id)/send", [("_csrf", token), ("confirm", count)], headers: headers)
+    }
+
+    /// What the SMTP server received of mailings, the authors' tests left out.
+    func bulk() -> [ReceivedMail] { smtp.messages().filter { !$0.subject.hasPrefix("[Test]") } }
+
     func press(_ path: String, _ headers: [(String, String)]) throws -> ClientResponse {
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/mailings", headers: headers).text))
         return try site.post(path, [("_csrf", token)], headers: headers)
     }
 
     // MARK: Tests
+
+    /// "Send now" sends nothing on one click: a test of the current text first, then a page
+    /// naming the audience and the count, whose button carries that count; a changed text
+    /// asks for a new test, a changed audience for a new confirmation.
+    func testSendingNeedsATestOfThisVersionAndAConfirmationNamingTheCount() throws {
+        try seedSubscribers([("ana@example.org", "en"), ("bea@example.org", "fr")])
+        let staff = try organizer()
+        let id = try compose(staff)
+        func queued() throws -> Int { try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id)") }
+        var editor = try site.get("/admin/mailings/\(id)", headers: staff).text
+        XCTAssertTrue(editor.contains("Send yourself a test first"), editor)
+        XCTAssertFalse(editor.contains("/admin/mailings/\(id)/send\""), "no send button before a test")
+        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 409)
+        XCTAssertEqual(try press("/admin/mailings/\(id)/test", staff).status, 303)
+        editor = try site.get("/admin/mailings/\(id)", headers: staff).text
+        XCTAssertTrue(editor.contains("Send now to 2 people"), editor)
+
+        let asked = try press("/admin/mailings/\(id)/send", staff)
+        XCTAssertEqual(asked.status, 200)
+        XCTAssertTrue(asked.text.contains("It goes now to 2 people in “Everyone subscribed to updates”."), asked.text)
+        XCTAssertTrue(asked.text.contains("Yes, send it to 2 people"))
+        XCTAssertEqual(try queued(), 0, "asking sends nothing")
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: asked.text))
+        // The audience grew since the page was made: asked again, with the new count.
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                "INSERT INTO subscribers (email, consent_text, consented_at, confirmed_at) VALUES ('cy@example.org', 'Yes', ?, ?)",
+                Timestamp.now(), Timestamp.now())
+        }
+        let again = try site.post("/admin/mailings/\(id)/send", [("_csrf", token), ("confirm", "2")], headers: staff)
+        XCTAssertEqual(again.status, 200)
+        XCTAssertTrue(again.text.contains("Yes, send it to 3 people"), again.text)
+        XCTAssertEqual(try queued(), 0)
+
+        // A change to the text wants a new test.
+        let form = try XCTUnwrap(FormHelper.csrfToken(in: editor))
+        XCTAssertEqual(
+            try site.post(
+                "/admin/mailings/\(id)",
+                [("_csrf", form), ("audience", "subscribers"), ("subject_en", "Vigil moved to Sunday"), ("body_en", "Sunday now.")],
+                headers: staff
+            ).status, 303)
+        XCTAssertEqual(try site.post("/admin/mailings/\(id)/send", [("_csrf", token), ("confirm", "3")], headers: staff).status, 409)
+        XCTAssertEqual(try queued(), 0)
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
+        XCTAssertEqual(try queued(), 3)
+    }
 
     /// Every "send me updates" (a petition, an event's registration, the sign-up form) joins
     /// one list once its address is confirmed: the campaign's audience and "everyone" count
@@ -213,7 +276,7 @@ final class MailingTests: XCTestCase {
         XCTAssertEqual(test.recipients, ["organizer@example.org"])
         XCTAssertTrue(test.subject.hasPrefix("[Test] "), test.subject)
 
-        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
         let all = try smtp.waitForMessages(3)
         let bulk = all.filter { !$0.subject.hasPrefix("[Test]") }
         XCTAssertEqual(Set(bulk.flatMap(\.recipients)), ["ana@example.org", "bea@example.org"], "confirmed, subscribed, deliverable only")
@@ -254,12 +317,14 @@ final class MailingTests: XCTestCase {
         // The next mailing skips the address that left.
         let second = try compose(staff, subject: "Second", french: nil)
         XCTAssertTrue(try site.get("/admin/mailings/\(second)", headers: staff).text.contains("It would go to 1 person"))
-        XCTAssertEqual(try press("/admin/mailings/\(second)/send", staff).status, 303)
-        let later = try smtp.waitForMessages(4)
+        XCTAssertEqual(try sendNow(second, staff).status, 303)
+        let later = try smtp.waitForMessages(6)  // three and one, and a test of each
         XCTAssertEqual(later.filter { $0.subject == "Second" }.flatMap(\.recipients), ["bea@example.org"])
         let english = try XCTUnwrap(later.first { $0.subject == "Second" })
         XCTAssertEqual(english.headers["Content-Language"], "en", "no French version: French readers get the English")
-        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE action IN ('send', 'test') AND subject LIKE 'mailing %'"), 3)
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM audit_log WHERE action IN ('send', 'test') AND subject LIKE 'mailing %'"), 5,
+            "two sends, a test before each, and the first test")
     }
 
     func testAudiencesOfSignersAndAttendeesFollowConsentAndConfirmation() throws {
@@ -272,7 +337,7 @@ final class MailingTests: XCTestCase {
         let petition = try scalar("SELECT id FROM petitions WHERE slug = 'waive-travel-loans'")
         let id = try compose(staff, audience: "signers:\(petition)", french: nil)
         XCTAssertTrue(try site.get("/admin/mailings/\(id)", headers: staff).text.contains("It would go to 1 person"))
-        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
         try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
         let received = smtp.messages().filter { $0.subject == "Vigil on Saturday" }
         XCTAssertEqual(received.flatMap(\.recipients), ["yes@example.org"])
@@ -300,8 +365,8 @@ final class MailingTests: XCTestCase {
         try seedSubscribers(people)
         let staff = try organizer()
         let id = try compose(staff, french: nil)
-        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
-        try waitUntil { self.smtp.messages().count >= 5 }
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
+        try waitUntil { self.bulk().count >= 5 }
         XCTAssertEqual(try press("/admin/mailings/\(id)/pause", staff).status, 303)
         let paused = try site.get("/admin/mailings/\(id)", headers: staff).text
         XCTAssertTrue(paused.contains("Resume"))
@@ -311,21 +376,21 @@ final class MailingTests: XCTestCase {
             try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + n }
         }
         try laterRuns(2)
-        let atPause = smtp.messages().count
+        let atPause = bulk().count
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id) AND state = 'sent'"), atPause)
         try laterRuns(3)
-        XCTAssertEqual(smtp.messages().count, atPause, "paused means paused")
+        XCTAssertEqual(bulk().count, atPause, "paused means paused")
         XCTAssertLessThan(atPause, 60)
 
         XCTAssertEqual(try press("/admin/mailings/\(id)/resume", staff).status, 303)
-        try waitUntil { self.smtp.messages().count >= atPause + 5 }
+        try waitUntil { self.bulk().count >= atPause + 5 }
         // A restart in the middle of sending.
         site.stop()
-        let beforeRestart = smtp.messages().count
+        let beforeRestart = bulk().count
         XCTAssertLessThan(beforeRestart, 60, "the restart came mid-send")
         site = try makeSite()
         try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
-        let received = smtp.messages().flatMap(\.recipients)
+        let received = bulk().flatMap(\.recipients)
         XCTAssertEqual(received.count, 60, "each recipient once")
         XCTAssertEqual(Set(received), Set(people.map(\.0)))
         XCTAssertEqual(try scalar("SELECT sent FROM mailings WHERE id = \(id)"), 60)
@@ -336,6 +401,7 @@ final class MailingTests: XCTestCase {
         try seedSubscribers([("ana@example.org", "en")])
         let staff = try organizer()
         let id = try compose(staff, french: nil)
+        XCTAssertEqual(try press("/admin/mailings/\(id)/test", staff).status, 303)
         let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/mailings/\(id)", headers: staff).text))
         let past = try site.post(
             "/admin/mailings/\(id)/schedule", [("_csrf", token), ("send_at", "2020-01-01T09:00"), ("time_zone", "America/Toronto")],
@@ -350,10 +416,11 @@ final class MailingTests: XCTestCase {
             try scalar("SELECT send_at = '2099-06-01T13:00:00Z' FROM mailings WHERE id = \(id)"), 1, "09:00 in Toronto is 13:00 UTC")
         let runs = site.app.mailer.scheduledRuns.load(ordering: .acquiring)
         try waitUntil { self.site.app.mailer.scheduledRuns.load(ordering: .acquiring) >= runs + 2 }
-        XCTAssertEqual(smtp.messages().count, 0, "not before its time")
+        XCTAssertEqual(bulk().count, 0, "not before its time")
         // Its time comes (the clock moved on).
         try site.app.database.writeAndWait { db in try db.run("UPDATE mailings SET send_at = '2020-01-01T00:00:00Z' WHERE id = ?", id) }
-        let mail = try XCTUnwrap(smtp.waitForMessages(1).first)
+        try waitUntil { !self.bulk().isEmpty }
+        let mail = try XCTUnwrap(bulk().first)
         XCTAssertEqual(mail.recipients, ["ana@example.org"])
         XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE actor = 'scheduler' AND action = 'send'"), 1)
 
@@ -396,7 +463,7 @@ final class MailingTests: XCTestCase {
         XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 409)
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id)"), 0, "nothing queued")
         try site.setPostalAddress()
-        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE mailing_id = \(id)"), 1)
     }
 
@@ -404,7 +471,7 @@ final class MailingTests: XCTestCase {
         try seedSubscribers([("reject-me@example.org", "en"), ("ok@example.org", "en")])
         let staff = try organizer()
         let id = try compose(staff, french: nil)
-        XCTAssertEqual(try press("/admin/mailings/\(id)/send", staff).status, 303)
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
         try waitUntil { try self.scalar("SELECT state = 'sent' FROM mailings WHERE id = \(id)") == 1 }
         XCTAssertEqual(try scalar("SELECT failed FROM mailings WHERE id = \(id)"), 1)
         XCTAssertEqual(

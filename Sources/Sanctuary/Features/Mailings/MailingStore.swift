@@ -10,14 +10,20 @@ public struct MailingProgress: Sendable {
 
 /// Mailings, their recipients, and the addresses bulk mail skips.
 public enum MailingStore {
-    /// Saves a draft's text and audience; false when it is no longer a draft.
+    /// Saves a draft's text and audience (a new test is then needed); false when it is no longer a draft.
     public static func update(_ db: Connection, id: Int64, _ draft: MailingDraft, now: String = Timestamp.now()) throws -> Bool {
         try db.run(
             """
-            UPDATE mailings SET subject_en = ?, body_en = ?, subject_fr = ?, body_fr = ?, audience = ?, audience_id = ?, updated_at = ?
+            UPDATE mailings SET subject_en = ?, body_en = ?, subject_fr = ?, body_fr = ?, audience = ?, audience_id = ?, updated_at = ?,
+                tested_at = NULL
             WHERE id = ? AND state IN (?, ?)
             """, draft.subjectEn, draft.bodyEn, draft.subjectFr, draft.bodyFr, draft.audience.key, draft.audienceID, now, id,
             MailingState.draft, MailingState.scheduled) == 1
+    }
+
+    /// Its author sent themselves a test of its current text.
+    public static func noteTest(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws {
+        try db.run("UPDATE mailings SET tested_at = ? WHERE id = ?", now, id)
     }
 
     public static func find(_ db: Connection, id: Int64) throws -> Mailing? {

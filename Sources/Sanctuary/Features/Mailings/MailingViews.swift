@@ -98,11 +98,12 @@ enum MailingViews {
             <p class="lede">\(t.plural("admin.mailing.count", preview.count, ["audience": preview.audience]))</p>
             \(messages)
             <form method="post" action="\(t.path("/admin/mailings/\(m.id)/test"))">\(token)
-            <div class="actions"><button type="submit" class="button secondary">\(t("admin.mailing.test"))</button></div></form>
+            <div class="actions"><button type="submit" class="button\(preview.tested ? HTML(trusted: " secondary") : .empty)">\(t("admin.mailing.test"))</button></div></form>
             \(preview.needsPostalAddress ? """
             <div class="warning-box" role="alert"><h3>\(t("admin.mailing.postal.title"))</h3>
             <p>\(t("admin.mailing.postal.body"))</p><p><a href="\(t.path("/admin/settings#f-postal_address"))">\(t("admin.mailing.postal.link"))</a></p></div>
-            """ as HTML : sendForms(m, preview, scheduleError: scheduleError, token: token, t: t))
+            """ as HTML : preview.tested ? sendForms(m, preview, scheduleError: scheduleError, token: token, t: t)
+                : "<p class=\"notice\" role=\"status\">\(t("admin.mailing.test_first"))</p>")
             </section>
             """
     }
@@ -119,6 +120,32 @@ enum MailingViews {
         <div class="actions"><button type="submit" class="button secondary">\(t("admin.mailing.schedule.submit"))</button></div>
         </fieldset></form>
         """
+    }
+
+    /// The last step before sending: who, how many, what; the button sends to exactly that
+    /// many (the count travels with it, so a changed audience is asked about again).
+    static func confirmSend(_ m: Mailing, count: Int, audience: String, csrf: String, t: Localizer) -> HTML {
+        guard count > 0 else {
+            return """
+                <h1>\(t("admin.mailing.confirm.title"))</h1>
+                <p class="lede">\(t("admin.mailing.confirm.nobody", ["audience": audience]))</p>
+                <p><a href="\(t.path("/admin/mailings/\(m.id)"))">\(t("admin.mailing.confirm.back"))</a></p>
+                """
+        }
+        return """
+            <h1>\(t("admin.mailing.confirm.title"))</h1>
+            <dl class="facts">
+            <dt>\(t("admin.mailing.subject"))</dt><dd>\(m.subjectEn)</dd>
+            <dt>\(t("admin.mailing.audience"))</dt><dd>\(audience)</dd>
+            <dt>\(t("admin.mailing.confirm.people"))</dt><dd>\(t.formatNumber(count))</dd>
+            </dl>
+            <p class="lede">\(t.plural("admin.mailing.confirm.body", count, ["audience": audience]))</p>
+            <form method="post" action="\(t.path("/admin/mailings/\(m.id)/send"))">
+            <input type="hidden" name="_csrf" value="\(csrf)"><input type="hidden" name="confirm" value="\(count)">
+            <div class="actions"><button type="submit" class="button">\(t.plural("admin.mailing.confirm.submit", count))</button>
+            <a class="button secondary" href="\(t.path("/admin/mailings/\(m.id)"))">\(t("admin.mailing.confirm.back"))</a></div>
+            </form>
+            """
     }
 
     /// A mailing going out or gone: numbers, progress, pause / resume / cancel.

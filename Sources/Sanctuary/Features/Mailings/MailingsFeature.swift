@@ -122,7 +122,7 @@ struct MailingsFeature: Feature {
         }
         return MailingPreview(
             count: count, messages: messages, audience: try audienceLabel(db, mailing, t: app.localizer("en")),
-            needsPostalAddress: app.siteSettings.current.settings.postalAddress.isEmpty)
+            needsPostalAddress: app.siteSettings.current.settings.postalAddress.isEmpty, tested: mailing.testedAt != nil)
     }
 
     /// The message one real recipient reading `language` would get (a placeholder address
@@ -196,17 +196,36 @@ struct MailingsFeature: Feature {
             var test = message(mailing, to: user.email, addressID: addressID, language: language)
             test.subject = app.localizer(language)("admin.mailing.test_prefix") + " " + test.subject
             try OutboxStore.enqueue(db, kind: "mailing.test", message: test)
+            try MailingStore.noteTest(db, id: mailing.id)
             try StaffStore.record(db, user: user, action: "test", subject: "mailing \(mailing.id)")
         }
         app.mailer.wake()
         return .redirect(to: "/admin/mailings/\(mailing.id)?tested=1")
     }
 
-    /// Send now: every recipient queued in one transaction.
+    /// Send now: first a page naming the audience and how many people it reaches now, whose
+    /// button sends (`confirm` = that count); then every recipient queued in one transaction.
+    /// If the audience grew or shrank meanwhile, the page asks again with the new count.
     func send(_ request: Request) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .mailings)
         let mailing = try find(request)
         if let refusal = try refuseWithoutPostalAddress(request, session, mailing) { return refusal }
+        if let refusal = try refuseUntested(request, session, mailing) { return refusal }
+        let t = app.t(request)
+        let (count, audience) = try app.database.read { db in
+            (
+                try app.mailingAudience(mailing.audience).map {
+                    try BulkMailStore.recipientCount(db, audience: $0, audienceID: mailing.audienceID)
+                } ?? 0, try audienceLabel(db, mailing, t: t)
+            )
+        }
+        guard request.form["confirm"] == String(count), count > 0 else {
+            var response = AdminViews.page(app, request, session, title: t("admin.mailing.confirm.title")) { c, csrf in
+                MailingViews.confirmSend(mailing, count: count, audience: audience, csrf: csrf, t: c.t)
+            }
+            response.cache(.noStore)
+            return response
+        }
         let (user, id, started) = (session.user, mailing.id, Date())
         let queued = try await app.database.write { try queue($0, id: id, by: user) }
         guard let queued else { return try alreadyGone(request) }
@@ -219,6 +238,7 @@ struct MailingsFeature: Feature {
         let session = try AdminAuth.requirePost(app, request, .mailings)
         let mailing = try find(request)
         if let refusal = try refuseWithoutPostalAddress(request, session, mailing) { return refusal }
+        if let refusal = try refuseUntested(request, session, mailing) { return refusal }
         switch MailingForm.sendAt(request.form, t: app.t(request)) {
         case .failure(let invalid):
             return try editor(
@@ -234,6 +254,13 @@ struct MailingsFeature: Feature {
             }
             return try scheduled ? .redirect(to: "/admin/mailings/\(id)?saved=1") : alreadyGone(request)
         }
+    }
+
+    /// A mailing goes (or is scheduled) only once its author has had a test of its current
+    /// text: until then `409` with the editor, which says so beside the test button.
+    func refuseUntested(_ request: Request, _ session: AdminAuth.Session, _ mailing: Mailing) throws -> Response? {
+        guard mailing.testedAt == nil else { return nil }
+        return try editor(request, session, mailing: mailing, state: MailingForm.values(mailing), status: .conflict)
     }
 
     /// Every mailing carries the organisation's postal address (CASL): until an admin sets
@@ -379,6 +406,8 @@ struct MailingPreview {
     let audience: String
     /// No postal address is set: nothing can be sent until an admin sets one.
     var needsPostalAddress = false
+    /// Its author had a test of its current text: it may be sent.
+    var tested = true
 }
 
 /// Markdown as the plain text of a mail: readable as it is, links spelled out.

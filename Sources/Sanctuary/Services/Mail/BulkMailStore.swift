@@ -20,6 +20,8 @@ public struct Mailing: Sendable, RowDecodable {
     public let createdAt: String
     public let startedAt: String?
     public let finishedAt: String?
+    /// When its author last sent themselves a test of its current text (nil: not since it changed).
+    public let testedAt: String?
 
     static let columns = SelectList(of: Mailing.self)
 
