@@ -302,13 +302,26 @@ final class FrenchTests: XCTestCase {
             )
         }
         let page = try site.get("/fr/petitions/only-english").text
-        XCTAssertTrue(page.contains("<h1><span lang=\"en\">Only in English</span></h1>"))
+        XCTAssertTrue(page.contains("<h1><span lang=\"en\">Only in English</span> <span class=\"fallback\">(en anglais)</span></h1>"), page)
         XCTAssertTrue(page.contains("<p class=\"lede\" lang=\"en\">A summary.</p>"))
-        XCTAssertTrue(page.contains("<div lang=\"en\"><p>Body text.</p></div>"))
+        XCTAssertTrue(
+            page.contains(
+                "<p class=\"fallback\">Ce texte n’est pas encore traduit : le voici en anglais.</p>\n<div lang=\"en\"><p>Body text.</p></div>"
+            ),
+            "the body says it is in English")
         XCTAssertTrue(page.contains("Signer la pétition"), "the interface is still French")
         let list = try site.get("/fr/petitions").text
         XCTAssertTrue(list.contains("<span lang=\"en\">Only in English</span>"))
         XCTAssertFalse(try site.get("/petitions/only-english").text.contains("lang=\"en\"><"), "no marking on English pages")
+        XCTAssertFalse(try site.get("/petitions/only-english").text.contains("class=\"fallback\""))
+        // Staff see which items still lack their French.
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('fr-admin@example.org', 'admin', ?)", hash)
+        }
+        let admin = try site.get("/admin/petitions", headers: try site.signIn("fr-admin@example.org")).text
+        XCTAssertTrue(admin.contains("<td>Only in English <span class=\"badge muted\">French missing</span></td>"), admin)
+        XCTAssertFalse(admin.contains("Rescind the Safe Third Country Agreement <span class=\"badge"), "translated: no marker")
     }
 
     func testResourcesInTheOtherLanguageSaySo() throws {

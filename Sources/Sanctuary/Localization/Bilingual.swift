@@ -18,17 +18,19 @@ public struct Bilingual: Sendable, Equatable {
     /// Whether `t`'s page shows the English for want of a translation.
     public func usesEnglish(_ t: Localizer) -> Bool { t.language != "fr" || french.isEmpty }
 
-    /// Inline, escaped: `<span lang="en">…</span>` on a French page without a translation.
+    /// Inline, escaped: `<span lang="en">…</span> (en anglais)` on a French page without a
+    /// translation, so readers and screen readers know.
     public func html(_ t: Localizer) -> HTML {
         let text = text(t)
-        return needsMarking(t) ? "<span lang=\"en\">\(text)</span>" : "\(text)"
+        return needsMarking(t) ? "<span lang=\"en\">\(text)</span> <span class=\"fallback\">\(t("language.in_english"))</span>" : "\(text)"
     }
 
-    /// A block made from the text (paragraphs, Markdown), wrapped in `<div lang="en">`
-    /// on a French page without a translation.
+    /// A block made from the text (paragraphs, Markdown), wrapped in `<div lang="en">` after
+    /// a line that says so, on a French page without a translation.
     public func block(_ t: Localizer, _ render: (String) -> HTML) -> HTML {
         let html = render(text(t))
-        return needsMarking(t) && !html.isEmpty ? "<div lang=\"en\">\(html)</div>" : html
+        guard needsMarking(t), !html.isEmpty else { return html }
+        return "<p class=\"fallback\">\(t("language.block_in_english"))</p>\n<div lang=\"en\">\(html)</div>"
     }
 
     /// The `lang` attribute text for an element holding this text, when it differs from the page's.

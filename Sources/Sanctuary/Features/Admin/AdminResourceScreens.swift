@@ -193,7 +193,7 @@ struct AdminResourceScreens {
                     resource.listDate == nil
                     ? .empty : "<td>\(row.date.map { DateText.dateTime($0, t: t, timeZone: row.zone ?? zone) } ?? "")</td>"
                 return
-                    "<tr><td>\(row.title)</td>\(date)<td>\(t("admin.state.\(row.state)"))</td><td>\(DateText.dateTime(row.updatedAt, t: t, timeZone: zone))</td><td class=\"row-links\">\(HTML.join(links, separator: " · "))</td></tr>"
+                    "<tr><td>\(row.title)\(row.frenchMissing ? " <span class=\"badge muted\">\(t("admin.french_missing"))</span>" as HTML : .empty)</td>\(date)<td>\(t("admin.state.\(row.state)"))</td><td>\(DateText.dateTime(row.updatedAt, t: t, timeZone: zone))</td><td class=\"row-links\">\(HTML.join(links, separator: " · "))</td></tr>"
             }
             return """
                 <h1>\(t("admin.\(resource.key).title"))</h1>

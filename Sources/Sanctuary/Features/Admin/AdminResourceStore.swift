@@ -15,17 +15,23 @@ extension AdminResource {
 
     /// Every row for the list: id, slug, title, state, last change; the latest first.
     /// The list: newest change first; `date` is `listDate` (with its zone) when the kind has one.
+    /// The rows for the list screen; `frenchMissing`: some text is written in English and not
+    /// in French (French visitors read the English there).
     func list(_ connection: Connection) throws -> [(
-        id: Int64, slug: String, title: String, state: String, updatedAt: String, date: String?, zone: String?
+        id: Int64, slug: String, title: String, state: String, updatedAt: String, date: String?, zone: String?, frenchMissing: Bool
     )] {
         let date = listDate.map { ", \($0.column) AS list_date" + ($0.zoneColumn.map { ", \($0) AS list_zone" } ?? "") } ?? ""
-        return try connection.query("SELECT id, slug, title, state, updated_at\(date) FROM \(table) ORDER BY updated_at DESC, id DESC") {
-            row in
+        let untranslated = fields.compactMap { field in field.translates.map { "(\(field.name) = '' AND \($0) <> '')" } }
+        let missing = untranslated.isEmpty ? "0" : "CASE WHEN " + untranslated.joined(separator: " OR ") + " THEN 1 ELSE 0 END"
+        return try connection.query(
+            "SELECT id, slug, title, state, updated_at\(date), \(missing) AS french_missing FROM \(table) ORDER BY updated_at DESC, id DESC"
+        ) { row in
             (
                 try row.get("id", as: Int64.self), try row.get("slug", as: String.self), try row.get("title", as: String.self),
                 try row.get("state", as: String.self), try row.get("updated_at", as: String.self),
                 listDate == nil ? nil : try row.optional("list_date", as: String.self),
-                listDate?.zoneColumn == nil ? nil : try row.optional("list_zone", as: String.self)
+                listDate?.zoneColumn == nil ? nil : try row.optional("list_zone", as: String.self),
+                try row.get("french_missing", as: Bool.self)
             )
         }
     }
