@@ -165,6 +165,19 @@ final class EventTests: XCTestCase {
         return try site.post("/events/\(slug)/rsvp", values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
+    /// A full event says so on its card and its button: registering now joins the waiting list.
+    func testAFullEventSaysSoBeforeAnyoneRegisters() throws {
+        XCTAssertFalse(try site.get("/events").text.contains("Full: waiting list open"))
+        XCTAssertTrue(try site.get("/events/summer").text.contains(">Register</button>"))
+        try site.app.database.writeAndWait { db in try db.run("UPDATE events SET rsvp_count = 2 WHERE slug = 'summer'") }
+        let list = try site.get("/events").text
+        XCTAssertTrue(list.contains("<p class=\"badge muted\">Full: waiting list open</p>"), list)
+        XCTAssertEqual(list.components(separatedBy: "Full: waiting list open").count, 2, "only the full one")
+        let page = try site.get("/events/summer").text
+        XCTAssertTrue(page.contains(">Join the waiting list</button>"), page)
+        XCTAssertTrue(try site.get("/fr/events").text.contains("Complet : liste d’attente ouverte"))
+    }
+
     func testListsAndOrder() throws {
         let upcoming = try site.get("/events").text
         let winter = try XCTUnwrap(upcoming.range(of: "Winter vigil"))

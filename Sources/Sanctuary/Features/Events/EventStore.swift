@@ -12,8 +12,11 @@ public struct EventSummary: Sendable, RowDecodable {
     public let venue: Bilingual
     public let state: EventState
     public let campaignID: Int64?
+    /// Every place is taken: a registration now joins the waiting list.
+    public let full: Bool
 
-    static let columns = SelectList(of: EventSummary.self)
+    static let expressions = ["full": "CASE WHEN capacity IS NOT NULL AND rsvp_count >= capacity THEN 1 ELSE 0 END"]
+    static let columns = SelectList(of: EventSummary.self, expressions: expressions)
 }
 
 public struct Event: Sendable, RowDecodable {
@@ -37,7 +40,7 @@ public struct Event: Sendable, RowDecodable {
         case summary, body, address, onlineURL, moderator, rsvpEnabled, capacity, rsvpDeadline, rsvpCount, waitlistCount, updatedAt
     }
 
-    static let columns = SelectList(of: Event.self)
+    static let columns = SelectList(of: Event.self, expressions: EventSummary.expressions)
 
     /// Whether the RSVP form is open at `now`.
     public func takesRSVPs(at now: String = Timestamp.now()) -> Bool {

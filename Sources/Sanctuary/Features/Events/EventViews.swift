@@ -15,7 +15,7 @@ enum EventViews {
     static func card(_ event: EventSummary, t: Localizer) -> HTML {
         """
         <li class="card\(event.state == .cancelled ? HTML(trusted: " is-closed") : .empty)">
-        \(event.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
+        \(event.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : event.full ? "<p class=\"badge muted\">\(t("events.full"))</p>" as HTML : .empty)
         <h2 class="card-title"><a href="\(t.path("/events/\(event.slug)"))">\(event.title.html(t))</a></h2>
         <p class="meta"><time datetime="\(event.startsAt)">\(DateText.dateTime(event.startsAt, t: t, timeZone: event.timeZone))</time>\(event.venue.english.isEmpty ? HTML.empty : " · \(event.venue.html(t))")</p>
         <p\(event.summary.langAttribute(t))>\(event.summary.text(t))</p>
@@ -81,7 +81,7 @@ enum EventViews {
                 \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
                 \(fields)
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
-                \(Form.submit(t("rsvp.submit")))
+                \(Form.submit(t(s.full ? "rsvp.submit_waitlist" : "rsvp.submit")))
                 """))
                 </section>
                 """
