@@ -93,6 +93,22 @@ final class AdminContentTests: XCTestCase {
         XCTAssertTrue(edit.text.contains("In America/Toronto time"), "and the zone is said")
     }
 
+    /// A web address name left empty is made from the title; the hint shows the item's own address.
+    func testAnEmptyWebAddressNameIsMadeFromTheTitle() throws {
+        let (cookie, csrf) = try signIn("editor@example.org")
+        let editor = try site.get("/admin/news/new", headers: cookie).text
+        XCTAssertTrue(editor.contains("/news/your-name-here. Left empty, it is made from the title."), editor)
+        XCTAssertFalse(editor.contains("/petitions/your-name-here"))
+        let fields = [
+            ("_csrf", csrf), ("title", "Écrire à son député : une soirée, 12 mai!"), ("slug", ""), ("summary", "S"), ("body", "B"),
+            ("author_name", ""), ("published_at", "2026-01-01T10:00"), ("state", "published"),
+        ]
+        XCTAssertEqual(try site.post("/admin/news", fields + [("action", "save")], headers: cookie).status, 303)
+        XCTAssertEqual(try site.get("/news/ecrire-a-son-depute-une-soiree-12-mai").status, 200)
+        let nothing = [("_csrf", csrf), ("title", ""), ("slug", ""), ("summary", "S"), ("body", "B"), ("state", "draft")]
+        XCTAssertEqual(try site.post("/admin/news", nothing + [("action", "save")], headers: cookie).status, 422, "no title, no name")
+    }
+
     func testEventTimesAreReadInTheEventsTimeZone() throws {
         let (cookie, csrf) = try signIn("editor@example.org")
         let fields = [

@@ -98,6 +98,8 @@ final class CampaignTests: XCTestCase {
         XCTAssertEqual(response.status, 303)
         XCTAssertEqual(response.header("Location"), "/updates/sent")
         XCTAssertEqual(try site.press(try site.mailedLink(to: "lee@example.org", containing: "/updates/confirm/")).status, 303)
+        let confirmed = try site.get("/updates/confirmed").text
+        XCTAssertTrue(confirmed.contains("You are signed up") && confirmed.contains("id=\"next-steps\""), "and what to do next")
     }
 
     func testUnsubscribeLinkWorksOnce() throws {

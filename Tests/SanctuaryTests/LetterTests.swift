@@ -56,6 +56,20 @@ final class LetterTests: XCTestCase {
         XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT count(*) FROM ridings", as: Int.self) }, 343)
     }
 
+    /// The sender's own words stand before the letter's "Thank you for your attention", and
+    /// their address carries its province as Canada Post writes it.
+    func testOwnWordsComeBeforeTheClosingLineAndTheAddressHasItsProvince() throws {
+        let response = try write("waive-travel-loans-mp", ["personal": "My family arrived in 2019 and repaid the loan for years."])
+        XCTAssertEqual(response.status, 303)
+        let text = try site.get(try XCTUnwrap(response.header("Location"))).text
+        let own = try XCTUnwrap(text.range(of: "My family arrived in 2019"))
+        let ask = try XCTUnwrap(text.range(of: "to cancel outstanding transportation loans"))
+        let thanks = try XCTUnwrap(text.range(of: "Thank you for your attention."))
+        XCTAssertLessThan(ask.lowerBound, own.lowerBound, "after the campaign's ask")
+        XCTAssertLessThan(own.lowerBound, thanks.lowerBound, "before the closing line")
+        XCTAssertTrue(text.contains("Montréal ON  K1A 0B1"), text)
+    }
+
     func testLetterToTheMPWithPlaceholdersFilled() throws {
         let response = try write("waive-travel-loans-mp", [:])
         XCTAssertEqual(response.status, 303)

@@ -74,6 +74,8 @@ final class MediaTests: XCTestCase {
     func testAPhoneSnapHasNoMetadataLeftInAnyCopyAndIsShownUpright() throws {
         let id = try petitionID()
         let photo = try phonePhoto()
+        let form = try site.get("/admin/petitions/\(id)/image", headers: cookie).text
+        XCTAssertTrue(form.contains("type=\"file\" required accept=\"image/jpeg,image/png\""), "the picker offers pictures")
         XCTAssertNotNil(String(decoding: photo, as: UTF8.self).range(of: "secret-shelter-address"), "the test photo carries XMP")
         let response = try upload(
             "/admin/petitions/\(id)/image",

@@ -146,6 +146,7 @@ final class SigningFlowTests: XCTestCase {
         let news = try site.app.database.read { try $0.scalar("SELECT slug FROM news WHERE state = 'published' LIMIT 1", as: String.self) }
         let post = try site.get("/news/\(try XCTUnwrap(news))").text
         XCTAssertTrue(post.contains("class=\"share-links\"") && post.contains("source%3Dwhatsapp"), post)
+        XCTAssertTrue(post.contains("id=\"next-steps\""), "after reading, something to do")
         let event = try site.get("/events/stca-public-meeting").text
         XCTAssertTrue(event.contains("class=\"share-links\"") && event.contains("source%3Dbluesky"), event)
     }

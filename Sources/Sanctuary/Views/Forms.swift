@@ -27,13 +27,16 @@ public enum Form {
         public var language: String? = nil
         /// A textarea's height in lines.
         public var rows = 4
+        /// A file input's kinds of file (`image/jpeg,image/png`), so the picker offers those.
+        public var accept: String? = nil
 
         public init(
             name: String, label: String, type: String = "text", required: Bool = false,
             autocomplete: String? = nil, hint: String? = nil, maxLength: Int? = nil, inputMode: String? = nil, language: String? = nil,
-            rows: Int = 4
+            rows: Int = 4, accept: String? = nil
         ) {
             self.rows = rows
+            self.accept = accept
             self.name = name
             self.label = label
             self.type = type
@@ -68,6 +71,7 @@ public enum Form {
         let textLike = ["text", "email", "password", "url", "search", "tel", "textarea"].contains(field.type)
         if let maxLength = field.maxLength, textLike { attributes += " maxlength=\"\(maxLength)\"" }
         if let inputMode = field.inputMode { attributes += " inputmode=\"\(HTML.escape(inputMode))\"" }
+        if let accept = field.accept, field.type == "file" { attributes += " accept=\"\(HTML.escape(accept))\"" }
         if let language = field.language, language != t.language { attributes += " lang=\"\(HTML.escape(language))\"" }
         if error != nil { attributes += " aria-invalid=\"true\"" }
         if !described.isEmpty { attributes += " aria-describedby=\"\(described.joined(separator: " "))\"" }

@@ -136,7 +136,12 @@ extension AdminResource {
         var values: [String: SQLValue] = [:]
         for field in fields { state.values[field.name] = form[field.name] ?? "" }
         for field in fields {
-            let raw = form[field.name] ?? ""
+            var raw = form[field.name] ?? ""
+            // A web address name left empty is made from the title.
+            if field.kind == .slug, raw.allSatisfy(\.isWhitespace) {
+                raw = Slug.make(from: form["title"] ?? "", maxLength: field.maxLength)
+                state.values[field.name] = raw
+            }
             func fail(_ key: String, _ args: [String: String] = [:]) { state.errors[field.name] = t(key, args) }
             switch field.kind {
             case .flag:
@@ -239,5 +244,29 @@ enum LocalTime {
         formatter.timeZone = TimeZone(identifier: timeZone) ?? TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
         return formatter.string(from: date)
+    }
+}
+
+/// Web address names made from titles.
+enum Slug {
+    /// `Rescind the Safe Third Country Agreement!` → `rescind-the-safe-third-country-agreement`,
+    /// `Écrire à son député` → `ecrire-a-son-depute`: accents dropped, anything else a hyphen,
+    /// cut at a hyphen to fit `maxLength`.
+    static func make(from title: String, maxLength: Int = 80) -> String {
+        let folded = title.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX"))
+            .lowercased()
+        var slug = ""
+        for scalar in folded.unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                slug.unicodeScalars.append(scalar)
+            } else if !slug.isEmpty && !slug.hasSuffix("-") {
+                slug += "-"
+            }
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        guard slug.count > maxLength else { return slug }
+        let cut = String(slug.prefix(maxLength))
+        guard let hyphen = cut.lastIndex(of: "-") else { return cut }
+        return String(cut[..<hyphen])
     }
 }

@@ -270,12 +270,13 @@ struct AdminResourceScreens {
                             ? t("admin.field.site_zone_hint", ["zone": app.config.siteTimeZone]) : t("admin.field.zone_hint")
                     case .slug:
                         type = "text"
-                        hint = t("admin.field.slug_hint")
+                        let example = resource.rowLinks(0, t("admin.field.slug_example"), t).first?.0 ?? "/" + t("admin.field.slug_example")
+                        hint = t("admin.field.slug_hint", ["example": example])
                     default: type = "text"
                     }
                     return Form.input(
                         Form.Field(
-                            name: field.name, label: label, type: type, required: field.required, hint: hint,
+                            name: field.name, label: label, type: type, required: field.required && field.kind != .slug, hint: hint,
                             maxLength: field.maxLength, language: field.translates == nil ? nil : "fr", rows: rows), state, t: t)
                 }
             }

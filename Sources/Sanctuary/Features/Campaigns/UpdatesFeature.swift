@@ -35,7 +35,7 @@ struct UpdatesFeature: Feature {
     func register() {
         app.router.post("/updates", writes: subscribe)
         app.router.get("/updates/sent", ErrorPages.handler(app, title: "updates.sent.title", body: "updates.sent.body"))
-        app.router.get("/updates/confirmed", ErrorPages.handler(app, title: "updates.thanks.title", body: "updates.thanks.body"))
+        app.router.get("/updates/confirmed", confirmed)
         app.router.get("/updates/confirm/{token}", sensitive: true, askToConfirm)
         app.router.post("/updates/confirm/{token}", sensitive: true, writes: confirm)
         app.router.get(
@@ -192,6 +192,18 @@ struct UpdatesFeature: Feature {
                     consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
                 return true
             }, done: { .redirect(to: "/updates/confirmed") })
+    }
+
+    /// `GET /updates/confirmed`: signed up, and what to do next.
+    func confirmed(_ request: Request) throws -> Response {
+        let t = app.t(request)
+        let next = try app.database.read { try app.nextSteps($0, after: "updates", id: 0, campaignID: nil, t) }
+        var response = app.page(request, title: t("updates.thanks.title")) { c in
+            "<section class=\"thanks\"><h1>\(c.t("updates.thanks.title"))</h1><p class=\"lede\">\(c.t("updates.thanks.body"))</p></section>"
+                + next
+        }
+        response.cache(.noStore)
+        return response
     }
 
     /// Current subscribers, with where each consent came from.

@@ -267,7 +267,9 @@ struct LettersFeature: Feature {
         // The letter is in the visitor's language when the campaign has its text in it;
         // otherwise wholly in English (never a French greeting around an English body).
         let lt = campaign.bodyTemplate.usesEnglish(t) ? app.languages.english : t
-        let senderAddress = "\(street)\n\(city) \(postal)"
+        // As Canada Post writes it: the town, the province's code, two spaces, the postal code.
+        let province = PostalCode.province(postal)
+        let senderAddress = "\(street)\n\(city)\(province.isEmpty ? "" : " \(province)")  \(postal)"
         let recipientName = campaign.toMP ? (representative?.formalName ?? "") : campaign.recipientName.text(lt)
         let recipientAddress =
             campaign.toMP
@@ -281,12 +283,10 @@ struct LettersFeature: Feature {
                 "mp_name": recipientName, "riding": representative?.ridingName(lt) ?? "", "sender_name": name,
                 "sender_address": senderAddress, "date": date,
             ])
-        // The sender's own paragraph follows the campaign's text, in their words.
-        let ownWords = sender.personal.isEmpty ? [] : [sender.personal, ""]
-        let full =
-            ([date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "", body, ""] + ownWords + [
-                lt("letters.closing"), "", name, senderAddress, email,
-            ]).joined(separator: "\n")
+        let full = [
+            date, "", recipientName, recipientAddress, "", lt("letters.salutation", ["name": recipientName]), "",
+            Self.withOwnWords(body, sender.personal), "", lt("letters.closing"), "", name, senderAddress, email,
+        ].joined(separator: "\n")
         let letter = Letter(
             campaignSlug: slug, recipientName: recipientName, recipientEmail: recipientEmail, recipientAddress: recipientAddress,
             subject: campaign.subject.text(lt), body: full, language: lt.language, createdAt: Timestamp.now())
@@ -475,5 +475,16 @@ struct RepresentativesJSON {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(body)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+extension LettersFeature {
+    /// The sender's own paragraph, in their words, before the campaign text's last paragraph
+    /// (its "thank you for your attention"), or after a text of one paragraph.
+    static func withOwnWords(_ body: String, _ own: String) -> String {
+        guard !own.isEmpty else { return body }
+        var paragraphs = body.components(separatedBy: "\n\n")
+        paragraphs.insert(own, at: paragraphs.count >= 2 ? paragraphs.count - 1 : paragraphs.count)
+        return paragraphs.joined(separator: "\n\n")
     }
 }

@@ -17,7 +17,7 @@ enum MediaForm {
         [
             Form.Field(
                 name: "file", label: t("admin.media.file"), type: "file", required: true,
-                hint: t("admin.media.file.hint", ["max": "10"])),
+                hint: t("admin.media.file.hint", ["max": "10"]), accept: "image/jpeg,image/png"),
             Form.Field(name: "alt", label: t("admin.media.alt"), required: true, hint: t("admin.media.alt.hint"), maxLength: maxAlt),
             Form.Field(name: "alt_fr", label: t("admin.media.alt_fr"), maxLength: maxAlt, language: "fr"),
             Form.Field(name: "caption", label: t("admin.media.caption"), maxLength: 300),

@@ -82,16 +82,19 @@ struct NewsFeature: Feature {
     /// `GET /news/{slug}`.
     func post(_ request: Request) throws -> Response {
         let slug = request.parameter("slug")
-        let (found, media) = try app.database.read { db in
-            (try NewsStore.find(db, slug: slug), try MediaStore.of(db, .news, slug: slug))
+        let t = app.t(request)
+        let (found, media, next) = try app.database.read { db in
+            let post = try NewsStore.find(db, slug: slug)
+            // After reading: what the post's campaign (or the site) asks of its readers.
+            let next = try post.map { try app.nextSteps(db, after: "news", id: $0.id, campaignID: $0.campaignID, t) } ?? .empty
+            return (post, try MediaStore.of(db, .news, slug: slug), next)
         }
         let post = try found.orNotFound()
-        let t = app.t(request)
         var response = app.page(
             request, title: post.summary.title.text(t), description: post.summary.summary.text(t),
             share: SharePreview(type: "article", image: media?.shareImage(t))
         ) {
-            NewsViews.post(post, media: media, shareURL: app.absoluteURL($0.t.path("/news/\(slug)"), request), t: $0.t)
+            NewsViews.post(post, media: media, shareURL: app.absoluteURL($0.t.path("/news/\(slug)"), request), t: $0.t) + next
         }
         response.cache(.publicPage(shared: 60))
         return response

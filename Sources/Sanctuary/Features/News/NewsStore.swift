@@ -9,10 +9,14 @@ public struct NewsSummary: Sendable, RowDecodable {
 }
 
 public struct NewsPost: Sendable, RowDecodable {
+    public let id: Int64
     public let summary: NewsSummary
     public let body: Bilingual
     public let authorName: String
     public let updatedAt: String
+    public let campaignID: Int64?
+
+    static let columns = SelectList(of: NewsPost.self)
 
 }
 
@@ -55,7 +59,7 @@ public enum NewsStore {
     public static func recentPosts(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsPost] {
         try connection.query(
             """
-            SELECT slug, title, title_fr, summary, summary_fr, published_at, body, body_fr, author_name, updated_at FROM news WHERE \(visible)
+            SELECT \(NewsPost.columns) FROM news WHERE \(visible)
             ORDER BY published_at DESC, id DESC LIMIT ?
             """, now, limit, row: NewsPost.init)
     }
@@ -63,7 +67,7 @@ public enum NewsStore {
     public static func find(_ connection: Connection, slug: String, now: String = Timestamp.now()) throws -> NewsPost? {
         try connection.first(
             """
-            SELECT slug, title, title_fr, summary, summary_fr, published_at, body, body_fr, author_name, updated_at FROM news WHERE slug = ? AND \(visible)
+            SELECT \(NewsPost.columns) FROM news WHERE slug = ? AND \(visible)
             """, slug, now, row: NewsPost.init)
     }
 }

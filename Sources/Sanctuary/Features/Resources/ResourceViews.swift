@@ -23,7 +23,7 @@ enum ResourceViews {
             \(Form.input(Form.Field(name: "description", label: t("admin.field.summary"), type: "textarea", maxLength: 2000), state, t: t))
             \(Form.select(name: "language", label: t("admin.resources.language"), options: [("en", "English"), ("fr", "Français")], selected: state["language"]))
             \(Form.select(name: "campaign_id", label: t("admin.field.campaign_id"), options: [("", t("admin.field.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }, selected: state["campaign_id"], error: state.errors["campaign_id"]))
-            \(Form.input(Form.Field(name: "file", label: t("admin.resources.file"), type: "file", hint: t("admin.resources.file_hint", ["max": t.formatNumber(maxUploadBytes / (1024 * 1024))])), state, t: t))
+            \(Form.input(Form.Field(name: "file", label: t("admin.resources.file"), type: "file", hint: t("admin.resources.file_hint", ["max": t.formatNumber(maxUploadBytes / (1024 * 1024))]), accept: ResourcesFeature.kinds.flatMap { $0.ext.map { "." + $0 } }.joined(separator: ",")), state, t: t))
             \(Form.input(Form.Field(name: "url", label: t("admin.resources.url"), type: "url", hint: t("admin.resources.url_hint")), state, t: t))
             \(Form.submit(t("admin.save")))
             </form>
