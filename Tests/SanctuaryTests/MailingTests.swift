@@ -286,6 +286,7 @@ final class MailingTests: XCTestCase {
         XCTAssertEqual(bea.subject, "Veillée samedi")
         XCTAssertEqual(bea.headers["Content-Language"], "fr")
         XCTAssertTrue(ana.text.contains("Details (http://127.0.0.1:8080/events)"), "site links are absolute: \(ana.text)")
+        XCTAssertTrue(ana.text.contains("Join us on Saturday."), "the text part without Markdown's marks: \(ana.text)")
         XCTAssertTrue(ana.raw.contains("text/html"), "an HTML alternative")
         XCTAssertEqual(ana.headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
         let header = try XCTUnwrap(ana.headers["List-Unsubscribe"])

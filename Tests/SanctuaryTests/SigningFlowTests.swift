@@ -86,6 +86,22 @@ final class SigningFlowTests: XCTestCase {
         XCTAssertEqual(try site.post("/petitions/\(slug)/resend", [("_csrf", "wrong")], headers: cookie).status, 403)
     }
 
+    /// Every mail a supporter gets has an HTML part from one template: the site's name, the
+    /// text, the link as a real button named for what it does; the text part stays text.
+    func testTheConfirmationMailHasAnAccessibleHTMLPartWithARealButton() throws {
+        XCTAssertEqual(try site.sign(slug, ["email": "html@example.org"]).status, 303)
+        try waitUntil(timeout: 10) { self.confirmationMails(to: "html@example.org").count == 1 }
+        let mail = try XCTUnwrap(confirmationMails(to: "html@example.org").first)
+        let raw = mail.raw.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        XCTAssertTrue(raw.contains("Content-Type: text/html; charset=utf-8"), raw)
+        XCTAssertTrue(raw.contains("<html lang=\"en\">"))
+        let link = try XCTUnwrap(mail.link(containing: "/confirm/"))
+        XCTAssertTrue(raw.contains("<a href=\"\(link)\" style=\"display: inline-block;"), "the link is a button")
+        XCTAssertTrue(raw.contains(">Confirm my signature</a>"), "named for what it does")
+        XCTAssertTrue(raw.contains("word-break: break-all\"><a href=\"\(link)\">"), "and spelled out beneath it")
+        XCTAssertFalse(mail.text.contains("<p>"), "the text part is text")
+    }
+
     func testConfirmingLeadsToSharingWithAMessageReadyAndASourceOnEveryLink() throws {
         XCTAssertEqual(try site.sign(slug, ["email": "sam@example.org"]).status, 303)
         var link: String?

@@ -160,7 +160,8 @@ struct UpdatesFeature: Feature {
         let token = NewMailToken(lifetime: 7 * 86_400, key: app.mailLinks)
         let message = app.mail(
             to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
-            text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token.placeholder)"))]))
+            text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token.placeholder)"))]),
+            button: t("updates.confirm.submit"))
         // The link is stored only with a mail that goes (a capped one is not sent).
         guard try app.enqueueUnconfirmed(db, kind: "subscribe.confirm", RenderedMail(message)) else { return }
         try MailTokenStore.insert(db, token, purpose: .subscribe, subjectID: nil, payload: payload)

@@ -234,7 +234,7 @@ struct EventsFeature: Feature {
             ]
             let message = app.mail(
                 to: request.email, language: request.language, subject: t("mail.rsvp.request.subject", vars),
-                text: t("mail.rsvp.request.body", vars))
+                text: t("mail.rsvp.request.body", vars), button: t("rsvp.confirm.submit"))
             // The link is stored only with a mail that goes (a capped one is not sent).
             guard try app.enqueueUnconfirmed(db, kind: "rsvp.request", RenderedMail(message)) else { return }
             try MailTokenStore.insert(db, token, purpose: .rsvp, subjectID: request.id, payload: Self.requestPayload)

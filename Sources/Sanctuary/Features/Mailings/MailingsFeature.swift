@@ -321,24 +321,13 @@ struct MailingsFeature: Feature {
             to: address, language: language, subject: mailing.subject(language),
             text: MailText.plain(body, app: app) + "\n\n" + footer)
         let base = app.config.publicBaseURL
-        // The site's logo and name head the message, as on the site (the logo's smallest copy).
-        let logo: HTML =
-            app.siteSettings.current.logo.map { logo in
-                let width = logo.sizes.first ?? logo.width
-                return """
-                    <img src="\(base)\(logo.path(width: width))" width="\(width)" height="\(logo.height(forWidth: width))" alt="" style="vertical-align: middle; margin-right: 0.5em; max-height: 48px; width: auto">
-                    """
-            } ?? .empty
-        let html: HTML = """
-            <!doctype html><html lang="\(language)"><head><meta charset="utf-8"><title>\(mailing.subject(language))</title></head>
-            <body style="font-family: sans-serif; line-height: 1.5; max-width: 40em">
-            <p style="font-weight: bold; font-size: 1.1em; margin: 0 0 1em"><a href="\(base)/" style="color: inherit; text-decoration: none">\(logo)\(app.siteName)</a></p>
-            \(MailText.absoluteLinks(Markdown.render(body), base: base))
-            <hr><p style="font-size: 0.9em; color: #555">\(app.siteName) · <a href="\(base)/">\(base)</a><br>
-            <a href="\(unsubscribe)">\(t("mail.mailing.unsubscribe"))</a></p>
+        let htmlFooter: HTML = """
+            <p style="font-size: 0.9em; color: #555"><a href="\(unsubscribe)">\(t("mail.mailing.unsubscribe"))</a></p>
             \(postal.isEmpty ? HTML.empty : "<p style=\"font-size: 0.9em; color: #555\">\(HTML.join(postal.split(separator: "\n").map { HTML(stringLiteral: HTML.escape(String($0))) }, separator: "<br>"))</p>")
-            </body></html>
             """
+        let html = MailHTML.page(
+            app, language: language, title: mailing.subject(language), body: MailText.absoluteLinks(Markdown.render(body), base: base),
+            footer: htmlFooter)
         message.html = html.rendered
         // A mailto the site itself reads (through `sanctuary mail bounce`), when it has a
         // bounce domain; never a person's inbox.
@@ -412,12 +401,17 @@ struct MailingPreview {
 
 /// Markdown as the plain text of a mail: readable as it is, links spelled out.
 enum MailText {
-    /// `[text](url)` → `text (url)`, with the site's paths made absolute.
+    /// `[text](url)` → `text (url)`, with the site's paths made absolute; the marks of bold,
+    /// italics and headings left out (`**word**` → `word`), as a person would type it.
     static func plain(_ markdown: String, app: Application) -> String {
         let base = app.config.publicBaseURL
         return markdown.replacingOccurrences(
             of: #"\[([^\]\n]*)\]\((/[^)\s]*)\)"#, with: "$1 (\(base)$2)", options: .regularExpression
         ).replacingOccurrences(of: #"\[([^\]\n]*)\]\(([^)\s]+)\)"#, with: "$1 ($2)", options: .regularExpression)
+            .replacingOccurrences(of: #"\*\*([^*\n]+)\*\*"#, with: "$1", options: .regularExpression)
+            .replacingOccurrences(of: #"__([^_\n]+)__"#, with: "$1", options: .regularExpression)
+            .replacingOccurrences(of: #"(?<![*\w])\*([^*\s][^*\n]*)\*(?![*\w])"#, with: "$1", options: .regularExpression)
+            .replacingOccurrences(of: #"(?m)^#{1,6}[ \t]+"#, with: "", options: .regularExpression)
     }
 
     /// Links to the site's own paths made absolute (a mail has no base address).

@@ -250,7 +250,7 @@ struct PetitionsFeature: Feature {
         // Nothing the signer typed goes to an address nobody has confirmed (not even a name).
         let message = app.mail(
             to: email, language: language, subject: t("mail.signature.confirm.subject", vars),
-            text: t("mail.signature.confirm.body", vars))
+            text: t("mail.signature.confirm.body", vars), button: t("confirm.submit"))
         return (token, RenderedMail(message))
     }
 

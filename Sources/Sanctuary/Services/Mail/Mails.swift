@@ -10,8 +10,11 @@ extension Application {
 
     /// A message from the site to one person, in their language: the text, then the site's
     /// name and address as a signature. Links in `text` are absolute already.
+    /// An HTML alternative goes with the text (`MailHTML`): an address alone on its line
+    /// becomes a button named `button` (by default "Open the link").
     func mail(
-        to address: String, name: String = "", language: String, subject: String, text: String, attachments: [MailAttachment] = []
+        to address: String, name: String = "", language: String, subject: String, text: String, button: String? = nil,
+        attachments: [MailAttachment] = []
     ) -> MailMessage {
         let (from, domain) = (mailer.from, mailer.domain)
         var message = MailMessage(
@@ -19,6 +22,11 @@ extension Application {
             replyTo: mailer.replyTo, subject: subject,
             text: text + "\n\n-- \n\(siteName)\n\(config.publicBaseURL)/", language: language,
             messageID: MailMessage.makeID(domain: domain))
+        let t = localizer(language)
+        message.html =
+            MailHTML.page(
+                self, language: language, title: subject, body: MailHTML.body(fromText: text, button: button ?? t("mail.button.open"))
+            ).rendered
         message.attachments = attachments
         // Automatic replies (out-of-office) should not answer a confirmation link.
         message.headers.append(("Auto-Submitted", "auto-generated"))
