@@ -120,7 +120,10 @@ def submit(form_selector="main form"):
 
 
 def count_on_page():
-    match = re.search(r"([\d,\u202f\u00a0 ]+) signatures?", driver.find_element(By.CSS_SELECTOR, ".count").text)
+    text = driver.find_element(By.CSS_SELECTOR, ".count").text
+    match = re.search(r"([\d,\u202f\u00a0 ]+) signatures?", text)
+    if not match and ("Be the first" in text or "Soyez la première" in text):
+        return 0  # a petition nobody has signed yet invites the first signer
     return int(re.sub(r"[^\d]", "", match.group(1))) if match else -1
 
 
@@ -180,7 +183,11 @@ fill({"postal_code": "K1A 0B1", "consent_updates": True})
 submit()
 check("/thanks" in driver.current_url, f"signing leads to the thanks page ({driver.current_url})")
 check("Check your e-mail" in driver.page_source, "the thanks page asks to confirm by e-mail")
+check("<strong>amal.e2e@example.org</strong>" in driver.page_source, "the thanks page shows the address typed")
+check("Wrong address?" in driver.page_source, "and a way back for a wrong one")
 page_checks("thanks, check e-mail")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "form.resend button"))
+check("Sent again" in driver.page_source, "the link can be sent again from the thanks page")
 visit("/petitions/waive-travel-loans")
 check(count_on_page() == before, f"not counted before confirmation ({before} → {count_on_page()})")
 # --- The visitor opens the confirmation mail (from the SMTP server) and confirms in the browser.
@@ -193,6 +200,23 @@ submit()
 check(driver.current_url.endswith("/petitions/waive-travel-loans/confirmed"), f"confirming leads to the confirmed page ({driver.current_url})")
 check(count_on_page() == before + 1, f"the confirmed page shows the count grown from {before} to {count_on_page()}")
 page_checks("signature confirmed")
+# --- The share step, on a phone: a message ready, links that say where visitors came from,
+# a copy button where the browser can copy, and the campaign's next action.
+driver.set_window_size(390, 844)
+driver.refresh()
+message = driver.find_element(By.ID, "share-message").get_attribute("value")
+check(message.startswith("I signed “Waive travel-loan repayment") and "?source=copy" in message, f"a message ready to copy ({message})")
+hrefs = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, ".share-links a")]
+for network in ["whatsapp", "bluesky", "mastodon", "facebook", "linkedin", "email"]:
+    check(any(f"source%3D{network}" in (h or "") for h in hrefs), f"the {network} link carries its source")
+copy = driver.find_element(By.CSS_SELECTOR, "button.copy-button")
+can_copy = driver.execute_script("return !!navigator.clipboard")
+check(copy.is_displayed() == can_copy, f"the copy button shows where the browser can copy ({can_copy})")
+check(driver.find_elements(By.CSS_SELECTOR, "#next-steps ~ ul .card, .next-steps .card"), "the next action of the campaign follows")
+overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+check(not overflow, "no horizontal overflow on the share step at 390px")
+page_checks("share step (phone)")
+driver.set_window_size(1280, 800)
 visit("/petitions/waive-travel-loans")
 check(count_on_page() == before + 1, f"the petition shows the count grown from {before} to {count_on_page()}")
 driver.get(link)
