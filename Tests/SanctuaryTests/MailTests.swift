@@ -268,8 +268,14 @@ final class MailTests: XCTestCase {
 
     func testPermanentFailureIsShownToAdmins() throws {
         let admin = try signAdmin()
+        XCTAssertFalse(try site.get("/admin", headers: admin).text.contains("could not be delivered"), "nothing failed yet")
         _ = try site.sign(slug, ["email": "reject-me@example.org"])
         try waitUntil { try self.scalar("SELECT count(*) FROM outbox WHERE state = 'failed'") == 1 }
+        // The dashboard says so: a supporter never got their link.
+        let dashboard = try site.get("/admin", headers: admin).text
+        XCTAssertTrue(dashboard.contains("Mail that could not be delivered this week"), dashboard)
+        XCTAssertTrue(dashboard.contains("<tr><td>Confirmation links</td><td class=\"number\">1</td></tr>"))
+        XCTAssertTrue(dashboard.contains("href=\"/admin/outbox?state=failed\""))
         XCTAssertEqual(try scalar("SELECT attempts FROM outbox"), 1, "a 5xx is not retried")
         let list = try site.get("/admin/outbox?state=failed", headers: admin)
         XCTAssertEqual(list.status, 200)

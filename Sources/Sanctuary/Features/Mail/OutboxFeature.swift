@@ -27,6 +27,33 @@ struct OutboxFeature: Feature {
         [AdminNavigationEntry(path: "/admin/outbox", label: "admin.nav.outbox", area: .outbox, order: 120)]
     }
 
+    /// Mail that failed for good this week, for those who can read the outbox: a confirmation
+    /// link that never arrived is a supporter lost unless someone sees it.
+    func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] {
+        guard user.may(.outbox) else { return [] }
+        let since = Timestamp.format(Date().addingTimeInterval(-7 * 86_400))
+        let failures = try app.database.read { try OutboxStore.failures($0, since: since) }
+        guard !failures.isEmpty else { return [] }
+        var groups: [(key: String, count: Int)] = [("confirmations", 0), ("mailings", 0), ("other", 0)]
+        for (kind, count) in failures {
+            let group = kind.hasPrefix("mailing") ? 1 : (kind.hasSuffix(".confirm") || kind.hasSuffix(".request")) ? 0 : 2
+            groups[group].count += count
+        }
+        let rows: [HTML] = groups.filter { $0.count > 0 }.map {
+            "<tr><td>\(t("admin.mail_failed.\($0.key)"))</td><td class=\"number\">\(t.formatNumber($0.count))</td></tr>"
+        }
+        return [
+            """
+            <section class="warning-box" aria-labelledby="mail-failed-heading">
+            <h2 id="mail-failed-heading">\(t("admin.mail_failed.title"))</h2>
+            <p>\(t("admin.mail_failed.body"))</p>
+            <div class="table-wrap"><table><tbody>\(rows)</tbody></table></div>
+            <p><a href="\(t.path("/admin/outbox?state=failed"))">\(t("admin.mail_failed.link"))</a></p>
+            </section>
+            """
+        ]
+    }
+
     func jobs() -> [ScheduledJob] {
         [
             .purge(

@@ -257,6 +257,13 @@ public enum OutboxStore {
         return try db.query("SELECT \(OutboxMessage.columns) FROM outbox ORDER BY id DESC LIMIT ?", limit, row: OutboxMessage.init)
     }
 
+    /// Messages that failed for good since `since`, by kind, most first.
+    public static func failures(_ db: Connection, since: String) throws -> [(kind: String, count: Int)] {
+        try db.query(
+            "SELECT kind, count(*) AS n FROM outbox WHERE state = ? AND created_at >= ? GROUP BY kind ORDER BY n DESC, kind",
+            OutboxState.failed, since, row: { (try $0.get("kind", as: String.self), try $0.get("n", as: Int.self)) })
+    }
+
     public static func counts(_ db: Connection) throws -> [OutboxState: Int] {
         var counts: [OutboxState: Int] = [:]
         for (state, count) in try db.query(
