@@ -266,6 +266,37 @@ final class MailTests: XCTestCase {
         try waitUntil { try self.scalar("SELECT count(*) FROM outbox WHERE state = 'sent'") == 1 }
     }
 
+    /// An admin says how supporters reach the organisation: every page's foot shows it, and
+    /// replies to the site's mail go where the settings say.
+    func testContactSettingsShowOnEveryPageAndRepliesGoWhereAdminsSay() throws {
+        let admin = try signAdmin()
+        func save(_ extra: [(String, String)]) throws -> ClientResponse {
+            let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/settings", headers: admin).text))
+            let fields = [("_csrf", token), ("title", ""), ("tagline", ""), ("tagline_fr", ""), ("accent", "")] + extra
+            return try site.post("/admin/settings", fields, headers: admin)
+        }
+        let bad = try save([("donate_url", "javascript:alert(1)"), ("reply_to", "not an address")])
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertTrue(bad.text.contains("Enter an address that starts with https://"), bad.text)
+        XCTAssertFalse(try site.get("/").text.contains("javascript:alert"), "nothing stored half way")
+        let saved = try save([
+            ("reply_to", "office@example.org"), ("contact_email", "hello@example.org"), ("donate_url", "https://donate.example.org/give"),
+            ("social_links", "https://mastodon.social/@sanctuary\nhttps://bsky.app/profile/sanctuary.example\n"),
+        ])
+        XCTAssertEqual(saved.status, 303, saved.text)
+        for path in ["/", "/fr/petitions/\(slug)"] {
+            let page = try site.get(path).text
+            XCTAssertTrue(page.contains("<a href=\"mailto:hello@example.org\">hello@example.org</a>"), path)
+            XCTAssertTrue(page.contains("href=\"https://donate.example.org/give\""), path)
+            XCTAssertTrue(page.contains(">Mastodon</a>") && page.contains(">Bluesky</a>"), path)
+        }
+        XCTAssertTrue(try site.get("/fr/").text.contains(">Faire un don</a>"))
+        _ = try site.sign(slug, ["email": "replies@example.org"])
+        try waitUntil { !self.smtp.messages(to: "replies@example.org").isEmpty }
+        let mail = try XCTUnwrap(smtp.messages(to: "replies@example.org").first)
+        XCTAssertTrue(mail.headers["Reply-To"]?.contains("office@example.org") == true, "\(mail.headers)")
+    }
+
     func testPermanentFailureIsShownToAdmins() throws {
         let admin = try signAdmin()
         XCTAssertFalse(try site.get("/admin", headers: admin).text.contains("could not be delivered"), "nothing failed yet")

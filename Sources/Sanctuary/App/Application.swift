@@ -284,6 +284,9 @@ public final class Application: Sendable {
             return (logo.path(width: width), width, logo.height(forWidth: width))
         }
         context.defaultShare = settings.shareImage?.shareImage(t)
+        context.contactEmail = settings.settings.contactEmail
+        context.donateURL = settings.settings.donateURL
+        context.socialPages = settings.settings.socialPages
         return context
     }
 

@@ -22,6 +22,11 @@ public struct PageContext: Sendable {
     public var logo: (path: String, width: Int, height: Int)?
     /// The site's own share card, when an admin set one.
     public var defaultShare: ShareImage?
+    /// How to reach the organisation, at the foot of every page: an address, a donation page,
+    /// its pages elsewhere.
+    public var contactEmail = ""
+    public var donateURL = ""
+    public var socialPages: [(url: String, name: String)] = []
 }
 
 /// What a link to the page shows when it is shared (Open Graph, Twitter card).
@@ -67,6 +72,21 @@ public struct ShareImage: Sendable {
 
 /// The one layout every public page is built from.
 public enum Layout {
+    /// The organisation's contact address, donation page and pages elsewhere, when set.
+    static func contact(_ context: PageContext) -> HTML {
+        let t = context.t
+        var items: [HTML] = []
+        if !context.contactEmail.isEmpty {
+            items.append("<li><a href=\"mailto:\(context.contactEmail)\">\(context.contactEmail)</a></li>")
+        }
+        if !context.donateURL.isEmpty {
+            items.append("<li><a class=\"donate\" href=\"\(context.donateURL)\" rel=\"noopener\">\(t("footer.donate"))</a></li>")
+        }
+        items += context.socialPages.map { "<li><a href=\"\($0.url)\" rel=\"me noopener\">\($0.name)</a></li>" }
+        guard !items.isEmpty else { return .empty }
+        return "<nav aria-label=\"\(t("footer.contact"))\"><ul class=\"footer-links\">\(items)</ul></nav>"
+    }
+
     /// Open Graph locales for the site's languages.
     static let locales = ["en": "en_CA", "fr": "fr_CA"]
 
@@ -138,6 +158,7 @@ public enum Layout {
             <div class="wrap">
             <p>\(context.siteName) · \(t("footer.tagline"))</p>
             \(context.footerLinks.isEmpty ? HTML.empty : "<nav aria-label=\"\(t("footer.pages"))\"><ul class=\"footer-links\">\(context.footerLinks.map { "<li><a href=\"\(t.path($0.href))\">\($0.title)</a></li>" as HTML })</ul></nav>")
+            \(contact(context))
             <p><a href="\(t.path("/news.atom"))">\(t("footer.feed"))</a> · <a href="\(t.path("/events.ics"))">\(t("footer.calendar"))</a></p>
             </div>
             </footer>

@@ -33,6 +33,7 @@ struct SiteSettingsFeature: Feature {
         let state = FormState(values: [
             "title": s.title, "tagline": s.tagline.english, "tagline_fr": s.tagline.french,
             "accent": s.accent.isEmpty ? Self.defaultAccent : s.accent, "postal_address": s.postalAddress,
+            "reply_to": s.replyTo, "contact_email": s.contactEmail, "donate_url": s.donateURL, "social_links": s.socialLinks,
         ])
         return page(request, session, state: state, flash: request.query["saved"] == "1" ? app.t(request)("admin.saved") : nil)
     }
@@ -80,7 +81,9 @@ struct SiteSettingsFeature: Feature {
 /// The settings form: a name, a tagline in each language, and an accent colour light text
 /// can be read on.
 enum SiteSettingsForm {
-    static let order = ["title", "tagline", "tagline_fr", "accent", "postal_address"]
+    static let order = [
+        "title", "tagline", "tagline_fr", "accent", "postal_address", "reply_to", "contact_email", "donate_url", "social_links",
+    ]
 
     struct Color {
         let red: Int, green: Int, blue: Int
@@ -133,7 +136,37 @@ enum SiteSettingsForm {
                 state.errors["accent"] = t("admin.settings.accent.invalid")
             }
         }
+        func email(_ name: String) -> String {
+            let typed = text(name, max: 254)
+            guard !typed.isEmpty else { return "" }
+            guard let address = Input.email(typed) else {
+                state.errors[name] = t("sign.error.email.invalid")
+                return ""
+            }
+            return address
+        }
+        func link(_ typed: String, field: String) -> String? {
+            guard typed.hasPrefix("https://"), typed.count > 8, URL(string: typed)?.host != nil, !typed.contains(where: \.isWhitespace)
+            else {
+                state.errors[field] = t("admin.settings.url.invalid")
+                return nil
+            }
+            return typed
+        }
+        let replyTo = email("reply_to")
+        let contactEmail = email("contact_email")
+        let donate = text("donate_url", max: 500)
+        let donateURL = donate.isEmpty ? "" : link(donate, field: "donate_url") ?? ""
+        let socials = text("social_links", max: 2_000, multiline: true).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if socials.count > 8 { state.errors["social_links"] = t("admin.settings.social.too_many", ["max": "8"]) }
+        let socialLinks = socials.prefix(8).compactMap { link($0, field: "social_links") }.joined(separator: "\n")
         guard state.isValid else { return .failure(FormStateError(state: state)) }
-        return .success(SiteSettings(title: title, tagline: tagline, accent: accent, postalAddress: postalAddress))
+        var settings = SiteSettings(title: title, tagline: tagline, accent: accent, postalAddress: postalAddress)
+        settings.replyTo = replyTo
+        settings.contactEmail = contactEmail
+        settings.donateURL = donateURL
+        settings.socialLinks = socialLinks
+        return .success(settings)
     }
 }

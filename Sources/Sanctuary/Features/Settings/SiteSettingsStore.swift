@@ -9,9 +9,31 @@ public struct SiteSettings: Sendable, RowDecodable {
     public let accent: String
     /// The organisation's postal address (lines), at the foot of every mailing.
     public let postalAddress: String
+    /// Where replies to the site's mail go (empty: `mail.reply_to`, or none).
+    public var replyTo: String = ""
+    /// An address for supporters, at the foot of every page.
+    public var contactEmail: String = ""
+    /// The organisation's donation page.
+    public var donateURL: String = ""
+    /// Its pages elsewhere (Mastodon, Bluesky, Facebook…), one `https://` address a line.
+    public var socialLinks: String = ""
 
     static let columns = SelectList(of: SiteSettings.self)
     static let empty = SiteSettings(title: "", tagline: Bilingual(""), accent: "", postalAddress: "")
+
+    /// Each social link with the name of where it leads (`Mastodon` for any server's `/@name`).
+    public var socialPages: [(url: String, name: String)] {
+        socialLinks.split(separator: "\n").map(String.init).map { url in
+            let host = URL(string: url)?.host?.lowercased() ?? ""
+            let known = [
+                ("bsky.app", "Bluesky"), ("facebook.com", "Facebook"), ("instagram.com", "Instagram"), ("youtube.com", "YouTube"),
+                ("linkedin.com", "LinkedIn"), ("x.com", "X"), ("twitter.com", "X"), ("threads.net", "Threads"), ("tiktok.com", "TikTok"),
+            ]
+            if let name = known.first(where: { host == $0.0 || host.hasSuffix("." + $0.0) })?.1 { return (url, name) }
+            if url.contains("/@") { return (url, "Mastodon") }
+            return (url, host.hasPrefix("www.") ? String(host.dropFirst(4)) : host)
+        }
+    }
 }
 
 public enum SiteSettingsStore {
@@ -21,8 +43,12 @@ public enum SiteSettingsStore {
 
     public static func save(_ db: Connection, _ settings: SiteSettings, now: String = Timestamp.now()) throws {
         try db.run(
-            "UPDATE site_settings SET title = ?, tagline = ?, tagline_fr = ?, accent = ?, postal_address = ?, updated_at = ? WHERE id = 1",
-            settings.title, settings.tagline.english, settings.tagline.french, settings.accent, settings.postalAddress, now)
+            """
+            UPDATE site_settings SET title = ?, tagline = ?, tagline_fr = ?, accent = ?, postal_address = ?, reply_to = ?, contact_email = ?,
+                donate_url = ?, social_links = ?, updated_at = ? WHERE id = 1
+            """,
+            settings.title, settings.tagline.english, settings.tagline.french, settings.accent, settings.postalAddress, settings.replyTo,
+            settings.contactEmail, settings.donateURL, settings.socialLinks, now)
     }
 }
 

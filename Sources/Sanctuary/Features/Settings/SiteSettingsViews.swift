@@ -10,6 +10,20 @@ enum SiteSettingsViews {
             Form.Field(
                 name: "postal_address", label: t("admin.settings.postal_address"), type: "textarea", autocomplete: "street-address",
                 hint: t("admin.settings.postal_address.hint"), maxLength: 300, rows: 3),
+            Form.Field(
+                name: "reply_to", label: t("admin.settings.reply_to"), type: "email", autocomplete: "email",
+                hint: t("admin.settings.reply_to.hint"), maxLength: 254),
+            Form.Field(
+                name: "contact_email", label: t("admin.settings.contact_email"), type: "email",
+                hint: t("admin.settings.contact_email.hint"),
+                maxLength: 254),
+            Form.Field(
+                name: "donate_url", label: t("admin.settings.donate_url"), type: "url", hint: t("admin.settings.donate_url.hint"),
+                maxLength: 500),
+            Form.Field(
+                name: "social_links", label: t("admin.settings.social_links"), type: "textarea",
+                hint: t("admin.settings.social_links.hint"),
+                maxLength: 2_000, rows: 4),
         ]
         func picture(_ media: Media?, owner: MediaOwner, heading: String, hint: String) -> HTML {
             """

@@ -19,7 +19,7 @@ extension Application {
         let (from, domain) = (mailer.from, mailer.domain)
         var message = MailMessage(
             from: from, to: MailAddress(name: name, address: address),
-            replyTo: mailer.replyTo, subject: subject,
+            replyTo: siteReplyTo ?? mailer.replyTo, subject: subject,
             text: text + "\n\n-- \n\(siteName)\n\(config.publicBaseURL)/", language: language,
             messageID: MailMessage.makeID(domain: domain))
         let t = localizer(language)
@@ -31,6 +31,12 @@ extension Application {
         // Automatic replies (out-of-office) should not answer a confirmation link.
         message.headers.append(("Auto-Submitted", "auto-generated"))
         return message
+    }
+
+    /// Where replies go when an admin set it in the settings (it wins over `mail.reply_to`).
+    var siteReplyTo: MailAddress? {
+        let address = siteSettings.current.settings.replyTo
+        return address.isEmpty ? nil : MailAddress(name: siteName, address: address)
     }
 
     /// Queues a mail to an address nobody has confirmed (a confirmation link) within the
