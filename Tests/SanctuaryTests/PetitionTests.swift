@@ -57,6 +57,48 @@ final class PetitionTests: XCTestCase {
         XCTAssertTrue(try confirming.get("/fr/petitions/\(slug)").text.contains("Soyez la première personne à signer."))
     }
 
+    /// A signer may ask to be shown (first name, riding, why they signed); nobody else is, an
+    /// unconfirmed one is not, and staff can hide one, leaving the count alone.
+    func testSignersWhoAskAreShownAndStaffCanHideThem() throws {
+        let long = String(repeating: "Nobody should start a new life in debt. ", count: 12)
+        XCTAssertTrue(try site.get("/petitions/\(slug)").text.contains("name=\"show_publicly\""), "offered, unticked")
+        XCTAssertEqual(
+            try site.sign(slug, ["email": "shown@example.org", "first_name": "Amal", "show_publicly": "yes", "comment": long]).status, 303)
+        XCTAssertEqual(try site.sign(slug, ["email": "quiet@example.org", "first_name": "Quinn", "comment": "Private words."]).status, 303)
+        var page = try site.get("/petitions/\(slug)").text
+        XCTAssertTrue(page.contains("Recent signers"), page)
+        XCTAssertTrue(page.contains("<strong>Amal</strong> · Ottawa Centre · "), page)
+        XCTAssertTrue(page.contains(String(long.prefix(280)) + "…</blockquote>"), "the first 280 characters")
+        XCTAssertFalse(page.contains(String(long.prefix(281))))
+        XCTAssertFalse(page.contains("Quinn") || page.contains("Private words."), "only those who asked")
+        XCTAssertFalse(page.contains("Haddad") || page.contains("shown@example.org"), "never a last name or an address")
+
+        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('org@example.org', 'organizer', ?)", hash)
+        }
+        let staff = try site.signIn("org@example.org")
+        let id = try XCTUnwrap(
+            try site.app.database.read { try $0.scalar("SELECT id FROM petitions WHERE slug = ?", self.slug, as: Int.self) })
+        let screen = try site.get("/admin/petitions/\(id)/signers", headers: staff)
+        XCTAssertEqual(screen.status, 200)
+        XCTAssertTrue(screen.text.contains("Amal") && !screen.text.contains("Quinn"))
+        let signature = try XCTUnwrap(
+            try site.app.database.read { try $0.scalar("SELECT id FROM signatures WHERE email = 'shown@example.org'", as: Int.self) })
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: screen.text))
+        XCTAssertEqual(try site.post("/admin/petitions/\(id)/signers/\(signature)/hide", [("_csrf", "x")], headers: staff).status, 403)
+        XCTAssertEqual(try site.post("/admin/petitions/\(id)/signers/\(signature)/hide", [("_csrf", token)], headers: staff).status, 303)
+        page = try site.get("/petitions/\(slug)").text
+        XCTAssertFalse(page.contains("<strong>Amal</strong>"), "hidden at once")
+        XCTAssertEqual(try count(), 2, "still counted")
+        XCTAssertEqual(try site.post("/admin/petitions/\(id)/signers/9999999/hide", [("_csrf", token)], headers: staff).status, 404)
+        XCTAssertEqual(try site.post("/admin/petitions/\(id)/signers/\(signature)/show", [("_csrf", token)], headers: staff).status, 303)
+        XCTAssertTrue(try site.get("/petitions/\(slug)").text.contains("<strong>Amal</strong>"))
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count(*) FROM audit_log WHERE action IN ('hide', 'show')", as: Int.self) }, 2
+        )
+    }
+
     /// A petition going viral: once hundreds of signatures have come in the last seconds, its
     /// page lives its second (counts included) instead of being built after every commit,
     /// from the burst's first second, even though nobody asked for the page during it (the

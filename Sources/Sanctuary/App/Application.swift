@@ -62,7 +62,7 @@ public final class Application: Sendable {
         StaffSessionsFeature.self,
         SecondFactorFeature.self,
         OutboxFeature.self, MailingsFeature.self,
-        UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, MediaFeature.self,
+        UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, PublicSignersFeature.self, MediaFeature.self,
         PagesFeature.self,
         SiteSettingsFeature.self,
         MetricsFeature.self,

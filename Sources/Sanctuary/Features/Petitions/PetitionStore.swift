@@ -53,6 +53,25 @@ public struct SignatureInput: Sendable {
     /// "Tell me the outcome": a mail when organizers post a response or delivery note.
     public var notifyOutcome = false
     public var clientHash: String
+    /// "Show my first name, my riding and my comment on this page" (opt-in).
+    public var showPublicly = false
+}
+
+/// A signer who asked to be shown on the petition's page, as it shows them.
+public struct PublicSigner: Sendable, RowDecodable {
+    public let id: Int64
+    public let firstName: String
+    /// The riding when the postal code lies in one, else empty (the province is shown).
+    public let riding: String
+    public let province: String
+    /// The first 280 characters of their comment.
+    public let comment: String
+    public let confirmedAt: String
+    /// Hidden by staff (never shown publicly while set).
+    public let hiddenAt: String?
+
+    static let maxComment = 280
+    static let columns = SelectList(of: PublicSigner.self, expressions: ["comment": "substr(comment, 1, 280)"])
 }
 
 /// Reading and writing petitions and their signatures.
@@ -164,16 +183,18 @@ public enum PetitionStore {
         let inserted = try connection.insert(
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
-                                    consent_updates, client_hash, created_at, confirmed_at, language, mails_sent, notify_outcome)
+                                    consent_updates, client_hash, created_at, confirmed_at, language, mails_sent, notify_outcome,
+                                    show_publicly)
             VALUES (?, ?, ?, ?, ?, ?,
                     -- the riding, when the postal code's FSA lies in exactly one
                     coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
                               WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
-                    ?, ?, ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
-            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome)
+            input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome,
+            input.showPublicly)
         guard let id = inserted else {
             return try again(connection, petitionID: petitionID, email: input.email)
                 ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
@@ -182,6 +203,26 @@ public enum PetitionStore {
         let reached = try count(
             connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)
         return .counted(signatureID: id, goalReached: reached)
+    }
+
+    /// The latest confirmed signers who asked to be shown, newest first (`hidden`: those staff
+    /// hid too, for the moderation screen).
+    public static func publicSigners(_ db: Connection, petitionID: Int64, limit: Int, hidden: Bool = false) throws -> [PublicSigner] {
+        try db.query(
+            """
+            SELECT \(PublicSigner.columns) FROM signatures
+            WHERE petition_id = ? AND show_publicly = 1 AND confirmed_at IS NOT NULL \(hidden ? "" : "AND hidden_at IS NULL")
+            ORDER BY confirmed_at DESC, id DESC LIMIT ?
+            """, petitionID, limit, row: PublicSigner.init)
+    }
+
+    /// Staff hide a signer from the page (or show them again); false when no such public signer.
+    public static func setHidden(_ db: Connection, petitionID: Int64, signatureID: Int64, hidden: Bool, now: String = Timestamp.now())
+        throws -> Bool
+    {
+        try db.run(
+            "UPDATE signatures SET hidden_at = ? WHERE id = ? AND petition_id = ? AND show_publicly = 1", hidden ? now : nil, signatureID,
+            petitionID) == 1
     }
 
     /// An address's signature on a petition, as signing again finds it (nil: none).

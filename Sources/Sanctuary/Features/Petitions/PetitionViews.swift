@@ -47,6 +47,23 @@ enum PetitionViews {
             """
     }
 
+    /// Recent signers who asked to be shown: first name, riding (or province), day, and
+    /// why they signed when they said.
+    static func publicSigners(_ signers: [PublicSigner], t: Localizer) -> HTML {
+        guard !signers.isEmpty else { return .empty }
+        let items: [HTML] = signers.map { s in
+            """
+            <li><p class="meta"><strong>\(s.firstName)</strong> · \(s.riding.isEmpty ? s.province : s.riding) · <time datetime="\(s.confirmedAt)">\(DateText.day(s.confirmedAt, t: t))</time></p>\(s.comment.isEmpty ? HTML.empty : "<blockquote lang=\"\(t.language)\">\(s.comment)\(s.comment.count >= PublicSigner.maxComment ? "…" : "")</blockquote>")</li>
+            """
+        }
+        return """
+            <section class="public-signers" aria-labelledby="signers-heading">
+            <h2 id="signers-heading">\(t("petition.recent_signers"))</h2>
+            <ul class="signer-list">\(items)</ul>
+            </section>
+            """
+    }
+
     /// A sentence with `value` in bold where its `\u{1}` marker stands, each part escaped.
     private static func emphasized(_ sentence: String, _ value: String) -> HTML {
         let parts = sentence.components(separatedBy: "\u{1}")
@@ -92,7 +109,7 @@ enum PetitionViews {
     /// The petition's page: text, count, deadline, and the sign form while it is open.
     static func page(
         _ petition: Petition, outcomes: [PetitionOutcome] = [], media: Media? = nil, form state: FormState, csrf: String, shareURL: String,
-        confirms: Bool = true, c: PageContext
+        confirms: Bool = true, signers: [PublicSigner] = [], c: PageContext
     ) -> HTML {
         let t = c.t
         let s = petition.summary
@@ -111,6 +128,7 @@ enum PetitionViews {
                 \(fields)
                 \(Form.checkbox(name: "notify_outcome", label: t("sign.notify_outcome"), checked: state["notify_outcome"] == "yes"))
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))
+                \(Form.checkbox(name: "show_publicly", label: t("sign.show_publicly"), checked: state["show_publicly"] == "yes"))
                 <p class="privacy">\(t("sign.privacy"))</p>
                 \(Form.submit(t("sign.submit")))
                 """))
@@ -132,6 +150,7 @@ enum PetitionViews {
             <p class="lede"\(s.summary.langAttribute(t))>\(s.summary.text(t))</p>
             \(outcomesSection(outcomes, t: t))
             \(petition.body.block(t, Markdown.cached))
+            \(publicSigners(signers, t: t))
             </div>
             <aside class="sign-box" aria-labelledby="sign-heading">
             \(progress(count: s.signatureCount, goal: s.goal, t: t))

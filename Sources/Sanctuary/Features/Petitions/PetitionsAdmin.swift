@@ -21,6 +21,7 @@ extension AdminResource {
             [
                 ("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export")),
                 ("/admin/petitions/\(id)/outcome", t("admin.petitions.outcome")),
+                ("/admin/petitions/\(id)/signers", t("admin.petitions.signers")),
             ]
         },
         dependents: [

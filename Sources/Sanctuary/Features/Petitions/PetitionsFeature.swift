@@ -174,9 +174,13 @@ struct PetitionsFeature: Feature {
         let t = app.t(request)
         let outcomes: [PetitionOutcome]
         let media: Media?
+        let signers: [PublicSigner]
         do {
-            (outcomes, media) = try app.database.read { db in
-                (try OutcomeStore.all(db, petitionID: petition.id), try MediaStore.of(db, .petitions, id: petition.id))
+            (outcomes, media, signers) = try app.database.read { db in
+                (
+                    try OutcomeStore.all(db, petitionID: petition.id), try MediaStore.of(db, .petitions, id: petition.id),
+                    try PetitionStore.publicSigners(db, petitionID: petition.id, limit: 8)
+                )
             }
         } catch {
             return ErrorPages.readFailed(app, request, error)
@@ -187,7 +191,8 @@ struct PetitionsFeature: Feature {
         ) { c in
             PetitionViews.page(
                 petition, outcomes: outcomes, media: media, form: form, csrf: csrf,
-                shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), confirms: app.config.confirmSignatures, c: c)
+                shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), confirms: app.config.confirmSignatures,
+                signers: signers, c: c)
         }
     }
 

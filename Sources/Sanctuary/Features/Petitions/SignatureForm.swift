@@ -19,11 +19,12 @@ enum SignatureForm {
         let postal = check.postalCode()
         let consent = check.ticked("consent_updates")
         let notify = check.ticked("notify_outcome")
+        let show = check.ticked("show_publicly")
         guard check.isValid, let email, let postal else { return .failure(check.failure) }
         return .success(
             SignatureInput(
                 firstName: first, lastName: last, email: email, postalCode: postal, comment: comment, consentUpdates: consent,
-                notifyOutcome: notify, clientHash: ""))
+                notifyOutcome: notify, clientHash: "", showPublicly: show))
     }
 
     /// `confirms`: signatures are confirmed by a mailed link (the e-mail hint says so).
