@@ -123,6 +123,48 @@ final class MailingTests: XCTestCase {
 
     // MARK: Tests
 
+    /// `{{first_name}}` is each recipient's first name, or the fallback after `|`; a field no
+    /// recipient has is refused with the ones there are.
+    func testMergeFieldsGreetEachRecipientByFirstName() throws {
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                """
+                INSERT INTO subscribers (email, name, consent_text, consented_at, confirmed_at, language)
+                VALUES ('rosa@example.org', 'Rosa Parks', 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', 'en'),
+                       ('anon@example.org', '', 'Yes', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', 'en')
+                """)
+        }
+        let staff = try organizer()
+        let page = try site.get("/admin/mailings/new", headers: staff)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        let unknown = try site.post(
+            "/admin/mailings",
+            [
+                ("_csrf", token), ("audience", "subscribers"), ("subject_en", "Hi"), ("body_en", "Dear {{last_name}},"), ("subject_fr", ""),
+                ("body_fr", ""),
+            ],
+            headers: staff)
+        XCTAssertEqual(unknown.status, 422)
+        XCTAssertTrue(unknown.text.contains("{{last_name}}") && unknown.text.contains("{{first_name}}"), unknown.text)
+        let id = try compose(staff, subject: "{{first_name|Friend}}, the vigil is Saturday", french: nil)
+        // The preview shows one real recipient's message, filled.
+        let preview = try site.get("/admin/mailings/\(id)", headers: staff).text
+        XCTAssertTrue(
+            preview.contains("<dd>Rosa, the vigil is Saturday</dd>") || preview.contains("<dd>Friend, the vigil is Saturday</dd>"),
+            "filled in the preview: \(preview)")
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE mailings SET body_en = 'Hello {{first_name|friend}}, join us.' WHERE id = ?", id)
+        }
+        XCTAssertEqual(try sendNow(id, staff).status, 303)
+        try waitUntil { self.bulk().count == 2 }
+        let rosa = try XCTUnwrap(bulk().first { $0.recipients == ["rosa@example.org"] })
+        let anon = try XCTUnwrap(bulk().first { $0.recipients == ["anon@example.org"] })
+        XCTAssertEqual(rosa.subject, "Rosa, the vigil is Saturday")
+        XCTAssertTrue(rosa.text.contains("Hello Rosa, join us."), rosa.text)
+        XCTAssertEqual(anon.subject, "Friend, the vigil is Saturday")
+        XCTAssertTrue(anon.text.contains("Hello friend, join us."), anon.text)
+    }
+
     /// "Send now" sends nothing on one click: a test of the current text first, then a page
     /// naming the audience and the count, whose button carries that count; a changed text
     /// asks for a new test, a changed audience for a new confirmation.

@@ -6,7 +6,7 @@ import Storage
 public struct MailingAudience: Sendable, Equatable {
     /// Stored with the mailing (`mailings.audience`), and the editor's choice (`signers:7`).
     public let key: String
-    /// `(email, language)` rows, one per address, of one item: its id is bound twice (nil:
+    /// `(email, language, name)` rows, one per address, of one item: its id is bound twice (nil:
     /// the whole audience, where `allowsAll`).
     let sql: String
     let allowsAll: Bool

@@ -126,7 +126,7 @@ extension MailingAudience {
     public static let subscribers = MailingAudience(
         "subscribers",
         sql: """
-            SELECT email, language FROM subscribers WHERE id IN (
+            SELECT email, language, name FROM subscribers WHERE id IN (
                 SELECT max(id) FROM subscribers
                 WHERE unsubscribed_at IS NULL AND confirmed_at IS NOT NULL AND (CAST(? AS BIGINT) IS NULL OR campaign_id = ?)
                 GROUP BY email)

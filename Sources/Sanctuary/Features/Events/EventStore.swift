@@ -327,7 +327,7 @@ extension MailingAudience {
     public static let attendees = MailingAudience(
         "attendees",
         sql:
-            "SELECT email, language FROM rsvps WHERE event_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND status = \(RSVPStatus.confirmed.sqlLiteral)",
+            "SELECT email, language, name FROM rsvps WHERE event_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND status = \(RSVPStatus.confirmed.sqlLiteral)",
         choices: { db, t in
             try EventStore.choices(db).map { (Optional($0.0), t("admin.mailing.audience.attendees", ["title": $0.1])) }
         })

@@ -102,7 +102,9 @@ struct OutboxFeature: Feature {
         let id = try Int64(request.parameter("id")).orNotFound()
         let (message, stored, attempts) = try app.database.read { try OutboxStore.find($0, id: id) }.orNotFound()
         // A mailing's message is made when it is sent: show it as it will be (or was).
-        let due = DueMessage(id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language)
+        let due = DueMessage(
+            id: id, recipient: message.recipient, message: "", mailingID: message.mailingID, language: message.language,
+            recipientName: message.recipientName)
         let text = stored.isEmpty ? try app.storedMailText(due, sending: false) ?? "" : app.mailLinks.reveal(stored)
         let skipped = try app.database.read { try BulkMailStore.skipReason($0, address: message.recipient) }
         return AdminViews.page(

@@ -33,6 +33,9 @@ enum MailingForm {
     }
 
     /// Cleans and checks the editor's form: the draft, or the form state with errors.
+    /// What a mailing may say per recipient: `{{first_name}}`, `{{first_name|friend}}`.
+    static let mergeFields = ["first_name"]
+
     static func validate(_ form: FormFields, choices: [Choice], t: Localizer) -> Result<
         MailingDraft, FormStateError
     > {
@@ -56,6 +59,19 @@ enum MailingForm {
         // A French version is whole or absent: half of one would reach nobody.
         if subjectFr.isEmpty != bodyFr.isEmpty, state.errors["subject_fr"] == nil, state.errors["body_fr"] == nil {
             state.errors[subjectFr.isEmpty ? "subject_fr" : "body_fr"] = t("admin.mailing.error.french_half")
+        }
+        // Merge fields: only those a recipient has.
+        for (name, value) in [("subject_en", subjectEn), ("body_en", bodyEn), ("subject_fr", subjectFr), ("body_fr", bodyFr)]
+        where state.errors[name] == nil {
+            let unknown = Template.unknown(in: value, known: mergeFields)
+            if !unknown.isEmpty {
+                state.errors[name] = t(
+                    "admin.field.placeholders",
+                    [
+                        "unknown": unknown.map { "{{\($0)}}" }.joined(separator: ", "),
+                        "known": mergeFields.map { "{{\($0)}}" }.joined(separator: " "),
+                    ])
+            }
         }
         let audience = form["audience"] ?? ""
         let chosen = choices.first { $0.value == audience }

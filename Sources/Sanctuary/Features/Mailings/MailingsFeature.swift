@@ -131,9 +131,9 @@ struct MailingsFeature: Feature {
         let sample =
             try app.mailingAudience(mailing.audience).flatMap {
                 try BulkMailStore.sampleRecipient(db, audience: $0, audienceID: mailing.audienceID, language: language)
-            } ?? "supporter@example.org"
-        let addressID = try BulkMailStore.knownAddressID(db, sample) ?? 0
-        return message(mailing, to: sample, addressID: addressID, language: language)
+            } ?? ("supporter@example.org", "")
+        let addressID = try BulkMailStore.knownAddressID(db, sample.email) ?? 0
+        return message(mailing, to: sample.email, addressID: addressID, language: language, name: sample.name)
     }
 
     func audienceLabel(_ db: Connection, _ mailing: Mailing, t: Localizer) throws -> String {
@@ -307,18 +307,21 @@ struct MailingsFeature: Feature {
     /// The message one recipient gets: the text (and its HTML alternative) in their
     /// language, the site's signature, an unsubscribe footer, and the RFC 8058 headers.
     func message(
-        _ mailing: Mailing, to address: String, addressID: Int64, language: String, outboxID: Int64? = nil
+        _ mailing: Mailing, to address: String, addressID: Int64, language: String, outboxID: Int64? = nil, name: String = ""
     ) -> MailMessage {
         let language = mailing.language(for: language)
         let t = app.localizer(language)
         let unsubscribe = UnsubscribeFeature(app: app).url(addressID: addressID, mailingID: mailing.id, t: t)
-        let body = mailing.body(language)
+        // Merge fields, filled for this recipient (the first word of the name their audience knows).
+        let fields = ["first_name": name.split(whereSeparator: \.isWhitespace).first.map(String.init) ?? ""]
+        let body = Template.fill(mailing.body(language), fields)
+        let subject = Template.fill(mailing.subject(language), fields)
         let postal = app.siteSettings.current.settings.postalAddress
         // Why they get it, how to stop, and who sends it: above the signature's "-- ", which
         // mail programs fold away.
         let footer = t("mail.mailing.footer", ["link": unsubscribe]) + (postal.isEmpty ? "" : "\n\n" + postal)
         var message = app.mail(
-            to: address, language: language, subject: mailing.subject(language),
+            to: address, language: language, subject: subject,
             text: MailText.plain(body, app: app) + "\n\n" + footer)
         let base = app.config.publicBaseURL
         let htmlFooter: HTML = """
@@ -326,7 +329,7 @@ struct MailingsFeature: Feature {
             \(postal.isEmpty ? HTML.empty : "<p style=\"font-size: 0.9em; color: #555\">\(HTML.join(postal.split(separator: "\n").map { HTML(stringLiteral: HTML.escape(String($0))) }, separator: "<br>"))</p>")
             """
         let html = MailHTML.page(
-            app, language: language, title: mailing.subject(language), body: MailText.absoluteLinks(Markdown.render(body), base: base),
+            app, language: language, title: subject, body: MailText.absoluteLinks(Markdown.render(body), base: base),
             footer: htmlFooter)
         message.html = html.rendered
         // A mailto the site itself reads (through `sanctuary mail bounce`), when it has a
@@ -352,7 +355,8 @@ struct MailingsFeature: Feature {
                 return (mailing, id)
             })
         else { return nil }
-        var message = message(mailing, to: due.recipient, addressID: addressID, language: due.language, outboxID: due.id)
+        var message = message(
+            mailing, to: due.recipient, addressID: addressID, language: due.language, outboxID: due.id, name: due.recipientName)
         // Fixed by the queued row, so a message sent again (after a crash between the relay's
         // answer and our record of it) is recognisably the same message.
         message.messageID = ReturnPath.messageID(mailingID: mailing.id, outboxID: due.id, domain: app.mailer.domain, key: app.serverKey)

@@ -373,7 +373,7 @@ extension MailingAudience {
     public static let signers = MailingAudience(
         "signers",
         sql: """
-            SELECT email, language FROM signatures
+            SELECT email, language, first_name AS name FROM signatures
             WHERE petition_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND confirmed_at IS NOT NULL AND consent_updates = 1
             """,
         choices: { db, t in
@@ -384,7 +384,7 @@ extension MailingAudience {
     public static let outcome = MailingAudience(
         "outcome",
         sql: """
-            SELECT email, language FROM signatures
+            SELECT email, language, first_name AS name FROM signatures
             WHERE petition_id = ? AND CAST(? AS BIGINT) IS NOT NULL AND confirmed_at IS NOT NULL AND notify_outcome = 1
             """,
         label: { db, id, t in t("admin.mailing.audience.outcome", ["title": try id.flatMap { try PetitionStore.title(db, id: $0) } ?? "?"])

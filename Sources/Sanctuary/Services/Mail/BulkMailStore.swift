@@ -76,13 +76,15 @@ public enum BulkMailStore {
     }
 
     /// One recipient, for the preview: the first in the audience who reads `language`, if any.
-    public static func sampleRecipient(_ db: Connection, audience: MailingAudience, audienceID: Int64?, language: String) throws -> String?
-    {
-        try db.scalar(
+    /// One real recipient reading `language` (their address and name), for the preview.
+    public static func sampleRecipient(_ db: Connection, audience: MailingAudience, audienceID: Int64?, language: String) throws -> (
+        email: String, name: String
+    )? {
+        try db.first(
             """
-            SELECT a.email FROM (\(audience.sql)) a LEFT JOIN mail_addresses m ON m.address = a.email
+            SELECT a.email AS email, a.name AS name FROM (\(audience.sql)) a LEFT JOIN mail_addresses m ON m.address = a.email
             WHERE m.unsubscribed_at IS NULL AND m.undeliverable_at IS NULL AND a.language = ? LIMIT 1
-            """, audienceID, audienceID, language, as: String.self)
+            """, audienceID, audienceID, language, row: { (try $0.get("email", as: String.self), try $0.get("name", as: String.self)) })
     }
 
     public static func create(_ db: Connection, _ draft: MailingDraft, by author: String, now: String = Timestamp.now()) throws -> Int64 {
@@ -107,9 +109,9 @@ public enum BulkMailStore {
             mailing.audienceID, mailing.audienceID)
         let queued = try db.run(
             """
-            INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at, mailing_id, language)
+            INSERT INTO outbox (kind, priority, recipient, subject, message, next_attempt_at, created_at, mailing_id, language, recipient_name)
             SELECT 'mailing', ?, a.email, CASE WHEN a.language = 'fr' AND ? THEN ? ELSE ? END, '', ?, ?, ?,
-                   CASE WHEN a.language = 'fr' AND ? THEN 'fr' ELSE 'en' END
+                   CASE WHEN a.language = 'fr' AND ? THEN 'fr' ELSE 'en' END, a.name
             FROM (\(audience)) a JOIN mail_addresses m ON m.address = a.email
             WHERE m.unsubscribed_at IS NULL AND m.undeliverable_at IS NULL
             ORDER BY m.id

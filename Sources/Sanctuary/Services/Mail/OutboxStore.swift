@@ -18,6 +18,7 @@ public struct OutboxMessage: Sendable, RowDecodable {
     /// The mailing it belongs to: its text is rendered when it is sent.
     public let mailingID: Int64?
     public let language: String
+    public let recipientName: String
 
     static let columns = SelectList(of: OutboxMessage.self)
 
@@ -32,6 +33,8 @@ public struct DueMessage: Sendable {
     public let message: String
     public let mailingID: Int64?
     public let language: String
+    /// A mailing's recipient's name, as its audience knows it (else empty).
+    public var recipientName: String = ""
 }
 
 /// One delivery attempt, for the admin's screen.
@@ -76,14 +79,14 @@ public enum OutboxStore {
     public static func due(_ db: Connection, now: String = Timestamp.now(), limit: Int) throws -> [DueMessage] {
         try db.query(
             """
-            SELECT id, recipient, message, mailing_id, language FROM outbox
+            SELECT id, recipient, message, mailing_id, language, recipient_name FROM outbox
             WHERE state IN \(OutboxState.unsent.sqlList) AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
             """, now, limit
         ) {
             DueMessage(
                 id: try $0.get("id", as: Int64.self), recipient: try $0.get("recipient", as: String.self),
                 message: try $0.get("message", as: String.self), mailingID: try $0.optional("mailing_id", as: Int64.self),
-                language: try $0.get("language", as: String.self))
+                language: try $0.get("language", as: String.self), recipientName: try $0.get("recipient_name", as: String.self))
         }
     }
 
@@ -98,7 +101,7 @@ public enum OutboxStore {
             UPDATE outbox SET next_attempt_at = ? WHERE id IN (
                 SELECT id FROM outbox WHERE state IN \(OutboxState.unsent.sqlList) AND next_attempt_at <= ?
                 ORDER BY priority, next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
-            RETURNING id, recipient, message, mailing_id, language, priority
+            RETURNING id, recipient, message, mailing_id, language, priority, recipient_name
             """, leaseUntil, now, limit
         ) {
             (
@@ -106,7 +109,7 @@ public enum OutboxStore {
                 message: DueMessage(
                     id: try $0.get("id", as: Int64.self), recipient: try $0.get("recipient", as: String.self),
                     message: try $0.get("message", as: String.self), mailingID: try $0.optional("mailing_id", as: Int64.self),
-                    language: try $0.get("language", as: String.self))
+                    language: try $0.get("language", as: String.self), recipientName: try $0.get("recipient_name", as: String.self))
             )
         }.sorted { ($0.priority, $0.message.id) < ($1.priority, $1.message.id) }.map(\.message)
     }
