@@ -592,6 +592,42 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try site.get(late).status, 410)
     }
 
+    /// Invitations not yet taken up are listed; one can be sent again (a new link, the old one
+    /// ended) or withdrawn, and the accounts page says so.
+    func testPendingInvitationsAreListedSentAgainAndWithdrawn() throws {
+        let admin = try signAdmin()
+        var token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/accounts", headers: admin).text))
+        for (email, role) in [("ola@example.org", "editor"), ("pat@example.org", "organizer")] {
+            XCTAssertEqual(
+                try site.post("/admin/accounts/invite", [("_csrf", token), ("email", email), ("role", role)], headers: admin).status, 303)
+        }
+        try smtp.waitForMessages(2)
+        let first = path(try XCTUnwrap(smtp.messages(to: "ola@example.org").first?.link(containing: "/admin/invite/")))
+        let accounts = try site.get("/admin/accounts", headers: admin).text
+        XCTAssertTrue(accounts.contains("Invitations waiting"), accounts)
+        XCTAssertTrue(accounts.contains("<tr><td>ola@example.org</td><td>Editor</td>") && accounts.contains("pat@example.org"))
+        token = try XCTUnwrap(FormHelper.csrfToken(in: accounts))
+        func action(_ email: String, _ verb: String) throws -> String {
+            let row = try XCTUnwrap(accounts.range(of: "<tr><td>\(email)</td>"))
+            let form = try XCTUnwrap(
+                accounts[row.upperBound...].range(of: #"/admin/accounts/invitations/[0-9a-f]+/"# + verb, options: .regularExpression))
+            return String(accounts[form])
+        }
+        XCTAssertEqual(try site.post(try action("ola@example.org", "resend"), [("_csrf", token)], headers: admin).status, 303)
+        try waitUntil { self.smtp.messages(to: "ola@example.org").count == 2 }
+        XCTAssertFalse(try site.get(first).text.contains("name=\"password\""), "the old link is ended")
+        let again = path(try XCTUnwrap(smtp.messages(to: "ola@example.org").last?.link(containing: "/admin/invite/")))
+        XCTAssertTrue(try site.get(again).text.contains("name=\"password\""), "the new one works")
+        XCTAssertEqual(try site.post(try action("pat@example.org", "revoke"), [("_csrf", token)], headers: admin).status, 303)
+        let pat = path(try XCTUnwrap(smtp.messages(to: "pat@example.org").first?.link(containing: "/admin/invite/")))
+        XCTAssertFalse(try site.get(pat).text.contains("name=\"password\""), "a withdrawn invitation no longer opens")
+        let after = try site.get("/admin/accounts", headers: admin).text
+        XCTAssertFalse(after.contains("<tr><td>pat@example.org</td>"))
+        XCTAssertEqual(try site.post("/admin/accounts/invitations/00ff/revoke", [("_csrf", token)], headers: admin).status, 404)
+        XCTAssertEqual(try site.post("/admin/accounts/invitations/zz/revoke", [("_csrf", token)], headers: admin).status, 404)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE action IN ('invite_again', 'invite_revoke')"), 2)
+    }
+
     func testPasswordResetSaysTheSameForEveryoneAndEndsOldSessions() throws {
         let oldSession = try signAdmin()
         func ask(_ email: String) throws -> ClientResponse {

@@ -151,7 +151,16 @@ struct AccountsFeature: Feature {
         _ request: Request, _ session: AdminAuth.Session, state: FormState, creating: Bool = false,
         status: Status = .ok, flash: String? = nil
     ) throws -> Response {
-        let users = try app.database.read { try StaffStore.all($0) }
+        let (users, invitations) = try app.database.read { db in
+            (
+                try StaffStore.all(db),
+                try MailTokenStore.pending(db, purpose: .invite).compactMap { pending in
+                    (try? JSONDecoder().decode(StaffLinksFeature.Invitation.self, from: Data(pending.payload.utf8))).map {
+                        (key: pending.key, invitation: $0, expiresAt: pending.expiresAt)
+                    }
+                }
+            )
+        }
         return AdminViews.page(app, request, session, title: app.t(request)("admin.accounts.title"), status: status, flash: flash) {
             c, csrf in
             let t = c.t
@@ -213,8 +222,36 @@ struct AccountsFeature: Feature {
                 <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.name"))</th>
                 <th scope="col">\(t("admin.account.role"))</th><th scope="col">\(t("admin.account.status"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
                 <tbody>\(rows)</tbody></table></div>
+                \(Self.invitations(invitations, csrf: csrf, timeZone: app.config.siteTimeZone, t: t))
                 \(form)
                 """
         }
+    }
+
+    /// Invitations sent and not yet taken up: who, which role, until when; each can be sent
+    /// again (a new link, the old one ended) or withdrawn.
+    static func invitations(
+        _ pending: [(key: String, invitation: StaffLinksFeature.Invitation, expiresAt: String)], csrf: String, timeZone: String,
+        t: Localizer
+    ) -> HTML {
+        guard !pending.isEmpty else { return .empty }
+        let rows: [HTML] = pending.map { item in
+            func button(_ action: String) -> HTML {
+                """
+                <form method="post" action="\(t.path("/admin/accounts/invitations/\(item.key)/\(action)"))"><input type="hidden" name="_csrf" value="\(csrf)">
+                <button type="submit" class="button secondary">\(t("admin.invitations.\(action)"))</button></form>
+                """
+            }
+            return """
+                <tr><td>\(item.invitation.email)</td><td>\(t("admin.role.\(item.invitation.role.rawValue)"))</td>
+                <td>\(AdminViews.time(item.expiresAt, timeZone: timeZone, t: t))</td><td class="row-links">\(button("resend")) \(button("revoke"))</td></tr>
+                """
+        }
+        return """
+            <h2 id="invitations">\(t("admin.invitations.title"))</h2>
+            <div class="table-wrap"><table><thead><tr><th scope="col">\(t("admin.account.email"))</th><th scope="col">\(t("admin.account.role"))</th>
+            <th scope="col">\(t("admin.invitations.expires"))</th><th scope="col"><span class="visually-hidden">\(t("admin.account.actions"))</span></th></tr></thead>
+            <tbody>\(rows)</tbody></table></div>
+            """
     }
 }

@@ -21,6 +21,8 @@ struct StaffLinksFeature: Feature {
 
     func register() {
         app.router.post("/admin/accounts/invite", async: invite)
+        app.router.post("/admin/accounts/invitations/{key}/resend", async: { try await changeInvitation($0, resend: true) })
+        app.router.post("/admin/accounts/invitations/{key}/revoke", async: { try await changeInvitation($0, resend: false) })
         app.router.get("/admin/invite/{token}", sensitive: true, invitation)
         app.router.post("/admin/invite/{token}", sensitive: true, async: acceptInvitation)
         app.router.get("/admin/password-reset") { request in try resetRequestPage(request) }
@@ -53,19 +55,7 @@ struct StaffLinksFeature: Feature {
         let (user, language) = (session.user, t.language)
         let sent = try await app.database.write { db -> Bool in
             guard try StaffStore.find(db, email: email) == nil else { return false }
-            let payload = String(decoding: try JSONEncoder().encode(invitation), as: UTF8.self)
-            let token = try MailTokenStore.make(
-                db, purpose: .invite, subjectID: nil, payload: payload, lifetime: Self.inviteLifetime, key: app.mailLinks)
-            let mt = app.localizer(language)
-            let vars = [
-                "site": app.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(role.rawValue)"),
-                "link": app.absoluteURL(mt.path("/admin/invite/\(token)")), "name": name,
-            ]
-            try OutboxStore.enqueue(
-                db, kind: "staff.invite",
-                message: app.mail(
-                    to: email, name: name, language: language, subject: mt("mail.invite.subject", vars),
-                    text: mt("mail.invite.body", vars)))
+            try send(db, invitation, language: language)
             try StaffStore.record(db, user: user, action: "invite", subject: email, detail: role.rawValue)
             return true
         }
@@ -76,6 +66,41 @@ struct StaffLinksFeature: Feature {
         }
         app.mailer.wake()
         return .redirect(to: "/admin/accounts?invited=1")
+    }
+
+    /// An invitation's link made and mailed, in the caller's transaction.
+    func send(_ db: Connection, _ invitation: Invitation, language: String) throws {
+        let payload = String(decoding: try JSONEncoder().encode(invitation), as: UTF8.self)
+        let token = try MailTokenStore.make(
+            db, purpose: .invite, subjectID: nil, payload: payload, lifetime: Self.inviteLifetime, key: app.mailLinks)
+        let mt = app.localizer(language)
+        let vars = [
+            "site": app.siteName, "inviter": invitation.invitedBy, "role": mt("admin.role.\(invitation.role.rawValue)"),
+            "link": app.absoluteURL(mt.path("/admin/invite/\(token)")), "name": invitation.name,
+        ]
+        try OutboxStore.enqueue(
+            db, kind: "staff.invite",
+            message: app.mail(
+                to: invitation.email, name: invitation.name, language: language, subject: mt("mail.invite.subject", vars),
+                text: mt("mail.invite.body", vars), button: mt("admin.invite.accept")))
+    }
+
+    /// `POST /admin/accounts/invitations/{key}/resend|revoke`: a pending invitation sent again
+    /// (its old link ended, a new one for another week) or withdrawn; both audited.
+    func changeInvitation(_ request: Request, resend: Bool) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .accounts)
+        let (key, user, language) = (request.parameter("key"), session.user, app.t(request).language)
+        let changed = try await app.database.write { db -> Bool in
+            guard let payload = try MailTokenStore.revoke(db, key: key, purpose: .invite),
+                let invitation = try? JSONDecoder().decode(Invitation.self, from: Data(payload.utf8))
+            else { return false }
+            if resend { try send(db, invitation, language: language) }
+            try StaffStore.record(db, user: user, action: resend ? "invite_again" : "invite_revoke", subject: invitation.email)
+            return true
+        }
+        guard changed else { throw HTTPError.notFound }
+        if resend { app.mailer.wake() }
+        return .redirect(to: "/admin/accounts?saved=1#invitations")
     }
 
     func invitation(_ request: Request) throws -> Response {

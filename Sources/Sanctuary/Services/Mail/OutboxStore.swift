@@ -445,6 +445,37 @@ public enum MailTokenStore {
     }
 
     /// The token's record; nil when unknown (or made for another purpose).
+    /// Links of a purpose not yet used nor expired, newest first: each with its stored key (as
+    /// hex: what staff screens name it by; the link itself cannot be made from it), its
+    /// payload and when it expires.
+    public static func pending(_ db: Connection, purpose: MailTokenPurpose, now: String = Timestamp.now()) throws -> [(
+        key: String, payload: String, expiresAt: String
+    )] {
+        try db.query(
+            "SELECT token_hash, payload, expires_at FROM mail_tokens WHERE purpose = ? AND used_at IS NULL AND expires_at > ? ORDER BY expires_at DESC",
+            purpose, now,
+            row: {
+                (
+                    Data(try $0.get("token_hash", as: [UInt8].self)).hexString,
+                    try $0.get("payload", as: String.self), try $0.get("expires_at", as: String.self)
+                )
+            })
+    }
+
+    /// Ends a pending link by its stored key (hex); its payload when there was one to end.
+    public static func revoke(_ db: Connection, key hex: String, purpose: MailTokenPurpose, now: String = Timestamp.now()) throws -> String?
+    {
+        guard hex.utf8.count <= 256, hex.utf8.count % 2 == 0, let bytes = Data(hex: hex) else { return nil }
+        let key = [UInt8](bytes)
+        guard
+            let payload = try db.scalar(
+                "SELECT payload FROM mail_tokens WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?", key, purpose,
+                now, as: String.self)
+        else { return nil }
+        try db.run("UPDATE mail_tokens SET used_at = ? WHERE token_hash = ?", now, key)
+        return payload
+    }
+
     public static func find(_ db: Connection, token: String, purpose: MailTokenPurpose, now: String = Timestamp.now()) throws -> MailToken?
     {
         guard token.utf8.count <= 100 else { return nil }
