@@ -190,6 +190,28 @@ final class SafeDeleteTests: XCTestCase {
         XCTAssertTrue(try text("SELECT subject FROM audit_log WHERE action = 'archive'").contains("Waive travel-loan repayment"))
     }
 
+    /// An event people registered for is archived, not made a draft: it leaves the lists, and
+    /// its page (and the links its registrants hold) keep working, marked archived.
+    func testAnArchivedEventKeepsItsPageAndItsRegistrantsLinks() throws {
+        let id = try scalar("SELECT id FROM events WHERE slug = 'stca-public-meeting'")
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                "INSERT INTO rsvps (event_id, name, email, status, created_at) VALUES (?, 'Sam', 'sam@example.org', 'confirmed', ?)", id,
+                Timestamp.now())
+        }
+        let page = try site.get("/admin/events/\(id)/delete", headers: cookie)
+        XCTAssertTrue(page.text.contains("its page and the links people were sent keep working"), page.text)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
+        XCTAssertEqual(try site.post("/admin/events/\(id)/archive", [("_csrf", token)], headers: cookie).status, 303)
+        XCTAssertEqual(try text("SELECT state FROM events WHERE id = \(id)"), "published", "not a draft")
+        let event = try site.get("/events/stca-public-meeting")
+        XCTAssertEqual(event.status, 200, "the page still opens")
+        XCTAssertTrue(event.text.contains("This event is archived"))
+        XCTAssertFalse(event.text.contains("id=\"rsvp-heading\""), "registration is closed")
+        XCTAssertFalse(try site.get("/events").text.contains("/events/stca-public-meeting\""), "out of the list")
+        XCTAssertFalse(try site.get("/events?past=1").text.contains("/events/stca-public-meeting\""))
+    }
+
     func testANewsPostIsDeletedOnlyAfterConfirmingAndTheLogNamesIt() throws {
         let id = try scalar("SELECT id FROM news WHERE slug = 'welcome-here-toolkit'")
         let title = try text("SELECT title FROM news WHERE id = \(id)")

@@ -21,6 +21,10 @@ public struct AdminResource: Sendable {
     var dependents: [AdminDependent] = []
     /// The state that takes an item off the site without deleting it (nil: none).
     var archivedState: String? = nil
+    /// Or: archiving sets this time column and leaves the state alone (the item leaves the
+    /// lists, its page and the links people hold keep working).
+    var archivedColumn: String? = nil
+    var archives: Bool { archivedState != nil || archivedColumn != nil }
     /// A date shown in the list beside the title (an event's start), with its zone column.
     var listDate: (column: String, zoneColumn: String?)? = nil
     /// Its place in the staff navigation (lower first).
@@ -34,7 +38,8 @@ public struct AdminResource: Sendable {
         key: String, area: StaffUser.Area, fields: [AdminField],
         rowLinks: @escaping @Sendable (_ id: Int64, _ slug: String, _ t: Localizer) -> [(String, String)] = { _, _, _ in [] },
         tableName: String? = nil, listDate: (column: String, zoneColumn: String?)? = nil, dependents: [AdminDependent] = [],
-        archivedState: String? = nil, order: Int = 100, defaults: [String: String] = [:], picture: MediaOwner? = nil
+        archivedState: String? = nil, archivedColumn: String? = nil, order: Int = 100, defaults: [String: String] = [:],
+        picture: MediaOwner? = nil
     ) {
         self.order = order
         self.defaults = defaults
@@ -47,6 +52,7 @@ public struct AdminResource: Sendable {
         self.tableName = tableName
         self.dependents = dependents
         self.archivedState = archivedState
+        self.archivedColumn = archivedColumn
     }
     var path: String { "/admin/\(key)" }
     var navigation: AdminNavigationEntry { AdminNavigationEntry(path: path, label: "admin.nav.\(key)", area: area, order: order) }

@@ -90,6 +90,11 @@ extension AdminResource {
 
     /// Takes the item off the site by its archived state; false when there was none.
     func archive(_ connection: Connection, id: Int64) throws -> Bool {
+        if let archivedColumn {
+            let now = Timestamp.now()
+            return try connection.run(
+                "UPDATE \(table) SET \(archivedColumn) = coalesce(\(archivedColumn), ?), updated_at = ? WHERE id = ?", now, now, id) == 1
+        }
         guard let archivedState else { return false }
         return try connection.run("UPDATE \(table) SET state = ?, updated_at = ? WHERE id = ?", archivedState, Timestamp.now(), id) == 1
     }

@@ -132,11 +132,15 @@ extension AdminViews {
             let exports: [HTML] = counts.compactMap { item in
                 item.dependent.export.map { "<li><a href=\"\(t.path($0(id)))\">\(t("admin.delete.export.\(item.dependent.key)"))</a></li>" }
             }
+            let meaning: String? =
+                resource.archivedColumn != nil
+                ? t("admin.delete.archive_keeps")
+                : resource.archivedState.map { t("admin.delete.archive_means", ["state": t("admin.state.\($0)")]) }
             let archive: HTML =
-                resource.archivedState.map { state in
+                meaning.map { meaning in
                     """
                     <form method="post" action="\(t.path("\(resource.path)/\(id)/archive"))">\(token)
-                    <p class="hint">\(t("admin.delete.archive_means", ["state": t("admin.state.\(state)")]))</p>
+                    <p class="hint">\(meaning)</p>
                     <div class="actions"><button type="submit" class="button">\(t("admin.delete.archive"))</button> \(back)</div></form>
                     """
                 } ?? "<p>\(back)</p>"

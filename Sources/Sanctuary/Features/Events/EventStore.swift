@@ -31,20 +31,23 @@ public struct Event: Sendable, RowDecodable {
     public let rsvpCount: Int
     public let waitlistCount: Int
     public let updatedAt: String
+    /// Archived by staff: out of the lists, its page and links still working, marked so.
+    public let archivedAt: String?
     /// Read after the row, from their own tables.
     public var speakers: [(name: String, bio: Bilingual)] = []
     public var links: [(label: Bilingual, url: String)] = []
 
     /// What the event's row holds (the speakers and links come from their own tables).
     enum CodingKeys: String, CodingKey {
-        case summary, body, address, onlineURL, moderator, rsvpEnabled, capacity, rsvpDeadline, rsvpCount, waitlistCount, updatedAt
+        case summary, body, address, onlineURL, moderator, rsvpEnabled, capacity, rsvpDeadline, rsvpCount, waitlistCount, updatedAt,
+            archivedAt
     }
 
     static let columns = SelectList(of: Event.self, expressions: EventSummary.expressions)
 
     /// Whether the RSVP form is open at `now`.
     public func takesRSVPs(at now: String = Timestamp.now()) -> Bool {
-        rsvpEnabled && summary.state == .published && (rsvpDeadline.map { $0 > now } ?? true) && summary.startsAt > now
+        rsvpEnabled && summary.state == .published && archivedAt == nil && (rsvpDeadline.map { $0 > now } ?? true) && summary.startsAt > now
     }
 
     public var placesLeft: Int? { capacity.map { max(0, $0 - rsvpCount) } }
@@ -56,7 +59,7 @@ public enum EventStore {
     public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {
         try db.query(
             """
-            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = ?
+            SELECT \(EventSummary.columns) FROM events WHERE campaign_id = ? AND state = ? AND archived_at IS NULL
               AND coalesce(ends_at, starts_at) >= ?
             ORDER BY starts_at
             """, campaignID, EventState.published, now, row: EventSummary.init)
@@ -85,7 +88,7 @@ public enum EventStore {
         try connection.query(
             """
             SELECT \(EventSummary.columns) FROM events
-            WHERE \(visible) AND coalesce(ends_at, starts_at) >= ? ORDER BY starts_at, id LIMIT ?
+            WHERE \(visible) AND archived_at IS NULL AND coalesce(ends_at, starts_at) >= ? ORDER BY starts_at, id LIMIT ?
             """, now, limit, row: EventSummary.init)
     }
 
@@ -93,7 +96,7 @@ public enum EventStore {
         try connection.query(
             """
             SELECT \(EventSummary.columns) FROM events
-            WHERE \(visible) AND coalesce(ends_at, starts_at) < ? ORDER BY starts_at DESC, id DESC LIMIT ?
+            WHERE \(visible) AND archived_at IS NULL AND coalesce(ends_at, starts_at) < ? ORDER BY starts_at DESC, id DESC LIMIT ?
             """, now, limit, row: EventSummary.init)
     }
 

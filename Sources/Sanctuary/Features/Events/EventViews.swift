@@ -97,6 +97,7 @@ enum EventViews {
             <p class="eyebrow">\(t("events.eyebrow"))</p>
             \(s.state == .cancelled ? "<p class=\"badge\">\(t("events.cancelled"))</p>" as HTML : .empty)
             <h1>\(s.title.html(t))</h1>
+            \(event.archivedAt == nil ? HTML.empty : "<p class=\"notice\" role=\"status\">\(t("events.archived"))</p>")
             \(event.takesRSVPs() ? "<p class=\"jump-to-form\"><a class=\"button\" href=\"#rsvp-heading\">\(t("rsvp.jump"))</a></p>" as HTML : .empty)
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>

@@ -33,7 +33,7 @@ extension AdminResource {
         dependents: [
             AdminDependent(
                 key: "rsvps", count: { try EventStore.rsvpRows($0, eventID: $1) }, export: { "/admin/events/\($0)/rsvps.csv" })
-        ], archivedState: EventState.draft.rawValue, order: 50, defaults: ["time_zone": "America/Toronto"], picture: .events)
+        ], archivedColumn: "archived_at", order: 50, defaults: ["time_zone": "America/Toronto"], picture: .events)
 }
 
 extension MediaOwner {
