@@ -70,6 +70,20 @@ final class LetterTests: XCTestCase {
         XCTAssertTrue(text.contains("Montréal ON  K1A 0B1"), text)
     }
 
+    /// The letter can be read before anyone types their details, with what is filled in for
+    /// each sender in brackets; a riding chooser says why there are two.
+    func testTheLetterCanBeReadBeforeTypingAnything() throws {
+        let page = try site.get("/letters/waive-travel-loans-mp").text
+        XCTAssertTrue(page.contains("Read the letter first"), page)
+        XCTAssertTrue(page.contains("I am writing to you as a constituent in [your riding]."))
+        XCTAssertTrue(page.contains("I ask you, [your MP], to urge"))
+        let own = try XCTUnwrap(page.range(of: "[Your own words, if you add some, go here.]"))
+        let thanks = try XCTUnwrap(page.range(of: "Thank you for your attention."))
+        XCTAssertLessThan(own.lowerBound, thanks.lowerBound, "where they will be")
+        XCTAssertFalse(page.contains("{{"))
+        XCTAssertTrue(try site.get("/fr/letters/waive-travel-loans-mp").text.contains("[votre circonscription]"))
+    }
+
     func testLetterToTheMPWithPlaceholdersFilled() throws {
         let response = try write("waive-travel-loans-mp", [:])
         XCTAssertEqual(response.status, 303)

@@ -84,6 +84,7 @@ enum LetterViews {
             : """
             <fieldset class="field\(state.errors["riding"] != nil ? HTML(trusted: " has-error") : .empty)" id="f-riding">
             <legend>\(t("letters.choose_riding"))</legend>
+            <p class="hint">\(t("letters.choose_riding.why")) <a href="https://www.elections.ca/Scripts/vis/FindED?L=\(t.language == "fr" ? "f" : "e")" rel="noopener">\(t("letters.choose_riding.lookup"))</a></p>
             \(state.errors["riding"].map { "<p class=\"error\">\($0)</p>" as HTML })
             \(choices.map { rep in
                 "<div class=\"checkbox field\"><input type=\"radio\" id=\"riding-\(rep.ridingCode)\" name=\"riding\" value=\"\(rep.ridingCode)\"\(state["riding"] == rep.ridingCode ? HTML(trusted: " checked") : .empty)><label for=\"riding-\(rep.ridingCode)\">\(rep.ridingName(t))\(rep.memberName.map { " — \($0)" } ?? "")</label></div>" as HTML
@@ -101,6 +102,7 @@ enum LetterViews {
             <h1>\(campaign.title.html(t))</h1>
             <p class="lede"\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p>
             <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
+            \(preview(campaign, t: t))
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
@@ -108,6 +110,27 @@ enum LetterViews {
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
             </article>
+            """
+    }
+
+    /// The letter as it will read, before anyone types their details: the campaign's text with
+    /// what is filled in for each sender said in brackets ("[your MP]").
+    static func preview(_ campaign: LetterCampaign, t: Localizer) -> HTML {
+        let text = Template.fill(
+            campaign.bodyTemplate.text(t),
+            [
+                "mp_name": t(campaign.toMP ? "letters.preview.mp" : "letters.preview.recipient"), "riding": t("letters.preview.riding"),
+                "sender_name": t("letters.preview.you"), "sender_address": t("letters.preview.address"), "date": t("letters.preview.date"),
+            ])
+        guard !text.isEmpty else { return .empty }
+        let withOwn = LettersFeature.withOwnWords(text, t("letters.preview.own_words"))
+        let paragraphs: [HTML] = withOwn.components(separatedBy: "\n\n").map { block in
+            "<p>\(HTML.join(block.components(separatedBy: "\n").map { HTML(stringLiteral: HTML.escape($0)) }, separator: "<br>"))</p>"
+        }
+        return """
+            <details class="letter-preview" open><summary>\(t("letters.preview.title"))</summary>
+            <div class="letter-text"\(campaign.bodyTemplate.langAttribute(t))>\(HTML.join(paragraphs))</div>
+            </details>
             """
     }
 

@@ -50,7 +50,11 @@ enum MailingViews {
         func field(_ name: String, textarea: Bool = false, required: Bool = false, language: String) -> HTML {
             var field = Form.Field(
                 name: name, label: t("admin.mailing.\(name)"), type: textarea ? "textarea" : "text", required: required,
-                hint: textarea ? t("admin.mailing.body.hint") : nil,
+                hint: textarea
+                    ? t(
+                        "admin.mailing.body.hint",
+                        ["merge": "{{first_name|\(t("admin.mailing.merge_fallback"))}}", "fallback": t("admin.mailing.merge_fallback")])
+                    : nil,
                 maxLength: textarea ? MailingForm.maxBodyLength : MailingForm.maxSubjectLength, language: language)
             if textarea { field.rows = 14 }
             return Form.input(field, state, t: t)
