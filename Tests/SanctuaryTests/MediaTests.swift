@@ -203,6 +203,10 @@ final class MediaTests: XCTestCase {
         let post = try site.get("/news/welcome-here-toolkit").text
         XCTAssertTrue(post.contains("class=\"hero-image\""))
         XCTAssertTrue(post.contains("<meta property=\"og:type\" content=\"article\">"))
+        let list = try site.get("/news").text
+        XCTAssertTrue(list.contains("<li class=\"news-item with-picture\">"), "the news list shows its picture small")
+        XCTAssertTrue(list.contains("class=\"card-image\""))
+        XCTAssertTrue(list.contains("<li class=\"news-item\">"), "and a post without one has no empty block")
         XCTAssertEqual(try site.get("/media/1/../../sanctuary.sqlite").status, 404)
         XCTAssertEqual(try site.get("/media/.new-x/a.jpg").status, 404)
     }

@@ -59,10 +59,11 @@ struct NewsFeature: Feature {
         }
         // The page number is checked against the page count before any arithmetic on it:
         // `(page - 1) * pageSize` with `?page=` near `Int.max` once trapped and stopped the server.
-        let (pages, items) = try app.database.read { db -> (Int, [NewsSummary]) in
+        let (pages, items, media) = try app.database.read { db -> (Int, [NewsSummary], [Int64: Media]) in
             let pages = max(1, (try NewsStore.count(db) + Self.pageSize - 1) / Self.pageSize)
-            guard page <= pages else { return (pages, []) }
-            return (pages, try NewsStore.page(db, offset: (page - 1) * Self.pageSize, limit: Self.pageSize))
+            guard page <= pages else { return (pages, [], [:]) }
+            let items = try NewsStore.page(db, offset: (page - 1) * Self.pageSize, limit: Self.pageSize)
+            return (pages, items, try MediaStore.of(db, .news, ids: items.map(\.id)))
         }
         guard page <= pages else {
             return ErrorPages.message(
@@ -74,7 +75,7 @@ struct NewsFeature: Feature {
             request, title: title,
             head:
                 "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("news.feed"))\" href=\"\(t.path("/news.atom"))\">\n"
-        ) { _ in NewsViews.list(items, page: page, pages: pages, t: t) }
+        ) { _ in NewsViews.list(items, media: media, page: page, pages: pages, t: t) }
         response.cache(.publicPage(shared: 30))
         return response
     }
@@ -86,7 +87,7 @@ struct NewsFeature: Feature {
         let (found, media, next) = try app.database.read { db in
             let post = try NewsStore.find(db, slug: slug)
             // After reading: what the post's campaign (or the site) asks of its readers.
-            let next = try post.map { try app.nextSteps(db, after: "news", id: $0.id, campaignID: $0.campaignID, t) } ?? .empty
+            let next = try post.map { try app.nextSteps(db, after: "news", id: $0.summary.id, campaignID: $0.campaignID, t) } ?? .empty
             return (post, try MediaStore.of(db, .news, slug: slug), next)
         }
         let post = try found.orNotFound()

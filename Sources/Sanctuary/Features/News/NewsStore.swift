@@ -1,15 +1,16 @@
 import Storage
 
 public struct NewsSummary: Sendable, RowDecodable {
+    public let id: Int64
     public let slug: String
     public let title: Bilingual
     public let summary: Bilingual
     public let publishedAt: String
 
+    static let columns = SelectList(of: NewsSummary.self)
 }
 
 public struct NewsPost: Sendable, RowDecodable {
-    public let id: Int64
     public let summary: NewsSummary
     public let body: Bilingual
     public let authorName: String
@@ -26,7 +27,7 @@ public enum NewsStore {
     public static func latest(_ db: Connection, campaignID: Int64, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
         try db.query(
             """
-            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE campaign_id = ? AND \(visible)
+            SELECT \(NewsSummary.columns) FROM news WHERE campaign_id = ? AND \(visible)
             ORDER BY published_at DESC LIMIT ?
             """, campaignID, now, limit, row: NewsSummary.init)
     }
@@ -37,7 +38,7 @@ public enum NewsStore {
     public static func latest(_ connection: Connection, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
         try connection.query(
             """
-            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE \(visible)
+            SELECT \(NewsSummary.columns) FROM news WHERE \(visible)
             ORDER BY featured DESC, published_at DESC LIMIT ?
             """, now, limit, row: NewsSummary.init)
     }
@@ -50,7 +51,7 @@ public enum NewsStore {
     public static func page(_ connection: Connection, offset: Int, limit: Int, now: String = Timestamp.now()) throws -> [NewsSummary] {
         try connection.query(
             """
-            SELECT slug, title, title_fr, summary, summary_fr, published_at FROM news WHERE \(visible)
+            SELECT \(NewsSummary.columns) FROM news WHERE \(visible)
             ORDER BY published_at DESC, id DESC LIMIT ? OFFSET ?
             """, now, limit, offset, row: NewsSummary.init)
     }

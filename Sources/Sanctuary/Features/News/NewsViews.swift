@@ -3,13 +3,15 @@ import HTTP
 /// Pieces of news pages.
 enum NewsViews {
     /// One page of the news list with its pager.
-    static func list(_ items: [NewsSummary], page: Int, pages: Int, t: Localizer) -> HTML {
+    static func list(_ items: [NewsSummary], media: [Int64: Media] = [:], page: Int, pages: Int, t: Localizer) -> HTML {
         let list: [HTML] = items.map { item in
-            """
-            <li class="news-item"><h2><a href="\(t.path("/news/\(item.slug)"))">\(item.title.html(t))</a></h2>
-            <p class="meta"><time datetime="\(item.publishedAt)">\(DateText.day(item.publishedAt, t: t))</time></p>
-            <p\(item.summary.langAttribute(t))>\(item.summary.text(t))</p></li>
-            """
+            let picture = media[item.id]
+            return """
+                <li class="news-item\(picture == nil ? HTML.empty : HTML(trusted: " with-picture"))"><div>
+                <h2><a href="\(t.path("/news/\(item.slug)"))">\(item.title.html(t))</a></h2>
+                <p class="meta"><time datetime="\(item.publishedAt)">\(DateText.day(item.publishedAt, t: t))</time></p>
+                <p\(item.summary.langAttribute(t))>\(item.summary.text(t))</p></div>\(MediaViews.thumbnail(picture, t: t))</li>
+                """
         }
         var pager: [HTML] = []
         if page > 1 {
