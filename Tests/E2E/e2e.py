@@ -490,6 +490,7 @@ check(outcome, "each petition links to its outcome editor")
 if outcome:
     driver.get(outcome[0])
     page_checks("outcome editor", keyboard=True)
+    page_checks("public signers (admin)", outcome[0].replace(BASE, "").replace("/outcome", "/signers"))
 
 # --- Deleting asks first; a petition people signed can only be archived.
 visit("/admin/petitions")
@@ -508,12 +509,21 @@ visit("/petitions/waive-travel-loans")
 check("This petition is closed" in driver.page_source, "the archived petition is closed, its page kept")
 
 login("admin@example.org")
+# --- An invitation waits on the accounts page, where it can be sent again or withdrawn.
+visit("/admin/accounts")
+fill({"email": "invited.e2e@example.org", "name": "Invited"})
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "form[action$='/accounts/invite'] button[type=submit]"))
+check("Invitations waiting" in driver.page_source and "invited.e2e@example.org" in driver.page_source, "the invitation is listed")
+check(driver.find_elements(By.CSS_SELECTOR, "form[action$='/resend'] button") and driver.find_elements(By.CSS_SELECTOR, "form[action$='/revoke'] button"),
+      "it can be sent again or withdrawn")
 for name, path in [("dashboard", "/admin"), ("accounts", "/admin/accounts"), ("audit log", "/admin/audit"), ("outbox", "/admin/outbox"),
                    ("outbox message", "/admin/outbox/1"), ("new account", "/admin/accounts/new"),
                    ("resources (admin)", "/admin/resources"), ("campaign editor", "/admin/campaigns/new"), ("event editor", "/admin/events/new"),
                    ("site settings", "/admin/settings"), ("logo", "/admin/logo/1/image"),
                    ("suppressions", "/admin/suppressions"), ("import supporters", "/admin/subscribers/import"),
-                   ("sessions", "/admin/sessions")]:
+                   ("sessions", "/admin/sessions"),
+                   ("share on Mastodon", "/share/mastodon?text=I%20signed%20" + BASE + "/petitions/rescind-safe-third-country"),
+                   ("share on Mastodon (fr)", "/fr/share/mastodon?text=J%E2%80%99ai%20sign%C3%A9")]:
     page_checks(name, path, keyboard=name in ("accounts",))
 visit("/admin/account/security")
 click_and_wait(driver.find_element(By.CSS_SELECTOR, "form[action$='/security/start'] button"))
