@@ -105,6 +105,15 @@ final class AdminContentTests: XCTestCase {
         ]
         XCTAssertEqual(try site.post("/admin/news", fields + [("action", "save")], headers: cookie).status, 303)
         XCTAssertEqual(try site.get("/news/ecrire-a-son-depute-une-soiree-12-mai").status, 200)
+        // A new post with a picture in one go: saved, then straight on to its picture.
+        XCTAssertTrue(editor.contains("value=\"save_picture\""), "offered while the item is new")
+        let withPicture = try site.post(
+            "/admin/news", [("action", "save_picture")] + fields.map { $0.0 == "title" ? ("title", "Vigil photos") : $0 }, headers: cookie)
+        XCTAssertEqual(withPicture.status, 303)
+        let newID = try XCTUnwrap(
+            try site.app.database.read { try $0.scalar("SELECT id FROM news WHERE slug = 'vigil-photos'", as: Int.self) })
+        XCTAssertEqual(withPicture.header("Location"), "/admin/news/\(newID)/image")
+        XCTAssertFalse(try site.get("/admin/news/\(newID)/edit", headers: cookie).text.contains("value=\"save_picture\""), "not once saved")
         let nothing = [("_csrf", csrf), ("title", ""), ("slug", ""), ("summary", "S"), ("body", "B"), ("state", "draft")]
         XCTAssertEqual(try site.post("/admin/news", nothing + [("action", "save")], headers: cookie).status, 422, "no title, no name")
     }

@@ -169,6 +169,10 @@ struct AdminResourceScreens {
             case .some(let saved) where saved < 0:
                 throw HTTPError.notFound
             case .some(let saved):
+                // "Save and add a picture": straight on to the picture, as one step for the author.
+                if form["action"] == "save_picture", resource.picture != nil {
+                    return .redirect(to: "\(resource.path)/\(saved)/image")
+                }
                 return .redirect(to: "\(resource.path)/\(saved)/edit?saved=1")
             case .none:
                 var state = FormState()
@@ -321,6 +325,7 @@ struct AdminResourceScreens {
                 \(inputs)
                 <div class="actions">
                 <button type="submit" class="button" name="action" value="save">\(t("admin.save"))</button>
+                \(id == nil && resource.picture != nil ? "<button type=\"submit\" class=\"button secondary\" name=\"action\" value=\"save_picture\">\(t("admin.save_and_picture"))</button>" as HTML : .empty)
                 \(hasMarkdown ? "<button type=\"submit\" class=\"button secondary\" name=\"action\" value=\"preview\">\(t("admin.preview"))</button>" as HTML : .empty)
                 </div>
                 </form>
