@@ -581,6 +581,26 @@ final class OutcomeTests: XCTestCase {
         XCTAssertEqual(try site.press(try site.mailedLink(to: email, containing: "/confirm/")).status, 303)
     }
 
+    /// The signature that makes a thousand tells the signers who asked for updates, once.
+    func testAMilestoneIsMailedOnceToTheSignersWhoAskedForUpdates() throws {
+        try site.setPostalAddress()  // every mailing carries it; without it no milestone mailing goes
+        try signAndConfirm("early@example.org", ["consent_updates": "yes"])
+        try signAndConfirm("quiet@example.org")
+        let slug = self.slug
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE petitions SET signature_count = 999 WHERE slug = ?", slug)
+        }
+        try signAndConfirm("thousandth@example.org", ["consent_updates": "yes"])
+        try waitUntil { self.smtp.messages().contains { $0.subject.hasPrefix("1,000 people have signed") } }
+        try signAndConfirm("next@example.org", ["consent_updates": "yes"])
+        Thread.sleep(forTimeInterval: 1)
+        let milestone = smtp.messages().filter { $0.subject.hasPrefix("1,000 people have signed") }
+        XCTAssertEqual(Set(milestone.flatMap(\.recipients)), ["early@example.org", "thousandth@example.org"], "those who asked, once")
+        XCTAssertTrue(milestone.first?.text.contains("/petitions/\(slug)") == true)
+        XCTAssertNotNil(milestone.first?.headers["List-Unsubscribe"], "a mailing, with its unsubscribe link")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM mailings WHERE created_by = 'milestone'"), 1)
+    }
+
     func testOutcomeShowsOnThePageAndInTheJSONAndGoesOnlyToThoseWhoAsked() throws {
         let staff = try organizer()
         try signAndConfirm("asked@example.org", ["notify_outcome": "yes"])

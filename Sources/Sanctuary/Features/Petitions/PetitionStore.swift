@@ -163,8 +163,8 @@ public enum PetitionStore {
 
     public enum SignOutcome: Sendable, Equatable {
         /// A new signature, counted at once (confirmation is off).
-        /// Counted at once; `goalReached` when this signature made the count reach the goal.
-        case counted(signatureID: Int64, goalReached: Bool)
+        /// Counted at once; `crossed`: the goal or a milestone this signature made the count reach.
+        case counted(signatureID: Int64, crossed: Crossed)
         /// A new signature waiting for its owner to confirm it by the mailed link.
         case pending(signatureID: Int64)
         /// The address had signed: whether that signature is confirmed, the name it was
@@ -202,7 +202,7 @@ public enum PetitionStore {
         guard !confirm else { return .pending(signatureID: id) }
         let reached = try count(
             connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)
-        return .counted(signatureID: id, goalReached: reached)
+        return .counted(signatureID: id, crossed: reached)
     }
 
     /// The latest confirmed signers who asked to be shown, newest first (`hidden`: those staff
@@ -241,9 +241,9 @@ public enum PetitionStore {
     public enum Confirmation: Sendable, Equatable {
         /// Confirmed already, or gone.
         case nothing
-        /// Counted now; `goalReached` when it made the count reach the goal; `optIn` when the
+        /// Counted now; `crossed`: the goal or a milestone it made the count reach; `optIn` when the
         /// signer asked for updates (they join the list now their address is confirmed).
-        case counted(petitionID: Int64, goalReached: Bool, optIn: ListOptIn?)
+        case counted(petitionID: Int64, crossed: Crossed, optIn: ListOptIn?)
     }
 
     /// Confirms a pending signature and counts it, in the same transaction.
@@ -274,7 +274,7 @@ public enum PetitionStore {
         else { return .nothing }
         try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
         let reached = try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)), now: now)
-        return .counted(petitionID: petitionID, goalReached: reached, optIn: optIn)
+        return .counted(petitionID: petitionID, crossed: reached, optIn: optIn)
     }
 
     /// Signatures waiting for their signer's confirmation, across all petitions (the dashboard).
@@ -323,7 +323,18 @@ public enum PetitionStore {
     private static let countOnSQLite = countUpdate(now: Dialect.sqlite.now)
     private static let countOnPostgres = countUpdate(now: Dialect.postgres.now)
 
-    private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Bool {
+    /// The counts a petition's supporters hear about: the first thousand, ten thousand…
+    public static let milestones = [1_000, 10_000, 100_000, 1_000_000]
+
+    /// What one counted signature made the total reach.
+    public struct Crossed: Sendable, Equatable {
+        /// The petition's goal, exactly now.
+        public var goal = false
+        /// One of `milestones`, exactly now.
+        public var milestone: Int?
+    }
+
+    private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Crossed {
         let id = SQLValue.integer(petitionID)
         var goal: Int?
         let total = try connection.addToCounter(
@@ -347,7 +358,7 @@ public enum PetitionStore {
             INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?2, ?3, ?1)
             ON CONFLICT (petition_id, day) DO UPDATE SET count = petition_daily_counts.count + excluded.count
             """, key: [id, .text(day)])
-        return target > 0 && total == target
+        return Crossed(goal: target > 0 && total == target, milestone: milestones.contains(total) ? total : nil)
     }
 
     /// A petition's English title by id (any state; for staff screens).

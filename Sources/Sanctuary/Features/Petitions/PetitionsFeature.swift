@@ -271,8 +271,8 @@ struct PetitionsFeature: Feature {
             try MailTokenStore.insert(db, confirmation.token, purpose: .signature, subjectID: signatureID)
         }
         switch outcome {
-        case .counted(_, let goalReached):
-            if goalReached { try goalMail(db, petition: petition) }
+        case .counted(_, let crossed):
+            try announce(db, crossed, petition: petition)
         case .pending(let id):
             // Its mail is counted in the row already (`mails_sent` = 1).
             try send(id, prepared ?? confirmationMail(petition: petition, to: input.email, name: input.firstName, language: language))
@@ -289,6 +289,29 @@ struct PetitionsFeature: Feature {
                 text: t("mail.signature.already.body", vars))
             try OutboxStore.enqueue(db, kind: "signature.already", message: message)
         }
+    }
+
+    /// What a signature made the count reach, told in its transaction: the goal to organizers;
+    /// a milestone (1,000, 10,000…) to the signers who asked for updates, as a mailing of its
+    /// own, when the site has the postal address every mailing carries.
+    func announce(_ db: Connection, _ crossed: PetitionStore.Crossed, petition: Petition) throws {
+        if crossed.goal { try goalMail(db, petition: petition) }
+        guard let milestone = crossed.milestone, !app.siteSettings.current.settings.postalAddress.isEmpty else { return }
+        func text(_ language: String) -> (subject: String, body: String) {
+            let t = app.localizer(language)
+            let vars = [
+                "title": petition.title.text(t), "count": t.formatNumber(milestone),
+                "link": app.absoluteURL(t.path("/petitions/\(petition.slug)")),
+            ]
+            return (String(t("mail.milestone.subject", vars).prefix(200)), t("mail.milestone.body", vars))
+        }
+        let (en, fr) = (text("en"), text("fr"))
+        let draft = MailingDraft(
+            subjectEn: en.subject, bodyEn: en.body, subjectFr: fr.subject, bodyFr: fr.body, audience: .signers, audienceID: petition.id)
+        let id = try BulkMailStore.create(db, draft, by: "milestone")
+        try BulkMailStore.queue(db, id: id, audiences: [.signers])
+        try StaffStore.record(
+            db, user: nil, actor: "milestone", action: "send", subject: "mailing \(id)", detail: "\(milestone) signatures")
     }
 
     /// The goal is reached: organizers and admins hear of it, in the same transaction.
@@ -414,9 +437,9 @@ struct PetitionsFeature: Feature {
             request, action: Self.confirmAction, purpose: .signature, Self.linkTexts, vars: ["title": petition.title.text(app.t(request))],
             act: { db, token in
                 guard let id = token.subjectID else { return false }
-                guard case .counted(_, let goalReached, let optIn) = try PetitionStore.confirm(db, signatureID: id) else { return false }
+                guard case .counted(_, let crossed, let optIn) = try PetitionStore.confirm(db, signatureID: id) else { return false }
                 if let optIn { try app.joinList(db, optIn) }
-                if goalReached { try goalMail(db, petition: petition) }
+                try announce(db, crossed, petition: petition)
                 return true
             }, done: { .redirect(to: "/petitions/\(petition.slug)/confirmed") })
     }
