@@ -229,7 +229,15 @@ public final class PostgresPair: @unchecked Sendable {
 
     public func stop() {
         for data in ["primary", "standby"] {
-            try? pg("pg_ctl", ["-D", folder + "/" + data, "-m", "immediate", "-w", "stop"])
+            let directory = folder + "/" + data
+            try? pg("pg_ctl", ["-D", directory, "-m", "immediate", "-w", "stop"])
+            // A server pg_ctl could not stop (seen once: a standby left recovering) must not
+            // outlive its folder: its postmaster, killed.
+            if let pidFile = try? String(contentsOfFile: directory + "/postmaster.pid", encoding: .utf8),
+                let pid = pid_t(pidFile.split(separator: "\n").first ?? ""), kill(pid, 0) == 0
+            {
+                kill(pid, SIGKILL)
+            }
         }
         try? FileManager.default.removeItem(atPath: folder)
     }
