@@ -5,10 +5,11 @@ public struct SecurityHeadersMiddleware: Middleware {
     public var contentSecurityPolicy: String
     public var referrerPolicy = "strict-origin-when-cross-origin"
 
-    public init(
-        contentSecurityPolicy: String =
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
-    ) {
+    /// Every page's policy unless it sets its own.
+    public static let defaultPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+
+    public init(contentSecurityPolicy: String = SecurityHeadersMiddleware.defaultPolicy) {
         self.contentSecurityPolicy = contentSecurityPolicy
     }
 

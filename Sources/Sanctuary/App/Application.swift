@@ -287,7 +287,7 @@ public final class Application: Sendable {
         context.defaultShare = settings.shareImage?.shareImage(t)
         context.contactEmail = settings.settings.contactEmail
         context.donateURL = settings.settings.donateURL
-        context.socialPages = settings.settings.socialPages
+        context.socialPages = settings.socialPages
         return context
     }
 

@@ -384,23 +384,21 @@ struct PetitionsFeature: Feature {
     /// `/petitions/{slug}/thanks` (after signing: "check your e-mail" when signatures are
     /// confirmed) and `/petitions/{slug}/confirmed` (after confirming).
     func thanks(_ request: Request, confirmed: Bool) throws -> Response {
-        let found = try app.database.read { db -> (Petition, HTML)? in
+        let t = app.t(request)
+        let found = try app.database.read { db -> (Petition, HTML, Media?)? in
             guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
             return (
-                petition,
-                try app.nextSteps(db, after: "petitions", id: petition.id, campaignID: petition.summary.campaignID, app.t(request))
+                petition, try app.nextSteps(db, after: "petitions", id: petition.id, campaignID: petition.summary.campaignID, t),
+                try MediaStore.of(db, .petitions, id: petition.id)
             )
         }
-        guard let (petition, next) = found else { throw HTTPError.notFound }
+        guard let (petition, next, media) = found else { throw HTTPError.notFound }
         let pending = !confirmed && app.config.confirmSignatures
-        let t = app.t(request)
         // A link to this page, shared, is a link to the petition: its address, title and picture.
-        let media = try? app.database.read { try MediaStore.of($0, .petitions, id: petition.id) }
         var response = app.page(
             request, title: t(pending ? "thanks.check_email.title" : "thanks.title"), description: petition.summary.summary.text(t),
             head: "<meta name=\"robots\" content=\"noindex\">",
-            share: SharePreview(
-                image: media.flatMap { $0 }?.shareImage(t), title: petition.title.text(t), path: "/petitions/\(petition.slug)")
+            share: SharePreview(image: media?.shareImage(t), title: petition.title.text(t), path: "/petitions/\(petition.slug)")
         ) { c in
             PetitionViews.thanks(
                 petition, pending: pending, shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request),

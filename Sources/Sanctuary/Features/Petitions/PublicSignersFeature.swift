@@ -20,7 +20,7 @@ struct PublicSignersFeature: Feature {
         let id = try Int64(request.parameter("id")).orNotFound()
         let (title, signers) = try app.database.read { db -> (String?, [PublicSigner]) in
             (
-                try PetitionStore.slug(db, id: id).flatMap { try PetitionStore.find(db, slug: $0)?.title.english },
+                try PetitionStore.title(db, id: id),
                 try PetitionStore.publicSigners(db, petitionID: id, limit: Self.shown, hidden: true)
             )
         }

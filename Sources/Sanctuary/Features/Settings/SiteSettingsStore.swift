@@ -58,6 +58,8 @@ final class SiteSettingsCache: Sendable {
         var settings = SiteSettings.empty
         var logo: Media?
         var shareImage: Media?
+        /// The social links with their names, worked out once per load, not per page.
+        var socialPages: [(url: String, name: String)] = []
     }
     private let value = Mutex(Value())
     /// Other nodes' commits when the settings were last read (`followOthers`).
@@ -75,9 +77,10 @@ final class SiteSettingsCache: Sendable {
 
     func reload(_ database: Database) {
         let loaded = try? database.read { db in
-            Value(
-                settings: try SiteSettingsStore.read(db), logo: try MediaStore.of(db, .logo, id: 1),
-                shareImage: try MediaStore.of(db, .settings, id: 1))
+            let settings = try SiteSettingsStore.read(db)
+            return Value(
+                settings: settings, logo: try MediaStore.of(db, .logo, id: 1), shareImage: try MediaStore.of(db, .settings, id: 1),
+                socialPages: settings.socialPages)
         }
         if let loaded { value.withLock { $0 = loaded } }
     }
