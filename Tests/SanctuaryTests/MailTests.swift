@@ -18,9 +18,20 @@ final class MailTests: XCTestCase {
         site = try makeSite(smtp: smtp.url)
     }
 
-    override func tearDown() {
-        site?.stop()
-        smtp?.stop()
+    /// Whatever a test made the site send (confirmations, RSVPs, waiting lists, reminders,
+    /// invitations, resets, sign-ups): every message has the one HTML template beside a text
+    /// part that carries no Markdown marks.
+    override func tearDownWithError() throws {
+        defer {
+            site?.stop()
+            smtp?.stop()
+        }
+        for mail in smtp?.messages() ?? [] {
+            let raw = mail.raw.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+            XCTAssertTrue(raw.contains("Content-Type: text/html; charset=utf-8"), "no HTML part: \(mail.subject)")
+            XCTAssertTrue(raw.contains("<html lang=\""), "not the template: \(mail.subject)")
+            XCTAssertFalse(mail.text.contains("**") || mail.text.contains("<p>"), "marks in the text part: \(mail.subject)")
+        }
     }
 
     func makeSite(smtp url: String?, _ configure: @escaping (inout AppConfig) -> Void = { _ in }) throws -> TestApp {

@@ -759,6 +759,45 @@ final class SiteLetterTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'letter.confirm'"), 1)
     }
 
+    /// "Send me updates" on a letter: the site-sent letter's own link confirms the address and
+    /// joins the list; a letter the visitor sends themselves asks by a link of its own; an
+    /// unticked box joins no one.
+    func testALettersOptInJoinsTheListOnceTheAddressIsConfirmed() throws {
+        func subscribers(_ source: String) throws -> Int {
+            try scalar("SELECT count(*) FROM subscribers WHERE source = '\(source)' AND confirmed_at IS NOT NULL")
+        }
+        func press(_ message: ReceivedMail?, _ fragment: String) throws -> ClientResponse {
+            let link = try XCTUnwrap(message?.link(containing: fragment))
+            return try site.press(String(link.dropFirst(site.app.config.publicBaseURL.count)))
+        }
+        XCTAssertTrue(try site.get("/letters/\(slug)").text.contains("name=\"consent_updates\""))
+
+        // Sent by the site: no second mail; pressing the letter's link joins the list.
+        XCTAssertEqual(try write(["consent_updates": "yes"]).status, 303)
+        let ask = try XCTUnwrap(smtp.waitForMessages(1).first)
+        XCTAssertEqual(try subscribers("letter:\(slug)"), 0, "not before the address is confirmed")
+        XCTAssertEqual(try press(ask, "/send/").status, 303)
+        XCTAssertEqual(try subscribers("letter:\(slug)"), 1)
+        let campaign = try scalar(
+            "SELECT coalesce(campaign_id, 0) FROM subscribers WHERE email = 'zoe@example.org'")
+        XCTAssertEqual(campaign, try scalar("SELECT coalesce(campaign_id, 0) FROM letter_campaigns WHERE slug = '\(slug)'"))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'subscribe.confirm'"), 0)
+
+        // Unticked: the letter goes and no one joins.
+        XCTAssertEqual(try write(["email": "quiet@example.org"]).status, 303)
+        XCTAssertEqual(try press(smtp.waitForMessages(to: "quiet@example.org", 1).first, "/send/").status, 303)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'quiet@example.org'"), 0)
+
+        // Sent by the visitor's own mail program: a link of its own, then the list.
+        let slug = self.slug
+        try site.app.database.writeAndWait { db in try db.run("UPDATE letter_campaigns SET delivery = 'visitor' WHERE slug = ?", slug) }
+        let made = try write(["email": "ode@example.org", "consent_updates": "yes"])
+        XCTAssertTrue(made.header("Location")?.contains("/letter/") ?? false, "\(made.status) \(made.header("Location") ?? "")")
+        let confirm = try smtp.waitForMessages(to: "ode@example.org", 1).first
+        XCTAssertEqual(try press(confirm, "/updates/confirm/").status, 303)
+        XCTAssertEqual(try scalar("SELECT count(*) FROM subscribers WHERE email = 'ode@example.org' AND source = 'letter:\(slug)'"), 1)
+    }
+
     func testAPersonalParagraphOverTheLimitIsRefusedAndNothingKept() throws {
         let response = try write(["personal": String(repeating: "a", count: 1001)])
         XCTAssertEqual(response.status, 422)

@@ -131,4 +131,17 @@ public final class SMTPTestServer: @unchecked Sendable {
 
     /// The messages to one address.
     public func messages(to address: String) -> [ReceivedMail] { messages().filter { $0.recipients.contains(address) } }
+
+    /// Waits until at least `count` messages to `address` have arrived; those messages.
+    @discardableResult
+    public func waitForMessages(to address: String, _ count: Int = 1, timeout: Double = 30) throws -> [ReceivedMail] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let received = messages(to: address)
+            if received.count >= count { return received }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw RawClient.ClientError.malformed(
+            "expected \(count) messages to \(address), the SMTP server has \(messages(to: address).count)")
+    }
 }

@@ -3,12 +3,12 @@ import Storage
 
 /// Someone who ticked "send me updates" on an action's form (a petition, an event), joining
 /// the list once their address is confirmed (`SubscriberStore.join`).
-public struct ListOptIn: Sendable, Equatable {
+public struct ListOptIn: Sendable, Equatable, Codable {
     public var email: String
     public var name: String
     public var postalCode: String = ""
     public var campaignID: Int64?
-    /// `petition:{slug}`, `event:{slug}`.
+    /// `petition:{slug}`, `event:{slug}`, `letter:{slug}`.
     public var source: String
     public var language: String
     /// When the box was ticked.

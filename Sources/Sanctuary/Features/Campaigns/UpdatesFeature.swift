@@ -127,7 +127,7 @@ struct UpdatesFeature: Feature {
                 let pending = PendingSubscription(
                     email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaign?.id,
                     consentText: t("updates.consent"), consentedAt: Timestamp.now(), clientHash: clientHash, language: t.language)
-                try await app.database.write(gathered: true) { db in try mailAbout(db, pending) }
+                try await app.database.write(gathered: true) { db in try app.mailToConfirmSubscription(db, pending) }
                 app.mailer.wake()
                 // The same answer for a new address, a subscribed one and an unsubscribed one.
                 return .redirect(to: "/updates/sent")
@@ -139,32 +139,8 @@ struct UpdatesFeature: Feature {
     struct PendingSubscription: Codable, Sendable {
         let email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String, consentedAt: String,
             clientHash: String, language: String
-    }
-
-    /// The confirmation mail (or "you are already subscribed"), at most three a day per address.
-    func mailAbout(_ db: Connection, _ pending: PendingSubscription) throws {
-        let since = Timestamp.format(Date().addingTimeInterval(-86_400))
-        guard
-            try OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.confirm", since: since)
-                + OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.already", since: since) < 3
-        else { return }
-        let t = app.localizer(pending.language)
-        if try SubscriberStore.isSubscribed(db, email: pending.email, campaignID: pending.campaignID) {
-            let message = app.mail(
-                to: pending.email, language: pending.language, subject: t("mail.subscribe.already.subject"),
-                text: t("mail.subscribe.already.body", ["link": app.absoluteURL(t.path("/"))]))
-            try OutboxStore.enqueue(db, kind: "subscribe.already", message: message)
-            return
-        }
-        let payload = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
-        let token = NewMailToken(lifetime: 7 * 86_400, key: app.mailLinks)
-        let message = app.mail(
-            to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
-            text: t("mail.subscribe.confirm.body", ["link": app.absoluteURL(t.path("/updates/confirm/\(token.placeholder)"))]),
-            button: t("updates.confirm.submit"))
-        // The link is stored only with a mail that goes (a capped one is not sent).
-        guard try app.enqueueUnconfirmed(db, kind: "subscribe.confirm", RenderedMail(message)) else { return }
-        try MailTokenStore.insert(db, token, purpose: .subscribe, subjectID: nil, payload: payload)
+        /// Where the consent was given (`updates` when absent: links mailed before it was kept).
+        var source: String? = nil
     }
 
     static let confirmAction = "updates-confirm"
@@ -190,7 +166,7 @@ struct UpdatesFeature: Feature {
                 let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(token.payload.utf8))
                 try SubscriberStore.subscribe(
                     db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
-                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language)
+                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language, source: p.source ?? "updates")
                 return true
             }, done: { .redirect(to: "/updates/confirmed") })
     }
@@ -222,6 +198,45 @@ struct UpdatesFeature: Feature {
 }
 
 extension Application {
+    /// The mail that asks an address's owner to confirm a subscription (or says "you are
+    /// already subscribed"), at most three a day per address; the link carries what the
+    /// subscription will be.
+    func mailToConfirmSubscription(_ db: Connection, _ pending: UpdatesFeature.PendingSubscription) throws {
+        let since = Timestamp.format(Date().addingTimeInterval(-86_400))
+        guard
+            try OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.confirm", since: since)
+                + OutboxStore.recentCount(db, recipient: pending.email, kind: "subscribe.already", since: since) < 3
+        else { return }
+        let t = localizer(pending.language)
+        if try SubscriberStore.isSubscribed(db, email: pending.email, campaignID: pending.campaignID) {
+            let message = mail(
+                to: pending.email, language: pending.language, subject: t("mail.subscribe.already.subject"),
+                text: t("mail.subscribe.already.body", ["link": absoluteURL(t.path("/"))]))
+            try OutboxStore.enqueue(db, kind: "subscribe.already", message: message)
+            return
+        }
+        let payload = String(decoding: try JSONEncoder().encode(pending), as: UTF8.self)
+        let token = NewMailToken(lifetime: 7 * 86_400, key: mailLinks)
+        let message = mail(
+            to: pending.email, language: pending.language, subject: t("mail.subscribe.confirm.subject"),
+            text: t("mail.subscribe.confirm.body", ["link": absoluteURL(t.path("/updates/confirm/\(token.placeholder)"))]),
+            button: t("updates.confirm.submit"))
+        // The link is stored only with a mail that goes (a capped one is not sent).
+        guard try enqueueUnconfirmed(db, kind: "subscribe.confirm", RenderedMail(message)) else { return }
+        try MailTokenStore.insert(db, token, purpose: .subscribe, subjectID: nil, payload: payload)
+    }
+
+    /// A "send me updates" ticked on a form whose address nobody confirms otherwise (a letter
+    /// the visitor sends themselves): the list is joined once the mailed link is pressed.
+    public func askToJoinList(_ db: Connection, _ optIn: ListOptIn) throws {
+        try mailToConfirmSubscription(
+            db,
+            UpdatesFeature.PendingSubscription(
+                email: optIn.email, name: optIn.name, postalCode: optIn.postalCode, campaignID: optIn.campaignID,
+                consentText: localizer(optIn.language)("sign.consent_updates"), consentedAt: optIn.consentedAt,
+                clientHash: optIn.clientHash, language: optIn.language == "fr" ? "fr" : "en", source: optIn.source))
+    }
+
     /// A "send me updates" ticked on an action's form, its address now confirmed: the person
     /// joins the list, with the words of that box in their language as the consent kept.
     public func joinList(_ db: Connection, _ optIn: ListOptIn) throws {

@@ -9,11 +9,13 @@ struct LetterInput: Sendable {
     let postalCode: String
     /// The sender's own words, added to the letter (at most `LetterForm.maxPersonal` characters).
     let personal: String
+    /// Ticked "send me updates about this campaign".
+    let wantsUpdates: Bool
 }
 
 /// The letter form's fields, their checks and messages.
 enum LetterForm {
-    static let order = ["name", "email", "street_address", "city", "postal_code", "riding", "personal"]
+    static let order = ["name", "email", "street_address", "city", "postal_code", "riding", "personal", "consent_updates"]
     static let maxPersonal = 1000
 
     /// The form's action, which its token is bound to (without the language prefix).
@@ -27,7 +29,9 @@ enum LetterForm {
         let email = checks.email()
         let postal = checks.postalCode()
         let personal = checks.text("personal", required: false, max: maxPersonal, multiline: true)
+        let wantsUpdates = checks.ticked("consent_updates")
         guard let email, let postal else { return nil }
-        return LetterInput(name: name, email: email, street: street, city: city, postalCode: postal, personal: personal)
+        return LetterInput(
+            name: name, email: email, street: street, city: city, postalCode: postal, personal: personal, wantsUpdates: wantsUpdates)
     }
 }

@@ -216,7 +216,9 @@ struct LettersFeature: Feature {
         return try await app.publicFormPost(
             request, action: LetterForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/letters/\(slug)"),
             check: { form in try checkSender(request, campaign, form: form, t: t) },
-            accept: { sender, _ in try await writeLetter(request, campaign, sender.input, representative: sender.representative, t: t)
+            accept: { sender, clientHash in
+                try await writeLetter(
+                    request, campaign, sender.input, representative: sender.representative, clientHash: clientHash, t: t)
             })
     }
 
@@ -260,7 +262,7 @@ struct LettersFeature: Feature {
     /// visitor to it.
     func writeLetter(
         _ request: Request, _ campaign: LetterCampaign, _ sender: LetterInput,
-        representative: Representative?, t: Localizer
+        representative: Representative?, clientHash: String, t: Localizer
     ) async throws -> Response {
         let slug = campaign.slug
         let (name, email, street, city, postal) = (sender.name, sender.email, sender.street, sender.city, sender.postalCode)
@@ -296,6 +298,14 @@ struct LettersFeature: Feature {
         let delivery: LetterDelivery = campaign.sentBySite && MailAddress.isPlausible(recipientEmail) ? .site : .visitor
         let personal = sender.personal
         let confirmation = delivery == .site ? sendLink(campaign: campaign, letter: letter, to: email, name: name, t: t) : nil
+        // "Send me updates": joined when the letter's own link is pressed (the site sends it),
+        // or by a link of its own (the visitor sends it, so nothing else confirms the address).
+        let optIn =
+            sender.wantsUpdates
+            ? ListOptIn(
+                email: email, name: name, postalCode: postal, campaignID: campaign.campaignID, source: "letter:" + slug,
+                language: t.language, consentedAt: Timestamp.now(), clientHash: clientHash) : nil
+        let optInPayload = try optIn.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
         let saved = try await app.database.write(gathered: true) { db -> String? in
             guard
                 let (token, id) = try LetterStore.save(
@@ -304,8 +314,9 @@ struct LettersFeature: Feature {
                     retentionDays: retention)
             else { return nil }
             if let confirmation, try app.enqueueUnconfirmed(db, kind: "letter.confirm", confirmation.mail) {
-                try MailTokenStore.insert(db, confirmation.token, purpose: .letter, subjectID: id)
+                try MailTokenStore.insert(db, confirmation.token, purpose: .letter, subjectID: id, payload: optInPayload)
             }
+            if delivery == .visitor, let optIn { try app.askToJoinList(db, optIn) }
             return token
         }
         guard delivery == .visitor, let token = saved else {
@@ -374,9 +385,12 @@ struct LettersFeature: Feature {
         let (toRecipient, copy) = letterMails(site, t: app.t(request))
         return try await app.mailLinkPost(
             request, action: Self.sendAction, purpose: .letter, Self.linkTexts,
-            act: { db, _ in
+            act: { db, token in
                 guard let current = try LetterStore.siteLetter(db, id: site.id), try LetterStore.markSent(db, current) else {
                     return false
+                }
+                if let optIn = try? JSONDecoder().decode(ListOptIn.self, from: Data(token.payload.utf8)) {
+                    try app.joinList(db, optIn)
                 }
                 try OutboxStore.enqueue(db, kind: "letter.send", message: toRecipient)
                 try OutboxStore.enqueue(db, kind: "letter.copy", message: copy)
