@@ -138,7 +138,9 @@ extension RawClient {
 extension FormHelper {
     /// A `multipart/form-data` body: the text fields, then an optional file as `file`.
     public static func multipart(
-        _ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String, fileType: String = "application/octet-stream"
+        _ fields: [(String, String)], file: (name: String, bytes: [UInt8])?, boundary: String,
+        fileType: String = "application/octet-stream",
+        fileField: String = "file"
     ) -> [UInt8] {
         var body: [UInt8] = []
         for (name, value) in fields {
@@ -146,7 +148,7 @@ extension FormHelper {
         }
         if let file {
             body += Array(
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file.name)\"\r\nContent-Type: \(fileType)\r\n\r\n"
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(file.name)\"\r\nContent-Type: \(fileType)\r\n\r\n"
                     .utf8)
             body += file.bytes + Array("\r\n".utf8)
         }

@@ -46,6 +46,10 @@ public struct AppConfig: Sendable {
     public var letterRetentionDays = 30
     /// Largest resource file staff may upload.
     public var maxUploadBytes = 25 * 1024 * 1024
+    /// Largest photo a visitor may send with a story (`stories.max_photo_bytes`).
+    public var storyMaxPhotoBytes = 10 * 1024 * 1024
+    /// Days a declined story is kept before what the person wrote is erased (`stories.retention_days`).
+    public var storyRetentionDays = 30
     /// How long a rendered public page may be reused (0: never). Any database write ends it sooner.
     public var pageCacheSeconds = 1.0
     /// How often a running server does its housekeeping (purging letters past retention).
@@ -291,6 +295,8 @@ public struct AppConfig: Sendable {
             pageCacheSeconds = try number(0...60, "a number of seconds from")
         // At most 900 MiB: a backup carries each file as one SQLite value, which cannot pass 1 GB.
         case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...943_718_400)
+        case "stories.max_photo_bytes": storyMaxPhotoBytes = try integer(65_536...104_857_600)
+        case "stories.retention_days": storyRetentionDays = try integer(1...3650)
         case "mail.smtp_url":
             if text.isEmpty {
                 smtpURL = nil

@@ -57,7 +57,7 @@ public final class Application: Sendable {
     /// Every feature, in the order their routes are registered: the one list that names them.
     static let builtInFeatures: [any Feature.Type] = [
         HealthFeature.self, HomeFeature.self, PetitionsFeature.self, NewsFeature.self, EventsFeature.self, LettersFeature.self,
-        CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self,
+        CampaignsFeature.self, UpdatesFeature.self, ResourcesFeature.self, StoriesFeature.self,
         SitemapFeature.self, LanguageFeature.self, ShareFeature.self, AdminFeature.self, AccountsFeature.self, StaffLinksFeature.self,
         StaffSessionsFeature.self,
         SecondFactorFeature.self,

@@ -28,6 +28,7 @@ public enum KnownMigrations {
         "0025_public_signers": "6243eaabd51666391cd3d5df91da536305939d9ff8ac57a48d6c5d2ab5312983",
         "0026_recipient_name": "db62dd26c128a09620ca1103f3fb99ca2e99e14e6145b4f904bc12fcca65ea14",
         "0027_event_archived": "98ae2150dc0243e0f298235264399a57199b5b64853780df4ad1528efb50cb87",
+        "0028_stories": "ac456e446176177c87a0986074221acb7e46c6cc824b049881228f5d88fe8d19",
         "postgres/0019_schema": "a72bfe6db8f64bf0f9a18554dae1f55460fb33d825303d9fb235b6c96ad92a22",
         "postgres/0020_shared_rate_limits": "edcb9c93e0ad8cb91e229093ffd0c81e9f0e0b3c7136cd9fe2ac3b21daeb1596",
         "postgres/0021_one_list": "a6fb24966b33124389b91f66799351a2779f3773d2c9364fe829fca251c89550",
@@ -37,5 +38,6 @@ public enum KnownMigrations {
         "postgres/0025_public_signers": "d04c5ecd83c05685b6eb1002f07748a85040a646caeab32e9971ca619e884372",
         "postgres/0026_recipient_name": "db62dd26c128a09620ca1103f3fb99ca2e99e14e6145b4f904bc12fcca65ea14",
         "postgres/0027_event_archived": "98ae2150dc0243e0f298235264399a57199b5b64853780df4ad1528efb50cb87",
+        "postgres/0028_stories": "3979b8c179d85828ae5e896bd9cf9c45ba54b55dd7235f22fa2dc7048723ab3c",
     ]
 }
