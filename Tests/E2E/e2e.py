@@ -145,16 +145,20 @@ def axe_check(name):
 
 
 def keyboard_check(name):
-    """Tab through the page: every field and submit button of every form is reached."""
+    """Tab through the page: every field and submit button of every form is reached (a group of
+    radio buttons counts as one field, as browsers make it one Tab stop)."""
     targets = driver.execute_script("""
         return Array.from(document.querySelectorAll('main form input, main form textarea, main form select, main form button'))
-          .filter(e => e.type !== 'hidden' && e.tabIndex >= 0 && e.offsetParent !== null).map(e => e.id || e.name + ':' + e.type);""")
+          .filter(e => e.type !== 'hidden' && e.tabIndex >= 0 && e.offsetParent !== null)
+          .map(e => e.type === 'radio' ? e.name + ':radio' : (e.id || e.name + ':' + e.type));""")
     reached = set()
     body = driver.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
     for _ in range(200):
         active = driver.switch_to.active_element
-        key = active.get_attribute("id") or f"{active.get_attribute('name')}:{active.get_attribute('type')}"
+        # A group of radio buttons is one stop for Tab (arrow keys move within it).
+        kind = active.get_attribute("type")
+        key = f"{active.get_attribute('name')}:radio" if kind == "radio" else (active.get_attribute("id") or f"{active.get_attribute('name')}:{kind}")
         reached.add(key)
         # Through the browser, not the element: a file input takes send_keys as a path.
         ActionChains(driver).send_keys(Keys.TAB).perform()
@@ -531,6 +535,87 @@ page_checks("two-step sign-in set-up", keyboard=True)
 check("secret-key" in driver.page_source and "otpauth://totp/" in driver.page_source, "the key is shown to type, and as a link for the app")
 check("<svg class=\"qr\"" in driver.page_source, "and as a QR code (libqrencode is installed)")
 
+# --- Stories: the organizer lets a campaign gather them; a visitor on a phone tells one with
+# a photo (which loses its metadata), confirms by the mailed link; the organizer publishes it
+# and it shows on the campaign's page; the teller withdraws it and it is gone.
+login("organizer@example.org")
+visit("/admin/stories/settings")
+page_checks("stories settings", keyboard=True)
+boxes = driver.find_elements(By.CSS_SELECTOR, "input[name=campaign]")
+labels = {b.get_attribute("value"): driver.find_element(By.CSS_SELECTOR, f"label[for='{b.get_attribute('id')}']").text for b in boxes}
+welcome = next((v for v, text in labels.items() if "Welcome" in text), None)
+check(welcome is not None, f"the campaign can gather stories ({labels})")
+if welcome:
+    box = driver.find_element(By.CSS_SELECTOR, f"input[name=campaign][value='{welcome}']")
+    if not box.is_selected():
+        box.click()
+submit()
+driver.delete_all_cookies()
+driver.set_window_size(390, 844)
+visit("/campaigns/refugees-welcome-here")
+tell = driver.find_elements(By.CSS_SELECTOR, "a[href*='/stories/new?campaign=refugees-welcome-here']")
+check(tell, "the campaign's page asks for stories")
+if tell:
+    click_and_wait(tell[0])
+page_checks("story form (phone)", keyboard=True)
+story_photo = os.path.join(args.work, "street.png")
+with open(story_photo, "wb") as f:
+    f.write(png(900, 600))
+fill({"story": "The whole street came out with soup and winter boots.", "first_name": "Maryam", "last_name": "Haddad",
+      "place": "Brandon", "email": "story.e2e@example.org", "caption": "Soup night", "consent_people": True})
+driver.find_element(By.ID, "naming-initial").click()
+driver.find_element(By.NAME, "photo").send_keys(story_photo)
+submit()
+check("Tick this box so that we may publish your story" in driver.page_source, "a missing agreement is said beside the box")
+check("Please choose your photo again" in driver.page_source, "and the photo is asked for again")
+page_checks("story form with errors (phone)")
+fill({"consent_publish": True})
+driver.find_element(By.NAME, "photo").send_keys(story_photo)
+submit()
+check(driver.current_url.endswith("/stories/sent"), f"the story is sent ({driver.current_url})")
+story_link = mailed_link("story.e2e@example.org", "/stories/confirm/")
+withdraw_link = mailed_link("story.e2e@example.org", "/stories/withdraw/")
+check(story_link and withdraw_link, "the mail has a link to confirm and one to withdraw")
+if story_link:
+    driver.get(story_link)
+    page_checks("confirm story")
+    submit()
+    check(driver.current_url.endswith("/stories/confirmed"), f"confirming leads to the thanks ({driver.current_url})")
+driver.set_window_size(1280, 800)
+login("organizer@example.org")
+visit("/admin/stories")
+page_checks("stories queue")
+story_links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "td a[href*='/admin/stories/']")]
+check(story_links, "the confirmed story waits in the queue")
+if story_links:
+    driver.get(story_links[0])
+    page_checks("story moderation", keyboard=True)
+    submit("form[action$='/publish']")
+    check("Saved." in driver.page_source, "the story is published")
+driver.delete_all_cookies()
+driver.set_window_size(390, 844)
+visit("/campaigns/refugees-welcome-here")
+check("Maryam H." in driver.page_source and "Haddad" not in driver.page_source, "the campaign shows the story, named as chosen")
+visit("/stories")
+page_checks("stories (phone)")
+visit("/stories?view=photos")
+page_checks("story gallery (phone)")
+tiles = driver.find_elements(By.CSS_SELECTOR, ".gallery img")
+check(tiles, "the gallery shows the photo")
+if tiles:
+    served = urllib.request.urlopen(tiles[0].get_attribute("currentSrc")).read()
+    check(b"shelter" not in served and b"tEXt" not in served, "no metadata in the story's photo")
+    click_and_wait(tiles[0])
+    page_checks("story (phone)")
+if withdraw_link:
+    driver.get(withdraw_link)
+    page_checks("withdraw story")
+    submit()
+    check("withdrawn" in driver.page_source, "the story is withdrawn")
+    visit("/campaigns/refugees-welcome-here")
+    check("Maryam H." not in driver.page_source, "and gone from the campaign's page")
+driver.set_window_size(1280, 800)
+
 # --- Screenshots, phone and desktop.
 for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)
@@ -539,14 +624,14 @@ for width, height in [(390, 844), (1280, 800)]:
                        ("campaign", "/campaigns/refugees-welcome-here"), ("events", "/events"), ("event", "/events/stca-public-meeting"),
                        ("registered", "/events/stca-public-meeting/registered"), ("news", "/news"), ("news-post", "/news/browser-made-post"),
                        ("letters", "/letters"), ("letter", "/letters/waive-travel-loans-mp"), ("representatives", "/representatives?postal_code=K1A0B1"),
-                       ("page", "/pages/privacy"), ("not-found", "/nope"),
+                       ("page", "/pages/privacy"), ("not-found", "/nope"), ("stories", "/stories"), ("story-form", "/stories/new"),
                        ("home-fr", "/fr/"), ("petition-fr", "/fr/petitions/rescind-safe-third-country"), ("event-fr", "/fr/events/stca-public-meeting"),
                        ("admin-dashboard", "/admin"), ("admin-petitions", "/admin/petitions"), ("admin-events", "/admin/events"),
                        ("admin-news-editor", "/admin/news/1/edit"), ("admin-picture", "/admin/news/1/image"), ("admin-delete", "/admin/news/1/delete"),
                        ("admin-accounts", "/admin/accounts"), ("admin-audit", "/admin/audit"), ("admin-outbox", "/admin/outbox"),
                        ("mailings", "/admin/mailings"), ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome"),
                        ("admin-pages", "/admin/pages"), ("admin-settings", "/admin/settings"), ("admin-login", "/admin/login"),
-                       ("admin-two-step", "/admin/account/security")]:
+                       ("admin-two-step", "/admin/account/security"), ("admin-stories", "/admin/stories")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

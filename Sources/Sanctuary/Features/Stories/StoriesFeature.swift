@@ -104,7 +104,9 @@ struct StoriesFeature: Feature {
     /// `GET /stories`: featured first, then newest; `?campaign=`, `?view=photos`, `?page=`.
     func list(_ request: Request) throws -> Response {
         let t = app.t(request)
-        let photos = request.query["view"] == "photos"
+        // A photo project opens on its gallery.
+        let photoProject = try app.database.read { try StoryStore.settings($0).photoProject }
+        let photos = request.query["view"] == "photos" || (photoProject && request.query["view"] != "stories")
         var page = 1
         if let raw = request.query["page"] {
             guard let n = Int(raw), n >= 1 else { return .redirect(to: "/stories", status: .movedPermanently) }
@@ -138,7 +140,8 @@ struct StoriesFeature: Feature {
                 "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"\(t("stories.feed"))\" href=\"\(t.path("/stories.atom"))\">\n"
         ) { c in
             StoryViews.list(
-                stories, media: mediaByID, page: page, pages: pages, photos: photos, campaign: campaign.map { campaignRef($0, c.t) },
+                stories, media: mediaByID, page: page, pages: pages, photos: photos, photoProject: photoProject,
+                campaign: campaign.map { campaignRef($0, c.t) },
                 campaigns: campaigns.map { campaignRef($0, c.t) }, t: c.t)
         }
         response.cache(.publicPage(shared: 30))

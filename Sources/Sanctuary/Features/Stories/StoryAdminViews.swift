@@ -16,13 +16,13 @@ enum StoryAdminViews {
             <td>\(s.erasedAt == nil ? AdminViews.time(s.confirmedAt ?? s.createdAt, timeZone: timeZone, t: t) : HTML(stringLiteral: HTML.escape(t("admin.stories.erased"))))</td>
             <td\(StoryViews.lang(s.language, t))>\(s.erasedAt == nil ? s.headline : "")</td>
             <td>\(s.erasedAt == nil ? StoryViews.byline(s, t: t) : "")</td>
-            <td>\(s.mediaID == nil ? "" : t("admin.stories.has_photo"))\(s.featured ? " · " + t("stories.featured") : "")</td></tr>
+            <td>\([s.mediaID == nil ? "" : t("admin.stories.has_photo"), s.featured ? t("stories.featured") : ""].filter { !$0.isEmpty }.joined(separator: " · "))</td></tr>
             """
         }
         return """
             <h1>\(t("admin.stories.title"))</h1>
             <p class="lede">\(t("admin.stories.intro"))</p>
-            <p>\(t.plural("admin.stories.submitted", counts[.submitted] ?? 0)) <a href="\(t.path("/admin/stories/settings"))">\(t("admin.stories.settings"))</a> · <a href="\(t.path("/stories"))">\(t("admin.stories.public"))</a></p>
+            <p>\((counts[.submitted] ?? 0) > 0 ? t.plural("admin.stories.submitted", counts[.submitted] ?? 0) : "") <a href="\(t.path("/admin/stories/settings"))">\(t("admin.stories.settings"))</a> · <a href="\(t.path("/stories"))">\(t("admin.stories.public"))</a></p>
             <form method="post" action="\(t.path("/admin/stories/digest"))" class="inline-form"><input type="hidden" name="_csrf" value="\(csrf)">
             <input type="hidden" name="digest" value="\(digest ? "off" : "on")">
             <p>\(t(digest ? "admin.stories.digest.on" : "admin.stories.digest.off")) <button type="submit" class="button secondary">\(t(digest ? "admin.stories.digest.stop" : "admin.stories.digest.start"))</button></p></form>
@@ -80,12 +80,12 @@ enum StoryAdminViews {
         let decline: HTML =
             story.state == .confirmed || story.state == .published
             ? """
-            <details class="danger-zone"><summary>\(t("admin.stories.decline"))</summary>
+            <section aria-labelledby="decline-heading"><h2 id="decline-heading">\(t("admin.stories.decline"))</h2>
             <form method="post" action="\(t.path("/admin/stories/\(id)/decline"))" novalidate>\(hidden)
             \(Form.input(Form.Field(name: "reason", label: t("admin.stories.reason"), type: "textarea", hint: t("admin.stories.reason.hint"), maxLength: 2000), form, t: t))
             \(Form.checkbox(name: "tell", label: t("admin.stories.tell"), checked: false))
             <div class="actions"><button type="submit" class="button danger">\(t("admin.stories.decline"))</button></div>
-            </form></details>
+            </form></section>
             """ : .empty
         let original: HTML =
             edited
@@ -107,7 +107,7 @@ enum StoryAdminViews {
             <section aria-labelledby="edit-heading"><h2 id="edit-heading">\(edited ? t("admin.stories.edited") : t("admin.stories.as_published"))</h2>
             <form method="post" action="\(t.path("/admin/stories/\(id)"))" novalidate>\(hidden)
             \(Form.input(Form.Field(name: "title", label: t("admin.stories.headline"), hint: t("admin.stories.headline.hint"), maxLength: 200), form, t: t))
-            \(Form.input(Form.Field(name: "body", label: t("stories.field.story"), type: "textarea", required: true, maxLength: StoryForm.maxCharacters, language: story.language, rows: 12), form, t: t))
+            \(Form.input(Form.Field(name: "body", label: t("admin.stories.text"), type: "textarea", required: true, maxLength: StoryForm.maxCharacters, language: story.language, rows: 12), form, t: t))
             \(Form.input(Form.Field(name: "caption", label: t("stories.field.caption"), maxLength: 300, language: story.language), form, t: t))
             \(Form.input(Form.Field(name: "photographer", label: t("stories.field.photographer"), maxLength: 100), form, t: t))
             \(Form.select(name: "campaign", label: t("admin.stories.campaign"), options: choices, selected: form["campaign"]))

@@ -144,13 +144,13 @@ enum StoryViews {
 
     /// `/stories`: a page of stories (or of photos), with the campaign filter and a pager.
     static func list(
-        _ stories: [Story], media: [Int64: Media], page: Int, pages: Int, photos: Bool, campaign: CampaignRef?, campaigns: [CampaignRef],
-        t: Localizer
+        _ stories: [Story], media: [Int64: Media], page: Int, pages: Int, photos: Bool, photoProject: Bool = false, campaign: CampaignRef?,
+        campaigns: [CampaignRef], t: Localizer
     ) -> HTML {
         func link(page: Int? = nil, photos: Bool = photos, campaign: String? = campaign?.slug) -> String {
             var query: [String] = []
             if let campaign { query.append("campaign=\(campaign)") }
-            if photos { query.append("view=photos") }
+            if photos != photoProject { query.append(photos ? "view=photos" : "view=stories") }
             if let page, page > 1 { query.append("page=\(page)") }
             return t.path("/stories") + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         }
@@ -174,11 +174,11 @@ enum StoryViews {
             <h1>\(campaign.map { t("stories.title_of", ["campaign": $0.title]) } ?? t("stories.title"))</h1>
             <p class="lede">\(t("stories.lede"))</p>
             <p><a class="button" href="\(t.path("/stories/new"))\(campaign.map { "?campaign=\($0.slug)" } ?? "")">\(t("stories.tell"))</a></p>
-            <nav class="story-views" aria-label="\(t("stories.views"))">
-            <a href="\(link(photos: false))"\(photos ? HTML.empty : HTML(trusted: " aria-current=\"page\""))>\(t("stories.view.stories"))</a>
-            <a href="\(link(photos: true))"\(photos ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(t("stories.view.photos"))</a>
-            </nav>
-            \(campaigns.isEmpty ? HTML.empty : "<nav class=\"story-filter\" aria-label=\"\(t("stories.filter"))\">\(HTML.join(filters, separator: " "))</nav>")
+            <nav aria-label="\(t("stories.views"))"><ul class="filters">
+            <li><a href="\(link(photos: false))"\(photos ? HTML.empty : HTML(trusted: " aria-current=\"page\""))>\(t("stories.view.stories"))</a></li>
+            <li><a href="\(link(photos: true))"\(photos ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(t("stories.view.photos"))</a></li>
+            </ul></nav>
+            \(campaigns.isEmpty ? HTML.empty : "<nav aria-label=\"\(t("stories.filter"))\"><ul class=\"filters\">\(filters.map { "<li>\($0)</li>" as HTML })</ul></nav>")
             \(items.isEmpty ? Layout.emptyState(t("stories.none")) : photos ? "<ul class=\"gallery\">\(items)</ul>" : "<ul class=\"cards\">\(items)</ul>")
             \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("news.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
             <p><a href="\(t.path("/stories.atom"))">\(t("stories.feed"))</a></p>
@@ -192,7 +192,7 @@ enum StoryViews {
                 let largest = media.sizes.last ?? media.width
                 return """
                     <figure class="hero-image"><img src="\(media.path(width: largest))" srcset="\(media.srcset)" sizes="(min-width: 48rem) 44rem, 100vw" width="\(media.width)" height="\(media.height)" alt="\(story.caption.isEmpty ? t("stories.photo_alt") : story.caption)">
-                    <figcaption\(lang(story.language, t))>\(story.caption)\(story.photographer.isEmpty ? "" : " " + t("stories.photo_by", ["name": story.photographer]))</figcaption></figure>
+                    <figcaption\(lang(story.language, t))>\([story.caption, story.photographer.isEmpty ? "" : t("stories.photo_by", ["name": story.photographer])].filter { !$0.isEmpty }.joined(separator: " · "))</figcaption></figure>
                     """
             } ?? .empty
         return """
