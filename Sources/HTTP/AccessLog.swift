@@ -15,8 +15,12 @@ public final class AccessLog: Sendable {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private let lock = Mutex(())
+    /// Whole client addresses; by default only their network (IPv4 /24, IPv6 /48), which is
+    /// enough to see abuse and too little to name a household.
+    public let fullAddresses: Bool
 
-    public init(_ destination: Destination) {
+    public init(_ destination: Destination, fullAddresses: Bool = false) {
+        self.fullAddresses = fullAddresses
         switch destination {
         case .off:
             fd = -1
@@ -36,6 +40,31 @@ public final class AccessLog: Sendable {
     deinit { if ownsDescriptor { close(fd) } }
 
     public var isEnabled: Bool { fd >= 0 }
+
+    /// An address as the log writes it: its network, the host's part zeroed (`203.0.113.0`,
+    /// `2001:db8:85a3::`; an IPv4 address inside IPv6 as IPv4). What is not an address is
+    /// written as it is (a Unix socket's peer).
+    public static func network(of address: String) -> String {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 {
+            withUnsafeMutableBytes(of: &v4) { $0[3] = 0 }  // network byte order: the last byte is the host's
+            return text(AF_INET, &v4, count: Int(INET_ADDRSTRLEN)) ?? address
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, address, &v6) == 1 else { return address }
+        return withUnsafeMutableBytes(of: &v6) { bytes -> String in
+            let mapped = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+            for i in (mapped ? 15 : 6)..<16 { bytes[i] = 0 }
+            guard let base = bytes.baseAddress else { return address }
+            return text(AF_INET6, base, count: Int(INET6_ADDRSTRLEN)) ?? address
+        }
+    }
+
+    private static func text(_ family: Int32, _ address: UnsafeRawPointer, count: Int) -> String? {
+        var buffer = [CChar](repeating: 0, count: count + 1)
+        guard inet_ntop(family, address, &buffer, socklen_t(count)) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
     var descriptor: Int32 { fd }
 
     /// How old a buffered line may grow under load before its buffer is written.

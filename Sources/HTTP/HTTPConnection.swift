@@ -452,7 +452,9 @@ final class HTTPConnection: @unchecked Sendable {
     private func log(_ request: Request, path: String, status: Int, bytes: Int, started: UInt64) {
         guard loop.core.accessLog.isEnabled else { return }
         let micros = (monotonicNanoseconds() &- started) / 1000
-        loop.appendLogLine(address: request.remoteAddress, method: request.method, path: path, status: status, bytes: bytes, micros: micros)
+        let log = loop.core.accessLog
+        let address = log.fullAddresses ? request.remoteAddress : AccessLog.network(of: request.remoteAddress)
+        loop.appendLogLine(address: address, method: request.method, path: path, status: status, bytes: bytes, micros: micros)
     }
 
     /// Writes as much as the socket takes; refills from a streamed body; closes or

@@ -31,7 +31,7 @@ struct SanctuaryCommand: ParsableCommand {
         abstract: "A self-hosted campaign website for refugee-rights groups.",
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, ImportRepresentatives.self, ExportSignatures.self, Backup.self, Restore.self,
-            Check.self, MailCommand.self, SubscribersCommand.self, Routes.self, CopyToPostgres.self,
+            Check.self, MailCommand.self, SubscribersCommand.self, PrivacyCommand.self, Routes.self, CopyToPostgres.self,
         ],
         defaultSubcommand: Serve.self)
 }
@@ -188,6 +188,120 @@ enum ExportError: Error, CustomStringConvertible {
         switch self {
         case .noSuchPetition(let slug): return "no petition with the slug \(slug)"
         case .cannotWrite(let path): return "cannot write \(path)"
+        }
+    }
+}
+
+struct PrivacyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "privacy", abstract: "A person's data: the data map, their export, their erasure; and the retention rules.",
+        subcommands: [PrivacyMap.self, PrivacyExport.self, PrivacyErase.self, PrivacyRetain.self])
+
+    /// The site, without its sample content (a command never adds any).
+    static func open(_ common: CommonOptions) throws -> Application {
+        var config = try common.load()
+        config.loadSampleContent = false
+        return try Application(config: config)
+    }
+}
+
+/// The twin of the data map on `/admin/privacy`.
+struct PrivacyMap: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "map", abstract: "Print every table that holds personal data, how it is found and what erasing means there.")
+
+    func run() throws {
+        for d in Application.declaredPersonalData {
+            let erasing: String
+            switch d.erase {
+            case .delete: erasing = "deleted"
+            case .blank(let values): erasing = "kept for counts, blanked: " + values.keys.sorted().joined(separator: ", ")
+            case .keep(let why): erasing = "kept: " + why
+            }
+            say("\(d.table)\t\(d.what)\tfound by \(d.email)\(d.mentions ? " (mentions)" : "")\t\(erasing)\(d.remove == nil ? "" : "; removable from counts")")
+        }
+    }
+}
+
+struct PrivacyExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write everything held about an address as a ZIP (README, data.json, one CSV per kind).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The person's e-mail address.") var email: String
+    @Option(help: "The ZIP file to write.") var output: String
+    @Option(help: "The README's language, en or fr (default: the one they used most).") var language: String?
+    @Option(help: "Why (kept in the audit log).") var why: String
+
+    func run() throws {
+        do {
+            let app = try PrivacyCommand.open(common)
+            defer { app.close() }
+            let address = email.lowercased()
+            let fingerprint = app.addressFingerprint(address)
+            let (zip, count) = try app.database.writeAndWait { db -> (Data, Int) in
+                let found = try app.privacyFind(db, email: address)
+                try StaffStore.record(
+                    db, user: nil, actor: "command line", action: "privacy export", subject: "personal data",
+                    detail: "address \(fingerprint); why: \(why)")
+                let language = language == "fr" || language == "en" ? language ?? "en" : app.likelyLanguage(found)
+                return (try app.privacyExport(db, email: address, language: language), found.reduce(0) { $0 + $1.rows.count })
+            }
+            try zip.write(to: URL(fileURLWithPath: output))
+            say("wrote \(count) records to \(output)")
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct PrivacyErase: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase", abstract: "Erase everything held about an address (counts stay right), or show what would go.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The person's e-mail address.") var email: String
+    @Option(help: "Why (kept in the audit log).") var why: String
+    @Flag(help: "Also take their signatures out of the petitions' totals.") var removeSignatures = false
+    @Flag(help: "Show what would go and change nothing.") var dryRun = false
+
+    func run() throws {
+        do {
+            let app = try PrivacyCommand.open(common)
+            defer { app.close() }
+            let address = email.lowercased()
+            let outcomes =
+                try dryRun
+                ? app.database.read { db in
+                    try app.privacyErase(
+                        db, email: address, removing: removeSignatures, dryRun: true, actor: nil, actorName: "command line", why: why)
+                }
+                : app.eraseEverywhere(email: address, removing: removeSignatures, actorName: "command line", why: why)
+            if outcomes.isEmpty { say("nothing is held about this address") }
+            for o in outcomes {
+                say(
+                    "\(o.what): \(o.deleted + o.removed) \(dryRun ? "would be deleted" : "deleted"), \(o.blanked) \(dryRun ? "would be anonymised" : "anonymised"), \(o.kept) kept\(o.keptBecause.isEmpty ? "" : " (\(o.keptBecause))")"
+                )
+            }
+        } catch {
+            fail(error)
+        }
+    }
+}
+
+struct PrivacyRetain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retain", abstract: "Apply the retention rules now (the housekeeping does so every hour), or show what is due.")
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Show what would go and change nothing.") var dryRun = false
+
+    func run() throws {
+        do {
+            let app = try PrivacyCommand.open(common)
+            defer { app.close() }
+            for (what, count) in try dryRun ? app.retentionDue() : app.enforceRetention() {
+                say("\(count)\t\(what)\(dryRun ? " (due)" : "")")
+            }
+        } catch {
+            fail(error)
         }
     }
 }

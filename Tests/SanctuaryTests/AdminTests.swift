@@ -327,12 +327,36 @@ final class AccessLogTests: XCTestCase {
         // Time, client, method, path, status, bytes, milliseconds with three decimals.
         for line in lines {
             XCTAssertNotNil(
-                line.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1 (GET|POST) \S+ \d{3} \d+ \d+\.\d{3}ms/), String(line))
+                line.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.0 (GET|POST) \S+ \d{3} \d+ \d+\.\d{3}ms/),
+                "the client's network, not its address: \(line)")
         }
         let token = String(link.dropFirst("/admin/setup/".count))
         for secret in [token, "secret-query-value", "hunter2-password-value", "a@example.org"] {
             XCTAssertFalse(log.contains(secret), secret)
         }
+    }
+}
+
+extension AccessLogTests {
+    /// The log keeps a client's network, never the host: IPv4 /24, IPv6 /48, an IPv4 address
+    /// inside IPv6 as IPv4 /24; anything else as it is.
+    func testAddressesAreCutToTheirNetwork() {
+        XCTAssertEqual(AccessLog.network(of: "203.0.113.77"), "203.0.113.0")
+        XCTAssertEqual(AccessLog.network(of: "2001:db8:85a3:8d3:1319:8a2e:370:7348"), "2001:db8:85a3::")
+        XCTAssertEqual(AccessLog.network(of: "::ffff:198.51.100.9"), "::ffff:198.51.100.0")
+        XCTAssertEqual(AccessLog.network(of: "::1"), "::")
+        XCTAssertEqual(AccessLog.network(of: "unix"), "unix")
+    }
+
+    func testWholeAddressesOnlyWhenConfigured() throws {
+        let logFile = makeTemporaryDirectory().appendingPathComponent("access.log").path
+        let site = try TestApp(sampleContent: true) {
+            $0.accessLog = .file(logFile)
+            $0.accessLogFullAddresses = true
+        }
+        _ = try site.get("/news")
+        site.stop()
+        XCTAssertTrue(try String(contentsOfFile: logFile, encoding: .utf8).contains(" 127.0.0.1 GET /news 200 "))
     }
 }
 

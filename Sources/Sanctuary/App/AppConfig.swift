@@ -50,6 +50,14 @@ public struct AppConfig: Sendable {
     public var storyMaxPhotoBytes = 10 * 1024 * 1024
     /// Days a declined story is kept before what the person wrote is erased (`stories.retention_days`).
     public var storyRetentionDays = 30
+    /// Months after a petition closes before its signatures are anonymised (`privacy.signature_months`).
+    public var signatureRetentionMonths = 6
+    /// Days after an event before its registrations are anonymised (`privacy.rsvp_days`).
+    public var rsvpRetentionDays = 90
+    /// Months the audit log keeps an entry (`privacy.audit_months`).
+    public var auditRetentionMonths = 24
+    /// The access log writes whole client addresses, not their network (`access_log_full_addresses`).
+    public var accessLogFullAddresses = false
     /// How long a rendered public page may be reused (0: never). Any database write ends it sooner.
     public var pageCacheSeconds = 1.0
     /// How often a running server does its housekeeping (purging letters past retention).
@@ -297,6 +305,10 @@ public struct AppConfig: Sendable {
         case "resources.max_upload_bytes": maxUploadBytes = try integer(1024...943_718_400)
         case "stories.max_photo_bytes": storyMaxPhotoBytes = try integer(65_536...104_857_600)
         case "stories.retention_days": storyRetentionDays = try integer(1...3650)
+        case "privacy.signature_months": signatureRetentionMonths = try integer(1...120)
+        case "privacy.rsvp_days": rsvpRetentionDays = try integer(1...3650)
+        case "privacy.audit_months": auditRetentionMonths = try integer(1...120)
+        case "access_log_full_addresses": accessLogFullAddresses = try boolean()
         case "mail.smtp_url":
             if text.isEmpty {
                 smtpURL = nil

@@ -65,7 +65,7 @@ public final class Application: Sendable {
         UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, PublicSignersFeature.self,
         MediaFeature.self,
         PagesFeature.self,
-        SiteSettingsFeature.self,
+        SiteSettingsFeature.self, PrivacyFeature.self,
         MetricsFeature.self,
     ]
     /// The kinds of feature this application runs: the built-in ones and any given to `init`.
@@ -251,7 +251,7 @@ public final class Application: Sendable {
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
         let made = try HTTPServer(
-            host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog),
+            host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog, fullAddresses: config.accessLogFullAddresses),
             metrics: ServerMetrics(factory: metricsFactory))
         server.withLock { $0 = made }
         return made

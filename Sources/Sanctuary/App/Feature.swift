@@ -35,6 +35,11 @@ public protocol Feature: Sendable {
     /// Work the clock causes: reminders, scheduled sends, housekeeping and retention.
     func jobs() -> [ScheduledJob]
 
+    /// What the feature keeps no longer than the privacy settings say (signatures anonymised
+    /// after their petition closes): run in batches by the housekeeping, counted by
+    /// `sanctuary privacy retain --dry-run`.
+    func retention() -> [RetentionRule]
+
     /// Kinds of content staff create and edit through the generic screens (`AdminResource`).
     static var adminResources: [AdminResource] { get }
 
@@ -82,6 +87,7 @@ extension Feature {
     public static var adminNavigation: [AdminNavigationEntry] { [] }
     public func sitemap(_ db: Connection) throws -> [String] { [] }
     public func jobs() -> [ScheduledJob] { [] }
+    public func retention() -> [RetentionRule] { [] }
     public static var adminResources: [AdminResource] { [] }
     public static var adminDependents: [String: [AdminDependent]] { [:] }
     public static var pictureOwners: [MediaOwner] { [] }
@@ -164,21 +170,65 @@ public struct ScheduledJob: Sendable {
     }
 }
 
-/// A table that holds a supporter's data, found by their e-mail address.
+/// A table that holds a supporter's data, found by their e-mail address, and what erasing
+/// it means there (the data map: `sanctuary privacy map`, `/admin/privacy/map`).
 public struct PersonalData: Sendable {
+    /// What erasing a person's rows means in a table.
+    public enum Erasure: Sendable {
+        /// The rows go.
+        case delete
+        /// The rows stay for the counts they feed, these columns set to these values: SQL
+        /// expressions of ours, never input (`''`, `'erased-' || id || '@invalid'`).
+        case blank([String: String])
+        /// Not erased by the privacy tools, and why (a staff account is closed on its own screen).
+        case keep(String)
+    }
+
     /// What it is, for people (a locale key is not needed: this is for staff and operators).
     public let what: String
     public let table: String
     /// The column holding the e-mail address (compared case-insensitively).
     public let email: String
+    /// The column holds the address among other text (a message's `Reply-To`), not alone.
+    public let mentions: Bool
     /// The columns a supporter's export holds.
     public let columns: [String]
+    public let erase: Erasure
+    /// When staff choose to take the person out of the counts too (a signature removed, not
+    /// only anonymised): deletes their rows and corrects every count; answers how many went.
+    public let remove: (@Sendable (Connection, String) throws -> Int)?
 
-    public init(_ what: String, table: String, email: String, columns: [String]) {
+    public init(
+        _ what: String, table: String, email: String, mentions: Bool = false, columns: [String], erase: Erasure = .delete,
+        remove: (@Sendable (Connection, String) throws -> Int)? = nil
+    ) {
         self.what = what
         self.table = table
         self.email = email
+        self.mentions = mentions
         self.columns = columns
+        self.erase = erase
+        self.remove = remove
+    }
+}
+
+/// Records past their keeping: how many are due at a moment, and a batch of them dealt with
+/// (deleted or anonymised), so that a million rows never hold the writer for long.
+public struct RetentionRule: Sendable {
+    /// What goes, for people ("signatures of petitions closed 6 months ago, anonymised").
+    public let what: String
+    /// How many records are due at `now`.
+    public let due: @Sendable (Connection, Date) throws -> Int
+    /// Deals with at most `limit` of them; answers how many.
+    public let apply: @Sendable (Connection, Date, Int) throws -> Int
+
+    public init(
+        _ what: String, due: @escaping @Sendable (Connection, Date) throws -> Int,
+        apply: @escaping @Sendable (Connection, Date, Int) throws -> Int
+    ) {
+        self.what = what
+        self.due = due
+        self.apply = apply
     }
 }
 

@@ -32,6 +32,13 @@ public enum Timestamp {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The same moment `months` calendar months earlier (in UTC; the 31st becomes the month's last day).
+    public static func monthsBefore(_ months: Int, _ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        return calendar.date(byAdding: .month, value: -months, to: date) ?? date.addingTimeInterval(-Double(months) * 30 * 86_400)
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SSZ` (or `YYYY-MM-DD HH:MM:SS`, or a plain date).
     public static func parse(_ text: String) -> Date? {
         let digits = Array(text.utf8)

@@ -49,14 +49,22 @@ public enum Form {
         }
     }
 
-    /// A `<form>` that posts to `action` with the CSRF token and honeypot every public form carries.
-    public static func form(action: String, csrf: String?, honeypotLabel: String? = nil, _ content: HTML) -> HTML {
+    /// A `<form>` that posts to `action` with its CSRF token. A visitor's form (`visitor`: the
+    /// page's language) carries the honeypot too, and says where to read how its data is used.
+    public static func form(action: String, csrf: String?, visitor t: Localizer? = nil, _ content: HTML) -> HTML {
         let token: HTML = csrf.map { "<input type=\"hidden\" name=\"_csrf\" value=\"\($0)\">" } ?? .empty
-        let honeypot: HTML =
-            honeypotLabel.map {
-                "<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">\($0)</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>"
-            } ?? .empty
-        return "<form method=\"post\" action=\"\(action)\" novalidate>\(token)\(honeypot)\(content)</form>"
+        guard let t else { return "<form method=\"post\" action=\"\(action)\" novalidate>\(token)\(content)</form>" }
+        return "<form method=\"post\" action=\"\(action)\" novalidate>\(token)\(honeypot(t))\(content)\(privacyNote(t))</form>"
+    }
+
+    /// The field people never see and bots fill in.
+    public static func honeypot(_ t: Localizer) -> HTML {
+        "<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">\(t("form.honeypot"))</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>"
+    }
+
+    /// Under every form that collects personal data: where to read what is done with it.
+    public static func privacyNote(_ t: Localizer) -> HTML {
+        "<p class=\"hint privacy-note\"><a href=\"\(t.path("/privacy"))\">\(t("privacy.note"))</a></p>"
     }
 
     public static func input(_ field: Field, _ state: FormState, t: Localizer) -> HTML {

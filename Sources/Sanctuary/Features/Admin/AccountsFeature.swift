@@ -15,6 +15,21 @@ struct AccountsFeature: Feature {
 
     static let order = ["email", "name", "role", "password", "password_confirm"]
 
+    /// Audit entries older than `privacy.audit_months` go.
+    func retention() -> [RetentionRule] {
+        let months = app.config.auditRetentionMonths
+        let cutoff: @Sendable (Date) -> String = { Timestamp.format(Timestamp.monthsBefore(months, $0)) }
+        return [
+            RetentionRule(
+                "audit log entries older than \(months) months, deleted",
+                due: { try $0.scalar("SELECT count(*) FROM audit_log WHERE created_at < ?", cutoff($1), as: Int.self) ?? 0 },
+                apply: {
+                    try $0.run(
+                        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE created_at < ? ORDER BY id LIMIT ?)", cutoff($1), $2)
+                })
+        ]
+    }
+
     struct NewAccount {
         let email: String, name: String, role: StaffUser.Role, password: String
     }

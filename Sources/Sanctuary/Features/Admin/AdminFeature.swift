@@ -26,7 +26,11 @@ struct AdminFeature: Feature {
     }
 
     static var personalData: [PersonalData] {
-        [PersonalData("staff accounts", table: "users", email: "email", columns: ["email", "name", "role", "created_at", "last_login_at"])]
+        [
+            PersonalData(
+                "staff accounts", table: "users", email: "email", columns: ["email", "name", "role", "created_at", "last_login_at"],
+                erase: .keep("a staff account is closed on the accounts screen, which keeps the audit log's names right"))
+        ]
     }
 
     func register() {

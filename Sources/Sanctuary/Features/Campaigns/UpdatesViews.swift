@@ -13,7 +13,7 @@ enum UpdatesViews {
             <section class="sign-box updates" aria-labelledby="updates-heading">
             <h2 id="updates-heading">\(t("updates.heading"))</h2>
             \(Form.errorSummary(state, title: t("form.error_summary"), order: ["name", "email", "postal_code", "consent_updates"]))
-            \(Form.form(action: t.path("/updates"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
+            \(Form.form(action: t.path("/updates"), csrf: csrf, visitor: t, """
             \(campaign)\(fields)
             <div class="field checkbox\(state.errors["consent_updates"] != nil ? HTML(trusted: " has-error") : .empty)">
             <input id="f-consent_updates" name="consent_updates" type="checkbox" value="yes"\(state.errors["consent_updates"] != nil ? HTML(trusted: " aria-invalid=\"true\" aria-describedby=\"f-consent_updates-error\"") : .empty)>

@@ -55,6 +55,22 @@ public struct Event: Sendable, RowDecodable {
 
 /// Reading events and taking RSVPs.
 public enum EventStore {
+    /// What anonymising leaves of a registration: its event, status and dates (the counts stay
+    /// right); no name, address or note.
+    public static let anonymised: [String: String] = ["name": "''", "email": "'erased-' || id || '@invalid'", "note": "''"]
+
+    /// Registrations for events that ended before `endedBefore` that still name their
+    /// registrant: up to `limit` anonymised. Answers how many.
+    static func anonymisePast(_ db: Connection, endedBefore: String, limit: Int, dryRun: Bool = false) throws -> Int {
+        let due = """
+            SELECT r.id FROM rsvps r JOIN events e ON e.id = r.event_id
+            WHERE coalesce(e.ends_at, e.starts_at) < ? AND r.email NOT LIKE 'erased-%@invalid'
+            """
+        if dryRun { return try db.scalar("SELECT count(*) FROM (\(due)) AS due", endedBefore, as: Int.self) ?? 0 }
+        return try db.run(
+            "UPDATE rsvps SET \(PersonalDataStore.assignments(anonymised, db.dialect)) WHERE id IN (\(due) LIMIT ?)", endedBefore, limit)
+    }
+
     /// A campaign's events still to come (or under way), soonest first.
     public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {
         try db.query(

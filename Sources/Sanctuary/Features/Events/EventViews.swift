@@ -78,7 +78,7 @@ enum EventViews {
                 <h2 id="rsvp-heading">\(t("rsvp.heading"))</h2>
                 \(places)
                 \(event.rsvpDeadline.map { "<p class=\"deadline\">\(t("rsvp.deadline", ["date": DateText.dateTime($0, t: t, timeZone: s.timeZone)]))</p>" as HTML })
-                \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, honeypotLabel: t("form.honeypot"), """
+                \(Form.form(action: t.path("/events/\(s.slug)/rsvp"), csrf: csrf, visitor: t, """
                 \(fields)
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: form["consent_updates"] == "yes"))
                 \(Form.submit(t(s.full ? "rsvp.submit_waitlist" : "rsvp.submit")))

@@ -62,7 +62,7 @@ struct EventsFeature: Feature {
         [
             PersonalData(
                 "event registrations", table: "rsvps", email: "email",
-                columns: ["event_id", "name", "email", "note", "status", "created_at"]),
+                columns: ["event_id", "name", "email", "note", "status", "created_at"], erase: .blank(EventStore.anonymised)),
             PersonalData(
                 "registrations waiting for their e-mail link", table: "rsvp_requests", email: "email",
                 columns: ["event_id", "name", "email", "note", "created_at"]),
@@ -73,6 +73,18 @@ struct EventsFeature: Feature {
 
     func sitemap(_ db: Connection) throws -> [String] {
         ["/events", "/events?past=1"] + (try (EventStore.upcoming(db) + EventStore.past(db)).map { "/events/\($0.slug)" })
+    }
+
+    /// Registrations anonymised `privacy.rsvp_days` after their event: status and dates stay.
+    func retention() -> [RetentionRule] {
+        let days = app.config.rsvpRetentionDays
+        let cutoff: @Sendable (Date) -> String = { Timestamp.format($0.addingTimeInterval(-Double(days) * 86_400)) }
+        return [
+            RetentionRule(
+                "registrations for events \(days) days past, anonymised",
+                due: { try EventStore.anonymisePast($0, endedBefore: cutoff($1), limit: 0, dryRun: true) },
+                apply: { try EventStore.anonymisePast($0, endedBefore: cutoff($1), limit: $2) })
+        ]
     }
 
     func jobs() -> [ScheduledJob] {

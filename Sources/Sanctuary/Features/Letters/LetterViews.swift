@@ -106,7 +106,7 @@ enum LetterViews {
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
-            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, honeypotLabel: t("form.honeypot"), "\(fields)\(choice)\(personal)\(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))\(campaign.sentBySite ? "<p class=\"hint\">\(t("letters.site.how"))</p>" as HTML : .empty)\(Form.submit(t(campaign.sentBySite ? "letters.site.submit" : "letters.submit")))"))
+            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, visitor: t, "\(fields)\(choice)\(personal)\(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))\(campaign.sentBySite ? "<p class=\"hint\">\(t("letters.site.how"))</p>" as HTML : .empty)\(Form.submit(t(campaign.sentBySite ? "letters.site.submit" : "letters.submit")))"))
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
             </article>

@@ -68,6 +68,9 @@ struct OutboxFeature: Feature {
                 "mail waiting or sent", table: "outbox", email: "recipient",
                 columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
             PersonalData(
+                "mail sent for them (a letter's Reply-To)", table: "outbox", email: "message", mentions: true,
+                columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
+            PersonalData(
                 "addresses mail may not reach", table: "mail_addresses", email: "address",
                 columns: ["address", "unsubscribed_at", "undeliverable_at", "undeliverable_reason"]),
         ]

@@ -292,6 +292,43 @@ public enum PetitionStore {
         try connection.run("UPDATE signatures SET mails_sent = mails_sent + 1 WHERE id = ?", signatureID)
     }
 
+    /// What anonymising leaves of a signature: its petition, province, riding, language and
+    /// dates (so every count stays right); no name, address, postal code or comment. The
+    /// address becomes one no mail can reach, unique as the schema wants.
+    public static let anonymised: [String: String] = [
+        "first_name": "''", "last_name": "''", "email": "'erased-' || id || '@invalid'", "postal_code": "''", "comment": "''",
+        "client_hash": "''", "show_publicly": "0", "consent_updates": "0", "notify_outcome": "0",
+    ]
+
+    /// A signer's signatures removed, not only anonymised (staff chose so): every count they
+    /// were in (the petition's total, its province's and its day's) goes down with them.
+    public static func removeSignatures(_ db: Connection, email: String) throws -> Int {
+        let counted = try db.query(
+            "SELECT petition_id, province, substr(confirmed_at, 1, 10) AS day FROM signatures WHERE lower(email) = ? AND confirmed_at IS NOT NULL",
+            email
+        ) { (try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self), try $0.get("day", as: String.self)) }
+        for (petition, province, day) in counted {
+            try db.run("UPDATE petitions SET signature_count = signature_count - 1 WHERE id = ? AND signature_count > 0", petition)
+            try db.run(
+                "UPDATE petition_province_counts SET count = count - 1 WHERE petition_id = ? AND province = ? AND count > 0", petition, province)
+            try db.run("UPDATE petition_daily_counts SET count = count - 1 WHERE petition_id = ? AND day = ? AND count > 0", petition, day)
+        }
+        return try db.run("DELETE FROM signatures WHERE lower(email) = ?", email)
+    }
+
+    /// Signatures of petitions closed before `closedBefore` that still name their signer: up to
+    /// `limit` of them anonymised (a batch, so the writer is never held long). Answers how many.
+    static func anonymiseClosed(_ db: Connection, closedBefore: String, limit: Int, dryRun: Bool = false) throws -> Int {
+        let due = """
+            SELECT s.id FROM signatures s JOIN petitions p ON p.id = s.petition_id
+            WHERE coalesce(p.closes_at, CASE WHEN p.state = 'closed' THEN p.updated_at END) < ? AND s.email NOT LIKE 'erased-%@invalid'
+            """
+        if dryRun { return try db.scalar("SELECT count(*) FROM (\(due)) AS due", closedBefore, as: Int.self) ?? 0 }
+        return try db.run(
+            "UPDATE signatures SET \(PersonalDataStore.assignments(anonymised, db.dialect)) WHERE id IN (\(due) LIMIT ?)", closedBefore,
+            limit)
+    }
+
     /// A pending signature whose 30-day link has expired is deleted: never counted, never kept.
     static let unconfirmedDays = 30.0
 

@@ -124,7 +124,7 @@ enum PetitionViews {
             let fields = SignatureForm.fields(t: t, confirms: confirms).map { Form.input($0, state, t: t) }
             formHTML = """
                 <h2 id="sign-heading">\(t("sign.heading"))</h2>
-                \(Form.form(action: action, csrf: csrf, honeypotLabel: t("form.honeypot"), """
+                \(Form.form(action: action, csrf: csrf, visitor: t, """
                 \(fields)
                 \(Form.checkbox(name: "notify_outcome", label: t("sign.notify_outcome"), checked: state["notify_outcome"] == "yes"))
                 \(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))

@@ -90,6 +90,19 @@ struct PetitionsFeature: Feature {
         ["/petitions"] + (try PetitionStore.all(db).map { "/petitions/\($0.slug)" })
     }
 
+    /// Signatures anonymised `privacy.signature_months` after their petition closes: province,
+    /// riding and dates stay, so every count does.
+    func retention() -> [RetentionRule] {
+        let months = app.config.signatureRetentionMonths
+        let cutoff: @Sendable (Date) -> String = { Timestamp.format(Timestamp.monthsBefore(months, $0)) }
+        return [
+            RetentionRule(
+                "signatures of petitions closed \(months) months ago, anonymised",
+                due: { try PetitionStore.anonymiseClosed($0, closedBefore: cutoff($1), limit: 0, dryRun: true) },
+                apply: { try PetitionStore.anonymiseClosed($0, closedBefore: cutoff($1), limit: $2) })
+        ]
+    }
+
     func jobs() -> [ScheduledJob] {
         [
             .purge(
@@ -103,8 +116,9 @@ struct PetitionsFeature: Feature {
             PersonalData(
                 "petition signatures", table: "signatures", email: "email",
                 columns: [
-                    "petition_id", "first_name", "last_name", "email", "postal_code", "province", "comment", "created_at", "confirmed_at",
-                ])
+                    "petition_id", "first_name", "last_name", "email", "postal_code", "province", "riding", "comment", "consent_updates",
+                    "show_publicly", "language", "created_at", "confirmed_at",
+                ], erase: .blank(PetitionStore.anonymised), remove: { try PetitionStore.removeSignatures($0, email: $1) })
         ]
     }
 

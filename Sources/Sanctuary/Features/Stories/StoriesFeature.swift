@@ -34,7 +34,7 @@ struct StoriesFeature: Feature {
                 columns: [
                     "state", "body_original", "body", "caption_original", "photographer", "first_name", "last_name", "naming", "place",
                     "email", "language", "consent_text", "people_consent", "media_id", "created_at", "confirmed_at", "published_at",
-                ])
+                ], erase: .blank(StoryStore.erased))
         ]
     }
 

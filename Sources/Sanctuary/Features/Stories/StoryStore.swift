@@ -241,16 +241,21 @@ public enum StoryStore {
         ) { row in (row.int64(at: 0), row.isNull(at: 1) ? nil : row.int64(at: 1)) }
     }
 
+    /// What erasing leaves of a story: its state and dates, off the site; nothing the person
+    /// wrote or sent. Shared by the housekeeping below and the privacy tools (`personalData`).
+    public static let erased: [String: String] = [
+        "title": "''", "body": "''", "body_original": "''", "caption": "''", "caption_original": "''", "photographer": "''",
+        "first_name": "''", "last_name": "''", "place": "''", "email": "''", "consent_text": "''", "decline_reason": "''",
+        "client_hash": "''", "media_id": "NULL", "featured": "0", "erased_at": ":now", "updated_at": ":now",
+        "state": "CASE WHEN state = 'published' OR state = 'confirmed' THEN 'withdrawn' ELSE state END",
+        "ended_at": "coalesce(ended_at, :now)",
+    ]
+
     /// What the person wrote and sent, gone; the row stays (its state, its dates) for the
     /// counts. An unconfirmed story goes altogether.
-    static func erase(_ db: Connection, id: Int64, now: String = Timestamp.now()) throws {
+    static func erase(_ db: Connection, id: Int64) throws {
         try db.run("DELETE FROM stories WHERE id = ? AND state = 'submitted'", id)
-        try db.run(
-            """
-            UPDATE stories SET title = '', body = '', body_original = '', caption = '', caption_original = '', photographer = '',
-                first_name = '', last_name = '', place = '', email = '', consent_text = '', decline_reason = '', client_hash = '',
-                media_id = NULL, featured = 0, erased_at = ?, updated_at = ? WHERE id = ?
-            """, now, now, id)
+        try db.run("UPDATE stories SET \(PersonalDataStore.assignments(erased, db.dialect)) WHERE id = ?", id)
         try MailTokenStore.retire(db, purpose: .story, subjectID: id)
     }
 

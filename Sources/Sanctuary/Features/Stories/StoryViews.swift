@@ -76,7 +76,7 @@ enum StoryViews {
             <p class="lede">\(t("stories.new.lede", ["site": site]))</p>
             <form method="post" action="\(action)" enctype="multipart/form-data" novalidate class="sign-box">
             <input type="hidden" name="_csrf" value="\(csrf)">\(hidden)
-            <div class="hp" aria-hidden="true"><label for="website">\(t("form.honeypot"))</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
+            \(Form.honeypot(t))
             <h2>\(t("stories.new.your_story"))</h2>
             \(fields)
             <h2>\(t("stories.new.about_you"))</h2>
@@ -84,6 +84,7 @@ enum StoryViews {
             \(consents)
             <p class="hint">\(t("stories.new.how"))</p>
             \(Form.submit(t("stories.new.submit")))
+            \(Form.privacyNote(t))
             </form>
             </section>
             """
