@@ -218,7 +218,9 @@ struct PrivacyMap: ParsableCommand {
             case .blank(let values): erasing = "kept for counts, blanked: " + values.keys.sorted().joined(separator: ", ")
             case .keep(let why): erasing = "kept: " + why
             }
-            say("\(d.table)\t\(d.what)\tfound by \(d.email)\(d.mentions ? " (mentions)" : "")\t\(erasing)\(d.remove == nil ? "" : "; removable from counts")")
+            say(
+                "\(d.table)\t\(d.what)\tfound by \(d.email)\(d.mentions ? " (mentions)" : "")\t\(erasing)\(d.remove == nil ? "" : "; removable from counts")"
+            )
         }
     }
 }

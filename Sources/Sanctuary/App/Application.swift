@@ -251,7 +251,8 @@ public final class Application: Sendable {
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
         let made = try HTTPServer(
-            host: config.host, port: config.port, responder: router, limits: limits, accessLog: AccessLog(config.accessLog, fullAddresses: config.accessLogFullAddresses),
+            host: config.host, port: config.port, responder: router, limits: limits,
+            accessLog: AccessLog(config.accessLog, fullAddresses: config.accessLogFullAddresses),
             metrics: ServerMetrics(factory: metricsFactory))
         server.withLock { $0 = made }
         return made

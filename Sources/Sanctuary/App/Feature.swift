@@ -194,14 +194,17 @@ public struct PersonalData: Sendable {
     /// The columns a supporter's export holds.
     public let columns: [String]
     public let erase: Erasure
+    /// The order its rows are exported in, when the table has no row ids to keep their order by.
+    public let order: String?
     /// When staff choose to take the person out of the counts too (a signature removed, not
     /// only anonymised): deletes their rows and corrects every count; answers how many went.
     public let remove: (@Sendable (Connection, String) throws -> Int)?
 
     public init(
         _ what: String, table: String, email: String, mentions: Bool = false, columns: [String], erase: Erasure = .delete,
-        remove: (@Sendable (Connection, String) throws -> Int)? = nil
+        order: String? = nil, remove: (@Sendable (Connection, String) throws -> Int)? = nil
     ) {
+        self.order = order
         self.what = what
         self.table = table
         self.email = email

@@ -25,7 +25,8 @@ struct AccountsFeature: Feature {
                 due: { try $0.scalar("SELECT count(*) FROM audit_log WHERE created_at < ?", cutoff($1), as: Int.self) ?? 0 },
                 apply: {
                     try $0.run(
-                        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE created_at < ? ORDER BY id LIMIT ?)", cutoff($1), $2)
+                        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE created_at < ? ORDER BY id LIMIT ?)", cutoff($1),
+                        $2)
                 })
         ]
     }

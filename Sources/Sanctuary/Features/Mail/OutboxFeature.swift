@@ -66,10 +66,13 @@ struct OutboxFeature: Feature {
         [
             PersonalData(
                 "mail waiting or sent", table: "outbox", email: "recipient",
-                columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
+                columns: ["kind", "recipient", "recipient_name", "subject", "state", "created_at", "sent_at"]),
             PersonalData(
                 "mail sent for them (a letter's Reply-To)", table: "outbox", email: "message", mentions: true,
                 columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
+            PersonalData(
+                "links mailed to them that carry what they asked for (a sign-up)", table: "mail_tokens", email: "payload",
+                mentions: true, columns: ["purpose", "expires_at", "used_at"], order: "expires_at"),
             PersonalData(
                 "addresses mail may not reach", table: "mail_addresses", email: "address",
                 columns: ["address", "unsubscribed_at", "undeliverable_at", "undeliverable_reason"]),

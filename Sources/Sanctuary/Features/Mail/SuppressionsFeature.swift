@@ -19,6 +19,14 @@ struct SuppressionsFeature: Feature {
         }
     }
 
+    static var personalData: [PersonalData] {
+        [
+            PersonalData(
+                "mail servers' reports about their address", table: "mail_bounces", email: "address",
+                columns: ["kind", "source", "detail", "created_at"])
+        ]
+    }
+
     func jobs() -> [ScheduledJob] {
         let policy = app.mailer.settings.bouncePolicy
         return [

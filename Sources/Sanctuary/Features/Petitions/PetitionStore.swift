@@ -310,7 +310,8 @@ public enum PetitionStore {
         for (petition, province, day) in counted {
             try db.run("UPDATE petitions SET signature_count = signature_count - 1 WHERE id = ? AND signature_count > 0", petition)
             try db.run(
-                "UPDATE petition_province_counts SET count = count - 1 WHERE petition_id = ? AND province = ? AND count > 0", petition, province)
+                "UPDATE petition_province_counts SET count = count - 1 WHERE petition_id = ? AND province = ? AND count > 0", petition,
+                province)
             try db.run("UPDATE petition_daily_counts SET count = count - 1 WHERE petition_id = ? AND day = ? AND count > 0", petition, day)
         }
         return try db.run("DELETE FROM signatures WHERE lower(email) = ?", email)

@@ -47,14 +47,16 @@ enum PrivacyViews {
 
     /// What a search found, with the export and the erasure's preview.
     static func found(
-        _ found: [PersonalDataStore.Found], preview: [PersonalDataStore.Outcome], email: String, why: String, language: String, csrf: String,
+        _ found: [PersonalDataStore.Found], preview: [PersonalDataStore.Outcome], email: String, why: String, language: String,
+        csrf: String,
         t: Localizer
     ) -> HTML {
         let hidden: HTML = """
             <input type="hidden" name="_csrf" value="\(csrf)"><input type="hidden" name="email" value="\(email)"><input type="hidden" name="why" value="\(why)">
             """
         guard !found.isEmpty else {
-            return "<section aria-labelledby=\"found-heading\"><h2 id=\"found-heading\">\(t("admin.privacy.found"))</h2>\(Layout.emptyState(t("admin.privacy.none")))</section>"
+            return
+                "<section aria-labelledby=\"found-heading\"><h2 id=\"found-heading\">\(t("admin.privacy.found"))</h2>\(Layout.emptyState(t("admin.privacy.none")))</section>"
         }
         let tables: [HTML] = found.map { table in
             let columns = Array(Set(table.rows.flatMap(\.keys))).sorted()

@@ -20,7 +20,7 @@ public enum PersonalDataStore {
             try check(declaration)
             let columns = declaration.columns.map { "\"\($0)\"" }.joined(separator: ", ")
             let sql =
-                "SELECT \(columns) FROM \"\(declaration.table)\" WHERE \(condition(declaration, db.dialect)) ORDER BY \(db.dialect.storedOrder)"
+                "SELECT \(columns) FROM \"\(declaration.table)\" WHERE \(condition(declaration, db.dialect)) ORDER BY \(declaration.order ?? db.dialect.storedOrder)"
             let rows = try db.query(sql, email.lowercased()) { row in
                 var values: [String: String] = [:]
                 for column in declaration.columns {
@@ -47,7 +47,7 @@ public enum PersonalDataStore {
     }
 
     static func check(_ declaration: PersonalData) throws {
-        var names = [declaration.table, declaration.email] + declaration.columns
+        var names = [declaration.table, declaration.email] + declaration.columns + (declaration.order.map { [$0] } ?? [])
         if case .blank(let values) = declaration.erase { names += values.keys }
         guard names.allSatisfy(isIdentifier) else { throw DatabaseError.noSuchColumn(names.first { !isIdentifier($0) } ?? "") }
     }
