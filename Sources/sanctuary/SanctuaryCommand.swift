@@ -272,11 +272,8 @@ struct PrivacyErase: ParsableCommand {
             let address = email.lowercased()
             let outcomes =
                 try dryRun
-                ? app.database.read { db in
-                    try app.privacyErase(
-                        db, email: address, removing: removeSignatures, dryRun: true, actor: nil, actorName: "command line", why: why)
-                }
-                : app.eraseEverywhere(email: address, removing: removeSignatures, actorName: "command line", why: why)
+                ? app.database.read { try app.privacyPreview($0, email: address, removing: removeSignatures) }
+                : app.eraseEverywhereAndWait(email: address, removing: removeSignatures, actorName: "command line", why: why)
             if outcomes.isEmpty { say("nothing is held about this address") }
             for o in outcomes {
                 say(

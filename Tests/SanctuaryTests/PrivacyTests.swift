@@ -183,7 +183,7 @@ final class PrivacyTests: XCTestCase {
         XCTAssertEqual(try site.sign("waive-travel-loans", ["email": pat]).status, 303)
         try press(pat, "/confirm/")
         let before = try scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'")
-        let outcomes = try site.app.eraseEverywhere(email: pat, removing: true, actorName: "test", why: "asked to be removed")
+        let outcomes = try site.app.eraseEverywhereAndWait(email: pat, removing: true, actorName: "test", why: "asked to be removed")
         XCTAssertEqual(outcomes.first { $0.what == "petition signatures" }?.removed, 1)
         XCTAssertEqual(try scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'"), before - 1)
         XCTAssertTrue(try site.app.database.read { try CounterStore.differences($0) }.isEmpty)

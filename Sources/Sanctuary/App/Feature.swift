@@ -196,15 +196,18 @@ public struct PersonalData: Sendable {
     public let erase: Erasure
     /// The order its rows are exported in, when the table has no row ids to keep their order by.
     public let order: String?
+    /// The column that names a row (erasure finds rows on a reader, then erases them by this).
+    public let key: String
     /// When staff choose to take the person out of the counts too (a signature removed, not
-    /// only anonymised): deletes their rows and corrects every count; answers how many went.
-    public let remove: (@Sendable (Connection, String) throws -> Int)?
+    /// only anonymised): deletes these rows (by `key`) and corrects every count; answers how many went.
+    public let remove: (@Sendable (Connection, [Int64]) throws -> Int)?
 
     public init(
         _ what: String, table: String, email: String, mentions: Bool = false, columns: [String], erase: Erasure = .delete,
-        order: String? = nil, remove: (@Sendable (Connection, String) throws -> Int)? = nil
+        order: String? = nil, key: String = "id", remove: (@Sendable (Connection, [Int64]) throws -> Int)? = nil
     ) {
         self.order = order
+        self.key = key
         self.what = what
         self.table = table
         self.email = email
@@ -215,19 +218,20 @@ public struct PersonalData: Sendable {
     }
 }
 
-/// Records past their keeping: how many are due at a moment, and a batch of them dealt with
-/// (deleted or anonymised), so that a million rows never hold the writer for long.
+/// Records past their keeping: which are due at a moment (read on a reader, once), and a
+/// batch of them dealt with by id (deleted or anonymised) in the writer, so that a million
+/// rows never hold the writer for long.
 public struct RetentionRule: Sendable {
     /// What goes, for people ("signatures of petitions closed 6 months ago, anonymised").
     public let what: String
-    /// How many records are due at `now`.
-    public let due: @Sendable (Connection, Date) throws -> Int
-    /// Deals with at most `limit` of them; answers how many.
-    public let apply: @Sendable (Connection, Date, Int) throws -> Int
+    /// The ids of the records due at `now`.
+    public let due: @Sendable (Connection, Date) throws -> [Int64]
+    /// Deals with these (a batch; any no longer due are left); answers how many.
+    public let apply: @Sendable (Connection, [Int64]) throws -> Int
 
     public init(
-        _ what: String, due: @escaping @Sendable (Connection, Date) throws -> Int,
-        apply: @escaping @Sendable (Connection, Date, Int) throws -> Int
+        _ what: String, due: @escaping @Sendable (Connection, Date) throws -> [Int64],
+        apply: @escaping @Sendable (Connection, [Int64]) throws -> Int
     ) {
         self.what = what
         self.due = due

@@ -22,11 +22,10 @@ struct AccountsFeature: Feature {
         return [
             RetentionRule(
                 "audit log entries older than \(months) months, deleted",
-                due: { try $0.scalar("SELECT count(*) FROM audit_log WHERE created_at < ?", cutoff($1), as: Int.self) ?? 0 },
-                apply: {
-                    try $0.run(
-                        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE created_at < ? ORDER BY id LIMIT ?)", cutoff($1),
-                        $2)
+                due: { try $0.query("SELECT id FROM audit_log WHERE created_at < ? ORDER BY id", cutoff($1)) { $0.int64(at: 0) } },
+                apply: { db, ids in
+                    guard !ids.isEmpty else { return 0 }
+                    return try db.run("DELETE FROM audit_log WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", parameters: ids)
                 })
         ]
     }

@@ -59,19 +59,26 @@ public enum EventStore {
     /// right); no name, address or note.
     public static let anonymised: [String: String] = ["name": "''", "email": "'erased-' || id || '@invalid'", "note": "''"]
 
-    /// Registrations for events that ended before `endedBefore` that still name their
-    /// registrant: up to `limit` anonymised. Answers how many.
-    static func anonymisePast(_ db: Connection, endedBefore: String, limit: Int, dryRun: Bool = false) throws -> Int {
-        let due = """
-            SELECT r.id FROM rsvps r JOIN events e ON e.id = r.event_id
-            WHERE coalesce(e.ends_at, e.starts_at) < ? AND r.email NOT LIKE 'erased-%@invalid'
+    /// Registrations for events that ended before `endedBefore` that still name their registrant.
+    static func namedAfterEnding(_ db: Connection, endedBefore: String) throws -> [Int64] {
+        try db.query(
             """
-        if dryRun { return try db.scalar("SELECT count(*) FROM (\(due)) AS due", endedBefore, as: Int.self) ?? 0 }
-        return try db.run(
-            "UPDATE rsvps SET \(PersonalDataStore.assignments(anonymised, db.dialect)) WHERE id IN (\(due) LIMIT ?)", endedBefore, limit)
+            SELECT r.id FROM rsvps r JOIN events e ON e.id = r.event_id
+            WHERE coalesce(e.ends_at, e.starts_at) < ? AND r.email NOT LIKE 'erased-%@invalid' ORDER BY r.id
+            """, endedBefore
+        ) { $0.int64(at: 0) }
     }
 
-    /// A campaign's events still to come (or under way), soonest first.
+    /// These registrations anonymised; answers how many.
+    static func anonymise(_ db: Connection, ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try db.run(
+            """
+            UPDATE rsvps SET \(PersonalDataStore.assignments(anonymised, db.dialect))
+            WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND email NOT LIKE 'erased-%@invalid'
+            """, parameters: ids)
+    }
+
     public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {
         try db.query(
             """

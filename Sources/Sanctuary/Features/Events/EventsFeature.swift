@@ -82,8 +82,8 @@ struct EventsFeature: Feature {
         return [
             RetentionRule(
                 "registrations for events \(days) days past, anonymised",
-                due: { try EventStore.anonymisePast($0, endedBefore: cutoff($1), limit: 0, dryRun: true) },
-                apply: { try EventStore.anonymisePast($0, endedBefore: cutoff($1), limit: $2) })
+                due: { try EventStore.namedAfterEnding($0, endedBefore: cutoff($1)) },
+                apply: { try EventStore.anonymise($0, ids: $1) })
         ]
     }
 

@@ -72,7 +72,7 @@ struct OutboxFeature: Feature {
                 columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
             PersonalData(
                 "links mailed to them that carry what they asked for (a sign-up)", table: "mail_tokens", email: "payload",
-                mentions: true, columns: ["purpose", "expires_at", "used_at"], order: "expires_at"),
+                mentions: true, columns: ["purpose", "expires_at", "used_at"], order: "expires_at", key: "token_hash"),
             PersonalData(
                 "addresses mail may not reach", table: "mail_addresses", email: "address",
                 columns: ["address", "unsubscribed_at", "undeliverable_at", "undeliverable_reason"]),

@@ -302,10 +302,12 @@ public enum PetitionStore {
 
     /// A signer's signatures removed, not only anonymised (staff chose so): every count they
     /// were in (the petition's total, its province's and its day's) goes down with them.
-    public static func removeSignatures(_ db: Connection, email: String) throws -> Int {
+    public static func removeSignatures(_ db: Connection, ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let list = ids.map { _ in "?" }.joined(separator: ", ")
         let counted = try db.query(
-            "SELECT petition_id, province, substr(confirmed_at, 1, 10) AS day FROM signatures WHERE lower(email) = ? AND confirmed_at IS NOT NULL",
-            email
+            "SELECT petition_id, province, substr(confirmed_at, 1, 10) AS day FROM signatures WHERE id IN (\(list)) AND confirmed_at IS NOT NULL",
+            parameters: ids
         ) { (try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self), try $0.get("day", as: String.self)) }
         for (petition, province, day) in counted {
             try db.run("UPDATE petitions SET signature_count = signature_count - 1 WHERE id = ? AND signature_count > 0", petition)
@@ -314,20 +316,28 @@ public enum PetitionStore {
                 province)
             try db.run("UPDATE petition_daily_counts SET count = count - 1 WHERE petition_id = ? AND day = ? AND count > 0", petition, day)
         }
-        return try db.run("DELETE FROM signatures WHERE lower(email) = ?", email)
+        return try db.run("DELETE FROM signatures WHERE id IN (\(list))", parameters: ids)
     }
 
-    /// Signatures of petitions closed before `closedBefore` that still name their signer: up to
-    /// `limit` of them anonymised (a batch, so the writer is never held long). Answers how many.
-    static func anonymiseClosed(_ db: Connection, closedBefore: String, limit: Int, dryRun: Bool = false) throws -> Int {
-        let due = """
+    /// Signatures of petitions closed before `closedBefore` that still name their signer.
+    static func namedAfterClosing(_ db: Connection, closedBefore: String) throws -> [Int64] {
+        try db.query(
+            """
             SELECT s.id FROM signatures s JOIN petitions p ON p.id = s.petition_id
             WHERE coalesce(p.closes_at, CASE WHEN p.state = 'closed' THEN p.updated_at END) < ? AND s.email NOT LIKE 'erased-%@invalid'
-            """
-        if dryRun { return try db.scalar("SELECT count(*) FROM (\(due)) AS due", closedBefore, as: Int.self) ?? 0 }
+            ORDER BY s.id
+            """, closedBefore
+        ) { $0.int64(at: 0) }
+    }
+
+    /// These signatures anonymised (`anonymised`); answers how many.
+    static func anonymise(_ db: Connection, ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
         return try db.run(
-            "UPDATE signatures SET \(PersonalDataStore.assignments(anonymised, db.dialect)) WHERE id IN (\(due) LIMIT ?)", closedBefore,
-            limit)
+            """
+            UPDATE signatures SET \(PersonalDataStore.assignments(anonymised, db.dialect))
+            WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND email NOT LIKE 'erased-%@invalid'
+            """, parameters: ids)
     }
 
     /// A pending signature whose 30-day link has expired is deleted: never counted, never kept.

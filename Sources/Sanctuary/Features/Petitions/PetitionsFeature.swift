@@ -98,8 +98,8 @@ struct PetitionsFeature: Feature {
         return [
             RetentionRule(
                 "signatures of petitions closed \(months) months ago, anonymised",
-                due: { try PetitionStore.anonymiseClosed($0, closedBefore: cutoff($1), limit: 0, dryRun: true) },
-                apply: { try PetitionStore.anonymiseClosed($0, closedBefore: cutoff($1), limit: $2) })
+                due: { try PetitionStore.namedAfterClosing($0, closedBefore: cutoff($1)) },
+                apply: { try PetitionStore.anonymise($0, ids: $1) })
         ]
     }
 
@@ -118,7 +118,7 @@ struct PetitionsFeature: Feature {
                 columns: [
                     "petition_id", "first_name", "last_name", "email", "postal_code", "province", "riding", "comment", "consent_updates",
                     "show_publicly", "language", "created_at", "confirmed_at",
-                ], erase: .blank(PetitionStore.anonymised), remove: { try PetitionStore.removeSignatures($0, email: $1) })
+                ], erase: .blank(PetitionStore.anonymised), remove: { try PetitionStore.removeSignatures($0, ids: $1) })
         ]
     }
 

@@ -13,27 +13,30 @@ extension Application {
 
     /// What each rule would deal with now (`sanctuary privacy retain --dry-run`).
     public func retentionDue(now: Date = Date()) throws -> [(what: String, count: Int)] {
-        try database.read { db in try retentionRules.map { ($0.what, try $0.due(db, now)) } }
+        try database.read { db in try retentionRules.map { ($0.what, try $0.due(db, now).count) } }
     }
 
-    /// Every rule applied, a batch (`batch` rows) per write, so that other writes go between
-    /// them: answers how many records each dealt with.
+    /// Every rule applied: what is due read once on a reader, then dealt with by id, `batch`
+    /// rows per write, so that other writes go between them. Answers how many each dealt with.
     @discardableResult
     public func enforceRetention(now: Date = Date(), batch: Int = 500) throws -> [(what: String, count: Int)] {
         var done: [(String, Int)] = []
+        let size = max(1, batch)
         for rule in retentionRules {
+            // Looked for on a reader: a write, even one that changes nothing, ends every cached page.
+            let due = try database.read { try rule.due($0, now) }
             var total = 0
-            // Looked for on a reader first: a write, even one that changes nothing, ends every cached page.
-            guard try database.read({ try rule.due($0, now) }) > 0 else {
-                done.append((rule.what, 0))
-                continue
+            var longest = 0.0
+            for start in stride(from: 0, to: due.count, by: size) {
+                let ids = Array(due[start..<min(start + size, due.count)])
+                let (count, took) = try database.writeAndWait { db in
+                    let began = Date()
+                    return (try rule.apply(db, ids), Date().timeIntervalSince(began))
+                }
+                total += count
+                longest = max(longest, took)
             }
-            while true {
-                let changed = try database.writeAndWait { try rule.apply($0, now, batch) }
-                total += changed
-                if changed < batch { break }
-            }
-            if total > 0 { logger.info("retention: \(total) \(rule.what)") }
+            if total > 0 { logger.info("retention: \(total) \(rule.what); the longest write took \(Int(longest * 1000)) ms") }
             done.append((rule.what, total))
         }
         return done
@@ -60,7 +63,7 @@ struct PrivacyFeature: Feature {
     func register() {
         app.router.get("/privacy", notice)
         app.router.get("/admin/privacy", home)
-        app.router.post("/admin/privacy/search", search)
+        app.router.post("/admin/privacy/search", async: search)
         app.router.post("/admin/privacy/export", async: export)
         app.router.post("/admin/privacy/erase", async: erase)
     }
@@ -107,7 +110,7 @@ struct PrivacyFeature: Feature {
     }
 
     /// `POST /admin/privacy/search`: every record of the address, with what erasing would do.
-    func search(_ request: HTTP.Request) throws -> Response {
+    func search(_ request: HTTP.Request) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .privacy)
         let asked: Request
         switch try checked(request, session) {
@@ -116,15 +119,11 @@ struct PrivacyFeature: Feature {
         }
         let user = session.user
         let (found, preview) = try app.database.read { db in
-            (
-                try app.privacyFind(db, email: asked.email),
-                try app.privacyErase(
-                    db, email: asked.email, removing: false, dryRun: true, actor: user, actorName: user.email, why: asked.why)
-            )
+            (try app.privacyFind(db, email: asked.email), try app.privacyPreview(db, email: asked.email, removing: false))
         }
         // The search itself is recorded (who, why, the address's fingerprint), off the request's path.
         let fingerprint = app.addressFingerprint(asked.email)
-        try app.database.writeAndWait { db in
+        try await app.database.write { db in
             try StaffStore.record(
                 db, user: user, action: "privacy search", subject: "personal data",
                 detail: "address \(fingerprint); \(found.reduce(0) { $0 + $1.rows.count }) records; why: \(asked.why)")
@@ -167,15 +166,11 @@ struct PrivacyFeature: Feature {
         case .failure(let answer): return answer
         case .success(let ok): asked = ok
         }
-        guard request.form["confirm"] == "yes" else { return try search(request) }
+        guard request.form["confirm"] == "yes" else { return try await search(request) }
         let removing = request.form["remove"] == "yes"
         let user = session.user
-        let (outcomes, pictures) = try await app.database.write { db in
-            let outcomes = try app.privacyErase(
-                db, email: asked.email, removing: removing, dryRun: false, actor: user, actorName: user.email, why: asked.why)
-            return (outcomes, try app.unusedPictures(db))
-        }
-        app.forgetPictures(pictures)
+        let outcomes = try await app.eraseEverywhere(
+            email: asked.email, removing: removing, actor: user, actorName: user.email, why: asked.why)
         let t = app.t(request)
         return try page(
             request, session, state: FormState(), found: PrivacyViews.erased(outcomes, t: t))

@@ -47,55 +47,82 @@ public enum PersonalDataStore {
     }
 
     static func check(_ declaration: PersonalData) throws {
-        var names = [declaration.table, declaration.email] + declaration.columns + (declaration.order.map { [$0] } ?? [])
+        var names = [declaration.table, declaration.email, declaration.key] + declaration.columns + (declaration.order.map { [$0] } ?? [])
         if case .blank(let values) = declaration.erase { names += values.keys }
         guard names.allSatisfy(isIdentifier) else { throw DatabaseError.noSuchColumn(names.first { !isIdentifier($0) } ?? "") }
     }
 
-    /// What erasing an address would do, declaration by declaration: rows that go, rows kept
-    /// for the counts with the person's fields blanked, rows left (and why), rows taken out of
-    /// the counts when `removing` (staff chose to remove, not only anonymise).
-    public struct Outcome: Sendable, Equatable {
-        public let what: String
-        public let deleted: Int
-        public let blanked: Int
-        public let kept: Int
-        public let keptBecause: String
-        public let removed: Int
+    /// The rows of one declaration that hold an address, by their keys.
+    public struct Located: Sendable {
+        public let declaration: PersonalData
+        public let keys: [SQLValue]
     }
 
-    /// Erases (or, with `dryRun`, only counts) what every declaration holds of `email`, in one
-    /// transaction (the caller's). Blanked values are the declarations' own expressions;
-    /// `:now` stands for the current time.
-    public static func erase(
-        _ db: Connection, email: String, in declarations: [PersonalData], removing: Bool = false, dryRun: Bool = false
-    ) throws -> [Outcome] {
-        let address = email.lowercased()
-        var outcomes: [Outcome] = []
-        for declaration in declarations {
+    /// Every row that holds `email`, by key: read on a reader (a scan of a large table, the
+    /// outbox's messages, costs the writer nothing), then erased by key in small writes.
+    public static func locate(_ db: Connection, email: String, in declarations: [PersonalData]) throws -> [Located] {
+        try declarations.compactMap { declaration in
             try check(declaration)
-            let table = "\"\(declaration.table)\""
-            let condition = condition(declaration, db.dialect)
-            let count = try db.scalar("SELECT count(*) FROM \(table) WHERE \(condition)", address, as: Int.self) ?? 0
-            guard count > 0 else { continue }
-            var (deleted, blanked, kept, removed, because) = (0, 0, 0, 0, "")
-            if removing, let remove = declaration.remove {
-                removed = dryRun ? count : try remove(db, address)
+            let keys = try db.query(
+                "SELECT \"\(declaration.key)\" FROM \"\(declaration.table)\" WHERE \(condition(declaration, db.dialect))", email.lowercased()
+            ) { $0.value(at: 0) }
+            return keys.isEmpty ? nil : Located(declaration: declaration, keys: keys)
+        }
+    }
+
+    /// What erasing what `locate` found does (or would do): rows that go, rows kept for the
+    /// counts with the person's fields blanked, rows left (and why), rows taken out of the
+    /// counts when `removing` (staff chose to remove, not only anonymise).
+    public struct Outcome: Sendable, Equatable {
+        public let what: String
+        public var deleted = 0
+        public var blanked = 0
+        public var kept = 0
+        public var keptBecause = ""
+        public var removed = 0
+    }
+
+    /// What erasing would do, counted from what `locate` found.
+    public static func preview(_ located: [Located], removing: Bool) -> [Outcome] {
+        located.map { found in
+            var outcome = Outcome(what: found.declaration.what)
+            let count = found.keys.count
+            if removing, found.declaration.remove != nil {
+                outcome.removed = count
             } else {
-                switch declaration.erase {
-                case .delete:
-                    deleted = dryRun ? count : try db.run("DELETE FROM \(table) WHERE \(condition)", address)
-                case .blank(let values):
-                    blanked =
-                        dryRun ? count : try db.run("UPDATE \(table) SET \(assignments(values, db.dialect)) WHERE \(condition)", address)
-                case .keep(let why):
-                    (kept, because) = (count, why)
+                switch found.declaration.erase {
+                case .delete: outcome.deleted = count
+                case .blank: outcome.blanked = count
+                case .keep(let why): (outcome.kept, outcome.keptBecause) = (count, why)
                 }
             }
-            outcomes.append(
-                Outcome(what: declaration.what, deleted: deleted, blanked: blanked, kept: kept, keptBecause: because, removed: removed))
+            return outcome
         }
-        return outcomes
+    }
+
+    /// The largest batch of keys one write deals with.
+    public static let batch = 200
+
+    /// Erases one batch of one declaration's rows (at most `batch` keys), in the caller's
+    /// transaction. Blanked values are the declaration's own expressions; `:now` is the time.
+    public static func apply(_ db: Connection, _ declaration: PersonalData, keys: [SQLValue], removing: Bool) throws -> Outcome {
+        try check(declaration)
+        var outcome = Outcome(what: declaration.what)
+        guard !keys.isEmpty else { return outcome }
+        let table = "\"\(declaration.table)\""
+        let list = "\"\(declaration.key)\" IN (\(keys.map { _ in "?" }.joined(separator: ", ")))"
+        let parameters: [any SQLBindable] = keys
+        if removing, let remove = declaration.remove {
+            outcome.removed = try remove(db, keys.compactMap { if case .integer(let id) = $0 { id } else { nil } })
+            return outcome
+        }
+        switch declaration.erase {
+        case .delete: outcome.deleted = try db.run("DELETE FROM \(table) WHERE \(list)", parameters: parameters)
+        case .blank(let values):
+            outcome.blanked = try db.run("UPDATE \(table) SET \(assignments(values, db.dialect)) WHERE \(list)", parameters: parameters)
+        case .keep(let why): (outcome.kept, outcome.keptBecause) = (keys.count, why)
+        }
+        return outcome
     }
 
     /// The same as JSON: `{"email": …, "tables": [{"what", "table", "rows"}]}`, keys sorted.

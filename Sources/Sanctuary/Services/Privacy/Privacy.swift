@@ -59,20 +59,80 @@ extension Application {
         return data
     }
 
-    /// Erases (or counts, with `dryRun`) everything held about `email`, in the caller's
-    /// transaction, and records who did it and why (with the address's fingerprint, never the
-    /// address). Pictures it leaves unused are swept after, by `forgetPictures`.
-    public func privacyErase(
-        _ db: Connection, email: String, removing: Bool, dryRun: Bool, actor: StaffUser?, actorName: String, why: String
-    ) throws -> [PersonalDataStore.Outcome] {
-        let outcomes = try PersonalDataStore.erase(db, email: email, in: personalData, removing: removing, dryRun: dryRun)
-        if !dryRun {
-            let total = outcomes.reduce(0) { $0 + $1.deleted + $1.blanked + $1.removed }
-            try StaffStore.record(
-                db, user: actor, actor: actorName, action: removing ? "erase and remove" : "erase", subject: "personal data",
-                detail: "address \(addressFingerprint(email)); \(total) records; why: \(why)")
+    /// What erasing `email` would do (found on a reader).
+    public func privacyPreview(_ db: Connection, email: String, removing: Bool) throws -> [PersonalDataStore.Outcome] {
+        PersonalDataStore.preview(try PersonalDataStore.locate(db, email: email, in: personalData), removing: removing)
+    }
+
+    /// The writes an erasure takes: each declaration's rows in batches of keys.
+    func erasureBatches(_ located: [PersonalDataStore.Located]) -> [(PersonalData, [SQLValue])] {
+        located.flatMap { found in
+            stride(from: 0, to: found.keys.count, by: PersonalDataStore.batch).map {
+                (found.declaration, Array(found.keys[$0..<min($0 + PersonalDataStore.batch, found.keys.count)]))
+            }
         }
-        return outcomes
+    }
+
+    /// The outcomes of several batches, one line per kind of record.
+    static func merged(_ outcomes: [PersonalDataStore.Outcome]) -> [PersonalDataStore.Outcome] {
+        var merged: [PersonalDataStore.Outcome] = []
+        for o in outcomes {
+            if let i = merged.firstIndex(where: { $0.what == o.what }) {
+                merged[i].deleted += o.deleted
+                merged[i].blanked += o.blanked
+                merged[i].kept += o.kept
+                merged[i].removed += o.removed
+            } else {
+                merged.append(o)
+            }
+        }
+        return merged
+    }
+
+    /// The last write of an erasure: who did it and why, with the address's fingerprint (never
+    /// the address), and the pictures it left unused (their files go after, `forgetPictures`).
+    func finishErasure(
+        _ db: Connection, email: String, outcomes: [PersonalDataStore.Outcome], removing: Bool, actor: StaffUser?, actorName: String,
+        why: String
+    ) throws -> [Int64] {
+        let total = outcomes.reduce(0) { $0 + $1.deleted + $1.blanked + $1.removed }
+        try StaffStore.record(
+            db, user: actor, actor: actorName, action: removing ? "erase and remove" : "erase", subject: "personal data",
+            detail: "address \(addressFingerprint(email)); \(total) records; why: \(why)")
+        return try unusedPictures(db)
+    }
+
+    /// Erases everything held about `email`: found on a reader, erased by key in writes of a
+    /// few hundred rows (so the writer is never held long), recorded, pictures swept.
+    public func eraseEverywhere(
+        email: String, removing: Bool, actor: StaffUser? = nil, actorName: String, why: String
+    ) async throws -> [PersonalDataStore.Outcome] {
+        let located = try database.read { try PersonalDataStore.locate($0, email: email, in: personalData) }
+        var outcomes: [PersonalDataStore.Outcome] = []
+        for (declaration, keys) in erasureBatches(located) {
+            outcomes.append(try await database.write { try PersonalDataStore.apply($0, declaration, keys: keys, removing: removing) })
+        }
+        let merged = Self.merged(outcomes)
+        let pictures = try await database.write {
+            try self.finishErasure($0, email: email, outcomes: merged, removing: removing, actor: actor, actorName: actorName, why: why)
+        }
+        forgetPictures(pictures)
+        return merged
+    }
+
+    /// The same, waiting on this thread (the command line).
+    public func eraseEverywhereAndWait(email: String, removing: Bool, actorName: String, why: String) throws -> [PersonalDataStore.Outcome] {
+        let located = try database.read { try PersonalDataStore.locate($0, email: email, in: personalData) }
+        var outcomes: [PersonalDataStore.Outcome] = []
+        for (declaration, keys) in erasureBatches(located) {
+            outcomes.append(try database.writeAndWait { try PersonalDataStore.apply($0, declaration, keys: keys, removing: removing) })
+        }
+        let merged = Self.merged(outcomes)
+        let pictures = try database.writeAndWait {
+            try self.finishErasure($0, email: email, outcomes: merged, removing: removing, actor: nil, actorName: actorName, why: why)
+        }
+        forgetPictures(pictures)
+        return merged
     }
 
     /// Pictures no item uses any more (an erased story's photo): their rows, in the caller's
@@ -89,17 +149,5 @@ extension Application {
             try? FileManager.default.removeItem(atPath: mediaDirectory + "/\(id)")
             mediaFiles.forget(folder: String(id))
         }
-    }
-
-    /// An erasure from start to end, for the command line and the self-service link: erased
-    /// in one write, then the pictures' files.
-    public func eraseEverywhere(email: String, removing: Bool, actorName: String, why: String) throws -> [PersonalDataStore.Outcome] {
-        let (outcomes, pictures) = try database.writeAndWait { db in
-            let outcomes = try self.privacyErase(
-                db, email: email, removing: removing, dryRun: false, actor: nil, actorName: actorName, why: why)
-            return (outcomes, try self.unusedPictures(db))
-        }
-        forgetPictures(pictures)
-        return outcomes
     }
 }
