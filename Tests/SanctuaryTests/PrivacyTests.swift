@@ -178,6 +178,44 @@ final class PrivacyTests: XCTestCase {
             (FileManager.default.contents(atPath: path) ?? Data()).range(of: Data("other@example.org".utf8)) != nil, "the check can see")
     }
 
+    /// A supporter asks by themselves: the same answer for any address, a mailed link that
+    /// works once, the ZIP from its button; then erasure by another link.
+    func testASupporterGetsTheirDataAndIsForgottenByMailedLinks() throws {
+        XCTAssertEqual(try site.sign("waive-travel-loans", ["email": pat, "comment": "Pat's words"]).status, 303)
+        try press(pat, "/confirm/")
+        func ask(_ email: String, _ what: String) throws -> ClientResponse {
+            try site.post("/privacy/request", [("_csrf", try form("/privacy/request")), ("email", email), ("what", what)])
+        }
+        XCTAssertTrue(try site.get("/privacy").text.contains("/privacy/request"), "the notice leads to it")
+        XCTAssertEqual(try ask("nobody@example.org", "export").header("Location"), "/privacy/request/sent", "the same answer")
+        XCTAssertEqual(try ask(pat, "export").header("Location"), "/privacy/request/sent")
+        var link: String?
+        try waitUntil(timeout: 10) {
+            link = self.smtp.messages(to: self.pat).reversed().lazy.compactMap { $0.link(containing: "/privacy/request/") }.first
+            return link != nil
+        }
+        let path = String(try XCTUnwrap(link).dropFirst(site.app.config.publicBaseURL.count))
+        XCTAssertTrue(try site.get(path).text.contains("Download my data"))
+        let zip = try site.press(path)
+        XCTAssertEqual(zip.header("Content-Type"), "application/zip")
+        let archive = try Archive(data: Data(zip.body), accessMode: .read)
+        XCTAssertNotNil(archive["README.txt"])
+        XCTAssertEqual(try site.get(path).status, 200, "used once")
+        XCTAssertTrue(try site.get(path).text.contains("used"))
+
+        let count = try scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'")
+        XCTAssertEqual(try ask(pat, "erase").status, 303)
+        var eraseLink: String?
+        try waitUntil(timeout: 10) {
+            eraseLink = self.smtp.messages(to: self.pat).filter { $0.subject.contains("Erase") }.last?.link(containing: "/privacy/request/")
+            return eraseLink != nil
+        }
+        let erasePath = String(try XCTUnwrap(eraseLink).dropFirst(site.app.config.publicBaseURL.count))
+        XCTAssertTrue(try site.press(erasePath).text.contains("Your data is erased"))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM signatures WHERE email = '\(pat)' OR comment = 'Pat''s words'"), 0)
+        XCTAssertEqual(try scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'"), count)
+    }
+
     /// Removing (not only anonymising) takes the signature out of the counts, and check stays clean.
     func testRemovingASignatureTakesItOutOfEveryCount() throws {
         XCTAssertEqual(try site.sign("waive-travel-loans", ["email": pat]).status, 303)
@@ -213,6 +251,28 @@ final class PrivacyTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT signature_count FROM petitions WHERE slug = 'waive-travel-loans'"), before)
         XCTAssertTrue(try site.app.database.read { try CounterStore.differences($0) }.isEmpty)
         XCTAssertEqual(try due(dueDay.addingTimeInterval(60)), 0, "nothing left to do")
+    }
+
+    /// Client addresses are hashed with the day's random key: two days' hashes of one address
+    /// differ, a day's key is made a day ahead and gone once the day is over, and a second
+    /// application on the same database (another node) hashes alike.
+    func testClientHashesRotateDailyAndTheirKeysAreForgotten() throws {
+        let keys = site.app.clientHashes
+        let now = Date()
+        let tomorrow = now.addingTimeInterval(86_400)
+        XCTAssertEqual(keys.hash("203.0.113.9", now: now), keys.hash("203.0.113.9", now: now))
+        XCTAssertNotEqual(keys.hash("203.0.113.9", now: now), keys.hash("203.0.113.9", now: tomorrow), "not joinable across days")
+        XCTAssertNotEqual(keys.hash("203.0.113.9", now: now), site.app.serverKey.clientHash("203.0.113.9"), "not the lasting key")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM client_hash_keys"), 2, "today's and tomorrow's")
+
+        let other = ClientHashKeys(fallback: site.app.serverKey)
+        try other.refresh(site.app.database, now: now)
+        XCTAssertEqual(other.hash("203.0.113.9", now: now), keys.hash("203.0.113.9", now: now), "every node alike")
+
+        try keys.refresh(site.app.database, now: tomorrow)
+        let today = String(Timestamp.format(now).prefix(10))
+        XCTAssertEqual(try scalar("SELECT count(*) FROM client_hash_keys WHERE day = '\(today)'"), 0, "a past day's key is deleted")
+        XCTAssertEqual(try scalar("SELECT count(*) FROM client_hash_keys"), 2)
     }
 
     /// Every column whose name says it holds something about a person is declared by a feature

@@ -35,6 +35,8 @@ public final class Application: Sendable {
     }
     public let logger: Logger
     public let serverKey: ServerKey
+    /// The day's keys that client addresses are hashed with (`ClientHashKeys`).
+    public let clientHashes: ClientHashKeys
     public let formTokens: FormToken
     /// Public form posts (signatures, RSVPs, letters) per client address.
     public let actionLimiter: RateLimiter
@@ -111,9 +113,11 @@ public final class Application: Sendable {
         for name in applied { logger.info("applied migration \(name)") }
         languages = try Languages(directory: config.configDirectory.appendingPathComponent("locales"), timeZone: config.siteTimeZone)
         serverKey = try ServerKey.load(from: database)
+        clientHashes = ClientHashKeys(fallback: serverKey)
+        try clientHashes.refresh(database)
         formTokens = FormToken(key: serverKey)
         actionLimiter = RateLimiter(
-            capacity: config.signaturesPerMinute, per: 60, shared: Self.sharedBuckets(database, serverKey: serverKey, limiter: "actions"))
+            capacity: config.signaturesPerMinute, per: 60, shared: Self.sharedBuckets(database, hashes: clientHashes, limiter: "actions"))
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)
         passwordHasher = PasswordHasher(logN: config.passwordCost)
         resourcesDirectory = config.dataDirectory + "/resources"
@@ -328,13 +332,13 @@ public final class Application: Sendable {
 
     /// Where a rate limiter keeps its buckets: shared by every node on PostgreSQL, nil (this
     /// process's memory) on SQLite.
-    static func sharedBuckets(_ database: Database, serverKey: ServerKey, limiter: String) -> SharedRateBuckets? {
-        database.dialect == .postgres ? SharedRateBuckets(database, limiter: limiter, hash: { serverKey.clientHash($0) }) : nil
+    static func sharedBuckets(_ database: Database, hashes: ClientHashKeys, limiter: String) -> SharedRateBuckets? {
+        database.dialect == .postgres ? SharedRateBuckets(database, limiter: limiter, hash: { hashes.hash($0) }) : nil
     }
 
     /// A rate limiter, shared by every node on PostgreSQL.
     public func rateLimiter(_ name: String, capacity: Int, per period: TimeInterval) -> RateLimiter {
-        RateLimiter(capacity: capacity, per: period, shared: Self.sharedBuckets(database, serverKey: serverKey, limiter: name))
+        RateLimiter(capacity: capacity, per: period, shared: Self.sharedBuckets(database, hashes: clientHashes, limiter: name))
     }
 
     public func close() {

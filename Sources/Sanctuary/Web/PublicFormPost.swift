@@ -52,7 +52,7 @@ extension Application {
             if case .limited(let retryAfter) = actionLimiter.take(request.clientKey) {
                 return ErrorPages.rateLimited(self, request, retryAfter: retryAfter)
             }
-            return try await accept(input, serverKey.clientHash(request.clientKey))
+            return try await accept(input, clientHashes.hash(request.clientKey))
         }
     }
 }

@@ -25,7 +25,8 @@ struct AccountsFeature: Feature {
                 due: { try $0.query("SELECT id FROM audit_log WHERE created_at < ? ORDER BY id", cutoff($1)) { $0.int64(at: 0) } },
                 apply: { db, ids in
                     guard !ids.isEmpty else { return 0 }
-                    return try db.run("DELETE FROM audit_log WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", parameters: ids)
+                    return try db.run(
+                        "DELETE FROM audit_log WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", parameters: ids)
                 })
         ]
     }

@@ -102,7 +102,7 @@ struct AdminFeature: Feature {
         // Always run the KDF, so a missing account takes as long as a wrong password.
         let verified = PasswordHasher.verify(password, against: found?.1 ?? dummyHash.value) && found != nil
         guard verified, let user = found?.0, !user.disabled else {
-            let clientHash = app.serverKey.clientHash(request.clientKey)
+            let clientHash = app.clientHashes.hash(request.clientKey)
             if let user = found?.0 {
                 try await app.database.write { db in
                     try StaffStore.record(db, user: user, action: "login_failed", clientHash: clientHash)
@@ -113,7 +113,7 @@ struct AdminFeature: Feature {
         loginsByAddress.giveBack(request.clientKey)
         loginsByAccount.giveBack(email)
         let old = request.cookies[AdminAuth.cookieName]
-        let clientHash = app.serverKey.clientHash(request.clientKey)
+        let clientHash = app.clientHashes.hash(request.clientKey)
         // A hash made with other parameters than the configured ones is remade now, so every
         // account costs the same to check (and a raised cost reaches old accounts).
         let stored = found.flatMap { PasswordHasher.parse($0.1) }

@@ -51,7 +51,7 @@ struct SecondFactorFeature: Feature {
         }
         if case .limited(let wait) = limiter.take(user.email) { return ErrorPages.rateLimited(app, request, retryAfter: wait) }
         let typed = String((form["code"] ?? "").prefix(64))
-        let clientHash = app.serverKey.clientHash(request.clientKey)
+        let clientHash = app.clientHashes.hash(request.clientKey)
         let old = request.cookies[AdminAuth.cookieName]
         let outcome = try await app.database.write { db -> String? in
             guard let method = try SecondFactorStore.verify(db, userID: user.id, typed: typed) else {

@@ -58,7 +58,13 @@ struct PrivacyFeature: Feature {
 
     func sitemap(_ db: Connection) throws -> [String] { ["/privacy"] }
 
-    func jobs() -> [ScheduledJob] { [ScheduledJob("retention", .housekeeping) { try app.enforceRetention() }] }
+    func jobs() -> [ScheduledJob] {
+        [
+            ScheduledJob("retention", .housekeeping) { try app.enforceRetention() },
+            // Every node keeps the day's keys in memory; the next day's is made a day ahead.
+            ScheduledJob("client hash keys", .every(600), onEveryNode: true) { try app.clientHashes.refresh(app.database) },
+        ]
+    }
 
     func register() {
         app.router.get("/privacy", notice)
@@ -66,6 +72,7 @@ struct PrivacyFeature: Feature {
         app.router.post("/admin/privacy/search", async: search)
         app.router.post("/admin/privacy/export", async: export)
         app.router.post("/admin/privacy/erase", async: erase)
+        registerRequests()
     }
 
     /// The address and reason a privacy form carries, checked; or the answer to give.

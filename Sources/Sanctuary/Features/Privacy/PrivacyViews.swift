@@ -105,6 +105,28 @@ enum PrivacyViews {
             """
     }
 
+    /// `/privacy/request`: an address, and what the person wants.
+    static func request(state: FormState, csrf: String, t: Localizer) -> HTML {
+        let choices: [HTML] = ["export", "erase"].map { what in
+            """
+            <div class="checkbox field"><input type="radio" id="what-\(what)" name="what" value="\(what)"\(state["what"] == what ? HTML(trusted: " checked") : .empty)>\
+            <label for="what-\(what)">\(t("privacy.request.what.\(what)"))</label></div>
+            """
+        }
+        return """
+            <section class="narrow">
+            \(Form.errorSummary(state, title: t("form.error_summary"), order: ["email"]))
+            <h1>\(t("privacy.request.title"))</h1>
+            <p class="lede">\(t("privacy.request.lede"))</p>
+            \(Form.form(action: t.path("/privacy/request"), csrf: csrf, visitor: t, """
+                \(Form.input(Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "email", maxLength: 254), state, t: t))
+                <fieldset class="field"><legend>\(t("privacy.request.what"))</legend>\(choices)</fieldset>
+                \(Form.submit(t("privacy.request.submit")))
+                """))
+            </section>
+            """
+    }
+
     /// `/privacy`: what each form collects, why, for how long, and who to ask.
     static func notice(site: String, contact: String, retention: [String], backups: String, t: Localizer) -> HTML {
         let forms = ["signatures", "rsvps", "letters", "updates", "stories"].map { "<li>\(t("privacy.notice.form.\($0)"))</li>" as HTML }
@@ -121,6 +143,7 @@ enum PrivacyViews {
             <p>\(backups)</p>
             <h2>\(t("privacy.notice.rights"))</h2>
             <p>\(t("privacy.notice.rights.body"))</p>
+            <p><a class="button" href="\(t.path("/privacy/request"))">\(t("privacy.notice.request"))</a></p>
             \(contact.isEmpty ? HTML.empty : "<p>\(t("privacy.notice.contact")) <a href=\"mailto:\(contact)\">\(contact)</a></p>")
             </article>
             """

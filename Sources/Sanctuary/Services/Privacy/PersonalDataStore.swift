@@ -64,7 +64,8 @@ public enum PersonalDataStore {
         try declarations.compactMap { declaration in
             try check(declaration)
             let keys = try db.query(
-                "SELECT \"\(declaration.key)\" FROM \"\(declaration.table)\" WHERE \(condition(declaration, db.dialect))", email.lowercased()
+                "SELECT \"\(declaration.key)\" FROM \"\(declaration.table)\" WHERE \(condition(declaration, db.dialect))",
+                email.lowercased()
             ) { $0.value(at: 0) }
             return keys.isEmpty ? nil : Located(declaration: declaration, keys: keys)
         }

@@ -121,7 +121,8 @@ extension Application {
     }
 
     /// The same, waiting on this thread (the command line).
-    public func eraseEverywhereAndWait(email: String, removing: Bool, actorName: String, why: String) throws -> [PersonalDataStore.Outcome] {
+    public func eraseEverywhereAndWait(email: String, removing: Bool, actorName: String, why: String) throws -> [PersonalDataStore.Outcome]
+    {
         let located = try database.read { try PersonalDataStore.locate($0, email: email, in: personalData) }
         var outcomes: [PersonalDataStore.Outcome] = []
         for (declaration, keys) in erasureBatches(located) {
