@@ -275,6 +275,24 @@ final class PrivacyTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM client_hash_keys"), 2)
     }
 
+    /// Rotating backups older than `backup.max_age_days` go, however many `backup.keep` allows,
+    /// and never the newest: an erased record lives on in backups no longer than that.
+    func testOldBackupsAreForgotten() throws {
+        let folder = makeTemporaryDirectory().path
+        let now = Date()
+        for days in [40, 31, 29, 1] {
+            let path = folder + "/" + BackupStore.name(at: now.addingTimeInterval(-Double(days) * 86_400))
+            FileManager.default.createFile(atPath: path, contents: Data("backup".utf8))
+            try FileManager.default.setAttributes(
+                [.modificationDate: now.addingTimeInterval(-Double(days) * 86_400)], ofItemAtPath: path)
+        }
+        BackupStore.forgetOld(in: folder, maxAgeDays: 30, now: now)
+        XCTAssertEqual(BackupStore.rotating(in: folder).count, 2, "the 29-day and the 1-day backups stay")
+        BackupStore.forgetOld(in: folder, maxAgeDays: 1, now: now.addingTimeInterval(90 * 86_400))
+        XCTAssertEqual(BackupStore.rotating(in: folder).count, 1, "never the newest")
+        XCTAssertTrue(try site.get("/privacy").text.contains("for up to 7 days") || site.app.config.backupEveryHours == 0)
+    }
+
     /// Every column whose name says it holds something about a person is declared by a feature
     /// (or listed here with why it is not a supporter's): a migration that adds one without a
     /// declaration fails here.

@@ -68,6 +68,9 @@ public struct AppConfig: Sendable {
     public var backupEveryHours = 24.0
     /// How many rotating backups are kept; older ones are removed.
     public var backupKeep = 7
+    /// Rotating backups older than this go, however many `backup.keep` allows: an erased
+    /// record lives on in backups no longer (`backup.max_age_days`).
+    public var backupMaxAgeDays = 30
     /// `GET /metrics` answers loopback, or a request with `Authorization: Bearer` this token.
     public var metricsToken: String?
 
@@ -352,6 +355,7 @@ public struct AppConfig: Sendable {
         case "backup.every_hours":
             backupEveryHours = try number(0...8_760, "a number of hours (0: no backups) from")
         case "backup.keep": backupKeep = try integer(1...10_000)
+        case "backup.max_age_days": backupMaxAgeDays = try integer(1...3650)
         case "metrics_token":
             // Any non-empty text; deploy/README.md asks for 16 or more random characters.
             metricsToken = text.isEmpty ? nil : text

@@ -240,7 +240,7 @@ public final class Application: Sendable {
         if config.backupEveryHours > 0 && !config.isPostgres {
             let schedule = BackupSchedule(
                 databasePath: config.databasePath, folder: config.backupDirectory, everyHours: config.backupEveryHours,
-                keep: config.backupKeep, logger: logger,
+                keep: config.backupKeep, maxAgeDays: config.backupMaxAgeDays, logger: logger,
                 failures: metrics.makeCounter(
                     descriptor: MetricNameDescriptor(
                         namespace: "sanctuary", metricName: "backup_failures", unitName: "total",

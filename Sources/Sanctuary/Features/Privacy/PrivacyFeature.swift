@@ -203,7 +203,7 @@ struct PrivacyFeature: Feature {
     func backupLine(_ t: Localizer) -> String {
         let c = app.config
         guard c.backupEveryHours > 0 else { return t("privacy.backups.none") }
-        let days = max(1, Int((c.backupEveryHours * Double(c.backupKeep) / 24).rounded(.up)))
+        let days = min(c.backupMaxAgeDays, max(1, Int((c.backupEveryHours * Double(c.backupKeep) / 24).rounded(.up))))
         return t("privacy.backups.days", ["days": String(days)])
     }
 

@@ -79,14 +79,29 @@ public enum BackupStore {
     /// Takes a rotating backup into `folder` (made 0700) and removes the oldest beyond `keep`.
     /// Answers the new file's path.
     @discardableResult
-    public static func rotate(databasePath: String, folder: String, keep: Int, now: Date = Date()) throws -> (String, Made) {
+    public static func rotate(
+        databasePath: String, folder: String, keep: Int, maxAgeDays: Int = 30, now: Date = Date()
+    ) throws -> (String, Made) {
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         chmod(folder, 0o700)
         let path = folder + "/" + name(at: now)
         let report = try backup(databasePath: databasePath, to: path)
         let all = rotating(in: folder)
         for old in all.dropLast(max(1, keep)) { unlink(folder + "/" + old) }
+        forgetOld(in: folder, maxAgeDays: maxAgeDays, now: now)
         return (path, report)
+    }
+
+    /// Rotating backups older than `maxAgeDays` go, however many `keep` allows (never the
+    /// newest): a record erased from the site lives on in backups no longer than that.
+    static func forgetOld(in folder: String, maxAgeDays: Int, now: Date = Date()) {
+        let cutoff = now.addingTimeInterval(-Double(maxAgeDays) * 86_400)
+        for old in rotating(in: folder).dropLast() {
+            let path = folder + "/" + old
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff {
+                unlink(path)
+            }
+        }
     }
 
     // MARK: Restoring
@@ -179,12 +194,17 @@ final class BackupSchedule: Sendable {
     private let databasePath: String
     private let folder: String
     private let keep: Int
+    private let maxAgeDays: Int
     private let interval: TimeInterval
     private let logger: Logger
     private let failures: Prometheus.Counter
     private let thread = TimedThread(name: "sanctuary-bkup")
 
-    init(databasePath: String, folder: String, everyHours: Double, keep: Int, logger: Logger, failures: Prometheus.Counter) {
+    init(
+        databasePath: String, folder: String, everyHours: Double, keep: Int, maxAgeDays: Int, logger: Logger,
+        failures: Prometheus.Counter
+    ) {
+        self.maxAgeDays = maxAgeDays
         self.failures = failures
         self.databasePath = databasePath
         self.folder = folder
@@ -205,7 +225,8 @@ final class BackupSchedule: Sendable {
             if due <= Date() {
                 let started = Date()
                 do {
-                    let (path, made) = try BackupStore.rotate(databasePath: databasePath, folder: folder, keep: keep)
+                    let (path, made) = try BackupStore.rotate(
+                        databasePath: databasePath, folder: folder, keep: keep, maxAgeDays: maxAgeDays)
                     let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
                     logger.info("backup written to \(path): \(made.description), integrity ok, in \(seconds) s")
                 } catch {
