@@ -54,6 +54,8 @@ public struct AppConfig: Sendable {
     public var signatureRetentionMonths = 6
     /// Days after an event before its registrations are anonymised (`privacy.rsvp_days`).
     public var rsvpRetentionDays = 90
+    /// Days a sent (or given-up) message stays in the outbox (`privacy.mail_days`).
+    public var mailRetentionDays = 30
     /// Months the audit log keeps an entry (`privacy.audit_months`).
     public var auditRetentionMonths = 24
     /// The access log writes whole client addresses, not their network (`access_log_full_addresses`).
@@ -311,6 +313,7 @@ public struct AppConfig: Sendable {
         case "privacy.signature_months": signatureRetentionMonths = try integer(1...120)
         case "privacy.rsvp_days": rsvpRetentionDays = try integer(1...3650)
         case "privacy.audit_months": auditRetentionMonths = try integer(1...120)
+        case "privacy.mail_days": mailRetentionDays = try integer(1...3650)
         case "access_log_full_addresses": accessLogFullAddresses = try boolean()
         case "mail.smtp_url":
             if text.isEmpty {

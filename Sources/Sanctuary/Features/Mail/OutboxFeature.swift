@@ -55,10 +55,17 @@ struct OutboxFeature: Feature {
     }
 
     func jobs() -> [ScheduledJob] {
-        [
-            .purge(
-                "old mails and expired links", app, isDue: { try OutboxStore.purgeIsDue($0) },
-                purge: { try OutboxStore.purge($0) })
+        [.purge("expired links", app, isDue: { try OutboxStore.purgeIsDue($0) }, purge: { try OutboxStore.purge($0) })]
+    }
+
+    /// Sent (or given-up) mail leaves the outbox `privacy.mail_days` after it was written.
+    func retention() -> [RetentionRule] {
+        let days = app.config.mailRetentionDays
+        let cutoff: @Sendable (Date) -> String = { Timestamp.format($0.addingTimeInterval(-Double(days) * 86_400)) }
+        return [
+            RetentionRule(
+                "mail sent or given up on \(days) days ago, deleted", due: { try OutboxStore.done($0, before: cutoff($1)) },
+                apply: { try OutboxStore.delete($0, done: $1) })
         ]
     }
 

@@ -192,7 +192,7 @@ struct PrivacyFeature: Feature {
             t("privacy.keep.rsvps", ["days": String(c.rsvpRetentionDays)]),
             t("privacy.keep.letters", ["days": String(c.letterRetentionDays)]),
             t("privacy.keep.stories", ["days": String(c.storyRetentionDays)]),
-            t("privacy.keep.mail", ["days": String(Int(OutboxStore.retentionDays))]),
+            t("privacy.keep.mail", ["days": String(c.mailRetentionDays)]),
             t("privacy.keep.subscribers"),
             t("privacy.keep.audit", ["months": String(c.auditRetentionMonths)]),
             t(c.accessLogFullAddresses ? "privacy.keep.access_log_full" : "privacy.keep.access_log"),

@@ -312,26 +312,34 @@ public enum OutboxStore {
         try db.scalar("SELECT coalesce(max(id), 0) FROM outbox", as: Int64.self) ?? 0
     }
 
-    /// Mail keeps personal data and live links: a message leaves the outbox 30 days after it
-    /// was sent or given up on; tokens a day after they expire.
+    /// Mail keeps personal data and live links: by default a message leaves the outbox 30
+    /// days after it was sent or given up on (`privacy.mail_days`); tokens a day after they expire.
     public static let retentionDays = 30.0
 
-    /// Whether any of that is due (checked on a reader: a write ends every cached page).
-    public static func purgeIsDue(_ db: Connection, now: Date = Date()) throws -> Bool {
-        let cutoff = Timestamp.format(now.addingTimeInterval(-retentionDays * 86_400))
-        let tokens = Timestamp.format(now.addingTimeInterval(-86_400))
-        return try db.scalar(
-            """
-            SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?)
-                OR EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)
-            """, cutoff, tokens, as: Int.self) == 1
+    /// Messages sent or given up on before `before` (read on a reader, deleted by id in batches:
+    /// a busy day's million confirmations never hold the writer at once).
+    static func done(_ db: Connection, before: String) throws -> [Int64] {
+        try db.query("SELECT id FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?", before) {
+            $0.int64(at: 0)
+        }
     }
 
-    /// Deletes what `purgeIsDue` found; answers how many rows went.
+    static func delete(_ db: Connection, done ids: [Int64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        return try db.run(
+            "DELETE FROM outbox WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND state IN \(OutboxState.done.sqlList)",
+            parameters: ids)
+    }
+
+    /// Whether links expired more than a day ago wait to go (on a reader: a write ends every cached page).
+    public static func purgeIsDue(_ db: Connection, now: Date = Date()) throws -> Bool {
+        let tokens = Timestamp.format(now.addingTimeInterval(-86_400))
+        return try db.scalar("SELECT EXISTS (SELECT 1 FROM mail_tokens WHERE expires_at < ?)", tokens, as: Int.self) == 1
+    }
+
+    /// Deletes the links `purgeIsDue` found; answers how many went.
     public static func purge(_ db: Connection, now: Date = Date()) throws -> Int {
-        let cutoff = Timestamp.format(now.addingTimeInterval(-retentionDays * 86_400))
-        let mails = try db.run("DELETE FROM outbox WHERE state IN \(OutboxState.done.sqlList) AND created_at < ?", cutoff)
-        return mails + (try MailTokenStore.purgeExpired(db, now: now))
+        try MailTokenStore.purgeExpired(db, now: now)
     }
 
     /// The kinds whose repeats to one address are capped (`recentCount`), as the partial
