@@ -280,6 +280,44 @@ final class StoriesTests: XCTestCase {
             try scalar("SELECT count(*) FROM stories WHERE id = \(anonymous) AND erased_at IS NULL"), 1, "the published one stays")
     }
 
+    /// Staff turn and crop a story's photo: made again from its largest copy, the old copies
+    /// gone, each change audited; a crop out of bounds is refused with a word.
+    func testStaffTurnAndCropThePhoto() throws {
+        let organizer = try staff()
+        XCTAssertEqual(try tell([:], photo: ("p.jpg", try phonePhoto(width: 640, height: 480))).status, 303)
+        let link = try XCTUnwrap(smtp.waitForMessages(to: "maryam@example.org").first?.link(containing: "/stories/confirm/"))
+        XCTAssertEqual(try site.press(path(link)).status, 303)
+        let id = Int64(try scalar("SELECT id FROM stories WHERE email = 'maryam@example.org'"))
+        func size() throws -> (Int, Int) {
+            (
+                try scalar("SELECT m.width FROM media m JOIN stories s ON s.media_id = m.id WHERE s.id = \(id)"),
+                try scalar("SELECT m.height FROM media m JOIN stories s ON s.media_id = m.id WHERE s.id = \(id)")
+            )
+        }
+        XCTAssertTrue(try size() == (640, 480))
+        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/stories/\(id)", headers: organizer).text))
+        let before = try mediaFolders()
+        XCTAssertEqual(
+            try site.post("/admin/stories/\(id)/rotate", [("_csrf", csrf), ("direction", "right")], headers: organizer).status, 303)
+        let turned = try size()
+        XCTAssertTrue(turned == (480, 640), "\(turned)")
+        XCTAssertEqual(try mediaFolders().count, before.count, "the old copies went")
+        XCTAssertEqual(
+            try site.post(
+                "/admin/stories/\(id)/crop", [("_csrf", csrf), ("left", "25"), ("top", "0"), ("right", "25"), ("bottom", "40")],
+                headers: organizer
+            ).status, 303)
+        let cropped = try size()
+        XCTAssertTrue(cropped == (240, 384), "\(cropped)")
+        let refused = try site.post(
+            "/admin/stories/\(id)/crop", [("_csrf", csrf), ("left", "90"), ("top", "0"), ("right", "0"), ("bottom", "0")],
+            headers: organizer)
+        XCTAssertEqual(refused.status, 422)
+        XCTAssertTrue(refused.text.contains("from 0 to 45"))
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM audit_log WHERE subject = 'story #\(id)' AND action IN ('rotate photo', 'crop photo')"), 2)
+    }
+
     /// New confirmed stories reach moderators once a day, except those who turned it off.
     func testTheDailyDigestGoesToModeratorsWhoWantIt() throws {
         let organizer = try staff()

@@ -18,6 +18,7 @@ extension StoriesFeature {
         app.router.post("/admin/stories/{id}/unpublish", async: { try await act($0, .unpublish) })
         app.router.post("/admin/stories/{id}/decline", async: { try await act($0, .decline) })
         app.router.post("/admin/stories/{id}/rotate", async: rotate)
+        app.router.post("/admin/stories/{id}/crop", async: crop)
     }
 
     /// Stories waiting for staff, on the dashboard.
@@ -151,41 +152,72 @@ extension StoriesFeature {
         return .redirect(to: "/admin/stories/\(id)?saved=1")
     }
 
-    /// `POST /admin/stories/{id}/rotate` (`direction` left or right): the photo made again,
-    /// turned, from its largest copy; the old copies go.
+    /// `POST /admin/stories/{id}/rotate` (`direction` left or right): the photo turned a quarter.
     func rotate(_ request: Request) async throws -> Response {
+        let right = request.form["direction"] != "left"
+        // EXIF orientation 6 turns a picture a quarter to the right, 8 to the left.
+        return try await remake(request, action: "rotate photo", detail: right ? "right" : "left") { $0.oriented(right ? 6 : 8) }
+    }
+
+    /// `POST /admin/stories/{id}/crop`: the photo trimmed by a share of each side (`left`,
+    /// `top`, `right`, `bottom`, in percent, at most 45 each): a face or a street sign cut out.
+    func crop(_ request: Request) async throws -> Response {
+        let form = request.form
+        var trims: [Int] = []
+        for side in ["left", "top", "right", "bottom"] {
+            let value = (form[side] ?? "0").trimmingCharacters(in: .whitespaces)
+            guard let percent = Int(value.isEmpty ? "0" : value), (0...45).contains(percent) else {
+                return try moderationPage(
+                    request, try AdminAuth.requirePost(app, request, .stories), id: try Int64(request.parameter("id")).orNotFound(),
+                    state: FormState(values: [:], errors: ["crop": app.t(request)("admin.stories.error.crop")]),
+                    status: .unprocessableContent)
+            }
+            trims.append(percent)
+        }
+        let (left, top, right, bottom) = (trims[0], trims[1], trims[2], trims[3])
+        return try await remake(request, action: "crop photo", detail: "\(left)% \(top)% \(right)% \(bottom)%") { picture in
+            let x = picture.width * left / 100
+            let y = picture.height * top / 100
+            let width = max(1, picture.width - x - picture.width * right / 100)
+            let height = max(1, picture.height - y - picture.height * bottom / 100)
+            return picture.cropped(x: x, y: y, width: width, height: height)
+        }
+    }
+
+    /// A story's photo made again from its largest copy through `change`, on the image
+    /// workers; the new copies replace the old (which go), in the audit log as `action`.
+    func remake(
+        _ request: Request, action: String, detail: String, _ change: @escaping @Sendable (Bitmap) -> Bitmap
+    ) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .stories)
         let id = try Int64(request.parameter("id")).orNotFound()
-        let right = request.form["direction"] != "left"
         guard let media = try app.database.read({ try MediaStore.of($0, .stories, id: id) }) else { throw HTTPError.notFound }
         let largest = media.sizes.last ?? media.width
         let path = app.mediaDirectory + "/\(media.id)/\(media.name)-\(largest).\(media.fileExtension)"
         guard let data = FileManager.default.contents(atPath: path) else { throw HTTPError.notFound }
         let name = media.name
-        // EXIF orientation 6 turns a picture a quarter to the right, 8 to the left.
-        let turned = try await app.imageWorkers.run { () throws -> MediaRenditions in
-            let picture = try ImageCodec.decode([UInt8](data)).oriented(right ? 6 : 8)
+        let changed = try await app.imageWorkers.run { () throws -> MediaRenditions in
+            let picture = change(try ImageCodec.decode([UInt8](data)))
             let bytes = picture.hasTransparency ? try ImageCodec.encodePNG(picture) : try ImageCodec.encodeJPEG(picture, quality: 92)
             return try MediaRenditions.make(bytes, name: name)
         }
         let staging = app.mediaDirectory + "/.new-" + SecretToken.make()
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        do { try turned.write(to: staging) } catch {
+        do { try changed.write(to: staging) } catch {
             try? FileManager.default.removeItem(atPath: staging)
             throw error
         }
         let user = session.user
         let words = MediaForm.Words(alt: media.alt, caption: media.caption, credit: media.credit)
         let newID = try await app.database.write { db -> Int64 in
-            let newID = try MediaStore.insert(db, turned, name: name, words: words, by: user.email)
+            let newID = try MediaStore.insert(db, changed, name: name, words: words, by: user.email)
             try StoryStore.setMedia(db, id: id, mediaID: newID)
             try MediaStore.delete(db, id: media.id)
-            try StaffStore.record(db, user: user, action: "rotate photo", subject: "story #\(id)", detail: right ? "right" : "left")
+            try StaffStore.record(db, user: user, action: action, subject: "story #\(id)", detail: detail)
             return newID
         }
         if rename(staging, app.mediaDirectory + "/\(newID)") != 0 { try? FileManager.default.removeItem(atPath: staging) }
-        try? FileManager.default.removeItem(atPath: app.mediaDirectory + "/\(media.id)")
-        app.mediaFiles.forget(folder: String(media.id))
+        app.forgetPictures([media.id])
         return .redirect(to: "/admin/stories/\(id)?saved=1")
     }
 

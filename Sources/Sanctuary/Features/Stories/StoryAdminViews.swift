@@ -56,6 +56,11 @@ enum StoryAdminViews {
         let hidden: HTML = "<input type=\"hidden\" name=\"_csrf\" value=\"\(csrf)\">"
         let edited = story.body != story.bodyOriginal || story.caption != story.captionOriginal
         let choices = [("", t("admin.stories.no_campaign"))] + campaigns.map { (String($0.0), $0.1) }
+        let cropFields: [HTML] = ["left", "top", "right", "bottom"].map { side in
+            Form.input(
+                Form.Field(name: side, label: t("admin.stories.crop.\(side)"), type: "number", inputMode: "numeric"),
+                FormState(values: [side: "0"]), t: t)
+        }
         let photo: HTML =
             media.map { media in
                 """
@@ -66,7 +71,15 @@ enum StoryAdminViews {
                 <form method="post" action="\(t.path("/admin/stories/\(id)/rotate"))">\(hidden)<input type="hidden" name="direction" value="left"><button type="submit" class="button secondary">\(t("admin.stories.rotate_left"))</button></form>
                 <form method="post" action="\(t.path("/admin/stories/\(id)/rotate"))">\(hidden)<input type="hidden" name="direction" value="right"><button type="submit" class="button secondary">\(t("admin.stories.rotate_right"))</button></form>
                 <a class="button secondary" href="\(t.path("/admin/stories/\(id)/image"))">\(t("admin.stories.replace_photo"))</a>
-                </div></section>
+                </div>
+                <form method="post" action="\(t.path("/admin/stories/\(id)/crop"))" novalidate>\(hidden)
+                <fieldset class="field\(form.errors["crop"] != nil ? HTML(trusted: " has-error") : .empty)" id="f-crop"><legend>\(t("admin.stories.crop"))</legend>
+                <p class="hint">\(t("admin.stories.crop.hint"))</p>
+                \(form.errors["crop"].map { "<p class=\"error\">\($0)</p>" as HTML })
+                \(cropFields)
+                </fieldset>
+                <div class="actions"><button type="submit" class="button secondary">\(t("admin.stories.crop.submit"))</button></div>
+                </form></section>
                 """
             } ?? .empty
         let publish: HTML =
