@@ -95,35 +95,75 @@ public struct Bitmap: Sendable, Equatable {
         let newWidth = max(1, min(newWidth, width))
         let newHeight = max(1, min(newHeight, height))
         if newWidth == width && newHeight == height { return self }
-        let columns = Self.contributions(from: width, to: newWidth)
-        let rows = Self.contributions(from: height, to: newHeight)
-        // Horizontal pass: height × newWidth, in Float.
-        var horizontal = [Float](repeating: 0, count: height * newWidth * channels)
+        let columns = Taps(from: width, to: newWidth)
+        let rows = Taps(from: height, to: newHeight)
+        let channels = self.channels
+        let rowLength = newWidth * channels
+        // Horizontal pass: height × newWidth, in Float. Flat tap tables and raw buffers: the
+        // loops touch no reference counts (they once cost more than the arithmetic).
+        var horizontal = [Float](repeating: 0, count: height * rowLength)
         pixels.withUnsafeBufferPointer { source in
-            for y in 0..<height {
-                let sourceRow = y * width * channels
-                let targetRow = y * newWidth * channels
-                for (x, taps) in columns.enumerated() {
-                    for c in 0..<channels {
-                        var sum: Float = 0
-                        for tap in taps { sum += Float(source[sourceRow + tap.index * channels + c]) * tap.weight }
-                        horizontal[targetRow + x * channels + c] = sum
+            horizontal.withUnsafeMutableBufferPointer { target in
+                columns.start.withUnsafeBufferPointer { start in
+                    columns.index.withUnsafeBufferPointer { index in
+                        columns.weight.withUnsafeBufferPointer { weight in
+                            for y in 0..<height {
+                                let sourceRow = y * width * channels
+                                let targetRow = y * rowLength
+                                for x in 0..<newWidth {
+                                    for c in 0..<channels {
+                                        var sum: Float = 0
+                                        for k in start[x]..<start[x + 1] {
+                                            sum += Float(source[sourceRow + index[k] * channels + c]) * weight[k]
+                                        }
+                                        target[targetRow + x * channels + c] = sum
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
-        // Vertical pass.
+        // Vertical pass: each output row the weighted sum of the rows it covers, a row at a time.
         var out = [UInt8](repeating: 0, count: newWidth * newHeight * channels)
-        let rowLength = newWidth * channels
-        for (y, taps) in rows.enumerated() {
-            let target = y * rowLength
-            for i in 0..<rowLength {
-                var sum: Float = 0
-                for tap in taps { sum += horizontal[tap.index * rowLength + i] * tap.weight }
-                out[target + i] = UInt8(min(255, max(0, (sum + 0.5).rounded(.down))))
+        var sums = [Float](repeating: 0, count: rowLength)
+        horizontal.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                sums.withUnsafeMutableBufferPointer { sum in
+                    for y in 0..<newHeight {
+                        for i in 0..<rowLength { sum[i] = 0 }
+                        for k in rows.start[y]..<rows.start[y + 1] {
+                            let row = rows.index[k] * rowLength
+                            let w = rows.weight[k]
+                            for i in 0..<rowLength { sum[i] += source[row + i] * w }
+                        }
+                        let targetRow = y * rowLength
+                        // Sums are never negative: truncating `sum + 0.5` rounds to nearest.
+                        for i in 0..<rowLength { target[targetRow + i] = UInt8(min(255, max(0, Int(sum[i] + 0.5)))) }
+                    }
+                }
             }
         }
         return Bitmap(width: newWidth, height: newHeight, channels: channels, pixels: out)
+    }
+
+    /// For each output index, the input indices it covers and their weights, flat: output `i`
+    /// reads `index[start[i]..<start[i + 1]]` with the same `weight`s (summing to 1).
+    struct Taps {
+        var start: [Int] = [0]
+        var index: [Int] = []
+        var weight: [Float] = []
+
+        init(from size: Int, to newSize: Int) {
+            for taps in Bitmap.contributions(from: size, to: newSize) {
+                for tap in taps {
+                    index.append(tap.index)
+                    weight.append(tap.weight)
+                }
+                start.append(index.count)
+            }
+        }
     }
 
     /// For each output index, the input indices it covers and their weights (summing to 1).
