@@ -74,7 +74,8 @@ final class PrivacyTests: XCTestCase {
                 ("city", "Ottawa"), ("postal_code", "K1A 0B1"), ("personal", "My words"), ("consent_updates", "yes"),
             ])
         XCTAssertEqual(letter.status, 303)
-        try press(email, "/updates/confirm/")
+        // Sent by the site to the minister, replying to the sender; its link also joins the list.
+        try press(email, "/letters/stca-minister/send/")
         let token = try form("/stories/new")
         let boundary = "----privacy"
         let body = FormHelper.multipart(
@@ -101,6 +102,10 @@ final class PrivacyTests: XCTestCase {
     }
 
     func testOneSearchFindsAPersonEverywhereTheExportHoldsOnlyThemAndErasureLeavesNoTrace() throws {
+        try site.app.database.writeAndWait { db in
+            try db.run(
+                "UPDATE letter_campaigns SET delivery = 'site', recipient_email = 'minister@example.org' WHERE slug = 'stca-minister'")
+        }
         try actEverywhere(pat, name: "Patricia")
         try actEverywhere("other@example.org", name: "Olivia")
         let staff = try admin()
@@ -115,7 +120,7 @@ final class PrivacyTests: XCTestCase {
         XCTAssertEqual(found.status, 200)
         for kind in [
             "petition signatures", "event registrations", "letters to representatives", "subscriptions to updates", "stories and photos",
-            "mail waiting or sent",
+            "mail waiting or sent", "letters sent for them",
         ] {
             XCTAssertTrue(found.text.contains(kind), kind)
         }

@@ -191,6 +191,8 @@ public struct PersonalData: Sendable {
     public let email: String
     /// The column holds the address among other text (a message's `Reply-To`), not alone.
     public let mentions: Bool
+    /// Which of the table's rows this declaration covers (SQL of ours, never input), when not all.
+    public let only: String?
     /// The columns a supporter's export holds.
     public let columns: [String]
     public let erase: Erasure
@@ -203,7 +205,8 @@ public struct PersonalData: Sendable {
     public let remove: (@Sendable (Connection, [Int64]) throws -> Int)?
 
     public init(
-        _ what: String, table: String, email: String, mentions: Bool = false, columns: [String], erase: Erasure = .delete,
+        _ what: String, table: String, email: String, mentions: Bool = false, only: String? = nil, columns: [String],
+        erase: Erasure = .delete,
         order: String? = nil, key: String = "id", remove: (@Sendable (Connection, [Int64]) throws -> Int)? = nil
     ) {
         self.order = order
@@ -212,6 +215,7 @@ public struct PersonalData: Sendable {
         self.table = table
         self.email = email
         self.mentions = mentions
+        self.only = only
         self.columns = columns
         self.erase = erase
         self.remove = remove

@@ -75,7 +75,8 @@ struct OutboxFeature: Feature {
                 "mail waiting or sent", table: "outbox", email: "recipient",
                 columns: ["kind", "recipient", "recipient_name", "subject", "state", "created_at", "sent_at"]),
             PersonalData(
-                "mail sent for them (a letter's Reply-To)", table: "outbox", email: "message", mentions: true,
+                "letters sent for them (their Reply-To)", table: "outbox", email: "message", mentions: true,
+                only: "kind = 'letter.send'",
                 columns: ["kind", "recipient", "subject", "state", "created_at", "sent_at"]),
             PersonalData(
                 "links mailed to them that carry what they asked for (a sign-up)", table: "mail_tokens", email: "payload",

@@ -42,8 +42,9 @@ public enum PersonalDataStore {
     /// How a declaration's rows are found from a (case-folded) address, bound as the one parameter.
     static func condition(_ declaration: PersonalData, _ dialect: Dialect) -> String {
         let column = "\"\(declaration.email)\""
-        guard declaration.mentions else { return "lower(\(column)) = ?" }
-        return dialect == .postgres ? "strpos(lower(\(column)), ?) > 0" : "instr(lower(\(column)), ?) > 0"
+        let only = declaration.only.map { "(\($0)) AND " } ?? ""
+        guard declaration.mentions else { return only + "lower(\(column)) = ?" }
+        return only + (dialect == .postgres ? "strpos(lower(\(column)), ?) > 0" : "instr(lower(\(column)), ?) > 0")
     }
 
     static func check(_ declaration: PersonalData) throws {
