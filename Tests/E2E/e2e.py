@@ -285,6 +285,11 @@ check("/letter/" in driver.current_url and "Ottawa Centre" in driver.page_source
 check(driver.find_elements(By.CSS_SELECTOR, "a[href^='mailto:']"), "the letter has a mailto link")
 page_checks("letter")
 
+# --- What the site does with personal data, and a supporter's own request.
+page_checks("privacy notice", "/privacy")
+page_checks("privacy request", "/privacy/request", keyboard=True)
+page_checks("privacy request (fr)", "/fr/privacy/request")
+
 # --- Public pages.
 for name, path in [("home", "/"), ("petitions", "/petitions"), ("petition", "/petitions/rescind-safe-third-country"),
                    ("campaigns", "/campaigns"), ("campaign", "/campaigns/safe-third-country"), ("events", "/events"),
@@ -398,6 +403,15 @@ submit("form[enctype='multipart/form-data']")
 check("Saved." in driver.page_source and "Browser-made kit" in driver.page_source, f"the upload is saved ({driver.current_url})")
 kit_links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href*='/resources/']") if "Training-kit.pdf" in (a.get_attribute("href") or "")]
 check(kit_links and urllib.request.urlopen(kit_links[0]).read()[:8] == b"%PDF-1.4", "the uploaded file is served")
+
+# --- An admin answers a supporter who asked what the site holds about them.
+login("admin@example.org")
+visit("/admin/privacy")
+page_checks("privacy (admin)", keyboard=True)
+fill({"email": "amal.e2e@example.org", "why": "asked by e-mail"})
+submit("form[action$='/search']")
+check("petition signatures" in driver.page_source and "Download as a ZIP" in driver.page_source, "the search finds the signer and offers the export")
+page_checks("privacy search results")
 
 # --- An admin sets the organisation's postal address, which every mailing carries (CASL).
 login("admin@example.org")
@@ -615,6 +629,7 @@ if withdraw_link:
     visit("/campaigns/refugees-welcome-here")
     check("Maryam H." not in driver.page_source, "and gone from the campaign's page")
 driver.set_window_size(1280, 800)
+login("admin@example.org")  # the screenshots below show the staff screens as an admin sees them
 
 # --- Screenshots, phone and desktop.
 for width, height in [(390, 844), (1280, 800)]:
@@ -631,7 +646,8 @@ for width, height in [(390, 844), (1280, 800)]:
                        ("admin-accounts", "/admin/accounts"), ("admin-audit", "/admin/audit"), ("admin-outbox", "/admin/outbox"),
                        ("mailings", "/admin/mailings"), ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome"),
                        ("admin-pages", "/admin/pages"), ("admin-settings", "/admin/settings"), ("admin-login", "/admin/login"),
-                       ("admin-two-step", "/admin/account/security"), ("admin-stories", "/admin/stories")]:
+                       ("admin-two-step", "/admin/account/security"), ("admin-stories", "/admin/stories"),
+                       ("privacy", "/privacy"), ("privacy-request", "/privacy/request"), ("admin-privacy", "/admin/privacy")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")
