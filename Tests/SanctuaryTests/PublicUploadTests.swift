@@ -72,17 +72,6 @@ final class PublicUploadTests: XCTestCase {
 
     func spool() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: site.app.config.spoolDirectory) }
 
-    /// A phone's JPEG: real pixels, then an EXIF segment naming a place.
-    func phonePhoto() throws -> [UInt8] {
-        let (width, height) = (640, 480)
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = UInt8(i % 251) }
-        let jpeg = try ImageCodec.encodeJPEG(Bitmap(width: width, height: height, channels: 3, pixels: pixels))
-        let payload = Array("Exif\0\0".utf8) + Array("II*\0GPS 45.4215 N, 75.6972 W".utf8)
-        let segment: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
-        return Array(jpeg[0..<2]) + segment + Array(jpeg[2...])
-    }
-
     func testAVisitorsPhotoGoesThroughThePublicFormsChecksAndLeavesNoMetadataNorSpooledFile() throws {
         let page = try site.get("/photos/new")
         let token = try XCTUnwrap(FormHelper.csrfToken(in: page.text))
@@ -120,4 +109,15 @@ final class PublicUploadTests: XCTestCase {
         XCTAssertTrue(statuses.contains(429), "\(statuses)")
         XCTAssertEqual(try spool(), [], "no spooled file is left, whatever the answer")
     }
+}
+
+/// A phone's JPEG: real pixels, then an EXIF segment naming a place (what a visitor's photo
+/// may carry, and what no copy the site makes may keep).
+func phonePhoto(width: Int = 640, height: Int = 480) throws -> [UInt8] {
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = UInt8(i % 251) }
+    let jpeg = try ImageCodec.encodeJPEG(Bitmap(width: width, height: height, channels: 3, pixels: pixels))
+    let payload = Array("Exif\0\0".utf8) + Array("II*\0GPS 45.4215 N, 75.6972 W".utf8)
+    let segment: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+    return Array(jpeg[0..<2]) + segment + Array(jpeg[2...])
 }

@@ -42,16 +42,6 @@ final class StoriesTests: XCTestCase {
         return try site.signIn(email)
     }
 
-    /// A phone's JPEG: real pixels, then an EXIF segment naming a place.
-    func phonePhoto(width: Int = 640, height: Int = 480) throws -> [UInt8] {
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in stride(from: 0, to: pixels.count, by: 3) { pixels[i] = UInt8(i % 251) }
-        let jpeg = try ImageCodec.encodeJPEG(Bitmap(width: width, height: height, channels: 3, pixels: pixels))
-        let payload = Array("Exif\0\0".utf8) + Array("II*\0GPS 45.4215 N, 75.6972 W".utf8)
-        let segment: [UInt8] = [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
-        return Array(jpeg[0..<2]) + segment + Array(jpeg[2...])
-    }
-
     static let story = "When the family arrived in Dauphin in March, the whole street came out with soup and winter boots."
 
     func fields(_ changes: [String: String] = [:], token: String) -> [(String, String)] {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 
 /// iCalendar (RFC 5545) text: CRLF line ends, lines folded at 75 octets without splitting
 /// a UTF-8 character, and TEXT values escaped.
@@ -137,5 +138,21 @@ public struct AtomFeed {
                 """
         }
         return xml + "</feed>\n"
+    }
+}
+
+extension Application {
+    /// An Atom feed of the site's `list` page (`path` is the feed's own address), in the
+    /// visitor's language; kept by the page cache and by proxies for five minutes.
+    func atomFeed(_ request: Request, path: String, list: String, title: String, entries: [AtomFeed.Entry]) -> Response {
+        let t = t(request)
+        var feed = AtomFeed(
+            id: absoluteURL(t.path(path), request), title: "\(siteName) · \(title)", selfLink: absoluteURL(t.path(path), request),
+            alternate: absoluteURL(t.path(list), request), author: siteName, language: t.language)
+        feed.entries = entries
+        var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
+        // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).
+        response.cache(.publicData(seconds: 300))
+        return response
     }
 }

@@ -149,13 +149,9 @@ struct UpdatesFeature: Feature {
         usedTitle: "updates.thanks.title", usedBody: "updates.confirm.used", expiredBody: "updates.confirm.expired")
 
     func askToConfirm(_ request: Request) throws -> Response {
-        let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .subscribe) }
-        let t = app.t(request)
-        return try app.mailLink(request, token?.status, Self.linkTexts) {
-            app.mailLinkPage(
-                request, title: t("updates.confirm.title"), body: "<p class=\"lede\">\(t("updates.confirm.body"))</p>",
-                button: t("updates.confirm.submit"), action: Self.confirmAction)
-        }
+        try app.mailLinkAsk(
+            request, purpose: .subscribe, Self.linkTexts, title: "updates.confirm.title", body: "updates.confirm.body",
+            button: "updates.confirm.submit", action: Self.confirmAction)
     }
 
     /// `POST /updates/confirm/{token}`: the subscription is made from the token's payload.

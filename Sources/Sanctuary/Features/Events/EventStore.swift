@@ -71,12 +71,7 @@ public enum EventStore {
 
     /// These registrations anonymised; answers how many.
     static func anonymise(_ db: Connection, ids: [Int64]) throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        return try db.run(
-            """
-            UPDATE rsvps SET \(PersonalDataStore.assignments(anonymised, db.dialect))
-            WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND email NOT LIKE 'erased-%@invalid'
-            """, parameters: ids)
+        try PersonalDataStore.blank(db, table: "rsvps", anonymised, ids: ids, unless: "email LIKE 'erased-%@invalid'")
     }
 
     public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {

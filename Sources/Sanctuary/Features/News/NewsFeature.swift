@@ -105,21 +105,15 @@ struct NewsFeature: Feature {
     func feed(_ request: Request) throws -> Response {
         let t = app.t(request)
         let posts = try app.database.read { try NewsStore.recentPosts($0, limit: 20) }
-        var feed = AtomFeed(
-            id: app.absoluteURL(t.path("/news.atom"), request), title: "\(app.siteName) · \(t("news.title"))",
-            selfLink: app.absoluteURL(t.path("/news.atom"), request), alternate: app.absoluteURL(t.path("/news"), request),
-            author: app.siteName, language: t.language)
-        feed.entries = posts.map { post in
-            AtomFeed.Entry(
-                id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
-                link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
-                updated: max(post.updatedAt, post.summary.publishedAt),
-                author: post.authorName.isEmpty ? app.siteName : post.authorName,
-                summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
-        }
-        var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
-        // s-maxage: the page cache keeps the feed too (readers poll it; it was rebuilt for every one).
-        response.cache(.publicData(seconds: 300))
-        return response
+        return app.atomFeed(
+            request, path: "/news.atom", list: "/news", title: t("news.title"),
+            entries: posts.map { post in
+                AtomFeed.Entry(
+                    id: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), title: post.summary.title.text(t),
+                    link: app.absoluteURL(t.path("/news/\(post.summary.slug)"), request), published: post.summary.publishedAt,
+                    updated: max(post.updatedAt, post.summary.publishedAt),
+                    author: post.authorName.isEmpty ? app.siteName : post.authorName,
+                    summary: post.summary.summary.text(t), html: post.body.block(t, Markdown.cached).rendered)
+            })
     }
 }

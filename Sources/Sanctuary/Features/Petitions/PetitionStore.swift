@@ -332,12 +332,7 @@ public enum PetitionStore {
 
     /// These signatures anonymised (`anonymised`); answers how many.
     static func anonymise(_ db: Connection, ids: [Int64]) throws -> Int {
-        guard !ids.isEmpty else { return 0 }
-        return try db.run(
-            """
-            UPDATE signatures SET \(PersonalDataStore.assignments(anonymised, db.dialect))
-            WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND email NOT LIKE 'erased-%@invalid'
-            """, parameters: ids)
+        try PersonalDataStore.blank(db, table: "signatures", anonymised, ids: ids, unless: "email LIKE 'erased-%@invalid'")
     }
 
     /// A pending signature whose 30-day link has expired is deleted: never counted, never kept.

@@ -81,20 +81,16 @@ struct PrivacyFeature: Feature {
         let why: String
     }
 
-    enum Checked {
-        case success(Request)
-        case failure(Response)
-    }
-
-    func checked(_ request: HTTP.Request, _ session: AdminAuth.Session) throws -> Checked {
+    /// The address and reason a privacy form carries; the form again (`422`) when either is wrong.
+    func checked(_ request: HTTP.Request, _ session: AdminAuth.Session) throws -> Request {
         let t = app.t(request)
         var checks = FieldChecks(request.form, t: t, fields: ["email", "why"])
         let email = checks.email()
         let why = checks.text("why", required: true, max: 500, missing: "admin.privacy.error.why")
         guard let email, checks.isValid else {
-            return .failure(try page(request, session, state: checks.state, status: .unprocessableContent))
+            throw HTTPError(response: try page(request, session, state: checks.state, status: .unprocessableContent))
         }
-        return .success(Request(email: email, why: why))
+        return Request(email: email, why: why)
     }
 
     func home(_ request: HTTP.Request) throws -> Response {
@@ -119,11 +115,7 @@ struct PrivacyFeature: Feature {
     /// `POST /admin/privacy/search`: every record of the address, with what erasing would do.
     func search(_ request: HTTP.Request) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .privacy)
-        let asked: Request
-        switch try checked(request, session) {
-        case .failure(let answer): return answer
-        case .success(let ok): asked = ok
-        }
+        let asked = try checked(request, session)
         let user = session.user
         let (found, preview) = try app.database.read { db in
             (try app.privacyFind(db, email: asked.email), try app.privacyPreview(db, email: asked.email, removing: false))
@@ -145,11 +137,7 @@ struct PrivacyFeature: Feature {
     /// `POST /admin/privacy/export`: the ZIP, audited.
     func export(_ request: HTTP.Request) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .privacy)
-        let asked: Request
-        switch try checked(request, session) {
-        case .failure(let answer): return answer
-        case .success(let ok): asked = ok
-        }
+        let asked = try checked(request, session)
         let language = request.form["language"] == "fr" ? "fr" : "en"
         let user = session.user
         let fingerprint = app.addressFingerprint(asked.email)
@@ -168,11 +156,7 @@ struct PrivacyFeature: Feature {
     /// audited; the pictures it leaves unused go too.
     func erase(_ request: HTTP.Request) async throws -> Response {
         let session = try AdminAuth.requirePost(app, request, .privacy)
-        let asked: Request
-        switch try checked(request, session) {
-        case .failure(let answer): return answer
-        case .success(let ok): asked = ok
-        }
+        let asked = try checked(request, session)
         guard request.form["confirm"] == "yes" else { return try await search(request) }
         let removing = request.form["remove"] == "yes"
         let user = session.user

@@ -174,21 +174,16 @@ struct StoriesFeature: Feature {
     func feed(_ request: Request) throws -> Response {
         let t = app.t(request)
         let stories = try app.database.read { try StoryStore.recent($0, limit: 20) }
-        var feed = AtomFeed(
-            id: app.absoluteURL(t.path("/stories.atom"), request), title: "\(app.siteName) · \(t("stories.title"))",
-            selfLink: app.absoluteURL(t.path("/stories.atom"), request), alternate: app.absoluteURL(t.path("/stories"), request),
-            author: app.siteName, language: t.language)
-        feed.entries = stories.map { story in
-            let link = app.absoluteURL(t.path("/stories/\(story.id)"), request)
-            let published = story.publishedAt ?? story.createdAt
-            return AtomFeed.Entry(
-                id: link, title: story.headline, link: link, published: published, updated: published,
-                author: story.shownName ?? t("stories.anonymous"), summary: story.excerpt(),
-                html: StoryViews.body(story.body, language: story.language, t: t).rendered)
-        }
-        var response = Response(status: .ok, contentType: "application/atom+xml; charset=utf-8", body: Array(feed.render().utf8))
-        response.cache(.publicData(seconds: 300))
-        return response
+        return app.atomFeed(
+            request, path: "/stories.atom", list: "/stories", title: t("stories.title"),
+            entries: stories.map { story in
+                let link = app.absoluteURL(t.path("/stories/\(story.id)"), request)
+                let published = story.publishedAt ?? story.createdAt
+                return AtomFeed.Entry(
+                    id: link, title: story.headline, link: link, published: published, updated: published,
+                    author: story.shownName ?? t("stories.anonymous"), summary: story.excerpt(),
+                    html: StoryViews.body(story.body, language: story.language, t: t).rendered)
+            })
     }
 
     // MARK: Telling
@@ -351,13 +346,9 @@ struct StoriesFeature: Feature {
         usedTitle: "stories.confirmed.title", usedBody: "stories.confirm.used", expiredBody: "stories.confirm.expired")
 
     func askToConfirm(_ request: Request) throws -> Response {
-        let token = try app.database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: .story) }
-        let t = app.t(request)
-        return try app.mailLink(request, token?.status, Self.linkTexts) {
-            app.mailLinkPage(
-                request, title: t("stories.confirm.title"), body: "<p class=\"lede\">\(t("stories.confirm.body"))</p>",
-                button: t("stories.confirm.submit"), action: Self.confirmAction)
-        }
+        try app.mailLinkAsk(
+            request, purpose: .story, Self.linkTexts, title: "stories.confirm.title", body: "stories.confirm.body",
+            button: "stories.confirm.submit", action: Self.confirmAction)
     }
 
     func confirm(_ request: Request) async throws -> Response {

@@ -53,6 +53,20 @@ extension Application {
         return try mailLink(request, status, texts, vars: vars, valid: done)
     }
 
+    /// `GET` of a mailed link whose page only says what its button does: the token of
+    /// `purpose` in the address looked up, a used or expired one answered as `mailLink` does,
+    /// else a lede (`body`, a catalogue key) and the button (`button`) posting to `action`.
+    func mailLinkAsk(
+        _ request: Request, purpose: MailTokenPurpose, _ texts: MailLinkTexts, title: String, body: String, button: String,
+        action: String
+    ) throws -> Response {
+        let token = try database.read { try MailTokenStore.find($0, token: request.parameter("token"), purpose: purpose) }
+        let t = t(request)
+        return try mailLink(request, token?.status, texts) {
+            mailLinkPage(request, title: t(title), body: "<p class=\"lede\">\(t(body))</p>", button: t(button), action: action)
+        }
+    }
+
     /// The page a mailed link opens: a sentence and one button that posts back to the same
     /// address with a form token made for `action`. Never cached.
     func mailLinkPage(_ request: Request, title: String, body: HTML, button: String, action: String) -> Response {

@@ -137,6 +137,17 @@ public enum PersonalDataStore {
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
     }
 
+    /// These rows of `table` (by id) given `values` (a declaration's blanking), those not
+    /// blanked already (`done`: SQL true of a row that is); answers how many changed.
+    static func blank(_ db: Connection, table: String, _ values: [String: String], ids: [Int64], unless done: String) throws -> Int {
+        guard !ids.isEmpty, isIdentifier(table) else { return 0 }
+        return try db.run(
+            """
+            UPDATE "\(table)" SET \(assignments(values, db.dialect))
+            WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND NOT (\(done))
+            """, parameters: ids)
+    }
+
     /// `column = expression, …` for an UPDATE, `:now` made the current time.
     static func assignments(_ values: [String: String], _ dialect: Dialect) -> String {
         values.sorted { $0.key < $1.key }.map { "\"\($0.key)\" = \($0.value.replacingOccurrences(of: ":now", with: dialect.now))" }
