@@ -287,7 +287,7 @@ final class PrivacyTests: XCTestCase {
         let now = Date()
         for days in [40, 31, 29, 1] {
             let path = folder + "/" + BackupStore.name(at: now.addingTimeInterval(-Double(days) * 86_400))
-            FileManager.default.createFile(atPath: path, contents: Data("backup".utf8))
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("backup".utf8)))
             try FileManager.default.setAttributes(
                 [.modificationDate: now.addingTimeInterval(-Double(days) * 86_400)], ofItemAtPath: path)
         }

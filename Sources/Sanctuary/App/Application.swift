@@ -305,7 +305,10 @@ public final class Application: Sendable {
         // A form sent back with mistakes says so in the title, the first thing a screen reader
         // reads and the tab a visitor sees (GOV.UK's pattern).
         let title = status == .unprocessableContent ? context.t("form.error_title", ["title": title]) : title
-        let html = Layout.page(context, title: title, description: description, head: head, share: share, body: body(context))
+        // The forms on the page carry on where the visitor came from (`Referral`).
+        let source = Referral.of(request)
+        let content = Referral.$current.withValue(source.isEmpty ? Referral.current : source) { body(context) }
+        let html = Layout.page(context, title: title, description: description, head: head, share: share, body: content)
         return .html(html.rendered, status: status)
     }
 

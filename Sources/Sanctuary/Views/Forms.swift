@@ -57,9 +57,14 @@ public enum Form {
         return "<form method=\"post\" action=\"\(action)\" novalidate>\(token)\(honeypot(t))\(content)\(privacyNote(t))</form>"
     }
 
-    /// The field people never see and bots fill in.
+    /// The field people never see and bots fill in; and where the visitor came from, when
+    /// their link said (`Referral`), carried to what the form stores.
     public static func honeypot(_ t: Localizer) -> HTML {
-        "<div class=\"hp\" aria-hidden=\"true\"><label for=\"website\">\(t("form.honeypot"))</label><input id=\"website\" name=\"website\" type=\"text\" tabindex=\"-1\" autocomplete=\"off\"></div>"
+        let source = Referral.current
+        return """
+            <div class="hp" aria-hidden="true"><label for="website">\(t("form.honeypot"))</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>\
+            \(source.isEmpty ? HTML.empty : "<input type=\"hidden\" name=\"\(Referral.field)\" value=\"\(source)\">" as HTML)
+            """
     }
 
     /// Under every form that collects personal data: where to read what is done with it.

@@ -14,11 +14,14 @@ public struct ListOptIn: Sendable, Equatable, Codable {
     /// When the box was ticked.
     public var consentedAt: String
     public var clientHash: String = ""
+    /// Where the person came from, as their link said (`Referral`).
+    public var referral: String = ""
 
     public init(
         email: String, name: String, postalCode: String = "", campaignID: Int64?, source: String, language: String, consentedAt: String,
-        clientHash: String = ""
+        clientHash: String = "", referral: String = ""
     ) {
+        self.referral = referral
         self.email = email
         self.name = name
         self.postalCode = postalCode
@@ -39,16 +42,17 @@ public enum SubscriberStore {
     /// `event:{slug}`: the box on that action's form).
     public static func subscribe(
         _ db: Connection, email: String, name: String, postalCode: String, campaignID: Int64?, consentText: String,
-        consentedAt: String, clientHash: String, language: String, source: String = "updates"
+        consentedAt: String, clientHash: String, language: String, source: String = "updates", referral: String = ""
     ) throws {
         try db.run(
             """
-            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language, confirmed_at, source)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO subscribers (email, name, postal_code, campaign_id, consent_text, consented_at, client_hash, language, confirmed_at, source,
+                                     referral)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (email, coalesce(campaign_id, 0)) DO UPDATE SET name = excluded.name, postal_code = excluded.postal_code,
                 consent_text = excluded.consent_text, consented_at = excluded.consented_at, unsubscribed_at = NULL, language = excluded.language,
                 confirmed_at = excluded.confirmed_at, source = excluded.source
-            """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now(), source)
+            """, email, name, postalCode, campaignID, consentText, consentedAt, clientHash, language, Timestamp.now(), source, referral)
         try BulkMailStore.resubscribe(db, address: email)
     }
 
@@ -59,7 +63,7 @@ public enum SubscriberStore {
         try subscribe(
             db, email: optIn.email, name: optIn.name, postalCode: optIn.postalCode, campaignID: optIn.campaignID, consentText: consentText,
             consentedAt: optIn.consentedAt, clientHash: optIn.clientHash, language: optIn.language == "fr" ? "fr" : "en",
-            source: optIn.source)
+            source: optIn.source, referral: optIn.referral)
     }
 
     /// Whether the address has a current subscription (to this campaign, or the general list).

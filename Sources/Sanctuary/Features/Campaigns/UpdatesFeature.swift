@@ -126,7 +126,8 @@ struct UpdatesFeature: Feature {
             accept: { input, clientHash in
                 let pending = PendingSubscription(
                     email: input.email, name: input.name, postalCode: input.postalCode, campaignID: campaign?.id,
-                    consentText: t("updates.consent"), consentedAt: Timestamp.now(), clientHash: clientHash, language: t.language)
+                    consentText: t("updates.consent"), consentedAt: Timestamp.now(), clientHash: clientHash, language: t.language,
+                    referral: Referral.clean(request.form[Referral.field]))
                 try await app.database.write(gathered: true) { db in try app.mailToConfirmSubscription(db, pending) }
                 app.mailer.wake()
                 // The same answer for a new address, a subscribed one and an unsubscribed one.
@@ -141,6 +142,8 @@ struct UpdatesFeature: Feature {
             clientHash: String, language: String
         /// Where the consent was given (`updates` when absent: links mailed before it was kept).
         var source: String? = nil
+        /// Where the person came from, as their link said (`Referral`).
+        var referral: String? = nil
     }
 
     static let confirmAction = "updates-confirm"
@@ -162,7 +165,8 @@ struct UpdatesFeature: Feature {
                 let p = try JSONDecoder().decode(PendingSubscription.self, from: Data(token.payload.utf8))
                 try SubscriberStore.subscribe(
                     db, email: p.email, name: p.name, postalCode: p.postalCode, campaignID: p.campaignID, consentText: p.consentText,
-                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language, source: p.source ?? "updates")
+                    consentedAt: p.consentedAt, clientHash: p.clientHash, language: p.language, source: p.source ?? "updates",
+                    referral: p.referral ?? "")
                 return true
             }, done: { .redirect(to: "/updates/confirmed") })
     }
@@ -230,7 +234,8 @@ extension Application {
             UpdatesFeature.PendingSubscription(
                 email: optIn.email, name: optIn.name, postalCode: optIn.postalCode, campaignID: optIn.campaignID,
                 consentText: localizer(optIn.language)("sign.consent_updates"), consentedAt: optIn.consentedAt,
-                clientHash: optIn.clientHash, language: optIn.language == "fr" ? "fr" : "en", source: optIn.source))
+                clientHash: optIn.clientHash, language: optIn.language == "fr" ? "fr" : "en", source: optIn.source,
+                referral: optIn.referral))
     }
 
     /// A "send me updates" ticked on an action's form, its address now confirmed: the person

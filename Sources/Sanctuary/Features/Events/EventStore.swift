@@ -149,7 +149,7 @@ public enum EventStore {
     /// The same e-mail twice is one RSVP; the database's unique constraint decides.
     public static func rsvp(
         _ connection: Connection, eventID: Int64, name: String, email: String, note: String,
-        consent: Bool, language: String, now: String = Timestamp.now()
+        consent: Bool, language: String, referral: String = "", now: String = Timestamp.now()
     ) throws -> RSVPOutcome {
         let full =
             try connection.scalar(
@@ -164,8 +164,9 @@ public enum EventStore {
         let status: RSVPStatus = full ? .waitlist : .confirmed
         try connection.run(
             """
-            INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, eventID, name, email, note, status, consent, now, language)
+            INSERT INTO rsvps (event_id, name, email, note, status, consent_updates, created_at, language, referral)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, eventID, name, email, note, status, consent, now, language, referral)
         let id = try connection.lastInsertRowID
         try connection.run(
             full
@@ -187,7 +188,7 @@ public enum EventStore {
     /// confirms (`confirm`). The same address again is the same request.
     public static func request(
         _ connection: Connection, eventID: Int64, name: String, email: String, note: String, consent: Bool, language: String,
-        now: String = Timestamp.now()
+        referral: String = "", now: String = Timestamp.now()
     ) throws -> RequestOutcome {
         if let existing = try connection.first(
             "SELECT \(RSVPRecord.columns) FROM rsvps WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRecord.init)
@@ -196,9 +197,10 @@ public enum EventStore {
         }
         try connection.run(
             """
-            INSERT INTO rsvp_requests (event_id, name, email, note, consent_updates, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO rsvp_requests (event_id, name, email, note, consent_updates, language, created_at, referral)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id, email) DO NOTHING
-            """, eventID, name, email, note, consent, language, now)
+            """, eventID, name, email, note, consent, language, now, referral)
         guard
             let request = try connection.first(
                 "SELECT \(RSVPRequest.columns) FROM rsvp_requests WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRequest.init)
@@ -221,7 +223,7 @@ public enum EventStore {
         try connection.run("DELETE FROM rsvp_requests WHERE id = ?", request.id)
         return try rsvp(
             connection, eventID: request.eventID, name: request.name, email: request.email, note: request.note, consent: request.consent,
-            language: request.language, now: now)
+            language: request.language, referral: request.referral, now: now)
     }
 
     /// Requests never confirmed within `hours` go (they hold nothing, but keep an address).
@@ -339,6 +341,7 @@ public struct RSVPRequest: Sendable, Equatable, RowDecodable {
     public let language: String
     public let mailsSent: Int
     public let createdAt: String
+    public let referral: String
 
     static let columns = SelectList(of: RSVPRequest.self, expressions: ["consent": "consent_updates"])
 }

@@ -217,7 +217,7 @@ struct EventsFeature: Feature {
                 try await app.database.write(gathered: true) { db in
                     let outcome = try EventStore.request(
                         db, eventID: eventID, name: input.name, email: input.email, note: input.note, consent: input.consentUpdates,
-                        language: language)
+                        language: language, referral: input.referral)
                     try mailAbout(db, outcome, event: event)
                 }
                 app.mailer.wake()
@@ -317,7 +317,7 @@ struct EventsFeature: Feature {
                         db,
                         ListOptIn(
                             email: pending.email, name: pending.name, campaignID: event.summary.campaignID, source: "event:" + slug,
-                            language: pending.language, consentedAt: pending.createdAt))
+                            language: pending.language, consentedAt: pending.createdAt, referral: pending.referral))
                 }
                 _ = try mailAbout(db, result, event: event)
                 return true

@@ -6,6 +6,8 @@ struct RSVPInput: Sendable {
     let email: String
     let note: String
     let consentUpdates: Bool
+    /// Where the visitor came from, as their link said (`Referral`).
+    var referral = ""
 }
 
 /// The RSVP form's fields, their checks and messages.
@@ -26,6 +28,7 @@ enum RSVPForm {
         let note = checks.words("note", maxWords: maxNoteWords, maxCharacters: maxNoteCharacters, message: "rsvp.error.note_words")
         let consent = checks.ticked("consent_updates")
         guard checks.isValid, let email else { return .failure(checks.failure) }
-        return .success(RSVPInput(name: name, email: email, note: note, consentUpdates: consent))
+        return .success(
+            RSVPInput(name: name, email: email, note: note, consentUpdates: consent, referral: Referral.clean(form[Referral.field])))
     }
 }

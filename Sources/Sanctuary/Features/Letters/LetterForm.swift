@@ -11,6 +11,8 @@ struct LetterInput: Sendable {
     let personal: String
     /// Ticked "send me updates about this campaign".
     let wantsUpdates: Bool
+    /// Where the visitor came from, as their link said (`Referral`).
+    var referral = ""
 }
 
 /// The letter form's fields, their checks and messages.
@@ -32,6 +34,7 @@ enum LetterForm {
         let wantsUpdates = checks.ticked("consent_updates")
         guard let email, let postal else { return nil }
         return LetterInput(
-            name: name, email: email, street: street, city: city, postalCode: postal, personal: personal, wantsUpdates: wantsUpdates)
+            name: name, email: email, street: street, city: city, postalCode: postal, personal: personal, wantsUpdates: wantsUpdates,
+            referral: Referral.clean(checks.form[Referral.field]))
     }
 }

@@ -95,19 +95,20 @@ public enum LetterStore {
     public static func save(
         _ db: Connection, campaign: LetterCampaign, ridingCode: String, senderName: String, senderEmail: String,
         senderAddress: String, postalCode: String, letter: Letter, delivery: LetterDelivery = .visitor, personal: String = "",
-        retentionDays: Int
+        referral: String = "", retentionDays: Int
     ) throws -> (token: String, id: Int64)? {
         let token = SecretToken.make()
         let now = Timestamp.now()
         let inserted = try db.run(
             """
             INSERT INTO letters (campaign_id, token_hash, riding_code, sender_name, sender_email, sender_address, postal_code,
-                                 recipient_name, recipient_email, recipient_address, subject, body, language, created_at, delivery, personal)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 recipient_name, recipient_email, recipient_address, subject, body, language, created_at, delivery, personal,
+                                 referral)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """, campaign.id, SecretToken.digest(token), ridingCode, senderName, senderEmail, senderAddress, postalCode,
             letter.recipientName, letter.recipientEmail, letter.recipientAddress, letter.subject, letter.body, letter.language, now,
-            delivery, personal)
+            delivery, personal, referral)
         guard inserted == 1 else { return nil }
         let id = try db.lastInsertRowID
         try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)

@@ -296,7 +296,7 @@ struct LettersFeature: Feature {
         let retention = app.config.letterRetentionDays
         // Sent by the site when it has somewhere to send it; else by the visitor's mail program.
         let delivery: LetterDelivery = campaign.sentBySite && MailAddress.isPlausible(recipientEmail) ? .site : .visitor
-        let personal = sender.personal
+        let (personal, referral) = (sender.personal, sender.referral)
         let confirmation = delivery == .site ? sendLink(campaign: campaign, letter: letter, to: email, name: name, t: t) : nil
         // "Send me updates": joined when the letter's own link is pressed (the site sends it),
         // or by a link of its own (the visitor sends it, so nothing else confirms the address).
@@ -304,14 +304,14 @@ struct LettersFeature: Feature {
             sender.wantsUpdates
             ? ListOptIn(
                 email: email, name: name, postalCode: postal, campaignID: campaign.campaignID, source: "letter:" + slug,
-                language: t.language, consentedAt: Timestamp.now(), clientHash: clientHash) : nil
+                language: t.language, consentedAt: Timestamp.now(), clientHash: clientHash, referral: sender.referral) : nil
         let optInPayload = try optIn.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
         let saved = try await app.database.write(gathered: true) { db -> String? in
             guard
                 let (token, id) = try LetterStore.save(
                     db, campaign: campaign, ridingCode: ridingCode, senderName: name, senderEmail: email,
                     senderAddress: senderAddress, postalCode: postal, letter: letter, delivery: delivery, personal: personal,
-                    retentionDays: retention)
+                    referral: referral, retentionDays: retention)
             else { return nil }
             if let confirmation, try app.enqueueUnconfirmed(db, kind: "letter.confirm", confirmation.mail) {
                 try MailTokenStore.insert(db, confirmation.token, purpose: .letter, subjectID: id, payload: optInPayload)

@@ -55,6 +55,8 @@ public struct SignatureInput: Sendable {
     public var clientHash: String
     /// "Show my first name, my riding and my comment on this page" (opt-in).
     public var showPublicly = false
+    /// Where the signer came from, as their link said (`Referral`).
+    public var referral = ""
 }
 
 /// A signer who asked to be shown on the petition's page, as it shows them.
@@ -184,17 +186,17 @@ public enum PetitionStore {
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
                                     consent_updates, client_hash, created_at, confirmed_at, language, mails_sent, notify_outcome,
-                                    show_publicly)
+                                    show_publicly, referral)
             VALUES (?, ?, ?, ?, ?, ?,
                     -- the riding, when the postal code's FSA lies in exactly one
                     coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
                               WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
-                    ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
             input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome,
-            input.showPublicly)
+            input.showPublicly, input.referral)
         guard let id = inserted else {
             return try again(connection, petitionID: petitionID, email: input.email)
                 ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
@@ -252,7 +254,7 @@ public enum PetitionStore {
             let (petitionID, province, optIn) = try connection.first(
                 """
                 SELECT s.petition_id, s.province, s.email, s.consent_updates, s.first_name, s.last_name, s.postal_code, s.language,
-                       s.created_at, s.client_hash, p.campaign_id, p.slug
+                       s.created_at, s.client_hash, s.referral, p.campaign_id, p.slug
                 FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.id = ? AND s.confirmed_at IS NULL
                 """, signatureID,
                 row: { row in
@@ -267,7 +269,8 @@ public enum PetitionStore {
                                 source: "petition:" + (try row.get("slug", as: String.self)),
                                 language: try row.get("language", as: String.self),
                                 consentedAt: try row.get("created_at", as: String.self),
-                                clientHash: try row.get("client_hash", as: String.self))
+                                clientHash: try row.get("client_hash", as: String.self),
+                                referral: try row.get("referral", as: String.self))
                             : nil
                     )
                 })

@@ -257,9 +257,12 @@ struct StoriesFeature: Feature {
             &checks, maxWords: settings.maxWords, photoSent: photo != nil, photoRequired: settings.photoProject, campaignID: campaign?.id,
             consentText: consent)
         func again(_ state: FormState, busy: Bool = false) -> PublicFormCheck<Told> {
-            var response = formPage(
-                request, campaign: campaign, settings: settings, state: state, photoAgain: photo != nil,
-                status: busy ? .serviceUnavailable : .unprocessableContent)
+            // A multipart body is not the request's form: the source is carried on from its fields.
+            var response = Referral.$current.withValue(Referral.clean(upload.fields[Referral.field])) {
+                formPage(
+                    request, campaign: campaign, settings: settings, state: state, photoAgain: photo != nil,
+                    status: busy ? .serviceUnavailable : .unprocessableContent)
+            }
             if busy { response.headers["Retry-After"] = "10" }
             return .answer(response)
         }

@@ -39,6 +39,7 @@ enum StoryForm {
         guard checks.isValid, let email, let naming else { return nil }
         return StoryInput(
             body: body, caption: caption, photographer: photographer, firstName: first, lastName: last, naming: naming, place: place,
-            email: email, campaignID: campaignID, consentText: consentText, peopleConsent: photoSent && people, language: t.language)
+            email: email, campaignID: campaignID, consentText: consentText, peopleConsent: photoSent && people, language: t.language,
+            referral: Referral.clean(checks.form[Referral.field]))
     }
 }

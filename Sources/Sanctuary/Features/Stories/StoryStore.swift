@@ -90,6 +90,8 @@ struct StoryInput: Sendable {
     var consentText: String
     var peopleConsent: Bool
     var language: String
+    /// Where the teller came from, as their link said (`Referral`).
+    var referral = ""
 }
 
 /// The stories form's settings (one row).
@@ -111,11 +113,12 @@ public enum StoryStore {
         try db.run(
             """
             INSERT INTO stories (state, campaign_id, body, body_original, caption, caption_original, photographer, first_name, last_name,
-                                 naming, place, email, language, consent_text, people_consent, media_id, client_hash, created_at, updated_at)
-            VALUES ('submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 naming, place, email, language, consent_text, people_consent, media_id, client_hash, created_at, updated_at,
+                                 referral)
+            VALUES ('submitted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, input.campaignID, input.body, input.body, input.caption, input.caption, input.photographer, input.firstName,
             input.lastName, input.naming, input.place, input.email, input.language, input.consentText, input.peopleConsent, mediaID,
-            clientHash, now, now)
+            clientHash, now, now, input.referral)
         return try db.lastInsertRowID
     }
 
