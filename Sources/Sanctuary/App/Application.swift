@@ -67,7 +67,7 @@ public final class Application: Sendable {
         UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, PublicSignersFeature.self,
         MediaFeature.self,
         PagesFeature.self,
-        SiteSettingsFeature.self, PrivacyFeature.self,
+        SiteSettingsFeature.self, PrivacyFeature.self, SourcesFeature.self,
         MetricsFeature.self,
     ]
     /// The kinds of feature this application runs: the built-in ones and any given to `init`.

@@ -64,6 +64,10 @@ public protocol Feature: Sendable {
     /// Cards on the staff dashboard, below the site's own figures.
     func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML]
 
+    /// How many of the feature's actions (confirmed signatures, registrations…) since `since`
+    /// came from each source their links named (`Referral`), for `/admin/sources`.
+    func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount]
+
     /// A message the outbox holds without its text (a mailing's: one row per recipient),
     /// made when the sender takes it (`sending`) or staff look at it; nil when it is not this
     /// feature's, or when it may not go now.
@@ -95,6 +99,7 @@ extension Feature {
     public func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
     public static var personalData: [PersonalData] { [] }
     public func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
+    public func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] { [] }
     public func renderStoredMail(_ message: DueMessage, sending: Bool) throws -> String? { nil }
     public func sampleMetrics(_ gauges: MetricGauges) throws {}
     public func loadSampleContent(from file: URL) throws {}
@@ -167,6 +172,33 @@ public struct ScheduledJob: Sendable {
         self.cadence = cadence
         self.onEveryNode = onEveryNode
         self.run = run
+    }
+}
+
+/// How many of one kind of action on one item came from one source.
+public struct ReferralCount: Sendable, Equatable {
+    /// The kind of action, for people ("Signatures").
+    public let action: String
+    /// What it was done on (a petition's title); "" when the kind has no items.
+    public let item: String
+    /// The source its link named; "" for none (a direct visit, or a link without one).
+    public let source: String
+    public let count: Int
+
+    public init(action: String, item: String, source: String, count: Int) {
+        self.action = action
+        self.item = item
+        self.source = source
+        self.count = count
+    }
+
+    /// Rows of (item, source, count) read by `sql` (bound to `since`), as counts of `action`.
+    static func read(_ db: Connection, _ sql: String, since: String, action: String) throws -> [ReferralCount] {
+        try db.query(sql, since) { row in
+            ReferralCount(
+                action: action, item: try row.get("item", as: String.self), source: try row.get("source", as: String.self),
+                count: try row.get("n", as: Int.self))
+        }
     }
 }
 

@@ -24,6 +24,15 @@ struct UpdatesFeature: Feature {
         ]
     }
 
+    func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] {
+        try ReferralCount.read(
+            db,
+            """
+            SELECT '' AS item, referral AS source, count(*) AS n FROM subscribers
+            WHERE confirmed_at >= ? AND unsubscribed_at IS NULL GROUP BY referral
+            """, since: since, action: t("admin.sources.subscribers"))
+    }
+
     static var personalData: [PersonalData] {
         [
             PersonalData(

@@ -75,6 +75,15 @@ struct EventsFeature: Feature {
         ["/events", "/events?past=1"] + (try (EventStore.upcoming(db) + EventStore.past(db)).map { "/events/\($0.slug)" })
     }
 
+    func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] {
+        try ReferralCount.read(
+            db,
+            """
+            SELECT e.title AS item, r.referral AS source, count(*) AS n FROM rsvps r JOIN events e ON e.id = r.event_id
+            WHERE r.created_at >= ? GROUP BY e.id, e.title, r.referral
+            """, since: since, action: t("admin.sources.registrations"))
+    }
+
     /// Registrations anonymised `privacy.rsvp_days` after their event: status and dates stay.
     func retention() -> [RetentionRule] {
         let days = app.config.rsvpRetentionDays

@@ -80,6 +80,15 @@ struct LettersFeature: Feature {
         ]
     }
 
+    func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] {
+        try ReferralCount.read(
+            db,
+            """
+            SELECT c.title AS item, l.referral AS source, count(*) AS n FROM letters l JOIN letter_campaigns c ON c.id = l.campaign_id
+            WHERE l.created_at >= ? GROUP BY c.id, c.title, l.referral
+            """, since: since, action: t("admin.sources.letters"))
+    }
+
     func sitemap(_ db: Connection) throws -> [String] {
         ["/letters"] + (try LetterStore.open(db).map { "/letters/\($0.slug)" })
     }

@@ -90,6 +90,15 @@ struct PetitionsFeature: Feature {
         ["/petitions"] + (try PetitionStore.all(db).map { "/petitions/\($0.slug)" })
     }
 
+    func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] {
+        try ReferralCount.read(
+            db,
+            """
+            SELECT p.title AS item, s.referral AS source, count(*) AS n FROM signatures s JOIN petitions p ON p.id = s.petition_id
+            WHERE s.confirmed_at >= ? GROUP BY p.id, p.title, s.referral
+            """, since: since, action: t("admin.sources.signatures"))
+    }
+
     /// Signatures anonymised `privacy.signature_months` after their petition closes: province,
     /// riding and dates stay, so every count does.
     func retention() -> [RetentionRule] {

@@ -55,6 +55,13 @@ struct StoriesFeature: Feature {
         registerAdmin()
     }
 
+    func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] {
+        try ReferralCount.read(
+            db,
+            "SELECT '' AS item, referral AS source, count(*) AS n FROM stories WHERE confirmed_at >= ? GROUP BY referral",
+            since: since, action: t("admin.sources.stories"))
+    }
+
     func sitemap(_ db: Connection) throws -> [String] {
         ["/stories", "/stories/new"] + (try StoryStore.published(db, limit: 1000).map { "/stories/\($0.id)" })
     }
