@@ -165,6 +165,10 @@ final class StoriesTests: XCTestCase {
         XCTAssertTrue(try site.get("/stories.atom").text.contains("whole neighbourhood"))
         XCTAssertTrue(try site.get("/campaigns/refugees-welcome-here").text.contains("Soup and boots"), "on its campaign's page")
         XCTAssertTrue(try site.get("/").text.contains("Soup and boots"), "on the home page")
+        let published = try XCTUnwrap(
+            smtp.waitForMessages(to: "maryam@example.org", 2).first { $0.subject.contains("Your story is on") })
+        XCTAssertNotNil(published.link(containing: "/stories/\(id)"), "the teller hears where it is")
+        XCTAssertNotNil(published.link(containing: "/stories/withdraw/"), "and how to take it back")
         XCTAssertEqual(try scalar("SELECT count(*) FROM audit_log WHERE subject = 'story #\(id)'"), 2, "edit and publish audited")
 
         // Withdrawn by the teller's link: gone at once, erased by housekeeping, staff told.

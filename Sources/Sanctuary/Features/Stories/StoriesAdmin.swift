@@ -118,11 +118,29 @@ extension StoriesFeature {
             guard changed else { throw HTTPError.notFound }
         case .publish, .unpublish:
             let changed = try await app.database.write { db -> Bool in
-                guard try StoryStore.setPublished(db, id: id, action == .publish) else { return false }
+                guard let before = try StoryStore.find(db, id: id), try StoryStore.setPublished(db, id: id, action == .publish) else {
+                    return false
+                }
                 try StaffStore.record(db, user: user, action: action == .publish ? "publish" : "unpublish", subject: "story #\(id)")
+                // The first time it goes up, its teller hears where (and how to take it back).
+                if action == .publish, before.publishedAt == nil, !before.email.isEmpty {
+                    let lt = app.localizer(before.language)
+                    try OutboxStore.enqueue(
+                        db, kind: "story.published",
+                        message: app.mail(
+                            to: before.email, language: before.language,
+                            subject: lt("mail.story.published.subject", ["site": app.siteName]),
+                            text: lt(
+                                "mail.story.published.body",
+                                [
+                                    "site": app.siteName, "link": app.absoluteURL(lt.path("/stories/\(id)")),
+                                    "withdraw": withdrawURL(id: id, language: before.language),
+                                ]), button: lt("mail.story.published.button")))
+                }
                 return true
             }
             guard changed else { return .redirect(to: "/admin/stories/\(id)") }
+            app.mailer.wake()
         case .decline:
             var checks = FieldChecks(form, t: t, fields: ["reason", "tell"])
             let reason = checks.text("reason", required: false, max: 2000, multiline: true)
