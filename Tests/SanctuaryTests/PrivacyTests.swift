@@ -17,13 +17,7 @@ final class PrivacyTests: XCTestCase {
 
     override func setUpWithError() throws {
         smtp = try SMTPTestServer()
-        let url = smtp.url
-        site = try TestApp(sampleContent: true) {
-            $0.smtpURL = url
-            $0.mailMaxPerSecond = 1000
-            $0.passwordCost = 10
-            $0.confirmSignatures = true
-        }
+        site = try TestApp.mailing(to: smtp) { $0.confirmSignatures = true }
     }
 
     override func tearDown() {

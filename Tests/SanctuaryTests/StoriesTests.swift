@@ -16,12 +16,7 @@ final class StoriesTests: XCTestCase {
 
     override func setUpWithError() throws {
         smtp = try SMTPTestServer()
-        let url = smtp.url
-        site = try TestApp(sampleContent: true) {
-            $0.smtpURL = url
-            $0.mailMaxPerSecond = 1000
-            $0.passwordCost = 10
-        }
+        site = try TestApp.mailing(to: smtp)
     }
 
     override func tearDown() {

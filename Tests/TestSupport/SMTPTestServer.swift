@@ -1,4 +1,5 @@
 import Foundation
+import Sanctuary
 
 /// A message as the test SMTP server received it, decoded by Python's `email` package.
 public struct ReceivedMail: Sendable {
@@ -143,5 +144,19 @@ public final class SMTPTestServer: @unchecked Sendable {
         }
         throw RawClient.ClientError.malformed(
             "expected \(count) messages to \(address), the SMTP server has \(messages(to: address).count)")
+    }
+}
+
+extension TestApp {
+    /// The sample site with its mail going to `smtp` as fast as it can, and cheap staff
+    /// passwords: what the tests of mailed links start from.
+    public static func mailing(to smtp: SMTPTestServer, _ configure: (inout AppConfig) -> Void = { _ in }) throws -> TestApp {
+        let url = smtp.url
+        return try TestApp(sampleContent: true) {
+            $0.smtpURL = url
+            $0.mailMaxPerSecond = 1000
+            $0.passwordCost = 10
+            configure(&$0)
+        }
     }
 }
