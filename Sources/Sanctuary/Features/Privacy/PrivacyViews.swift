@@ -24,7 +24,7 @@ enum PrivacyViews {
             <p class="lede">\(t("admin.privacy.intro"))</p>
             <form method="post" action="\(t.path("/admin/privacy/search"))" novalidate class="sign-box"><input type="hidden" name="_csrf" value="\(csrf)">
             \(Form.errorSummary(state, title: t("form.error_summary"), order: ["email", "why"]))
-            \(Form.input(Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, autocomplete: "off", maxLength: 254), state, t: t))
+            \(Form.input(Form.Field(name: "email", label: t("sign.email"), type: "email", required: true, maxLength: 254), state, t: t))
             \(Form.input(Form.Field(name: "why", label: t("admin.privacy.why"), required: true, hint: t("admin.privacy.why.hint"), maxLength: 500), state, t: t))
             \(Form.submit(t("admin.privacy.search")))
             </form>
