@@ -172,28 +172,31 @@ extension StoriesFeature {
 
     /// `POST /admin/stories/{id}/rotate` (`direction` left or right): the photo turned a quarter.
     func rotate(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .stories)
+        let id = try Int64(request.parameter("id")).orNotFound()
         let right = request.form["direction"] != "left"
         // EXIF orientation 6 turns a picture a quarter to the right, 8 to the left.
-        return try await remake(request, action: "rotate photo", detail: right ? "right" : "left") { $0.oriented(right ? 6 : 8) }
+        return try await remake(session, id: id, action: "rotate photo", detail: right ? "right" : "left") { $0.oriented(right ? 6 : 8) }
     }
 
     /// `POST /admin/stories/{id}/crop`: the photo trimmed by a share of each side (`left`,
     /// `top`, `right`, `bottom`, in percent, at most 45 each): a face or a street sign cut out.
     func crop(_ request: Request) async throws -> Response {
+        let session = try AdminAuth.requirePost(app, request, .stories)
+        let id = try Int64(request.parameter("id")).orNotFound()
         let form = request.form
         var trims: [Int] = []
         for side in ["left", "top", "right", "bottom"] {
             let value = (form[side] ?? "0").trimmingCharacters(in: .whitespaces)
             guard let percent = Int(value.isEmpty ? "0" : value), (0...45).contains(percent) else {
                 return try moderationPage(
-                    request, try AdminAuth.requirePost(app, request, .stories), id: try Int64(request.parameter("id")).orNotFound(),
-                    state: FormState(values: [:], errors: ["crop": app.t(request)("admin.stories.error.crop")]),
+                    request, session, id: id, state: FormState(errors: ["crop": app.t(request)("admin.stories.error.crop")]),
                     status: .unprocessableContent)
             }
             trims.append(percent)
         }
         let (left, top, right, bottom) = (trims[0], trims[1], trims[2], trims[3])
-        return try await remake(request, action: "crop photo", detail: "\(left)% \(top)% \(right)% \(bottom)%") { picture in
+        return try await remake(session, id: id, action: "crop photo", detail: "\(left)% \(top)% \(right)% \(bottom)%") { picture in
             let x = picture.width * left / 100
             let y = picture.height * top / 100
             let width = max(1, picture.width - x - picture.width * right / 100)
@@ -205,10 +208,8 @@ extension StoriesFeature {
     /// A story's photo made again from its largest copy through `change`, on the image
     /// workers; the new copies replace the old (which go), in the audit log as `action`.
     func remake(
-        _ request: Request, action: String, detail: String, _ change: @escaping @Sendable (Bitmap) -> Bitmap
+        _ session: AdminAuth.Session, id: Int64, action: String, detail: String, _ change: @escaping @Sendable (Bitmap) -> Bitmap
     ) async throws -> Response {
-        let session = try AdminAuth.requirePost(app, request, .stories)
-        let id = try Int64(request.parameter("id")).orNotFound()
         guard let media = try app.database.read({ try MediaStore.of($0, .stories, id: id) }) else { throw HTTPError.notFound }
         let largest = media.sizes.last ?? media.width
         let path = app.mediaDirectory + "/\(media.id)/\(media.name)-\(largest).\(media.fileExtension)"
