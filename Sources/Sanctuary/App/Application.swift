@@ -21,6 +21,8 @@ public final class Application: Sendable {
     /// Staff form posts, counted: each ends every cached page at once.
     let staffChanges = StaffChanges()
     let siteSettings = SiteSettingsCache()
+    /// Each action's steps, from a page seen to a row confirmed (`Funnel`).
+    public let funnel: Funnel
 
     /// The site's name: as an admin set it, or as configured.
     public var siteName: String {
@@ -98,6 +100,7 @@ public final class Application: Sendable {
         navigation = types.flatMap { $0.navigation }.sorted { $0.order < $1.order }
         pictureOwners = types.flatMap { $0.pictureOwners }
         mailingAudiences = types.flatMap { $0.mailingAudiences }
+        funnel = Funnel(pages: types.flatMap { $0.funnelPages })
         let dependents = Dictionary(types.flatMap { $0.adminDependents }, uniquingKeysWith: +)
         adminResources = types.flatMap { $0.adminResources }.map { $0.adding(dependents[$0.key] ?? []) }
         adminNavigation = (types.flatMap { $0.adminNavigation } + adminResources.map(\.navigation)).sorted { $0.order < $1.order }
@@ -172,14 +175,15 @@ public final class Application: Sendable {
 
     /// The middleware, in the order a request meets them (a response meets them in reverse):
     ///
-    ///     request  ─▶ StaticFastPath ─▶ Language ─▶ StaffChanges ─▶ MicroCache ─▶ SecurityHeaders ─▶ Compression ─▶ route
-    ///     response ◀──────────────── Language ◀─ StaffChanges ◀─ MicroCache ◀─ SecurityHeaders ◀─ Compression ◀─┘
+    ///     request  ─▶ StaticFastPath ─▶ Language ─▶ StaffChanges ─▶ Funnel ─▶ MicroCache ─▶ SecurityHeaders ─▶ Compression ─▶ route
+    ///     response ◀──────────────── Language ◀─ StaffChanges ◀─ Funnel ◀─ MicroCache ◀─ SecurityHeaders ◀─ Compression ◀─┘
     ///
     /// - `StaticFastPath` before all: a file served less than a second ago is answered from
     ///   memory with its headers made once (`StaticFiles.hot`); anything else goes on.
     /// - `LanguageMiddleware` then: it strips `/fr` and marks the language, which the cache
     ///   key needs, and makes the final redirects French.
     /// - `StaffChanges` counts staff form posts, which end every cached page at once.
+    /// - `Funnel` counts views of the actions' pages, cached or not.
     /// - `MicroCache` next: a hit skips everything inside it, so what it stores is the page as
     ///   sent, security headers and compression included. A page may live its whole second
     ///   only under a burst of commits (a viral petition); otherwise any commit ends it.
@@ -189,6 +193,8 @@ public final class Application: Sendable {
         router.use(StaticFastPath([mediaFiles, staticFiles]))
         router.use(LanguageMiddleware(languages: languages))
         router.use(staffChanges)
+        // Before the cache: a page served from memory is a page seen.
+        router.use(funnel)
         if config.pageCacheSeconds > 0 {
             let database = database
             let staffChanges = staffChanges
@@ -307,7 +313,9 @@ public final class Application: Sendable {
         let title = status == .unprocessableContent ? context.t("form.error_title", ["title": title]) : title
         // The forms on the page carry on where the visitor came from (`Referral`).
         let source = Referral.of(request)
-        let content = Referral.$current.withValue(source.isEmpty ? Referral.current : source) { body(context) }
+        let content = Referral.$current.withValue(source.isEmpty ? Referral.current : source) {
+            FunnelFields.$retrying.withValue(status == .unprocessableContent) { body(context) }
+        }
         let html = Layout.page(context, title: title, description: description, head: head, share: share, body: content)
         return .html(html.rendered, status: status)
     }
@@ -350,6 +358,7 @@ public final class Application: Sendable {
             scheduler = nil
         }
         for feature in features { feature.stop() }
+        try? funnel.flush(database)
         mailer.stop()
         backups.withLock { schedule in
             schedule?.stop()

@@ -60,6 +60,8 @@ public protocol Feature: Sendable {
     /// Where the feature keeps what a supporter gave: for the privacy work (find, export
     /// and erase by e-mail address).
     static var personalData: [PersonalData] { get }
+    /// The public pages whose visits begin an action's funnel (`Funnel`).
+    static var funnelPages: [FunnelPage] { get }
 
     /// Cards on the staff dashboard, below the site's own figures.
     func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML]
@@ -98,6 +100,7 @@ extension Feature {
     public static var mailingAudiences: [MailingAudience] { [] }
     public func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
     public static var personalData: [PersonalData] { [] }
+    public static var funnelPages: [FunnelPage] { [] }
     public func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] { [] }
     public func renderStoredMail(_ message: DueMessage, sending: Bool) throws -> String? { nil }

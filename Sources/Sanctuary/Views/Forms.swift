@@ -63,7 +63,8 @@ public enum Form {
         let source = Referral.current
         return """
             <div class="hp" aria-hidden="true"><label for="website">\(t("form.honeypot"))</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>\
-            \(source.isEmpty ? HTML.empty : "<input type=\"hidden\" name=\"\(Referral.field)\" value=\"\(source)\">" as HTML)
+            \(source.isEmpty ? HTML.empty : "<input type=\"hidden\" name=\"\(Referral.field)\" value=\"\(source)\">" as HTML)\
+            \(FunnelFields.retrying ? "<input type=\"hidden\" name=\"\(FunnelFields.retry)\" value=\"1\">" as HTML : .empty)
             """
     }
 

@@ -201,9 +201,13 @@ public enum PetitionStore {
             return try again(connection, petitionID: petitionID, email: input.email)
                 ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
         }
+        try Funnel.count(connection, FunnelItem("petition", petitionID), .stored, source: input.referral, now: now)
         guard !confirm else { return .pending(signatureID: id) }
+        let riding = try connection.scalar("SELECT riding FROM signatures WHERE id = ?", id, as: String.self) ?? ""
         let reached = try count(
-            connection, petitionID: petitionID, province: PostalCode.province(input.postalCode), day: String(now.prefix(10)), now: now)
+            connection,
+            Counted(petitionID: petitionID, province: PostalCode.province(input.postalCode), riding: riding, source: input.referral),
+            now: now)
         return .counted(signatureID: id, crossed: reached)
     }
 
@@ -230,7 +234,11 @@ public enum PetitionStore {
     /// An address's signature on a petition, as signing again finds it (nil: none).
     public static func again(_ connection: Connection, petitionID: Int64, email: String) throws -> SignOutcome? {
         try connection.first(
-            "SELECT id, confirmed_at IS NOT NULL AS confirmed, first_name, mails_sent FROM signatures WHERE petition_id = ? AND email = ?",
+            // A signature staff set aside is answered as a confirmed one: no new mail, no new link.
+            """
+            SELECT id, confirmed_at IS NOT NULL OR invalidation_id IS NOT NULL AS confirmed, first_name, mails_sent
+            FROM signatures WHERE petition_id = ? AND email = ?
+            """,
             petitionID, email
         ) {
             .again(
@@ -251,15 +259,18 @@ public enum PetitionStore {
     /// Confirms a pending signature and counts it, in the same transaction.
     public static func confirm(_ connection: Connection, signatureID: Int64, now: String = Timestamp.now()) throws -> Confirmation {
         guard
-            let (petitionID, province, optIn) = try connection.first(
+            let (counted, optIn) = try connection.first(
                 """
-                SELECT s.petition_id, s.province, s.email, s.consent_updates, s.first_name, s.last_name, s.postal_code, s.language,
+                SELECT s.petition_id, s.province, s.riding, s.email, s.consent_updates, s.first_name, s.last_name, s.postal_code, s.language,
                        s.created_at, s.client_hash, s.referral, p.campaign_id, p.slug
-                FROM signatures s JOIN petitions p ON p.id = s.petition_id WHERE s.id = ? AND s.confirmed_at IS NULL
+                FROM signatures s JOIN petitions p ON p.id = s.petition_id
+                WHERE s.id = ? AND s.confirmed_at IS NULL AND s.invalidation_id IS NULL
                 """, signatureID,
                 row: { row in
                     (
-                        try row.get("petition_id", as: Int64.self), try row.get("province", as: String.self),
+                        Counted(
+                            petitionID: try row.get("petition_id", as: Int64.self), province: try row.get("province", as: String.self),
+                            riding: try row.get("riding", as: String.self), source: try row.get("referral", as: String.self)),
                         try row.get("consent_updates", as: Bool.self)
                             ? ListOptIn(
                                 email: try row.get("email", as: String.self),
@@ -276,8 +287,8 @@ public enum PetitionStore {
                 })
         else { return .nothing }
         try connection.run("UPDATE signatures SET confirmed_at = ? WHERE id = ?", now, signatureID)
-        let reached = try count(connection, petitionID: petitionID, province: province, day: String(now.prefix(10)), now: now)
-        return .counted(petitionID: petitionID, crossed: reached, optIn: optIn)
+        let reached = try count(connection, counted, now: now)
+        return .counted(petitionID: counted.petitionID, crossed: reached, optIn: optIn)
     }
 
     /// Signatures waiting for their signer's confirmation, across all petitions (the dashboard).
@@ -308,17 +319,7 @@ public enum PetitionStore {
     public static func removeSignatures(_ db: Connection, ids: [Int64]) throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let list = ids.map { _ in "?" }.joined(separator: ", ")
-        let counted = try db.query(
-            "SELECT petition_id, province, substr(confirmed_at, 1, 10) AS day FROM signatures WHERE id IN (\(list)) AND confirmed_at IS NOT NULL",
-            parameters: ids
-        ) { (try $0.get("petition_id", as: Int64.self), try $0.get("province", as: String.self), try $0.get("day", as: String.self)) }
-        for (petition, province, day) in counted {
-            try db.run("UPDATE petitions SET signature_count = signature_count - 1 WHERE id = ? AND signature_count > 0", petition)
-            try db.run(
-                "UPDATE petition_province_counts SET count = count - 1 WHERE petition_id = ? AND province = ? AND count > 0", petition,
-                province)
-            try db.run("UPDATE petition_daily_counts SET count = count - 1 WHERE petition_id = ? AND day = ? AND count > 0", petition, day)
-        }
+        try moveCounts(db, of: "id IN (\(list))", ids.map { .integer($0) }, by: -1)
         return try db.run("DELETE FROM signatures WHERE id IN (\(list))", parameters: ids)
     }
 
@@ -380,8 +381,18 @@ public enum PetitionStore {
         public var milestone: Int?
     }
 
-    private static func count(_ connection: Connection, petitionID: Int64, province: String, day: String, now: String) throws -> Crossed {
+    /// What one counted signature adds to: its petition, province, riding and source.
+    struct Counted {
+        let petitionID: Int64
+        let province: String
+        let riding: String
+        let source: String
+    }
+
+    private static func count(_ connection: Connection, _ counted: Counted, now: String) throws -> Crossed {
+        let petitionID = counted.petitionID
         let id = SQLValue.integer(petitionID)
+        let day = SQLValue.text(String(now.prefix(10)))
         var goal: Int?
         let total = try connection.addToCounter(
             connection.dialect == .postgres ? countOnPostgres : countOnSQLite, key: [id],
@@ -394,17 +405,89 @@ public enum PetitionStore {
             })
         // Read with the total when this batch first counts the petition; after that, alone.
         let target = try goal ?? connection.scalar("SELECT goal FROM petitions WHERE id = ?", petitionID, as: Int.self) ?? 0
-        try connection.addToCounter(
-            """
-            INSERT INTO petition_province_counts (petition_id, province, count) VALUES (?2, ?3, ?1)
-            ON CONFLICT (petition_id, province) DO UPDATE SET count = petition_province_counts.count + excluded.count
-            """, key: [id, .text(province)])
-        try connection.addToCounter(
-            """
-            INSERT INTO petition_daily_counts (petition_id, day, count) VALUES (?2, ?3, ?1)
-            ON CONFLICT (petition_id, day) DO UPDATE SET count = petition_daily_counts.count + excluded.count
-            """, key: [id, .text(day)])
+        for counter in groupedCounters {
+            let key: [SQLValue] =
+                [id]
+                + counter.columns.map { column in
+                    switch column {
+                    case "province": .text(counted.province)
+                    case "riding": .text(counted.riding)
+                    case "source": .text(counted.source)
+                    default: day
+                    }
+                }
+            try connection.addToCounter(counter.upsert, key: key)
+        }
+        try Funnel.count(connection, FunnelItem("petition", petitionID), .confirmed, source: counted.source, now: now)
         return Crossed(goal: target > 0 && total == target, milestone: milestones.contains(total) ? total : nil)
+    }
+
+    /// A per-petition table of confirmed signatures by some of their columns.
+    struct GroupedCounter: Sendable {
+        let table: String
+        /// The table's key columns after `petition_id`; `day` is the confirmation's day.
+        let columns: [String]
+        /// The signature's expression for each column.
+        var expressions: [String] {
+            columns.map {
+                switch $0 {
+                case "day": "substr(confirmed_at, 1, 10)"
+                case "source": "referral"
+                default: $0
+                }
+            }
+        }
+        var upsert: String {
+            let placeholders = columns.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
+            return """
+                INSERT INTO \(table) (petition_id, \(columns.joined(separator: ", ")), count) VALUES (?2, \(placeholders), ?1)
+                ON CONFLICT (petition_id, \(columns.joined(separator: ", "))) DO UPDATE SET count = \(table).count + excluded.count
+                """
+        }
+    }
+
+    /// The counts kept beside the signatures (`sanctuary check` compares each with its rows).
+    static let groupedCounters = [
+        GroupedCounter(table: "petition_province_counts", columns: ["province"]),
+        GroupedCounter(table: "petition_daily_counts", columns: ["day"]),
+        GroupedCounter(table: "petition_riding_counts", columns: ["riding"]),
+        GroupedCounter(table: "petition_source_counts", columns: ["day", "source"]),
+    ]
+
+    /// Moves every count the confirmed signatures matching `condition` are in (the petition's
+    /// total and each grouped counter) by `sign` × their number: -1 before they are removed or
+    /// set aside, +1 once they are counted again. One statement per counter, whatever the number.
+    static func moveCounts(_ db: Connection, of condition: String, _ parameters: [SQLValue], by sign: Int) throws {
+        let confirmed = "SELECT * FROM signatures WHERE (\(condition)) AND confirmed_at IS NOT NULL"
+        try db.run(
+            """
+            UPDATE petitions SET signature_count = signature_count + ? * (SELECT count(*) FROM (\(confirmed)) AS s WHERE s.petition_id = petitions.id)
+            WHERE id IN (SELECT petition_id FROM (\(confirmed)) AS s)
+            """, parameters: [.integer(Int64(sign))] + parameters + parameters)
+        for counter in groupedCounters {
+            let groups = zip(counter.columns, counter.expressions).map { "\($1) AS \($0)" }.joined(separator: ", ")
+            let match = counter.columns.map { "g.\($0) = \(counter.table).\($0)" }.joined(separator: " AND ")
+            try db.run(
+                """
+                UPDATE \(counter.table) SET count = count + ? * (
+                    SELECT g.n FROM (SELECT petition_id, \(groups), count(*) AS n FROM (\(confirmed)) AS s
+                                     GROUP BY petition_id, \(counter.expressions.joined(separator: ", "))) AS g
+                    WHERE g.petition_id = \(counter.table).petition_id AND \(match))
+                WHERE EXISTS (
+                    SELECT 1 FROM (SELECT petition_id, \(groups) FROM (\(confirmed)) AS s) AS g
+                    WHERE g.petition_id = \(counter.table).petition_id AND \(match))
+                """, parameters: [.integer(Int64(sign))] + parameters + parameters)
+            if sign > 0 {
+                // A group the counter had no row for yet (removed to zero is kept as zero, so only new ones).
+                try db.run(
+                    """
+                    INSERT INTO \(counter.table) (petition_id, \(counter.columns.joined(separator: ", ")), count)
+                    SELECT petition_id, \(counter.expressions.joined(separator: ", ")), count(*) FROM (\(confirmed)) AS s
+                    WHERE true GROUP BY petition_id, \(counter.expressions.joined(separator: ", "))
+                    ON CONFLICT DO NOTHING
+                    """, parameters: parameters)
+            }
+        }
     }
 
     /// A petition's English title by id (any state; for staff screens).

@@ -254,7 +254,7 @@ struct PetitionsFeature: Feature {
                             ListOptIn(
                                 email: stored.email, name: stored.firstName + " " + stored.lastName, postalCode: stored.postalCode,
                                 campaignID: petition.summary.campaignID, source: "petition:" + petition.slug, language: language,
-                                consentedAt: Timestamp.now(), clientHash: stored.clientHash))
+                                consentedAt: Timestamp.now(), clientHash: stored.clientHash, referral: stored.referral))
                     }
                     try mailAbout(db, outcome, petition: petition, input: stored, language: language, prepared: prepared)
                 }

@@ -20,23 +20,15 @@ public enum CounterStore {
         public var description: String { "\(counter): \(subject): kept \(kept), rows say \(rows)" }
     }
 
-    static let confirmed = "SELECT petition_id, province, substr(confirmed_at, 1, 10) AS day FROM signatures WHERE confirmed_at IS NOT NULL"
-
     /// Every counter, with SQL that compares it to the rows it counts. Letters are purged after
     /// their retention while their counts stay, so a letter count may exceed its rows, never
     /// fall short of them; the campaign totals are the sums of the per-riding counts.
-    static let all: [Kept] = [
+    static let all: [Kept] = keptColumns + PetitionStore.groupedCounters.map(grouped)
+
+    static let keptColumns: [Kept] = [
         column(
             "signature_count", of: "petitions", named: "'petition ' || slug",
             counting: "SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL"),
-        grouped(
-            "petition_province_counts", by: "province",
-            named:
-                "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), CAST(petition_id AS TEXT)) || ', province ' || province"
-        ),
-        grouped(
-            "petition_daily_counts", by: "day",
-            named: "'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), CAST(petition_id AS TEXT)) || ', ' || day"),
         column(
             "rsvp_count", of: "events", named: "'event ' || slug",
             counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = \(RSVPStatus.confirmed.sqlLiteral)"),
@@ -101,23 +93,31 @@ public enum CounterStore {
             repair: ["UPDATE \(table) SET \(column) = (\(counting))"])
     }
 
-    /// A per-petition table of counts by `key` (province, day) against the confirmed signatures.
-    static func grouped(_ table: String, by key: String, named label: String) -> Kept {
-        Kept(
+    /// A per-petition table of counts (by province, day, riding, source) against the confirmed signatures.
+    static func grouped(_ counter: PetitionStore.GroupedCounter) -> Kept {
+        let table = counter.table
+        let keys = counter.columns.joined(separator: ", ")
+        let confirmed =
+            "SELECT petition_id, \(zip(counter.columns, counter.expressions).map { "\($1) AS \($0)" }.joined(separator: ", ")) FROM signatures WHERE confirmed_at IS NOT NULL"
+        let matchK = counter.columns.map { "a.\($0) = k.\($0)" }.joined(separator: " AND ")
+        let label = counter.columns.map { "', \($0) ' || \($0)" }.joined(separator: " || ")
+        return Kept(
             name: table,
             differences: """
-                WITH actual AS (SELECT petition_id, \(key), count(*) AS n FROM (\(confirmed)) AS confirmed GROUP BY petition_id, \(key)),
+                WITH actual AS (SELECT petition_id, \(keys), count(*) AS n FROM (\(confirmed)) AS confirmed GROUP BY petition_id, \(keys)),
                 compared AS (
-                    SELECT k.petition_id AS petition_id, k.\(key) AS \(key), k.count AS kept, coalesce(a.n, 0) AS counted
-                    FROM \(table) k LEFT JOIN actual a ON a.petition_id = k.petition_id AND a.\(key) = k.\(key)
+                    SELECT k.petition_id AS petition_id, \(counter.columns.map { "k.\($0) AS \($0)" }.joined(separator: ", ")), k.count AS kept, coalesce(a.n, 0) AS counted
+                    FROM \(table) k LEFT JOIN actual a ON a.petition_id = k.petition_id AND \(matchK)
                     UNION ALL
-                    SELECT a.petition_id, a.\(key), 0, a.n FROM actual a
-                    WHERE NOT EXISTS (SELECT 1 FROM \(table) k WHERE k.petition_id = a.petition_id AND k.\(key) = a.\(key)))
-                SELECT \(label) AS subject, kept, counted FROM compared WHERE kept != counted
+                    SELECT a.petition_id, \(counter.columns.map { "a.\($0)" }.joined(separator: ", ")), 0, a.n FROM actual a
+                    WHERE NOT EXISTS (SELECT 1 FROM \(table) k WHERE k.petition_id = a.petition_id AND \(matchK)))
+                SELECT 'petition ' || coalesce((SELECT slug FROM petitions WHERE id = petition_id), CAST(petition_id AS TEXT)) || \(label) AS subject,
+                       kept, counted
+                FROM compared WHERE kept != counted
                 """,
             repair: [
                 "DELETE FROM \(table)",
-                "INSERT INTO \(table) (petition_id, \(key), count) SELECT petition_id, \(key), count(*) FROM (\(confirmed)) AS confirmed GROUP BY petition_id, \(key)",
+                "INSERT INTO \(table) (petition_id, \(keys), count) SELECT petition_id, \(keys), count(*) FROM (\(confirmed)) AS confirmed GROUP BY petition_id, \(keys)",
             ])
     }
 
