@@ -51,6 +51,7 @@ CREATE TABLE signing_blocks (
     note       TEXT NOT NULL DEFAULT '',
     created_by TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
+    hits       BIGINT NOT NULL DEFAULT 0,            -- signatures refused by it
     UNIQUE (kind, value)
 );
 

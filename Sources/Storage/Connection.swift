@@ -96,6 +96,14 @@ public struct Connection: Sendable {
         }
     }
 
+    /// The first column of the first row, with the parameters as a list.
+    public func scalar<T: SQLColumnDecodable>(_ sql: String, parameters: [any SQLBindable], as type: T.Type = T.self) throws -> T? {
+        switch engine {
+        case .sqlite(let connection): return try connection.scalar(sql, parameters: parameters, as: type)
+        case .postgres(let connection): return try connection.scalar(sql, parameters, as: type)
+        }
+    }
+
     /// The names of a table's columns, in order (none when there is no such table).
     public func columns(of table: String) throws -> [String] {
         switch engine {

@@ -64,6 +64,8 @@ public struct AppConfig: Sendable {
     public var pageCacheSeconds = 1.0
     /// How often a running server does its housekeeping (purging letters past retention).
     public var maintenanceSeconds: Double = 3600
+    /// How often the funnel's views and starts, counted in memory, are written (`Funnel`).
+    public var funnelFlushSeconds: Double = 10
 
     // Operating it ("Operating it" in the SPEC).
     /// Hours between the rotating backups a running server writes to `var/backups/` (0: none).

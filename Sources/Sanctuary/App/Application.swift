@@ -40,6 +40,8 @@ public final class Application: Sendable {
     /// The day's keys that client addresses are hashed with (`ClientHashKeys`).
     public let clientHashes: ClientHashKeys
     public let formTokens: FormToken
+    /// The pause, block lists and canonical addresses signing checks (`SigningGate`).
+    public let signingGate: SigningGate
     /// Public form posts (signatures, RSVPs, letters) per client address.
     public let actionLimiter: RateLimiter
     public let passwordHasher: PasswordHasher
@@ -69,7 +71,7 @@ public final class Application: Sendable {
         UnsubscribeFeature.self, SuppressionsFeature.self, SubscriberImportFeature.self, OutcomesFeature.self, PublicSignersFeature.self,
         MediaFeature.self,
         PagesFeature.self,
-        SiteSettingsFeature.self, PrivacyFeature.self, SourcesFeature.self,
+        SiteSettingsFeature.self, PrivacyFeature.self, SourcesFeature.self, InsightFeature.self, PlacesFeature.self, TriageFeature.self,
         MetricsFeature.self,
     ]
     /// The kinds of feature this application runs: the built-in ones and any given to `init`.
@@ -119,6 +121,8 @@ public final class Application: Sendable {
         clientHashes = ClientHashKeys(fallback: serverKey)
         try clientHashes.refresh(database)
         formTokens = FormToken(key: serverKey)
+        signingGate = SigningGate(key: serverKey)
+        signingGate.reload(database)
         actionLimiter = RateLimiter(
             capacity: config.signaturesPerMinute, per: 60, shared: Self.sharedBuckets(database, hashes: clientHashes, limiter: "actions"))
         unconfirmedMail = UnconfirmedMailCaps(settings: config.unconfirmedMailCaps)

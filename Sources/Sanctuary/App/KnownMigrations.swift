@@ -31,7 +31,7 @@ public enum KnownMigrations {
         "0028_stories": "ac456e446176177c87a0986074221acb7e46c6cc824b049881228f5d88fe8d19",
         "0029_privacy": "353e299e3a5b8bd1e9f486d7105ed96dff5dc4fd2e5d6180972ed2f88f8d4ea4",
         "0030_referral": "63010304a3e87a183fc52884cc6fd57d30d289e299549fbe315debc795971cbd",
-        "0031_insight": "da8363e30c37e525b378cd622cb750958f8fccb37af8cbd56ed9d81fffcb9bf2",
+        "0031_insight": "83ef48ca0d1dfa18f8235e754c45d5bfa073e9d16a8607e1dd2285b0a5f4d486",
         "postgres/0019_schema": "a72bfe6db8f64bf0f9a18554dae1f55460fb33d825303d9fb235b6c96ad92a22",
         "postgres/0020_shared_rate_limits": "edcb9c93e0ad8cb91e229093ffd0c81e9f0e0b3c7136cd9fe2ac3b21daeb1596",
         "postgres/0021_one_list": "a6fb24966b33124389b91f66799351a2779f3773d2c9364fe829fca251c89550",
@@ -44,6 +44,6 @@ public enum KnownMigrations {
         "postgres/0028_stories": "3979b8c179d85828ae5e896bd9cf9c45ba54b55dd7235f22fa2dc7048723ab3c",
         "postgres/0029_privacy": "73ffcd9ce93df794133b32298dfe10319a37fc33495d8f5e5089dc24f716a987",
         "postgres/0030_referral": "63010304a3e87a183fc52884cc6fd57d30d289e299549fbe315debc795971cbd",
-        "postgres/0031_insight": "dd2114d9c2fe4299bce951b5a21327be38bdac1e2c3ca4a51e64e6e6c7f85c15",
+        "postgres/0031_insight": "7ef4a75fe0be9c34ec08b7947afefbc57153ba8376873feaff55f4a2761bb512",
     ]
 }

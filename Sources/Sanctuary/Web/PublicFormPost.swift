@@ -29,13 +29,14 @@ extension Application {
     ///    that would be stored count, so a visitor fixing a typo is never told to wait);
     /// 6. `accept`: the write, then its answer (a `303`), with the client's keyed hash.
     func publicFormPost<Input: Sendable>(
-        _ request: Request, action: String, closed: Response? = nil, honeypot: @autoclosure () -> Response,
+        _ request: Request, action: String, closed: Response? = nil, honeypot: @autoclosure () -> Response, funnel: FunnelItem? = nil,
         check: (FormFields) throws -> PublicFormCheck<Input>, accept: (Input, _ clientHash: String) async throws -> Response
     ) async throws -> Response {
         if let closed { return closed }
         let form = request.form
         if let forged = ErrorPages.rejectForgedForm(self, request, form, action: action) { return forged }
         if !(form[PublicFormFields.honeypot] ?? "").isEmpty { return honeypot() }
+        if let funnel { self.funnel.noteStart(funnel, request) }
         return try await finishPublicForm(request, try check(form), accept: accept)
     }
 

@@ -168,6 +168,7 @@ public enum EventStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, eventID, name, email, note, status, consent, now, language, referral)
         let id = try connection.lastInsertRowID
+        try Funnel.count(connection, FunnelItem("event", eventID), .confirmed, source: referral, now: now)
         try connection.run(
             full
                 ? "UPDATE events SET waitlist_count = waitlist_count + 1 WHERE id = ?"
@@ -195,12 +196,13 @@ public enum EventStore {
         {
             return .already(existing)
         }
-        try connection.run(
+        let stored = try connection.run(
             """
             INSERT INTO rsvp_requests (event_id, name, email, note, consent_updates, language, created_at, referral)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (event_id, email) DO NOTHING
             """, eventID, name, email, note, consent, language, now, referral)
+        if stored == 1 { try Funnel.count(connection, FunnelItem("event", eventID), .stored, source: referral, now: now) }
         guard
             let request = try connection.first(
                 "SELECT \(RSVPRequest.columns) FROM rsvp_requests WHERE event_id = ? AND email = ?", eventID, email, row: RSVPRequest.init)

@@ -28,7 +28,12 @@ extension AdminResource {
             AdminField("state", .choice(EventState.choices), required: true),
             AdminField("featured", .flag),
         ],
-        rowLinks: { id, slug, t in [("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export"))] },
+        rowLinks: { id, slug, t in
+            [
+                ("/events/\(slug)", t("admin.view")), ("/admin/events/\(id)/rsvps.csv", t("admin.events.export")),
+                ("/admin/insight/event/\(id)", t("insight.link")),
+            ]
+        },
         listDate: ("starts_at", "time_zone"),
         dependents: [
             AdminDependent(

@@ -38,6 +38,9 @@ struct EventsFeature: Feature {
 
     static var adminResources: [AdminResource] { [.events] }
     static var pictureOwners: [MediaOwner] { [.events] }
+    static var funnelPages: [FunnelPage] {
+        [FunnelPage(action: "event", prefix: "/events/", lookup: "SELECT id FROM events WHERE slug = ?")]
+    }
     static var adminDependents: [String: [AdminDependent]] {
         ["campaigns": [AdminDependent(key: "rsvps", count: { try EventStore.rsvpRows($0, campaignID: $1) })]]
     }
@@ -218,6 +221,7 @@ struct EventsFeature: Feature {
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("rsvp.closed.title"), body: t("rsvp.closed.body"))
         return try await app.publicFormPost(
             request, action: RSVPForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/events/\(slug)/registered"),
+            funnel: FunnelItem("event", event.summary.id),
             check: { form in
                 PublicFormCheck(RSVPForm.validate(form, t: t)) { eventPage(request, event, form: $0, status: .unprocessableContent) }
             },

@@ -111,6 +111,7 @@ public enum LetterStore {
             delivery, personal, referral)
         guard inserted == 1 else { return nil }
         let id = try db.lastInsertRowID
+        try Funnel.count(db, FunnelItem("letter", campaign.id), .stored, source: referral, now: now)
         try db.run("UPDATE letter_campaigns SET letter_count = letter_count + 1 WHERE id = ?", campaign.id)
         try db.run(
             """

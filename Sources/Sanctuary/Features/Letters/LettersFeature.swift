@@ -42,6 +42,9 @@ struct LettersFeature: Feature {
     }
 
     static var adminResources: [AdminResource] { [.letters] }
+    static var funnelPages: [FunnelPage] {
+        [FunnelPage(action: "letter", prefix: "/letters/", lookup: "SELECT id FROM letter_campaigns WHERE slug = ?")]
+    }
     static var adminDependents: [String: [AdminDependent]] {
         ["campaigns": [AdminDependent(key: "letters", count: { try LetterStore.letterCount($0, inCampaign: $1) })]]
     }
@@ -224,6 +227,7 @@ struct LettersFeature: Feature {
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("letters.closed"), body: t("letters.closed_body"))
         return try await app.publicFormPost(
             request, action: LetterForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/letters/\(slug)"),
+            funnel: FunnelItem("letter", campaign.id),
             check: { form in try checkSender(request, campaign, form: form, t: t) },
             accept: { sender, clientHash in
                 try await writeLetter(

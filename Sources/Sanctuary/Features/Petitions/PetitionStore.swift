@@ -143,6 +143,11 @@ public enum PetitionStore {
         return totals
     }
 
+    /// Any petition by id, drafts included (for staff screens).
+    public static func summary(_ connection: Connection, id: Int64) throws -> PetitionSummary? {
+        try connection.first("SELECT \(PetitionSummary.columns) FROM petitions WHERE id = ?", id, row: PetitionSummary.init)
+    }
+
     /// Every petition, drafts included, for staff.
     public static func allForStaff(_ connection: Connection) throws -> [PetitionSummary] {
         try connection.query(

@@ -109,7 +109,7 @@ enum PetitionViews {
     /// The petition's page: text, count, deadline, and the sign form while it is open.
     static func page(
         _ petition: Petition, outcomes: [PetitionOutcome] = [], media: Media? = nil, form state: FormState, csrf: String, shareURL: String,
-        confirms: Bool = true, signers: [PublicSigner] = [], c: PageContext
+        confirms: Bool = true, signers: [PublicSigner] = [], paused: String? = nil, places: HTML = .empty, c: PageContext
     ) -> HTML {
         let t = c.t
         let s = petition.summary
@@ -120,7 +120,10 @@ enum PetitionViews {
             } ?? .empty
         let action = t.path("/petitions/\(petition.slug)/sign")
         let formHTML: HTML
-        if open {
+        if open, let paused {
+            formHTML =
+                "<div class=\"closed-notice\" role=\"status\"><h2 id=\"sign-heading\">\(t("signing.paused_heading"))</h2><p>\(paused.isEmpty ? t("signing.paused_body") : paused)</p></div>"
+        } else if open {
             let fields = SignatureForm.fields(t: t, confirms: confirms).map { Form.input($0, state, t: t) }
             formHTML = """
                 <h2 id="sign-heading">\(t("sign.heading"))</h2>
@@ -158,6 +161,7 @@ enum PetitionViews {
             \(formHTML)
             </aside>
             </div>
+            \(places)
             \(ShareViews.links(title: petition.title.text(t), url: shareURL, t: t))
             </article>
             """

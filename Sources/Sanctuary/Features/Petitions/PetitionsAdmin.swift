@@ -22,6 +22,7 @@ extension AdminResource {
                 ("/petitions/\(slug)", t("admin.view")), ("/admin/petitions/\(id)/signatures.csv", t("admin.petitions.export")),
                 ("/admin/petitions/\(id)/outcome", t("admin.petitions.outcome")),
                 ("/admin/petitions/\(id)/signers", t("admin.petitions.signers")),
+                ("/admin/insight/petition/\(id)", t("insight.link")), ("/admin/petitions/\(id)/triage", t("triage.title_short")),
             ]
         },
         dependents: [

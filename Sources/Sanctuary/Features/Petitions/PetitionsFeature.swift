@@ -133,6 +133,10 @@ struct PetitionsFeature: Feature {
 
     static let publicCaching = CachePolicy.publicPage(shared: 5)
 
+    static var funnelPages: [FunnelPage] {
+        [FunnelPage(action: "petition", prefix: "/petitions/", lookup: "SELECT id FROM petitions WHERE slug = ?")]
+    }
+
     func register() {
         StaffExport.route(
             app, "/admin/petitions/{id}/signatures.csv", subject: "petition", file: "signatures.csv",
@@ -172,18 +176,18 @@ struct PetitionsFeature: Feature {
 
     /// `GET /petitions/{slug}.json`.
     func openData(_ request: Request) throws -> Response {
-        let found = try app.database.read { db -> (Petition, [(String, Int)], PetitionOutcome?)? in
+        let found = try app.database.read { db -> (Petition, [(String, Int)], [RidingCount], PetitionOutcome?)? in
             guard let petition = try PetitionStore.find(db, slug: request.parameter("slug")) else { return nil }
             return (
                 petition, try PetitionStore.countsByProvince(db, petitionID: petition.id),
-                try OutcomeStore.all(db, petitionID: petition.id).first
+                try InsightStore.ridings(db, petitionID: petition.id), try OutcomeStore.all(db, petitionID: petition.id).first
             )
         }
-        guard let (petition, provinces, outcome) = found else {
+        guard let (petition, provinces, ridings, outcome) = found else {
             return .json("{\"error\":\"not found\"}", status: .notFound)
         }
         var response = Response.json(
-            PetitionJSON(petition: petition, provinces: provinces, response: outcome, t: app.t(request)).encoded())
+            PetitionJSON(petition: petition, provinces: provinces, ridings: ridings, response: outcome, t: app.t(request)).encoded())
         response.cache(.publicData(seconds: 5))
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
@@ -198,11 +202,15 @@ struct PetitionsFeature: Feature {
         let outcomes: [PetitionOutcome]
         let media: Media?
         let signers: [PublicSigner]
+        let provinces: [(String, Int)]
+        let ridings: [RidingCount]
         do {
-            (outcomes, media, signers) = try app.database.read { db in
+            (outcomes, media, signers, provinces, ridings) = try app.database.read { db in
                 (
                     try OutcomeStore.all(db, petitionID: petition.id), try MediaStore.of(db, .petitions, id: petition.id),
-                    try PetitionStore.publicSigners(db, petitionID: petition.id, limit: 8)
+                    try PetitionStore.publicSigners(db, petitionID: petition.id, limit: 8),
+                    try PetitionStore.countsByProvince(db, petitionID: petition.id),
+                    try InsightStore.ridings(db, petitionID: petition.id, limit: 10)
                 )
             }
         } catch {
@@ -215,7 +223,10 @@ struct PetitionsFeature: Feature {
             PetitionViews.page(
                 petition, outcomes: outcomes, media: media, form: form, csrf: csrf,
                 shareURL: app.absoluteURL(c.t.path("/petitions/\(petition.slug)"), request), confirms: app.config.confirmSignatures,
-                signers: signers, c: c)
+                signers: signers,
+                paused: app.signingGate.pause,
+                places: PlacesViews.section(
+                    slug: petition.slug, total: petition.summary.signatureCount, provinces: provinces, ridings: ridings, t: c.t), c: c)
         }
     }
 
@@ -227,11 +238,21 @@ struct PetitionsFeature: Feature {
         let petition = try signing.value(slug) { try app.database.read { try PetitionStore.find($0, slug: slug) } }
             .orNotFound()
         let t = app.t(request)
-        let closed =
+        let gate = app.signingGate
+        gate.followOthers(app.database)
+        var closed =
             petition.summary.isOpen()
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
+        if closed == nil, let message = gate.pause {
+            // Paused by staff: nothing is stored; the visitor is told plainly and may come back.
+            closed = ErrorPages.message(
+                app, request, status: .serviceUnavailable, title: t("signing.paused_heading"),
+                body: message.isEmpty ? t("signing.paused_body") : message)
+            closed?.headers["Retry-After"] = "3600"
+        }
         return try await app.publicFormPost(
             request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/petitions/\(slug)/thanks"),
+            funnel: FunnelItem("petition", petition.id),
             check: { form in
                 PublicFormCheck(SignatureForm.validate(form, t: t)) {
                     petitionPage(request, petition, form: $0, status: .unprocessableContent)
@@ -240,6 +261,17 @@ struct PetitionsFeature: Feature {
             accept: { input, clientHash in
                 var signature = input
                 signature.clientHash = clientHash
+                if gate.canonicalEmails { signature.email = CanonicalEmail.of(signature.email) }
+                if let block = gate.blocking(email: signature.email, clientHash: clientHash) {
+                    // Refused, and answered exactly as a signature is (the same redirect and cookie,
+                    // after a write of its own), so nothing tells a sender they are blocked.
+                    try await app.database.write(gathered: true) { db in try TriageStore.noteHit(db, blockID: block) }
+                    var response = Response.redirect(to: "/petitions/\(slug)/thanks")
+                    if app.config.confirmSignatures {
+                        response.headers.add("Set-Cookie", sentCookie(request, slug: slug, email: signature.email))
+                    }
+                    return response
+                }
                 let (petitionID, stored, language, confirm) = (petition.id, signature, t.language, app.config.confirmSignatures)
                 // The likely mail is made here, on the event loop, so the writer thread (which
                 // every signature waits for) only inserts rows.
@@ -481,6 +513,7 @@ struct PetitionsFeature: Feature {
 struct PetitionJSON: Encodable {
     let petition: Petition
     let provinces: [(String, Int)]
+    let ridings: [RidingCount]
     /// The newest outcome (a response or a delivery note), if any.
     let response: PetitionOutcome?
     let t: Localizer
@@ -491,11 +524,20 @@ struct PetitionJSON: Encodable {
         case signatureCount = "signature_count"
         case closesAt = "closes_at"
         case signaturesByProvince = "signatures_by_province"
+        case signaturesByRiding = "signatures_by_riding"
         case response
     }
 
     enum ResponseKeys: String, CodingKey {
         case kind, date, text
+    }
+
+    /// A riding in `signatures_by_riding`, as the SPEC writes it.
+    struct Riding: Encodable {
+        let code: String
+        let name: String
+        let mp: String
+        let count: Int
     }
 
     func encode(to encoder: Encoder) throws {
@@ -508,6 +550,8 @@ struct PetitionJSON: Encodable {
         if let closes = s.closesAt { try container.encode(closes, forKey: .closesAt) } else { try container.encodeNil(forKey: .closesAt) }
         try container.encode(s.isOpen() ? ActionState.open.rawValue : ActionState.closed.rawValue, forKey: .state)
         try container.encode(Dictionary(provinces, uniquingKeysWith: +), forKey: .signaturesByProvince)
+        try container.encode(
+            ridings.map { Riding(code: $0.code, name: $0.name(t), mp: $0.member, count: $0.count) }, forKey: .signaturesByRiding)
         if let response {
             var nested = container.nestedContainer(keyedBy: ResponseKeys.self, forKey: .response)
             try nested.encode(response.kind.rawValue, forKey: .kind)
