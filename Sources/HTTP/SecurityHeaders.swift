@@ -23,8 +23,13 @@ public struct SecurityHeadersMiddleware: Middleware {
                 if response.headers["Content-Security-Policy"] == nil { response.headers["Content-Security-Policy"] = csp }
                 // A page that chose its own (`no-referrer` where the URL holds a secret) keeps it.
                 if response.headers["Referrer-Policy"] == nil { response.headers["Referrer-Policy"] = referrer }
-                // A response meant for a frame of our own says so (`SAMEORIGIN`); all others may not be framed.
-                if response.headers["X-Frame-Options"] == nil { response.headers["X-Frame-Options"] = "DENY" }
+                // A response meant for a frame of our own says so (`SAMEORIGIN`); one whose own policy
+                // lets other sites frame it (an embed) gets no refusal; all others may not be framed.
+                if response.headers["X-Frame-Options"] == nil,
+                    response.headers["Content-Security-Policy"]?.contains("frame-ancestors 'none'") ?? true
+                {
+                    response.headers["X-Frame-Options"] = "DENY"
+                }
             }
             return response
         }

@@ -291,7 +291,11 @@ final class PetitionTests: XCTestCase {
         XCTAssertTrue(response.header("Cache-Control")?.contains("stale-while-revalidate") ?? false)
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
         XCTAssertEqual(
-            Set(json.keys), ["slug", "title", "signature_count", "goal", "closes_at", "state", "signatures_by_province", "response"])
+            Set(json.keys),
+            [
+                "slug", "title", "signature_count", "goal", "closes_at", "state", "signatures_by_province", "signatures_by_riding",
+                "response",
+            ])
         XCTAssertTrue(json["response"] is NSNull, "no outcome yet")
         XCTAssertEqual(json["signature_count"] as? Int, 2)
         XCTAssertEqual(json["signatures_by_province"] as? [String: Int], ["BC": 1, "ON": 1])

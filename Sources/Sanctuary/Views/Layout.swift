@@ -167,6 +167,30 @@ public enum Layout {
             """
     }
 
+    /// A page for a frame on another site (an embed): the stylesheet and a script that tells
+    /// the framing page its height; no header, navigation or footer, and not for search engines.
+    public static func bare(_ context: PageContext, title: String, body: HTML) -> HTML {
+        let t = context.t
+        return """
+            <!DOCTYPE html>
+            <html lang="\(t.language)" class="embedded">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(title) · \(context.siteName)</title>
+            <meta name="robots" content="noindex">
+            <link rel="stylesheet" href="/css/site.css">\(context.theme.map { "\n<link rel=\"stylesheet\" href=\"\($0)\">" as HTML } ?? .empty)
+            <script src="/js/embed-frame.js" defer></script>
+            </head>
+            <body>
+            <main id="main" class="embed">
+            \(body)
+            </main>
+            </body>
+            </html>
+            """
+    }
+
     /// A card's call to action: a button-like link whose accessible name also names the
     /// item ("Sign: Waive travel-loan repayment…"), so a list of them is not "Sign, Sign, Sign".
     public static func cardAction(_ label: String, href: String, title: String) -> HTML {

@@ -57,6 +57,8 @@ public struct SignatureInput: Sendable {
     public var showPublicly = false
     /// Where the signer came from, as their link said (`Referral`).
     public var referral = ""
+    /// The key of the embedding partner the signer asked to hear from ("" for none).
+    public var partnerConsent = ""
 }
 
 /// A signer who asked to be shown on the petition's page, as it shows them.
@@ -191,17 +193,17 @@ public enum PetitionStore {
             """
             INSERT INTO signatures (petition_id, first_name, last_name, email, postal_code, province, riding, comment,
                                     consent_updates, client_hash, created_at, confirmed_at, language, mails_sent, notify_outcome,
-                                    show_publicly, referral)
+                                    show_publicly, referral, partner_consent)
             VALUES (?, ?, ?, ?, ?, ?,
                     -- the riding, when the postal code's FSA lies in exactly one
                     coalesce((SELECT ridings.name_en FROM fsa_ridings JOIN ridings ON ridings.code = fsa_ridings.riding_code
                               WHERE fsa_ridings.fsa = ? AND (SELECT count(*) FROM fsa_ridings WHERE fsa = ?) = 1), ''),
-                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (petition_id, email) DO NOTHING
             """, petitionID, input.firstName, input.lastName, input.email, input.postalCode,
             PostalCode.province(input.postalCode), String(input.postalCode.prefix(3)), String(input.postalCode.prefix(3)),
             input.comment, input.consentUpdates, input.clientHash, now, confirm ? nil : now, language, confirm ? 1 : 0, input.notifyOutcome,
-            input.showPublicly, input.referral)
+            input.showPublicly, input.referral, input.partnerConsent)
         guard let id = inserted else {
             return try again(connection, petitionID: petitionID, email: input.email)
                 ?? .again(signatureID: 0, confirmed: true, firstName: "", mailsSent: Int.max)
@@ -316,7 +318,7 @@ public enum PetitionStore {
     /// address becomes one no mail can reach, unique as the schema wants.
     public static let anonymised: [String: String] = [
         "first_name": "''", "last_name": "''", "email": "'erased-' || id || '@invalid'", "postal_code": "''", "comment": "''",
-        "client_hash": "''", "show_publicly": "0", "consent_updates": "0", "notify_outcome": "0",
+        "client_hash": "''", "show_publicly": "0", "consent_updates": "0", "notify_outcome": "0", "partner_consent": "''",
     ]
 
     /// A signer's signatures removed, not only anonymised (staff chose so): every count they

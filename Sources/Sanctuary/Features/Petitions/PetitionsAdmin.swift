@@ -23,6 +23,7 @@ extension AdminResource {
                 ("/admin/petitions/\(id)/outcome", t("admin.petitions.outcome")),
                 ("/admin/petitions/\(id)/signers", t("admin.petitions.signers")),
                 ("/admin/insight/petition/\(id)", t("insight.link")), ("/admin/petitions/\(id)/triage", t("triage.title_short")),
+                ("/admin/petitions/\(id)/embed", t("embed.link")),
             ]
         },
         dependents: [

@@ -126,7 +126,7 @@ struct PetitionsFeature: Feature {
                 "petition signatures", table: "signatures", email: "email",
                 columns: [
                     "petition_id", "first_name", "last_name", "email", "postal_code", "province", "riding", "comment", "consent_updates",
-                    "show_publicly", "language", "created_at", "confirmed_at",
+                    "show_publicly", "language", "created_at", "confirmed_at", "partner_consent",
                 ], erase: .blank(PetitionStore.anonymised), remove: { try PetitionStore.removeSignatures($0, ids: $1) })
         ]
     }
@@ -237,36 +237,46 @@ struct PetitionsFeature: Feature {
         let slug = request.parameter("slug")
         let petition = try signing.value(slug) { try app.database.read { try PetitionStore.find($0, slug: slug) } }
             .orNotFound()
+        return try await sign(request, petition, thanks: "/petitions/\(slug)/thanks") { state, status in
+            petitionPage(request, petition, form: state, status: status)
+        }
+    }
+
+    /// Signing, wherever the form is (the petition's page, a partner's embed): closed or paused
+    /// answered plainly, the public-form pipeline, the block lists, then a group-committed
+    /// write. `again` shows the form (its mistakes, or the pause); `thanks` is where a stored
+    /// signature goes; `partner`: the embedding partner whose box the signer may tick.
+    func sign(
+        _ request: Request, _ petition: Petition, thanks: String, partner: Partner? = nil,
+        again: @escaping @Sendable (FormState, Status) -> Response
+    ) async throws -> Response {
+        let slug = petition.slug
         let t = app.t(request)
         let gate = app.signingGate
         gate.followOthers(app.database)
         var closed =
             petition.summary.isOpen()
             ? nil : ErrorPages.message(app, request, status: .gone, title: t("petition.closed_heading"), body: t("petition.closed_body"))
-        if closed == nil, let message = gate.pause {
+        if closed == nil, gate.pause != nil {
             // Paused by staff: nothing is stored; the visitor is told plainly and may come back.
-            closed = ErrorPages.message(
-                app, request, status: .serviceUnavailable, title: t("signing.paused_heading"),
-                body: message.isEmpty ? t("signing.paused_body") : message)
+            closed = again(FormState(), .serviceUnavailable)
             closed?.headers["Retry-After"] = "3600"
         }
         return try await app.publicFormPost(
-            request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: "/petitions/\(slug)/thanks"),
+            request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: thanks),
             funnel: FunnelItem("petition", petition.id),
-            check: { form in
-                PublicFormCheck(SignatureForm.validate(form, t: t)) {
-                    petitionPage(request, petition, form: $0, status: .unprocessableContent)
-                }
-            },
+            check: { form in PublicFormCheck(SignatureForm.validate(form, t: t)) { again($0, .unprocessableContent) } },
             accept: { input, clientHash in
                 var signature = input
                 signature.clientHash = clientHash
+                // Only a box the embedding partner showed counts.
+                signature.partnerConsent = partner != nil && input.partnerConsent == partner?.key ? input.partnerConsent : ""
                 if gate.canonicalEmails { signature.email = CanonicalEmail.of(signature.email) }
                 if let block = gate.blocking(email: signature.email, clientHash: clientHash) {
                     // Refused, and answered exactly as a signature is (the same redirect and cookie,
                     // after a write of its own), so nothing tells a sender they are blocked.
                     try await app.database.write(gathered: true) { db in try TriageStore.noteHit(db, blockID: block) }
-                    var response = Response.redirect(to: "/petitions/\(slug)/thanks")
+                    var response = Response.redirect(to: thanks)
                     if app.config.confirmSignatures {
                         response.headers.add("Set-Cookie", sentCookie(request, slug: slug, email: signature.email))
                     }
@@ -292,7 +302,7 @@ struct PetitionsFeature: Feature {
                 }
                 app.mailer.wake()
                 // The same answer whether or not this address had signed: the mail tells its owner.
-                var response = Response.redirect(to: "/petitions/\(slug)/thanks")
+                var response = Response.redirect(to: thanks)
                 if confirm { response.headers.add("Set-Cookie", sentCookie(request, slug: slug, email: stored.email)) }
                 return response
             })

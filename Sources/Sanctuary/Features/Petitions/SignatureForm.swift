@@ -24,7 +24,8 @@ enum SignatureForm {
         return .success(
             SignatureInput(
                 firstName: first, lastName: last, email: email, postalCode: postal, comment: comment, consentUpdates: consent,
-                notifyOutcome: notify, clientHash: "", showPublicly: show, referral: Referral.clean(form[Referral.field])))
+                notifyOutcome: notify, clientHash: "", showPublicly: show, referral: Referral.clean(form[Referral.field]),
+                partnerConsent: check.ticked("partner_consent") ? Referral.clean(form["partner"]) : ""))
     }
 
     /// `confirms`: signatures are confirmed by a mailed link (the e-mail hint says so).
