@@ -244,6 +244,39 @@ for key, data, name in [("news", jpeg, "a.jpg"), ("petitions", b"\x89PNG\r\n\x1a
     add(f"admin_{key}_image_upload", req("POST", f"/admin/{key}/1/image?_csrf={CSRF}", body=multipart(image_fields, (name, data)),
                                          staff=True, ctype="multipart/form-data; boundary=----fuzzBoundary"))
 
+# Insight and triage (#38): counters read by staff, junk windows and selections, blocks,
+# setting aside and its undo, the pause; the framed embed and the places' open data.
+add("insight", req("GET", "/admin/insight/petition/1?days=30", staff=True), req("GET", "/admin/insight/event/1?days=-9223372036854775808", staff=True),
+    req("GET", "/admin/insight/letter/99999999999999999999", staff=True), req("GET", "/admin/insight/x/1", staff=True),
+    req("GET", "/petitions/waive-travel-loans?source=%E2%80%AE%00x&utm_source=a", "Referer: https://www.partner.example/a?b=c\r\n"),
+    req("GET", "/petitions/waive-travel-loans", "Referer: http://[::1/\r\n"))
+add("triage", req("GET", "/admin/petitions/1/triage?hours=9223372036854775807", staff=True),
+    req("GET", "/admin/petitions/1/triage/invalidate?dimension=domain&value=gmail.com&since=2026-01-01T00:00:00Z&until=2027-01-01T00:00:00Z", staff=True),
+    req("GET", "/admin/petitions/1/triage/invalidate?dimension=domain&value=x&since=9999-99-99&until=0", staff=True),
+    req("POST", "/admin/petitions/1/triage/invalidate", body=form({"_csrf": CSRF, "dimension": "postal", "value": "K1A 0B1", "since": "2000-01-01T00:00:00Z",
+        "until": "2100-01-01T00:00:00Z", "up_to": "-1", "confirm": "yes", "reason": "fuzz"}), staff=True),
+    req("POST", "/admin/petitions/1/triage/invalidate", body=form({"_csrf": CSRF, "dimension": "source", "value": "", "since": "2000-01-01T00:00:00Z",
+        "until": "2100-01-01T00:00:00Z", "up_to": "99999999999999999999", "confirm": "yes"}), staff=True),
+    req("POST", "/admin/petitions/1/triage/invalidations/1/undo", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/admin/petitions/1/triage/invalidations/-1/undo", body=form({"_csrf": CSRF}), staff=True))
+add("triage_blocks", req("POST", "/admin/petitions/1/triage/blocks", body=form({"_csrf": CSRF, "kind": "domain", "value": "@Spam.Example", "note": "n"}), staff=True),
+    req("POST", "/admin/petitions/1/triage/blocks", body=form({"_csrf": CSRF, "kind": "email", "value": "a.b+c@gmail.com"}), staff=True),
+    req("POST", "/admin/petitions/1/triage/blocks", body=form({"_csrf": CSRF, "kind": "client", "value": "zz"}), staff=True),
+    req("POST", "/admin/petitions/1/triage/blocks/1/delete", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/petitions/waive-travel-loans/sign", body=form({"first_name": "A", "last_name": "B", "email": "x@spam.example",
+        "postal_code": "K1A 0B1", "_csrf": FORM, "website": ""})))
+add("triage_pause", req("POST", "/admin/petitions/1/triage/settings", body=form({"_csrf": CSRF, "paused": "yes", "message": "Back soon" * 100,
+    "canonical_emails": "yes"}), staff=True), req("GET", "/petitions/waive-travel-loans"), req("GET", "/embed/petitions/waive-travel-loans"))
+add("embed", req("GET", "/embed/petitions/waive-travel-loans?partner=%00ccr"), req("GET", "/embed/petitions/waive-travel-loans/thanks"),
+    req("POST", "/embed/petitions/waive-travel-loans/sign", body=form({"first_name": "A", "last_name": "B", "email": "a@example.org",
+        "postal_code": "K1A 0B1", "_csrf": FORM, "website": "", "partner": "ccr", "partner_consent": "yes"})),
+    req("GET", "/admin/petitions/1/embed", staff=True),
+    req("POST", "/admin/petitions/1/partners", body=form({"_csrf": CSRF, "name": "Partner", "key": "p" * 100, "website": "javascript:x"}), staff=True),
+    req("POST", "/admin/petitions/1/partners/99999999999999999999/delete", body=form({"_csrf": CSRF}), staff=True),
+    req("GET", "/admin/partners/1/opt-ins.csv", staff=True))
+add("places", req("GET", "/petitions/waive-travel-loans/ridings"), req("GET", "/fr/petitions/waive-travel-loans/ridings.csv"),
+    req("GET", "/petitions/waive-travel-loans/provinces.csv"), req("GET", "/petitions/%00/ridings"))
+
 for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)

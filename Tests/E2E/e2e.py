@@ -631,6 +631,62 @@ if withdraw_link:
 driver.set_window_size(1280, 800)
 login("admin@example.org")  # the screenshots below show the staff screens as an admin sees them
 
+# --- A partner's site (another origin) frames the petition's form and a visitor signs in it;
+# the rest of the site still refuses to be framed. Insight and triage pass the same checks.
+import functools
+import http.server
+import threading
+visit("/admin/petitions/1/embed")
+page_checks("embed snippets", keyboard=True)
+snippet = driver.find_element(By.ID, "frame-any").get_attribute("value")
+check("/embed/petitions/" in snippet and "/js/embed.js" in snippet, "the snippet frames the embed and sizes it")
+partner_dir = os.path.join(args.work, "partner")
+os.makedirs(partner_dir, exist_ok=True)
+with open(os.path.join(partner_dir, "index.html"), "w") as f:
+    f.write(f"<!DOCTYPE html><html lang=en><title>Partner</title><h1>Our partner page</h1>{snippet}</html>")
+with open(os.path.join(partner_dir, "refused.html"), "w") as f:
+    f.write(f'<!DOCTYPE html><html lang=en><title>Partner</title><iframe id="refused" title="x" src="{BASE}/petitions/waive-travel-loans"></iframe></html>')
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+partner = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=partner_dir))
+threading.Thread(target=partner.serve_forever, daemon=True).start()
+PARTNER = f"http://localhost:{partner.server_address[1]}"
+driver.delete_all_cookies()
+driver.get(PARTNER + "/")
+frame = driver.find_element(By.CSS_SELECTOR, "iframe[data-sanctuary-embed]")
+WebDriverWait(driver, 10).until(lambda d: d.execute_script("return arguments[0].style.height", frame) not in ("", None))
+check(int(float(driver.execute_script("return arguments[0].style.height", frame).rstrip("px") or 0)) > 300, "the partner's script sizes the frame to its form")
+driver.switch_to.frame(frame)
+check(driver.find_elements(By.NAME, "email"), "the form shows inside the partner's page")
+pages_for_validation["embed"] = driver.page_source
+axe_check("embed")
+fill({"first_name": "Noor", "last_name": "Aziz", "email": "noor.embed@example.org", "postal_code": "K1A 0B1"})
+submit()
+framed_url = driver.execute_script("return location.href")
+check("/embed/petitions/" in framed_url and "/thanks" in framed_url, f"signing in the frame thanks in the frame ({framed_url})")
+check("Check your e-mail" in driver.page_source, "the framed thanks asks to confirm by e-mail")
+driver.switch_to.default_content()
+check(mailed_link("noor.embed@example.org", "/confirm/") is not None, "the embed's signer gets the confirmation mail")
+driver.get(PARTNER + "/refused.html")
+driver.switch_to.frame(driver.find_element(By.ID, "refused"))
+check("Waive travel-loan" not in driver.page_source, "the petition page itself refuses to be framed by another site")
+driver.switch_to.default_content()
+partner.shutdown()
+login("organizer@example.org")
+page_checks("insight", "/admin/insight/petition/1")
+page_checks("triage", "/admin/petitions/1/triage", keyboard=True)
+check("Pause signing" in driver.page_source, "triage offers the pause")
+driver.set_window_size(390, 844)
+page_checks("ridings", "/petitions/waive-travel-loans/ridings")
+visit("/petitions/waive-travel-loans")
+check(driver.find_elements(By.CSS_SELECTOR, "svg.places-map"), "the petition shows its map")
+page_checks("petition with map (phone)")
+driver.set_window_size(1280, 800)
+login("admin@example.org")
+
 # --- Screenshots, phone and desktop.
 for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)
@@ -647,7 +703,9 @@ for width, height in [(390, 844), (1280, 800)]:
                        ("mailings", "/admin/mailings"), ("mailing-status", "/admin/mailings/1"), ("outcome-editor", "/admin/petitions/1/outcome"),
                        ("admin-pages", "/admin/pages"), ("admin-settings", "/admin/settings"), ("admin-login", "/admin/login"),
                        ("admin-two-step", "/admin/account/security"), ("admin-stories", "/admin/stories"),
-                       ("privacy", "/privacy"), ("privacy-request", "/privacy/request"), ("admin-privacy", "/admin/privacy")]:
+                       ("privacy", "/privacy"), ("privacy-request", "/privacy/request"), ("admin-privacy", "/admin/privacy"),
+                       ("insight", "/admin/insight/petition/1"), ("triage", "/admin/petitions/1/triage"), ("embed", "/embed/petitions/waive-travel-loans"),
+                       ("ridings", "/petitions/waive-travel-loans/ridings")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

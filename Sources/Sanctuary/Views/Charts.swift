@@ -10,8 +10,8 @@ enum Charts {
     static let bottom = 28.0
     static let top = 12.0
 
-    /// Daily bars, the running total as a line over them, and the goal as a dashed line.
-    /// `before`: the total counted before the first day shown.
+    /// The running total as a line (the area under it shaded), and the goal as a dashed line.
+    /// `before`: the total counted before the first day shown. The table under it has each day's count too.
     static func timeline(_ days: [(day: String, count: Int)], before: Int, goal: Int, title: String, t: Localizer) -> HTML {
         guard !days.isEmpty else { return .empty }
         var running = before
@@ -19,20 +19,14 @@ enum Charts {
             running += day.count
             return running
         }
-        let peak = Double(max(totals.last ?? 0, goal, days.map(\.count).max() ?? 0, 1)) * 1.08
+        let peak = Double(max(totals.last ?? 0, goal, 1)) * 1.08
         let plotWidth = width - left - 8
         let plotHeight = height - top - bottom
-        let step = plotWidth / Double(days.count)
+        let step = plotWidth / Double(max(days.count - 1, 1))
         func y(_ value: Int) -> Double { top + plotHeight - Double(value) / peak * plotHeight }
-        // Bars use their own scale (a day is far below the total): the tallest day is half the height.
-        let dayPeak = Double(max(days.map(\.count).max() ?? 0, 1)) * 2
-        var bars = ""
-        for (index, day) in days.enumerated() where day.count > 0 {
-            let h = Double(day.count) / dayPeak * plotHeight
-            bars +=
-                "<rect fill=\"#1d4e89\" x=\"\(f(left + Double(index) * step + step * 0.15))\" y=\"\(f(top + plotHeight - h))\" width=\"\(f(step * 0.7))\" height=\"\(f(h))\"/>"
-        }
-        let line = totals.enumerated().map { "\(f(left + (Double($0.offset) + 0.5) * step)),\(f(y($0.element)))" }.joined(separator: " ")
+        let points = totals.enumerated().map { "\(f(left + Double($0.offset) * step)),\(f(y($0.element)))" }
+        let line = points.joined(separator: " ")
+        let area = "\(f(left)),\(f(top + plotHeight)) " + line + " \(f(left + Double(days.count - 1) * step)),\(f(top + plotHeight))"
         let goalLine =
             goal > 0
             ? "<line stroke=\"#1e6b3a\" stroke-width=\"2\" stroke-dasharray=\"6 4\" x1=\"\(f(left))\" x2=\"\(f(width - 8))\" y1=\"\(f(y(goal)))\" y2=\"\(f(y(goal)))\"/><text font-size=\"12\" fill=\"#3d454e\" x=\"\(f(width - 10))\" y=\"\(f(y(goal) - 4))\" text-anchor=\"end\">\(HTML.escape(t("insight.chart.goal", ["goal": t.formatNumber(goal)])))</text>"
@@ -46,7 +40,7 @@ enum Charts {
         let svg = """
             <svg viewBox="0 0 \(f(width)) \(f(height))" role="img" aria-labelledby="\(id(title))-t \(id(title))-d" xmlns="http://www.w3.org/2000/svg">\
             <title id="\(id(title))-t">\(HTML.escape(title))</title><desc id="\(id(title))-d">\(HTML.escape(description))</desc>\
-            \(axis)\(bars)<polyline fill="none" stroke="#b5471b" stroke-width="2.5" points="\(line)"/>\(goalLine)\
+            \(axis)<polygon fill="#c6d4e6" points="\(area)"/><polyline fill="none" stroke="#1d4e89" stroke-width="2.5" points="\(line)"/>\(goalLine)\
             <text font-size="12" fill="#3d454e" x="\(f(left))" y="\(f(height - 8))">\(HTML.escape(firstDay))</text>\
             <text font-size="12" fill="#3d454e" x="\(f(width - 8))" y="\(f(height - 8))" text-anchor="end">\(HTML.escape(lastDay))</text></svg>
             """
@@ -54,10 +48,10 @@ enum Charts {
             "<tr><td>\(DateText.day(day.day, t: t))</td><td class=\"number\">\(t.formatNumber(day.count))</td><td class=\"number\">\(t.formatNumber(total))</td></tr>"
         }
         return """
-            <figure class="chart">\(HTML(trusted: svg))<figcaption>\(title)</figcaption>
+            <figure class="chart">\(HTML(trusted: svg))<figcaption>\(title)</figcaption></figure>
             <details><summary>\(t("insight.chart.as_table"))</summary><div class="table-wrap"><table>
             <thead><tr><th scope="col">\(t("insight.day"))</th><th scope="col">\(t("insight.signed_that_day"))</th><th scope="col">\(t("insight.total"))</th></tr></thead>
-            <tbody>\(rows)</tbody></table></div></details></figure>
+            <tbody>\(rows)</tbody></table></div></details>
             """
     }
 
@@ -89,7 +83,7 @@ enum Charts {
 
     /// Per day, rows stored beside rows confirmed (two bars), with the day's rate in the table.
     static func pairs(_ rows: [FunnelRow], title: String, t: Localizer) -> HTML {
-        guard !rows.isEmpty else { return .empty }
+        guard rows.contains(where: { $0[.stored] > 0 || $0[.confirmed] > 0 }) else { return .empty }
         let plotWidth = width - left - 8
         let plotHeight = height - top - bottom
         let step = plotWidth / Double(rows.count)

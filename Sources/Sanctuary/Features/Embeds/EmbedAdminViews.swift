@@ -14,7 +14,7 @@ enum EmbedAdminViews {
                 \(partner.website.isEmpty ? HTML.empty : "<p><a href=\"\(partner.website)\">\(partner.website)</a></p>" as HTML)
                 <p>\(t.plural("embed.admin.opt_ins", optIns, ["partner": partner.name]))\(optIns > 0 ? " · <a href=\"\(t.path("/admin/partners/\(partner.id)/opt-ins.csv"))\">\(t("embed.admin.export"))</a>" as HTML : .empty)</p>
                 \(snippetField("frame-\(partner.id)", t("embed.admin.frame"), snippet.frame, t: t))
-                <form method="post" action="\(t.path("/admin/petitions/\(petition.id)/partners/\(partner.id)/delete"))" class="inline">\(token)<button type="submit" class="button-secondary">\(t("embed.admin.remove"))</button></form>
+                <form method="post" action="\(t.path("/admin/petitions/\(petition.id)/partners/\(partner.id)/delete"))" class="inline">\(token)<button type="submit" class="button secondary">\(t("embed.admin.remove"))</button></form>
                 </section>
                 """
         }
@@ -43,7 +43,7 @@ enum EmbedAdminViews {
         """
         <div class="field"><label for="\(id)">\(label)</label>
         <textarea id="\(id)" rows="4" readonly class="snippet">\(snippet)</textarea>
-        <button type="button" class="button-secondary" data-copy="\(id)" data-done="\(t("share.copied"))" hidden>\(t("share.copy"))</button></div>
+        <button type="button" class="button secondary" data-copy="\(id)" data-done="\(t("share.copied"))" hidden>\(t("share.copy"))</button></div>
         """
     }
 }

@@ -6,7 +6,7 @@ enum InsightViews {
         let periods: [HTML] = InsightFeature.periods.map { d in
             "<li><a href=\"\(t.path("\(base)?days=\(d)"))\"\(d == insight.days ? HTML(trusted: " aria-current=\"page\"") : .empty)>\(t("admin.sources.days", ["days": String(d)]))</a></li>"
         }
-        let totals = insight.byDay.reduce(into: FunnelRow(key: "")) { sum, row in
+        let totals = insight.byDay.reduce(into: FunnelRow(key: t("insight.period_total"))) { sum, row in
             for stage in FunnelStage.allCases { sum.counts[stage, default: 0] += row[stage] }
         }
         var sections: [HTML] = []
@@ -21,7 +21,7 @@ enum InsightViews {
             """
             <h2>\(t("insight.funnel"))</h2>
             <p class="hint">\(t("insight.funnel_hint"))</p>
-            \(funnelTable([totals], first: t("insight.period_total"), t: t))
+            \(funnelTable([totals], first: t("insight.period"), t: t))
             \(Charts.pairs(insight.byDay, title: t("insight.chart.rate"), t: t))
             """)
         if let petition = insight.petition {

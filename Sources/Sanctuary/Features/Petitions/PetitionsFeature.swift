@@ -61,7 +61,7 @@ struct PetitionsFeature: Feature {
         }
         let total = petitions.reduce(0) { $0 + $1.signatureCount }
         let rows: [HTML] = petitions.map { p in
-            "<tr><td>\(p.title.html(t))</td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
+            "<tr><td><a href=\"\(t.path("/admin/insight/petition/\(p.id)"))\">\(p.title.html(t))</a></td><td class=\"number\">\(t.formatNumber(p.signatureCount))</td><td class=\"number\">\(t.formatNumber(p.goal))</td></tr>"
         }
         return [
             """
@@ -94,8 +94,8 @@ struct PetitionsFeature: Feature {
         try ReferralCount.read(
             db,
             """
-            SELECT p.title AS item, s.referral AS source, count(*) AS n FROM signatures s JOIN petitions p ON p.id = s.petition_id
-            WHERE s.confirmed_at >= ? GROUP BY p.id, p.title, s.referral
+            SELECT p.title AS item, c.source AS source, sum(c.count) AS n FROM petition_source_counts c JOIN petitions p ON p.id = c.petition_id
+            WHERE c.day >= substr(?, 1, 10) GROUP BY p.id, p.title, c.source HAVING sum(c.count) > 0
             """, since: since, action: t("admin.sources.signatures"))
     }
 

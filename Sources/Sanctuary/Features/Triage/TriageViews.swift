@@ -61,7 +61,7 @@ enum TriageViews {
                 ? """
                 <form method="post" action="\(t.path("/admin/petitions/\(petitionID)/triage/blocks"))" class="inline">\(csrf)\
                 <input type="hidden" name="kind" value="\(dimension.rawValue)"><input type="hidden" name="value" value="\(row.value)">\
-                <button type="submit" class="button-secondary">\(t("triage.block"))</button></form>
+                <button type="submit" class="button secondary">\(t("triage.block"))</button></form>
                 """ : .empty
             return """
                 <tr\(row.unusual ? HTML(trusted: " class=\"unusual\"") : .empty)><th scope="row"><code>\(label)</code>\(row.unusual ? " <strong class=\"badge\">\(t("triage.unusual"))</strong>" as HTML : .empty)</th>\
@@ -82,7 +82,7 @@ enum TriageViews {
             """
             <tr><td>\(t("triage.kind.\(b.kind.rawValue)"))</td><td><code>\(b.kind == .domain ? b.value : String(b.value.prefix(12)) + "…")</code></td><td>\(b.note)</td>\
             <td class="number">\(t.formatNumber(b.hits))</td><td>\(b.createdBy)</td>\
-            <td><form method="post" action="\(t.path("/admin/petitions/\(petition.id)/triage/blocks/\(b.id)/delete"))" class="inline">\(csrf)<button type="submit" class="button-secondary">\(t("triage.unblock"))</button></form></td></tr>
+            <td><form method="post" action="\(t.path("/admin/petitions/\(petition.id)/triage/blocks/\(b.id)/delete"))" class="inline">\(csrf)<button type="submit" class="button secondary">\(t("triage.unblock"))</button></form></td></tr>
             """
         }
         let kinds: [HTML] = SigningBlock.Kind.allCases.map {
@@ -113,7 +113,7 @@ enum TriageViews {
                 : i.createdAt < cutoff
                     ? "\(t("triage.undo_expired"))"
                     : """
-                    <form method="post" action="\(t.path("/admin/petitions/\(petition.id)/triage/invalidations/\(i.id)/undo"))" class="inline">\(csrf)<button type="submit" class="button-secondary">\(t("triage.undo"))</button></form>
+                    <form method="post" action="\(t.path("/admin/petitions/\(petition.id)/triage/invalidations/\(i.id)/undo"))" class="inline">\(csrf)<button type="submit" class="button secondary">\(t("triage.undo"))</button></form>
                     """
             return """
                 <tr><td>\(DateText.day(i.createdAt, t: t))</td><td><code>\(i.rule)</code></td><td class="number">\(t.formatNumber(i.count))</td><td>\(i.reason)</td><td>\(i.createdBy)</td><td>\(action)</td></tr>
