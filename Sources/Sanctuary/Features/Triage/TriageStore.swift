@@ -108,8 +108,9 @@ public enum TriageStore {
     static let undoDays = 30.0
 
     /// Signatures of the window grouped by each dimension, with their usual share (the same
-    /// length of time just before) and what is unusual: at least `minimum` signatures and a
-    /// share three times its usual, or 5% of the window where it was never seen before.
+    /// length of time just before, estimated from its newest `usualCap` signatures) and what is
+    /// unusual: at least `minimum` signatures and a share three times its usual, or 5% of the
+    /// window where it was never seen before.
     public static func report(_ db: Connection, petitionID: Int64, since: Date, until: Date, top: Int = 10, minimum: Int = 10) throws
         -> TriageReport
     {
@@ -117,59 +118,130 @@ public enum TriageStore {
         let before = Timestamp.format(since.addingTimeInterval(-until.timeIntervalSince(since)))
         let hourCount = max(1, min(24 * 14, Int((until.timeIntervalSince(since) / 3600).rounded(.up))))
         let hours = (0..<hourCount).map { String(Timestamp.format(since.addingTimeInterval(Double($0) * 3600)).prefix(13)) }
-        let hourIndex = Dictionary(hours.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let now = try tally(db, petitionID: petitionID, from: from, to: to)
-        let usual = try tally(db, petitionID: petitionID, from: before, to: from)
+        let now = try tally(db, petitionID: petitionID, from: from, to: to, cap: windowCap, hours: hours)
+        let usual = try tally(db, petitionID: petitionID, from: before, to: from, cap: usualCap, hours: [])
         var rows: [TriageDimension: [TriageRow]] = [:]
-        for dimension in TriageDimension.allCases {
-            let counts = now.counts[dimension] ?? [:]
-            let previous = usual.counts[dimension] ?? [:]
-            var made: [TriageRow] = []
-            for (value, hourly) in counts {
-                let count = hourly.values.reduce(0, +)
-                let share = now.total > 0 ? Double(count) / Double(now.total) : 0
-                let seen = previous[value].map { $0.values.reduce(0, +) }
-                let usualShare = usual.total > 0 ? Double(seen ?? 0) / Double(usual.total) : nil
-                let unusual =
-                    count >= minimum && !value.isEmpty
-                    && ((usualShare ?? 0) > 0 ? share > 3 * (usualShare ?? 0) : share >= 0.05)
-                var perHour = [Int](repeating: 0, count: hours.count)
-                for (hour, n) in hourly { if let index = hourIndex[hour] { perHour[index] += n } }
-                made.append(TriageRow(value: value, count: count, share: share, usualShare: usualShare, perHour: perHour, unusual: unusual))
+        let dimensions = TriageDimension.allCases.count
+        for (d, dimension) in TriageDimension.allCases.enumerated() {
+            let values = now.values[d]
+            struct Candidate {
+                let slot: Int
+                let count: Int
+                let share: Double
+                let usualShare: Double?
+                let unusual: Bool
             }
-            made.sort { ($0.unusual ? 1 : 0, $0.count, $1.value) > ($1.unusual ? 1 : 0, $1.count, $0.value) }
-            rows[dimension] = Array(made.prefix(top))
+            var candidates: [Candidate] = []
+            candidates.reserveCapacity(values.totals.count)
+            for slot in values.totals.indices {
+                let count = values.totals[slot]
+                let share = now.total > 0 ? Double(count) / Double(now.total) : 0
+                let seen = usual.values[d].slot(of: values.hashes[slot]).map { usual.values[d].totals[$0] } ?? 0
+                let usualShare = usual.total > 0 ? Double(seen) / Double(usual.total) : nil
+                let unusual =
+                    count >= minimum && values.length(slot) > 0
+                    && ((usualShare ?? 0) > 0 ? share > 3 * (usualShare ?? 0) : share >= 0.05)
+                candidates.append(Candidate(slot: slot, count: count, share: share, usualShare: usualShare, unusual: unusual))
+            }
+            // The unusual first, then the most signatures; equal counts in the order first seen (newest first).
+            candidates.sort { ($0.unusual ? 1 : 0, $0.count, -$0.slot) > ($1.unusual ? 1 : 0, $1.count, -$1.slot) }
+            let shown = Array(candidates.prefix(top))
+            // Hours only for the rows shown: one more pass over the window's slots.
+            var perHour = [Int: [Int]](uniqueKeysWithValues: shown.map { ($0.slot, [Int](repeating: 0, count: hours.count)) })
+            for row in 0..<now.total {
+                let slot = Int(now.rowSlots[row * dimensions + d])
+                let hour = Int(now.rowHours[row])
+                if hour >= 0, perHour[slot] != nil { perHour[slot]?[hour] += 1 }
+            }
+            rows[dimension] = shown.map {
+                TriageRow(
+                    value: values.value($0.slot), count: $0.count, share: $0.share, usualShare: $0.usualShare,
+                    perHour: perHour[$0.slot] ?? [],
+                    unusual: $0.unusual)
+            }
         }
         return TriageReport(since: from, until: to, hours: hours, total: now.total, capped: now.capped, rows: rows)
     }
 
+    /// How many signatures of the time before a window are read for the usual shares (an
+    /// estimate within about a percent).
+    static let usualCap = 10_000
+
+    /// The distinct values of one dimension, kept as bytes in one buffer: a new value costs an
+    /// append, a known one a hash lookup, and only the values shown become `String`s.
+    struct Values {
+        var index: [UInt64: Int] = [:]
+        var hashes: [UInt64] = []
+        var totals: [Int] = []
+        var storage: [UInt8] = []
+        var offsets: [Int] = [0]
+
+        static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            // FNV-1a, 64 bits: two different values of one window colliding is not a practical concern.
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            return hash
+        }
+
+        /// The slot of a value read now, added when new.
+        mutating func count(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+            let key = Self.hash(bytes)
+            if let slot = index[key] {
+                totals[slot] += 1
+                return slot
+            }
+            let slot = totals.count
+            index[key] = slot
+            hashes.append(key)
+            totals.append(1)
+            storage.append(contentsOf: bytes)
+            offsets.append(storage.count)
+            return slot
+        }
+
+        func slot(of hash: UInt64) -> Int? { index[hash] }
+        func length(_ slot: Int) -> Int { offsets[slot + 1] - offsets[slot] }
+        func value(_ slot: Int) -> String { String(decoding: storage[offsets[slot]..<offsets[slot + 1]], as: UTF8.self) }
+    }
+
+    /// Per dimension, its values; per row read, its slot in each dimension and its hour (-1:
+    /// outside `hours`).
     struct Tally {
-        var counts: [TriageDimension: [String: [String: Int]]] = [:]
+        var values: [Values]
+        var rowSlots: [Int32] = []
+        var rowHours: [Int16] = []
         var total = 0
         var capped = false
     }
 
-    /// The newest `windowCap` signatures of a window, counted by every dimension and hour
-    /// (one read along `signatures_by_time`).
-    static func tally(_ db: Connection, petitionID: Int64, from: String, to: String) throws -> Tally {
-        var tally = Tally()
-        let columns = TriageDimension.allCases.map { "\($0.expression(db.dialect)) AS \($0.rawValue)" }.joined(separator: ", ")
-        let found = try db.query(
+    /// The newest `cap` signatures of a window, counted by every dimension, in one read along
+    /// `signatures_by_time`.
+    static func tally(_ db: Connection, petitionID: Int64, from: String, to: String, cap: Int, hours: [String]) throws -> Tally {
+        let dimensions = TriageDimension.allCases
+        var tally = Tally(values: Array(repeating: Values(), count: dimensions.count))
+        let hourIndex = Dictionary(hours.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let columns = dimensions.map { $0.expression(db.dialect) }.joined(separator: ", ")
+        let hourColumn = Int32(dimensions.count)
+        let withHours = !hours.isEmpty
+        _ = try db.query(
             """
-            SELECT \(columns), substr(created_at, 1, 13) AS hour FROM signatures
+            SELECT \(columns), substr(created_at, 1, 13) FROM signatures
             WHERE petition_id = ? AND created_at >= ? AND created_at < ? AND invalidation_id IS NULL
             ORDER BY created_at DESC LIMIT ?
-            """, petitionID, from, to, windowCap + 1
-        ) { row in
-            (
-                try TriageDimension.allCases.map { try row.get($0.rawValue, as: String.self) }, try row.get("hour", as: String.self)
-            )
-        }
-        tally.capped = found.count > windowCap
-        for (values, hour) in found.prefix(windowCap) {
+            """, petitionID, from, to, cap + 1
+        ) { row -> Void in
+            guard tally.total < cap else {
+                tally.capped = true
+                return
+            }
             tally.total += 1
-            for (dimension, value) in zip(TriageDimension.allCases, values) {
-                tally.counts[dimension, default: [:]][value, default: [:]][hour, default: 0] += 1
+            if withHours {
+                let hour = row.withText(at: hourColumn) { hourIndex[String(decoding: $0, as: UTF8.self)] } ?? -1
+                tally.rowHours.append(Int16(hour))
+            }
+            for d in dimensions.indices {
+                let slot = row.withText(at: Int32(d)) { tally.values[d].count($0) }
+                if withHours { tally.rowSlots.append(Int32(slot)) }
             }
         }
         return tally
