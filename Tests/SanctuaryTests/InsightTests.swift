@@ -126,7 +126,7 @@ final class InsightTests: XCTestCase {
         let (sources, funnel, referrers) = try site.app.database.read { db in
             (
                 try InsightStore.sources(db, petitionID: id, since: "2000-01-01"),
-                try InsightStore.funnel(db, FunnelItem("petition", id), since: "2000-01-01", bySource: false),
+                try InsightStore.funnel(db, FunnelItem("petition", id), since: "2000-01-01", by: .day),
                 try InsightStore.referrers(db, FunnelItem("petition", id), since: "2000-01-01")
             )
         }
@@ -149,6 +149,11 @@ final class InsightTests: XCTestCase {
         XCTAssertTrue(insight.text.contains("src-07"))
         XCTAssertTrue(insight.text.contains("partner.example"))
         XCTAssertEqual(try site.get("/admin/insight/petition/\(id)", headers: try site.signIn("e@example.org")).status, 403)
+        XCTAssertTrue(insight.text.contains("The last 24 hours, hour by hour"))
+        let eventID = try scalar("SELECT id FROM events WHERE slug = 'stca-public-meeting'")
+        let letterID = try scalar("SELECT id FROM letter_campaigns WHERE slug = 'waive-travel-loans-mp'")
+        XCTAssertEqual(try site.get("/admin/insight/event/\(eventID)", headers: organizer).status, 200)
+        XCTAssertEqual(try site.get("/fr/admin/insight/letter/\(letterID)", headers: organizer).status, 200)
         XCTAssertEqual(try site.get("/admin/insight/petition/999999", headers: organizer).status, 404)
         XCTAssertEqual(try site.get("/admin/insight/nothing/\(id)", headers: organizer).status, 404)
 
@@ -341,7 +346,7 @@ final class InsightTests: XCTestCase {
             XCTAssertEqual(try site.sign(slug, ["email": "c\(i)@example.org", "source": "newsletter"], token: token).status, 303)
         }
         for i in 0..<2 { XCTAssertEqual(try site.press(try site.mailedLink(to: "c\(i)@example.org", containing: "/confirm/")).status, 303) }
-        let funnel = try site.app.database.read { try InsightStore.funnel($0, FunnelItem("petition", id), since: "2000", bySource: true) }
+        let funnel = try site.app.database.read { try InsightStore.funnel($0, FunnelItem("petition", id), since: "2000", by: .source) }
         let newsletter = try XCTUnwrap(funnel.first { $0.key == "newsletter" })
         XCTAssertEqual(newsletter[.stored], 3)
         XCTAssertEqual(newsletter[.confirmed], 2)

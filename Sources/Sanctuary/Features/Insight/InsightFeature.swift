@@ -46,8 +46,10 @@ struct InsightFeature: Feature {
             else { return nil }
             var insight = Insight(
                 item: item, title: title, days: days,
-                byDay: try InsightStore.funnel(db, item, since: String(since.prefix(10)), bySource: false),
-                bySource: try InsightStore.funnel(db, item, since: String(since.prefix(10)), bySource: true),
+                byDay: try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .day),
+                bySource: try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .source),
+                byHour: try InsightStore.funnel(
+                    db, item, since: String(Timestamp.format(now.addingTimeInterval(-23 * 3600)).prefix(13)), by: .hour),
                 referrers: try InsightStore.referrers(db, item, since: String(since.prefix(10))))
             if action == "petition", let petition = try PetitionStore.summary(db, id: id) {
                 insight.petition = petition
@@ -56,6 +58,7 @@ struct InsightFeature: Feature {
                 insight.provinces = try PetitionStore.countsByProvince(db, petitionID: id)
                 insight.ridings = try InsightStore.ridings(db, petitionID: id, limit: 20)
             }
+            if action == "letter" { insight.ridings = try InsightStore.letterRidings(db, campaignID: id) }
             return insight
         }
         guard let insight else { throw HTTPError.notFound }
@@ -75,6 +78,8 @@ struct Insight {
     let days: Int
     let byDay: [FunnelRow]
     let bySource: [FunnelRow]
+    /// The last 24 hours, hour by hour.
+    let byHour: [FunnelRow]
     let referrers: [(host: String, count: Int)]
     var petition: PetitionSummary?
     var daily: [(day: String, count: Int)] = []

@@ -51,9 +51,21 @@ public enum InsightStore {
         ) { (try $0.get("source", as: String.self), try $0.get("n", as: Int.self)) }
     }
 
-    /// The funnel of an item since `hour` ('YYYY-MM-DDTHH'), by day or by source.
-    public static func funnel(_ db: Connection, _ item: FunnelItem, since hour: String, bySource: Bool) throws -> [FunnelRow] {
-        let key = bySource ? "source" : "substr(hour, 1, 10)"
+    /// How the funnel is grouped.
+    public enum FunnelGrouping: Sendable {
+        case hour, day, source
+        var key: String {
+            switch self {
+            case .hour: "hour"
+            case .day: "substr(hour, 1, 10)"
+            case .source: "source"
+            }
+        }
+    }
+
+    /// The funnel of an item since `hour` ('YYYY-MM-DDTHH', or a day), by hour, day or source.
+    public static func funnel(_ db: Connection, _ item: FunnelItem, since hour: String, by grouping: FunnelGrouping) throws -> [FunnelRow] {
+        let key = grouping.key
         var rows: [String: FunnelRow] = [:]
         var order: [String] = []
         let found = try db.query(
@@ -97,6 +109,21 @@ public enum InsightStore {
             WHERE c.petition_id = ? AND c.count > 0 AND c.riding <> ''
             ORDER BY c.count DESC, c.riding LIMIT ?
             """, petitionID, limit ?? 1_000
+        ) { row in
+            RidingCount(
+                riding: try row.get("riding"), nameFR: try row.get("name_fr"), code: try row.get("code"), province: try row.get("province"),
+                member: try row.get("member"), party: try row.get("party"), count: try row.get("count"))
+        }
+    }
+
+    /// Letters of a letter campaign per riding, most first, with the riding's member.
+    public static func letterRidings(_ db: Connection, campaignID: Int64, limit: Int = 20) throws -> [RidingCount] {
+        try db.query(
+            """
+            SELECT r.name_en AS riding, c.count, r.code, r.name_fr, r.province, coalesce(m.name, '') AS member, coalesce(m.party, '') AS party
+            FROM letter_counts c JOIN ridings r ON r.code = c.riding_code LEFT JOIN members m ON m.riding_code = r.code
+            WHERE c.campaign_id = ? AND c.count > 0 ORDER BY c.count DESC, r.name_en LIMIT ?
+            """, campaignID, limit
         ) { row in
             RidingCount(
                 riding: try row.get("riding"), nameFR: try row.get("name_fr"), code: try row.get("code"), province: try row.get("province"),

@@ -23,6 +23,11 @@ enum InsightViews {
             <p class="hint">\(t("insight.funnel_hint"))</p>
             \(funnelTable([totals], first: t("insight.period"), t: t))
             \(Charts.pairs(insight.byDay, title: t("insight.chart.rate"), t: t))
+            \(insight.byHour.isEmpty ? HTML.empty : """
+            <details><summary>\(t("insight.by_hour"))</summary>
+            \(funnelTable(Array(insight.byHour.map { FunnelRow(key: DateText.dateTime($0.key + ":00:00Z", t: t, timeZone: t.timeZone), counts: $0.counts) }.reversed()), first: t("insight.hour"), t: t, sorted: false))
+            </details>
+            """)
             """)
         if let petition = insight.petition {
             sections.append(
@@ -44,6 +49,7 @@ enum InsightViews {
                 \(insight.bySource.isEmpty ? Layout.emptyState(t("admin.sources.empty")) : funnelTable(insight.bySource, first: t("admin.sources.source"), t: t))
                 <h2>\(t("insight.referrers"))</h2>
                 \(insight.referrers.isEmpty ? Layout.emptyState(t("insight.no_referrers")) : Charts.bars(insight.referrers.map { ($0.host, $0.count) }, title: t("insight.referrers"), t: t))
+                \(insight.ridings.isEmpty ? HTML.empty : "<h2>\(t("places.title"))</h2>\(PlacesViews.ridingTable(insight.ridings, caption: t("insight.letter_ridings"), t: t))" as HTML)
                 """)
         }
         return """
@@ -55,8 +61,8 @@ enum InsightViews {
     }
 
     /// Views, starts, stored and confirmed per row, with the share of views that ended confirmed.
-    static func funnelTable(_ rows: [FunnelRow], first: String, t: Localizer) -> HTML {
-        let body: [HTML] = rows.sorted { $0[.confirmed] > $1[.confirmed] }.map { row in
+    static func funnelTable(_ rows: [FunnelRow], first: String, t: Localizer, sorted: Bool = true) -> HTML {
+        let body: [HTML] = (sorted ? rows.sorted { $0[.confirmed] > $1[.confirmed] } : rows).map { row in
             let cells: [HTML] = FunnelStage.allCases.map { "<td class=\"number\">\(t.formatNumber(row[$0]))</td>" }
             return
                 "<tr><th scope=\"row\">\(row.key.isEmpty ? t("admin.sources.none") : row.key)</th>\(cells)<td class=\"number\">\(Charts.rate(row[.confirmed], row[.view]))</td></tr>"
