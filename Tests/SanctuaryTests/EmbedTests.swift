@@ -17,10 +17,7 @@ final class EmbedTests: XCTestCase {
             $0.confirmSignatures = false
             $0.passwordCost = 10
         }
-        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in
-            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('o@example.org', 'organizer', ?)", hash)
-        }
+        try site.addStaff(["o@example.org": "organizer"])
     }
 
     override func tearDown() { site?.stop() }

@@ -19,11 +19,7 @@ final class InsightTests: XCTestCase {
             $0.signaturesPerMinute = 1_000_000
             $0.passwordCost = 10
         }
-        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in
-            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('o@example.org', 'organizer', ?)", hash)
-            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('e@example.org', 'editor', ?)", hash)
-        }
+        try site.addStaff(["o@example.org": "organizer", "e@example.org": "editor"])
     }
 
     override func tearDown() { site?.stop() }

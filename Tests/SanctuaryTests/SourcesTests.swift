@@ -59,11 +59,7 @@ final class SourcesTests: XCTestCase {
         XCTAssertEqual(try scalar("SELECT count(*) FROM letters WHERE referral = 'partner-ccr'"), 1)
 
         // Organizers see each action by source; others may not.
-        let hash = try site.app.passwordHasher.hash("a long enough passphrase")
-        try site.app.database.writeAndWait { db in
-            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('o@example.org', 'organizer', ?)", hash)
-            try db.run("INSERT INTO users (email, role, password_hash) VALUES ('e@example.org', 'editor', ?)", hash)
-        }
+        try site.addStaff(["o@example.org": "organizer", "e@example.org": "editor"])
         let report = try site.get("/admin/sources", headers: try site.signIn("o@example.org"))
         XCTAssertEqual(report.status, 200)
         XCTAssertTrue(report.text.contains("<td>newsletter-dec</td><td class=\"number\">1</td>"), report.text)

@@ -59,6 +59,17 @@ extension TestApp {
         return [("Cookie", cookie)]
     }
 
+    /// Staff accounts made straight in the database (role: admin, organizer or editor), each
+    /// signing in with `password`.
+    public func addStaff(_ accounts: [String: String], password: String = "a long enough passphrase") throws {
+        let hash = try app.passwordHasher.hash(password)
+        try app.database.writeAndWait { db in
+            for (email, role) in accounts {
+                try db.run("INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)", email, role, hash)
+            }
+        }
+    }
+
     /// A petition's public JSON as a dictionary.
     public func petitionJSON(_ slug: String) throws -> [String: Any] {
         let response = try get("/petitions/\(slug).json")
