@@ -64,6 +64,14 @@ public struct AppConfig: Sendable {
     public var pageCacheSeconds = 1.0
     /// How often a running server does its housekeeping (purging letters past retention).
     public var maintenanceSeconds: Double = 3600
+    /// Free disk below which staff are warned (`health.disk_warn_mb`, 1 GiB).
+    public var diskWarnBytes: Int64 = 1 << 30
+    /// Mail unsent for longer than this is a warning (`health.mail_stuck_minutes`, an hour).
+    public var mailStuckSeconds = 3600
+    /// How often the warnings are looked at for mailing admins (each kind at most once a day).
+    public var healthMailSeconds: Double = 300
+    /// How often, while the disk is full, a probe write looks for space again (`StorageHealth`).
+    public var storageProbeSeconds: Double = 5
     /// How often the funnel's views and starts, counted in memory, are written (`Funnel`).
     public var funnelFlushSeconds: Double = 10
 
@@ -360,6 +368,8 @@ public struct AppConfig: Sendable {
         case "backup.every_hours":
             backupEveryHours = try number(0...8_760, "a number of hours (0: no backups) from")
         case "backup.keep": backupKeep = try integer(1...10_000)
+        case "health.disk_warn_mb": diskWarnBytes = Int64(try integer(0...10_000_000)) << 20
+        case "health.mail_stuck_minutes": mailStuckSeconds = try integer(1...100_000) * 60
         case "backup.max_age_days": backupMaxAgeDays = try integer(1...3650)
         case "metrics_token":
             // Any non-empty text; deploy/README.md asks for 16 or more random characters.

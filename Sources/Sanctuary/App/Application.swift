@@ -21,6 +21,11 @@ public final class Application: Sendable {
     /// Staff form posts, counted: each ends every cached page at once.
     let staffChanges = StaffChanges()
     let siteSettings = SiteSettingsCache()
+    /// When this application started (its uptime, for warnings that need time to be true).
+    let started = Date()
+    var uptime: TimeInterval { Date().timeIntervalSince(started) }
+    /// Whether the database can be written (a full disk), and its probe (`StorageHealth`).
+    public let storageHealth: StorageHealth
     /// Each action's steps, from a page seen to a row confirmed (`Funnel`).
     public let funnel: Funnel
 
@@ -122,6 +127,7 @@ public final class Application: Sendable {
         clientHashes = ClientHashKeys(fallback: serverKey)
         try clientHashes.refresh(database)
         formTokens = FormToken(key: serverKey)
+        storageHealth = StorageHealth(databasePath: config.isPostgres ? nil : config.databasePath, logger: logger)
         signingGate = SigningGate(key: serverKey)
         signingGate.reload(database)
         actionLimiter = RateLimiter(

@@ -3,13 +3,15 @@
 public struct FormState: Sendable {
     public var values: [String: String]
     public var errors: [String: String]
+    /// A message about the whole form (nothing could be kept just now), shown at its top.
+    public var notice: String?
 
     public init(values: [String: String] = [:], errors: [String: String] = [:]) {
         self.values = values
         self.errors = errors
     }
 
-    public var isValid: Bool { errors.isEmpty }
+    public var isValid: Bool { errors.isEmpty && notice == nil }
     public subscript(name: String) -> String { values[name] ?? "" }
 }
 
@@ -144,6 +146,9 @@ public enum Form {
     /// The GOV.UK error summary: first on the page, each problem a link to its field, named
     /// by the field's label (`labels`) so that "This is required" twice still says which.
     public static func errorSummary(_ state: FormState, title: String, order: [String], labels: [String: String] = [:]) -> HTML {
+        if let notice = state.notice, state.errors.isEmpty {
+            return "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\"><h2>\(title)</h2><p>\(notice)</p></div>"
+        }
         guard !state.errors.isEmpty else { return .empty }
         let items: [HTML] = order.compactMap { name in
             state.errors[name].map { message in

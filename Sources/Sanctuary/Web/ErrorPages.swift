@@ -18,10 +18,23 @@ enum ErrorPages {
     /// What a failed request answers: `503` with `Retry-After` while the database cannot be
     /// reached for a moment (a failover, a restart, a lock held too long), else `500`.
     static func failed(_ app: Application, _ request: Request, _ error: any Error) -> Response {
+        if StorageHealth.isFull(error) {
+            app.storageHealth.noteFull(app.database)
+            return storageFull(app, request)
+        }
         switch error.storageFailure {
         case .connectionLost, .busy, .serializationFailure: return unavailable(app, request)
         default: return serverError(app, request)
         }
+    }
+
+    /// `503` with `Retry-After`: the disk is full, nothing was kept; reading goes on.
+    static func storageFull(_ app: Application, _ request: Request) -> Response {
+        let t = app.t(request)
+        var response = message(app, request, status: .serviceUnavailable, title: t("error.full.title"), body: t("error.full.body"))
+        response.headers["Retry-After"] = "60"
+        response.cache(.noStore)
+        return response
     }
 
     /// `503` with `Retry-After`: the database could not be reached for a moment.

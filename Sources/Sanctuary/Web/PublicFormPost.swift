@@ -30,6 +30,7 @@ extension Application {
     /// 6. `accept`: the write, then its answer (a `303`), with the client's keyed hash.
     func publicFormPost<Input: Sendable>(
         _ request: Request, action: String, closed: Response? = nil, honeypot: @autoclosure () -> Response, funnel: FunnelItem? = nil,
+        again: ((FormState, Status) -> Response)? = nil,
         check: (FormFields) throws -> PublicFormCheck<Input>, accept: (Input, _ clientHash: String) async throws -> Response
     ) async throws -> Response {
         if let closed { return closed }
@@ -37,7 +38,28 @@ extension Application {
         if let forged = ErrorPages.rejectForgedForm(self, request, form, action: action) { return forged }
         if !(form[PublicFormFields.honeypot] ?? "").isEmpty { return honeypot() }
         if let funnel { self.funnel.noteStart(funnel, request) }
-        return try await finishPublicForm(request, try check(form), accept: accept)
+        // Nothing can be kept while the disk is full: the form again with everything typed
+        // and a plain message (or, for a form without one, the message alone), 503 with
+        // Retry-After. Refused before trying once the outage is known, so the little room the
+        // reserve gave back stays for the rows that mark it and for staff.
+        func full() -> Response {
+            guard let again else { return ErrorPages.storageFull(self, request) }
+            var values: [String: String] = [:]
+            for (name, value) in form where name != "_csrf" && name != PublicFormFields.honeypot { values[name] = value }
+            var state = FormState(values: values)
+            state.notice = t(request)("error.full.form")
+            var response = again(state, .serviceUnavailable)
+            response.headers["Retry-After"] = "60"
+            response.cache(.noStore)
+            return response
+        }
+        guard storageHealth.isWritable else { return full() }
+        do {
+            return try await finishPublicForm(request, try check(form), accept: accept)
+        } catch let error where StorageHealth.isFull(error) {
+            storageHealth.noteFull(database)
+            return full()
+        }
     }
 
     /// The last steps every public form shares: the checks' answer (never cached), or the

@@ -25,6 +25,7 @@ enum AdminViews {
                 <span class="meta"><a href="\(t.path("/admin/sessions"))" title="\(t("admin.sessions.title"))">\(session.user.email)</a> · \(t("admin.role.\(session.user.role.rawValue)"))</span>
                 <button type="submit" class="button secondary">\(t("admin.logout"))</button></form>
                 </nav>
+                \(app.storageHealth.isWritable || request.path == "/admin" ? HTML.empty : "<p class=\"notice notice-error\" role=\"alert\"><strong>\(t("health.full.title"))</strong> <a href=\"\(t.path("/admin"))\">\(t("health.full.more"))</a></p>" as HTML)
                 \(flash.map { "<p class=\"flash\" role=\"status\">\($0)\(flashLink.map { " <a href=\"\(t.path($0.href))\">\($0.label)</a>" as HTML } ?? .empty)</p>" as HTML })
                 \(body(c, csrf))
                 """

@@ -264,7 +264,7 @@ struct PetitionsFeature: Feature {
         }
         return try await app.publicFormPost(
             request, action: SignatureForm.action(slug: slug), closed: closed, honeypot: .redirect(to: thanks),
-            funnel: FunnelItem("petition", petition.id),
+            funnel: FunnelItem("petition", petition.id), again: again,
             check: { form in PublicFormCheck(SignatureForm.validate(form, t: t)) { again($0, .unprocessableContent) } },
             accept: { input, clientHash in
                 var signature = input

@@ -1,0 +1,87 @@
+import Foundation
+import Storage
+
+/// What `/healthz?detail`, the dashboard and `/metrics` say about the machine: the database
+/// (writable, WAL size), the disk (free, trend), the mail (oldest unsent, the relay's last
+/// answer), the backups (newest's age) and the page cache; with the warnings an operator acts on.
+struct HealthReport: Encodable {
+    struct DatabaseState: Encodable {
+        let engine: String
+        let writable: Bool
+        let unwritableSince: String?
+        let walBytes: Int64?
+    }
+    struct DiskState: Encodable {
+        let freeBytes: Int64?
+        /// Bytes per hour, over the samples of the last hours (negative: filling up).
+        let trendBytesPerHour: Int64?
+        let warnBelowBytes: Int64
+    }
+    struct MailState: Encodable {
+        let oldestUnsentSeconds: Int?
+        let relayFailingSince: String?
+        let relayLastReply: String?
+        let stuckAfterSeconds: Int
+    }
+    struct BackupState: Encodable {
+        let everyHours: Double
+        let newestAgeSeconds: Int?
+    }
+
+    let status: String
+    let database: DatabaseState
+    let disk: DiskState
+    let mail: MailState
+    let backup: BackupState
+    let pageCacheSeconds: Double
+    let warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case status, database, disk, mail, backup, warnings
+        case pageCacheSeconds = "page_cache_seconds"
+    }
+
+    static func make(_ app: Application, now: Date = Date()) throws -> HealthReport {
+        let config = app.config
+        let health = app.storageHealth
+        let (oldest, relay) = try app.database.read { db in (try OutboxStore.oldestUnsent(db), try RelayStatusStore.current(db)) }
+        let oldestSeconds = oldest.flatMap(Timestamp.parse).map { max(0, Int(now.timeIntervalSince($0))) }
+        let wal =
+            config.isPostgres ? nil : (try? FileManager.default.attributesOfItem(atPath: config.databasePath + "-wal"))?[.size] as? Int64
+        let newestBackup = config.isPostgres || config.backupEveryHours <= 0 ? nil : BackupStore.newest(in: config.backupDirectory)
+        let backupAge = newestBackup.map { max(0, Int(now.timeIntervalSince($0))) }
+        let free = health.freeBytes
+        var warnings: [String] = []
+        if !health.isWritable { warnings.append("disk_full") }
+        if let free, free < config.diskWarnBytes { warnings.append("disk_low") }
+        if config.backupEveryHours > 0, !config.isPostgres {
+            // Stale when the newest is older than twice the period, or none was made in that long.
+            let limit = Int(config.backupEveryHours * 2 * 3600)
+            if let backupAge {
+                if backupAge > limit { warnings.append("backup_stale") }
+            } else if app.uptime > Double(limit) {
+                warnings.append("backup_missing")
+            }
+        }
+        if let oldestSeconds, oldestSeconds > config.mailStuckSeconds { warnings.append("mail_stuck") }
+        if relay?.isFailing == true { warnings.append("relay_failing") }
+        return HealthReport(
+            status: !health.isWritable ? "unwritable" : warnings.isEmpty ? "ok" : "warning",
+            database: DatabaseState(
+                engine: config.isPostgres ? "postgresql" : "sqlite", writable: health.isWritable,
+                unwritableSince: health.unwritableSince.map(Timestamp.format), walBytes: wal),
+            disk: DiskState(freeBytes: free, trendBytesPerHour: health.freeTrendPerHour, warnBelowBytes: config.diskWarnBytes),
+            mail: MailState(
+                oldestUnsentSeconds: oldestSeconds, relayFailingSince: relay?.failingSince, relayLastReply: relay?.lastReply,
+                stuckAfterSeconds: config.mailStuckSeconds),
+            backup: BackupState(everyHours: config.backupEveryHours, newestAgeSeconds: backupAge),
+            pageCacheSeconds: config.pageCacheSeconds, warnings: warnings)
+    }
+
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
