@@ -277,6 +277,10 @@ add("embed", req("GET", "/embed/petitions/waive-travel-loans?partner=%00ccr"), r
 add("places", req("GET", "/petitions/waive-travel-loans/ridings"), req("GET", "/fr/petitions/waive-travel-loans/ridings.csv"),
     req("GET", "/petitions/waive-travel-loans/provinces.csv"), req("GET", "/petitions/%00/ridings"))
 
+# Health (#40): the detail for monitoring, and what others get.
+add("health_detail", req("GET", "/healthz?detail"), req("GET", "/healthz?detail=1", "X-Forwarded-For: 203.0.113.9\r\n"),
+    req("GET", "/healthz?detail", "Authorization: Bearer wrong\r\n"))
+
 for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
