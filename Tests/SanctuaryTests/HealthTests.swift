@@ -63,6 +63,8 @@ final class HealthTests: XCTestCase {
         XCTAssertTrue((mail["relay_last_reply"] as? String)?.contains("530 5.7.0") == true)
         XCTAssertNotNil(mail["oldest_unsent_seconds"] as? Int, "the confirmation waits")
         XCTAssertNotNil((report["disk"] as? [String: Any])?["free_bytes"] as? Int)
+        XCTAssertEqual(
+            (report["build"] as? [String: String])?["schema"], KnownMigrations.checksums.keys.filter { !$0.hasPrefix("postgres/") }.max())
 
         // Only the site's own monitoring sees the detail: through a proxy it is the plain check.
         let proxied = try site.get("/healthz?detail", headers: [("X-Forwarded-For", "203.0.113.9")])

@@ -35,11 +35,21 @@ struct HealthReport: Encodable {
     let backup: BackupState
     let pageCacheSeconds: Double
     let warnings: [String]
+    /// The build: the newest migration it carries, and when the running binary was written.
+    let build: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case status, database, disk, mail, backup, warnings
+        case status, database, disk, mail, backup, warnings, build
         case pageCacheSeconds = "page_cache_seconds"
     }
+
+    static let buildInfo: [String: String] = {
+        let schema = KnownMigrations.checksums.keys.filter { !$0.hasPrefix("postgres/") }.max() ?? ""
+        let binary = CommandLine.arguments.first.flatMap {
+            try? FileManager.default.attributesOfItem(atPath: $0)[.modificationDate] as? Date
+        }
+        return ["schema": schema, "binary_written": binary.map(Timestamp.format) ?? ""]
+    }()
 
     static func make(_ app: Application, now: Date = Date()) throws -> HealthReport {
         let config = app.config
@@ -75,7 +85,7 @@ struct HealthReport: Encodable {
                 oldestUnsentSeconds: oldestSeconds, relayFailingSince: relay?.failingSince, relayLastReply: relay?.lastReply,
                 stuckAfterSeconds: config.mailStuckSeconds),
             backup: BackupState(everyHours: config.backupEveryHours, newestAgeSeconds: backupAge),
-            pageCacheSeconds: config.pageCacheSeconds, warnings: warnings)
+            pageCacheSeconds: config.pageCacheSeconds, warnings: warnings, build: buildInfo)
     }
 
     var json: String {
