@@ -8,7 +8,8 @@ import XCTest
 
 /// A full disk is seen, said and survived: on a small tmpfs filled by signing, a write answers
 /// `503` with the form and everything typed, `/healthz` fails, reads go on, and once the
-/// filesystem grows the site takes signatures again by itself, with every acknowledged one on disk.
+/// filesystem grows the site takes signatures again by itself, with every acknowledged one on
+/// disk, as after a `kill -9` of the real binary on a full disk.
 final class FullDiskTests: XCTestCase {
     func run(_ arguments: [String]) throws -> Int32 {
         let process = Process()
@@ -21,21 +22,65 @@ final class FullDiskTests: XCTestCase {
         return process.terminationStatus
     }
 
-    func testAFullDiskRefusesWritesPlainlyKeepsTheInputAndRecoversWithoutARestart() throws {
-        try TestEngine.require(.sqlite, because: "the disk filled here is the SQLite file's; PostgreSQL's is its server's")
+    /// A small tmpfs at a new folder (64 MiB until `shrink`), unmounted at the end; skips
+    /// where root may not mount one.
+    func smallDisk() throws -> URL {
         guard getuid() == 0 else { throw XCTSkip("mounting a small tmpfs needs root (CI runs as root)") }
         let folder = makeTemporaryDirectory().appendingPathComponent("small")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         guard try run(["-t", "tmpfs", "-o", "size=64m", "tmpfs", folder.path]) == 0 else {
             throw XCTSkip("this machine does not let root mount a tmpfs")
         }
-        defer {
+        addTeardownBlock {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/umount")
             process.arguments = ["-l", folder.path]
             try? process.run()
             process.waitUntilExit()
         }
+        return folder
+    }
+
+    /// The filesystem shrunk to what it holds now and `spare` MiB more.
+    func shrink(_ folder: URL, spare: Int = 2) throws {
+        var stats = statvfs()
+        XCTAssertEqual(statvfs(folder.path, &stats), 0)
+        let used = (Int(stats.f_blocks) - Int(stats.f_bfree)) * Int(stats.f_frsize)
+        XCTAssertEqual(try run(["-o", "remount,size=\((used >> 20) + spare)m", folder.path]), 0)
+    }
+
+    func testEverySignatureAcknowledgedBeforeTheDiskFilledSurvivesAKill9() throws {
+        try TestEngine.require(.sqlite, because: "the disk filled here is the SQLite file's")
+        let folder = try smallDisk()
+        let databasePath = folder.appendingPathComponent("crash.sqlite").path
+        let (process, port) = try startServer(
+            database: databasePath,
+            config: #"{"access_log": "off", "rate_limits": {"signatures_per_minute": 1000000}, "backup": {"every_hours": 0}}"#)
+        try shrink(folder)
+        let client = try RawClient(port: port, receiveTimeout: 5)
+        let token = try client.signToken("waive-travel-loans")
+        var acknowledged: [String] = []
+        var refusals = 0
+        for n in 0..<100_000 {
+            let email = "k\(n)@example.org"
+            let response = try client.sign("waive-travel-loans", email: email, token: token)
+            if response.status == 303 { acknowledged.append(email) } else if response.status == 503 { refusals += 1 }
+            if refusals >= 3 { break }
+        }
+        XCTAssertEqual(refusals, 3, "the disk filled and writes were refused")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(try run(["-o", "remount,size=64m", folder.path]), 0)
+        let database = try Database(path: databasePath)
+        defer { database.close() }
+        let stored = Set(try database.read { try $0.query("SELECT email FROM signatures") { try $0.get("email", as: String.self) } })
+        XCTAssertEqual(acknowledged.filter { !stored.contains($0) }, [], "every acknowledged signature is on disk")
+        XCTAssertEqual(try database.read { try CounterStore.differences($0) }, [], "counts equal rows")
+    }
+
+    func testAFullDiskRefusesWritesPlainlyKeepsTheInputAndRecoversWithoutARestart() throws {
+        try TestEngine.require(.sqlite, because: "the disk filled here is the SQLite file's; PostgreSQL's is its server's")
+        let folder = try smallDisk()
         let site = try TestApp(sampleContent: true) {
             $0.database = folder.appendingPathComponent("site.sqlite").path
             $0.signaturesPerMinute = 1_000_000
@@ -43,11 +88,7 @@ final class FullDiskTests: XCTestCase {
         }
         defer { site.stop() }
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("site.sqlite-reserve").path), "the reserve")
-        // Shrink the filesystem to what the site holds now and a little more.
-        var stats = statvfs()
-        XCTAssertEqual(statvfs(folder.path, &stats), 0)
-        let used = (Int(stats.f_blocks) - Int(stats.f_bfree)) * Int(stats.f_frsize)
-        XCTAssertEqual(try run(["-o", "remount,size=\((used >> 20) + 2)m", folder.path]), 0)
+        try shrink(folder)
 
         let slug = "waive-travel-loans"
         let token = try site.signToken(slug)
