@@ -74,7 +74,7 @@ final class HealthTests: XCTestCase {
         XCTAssertTrue(metrics.contains("sanctuary_health_warning{kind=\"backup_missing\"} 1"), metrics)
         XCTAssertTrue(metrics.contains("sanctuary_health_warning{kind=\"relay_failing\"} 1"))
         XCTAssertTrue(metrics.contains("sanctuary_database_writable 1"))
-        XCTAssertTrue(metrics.contains("sanctuary_disk_free_bytes"))
+        XCTAssertTrue(metrics.contains("sanctuary_disk_available_bytes"))
 
         let dashboard = try site.get("/admin", headers: try site.signIn("admin@example.org")).text
         XCTAssertTrue(dashboard.contains("No backup has been written since the server started"), dashboard)

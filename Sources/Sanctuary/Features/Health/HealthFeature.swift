@@ -122,18 +122,13 @@ struct HealthFeature: Feature {
         ]
     }
 
-    /// The same in `/metrics`.
+    /// The same in `/metrics` (the disk's space and the newest backup's time have their own
+    /// gauges already: `sanctuary_disk_available_bytes`, `sanctuary_last_backup_timestamp_seconds`).
     func sampleMetrics(_ gauges: MetricGauges) throws {
         let report = try HealthReport.make(app)
         gauges.set(
             "database_writable", help: "1 while the database takes writes; 0 while a full disk refuses them.",
             report.database.writable ? 1 : 0)
-        if let free = report.disk.freeBytes {
-            gauges.set("disk_free", unit: "bytes", help: "Free space on the database's filesystem.", Double(free))
-        }
-        if let age = report.backup.newestAgeSeconds {
-            gauges.set("backup_age", unit: "seconds", help: "Age of the newest rotating backup.", Double(age))
-        }
         for kind in ["disk_full", "disk_low", "backup_stale", "backup_missing", "mail_stuck", "relay_failing"] {
             gauges.set(
                 "health_warning", help: "1 while the warning holds (see /healthz?detail and the dashboard).", labels: [("kind", kind)],
