@@ -352,13 +352,17 @@ public enum TriageStore {
 
     // MARK: Block lists
 
+    static let blockColumns = "id, kind, value, note, created_by, created_at, hits"
+
+    static func block(_ row: Row) throws -> SigningBlock {
+        SigningBlock(
+            id: try row.get("id"), kind: SigningBlock.Kind(rawValue: try row.get("kind")) ?? .domain, value: try row.get("value"),
+            note: try row.get("note"), createdBy: try row.get("created_by"), createdAt: try row.get("created_at"),
+            hits: try row.get("hits"))
+    }
+
     public static func blocks(_ db: Connection) throws -> [SigningBlock] {
-        try db.query("SELECT id, kind, value, note, created_by, created_at, hits FROM signing_blocks ORDER BY kind, value") { row in
-            SigningBlock(
-                id: try row.get("id"), kind: SigningBlock.Kind(rawValue: try row.get("kind")) ?? .domain, value: try row.get("value"),
-                note: try row.get("note"), createdBy: try row.get("created_by"), createdAt: try row.get("created_at"),
-                hits: try row.get("hits"))
-        }
+        try db.query("SELECT \(blockColumns) FROM signing_blocks ORDER BY kind, value", row: block)
     }
 
     public static func addBlock(_ db: Connection, kind: SigningBlock.Kind, value: String, note: String, by actor: String) throws -> Bool {
@@ -368,7 +372,7 @@ public enum TriageStore {
     }
 
     public static func removeBlock(_ db: Connection, id: Int64) throws -> SigningBlock? {
-        let found = try blocks(db).first { $0.id == id }
+        let found = try db.first("SELECT \(blockColumns) FROM signing_blocks WHERE id = ?", id, row: block)
         try db.run("DELETE FROM signing_blocks WHERE id = ?", id)
         return found
     }
