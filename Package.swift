@@ -108,6 +108,8 @@ let package = Package(
 
         // Benchmarks/markdown: the renderer on 1 MiB pathological inputs.
         .executableTarget(name: "MarkdownBenchmark", dependencies: ["Sanctuary"], path: "Benchmarks/Markdown", swiftSettings: strict),
+        // Benchmarks/national-hour: the visitors who sign, read their mail and confirm.
+        .executableTarget(name: "NationalHourClient", path: "Benchmarks/NationalHour", swiftSettings: strict),
 
         .target(
             name: "TestSupport", dependencies: ["HTTP", "Sanctuary", "Storage", .product(name: "Logging", package: "swift-log")],

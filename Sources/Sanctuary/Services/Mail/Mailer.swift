@@ -214,6 +214,13 @@ public final class Mailer: Sendable {
         let render = renderer.withLock { $0 }
         let interval = 1.0 / max(0.1, settings.maxPerSecond)
         var attempted = false
+        // Attempts are recorded a batch at a time, one commit for many messages (each commit
+        // waits for the disk): after `Self.batchSize` messages, `Self.batchSeconds` after the
+        // first one not yet recorded, when the relay fails, and when the pass ends. A crash
+        // between a send and its record sends those few messages again, never loses one.
+        var unrecorded: [(DueMessage, DeliveryResult)] = []
+        var firstUnrecorded = Date.distantFuture
+        defer { _ = record(unrecorded, lease: lease) }
         for message in due where isRunning {
             // Rendered (and its mailing's state read) just before it goes.
             let text: String?
@@ -231,6 +238,10 @@ public final class Mailer: Sendable {
                 setAside(message)
                 continue
             }
+            if !unrecorded.isEmpty, unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds {
+                _ = record(unrecorded, lease: lease)
+                unrecorded.removeAll(keepingCapacity: true)
+            }
             // The planned time of this send, not when the sleep ended: oversleeping a
             // little on every message would otherwise add up to a tenth of the rate.
             let wait = interval - Date().timeIntervalSince(lastSend)
@@ -241,32 +252,50 @@ public final class Mailer: Sendable {
             unattempted.remove(message.id)
             let sender = settings.returnPath?(message.id) ?? settings.from.address
             let result = transport.send(from: sender, to: [message.recipient], message: Array(text.utf8))
-            if let pause = record(message, result, lease: lease) { return .relayPaused(until: pause) }
+            if unrecorded.isEmpty { firstUnrecorded = Date() }
+            unrecorded.append((message, result))
+            if case .failed(let failure) = result, failure.verdict == .relay {
+                let pause = record(unrecorded, lease: lease)
+                unrecorded.removeAll()
+                if let pause { return .relayPaused(until: pause) }
+            }
         }
         return attempted ? .worked : .idle
     }
 
-    /// Records an attempt; answers when to try the relay again if it failed the session.
-    /// `lease`: until when this node claimed the message (PostgreSQL), which the record replaces.
-    private func record(_ message: DueMessage, _ result: DeliveryResult, lease: String?) -> Date? {
+    /// The most attempts recorded in one commit, and the longest an attempt waits for its record.
+    static let batchSize = 100
+    static let batchSeconds = 0.05
+
+    /// Records attempts in one commit; answers when to try the relay again if the last one
+    /// failed the session. `lease`: until when this node claimed the messages (PostgreSQL),
+    /// which the record replaces.
+    private func record(_ attempts: [(DueMessage, DeliveryResult)], lease: String?) -> Date? {
+        guard let last = attempts.last?.1 else { return nil }
         var relayFailure: DeliveryFailure?
-        if case .failed(let failure) = result, failure.verdict == .relay { relayFailure = failure }
-        // One step on the pause: a relay failure lengthens it; anything else ends it.
+        if case .failed(let failure) = last, failure.verdict == .relay { relayFailure = failure }
+        // One step on the pause: a relay failure (only ever the last of a batch) lengthens
+        // it; anything else ends it.
         let (pauseUntil, recovered) = relayPause.withLock { pause -> (Date?, Bool) in
             guard relayFailure != nil else {
                 defer { pause = nil }
                 return (nil, pause != nil)
             }
-            let failures = (pause?.failures ?? 0) + 1
+            let recoveredFirst = attempts.count > 1 && pause != nil
+            let failures = (recoveredFirst ? 0 : pause?.failures ?? 0) + 1
             let until = Date().addingTimeInterval(min(settings.relayPauseLimit, settings.retryBase * pow(2, Double(min(failures - 1, 20)))))
             pause = (until, failures)
             return (until, false)
         }
         do {
-            let (id, retryBase, policy, relayFailure) = (message.id, settings.retryBase, settings.bouncePolicy, relayFailure)
+            let (retryBase, policy, relayFailure) = (settings.retryBase, settings.bouncePolicy, relayFailure)
+            let outcomes = attempts.map { (id: $0.0.id, result: $0.1) }
             try database.writeAndWait { db in
-                try OutboxStore.record(
-                    db, id: id, result: result, retryBase: retryBase, policy: policy, relayRetry: pauseUntil, claimedUntil: lease)
+                for outcome in outcomes {
+                    try OutboxStore.record(
+                        db, id: outcome.id, result: outcome.result, retryBase: retryBase, policy: policy, relayRetry: pauseUntil,
+                        claimedUntil: lease)
+                }
                 if let pauseUntil, let relayFailure {
                     try RelayStatusStore.failed(db, reply: relayFailure.description, nextTry: pauseUntil)
                 } else if recovered {
@@ -274,13 +303,19 @@ public final class Mailer: Sendable {
                 }
             }
         } catch {
-            logger.error("mail: could not record delivery of #\(message.id): \(error)")
+            logger.error("mail: could not record delivery of \(attempts.count) messages (#\(attempts[0].0.id)…): \(error)")
         }
+        if recovered { logger.notice("mail: the relay accepts mail again; sending resumes") }
+        for (message, result) in attempts { report(message, result) }
+        return pauseUntil
+    }
+
+    /// Counts and logs one recorded attempt.
+    private func report(_ message: DueMessage, _ result: DeliveryResult) {
         switch result {
         case .sent:
             deliveredCount.add(1, ordering: .relaxed)
             attempts?.sent.increment()
-            if recovered { logger.notice("mail: the relay accepts mail again; sending resumes") }
         case .failed(let failure):
             switch failure.verdict {
             case .relay, .retryLater: attempts?.deferred.increment()
@@ -294,7 +329,6 @@ public final class Mailer: Sendable {
                 logger.warning("mail: #\(message.id) failed (\(failure.verdict.rawValue)): \(failure.description)")
             }
         }
-        return pauseUntil
     }
 
     /// A mailing's message that cannot be made now: held while its mailing is paused, else failed.

@@ -75,14 +75,19 @@ public enum OutboxStore {
         return id
     }
 
-    /// Messages due for an attempt, transactional first, oldest first.
+    /// The query `due` runs (with `now` and `limit`). It walks the partial index `outbox_due`
+    /// in its order and stops at `limit`. Left to choose without statistics, SQLite took
+    /// `outbox_by_state` for the `IN` and sorted every unsent message on each pass: with
+    /// 20,000 waiting, 50 page reads per message sent.
+    static let dueQuery = """
+        SELECT id, recipient, message, mailing_id, language, recipient_name FROM outbox INDEXED BY outbox_due
+        WHERE state IN \(OutboxState.unsent.sqlList) AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
+        """
+
+    /// Messages due for an attempt, transactional first, oldest first (SQLite; on PostgreSQL
+    /// the sender takes them with `claim`).
     public static func due(_ db: Connection, now: String = Timestamp.now(), limit: Int) throws -> [DueMessage] {
-        try db.query(
-            """
-            SELECT id, recipient, message, mailing_id, language, recipient_name FROM outbox
-            WHERE state IN \(OutboxState.unsent.sqlList) AND next_attempt_at <= ? ORDER BY priority, next_attempt_at, id LIMIT ?
-            """, now, limit
-        ) {
+        try db.query(dueQuery, now, limit) {
             DueMessage(
                 id: try $0.get("id", as: Int64.self), recipient: try $0.get("recipient", as: String.self),
                 message: try $0.get("message", as: String.self), mailingID: try $0.optional("mailing_id", as: Int64.self),
