@@ -133,13 +133,16 @@ static int trace(void *handle, int type, char *data, size_t size, void *user) {
     return 0;
 }
 
+static int prepare(sender *s);
+
 // The handle given to Swift is our `sender`; libcurl's handle is inside it.
 void *ccurl_easy_init(void) {
     if (!ccurl_load()) return NULL;
     sender *s = calloc(1, sizeof(sender));
     if (!s) return NULL;
     s->handle = curl.easy_init();
-    if (!s->handle) {
+    if (!s->handle || prepare(s) != 0) {
+        if (s->handle) curl.easy_cleanup(s->handle);
         free(s);
         return NULL;
     }
@@ -188,6 +191,18 @@ static size_t read_message(char *buffer, size_t size, size_t count, void *user) 
     return n;
 }
 
+// What every message on a handle shares: the trace and the reading of the message. Set
+// once, when the handle is made (libcurl keeps options across transfers on one handle).
+static int prepare(sender *s) {
+    int code = curl.easy_setopt(s->handle, 20094 /* CURLOPT_DEBUGFUNCTION */, trace);
+    if (code == 0) code = curl.easy_setopt(s->handle, 10095 /* CURLOPT_DEBUGDATA */, (void *)s);
+    if (code == 0) code = curl.easy_setopt(s->handle, 41 /* CURLOPT_VERBOSE */, 1L);
+    if (code == 0) code = curl.easy_setopt(s->handle, 20012 /* CURLOPT_READFUNCTION */, read_message);
+    if (code == 0) code = curl.easy_setopt(s->handle, 10009 /* CURLOPT_READDATA */, (void *)s);
+    if (code == 0) code = curl.easy_setopt(s->handle, 46 /* CURLOPT_UPLOAD */, 1L);
+    return code;
+}
+
 int ccurl_set_message(void *handle, const char *data, size_t length) {
     sender *s = handle;
     s->data = data;
@@ -199,14 +214,7 @@ int ccurl_set_message(void *handle, const char *data, size_t length) {
     s->reply_length = 0;
     s->reply[0] = 0;
     s->complete = 0;
-    int code = curl.easy_setopt(s->handle, 20094 /* CURLOPT_DEBUGFUNCTION */, trace);
-    if (code == 0) code = curl.easy_setopt(s->handle, 10095 /* CURLOPT_DEBUGDATA */, (void *)s);
-    if (code == 0) code = curl.easy_setopt(s->handle, 41 /* CURLOPT_VERBOSE */, 1L);
-    if (code == 0) code = curl.easy_setopt(s->handle, 20012 /* CURLOPT_READFUNCTION */, read_message);
-    if (code == 0) code = curl.easy_setopt(s->handle, 10009 /* CURLOPT_READDATA */, (void *)s);
-    if (code == 0) code = curl.easy_setopt(s->handle, 46 /* CURLOPT_UPLOAD */, 1L);
-    if (code == 0) code = curl.easy_setopt(s->handle, 30115 /* CURLOPT_INFILESIZE_LARGE */, (long long)length);
-    return code;
+    return curl.easy_setopt(s->handle, 30115 /* CURLOPT_INFILESIZE_LARGE */, (long long)length);
 }
 
 int ccurl_easy_perform(void *handle) { return curl.easy_perform(((sender *)handle)->handle); }

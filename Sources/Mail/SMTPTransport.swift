@@ -154,9 +154,19 @@ public final class SMTPTransport {
     /// Sends `message` (RFC 5322 text, CRLF) from `from` to each of `recipients`.
     public func send(from: String, to recipients: [String], message: [UInt8]) -> DeliveryResult {
         guard SMTPTransport.isAvailable else { return .unreachable("libcurl.so.4 could not be loaded") }
-        guard let handle = handle ?? ccurl_easy_init() else { return .unreachable("libcurl could not start a transfer") }
-        self.handle = handle
-        var code = configure(handle, from: from, recipients: recipients)
+        var code: Int32 = 0
+        let handle: UnsafeMutableRawPointer
+        if let kept = self.handle {
+            handle = kept
+        } else {
+            // A new handle (and so a new connection): its settings are set once, and kept for
+            // every message it sends.
+            guard let made = ccurl_easy_init() else { return .unreachable("libcurl could not start a transfer") }
+            handle = made
+            self.handle = made
+            code = configure(made)
+        }
+        if code == 0 { code = address(handle, from: from, recipients: recipients) }
         if code == 0 {
             // The message is read by libcurl during perform: both happen while the bytes are pinned.
             code = message.withUnsafeBufferPointer { buffer in
@@ -185,8 +195,8 @@ public final class SMTPTransport {
         return .failed(DeliveryFailure(stage: stage, code: replyCode, reply: reply))
     }
 
-    private func configure(_ handle: UnsafeMutableRawPointer, from: String, recipients: [String]) -> Int32 {
-        errorBuffer[0] = 0
+    /// What every message on one handle shares: the relay, TLS, timeouts and credentials.
+    private func configure(_ handle: UnsafeMutableRawPointer) -> Int32 {
         var steps: [() -> Int32] = [
             { ccurl_setopt_string(handle, Int32(CCURL_OPT_URL), self.settings.url) },
             { ccurl_setopt_long(handle, Int32(CCURL_OPT_NOSIGNAL), 1) },
@@ -197,7 +207,6 @@ public final class SMTPTransport {
             },
             { ccurl_setopt_long(handle, Int32(CCURL_OPT_CONNECTTIMEOUT_MS), Int(self.settings.connectTimeout * 1000)) },
             { ccurl_setopt_long(handle, Int32(CCURL_OPT_TIMEOUT_MS), Int(self.settings.timeout * 1000)) },
-            { ccurl_setopt_string(handle, Int32(CCURL_OPT_MAIL_FROM), "<\(from)>") },
             { ccurl_setopt_pointer(handle, Int32(CCURL_OPT_ERRORBUFFER), self.errorBuffer) },
         ]
         if let username = settings.username, !username.isEmpty {
@@ -209,6 +218,14 @@ public final class SMTPTransport {
             let code = step()
             if code != 0 { return code }
         }
+        return 0
+    }
+
+    /// The envelope of one message.
+    private func address(_ handle: UnsafeMutableRawPointer, from: String, recipients: [String]) -> Int32 {
+        errorBuffer[0] = 0
+        let code = ccurl_setopt_string(handle, Int32(CCURL_OPT_MAIL_FROM), "<\(from)>")
+        if code != 0 { return code }
         let envelope = recipients.map { "<\($0)>" }
         let pointers: [UnsafePointer<CChar>?] = envelope.map { UnsafePointer(strdup($0)) }
         defer { for pointer in pointers { free(UnsafeMutableRawPointer(mutating: pointer)) } }

@@ -74,32 +74,53 @@ public struct MailLinkKey: Sendable {
         // Most messages (a mailing's, made at sending) have none: one scan for the marker's start.
         guard message.utf8.contains(Self.marker[0]) else { return message }
         var bytes = Array(message.utf8)
-        // Where each character is, soft line breaks left out.
-        var positions: [Int] = []
-        positions.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "="), index + 2 < bytes.count, bytes[index + 1] == 13, bytes[index + 2] == 10 {
-                index += 3
-                continue
-            }
-            positions.append(index)
-            index += 1
-        }
-        var start = 0
+        return reveal(in: &bytes) ? String(decoding: bytes, as: UTF8.self) : message
+    }
+
+    /// The message's bytes, with every placeholder replaced by its token (what the sender sends).
+    public func revealedBytes(_ message: String) -> [UInt8] {
+        var bytes = Array(message.utf8)
+        reveal(in: &bytes)
+        return bytes
+    }
+
+    /// Replaces every placeholder in `bytes` by its token; whether there was one. Each `~`
+    /// (found with `memchr`) starts a candidate: its next 54 characters, soft line breaks
+    /// left out, are read into a small buffer of positions and checked against the marker.
+    @discardableResult
+    func reveal(in bytes: inout [UInt8]) -> Bool {
+        let length = 54
+        var positions = [Int](repeating: 0, count: length)
+        var candidate = [UInt8](repeating: 0, count: length)
         var changed = false
-        while start + 54 <= positions.count {
-            guard bytes[positions[start]] == Self.marker[0],
-                (1..<Self.marker.count).allSatisfy({ bytes[positions[start + $0]] == Self.marker[$0] }),
-                let token = token(placeholder: (0..<54).map { bytes[positions[start + $0]] })
-            else {
-                start += 1
-                continue
+        bytes.withUnsafeMutableBufferPointer { text in
+            guard let base = text.baseAddress else { return }
+            let count = text.count
+            var start = 0
+            while start < count {
+                guard let found = memchr(base + start, Int32(Self.marker[0]), count - start) else { return }
+                let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                var index = at
+                var taken = 0
+                while taken < length, index < count {
+                    if text[index] == UInt8(ascii: "="), index + 2 < count, text[index + 1] == 13, text[index + 2] == 10 {
+                        index += 3
+                        continue
+                    }
+                    positions[taken] = index
+                    candidate[taken] = text[index]
+                    taken += 1
+                    index += 1
+                }
+                guard taken == length, candidate.starts(with: Self.marker), let token = token(placeholder: candidate) else {
+                    start = at + 1
+                    continue
+                }
+                for offset in 0..<length { text[positions[offset]] = token[offset] }
+                changed = true
+                start = index
             }
-            for offset in 0..<54 { bytes[positions[start + offset]] = token[offset] }
-            changed = true
-            start += 54
         }
-        return changed ? String(decoding: bytes, as: UTF8.self) : message
+        return changed
     }
 }

@@ -28,7 +28,7 @@ public final class Mailer: Sendable {
         /// How often the scheduled jobs run.
         public var scheduleSeconds: Double = 30
         /// Turns the link placeholders of a stored message into tokens, as it is sent.
-        public var revealLinks: @Sendable (String) -> String = { $0 }
+        public var revealLinks: @Sendable (String) -> [UInt8] = { Array($0.utf8) }
         /// When soft bounces suppress an address.
         public var bouncePolicy = BouncePolicy()
         /// The envelope sender of one message (VERP), given its outbox id; nil: `from`.
@@ -223,9 +223,9 @@ public final class Mailer: Sendable {
         defer { _ = record(unrecorded, lease: lease) }
         for message in due where isRunning {
             // Rendered (and its mailing's state read) just before it goes.
-            let text: String?
+            let text: [UInt8]?
             do {
-                text = message.message.isEmpty ? try render?(message) : settings.revealLinks(message.message)
+                text = message.message.isEmpty ? try render?(message).map { Array($0.utf8) } : settings.revealLinks(message.message)
             } catch {
                 // Its mailing could not be read: it stays due, and the round ends.
                 logger.error("mail: could not make #\(message.id): \(error)")
@@ -251,7 +251,7 @@ public final class Mailer: Sendable {
             attempted = true
             unattempted.remove(message.id)
             let sender = settings.returnPath?(message.id) ?? settings.from.address
-            let result = transport.send(from: sender, to: [message.recipient], message: Array(text.utf8))
+            let result = transport.send(from: sender, to: [message.recipient], message: text)
             if unrecorded.isEmpty { firstUnrecorded = Date() }
             unrecorded.append((message, result))
             if case .failed(let failure) = result, failure.verdict == .relay {

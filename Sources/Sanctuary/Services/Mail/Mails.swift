@@ -65,7 +65,7 @@ extension Application {
             smtp: smtp, from: from, replyTo: config.mailReplyTo.flatMap(MailAddress.init(parsing:)),
             maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
             scheduleSeconds: config.mailScheduleSeconds)
-        settings.revealLinks = { mailLinks.reveal($0) }
+        settings.revealLinks = { mailLinks.revealedBytes($0) }
         settings.bouncePolicy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
         settings.relayPauseLimit = max(config.mailRetrySeconds, min(300, config.mailRetrySeconds * 32))
         if let bounce = config.bounceAddress {
