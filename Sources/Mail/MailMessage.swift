@@ -68,6 +68,10 @@ public struct MailMessage: Sendable {
     public var language: String = "en"
     public var messageID: String
     public var date: Date
+    /// The message's content (everything after its own headers) encoded already, to send as
+    /// it is instead of encoding `text`, `html` and `attachments` again: what
+    /// `renderedContent()` gave for another message of the same content (see `MailBodies`).
+    public var encodedContent: String?
 
     public init(
         from: MailAddress, to: MailAddress, replyTo: MailAddress? = nil, subject: String, text: String, language: String = "en",
@@ -98,12 +102,12 @@ public struct MailMessage: Sendable {
     public func rendered() -> String {
         // One string grown in place, each line ended as it is added.
         var out = ""
-        out.reserveCapacity(text.utf8.count * 11 / 10 + (html?.utf8.count ?? 0) * 11 / 10 + 1024)
-        func line(_ text: String) {
-            out += text
+        let content = encodedContent ?? renderedContent()
+        out.reserveCapacity(content.utf8.count + 1024)
+        func header(_ name: String, _ value: String) {
+            out += HeaderEncoding.fold("\(name): \(value)")
             out += "\r\n"
         }
-        func header(_ name: String, _ value: String) { line(HeaderEncoding.fold("\(name): \(value)")) }
         header("Date", MailMessage.rfc5322Date(date))
         header("From", from.header(used: 6))
         header("To", to.header(used: 4))
@@ -113,6 +117,19 @@ public struct MailMessage: Sendable {
         header("Content-Language", language)
         header("MIME-Version", "1.0")
         for (name, value) in headers { header(name, value) }
+        out += content
+        return out
+    }
+
+    /// The message's content: its `Content-Type` and the parts after it, encoded. It depends
+    /// on the text, the HTML, the attachments and (for the parts' boundary) the message id only.
+    public func renderedContent() -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 11 / 10 + (html?.utf8.count ?? 0) * 11 / 10 + 256)
+        func line(_ text: String) {
+            out += text
+            out += "\r\n"
+        }
         let boundary =
             html == nil && attachments.isEmpty ? "" : "=_sanctuary_" + messageID.filter { $0.isLetter || $0.isNumber }.prefix(24)
         // The readable part: the text, or the text and its HTML alternative.

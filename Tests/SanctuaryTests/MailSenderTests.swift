@@ -18,6 +18,8 @@ final class MailSenderTests: XCTestCase {
         let url = smtp.url
         site = try TestApp(sampleContent: true) {
             $0.smtpURL = url
+            $0.signaturesPerMinute = 100_000
+            $0.confirmSignatures = true
             $0.mailMaxPerSecond = 100_000
             $0.mailRetrySeconds = 600
             $0.passwordCost = 10
@@ -75,6 +77,35 @@ final class MailSenderTests: XCTestCase {
         }
         XCTAssertTrue(plan.contains("outbox_due"), plan)
         XCTAssertFalse(plan.contains("TEMP B-TREE"), plan)
+    }
+
+    /// Three signers of one petition: their mails' content is made once and copied, each copy
+    /// with its own link (in the text and in the HTML), and each link confirms its own signature.
+    func testSignersOfOnePetitionShareOneMadeMailEachWithItsOwnLink() throws {
+        let slug = "waive-travel-loans"
+        let before = site.app.mailBodies.made.load(ordering: .relaxed)
+        let token = try site.signToken(slug)
+        for number in 1...3 {
+            XCTAssertEqual(try site.sign(slug, ["email": "signer\(number)@example.org"], token: token).status, 303)
+        }
+        let mails = try smtp.waitForMessages(3)
+        XCTAssertEqual(site.app.mailBodies.made.load(ordering: .relaxed) - before, 1, "made once, copied twice")
+        var links: Set<String> = []
+        for mail in mails {
+            let link = try XCTUnwrap(mail.link(containing: "/confirm/"))
+            links.insert(link)
+            let unfolded = mail.raw.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+            let token = String(link.split(separator: "/").last ?? "")
+            XCTAssertEqual(unfolded.components(separatedBy: token).count - 1, 4, "the text once, the HTML's button, address and its link")
+            XCTAssertFalse(unfolded.contains("~mailtoken~"), "no placeholder or stand-in is left")
+        }
+        XCTAssertEqual(links.count, 3)
+        for link in links {
+            let path = String(link.dropFirst(site.app.config.publicBaseURL.count))
+            XCTAssertEqual(try site.press(path).header("Location"), "/petitions/\(slug)/confirmed")
+        }
+        XCTAssertEqual(
+            try scalar("SELECT count(*) FROM signatures WHERE email LIKE 'signer%' AND confirmed_at IS NOT NULL"), 3)
     }
 
     /// A mail's HTML is its text: paragraphs, lines, addresses as links (punctuation left

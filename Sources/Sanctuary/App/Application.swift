@@ -56,6 +56,8 @@ public final class Application: Sendable {
     public let mailer: Mailer
     /// Makes the tokens of mailed links from the placeholders the outbox stores.
     public let mailLinks: MailLinkKey
+    /// Mail contents made once for every message alike (`MailBodies`).
+    let mailBodies = MailBodies()
     /// Where uploaded pictures are decoded: two at a time, off the shared pool.
     let imageWorkers = ImageWorkers()
     /// Caps on confirmation mail to addresses nobody has confirmed.

@@ -79,6 +79,16 @@ enum MailHTML {
         return text.utf8.allSatisfy { $0 < 0x80 } || !text.contains(where: \.isWhitespace)
     }
 
+    /// Whether `://` is in the text (a byte search: `contains` on a string goes through NSString).
+    private static func hasScheme(_ bytes: some Collection<UInt8>) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in bytes {
+            if byte == UInt8(ascii: "/"), previous == (UInt8(ascii: ":"), UInt8(ascii: "/")) { return true }
+            previous = (previous.1, byte)
+        }
+        return false
+    }
+
     /// What may follow (or precede) an address in a sentence and is not part of it.
     private static let punctuation: Set<Character> = [".", ",", ";", ":", "(", ")", "[", "]", "!", "?", "«", "»", "“", "”"]
 
@@ -86,7 +96,7 @@ enum MailHTML {
     static func linked(_ line: some StringProtocol) -> HTML {
         var output = ""
         // Most lines have no address: escaped whole.
-        guard line.utf8.count >= 8, line.contains("://") else {
+        guard line.utf8.count >= 8, hasScheme(line.utf8) else {
             HTML.escape(String(line), into: &output)
             return HTML(trusted: output)
         }

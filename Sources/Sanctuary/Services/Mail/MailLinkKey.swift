@@ -84,22 +84,36 @@ public struct MailLinkKey: Sendable {
         return bytes
     }
 
-    /// Replaces every placeholder in `bytes` by its token; whether there was one. Each `~`
-    /// (found with `memchr`) starts a candidate: its next 54 characters, soft line breaks
-    /// left out, are read into a small buffer of positions and checked against the marker.
+    /// Replaces every placeholder in `bytes` by its token; whether there was one.
     @discardableResult
     func reveal(in bytes: inout [UInt8]) -> Bool {
-        let length = 54
-        var positions = [Int](repeating: 0, count: length)
-        var candidate = [UInt8](repeating: 0, count: length)
         var changed = false
-        bytes.withUnsafeMutableBufferPointer { text in
+        for span in Self.placeholders(in: bytes) {
+            guard let token = token(placeholder: span.value) else { continue }
+            for offset in 0..<span.positions.count { bytes[span.positions[offset]] = token[offset] }
+            changed = true
+        }
+        return changed
+    }
+
+    /// The length of a placeholder (and of its token).
+    static let placeholderLength = 54
+
+    /// Every placeholder in an encoded message: where each of its 54 characters is (a soft
+    /// line break, `=` CRLF, may fall inside one) and what it says. Each `~` (found with
+    /// `memchr`) starts a candidate, checked against the marker.
+    static func placeholders(in bytes: [UInt8]) -> [(positions: [Int], value: [UInt8])] {
+        let length = placeholderLength
+        var found: [(positions: [Int], value: [UInt8])] = []
+        bytes.withUnsafeBufferPointer { text in
             guard let base = text.baseAddress else { return }
             let count = text.count
             var start = 0
+            var positions = [Int](repeating: 0, count: length)
+            var candidate = [UInt8](repeating: 0, count: length)
             while start < count {
-                guard let found = memchr(base + start, Int32(Self.marker[0]), count - start) else { return }
-                let at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                guard let hit = memchr(base + start, Int32(marker[0]), count - start) else { return }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 var index = at
                 var taken = 0
                 while taken < length, index < count {
@@ -112,15 +126,14 @@ public struct MailLinkKey: Sendable {
                     taken += 1
                     index += 1
                 }
-                guard taken == length, candidate.starts(with: Self.marker), let token = token(placeholder: candidate) else {
+                guard taken == length, candidate.starts(with: marker) else {
                     start = at + 1
                     continue
                 }
-                for offset in 0..<length { text[positions[offset]] = token[offset] }
-                changed = true
+                found.append((positions, candidate))
                 start = index
             }
         }
-        return changed
+        return found
     }
 }

@@ -17,17 +17,29 @@ extension Application {
         attachments: [MailAttachment] = []
     ) -> MailMessage {
         let (from, domain) = (mailer.from, mailer.domain)
+        let signature = "\n\n-- \n\(siteName)\n\(config.publicBaseURL)/"
         var message = MailMessage(
             from: from, to: MailAddress(name: name, address: address),
-            replyTo: siteReplyTo ?? mailer.replyTo, subject: subject,
-            text: text + "\n\n-- \n\(siteName)\n\(config.publicBaseURL)/", language: language,
+            replyTo: siteReplyTo ?? mailer.replyTo, subject: subject, text: text + signature, language: language,
             messageID: MailMessage.makeID(domain: domain))
-        let t = localizer(language)
-        message.html =
-            MailHTML.page(
-                self, language: language, title: subject, body: MailHTML.body(fromText: text, button: button ?? t("mail.button.open"))
-            ).rendered
-        message.attachments = attachments
+        let button = button ?? localizer(language)("mail.button.open")
+        func html(_ text: String) -> String {
+            MailHTML.page(self, language: language, title: subject, body: MailHTML.body(fromText: text, button: button)).rendered
+        }
+        guard attachments.isEmpty else {
+            message.html = html(text)
+            message.attachments = attachments
+            message.headers.append(("Auto-Submitted", "auto-generated"))
+            return message
+        }
+        // The same content as the last message like it (the next signer's), with this one's links.
+        let look = [language, subject, button, signature, siteSettings.current.logo.map { String($0.id) } ?? ""].joined(separator: "\u{0}")
+        message.encodedContent = mailBodies.content(text: text, look: look) { standIn in
+            var template = message
+            template.text = standIn + signature
+            template.html = html(standIn)
+            return template.renderedContent()
+        }
         // Automatic replies (out-of-office) should not answer a confirmation link.
         message.headers.append(("Auto-Submitted", "auto-generated"))
         return message
