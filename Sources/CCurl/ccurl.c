@@ -17,6 +17,12 @@ typedef void *(*slist_append_fn)(void *, const char *);
 typedef void (*slist_free_all_fn)(void *);
 typedef int (*global_init_fn)(long);
 typedef const char *(*version_fn)(void);
+typedef void *(*multi_init_fn)(void);
+typedef int (*multi_cleanup_fn)(void *);
+typedef int (*multi_handle_fn)(void *, void *);
+typedef int (*multi_perform_fn)(void *, int *);
+typedef int (*multi_poll_fn)(void *, void *, unsigned int, int, int *);
+typedef void *(*multi_info_read_fn)(void *, int *);
 
 static struct {
     easy_init_fn easy_init;
@@ -29,6 +35,15 @@ static struct {
     slist_free_all_fn slist_free_all;
     version_fn version;
     int ready;
+    // The multi interface (several transfers at once); `multi` when all were found.
+    multi_init_fn multi_init;
+    multi_cleanup_fn multi_cleanup;
+    multi_handle_fn multi_add_handle;
+    multi_handle_fn multi_remove_handle;
+    multi_perform_fn multi_perform;
+    multi_poll_fn multi_poll;
+    multi_info_read_fn multi_info_read;
+    int multi;
 } curl;
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
@@ -45,6 +60,15 @@ static void load(void) {
     curl.slist_append = (slist_append_fn)dlsym(library, "curl_slist_append");
     curl.slist_free_all = (slist_free_all_fn)dlsym(library, "curl_slist_free_all");
     curl.version = (version_fn)dlsym(library, "curl_version");
+    curl.multi_init = (multi_init_fn)dlsym(library, "curl_multi_init");
+    curl.multi_cleanup = (multi_cleanup_fn)dlsym(library, "curl_multi_cleanup");
+    curl.multi_add_handle = (multi_handle_fn)dlsym(library, "curl_multi_add_handle");
+    curl.multi_remove_handle = (multi_handle_fn)dlsym(library, "curl_multi_remove_handle");
+    curl.multi_perform = (multi_perform_fn)dlsym(library, "curl_multi_perform");
+    curl.multi_poll = (multi_poll_fn)dlsym(library, "curl_multi_poll");  // libcurl 7.66 or later
+    curl.multi_info_read = (multi_info_read_fn)dlsym(library, "curl_multi_info_read");
+    curl.multi = curl.multi_init && curl.multi_cleanup && curl.multi_add_handle && curl.multi_remove_handle &&
+                 curl.multi_perform && curl.multi_poll && curl.multi_info_read;
     global_init_fn global_init = (global_init_fn)dlsym(library, "curl_global_init");
     if (!curl.easy_init || !curl.easy_cleanup || !curl.easy_setopt || !curl.easy_perform || !curl.easy_getinfo ||
         !curl.easy_strerror || !curl.slist_append || !curl.slist_free_all || !curl.version || !global_init)
@@ -75,6 +99,8 @@ typedef struct {
     char reply[1024];
     size_t reply_length;
     int complete;
+    // libcurl's readable error for the last transfer (CURLOPT_ERRORBUFFER).
+    char error[256];
 } sender;
 
 // libcurl's curl_infotype values.
@@ -195,6 +221,8 @@ static size_t read_message(char *buffer, size_t size, size_t count, void *user) 
 // once, when the handle is made (libcurl keeps options across transfers on one handle).
 static int prepare(sender *s) {
     int code = curl.easy_setopt(s->handle, 20094 /* CURLOPT_DEBUGFUNCTION */, trace);
+    if (code == 0) code = curl.easy_setopt(s->handle, 10010 /* CURLOPT_ERRORBUFFER */, s->error);
+    if (code == 0) code = curl.easy_setopt(s->handle, 10103 /* CURLOPT_PRIVATE */, (void *)s);
     if (code == 0) code = curl.easy_setopt(s->handle, 10095 /* CURLOPT_DEBUGDATA */, (void *)s);
     if (code == 0) code = curl.easy_setopt(s->handle, 41 /* CURLOPT_VERBOSE */, 1L);
     if (code == 0) code = curl.easy_setopt(s->handle, 20012 /* CURLOPT_READFUNCTION */, read_message);
@@ -214,7 +242,63 @@ int ccurl_set_message(void *handle, const char *data, size_t length) {
     s->reply_length = 0;
     s->reply[0] = 0;
     s->complete = 0;
+    s->error[0] = 0;
     return curl.easy_setopt(s->handle, 30115 /* CURLOPT_INFILESIZE_LARGE */, (long long)length);
+}
+
+const char *ccurl_error_text(void *handle) { return ((sender *)handle)->error; }
+
+int ccurl_multi_available(void) { return ccurl_load() && curl.multi; }
+
+void *ccurl_multi_init(void) { return ccurl_multi_available() ? curl.multi_init() : NULL; }
+
+void ccurl_multi_cleanup(void *multi) {
+    if (multi) curl.multi_cleanup(multi);
+}
+
+int ccurl_multi_add(void *multi, void *handle) { return curl.multi_add_handle(multi, ((sender *)handle)->handle); }
+
+int ccurl_multi_remove(void *multi, void *handle) { return curl.multi_remove_handle(multi, ((sender *)handle)->handle); }
+
+// libcurl's CURLMsg: what, which transfer, and (for CURLMSG_DONE, 1) its CURLcode.
+typedef struct {
+    int msg;
+    void *easy_handle;
+    union {
+        void *whatever;
+        int result;
+    } data;
+} multi_message;
+
+// The transfers that finished since the last look, at most `capacity`.
+static int collect(void *multi, void **finished, int *codes, int capacity) {
+    int count = 0;
+    int left = 0;
+    multi_message *message;
+    while (count < capacity && (message = curl.multi_info_read(multi, &left)) != NULL) {
+        if (message->msg != 1) continue;  // CURLMSG_DONE
+        void *owner = NULL;
+        // CURLINFO_PRIVATE = CURLINFO_STRING (0x100000) + 21: the sender set as CURLOPT_PRIVATE.
+        curl.easy_getinfo(message->easy_handle, 0x100015, &owner);
+        finished[count] = owner;
+        codes[count] = message->data.result;
+        count++;
+    }
+    return count;
+}
+
+int ccurl_multi_run(void *multi, int timeout_ms, void **finished, int *codes, int capacity) {
+    int running = 0;
+    int code = curl.multi_perform(multi, &running);
+    if (code != 0) return -code;
+    int count = collect(multi, finished, codes, capacity);
+    if (count > 0 || running == 0) return count;
+    int ready = 0;
+    code = curl.multi_poll(multi, NULL, 0, timeout_ms, &ready);
+    if (code != 0) return -code;
+    code = curl.multi_perform(multi, &running);
+    if (code != 0) return -code;
+    return collect(multi, finished, codes, capacity);
 }
 
 int ccurl_easy_perform(void *handle) { return curl.easy_perform(((sender *)handle)->handle); }

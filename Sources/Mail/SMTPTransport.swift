@@ -126,47 +126,53 @@ public enum DeliveryVerdict: String, Sendable {
     case messageRefused
 }
 
-/// Delivers messages over SMTP with libcurl, reusing one connection while messages keep
-/// coming. Not thread-safe: one transport per sending thread.
+/// Delivers messages over SMTP with libcurl, reusing its connections while messages keep
+/// coming: one at a time (`send(from:to:message:)`), or several at once over as many
+/// connections (`send(connections:next:done:)`, libcurl's multi interface), so that one
+/// message goes while the relay's reply to another is awaited. Not thread-safe: one transport
+/// per sending thread.
 ///
 /// libcurl is reached through `CCurl`, which opens `libcurl.so.4` at run time: the build
 /// needs neither curl's headers nor its `-dev` package, and a machine without libcurl still
 /// runs the site, with mail waiting in the outbox (`isAvailable` is false).
 public final class SMTPTransport {
     public let settings: SMTPSettings
-    private var handle: UnsafeMutableRawPointer?
-    /// libcurl writes its readable error here during a transfer (CURLOPT_ERRORBUFFER).
-    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: 256)
+    /// Handles not sending, each keeping its connection open (set up once: `configure`).
+    private var idle: [UnsafeMutableRawPointer] = []
+    private var multi: UnsafeMutableRawPointer?
 
     public init(settings: SMTPSettings) {
         self.settings = settings
-        errorBuffer.initialize(repeating: 0, count: 256)
     }
 
     deinit {
-        ccurl_easy_cleanup(handle)
-        errorBuffer.deallocate()
+        for handle in idle { ccurl_easy_cleanup(handle) }
+        ccurl_multi_cleanup(multi)
     }
 
     /// Whether libcurl could be loaded.
     public static var isAvailable: Bool { ccurl_load() == 1 }
 
+    /// One message for `send(connections:next:done:)`.
+    public struct Outgoing: Sendable {
+        public let id: Int64
+        public let from: String
+        public let recipients: [String]
+        public let message: [UInt8]
+
+        public init(id: Int64, from: String, recipients: [String], message: [UInt8]) {
+            self.id = id
+            self.from = from
+            self.recipients = recipients
+            self.message = message
+        }
+    }
+
     /// Sends `message` (RFC 5322 text, CRLF) from `from` to each of `recipients`.
     public func send(from: String, to recipients: [String], message: [UInt8]) -> DeliveryResult {
         guard SMTPTransport.isAvailable else { return .unreachable("libcurl.so.4 could not be loaded") }
-        var code: Int32 = 0
-        let handle: UnsafeMutableRawPointer
-        if let kept = self.handle {
-            handle = kept
-        } else {
-            // A new handle (and so a new connection): its settings are set once, and kept for
-            // every message it sends.
-            guard let made = ccurl_easy_init() else { return .unreachable("libcurl could not start a transfer") }
-            handle = made
-            self.handle = made
-            code = configure(made)
-        }
-        if code == 0 { code = address(handle, from: from, recipients: recipients) }
+        guard let handle = takeHandle() else { return .unreachable("libcurl could not start a transfer") }
+        var code = address(handle, from: from, recipients: recipients)
         if code == 0 {
             // The message is read by libcurl during perform: both happen while the bytes are pinned.
             code = message.withUnsafeBufferPointer { buffer in
@@ -176,19 +182,105 @@ public final class SMTPTransport {
                 }
             }
         }
+        return finish(handle, code)
+    }
+
+    /// Sends the messages `next` gives (until it gives nil) over up to `connections`
+    /// connections at once, and tells `done` what each came to as it finishes. Returns when
+    /// `next` has no more and every message taken has finished. Without libcurl's multi
+    /// interface, or with one connection, they go one after another.
+    public func send(connections: Int, next: () -> Outgoing?, done: (Outgoing, DeliveryResult) -> Void) {
+        guard SMTPTransport.isAvailable, connections > 1, ccurl_multi_available() == 1, let multi = multi ?? ccurl_multi_init() else {
+            while let outgoing = next() { done(outgoing, send(from: outgoing.from, to: outgoing.recipients, message: outgoing.message)) }
+            return
+        }
+        self.multi = multi
+        // What each transfer under way sends: the message, copied where libcurl reads it.
+        var inFlight: [UnsafeMutableRawPointer: (outgoing: Outgoing, bytes: UnsafeMutableBufferPointer<UInt8>)] = [:]
+        var exhausted = false
+        var finished = [UnsafeMutableRawPointer?](repeating: nil, count: connections)
+        var codes = [Int32](repeating: 0, count: connections)
+        while true {
+            while !exhausted, inFlight.count < connections {
+                guard let outgoing = next() else {
+                    exhausted = true
+                    break
+                }
+                guard let handle = takeHandle() else {
+                    done(outgoing, .unreachable("libcurl could not start a transfer"))
+                    continue
+                }
+                let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, outgoing.message.count))
+                _ = bytes.initialize(from: outgoing.message)
+                var code = address(handle, from: outgoing.from, recipients: outgoing.recipients)
+                if code == 0 {
+                    code = bytes.withMemoryRebound(to: CChar.self) { ccurl_set_message(handle, $0.baseAddress, outgoing.message.count) }
+                }
+                if code == 0 && ccurl_multi_add(multi, handle) != 0 { code = 2 }  // CURLE_FAILED_INIT
+                guard code == 0 else {
+                    bytes.deallocate()
+                    done(outgoing, finish(handle, code))
+                    continue
+                }
+                inFlight[handle] = (outgoing, bytes)
+            }
+            if inFlight.isEmpty { return }
+            let count = finished.withUnsafeMutableBufferPointer { handles in
+                codes.withUnsafeMutableBufferPointer { ccurl_multi_run(multi, 1000, handles.baseAddress, $0.baseAddress, Int32(connections)) }
+            }
+            guard count >= 0 else {
+                // The multi interface itself failed: what was under way is the relay's to answer
+                // again; the rest go one at a time.
+                for (handle, transfer) in inFlight {
+                    ccurl_multi_remove(multi, handle)
+                    transfer.bytes.deallocate()
+                    done(transfer.outgoing, finish(handle, 2))
+                }
+                ccurl_multi_cleanup(multi)
+                self.multi = nil
+                while !exhausted, let outgoing = next() {
+                    done(outgoing, send(from: outgoing.from, to: outgoing.recipients, message: outgoing.message))
+                }
+                return
+            }
+            for index in 0..<Int(count) {
+                guard let handle = finished[index], let transfer = inFlight.removeValue(forKey: handle) else { continue }
+                ccurl_multi_remove(multi, handle)
+                let result = finish(handle, codes[index])
+                transfer.bytes.deallocate()
+                done(transfer.outgoing, result)
+            }
+        }
+    }
+
+    /// An idle handle (its connection open), or a new one set up for this relay.
+    private func takeHandle() -> UnsafeMutableRawPointer? {
+        if let handle = idle.popLast() { return handle }
+        guard let handle = ccurl_easy_init() else { return nil }
+        guard configure(handle) == 0 else {
+            ccurl_easy_cleanup(handle)
+            return nil
+        }
+        return handle
+    }
+
+    /// What a transfer came to. A handle that sent is kept for the next message; a broken
+    /// connection is not reused.
+    private func finish(_ handle: UnsafeMutableRawPointer, _ code: Int32) -> DeliveryResult {
         let replyCode = ccurl_response_code(handle)
         let stage = SMTPStage(ccurl_stage(handle))
         let reply = String(cString: ccurl_last_reply(handle))
+        let detail = String(cString: ccurl_error_text(handle))
         ccurl_set_message(handle, nil, 0)
-        guard code != 0 else { return .sent }
-        // A broken connection must not be reused for the next message.
+        guard code != 0 else {
+            idle.append(handle)
+            return .sent
+        }
         ccurl_easy_cleanup(handle)
-        self.handle = nil
         // A refusal is a 4xx or 5xx reply; after a 2xx or 3xx (AUTH's 334 challenge) the
         // server went quiet or away, and libcurl's own words say how.
         let replied = (400...599).contains(replyCode) && reply.hasPrefix(String(replyCode))
         guard replied else {
-            let detail = String(cString: errorBuffer)
             let text = detail.isEmpty ? String(cString: ccurl_easy_strerror(code)) : detail
             return .failed(DeliveryFailure(stage: stage, code: 0, reply: text))
         }
@@ -207,7 +299,6 @@ public final class SMTPTransport {
             },
             { ccurl_setopt_long(handle, Int32(CCURL_OPT_CONNECTTIMEOUT_MS), Int(self.settings.connectTimeout * 1000)) },
             { ccurl_setopt_long(handle, Int32(CCURL_OPT_TIMEOUT_MS), Int(self.settings.timeout * 1000)) },
-            { ccurl_setopt_pointer(handle, Int32(CCURL_OPT_ERRORBUFFER), self.errorBuffer) },
         ]
         if let username = settings.username, !username.isEmpty {
             steps.append { ccurl_setopt_string(handle, Int32(CCURL_OPT_USERNAME), username) }
@@ -223,7 +314,6 @@ public final class SMTPTransport {
 
     /// The envelope of one message.
     private func address(_ handle: UnsafeMutableRawPointer, from: String, recipients: [String]) -> Int32 {
-        errorBuffer[0] = 0
         let code = ccurl_setopt_string(handle, Int32(CCURL_OPT_MAIL_FROM), "<\(from)>")
         if code != 0 { return code }
         let envelope = recipients.map { "<\($0)>" }

@@ -37,6 +37,25 @@ final class MailSenderTests: XCTestCase {
     /// a temporary refusal, a full mailbox and a policy refusal: each is recorded as what it
     /// came to, though they are recorded many at a time.
     func testMessagesSentTogetherAreEachRecordedAsWhatTheyCameTo() throws {
+        XCTAssertEqual(site.app.config.mailConnections, 4, "over several connections at once")
+        try sendMixedOutcomes()
+    }
+
+    /// The same over one connection, one message after another.
+    func testMessagesSentOneAtATimeAreEachRecordedAsWhatTheyCameTo() throws {
+        site.stop()
+        let url = smtp.url
+        site = try TestApp(sampleContent: true) {
+            $0.smtpURL = url
+            $0.mailMaxPerSecond = 100_000
+            $0.mailRetrySeconds = 600
+            $0.mailConnections = 1
+            $0.passwordCost = 10
+        }
+        try sendMixedOutcomes()
+    }
+
+    func sendMixedOutcomes() throws {
         let good = (0..<146).map { "friend\($0)@example.org" }
         let bad = ["reject-a@example.org", "tempfail-b@example.org", "full-c@example.org", "policy-d@example.org"]
         // The bad ones among the first hundred, so they share a pass (and a record) with good ones.

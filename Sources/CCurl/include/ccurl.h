@@ -77,5 +77,19 @@ const char *ccurl_last_reply(void *handle);
 /// The last SMTP reply code (CURLINFO_RESPONSE_CODE), 0 if none.
 long ccurl_response_code(void *handle);
 const char *ccurl_easy_strerror(int code);
+/// libcurl's readable error for the handle's last transfer ("" if none).
+const char *ccurl_error_text(void *handle);
+
+/// Several transfers at once (libcurl's multi interface, 7.66 or later): 1 when available.
+int ccurl_multi_available(void);
+void *ccurl_multi_init(void);
+void ccurl_multi_cleanup(void *multi);
+/// Starts (or, once finished, takes back) a handle's transfer, set up as for ccurl_easy_perform.
+int ccurl_multi_add(void *multi, void *handle);
+int ccurl_multi_remove(void *multi, void *handle);
+/// Moves every transfer on, waiting at most `timeout_ms` for one to finish; writes the handles
+/// that finished and their CURLcodes (at most `capacity`) and answers how many, 0 when the
+/// time passed first, or a negative CURLMcode.
+int ccurl_multi_run(void *multi, int timeout_ms, void **finished, int *codes, int capacity);
 
 #endif

@@ -100,6 +100,9 @@ public struct AppConfig: Sendable {
     public var mailFrom: String?
     public var mailReplyTo: String?
     public var mailMaxPerSecond = 20.0
+    /// Connections to the relay used at once (`mail.connections`): one message goes while the
+    /// relay answers another.
+    public var mailConnections = 4
     /// The first retry's delay after a temporary failure; it doubles, up to an hour.
     public var mailRetrySeconds = 60.0
     /// Signatures count once their e-mail link is confirmed.
@@ -347,6 +350,7 @@ public struct AppConfig: Sendable {
             if key == "mail.from" { mailFrom = text.isEmpty ? nil : text } else { mailReplyTo = text.isEmpty ? nil : text }
         case "mail.max_per_second":
             mailMaxPerSecond = try number(0.1...100_000)
+        case "mail.connections": mailConnections = try integer(1...32)
         case "mail.retry_seconds": mailRetrySeconds = try seconds()
         case "mail.schedule_seconds": mailScheduleSeconds = try seconds()
         case "mail.unconfirmed_per_address_per_hour": unconfirmedMailCaps.perAddress = try integer(1...1_000)

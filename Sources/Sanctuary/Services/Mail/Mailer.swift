@@ -35,6 +35,8 @@ public final class Mailer: Sendable {
         public var returnPath: (@Sendable (Int64) -> String)?
         /// The longest pause after the relay failed a session (it doubles from `retryBase`).
         public var relayPauseLimit: Double = 300
+        /// Connections to the relay used at once.
+        public var connections = 4
     }
 
     let database: Database
@@ -220,46 +222,64 @@ public final class Mailer: Sendable {
         // between a send and its record sends those few messages again, never loses one.
         var unrecorded: [(DueMessage, DeliveryResult)] = []
         var firstUnrecorded = Date.distantFuture
-        defer { _ = record(unrecorded, lease: lease) }
-        for message in due where isRunning {
-            // Rendered (and its mailing's state read) just before it goes.
-            let text: [UInt8]?
-            do {
-                text = message.message.isEmpty ? try render?(message).map { Array($0.utf8) } : settings.revealLinks(message.message)
-            } catch {
-                // Its mailing could not be read: it stays due, and the round ends.
-                logger.error("mail: could not make #\(message.id): \(error)")
-                return .relayPaused(until: Date().addingTimeInterval(5))
-            }
-            guard let text else {
-                // A mailing paused or cancelled since the batch was read, or gone: held or
-                // failed, never left due.
-                unattempted.remove(message.id)
-                setAside(message)
-                continue
-            }
-            if !unrecorded.isEmpty, unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds {
-                _ = record(unrecorded, lease: lease)
-                unrecorded.removeAll(keepingCapacity: true)
-            }
-            // The planned time of this send, not when the sleep ended: oversleeping a
-            // little on every message would otherwise add up to a tenth of the rate.
-            let wait = interval - Date().timeIntervalSince(lastSend)
-            let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-            lastSend = slot
-            attempted = true
-            unattempted.remove(message.id)
-            let sender = settings.returnPath?(message.id) ?? settings.from.address
-            let result = transport.send(from: sender, to: [message.recipient], message: text)
-            if unrecorded.isEmpty { firstUnrecorded = Date() }
-            unrecorded.append((message, result))
-            if case .failed(let failure) = result, failure.verdict == .relay {
-                let pause = record(unrecorded, lease: lease)
-                unrecorded.removeAll()
-                if let pause { return .relayPaused(until: pause) }
-            }
-        }
+        var pausedUntil: Date?
+        var stop = false
+        var queue = due[...]
+        var taken: [Int64: DueMessage] = [:]
+        // The messages go over `settings.connections` connections at once: `next` gives the
+        // transport the next one (rendered, paced), `done` keeps what each came to.
+        transport.send(
+            connections: settings.connections,
+            next: {
+                while !stop, isRunning, let message = queue.popFirst() {
+                    // Rendered (and its mailing's state read) just before it goes.
+                    let text: [UInt8]?
+                    do {
+                        text = message.message.isEmpty ? try render?(message).map { Array($0.utf8) } : settings.revealLinks(message.message)
+                    } catch {
+                        // Its mailing could not be read: it stays due, and the round ends.
+                        logger.error("mail: could not make #\(message.id): \(error)")
+                        pausedUntil = Date().addingTimeInterval(5)
+                        stop = true
+                        return nil
+                    }
+                    guard let text else {
+                        // A mailing paused or cancelled since the batch was read, or gone: held or
+                        // failed, never left due.
+                        unattempted.remove(message.id)
+                        setAside(message)
+                        continue
+                    }
+                    if !unrecorded.isEmpty,
+                        unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds
+                    {
+                        _ = record(unrecorded, lease: lease)
+                        unrecorded.removeAll(keepingCapacity: true)
+                    }
+                    // The planned time of this send, not when the sleep ended: oversleeping a
+                    // little on every message would otherwise add up to a tenth of the rate.
+                    let wait = interval - Date().timeIntervalSince(lastSend)
+                    let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
+                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                    lastSend = slot
+                    attempted = true
+                    unattempted.remove(message.id)
+                    taken[message.id] = message
+                    let sender = settings.returnPath?(message.id) ?? settings.from.address
+                    return SMTPTransport.Outgoing(id: message.id, from: sender, recipients: [message.recipient], message: text)
+                }
+                return nil
+            },
+            done: { outgoing, result in
+                guard let message = taken.removeValue(forKey: outgoing.id) else { return }
+                if unrecorded.isEmpty { firstUnrecorded = Date() }
+                unrecorded.append((message, result))
+                // The relay failed the session: nothing more is started; what is under way ends.
+                if case .failed(let failure) = result, failure.verdict == .relay { stop = true }
+            })
+        if !unrecorded.isEmpty, let pause = record(unrecorded, lease: lease) { pausedUntil = pause }
+        unrecorded.removeAll()
+        if let pausedUntil { return .relayPaused(until: pausedUntil) }
         return attempted ? .worked : .idle
     }
 
@@ -271,17 +291,22 @@ public final class Mailer: Sendable {
     /// failed the session. `lease`: until when this node claimed the messages (PostgreSQL),
     /// which the record replaces.
     private func record(_ attempts: [(DueMessage, DeliveryResult)], lease: String?) -> Date? {
-        guard let last = attempts.last?.1 else { return nil }
+        guard !attempts.isEmpty else { return nil }
         var relayFailure: DeliveryFailure?
-        if case .failed(let failure) = last, failure.verdict == .relay { relayFailure = failure }
-        // One step on the pause: a relay failure (only ever the last of a batch) lengthens
-        // it; anything else ends it.
+        for (_, result) in attempts.reversed() {
+            if case .failed(let failure) = result, failure.verdict == .relay {
+                relayFailure = failure
+                break
+            }
+        }
+        // One step on the pause: a relay failure (several at once when several connections
+        // were sending: one step still) lengthens it; anything else ends it.
         let (pauseUntil, recovered) = relayPause.withLock { pause -> (Date?, Bool) in
             guard relayFailure != nil else {
                 defer { pause = nil }
                 return (nil, pause != nil)
             }
-            let recoveredFirst = attempts.count > 1 && pause != nil
+            let recoveredFirst = pause != nil && attempts.contains { $0.1 == .sent }
             let failures = (recoveredFirst ? 0 : pause?.failures ?? 0) + 1
             let until = Date().addingTimeInterval(min(settings.relayPauseLimit, settings.retryBase * pow(2, Double(min(failures - 1, 20)))))
             pause = (until, failures)

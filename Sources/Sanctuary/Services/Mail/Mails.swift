@@ -78,6 +78,7 @@ extension Application {
             maxPerSecond: config.mailMaxPerSecond, retryBase: config.mailRetrySeconds,
             scheduleSeconds: config.mailScheduleSeconds)
         settings.revealLinks = { mailLinks.revealedBytes($0) }
+        settings.connections = config.mailConnections
         settings.bouncePolicy = BouncePolicy(softLimit: config.softBounceLimit, softDays: config.softBounceDays)
         settings.relayPauseLimit = max(config.mailRetrySeconds, min(300, config.mailRetrySeconds * 32))
         if let bounce = config.bounceAddress {
