@@ -226,7 +226,9 @@ public final class SMTPTransport {
             }
             if inFlight.isEmpty { return }
             let count = finished.withUnsafeMutableBufferPointer { handles in
-                codes.withUnsafeMutableBufferPointer { ccurl_multi_run(multi, 1000, handles.baseAddress, $0.baseAddress, Int32(connections)) }
+                codes.withUnsafeMutableBufferPointer {
+                    ccurl_multi_run(multi, 1000, handles.baseAddress, $0.baseAddress, Int32(connections))
+                }
             }
             guard count >= 0 else {
                 // The multi interface itself failed: what was under way is the relay's to answer

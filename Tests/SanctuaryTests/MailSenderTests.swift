@@ -75,7 +75,8 @@ final class MailSenderTests: XCTestCase {
         try waitUntil { try self.scalar("SELECT count(*) FROM outbox_attempts") == 150 }
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE kind = 'test' AND state = 'sent' AND message = ''"), 146)
         XCTAssertEqual(
-            try scalar("SELECT count(*) FROM outbox o JOIN outbox_attempts a ON a.outbox_id = o.id WHERE o.state = 'sent' AND a.outcome = 'sent'"),
+            try scalar(
+                "SELECT count(*) FROM outbox o JOIN outbox_attempts a ON a.outbox_id = o.id WHERE o.state = 'sent' AND a.outcome = 'sent'"),
             146, "one attempt each")
         XCTAssertEqual(try scalar("SELECT count(*) FROM outbox WHERE recipient = 'tempfail-b@example.org' AND state = 'retrying'"), 1)
         for address in ["reject-a@example.org", "full-c@example.org", "policy-d@example.org"] {

@@ -78,7 +78,8 @@ final class MailBodies: Sendable {
     /// The stand-in for the `index`th placeholder: the marker, dashes, two digits.
     static func standIn(_ index: Int) -> [UInt8] {
         let digits = Array(String(format: "%02d", index).utf8)
-        return MailLinkKey.marker + [UInt8](repeating: UInt8(ascii: "-"), count: MailLinkKey.placeholderLength - MailLinkKey.marker.count - 2)
+        return MailLinkKey.marker
+            + [UInt8](repeating: UInt8(ascii: "-"), count: MailLinkKey.placeholderLength - MailLinkKey.marker.count - 2)
             + digits
     }
 
