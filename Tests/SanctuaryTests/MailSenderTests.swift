@@ -15,13 +15,18 @@ final class MailSenderTests: XCTestCase {
 
     override func setUpWithError() throws {
         smtp = try SMTPTestServer()
+        site = try makeSite(connections: 4)
+    }
+
+    func makeSite(connections: Int) throws -> TestApp {
         let url = smtp.url
-        site = try TestApp(sampleContent: true) {
+        return try TestApp(sampleContent: true) {
             $0.smtpURL = url
             $0.signaturesPerMinute = 100_000
             $0.confirmSignatures = true
             $0.mailMaxPerSecond = 100_000
             $0.mailRetrySeconds = 600
+            $0.mailConnections = connections
             $0.passwordCost = 10
         }
     }
@@ -44,14 +49,7 @@ final class MailSenderTests: XCTestCase {
     /// The same over one connection, one message after another.
     func testMessagesSentOneAtATimeAreEachRecordedAsWhatTheyCameTo() throws {
         site.stop()
-        let url = smtp.url
-        site = try TestApp(sampleContent: true) {
-            $0.smtpURL = url
-            $0.mailMaxPerSecond = 100_000
-            $0.mailRetrySeconds = 600
-            $0.mailConnections = 1
-            $0.passwordCost = 10
-        }
+        site = try makeSite(connections: 1)
         try sendMixedOutcomes()
     }
 
