@@ -153,18 +153,21 @@ public final class SMTPTransport {
     /// Whether libcurl could be loaded.
     public static var isAvailable: Bool { ccurl_load() == 1 }
 
-    /// One message for `send(connections:next:done:)`.
+    /// One message for `send(connections:next:done:)`, to start no sooner than `notBefore`
+    /// (the sender's rate).
     public struct Outgoing: Sendable {
         public let id: Int64
         public let from: String
         public let recipients: [String]
         public let message: [UInt8]
+        public let notBefore: Date
 
-        public init(id: Int64, from: String, recipients: [String], message: [UInt8]) {
+        public init(id: Int64, from: String, recipients: [String], message: [UInt8], notBefore: Date = .distantPast) {
             self.id = id
             self.from = from
             self.recipients = recipients
             self.message = message
+            self.notBefore = notBefore
         }
     }
 
@@ -186,63 +189,38 @@ public final class SMTPTransport {
     }
 
     /// Sends the messages `next` gives (until it gives nil) over up to `connections`
-    /// connections at once, and tells `done` what each came to as it finishes. Returns when
-    /// `next` has no more and every message taken has finished. Without libcurl's multi
-    /// interface, or with one connection, they go one after another.
+    /// connections at once, each no sooner than its `notBefore`, and tells `done` what each
+    /// came to as it finishes. Returns when `next` has no more and every message taken has
+    /// finished. Without libcurl's multi interface, or with one connection, they go one after
+    /// another.
     public func send(connections: Int, next: () -> Outgoing?, done: (Outgoing, DeliveryResult) -> Void) {
         guard SMTPTransport.isAvailable, connections > 1, ccurl_multi_available() == 1, let multi = multi ?? ccurl_multi_init() else {
-            while let outgoing = next() { done(outgoing, send(from: outgoing.from, to: outgoing.recipients, message: outgoing.message)) }
+            while let outgoing = next() { done(outgoing, sendAlone(outgoing)) }
             return
         }
         self.multi = multi
         // What each transfer under way sends: the message, copied where libcurl reads it.
         var inFlight: [UnsafeMutableRawPointer: (outgoing: Outgoing, bytes: UnsafeMutableBufferPointer<UInt8>)] = [:]
-        var exhausted = false
         var finished = [UnsafeMutableRawPointer?](repeating: nil, count: connections)
         var codes = [Int32](repeating: 0, count: connections)
-        while true {
-            while !exhausted, inFlight.count < connections {
-                guard let outgoing = next() else {
-                    exhausted = true
-                    break
-                }
-                guard let handle = takeHandle() else {
-                    done(outgoing, .unreachable("libcurl could not start a transfer"))
-                    continue
-                }
-                let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, outgoing.message.count))
-                _ = bytes.initialize(from: outgoing.message)
-                var code = address(handle, from: outgoing.from, recipients: outgoing.recipients)
-                if code == 0 {
-                    code = bytes.withMemoryRebound(to: CChar.self) { ccurl_set_message(handle, $0.baseAddress, outgoing.message.count) }
-                }
-                if code == 0 && ccurl_multi_add(multi, handle) != 0 { code = 2 }  // CURLE_FAILED_INIT
-                guard code == 0 else {
-                    bytes.deallocate()
-                    done(outgoing, finish(handle, code))
-                    continue
-                }
-                inFlight[handle] = (outgoing, bytes)
-            }
-            if inFlight.isEmpty { return }
+        var broken = false
+        // Moves what is under way on, waiting at most `timeout` ms, and tells `done` of what
+        // finished. If the multi interface itself fails, what was under way is the relay's to
+        // answer again and the rest go one at a time.
+        func advance(timeout: Int32) {
             let count = finished.withUnsafeMutableBufferPointer { handles in
                 codes.withUnsafeMutableBufferPointer {
-                    ccurl_multi_run(multi, 1000, handles.baseAddress, $0.baseAddress, Int32(connections))
+                    ccurl_multi_run(multi, timeout, handles.baseAddress, $0.baseAddress, Int32(connections))
                 }
             }
             guard count >= 0 else {
-                // The multi interface itself failed: what was under way is the relay's to answer
-                // again; the rest go one at a time.
                 for (handle, transfer) in inFlight {
                     ccurl_multi_remove(multi, handle)
                     transfer.bytes.deallocate()
                     done(transfer.outgoing, finish(handle, 2))
                 }
-                ccurl_multi_cleanup(multi)
-                self.multi = nil
-                while !exhausted, let outgoing = next() {
-                    done(outgoing, send(from: outgoing.from, to: outgoing.recipients, message: outgoing.message))
-                }
+                inFlight.removeAll()
+                broken = true
                 return
             }
             for index in 0..<Int(count) {
@@ -253,6 +231,57 @@ public final class SMTPTransport {
                 done(transfer.outgoing, result)
             }
         }
+        var exhausted = false
+        while !exhausted || !inFlight.isEmpty {
+            guard inFlight.count < connections, !exhausted, let outgoing = next() else {
+                if inFlight.count < connections { exhausted = true }
+                if !inFlight.isEmpty { advance(timeout: 1000) }
+                continue
+            }
+            // Its time comes while the others go on: libcurl moves transfers only when asked
+            // to, so a plain sleep would hold them still.
+            while !inFlight.isEmpty, outgoing.notBefore.timeIntervalSinceNow > 0 {
+                advance(timeout: Int32(max(1, min(1000, outgoing.notBefore.timeIntervalSinceNow * 1000))))
+            }
+            if broken {
+                done(outgoing, sendAlone(outgoing))
+                break
+            }
+            Self.wait(until: outgoing.notBefore)
+            guard let handle = takeHandle() else {
+                done(outgoing, .unreachable("libcurl could not start a transfer"))
+                continue
+            }
+            let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, outgoing.message.count))
+            _ = bytes.initialize(from: outgoing.message)
+            var code = address(handle, from: outgoing.from, recipients: outgoing.recipients)
+            if code == 0 {
+                code = bytes.withMemoryRebound(to: CChar.self) { ccurl_set_message(handle, $0.baseAddress, outgoing.message.count) }
+            }
+            if code == 0 && ccurl_multi_add(multi, handle) != 0 { code = 2 }  // CURLE_FAILED_INIT
+            guard code == 0 else {
+                bytes.deallocate()
+                done(outgoing, finish(handle, code))
+                continue
+            }
+            inFlight[handle] = (outgoing, bytes)
+        }
+        guard broken else { return }
+        ccurl_multi_cleanup(multi)
+        self.multi = nil
+        while let outgoing = next() { done(outgoing, sendAlone(outgoing)) }
+    }
+
+    /// One message on its own, at its time.
+    private func sendAlone(_ outgoing: Outgoing) -> DeliveryResult {
+        Self.wait(until: outgoing.notBefore)
+        return send(from: outgoing.from, to: outgoing.recipients, message: outgoing.message)
+    }
+
+    /// Waits until `date` (not at all when it is past).
+    private static func wait(until date: Date) {
+        let seconds = date.timeIntervalSinceNow
+        if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
     }
 
     /// An idle handle (its connection open), or a new one set up for this relay.

@@ -68,8 +68,9 @@ extension XCTestCase {
 
 extension DurabilityTests {
     /// Mail queued when the server is killed is delivered after the restart: nothing lost,
-    /// and nothing the SMTP server had accepted sent again (but the one message in flight
-    /// at the kill, whose acceptance had not been recorded yet).
+    /// and nothing the SMTP server had accepted sent again but what was in flight at the kill,
+    /// whose acceptance had not been recorded yet. Held back by the rate, each outcome is
+    /// recorded as it comes: one message, two if the relay took longer than the interval.
     func testQueuedMailSurvivesKill9() throws {
         let smtp = try SMTPTestServer()
         defer { smtp.stop() }
@@ -103,7 +104,7 @@ extension DurabilityTests {
         Thread.sleep(forTimeInterval: 0.5)
         let recipients = smtp.messages().flatMap(\.recipients)
         XCTAssertEqual(Set(acknowledged).subtracting(recipients), [], "every queued mail was delivered")
-        XCTAssertLessThanOrEqual(recipients.count - Set(recipients).count, 1, "at most the message in flight went twice")
+        XCTAssertLessThanOrEqual(recipients.count - Set(recipients).count, 2, "at most what was in flight went twice")
         XCTAssertGreaterThanOrEqual(received.count, 150)
         print("durability: \(before) mails delivered before kill -9, \(recipients.count - before) after the restart")
     }

@@ -218,8 +218,9 @@ public final class Mailer: Sendable {
         var attempted = false
         // Attempts are recorded a batch at a time, one commit for many messages (each commit
         // waits for the disk): after `Self.batchSize` messages, `Self.batchSeconds` after the
-        // first one not yet recorded, when the relay fails, and when the pass ends. A crash
-        // between a send and its record sends those few messages again, never loses one.
+        // first one not yet recorded, before waiting for the rate, when the relay fails, and
+        // when the pass ends. A crash between a send and its record sends those few messages
+        // again, never loses one.
         var unrecorded: [(DueMessage, DeliveryResult)] = []
         var firstUnrecorded = Date.distantFuture
         var pausedUntil: Date?
@@ -250,23 +251,26 @@ public final class Mailer: Sendable {
                         setAside(message)
                         continue
                     }
+                    // The planned time of this send, not when the sleep ended: oversleeping a
+                    // little on every message would otherwise add up to a tenth of the rate.
+                    let wait = interval - Date().timeIntervalSince(lastSend)
+                    // Recorded before a pause for the rate too: sending slower than the relay
+                    // allows, each attempt is recorded before the next starts, and a crash
+                    // repeats only what was under way.
                     if !unrecorded.isEmpty,
-                        unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds
+                        wait > 0 || unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds
                     {
                         _ = record(unrecorded, lease: lease)
                         unrecorded.removeAll(keepingCapacity: true)
                     }
-                    // The planned time of this send, not when the sleep ended: oversleeping a
-                    // little on every message would otherwise add up to a tenth of the rate.
-                    let wait = interval - Date().timeIntervalSince(lastSend)
                     let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
-                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                     lastSend = slot
                     attempted = true
                     unattempted.remove(message.id)
                     taken[message.id] = message
                     let sender = settings.returnPath?(message.id) ?? settings.from.address
-                    return SMTPTransport.Outgoing(id: message.id, from: sender, recipients: [message.recipient], message: text)
+                    return SMTPTransport.Outgoing(
+                        id: message.id, from: sender, recipients: [message.recipient], message: text, notBefore: slot)
                 }
                 return nil
             },
@@ -274,6 +278,12 @@ public final class Mailer: Sendable {
                 guard let message = taken.removeValue(forKey: outgoing.id) else { return }
                 if unrecorded.isEmpty { firstUnrecorded = Date() }
                 unrecorded.append((message, result))
+                // Held back by the rate (the next send waits for its time): recorded at once,
+                // as each finishes; only at full speed are outcomes gathered into batches.
+                if lastSend.addingTimeInterval(interval) > Date() {
+                    _ = record(unrecorded, lease: lease)
+                    unrecorded.removeAll(keepingCapacity: true)
+                }
                 // The relay failed the session: nothing more is started; what is under way ends.
                 if case .failed(let failure) = result, failure.verdict == .relay { stop = true }
             })
