@@ -492,6 +492,44 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try site.get("/events/vigil/rsvp/unknown-token").status, 404)
     }
 
+    /// An online event's join link reaches confirmed registrants only: their confirmation and
+    /// its calendar file, and the mail giving a place that opened; never the waiting list, the
+    /// event's pages or the calendar feeds anyone can read.
+    func testAnOnlineEventsJoinLinkGoesToConfirmedRegistrantsOnly() throws {
+        let join = "https://meet.example.org/j/8675309?pwd=only-for-registrants"
+        try addEvent("webinar", startsIn: 30 * 86_400, capacity: 1)
+        try site.app.database.writeAndWait {
+            try $0.run("UPDATE events SET venue = '', address = '', online_url = ? WHERE slug = 'webinar'", join)
+        }
+        func unfolded(_ text: String) -> String {
+            text.replacingOccurrences(of: "\r\n ", with: "").replacingOccurrences(of: "\n ", with: "")
+        }
+        XCTAssertEqual(try register("webinar", "first@example.org", name: "First"), "/events/webinar/registered")
+        XCTAssertEqual(try register("webinar", "second@example.org", name: "Second"), "/events/webinar/registered?list=waitlist")
+        let confirmed = try mail(to: "first@example.org", subject: "You are registered: Community vigil")
+        XCTAssertTrue(confirmed.text.contains("Online, join here: \(join)"), confirmed.text)
+        let calendar = try XCTUnwrap(confirmed.attachments.first { $0.filename == "webinar.ics" })
+        XCTAssertTrue(unfolded(calendar.content).contains(join), "the registrant's calendar file carries it")
+        let waitlisted = try mail(to: "second@example.org", subject: "You are on the waiting list: Community vigil")
+        XCTAssertFalse(waitlisted.raw.contains("meet.example.org"), "not to the waiting list")
+        XCTAssertTrue(waitlisted.text.contains("registrants receive the link"))
+        for path in [
+            "/events/webinar", "/fr/events/webinar", "/events/webinar.ics", "/fr/events/webinar.ics", "/events.ics", "/events", "/",
+        ] {
+            let page = try site.get(path)
+            XCTAssertEqual(page.status, 200, path)
+            XCTAssertFalse(unfolded(page.text).contains("meet.example.org"), "\(path) does not show the link")
+        }
+        XCTAssertTrue(try site.get("/events/webinar").text.contains("Registrants receive the link to join by e-mail."))
+        XCTAssertTrue(try site.get("/fr/events/webinar").text.contains("Les personnes inscrites reçoivent le lien pour rejoindre"))
+        XCTAssertTrue(unfolded(try site.get("/events/webinar.ics").text).contains("LOCATION:Online"), "the feed says it is online")
+        // The first cancels: the place and the link go to the second.
+        let manage = try XCTUnwrap(confirmed.link(containing: "/events/webinar/rsvp/"))
+        XCTAssertEqual(try press(manage).header("Location"), "/events/webinar/unregistered")
+        let promoted = try mail(to: "second@example.org", subject: "A place opened for you: Community vigil")
+        XCTAssertTrue(promoted.text.contains(join))
+    }
+
     /// Invented addresses fill nothing: a registration holds a place only once its owner
     /// confirms, and one never confirmed goes after events.rsvp_confirm_hours.
     func testRegistrationsFromInventedAddressesHoldNoPlace() throws {

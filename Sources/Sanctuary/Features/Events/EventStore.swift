@@ -23,7 +23,9 @@ public struct Event: Sendable, RowDecodable {
     public let summary: EventSummary
     public let body: Bilingual
     public let address: String
-    public let onlineURL: String
+    /// Whether it can be joined online. The join link itself is never read with the event
+    /// (so no public page can show it): `EventStore.joinLink` reads it for registrants' mail.
+    public let online: Bool
     public let moderator: String
     public let rsvpEnabled: Bool
     public let capacity: Int?
@@ -39,11 +41,12 @@ public struct Event: Sendable, RowDecodable {
 
     /// What the event's row holds (the speakers and links come from their own tables).
     enum CodingKeys: String, CodingKey {
-        case summary, body, address, onlineURL, moderator, rsvpEnabled, capacity, rsvpDeadline, rsvpCount, waitlistCount, updatedAt,
+        case summary, body, address, online, moderator, rsvpEnabled, capacity, rsvpDeadline, rsvpCount, waitlistCount, updatedAt,
             archivedAt
     }
 
-    static let columns = SelectList(of: Event.self, expressions: EventSummary.expressions)
+    static let columns = SelectList(
+        of: Event.self, expressions: EventSummary.expressions.merging(["online": "CASE WHEN online_url <> '' THEN 1 ELSE 0 END"]) { $1 })
 
     /// Whether the RSVP form is open at `now`.
     public func takesRSVPs(at now: String = Timestamp.now()) -> Bool {
@@ -72,6 +75,12 @@ public enum EventStore {
     /// These registrations anonymised; answers how many.
     static func anonymise(_ db: Connection, ids: [Int64]) throws -> Int {
         try PersonalDataStore.blank(db, table: "rsvps", anonymised, ids: ids, unless: "email LIKE 'erased-%@invalid'")
+    }
+
+    /// The link to join an online or hybrid event, for its confirmed registrants' mail only.
+    public static func joinLink(_ db: Connection, eventID: Int64) throws -> String? {
+        let link = try db.scalar("SELECT online_url FROM events WHERE id = ?", eventID, as: String.self) ?? ""
+        return link.isEmpty ? nil : link
     }
 
     public static func upcoming(_ db: Connection, campaignID: Int64, now: String = Timestamp.now()) throws -> [EventSummary] {

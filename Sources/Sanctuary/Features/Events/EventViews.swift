@@ -102,7 +102,7 @@ enum EventViews {
             <dl class="facts">
             <dt>\(t("events.when"))</dt><dd><time datetime="\(s.startsAt)">\(when(s, t: t))</time></dd>
             \(s.venue.english.isEmpty && event.address.isEmpty ? HTML.empty : "<dt>\(t("events.where"))</dt><dd>\(s.venue.html(t))\(event.address.isEmpty ? HTML.empty : "<br>\(event.address)")</dd>")
-            \(event.onlineURL.isEmpty || !Markdown.isSafeLink(event.onlineURL) ? HTML.empty : "<dt>\(t("events.online"))</dt><dd><a href=\"\(event.onlineURL)\">\(event.onlineURL)</a></dd>")
+            \(event.online ? "<dt>\(t("events.online"))</dt><dd>\(t("events.join_by_mail"))</dd>" as HTML : .empty)
             \(event.moderator.isEmpty ? HTML.empty : "<dt>\(t("events.moderator"))</dt><dd>\(event.moderator)</dd>")
             </dl>
             <p><a class="button secondary" href="\(t.path("/events/\(s.slug).ics"))">\(t("events.add_to_calendar"))</a></p>

@@ -187,17 +187,22 @@ struct EventsFeature: Feature {
         }
     }
 
-    func calendarEvent(_ event: Event, t: Localizer, base: String) -> ICalendar.Event {
+    /// The event for a calendar. `joinLink` only in a confirmed registrant's own copy (the
+    /// mail's attachment): the feeds anyone can read say the event is online, not where.
+    func calendarEvent(_ event: Event, t: Localizer, base: String, joinLink: String? = nil) -> ICalendar.Event {
         let s = event.summary
         let host = URL(string: app.config.publicBaseURL)?.host ?? "sanctuary"
         var description = s.summary.text(t)
         if !event.speakers.isEmpty { description += "\n\n" + event.speakers.map(\.name).joined(separator: ", ") }
+        if let joinLink { description += "\n\n" + t("mail.rsvp.join", ["link": joinLink]) }
         description += "\n\n" + base + t.path("/events/\(s.slug)")
+        var location = [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", ")
+        if location.isEmpty, event.online { location = joinLink ?? t("events.attendance.online") }
         // The same UID in both languages: it is one event, whichever feed a calendar took it from.
         return ICalendar.Event(
             uid: "event-\(s.id)@\(host)", start: s.startsAt, end: s.endsAt, summary: s.title.text(t),
-            description: description, location: [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", "),
-            url: base + t.path("/events/\(s.slug)"), cancelled: s.state == .cancelled, updated: event.updatedAt)
+            description: description, location: location, url: base + t.path("/events/\(s.slug)"), cancelled: s.state == .cancelled,
+            updated: event.updatedAt)
     }
 
     static func calendarResponse(_ calendar: ICalendar, filename: String) -> Response {
@@ -367,10 +372,17 @@ struct EventsFeature: Feature {
         let s = event.summary
         let lifetime = max(86_400, (Timestamp.parse(s.endsAt ?? s.startsAt)?.timeIntervalSinceNow ?? 0) + 86_400)
         let token = try MailTokenStore.make(db, purpose: .rsvp, subjectID: rsvp.id, lifetime: lifetime, key: app.mailLinks)
-        let place = [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", ")
+        // The join link goes to confirmed registrants only (their confirmation, a place that
+        // opened, the reminder), never to the waiting list.
+        let joinLink = rsvp.status == .confirmed && event.online ? try EventStore.joinLink(db, eventID: s.id) : nil
+        var place = [s.venue.text(t), event.address].filter { !$0.isEmpty }.joined(separator: ", ")
+        if event.online {
+            let online = joinLink.map { t("mail.rsvp.join", ["link": $0]) } ?? t("events.attendance.online")
+            place = place.isEmpty ? online : place + "\n" + online
+        }
         let vars = [
             "name": rsvp.name, "title": s.title.text(t), "when": EventViews.when(s, t: t),
-            "where": place.isEmpty ? (event.onlineURL.isEmpty ? "—" : event.onlineURL) : place,
+            "where": place.isEmpty ? "—" : place,
             "link": app.absoluteURL(t.path("/events/\(s.slug)/rsvp/\(token)")),
             "event_link": app.absoluteURL(t.path("/events/\(s.slug)")),
             "status": t(rsvp.status == .confirmed ? "mail.rsvp.status.confirmed" : "mail.rsvp.status.waitlist"),
@@ -378,7 +390,7 @@ struct EventsFeature: Feature {
         var attachments: [MailAttachment] = []
         if rsvp.status == .confirmed {
             var calendar = ICalendar(name: s.title.text(t), language: t.language)
-            calendar.add(calendarEvent(event, t: t, base: app.config.publicBaseURL))
+            calendar.add(calendarEvent(event, t: t, base: app.config.publicBaseURL, joinLink: joinLink))
             attachments.append(
                 MailAttachment(
                     filename: "\(s.slug).ics", contentType: "text/calendar; charset=utf-8; method=PUBLISH",
