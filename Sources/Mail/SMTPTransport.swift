@@ -240,7 +240,8 @@ public final class SMTPTransport {
             }
             // Its time comes while the others go on: libcurl moves transfers only when asked
             // to, so a plain sleep would hold them still.
-            while !inFlight.isEmpty, outgoing.notBefore.timeIntervalSinceNow > 0 {
+            // (Less than a millisecond early, it goes: a wait that short costs more than it keeps.)
+            while !inFlight.isEmpty, outgoing.notBefore.timeIntervalSinceNow >= 0.001 {
                 advance(timeout: Int32(max(1, min(1000, outgoing.notBefore.timeIntervalSinceNow * 1000))))
             }
             if broken {
@@ -278,10 +279,10 @@ public final class SMTPTransport {
         return send(from: outgoing.from, to: outgoing.recipients, message: outgoing.message)
     }
 
-    /// Waits until `date` (not at all when it is past).
+    /// Waits until `date` (not at all when it is less than a millisecond away).
     private static func wait(until date: Date) {
         let seconds = date.timeIntervalSinceNow
-        if seconds > 0 { Thread.sleep(forTimeInterval: seconds) }
+        if seconds >= 0.001 { Thread.sleep(forTimeInterval: seconds) }
     }
 
     /// An idle handle (its connection open), or a new one set up for this relay.

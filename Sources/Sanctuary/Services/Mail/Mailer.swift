@@ -254,11 +254,11 @@ public final class Mailer: Sendable {
                     // The planned time of this send, not when the sleep ended: oversleeping a
                     // little on every message would otherwise add up to a tenth of the rate.
                     let wait = interval - Date().timeIntervalSince(lastSend)
-                    // Recorded before a pause for the rate too: sending slower than the relay
-                    // allows, each attempt is recorded before the next starts, and a crash
-                    // repeats only what was under way.
+                    // Recorded before a pause for the rate (a millisecond or more) too: held
+                    // back by the rate, each attempt is recorded before the next starts, and a
+                    // crash repeats only what was under way.
                     if !unrecorded.isEmpty,
-                        wait > 0 || unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds
+                        wait >= 0.001 || unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds
                     {
                         _ = record(unrecorded, lease: lease)
                         unrecorded.removeAll(keepingCapacity: true)
@@ -278,9 +278,10 @@ public final class Mailer: Sendable {
                 guard let message = taken.removeValue(forKey: outgoing.id) else { return }
                 if unrecorded.isEmpty { firstUnrecorded = Date() }
                 unrecorded.append((message, result))
-                // Held back by the rate (the next send waits for its time): recorded at once,
-                // as each finishes; only at full speed are outcomes gathered into batches.
-                if lastSend.addingTimeInterval(interval) > Date() {
+                // Held back by the rate (the next send waits a millisecond or more for its
+                // time): recorded at once, as each finishes; only at full speed are outcomes
+                // gathered into batches.
+                if lastSend.addingTimeInterval(interval).timeIntervalSinceNow >= 0.001 {
                     _ = record(unrecorded, lease: lease)
                     unrecorded.removeAll(keepingCapacity: true)
                 }
