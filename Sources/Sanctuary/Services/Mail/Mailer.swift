@@ -227,6 +227,12 @@ public final class Mailer: Sendable {
         var stop = false
         var queue = due[...]
         var taken: [Int64: DueMessage] = [:]
+        // Records what is waiting in one commit; a relay failure among it pauses the pass.
+        func flush() {
+            guard !unrecorded.isEmpty else { return }
+            if let pause = record(unrecorded, lease: lease) { pausedUntil = pause }
+            unrecorded.removeAll(keepingCapacity: true)
+        }
         // The messages go over `settings.connections` connections at once: `next` gives the
         // transport the next one (rendered, paced), `done` keeps what each came to.
         transport.send(
@@ -251,17 +257,14 @@ public final class Mailer: Sendable {
                         setAside(message)
                         continue
                     }
-                    // The planned time of this send, not when the sleep ended: oversleeping a
+                    // The planned time of this send, not when the wait for it ends: being late a
                     // little on every message would otherwise add up to a tenth of the rate.
                     let wait = interval - Date().timeIntervalSince(lastSend)
                     // Recorded before a pause for the rate (a millisecond or more) too: held
                     // back by the rate, each attempt is recorded before the next starts, and a
                     // crash repeats only what was under way.
-                    if !unrecorded.isEmpty,
-                        wait >= 0.001 || unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds
-                    {
-                        _ = record(unrecorded, lease: lease)
-                        unrecorded.removeAll(keepingCapacity: true)
+                    if wait >= 0.001 || unrecorded.count >= Self.batchSize || -firstUnrecorded.timeIntervalSinceNow >= Self.batchSeconds {
+                        flush()
                     }
                     let slot = wait > 0 ? lastSend.addingTimeInterval(interval) : Date()
                     lastSend = slot
@@ -281,15 +284,11 @@ public final class Mailer: Sendable {
                 // Held back by the rate (the next send waits a millisecond or more for its
                 // time): recorded at once, as each finishes; only at full speed are outcomes
                 // gathered into batches.
-                if lastSend.addingTimeInterval(interval).timeIntervalSinceNow >= 0.001 {
-                    _ = record(unrecorded, lease: lease)
-                    unrecorded.removeAll(keepingCapacity: true)
-                }
+                if lastSend.addingTimeInterval(interval).timeIntervalSinceNow >= 0.001 { flush() }
                 // The relay failed the session: nothing more is started; what is under way ends.
                 if case .failed(let failure) = result, failure.verdict == .relay { stop = true }
             })
-        if !unrecorded.isEmpty, let pause = record(unrecorded, lease: lease) { pausedUntil = pause }
-        unrecorded.removeAll()
+        flush()
         if let pausedUntil { return .relayPaused(until: pausedUntil) }
         return attempted ? .worked : .idle
     }

@@ -26,19 +26,19 @@ extension Application {
         func html(_ text: String) -> String {
             MailHTML.page(self, language: language, title: subject, body: MailHTML.body(fromText: text, button: button)).rendered
         }
-        guard attachments.isEmpty else {
+        if attachments.isEmpty {
+            // The same content as the last message like it (the next signer's), with this one's links.
+            let look = [language, subject, button, signature, siteSettings.current.logo.map { String($0.id) } ?? ""]
+                .joined(separator: "\u{0}")
+            message.encodedContent = mailBodies.content(text: text, look: look) { standIn in
+                var template = message
+                template.text = standIn + signature
+                template.html = html(standIn)
+                return template.renderedContent()
+            }
+        } else {
             message.html = html(text)
             message.attachments = attachments
-            message.headers.append(("Auto-Submitted", "auto-generated"))
-            return message
-        }
-        // The same content as the last message like it (the next signer's), with this one's links.
-        let look = [language, subject, button, signature, siteSettings.current.logo.map { String($0.id) } ?? ""].joined(separator: "\u{0}")
-        message.encodedContent = mailBodies.content(text: text, look: look) { standIn in
-            var template = message
-            template.text = standIn + signature
-            template.html = html(standIn)
-            return template.renderedContent()
         }
         // Automatic replies (out-of-office) should not answer a confirmation link.
         message.headers.append(("Auto-Submitted", "auto-generated"))
