@@ -257,7 +257,7 @@ final class PetitionTests: XCTestCase {
         for closed in [slug, "rescind-safe-third-country"] {
             let page = try site.get("/petitions/\(closed)")
             XCTAssertEqual(page.status, 200)
-            XCTAssertFalse(page.text.contains("<form"), "no form on \(closed)")
+            XCTAssertFalse(page.text.contains("method=\"post\""), "no form on \(closed)")
             XCTAssertTrue(page.text.contains("This petition is closed"))
             XCTAssertEqual(try site.petitionJSON(closed)["state"] as? String, "closed")
         }

@@ -63,6 +63,10 @@ public protocol Feature: Sendable {
     /// The public pages whose visits begin an action's funnel (`Funnel`).
     static var funnelPages: [FunnelPage] { get }
 
+    /// The kinds of item `/search` finds among this feature's (its migration's triggers keep
+    /// their rows in `search_entries`).
+    static var searchKinds: [SearchKind] { get }
+
     /// Cards on the staff dashboard, below the site's own figures.
     func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML]
 
@@ -101,6 +105,7 @@ extension Feature {
     public func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] { [] }
     public static var personalData: [PersonalData] { [] }
     public static var funnelPages: [FunnelPage] { [] }
+    public static var searchKinds: [SearchKind] { [] }
     public func dashboardCards(_ user: StaffUser, _ t: Localizer) throws -> [HTML] { [] }
     public func referrals(_ db: Connection, since: String, _ t: Localizer) throws -> [ReferralCount] { [] }
     public func renderStoredMail(_ message: DueMessage, sending: Bool) throws -> String? { nil }

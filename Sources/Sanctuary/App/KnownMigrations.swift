@@ -32,6 +32,9 @@ public enum KnownMigrations {
         "0029_privacy": "353e299e3a5b8bd1e9f486d7105ed96dff5dc4fd2e5d6180972ed2f88f8d4ea4",
         "0030_referral": "63010304a3e87a183fc52884cc6fd57d30d289e299549fbe315debc795971cbd",
         "0031_insight": "83ef48ca0d1dfa18f8235e754c45d5bfa073e9d16a8607e1dd2285b0a5f4d486",
+        "0032_search": "3e947f429c8ac11d529ed414681c5c352045b94e03da83704e87a5f5786babd7",
+        "0033_videos": "7c501c3bb38d0789f9d0505bebfa011d87b906f681b67d67ae5803c8c12e99fc",
+        "0034_pledges": "0e252c4ffa4842f5c158f6b78a30c0d7a4f117d1f09528221a85d5bf6cc84c36",
         "postgres/0019_schema": "a72bfe6db8f64bf0f9a18554dae1f55460fb33d825303d9fb235b6c96ad92a22",
         "postgres/0020_shared_rate_limits": "edcb9c93e0ad8cb91e229093ffd0c81e9f0e0b3c7136cd9fe2ac3b21daeb1596",
         "postgres/0021_one_list": "a6fb24966b33124389b91f66799351a2779f3773d2c9364fe829fca251c89550",
@@ -45,5 +48,8 @@ public enum KnownMigrations {
         "postgres/0029_privacy": "73ffcd9ce93df794133b32298dfe10319a37fc33495d8f5e5089dc24f716a987",
         "postgres/0030_referral": "63010304a3e87a183fc52884cc6fd57d30d289e299549fbe315debc795971cbd",
         "postgres/0031_insight": "7ef4a75fe0be9c34ec08b7947afefbc57153ba8376873feaff55f4a2761bb512",
+        "postgres/0032_search": "2a8f9f1f76946b95788161ef80c1cbbaacf2f8f07179cd3210c0b3546499f0fe",
+        "postgres/0033_videos": "45b74ca5ac38e789e5e448d6649521a53118ef1512bd83fd30ba437f06f65fac",
+        "postgres/0034_pledges": "5d6c186b9b5ad07fc488af1eb4e6c05b3e64f9e85090ab60fe966379c15999cb",
     ]
 }

@@ -12,6 +12,8 @@ public enum OfferScope: Sendable, Equatable {
     /// "What next" when the item acted on has no campaign (or a campaign with nothing else
     /// open): the site's featured actions.
     case featuredActions
+    /// An event's page: what other features hang on it (its recording, once it is past).
+    case event(Int64)
 }
 
 /// What one feature offers to a page that gathers several (the home page, a campaign's page,

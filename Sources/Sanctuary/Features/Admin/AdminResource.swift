@@ -87,6 +87,8 @@ public struct AdminField: Sendable {
         /// locale key of the empty choice.
         case reference(table: String, none: String)
         case integer(ClosedRange<Int>)
+        /// A web address (`https://…`, `http://…`) or a path on this site (`/resources/3/film.mp4`).
+        case link
         case dateTime
         case choice([String])
         case flag
@@ -109,6 +111,14 @@ public struct AdminField: Sendable {
     /// Text visitors read: staff write it in English and, optionally, in French
     /// (`title_fr`; left empty, French pages show the English).
     var bilingual = false
+
+    /// An absolute http(s) address with a host and no spaces, or a path on this site.
+    static func isLink(_ text: String) -> Bool {
+        guard !text.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "<" || $0 == ">" }) else { return false }
+        if text.hasPrefix("/") { return !text.hasPrefix("//") }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else { return false }
+        return (scheme == "https" || scheme == "http") && !(components.host ?? "").isEmpty
+    }
 
     /// The field for the French text.
     var french: AdminField {
@@ -218,6 +228,8 @@ extension AdminResource {
                 } else {
                     fail("admin.field.no_such_row")
                 }
+            case .link:
+                if text.isEmpty || AdminField.isLink(text) { values[field.name] = .text(text) } else { fail("admin.field.link") }
             case .choice(let options):
                 // An optional choice left out is its first option, the default.
                 let text = text.isEmpty ? options.first ?? "" : text

@@ -229,8 +229,10 @@ struct AdminResourceScreens {
         }
         return AdminViews.page(app, request, session, title: title, status: status, flash: flash, flashLink: flashLink) { c, csrf in
             let t = c.t
+            // A resource may word a shared field its own way (`admin.pledges.field.goal`).
+            func label(_ name: String) -> String { t.text("admin.\(resource.key).field.\(name)") ?? t("admin.field.\(name)") }
             func label(_ field: AdminField) -> String {
-                field.translates.map { t("admin.field.in_french", ["label": t("admin.field.\($0)")]) } ?? t("admin.field.\(field.name)")
+                field.translates.map { t("admin.field.in_french", ["label": label($0)]) } ?? label(field.name)
             }
             let inputs: [HTML] = resource.fields.map { field in
                 let label = label(field)
@@ -267,6 +269,9 @@ struct AdminResourceScreens {
                             "admin.field.template_hint", ["known": placeholders.map { "{{\($0)}}" }.joined(separator: " ")])
                         rows = 16
                     case .integer: type = "number"
+                    case .link:
+                        type = "text"
+                        hint = t("admin.field.link_hint")
                     case .dateTime:
                         type = "datetime-local"
                         hint =

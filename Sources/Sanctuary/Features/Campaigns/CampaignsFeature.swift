@@ -5,6 +5,8 @@ import Storage
 struct CampaignsFeature: Feature {
     let app: Application
 
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "campaign", label: "search.kind.campaign", order: 5)] }
+
     /// The featured campaigns on the home page.
     func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         guard scope == .home else { return [] }

@@ -15,7 +15,7 @@ struct UpdatesFeature: Feature {
         switch scope {
         case .home: slug = nil
         case .campaign(let id): slug = try CampaignStore.slug(db, id: id)
-        case .featuredActions, .campaignActions: return []
+        case .featuredActions, .campaignActions, .event: return []
         }
         return [
             OfferGroup(

@@ -19,7 +19,7 @@ extension AdminResource {
             AdminField("ends_at", .dateTime, zoneField: "time_zone"),
             AdminField("venue", .text, bilingual: true),
             AdminField("address", .text),
-            AdminField("online_url", .text, maxLength: 500),
+            AdminField("online_url", .link, maxLength: 500),
             AdminField("moderator", .text),
             AdminField("rsvp_enabled", .flag),
             AdminField("capacity", .integer(0...1_000_000)),

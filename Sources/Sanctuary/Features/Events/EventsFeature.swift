@@ -9,6 +9,8 @@ import Synchronization
 struct EventsFeature: Feature {
     let app: Application
 
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "event", label: "search.kind.event", order: 20)] }
+
     static var mailingAudiences: [MailingAudience] { [.attendees] }
 
     /// The next events on the home page (a list), a campaign's as cards.
@@ -27,6 +29,7 @@ struct EventsFeature: Feature {
             return [group]
         case .campaign(let id), .campaignActions(let id): return [Self.actions(try EventStore.upcoming(db, campaignID: id), t)]
         case .featuredActions: return [Self.actions(try EventStore.upcoming(db, limit: 2), t)]
+        case .event: return []
         }
     }
 
@@ -172,8 +175,11 @@ struct EventsFeature: Feature {
         let csrf = app.formTokens.make(for: RSVPForm.action(slug: s.slug))
         let t = app.t(request)
         let media: Media?
+        let offers: [OfferGroup]
         do {
-            media = try app.database.read { try MediaStore.of($0, .events, id: s.id) }
+            (media, offers) = try app.database.read { db in
+                (try MediaStore.of(db, .events, id: s.id), try app.offers(db, .event(s.id), t))
+            }
         } catch {
             // Never a page that silently shows less: the error is logged and said.
             return ErrorPages.readFailed(app, request, error)
@@ -184,6 +190,7 @@ struct EventsFeature: Feature {
         ) {
             EventViews.page(
                 event, media: media, form: form, csrf: csrf, shareURL: app.absoluteURL($0.t.path("/events/\(s.slug)"), request), t: $0.t)
+                + OfferViews.asides(offers)
         }
     }
 

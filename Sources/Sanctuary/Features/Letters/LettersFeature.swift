@@ -30,7 +30,7 @@ struct LettersFeature: Feature {
     func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         let letters: [LetterCampaign]
         switch scope {
-        case .home: return []
+        case .home, .event: return []
         case .campaign(let id), .campaignActions(let id): letters = try LetterStore.open(db, campaignID: id)
         case .featuredActions: letters = try LetterStore.open(db)
         }

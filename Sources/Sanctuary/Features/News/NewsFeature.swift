@@ -6,6 +6,8 @@ import Storage
 struct NewsFeature: Feature {
     let app: Application
 
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "news", label: "search.kind.news", order: 10)] }
+
     /// The latest posts: the site's on the home page, a campaign's on its page.
     func offers(_ db: Connection, _ scope: OfferScope, _ t: Localizer) throws -> [OfferGroup] {
         switch scope {
@@ -25,7 +27,7 @@ struct NewsFeature: Feature {
                 .init(id: Int64(index), html: "<li><a href=\"\(t.path("/news/\(item.slug)"))\">\(item.title.html(t))</a></li>")
             }
             return items.isEmpty ? [] : [OfferGroup(kind: "news", role: .reading, heading: "home.latest_news", order: 60, items: items)]
-        case .featuredActions, .campaignActions: return []
+        case .featuredActions, .campaignActions, .event: return []
         }
     }
 

@@ -7,6 +7,8 @@ import Synchronization
 /// (`/admin/pages`) and linked from every page's footer.
 struct PagesFeature: Feature {
     let app: Application
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "page", label: "search.kind.page", order: 70)] }
+
     /// The footer's pages, read at most every few seconds and again after any staff change:
     /// every page shows them, and a signature (which ends cached pages) should not cost a
     /// query per page view for them.

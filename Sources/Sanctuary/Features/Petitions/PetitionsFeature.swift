@@ -5,6 +5,8 @@ import Storage
 /// Petitions for the public: the list, each petition's page and open data, signing, thanks.
 struct PetitionsFeature: Feature {
     let app: Application
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "petition", label: "search.kind.petition", order: 30)] }
+
     /// Petitions as signing reads them (see `StaffEditedCache`).
     let signing: StaffEditedCache<Petition>
 
@@ -36,6 +38,7 @@ struct PetitionsFeature: Feature {
             return [Self.actions(try PetitionStore.open(db, campaignID: id), t)]
         case .featuredActions:
             return [Self.actions(try PetitionStore.featured(db, limit: 3).filter { $0.isOpen() }, t)]
+        case .event: return []
         }
     }
 

@@ -83,13 +83,16 @@ enum PlacesViews {
         }
     }
 
-    static func provinceTable(_ provinces: [(String, Int)], total: Int, t: Localizer) -> HTML {
+    /// `caption` and `counted` name what is counted (signatures unless said).
+    static func provinceTable(
+        _ provinces: [(String, Int)], total: Int, caption: String? = nil, counted: String? = nil, t: Localizer
+    ) -> HTML {
         let rows: [HTML] = provinces.filter { $0.0 != "" }.map { code, count in
             "<tr><th scope=\"row\">\(t("province.\(code)"))</th><td class=\"number\">\(t.formatNumber(count))</td><td class=\"number\">\(Charts.rate(count, total))</td></tr>"
         }
         return """
-            <div class="table-wrap"><table class="places-provinces"><caption>\(t("places.by_province"))</caption>
-            <thead><tr><th scope="col">\(t("places.province"))</th><th scope="col">\(t("places.signatures"))</th><th scope="col">\(t("places.share"))</th></tr></thead>
+            <div class="table-wrap"><table class="places-provinces"><caption>\(caption ?? t("places.by_province"))</caption>
+            <thead><tr><th scope="col">\(t("places.province"))</th><th scope="col">\(counted ?? t("places.signatures"))</th><th scope="col">\(t("places.share"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
     }

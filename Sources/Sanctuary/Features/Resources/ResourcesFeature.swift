@@ -6,6 +6,8 @@ import Storage
 /// Files staff upload and external links, served with ETag and Range, counted.
 struct ResourcesFeature: Feature {
     let app: Application
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "resource", label: "search.kind.resource", order: 60)] }
+
     /// Whole downloads counted in memory, written every few seconds.
     let downloads: DownloadTally
 
@@ -48,6 +50,10 @@ struct ResourcesFeature: Feature {
         (["xlsx"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", [0x50, 0x4B, 0x03, 0x04], 0),
         (["odt"], "application/vnd.oasis.opendocument.text", [0x50, 0x4B, 0x03, 0x04], 0),
         (["zip"], "application/zip", [0x50, 0x4B, 0x03, 0x04], 0),
+        // A short video and its captions, played on this site (`/videos`): nothing from elsewhere.
+        (["mp4", "m4v"], "video/mp4", Array("ftyp".utf8), 4),
+        (["webm"], "video/webm", [0x1A, 0x45, 0xDF, 0xA3], 0),
+        (["vtt"], "text/vtt", Array("WEBVTT".utf8), 0),
     ]
 
     /// The media type for a file, if its content matches its extension.

@@ -19,6 +19,8 @@ extension MediaOwner {
 /// the teller's own link, which works forever.
 struct StoriesFeature: Feature {
     let app: Application
+    static var searchKinds: [SearchKind] { [SearchKind(kind: "story", label: "search.kind.story", order: 50)] }
+
     static let pageSize = 12
 
     static var navigation: [NavigationEntry] { [NavigationEntry(path: "/stories", label: "nav.stories", order: 45)] }
@@ -82,7 +84,7 @@ struct StoriesFeature: Feature {
         switch scope {
         case .home: campaignID = nil
         case .campaign(let id): campaignID = id
-        case .campaignActions, .featuredActions: return []
+        case .campaignActions, .featuredActions, .event: return []
         }
         let stories = try StoryStore.published(db, campaignID: campaignID, limit: 3)
         let gathers = try campaignID.map { try StoryStore.gathers(db, campaignID: $0) } ?? false

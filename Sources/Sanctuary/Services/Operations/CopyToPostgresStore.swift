@@ -19,7 +19,11 @@ public enum CopyToPostgresStore {
     }
 
     /// Tables the copy leaves out: the migrations' own record (each engine keeps its own).
-    static let skipped: Set<String> = ["schema_migrations"]
+    static let skipped: Set<String> = [
+        "schema_migrations",
+        // The search index: the triggers on the copied tables make it again.
+        "search_entries", "search_index", "search_index_data", "search_index_idx", "search_index_docsize", "search_index_config",
+    ]
 
     public static func copy(from source: Connection, to target: Database, migrations: Migrator) throws -> Report {
         guard target.dialect == .postgres else { throw CopyError("the target must be a postgres:// URL") }

@@ -30,6 +30,28 @@ public enum CounterStore {
             "signature_count", of: "petitions", named: "'petition ' || slug",
             counting: "SELECT count(*) FROM signatures WHERE petition_id = petitions.id AND confirmed_at IS NOT NULL"),
         column(
+            "pledger_count", of: "pledges", named: "'pledge ' || slug",
+            counting: "SELECT count(*) FROM pledgers WHERE pledge_id = pledges.id AND listed_at IS NOT NULL"),
+        Kept(
+            name: "pledge_counts",
+            differences: """
+                SELECT * FROM (
+                    SELECT 'pledge ' || coalesce((SELECT slug FROM pledges WHERE id = k.pledge_id), '') || ', ' || k.kind || ', province ' || k.province AS subject,
+                           k.count AS kept,
+                           (SELECT count(*) FROM pledgers p WHERE p.pledge_id = k.pledge_id AND p.kind = k.kind AND p.province = k.province AND p.listed_at IS NOT NULL) AS counted
+                    FROM pledge_counts k
+                    UNION ALL
+                    SELECT 'pledge ' || coalesce((SELECT slug FROM pledges WHERE id = p.pledge_id), '') || ', ' || p.kind || ', province ' || p.province, 0, count(*)
+                    FROM pledgers p WHERE p.listed_at IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM pledge_counts k WHERE k.pledge_id = p.pledge_id AND k.kind = p.kind AND k.province = p.province)
+                    GROUP BY p.pledge_id, p.kind, p.province) AS compared
+                WHERE kept != counted
+                """,
+            repair: [
+                "DELETE FROM pledge_counts",
+                "INSERT INTO pledge_counts (pledge_id, kind, province, count) SELECT pledge_id, kind, province, count(*) FROM pledgers WHERE listed_at IS NOT NULL GROUP BY pledge_id, kind, province",
+            ]),
+        column(
             "rsvp_count", of: "events", named: "'event ' || slug",
             counting: "SELECT count(*) FROM rsvps WHERE event_id = events.id AND status = \(RSVPStatus.confirmed.sqlLiteral)"),
         column(
