@@ -79,7 +79,7 @@ public final class Application: Sendable {
         MediaFeature.self,
         PagesFeature.self,
         SiteSettingsFeature.self, PrivacyFeature.self, SourcesFeature.self, InsightFeature.self, PlacesFeature.self, TriageFeature.self,
-        EmbedsFeature.self, SearchFeature.self, VideosFeature.self, PledgesFeature.self,
+        EmbedsFeature.self, SearchFeature.self, VideosFeature.self, PledgesFeature.self, ResponsesFeature.self,
         MetricsFeature.self,
     ]
     /// The kinds of feature this application runs: the built-in ones and any given to `init`.

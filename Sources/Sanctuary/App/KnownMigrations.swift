@@ -35,6 +35,7 @@ public enum KnownMigrations {
         "0032_search": "3e947f429c8ac11d529ed414681c5c352045b94e03da83704e87a5f5786babd7",
         "0033_videos": "7c501c3bb38d0789f9d0505bebfa011d87b906f681b67d67ae5803c8c12e99fc",
         "0034_pledges": "0e252c4ffa4842f5c158f6b78a30c0d7a4f117d1f09528221a85d5bf6cc84c36",
+        "0035_letter_responses": "e3ef571ac03536632c13c64472227390f9552a3a18c97267d381298bed9f59f7",
         "postgres/0019_schema": "a72bfe6db8f64bf0f9a18554dae1f55460fb33d825303d9fb235b6c96ad92a22",
         "postgres/0020_shared_rate_limits": "edcb9c93e0ad8cb91e229093ffd0c81e9f0e0b3c7136cd9fe2ac3b21daeb1596",
         "postgres/0021_one_list": "a6fb24966b33124389b91f66799351a2779f3773d2c9364fe829fca251c89550",
@@ -51,5 +52,6 @@ public enum KnownMigrations {
         "postgres/0032_search": "2a8f9f1f76946b95788161ef80c1cbbaacf2f8f07179cd3210c0b3546499f0fe",
         "postgres/0033_videos": "45b74ca5ac38e789e5e448d6649521a53118ef1512bd83fd30ba437f06f65fac",
         "postgres/0034_pledges": "5d6c186b9b5ad07fc488af1eb4e6c05b3e64f9e85090ab60fe966379c15999cb",
+        "postgres/0035_letter_responses": "c0fd4bd850fa604a0d0036edc35aca402dc175f6ba3769fa5b56e7ed8ff7efdd",
     ]
 }

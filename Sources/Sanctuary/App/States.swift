@@ -71,7 +71,7 @@ extension OutboxState {
 
 /// What a one-time link in a mail does.
 public enum MailTokenPurpose: String, SQLTextEnum, CaseIterable, Sendable {
-    case signature, rsvp, subscribe, invite, reset, letter, story, privacy, pledge
+    case signature, rsvp, subscribe, invite, reset, letter, story, privacy, pledge, response
 }
 
 /// Where a mailing stands: written, waiting for its time, going out (or paused), done.

@@ -3,8 +3,10 @@ import HTTP
 /// Pieces of the letter pages and the MP lookup.
 enum LetterViews {
     /// `/representatives`: the lookup form and what it found.
-    static func representatives(raw: String, code: String?, found: [Representative], campaigns: [LetterCampaign] = [], t: Localizer) -> HTML
-    {
+    static func representatives(
+        raw: String, code: String?, found: [Representative], campaigns: [LetterCampaign] = [],
+        records: [String: [(campaign: Bilingual, slug: String, replied: Bool)]] = [:], t: Localizer
+    ) -> HTML {
         // A malformed code is the field's error, GOV.UK style: summary first, message by the field.
         var state = FormState(values: ["postal_code": raw])
         if !raw.isEmpty && code == nil { state.errors["postal_code"] = t("sign.error.postal_code.invalid") }
@@ -14,7 +16,7 @@ enum LetterViews {
         } else if found.isEmpty {
             message = "<p role=\"status\" class=\"notice\">\(t("reps.unknown", ["fsa": String(code?.prefix(3) ?? "")]))</p>"
         } else {
-            message = "<ul class=\"cards\">\(found.map { card($0, campaigns: campaigns, t: t) })</ul>"
+            message = "<ul class=\"cards\">\(found.map { card($0, campaigns: campaigns, record: records[$0.ridingCode] ?? [], t: t) })</ul>"
         }
         return """
             \(Form.errorSummary(state, title: t("form.error_summary"), order: ["postal_code"]))
@@ -47,7 +49,17 @@ enum LetterViews {
     }
 
     /// A riding and its MP, as the lookup shows them.
-    static func card(_ rep: Representative, campaigns: [LetterCampaign] = [], t: Localizer) -> HTML {
+    static func card(
+        _ rep: Representative, campaigns: [LetterCampaign] = [], record: [(campaign: Bilingual, slug: String, replied: Bool)] = [],
+        t: Localizer
+    ) -> HTML {
+        // Whether the member answered the letters their constituents wrote through this site.
+        let answered: [HTML] = record.map { item in
+            """
+            <li>\(t(item.replied ? "responses.rep.replied" : "responses.rep.no_reply", ["campaign": item.campaign.text(t)])) \
+            <a href="\(t.path("/letters/\(item.slug)/responses"))">\(t("responses.rep.see"))</a></li>
+            """
+        }
         // Each open letter campaign to MPs, as a way to write to this one.
         let write: [HTML] =
             rep.memberName == nil
@@ -60,6 +72,7 @@ enum LetterViews {
             \(rep.memberName.map { "<p><strong>\($0)</strong>\(rep.party.isEmpty ? HTML.empty : " · \(rep.party)")</p>" as HTML } ?? "<p>\(t("reps.no_member"))</p>")
             \(rep.email.isEmpty ? HTML.empty : "<p><a href=\"mailto:\(rep.email)\">\(rep.email)</a></p>")
             \(rep.isSample ? "<p class=\"badge\">\(t("reps.sample"))</p>" as HTML : .empty)
+            \(answered.isEmpty ? HTML.empty : "<ul class=\"rep-record\">\(answered)</ul>")
             \(write.isEmpty ? HTML.empty : "<ul class=\"card-actions\">\(write)</ul>")
             </li>
             """
@@ -101,12 +114,12 @@ enum LetterViews {
             <p class="eyebrow">\(t("letters.eyebrow"))</p>
             <h1>\(campaign.title.html(t))</h1>
             <p class="lede"\(campaign.intro.langAttribute(t))>\(campaign.intro.text(t))</p>
-            <p class="count">\(t.plural("letters.sent", campaign.letterCount))</p>
+            <p class="count">\(t.plural("letters.sent", campaign.letterCount)) · <a href="\(t.path("/letters/\(campaign.slug)/responses"))">\(t("responses.title"))</a></p>
             \(preview(campaign, t: t))
             \(campaign.isOpen ? """
             <section class="sign-box" aria-labelledby="letter-heading">
             <h2 id="letter-heading">\(t(campaign.toMP ? "letters.heading_mp" : "letters.heading_named", ["name": campaign.recipientName.text(t)]))</h2>
-            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, visitor: t, "\(fields)\(choice)\(personal)\(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))\(campaign.sentBySite ? "<p class=\"hint\">\(t("letters.site.how"))</p>" as HTML : .empty)\(Form.submit(t(campaign.sentBySite ? "letters.site.submit" : "letters.submit")))"))
+            \(Form.form(action: t.path("/letters/\(campaign.slug)"), csrf: csrf, visitor: t, "\(fields)\(choice)\(personal)\(Form.checkbox(name: "consent_updates", label: t("sign.consent_updates"), checked: state["consent_updates"] == "yes"))\(campaign.sentBySite ? "<p class=\"hint\">\(t("letters.site.how"))</p>" as HTML : .empty)<p class=\"hint\">\(t("letters.follow_up_note"))</p>\(Form.submit(t(campaign.sentBySite ? "letters.site.submit" : "letters.submit")))"))
             </section>
             """ as HTML : "<div class=\"closed-notice\"><h2>\(t("letters.closed"))</h2></div>")
             </article>

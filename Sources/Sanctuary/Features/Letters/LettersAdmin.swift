@@ -19,7 +19,13 @@ extension AdminResource {
             AdminField("campaign_id", .reference(table: "campaigns", none: "admin.field.no_campaign")),
             AdminField("state", .choice(ActionState.choices), required: true),
             AdminField("featured", .flag),
-        ], rowLinks: { id, slug, t in [("/letters/\(slug)", t("admin.view")), ("/admin/insight/letter/\(id)", t("insight.link"))] },
+        ],
+        rowLinks: { id, slug, t in
+            [
+                ("/letters/\(slug)", t("admin.view")), ("/admin/insight/letter/\(id)", t("insight.link")),
+                ("/admin/letters/\(id)/responses", t("responses.admin.link")),
+            ]
+        },
         tableName: "letter_campaigns",
         dependents: [AdminDependent(key: "letters", count: { try LetterStore.letterCount($0, letterCampaignID: $1) })],
         archivedState: ActionState.closed.rawValue, order: 30)

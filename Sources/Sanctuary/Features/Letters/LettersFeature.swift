@@ -138,6 +138,7 @@ struct LettersFeature: Feature {
         }
         let found = try code.map { c in try app.database.read { try RepresentativeStore.lookup($0, postalCode: c) } } ?? []
         let writeTo = found.isEmpty ? [] : try app.database.read { try LetterStore.open($0) }.filter(\.toMP)
+        let records = found.isEmpty ? [:] : try app.database.read { try ResponseStore.records($0, ridings: found.map(\.ridingCode)) }
         if wantsJSON {
             guard let code else { return varying(.json(#"{"error":"invalid postal code"}"#, status: .unprocessableContent)) }
             let body = RepresentativesJSON(postalCode: code, representatives: found).encoded()
@@ -147,7 +148,7 @@ struct LettersFeature: Feature {
         let status: Status = raw.isEmpty ? .ok : (code == nil ? .unprocessableContent : (found.isEmpty ? .notFound : .ok))
         return varying(
             app.page(request, title: t("reps.title"), status: status) {
-                LetterViews.representatives(raw: raw, code: code, found: found, campaigns: writeTo, t: $0.t)
+                LetterViews.representatives(raw: raw, code: code, found: found, campaigns: writeTo, records: records, t: $0.t)
             })
     }
 
