@@ -281,6 +281,31 @@ add("places", req("GET", "/petitions/waive-travel-loans/ridings"), req("GET", "/
 add("health_detail", req("GET", "/healthz?detail"), req("GET", "/healthz?detail=1", "X-Forwarded-For: 203.0.113.9\r\n"),
     req("GET", "/healthz?detail", "Authorization: Bearer wrong\r\n"))
 
+# Search, videos, pledges, representatives' responses (#41).
+add("search", req("GET", "/search?q=r%C3%A9fugi%C3%A9s&kind=news&campaign=1&page=2"), req("GET", "/fr/search?q=%22%2A%28NEAR"),
+    req("GET", "/search?q=" + "a%20" * 300 + "&page=99999999999999999999999"), req("GET", "/search?q=x&campaign=-9223372036854775808&page=-1"),
+    req("GET", "/search?q=%00%FF%FE&kind=%00"))
+add("videos", req("GET", "/videos"), req("GET", "/videos/1?play=1"), req("GET", "/fr/videos/1"), req("GET", "/videos.atom"),
+    req("GET", "/videos/99999999999999999999"), req("GET", "/videos/-1?play=%00"), req("GET", "/videos/travel-loans-webinar-recording"),
+    req("POST", "/admin/videos", body=form({"_csrf": CSRF, "title": "T", "slug": "", "url": "https://youtu.be/" + "x" * 600,
+        "duration_seconds": "99999999999999999999", "transcript": "words", "state": "published", "published_at": ""}), staff=True))
+add("pledges", req("GET", "/pledges"), req("GET", "/pledges/refugees-welcome-here-pledge"), req("GET", "/pledges/refugees-welcome-here-pledge.json"),
+    req("POST", "/pledges/refugees-welcome-here-pledge", body=form({"_csrf": FORM, "kind": "organisation", "name": "N" * 300,
+        "contact_name": "A", "show": "full", "email": "a@example.org", "postal_code": "R3C 4T3", "place": "W", "agree": "yes", "website": ""})),
+    req("POST", "/pledges/refugees-welcome-here-pledge", body=form({"_csrf": FORM, "kind": "%00", "show": "x", "email": "@", "agree": ""})),
+    req("GET", "/pledges/confirm/" + "A" * 54), req("POST", "/pledges/confirm/" + "A" * 200, body=form({"_csrf": FORM})),
+    req("GET", "/admin/pledges/1/pledgers", staff=True),
+    req("POST", "/admin/pledges/1/pledgers/99999999999999999999/approve", body=form({"_csrf": CSRF}), staff=True),
+    req("POST", "/admin/pledges/-1/pledgers/1/explode", body=form({"_csrf": CSRF}), staff=True),
+    req("GET", "/admin/pledges/1/pledgers.csv", staff=True))
+add("responses", req("GET", "/letters/waive-travel-loans-mp/responses"), req("GET", "/fr/letters/stca-minister/responses"),
+    req("GET", "/letters/waive-travel-loans-mp/response/" + "A" * 54),
+    req("POST", "/letters/waive-travel-loans-mp/response/" + "A" * 54, body=form({"_csrf": FORM, "reply": "yes", "said": "x" * 6000, "consent": "yes"})),
+    req("GET", "/admin/letters/1/responses", staff=True),
+    req("POST", "/admin/letters/1/responses", body=form({"_csrf": CSRF, "riding": "35075", "reply": "yes", "said": "Thanks", "quotable": "yes"}), staff=True),
+    req("POST", "/admin/letters/1/responses/99999999999999999999/delete", body=form({"_csrf": CSRF}), staff=True),
+    req("GET", "/representatives?postal_code=K1A0B1"))
+
 for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)

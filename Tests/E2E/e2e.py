@@ -687,6 +687,103 @@ page_checks("petition with map (phone)")
 driver.set_window_size(1280, 800)
 login("admin@example.org")
 
+# --- Search: a news post found from the header's box by an accented word typed without its accents.
+from urllib.parse import urlparse
+driver.delete_all_cookies()
+visit("/")
+box = driver.find_element(By.ID, "header-q")
+box.send_keys("refugiees")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, ".header-search button"))
+check("/search?q=refugiees" in driver.current_url, f"the header's box searches ({driver.current_url})")
+check(driver.find_elements(By.CSS_SELECTOR, "li.search-result a[href='/news/welcome-here-toolkit']"),
+      "a news post is found by réfugiées typed without accents")
+check(driver.find_elements(By.CSS_SELECTOR, "li.search-result mark"), "the words found are marked")
+page_checks("search", keyboard=True)
+
+# --- A video page loads nothing from another host until play is pressed (the browser's own
+# record of every request it made), then frames the host's player.
+visit("/videos/1")
+page_checks("video", keyboard=True)
+own = urlparse(BASE).netloc
+hosts = driver.execute_script("return performance.getEntriesByType('resource').map(e => new URL(e.name).host)")
+check(hosts and all(h == own for h in hosts), f"before play every request stays on this site ({set(hosts)})")
+check(not driver.find_elements(By.TAG_NAME, "iframe"), "no player before play")
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "a.video-play"))
+check(driver.find_elements(By.CSS_SELECTOR, "iframe[src^='https://video.example.org/videos/embed/']"), "pressing play frames the host's player")
+page_checks("videos", "/videos")
+
+# --- An organisation pledges, confirms by mail; an organizer approves it; it shows on the list and the map.
+driver.delete_all_cookies()
+visit("/pledges/refugees-welcome-here-pledge")
+page_checks("pledge", keyboard=True)
+driver.find_element(By.ID, "kind-organisation").click()
+fill({"name": "Riverside Mosque (E2E)", "contact_name": "Omar Haddad", "email": "omar.e2e@example.org",
+      "postal_code": "R3C 4T3", "place": "Winnipeg", "agree": True})
+submit()
+check("Check your e-mail" in driver.page_source, "the pledge waits for its confirmation")
+confirm_pledge = mailed_link("omar.e2e@example.org", "/pledges/confirm/")
+check(confirm_pledge is not None, "the pledge mail has a confirmation link")
+if confirm_pledge:
+    driver.get(confirm_pledge)
+    submit()
+check("checks each organisation" in driver.page_source, "an organisation's pledge waits for staff")
+visit("/pledges/refugees-welcome-here-pledge")
+check("Riverside Mosque (E2E)" not in driver.page_source, "not listed before approval")
+login("organizer@example.org")
+visit("/admin/pledges/1/pledgers")
+page_checks("pledgers (admin)", keyboard=True)
+approve = [f for f in driver.find_elements(By.CSS_SELECTOR, "form[action$='/approve']") if "Riverside" in f.text]
+check(approve, "the organisation waits on the staff screen")
+if approve:
+    click_and_wait(approve[0].find_element(By.TAG_NAME, "button"))
+visit("/pledges/refugees-welcome-here-pledge")
+check("Riverside Mosque (E2E)" in driver.page_source, "approved, the organisation is on the list")
+check(any("Manitoba: 1" in t.get_attribute("textContent") for t in driver.find_elements(By.CSS_SELECTOR, "svg.places-map title")),
+      "and on the map")
+
+# --- Two weeks after her letter Zoë is asked whether her MP replied; her answer shows on the responses page.
+import datetime, sqlite3
+fortnight = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M:%SZ")
+db = sqlite3.connect(os.path.join(args.work, "e2e.sqlite"), timeout=30)
+db.execute("UPDATE letters SET created_at = ? WHERE sender_email = 'zoe.e2e@example.org'", (fortnight,))
+db.commit()
+db.close()
+follow_up = mailed_link("zoe.e2e@example.org", "/response/", timeout=30)
+check(follow_up is not None, "the follow-up mail comes (housekeeping)")
+if follow_up:
+    driver.delete_all_cookies()
+    driver.get(follow_up)
+    page_checks("letter follow-up", keyboard=True)
+    driver.find_element(By.ID, "reply-yes").click()
+    fill({"said": "My office will raise the loans with the Minister.", "consent": True})
+    submit()
+    check("your answer is kept" in driver.page_source, "the answer is kept")
+visit("/letters/waive-travel-loans-mp/responses")
+page_checks("letter responses")
+check("raise the loans with the Minister" in driver.page_source and "Ottawa Centre" in driver.page_source,
+      "the reply shows on the campaign's responses page")
+
+# --- An online event: the join link reaches the confirmed registrant (mail and .ics) and nothing public.
+login("editor@example.org")
+visit("/admin/events/new")
+fill({"title": "E2E webinar", "slug": "e2e-webinar", "starts_at": "2031-03-04T19:00", "online_url": "https://meet.example.org/j/e2e-4242",
+      "rsvp_enabled": True, "state": "published"})
+click_and_wait(driver.find_element(By.CSS_SELECTOR, "button[value=save]"))
+driver.delete_all_cookies()
+public = [urllib.request.urlopen(BASE + path).read().decode() for path in ("/events/e2e-webinar", "/events/e2e-webinar.ics", "/events.ics", "/events", "/search?q=webinar")]
+check(all("e2e-4242" not in page for page in public), "the join link is on no public page or calendar")
+visit("/events/e2e-webinar")
+fill({"name": "Ana Web", "email": "ana.e2e@example.org"})
+submit()
+confirm_webinar = mailed_link("ana.e2e@example.org", "/confirm/")
+if confirm_webinar:
+    driver.get(confirm_webinar)
+    submit()
+registered = find_mail("ana.e2e@example.org", lambda m: "e2e-4242" in m["text"])
+check(registered is not None, "the confirmed registrant's mail carries the join link")
+check(registered is not None and any("e2e-4242" in a["content"] for a in registered.get("attachments", []) if a["filename"].endswith(".ics")),
+      "and so does its .ics")
+
 # --- Screenshots, phone and desktop.
 for width, height in [(390, 844), (1280, 800)]:
     driver.set_window_size(width, height)
@@ -705,7 +802,9 @@ for width, height in [(390, 844), (1280, 800)]:
                        ("admin-two-step", "/admin/account/security"), ("admin-stories", "/admin/stories"),
                        ("privacy", "/privacy"), ("privacy-request", "/privacy/request"), ("admin-privacy", "/admin/privacy"),
                        ("insight", "/admin/insight/petition/1"), ("triage", "/admin/petitions/1/triage"), ("embed", "/embed/petitions/waive-travel-loans"),
-                       ("ridings", "/petitions/waive-travel-loans/ridings")]:
+                       ("ridings", "/petitions/waive-travel-loans/ridings"),
+                       ("search", "/search?q=refugees"), ("videos", "/videos"), ("video", "/videos/1"),
+                       ("pledge", "/pledges/refugees-welcome-here-pledge"), ("responses", "/letters/waive-travel-loans-mp/responses")]:
         visit(path)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
         check(not overflow, f"no horizontal overflow on {name} at {width}px")

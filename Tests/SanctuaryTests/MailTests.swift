@@ -528,6 +528,14 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try press(manage).header("Location"), "/events/webinar/unregistered")
         let promoted = try mail(to: "second@example.org", subject: "A place opened for you: Community vigil")
         XCTAssertTrue(promoted.text.contains(join))
+        // The reminder carries it too.
+        try site.app.database.writeAndWait { db in
+            try db.run("UPDATE events SET starts_at = ? WHERE slug = 'webinar'", Timestamp.format(Date().addingTimeInterval(3600)))
+            try db.run("UPDATE rsvps SET created_at = '2020-01-01T00:00:00Z'")
+        }
+        try XCTUnwrap(site.app.features.flatMap { $0.jobs() }.first { $0.name == "event reminders" }).run()
+        let reminder = try mail(to: "second@example.org", subject: "Reminder: Community vigil")
+        XCTAssertTrue(reminder.text.contains("Online, join here: \(join)"), reminder.text)
     }
 
     /// Invented addresses fill nothing: a registration holds a place only once its owner

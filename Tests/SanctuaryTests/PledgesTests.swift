@@ -1,9 +1,10 @@
 import Foundation
 import HTTP
-import Sanctuary
 import Storage
 import TestSupport
 import XCTest
+
+@testable import Sanctuary
 
 /// Pledges: a person is listed once confirmed, an organisation or municipality once staff
 /// approve it; the counts by kind and province follow each step; the answer never says
@@ -144,6 +145,31 @@ final class PledgesTests: XCTestCase {
         try site.app.database.writeAndWait { db in try db.run("UPDATE pledges SET state = 'closed'") }
         XCTAssertEqual(try pledge([:], token: token).status, 410)
         XCTAssertFalse(try site.get("/pledges/\(slug)").text.contains("method=\"post\""))
+    }
+
+    /// The signing rules hold: a blocked domain is answered as any pledge is, and stores
+    /// nothing; the site-wide pause stops pledging too.
+    func testBlockListsAndThePauseHoldForPledges() throws {
+        try site.app.database.writeAndWait { db in
+            try db.run("INSERT INTO signing_blocks (kind, value, created_at) VALUES ('domain', 'spam.example', '2026-01-01T00:00:00Z')")
+        }
+        site.app.signingGate.reload(site.app.database)
+        let blocked = try pledge(["email": "bot@spam.example"])
+        let normal = try pledge(["email": "real@example.org"])
+        XCTAssertEqual(blocked.status, normal.status)
+        XCTAssertEqual(blocked.header("Location"), normal.header("Location"))
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count(*) FROM pledgers WHERE email LIKE '%spam.example'", as: Int.self) }, 0)
+        XCTAssertEqual(try site.app.database.read { try $0.scalar("SELECT hits FROM signing_blocks", as: Int.self) }, 1)
+        try site.app.database.writeAndWait { db in
+            try SettingsStore.set(db, key: "signing.paused", value: "1")
+            try SettingsStore.set(db, key: "signing.pause_message", value: "Back on Monday.")
+        }
+        site.app.signingGate.reload(site.app.database)
+        let paused = try pledge(["email": "later@example.org"])
+        XCTAssertEqual(paused.status, 503)
+        XCTAssertNotNil(paused.header("Retry-After"))
+        XCTAssertTrue(paused.text.contains("Back on Monday."))
     }
 
     func testAPledgersDataIsFoundAndErasedByThePrivacyTools() throws {

@@ -321,6 +321,8 @@ final class PrivacyTests: XCTestCase {
             "petition_outcomes.body", "pages.body", "news.body", "mailings.body_en", "mailings.body_fr",
             "partners.name",  // a partner group, an organisation
             "signing_blocks.note",  // staff's words on a block (an address is kept only as a keyed hash)
+            "videos.captions_url",  // a captions file's address
+            "letter_responses.recipient_name",  // the MP who replied (or not), public
         ]
         let pattern = /(email|name|address|recipient|postal_code|phone|note|comment|payload|message|place|photographer|caption)/
         let columns = try site.app.database.read { db -> [String] in

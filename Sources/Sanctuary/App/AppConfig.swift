@@ -297,6 +297,7 @@ public struct AppConfig: Sendable {
             }
             siteTimeZone = text
         case "static_max_age_seconds": staticMaxAge = try integer(0...31_536_000)
+        case "maintenance_seconds": maintenanceSeconds = try number(1...86_400)
         case "limits.request_line_bytes": limits.maxRequestLineBytes = try integer(256...1_048_576)
         case "limits.header_bytes": limits.maxHeaderBytes = try integer(1024...4_194_304)
         case "limits.header_count": limits.maxHeaderCount = try integer(8...10_000)

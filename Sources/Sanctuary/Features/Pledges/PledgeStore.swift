@@ -210,6 +210,11 @@ enum PledgeStore {
         try db.scalar("SELECT count(*) FROM pledgers WHERE pledge_id = ?", pledgeID, as: Int.self) ?? 0
     }
 
+    /// Whether any pledger left unconfirmed since before `before` waits to be purged.
+    static func unconfirmedBefore(_ db: Connection, _ before: String) throws -> Bool {
+        try db.scalar("SELECT count(*) FROM pledgers WHERE state = 'unconfirmed' AND created_at < ?", before, as: Int.self) ?? 0 > 0
+    }
+
     /// Pledgers who never confirmed, after `days`: nothing was promised to them.
     static func purgeUnconfirmed(_ db: Connection, before: String) throws -> Int {
         try db.run("DELETE FROM pledgers WHERE state = 'unconfirmed' AND created_at < ?", before)

@@ -45,11 +45,12 @@ struct PledgesFeature: Feature {
     func sitemap(_ db: Connection) throws -> [String] { ["/pledges"] + (try PledgeStore.published(db).map { "/pledges/\($0.slug)" }) }
 
     func jobs() -> [ScheduledJob] {
-        [
-            ScheduledJob("unconfirmed pledges", .housekeeping) {
-                let before = Timestamp.format(Date().addingTimeInterval(-Self.unconfirmedDays * 86_400))
-                _ = try app.database.writeAndWait { try PledgeStore.purgeUnconfirmed($0, before: before) }
-            }
+        // Read first: a write (even of nothing) would end every cached page.
+        let before: @Sendable () -> String = { Timestamp.format(Date().addingTimeInterval(-Self.unconfirmedDays * 86_400)) }
+        return [
+            .purge(
+                "unconfirmed pledges", app, isDue: { try PledgeStore.unconfirmedBefore($0, before()) },
+                purge: { try PledgeStore.purgeUnconfirmed($0, before: before()) })
         ]
     }
 
@@ -181,10 +182,19 @@ struct PledgesFeature: Feature {
         let data = try found.orNotFound()
         let t = app.t(request)
         let checkEmail = Response.redirect(to: t.path("/pledges/\(slug)/check-email"))
+        // The signing rules hold for pledges: the site-wide pause, and the block lists that
+        // answer exactly as a pledge is answered.
+        let gate = app.signingGate
+        gate.followOthers(app.database)
+        var closed =
+            data.pledge.isOpen()
+            ? nil : ErrorPages.message(app, request, status: .gone, title: t("pledges.closed_title"), body: t("pledges.closed"))
+        if closed == nil, let pause = gate.pause {
+            closed = ErrorPages.message(app, request, status: .serviceUnavailable, title: t("pledges.paused"), body: pause)
+            closed?.headers["Retry-After"] = "3600"
+        }
         return try await app.publicFormPost(
-            request, action: PledgeForm.action(slug: slug),
-            closed: data.pledge.isOpen()
-                ? nil : ErrorPages.message(app, request, status: .gone, title: t("pledges.closed_title"), body: t("pledges.closed")),
+            request, action: PledgeForm.action(slug: slug), closed: closed,
             honeypot: checkEmail, again: { state, status in pledgePage(request, data, form: state, status: status) },
             check: { form -> PublicFormCheck<PledgerInput> in
                 var checks = FieldChecks(form, t: t, fields: PledgeForm.order)
@@ -194,6 +204,10 @@ struct PledgesFeature: Feature {
                 return .valid(input)
             },
             accept: { (input: PledgerInput, clientHash: String) in
+                if let block = gate.blocking(email: input.email, clientHash: clientHash) {
+                    try await app.database.write(gathered: true) { db in try TriageStore.noteHit(db, blockID: block) }
+                    return checkEmail
+                }
                 let token = NewMailToken(lifetime: 30 * 86_400, key: app.mailLinks)
                 try await app.database.write(gathered: true) { db in
                     guard let id = try PledgeStore.insert(db, pledgeID: data.pledge.id, input, clientHash: clientHash, now: Timestamp.now())
