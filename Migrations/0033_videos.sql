@@ -28,18 +28,18 @@ CREATE INDEX videos_by_event ON videos (event_id);
 CREATE INDEX videos_by_campaign ON videos (campaign_id);
 
 CREATE TRIGGER videos_search_insert AFTER INSERT ON videos BEGIN
-    INSERT INTO search_entries (kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
-    SELECT 'video', NEW.id, NEW.campaign_id, '/videos/' || NEW.id, NEW.title, NEW.title_fr, NEW.description || ' ' || NEW.transcript, NEW.description_fr || ' ' || NEW.transcript_fr, coalesce(NEW.published_at, '')
+    INSERT INTO search_entries (id, kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
+    SELECT NEW.id * 16 + 8, 'video', NEW.id, NEW.campaign_id, '/videos/' || NEW.id, NEW.title, NEW.title_fr, NEW.description || ' ' || NEW.transcript, NEW.description_fr || ' ' || NEW.transcript_fr, coalesce(NEW.published_at, '')
     WHERE NEW.state = 'published';
 END;
 CREATE TRIGGER videos_search_update AFTER UPDATE OF title, title_fr, description, description_fr, transcript, transcript_fr, state, published_at, campaign_id ON videos BEGIN
     DELETE FROM search_entries WHERE kind = 'video' AND item_id = OLD.id;
-    INSERT INTO search_entries (kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
-    SELECT 'video', NEW.id, NEW.campaign_id, '/videos/' || NEW.id, NEW.title, NEW.title_fr, NEW.description || ' ' || NEW.transcript, NEW.description_fr || ' ' || NEW.transcript_fr, coalesce(NEW.published_at, '')
+    INSERT INTO search_entries (id, kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
+    SELECT NEW.id * 16 + 8, 'video', NEW.id, NEW.campaign_id, '/videos/' || NEW.id, NEW.title, NEW.title_fr, NEW.description || ' ' || NEW.transcript, NEW.description_fr || ' ' || NEW.transcript_fr, coalesce(NEW.published_at, '')
     WHERE NEW.state = 'published';
 END;
 CREATE TRIGGER videos_search_delete AFTER DELETE ON videos BEGIN
     DELETE FROM search_entries WHERE kind = 'video' AND item_id = OLD.id;
 END;
-INSERT INTO search_entries (kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
-    SELECT 'video', x.id, x.campaign_id, '/videos/' || x.id, x.title, x.title_fr, x.description || ' ' || x.transcript, x.description_fr || ' ' || x.transcript_fr, coalesce(x.published_at, '') FROM videos AS x WHERE x.state = 'published';
+INSERT INTO search_entries (id, kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
+    SELECT x.id * 16 + 8, 'video', x.id, x.campaign_id, '/videos/' || x.id, x.title, x.title_fr, x.description || ' ' || x.transcript, x.description_fr || ' ' || x.transcript_fr, coalesce(x.published_at, '') FROM videos AS x WHERE x.state = 'published';

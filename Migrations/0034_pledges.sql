@@ -75,18 +75,18 @@ UPDATE sqlite_schema
 PRAGMA writable_schema = RESET;
 
 CREATE TRIGGER pledges_search_insert AFTER INSERT ON pledges BEGIN
-    INSERT INTO search_entries (kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
-    SELECT 'pledge', NEW.id, NEW.campaign_id, '/pledges/' || NEW.slug, NEW.title, NEW.title_fr, NEW.summary || ' ' || NEW.pledge_text || ' ' || NEW.body, NEW.summary_fr || ' ' || NEW.pledge_text_fr || ' ' || NEW.body_fr, ''
+    INSERT INTO search_entries (id, kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
+    SELECT NEW.id * 16 + 9, 'pledge', NEW.id, NEW.campaign_id, '/pledges/' || NEW.slug, NEW.title, NEW.title_fr, NEW.summary || ' ' || NEW.pledge_text || ' ' || NEW.body, NEW.summary_fr || ' ' || NEW.pledge_text_fr || ' ' || NEW.body_fr, ''
     WHERE NEW.state <> 'draft';
 END;
 CREATE TRIGGER pledges_search_update AFTER UPDATE OF slug, title, title_fr, summary, summary_fr, pledge_text, pledge_text_fr, body, body_fr, state, campaign_id ON pledges BEGIN
     DELETE FROM search_entries WHERE kind = 'pledge' AND item_id = OLD.id;
-    INSERT INTO search_entries (kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
-    SELECT 'pledge', NEW.id, NEW.campaign_id, '/pledges/' || NEW.slug, NEW.title, NEW.title_fr, NEW.summary || ' ' || NEW.pledge_text || ' ' || NEW.body, NEW.summary_fr || ' ' || NEW.pledge_text_fr || ' ' || NEW.body_fr, ''
+    INSERT INTO search_entries (id, kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
+    SELECT NEW.id * 16 + 9, 'pledge', NEW.id, NEW.campaign_id, '/pledges/' || NEW.slug, NEW.title, NEW.title_fr, NEW.summary || ' ' || NEW.pledge_text || ' ' || NEW.body, NEW.summary_fr || ' ' || NEW.pledge_text_fr || ' ' || NEW.body_fr, ''
     WHERE NEW.state <> 'draft';
 END;
 CREATE TRIGGER pledges_search_delete AFTER DELETE ON pledges BEGIN
     DELETE FROM search_entries WHERE kind = 'pledge' AND item_id = OLD.id;
 END;
-INSERT INTO search_entries (kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
-    SELECT 'pledge', x.id, x.campaign_id, '/pledges/' || x.slug, x.title, x.title_fr, x.summary || ' ' || x.pledge_text || ' ' || x.body, x.summary_fr || ' ' || x.pledge_text_fr || ' ' || x.body_fr, '' FROM pledges AS x WHERE x.state <> 'draft';
+INSERT INTO search_entries (id, kind, item_id, campaign_id, path, title, title_fr, body, body_fr, visible_from)
+    SELECT x.id * 16 + 9, 'pledge', x.id, x.campaign_id, '/pledges/' || x.slug, x.title, x.title_fr, x.summary || ' ' || x.pledge_text || ' ' || x.body, x.summary_fr || ' ' || x.pledge_text_fr || ' ' || x.body_fr, '' FROM pledges AS x WHERE x.state <> 'draft';

@@ -98,6 +98,22 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(results(try site.get("/search?q=lanterns").text), [])
     }
 
+    /// The triggers set the index's ids themselves: an insert that fires them still reads its
+    /// own row's id back (on PostgreSQL, `lastval()` would otherwise be the index's).
+    func testAnInsertReadsItsOwnIDBack() throws {
+        let (inserted, stored) = try site.app.database.writeAndWait { db -> (Int64, Int64?) in
+            try db.run(
+                "INSERT INTO news (slug, title, state, published_at) VALUES ('own-id', 'Own id', 'published', '2026-01-01T00:00:00Z')")
+            return (try db.lastInsertRowID, try db.scalar("SELECT id FROM news WHERE slug = 'own-id'", as: Int64.self))
+        }
+        XCTAssertEqual(inserted, stored)
+        XCTAssertEqual(
+            try site.app.database.read {
+                try $0.scalar("SELECT id FROM search_entries WHERE kind = 'news' AND item_id = ?", inserted, as: Int64.self)
+            },
+            inserted * 16 + 1)
+    }
+
     func testFiltersByKindAndCampaign() throws {
         let news = try site.get("/search?q=refugees&kind=news")
         XCTAssertEqual(results(news.text), ["/news/third-country"])
