@@ -149,6 +149,21 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(try site.get("/search?q=refugees").header("X-Robots-Tag"), "noindex")
     }
 
+    /// Counting stops past `SearchStore.candidates`, and the best of the newest matches are ranked.
+    func testAWordOnEveryPageIsCountedAsMoreThanAThousand() throws {
+        try site.app.database.writeAndWait { db in
+            for i in 1...1_010 {
+                try db.run(
+                    "INSERT INTO pages (slug, title, body, state) VALUES (?, ?, 'Common words here.', 'published')", "c\(i)", "Common \(i)")
+            }
+            try db.run("INSERT INTO pages (slug, title, body, state) VALUES ('best', 'Common common common', 'Common.', 'published')")
+        }
+        let response = try site.get("/search?q=common")
+        XCTAssertTrue(response.text.contains("1,000+ results for “common”"), response.text)
+        XCTAssertEqual(results(response.text).first, "/pages/best", "the best match first")
+        XCTAssertEqual(results(try site.get("/search?q=common&page=50").text).count, 20)
+    }
+
     func testPagesOfResults() throws {
         try site.app.database.writeAndWait { db in
             for i in 1...45 {

@@ -32,7 +32,7 @@ public enum KnownMigrations {
         "0029_privacy": "353e299e3a5b8bd1e9f486d7105ed96dff5dc4fd2e5d6180972ed2f88f8d4ea4",
         "0030_referral": "63010304a3e87a183fc52884cc6fd57d30d289e299549fbe315debc795971cbd",
         "0031_insight": "83ef48ca0d1dfa18f8235e754c45d5bfa073e9d16a8607e1dd2285b0a5f4d486",
-        "0032_search": "b5bdfb4d897f60461e072dfdb8963a659b1a4f6ade289d88ca36d1f4e1a530fa",
+        "0032_search": "2d78e3a28fda61c0eaecc2c25f5d176492070ae5c7c7df51209887385e406d3f",
         "0033_videos": "db6e68fe1b3e01900412ac5eb95cd51acebb3868c60f772b676dee503e8350b3",
         "0034_pledges": "a743be7fb714e6f7670a8efe885d329826fb2395f5992d53a4aea48cad184631",
         "0035_letter_responses": "e3ef571ac03536632c13c64472227390f9552a3a18c97267d381298bed9f59f7",

@@ -38,7 +38,7 @@ struct SearchFeature: Feature {
                 try SearchStore.search(
                     db, query, filter: .init(kind: kind, campaignID: campaignID), now: now, limit: Self.pageSize,
                     offset: (page - 1) * Self.pageSize),
-                try SearchStore.counts(db, query, campaignID: campaignID, now: now),
+                try SearchStore.counts(db, query, kinds: kinds.map(\.kind), campaignID: campaignID, now: now),
                 try CampaignStore.active(db).map { (id: $0.id, title: $0.title.text(t)) }
             )
         }

@@ -85,60 +85,73 @@ public struct SearchHit: Sendable, RowDecodable {
 }
 
 /// The search index (`search_entries`, kept by each content table's triggers; migration 0032).
+///
+/// A common word matches most of a large site, and ranking every match (or counting them
+/// all) took a second on 100,000 posts. So each query ranks the best of its `candidates`
+/// newest matches (the index's ids grow with the items'), and counts stop at `candidates`
+/// ("1,000+"): each step reads at most that many matches, on either engine.
 public enum SearchStore {
     public struct Filter: Sendable {
         public var kind: String?
         public var campaignID: Int64?
     }
 
+    /// How many matches are ranked, and where counts stop (50 pages of 20).
+    public static let candidates = 1_000
+
     /// The best matches first, `limit` from `offset`, among what is visible at `now`.
     public static func search(
         _ db: Connection, _ query: SearchQuery, filter: Filter, now: String, limit: Int, offset: Int
     ) throws -> [SearchHit] {
         guard !query.isEmpty else { return [] }
-        let (match, parameters) = condition(db.dialect, query, filter: filter, now: now)
-        let order =
-            db.dialect == .postgres
-            ? "ts_rank(e.document, to_tsquery('simple', ?)) DESC, e.id DESC" : "bm25(search_index, 10.0, 10.0, 1.0, 1.0), e.id DESC"
-        let orderParameters: [any SQLBindable] = db.dialect == .postgres ? [query.tsquery] : []
+        let (matches, parameters) = candidateQuery(db.dialect, query, filter: filter, now: now, ranked: true)
         return try db.query(
-            "SELECT \(SearchHit.columns) \(match) ORDER BY \(order) LIMIT ? OFFSET ?",
-            parameters: parameters + orderParameters + [limit, offset], row: SearchHit.init)
+            """
+            SELECT \(SearchHit.columns) FROM (\(matches)) AS m JOIN search_entries e ON e.id = m.id
+            WHERE e.visible_from <= ? ORDER BY m.score, m.id DESC LIMIT ? OFFSET ?
+            """,
+            parameters: parameters + [now, limit, offset], row: SearchHit.init)
     }
 
-    /// How many match, by kind (the filters' counts), with the campaign filter but not the kind's.
-    public static func counts(_ db: Connection, _ query: SearchQuery, campaignID: Int64?, now: String) throws -> [String: Int] {
+    /// How many match, by kind (the filters' counts; each stops past `candidates`), with the
+    /// campaign filter but not the kind's.
+    public static func counts(
+        _ db: Connection, _ query: SearchQuery, kinds: [String], campaignID: Int64?, now: String
+    ) throws -> [String: Int] {
         guard !query.isEmpty else { return [:] }
-        let (match, parameters) = condition(db.dialect, query, filter: Filter(kind: nil, campaignID: campaignID), now: now)
         var counts: [String: Int] = [:]
-        for (kind, count) in try db.query(
-            "SELECT e.kind AS kind, count(*) AS n \(match) GROUP BY e.kind", parameters: parameters,
-            row: { (try $0.get("kind", as: String.self), try $0.get("n", as: Int.self)) })
-        {
-            counts[kind] = count
+        for kind in kinds {
+            let (matches, parameters) = candidateQuery(
+                db.dialect, query, filter: Filter(kind: kind, campaignID: campaignID), now: now, ranked: false, limit: candidates + 1)
+            let count = try db.scalar("SELECT count(*) FROM (\(matches)) AS m", parameters: parameters, as: Int.self) ?? 0
+            if count > 0 { counts[kind] = count }
         }
         return counts
     }
 
-    /// `FROM … WHERE …` for a query on either engine.
-    static func condition(_ dialect: Dialect, _ query: SearchQuery, filter: Filter, now: String) -> (String, [any SQLBindable]) {
-        var sql: String
-        var parameters: [any SQLBindable]
+    /// The newest `limit` matches' ids (and, `ranked`, each one's score: lower is better).
+    static func candidateQuery(
+        _ dialect: Dialect, _ query: SearchQuery, filter: Filter, now: String, ranked: Bool, limit: Int = candidates
+    ) -> (String, [any SQLBindable]) {
         if dialect == .postgres {
-            sql = "FROM search_entries e WHERE e.document @@ to_tsquery('simple', ?) AND e.visible_from <= ?"
-            parameters = [query.tsquery, now]
-        } else {
-            sql = "FROM search_index JOIN search_entries e ON e.id = search_index.rowid WHERE search_index MATCH ? AND e.visible_from <= ?"
-            parameters = [query.fts5, now]
+            var sql =
+                "SELECT id\(ranked ? ", -ts_rank(document, to_tsquery('simple', ?)) AS score" : "") FROM search_entries WHERE document @@ to_tsquery('simple', ?) AND visible_from <= ?"
+            var parameters: [any SQLBindable] = (ranked ? [query.tsquery] : []) + [query.tsquery, now]
+            if let kind = filter.kind {
+                sql += " AND kind = ?"
+                parameters.append(kind)
+            }
+            if let campaign = filter.campaignID {
+                sql += " AND campaign_id = ?"
+                parameters.append(campaign)
+            }
+            return (sql + " ORDER BY id DESC LIMIT \(limit)", parameters)
         }
-        if let kind = filter.kind {
-            sql += " AND e.kind = ?"
-            parameters.append(kind)
-        }
-        if let campaign = filter.campaignID {
-            sql += " AND e.campaign_id = ?"
-            parameters.append(campaign)
-        }
-        return (sql, parameters)
+        // The filters are words of the index's `facets` column: part of the match itself.
+        var match = "{title title_fr body body_fr}: (\(query.fts5))"
+        if let kind = filter.kind, kind.allSatisfy({ $0.isASCII && $0.isLetter }) { match += " AND facets: kind\(kind)" }
+        if let campaign = filter.campaignID { match += " AND facets: campaign\(campaign)" }
+        let score = ranked ? ", bm25(search_index, 10.0, 10.0, 1.0, 1.0, 0.0) AS score" : ""
+        return ("SELECT rowid AS id\(score) FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT \(limit)", [match])
     }
 }

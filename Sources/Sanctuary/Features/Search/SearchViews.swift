@@ -35,13 +35,13 @@ enum SearchViews {
 
     static func summary(_ results: Results, total: Int, kinds: [SearchKind], t: Localizer) -> HTML {
         let found: HTML =
-            "<p class=\"search-count\" role=\"status\">\(t("search.count", ["count": t.formatNumber(total), "query": results.text]))</p>"
+            "<p class=\"search-count\" role=\"status\">\(t("search.count", ["count": number(total, t), "query": results.text]))</p>"
         guard total > 0 else { return found + "<p>\(t("search.none"))</p>" }
         let facets: [HTML] = kinds.compactMap { kind in
             guard let count = results.counts[kind.kind], count > 0 else { return nil }
             let current = results.kind == kind.kind
             return
-                "<li><a href=\"\(link(results, kind: kind.kind, page: 1, t: t))\"\(current ? HTML(trusted: " aria-current=\"true\"") : .empty)>\(t(kind.label)) (\(t.formatNumber(count)))</a></li>"
+                "<li><a href=\"\(link(results, kind: kind.kind, page: 1, t: t))\"\(current ? HTML(trusted: " aria-current=\"true\"") : .empty)>\(t(kind.label)) (\(number(count, t)))</a></li>"
         }
         let labels = Dictionary(kinds.map { ($0.kind, $0.label) }, uniquingKeysWith: { a, _ in a })
         let items: [HTML] = results.hits.map { hit in item(hit, results, label: t(labels[hit.kind] ?? "search.kind.all"), t: t) }
@@ -60,6 +60,11 @@ enum SearchViews {
             <ol class="search-results">\(items)</ol>
             \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("search.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
             """
+    }
+
+    /// A count, "1,000+" past where counting stops (`SearchStore.candidates`).
+    static func number(_ count: Int, _ t: Localizer) -> String {
+        count > SearchStore.candidates ? t("search.more_than", ["count": t.formatNumber(SearchStore.candidates)]) : t.formatNumber(count)
     }
 
     static func kindLinks(_ results: Results, _ facets: [HTML], t: Localizer) -> HTML {
