@@ -161,7 +161,11 @@ final class SearchTests: XCTestCase {
         let response = try site.get("/search?q=common")
         XCTAssertTrue(response.text.contains("1,000+ results for “common”"), response.text)
         XCTAssertEqual(results(response.text).first, "/pages/best", "the best match first")
-        XCTAssertEqual(results(try site.get("/search?q=common&page=50").text).count, 20)
+        let last = try site.get("/search?q=common&page=10").text
+        XCTAssertEqual(results(last).count, 20)
+        XCTAssertFalse(last.contains("rel=\"next\""), "ten pages: the 200 newest matches, ranked")
+        XCTAssertTrue(last.contains("Add a word"))
+        XCTAssertEqual(results(try site.get("/search?q=common&page=50").text).count, 20, "a page past them is the last one")
     }
 
     func testPagesOfResults() throws {

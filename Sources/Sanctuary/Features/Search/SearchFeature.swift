@@ -12,7 +12,7 @@ struct SearchFeature: Feature {
     let kinds: [SearchKind]
 
     static let pageSize = 20
-    static let maxPage = 50
+    static let maxPage = SearchStore.ranked / pageSize
 
     init(app: Application) {
         self.app = app
@@ -33,17 +33,17 @@ struct SearchFeature: Feature {
         // Checked before any arithmetic: `?page=` is whatever a stranger typed.
         let page = request.query["page"].flatMap { Int($0) }.map { min(max($0, 1), Self.maxPage) } ?? 1
         let now = Timestamp.now()
-        let (hits, counts, campaigns) = try app.database.read { db in
+        let (found, campaigns) = try app.database.read { db in
             (
-                try SearchStore.search(
+                try SearchStore.find(
                     db, query, filter: .init(kind: kind, campaignID: campaignID), now: now, limit: Self.pageSize,
                     offset: (page - 1) * Self.pageSize),
-                try SearchStore.counts(db, query, kinds: kinds.map(\.kind), campaignID: campaignID, now: now),
                 try CampaignStore.active(db).map { (id: $0.id, title: $0.title.text(t)) }
             )
         }
         let results = SearchViews.Results(
-            text: text, query: query, kind: kind, campaignID: campaignID, hits: hits, counts: counts, page: page,
+            text: text, query: query, kind: kind, campaignID: campaignID, hits: found.hits, counts: found.counts, more: found.more,
+            page: page,
             pageSize: Self.pageSize)
         var response = app.page(request, title: text.isEmpty ? t("search.title") : t("search.title_for", ["query": text])) { context in
             SearchViews.page(results, kinds: kinds, campaigns: campaigns, t: context.t)

@@ -60,15 +60,19 @@ public struct SearchQuery: Sendable, Equatable {
         terms.contains { term in term.count >= Self.prefixFrom ? word.hasPrefix(term) : word == term }
     }
 
-    /// SQLite FTS5's query: every word, quoted (so nothing in it is syntax), longer ones as prefixes.
-    var fts5: String {
-        terms.map { "\"\($0)\"" + ($0.count >= Self.prefixFrom ? "*" : "") }.joined(separator: " ")
+    /// SQLite FTS5's query: every word, quoted (so nothing in it is syntax); with `prefixes`,
+    /// longer ones also as the beginning of a word.
+    func fts5(prefixes: Bool) -> String {
+        terms.map { "\"\($0)\"" + (prefixes && $0.count >= Self.prefixFrom ? "*" : "") }.joined(separator: " ")
     }
 
     /// PostgreSQL's `to_tsquery('simple', …)`: the words hold only letters and digits.
-    var tsquery: String {
-        terms.map { $0 + ($0.count >= Self.prefixFrom ? ":*" : "") }.joined(separator: " & ")
+    func tsquery(prefixes: Bool) -> String {
+        terms.map { $0 + (prefixes && $0.count >= Self.prefixFrom ? ":*" : "") }.joined(separator: " & ")
     }
+
+    /// Whether any word could also match as a beginning.
+    var hasPrefixes: Bool { terms.contains { $0.count >= Self.prefixFrom } }
 }
 
 /// One item found.
@@ -86,57 +90,78 @@ public struct SearchHit: Sendable, RowDecodable {
 
 /// The search index (`search_entries`, kept by each content table's triggers; migration 0032).
 ///
-/// A common word matches most of a large site, and ranking every match (or counting them
-/// all) took a second on 100,000 posts. So each query ranks the best of its `candidates`
-/// newest matches (the index's ids grow with the items'), and counts stop at `candidates`
-/// ("1,000+"): each step reads at most that many matches, on either engine.
+/// A common word matches most of a large site: ranking every match, or counting them all,
+/// took a second on 100,000 posts. So the words are matched whole first (an index reads a
+/// whole word's matches in order and can stop; a word's beginning makes it gather every word
+/// that starts so, first), and as beginnings only when whole words find less than a page;
+/// counts stop past `counted`; and the `ranked` newest matches are ranked (the index's ids
+/// grow with the items'), so a narrower query reaches older items.
 public enum SearchStore {
     public struct Filter: Sendable {
         public var kind: String?
         public var campaignID: Int64?
     }
 
-    /// How many matches are ranked, and where counts stop (50 pages of 20).
-    public static let candidates = 1_000
+    public struct Found: Sendable {
+        public var hits: [SearchHit] = []
+        /// Matches by kind, among the newest `counted + 1` (the campaign filter applied, not the kind's).
+        public var counts: [String: Int] = [:]
+        /// More matched than were counted: the counts are the newest matches', and the total "1,000+".
+        public var more = false
+    }
 
-    /// The best matches first, `limit` from `offset`, among what is visible at `now`.
-    public static func search(
+    /// Where counting stops, and how many of the newest matches are ranked (10 pages of 20).
+    public static let counted = 1_000
+    public static let ranked = 200
+
+    public static func find(
         _ db: Connection, _ query: SearchQuery, filter: Filter, now: String, limit: Int, offset: Int
-    ) throws -> [SearchHit] {
-        guard !query.isEmpty else { return [] }
-        let (matches, parameters) = candidateQuery(db.dialect, query, filter: filter, now: now, ranked: true)
-        return try db.query(
+    ) throws -> Found {
+        guard !query.isEmpty else { return Found() }
+        var prefixes = false
+        var found = try count(db, query, prefixes: false, campaignID: filter.campaignID, now: now)
+        if found.counts.values.reduce(0, +) < limit && query.hasPrefixes {
+            prefixes = true
+            found = try count(db, query, prefixes: true, campaignID: filter.campaignID, now: now)
+        }
+        guard !found.counts.isEmpty, offset < ranked else { return found }
+        let (matches, parameters) = candidates(db.dialect, query, prefixes: prefixes, filter: filter, now: now, ranked: true, limit: ranked)
+        found.hits = try db.query(
             """
             SELECT \(SearchHit.columns) FROM (\(matches)) AS m JOIN search_entries e ON e.id = m.id
             WHERE e.visible_from <= ? ORDER BY m.score, m.id DESC LIMIT ? OFFSET ?
             """,
             parameters: parameters + [now, limit, offset], row: SearchHit.init)
+        return found
     }
 
-    /// How many match, by kind (the filters' counts; each stops past `candidates`), with the
-    /// campaign filter but not the kind's.
-    public static func counts(
-        _ db: Connection, _ query: SearchQuery, kinds: [String], campaignID: Int64?, now: String
-    ) throws -> [String: Int] {
-        guard !query.isEmpty else { return [:] }
-        var counts: [String: Int] = [:]
-        for kind in kinds {
-            let (matches, parameters) = candidateQuery(
-                db.dialect, query, filter: Filter(kind: kind, campaignID: campaignID), now: now, ranked: false, limit: candidates + 1)
-            let count = try db.scalar("SELECT count(*) FROM (\(matches)) AS m", parameters: parameters, as: Int.self) ?? 0
-            if count > 0 { counts[kind] = count }
+    /// The matches by kind among the newest `counted + 1`, in one pass.
+    static func count(_ db: Connection, _ query: SearchQuery, prefixes: Bool, campaignID: Int64?, now: String) throws -> Found {
+        let (matches, parameters) = candidates(
+            db.dialect, query, prefixes: prefixes, filter: Filter(kind: nil, campaignID: campaignID), now: now, ranked: false,
+            limit: counted + 1)
+        var found = Found()
+        var total = 0
+        for (kind, n) in try db.query(
+            "SELECT e.kind AS kind, count(*) AS n FROM (\(matches)) AS m JOIN search_entries e ON e.id = m.id WHERE e.visible_from <= ? GROUP BY e.kind",
+            parameters: parameters + [now], row: { (try $0.get("kind", as: String.self), try $0.get("n", as: Int.self)) })
+        {
+            found.counts[kind] = n
+            total += n
         }
-        return counts
+        found.more = total > counted
+        return found
     }
 
     /// The newest `limit` matches' ids (and, `ranked`, each one's score: lower is better).
-    static func candidateQuery(
-        _ dialect: Dialect, _ query: SearchQuery, filter: Filter, now: String, ranked: Bool, limit: Int = candidates
+    static func candidates(
+        _ dialect: Dialect, _ query: SearchQuery, prefixes: Bool, filter: Filter, now: String, ranked: Bool, limit: Int
     ) -> (String, [any SQLBindable]) {
         if dialect == .postgres {
+            let tsquery = query.tsquery(prefixes: prefixes)
             var sql =
                 "SELECT id\(ranked ? ", -ts_rank(document, to_tsquery('simple', ?)) AS score" : "") FROM search_entries WHERE document @@ to_tsquery('simple', ?) AND visible_from <= ?"
-            var parameters: [any SQLBindable] = (ranked ? [query.tsquery] : []) + [query.tsquery, now]
+            var parameters: [any SQLBindable] = (ranked ? [tsquery] : []) + [tsquery, now]
             if let kind = filter.kind {
                 sql += " AND kind = ?"
                 parameters.append(kind)
@@ -148,7 +173,7 @@ public enum SearchStore {
             return (sql + " ORDER BY id DESC LIMIT \(limit)", parameters)
         }
         // The filters are words of the index's `facets` column: part of the match itself.
-        var match = "{title title_fr body body_fr}: (\(query.fts5))"
+        var match = "{title title_fr body body_fr}: (\(query.fts5(prefixes: prefixes)))"
         if let kind = filter.kind, kind.allSatisfy({ $0.isASCII && $0.isLetter }) { match += " AND facets: kind\(kind)" }
         if let campaign = filter.campaignID { match += " AND facets: campaign\(campaign)" }
         let score = ranked ? ", bm25(search_index, 10.0, 10.0, 1.0, 1.0, 0.0) AS score" : ""

@@ -10,12 +10,16 @@ enum SearchViews {
         let campaignID: Int64?
         let hits: [SearchHit]
         let counts: [String: Int]
+        /// More matched than were counted (`SearchStore.counted`).
+        let more: Bool
         let page: Int
         let pageSize: Int
     }
 
     static func page(_ results: Results, kinds: [SearchKind], campaigns: [(id: Int64, title: String)], t: Localizer) -> HTML {
         let total = results.kind.map { results.counts[$0] ?? 0 } ?? results.counts.values.reduce(0, +)
+        // Past the counted matches, the total is "1,000+" and the kinds' counts (the newest
+        // matches') are left out rather than shown too low.
         let kindOptions = [("", t("search.kind.all"))] + kinds.map { ($0.kind, t($0.label)) }
         let campaignOptions = [("", t("search.campaign.all"))] + campaigns.map { (String($0.id), $0.title) }
         return """
@@ -35,13 +39,13 @@ enum SearchViews {
 
     static func summary(_ results: Results, total: Int, kinds: [SearchKind], t: Localizer) -> HTML {
         let found: HTML =
-            "<p class=\"search-count\" role=\"status\">\(t("search.count", ["count": number(total, t), "query": results.text]))</p>"
+            "<p class=\"search-count\" role=\"status\">\(t("search.count", ["count": results.more ? number(SearchStore.counted + 1, t) : t.formatNumber(total), "query": results.text]))</p>"
         guard total > 0 else { return found + "<p>\(t("search.none"))</p>" }
         let facets: [HTML] = kinds.compactMap { kind in
             guard let count = results.counts[kind.kind], count > 0 else { return nil }
             let current = results.kind == kind.kind
             return
-                "<li><a href=\"\(link(results, kind: kind.kind, page: 1, t: t))\"\(current ? HTML(trusted: " aria-current=\"true\"") : .empty)>\(t(kind.label)) (\(number(count, t)))</a></li>"
+                "<li><a href=\"\(link(results, kind: kind.kind, page: 1, t: t))\"\(current ? HTML(trusted: " aria-current=\"true\"") : .empty)>\(t(kind.label))\(results.more ? "" : " (\(t.formatNumber(count)))")</a></li>"
         }
         let labels = Dictionary(kinds.map { ($0.kind, $0.label) }, uniquingKeysWith: { a, _ in a })
         let items: [HTML] = results.hits.map { hit in item(hit, results, label: t(labels[hit.kind] ?? "search.kind.all"), t: t) }
@@ -50,7 +54,8 @@ enum SearchViews {
             pager.append(
                 "<a rel=\"prev\" href=\"\(link(results, kind: results.kind, page: results.page - 1, t: t))\">\(t("search.previous"))</a>")
         }
-        if results.page * results.pageSize < total {
+        let reachable = min(total, SearchStore.ranked)
+        if results.page * results.pageSize < reachable {
             pager.append(
                 "<a rel=\"next\" href=\"\(link(results, kind: results.kind, page: results.page + 1, t: t))\">\(t("search.next"))</a>")
         }
@@ -59,12 +64,13 @@ enum SearchViews {
             \(facets.count > 1 || results.kind != nil ? kindLinks(results, facets, t: t) : .empty)
             <ol class="search-results">\(items)</ol>
             \(pager.isEmpty ? HTML.empty : "<nav class=\"pager\" aria-label=\"\(t("search.pages"))\">\(HTML.join(pager, separator: " "))</nav>")
+            \(total > reachable && results.page * results.pageSize >= reachable ? "<p class=\"hint\">\(t("search.narrow", ["count": t.formatNumber(SearchStore.ranked)]))</p>" as HTML : .empty)
             """
     }
 
     /// A count, "1,000+" past where counting stops (`SearchStore.candidates`).
     static func number(_ count: Int, _ t: Localizer) -> String {
-        count > SearchStore.candidates ? t("search.more_than", ["count": t.formatNumber(SearchStore.candidates)]) : t.formatNumber(count)
+        count > SearchStore.counted ? t("search.more_than", ["count": t.formatNumber(SearchStore.counted)]) : t.formatNumber(count)
     }
 
     static func kindLinks(_ results: Results, _ facets: [HTML], t: Localizer) -> HTML {
