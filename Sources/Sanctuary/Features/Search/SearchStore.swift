@@ -43,17 +43,34 @@ public struct SearchQuery: Sendable, Equatable {
         fold(text).split { !($0.isLetter || $0.isNumber) }.map(String.init)
     }
 
-    /// Lower case without accents: ASCII as it is (the common case, without Foundation),
-    /// the rest through Foundation's diacritic folding, with the letters it keeps (œ, ø, ł, ß)
-    /// folded as the PostgreSQL migration's `sanctuary_fold` does.
+    /// Lower case without accents: ASCII and the accented Latin letters of French and its
+    /// neighbours by a table (a page of results folds thousands of words), anything else
+    /// through Foundation's diacritic folding; œ, ø, ł and ß as the PostgreSQL migration's
+    /// `sanctuary_fold` folds them.
     static func fold(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
-        var folded = text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil)
-        for (from, to) in [("œ", "o"), ("ø", "o"), ("ł", "l"), ("ß", "s")] where folded.contains(from) {
-            folded = folded.replacingOccurrences(of: from, with: to)
+        var folded = String.UnicodeScalarView()
+        for scalar in text.lowercased().unicodeScalars {
+            if scalar.isASCII {
+                folded.append(scalar)
+            } else if let base = latin[scalar] {
+                folded.append(base)
+            } else if scalar.properties.generalCategory == .nonspacingMark {
+                continue
+            } else {
+                folded.append(
+                    contentsOf: String(scalar).folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).unicodeScalars)
+            }
         }
-        return folded
+        return String(folded)
     }
+
+    /// Accented lower-case Latin letters and the letter each folds to.
+    static let latin: [Unicode.Scalar: Unicode.Scalar] = {
+        let from = "àáâãäåāăąçćčďèéêëēĕėęěìíîïĩīįłñńňòóôõöøōœŕřśšşťùúûüũūůűųýÿźżžß"
+        let to = "aaaaaaaaacccdeeeeeeeeeiiiiiiilnnnoooooooorrssstuuuuuuuuuyyzzzs"
+        return Dictionary(uniqueKeysWithValues: zip(from.unicodeScalars, to.unicodeScalars))
+    }()
 
     /// Whether a folded word is one the query asks for.
     func matches(_ word: Substring) -> Bool {
@@ -125,7 +142,10 @@ public enum SearchStore {
             found = try count(db, query, prefixes: true, campaignID: filter.campaignID, now: now)
         }
         guard !found.counts.isEmpty, offset < ranked else { return found }
-        let (matches, parameters) = candidates(db.dialect, query, prefixes: prefixes, filter: filter, now: now, ranked: true, limit: ranked)
+        // bm25 weighs each word by how rare it is, which reads every match of it: worth it for a
+        // thousand matches or fewer; past them, titles that match come first, newest first.
+        let (matches, parameters) = candidates(
+            db.dialect, query, prefixes: prefixes, filter: filter, now: now, ranked: true, limit: ranked, titlesFirst: found.more)
         found.hits = try db.query(
             """
             SELECT \(SearchHit.columns) FROM (\(matches)) AS m JOIN search_entries e ON e.id = m.id
@@ -155,7 +175,8 @@ public enum SearchStore {
 
     /// The newest `limit` matches' ids (and, `ranked`, each one's score: lower is better).
     static func candidates(
-        _ dialect: Dialect, _ query: SearchQuery, prefixes: Bool, filter: Filter, now: String, ranked: Bool, limit: Int
+        _ dialect: Dialect, _ query: SearchQuery, prefixes: Bool, filter: Filter, now: String, ranked: Bool, limit: Int,
+        titlesFirst: Bool = false
     ) -> (String, [any SQLBindable]) {
         if dialect == .postgres {
             let tsquery = query.tsquery(prefixes: prefixes)
@@ -173,10 +194,17 @@ public enum SearchStore {
             return (sql + " ORDER BY id DESC LIMIT \(limit)", parameters)
         }
         // The filters are words of the index's `facets` column: part of the match itself.
-        var match = "{title title_fr body body_fr}: (\(query.fts5(prefixes: prefixes)))"
-        if let kind = filter.kind, kind.allSatisfy({ $0.isASCII && $0.isLetter }) { match += " AND facets: kind\(kind)" }
-        if let campaign = filter.campaignID { match += " AND facets: campaign\(campaign)" }
-        let score = ranked ? ", bm25(search_index, 10.0, 10.0, 1.0, 1.0, 0.0) AS score" : ""
-        return ("SELECT rowid AS id\(score) FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT \(limit)", [match])
+        var filters = ""
+        if let kind = filter.kind, kind.allSatisfy({ $0.isASCII && $0.isLetter }) { filters += " AND facets: kind\(kind)" }
+        if let campaign = filter.campaignID { filters += " AND facets: campaign\(campaign)" }
+        let words = query.fts5(prefixes: prefixes)
+        let match = "{title title_fr body body_fr}: (\(words))" + filters
+        let newest = "FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT \(limit)"
+        guard ranked else { return ("SELECT rowid AS id \(newest)", [match]) }
+        guard titlesFirst else { return ("SELECT rowid AS id, bm25(search_index, 10.0, 10.0, 1.0, 1.0, 0.0) AS score \(newest)", [match]) }
+        return (
+            "SELECT rowid AS id, CASE WHEN rowid IN (SELECT rowid \(newest)) THEN 0 ELSE 1 END AS score \(newest)",
+            ["{title title_fr}: (\(words))" + filters, match]
+        )
     }
 }
