@@ -148,7 +148,7 @@ public enum Layout {
             <div class="wrap header-row">
             <a class="brand" href="\(t.path("/"))">\(context.logo.map { "<img class=\"logo\" src=\"\($0.path)\" width=\"\($0.width)\" height=\"\($0.height)\" alt=\"\">" as HTML } ?? .empty)\(context.siteName)</a>
             <nav aria-label="\(t("nav.label"))"><ul class="nav">\(links)</ul></nav>
-            <form class="header-search" method="get" action="\(t.path("/search"))" role="search"><label class="visually-hidden" for="header-q">\(t("search.label"))</label><input id="header-q" name="q" type="search" placeholder="\(t("search.placeholder"))" maxlength="200"><button type="submit" class="button secondary">\(t("search.submit"))</button></form>
+            <form class="header-search" method="get" action="\(t.path("/search"))" role="search" aria-label="\(t("search.label"))"><input id="header-q" name="q" type="search" aria-label="\(t("search.label"))" placeholder="\(t("search.placeholder"))" maxlength="200"><button type="submit" class="button secondary">\(t("search.submit"))</button></form>
             \(switches)
             </div>
             </header>

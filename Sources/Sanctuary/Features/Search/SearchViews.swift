@@ -26,7 +26,7 @@ enum SearchViews {
             <h1>\(t("search.title"))</h1>
             <form class="search-form" method="get" action="\(t.path("/search"))" role="search">
             <div class="field"><label for="f-q">\(t("search.label"))</label>
-            <input id="f-q" name="q" type="search" value="\(results.text)" maxlength="\(SearchQuery.maxLength)" autocomplete="off"></div>
+            <input id="f-q" name="q" type="search" value="\(results.text)" maxlength="\(SearchQuery.maxLength)"></div>
             <div class="search-filters">
             \(Form.select(name: "kind", label: t("search.kind"), options: kindOptions, selected: results.kind ?? ""))
             \(campaigns.isEmpty ? HTML.empty : Form.select(name: "campaign", label: t("search.campaign"), options: campaignOptions, selected: results.campaignID.map(String.init) ?? ""))
