@@ -144,7 +144,9 @@ final class SearchTests: XCTestCase {
 
     func testEveryPageHasTheBoxAndResultsAreNotIndexed() throws {
         let home = try site.get("/")
-        XCTAssertTrue(home.text.contains("<form class=\"header-search\" method=\"get\" action=\"/search\" role=\"search\" aria-label=\"Search this site\">"))
+        XCTAssertTrue(
+            home.text.contains(
+                "<form class=\"header-search\" method=\"get\" action=\"/search\" role=\"search\" aria-label=\"Search this site\">"))
         XCTAssertTrue(try site.get("/fr/").text.contains("action=\"/fr/search\""))
         XCTAssertEqual(try site.get("/search?q=refugees").header("X-Robots-Tag"), "noindex")
     }
