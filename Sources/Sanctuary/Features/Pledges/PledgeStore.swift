@@ -198,13 +198,6 @@ enum PledgeStore {
         try db.scalar("SELECT count(*) FROM pledgers WHERE state = 'confirmed' AND kind <> 'person'", as: Int.self) ?? 0
     }
 
-    /// Every pledger who confirmed, for the staff's CSV.
-    static func confirmed(_ db: Connection, pledgeID: Int64) throws -> [Pledger] {
-        try db.query(
-            "SELECT \(Pledger.columns) FROM pledgers WHERE pledge_id = ? AND confirmed_at IS NOT NULL ORDER BY confirmed_at, id", pledgeID,
-            row: Pledger.init)
-    }
-
     /// How many rows a pledge's pledgers are (the admin's "cannot delete, archive it").
     static func pledgerRows(_ db: Connection, pledgeID: Int64) throws -> Int {
         try db.scalar("SELECT count(*) FROM pledgers WHERE pledge_id = ?", pledgeID, as: Int.self) ?? 0

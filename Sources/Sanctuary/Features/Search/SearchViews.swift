@@ -68,7 +68,7 @@ enum SearchViews {
             """
     }
 
-    /// A count, "1,000+" past where counting stops (`SearchStore.candidates`).
+    /// A count, "1,000+" past where counting stops (`SearchStore.counted`).
     static func number(_ count: Int, _ t: Localizer) -> String {
         count > SearchStore.counted ? t("search.more_than", ["count": t.formatNumber(SearchStore.counted)]) : t.formatNumber(count)
     }
