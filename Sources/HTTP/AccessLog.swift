@@ -15,6 +15,11 @@ public final class AccessLog: Sendable {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private let lock = Mutex(())
+    /// Since when writes fail (seconds since 1970, 0: they do not) and the last `errno`: a full
+    /// disk drops lines rather than stopping requests, and says so (`failure`).
+    private let failingSince = Atomic<Int64>(0)
+    private let failingErrno = Atomic<Int32>(0)
+    private let droppedBytes = Atomic<Int>(0)
     /// Whole client addresses; by default only their network (IPv4 /24, IPv6 /48), which is
     /// enough to see abuse and too little to name a household.
     public let fullAddresses: Bool
@@ -78,11 +83,25 @@ public final class AccessLog: Sendable {
             while offset < raw.count {
                 let n = Foundation.write(fd, base + offset, raw.count - offset)
                 if n <= 0 {
-                    if errno == EINTR { continue }
+                    if n < 0 && errno == EINTR { continue }
+                    let code = n < 0 ? errno : ENOSPC
+                    _ = failingSince.compareExchange(expected: 0, desired: Int64(time(nil)), ordering: .relaxed)
+                    failingErrno.store(code, ordering: .relaxed)
+                    droppedBytes.add(raw.count - offset, ordering: .relaxed)
                     return
                 }
                 offset += n
             }
+            failingSince.store(0, ordering: .relaxed)
         }
+    }
+
+    /// While the log cannot be written (a full disk, a file removed from under a read-only
+    /// mount): since when, why, and how many bytes of lines were dropped since the server began.
+    public var failure: (since: Date, reason: String, droppedBytes: Int)? {
+        let since = failingSince.load(ordering: .relaxed)
+        guard since > 0 else { return nil }
+        let reason = String(cString: strerror(failingErrno.load(ordering: .relaxed)))
+        return (Date(timeIntervalSince1970: TimeInterval(since)), reason, droppedBytes.load(ordering: .relaxed))
     }
 }

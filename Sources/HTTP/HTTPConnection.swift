@@ -198,7 +198,7 @@ final class HTTPConnection: @unchecked Sendable {
                 let path = limits.spoolDirectory + "/upload-\(UInt64.random(in: 0...UInt64.max))"
                 let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard fd >= 0 else {
-                    reject(.internalServerError, "cannot store the upload")
+                    refuseUpload(request, errno: errno, bodyLeft: length > 0)
                     continue
                 }
                 spool = (request, fd, path, length)
@@ -220,6 +220,7 @@ final class HTTPConnection: @unchecked Sendable {
         guard let current = spool else { return true }
         let take = min(current.remaining, input.count - inputStart)
         if take > 0 {
+            var failure: Int32 = 0
             let written = input.withUnsafeBytes { raw -> Bool in
                 var offset = inputStart
                 let end = inputStart + take
@@ -227,6 +228,7 @@ final class HTTPConnection: @unchecked Sendable {
                     let n = Glibc.write(current.fd, raw.baseAddress.map { $0 + offset }, end - offset)
                     if n <= 0 {
                         if errno == EINTR { continue }
+                        failure = n < 0 ? errno : ENOSPC  // a write of nothing: no room for a byte
                         return false
                     }
                     offset += n
@@ -236,8 +238,9 @@ final class HTTPConnection: @unchecked Sendable {
             inputStart += take
             spool?.remaining -= take
             guard written else {
+                let bodyLeft = (spool?.remaining ?? 0) > 0
                 abandonSpool()
-                reject(.internalServerError, "cannot store the upload")
+                refuseUpload(current.request, errno: failure, bodyLeft: bodyLeft)
                 return true
             }
         }
@@ -346,8 +349,24 @@ final class HTTPConnection: @unchecked Sendable {
         let body = Array("\(status.code) \(status.reason): \(reason)\n".utf8)
         var response = Response(status: status, contentType: "text/plain; charset=utf-8", body: body)
         if let retryAfter { response.headers["Retry-After"] = String(retryAfter) }
+        reject(response, for: request)
+    }
+
+    /// An upload that could not be written: a full disk gets the application's answer (`503`
+    /// with `Retry-After`, said in the visitor's language), anything else a plain `500`.
+    private func refuseUpload(_ request: Request, errno code: Int32, bodyLeft: Bool) {
+        guard code == ENOSPC || code == EDQUOT else {
+            reject(.internalServerError, "cannot store the upload")
+            return
+        }
+        let error = POSIXError(POSIXErrorCode(rawValue: code) ?? .ENOSPC)
+        reject(loop.core.responder.storageFull(request, error), for: request, bodyLeft: bodyLeft)
+    }
+
+    /// Answers and closes: what the client still sends is read and dropped (`lingering`).
+    private func reject(_ response: Response, for request: Request, bodyLeft: Bool = false) {
         write(response, for: request, keepAlive: false, started: monotonicNanoseconds())
-        lingering = inputStart < input.count || parser.isMidRequest
+        lingering = bodyLeft || inputStart < input.count || parser.isMidRequest
         // What it sent is dropped, memory and share of the budget alike, now rather than when
         // the lingering close ends (thousands of refused bodies once held 500 MiB for 2 s).
         input = []

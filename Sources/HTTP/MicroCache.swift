@@ -61,6 +61,12 @@ public final class MicroCache: Middleware, Sendable {
         self.key = key
     }
 
+    /// Pages held now, and whether writes come so fast that a page lives its whole time
+    /// (`busyWrites` committed in the last three seconds).
+    public var state: (entries: Int, busy: Bool) {
+        (entries.withLock { $0.count }, recentWrites() > busyWrites)
+    }
+
     public func handle(_ request: Request, next: (Request) -> Outcome) -> Outcome {
         guard request.method == "GET" || request.method == "HEAD", let key = key(request) else { return next(request) }
         let now = monotonicNanoseconds()

@@ -125,7 +125,11 @@ public struct Multipart {
             if filename != nil {
                 let target = directory + "/part-\(UInt64.random(in: 0...UInt64.max))"
                 let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                guard descriptor >= 0 else { throw Failure.malformed("cannot store the file") }
+                guard descriptor >= 0 else {
+                    // A full disk is the server's trouble, said as such (a 503), not the sender's.
+                    if errno == ENOSPC || errno == EDQUOT { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ENOSPC) }
+                    throw Failure.malformed("cannot store the file")
+                }
                 written.append(target)
                 out = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
                 outPath = target

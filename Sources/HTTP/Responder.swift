@@ -31,10 +31,19 @@ public protocol Responder: Sendable {
     /// How to receive the body of a request whose head just arrived: in memory (up to
     /// `maxBodyBytes`), or written to a temporary file as it arrives (uploads).
     func bodyPolicy(for head: inout Request) -> BodyPolicy
+    /// The answer to an upload whose body could not be written to its spool file because the
+    /// disk is full (`ENOSPC`, `EDQUOT`); the connection then closes.
+    func storageFull(_ request: Request, _ error: any Error) -> Response
 }
 
 extension Responder {
     public func bodyPolicy(for head: inout Request) -> BodyPolicy { .buffer }
+    public func storageFull(_ request: Request, _ error: any Error) -> Response {
+        var response = Response.text(
+            "503 Service Unavailable: the server's storage is full; try again later\n", status: .serviceUnavailable)
+        response.headers["Retry-After"] = "60"
+        return response
+    }
 }
 
 public enum BodyPolicy: Sendable, Equatable {

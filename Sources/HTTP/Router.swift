@@ -213,6 +213,13 @@ public final class Router: Responder, @unchecked Sendable {
         run(request, at: 0, terminal: route)
     }
 
+    /// The application's answer to the error (`errorResponse`), through the middleware like
+    /// any page (its language, its security headers).
+    public func storageFull(_ request: Request, _ error: any Error) -> Response {
+        if case .now(let response) = run(request, at: 0, terminal: { [self] in .now(answer(error, to: $0)) }) { return response }
+        return answer(error, to: request)
+    }
+
     /// The middleware from `index` on, around `terminal` (the route, or an upload's precheck).
     private func run(_ request: Request, at index: Int, terminal: (Request) -> Outcome) -> Outcome {
         if index < middleware.count {

@@ -49,6 +49,71 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(try run(["-o", "remount,size=\((used >> 20) + spare)m", folder.path]), 0)
     }
 
+    /// Takes every byte the filesystem has left, in a file removed to give them back.
+    func fill(_ folder: URL) throws -> URL {
+        let filler = folder.appendingPathComponent("filler")
+        let fd = open(filler.path, O_WRONLY | O_CREAT, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        var stats = statvfs()
+        XCTAssertEqual(statvfs(folder.path, &stats), 0)
+        XCTAssertEqual(posix_fallocate(fd, 0, off_t(stats.f_bavail) * off_t(stats.f_frsize)), 0)
+        return filler
+    }
+
+    func testAnUploadAndTheAccessLogOnAFullDiskAreSaidAndBothRecover() throws {
+        try TestEngine.require(.sqlite, because: "the disk filled here holds the SQLite file, its uploads and its log")
+        let folder = try smallDisk()
+        let site = try TestApp(sampleContent: true) {
+            $0.database = folder.appendingPathComponent("site.sqlite").path
+            $0.accessLog = .file(folder.appendingPathComponent("access.log").path)
+            $0.storageProbeSeconds = 0.1
+        }
+        defer { site.stop() }
+        func detail() throws -> [String: Any] {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try site.get("/healthz?detail").body)) as? [String: Any])
+        }
+        let cache = try XCTUnwrap(try detail()["page_cache"] as? [String: Any])
+        XCTAssertNotNil(cache["entries"] as? Int, "the page cache says what it holds")
+        XCTAssertEqual(cache["busy"] as? Bool, false)
+        let token = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/fr/stories/new").text))
+        let filler = try fill(folder)
+
+        // The log's lines cannot be written: requests go on, and the detail says so.
+        XCTAssertEqual(try site.get("/").status, 200)
+        try waitUntil(timeout: 10) { ((try detail()["warnings"] as? [String]) ?? []).contains("access_log_failing") }
+        let log = try XCTUnwrap(try detail()["access_log"] as? [String: Any])
+        XCTAssertEqual(log["failure"] as? String, "No space left on device")
+        XCTAssertGreaterThan(log["dropped_bytes"] as? Int ?? 0, 0)
+        XCTAssertTrue(try site.get("/metrics").text.contains("sanctuary_health_warning{kind=\"access_log_failing\"} 1"))
+
+        // An upload whose body cannot be spooled: the site's own page, in the visitor's language.
+        let boundary = "----fullBoundary"
+        let body = FormHelper.multipart(
+            [("_csrf", token), ("headline", "Un repas"), ("story", "Nous avons partagé un repas.")],
+            file: ("repas.jpg", [UInt8](repeating: 0xAB, count: 3 << 20)), boundary: boundary, fileType: "image/jpeg", fileField: "photo")
+        let client = try site.client()
+        client.send(
+            "POST /fr/stories?_csrf=\(token) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n"
+        )
+        client.send(body)
+        let refused = try client.readResponse()
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertEqual(refused.header("Retry-After"), "60")
+        XCTAssertTrue(refused.text.contains("lang=\"fr\""), "in the visitor's language")
+        XCTAssertNotNil(refused.header("Content-Security-Policy"), "a page like any other")
+        XCTAssertEqual(try site.get("/healthz").status, 503, "a full disk seen by an upload fails the health check too")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: site.app.config.spoolDirectory).filter { $0.hasPrefix("upload-") }, [],
+            "no spooled file is left behind")
+
+        // Space returns: writes, the health check and the log go on without a restart.
+        try FileManager.default.removeItem(at: filler)
+        try waitUntil(timeout: 20) { try site.get("/healthz").status == 200 }
+        try waitUntil(timeout: 10) { try detail()["access_log"].flatMap { $0 as? [String: Any] }?["failure"] == nil }
+        XCTAssertFalse(((try detail()["warnings"] as? [String]) ?? []).contains("access_log_failing"))
+    }
+
     func testEverySignatureAcknowledgedBeforeTheDiskFilledSurvivesAKill9() throws {
         try TestEngine.require(.sqlite, because: "the disk filled here is the SQLite file's")
         let folder = try smallDisk()

@@ -63,6 +63,11 @@ final class HealthTests: XCTestCase {
         XCTAssertTrue((mail["relay_last_reply"] as? String)?.contains("530 5.7.0") == true)
         XCTAssertNotNil(mail["oldest_unsent_seconds"] as? Int, "the confirmation waits")
         XCTAssertNotNil((report["disk"] as? [String: Any])?["free_bytes"] as? Int)
+        let backup = try XCTUnwrap(report["backup"] as? [String: Any])
+        XCTAssertEqual(backup["last_result"] as? String, "failed", "the backup tried and failed")
+        XCTAssertNotNil(backup["last_attempt_at"] as? String)
+        XCTAssertFalse((backup["last_error"] as? String ?? "").isEmpty, "with why")
+        XCTAssertTrue((report["warnings"] as? [String])?.contains("backup_failed") == true)
         XCTAssertEqual(
             (report["build"] as? [String: String])?["schema"], KnownMigrations.checksums.keys.filter { !$0.hasPrefix("postgres/") }.max())
 
@@ -73,12 +78,14 @@ final class HealthTests: XCTestCase {
         let metrics = try site.get("/metrics").text
         XCTAssertTrue(metrics.contains("sanctuary_health_warning{kind=\"backup_missing\"} 1"), metrics)
         XCTAssertTrue(metrics.contains("sanctuary_health_warning{kind=\"relay_failing\"} 1"))
+        XCTAssertTrue(metrics.contains("sanctuary_health_warning{kind=\"backup_failed\"} 1"))
         XCTAssertTrue(metrics.contains("sanctuary_database_writable 1"))
         XCTAssertTrue(metrics.contains("sanctuary_disk_available_bytes"))
 
         let dashboard = try site.get("/admin", headers: try site.signIn("admin@example.org")).text
         XCTAssertTrue(dashboard.contains("No backup has been written since the server started"), dashboard)
         XCTAssertTrue(dashboard.contains("530 5.7.0 Authentication required"), "the relay's own words")
+        XCTAssertTrue(dashboard.contains("The last backup, at "), dashboard)
         // Admins hear of the missing backups by mail, once a day at most.
         try waitUntil(timeout: 10) {
             try self.site.app.database.read { try $0.scalar("SELECT count(*) FROM outbox WHERE kind = 'health.warning'", as: Int.self) }

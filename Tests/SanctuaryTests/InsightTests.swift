@@ -212,6 +212,35 @@ final class InsightTests: XCTestCase {
             ).status, 404, "once only")
     }
 
+    /// A new petition has no usual mix to compare with: a large provider's third of the
+    /// signatures is not marked, one connection or one postal code holding many is.
+    func testWithNothingEarlierOnlyAConnectionOrAPostalCodeStandsOut() throws {
+        let id = try petitionID
+        let now = Date()
+        try site.app.database.writeAndWait { db in
+            for i in 0..<60 {
+                _ = try PetitionStore.sign(
+                    db, petitionID: id,
+                    SignatureInput(
+                        firstName: "New", lastName: "Signer", email: "new\(i)@\(["gmail.com", "yahoo.ca", "outlook.com"][i % 3])",
+                        postalCode: i < 20 ? "K1A 0B1" : Self.postalCode(i), comment: "", consentUpdates: false,
+                        clientHash: i < 30 ? "one-connection" : "client-\(i)"),
+                    language: "en", confirm: false, now: Timestamp.format(now.addingTimeInterval(-Double(i) * 60)))
+            }
+        }
+        let report = try site.app.database.read {
+            try TriageStore.report($0, petitionID: id, since: now.addingTimeInterval(-6 * 3600), until: now.addingTimeInterval(1))
+        }
+        XCTAssertFalse(report.hasUsual)
+        XCTAssertEqual(report.rows[.domain]?.filter(\.unusual).map(\.value), [], "no provider is judged without a usual")
+        XCTAssertEqual(report.rows[.source]?.filter(\.unusual).map(\.value), [])
+        XCTAssertEqual(report.rows[.client]?.filter(\.unusual).map(\.value), ["one-connection"])
+        XCTAssertEqual(report.rows[.postal]?.filter(\.unusual).map(\.value), ["K1A 0B1"])
+        let staff = try site.signIn("o@example.org")
+        let page = try site.get("/admin/petitions/\(id)/triage?hours=6", headers: staff).text
+        XCTAssertTrue(page.contains("holds too few signatures to say what is usual"), page)
+    }
+
     func testTheChartsReadCountersAndTriageReadsAlongTheTimeIndex() throws {
         guard !site.app.config.isPostgres else { throw XCTSkip("the query plans read here are SQLite's") }
         let plans = try site.app.database.read { db -> [String: String] in

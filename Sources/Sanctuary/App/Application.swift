@@ -100,6 +100,13 @@ public final class Application: Sendable {
     private let scheduler = Mutex<Scheduler?>(nil)
     /// The rotating backups of a running server (when `backup.every_hours` is above 0).
     private let backups = Mutex<BackupSchedule?>(nil)
+    /// The access log the server writes (for `/healthz?detail`).
+    private let accessLogInUse = Mutex<AccessLog?>(nil)
+    /// The public pages' cache (nil when `page_cache_seconds` is 0), for `/healthz?detail`.
+    private let pageCacheInUse = Mutex<MicroCache?>(nil)
+    var pageCacheState: (entries: Int, busy: Bool)? { pageCacheInUse.withLock { $0?.state } }
+    var accessLogFailure: (since: Date, reason: String, droppedBytes: Int)? { accessLogInUse.withLock { $0?.failure } }
+    var lastBackup: BackupSchedule.Attempt? { backups.withLock { $0?.lastAttempt } }
 
     /// Opens (and creates) the database, applies migrations, loads sample content on an
     /// empty database when configured, and registers every feature's routes.
@@ -211,14 +218,15 @@ public final class Application: Sendable {
         if config.pageCacheSeconds > 0 {
             let database = database
             let staffChanges = staffChanges
-            router.use(
-                MicroCache(
-                    ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation },
-                    recentWrites: { database.recentWrites }, mustShow: { staffChanges.count }
-                ) { request in
-                    // Public pages are the same for everyone who asks in the same language and encoding.
-                    "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
-                })
+            let cache = MicroCache(
+                ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation },
+                recentWrites: { database.recentWrites }, mustShow: { staffChanges.count }
+            ) { request in
+                // Public pages are the same for everyone who asks in the same language and encoding.
+                "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
+            }
+            pageCacheInUse.withLock { $0 = cache }
+            router.use(cache)
         }
         router.use(SecurityHeadersMiddleware())
         router.use(CompressionMiddleware())
@@ -273,9 +281,10 @@ public final class Application: Sendable {
         }
         var limits = config.limits
         limits.spoolDirectory = config.spoolDirectory
+        let accessLog = AccessLog(config.accessLog, fullAddresses: config.accessLogFullAddresses)
+        accessLogInUse.withLock { $0 = accessLog }
         let made = try HTTPServer(
-            host: config.host, port: config.port, responder: router, limits: limits,
-            accessLog: AccessLog(config.accessLog, fullAddresses: config.accessLogFullAddresses),
+            host: config.host, port: config.port, responder: router, limits: limits, accessLog: accessLog,
             metrics: ServerMetrics(factory: metricsFactory))
         server.withLock { $0 = made }
         return made

@@ -82,6 +82,8 @@ enum Charts {
     }
 
     /// Per day, rows stored beside rows confirmed (two bars), with the day's rate in the table.
+    /// `rows`: one per day of the period, oldest first (days with nothing included, so the bars
+    /// keep their place in time).
     static func pairs(_ rows: [FunnelRow], title: String, t: Localizer) -> HTML {
         guard rows.contains(where: { $0[.stored] > 0 || $0[.confirmed] > 0 }) else { return .empty }
         let plotWidth = width - left - 8
@@ -104,7 +106,9 @@ enum Charts {
             ["stored": t.formatNumber(stored), "confirmed": t.formatNumber(confirmed), "rate": rate(confirmed, stored)])
         let svg = """
             <svg viewBox="0 0 \(f(width)) \(f(height))" role="img" aria-labelledby="\(id(title))-t \(id(title))-d" xmlns="http://www.w3.org/2000/svg">\
-            <title id="\(id(title))-t">\(HTML.escape(title))</title><desc id="\(id(title))-d">\(HTML.escape(description))</desc>\(body)</svg>
+            <title id="\(id(title))-t">\(HTML.escape(title))</title><desc id="\(id(title))-d">\(HTML.escape(description))</desc>\(body)\
+            <text font-size="12" fill="#3d454e" x="\(f(left))" y="\(f(height - 8))">\(HTML.escape(rows.first.map { DateText.day($0.key, t: t) } ?? ""))</text>\
+            <text font-size="12" fill="#3d454e" x="\(f(width - 8))" y="\(f(height - 8))" text-anchor="end">\(HTML.escape(rows.last.map { DateText.day($0.key, t: t) } ?? ""))</text></svg>
             """
         return """
             <figure class="chart">\(HTML(trusted: svg))<figcaption>\(title) · <span class="key key-stored">\(t("insight.stage.stored"))</span> <span class="key">\(t("insight.stage.confirmed"))</span></figcaption></figure>

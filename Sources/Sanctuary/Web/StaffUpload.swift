@@ -19,6 +19,8 @@ struct StaffUpload {
         let parts: [Multipart.Part]
         do {
             parts = try Multipart.parse(file: file, boundary: boundary, directory: app.config.spoolDirectory)
+        } catch let error where StorageHealth.isFull(error) {
+            throw error  // the storage-full page (503), not the sender's mistake
         } catch {
             return .text("Malformed multipart body\n", status: .badRequest)
         }

@@ -47,11 +47,13 @@ struct HealthFeature: Feature {
 
     /// The warnings mail can help with (a full disk cannot take the mail; a failing relay
     /// would not send it), to every admin, at most once a day per kind.
-    static let mailed = ["disk_low", "backup_stale", "backup_missing", "mail_stuck"]
+    static let mailed = ["disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "access_log_failing"]
 
     func mailWarnings(now: Date = Date()) throws {
         let report = try HealthReport.make(app, now: now)
-        let due = report.warnings.filter { Self.mailed.contains($0) }
+        // A failed backup's mail says why; that no recent backup exists is then the same news.
+        let failed = report.warnings.contains("backup_failed")
+        let due = report.warnings.filter { Self.mailed.contains($0) && !(failed && $0.hasPrefix("backup_") && $0 != "backup_failed") }
         guard !due.isEmpty, app.storageHealth.isWritable else { return }
         let t = app.localizer("en")
         let words = Self.words(report, t: t)
@@ -119,6 +121,9 @@ struct HealthFeature: Feature {
             "free": megabytes(report.disk.freeBytes), "threshold": megabytes(report.disk.warnBelowBytes),
             "backup_hours": hours(report.backup.newestAgeSeconds), "every": t.formatNumber(Int(report.backup.everyHours)),
             "mail_minutes": t.formatNumber((report.mail.oldestUnsentSeconds ?? 0) / 60), "reply": report.mail.relayLastReply ?? "",
+            "backup_at": report.backup.lastAttemptAt.map { DateText.dateTime($0, t: t, timeZone: t.timeZone) } ?? "",
+            "backup_error": String((report.backup.lastError ?? "").prefix(300)),
+            "log_failure": report.accessLog.failure ?? "",
         ]
     }
 
@@ -129,7 +134,9 @@ struct HealthFeature: Feature {
         gauges.set(
             "database_writable", help: "1 while the database takes writes; 0 while a full disk refuses them.",
             report.database.writable ? 1 : 0)
-        for kind in ["disk_full", "disk_low", "backup_stale", "backup_missing", "mail_stuck", "relay_failing"] {
+        for kind in [
+            "disk_full", "disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "relay_failing", "access_log_failing",
+        ] {
             gauges.set(
                 "health_warning", help: "1 while the warning holds (see /healthz?detail and the dashboard).", labels: [("kind", kind)],
                 report.warnings.contains(kind) ? 1 : 0)

@@ -26,6 +26,23 @@ struct HealthReport: Encodable {
     struct BackupState: Encodable {
         let everyHours: Double
         let newestAgeSeconds: Int?
+        /// The last backup tried since the server started: when, "ok" or "failed", and why.
+        let lastAttemptAt: String?
+        let lastResult: String?
+        let lastError: String?
+    }
+    struct AccessLogState: Encodable {
+        /// Since when lines cannot be written (nil: they are), why, and the bytes dropped.
+        let failingSince: String?
+        let failure: String?
+        let droppedBytes: Int
+    }
+    struct PageCacheState: Encodable {
+        let seconds: Double
+        /// Pages held now (nil: the cache is off).
+        let entries: Int?
+        /// Writes come so fast that each page lives its whole time.
+        let busy: Bool
     }
 
     let status: String
@@ -33,15 +50,11 @@ struct HealthReport: Encodable {
     let disk: DiskState
     let mail: MailState
     let backup: BackupState
-    let pageCacheSeconds: Double
+    let accessLog: AccessLogState
+    let pageCache: PageCacheState
     let warnings: [String]
     /// The build: the newest migration it carries, and when the running binary was written.
     let build: [String: String]
-
-    enum CodingKeys: String, CodingKey {
-        case status, database, disk, mail, backup, warnings, build
-        case pageCacheSeconds = "page_cache_seconds"
-    }
 
     static let buildInfo: [String: String] = {
         let schema = KnownMigrations.checksums.keys.filter { !$0.hasPrefix("postgres/") }.max() ?? ""
@@ -73,6 +86,10 @@ struct HealthReport: Encodable {
                 warnings.append("backup_missing")
             }
         }
+        let lastBackup = app.lastBackup
+        if let lastBackup, lastBackup.error != nil { warnings.append("backup_failed") }
+        let accessLog = app.accessLogFailure
+        if accessLog != nil { warnings.append("access_log_failing") }
         if let oldestSeconds, oldestSeconds > config.mailStuckSeconds { warnings.append("mail_stuck") }
         if relay?.isFailing == true { warnings.append("relay_failing") }
         return HealthReport(
@@ -84,8 +101,15 @@ struct HealthReport: Encodable {
             mail: MailState(
                 oldestUnsentSeconds: oldestSeconds, relayFailingSince: relay?.failingSince, relayLastReply: relay?.lastReply,
                 stuckAfterSeconds: config.mailStuckSeconds),
-            backup: BackupState(everyHours: config.backupEveryHours, newestAgeSeconds: backupAge),
-            pageCacheSeconds: config.pageCacheSeconds, warnings: warnings, build: buildInfo)
+            backup: BackupState(
+                everyHours: config.backupEveryHours, newestAgeSeconds: backupAge, lastAttemptAt: lastBackup.map { Timestamp.format($0.at) },
+                lastResult: lastBackup.map { $0.error == nil ? "ok" : "failed" }, lastError: lastBackup?.error),
+            accessLog: AccessLogState(
+                failingSince: accessLog.map { Timestamp.format($0.since) }, failure: accessLog?.reason,
+                droppedBytes: accessLog?.droppedBytes ?? 0),
+            pageCache: PageCacheState(
+                seconds: config.pageCacheSeconds, entries: app.pageCacheState?.entries, busy: app.pageCacheState?.busy ?? false),
+            warnings: warnings, build: buildInfo)
     }
 
     var json: String {

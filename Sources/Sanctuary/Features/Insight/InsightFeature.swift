@@ -46,7 +46,8 @@ struct InsightFeature: Feature {
             else { return nil }
             var insight = Insight(
                 item: item, title: title, days: days,
-                byDay: try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .day),
+                byDay: Self.everyDay(
+                    try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .day), days: days, today: now),
                 bySource: try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .source),
                 byHour: try InsightStore.funnel(
                     db, item, since: String(Timestamp.format(now.addingTimeInterval(-23 * 3600)).prefix(13)), by: .hour),
@@ -68,6 +69,18 @@ struct InsightFeature: Feature {
         }
         response.cache(.noStore)
         return response
+    }
+}
+
+extension InsightFeature {
+    /// One row per day of the period, oldest first: the days nothing happened too, so a chart
+    /// puts each day in its place.
+    static func everyDay(_ rows: [FunnelRow], days: Int, today: Date) -> [FunnelRow] {
+        let byDay = Dictionary(rows.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        return (0..<days).reversed().map { back in
+            let day = String(Timestamp.format(today.addingTimeInterval(-Double(back) * 86_400)).prefix(10))
+            return byDay[day] ?? FunnelRow(key: day)
+        }
     }
 }
 

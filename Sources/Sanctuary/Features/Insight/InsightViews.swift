@@ -33,13 +33,12 @@ enum InsightViews {
             sections.append(
                 """
                 <h2>\(t("insight.sources"))</h2>
-                \(Charts.bars(insight.sources.prefix(10).map { ($0.source.isEmpty ? t("admin.sources.none") : $0.source, $0.count) }, title: t("insight.chart.sources"), t: t))
+                \(insight.sources.isEmpty ? Layout.emptyState(t("insight.no_confirmed")) : Charts.bars(insight.sources.prefix(10).map { ($0.source.isEmpty ? t("admin.sources.none") : $0.source, $0.count) }, title: t("insight.chart.sources"), t: t))
                 \(insight.bySource.isEmpty ? HTML.empty : funnelTable(insight.bySource, first: t("admin.sources.source"), t: t))
                 <h2>\(t("insight.referrers"))</h2>
                 \(insight.referrers.isEmpty ? Layout.emptyState(t("insight.no_referrers")) : Charts.bars(insight.referrers.map { ($0.host, $0.count) }, title: t("insight.referrers"), t: t))
                 <h2>\(t("places.title"))</h2>
-                \(PlacesViews.provinceTable(insight.provinces, total: petition.signatureCount, t: t))
-                \(PlacesViews.ridingTable(insight.ridings, t: t))
+                \(insight.provinces.contains { !$0.0.isEmpty && $0.1 > 0 } ? PlacesViews.provinceTable(insight.provinces, total: petition.signatureCount, t: t) + PlacesViews.ridingTable(insight.ridings, t: t) : Layout.emptyState(t("places.none")))
                 <p><a href="\(t.path("/petitions/\(petition.slug)/ridings.csv"))">\(t("places.ridings_csv"))</a> · <a href="\(t.path("/petitions/\(petition.slug)/ridings"))">\(t("places.all_ridings"))</a> · <a href="\(t.path("/admin/petitions/\(petition.id)/triage"))">\(t("triage.title_short"))</a></p>
                 """)
         } else {
@@ -62,7 +61,9 @@ enum InsightViews {
 
     /// Views, starts, stored and confirmed per row, with the share of views that ended confirmed.
     static func funnelTable(_ rows: [FunnelRow], first: String, t: Localizer, sorted: Bool = true) -> HTML {
-        let body: [HTML] = (sorted ? rows.sorted { $0[.confirmed] > $1[.confirmed] } : rows).map { row in
+        // Largest first: confirmed, then stored, then seen.
+        let ordered = sorted ? rows.sorted { ($0[.confirmed], $0[.stored], $0[.view]) > ($1[.confirmed], $1[.stored], $1[.view]) } : rows
+        let body: [HTML] = ordered.map { row in
             let cells: [HTML] = FunnelStage.allCases.map { "<td class=\"number\">\(t.formatNumber(row[$0]))</td>" }
             return
                 "<tr><th scope=\"row\">\(row.key.isEmpty ? t("admin.sources.none") : row.key)</th>\(cells)<td class=\"number\">\(Charts.rate(row[.confirmed], row[.view]))</td></tr>"

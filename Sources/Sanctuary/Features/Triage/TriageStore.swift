@@ -12,6 +12,11 @@ public enum TriageDimension: String, Sendable, CaseIterable {
     /// The source the signer's link named.
     case source
 
+    /// Whether one value holding a share of the window is unusual in itself, with nothing
+    /// earlier to compare: one connection or one postal code is a few people at most, while a
+    /// large provider or a shared link can fairly bring a third of a new petition.
+    var thinByNature: Bool { self == .client || self == .postal }
+
     func expression(_ dialect: Dialect) -> String {
         switch self {
         case .client: "client_hash"
@@ -41,6 +46,8 @@ public struct TriageReport: Sendable {
     public let total: Int
     /// True when the window held more signatures than are read (the newest are).
     public let capped: Bool
+    /// Whether the same length of time before held enough signatures to say what is usual.
+    public let hasUsual: Bool
     public let rows: [TriageDimension: [TriageRow]]
 }
 
@@ -110,7 +117,8 @@ public enum TriageStore {
     /// Signatures of the window grouped by each dimension, with their usual share (the same
     /// length of time just before, estimated from its newest `usualCap` signatures) and what is
     /// unusual: at least `minimum` signatures and a share three times its usual, or 5% of the
-    /// window where it was never seen before.
+    /// window where it was never seen before. With fewer than `minimum` signatures before (a new
+    /// petition), there is no usual: only a connection or a postal code past 5% stands out.
     public static func report(_ db: Connection, petitionID: Int64, since: Date, until: Date, top: Int = 10, minimum: Int = 10) throws
         -> TriageReport
     {
@@ -138,8 +146,9 @@ public enum TriageStore {
                 let share = now.total > 0 ? Double(count) / Double(now.total) : 0
                 let seen = usual.values[d].slot(of: values.hashes[slot]).map { usual.values[d].totals[$0] } ?? 0
                 let usualShare = usual.total > 0 ? Double(seen) / Double(usual.total) : nil
+                let judged = usual.total >= minimum || dimension.thinByNature
                 let unusual =
-                    count >= minimum && values.length(slot) > 0
+                    count >= minimum && values.length(slot) > 0 && judged
                     && ((usualShare ?? 0) > 0 ? share > 3 * (usualShare ?? 0) : share >= 0.05)
                 candidates.append(Candidate(slot: slot, count: count, share: share, usualShare: usualShare, unusual: unusual))
             }
@@ -160,7 +169,8 @@ public enum TriageStore {
                     unusual: $0.unusual)
             }
         }
-        return TriageReport(since: from, until: to, hours: hours, total: now.total, capped: now.capped, rows: rows)
+        return TriageReport(
+            since: from, until: to, hours: hours, total: now.total, capped: now.capped, hasUsual: usual.total >= minimum, rows: rows)
     }
 
     /// How many signatures of the time before a window are read for the usual shares (an

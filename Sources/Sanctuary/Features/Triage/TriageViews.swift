@@ -20,7 +20,7 @@ enum TriageViews {
             \(pauseForm(petition, paused: paused, canonical: canonical, csrf: token, t: t))
             <h2>\(t("triage.who"))</h2>
             <nav aria-label="\(t("triage.window"))"><ul class="filters">\(windows)</ul></nav>
-            <p>\(t.plural("triage.window_total", report.total, ["hours": String(hours)]))\(report.capped ? " " + t("triage.capped", ["n": t.formatNumber(TriageStore.windowCap)]) : "")</p>
+            <p>\(t.plural("triage.window_total", report.total, ["hours": String(hours)]))\(report.capped ? " " + t("triage.capped", ["n": t.formatNumber(TriageStore.windowCap)]) : "")\(report.hasUsual || report.total == 0 ? "" : " " + t("triage.no_usual"))</p>
             \(dimensions)
             \(blockList(petition, blocks, csrf: token, t: t))
             \(invalidationList(petition, invalidations, csrf: token, t: t))

@@ -200,6 +200,15 @@ final class BackupSchedule: Sendable {
     private let failures: Prometheus.Counter
     private let thread = TimedThread(name: "sanctuary-bkup")
 
+    /// A backup tried: when, and why it failed (nil: written and checked).
+    struct Attempt: Sendable {
+        let at: Date
+        let error: String?
+    }
+    private let last = Mutex<Attempt?>(nil)
+    /// The last backup tried since the server started.
+    var lastAttempt: Attempt? { last.withLock { $0 } }
+
     init(
         databasePath: String, folder: String, everyHours: Double, keep: Int, maxAgeDays: Int, logger: Logger,
         failures: Prometheus.Counter
@@ -229,9 +238,11 @@ final class BackupSchedule: Sendable {
                         databasePath: databasePath, folder: folder, keep: keep, maxAgeDays: maxAgeDays)
                     let seconds = String(format: "%.2f", Date().timeIntervalSince(started))
                     logger.info("backup written to \(path): \(made.description), integrity ok, in \(seconds) s")
+                    last.withLock { $0 = Attempt(at: started, error: nil) }
                 } catch {
                     logger.error("backup failed: \(error)")
                     failures.increment()
+                    last.withLock { $0 = Attempt(at: started, error: String(describing: error)) }
                 }
                 // After a failure, try again after a tenth of the period (at least a minute).
                 if BackupStore.newest(in: folder).map({ $0 < started }) ?? true {
