@@ -220,11 +220,11 @@ public final class Application: Sendable {
             let staffChanges = staffChanges
             let cache = MicroCache(
                 ttl: config.pageCacheSeconds, metrics: metricsFactory, generation: { database.generation },
-                recentWrites: { database.recentWrites }, mustShow: { staffChanges.count }
-            ) { request in
-                // Public pages are the same for everyone who asks in the same language and encoding.
-                "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
-            }
+                recentWrites: { database.recentWrites }, mustShow: { staffChanges.count },
+                key: { request in
+                    // Public pages are the same for everyone who asks in the same language and encoding.
+                    "\(request.attributes[LanguageKey.self] ?? "en") \(request.acceptsGzip ? "gzip" : "identity") \(request.isSecure ? "https" : "http") \(request.target)"
+                })
             pageCacheInUse.withLock { $0 = cache }
             router.use(cache)
         }
