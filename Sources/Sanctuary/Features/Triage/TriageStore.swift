@@ -229,7 +229,10 @@ public enum TriageStore {
     static func tally(_ db: Connection, petitionID: Int64, from: String, to: String, cap: Int, hours: [String]) throws -> Tally {
         let dimensions = TriageDimension.allCases
         var tally = Tally(values: Array(repeating: Values(), count: dimensions.count))
-        let hourIndex = Dictionary(hours.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        // Hours found by their bytes' hash, as values are: no String made per row read.
+        let hourIndex = Dictionary(
+            hours.enumerated().map { hour in (Array(hour.element.utf8).withUnsafeBufferPointer(Values.hash), hour.offset) },
+            uniquingKeysWith: { a, _ in a })
         let columns = dimensions.map { $0.expression(db.dialect) }.joined(separator: ", ")
         let hourColumn = Int32(dimensions.count)
         let withHours = !hours.isEmpty
@@ -246,7 +249,7 @@ public enum TriageStore {
             }
             tally.total += 1
             if withHours {
-                let hour = row.withText(at: hourColumn) { hourIndex[String(decoding: $0, as: UTF8.self)] } ?? -1
+                let hour = row.withText(at: hourColumn) { hourIndex[Values.hash($0)] } ?? -1
                 tally.rowHours.append(Int16(hour))
             }
             for d in dimensions.indices {
