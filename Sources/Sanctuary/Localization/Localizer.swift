@@ -103,4 +103,12 @@ public struct Localizer: Sendable {
         }
         return (value < 0 ? "-" : "") + out
     }
+
+    /// `1.5` in English, `1,5` in French: whole numbers as `formatNumber`, others to one decimal.
+    public func formatNumber(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        guard tenths % 10 != 0 else { return formatNumber(tenths / 10) }
+        let point = language == "fr" ? "," : "."
+        return (tenths < 0 ? "-" : "") + formatNumber(abs(tenths) / 10) + point + String(abs(tenths) % 10)
+    }
 }

@@ -119,7 +119,7 @@ struct HealthFeature: Feature {
         func hours(_ seconds: Int?) -> String { seconds.map { t.formatNumber(max(1, $0 / 3600)) } ?? "?" }
         return [
             "free": megabytes(report.disk.freeBytes), "threshold": megabytes(report.disk.warnBelowBytes),
-            "backup_hours": hours(report.backup.newestAgeSeconds), "every": t.formatNumber(Int(report.backup.everyHours)),
+            "backup_hours": hours(report.backup.newestAgeSeconds), "every": t.formatNumber(report.backup.everyHours),
             "mail_minutes": t.formatNumber((report.mail.oldestUnsentSeconds ?? 0) / 60), "reply": report.mail.relayLastReply ?? "",
             "backup_at": report.backup.lastAttemptAt.map { DateText.dateTime($0, t: t, timeZone: t.timeZone) } ?? "",
             "backup_error": String((report.backup.lastError ?? "").prefix(300)),

@@ -77,6 +77,8 @@ struct HealthReport: Encodable {
         var warnings: [String] = []
         if !health.isWritable { warnings.append("disk_full") }
         if let free, free < config.diskWarnBytes { warnings.append("disk_low") }
+        let lastBackup = app.lastBackup
+        if let lastBackup, lastBackup.error != nil { warnings.append("backup_failed") }
         if config.backupEveryHours > 0, !config.isPostgres {
             // Stale when the newest is older than twice the period, or none was made in that long.
             let limit = Int(config.backupEveryHours * 2 * 3600)
@@ -86,8 +88,6 @@ struct HealthReport: Encodable {
                 warnings.append("backup_missing")
             }
         }
-        let lastBackup = app.lastBackup
-        if let lastBackup, lastBackup.error != nil { warnings.append("backup_failed") }
         let accessLog = app.accessLogFailure
         if accessLog != nil { warnings.append("access_log_failing") }
         if let oldestSeconds, oldestSeconds > config.mailStuckSeconds { warnings.append("mail_stuck") }
