@@ -275,7 +275,9 @@ add("embed", req("GET", "/embed/petitions/waive-travel-loans?partner=%00ccr"), r
     req("POST", "/admin/petitions/1/partners/99999999999999999999/delete", body=form({"_csrf": CSRF}), staff=True),
     req("GET", "/admin/partners/1/opt-ins.csv", staff=True))
 add("places", req("GET", "/petitions/waive-travel-loans/ridings"), req("GET", "/fr/petitions/waive-travel-loans/ridings.csv"),
-    req("GET", "/petitions/waive-travel-loans/provinces.csv"), req("GET", "/petitions/%00/ridings"))
+    req("GET", "/petitions/waive-travel-loans/provinces.csv"), req("GET", "/petitions/%00/ridings"),
+    req("GET", "/letters/waive-travel-loans-mp/ridings.csv"), req("GET", "/fr/letters/%ff%00/ridings.csv"),
+    req("GET", "/admin/insight/letter/1", staff=True), req("GET", "/admin/insight/letter/99999999999999999999", staff=True))
 
 # Health (#40): the detail for monitoring, and what others get.
 add("health_detail", req("GET", "/healthz?detail"), req("GET", "/healthz?detail=1", "X-Forwarded-For: 203.0.113.9\r\n"),

@@ -105,7 +105,27 @@ final class LetterTests: XCTestCase {
         try site.app.database.writeAndWait { db in
             try StaffStore.create(db, email: "o@example.org", name: "", role: .organizer, passwordHash: hash)
         }
-        XCTAssertTrue(try site.get("/admin", headers: try site.signIn("o@example.org")).text.contains("Ottawa Centre (1)"))
+        let organizer = try site.signIn("o@example.org")
+        XCTAssertTrue(try site.get("/admin", headers: organizer).text.contains("Ottawa Centre (1)"))
+        // Letters by riding as open data, and by province and riding on the campaign's insight page.
+        let csv = try site.get("/letters/waive-travel-loans-mp/ridings.csv")
+        XCTAssertEqual(csv.header("Content-Type"), "text/csv; charset=utf-8")
+        XCTAssertEqual(csv.header("Access-Control-Allow-Origin"), "*")
+        let rows = try CSV.parse(String(decoding: csv.body.dropFirst(3), as: UTF8.self))
+        XCTAssertEqual(
+            rows.map(\.fields),
+            [
+                ["riding_code", "riding", "riding_fr", "province", "mp", "party", "letters"],
+                ["35079", "Ottawa Centre", "Ottawa-Centre", "ON", "Sample MP (Ottawa Centre)", "Sample Party", "1"],
+            ])
+        XCTAssertEqual(try site.get("/letters/no-such-campaign/ridings.csv").status, 404)
+        let id = try site.app.database.read {
+            try $0.scalar("SELECT id FROM letter_campaigns WHERE slug = 'waive-travel-loans-mp'", as: Int.self)
+        }
+        let insight = try site.get("/admin/insight/letter/\(id ?? 0)", headers: organizer).text
+        XCTAssertTrue(insight.contains("<caption>Letters by province and territory</caption>"), insight)
+        XCTAssertTrue(insight.contains("<th scope=\"row\">Ontario</th><td class=\"number\">1</td><td class=\"number\">100%</td>"))
+        XCTAssertTrue(insight.contains("/letters/waive-travel-loans-mp/ridings.csv"))
     }
 
     func testMailtoRoundTripsThroughAURLParser() throws {

@@ -41,11 +41,12 @@ struct InsightFeature: Feature {
         let item = FunnelItem(action, id)
         let insight = try app.database.read { db -> Insight? in
             guard
-                let title = try db.first(
-                    "SELECT title, title_fr FROM \(kind.table) WHERE id = ?", id, row: { try Bilingual(row: $0, column: "title") })
+                let (title, slug) = try db.first(
+                    "SELECT title, title_fr, slug FROM \(kind.table) WHERE id = ?", id,
+                    row: { (try Bilingual(row: $0, column: "title"), try $0.get("slug", as: String.self)) })
             else { return nil }
             var insight = Insight(
-                item: item, title: title, days: days,
+                item: item, title: title, slug: slug, days: days,
                 byDay: Self.everyDay(
                     try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .day), days: days, today: now),
                 bySource: try InsightStore.funnel(db, item, since: String(since.prefix(10)), by: .source),
@@ -59,7 +60,10 @@ struct InsightFeature: Feature {
                 insight.provinces = try PetitionStore.countsByProvince(db, petitionID: id)
                 insight.ridings = try InsightStore.ridings(db, petitionID: id, limit: 20)
             }
-            if action == "letter" { insight.ridings = try InsightStore.letterRidings(db, campaignID: id) }
+            if action == "letter" {
+                insight.ridings = try InsightStore.letterRidings(db, campaignID: id)
+                insight.provinces = try InsightStore.letterProvinces(db, campaignID: id)
+            }
             return insight
         }
         guard let insight else { throw HTTPError.notFound }
@@ -88,6 +92,7 @@ extension InsightFeature {
 struct Insight {
     let item: FunnelItem
     let title: Bilingual
+    let slug: String
     let days: Int
     let byDay: [FunnelRow]
     let bySource: [FunnelRow]

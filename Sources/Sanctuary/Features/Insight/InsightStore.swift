@@ -120,18 +120,29 @@ public enum InsightStore {
     }
 
     /// Letters of a letter campaign per riding, most first, with the riding's member.
-    public static func letterRidings(_ db: Connection, campaignID: Int64, limit: Int = 20) throws -> [RidingCount] {
+    /// Letters per riding, most first, with the riding's member (`limit` nil: every riding).
+    public static func letterRidings(_ db: Connection, campaignID: Int64, limit: Int? = 20) throws -> [RidingCount] {
         try db.query(
             """
             SELECT r.name_en AS riding, c.count, r.code, r.name_fr, r.province, coalesce(m.name, '') AS member, coalesce(m.party, '') AS party
             FROM letter_counts c JOIN ridings r ON r.code = c.riding_code LEFT JOIN members m ON m.riding_code = r.code
             WHERE c.campaign_id = ? AND c.count > 0 ORDER BY c.count DESC, r.name_en LIMIT ?
-            """, campaignID, limit
+            """, campaignID, limit ?? Int(Int32.max)
         ) { row in
             RidingCount(
                 riding: try row.get("riding"), nameFR: try row.get("name_fr"), code: try row.get("code"), province: try row.get("province"),
                 member: try row.get("member"), party: try row.get("party"), count: try row.get("count"))
         }
+    }
+
+    /// Letters per province (from the kept count per riding), most first.
+    public static func letterProvinces(_ db: Connection, campaignID: Int64) throws -> [(String, Int)] {
+        try db.query(
+            """
+            SELECT r.province AS province, sum(c.count) AS n FROM letter_counts c JOIN ridings r ON r.code = c.riding_code
+            WHERE c.campaign_id = ? GROUP BY r.province HAVING sum(c.count) > 0 ORDER BY n DESC, province
+            """, campaignID
+        ) { (try $0.get("province", as: String.self), try $0.get("n", as: Int.self)) }
     }
 
     /// Signatures whose postal code named no single riding (shown as "riding not known").

@@ -48,7 +48,12 @@ enum InsightViews {
                 \(insight.bySource.isEmpty ? Layout.emptyState(t("admin.sources.empty")) : funnelTable(insight.bySource, first: t("admin.sources.source"), t: t))
                 <h2>\(t("insight.referrers"))</h2>
                 \(insight.referrers.isEmpty ? Layout.emptyState(t("insight.no_referrers")) : Charts.bars(insight.referrers.map { ($0.host, $0.count) }, title: t("insight.referrers"), t: t))
-                \(insight.ridings.isEmpty ? HTML.empty : "<h2>\(t("places.title"))</h2>\(PlacesViews.ridingTable(insight.ridings, caption: t("insight.letter_ridings"), t: t))" as HTML)
+                \(insight.item.action != "letter" || insight.ridings.isEmpty ? HTML.empty : """
+                <h2>\(t("places.title"))</h2>
+                \(PlacesViews.provinceTable(insight.provinces, total: insight.provinces.reduce(0) { $0 + $1.1 }, caption: t("insight.letter_provinces"), counted: t("insight.letters"), t: t))
+                \(PlacesViews.ridingTable(insight.ridings, caption: t("insight.letter_ridings"), counted: t("insight.letters"), t: t))
+                <p><a href="\(t.path("/letters/\(insight.slug)/ridings.csv"))">\(t("places.ridings_csv"))</a> · <a href="\(t.path("/letters/\(insight.slug)/responses"))">\(t("insight.letter_responses"))</a></p>
+                """)
                 """)
         }
         return """

@@ -12,6 +12,7 @@ struct ResponsesFeature: Feature {
 
     func register() {
         app.router.get("/letters/{slug}/responses", page)
+        app.router.get("/letters/{slug}/ridings.csv", ridingsCSV)
         app.router.get("/letters/{slug}/response/{token}", sensitive: true, ask)
         app.router.post("/letters/{slug}/response/{token}", sensitive: true, writes: answer)
         app.router.get("/admin/letters/{id}/responses", admin)
@@ -72,6 +73,20 @@ struct ResponsesFeature: Feature {
         ) { ResponseViews.page(campaign, ridings: ridings, t: $0.t) }
         response.cache(.publicPage(shared: 30))
         return response
+    }
+
+    /// Letters by riding with each riding's member: counts only, as open data (the petitions'
+    /// `ridings.csv` in the same shape, `letters` for `signatures`).
+    func ridingsCSV(_ request: Request) throws -> Response {
+        let (found, ridings) = try app.database.read { db -> (LetterCampaign?, [RidingCount]) in
+            guard let campaign = try LetterStore.find(db, slug: request.parameter("slug")) else { return (nil, []) }
+            return (campaign, try InsightStore.letterRidings(db, campaignID: campaign.id, limit: nil))
+        }
+        let campaign = try found.orNotFound()
+        var body = CSV.byteOrderMark
+        CSV.appendRow(["riding_code", "riding", "riding_fr", "province", "mp", "party", "letters"], to: &body)
+        for r in ridings { CSV.appendRow([r.code, r.riding, r.nameFR, r.province, r.member, r.party, String(r.count)], to: &body) }
+        return PlacesFeature.openData(body, name: "\(campaign.slug)-ridings.csv")
     }
 
     static func action(slug: String) -> String { "response-\(slug)" }

@@ -55,7 +55,7 @@ struct PlacesFeature: Feature {
         var body = CSV.byteOrderMark
         CSV.appendRow(["riding_code", "riding", "riding_fr", "province", "mp", "party", "signatures"], to: &body)
         for r in ridings { CSV.appendRow([r.code, r.riding, r.nameFR, r.province, r.member, r.party, String(r.count)], to: &body) }
-        return csv(body, name: "\(petition.slug)-ridings.csv")
+        return Self.openData(body, name: "\(petition.slug)-ridings.csv")
     }
 
     func provincesCSV(_ request: Request) throws -> Response {
@@ -63,10 +63,11 @@ struct PlacesFeature: Feature {
         var body = CSV.byteOrderMark
         CSV.appendRow(["province", "signatures"], to: &body)
         for (province, count) in provinces { CSV.appendRow([province, String(count)], to: &body) }
-        return csv(body, name: "\(petition.slug)-provinces.csv")
+        return Self.openData(body, name: "\(petition.slug)-provinces.csv")
     }
 
-    private func csv(_ body: [UInt8], name: String) -> Response {
+    /// Counts as open data: a CSV any site may fetch, cached a minute.
+    static func openData(_ body: [UInt8], name: String) -> Response {
         var response = Response(contentType: "text/csv; charset=utf-8", body: body)
         response.headers["Content-Disposition"] = "attachment; filename=\"\(name)\""
         response.headers["Access-Control-Allow-Origin"] = "*"

@@ -97,14 +97,14 @@ enum PlacesViews {
             """
     }
 
-    static func ridingTable(_ ridings: [RidingCount], caption: String? = nil, t: Localizer) -> HTML {
+    static func ridingTable(_ ridings: [RidingCount], caption: String? = nil, counted: String? = nil, t: Localizer) -> HTML {
         guard !ridings.isEmpty else { return .empty }
         let rows: [HTML] = ridings.map { r in
             "<tr><th scope=\"row\">\(r.name(t))</th><td>\(r.province.isEmpty ? "" : t("province.\(r.province)"))</td><td>\(r.member)\(r.party.isEmpty ? "" : " (\(r.party))")</td><td class=\"number\">\(t.formatNumber(r.count))</td></tr>"
         }
         return """
             <div class="table-wrap"><table class="places-ridings"><caption>\(caption ?? t("places.top_ridings"))</caption>
-            <thead><tr><th scope="col">\(t("places.riding"))</th><th scope="col">\(t("places.province"))</th><th scope="col">\(t("places.member"))</th><th scope="col">\(t("places.signatures"))</th></tr></thead>
+            <thead><tr><th scope="col">\(t("places.riding"))</th><th scope="col">\(t("places.province"))</th><th scope="col">\(t("places.member"))</th><th scope="col">\(counted ?? t("places.signatures"))</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
     }

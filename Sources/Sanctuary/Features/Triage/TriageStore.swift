@@ -180,7 +180,10 @@ public enum TriageStore {
     /// The distinct values of one dimension, kept as bytes in one buffer: a new value costs an
     /// append, a known one a hash lookup, and only the values shown become `String`s.
     struct Values {
-        var index: [UInt64: Int] = [:]
+        /// Open addressing on the values' own FNV hashes (a slot + 1 per bucket, 0: empty), kept
+        /// at most half full: a `Dictionary` hashed each key again with SipHash, a tenth of the
+        /// page's time on a window of 50,000.
+        var buckets = [Int32](repeating: 0, count: 1024)
         var hashes: [UInt64] = []
         var totals: [Int] = []
         var storage: [UInt8] = []
@@ -196,20 +199,50 @@ public enum TriageStore {
         /// The slot of a value read now, added when new.
         mutating func count(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
             let key = Self.hash(bytes)
-            if let slot = index[key] {
-                totals[slot] += 1
-                return slot
+            var bucket = Self.start(key, buckets.count)
+            while buckets[bucket] != 0 {
+                let slot = Int(buckets[bucket]) - 1
+                if hashes[slot] == key {
+                    totals[slot] += 1
+                    return slot
+                }
+                bucket = (bucket + 1) & (buckets.count - 1)
             }
             let slot = totals.count
-            index[key] = slot
+            buckets[bucket] = Int32(slot + 1)
             hashes.append(key)
             totals.append(1)
             storage.append(contentsOf: bytes)
             offsets.append(storage.count)
+            if hashes.count * 2 > buckets.count { grow() }
             return slot
         }
 
-        func slot(of hash: UInt64) -> Int? { index[hash] }
+        /// The first bucket to look in: FNV's low bits depend on few of the bytes' bits, so
+        /// they are mixed first (MurmurHash3's finaliser step).
+        static func start(_ key: UInt64, _ count: Int) -> Int {
+            Int(truncatingIfNeeded: ((key ^ (key >> 33)) &* 0xff51_afd7_ed55_8ccd) >> 32) & (count - 1)
+        }
+
+        /// Twice the buckets, every slot placed again.
+        private mutating func grow() {
+            buckets = [Int32](repeating: 0, count: buckets.count * 2)
+            for (slot, key) in hashes.enumerated() {
+                var bucket = Self.start(key, buckets.count)
+                while buckets[bucket] != 0 { bucket = (bucket + 1) & (buckets.count - 1) }
+                buckets[bucket] = Int32(slot + 1)
+            }
+        }
+
+        func slot(of hash: UInt64) -> Int? {
+            var bucket = Self.start(hash, buckets.count)
+            while buckets[bucket] != 0 {
+                let slot = Int(buckets[bucket]) - 1
+                if hashes[slot] == hash { return slot }
+                bucket = (bucket + 1) & (buckets.count - 1)
+            }
+            return nil
+        }
         func length(_ slot: Int) -> Int { offsets[slot + 1] - offsets[slot] }
         func value(_ slot: Int) -> String { String(decoding: storage[offsets[slot]..<offsets[slot + 1]], as: UTF8.self) }
     }
