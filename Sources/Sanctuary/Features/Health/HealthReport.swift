@@ -89,6 +89,7 @@ struct HealthReport: Encodable {
             }
         }
         let accessLog = app.accessLogFailure
+        let pageCache = app.pageCacheState
         if accessLog != nil { warnings.append("access_log_failing") }
         if let oldestSeconds, oldestSeconds > config.mailStuckSeconds { warnings.append("mail_stuck") }
         if relay?.isFailing == true { warnings.append("relay_failing") }
@@ -107,8 +108,7 @@ struct HealthReport: Encodable {
             accessLog: AccessLogState(
                 failingSince: accessLog.map { Timestamp.format($0.since) }, failure: accessLog?.reason,
                 droppedBytes: accessLog?.droppedBytes ?? 0),
-            pageCache: PageCacheState(
-                seconds: config.pageCacheSeconds, entries: app.pageCacheState?.entries, busy: app.pageCacheState?.busy ?? false),
+            pageCache: PageCacheState(seconds: config.pageCacheSeconds, entries: pageCache?.entries, busy: pageCache?.busy ?? false),
             warnings: warnings, build: buildInfo)
     }
 

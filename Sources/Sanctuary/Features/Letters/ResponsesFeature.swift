@@ -83,10 +83,7 @@ struct ResponsesFeature: Feature {
             return (campaign, try InsightStore.letterRidings(db, campaignID: campaign.id, limit: nil))
         }
         let campaign = try found.orNotFound()
-        var body = CSV.byteOrderMark
-        CSV.appendRow(["riding_code", "riding", "riding_fr", "province", "mp", "party", "letters"], to: &body)
-        for r in ridings { CSV.appendRow([r.code, r.riding, r.nameFR, r.province, r.member, r.party, String(r.count)], to: &body) }
-        return PlacesFeature.openData(body, name: "\(campaign.slug)-ridings.csv")
+        return PlacesFeature.ridingsCSV(ridings, counted: "letters", name: "\(campaign.slug)-ridings.csv")
     }
 
     static func action(slug: String) -> String { "response-\(slug)" }

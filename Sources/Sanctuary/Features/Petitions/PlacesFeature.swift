@@ -52,10 +52,15 @@ struct PlacesFeature: Feature {
 
     func ridingsCSV(_ request: Request) throws -> Response {
         let (petition, ridings) = try read(request) { db, petition in try InsightStore.ridings(db, petitionID: petition.id) }
+        return Self.ridingsCSV(ridings, counted: "signatures", name: "\(petition.slug)-ridings.csv")
+    }
+
+    /// Counts per riding with each riding's member, as open data (`counted`: the last column's name).
+    static func ridingsCSV(_ ridings: [RidingCount], counted: String, name: String) -> Response {
         var body = CSV.byteOrderMark
-        CSV.appendRow(["riding_code", "riding", "riding_fr", "province", "mp", "party", "signatures"], to: &body)
+        CSV.appendRow(["riding_code", "riding", "riding_fr", "province", "mp", "party", counted], to: &body)
         for r in ridings { CSV.appendRow([r.code, r.riding, r.nameFR, r.province, r.member, r.party, String(r.count)], to: &body) }
-        return Self.openData(body, name: "\(petition.slug)-ridings.csv")
+        return openData(body, name: name)
     }
 
     func provincesCSV(_ request: Request) throws -> Response {
