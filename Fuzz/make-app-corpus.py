@@ -266,7 +266,11 @@ add("triage_blocks", req("POST", "/admin/petitions/1/triage/blocks", body=form({
     req("POST", "/petitions/waive-travel-loans/sign", body=form({"first_name": "A", "last_name": "B", "email": "x@spam.example",
         "postal_code": "K1A 0B1", "_csrf": FORM, "website": ""})))
 add("triage_pause", req("POST", "/admin/petitions/1/triage/settings", body=form({"_csrf": CSRF, "paused": "yes", "message": "Back soon" * 100,
-    "canonical_emails": "yes"}), staff=True), req("GET", "/petitions/waive-travel-loans"), req("GET", "/embed/petitions/waive-travel-loans"))
+    "canonical_emails": "yes"}), staff=True), req("GET", "/petitions/waive-travel-loans"), req("GET", "/embed/petitions/waive-travel-loans"),
+    req("POST", "/petitions/waive-travel-loans/sign", body=form({"first_name": "A", "last_name": "B", "email": "a@example.org",
+        "postal_code": "K1A 0B1", "_csrf": FORM, "website": ""})),
+    req("POST", "/pledges/refugees-welcome-here-pledge", body=form({"_csrf": FORM, "kind": "person", "name": "Ann", "show": "full",
+        "email": "a@example.org", "postal_code": "R3C 4T3", "place": "W", "agree": "yes", "website": ""})))
 add("embed", req("GET", "/embed/petitions/waive-travel-loans?partner=%00ccr"), req("GET", "/embed/petitions/waive-travel-loans/thanks"),
     req("POST", "/embed/petitions/waive-travel-loans/sign", body=form({"first_name": "A", "last_name": "B", "email": "a@example.org",
         "postal_code": "K1A 0B1", "_csrf": FORM, "website": "", "partner": "ccr", "partner_consent": "yes"})),

@@ -110,6 +110,15 @@ final class Harness: Sendable {
         let left = (try? FileManager.default.contentsOfDirectory(atPath: app.config.spoolDirectory)) ?? []
         if !left.isEmpty { fail("files left in the spool folder: \(left)", bytes) }
         keepSignedIn()
+        keepSigningOpen()
+    }
+
+    /// An input that paused signing site-wide (triage's switch, which an admin may use) must
+    /// not turn every later input's signature, registration or pledge into the pause's `503`.
+    private func keepSigningOpen() {
+        guard app.signingGate.pause != nil else { return }
+        try? app.database.writeAndWait { db in try SettingsStore.set(db, key: SigningGate.pausedKey, value: "0") }
+        app.signingGate.reload(app.database)
     }
 
     /// An input that signed out (or changed the account) must not end the admin coverage of
@@ -152,7 +161,10 @@ final class Harness: Sendable {
         guard (100...599).contains(code), !response.status.reason.isEmpty else {
             fail("an invalid status \(code) for \(request.method) \(request.path)", bytes)
         }
-        if code >= 500 { fail("\(code) for \(request.method) \(request.path)", bytes) }
+        // The one `5xx` that is an answer, not a failure: signing paused by staff (earlier in
+        // the same input), said with `503` and `Retry-After` so that visitors come back.
+        let paused = code == 503 && app.signingGate.pause != nil && response.headers["Retry-After"] != nil
+        if code >= 500, !paused { fail("\(code) for \(request.method) \(request.path)", bytes) }
         if case .stream(let body) = response.body {
             // Exports and downloads: read them as a client would, then let them go.
             var total = 0

@@ -19,15 +19,15 @@ public final class SigningGate: Sendable {
 
     init(key: ServerKey) { self.key = key }
 
-    static let pausedKey = "signing.paused"
+    public static let pausedKey = "signing.paused"
     static let messageKey = "signing.pause_message"
     static let canonicalKey = "signing.canonical_emails"
 
     /// The message signing is paused with (nil: signing is open). "" when staff gave none.
-    var pause: String? { state.withLock { $0.paused ? $0.message : nil } }
+    public var pause: String? { state.withLock { $0.paused ? $0.message : nil } }
     var canonicalEmails: Bool { state.withLock { $0.canonicalEmails } }
 
-    func reload(_ database: Database) {
+    public func reload(_ database: Database) {
         let loaded = try? database.read { db -> State in
             var state = State()
             state.paused = try SettingsStore.value(db, key: Self.pausedKey) == "1"
