@@ -208,4 +208,57 @@ final class FullDiskTests: XCTestCase {
         }
         XCTAssertEqual(audit, ["storage full", "storage recovered"])
     }
+
+    /// A staff form has no page of its own to show again: a news item refused for want of
+    /// space comes back whole, in a form that sends it again once there is room. The database
+    /// is made full with SQLite's own page limit (`max_page_count`: the same `SQLITE_FULL` as a
+    /// full disk), so this runs without root.
+    func testAStaffFormRefusedForWantOfSpaceComesBackWholeToSendAgain() throws {
+        try TestEngine.require(.sqlite, because: "the page limit that fills the database here is SQLite's")
+        let site = try TestApp(sampleContent: true) { $0.storageProbeSeconds = 0.1 }
+        defer { site.stop() }
+        try site.addStaff(["editor@example.org": "editor"])
+        let staff = try site.signIn("editor@example.org")
+        let csrf = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/admin/news/new", headers: staff).text))
+        let body =
+            "\nA first line that starts after an empty one, & <b>not bold</b> \"quoted\".\n\n"
+            + String(repeating: "Words of a long article. ", count: 1_900)
+        let fields = [
+            ("_csrf", csrf), ("title", "Vigil at the border: what we saw"), ("slug", ""), ("summary", "Short"), ("body", body),
+            ("body_fr", String(repeating: "Des mots. ", count: 4_900)), ("author_name", ""), ("published_at", "2026-01-01T10:00"),
+            ("state", "published"), ("action", "save"),
+        ]
+        func limitPages(_ extra: Int?) throws {
+            _ = try site.app.database.writeAndWait { db -> Int? in
+                let pages = try db.scalar("PRAGMA page_count", as: Int.self) ?? 0
+                return try db.scalar("PRAGMA max_page_count = \(extra.map { pages + $0 } ?? 1_073_741_823)", as: Int.self)
+            }
+        }
+        try limitPages(0)
+        let refused = try site.post("/admin/news", fields, headers: staff)
+        XCTAssertEqual(refused.status, 503)
+        XCTAssertEqual(refused.header("Retry-After"), "60")
+        XCTAssertTrue(refused.text.contains("Everything you typed is below"), refused.text)
+        let kept = try XCTUnwrap(FormHelper.form(in: refused.text, marker: "kept-form"), "the form that sends it again")
+        XCTAssertEqual(kept.action, "/admin/news")
+        XCTAssertEqual(kept.fields.map(\.0), fields.map(\.0), "every field, in order")
+        XCTAssertTrue(kept.fields.first { $0.0 == "body" }?.1 == body, "the text exactly as typed")
+        XCTAssertTrue(refused.text.contains("&lt;b&gt;not bold&lt;/b&gt;"), "escaped, not markup")
+        XCTAssertEqual(
+            try site.app.database.read { try $0.scalar("SELECT count(*) FROM news WHERE title LIKE 'Vigil at%'", as: Int.self) }, 0)
+
+        // In French too; a password is never sent back.
+        let french = try site.post("/fr/admin/news", fields + [("new_password", "a long enough passphrase")], headers: staff)
+        XCTAssertEqual(french.status, 503)
+        XCTAssertTrue(french.text.contains("Tout ce que vous avez saisi est ci-dessous"))
+        XCTAssertEqual(FormHelper.form(in: french.text, marker: "kept-form")?.action, "/fr/admin/news")
+        XCTAssertFalse(french.text.contains("a long enough passphrase"))
+
+        // Room again: sent again as it came back, the item is saved whole.
+        try limitPages(nil)
+        try waitUntil(timeout: 20) { try site.get("/healthz").status == 200 }
+        XCTAssertEqual(try site.post(kept.action, kept.fields, headers: staff).status, 303)
+        let saved = try site.app.database.read { try $0.scalar("SELECT body FROM news WHERE title LIKE 'Vigil at%'", as: String.self) }
+        XCTAssertTrue(saved == body.trimmingCharacters(in: .whitespacesAndNewlines), "saved whole (the editor trims the ends)")
+    }
 }

@@ -10,6 +10,44 @@ public enum FormHelper {
         return String(match.dropFirst(#"name="_csrf" value=""#.count).dropLast())
     }
 
+    /// What a browser would send for the first `<form>` in `html` whose opening tag contains
+    /// `marker`: its action, and its inputs' and text boxes' names and values in order
+    /// (entities decoded; a text box's first newline dropped, as HTML does).
+    public static func form(in html: String, marker: String) -> (action: String, fields: [(String, String)])? {
+        guard let open = html.range(of: "<form[^>]*\(NSRegularExpression.escapedPattern(for: marker))[^>]*>", options: .regularExpression),
+            let close = html.range(of: "</form>", range: open.upperBound..<html.endIndex)
+        else { return nil }
+        func attribute(_ name: String, _ tag: Substring) -> String? {
+            guard let found = tag.range(of: " \(name)=\"[^\"]*\"", options: .regularExpression) else { return nil }
+            return decode(String(tag[found].dropFirst(name.count + 3).dropLast()))
+        }
+        let action = attribute("action", html[open]) ?? ""
+        var fields: [(String, String)] = []
+        let body = html[open.upperBound..<close.lowerBound]
+        var at = body.startIndex
+        while let tag = body.range(of: "<(input|textarea)[^>]*>", options: .regularExpression, range: at..<body.endIndex) {
+            at = tag.upperBound
+            guard let name = attribute("name", body[tag]) else { continue }
+            if body[tag].hasPrefix("<textarea") {
+                guard let end = body.range(of: "</textarea>", range: tag.upperBound..<body.endIndex) else { break }
+                var text = decode(String(body[tag.upperBound..<end.lowerBound]))
+                if text.hasPrefix("\n") { text.removeFirst() }
+                fields.append((name, text))
+                at = end.upperBound
+            } else {
+                fields.append((name, attribute("value", body[tag]) ?? ""))
+            }
+        }
+        return (action, fields)
+    }
+
+    /// The five entities our pages escape with, decoded.
+    static func decode(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
     /// `application/x-www-form-urlencoded` for the pairs, in order.
     public static func encode(_ fields: [(String, String)]) -> String {
         fields.map { "\(PercentEncoding.encode($0.0))=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")

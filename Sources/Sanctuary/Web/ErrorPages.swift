@@ -28,13 +28,60 @@ enum ErrorPages {
         }
     }
 
-    /// `503` with `Retry-After`: the disk is full, nothing was kept; reading goes on.
+    /// `503` with `Retry-After`: the disk is full, nothing was kept; reading goes on. A form
+    /// that has no page of its own to show again (a news post, settings, a staff account…)
+    /// gets everything that was typed back in a form that sends it again (`keptForm`), so
+    /// that a long text written by staff is not lost with the write that failed.
     static func storageFull(_ app: Application, _ request: Request) -> Response {
         let t = app.t(request)
-        var response = message(app, request, status: .serviceUnavailable, title: t("error.full.title"), body: t("error.full.body"))
+        var response: Response
+        if let kept = keptForm(request, t) {
+            let title = t("error.full.title")
+            response = app.page(request, title: title, status: .serviceUnavailable) { _ in
+                "<section class=\"error-page\"><h1>\(title)</h1><p>\(t("error.full.kept"))</p>\(kept)</section>"
+            }
+        } else {
+            response = message(app, request, status: .serviceUnavailable, title: t("error.full.title"), body: t("error.full.body"))
+        }
         response.headers["Retry-After"] = "60"
         response.cache(.noStore)
         return response
+    }
+
+    /// A form post's fields, shown again to be sent again to the same address: what was typed
+    /// in fields to edit (a line, or a box for longer text), what the page carried (its token,
+    /// the honeypot, the source…) hidden as it came. Passwords are not sent back. Nil when the
+    /// request is not a form post or nothing was typed.
+    static func keptForm(_ request: Request, _ t: Localizer) -> HTML? {
+        guard request.method == "POST", request.bodyFile == nil,
+            (request.headers["content-type"] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded")
+        else { return nil }
+        var fields: [HTML] = []
+        var shown = 0
+        for (name, value) in request.form {
+            let lowered = name.lowercased()
+            if lowered.contains("password") || lowered.contains("passphrase") { continue }
+            let carried = name.hasPrefix("_") || name == PublicFormFields.honeypot || name == Referral.field || name == FunnelFields.retry
+            if carried || value.isEmpty {
+                fields.append("<input type=\"hidden\" name=\"\(name)\" value=\"\(value)\">")
+                continue
+            }
+            shown += 1
+            let id = "kept-\(shown)"
+            let lines = value.split(separator: "\n", omittingEmptySubsequences: false).count
+            let control: HTML =
+                lines > 1 || value.count > 120
+                // The newline after the tag is the one HTML drops, so a text that starts with one keeps it.
+                ? "<textarea id=\"\(id)\" name=\"\(name)\" rows=\"\(min(20, max(4, lines + 1)))\">\n\(value)</textarea>"
+                : "<input id=\"\(id)\" name=\"\(name)\" type=\"text\" value=\"\(value)\">"
+            fields.append("<div class=\"field\"><label for=\"\(id)\"><code>\(name)</code></label>\(control)</div>")
+        }
+        guard shown > 0 else { return nil }
+        let action = t.path(request.path) + (request.queryString.isEmpty ? "" : "?" + request.queryString)
+        return """
+            <form method="post" action="\(action)" class="kept-form" novalidate>\(fields)\
+            <div class="actions"><button type="submit" class="button">\(t("error.full.send_again"))</button></div></form>
+            """
     }
 
     /// `503` with `Retry-After`: the database could not be reached for a moment.
