@@ -50,7 +50,7 @@ enum ErrorPages {
 
     /// A form post's fields, shown again to be sent again to the same address: what was typed
     /// in fields to edit (a line, or a box for longer text), what the page carried (its token,
-    /// the honeypot, the source…) hidden as it came. Passwords are not sent back. Nil when the
+    /// the honeypot, the source, the button pressed) hidden as it came. Passwords are not sent back. Nil when the
     /// request is not a form post or nothing was typed.
     static func keptForm(_ request: Request, _ t: Localizer) -> HTML? {
         guard request.method == "POST", request.bodyFile == nil,
@@ -61,7 +61,11 @@ enum ErrorPages {
         for (name, value) in request.form {
             let lowered = name.lowercased()
             if lowered.contains("password") || lowered.contains("passphrase") { continue }
-            let carried = name.hasPrefix("_") || name == PublicFormFields.honeypot || name == Referral.field || name == FunnelFields.retry
+            // What the page carried rather than what was typed: the token, the honeypot, the
+            // source, and `action`, the name every submit button of ours gives its choice.
+            let carried =
+                name.hasPrefix("_") || name == "action" || name == PublicFormFields.honeypot || name == Referral.field
+                || name == FunnelFields.retry
             if carried || value.isEmpty {
                 fields.append("<input type=\"hidden\" name=\"\(name)\" value=\"\(value)\">")
                 continue
