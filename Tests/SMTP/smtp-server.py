@@ -186,7 +186,9 @@ else:
                 refusal = verdict(address)
                 if refusal:
                     return refusal
-            save(mailfrom, rcpttos, data)
+            # smtpd joins the lines it received with a bare "\n"; the message as it arrived had
+            # "\r\n" (aiosmtpd keeps it), which quoted-printable's soft breaks ("=\r\n") rely on.
+            save(mailfrom, rcpttos, data.replace(b"\n", b"\r\n"))
             return None
 
     server = Server(("127.0.0.1", args.port), None, decode_data=False)

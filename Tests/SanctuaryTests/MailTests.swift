@@ -577,7 +577,8 @@ final class MailTests: XCTestCase {
         XCTAssertEqual(try register("soon", "late@example.org"), "/events/soon/registered")
         XCTAssertEqual(try register("later", "future@example.org"), "/events/later/registered")
         // "early" registered days ago; "late" inside the window, and has just had the confirmation.
-        // (The scheduler may have looked meanwhile and passed everyone over as just registered.)
+        // (The scheduler may have looked meanwhile and passed everyone over as just registered.
+        // A pass that read the rows before this change decides on them as they are after it.)
         try site.app.database.writeAndWait {
             try $0.run("UPDATE rsvps SET created_at = '2026-01-01T00:00:00Z', reminded_at = NULL WHERE email != 'late@example.org'")
         }

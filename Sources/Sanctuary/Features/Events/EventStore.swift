@@ -298,8 +298,11 @@ public enum EventStore {
         ) { (try RSVPRecord($0), try $0.get("slug", as: String.self), try $0.get("starts_at", as: String.self)) }
     }
 
-    public static func markReminded(_ connection: Connection, rsvpID: Int64, now: String = Timestamp.now()) throws {
-        try connection.run("UPDATE rsvps SET reminded_at = ? WHERE id = ?", now, rsvpID)
+    /// Marks an attendee reminded unless someone (another node, an earlier pass) already did:
+    /// when the mark is this call's, the registration's time as it is now; else nil.
+    public static func claimReminder(_ connection: Connection, rsvpID: Int64, now: String = Timestamp.now()) throws -> String? {
+        try connection.scalar(
+            "UPDATE rsvps SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL RETURNING created_at", now, rsvpID, as: String.self)
     }
 
     /// An event by id, whatever its state (for mail about it).

@@ -495,9 +495,11 @@ struct EventsFeature: Feature {
     }
 
     /// Reminders `events.reminder_hours` before each event, once per attendee: the mail
-    /// and the mark that it went are one transaction, so a restart never sends one twice.
+    /// and the mark that it went are one transaction, so a restart never sends one twice,
+    /// and the mark is claimed in it (`claimReminder`), so two nodes' passes never both send.
     /// Someone who registered inside that window has just had their confirmation; they are
-    /// marked and not reminded.
+    /// marked and not reminded. (The candidates are read outside the write, which a pass with
+    /// nothing due never takes; what decides is read again inside it.)
     func sendReminders() throws {
         let hours = app.config.reminderHours
         guard hours > 0 else { return }
@@ -505,9 +507,9 @@ struct EventsFeature: Feature {
         guard !due.isEmpty else { return }
         try app.database.writeAndWait { db in
             for (rsvp, slug, startsAt) in due {
-                try EventStore.markReminded(db, rsvpID: rsvp.id)
+                guard let createdAt = try EventStore.claimReminder(db, rsvpID: rsvp.id) else { continue }
                 let windowOpened = Timestamp.parse(startsAt).map { Timestamp.format($0.addingTimeInterval(-Double(hours) * 3600)) } ?? ""
-                guard rsvp.createdAt < windowOpened, let event = try EventStore.find(db, slug: slug) else { continue }
+                guard createdAt < windowOpened, let event = try EventStore.find(db, slug: slug) else { continue }
                 try mail(db, kind: .reminder, rsvp: rsvp, event: event)
             }
         }
