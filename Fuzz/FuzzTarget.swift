@@ -137,5 +137,8 @@ func fuzzMultipart(_ bytes: [UInt8], boundary: String) {
         }
         precondition(total <= bytes.count, "parts larger than the body")
     }
+    // What a full disk's page reads of a cut body: never a file written, never more than it has.
+    let arrived = Multipart.readable(file: body, boundary: boundary, maxBytes: 4096, maxFieldBytes: 1024)
+    precondition(arrived.allSatisfy { $0.file == nil && $0.size <= bytes.count }, "a cut body's reading wrote or overcounted")
     unlink(body)
 }

@@ -239,8 +239,10 @@ final class HTTPConnection: @unchecked Sendable {
             spool?.remaining -= take
             guard written else {
                 let bodyLeft = (spool?.remaining ?? 0) > 0
+                // What arrived is there until the answer is made: the application may read the
+                // text that came before the disk filled, to give it back (`Responder.storageFull`).
+                refuseUpload(current.request, errno: failure, bodyLeft: bodyLeft, arrived: current.path)
                 abandonSpool()
-                refuseUpload(current.request, errno: failure, bodyLeft: bodyLeft)
                 return true
             }
         }
@@ -354,13 +356,16 @@ final class HTTPConnection: @unchecked Sendable {
 
     /// An upload that could not be written: a full disk gets the application's answer (`503`
     /// with `Retry-After`, said in the visitor's language), anything else a plain `500`.
-    private func refuseUpload(_ request: Request, errno code: Int32, bodyLeft: Bool) {
+    /// `arrived`: the spool file with what was written of the body before the failure.
+    private func refuseUpload(_ request: Request, errno code: Int32, bodyLeft: Bool, arrived: String? = nil) {
         guard code == ENOSPC || code == EDQUOT else {
             reject(.internalServerError, "cannot store the upload")
             return
         }
         let error = POSIXError(POSIXErrorCode(rawValue: code) ?? .ENOSPC)
-        reject(loop.core.responder.storageFull(request, error), for: request, bodyLeft: bodyLeft)
+        var cut = request
+        cut.bodyFile = arrived
+        reject(loop.core.responder.storageFull(cut, error), for: request, bodyLeft: bodyLeft)
     }
 
     /// Answers and closes: what the client still sends is read and dropped (`lingering`).

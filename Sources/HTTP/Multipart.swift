@@ -52,19 +52,47 @@ public struct Multipart {
         }
     }
 
+    /// What can be read of a body that was cut short (the disk filled while it arrived) or
+    /// could not be kept, without writing anything: its whole text fields in order, and the
+    /// file fields by name (`file` nil, `size` what arrived), from at most the first
+    /// `maxBytes`. The part the body ends in is left out unless it is a file's.
+    public static func readable(file path: String, boundary: String, maxBytes: Int = 1 << 20, maxFieldBytes: Int = 64 * 1024) -> [Part] {
+        var written: [String] = []
+        var parts: [Part] = []
+        _ = try? parse(
+            file: path, boundary: boundary, directory: nil, maxFieldBytes: maxFieldBytes, maxParts: 100, written: &written,
+            readLimit: maxBytes, found: &parts)
+        return parts
+    }
+
     private static func parse(
         file path: String, boundary: String, directory: String, maxFieldBytes: Int, maxParts: Int,
         written: inout [String]
+    ) throws -> [Part] {
+        var parts: [Part] = []
+        return try parse(
+            file: path, boundary: boundary, directory: directory, maxFieldBytes: maxFieldBytes, maxParts: maxParts, written: &written,
+            readLimit: Int.max, found: &parts)
+    }
+
+    /// The parser: file parts written into `directory`, or only counted when it is nil; every
+    /// whole part is in `found` as soon as it is read (what a cut body's reader keeps).
+    private static func parse(
+        file path: String, boundary: String, directory: String?, maxFieldBytes: Int, maxParts: Int,
+        written: inout [String], readLimit: Int, found parts: inout [Part]
     ) throws -> [Part] {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure.malformed("cannot read the body") }
         defer { try? handle.close() }
         let delimiter = Array("\r\n--\(boundary)".utf8)
         var buffer: [UInt8] = [13, 10]  // so the first delimiter matches like the others
         var eof = false
+        var read = 0
         func fill() throws {
             guard !eof else { return }
-            let data = try handle.read(upToCount: 64 * 1024) ?? Data()
-            if data.isEmpty { eof = true } else { buffer += data }
+            let data = try handle.read(upToCount: min(64 * 1024, readLimit - read)) ?? Data()
+            read += data.count
+            if data.isEmpty || read >= readLimit { eof = true }
+            buffer += data
         }
         func find(_ needle: [UInt8], from: Int = 0) -> Int? {
             guard buffer.count >= needle.count + from else { return nil }
@@ -86,7 +114,6 @@ public struct Multipart {
             if buffer.count > 64 * 1024 { buffer.removeFirst(buffer.count - delimiter.count) }
             try fill()
         }
-        var parts: [Part] = []
         while true {
             guard let at = find(delimiter) else { throw Failure.malformed("missing boundary") }
             buffer.removeFirst(at + delimiter.count)
@@ -122,7 +149,7 @@ public struct Multipart {
             var outPath: String?
             var value: [UInt8] = []
             var size = 0
-            if filename != nil {
+            if filename != nil, let directory {
                 let target = directory + "/part-\(UInt64.random(in: 0...UInt64.max))"
                 let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
                 guard descriptor >= 0 else {
@@ -138,7 +165,7 @@ public struct Multipart {
                 size += bytes.count
                 if let out {
                     try out.write(contentsOf: bytes)
-                } else {
+                } else if filename == nil {
                     value += bytes
                     if value.count > maxFieldBytes { throw Failure.fieldTooLarge }
                 }
@@ -150,7 +177,13 @@ public struct Multipart {
                         buffer.removeFirst(end)
                         break
                     }
-                    if eof { throw Failure.malformed("the body ends inside a part") }
+                    if eof {
+                        // A file cut short is still named, for whoever reads what arrived.
+                        if filename != nil, directory == nil {
+                            parts.append(Part(name: name, filename: filename, contentType: contentType, value: nil, file: nil, size: size))
+                        }
+                        throw Failure.malformed("the body ends inside a part")
+                    }
                     // Keep a tail that could hold the start of a delimiter.
                     let safe = buffer.count - delimiter.count
                     if safe > 0 {
@@ -167,7 +200,7 @@ public struct Multipart {
             parts.append(
                 Part(
                     name: name, filename: filename, contentType: contentType,
-                    value: out == nil ? String(decoding: value, as: UTF8.self) : nil, file: outPath, size: size))
+                    value: filename == nil ? String(decoding: value, as: UTF8.self) : nil, file: outPath, size: size))
         }
     }
 

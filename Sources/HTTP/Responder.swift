@@ -32,7 +32,8 @@ public protocol Responder: Sendable {
     /// `maxBodyBytes`), or written to a temporary file as it arrives (uploads).
     func bodyPolicy(for head: inout Request) -> BodyPolicy
     /// The answer to an upload whose body could not be written to its spool file because the
-    /// disk is full (`ENOSPC`, `EDQUOT`); the connection then closes.
+    /// disk is full (`ENOSPC`, `EDQUOT`); the connection then closes. The request's `bodyFile`
+    /// holds what was written of the body (nil when none could be), until this returns.
     func storageFull(_ request: Request, _ error: any Error) -> Response
 }
 

@@ -237,4 +237,33 @@ final class HardeningTests: XCTestCase {
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: try XCTUnwrap(parsed[0].file))[.posixPermissions] as? Int)
         XCTAssertEqual(mode & 0o777, 0o600, "part files are the server's user's only")
     }
+
+    /// What arrived of a body cut short (the disk filled as it came) is read without writing a
+    /// byte: every whole text field, and the file it was cut in, by name; a text field cut
+    /// short is left out, and so is anything past the first `maxBytes`.
+    func testWhatArrivedOfACutBodyIsReadableWithoutWritingAnything() throws {
+        let folder = makeTemporaryDirectory()
+        let body = folder.appendingPathComponent("body").path
+        let head =
+            "--B\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntoken\r\n"
+            + "--B\r\nContent-Disposition: form-data; name=\"story\"\r\n\r\nLine one\r\nLine two\r\n"
+        func read(_ text: String, maxBytes: Int = 1 << 20) -> [String] {
+            _ = FileManager.default.createFile(atPath: body, contents: Data(text.utf8))
+            return Multipart.readable(file: body, boundary: "B", maxBytes: maxBytes).map { part in
+                part.filename == nil
+                    ? "\(part.name)=\(part.value ?? "")" : "\(part.name): \(part.filename ?? "")\(part.size > 0 ? "" : " empty")"
+            }
+        }
+        let cutInAFile =
+            head + "--B\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\n" + String(repeating: "x", count: 300)
+        XCTAssertEqual(read(cutInAFile), ["_csrf=token", "story=Line one\r\nLine two", "photo: a.jpg"])
+        XCTAssertEqual(
+            read(head + "--B\r\nContent-Disposition: form-data; name=\"headline\"\r\n\r\nA meal"),
+            ["_csrf=token", "story=Line one\r\nLine two"])
+        XCTAssertEqual(read(head + "--B--\r\n"), ["_csrf=token", "story=Line one\r\nLine two"], "a whole body, all of it")
+        XCTAssertEqual(read(head + "--B--\r\n", maxBytes: 70), ["_csrf=token"], "no further than asked")
+        XCTAssertEqual(read("no boundary at all"), [])
+        XCTAssertEqual(read(""), [])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["body"], "nothing written")
+    }
 }

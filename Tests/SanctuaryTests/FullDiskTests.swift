@@ -87,7 +87,10 @@ final class FullDiskTests: XCTestCase {
         XCTAssertGreaterThan(log["dropped_bytes"] as? Int ?? 0, 0)
         XCTAssertTrue(try site.get("/metrics").text.contains("sanctuary_health_warning{kind=\"access_log_failing\"} 1"))
 
-        // An upload whose body cannot be spooled: the site's own page, in the visitor's language.
+        // An upload whose body cannot be spooled: the site's own page, in the visitor's language,
+        // with the text that arrived before the disk filled (room for its start only).
+        XCTAssertEqual(
+            truncate(filler.path, off_t(try XCTUnwrap(try filler.resourceValues(forKeys: [.fileSizeKey]).fileSize)) - (256 << 10)), 0)
         let boundary = "----fullBoundary"
         let body = FormHelper.multipart(
             [("_csrf", token), ("headline", "Un repas"), ("story", "Nous avons partagé un repas.")],
@@ -102,6 +105,11 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(refused.header("Retry-After"), "60")
         XCTAssertTrue(refused.text.contains("lang=\"fr\""), "in the visitor's language")
         XCTAssertNotNil(refused.header("Content-Security-Policy"), "a page like any other")
+        let kept = try XCTUnwrap(FormHelper.form(in: refused.text, marker: "kept-form"), refused.text)
+        XCTAssertEqual(kept.action, "/fr/stories?_csrf=\(token)")
+        XCTAssertTrue(refused.text.contains("enctype=\"multipart/form-data\""))
+        XCTAssertEqual(kept.fields.first { $0.0 == "story" }?.1, "Nous avons partagé un repas.", "the story that arrived is given back")
+        XCTAssertTrue(refused.text.contains("name=\"photo\" type=\"file\""), "and its photo asked for again")
         XCTAssertEqual(try site.get("/healthz").status, 503, "a full disk seen by an upload fails the health check too")
         XCTAssertEqual(
             try FileManager.default.contentsOfDirectory(atPath: site.app.config.spoolDirectory).filter { $0.hasPrefix("upload-") }, [],
@@ -215,7 +223,8 @@ final class FullDiskTests: XCTestCase {
     /// full disk), so this runs without root.
     func testAStaffFormRefusedForWantOfSpaceComesBackWholeToSendAgain() throws {
         try TestEngine.require(.sqlite, because: "the page limit that fills the database here is SQLite's")
-        let site = try TestApp(sampleContent: true) { $0.storageProbeSeconds = 0.1 }
+        // No probe meanwhile: the outage stays known until the test looks for the room again.
+        let site = try TestApp(sampleContent: true) { $0.storageProbeSeconds = 3600 }
         defer { site.stop() }
         try site.addStaff(["editor@example.org": "editor"])
         let staff = try site.signIn("editor@example.org")
@@ -254,9 +263,33 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(FormHelper.form(in: french.text, marker: "kept-form")?.action, "/fr/admin/news")
         XCTAssertFalse(french.text.contains("a long enough passphrase"))
 
+        // A visitor's story while the disk is known to be full: refused before trying, its text
+        // given back from the spooled body, its photo asked for again.
+        let storyToken = try XCTUnwrap(FormHelper.csrfToken(in: try site.get("/stories/new").text))
+        let boundary = "----keptBoundary"
+        let story = "We cooked for forty people.\nNobody was a stranger by the end."
+        let upload = FormHelper.multipart(
+            [
+                ("_csrf", storyToken), ("story", story), ("first_name", "Maryam"), ("last_name", "Haddad"), ("naming", "initial"),
+                ("place", "Dauphin, Manitoba"), ("email", "maryam@example.org"), ("consent_publish", "yes"), ("website", ""),
+            ],
+            file: ("", []), boundary: boundary, fileField: "photo")  // a file input left empty, as a browser sends it
+        let client = try site.client()
+        client.send(
+            "POST /stories?_csrf=\(storyToken) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(upload.count)\r\n\r\n"
+        )
+        client.send(upload)
+        let storyRefused = try client.readResponse()
+        XCTAssertEqual(storyRefused.status, 503)
+        let keptStory = try XCTUnwrap(FormHelper.form(in: storyRefused.text, marker: "kept-form"), storyRefused.text)
+        XCTAssertEqual(keptStory.fields.first { $0.0 == "story" }?.1, story)
+        XCTAssertTrue(storyRefused.text.contains("name=\"photo\" type=\"file\""))
+
         // Room again: sent again as it came back, the item is saved whole.
         try limitPages(nil)
-        try waitUntil(timeout: 20) { try site.get("/healthz").status == 200 }
+        XCTAssertEqual(try site.get("/healthz").status, 503)
+        site.app.storageHealth.probe(site.app.database)
+        XCTAssertEqual(try site.get("/healthz").status, 200)
         XCTAssertEqual(try site.post(kept.action, kept.fields, headers: staff).status, 303)
         let saved = try site.app.database.read { try $0.scalar("SELECT body FROM news WHERE title LIKE 'Vigil at%'", as: String.self) }
         XCTAssertTrue(saved == body.trimmingCharacters(in: .whitespacesAndNewlines), "saved whole (the editor trims the ends)")

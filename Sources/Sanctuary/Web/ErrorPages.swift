@@ -50,15 +50,26 @@ enum ErrorPages {
 
     /// A form post's fields, shown again to be sent again to the same address: what was typed
     /// in fields to edit (a line, or a box for longer text), what the page carried (its token,
-    /// the honeypot, the source, the button pressed) hidden as it came. Passwords are not sent back. Nil when the
-    /// request is not a form post or nothing was typed.
+    /// the honeypot, the source, the button pressed) hidden as it came. Passwords are not sent
+    /// back. An upload's text is read from what arrived of its body (`Multipart.readable`: all
+    /// of it, or what came before the disk filled); its files cannot be given back, so each is
+    /// asked for again. Nil when the request is not a form post or nothing was typed.
     static func keptForm(_ request: Request, _ t: Localizer) -> HTML? {
-        guard request.method == "POST", request.bodyFile == nil,
-            (request.headers["content-type"] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded")
-        else { return nil }
+        guard request.method == "POST" else { return nil }
+        let contentType = request.headers["content-type"]
+        // Each field's name and value; nil: a file.
+        let sent: [(name: String, value: String?)]
+        let upload = Multipart.boundary(contentType: contentType) != nil
+        if let boundary = Multipart.boundary(contentType: contentType), let file = request.bodyFile {
+            sent = Multipart.readable(file: file, boundary: boundary).map { ($0.name, $0.filename == nil ? $0.value ?? "" : nil) }
+        } else if request.bodyFile == nil, (contentType ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            sent = request.form.map { ($0.name, $0.value) }
+        } else {
+            return nil
+        }
         var fields: [HTML] = []
         var shown = 0
-        for (name, value) in request.form {
+        for (name, value) in sent {
             let lowered = name.lowercased()
             if lowered.contains("password") || lowered.contains("passphrase") { continue }
             // What the page carried rather than what was typed: the token, the honeypot, the
@@ -66,24 +77,38 @@ enum ErrorPages {
             let carried =
                 name.hasPrefix("_") || name == "action" || name == PublicFormFields.honeypot || name == Referral.field
                 || name == FunnelFields.retry
-            if carried || value.isEmpty {
+            if let value, carried || value.isEmpty {
                 fields.append("<input type=\"hidden\" name=\"\(name)\" value=\"\(value)\">")
                 continue
             }
             shown += 1
             let id = "kept-\(shown)"
-            let lines = value.split(separator: "\n", omittingEmptySubsequences: false).count
-            let control: HTML =
-                lines > 1 || value.count > 120
-                // The newline after the tag is the one HTML drops, so a text that starts with one keeps it.
-                ? "<textarea id=\"\(id)\" name=\"\(name)\" rows=\"\(min(20, max(4, lines + 1)))\">\n\(value)</textarea>"
-                : "<input id=\"\(id)\" name=\"\(name)\" type=\"text\" value=\"\(value)\">"
+            if value == "yes" || value == "on" {
+                // A ticked box (consent, "keep me informed"): ticked again, still to be unticked.
+                fields.append(
+                    "<div class=\"field checkbox\"><input id=\"\(id)\" name=\"\(name)\" type=\"checkbox\" value=\"\(value ?? "")\" checked><label for=\"\(id)\"><code>\(name)</code></label></div>"
+                )
+                continue
+            }
+            let control: HTML
+            if let value {
+                let lines = value.split(separator: "\n", omittingEmptySubsequences: false).count
+                // The newline after a text box's tag is the one HTML drops, so a text that starts with one keeps it.
+                control =
+                    lines > 1 || value.count > 120
+                    ? "<textarea id=\"\(id)\" name=\"\(name)\" rows=\"\(min(20, max(4, lines + value.count / 60 + 1)))\">\n\(value)</textarea>"
+                    : "<input id=\"\(id)\" name=\"\(name)\" type=\"text\" value=\"\(value)\">"
+            } else {
+                control =
+                    "<p class=\"hint\" id=\"\(id)-hint\">\(t("error.full.file_again"))</p><input id=\"\(id)\" name=\"\(name)\" type=\"file\" aria-describedby=\"\(id)-hint\">"
+            }
             fields.append("<div class=\"field\"><label for=\"\(id)\"><code>\(name)</code></label>\(control)</div>")
         }
         guard shown > 0 else { return nil }
         let action = t.path(request.path) + (request.queryString.isEmpty ? "" : "?" + request.queryString)
+        let encoding: HTML = upload ? " enctype=\"multipart/form-data\"" : .empty
         return """
-            <form method="post" action="\(action)" class="kept-form" novalidate>\(fields)\
+            <form method="post" action="\(action)"\(encoding) class="kept-form" novalidate>\(fields)\
             <div class="actions"><button type="submit" class="button">\(t("error.full.send_again"))</button></div></form>
             """
     }

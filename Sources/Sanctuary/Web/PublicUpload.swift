@@ -24,8 +24,9 @@ extension Application {
 
     /// A public form with a file, in the steps of `publicFormPost`, on a body spooled to disk:
     /// closed → `closed`; the token checked again; the honeypot filled → a thank-you that
-    /// stores nothing; `check` (which turns a photo into pictures with
-    /// `PictureIntake.make`) → the form again, never cached; too many from one address →
+    /// stores nothing; the disk known to be full → `503` with the text given back; `check`
+    /// (which turns a photo into pictures with `PictureIntake.make`) → the form again, never
+    /// cached; too many from one address →
     /// `429`; then `accept`. Every spooled file is removed whatever happened: what `accept`
     /// keeps, it has made its own copy of (re-encoded pictures, never the file as sent).
     func publicUploadPost<Input: Sendable>(
@@ -51,6 +52,9 @@ extension Application {
             return ErrorPages.invalidForm(self, request)
         }
         if !(fields[PublicFormFields.honeypot] ?? "").isEmpty { return honeypot() }
+        // As for every public form: refused before trying while the disk is known to be full
+        // (the reserve is for the rows that mark it, and for staff), with its text given back.
+        guard storageHealth.isWritable else { return ErrorPages.storageFull(self, request) }
         return try await finishPublicForm(request, try await check(PublicUpload(fields: fields, parts: parts)), accept: accept)
     }
 }
