@@ -95,12 +95,7 @@ final class FullDiskTests: XCTestCase {
         let body = FormHelper.multipart(
             [("_csrf", token), ("headline", "Un repas"), ("story", "Nous avons partagé un repas.")],
             file: ("repas.jpg", [UInt8](repeating: 0xAB, count: 3 << 20)), boundary: boundary, fileType: "image/jpeg", fileField: "photo")
-        let client = try site.client()
-        client.send(
-            "POST /fr/stories?_csrf=\(token) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n"
-        )
-        client.send(body)
-        let refused = try client.readResponse()
+        let refused = try site.upload("/fr/stories?_csrf=\(token)", body, boundary: boundary)
         XCTAssertEqual(refused.status, 503)
         XCTAssertEqual(refused.header("Retry-After"), "60")
         XCTAssertTrue(refused.text.contains("lang=\"fr\""), "in the visitor's language")
@@ -274,12 +269,7 @@ final class FullDiskTests: XCTestCase {
                 ("place", "Dauphin, Manitoba"), ("email", "maryam@example.org"), ("consent_publish", "yes"), ("website", ""),
             ],
             file: ("", []), boundary: boundary, fileField: "photo")  // a file input left empty, as a browser sends it
-        let client = try site.client()
-        client.send(
-            "POST /stories?_csrf=\(storyToken) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(upload.count)\r\n\r\n"
-        )
-        client.send(upload)
-        let storyRefused = try client.readResponse()
+        let storyRefused = try site.upload("/stories?_csrf=\(storyToken)", upload, boundary: boundary)
         XCTAssertEqual(storyRefused.status, 503)
         let keptStory = try XCTUnwrap(FormHelper.form(in: storyRefused.text, marker: "kept-form"), storyRefused.text)
         XCTAssertEqual(keptStory.fields.first { $0.0 == "story" }?.1, story)

@@ -62,6 +62,16 @@ extension TestApp {
             body: FormHelper.encode(fields))
     }
 
+    /// Posts a `multipart/form-data` body (`FormHelper.multipart`) as a browser sends an upload.
+    public func upload(_ target: String, _ body: [UInt8], boundary: String) throws -> ClientResponse {
+        let client = try client()
+        client.send(
+            "POST \(target) HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\nContent-Length: \(body.count)\r\n\r\n"
+        )
+        client.send(body)
+        return try client.readResponse()
+    }
+
     /// A valid form token for a petition's sign form, read from its page.
     public func signToken(_ slug: String) throws -> String {
         let page = try get("/petitions/\(slug)")
