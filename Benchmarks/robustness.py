@@ -15,8 +15,12 @@
            refused without the server's memory growing.
   sigterm  SIGTERM in the middle of a burst: in-flight requests are answered, nothing
            acknowledged is lost, and the process exits 0.
+  fulldisk (root) the database on a 4 MiB tmpfs (--disk-mb), a visitor signing in a loop until the disk
+           is full: then 503 with Retry-After and the input kept, /healthz 503, reads 200;
+           the filesystem grown, signing resumes by itself; after a kill -9 every
+           acknowledged signature is there and `sanctuary check` is clean.
 
-Usage: Benchmarks/robustness [all|kill9|flood|greedy|bodies|huge|sigterm] [--rounds N] [--bin PATH]
+Usage: Benchmarks/robustness [all|kill9|flood|greedy|bodies|huge|sigterm|fulldisk] [--rounds N] [--disk-mb N] [--bin PATH]
 Prints one line per check and exits non-zero if any fails.
 """
 import argparse, http.client, json, os, random, re, resource, select, signal, socket, sqlite3, subprocess, sys, tempfile, threading, time
@@ -170,6 +174,69 @@ def sigterm(binary):
             code = server.process.wait(timeout=30)
         check(code == 0, f"SIGTERM mid-burst: the server exits 0 (got {code}) after {len(burst.acknowledged)} signatures")
         verify_database(server.db, burst.acknowledged, "SIGTERM mid-burst")
+
+
+def fulldisk(binary, megabytes):
+    if os.geteuid() != 0:
+        print("skip  fulldisk: mounting a small tmpfs needs root")
+        return
+    with tempfile.TemporaryDirectory() as work:
+        small = os.path.join(work, "small")
+        os.mkdir(small)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", small]).returncode != 0:
+            print("skip  fulldisk: this machine does not let root mount a tmpfs")
+            return
+        try:
+            server = Server(binary, work)
+            server.db = os.path.join(small, "robust.sqlite")
+            server.start()
+            token = server.token()
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            acknowledged, refused = [], None
+            started = time.monotonic()
+            while refused is None and len(acknowledged) < 200_000:
+                email = f"full-{len(acknowledged)}@example.org"
+                body = f"_csrf={token}&first_name=Kim&last_name=Lee&email={email.replace('@', '%40')}&postal_code=K1A+0B1&website="
+                connection.request("POST", f"/petitions/{SLUG}/sign", body, {"Content-Type": "application/x-www-form-urlencoded"})
+                response = connection.getresponse()
+                text = response.read().decode("utf-8", "replace")
+                if response.status == 303:
+                    acknowledged.append(email)
+                else:
+                    refused = (response.status, response.getheader("Retry-After"), email in text)
+            connection.close()
+            print(f"      {len(acknowledged)} signatures acknowledged in {time.monotonic() - started:.1f} s before the disk filled;"
+                  + " the disk then held " + ", ".join(f"{name} {os.path.getsize(os.path.join(small, name)) >> 10} KiB" for name in sorted(os.listdir(small))))
+            check(refused is not None and refused[0] == 503, f"a full disk answers 503 (got {refused and refused[0]})")
+            check(refused is not None and refused[1] is not None, "with Retry-After")
+            check(refused is not None and refused[2], "and the form again with what was typed")
+            check(server.get("/healthz")[0] == 503, "/healthz answers 503 while writes fail")
+            check(server.get(f"/petitions/{SLUG}")[0] == 200, "reads go on")
+            subprocess.run(["mount", "-o", f"remount,size={megabytes + 64}m", small], check=True)
+            grown = time.monotonic()
+            while server.get("/healthz")[0] != 200 and time.monotonic() - grown < 30:
+                time.sleep(0.1)
+            check(server.get("/healthz")[0] == 200, f"space returned: writable again by itself in {time.monotonic() - grown:.1f} s")
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            after = 0
+            for n in range(100):
+                email = f"after-{n}@example.org"
+                body = f"_csrf={token}&first_name=Kim&last_name=Lee&email={email.replace('@', '%40')}&postal_code=K1A+0B1&website="
+                connection.request("POST", f"/petitions/{SLUG}/sign", body, {"Content-Type": "application/x-www-form-urlencoded"})
+                response = connection.getresponse()
+                response.read()
+                if response.status == 303:
+                    acknowledged.append(email)
+                    after += 1
+            connection.close()
+            check(after == 100, f"the next 100 signatures go through ({after})")
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
+            verify_database(server.db, acknowledged, "full disk, then kill -9")
+            checked = subprocess.run([binary, "check", "--db", server.db, "--config", server.config], capture_output=True, text=True)
+            check(checked.returncode == 0, f"`sanctuary check` is clean ({checked.stdout.strip().splitlines()[-1:] or checked.stderr.strip()})")
+        finally:
+            subprocess.run(["umount", "-l", small])
 
 
 def visitor_wait(server, label, before_each=None, pause=0.1):
@@ -359,11 +426,12 @@ def huge(binary):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", nargs="?", default="all", choices=["all", "kill9", "flood", "greedy", "bodies", "huge", "sigterm"])
+    parser.add_argument("what", nargs="?", default="all", choices=["all", "kill9", "flood", "greedy", "bodies", "huge", "sigterm", "fulldisk"])
     parser.add_argument("--count", type=int, default=10000, help="connections for greedy and bodies")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--idle", type=int, default=10000)
     parser.add_argument("--slow", type=int, default=200)
+    parser.add_argument("--disk-mb", type=int, default=4, help="the tmpfs fulldisk fills")
     parser.add_argument("--bin", required=True)
     args = parser.parse_args()
     raise_fd_limit()
@@ -379,6 +447,8 @@ def main():
         greedy(args.bin, args.count)
     if args.what in ("all", "bodies"):
         bodies(args.bin, args.count)
+    if args.what in ("all", "fulldisk"):
+        fulldisk(args.bin, args.disk_mb)
     print(f"\n{len(failures)} failed" if failures else "\nall passed")
     sys.exit(1 if failures else 0)
 
