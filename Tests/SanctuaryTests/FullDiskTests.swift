@@ -248,6 +248,8 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(kept.fields.map(\.0), fields.map(\.0), "every field, in order")
         XCTAssertTrue(kept.fields.first { $0.0 == "body" }?.1 == body, "the text exactly as typed")
         XCTAssertTrue(refused.text.contains("&lt;b&gt;not bold&lt;/b&gt;"), "escaped, not markup")
+        XCTAssertTrue(refused.text.contains(">Title</label>"), "labelled as in the editor")
+        XCTAssertTrue(refused.text.contains(">Text in French</label>"))
         XCTAssertEqual(
             try site.app.database.read { try $0.scalar("SELECT count(*) FROM news WHERE title LIKE 'Vigil at%'", as: Int.self) }, 0)
 
@@ -273,6 +275,8 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(storyRefused.status, 503)
         let keptStory = try XCTUnwrap(FormHelper.form(in: storyRefused.text, marker: "kept-form"), storyRefused.text)
         XCTAssertEqual(keptStory.fields.first { $0.0 == "story" }?.1, story)
+        XCTAssertTrue(storyRefused.text.contains(">Your story</label>"), "labelled as on the form")
+        XCTAssertTrue(storyRefused.text.contains("<code>consent_publish</code>"), "or by its name where no label is found")
         XCTAssertTrue(storyRefused.text.contains("name=\"photo\" type=\"file\""))
 
         // Room again: sent again as it came back, the item is saved whole.

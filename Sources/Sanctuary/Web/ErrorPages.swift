@@ -86,7 +86,7 @@ enum ErrorPages {
             if value == "yes" || value == "on" {
                 // A ticked box (consent, "keep me informed"): ticked again, still to be unticked.
                 fields.append(
-                    "<div class=\"field checkbox\"><input id=\"\(id)\" name=\"\(name)\" type=\"checkbox\" value=\"\(value ?? "")\" checked><label for=\"\(id)\"><code>\(name)</code></label></div>"
+                    "<div class=\"field checkbox\"><input id=\"\(id)\" name=\"\(name)\" type=\"checkbox\" value=\"\(value ?? "")\" checked><label for=\"\(id)\">\(keptLabel(name, path: request.path, t))</label></div>"
                 )
                 continue
             }
@@ -102,7 +102,7 @@ enum ErrorPages {
                 control =
                     "<p class=\"hint\" id=\"\(id)-hint\">\(t("error.full.file_again"))</p><input id=\"\(id)\" name=\"\(name)\" type=\"file\" aria-describedby=\"\(id)-hint\">"
             }
-            fields.append("<div class=\"field\"><label for=\"\(id)\"><code>\(name)</code></label>\(control)</div>")
+            fields.append("<div class=\"field\"><label for=\"\(id)\">\(keptLabel(name, path: request.path, t))</label>\(control)</div>")
         }
         guard shown > 0 else { return nil }
         let action = t.path(request.path) + (request.queryString.isEmpty ? "" : "?" + request.queryString)
@@ -111,6 +111,18 @@ enum ErrorPages {
             <form method="post" action="\(action)"\(encoding) class="kept-form" novalidate>\(fields)\
             <div class="actions"><button type="submit" class="button">\(t("error.full.send_again"))</button></div></form>
             """
+    }
+
+    /// A kept field's label: the catalogue's, found by the names forms use (the feature's
+    /// `field.` labels, the staff editor's, the sign and registration forms'; `_fr` "in
+    /// French"), else the field's name as it was sent.
+    static func keptLabel(_ name: String, path: String, _ t: Localizer) -> HTML {
+        let french = name.hasSuffix("_fr")
+        let base = french ? String(name.dropLast(3)) : name
+        let feature = path.split(separator: "/").first { $0 != "admin" }.map(String.init) ?? ""
+        let keys = ["\(feature).field.\(base)", "admin.field.\(base)", "sign.\(base)", "rsvp.\(base)"]
+        guard let label = keys.lazy.compactMap({ t.text($0) }).first else { return "<code>\(name)</code>" }
+        return "\(french ? t("admin.field.in_french", ["label": label]) : label)"
     }
 
     /// `503` with `Retry-After`: the database could not be reached for a moment.
