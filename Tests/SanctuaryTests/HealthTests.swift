@@ -98,4 +98,56 @@ final class HealthTests: XCTestCase {
             },
             1, "not again the same day")
     }
+
+    /// A write-ahead log that cannot start over (a reader holds an old snapshot, as a stuck
+    /// export would) is seen in the detail, on the dashboard and in `/metrics`, mailed to
+    /// admins, and clears by itself once the reader lets go.
+    func testAWriteAheadLogHeldByAnOldReaderIsSeenAndSaid() throws {
+        try TestEngine.require(.sqlite, because: "the write-ahead log is SQLite's")
+        site = try TestApp(sampleContent: true) {
+            $0.walWarnBytes = 1 << 20
+            $0.healthMailSeconds = 0.2
+            $0.mailScheduleSeconds = 0.2
+            $0.passwordCost = 10
+        }
+        try site.addStaff(["admin@example.org": "admin"])
+        func warnings() throws -> [String] {
+            let detail = try JSONSerialization.jsonObject(with: Data(try site.get("/healthz?detail").body)) as? [String: Any]
+            return detail?["warnings"] as? [String] ?? []
+        }
+        // The sample content's first writes are emptied from the WAL at the first quiet moment.
+        try waitUntil(timeout: 20) { try !warnings().contains("wal_large") }
+        let reader = try Connection.open(site.app.config.databasePath, readOnly: true)
+        try reader.run("BEGIN")
+        XCTAssertNotNil(try reader.scalar("SELECT count(*) FROM signatures", as: Int.self))
+        try site.app.database.writeAndWait { db in
+            _ = try db.run("INSERT INTO settings (key, value) VALUES ('ballast', ?)", String(repeating: "x", count: 3 << 20))
+            _ = try db.run("DELETE FROM settings WHERE key = 'ballast'")
+        }
+        // Quiet for longer than the WAL waits before it is emptied: the reader keeps it.
+        Thread.sleep(forTimeInterval: 3)
+        XCTAssertTrue(try warnings().contains("wal_large"))
+        let detail = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try site.get("/healthz?detail").body)) as? [String: Any])
+        let database = try XCTUnwrap(detail["database"] as? [String: Any])
+        XCTAssertGreaterThan(database["wal_bytes"] as? Int ?? 0, 3 << 20)
+        XCTAssertEqual(database["wal_warn_above_bytes"] as? Int, 1 << 20)
+        XCTAssertTrue(try site.get("/metrics").text.contains("sanctuary_health_warning{kind=\"wal_large\"} 1"))
+        let dashboard = try site.get("/admin", headers: try site.signIn("admin@example.org")).text
+        XCTAssertTrue(
+            dashboard.contains("The database’s write-ahead log has grown to 3 MB (a warning above 1 MB)"),
+            String(dashboard.split(separator: "\n").filter { $0.contains("write-ahead") }.joined()))
+        try waitUntil(timeout: 10) {
+            try self.site.app.database.read { try $0.scalar("SELECT count(*) FROM outbox WHERE kind = 'health.warning'", as: Int.self) }
+                == 1
+        }
+        let mailed = try site.app.database.read {
+            try $0.scalar("SELECT message FROM outbox WHERE kind = 'health.warning'", as: String.self)
+        }
+        XCTAssertTrue((mailed ?? "").replacingOccurrences(of: "=\r\n", with: "").contains("write-ahead log has grown"), mailed ?? "")
+        // The reader lets go: at the next quiet moment the WAL is emptied, and the warning goes.
+        try reader.run("COMMIT")
+        reader.sqlite?.close()
+        try site.app.database.writeAndWait { db in _ = try db.run("DELETE FROM settings WHERE key = 'nothing'") }
+        try waitUntil(timeout: 20) { try !warnings().contains("wal_large") }
+    }
 }

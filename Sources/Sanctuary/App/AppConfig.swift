@@ -66,6 +66,9 @@ public struct AppConfig: Sendable {
     public var maintenanceSeconds: Double = 3600
     /// Free disk below which staff are warned (`health.disk_warn_mb`, 1 GiB).
     public var diskWarnBytes: Int64 = 1 << 30
+    /// A write-ahead log larger than this is a warning (`health.wal_warn_mb`, 64 MiB): it starts
+    /// over every 16 MB, so past that something holds an old snapshot and it cannot.
+    public var walWarnBytes: Int64 = 64 << 20
     /// Mail unsent for longer than this is a warning (`health.mail_stuck_minutes`, an hour).
     public var mailStuckSeconds = 3600
     /// How often the warnings are looked at for mailing admins (each kind at most once a day).
@@ -374,6 +377,7 @@ public struct AppConfig: Sendable {
             backupEveryHours = try number(0...8_760, "a number of hours (0: no backups) from")
         case "backup.keep": backupKeep = try integer(1...10_000)
         case "health.disk_warn_mb": diskWarnBytes = Int64(try integer(0...10_000_000)) << 20
+        case "health.wal_warn_mb": walWarnBytes = Int64(try integer(1...10_000_000)) << 20
         case "health.mail_stuck_minutes": mailStuckSeconds = try integer(1...100_000) * 60
         case "backup.max_age_days": backupMaxAgeDays = try integer(1...3650)
         case "metrics_token":

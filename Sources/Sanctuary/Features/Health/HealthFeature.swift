@@ -47,7 +47,7 @@ struct HealthFeature: Feature {
 
     /// The warnings mail can help with (a full disk cannot take the mail; a failing relay
     /// would not send it), to every admin, at most once a day per kind.
-    static let mailed = ["disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "access_log_failing"]
+    static let mailed = ["disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "access_log_failing", "wal_large"]
 
     func mailWarnings(now: Date = Date()) throws {
         let report = try HealthReport.make(app, now: now)
@@ -62,6 +62,8 @@ struct HealthFeature: Feature {
             let admins = try db.query("SELECT email FROM users WHERE disabled = 0 AND role = 'admin' ORDER BY id") {
                 try $0.get("email", as: String.self)
             }
+            // With no admin yet (a site just made), nothing is marked as said: the first admin hears of it.
+            guard !admins.isEmpty else { return 0 }
             for kind in due {
                 let key = "health.mailed.\(kind)"
                 if let last = try SettingsStore.value(db, key: key).flatMap(Timestamp.parse), now.timeIntervalSince(last) < 23.5 * 3600 {
@@ -124,6 +126,7 @@ struct HealthFeature: Feature {
             "backup_at": report.backup.lastAttemptAt.map { DateText.dateTime($0, t: t, timeZone: t.timeZone) } ?? "",
             "backup_error": String((report.backup.lastError ?? "").prefix(300)),
             "log_failure": report.accessLog.failure ?? "",
+            "wal": megabytes(report.database.walBytes), "wal_threshold": megabytes(report.database.walWarnAboveBytes),
         ]
     }
 
@@ -136,6 +139,7 @@ struct HealthFeature: Feature {
             report.database.writable ? 1 : 0)
         for kind in [
             "disk_full", "disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "relay_failing", "access_log_failing",
+            "wal_large",
         ] {
             gauges.set(
                 "health_warning", help: "1 while the warning holds (see /healthz?detail and the dashboard).", labels: [("kind", kind)],

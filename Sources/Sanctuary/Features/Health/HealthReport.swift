@@ -2,7 +2,7 @@ import Foundation
 import Storage
 
 /// What `/healthz?detail`, the dashboard and `/metrics` say about the machine: the database
-/// (writable, WAL size), the disk (free, trend), the mail (oldest unsent, the relay's last
+/// (writable, WAL size and its limit), the disk (free, trend), the mail (oldest unsent, the relay's last
 /// answer), the backups (newest's age) and the page cache; with the warnings an operator acts on.
 struct HealthReport: Encodable {
     struct DatabaseState: Encodable {
@@ -10,6 +10,7 @@ struct HealthReport: Encodable {
         let writable: Bool
         let unwritableSince: String?
         let walBytes: Int64?
+        let walWarnAboveBytes: Int64
     }
     struct DiskState: Encodable {
         let freeBytes: Int64?
@@ -93,11 +94,13 @@ struct HealthReport: Encodable {
         if accessLog != nil { warnings.append("access_log_failing") }
         if let oldestSeconds, oldestSeconds > config.mailStuckSeconds { warnings.append("mail_stuck") }
         if relay?.isFailing == true { warnings.append("relay_failing") }
+        if let wal, wal > config.walWarnBytes { warnings.append("wal_large") }
         return HealthReport(
             status: !health.isWritable ? "unwritable" : warnings.isEmpty ? "ok" : "warning",
             database: DatabaseState(
                 engine: config.isPostgres ? "postgresql" : "sqlite", writable: health.isWritable,
-                unwritableSince: health.unwritableSince.map(Timestamp.format), walBytes: wal),
+                unwritableSince: health.unwritableSince.map(Timestamp.format), walBytes: wal,
+                walWarnAboveBytes: config.walWarnBytes),
             disk: DiskState(freeBytes: free, trendBytesPerHour: health.freeTrendPerHour, warnBelowBytes: config.diskWarnBytes),
             mail: MailState(
                 oldestUnsentSeconds: oldestSeconds, relayFailingSince: relay?.failingSince, relayLastReply: relay?.lastReply,
