@@ -66,7 +66,9 @@ def save(mail_from, rcpt_tos, data, session=None):
         "mail_from": mail_from,
         "rcpt_tos": rcpt_tos,
         "subject": str(message["subject"] or ""),
-        "text": body.get_content() if body is not None else "",
+        # The text as a reader reads it: lines end in "\n" whichever server received it (the
+        # message's own CRLF stays in the .eml).
+        "text": body.get_content().replace("\r\n", "\n") if body is not None else "",
         "headers": {k: str(v) for k, v in message.items()},
         "attachments": [
             {"filename": part.get_filename(), "content_type": part.get_content_type(), "content": part.get_content() if part.get_content_maintype() == "text" else ""}
