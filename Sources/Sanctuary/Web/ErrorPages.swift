@@ -59,8 +59,8 @@ enum ErrorPages {
         let contentType = request.headers["content-type"]
         // Each field's name and value; nil: a file.
         let sent: [(name: String, value: String?)]
-        let upload = Multipart.boundary(contentType: contentType) != nil
-        if let boundary = Multipart.boundary(contentType: contentType), let file = request.bodyFile {
+        let boundary = Multipart.boundary(contentType: contentType)
+        if let boundary, let file = request.bodyFile {
             sent = Multipart.readable(file: file, boundary: boundary).map { ($0.name, $0.filename == nil ? $0.value ?? "" : nil) }
         } else if request.bodyFile == nil, (contentType ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") {
             sent = request.form.map { ($0.name, $0.value) }
@@ -83,10 +83,10 @@ enum ErrorPages {
             }
             shown += 1
             let id = "kept-\(shown)"
-            if value == "yes" || value == "on" {
+            if let value, value == "yes" || value == "on" {
                 // A ticked box (consent, "keep me informed"): ticked again, still to be unticked.
                 fields.append(
-                    "<div class=\"field checkbox\"><input id=\"\(id)\" name=\"\(name)\" type=\"checkbox\" value=\"\(value ?? "")\" checked><label for=\"\(id)\">\(keptLabel(name, path: request.path, t))</label></div>"
+                    "<div class=\"field checkbox\"><input id=\"\(id)\" name=\"\(name)\" type=\"checkbox\" value=\"\(value)\" checked><label for=\"\(id)\">\(keptLabel(name, path: request.path, t))</label></div>"
                 )
                 continue
             }
@@ -106,7 +106,7 @@ enum ErrorPages {
         }
         guard shown > 0 else { return nil }
         let action = t.path(request.path) + (request.queryString.isEmpty ? "" : "?" + request.queryString)
-        let encoding: HTML = upload ? " enctype=\"multipart/form-data\"" : .empty
+        let encoding: HTML = boundary != nil ? " enctype=\"multipart/form-data\"" : .empty
         return """
             <form method="post" action="\(action)"\(encoding) class="kept-form" novalidate>\(fields)\
             <div class="actions"><button type="submit" class="button">\(t("error.full.send_again"))</button></div></form>

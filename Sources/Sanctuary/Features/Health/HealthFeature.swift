@@ -137,10 +137,7 @@ struct HealthFeature: Feature {
         gauges.set(
             "database_writable", help: "1 while the database takes writes; 0 while a full disk refuses them.",
             report.database.writable ? 1 : 0)
-        for kind in [
-            "disk_full", "disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "relay_failing", "access_log_failing",
-            "wal_large",
-        ] {
+        for kind in HealthReport.warningKinds {
             gauges.set(
                 "health_warning", help: "1 while the warning holds (see /healthz?detail and the dashboard).", labels: [("kind", kind)],
                 report.warnings.contains(kind) ? 1 : 0)

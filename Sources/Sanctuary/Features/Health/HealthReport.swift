@@ -53,7 +53,12 @@ struct HealthReport: Encodable {
     let backup: BackupState
     let accessLog: AccessLogState
     let pageCache: PageCacheState
+    /// Each one of `warningKinds`, said on the dashboard (`health.warning.{kind}`) and in `/metrics`.
     let warnings: [String]
+    static let warningKinds = [
+        "disk_full", "disk_low", "backup_failed", "backup_stale", "backup_missing", "mail_stuck", "relay_failing", "access_log_failing",
+        "wal_large",
+    ]
     /// The build: the newest migration it carries, and when the running binary was written.
     let build: [String: String]
 
